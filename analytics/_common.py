@@ -1,0 +1,115 @@
+"""Shared helpers of the analytics: parameter checks, index dates, frequency bands.
+
+Internal module; the public names are re-exported from :mod:`analytics`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .schema import DATE_DTYPE, TABLES
+
+__all__ = [
+    "check_int",
+    "check_number",
+    "check_choice",
+    "empty_frame",
+    "index_dates",
+    "frequency_band",
+]
+
+
+def check_int(value: Any, name: str, func: str, low: int, high: int | None = None) -> int:
+    """Return ``value`` as int or raise ValueError in scikit-learn's wording."""
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if ok and value >= low and (high is None or value <= high):
+        return int(value)
+    upper = "inf" if high is None else str(high)
+    raise ValueError(
+        f"The '{name}' parameter of {func} must be an int in [{low}, {upper}]. Got {value!r} instead."
+    )
+
+
+def check_number(
+    value: Any, name: str, func: str, low: float, high: float | None = None
+) -> float:
+    """Return ``value`` as float or raise ValueError in scikit-learn's wording."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if ok and math.isfinite(value) and value >= low and (high is None or value <= high):
+        return float(value)
+    upper = "inf" if high is None else str(high)
+    raise ValueError(
+        f"The '{name}' parameter of {func} must be a number in [{low}, {upper}]. "
+        f"Got {value!r} instead."
+    )
+
+
+def check_choice(value: Any, name: str, func: str, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices`` else raise ValueError."""
+    choices = tuple(choices)
+    if value in choices:
+        return str(value)
+    raise ValueError(
+        f"The '{name}' parameter of {func} must be one of {', '.join(map(repr, choices))}. "
+        f"Got {value!r} instead."
+    )
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    """A canonical frame of ``table`` with zero rows and the right dtypes."""
+    spec = TABLES[table]
+    return pd.DataFrame({c.name: pd.Series(dtype=c.dtype) for c in spec.columns})
+
+
+def index_dates(patients: pd.DataFrame | None, sessions: pd.DataFrame | None) -> pd.Series:
+    """Index date (start of treatment) per patient.
+
+    The patient's ``start_date`` when given, else the calendar date of the first
+    session; patients with neither are absent (trend-only patients).
+
+    Returns
+    -------
+    pandas.Series
+        ``datetime64[ns]`` (midnight) indexed by ``patient_id``, named ``index_date``,
+        sorted by patient_id.
+    """
+    parts = []
+    if sessions is not None and len(sessions):
+        first = sessions.groupby("patient_id", sort=True)["date"].min().dt.normalize()
+        parts.append(first)
+    if patients is not None and len(patients):
+        start = patients.set_index("patient_id")["start_date"].dropna()
+        parts.insert(0, start.dt.normalize())
+    if not parts:
+        return pd.Series(dtype=DATE_DTYPE, name="index_date", index=pd.Index([], name="patient_id"))
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.combine_first(p)
+    out = out.dropna().astype(DATE_DTYPE).sort_index()
+    out.index.name = "patient_id"
+    out.name = "index_date"
+    return out
+
+
+def frequency_band(technique: pd.Series, frequency_hz: pd.Series) -> pd.Series:
+    """Label each session ``manual``, ``auricular``, ``other`` or ``electro_<band>``.
+
+    Bands (DOMAIN.md section 1): low < 20 Hz, medium 20-49 Hz, high >= 50 Hz,
+    mixed = two frequencies "a/b". An electro session without a frequency is
+    ``electro_unknown``.
+    """
+    freq = frequency_hz.astype("str").where(frequency_hz.notna(), None)
+    mixed = freq.str.contains("/", na=False)
+    hz = pd.to_numeric(freq.where(~mixed), errors="coerce")
+    band = np.select(
+        [mixed, hz < 20, hz < 50, hz >= 50],
+        ["electro_mixed", "electro_low", "electro_medium", "electro_high"],
+        default="electro_unknown",
+    )
+    label = pd.Series(band, index=technique.index, dtype="str")
+    return label.where(technique == "electro", technique.astype("str")).rename("technique_band")

@@ -1,0 +1,151 @@
+"""The ``paindiary`` command line.
+
+Exit codes: 0 success, 1 invalid data or a failed operation (the message says
+why), 2 usage errors (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main", "build_parser"]
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="SQLAlchemy database URL (default: $PAINDIARY_DB, else the embedded SQLite file)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="paindiary",
+        description="Pain diary and treatment-outcomes analytics for acupuncture and chronic-pain care.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "validate",
+        help="check patients.csv, diary.csv and sessions.csv in a directory",
+        description="Validate the CSV files of DIR against the data contract (docs/data-format.md). "
+        "Prints one 'file:line: column: message' line per problem and a summary. "
+        "Exit 0 when valid, 1 when not.",
+    )
+    p.add_argument("directory", metavar="DIR", help="directory holding the CSV files")
+    p.add_argument(
+        "--max-mb", type=float, default=200.0, help="refuse files larger than this (default 200)"
+    )
+    p.set_defaults(handler="analytics.cli:validate_command")
+
+    p = sub.add_parser(
+        "analyze",
+        help="compute treatment outcomes and write them as CSV files",
+        description="Validate DATA_DIR with the same loader, then write patient_outcomes.csv, "
+        "group_summary.csv, group_comparison.csv, session_response.csv, dose_response.csv, "
+        "time_to_response.csv, adverse_events.csv and cpra.csv to OUT_DIR "
+        "(columns documented in docs/analytics.md).",
+    )
+    p.add_argument("directory", metavar="DATA_DIR")
+    p.add_argument("--out", metavar="OUT_DIR", required=True)
+    p.add_argument("--baseline-days", type=int, default=14)
+    p.add_argument("--followup-days", type=int, default=14)
+    p.add_argument("--followup-at", type=int, default=None, metavar="H",
+                   help="follow-up window ends H days after the index date (default: diary end)")
+    p.add_argument("--min-entries", type=int, default=4)
+    p.add_argument("--responder-threshold", type=float, default=30.0, metavar="PCT")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap confidence intervals")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="analyse the valid rows; write rejected rows to OUT_DIR/*.rejects.csv")
+    p.set_defaults(handler="analytics.pipeline:analyze_command")
+
+    p = sub.add_parser(
+        "import",
+        help="import the CSV files of a directory into the database",
+        description="Validate DIR with the same loader, then write it in one transaction: all or "
+        "nothing. Re-importing the same files changes nothing. Rows that differ from stored "
+        "values are listed as conflicts and not written unless --update is given.",
+    )
+    p.add_argument("directory", metavar="DIR")
+    _add_db(p)
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="import the valid rows and write rejected rows to DIR/*.rejects.csv")
+    p.add_argument("--update", action="store_true",
+                   help="overwrite stored values that differ (old values kept in history)")
+    p.add_argument("--actor", default="cli", help="who is importing (recorded in the history)")
+    p.set_defaults(handler="analytics.store.cli:import_command")
+
+    p = sub.add_parser(
+        "export",
+        help="export the database to patients.csv, diary.csv and sessions.csv",
+        description="Write the three CSV files to DIR. Text cells that a spreadsheet would run as "
+        "a formula are neutralised; 'paindiary import' restores them exactly.",
+    )
+    p.add_argument("directory", metavar="DIR")
+    _add_db(p)
+    p.add_argument("--patient", metavar="ID", default=None, help="export one patient only")
+    p.add_argument("--actor", default="cli", help="who is exporting (recorded in the audit log)")
+    p.set_defaults(handler="analytics.store.cli:export_command")
+
+    p = sub.add_parser(
+        "init-demo",
+        help="create the demo database from sample_data/",
+        description="Create (migrate) the database and import the demo clinic from sample_data/ "
+        "when it holds no patients yet.",
+    )
+    _add_db(p)
+    p.add_argument("--data", metavar="DIR", default=None, help="demo CSV directory (default: sample_data/)")
+    p.set_defaults(handler="analytics.store.cli:init_demo_command")
+    return parser
+
+
+def _resolve(handler: str):
+    import importlib
+
+    module, _, name = handler.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(_resolve(args.handler)(args) or 0)
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    """``paindiary validate DIR``."""
+    import warnings
+
+    from .errors import DataQualityWarning, DataValidationError
+    from .loaders import load_dataset
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataQualityWarning)
+        try:
+            ds = load_dataset(args.directory, max_bytes=int(args.max_mb * 1024 * 1024))
+        except DataValidationError as exc:
+            for row in exc.problems.itertuples(index=False):
+                col = f" {row.column}:" if row.column else ""
+                print(f"{row.file}:{row.line}:{col} {row.message}")
+            n = len(exc.problems)
+            files = exc.problems["file"].nunique()
+            print(f"{n} problem{'s' if n != 1 else ''} in {files} file{'s' if files != 1 else ''}; "
+                  "nothing was loaded. Fix them and run 'paindiary validate' again.",
+                  file=sys.stderr)
+            return 1
+    for w in caught:
+        if issubclass(w.category, DataQualityWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+    print(
+        f"valid: {len(ds.patients)} patients, {len(ds.diary)} diary days, "
+        f"{len(ds.sessions)} sessions"
+    )
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""The small exception family of paindiary.
+
+The dashboard and the CLI catch these by type and show their message; nothing
+else in the package raises a bare ``Exception`` at a user.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "DataValidationError",
+    "InsufficientDataError",
+    "DataQualityWarning",
+    "StoreError",
+    "ConflictError",
+    "PROBLEM_COLUMNS",
+]
+
+#: Columns of :attr:`DataValidationError.problems`.
+PROBLEM_COLUMNS = ["file", "line", "column", "value", "message"]
+
+
+class DataValidationError(ValueError):
+    """Input data break the data contract (see docs/data-format.md).
+
+    Attributes
+    ----------
+    problems : pandas.DataFrame
+        One row per problem with columns ``file`` (file name), ``line`` (physical
+        1-based line in the file, header = 1; 0 when the problem concerns the whole
+        file), ``column`` (column name or empty), ``value`` (the offending text) and
+        ``message`` (what is wrong and how to fix it).
+    """
+
+    def __init__(self, message: str, problems: pd.DataFrame | None = None) -> None:
+        super().__init__(message)
+        if problems is None:
+            import pandas as pd
+
+            problems = pd.DataFrame(columns=PROBLEM_COLUMNS)
+        self.problems = problems
+
+
+class InsufficientDataError(ValueError):
+    """Not enough data to compute what was asked (e.g. no baseline entries)."""
+
+
+class DataQualityWarning(UserWarning):
+    """Data were loaded, but something about them deserves attention."""
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened, read or written; the message names it."""
+
+
+class ConflictError(StoreError):
+    """A write would overwrite a different stored value without permission."""
