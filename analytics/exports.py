@@ -1,0 +1,124 @@
+"""Writing the data contract's CSV files (the loaders read them back exactly).
+
+Text cells that a spreadsheet would execute as a formula (starting with ``=``,
+``+``, ``-``, ``@``, tab or carriage return) are neutralised with a leading
+apostrophe; a cell that already starts with apostrophes before such a character
+gets one more, so :func:`analytics.loaders.restore_cell` can undo exactly what
+was added and an export → import round trip is exact.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .schema import TABLES
+
+__all__ = [
+    "neutralise_cell",
+    "format_table",
+    "write_table",
+    "write_dataset",
+    "write_rejects",
+    "table_to_csv_bytes",
+]
+
+_FORMULA_RE = r"^(?='*[=+\-@\t\r])"
+
+
+def neutralise_cell(values: pd.Series) -> pd.Series:
+    """Prefix formula-like text cells with ``'`` (OWASP CSV-injection advice)."""
+    return values.str.replace(_FORMULA_RE, "'", regex=True)
+
+
+def _format_float(values: pd.Series) -> pd.Series:
+    # repr gives the shortest text that reads back to the same float; "7.0" -> "7"
+    arr = values.to_numpy(dtype=float, na_value=np.nan)
+    text = pd.Series([repr(v) for v in arr.tolist()], index=values.index, dtype="str")
+    text = text.str.replace(r"\.0$", "", regex=True)
+    return text.where(~np.isnan(arr), "")
+
+
+def format_table(frame: pd.DataFrame, table: str, *, neutralise: bool = True) -> pd.DataFrame:
+    """Turn a canonical frame into the text cells of its CSV file.
+
+    Numbers are written in the shortest form that reads back to the same value
+    (``7``, ``5.5``), integers without a decimal point, dates ``YYYY-MM-DD`` and
+    session times ``YYYY-MM-DDTHH:MM`` (date only at midnight), missing values
+    as empty cells.
+    """
+    spec = TABLES[table]
+    out = {}
+    for col in spec.columns:
+        s = frame[col.name] if col.name in frame.columns else pd.Series(index=frame.index, dtype=col.dtype)
+        if col.kind == "number":
+            out[col.name] = _format_float(s)
+        elif col.kind == "integer":
+            out[col.name] = s.astype("Int64").astype("str").where(s.notna(), "")
+        elif col.kind in ("date", "datetime"):
+            ts = pd.to_datetime(s)
+            text = ts.dt.strftime("%Y-%m-%d")
+            if col.kind == "datetime":
+                has_time = (ts != ts.dt.normalize()).fillna(False)
+                text = text.where(~has_time, ts.dt.strftime("%Y-%m-%dT%H:%M"))
+            out[col.name] = text.where(ts.notna(), "")
+        else:
+            text = s.astype("str").where(s.notna(), "")
+            out[col.name] = neutralise_cell(text) if neutralise else text
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _to_csv(cells: pd.DataFrame, target: str | os.PathLike[str] | io.StringIO) -> None:
+    cells.to_csv(target, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], table: str) -> Path:
+    """Write one canonical frame as its contract CSV file; returns the path."""
+    path = Path(path)
+    _to_csv(format_table(frame, table), path)
+    return path
+
+
+def table_to_csv_bytes(frame: pd.DataFrame, table: str) -> bytes:
+    """The contract CSV file of a canonical frame as UTF-8 bytes (for downloads)."""
+    buf = io.StringIO()
+    _to_csv(format_table(frame, table), buf)
+    return buf.getvalue().encode("utf-8")
+
+
+def write_dataset(dataset, directory: str | os.PathLike[str]) -> list[Path]:
+    """Write ``patients.csv``, ``diary.csv`` and ``sessions.csv`` of a Dataset."""
+    base = Path(directory)
+    base.mkdir(parents=True, exist_ok=True)
+    return [
+        write_table(getattr(dataset, name), base / TABLES[name].file_name, name)
+        for name in ("patients", "diary", "sessions")
+    ]
+
+
+def write_rejects(
+    rejects: Mapping[str, pd.DataFrame], directory: str | os.PathLike[str]
+) -> list[Path]:
+    """Write rejected rows as ``<table>.rejects.csv`` (line, reason, raw cells).
+
+    The raw cells are written as they were read, except that formula-like cells
+    are neutralised (a leading ``'``) so opening the file in a spreadsheet is safe.
+    """
+    base = Path(directory)
+    base.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for table, frame in rejects.items():
+        if not len(frame):
+            continue
+        cells = frame.astype("str").where(frame.notna(), "")
+        for c in cells.columns[2:]:
+            cells[c] = neutralise_cell(cells[c])
+        path = base / f"{table}.rejects.csv"
+        _to_csv(cells, path)
+        paths.append(path)
+    return paths
