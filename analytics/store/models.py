@@ -1,0 +1,147 @@
+"""SQLAlchemy 2 tables of the paindiary database.
+
+The data tables mirror the CSV contract of :mod:`analytics.schema` column for
+column, and the database enforces the same rules the loaders check: NOT NULL for
+required columns, CHECK constraints for ranges, choices and text lengths, the
+natural keys as primary keys (so ``UNIQUE(patient_id, date)`` for the diary and
+the sessions) and foreign keys to ``patients``. The only rule the database
+cannot hold is "not after today" (it changes every day); the loaders check it.
+
+Types: dates are ``DATE``, session date-times ``TIMESTAMP`` (naive, local clinic
+time), numbers ``DOUBLE PRECISION`` (SQLite: ``REAL``, also 8-byte IEEE, so
+floats round-trip exactly), integers ``INTEGER``, text ``TEXT``.
+
+Two bookkeeping tables keep what the data tables no longer show:
+
+``history``
+    one row per change of a stored record (create through the single-record
+    API, update, delete): when, who, which record, the old and new values as
+    JSON text, and the reason of a deletion.
+``audit_log``
+    one row per bulk operation (import, export, demo creation) with its
+    counts as JSON text.
+
+The schema is created and changed only by the Alembic migrations in
+``analytics/store/migrations``; ``tests/store`` checks that the migrated
+database matches this module.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from .. import schema
+
+__all__ = ["metadata", "patients", "diary", "sessions", "history", "audit_log", "DATA_TABLES"]
+
+metadata = sa.MetaData()
+
+_TYPES = {
+    "id": sa.Text,
+    "text": sa.Text,
+    "choice": sa.Text,
+    "list": sa.Text,
+    "number": sa.Double,
+    "integer": sa.Integer,
+    "date": sa.Date,
+    "datetime": sa.DateTime,
+}
+
+
+def _quote(name: str) -> str:
+    # "group" is an SQL keyword: quote every column name in CHECK text alike.
+    return f'"{name}"'
+
+
+def _checks(spec: schema.TableSpec) -> list[sa.CheckConstraint]:
+    """CHECK constraints equivalent to the contract's column rules."""
+    out = []
+    for col in spec.columns:
+        q = _quote(col.name)
+        if col.kind == "id":
+            out.append(
+                sa.CheckConstraint(
+                    f"length({q}) BETWEEN 1 AND 64", name=f"ck_{spec.name}_{col.name}_len"
+                )
+            )
+        if col.min is not None and col.max is not None:
+            out.append(
+                sa.CheckConstraint(
+                    f"{q} BETWEEN {col.min:g} AND {col.max:g}",
+                    name=f"ck_{spec.name}_{col.name}_range",
+                )
+            )
+        elif col.min is not None:
+            out.append(
+                sa.CheckConstraint(f"{q} >= {col.min:g}", name=f"ck_{spec.name}_{col.name}_range")
+            )
+        if col.kind == "choice":
+            allowed = ", ".join(f"'{c}'" for c in col.choices)
+            out.append(
+                sa.CheckConstraint(f"{q} IN ({allowed})", name=f"ck_{spec.name}_{col.name}_choice")
+            )
+        if col.max_len is not None:
+            out.append(
+                sa.CheckConstraint(
+                    f"length({q}) <= {col.max_len}", name=f"ck_{spec.name}_{col.name}_len"
+                )
+            )
+    return out
+
+
+def _data_table(spec: schema.TableSpec, *extra: sa.SchemaItem) -> sa.Table:
+    cols = [
+        sa.Column(
+            c.name,
+            _TYPES[c.kind](),
+            primary_key=c.name in spec.key,
+            nullable=not (c.required or c.name in spec.key),
+            comment=c.description or None,
+        )
+        for c in spec.columns
+    ]
+    return sa.Table(spec.name, metadata, *cols, *_checks(spec), *extra)
+
+
+patients = _data_table(schema.PATIENTS)
+diary = _data_table(
+    schema.DIARY,
+    sa.ForeignKeyConstraint(["patient_id"], ["patients.patient_id"], name="fk_diary_patient"),
+)
+sessions = _data_table(
+    schema.SESSIONS,
+    sa.ForeignKeyConstraint(["patient_id"], ["patients.patient_id"], name="fk_sessions_patient"),
+)
+
+#: Actions recorded in :data:`history`.
+HISTORY_ACTIONS = ("create", "update", "delete")
+
+history = sa.Table(
+    "history",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("changed_at", sa.DateTime, nullable=False, comment="UTC, naive"),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("table_name", sa.Text, nullable=False),
+    sa.Column("patient_id", sa.Text, nullable=False),
+    sa.Column("key", sa.Text, nullable=False, comment="natural key as text, e.g. the ISO date"),
+    sa.Column("old", sa.Text, comment="JSON object of the previous values"),
+    sa.Column("new", sa.Text, comment="JSON object of the new values"),
+    sa.Column("reason", sa.Text),
+    sa.CheckConstraint("action IN ('create', 'update', 'delete')", name="ck_history_action"),
+    sa.Index("ix_history_patient", "patient_id", "id"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("at", sa.DateTime, nullable=False, comment="UTC, naive"),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("detail", sa.Text, comment="JSON object"),
+)
+
+#: The data tables by contract name.
+DATA_TABLES: dict[str, sa.Table] = {"patients": patients, "diary": diary, "sessions": sessions}
