@@ -35,9 +35,7 @@ def check_int(value: Any, name: str, func: str, low: int, high: int | None = Non
     )
 
 
-def check_number(
-    value: Any, name: str, func: str, low: float, high: float | None = None
-) -> float:
+def check_number(value: Any, name: str, func: str, low: float, high: float | None = None) -> float:
     """Return ``value`` as float or raise ValueError in scikit-learn's wording."""
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if ok and math.isfinite(value) and value >= low and (high is None or value <= high):

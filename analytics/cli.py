@@ -54,13 +54,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="OUT_DIR", required=True)
     p.add_argument("--baseline-days", type=int, default=14)
     p.add_argument("--followup-days", type=int, default=14)
-    p.add_argument("--followup-at", type=int, default=None, metavar="H",
-                   help="follow-up window ends H days after the index date (default: diary end)")
+    p.add_argument(
+        "--followup-at",
+        type=int,
+        default=None,
+        metavar="H",
+        help="follow-up window ends H days after the index date (default: diary end)",
+    )
     p.add_argument("--min-entries", type=int, default=4)
     p.add_argument("--responder-threshold", type=float, default=30.0, metavar="PCT")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap confidence intervals")
-    p.add_argument("--skip-invalid", action="store_true",
-                   help="analyse the valid rows; write rejected rows to OUT_DIR/*.rejects.csv")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="analyse the valid rows; write rejected rows to OUT_DIR/*.rejects.csv",
+    )
     p.set_defaults(handler="analytics.pipeline:analyze_command")
 
     p = sub.add_parser(
@@ -72,10 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("directory", metavar="DIR")
     _add_db(p)
-    p.add_argument("--skip-invalid", action="store_true",
-                   help="import the valid rows and write rejected rows to DIR/*.rejects.csv")
-    p.add_argument("--update", action="store_true",
-                   help="overwrite stored values that differ (old values kept in history)")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the valid rows and write rejected rows to DIR/*.rejects.csv",
+    )
+    p.add_argument(
+        "--update",
+        action="store_true",
+        help="overwrite stored values that differ (old values kept in history)",
+    )
     p.add_argument("--actor", default="cli", help="who is importing (recorded in the history)")
     p.set_defaults(handler="analytics.store.cli:import_command")
 
@@ -98,7 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         "when it holds no patients yet.",
     )
     _add_db(p)
-    p.add_argument("--data", metavar="DIR", default=None, help="demo CSV directory (default: sample_data/)")
+    p.add_argument(
+        "--data", metavar="DIR", default=None, help="demo CSV directory (default: sample_data/)"
+    )
     p.set_defaults(handler="analytics.store.cli:init_demo_command")
     return parser
 
@@ -127,15 +143,21 @@ def validate_command(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", DataQualityWarning)
         try:
             ds = load_dataset(args.directory, max_bytes=int(args.max_mb * 1024 * 1024))
+        except FileNotFoundError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         except DataValidationError as exc:
             for row in exc.problems.itertuples(index=False):
                 col = f" {row.column}:" if row.column else ""
-                print(f"{row.file}:{row.line}:{col} {row.message}")
+                where = f"{row.file}:{row.line}:" if row.line else f"{row.file}:"
+                print(f"{where}{col} {row.message}")
             n = len(exc.problems)
             files = exc.problems["file"].nunique()
-            print(f"{n} problem{'s' if n != 1 else ''} in {files} file{'s' if files != 1 else ''}; "
-                  "nothing was loaded. Fix them and run 'paindiary validate' again.",
-                  file=sys.stderr)
+            print(
+                f"{n} problem{'s' if n != 1 else ''} in {files} file{'s' if files != 1 else ''}; "
+                "nothing was loaded. Fix them and run 'paindiary validate' again.",
+                file=sys.stderr,
+            )
             return 1
     for w in caught:
         if issubclass(w.category, DataQualityWarning):

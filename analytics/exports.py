@@ -55,7 +55,11 @@ def format_table(frame: pd.DataFrame, table: str, *, neutralise: bool = True) ->
     spec = TABLES[table]
     out = {}
     for col in spec.columns:
-        s = frame[col.name] if col.name in frame.columns else pd.Series(index=frame.index, dtype=col.dtype)
+        s = (
+            frame[col.name]
+            if col.name in frame.columns
+            else pd.Series(index=frame.index, dtype=col.dtype)
+        )
         if col.kind == "number":
             out[col.name] = _format_float(s)
         elif col.kind == "integer":

@@ -150,11 +150,15 @@ def _decode(data: bytes | str) -> tuple[str | None, str | None, int]:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         byte = data[exc.start : exc.start + 1].hex().upper()
-        return None, (
-            f"file is not UTF-8 text: byte 0x{byte} at offset {exc.start} (line {line}, "
-            f"character {col}) cannot be decoded; save the file as 'CSV UTF-8' "
-            "(Excel: File > Save As > CSV UTF-8; LibreOffice: character set Unicode (UTF-8))"
-        ), line
+        return (
+            None,
+            (
+                f"file is not UTF-8 text: byte 0x{byte} at offset {exc.start} (line {line}, "
+                f"character {col}) cannot be decoded; save the file as 'CSV UTF-8' "
+                "(Excel: File > Save As > CSV UTF-8; LibreOffice: character set Unicode (UTF-8))"
+            ),
+            line,
+        )
 
 
 def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Raw:
@@ -206,7 +210,9 @@ def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Ra
 
     header = [h.strip() for h in header]
     if header_line != 1:
-        raw.warnings.append(f"{name}: the header is on line {header_line}; blank lines before it were ignored")
+        raw.warnings.append(
+            f"{name}: the header is on line {header_line}; blank lines before it were ignored"
+        )
     if len(header) == 1:
         for sep, label in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
             if sep in header[0]:
@@ -255,8 +261,10 @@ def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Ra
             continue
         good_rows.append(record)
         good_lines.append(line)
-    frame = pd.DataFrame(good_rows, columns=header, dtype="str") if good_rows else pd.DataFrame(
-        {h: pd.Series(dtype="str") for h in header}
+    frame = (
+        pd.DataFrame(good_rows, columns=header, dtype="str")
+        if good_rows
+        else pd.DataFrame({h: pd.Series(dtype="str") for h in header})
     )
     raw.header = header
     raw.rows = frame
@@ -300,7 +308,9 @@ class _Checker:
         self.problems: list[pd.DataFrame] = []
         self.out: dict[str, pd.Series] = {}
 
-    def add(self, mask: np.ndarray | pd.Series, column: str, values: pd.Series, message: str | pd.Series) -> None:
+    def add(
+        self, mask: np.ndarray | pd.Series, column: str, values: pd.Series, message: str | pd.Series
+    ) -> None:
         mask = np.asarray(mask, dtype=bool) & (self.raw.lines > 0)  # not rows broken at reading
         if not mask.any():
             return
@@ -372,7 +382,11 @@ class _Checker:
                 name,
                 original,
                 f"{name} is {{value}}; {name} must be {_fmt_range(spec, max_value)}"
-                + (" (use a point, not a comma, as the decimal separator)" if kind == "number" else ""),
+                + (
+                    " (use a point, not a comma, as the decimal separator)"
+                    if kind == "number"
+                    else ""
+                ),
             )
             nums = pd.to_numeric(text.where(present & is_num), errors="coerce")
             if kind == "integer":
@@ -437,10 +451,20 @@ class _Checker:
                 else:
                     day_after = pd.Timestamp(self.today) + pd.Timedelta(days=1)
                     future = (
-                        ((~has_time) & (parsed >= day_after)) | (has_time & (parsed > pd.Timestamp(self.now)))
-                    ).fillna(False).to_numpy()
+                        (
+                            ((~has_time) & (parsed >= day_after))
+                            | (has_time & (parsed > pd.Timestamp(self.now)))
+                        )
+                        .fillna(False)
+                        .to_numpy()
+                    )
                     limit = "now"
-                self.add(future, name, original, f"{name} is {{value}}, in the future; {name} must not be after {limit}")
+                self.add(
+                    future,
+                    name,
+                    original,
+                    f"{name} is {{value}}, in the future; {name} must not be after {limit}",
+                )
             self.out[name] = parsed
         elif kind == "choice":
             ok = text.isin(spec.choices).to_numpy()
@@ -480,7 +504,9 @@ class _Checker:
         bad = exploded[~exploded.str.fullmatch(POINT_RE.pattern).fillna(False)]
         mask = np.zeros(self.n, dtype=bool)
         mask[bad.index.unique().to_numpy()] = True
-        codes = bad.groupby(level=0).agg(lambda s: ", ".join(repr(x) for x in s)).reindex(range(self.n))
+        codes = (
+            bad.groupby(level=0).agg(lambda s: ", ".join(repr(x) for x in s)).reindex(range(self.n))
+        )
         msg = (
             "points has code(s) that are not acupoint codes: "
             + codes.fillna("")
@@ -523,7 +549,12 @@ class _Checker:
             original,
             "frequency_hz is {value}; it must be a frequency in Hz like 2 or 100, or two frequencies a/b like 2/100",
         )
-        self.add(range_bad, "frequency_hz", original, "frequency_hz is {value}; each frequency must be between 0.5 and 200 Hz")
+        self.add(
+            range_bad,
+            "frequency_hz",
+            original,
+            "frequency_hz is {value}; each frequency must be between 0.5 and 200 Hz",
+        )
 
     def check_unique(self, key: tuple[str, ...], what: str) -> None:
         if not key or any(k not in self.out for k in key):
@@ -538,9 +569,14 @@ class _Checker:
             lambda s: ", ".join(map(str, s))
         )
         original, _ = self.cells(key[-1])
-        msg = f"duplicate {what}: the same " + " and ".join(key) + " appear on lines " + first_line.astype(
-            "str"
-        ) + "; keep one row per " + " and ".join(key)
+        msg = (
+            f"duplicate {what}: the same "
+            + " and ".join(key)
+            + " appear on lines "
+            + first_line.astype("str")
+            + "; keep one row per "
+            + " and ".join(key)
+        )
         self.add(dup, key[-1], original, msg)
 
     def check_known_patients(self, known: pd.Index | None) -> None:
@@ -588,10 +624,10 @@ def _check_table(
 
     problems = chk.problems_frame()
     # rows broken while reading (wrong field count) were recorded by _read_raw
-    read_problems = pd.DataFrame(
-        [(raw.name, *p) for p in raw.problems], columns=PROBLEM_COLUMNS
+    read_problems = pd.DataFrame([(raw.name, *p) for p in raw.problems], columns=PROBLEM_COLUMNS)
+    problems = (
+        pd.concat([read_problems, problems], ignore_index=True) if len(read_problems) else problems
     )
-    problems = pd.concat([read_problems, problems], ignore_index=True) if len(read_problems) else problems
     problems = problems.sort_values("line", kind="stable").reset_index(drop=True)
 
     good = ~chk.bad
@@ -601,9 +637,15 @@ def _check_table(
 
     rejects = pd.DataFrame(columns=REJECT_COLUMNS + raw.header)
     if chk.bad.any():
-        reasons = problems.assign(
-            text=lambda d: np.where(d["column"] != "", d["column"] + ": " + d["message"], d["message"])
-        ).groupby("line")["text"].agg("; ".join)
+        reasons = (
+            problems.assign(
+                text=lambda d: np.where(
+                    d["column"] != "", d["column"] + ": " + d["message"], d["message"]
+                )
+            )
+            .groupby("line")["text"]
+            .agg("; ".join)
+        )
         bad_raw = raw.rows[chk.bad].reset_index(drop=True)
         bad_lines = np.abs(raw.lines[chk.bad])
         rejects = pd.concat(
@@ -669,7 +711,13 @@ def _load(
     raw = _read_raw(source, spec, file_name, max_bytes)
     if raw.fatal:
         problems = pd.DataFrame([(file_name, *p) for p in raw.problems], columns=PROBLEM_COLUMNS)
-        return empty_frame(table), problems, pd.DataFrame(columns=REJECT_COLUMNS), raw.warnings, True
+        return (
+            empty_frame(table),
+            problems,
+            pd.DataFrame(columns=REJECT_COLUMNS),
+            raw.warnings,
+            True,
+        )
     d, now = _today(today)
     known = pd.Index(patients["patient_id"]) if patients is not None else None
     frame, problems, rejects = _check_table(raw, spec, today=d, now=now, known_patients=known)
@@ -689,7 +737,13 @@ def _single(
 ) -> pd.DataFrame:
     _check_on_error(on_error, func)
     frame, problems, rejects, warns, fatal = _load(
-        table, source, patients=patients, on_error=on_error, today=today, max_bytes=max_bytes, name=name
+        table,
+        source,
+        patients=patients,
+        on_error=on_error,
+        today=today,
+        max_bytes=max_bytes,
+        name=name,
     )
     for w in warns:
         warnings.warn(w, DataQualityWarning, stacklevel=3)
@@ -750,8 +804,14 @@ def load_patients(
     ['neck_pain']
     """
     return _single(
-        "patients", source, patients=None, on_error=on_error, today=today,
-        max_bytes=max_bytes, name=name, func="load_patients",
+        "patients",
+        source,
+        patients=None,
+        on_error=on_error,
+        today=today,
+        max_bytes=max_bytes,
+        name=name,
+        func="load_patients",
     )
 
 
@@ -782,8 +842,14 @@ def load_diary(
     [6.0, 5.5]
     """
     return _single(
-        "diary", source, patients=patients, on_error=on_error, today=today,
-        max_bytes=max_bytes, name=name, func="load_diary",
+        "diary",
+        source,
+        patients=patients,
+        on_error=on_error,
+        today=today,
+        max_bytes=max_bytes,
+        name=name,
+        func="load_diary",
     )
 
 
@@ -806,8 +872,14 @@ def load_sessions(
         The canonical ``sessions`` frame, sorted by patient_id and date.
     """
     return _single(
-        "sessions", source, patients=patients, on_error=on_error, today=today,
-        max_bytes=max_bytes, name=name, func="load_sessions",
+        "sessions",
+        source,
+        patients=patients,
+        on_error=on_error,
+        today=today,
+        max_bytes=max_bytes,
+        name=name,
+        func="load_sessions",
     )
 
 
@@ -861,7 +933,15 @@ def load_dataset(
             if table == "diary":
                 all_problems.append(
                     pd.DataFrame(
-                        [(spec.file_name, 0, "", "", f"no {spec.file_name} in {base}; it is required")],
+                        [
+                            (
+                                spec.file_name,
+                                0,
+                                "",
+                                "",
+                                f"no {spec.file_name} in {base}; it is required",
+                            )
+                        ],
                         columns=PROBLEM_COLUMNS,
                     )
                 )
@@ -871,8 +951,13 @@ def load_dataset(
             frames[table] = empty_frame(table)
             continue
         frame, problems, rej, warns, fatal = _load(
-            table, path, patients=patients, on_error=on_error, today=today,
-            max_bytes=max_bytes, name=None,
+            table,
+            path,
+            patients=patients,
+            on_error=on_error,
+            today=today,
+            max_bytes=max_bytes,
+            name=None,
         )
         any_fatal |= fatal
         notes.extend(warns)
@@ -886,7 +971,9 @@ def load_dataset(
             patients = frame
         frames[table] = frame
     problems = (
-        pd.concat(all_problems, ignore_index=True) if all_problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
+        pd.concat(all_problems, ignore_index=True)
+        if all_problems
+        else pd.DataFrame(columns=PROBLEM_COLUMNS)
     )
     if len(problems) and (on_error == "raise" or any_fatal):
         _raise(problems)
@@ -958,8 +1045,10 @@ def validate_records(
     if unknown:
         raise DataValidationError(
             f"{file}: unknown field(s) {', '.join(unknown)}",
-            pd.DataFrame([(file, 0, u, "", f"{u} is not a field of {table}") for u in unknown],
-                         columns=PROBLEM_COLUMNS),
+            pd.DataFrame(
+                [(file, 0, u, "", f"{u} is not a field of {table}") for u in unknown],
+                columns=PROBLEM_COLUMNS,
+            ),
         )
     header = spec.column_names
     rows = [[_cell_text(r.get(c), spec.column(c).kind) for c in header] for r in recs]

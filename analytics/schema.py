@@ -160,9 +160,15 @@ PATIENTS = TableSpec(
     file_name="patients.csv",
     key=("patient_id",),
     columns=(
-        ColumnSpec("patient_id", "id", required=True, description="1-64 characters of A-Z a-z 0-9 . _ -"),
-        ColumnSpec("condition", "text", required=True, max_len=LABEL_MAX, description="condition treated"),
-        ColumnSpec("group", "text", max_len=LABEL_MAX, description="cohort / programme / trial arm"),
+        ColumnSpec(
+            "patient_id", "id", required=True, description="1-64 characters of A-Z a-z 0-9 . _ -"
+        ),
+        ColumnSpec(
+            "condition", "text", required=True, max_len=LABEL_MAX, description="condition treated"
+        ),
+        ColumnSpec(
+            "group", "text", max_len=LABEL_MAX, description="cohort / programme / trial arm"
+        ),
         ColumnSpec("start_date", "date", description="index date; empty = first session's date"),
         ColumnSpec("sex", "choice", choices=SEXES, description="F, M, X or U"),
         ColumnSpec("birth_year", "integer", min=1900, max=None, description="1900..current year"),
@@ -185,7 +191,9 @@ DIARY = TableSpec(
         _score("mood", "mood, 0-10, 10 = best"),
         _score("stress", "stress, 0-10, 10 = worst"),
         ColumnSpec("analgesic_doses", "integer", min=0, description="pain-medication doses taken"),
-        ColumnSpec("opioid_mme", "number", min=0, description="opioid morphine milligram equivalents"),
+        ColumnSpec(
+            "opioid_mme", "number", min=0, description="opioid morphine milligram equivalents"
+        ),
         ColumnSpec("notes", "text", max_len=TEXT_MAX, description="free text"),
     ),
 )
@@ -197,14 +205,25 @@ SESSIONS = TableSpec(
     columns=(
         ColumnSpec("patient_id", "id", required=True, description="patient identifier"),
         ColumnSpec("date", "datetime", required=True, description="session date or date-time"),
-        ColumnSpec("technique", "choice", required=True, choices=TECHNIQUES, description="technique"),
-        ColumnSpec("frequency_hz", "text", description="EA frequency: 2, 100 or 2/100 (0.5-200 Hz)"),
+        ColumnSpec(
+            "technique", "choice", required=True, choices=TECHNIQUES, description="technique"
+        ),
+        ColumnSpec(
+            "frequency_hz", "text", description="EA frequency: 2, 100 or 2/100 (0.5-200 Hz)"
+        ),
         ColumnSpec("points", "text", max_len=TEXT_MAX, description="';'-separated acupoint codes"),
         ColumnSpec("needles", "integer", min=1, max=100, description="number of needles"),
-        ColumnSpec("retention_min", "integer", min=1, max=120, description="needle retention, minutes"),
+        ColumnSpec(
+            "retention_min", "integer", min=1, max=120, description="needle retention, minutes"
+        ),
         _score("pain_before", "pain just before the session, 0-10"),
         _score("pain_after", "pain just after the session, 0-10"),
-        ColumnSpec("adverse_events", "list", choices=ADVERSE_EVENTS, description="';'-separated adverse events"),
+        ColumnSpec(
+            "adverse_events",
+            "list",
+            choices=ADVERSE_EVENTS,
+            description="';'-separated adverse events",
+        ),
         ColumnSpec("practitioner", "text", max_len=LABEL_MAX, description="practitioner"),
         ColumnSpec("notes", "text", max_len=TEXT_MAX, description="free text"),
     ),

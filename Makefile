@@ -1,0 +1,54 @@
+# paindiary — every set-up step lives here; README and CI use these targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CONSTRAINTS := .ci/constraints.txt
+PORT   ?= 8501
+
+.PHONY: run test bench lint demo system-deps venv clean-demo lock
+
+venv: $(BIN)/python
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The project (editable) with its runtime dependencies, at the tested versions.
+$(VENV)/.run-installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e .
+	touch $@
+
+# ... plus the test and lint tools.
+$(VENV)/.dev-installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
+	touch $@ $(VENV)/.run-installed
+
+demo: $(VENV)/.run-installed
+	$(BIN)/paindiary init-demo
+
+run: demo
+	$(BIN)/streamlit run dashboard/app.py --server.headless true \
+	  --browser.gatherUsageStats false --server.port $(PORT) --server.address localhost
+
+# System packages the tests drive: Debian's chromium (browser tests) and postgresql.
+system-deps:
+	@bash tests/system_deps.sh
+
+test: system-deps $(VENV)/.dev-installed
+	$(BIN)/ruff check analytics dashboard tests
+	$(BIN)/pytest
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/pytest tests/benchmarks -o python_files='bench_*.py' --benchmark-only \
+	  --benchmark-columns=min,median,max,rounds -p no:randomly
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check analytics dashboard tests
+	$(BIN)/ruff format --check analytics dashboard tests
+	$(BIN)/mypy
+
+# Re-pin the tested versions after changing pyproject.toml.
+lock: $(VENV)/.dev-installed
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > $(CONSTRAINTS)
+
+clean-demo:
+	rm -rf .data

@@ -1,0 +1,535 @@
+"""Every rule of the CSV contract, each with a tiny inline file.
+
+The contract is docs/data-format.md; the rules are enforced by analytics.loaders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import schema
+from analytics.errors import DataQualityWarning, DataValidationError
+from analytics.exports import table_to_csv_bytes, write_dataset
+from analytics.loaders import (
+    load_dataset,
+    load_diary,
+    load_patients,
+    load_sessions,
+    validate_records,
+)
+
+TODAY = dt.date(2026, 3, 10)
+PATIENTS_CSV = (
+    "patient_id,condition,group,start_date,sex,birth_year,clinician_id\n"
+    "P1,neck_pain,acupuncture,,F,1970,c1\n"
+    "P2,migraine,waitlist,2026-01-05,M,,\n"
+)
+
+
+def text(s: str) -> io.BytesIO:
+    return io.BytesIO(s.encode("utf-8"))
+
+
+def problems_of(loader, content, **kw) -> pd.DataFrame:
+    kw.setdefault("today", TODAY)
+    with pytest.raises(DataValidationError) as info:
+        loader(text(content) if isinstance(content, str) else content, **kw)
+    p = info.value.problems
+    assert list(p.columns) == ["file", "line", "column", "value", "message"]
+    assert str(info.value).startswith(f"{len(p)} problem")
+    return p
+
+
+def only_problem(loader, content, **kw) -> pd.Series:
+    p = problems_of(loader, content, **kw)
+    assert len(p) == 1, p.to_string()
+    return p.iloc[0]
+
+
+@pytest.fixture
+def patients() -> pd.DataFrame:
+    return load_patients(text(PATIENTS_CSV), today=TODAY)
+
+
+# ---------------------------------------------------------------- canonical frames
+
+
+def test_patients_canonical_frame(patients):
+    assert list(patients.columns) == schema.columns("patients")
+    assert patients.dtypes.astype(str).to_dict() == {
+        k: ("str" if v == "str" else v) for k, v in schema.dtypes("patients").items()
+    }
+    assert patients["start_date"].iloc[1] == pd.Timestamp("2026-01-05")
+    assert pd.isna(patients["start_date"].iloc[0])
+    assert patients["birth_year"].iloc[0] == 1970
+    assert pd.isna(patients["birth_year"].iloc[1])
+    assert pd.isna(patients["clinician_id"].iloc[1])
+
+
+def test_diary_parses_every_column_and_sorts():
+    csv_text = (
+        "patient_id,date,pain,worst_pain,enjoyment_interference,activity_interference,"
+        "sleep_quality,mood,stress,analgesic_doses,opioid_mme,notes\n"
+        "P2,2026-03-02,4,6,3,2,7,8,3,1,7.5,ok\n"
+        "P1,2026-03-02,5.5,NA,,,,,,,,\n"
+        "P1,2026-03-01,6,,,,,,,0,0,\n"
+    )
+    d = load_diary(text(csv_text), today=TODAY)
+    assert list(d.columns) == schema.columns("diary")
+    assert d["patient_id"].tolist() == ["P1", "P1", "P2"]
+    assert d["date"].dtype == "datetime64[ns]"
+    assert d["pain"].tolist() == [6.0, 5.5, 4.0]
+    assert d["analgesic_doses"].dtype == "Int64"
+    assert d["analgesic_doses"].iloc[0] == 0
+    assert pd.isna(d["worst_pain"].iloc[1])  # "NA" = missing
+    assert d.loc[2, "opioid_mme"] == 7.5
+
+
+def test_sessions_parse_times_lists_and_points():
+    csv_text = (
+        "patient_id,date,technique,frequency_hz,points,needles,retention_min,pain_before,"
+        "pain_after,adverse_events,practitioner,notes\n"
+        "P1,2026-03-01T10:30,electro,2/100,LI4;ST36-L;SP6,10,20,6,4,soreness;bruising,dr a,\n"
+        "P1,2026-03-08,manual,,,,,,,,,\n"
+    )
+    s = load_sessions(text(csv_text), today=TODAY)
+    assert list(s.columns) == schema.columns("sessions")
+    assert s["date"].tolist() == [pd.Timestamp("2026-03-01 10:30"), pd.Timestamp("2026-03-08")]
+    assert s["frequency_hz"].iloc[0] == "2/100"
+    assert pd.isna(s["frequency_hz"].iloc[1])
+    assert s["points"].iloc[0] == "LI4;ST36-L;SP6"
+    assert s["adverse_events"].iloc[0] == "soreness;bruising"
+    assert pd.isna(s["adverse_events"].iloc[1])
+    assert s["needles"].dtype == "Int64"
+
+
+# ---------------------------------------------------------------- encodings and shapes
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_bom_and_line_endings(newline, bom):
+    content = bom + newline.join(["patient_id,date,pain", "P1,2026-03-01,3", ""]).encode()
+    d = load_diary(io.BytesIO(content), today=TODAY)
+    assert d["pain"].tolist() == [3.0]
+
+
+def test_rfc4180_quoting_and_physical_lines():
+    content = (
+        "patient_id,date,pain,notes\n"
+        'P1,2026-03-01,3,"a, b ""quoted""\nsecond line"\n'
+        "P1,2026-03-02,12,\n"  # physical line 4 (the quoted newline counts)
+    )
+    p = only_problem(load_diary, content)
+    assert p["line"] == 4
+    d = load_diary(text(content.replace(",12,", ",2,")), today=TODAY)
+    assert d["notes"].iloc[0] == 'a, b "quoted"\nsecond line'
+
+
+def test_not_utf8_gives_offset_and_line():
+    content = "patient_id,date,pain,notes\nP1,2026-03-01,3,caf\xe9\n".encode("latin-1")
+    p = only_problem(load_diary, io.BytesIO(content))
+    assert p["line"] == 2
+    offset = content.index(b"\xe9")  # 46: 27 bytes of header + 19 of the row before the byte
+    assert "not UTF-8" in p["message"] and f"offset {offset}" in p["message"]
+    assert "CSV UTF-8" in p["message"]
+
+
+@pytest.mark.parametrize("sep,label", [(";", "semicolon"), ("\t", "tab")])
+def test_wrong_delimiter_is_named(sep, label):
+    content = (
+        sep.join(["patient_id", "date", "pain"]) + "\n" + sep.join(["P1", "2026-03-01", "3"]) + "\n"
+    )
+    p = only_problem(load_diary, content)
+    assert f"looks {label}-separated" in p["message"]
+    assert p["line"] == 1
+
+
+def test_missing_required_columns_lists_missing_and_found():
+    p = only_problem(load_diary, "patient_id,pain,mood\nP1,3,4\n")
+    assert "missing required column(s): date" in p["message"]
+    assert "found: patient_id, pain, mood" in p["message"]
+
+
+def test_unknown_columns_warn_and_are_not_loaded():
+    with pytest.warns(DataQualityWarning, match="unknown column.*favourite_colour"):
+        d = load_diary(
+            text("patient_id,date,pain,favourite_colour\nP1,2026-03-01,3,blue\n"), today=TODAY
+        )
+    assert "favourite_colour" not in d.columns
+
+
+def test_empty_file_and_header_only():
+    p = only_problem(load_diary, "")
+    assert "file is empty" in p["message"] and "patient_id,date,pain" in p["message"]
+    d = load_diary(text("patient_id,date,pain\n"), today=TODAY)
+    assert len(d) == 0 and list(d.columns) == schema.columns("diary")
+    assert d["date"].dtype == "datetime64[ns]" and d["pain"].dtype == "float64"
+
+
+def test_file_over_size_limit_is_refused_before_reading(tmp_path):
+    path = tmp_path / "diary.csv"
+    path.write_text("patient_id,date,pain\n" + "P1,2026-03-01,3\n" * 100)
+    p = only_problem(load_diary, path, max_bytes=100)
+    assert "larger than the limit" in p["message"]
+
+    class Exploding(io.BytesIO):
+        def read(self, n=-1):
+            assert n != -1, "the loader must not read an oversized stream whole"
+            return super().read(n)
+
+    only_problem(load_diary, Exploding(path.read_bytes()), max_bytes=100)
+
+
+def test_row_with_wrong_field_count():
+    p = only_problem(load_diary, "patient_id,date,pain\nP1,2026-03-01,3,extra\n")
+    assert "4 fields but the header has 3" in p["message"]
+    assert p["line"] == 2
+
+
+def test_broken_quoting():
+    p = only_problem(load_diary, 'patient_id,date,pain,notes\nP1,2026-03-01,3,"abc"def\n')
+    assert "quoting" in p["message"]
+
+
+# ---------------------------------------------------------------- cell rules
+
+
+@pytest.mark.parametrize(
+    "value,fragment",
+    [
+        ("11", 'pain is "11"; pain must be a number from 0 to 10'),
+        ("-1", "from 0 to 10"),
+        ("abc", 'pain is "abc"'),
+        ("7,5", "decimal separator"),
+        ("inf", "pain is"),
+        ("", "pain is empty; pain is required"),
+        ("NA", "pain is required"),
+    ],
+)
+def test_pain_values(value, fragment):
+    content = f'patient_id,date,pain\nP1,2026-03-01,"{value}"\n'
+    p = only_problem(load_diary, content)
+    assert fragment in p["message"]
+    assert (p["file"], p["line"], p["column"]) == ("diary.csv", 2, "pain")
+    assert p["value"] == value
+
+
+def test_integer_given_as_decimal():
+    p = only_problem(load_diary, "patient_id,date,pain,analgesic_doses\nP1,2026-03-01,3,2.5\n")
+    assert p["column"] == "analgesic_doses" and "whole number" in p["message"]
+    p = only_problem(load_sessions, "patient_id,date,technique,needles\nP1,2026-03-01,manual,3.0\n")
+    assert p["column"] == "needles" and "without a decimal point" in p["message"]
+
+
+@pytest.mark.parametrize(
+    "column,value",
+    [("needles", "0"), ("needles", "101"), ("retention_min", "121"), ("pain_after", "10.5")],
+)
+def test_session_ranges(column, value):
+    content = f"patient_id,date,technique,{column}\nP1,2026-03-01,manual,{value}\n"
+    p = only_problem(load_sessions, content)
+    assert p["column"] == column and f'is "{value}"' in p["message"]
+
+
+@pytest.mark.parametrize(
+    "value", ["01/03/2026", "2026-3-1", "20260301", "2026/03/01", "1 March 2026"]
+)
+def test_non_iso_dates_are_never_guessed(value):
+    p = only_problem(load_diary, f"patient_id,date,pain\nP1,{value},3\n")
+    assert "ISO 8601" in p["message"] and "never guessed" in p["message"]
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "2025-13-01", "2026-00-10"])
+def test_impossible_dates(value):
+    p = only_problem(load_diary, f"patient_id,date,pain\nP1,{value},3\n")
+    assert "not a real calendar date" in p["message"]
+
+
+def test_future_dates():
+    p = only_problem(load_diary, "patient_id,date,pain\nP1,2026-03-11,3\n")
+    assert "in the future" in p["message"] and "2026-03-10" in p["message"]
+    load_diary(text("patient_id,date,pain\nP1,2026-03-10,3\n"), today=TODAY)  # today is fine
+    p = only_problem(load_sessions, "patient_id,date,technique\nP1,2026-03-11T08:00,manual\n")
+    assert "in the future" in p["message"]
+
+
+def test_session_time_format():
+    p = only_problem(load_sessions, "patient_id,date,technique\nP1,2026-03-01 10:30,manual\n")
+    assert "YYYY-MM-DDTHH:MM" in p["message"]
+    p = only_problem(load_sessions, "patient_id,date,technique\nP1,2026-03-01T25:30,manual\n")
+    assert "not a real calendar date or time" in p["message"]
+
+
+def test_duplicate_diary_day_names_both_lines():
+    p = problems_of(
+        load_diary, "patient_id,date,pain\nP1,2026-03-01,3\nP1,2026-03-02,3\nP1,2026-03-01,4\n"
+    )
+    assert p["line"].tolist() == [2, 4]
+    assert all("lines 2, 4" in m for m in p["message"])
+
+
+def test_duplicate_patient_and_bad_ids():
+    p = problems_of(
+        load_patients,
+        "patient_id,condition\nP1,neck_pain\nP1,migraine\nP 3,neck_pain\n" + "x" * 65 + ",a\n",
+    )
+    assert sorted(p["line"].tolist()) == [2, 3, 4, 5]
+    assert "duplicate patient" in p.loc[p["line"] == 2, "message"].iat[0]
+
+
+def test_unknown_patient_ids(patients):
+    p = only_problem(load_diary, "patient_id,date,pain\nP9,2026-03-01,3\n", patients=patients)
+    assert p["column"] == "patient_id" and "P9" in p["message"] and "patients.csv" in p["message"]
+
+
+@pytest.mark.parametrize(
+    "technique,freq,fragment",
+    [
+        ("electro", "", "electro session without frequency_hz"),
+        ("manual", "2", "non-electro"),
+        ("electro", "abc", "like 2 or 100"),
+        ("electro", "2/", "like 2 or 100"),
+        ("electro", "300", "between 0.5 and 200"),
+        ("electro", "0.1/100", "between 0.5 and 200"),
+    ],
+)
+def test_frequency_rules(technique, freq, fragment):
+    p = only_problem(
+        load_sessions, f"patient_id,date,technique,frequency_hz\nP1,2026-03-01,{technique},{freq}\n"
+    )
+    assert p["column"] == "frequency_hz" and fragment in p["message"]
+
+
+def test_unknown_technique_and_adverse_events():
+    p = only_problem(load_sessions, "patient_id,date,technique\nP1,2026-03-01,cupping\n")
+    assert "manual, electro, auricular, other" in p["message"]
+    p = only_problem(
+        load_sessions,
+        "patient_id,date,technique,adverse_events\nP1,2026-03-01,manual,soreness;headache\n",
+    )
+    assert "headache" in p["message"] and "bleeding" in p["message"]
+
+
+def test_points_codes():
+    p = only_problem(
+        load_sessions, "patient_id,date,technique,points\nP1,2026-03-01,manual,LI4;hand\n"
+    )
+    assert "'hand'" in p["message"] and "LI4;ST36;SP6" in p["message"]
+
+
+def test_text_over_limit():
+    note = "x" * (schema.TEXT_MAX + 1)
+    p = only_problem(load_diary, f"patient_id,date,pain,notes\nP1,2026-03-01,3,{note}\n")
+    assert "longer than 2000 characters" in p["message"]
+    load_diary(text(f"patient_id,date,pain,notes\nP1,2026-03-01,3,{note[:-1]}\n"), today=TODAY)
+
+
+def test_sex_and_birth_year():
+    p = problems_of(
+        load_patients, "patient_id,condition,sex,birth_year\nP1,a,female,1899\nP2,a,F,2027\n"
+    )
+    assert set(zip(p["line"], p["column"], strict=True)) == {
+        (2, "sex"),
+        (2, "birth_year"),
+        (3, "birth_year"),
+    }
+
+
+def test_all_problems_are_collected_lazily():
+    content = "patient_id,date,pain,mood\nP1,2026-03-01,11,x\nP1,2026-99-01,3,\n"
+    p = problems_of(load_diary, content)
+    assert len(p) == 3
+    assert set(p["column"]) == {"pain", "mood", "date"}
+
+
+# ---------------------------------------------------------------- skipping invalid rows
+
+
+def test_skip_keeps_valid_rows_and_returns_rejects_verbatim():
+    content = "patient_id,date,pain,notes\nP1,2026-03-01,3,fine\nP1,2026-03-02,11, kept as is \nP1,2026-03-03,4,\n"
+    with pytest.warns(DataQualityWarning, match="1 row"):
+        d = load_diary(text(content), today=TODAY, on_error="skip")
+    assert d["pain"].tolist() == [3.0, 4.0]
+    rej = d.attrs["rejects"]
+    assert rej.to_dict("records") == [
+        {
+            "line": 3,
+            "reason": 'pain: pain is "11"; pain must be a number from 0 to 10',
+            "patient_id": "P1",
+            "date": "2026-03-02",
+            "pain": "11",
+            "notes": " kept as is ",
+        }
+    ]
+
+
+def test_skip_still_fails_on_file_level_problems():
+    with pytest.raises(DataValidationError, match="semicolon"):
+        load_diary(text("patient_id;date;pain\n"), on_error="skip", today=TODAY)
+
+
+def test_on_error_parameter_is_checked():
+    with pytest.raises(ValueError, match="'on_error' parameter of load_diary must be one of"):
+        load_diary(text("patient_id,date,pain\n"), on_error="ignore")
+
+
+# ---------------------------------------------------------------- datasets and files
+
+
+def write_dir(tmp_path: Path, **files: str) -> Path:
+    for name, content in files.items():
+        (tmp_path / f"{name}.csv").write_text(content, encoding="utf-8")
+    return tmp_path
+
+
+def test_load_dataset_collects_problems_of_all_files(tmp_path):
+    write_dir(
+        tmp_path,
+        patients=PATIENTS_CSV,
+        diary="patient_id,date,pain\nP1,2026-03-01,3\nPX,2026-03-01,3\n",
+        sessions="patient_id,date,technique\nP1,2026-03-01,laser\n",
+    )
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tmp_path, today=TODAY)
+    p = info.value.problems
+    assert p[["file", "line", "column"]].values.tolist() == [
+        ["diary.csv", 3, "patient_id"],
+        ["sessions.csv", 2, "technique"],
+    ]
+
+
+def test_load_dataset_skip_rejects_rows_of_rejected_patients(tmp_path):
+    write_dir(
+        tmp_path,
+        patients="patient_id,condition,sex\nP1,neck_pain,F\nP2,neck_pain,woman\n",
+        diary="patient_id,date,pain\nP1,2026-03-01,3\nP2,2026-03-01,3\n",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        ds = load_dataset(tmp_path, on_error="skip", today=TODAY)
+    assert ds.patients["patient_id"].tolist() == ["P1"]
+    assert ds.diary["patient_id"].tolist() == ["P1"]
+    assert ds.rejects["patients"]["line"].tolist() == [3]
+    assert ds.rejects["diary"]["line"].tolist() == [3]
+    assert ds.n_rejected == 2
+    assert len(ds.sessions) == 0 and any("no sessions.csv" in w for w in ds.warnings)
+
+
+def test_load_dataset_requires_diary(tmp_path):
+    write_dir(tmp_path, patients=PATIENTS_CSV)
+    with pytest.raises(DataValidationError, match="no diary.csv"):
+        load_dataset(tmp_path, today=TODAY)
+    with pytest.raises(FileNotFoundError):
+        load_dataset(tmp_path / "nope")
+
+
+def test_path_and_file_names_in_messages(tmp_path):
+    path = tmp_path / "march.csv"
+    path.write_text("patient_id,date,pain\nP1,2026-03-01,11\n")
+    p = only_problem(load_diary, path)
+    assert p["file"] == "march.csv"
+    p = only_problem(
+        load_diary, text("patient_id,date,pain\nP1,2026-03-01,11\n"), name="upload.csv"
+    )
+    assert p["file"] == "upload.csv"
+
+
+# ---------------------------------------------------------------- exports round trip
+
+
+def test_export_round_trip_with_formula_neutralisation(tmp_path):
+    notes = [
+        "=SUM(A1)",
+        "-2 after walk",
+        "+1",
+        "@me",
+        "'=already",
+        "plain",
+        "\ttabbed",
+        'a, "b"\nc',
+    ]
+    diary = pd.DataFrame(
+        {
+            "patient_id": "P1",
+            "date": pd.date_range("2026-03-01", periods=len(notes)),
+            "pain": [0.0, 10.0, 5.5, 1 / 3, 7.0, 2.0, 3.0, 4.0],
+            "notes": notes,
+        }
+    )
+    canonical = load_diary(io.BytesIO(table_to_csv_bytes(diary, "diary")), today=TODAY)
+    raw = table_to_csv_bytes(canonical, "diary").decode()
+    for dangerous in ("\n=SUM", ",=SUM", ",-2", ",+1", ",@me"):
+        assert dangerous not in raw
+    again = load_diary(io.BytesIO(raw.encode()), today=TODAY)
+    pd.testing.assert_frame_equal(again, canonical)
+    assert again["notes"].tolist() == notes  # dates ascend in the given order
+    assert again["pain"].iloc[3] == 1 / 3  # floats survive exactly
+
+
+def test_write_dataset_round_trip(tmp_path, patients):
+    diary = load_diary(
+        text("patient_id,date,pain,analgesic_doses\nP1,2026-03-01,3,2\n"), today=TODAY
+    )
+    sessions = load_sessions(
+        text("patient_id,date,technique,frequency_hz\nP1,2026-03-01T09:15,electro,2/100\n"),
+        today=TODAY,
+    )
+    from analytics.loaders import Dataset
+
+    write_dataset(Dataset(patients, diary, sessions), tmp_path)
+    ds = load_dataset(tmp_path, today=TODAY)
+    pd.testing.assert_frame_equal(ds.patients, patients)
+    pd.testing.assert_frame_equal(ds.diary, diary)
+    pd.testing.assert_frame_equal(ds.sessions, sessions)
+
+
+# ---------------------------------------------------------------- records from forms
+
+
+def test_validate_records_uses_the_same_rules():
+    frame = validate_records(
+        "diary",
+        [{"patient_id": "P1", "date": dt.date(2026, 3, 1), "pain": 7, "mood": None, "notes": "ok"}],
+        today=TODAY,
+    )
+    assert frame["pain"].iloc[0] == 7.0 and pd.isna(frame["mood"].iloc[0])
+    with pytest.raises(DataValidationError) as info:
+        validate_records(
+            "diary", [{"patient_id": "P1", "date": dt.date(2026, 3, 11), "pain": 12}], today=TODAY
+        )
+    assert set(info.value.problems["column"]) == {"date", "pain"}
+    assert (info.value.problems["file"] == "<form>").all()
+    with pytest.raises(DataValidationError, match="unknown field"):
+        validate_records(
+            "diary", [{"patient_id": "P1", "date": "2026-03-01", "pain": 1, "colour": 1}]
+        )
+    s = validate_records(
+        "sessions",
+        [
+            {
+                "patient_id": "P1",
+                "date": dt.datetime(2026, 3, 1, 9, 30),
+                "technique": "electro",
+                "frequency_hz": "2",
+            }
+        ],
+        today=TODAY,
+    )
+    assert s["date"].iloc[0] == pd.Timestamp("2026-03-01 09:30")
+
+
+def test_inputs_are_plain_files_not_mutated(tmp_path):
+    path = tmp_path / "diary.csv"
+    content = "patient_id,date,pain\nP1,2026-03-01,3\n"
+    path.write_text(content)
+    load_diary(path, today=TODAY)
+    assert path.read_text() == content
+    assert np.isfinite(load_diary(path, today=TODAY)["pain"]).all()
