@@ -23,6 +23,7 @@ __all__ = [
     "response_category",
     "cpra_curve",
     "outcome_windows",
+    "join_flags",
 ]
 
 #: IMMPACT categories of % pain reduction (Dworkin 2008), in order.
@@ -125,6 +126,18 @@ def _window_mean(
     n = grouped.count().reindex(patients, fill_value=0).astype("int64")
     mean = grouped.mean().reindex(patients).astype("float64")
     return mean.where(n >= min_entries), n
+
+
+def join_flags(flags: pd.DataFrame) -> pd.Series:
+    """Join the names of the True columns of each row with ``";"`` (``""`` when none).
+
+    The loop runs over the few flag columns, never over patients.
+    """
+    joined = pd.Series("", index=flags.index, dtype="str")
+    for name in flags.columns:
+        flag = flags[name].fillna(False).astype(bool)
+        joined = joined.where(~flag, joined.where(joined == "", joined + ";") + str(name))
+    return joined.astype("str")
 
 
 def response_category(pct_change: pd.Series) -> pd.Series:
@@ -367,10 +380,7 @@ def patient_outcomes(
         },
         index=ids,
     )
-    joined = pd.Series("", index=ids, dtype="str")
-    for name in parts.columns:  # three columns, not a loop over patients
-        flag = parts[name]
-        joined = joined.where(~flag, joined.where(joined == "", joined + ";") + name)
+    joined = join_flags(parts)
     out["reason"] = joined.where(~no_index, "no_index").astype("str")
     out = out.reset_index()
     out["patient_id"] = out["patient_id"].astype("str")

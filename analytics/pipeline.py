@@ -1,0 +1,459 @@
+"""The whole analysis in one call: settings, :func:`analyze` and the ``analyze`` command.
+
+:class:`AnalysisSettings` is the single settings object shared by the CLI and the
+dashboard; :func:`analyze` turns the three canonical frames into an
+:class:`AnalysisResult` whose :meth:`AnalysisResult.write_csv` writes the files
+documented in ``docs/analytics.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._common import check_int, check_number, index_dates
+from .errors import InsufficientDataError
+from .exports import neutralise_cell
+from .groups import GROUPINGS, group_comparison, group_summary
+from .outcomes import cpra_curve, patient_outcomes
+from .secondary import data_quality, secondary_outcomes
+from .trends import interrupted_time_series, theil_sen_slopes
+
+__all__ = [
+    "AnalysisSettings",
+    "AnalysisResult",
+    "PATIENT_OUTCOME_COLUMNS",
+    "OUTPUT_FILES",
+    "analyze",
+    "analyze_command",
+]
+
+#: Columns of ``patient_outcomes.csv`` in order (all documented in docs/analytics.md).
+PATIENT_OUTCOME_COLUMNS = [
+    "patient_id",
+    "group",
+    "condition",
+    "technique",
+    "index_date",
+    "n_diary_days",
+    "first_date",
+    "last_date",
+    "adherence",
+    "n_sessions",
+    "baseline_pain",
+    "baseline_n",
+    "followup_pain",
+    "followup_n",
+    "followup_start",
+    "followup_end",
+    "change",
+    "pct_change",
+    "response_category",
+    "responder",
+    "responder_2pt",
+    "slope_per_week",
+    "slope_ci_low",
+    "slope_ci_high",
+    "its_level_change",
+    "its_level_ci_low",
+    "its_level_ci_high",
+    "its_slope_change",
+    "its_slope_ci_low",
+    "its_slope_ci_high",
+    "its_reason",
+    "days_to_response",
+    "reason",
+    *[
+        f"{stage}_{m}"
+        for m in ("peg", "sleep_quality", "mood", "stress", "analgesic_doses", "opioid_mme")
+        for stage in ("baseline", "followup", "change")
+    ],
+    "adherence_28d",
+    "longest_gap_days",
+    "baseline_sufficient",
+    "flag_worsening",
+    "flag_low_adherence",
+    "flag_recent_adverse_event",
+    "flag_insufficient_baseline",
+    "flags",
+]
+
+#: File written by :meth:`AnalysisResult.write_csv` for each result attribute.
+OUTPUT_FILES = {
+    "patient_outcomes": "patient_outcomes.csv",
+    "group_summary": "group_summary.csv",
+    "group_comparison": "group_comparison.csv",
+    "session_response": "session_response.csv",
+    "session_response_by_technique": "session_response_by_technique.csv",
+    "dose_response": "dose_response.csv",
+    "dose_response_summary": "dose_response_summary.csv",
+    "emax_fit": "emax_fit.csv",
+    "time_to_response": "time_to_response.csv",
+    "kaplan_meier": "kaplan_meier.csv",
+    "adverse_events": "adverse_events.csv",
+    "cpra": "cpra.csv",
+}
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Every option of the analysis, validated on creation.
+
+    Parameters
+    ----------
+    baseline_days : int, default 14
+        Baseline window before the index date, days, in [1, 3650].
+    followup_days : int, default 14
+        Follow-up window length, days, in [1, 3650].
+    followup_at : int or None, default None
+        Follow-up horizon H in days after the index date (window ends on day
+        H − 1); None = the patient's last diary days.
+    min_entries : int, default 4
+        Fewest diary entries for a valid baseline or follow-up mean, in [1, 3650].
+    responder_threshold : float, default 30.0
+        % pain reduction that makes a responder, in [0, 100].
+    seed : int, default 0
+        Seed of the bootstrap confidence intervals, >= 0.
+    n_boot : int, default 2000
+        Bootstrap replicates, in [1, 1000000].
+
+    Raises
+    ------
+    ValueError
+        In scikit-learn's wording, naming the parameter and the allowed range.
+
+    Examples
+    --------
+    >>> AnalysisSettings(responder_threshold=35.0).responder_threshold
+    35.0
+    """
+
+    baseline_days: int = 14
+    followup_days: int = 14
+    followup_at: int | None = None
+    min_entries: int = 4
+    responder_threshold: float = 30.0
+    seed: int = 0
+    n_boot: int = 2000
+
+    def __post_init__(self) -> None:
+        func = "AnalysisSettings"
+        check_int(self.baseline_days, "baseline_days", func, 1, 3650)
+        check_int(self.followup_days, "followup_days", func, 1, 3650)
+        if self.followup_at is not None:
+            check_int(self.followup_at, "followup_at", func, 1, 36500)
+        check_int(self.min_entries, "min_entries", func, 1, 3650)
+        threshold = check_number(self.responder_threshold, "responder_threshold", func, 0.0, 100.0)
+        object.__setattr__(self, "responder_threshold", threshold)
+        check_int(self.seed, "seed", func, 0)
+        check_int(self.n_boot, "n_boot", func, 1, 1_000_000)
+
+    def window_kwargs(self) -> dict[str, Any]:
+        """The options of :func:`analytics.outcomes.patient_outcomes` windows."""
+        return {
+            "baseline_days": self.baseline_days,
+            "followup_days": self.followup_days,
+            "followup_at": self.followup_at,
+            "min_entries": self.min_entries,
+        }
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything :func:`analyze` computed; tables are DataFrames.
+
+    Attributes
+    ----------
+    settings : AnalysisSettings
+    patient_outcomes : pandas.DataFrame
+        One row per patient, columns :data:`PATIENT_OUTCOME_COLUMNS`.
+    group_summary, group_comparison : pandas.DataFrame
+        :func:`analytics.groups.group_summary` / ``group_comparison`` for
+        ``by`` = group, condition and technique, stacked (column ``group_by``).
+    session_response, session_response_by_technique : pandas.DataFrame
+        :mod:`analytics.session_response`.
+    dose_response, dose_response_summary : pandas.DataFrame
+        :mod:`analytics.dose` (per patient and session number; per session number).
+    emax_fit : EmaxFit or None
+        :func:`analytics.dose.fit_emax` on the per-patient points; None when there
+        are too few session numbers.
+    time_to_response : pandas.DataFrame
+        :func:`analytics.survival.time_to_response`.
+    kaplan_meier : KaplanMeier or None
+        :func:`analytics.survival.kaplan_meier` of ``time_to_response``; None
+        without patients.
+    adverse_events : pandas.DataFrame
+        :func:`analytics.safety.adverse_event_rates`.
+    cpra : pandas.DataFrame
+        :func:`analytics.outcomes.cpra_curve` of the patients' % change.
+    """
+
+    settings: AnalysisSettings
+    patient_outcomes: pd.DataFrame
+    group_summary: pd.DataFrame
+    group_comparison: pd.DataFrame
+    session_response: pd.DataFrame
+    session_response_by_technique: pd.DataFrame
+    dose_response: pd.DataFrame
+    dose_response_summary: pd.DataFrame
+    emax_fit: Any
+    time_to_response: pd.DataFrame
+    kaplan_meier: Any
+    adverse_events: pd.DataFrame
+    cpra: pd.DataFrame
+    notes: tuple[str, ...] = field(default=())
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every result table by the attribute name (fits as one-row/curve frames)."""
+        out: dict[str, pd.DataFrame] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, pd.DataFrame):
+                out[f.name] = value
+        out["emax_fit"] = _fit_frame(self.emax_fit, "emax_fit")
+        out["kaplan_meier"] = _fit_frame(self.kaplan_meier, "kaplan_meier")
+        return out
+
+    def write_csv(self, out_dir: str | Path) -> list[Path]:
+        """Write every table of :data:`OUTPUT_FILES` to ``out_dir`` (created if needed).
+
+        Numbers are written unrounded (shortest text that reads back to the same
+        float), dates as ``YYYY-MM-DD``, booleans as ``True``/``False``, missing
+        values as empty cells; text cells a spreadsheet would run as a formula get
+        a leading ``'`` (``analytics.exports.neutralise_cell``).
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written, in :data:`OUTPUT_FILES` order.
+        """
+        base = Path(out_dir)
+        base.mkdir(parents=True, exist_ok=True)
+        tables = self.tables()
+        paths = []
+        for name, file_name in OUTPUT_FILES.items():
+            path = base / file_name
+            _csv_cells(tables[name]).to_csv(path, index=False, lineterminator="\n")
+            paths.append(path)
+        return paths
+
+
+def _fit_frame(fit: Any, name: str) -> pd.DataFrame:
+    if fit is None:
+        return pd.DataFrame()
+    if name == "kaplan_meier":
+        return fit.table
+    return fit.to_frame()
+
+
+def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            has_time = (s.notna() & (s != s.dt.normalize())).any()
+            out[col] = s.dt.strftime("%Y-%m-%dT%H:%M" if has_time else "%Y-%m-%d")
+        elif isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(s):
+            text = s.astype("str")
+            out[col] = neutralise_cell(text).where(text.notna(), "")
+    return out
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)] or frames[:1]
+    return pd.concat(frames, ignore_index=True)
+
+
+def analyze(
+    patients: pd.DataFrame | None,
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame | None,
+    settings: AnalysisSettings = AnalysisSettings(),
+) -> AnalysisResult:
+    """Run every analysis of the project on a clinic's canonical frames.
+
+    Parameters
+    ----------
+    patients, diary, sessions : pandas.DataFrame
+        Canonical frames (``analytics.schema``); ``patients`` and ``sessions`` may
+        be None or empty. Never modified.
+    settings : AnalysisSettings, optional
+        Options; the defaults follow DOMAIN.md.
+
+    Returns
+    -------
+    AnalysisResult
+
+    Notes
+    -----
+    Steps: :func:`analytics.outcomes.patient_outcomes` merged with Theil–Sen
+    slopes over the treatment period, the interrupted time series, days to
+    response, secondary outcomes and data-quality flags; group summaries and
+    comparisons by group, condition and technique; the session-level analyses
+    of engineer B's modules; the CPRA curve. ``days_to_response`` in the patient
+    table is NaN when the response was not reached (the censored time is in
+    ``time_to_response``).
+    """
+    from .dose import dose_response, dose_response_summary, fit_emax
+    from .safety import adverse_event_rates
+    from .session_response import session_response, session_response_by_technique
+    from .survival import kaplan_meier, time_to_response
+
+    if not isinstance(settings, AnalysisSettings):
+        raise TypeError(
+            f"The 'settings' parameter of analyze must be an AnalysisSettings. Got {settings!r} instead."
+        )
+    s = settings
+    if patients is None:
+        from ._common import empty_frame
+
+        patients = empty_frame("patients")
+    if sessions is None:
+        from ._common import empty_frame
+
+        sessions = empty_frame("sessions")
+    notes: list[str] = []
+    outcomes = patient_outcomes(
+        diary,
+        patients,
+        sessions,
+        responder_threshold=s.responder_threshold,
+        **s.window_kwargs(),
+    )
+    index = index_dates(patients, sessions)
+    baseline = outcomes.set_index("patient_id")["baseline_pain"].dropna()
+
+    slopes = theil_sen_slopes(diary, index, period="treatment")
+    its = interrupted_time_series(diary, index)
+    secondary = secondary_outcomes(diary, index, **s.window_kwargs())
+    quality = data_quality(diary, sessions, outcomes)
+
+    ttr = time_to_response(diary, index, baseline)
+    reached = ttr.set_index("patient_id")
+    days = reached["days_to_response"].where(reached["event"].astype(bool))
+
+    table = outcomes.set_index("patient_id")
+    table = table.join(
+        slopes.set_index("patient_id")[["slope_per_week", "slope_ci_low", "slope_ci_high"]]
+    )
+    table = table.join(its.set_index("patient_id").drop(columns=["n_pre", "n_post", "lags"]))
+    table["days_to_response"] = days.astype("float64").reindex(table.index)
+    table = table.join(secondary.set_index("patient_id"))
+    table = table.join(quality.set_index("patient_id").drop(columns=["n_diary_days"]))
+    table = table.reset_index()
+    table["its_reason"] = table["its_reason"].fillna("no_diary").astype("str")
+    table = table[PATIENT_OUTCOME_COLUMNS]
+
+    kw = {"responder_threshold": s.responder_threshold}
+    summary = _stack([group_summary(outcomes, by=by, **kw) for by in GROUPINGS])
+    comparison = _stack([group_comparison(outcomes, by=by, **kw) for by in GROUPINGS])
+
+    responses = session_response(diary, sessions)
+    by_technique = session_response_by_technique(responses, n_boot=s.n_boot, rng=s.seed)
+    dose = dose_response(diary, sessions, baseline)
+    dose_summary = dose_response_summary(dose)
+    try:
+        emax = fit_emax(dose)
+    except InsufficientDataError as exc:
+        emax = None
+        notes.append(f"Emax fit skipped: {exc}")
+    km = kaplan_meier(ttr["days_to_response"], ttr["event"]) if len(ttr) else None
+    return AnalysisResult(
+        settings=s,
+        patient_outcomes=table,
+        group_summary=summary,
+        group_comparison=comparison,
+        session_response=responses,
+        session_response_by_technique=by_technique,
+        dose_response=dose,
+        dose_response_summary=dose_summary,
+        emax_fit=emax,
+        time_to_response=ttr,
+        kaplan_meier=km,
+        adverse_events=adverse_event_rates(sessions, patients=patients),
+        cpra=cpra_curve(outcomes["pct_change"]),
+        notes=tuple(notes),
+    )
+
+
+def _print_problems(exc) -> None:
+    problems = exc.problems
+    for row in problems.itertuples(index=False):
+        col = f" {row.column}:" if row.column else ""
+        print(f"{row.file}:{row.line}:{col} {row.message}", file=sys.stderr)
+    n = len(problems)
+    print(
+        f"error: {n} problem{'s' if n != 1 else ''} in the input; nothing was analysed. "
+        "Fix them (see 'paindiary validate') or pass --skip-invalid.",
+        file=sys.stderr,
+    )
+
+
+def analyze_command(args: argparse.Namespace) -> int:
+    """``paindiary analyze DATA_DIR --out OUT_DIR [options]`` (see analytics/cli.py).
+
+    Returns 0 after writing the files, 1 when the data are invalid or missing
+    (a message, no traceback), 2 when an option is out of range.
+    """
+    from .errors import DataQualityWarning, DataValidationError
+    from .exports import write_rejects
+    from .loaders import load_dataset
+
+    try:
+        settings = AnalysisSettings(
+            baseline_days=args.baseline_days,
+            followup_days=args.followup_days,
+            followup_at=args.followup_at,
+            min_entries=args.min_entries,
+            responder_threshold=args.responder_threshold,
+            seed=args.seed,
+        )
+    except ValueError as exc:
+        print(f"paindiary analyze: error: {exc}", file=sys.stderr)
+        return 2
+    out_dir = Path(args.out)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataQualityWarning)
+        try:
+            ds = load_dataset(args.directory, on_error="skip" if args.skip_invalid else "raise")
+        except DataValidationError as exc:
+            _print_problems(exc)
+            return 1
+        except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+            print(f"error: cannot read {args.directory}: {exc}", file=sys.stderr)
+            return 1
+    for w in caught:
+        if issubclass(w.category, DataQualityWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        rejects = write_rejects(ds.rejects, out_dir) if args.skip_invalid else []
+        result = analyze(ds.patients, ds.diary, ds.sessions, settings)
+        paths = result.write_csv(out_dir)
+    except (InsufficientDataError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    po = result.patient_outcomes
+    responder = po["responder"]
+    n_eval = int(responder.notna().sum())
+    n_resp = int(responder.fillna(False).astype(bool).sum())
+    rate = f" ({100 * n_resp / n_eval:.0f}%)" if n_eval else ""
+    print(
+        f"analysed {len(po)} patients, {len(ds.diary)} diary days, {len(ds.sessions)} sessions; "
+        f"{int(po['change'].notna().sum())} with baseline and follow-up; "
+        f"{n_resp} of {n_eval} responders at {settings.responder_threshold:g}%{rate}"
+    )
+    if rejects:
+        print(
+            f"skipped {ds.n_rejected} invalid rows, listed in " + ", ".join(p.name for p in rejects)
+        )
+    print(f"wrote {len(paths)} files to {out_dir}")
+    return 0

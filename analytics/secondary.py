@@ -1,0 +1,215 @@
+"""Secondary outcomes (PEG, sleep, mood, stress, medication) and data-quality flags.
+
+Secondary outcomes use exactly the baseline and follow-up windows of the pain
+outcome (:func:`analytics.outcomes.outcome_windows`). Definitions in
+``docs/analytics.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .outcomes import _all_patients, _check_windows, join_flags, outcome_windows
+from .schema import DATE_DTYPE
+
+__all__ = ["SECONDARY_MEASURES", "FLAGS", "secondary_outcomes", "data_quality"]
+
+#: Measures of :func:`secondary_outcomes`, in column order.
+SECONDARY_MEASURES = (
+    "peg",
+    "sleep_quality",
+    "mood",
+    "stress",
+    "analgesic_doses",
+    "opioid_mme",
+)
+#: Flags of :func:`data_quality`, in the order they are joined in ``flags``.
+FLAGS = ("worsening", "low_adherence", "recent_adverse_event", "insufficient_baseline")
+
+_DAY = pd.Timedelta(days=1)
+
+
+def _measures(diary: pd.DataFrame) -> pd.DataFrame:
+    peg_items = diary[["pain", "enjoyment_interference", "activity_interference"]].astype("float64")
+    values = pd.DataFrame(index=diary.index)
+    # PEG only on days where all three items were answered
+    values["peg"] = peg_items.mean(axis=1).where(peg_items.notna().all(axis=1))
+    for col in SECONDARY_MEASURES[1:]:
+        values[col] = pd.to_numeric(diary[col]).astype("float64")
+    return values
+
+
+def secondary_outcomes(
+    diary: pd.DataFrame,
+    index_dates: pd.Series,
+    *,
+    baseline_days: int = 14,
+    followup_days: int = 14,
+    followup_at: int | None = None,
+    min_entries: int = 4,
+) -> pd.DataFrame:
+    """Baseline, follow-up and change of the secondary diary measures.
+
+    Parameters
+    ----------
+    diary : pandas.DataFrame
+        Canonical diary frame.
+    index_dates : pandas.Series
+        Index date per patient (``patient_id`` index).
+    baseline_days, followup_days, followup_at, min_entries
+        As in :func:`analytics.outcomes.patient_outcomes`; a measure's window mean
+        needs ``min_entries`` days on which that measure was recorded.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per patient in ``diary``, sorted by ``patient_id``; for every
+        measure m in ``peg``, ``sleep_quality``, ``mood``, ``stress``,
+        ``analgesic_doses``, ``opioid_mme``:
+
+        - ``baseline_<m>``, ``followup_<m>`` (float): mean over the pain outcome's
+          windows; NaN with fewer than ``min_entries`` recorded days;
+        - ``change_<m>`` (float): ``baseline_<m> − followup_<m>``.
+
+        Units: ``peg`` = mean of pain, enjoyment_interference and
+        activity_interference on days with all three (0-10, PEG-3, Krebs 2009);
+        sleep_quality, mood (0-10, 10 = best), stress (0-10, 10 = worst),
+        analgesic_doses (doses/day), opioid_mme (MME/day). The change has the sign
+        of the pain change: positive = the value went down, which is an
+        improvement for peg, stress, analgesic_doses and opioid_mme and a
+        deterioration for sleep_quality and mood.
+    """
+    _check_windows("secondary_outcomes", baseline_days, followup_days, followup_at, min_entries)
+    ids = _all_patients(diary)
+    _, rows = outcome_windows(
+        diary,
+        index_dates,
+        baseline_days=baseline_days,
+        followup_days=followup_days,
+        followup_at=followup_at,
+    )
+    values = _measures(diary)
+    pid = diary["patient_id"].astype("str")
+    base = values.where(rows["in_baseline"], np.nan).groupby(pid)
+    fu = values.where(rows["in_followup"], np.nan).groupby(pid)
+    b_mean = base.mean().where(base.count() >= min_entries).reindex(ids)
+    f_mean = fu.mean().where(fu.count() >= min_entries).reindex(ids)
+    out = pd.DataFrame(index=ids)
+    for m in SECONDARY_MEASURES:
+        out[f"baseline_{m}"] = b_mean[m].astype("float64")
+        out[f"followup_{m}"] = f_mean[m].astype("float64")
+        out[f"change_{m}"] = (out[f"baseline_{m}"] - out[f"followup_{m}"]).astype("float64")
+    out = out.reset_index()
+    out["patient_id"] = out["patient_id"].astype("str")
+    return out
+
+
+def data_quality(
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame | None,
+    outcomes: pd.DataFrame,
+    *,
+    as_of: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Diary adherence, gaps and clinical flags per patient.
+
+    Parameters
+    ----------
+    diary : pandas.DataFrame
+        Canonical diary frame.
+    sessions : pandas.DataFrame or None
+        Canonical sessions frame (for recent adverse events).
+    outcomes : pandas.DataFrame
+        :func:`analytics.outcomes.patient_outcomes` (uses ``baseline_pain``,
+        ``change``, ``pct_change``, ``reason``).
+    as_of : date-like, optional
+        End of the "last 28 days" windows. Default: each patient's last diary day
+        (last session day when there is no diary).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per patient in any input, sorted by ``patient_id``:
+
+        - ``n_diary_days`` (int);
+        - ``adherence`` (float, fraction 0-1): diary days / calendar days from the
+          first to the last entry inclusive (NaN without a diary);
+        - ``adherence_28d`` (float, fraction 0-1): entries in the 28 days
+          ``[end − 27, end]`` / 28, end = ``as_of`` or the patient's last diary day;
+        - ``longest_gap_days`` (int): most consecutive days without an entry
+          between the first and last entry (0 for a daily diary);
+        - ``baseline_sufficient`` (bool): the pain baseline is valid;
+        - ``flag_worsening`` (bool): ``change <= −2`` points or ``pct_change <= −30``;
+        - ``flag_low_adherence`` (bool): ``adherence_28d < 0.5``;
+        - ``flag_recent_adverse_event`` (bool): a session with an adverse event in
+          the same 28-day window;
+        - ``flag_insufficient_baseline`` (bool): the patient has an index date but
+          too few baseline entries;
+        - ``flags`` (str): names of the raised flags without the ``flag_`` prefix
+          in the order worsening, low_adherence, recent_adverse_event,
+          insufficient_baseline, joined by ``;`` (``""`` when none).
+    """
+    end_fixed = None if as_of is None else pd.Timestamp(as_of).normalize()
+    ids = _all_patients(diary, sessions, outcomes)
+    pid = diary["patient_id"].astype("str")
+    dates = diary["date"].astype(DATE_DTYPE)
+    g = dates.groupby(pid)
+    out = pd.DataFrame(index=ids)
+    first, last = g.min().reindex(ids), g.max().reindex(ids)
+    out["n_diary_days"] = g.size().reindex(ids, fill_value=0).astype("int64")
+    span = (last - first).dt.days + 1
+    out["adherence"] = (out["n_diary_days"] / span).astype("float64")
+
+    if sessions is not None and len(sessions):
+        s_pid = sessions["patient_id"].astype("str")
+        s_day = sessions["date"].astype(DATE_DTYPE).dt.normalize()
+        last_session = s_day.groupby(s_pid).max().reindex(ids)
+    else:
+        s_pid = pd.Series(dtype="str")
+        s_day = pd.Series(dtype=DATE_DTYPE)
+        last_session = pd.Series(pd.NaT, index=ids, dtype=DATE_DTYPE)
+    end = (
+        pd.Series(end_fixed, index=ids, dtype=DATE_DTYPE)
+        if end_fixed is not None
+        else last.fillna(last_session)
+    )
+    row_end = pid.map(end)
+    recent = (dates <= row_end) & (dates > row_end - 28 * _DAY)
+    n_recent = recent.groupby(pid).sum().reindex(ids, fill_value=0)
+    out["adherence_28d"] = (n_recent / 28.0).astype("float64")
+    out.loc[end.isna(), "adherence_28d"] = np.nan
+
+    order = pd.DataFrame({"pid": pid.to_numpy(), "date": dates.to_numpy()}).sort_values(
+        ["pid", "date"], kind="mergesort"
+    )
+    gaps = order.groupby("pid")["date"].diff().dt.days - 1
+    out["longest_gap_days"] = (
+        gaps.groupby(order["pid"]).max().reindex(ids).fillna(0).clip(lower=0).astype("int64")
+    )
+
+    o = outcomes.set_index(outcomes["patient_id"].astype("str")).reindex(ids)
+    out["baseline_sufficient"] = o["baseline_pain"].notna().to_numpy(bool)
+    change = pd.to_numeric(o["change"]).astype("float64")
+    pct = pd.to_numeric(o["pct_change"]).astype("float64")
+    out["flag_worsening"] = ((change <= -2.0) | (pct <= -30.0)).to_numpy(bool)
+    out["flag_low_adherence"] = (out["adherence_28d"] < 0.5).to_numpy(bool)
+    if len(s_pid):
+        has_ae = sessions["adverse_events"].notna() & (
+            sessions["adverse_events"].astype("str").str.strip() != ""
+        )
+        s_end = s_pid.map(end)
+        in_window = (s_day <= s_end) & (s_day > s_end - 28 * _DAY)
+        ae = (has_ae & in_window).groupby(s_pid).any().reindex(ids, fill_value=False)
+        out["flag_recent_adverse_event"] = ae.to_numpy(bool)
+    else:
+        out["flag_recent_adverse_event"] = False
+    reason = o["reason"].astype("str").fillna("")
+    out["flag_insufficient_baseline"] = reason.str.contains(
+        "insufficient_baseline", regex=False
+    ).to_numpy(bool)
+    flags = out[[f"flag_{name}" for name in FLAGS]]
+    out["flags"] = join_flags(flags.set_axis(list(FLAGS), axis=1))
+    out = out.reset_index()
+    out["patient_id"] = out["patient_id"].astype("str")
+    return out
