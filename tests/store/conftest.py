@@ -1,0 +1,85 @@
+"""Database fixtures of the store tests: every store test runs on SQLite and on PostgreSQL.
+
+The PostgreSQL server is a throw-away cluster started once per test session
+(``pg_server.PgServer``) and stopped in a finalizer even when tests fail; each
+test gets its own database. Missing server binaries FAIL the tests with the
+install command - they are never skipped.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pg_server import PgServer, PgServerError
+
+from analytics.errors import DataQualityWarning
+from analytics.loaders import Dataset, load_dataset
+from analytics.store import Store, open_store, project_root
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    try:
+        server = PgServer().start()
+    except PgServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh, empty database of the test's backend."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'paindiary.sqlite3'}"
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    url = server.create_database()
+    try:
+        yield url
+    finally:
+        server.drop_database(url)
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    with open_store(db_url) as s:
+        yield s
+
+
+def _load(directory: Path) -> Dataset:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)  # e.g. truth.csv is not a contract file
+        return load_dataset(directory)
+
+
+@pytest.fixture(scope="session")
+def clinic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample clinic's CSV directory (sample_data/), or a generated 12-patient clinic
+    written by the same code while sample_data/ is not there yet."""
+    sample = project_root() / "sample_data"
+    if (sample / "diary.csv").exists():
+        return sample
+    from analytics.synthetic import generate_clinic, write_clinic
+
+    out = tmp_path_factory.mktemp("clinic")
+    write_clinic(generate_clinic(12, rng=7), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def clinic(clinic_dir: Path) -> Dataset:
+    """The sample clinic loaded through the real loader."""
+    return _load(clinic_dir)
