@@ -24,6 +24,7 @@ __all__ = [
     "cpra_curve",
     "outcome_windows",
     "join_flags",
+    "per_row",
 ]
 
 #: IMMPACT categories of % pain reduction (Dworkin 2008), in order.
@@ -92,9 +93,9 @@ def outcome_windows(
     win["baseline_start"] = win["index_date"] - baseline_days * _DAY
     win["baseline_end"] = win["index_date"] - _DAY
     if followup_at is None:
-        row_index = diary["patient_id"].map(idx)
-        after = diary["date"].where(diary["date"] >= row_index)
-        last = after.groupby(diary["patient_id"]).max().reindex(win.index)
+        row_index = per_row(idx, diary["patient_id"])
+        after = diary["date"].astype(DATE_DTYPE).where(diary["date"] >= row_index)
+        last = after.groupby(diary["patient_id"].astype("str")).max().reindex(win.index)
         win["followup_end"] = last.astype(DATE_DTYPE)
         start = win["followup_end"] - (followup_days - 1) * _DAY
     else:
@@ -105,16 +106,26 @@ def outcome_windows(
     win["followup_start"] = win["followup_start"].where(win["followup_end"].notna())
     win = win[["index_date", "baseline_start", "baseline_end", "followup_start", "followup_end"]]
 
-    per_row = win.reindex(diary["patient_id"].astype("str").to_numpy())
+    bounds = win.reindex(diary["patient_id"].astype("str").to_numpy())
     date = diary["date"].to_numpy()
-    in_base = (date >= per_row["baseline_start"].to_numpy()) & (
-        date <= per_row["baseline_end"].to_numpy()
+    in_base = (date >= bounds["baseline_start"].to_numpy()) & (
+        date <= bounds["baseline_end"].to_numpy()
     )
-    in_fu = (date >= per_row["followup_start"].to_numpy()) & (
-        date <= per_row["followup_end"].to_numpy()
+    in_fu = (date >= bounds["followup_start"].to_numpy()) & (
+        date <= bounds["followup_end"].to_numpy()
     )
     rows = pd.DataFrame({"in_baseline": in_base, "in_followup": in_fu}, index=diary.index)
     return win, rows
+
+
+def per_row(values: pd.Series, keys: pd.Series) -> pd.Series:
+    """``values`` (indexed by patient_id) looked up for every row of ``keys``.
+
+    Like ``keys.map(values)`` but keeps the dtype of ``values`` even when it is
+    empty; the result has the index of ``keys``.
+    """
+    looked_up = values.reindex(keys.astype("str").to_numpy())
+    return pd.Series(looked_up.to_numpy(), index=keys.index, dtype=values.dtype)
 
 
 def _window_mean(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .outcomes import _all_patients, _check_windows, join_flags, outcome_windows
+from .outcomes import _all_patients, _check_windows, join_flags, outcome_windows, per_row
 from .schema import DATE_DTYPE
 
 __all__ = ["SECONDARY_MEASURES", "FLAGS", "secondary_outcomes", "data_quality"]
@@ -174,7 +174,7 @@ def data_quality(
         if end_fixed is not None
         else last.fillna(last_session)
     )
-    row_end = pid.map(end)
+    row_end = per_row(end, pid)
     recent = (dates <= row_end) & (dates > row_end - 28 * _DAY)
     n_recent = recent.groupby(pid).sum().reindex(ids, fill_value=0)
     out["adherence_28d"] = (n_recent / 28.0).astype("float64")
@@ -198,7 +198,7 @@ def data_quality(
         has_ae = sessions["adverse_events"].notna() & (
             sessions["adverse_events"].astype("str").str.strip() != ""
         )
-        s_end = s_pid.map(end)
+        s_end = per_row(end, s_pid)
         in_window = (s_day <= s_end) & (s_day > s_end - 28 * _DAY)
         ae = (has_ae & in_window).groupby(s_pid).any().reindex(ids, fill_value=False)
         out["flag_recent_adverse_event"] = ae.to_numpy(bool)

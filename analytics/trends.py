@@ -17,6 +17,7 @@ from scipy import stats
 
 from ._common import check_choice, check_int
 from .errors import InsufficientDataError
+from .outcomes import per_row
 from .schema import DATE_DTYPE
 
 __all__ = [
@@ -136,7 +137,7 @@ def weekly_means(diary: pd.DataFrame, *, index_dates: pd.Series | None = None) -
         NRS), ``n_days`` (int, entries that week).
     """
     frame = _sorted(diary)
-    idx = frame["patient_id"].map(_index_series(index_dates)).astype(DATE_DTYPE)
+    idx = per_row(_index_series(index_dates), frame["patient_id"])
     days_from_index = (frame["date"] - idx).dt.days
     week = np.floor(days_from_index / 7.0)
     monday = frame["date"] - pd.to_timedelta(frame["date"].dt.dayofweek, unit="D")
@@ -197,7 +198,7 @@ def theil_sen_slopes(
     check_choice(period, "period", func, PERIODS)
     min_entries = check_int(min_entries, "min_entries", func, 2, 3650)
     frame = _sorted(diary)
-    idx = frame["patient_id"].map(_index_series(index_dates)).astype(DATE_DTYPE)
+    idx = per_row(_index_series(index_dates), frame["patient_id"])
     origin = idx.fillna(frame.groupby("patient_id")["date"].transform("min"))
     frame["x"] = (frame["date"] - origin).dt.days.astype("float64")
     has_index = idx.notna()
@@ -317,7 +318,7 @@ def interrupted_time_series(
     if maxlags is not None:
         maxlags = check_int(maxlags, "maxlags", func, 0, 3650)
     frame = _sorted(diary)
-    idx = frame["patient_id"].map(_index_series(index_dates)).astype(DATE_DTYPE)
+    idx = per_row(_index_series(index_dates), frame["patient_id"])
     frame["t"] = (frame["date"] - idx).dt.days.astype("float64")
     rows = []
     for pid, g in frame.groupby("patient_id", sort=True):
