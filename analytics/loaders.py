@@ -183,28 +183,30 @@ def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Ra
         )
 
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    header: list[str] | None = None
-    header_line = 1
-    prev = 0
     try:
-        for record in reader:
-            start = prev + 1
-            prev = reader.line_num
-            if not record or (len(record) == 1 and record[0].strip() == ""):
-                continue  # a blank line carries no data
-            if header is None:
-                header, header_line = record, start
-                continue
-            rows.append(record)
-            lines.append(start)
+        if '"' not in text:
+            # no quoting, so every record is one physical line: number them in bulk
+            numbered = list(enumerate(reader, start=1))
+        else:
+            numbered = []
+            prev = 0
+            for record in reader:
+                numbered.append((prev + 1, record))
+                prev = reader.line_num
     except csv.Error as exc:
         return fatal(
             f"the CSV quoting is broken near here ({exc}); a value containing commas, quotes or "
             'line breaks must be enclosed in double quotes, with inner quotes doubled ("")',
             line=reader.line_num,
         )
+    # blank lines carry no data
+    numbered = [(n, r) for n, r in numbered if r and (len(r) > 1 or r[0].strip())]
+    header: list[str] | None = None
+    header_line = 1
+    if numbered:
+        header_line, header = numbered[0]
+    rows = [r for _, r in numbered[1:]]
+    lines = [n for n, _ in numbered[1:]]
     if header is None:  # only blank lines
         return fatal(f"file is empty; it needs at least the header row, e.g. '{expected}'")
 
@@ -243,24 +245,22 @@ def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Ra
         )
 
     width = len(header)
-    good_rows: list[list[str]] = []
-    good_lines: list[int] = []
-    for record, line in zip(rows, lines, strict=True):
-        if len(record) != width:
-            raw.problems.append(
-                (
-                    line,
-                    "",
-                    ",".join(record)[:200],
-                    f"the row has {len(record)} fields but the header has {width}; a value "
-                    "containing a comma must be enclosed in double quotes",
-                )
+    line_arr = np.asarray(lines, dtype=np.int64)
+    for i in [i for i, r in enumerate(rows) if len(r) != width]:
+        record = rows[i]
+        raw.problems.append(
+            (
+                lines[i],
+                "",
+                ",".join(record)[:200],
+                f"the row has {len(record)} fields but the header has {width}; a value "
+                "containing a comma must be enclosed in double quotes",
             )
-            good_rows.append((record + [""] * width)[:width])
-            good_lines.append(-line)  # negative marks a row already rejected
-            continue
-        good_rows.append(record)
-        good_lines.append(line)
+        )
+        rows[i] = (record + [""] * width)[:width]
+        line_arr[i] = -lines[i]  # negative marks a row already rejected
+    good_rows = rows
+    good_lines = line_arr
     frame = (
         pd.DataFrame(good_rows, columns=header, dtype="str")
         if good_rows
@@ -282,7 +282,12 @@ def _quote(value: str) -> str:
 
 def restore_cell(values: pd.Series) -> pd.Series:
     """Undo the exporter's formula-injection neutralisation (one leading ``'``)."""
-    return values.str.replace(_NEUTRALISED_RE, "", regex=True)
+    quoted = values.str.startswith("'").fillna(False)
+    if not quoted.any():
+        return values
+    out = values.copy()
+    out[quoted] = values[quoted].str.replace(_NEUTRALISED_RE, "", regex=True)
+    return out
 
 
 def _fmt_range(spec: ColumnSpec, max_value: float | None) -> str:
