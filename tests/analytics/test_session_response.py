@@ -17,6 +17,7 @@ from numpy.testing import assert_allclose
 from analytics.session_response import (
     BY_TECHNIQUE_COLUMNS,
     RESPONSE_COLUMNS,
+    TECHNIQUE_BAND_ORDER,
     session_response,
     session_response_by_technique,
 )
@@ -282,17 +283,7 @@ def reference_bootstrap(responses, n_boot, seed):
     """Loop over bands and replicates: concatenate the drawn patients' sessions."""
     gen = np.random.default_rng(seed)
     out = {}
-    order = [
-        "manual",
-        "electro_low",
-        "electro_medium",
-        "electro_high",
-        "electro_mixed",
-        "electro_unknown",
-        "auricular",
-        "other",
-    ]
-    bands = [b for b in order if b in set(responses["technique_band"])]
+    bands = [b for b in TECHNIQUE_BAND_ORDER if b in set(responses["technique_band"])]
     for band in bands:
         sub = responses[responses["technique_band"] == band]
         patients = sorted(sub["patient_id"].unique())
