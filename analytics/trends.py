@@ -140,7 +140,7 @@ def weekly_means(diary: pd.DataFrame, *, index_dates: pd.Series | None = None) -
     idx = per_row(_index_series(index_dates), frame["patient_id"])
     days_from_index = (frame["date"] - idx).dt.days
     week = np.floor(days_from_index / 7.0)
-    monday = frame["date"] - pd.to_timedelta(frame["date"].dt.dayofweek, unit="D")
+    monday = frame["date"] - pd.to_timedelta(frame["date"].dt.day_of_week, unit="D")
     aligned = idx + pd.to_timedelta(week * 7, unit="D")
     frame["week_start"] = aligned.where(idx.notna(), monday).astype(DATE_DTYPE)
     frame["week"] = pd.array(week, dtype="Float64").astype("Int64")

@@ -1,0 +1,209 @@
+"""Known-answer tests of analytics.trends.
+
+References: brute-force window means written here; ``scipy.stats.theilslopes``;
+statsmodels' formula OLS with HAC covariance and an independent numpy
+Newey–West sandwich (Newey & West 1987, Bartlett weights 1 − l/(L+1), no
+small-sample correction, normal quantiles).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from conftest import daily_diary, make_diary
+from numpy.testing import assert_allclose
+from scipy import stats
+
+from analytics.errors import InsufficientDataError
+from analytics.trends import (
+    interrupted_time_series,
+    its_fit_lines,
+    newey_west_lags,
+    rolling_mean,
+    theil_sen_slopes,
+    weekly_means,
+)
+
+
+def _noisy_diary(seed: int = 3) -> tuple[pd.DataFrame, pd.Series]:
+    """Two patients, 30 days before and 40 after the index, some days missing."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for pid, start in (("P1", "2026-01-01"), ("P2", "2026-02-03")):
+        t = np.arange(-30, 40)
+        y = 6 + 0.01 * t - 1.5 * (t >= 0) - 0.03 * t * (t >= 0) + rng.normal(0, 0.8, len(t))
+        y = np.clip(np.round(y, 1), 0, 10)
+        y[rng.random(len(t)) < 0.15] = np.nan  # missing days
+        frames.append(daily_diary(pid, start, y))
+    diary = pd.concat(frames, ignore_index=True)
+    index = pd.Series(pd.to_datetime(["2026-01-31", "2026-03-05"]), index=["P1", "P2"])
+    return diary, index
+
+
+def test_rolling_mean_matches_brute_force():
+    diary = daily_diary("A", "2026-01-01", [1, 2, np.nan, 4, 5, np.nan, np.nan, 8, 9, 10])
+    out = rolling_mean(diary, window_days=4, min_entries=3)
+    dates = diary["date"]
+    for row in out.itertuples():
+        inside = diary[(dates <= row.date) & (dates > row.date - pd.Timedelta(days=4))]
+        assert row.n_in_window == len(inside)
+        expected = inside["pain"].mean() if len(inside) >= 3 else np.nan
+        assert_allclose(row.pain_rolling_mean, expected, rtol=1e-12)
+    # hand: on day 4 (01-04) the window 01-01..01-04 holds 1, 2, 4 -> 7/3
+    assert_allclose(out.loc[out["date"] == "2026-01-04", "pain_rolling_mean"], [7 / 3])
+    assert list(out.columns) == ["patient_id", "date", "pain", "pain_rolling_mean", "n_in_window"]
+
+
+def test_rolling_mean_unsorted_and_patients_apart():
+    a = daily_diary("A", "2026-01-01", [5] * 7)
+    b = daily_diary("B", "2026-01-05", [1] * 7)
+    diary = pd.concat([a, b]).sample(frac=1.0, random_state=0)
+    before = diary.copy()
+    out = rolling_mean(diary)
+    pd.testing.assert_frame_equal(diary, before)
+    assert out["patient_id"].tolist() == ["A"] * 7 + ["B"] * 7
+    assert out["pain_rolling_mean"].dropna().tolist() == [5.0] * 4 + [1.0] * 4
+
+
+def test_weekly_means_aligned_to_index():
+    # index on Thursday 2026-01-15: week -1 = 01-08..01-14, week 0 = 01-15..01-21
+    diary = daily_diary("A", "2026-01-08", [6] * 7 + [2, 4, np.nan, 3, 3, 3, 3])
+    out = weekly_means(diary, index_dates=pd.Series(pd.to_datetime(["2026-01-15"]), index=["A"]))
+    assert out["week"].tolist() == [-1, 0]
+    assert out["week_start"].tolist() == [pd.Timestamp("2026-01-08"), pd.Timestamp("2026-01-15")]
+    assert_allclose(out["mean_pain"], [6.0, 18 / 6])
+    assert out["n_days"].tolist() == [7, 6]
+    no_index = weekly_means(diary)  # Monday weeks: 2026-01-05, 01-12, 01-19
+    assert no_index["week_start"].dt.day_of_week.eq(0).all() and no_index["week"].isna().all()
+    # 01-08..01-11 -> 4; 01-12..01-18 without 01-17 -> 6; 01-19..01-21 -> 3
+    assert no_index["n_days"].tolist() == [4, 6, 3]
+
+
+def test_theil_sen_matches_scipy():
+    diary, index = _noisy_diary()
+    out = theil_sen_slopes(diary, index).set_index("patient_id")
+    for pid in ("P1", "P2"):
+        d = diary[diary["patient_id"] == pid]
+        x = (d["date"] - index[pid]).dt.days.to_numpy()
+        keep = x >= 0
+        ref = stats.theilslopes(d["pain"].to_numpy()[keep], x[keep], alpha=0.95)
+        row = out.loc[pid]
+        assert_allclose(
+            [row.slope_per_week, row.slope_ci_low, row.slope_ci_high, row.intercept],
+            [7 * ref.slope, 7 * ref.low_slope, 7 * ref.high_slope, ref.intercept],
+            rtol=1e-9,
+        )
+        assert row.n_days == keep.sum() and row.period == "treatment"
+    base = theil_sen_slopes(diary, index, period="baseline").set_index("patient_id")
+    d = diary[diary["patient_id"] == "P1"]
+    x = (d["date"] - index["P1"]).dt.days.to_numpy()
+    ref = stats.theilslopes(d["pain"].to_numpy()[x < 0], x[x < 0])
+    assert_allclose(base.loc["P1", "slope_per_week"], 7 * ref.slope, rtol=1e-9)
+
+
+def test_theil_sen_without_index_and_too_few_days():
+    diary = pd.concat(
+        [daily_diary("A", "2026-01-01", [8, 7, 6, 5, 4]), daily_diary("B", "2026-01-01", [3, 3])]
+    )
+    out = theil_sen_slopes(diary).set_index("patient_id")
+    # exact line: -1 point per day = -7 per week, intercept 8 at the first diary day
+    assert_allclose(out.loc["A", ["slope_per_week", "intercept"]].astype(float), [-7.0, 8.0])
+    assert out.loc["A", "period"] == "all"
+    assert np.isnan(out.loc["B", "slope_per_week"]) and out.loc["B", "n_days"] == 2
+    with pytest.raises(ValueError, match="The 'period' parameter of theil_sen_slopes"):
+        theil_sen_slopes(diary, period="after")
+
+
+def _newey_west(x: np.ndarray, resid: np.ndarray, lags: int) -> np.ndarray:
+    """Textbook Newey–West covariance of OLS coefficients."""
+    xe = x * resid[:, None]
+    s = xe.T @ xe
+    for lag in range(1, lags + 1):
+        w = 1 - lag / (lags + 1)
+        gamma = xe[lag:].T @ xe[:-lag]
+        s += w * (gamma + gamma.T)
+    bread = np.linalg.inv(x.T @ x)
+    return bread @ s @ bread
+
+
+def test_its_matches_statsmodels_formula_and_hand_newey_west():
+    diary, index = _noisy_diary()
+    out = interrupted_time_series(diary, index).set_index("patient_id")
+    for pid in ("P1", "P2"):
+        d = diary[diary["patient_id"] == pid]
+        t = (d["date"] - index[pid]).dt.days.to_numpy(float)
+        frame = pd.DataFrame({"y": d["pain"].to_numpy(), "t": t, "post": (t >= 0).astype(float)})
+        lags = int(np.floor(4 * (len(t) / 100) ** (2 / 9)))
+        ref = smf.ols("y ~ t + post + t:post", data=frame).fit(
+            cov_type="HAC", cov_kwds={"maxlags": lags}
+        )
+        row = out.loc[pid]
+        assert row.lags == lags and row.n_pre == (t < 0).sum() and row.n_post == (t >= 0).sum()
+        assert_allclose(row.its_intercept, ref.params["Intercept"], rtol=1e-9)
+        assert_allclose(row.its_pre_slope, 7 * ref.params["t"], rtol=1e-9)
+        assert_allclose(row.its_level_change, ref.params["post"], rtol=1e-9)
+        assert_allclose(row.its_slope_change, 7 * ref.params["t:post"], rtol=1e-9)
+        ci = ref.conf_int()
+        assert_allclose([row.its_level_ci_low, row.its_level_ci_high], ci.loc["post"], rtol=1e-9)
+        assert_allclose(
+            [row.its_slope_ci_low, row.its_slope_ci_high], 7 * ci.loc["t:post"], rtol=1e-9
+        )
+        assert_allclose(row.its_level_p_value, ref.pvalues["post"], rtol=1e-9)
+        # independent sandwich: same standard errors
+        x = np.column_stack([np.ones_like(t), t, frame["post"], t * frame["post"]])
+        beta = np.linalg.lstsq(x, frame["y"].to_numpy(), rcond=None)[0]
+        cov = _newey_west(x, frame["y"].to_numpy() - x @ beta, lags)
+        se = np.sqrt(np.diag(cov))
+        z = stats.norm.ppf(0.975)
+        assert_allclose(row.its_level_ci_high - row.its_level_change, z * se[2], rtol=1e-9)
+        assert_allclose(row.its_slope_ci_high - row.its_slope_change, 7 * z * se[3], rtol=1e-9)
+
+
+def test_its_exact_segments_and_fit_lines():
+    # noise-free: y = 6 + 0.1 t before, then level -2 and slope change -0.2/day
+    t = np.arange(-10, 15)
+    y = 6 + 0.1 * t - 2 * (t >= 0) - 0.2 * t * (t >= 0)
+    diary = daily_diary("A", "2026-01-01", y)
+    index = pd.Series(pd.Timestamp("2026-01-11"), index=["A"])
+    row = interrupted_time_series(diary, index, maxlags=2).iloc[0]
+    assert_allclose(
+        [row.its_intercept, row.its_pre_slope, row.its_level_change, row.its_slope_change],
+        [6.0, 0.7, -2.0, -1.4],
+        atol=1e-9,
+    )
+    assert row.lags == 2 and row.its_reason == ""
+    lines = its_fit_lines(diary, index, "A")
+    assert_allclose(lines["fitted"], y, atol=1e-9)
+    post = lines["segment"] == "post"
+    assert_allclose(lines.loc[post, "counterfactual"], 6 + 0.1 * t[t >= 0], atol=1e-9)
+    assert lines.loc[~post, "counterfactual"].isna().all()
+
+
+def test_its_insufficient_and_no_index():
+    diary = pd.concat(
+        [
+            daily_diary("A", "2026-01-01", [5] * 6 + [3] * 20),
+            daily_diary("B", "2026-01-01", [5] * 20),
+        ]
+    )
+    index = pd.Series(pd.to_datetime(["2026-01-07"]), index=["A"])
+    out = interrupted_time_series(diary, index).set_index("patient_id")
+    assert out.loc["A", "its_reason"] == "insufficient_pre" and out.loc["A", "n_pre"] == 6
+    assert out.loc["B", "its_reason"] == "no_index"
+    assert out["its_level_change"].isna().all() and out["lags"].isna().all()
+    with pytest.raises(InsufficientDataError):
+        its_fit_lines(diary, index, "A")
+    with pytest.raises(InsufficientDataError):
+        its_fit_lines(diary, index, "B")
+
+
+def test_empty_inputs_and_lag_rule():
+    empty = make_diary()
+    assert len(rolling_mean(empty)) == 0
+    assert len(weekly_means(empty)) == 0
+    assert len(theil_sen_slopes(empty)) == 0
+    assert len(interrupted_time_series(empty, pd.Series(dtype="datetime64[ns]"))) == 0
+    # floor(4 (n/100)^(2/9)): n=100 -> 4, n=50 -> 3, n=14 -> 2
+    assert [newey_west_lags(n) for n in (100, 50, 14)] == [4, 3, 2]
