@@ -1,0 +1,213 @@
+"""Data: upload and import CSV files, download exports, record a session."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from analytics.errors import ConflictError, DataValidationError, StoreError
+from analytics.schema import ADVERSE_EVENTS, TECHNIQUES
+from dashboard import data, state, widgets
+
+st.title("🗂️ Data")
+identity = state.require_clinician("manage the clinic's data")
+
+actor = identity.actor
+widgets.show_flash("data")
+tab_import, tab_export, tab_session = st.tabs(
+    ["⬆️ Import CSV", "⬇️ Export CSV", "➕ Record a session"]
+)
+
+# ------------------------------------------------------------------ import
+with tab_import:
+    st.markdown(
+        "Upload `patients.csv`, `diary.csv` and/or `sessions.csv` (the format of "
+        "`docs/data-format.md`). Every problem is listed with its file, line and column; "
+        "nothing is imported until the files are valid."
+    )
+    uploads = {
+        table: st.file_uploader(f"{table}.csv", type=["csv"], key=f"data.upload.{table}")
+        for table in ("patients", "diary", "sessions")
+    }
+    chosen = {t: f for t, f in uploads.items() if f is not None}
+    if chosen:
+        loaded, problems = data.load_uploads(actor, chosen)
+        if problems is not None:
+            n = len(problems)
+            st.error(
+                f"{n} problem{'s' if n != 1 else ''} found: nothing was imported. "
+                "Fix the files and upload them again.",
+                icon="⚠️",
+            )
+            st.dataframe(problems, hide_index=True, width="stretch", key="data.problems")
+        else:
+            for note in loaded.warnings:
+                st.caption(f"Note: {note}")
+            try:
+                preview = data.import_dataset(actor, loaded, dry_run=True)
+            except (StoreError, DataValidationError) as exc:
+                widgets.show_error(exc)
+            else:
+                st.success("The files are valid. Preview of what the import will change:")
+                st.dataframe(
+                    preview.to_frame(), hide_index=True, width="stretch", key="data.preview"
+                )
+                update = False
+                if preview.n_conflicts:
+                    st.warning(f"{preview.n_conflicts} row(s) differ from what is stored:")
+                    st.dataframe(
+                        preview.conflicts, hide_index=True, width="stretch", key="data.conflicts"
+                    )
+                    update = st.checkbox(
+                        "Overwrite the stored values (the old ones are kept in the history)",
+                        key="data.update",
+                    )
+                if st.button(
+                    "Import",
+                    type="primary",
+                    key="data.import",
+                    disabled=bool(preview.n_conflicts) and not update,
+                ):
+                    try:
+                        report = data.import_dataset(actor, loaded, update=update)
+                    except (StoreError, DataValidationError) as exc:
+                        widgets.show_error(exc)
+                    else:
+                        counts = report.to_frame()
+                        widgets.flash(
+                            "data",
+                            f"Imported: {int(counts['inserted'].sum())} new and "
+                            f"{int(counts['updated'].sum())} updated rows.",
+                        )
+                        st.rerun()
+
+# ------------------------------------------------------------------ export
+with tab_export:
+    st.markdown(
+        "CSV files in the import format. Cells a spreadsheet would run as a formula are "
+        "neutralised; importing them again restores them exactly."
+    )
+    cols = st.columns(3)
+    for col, table in zip(cols, ("patients", "diary", "sessions"), strict=True):
+        try:
+            payload = data.export_csv(actor, table)
+        except StoreError as exc:
+            widgets.show_error(exc)
+            continue
+        col.download_button(
+            f"{table}.csv",
+            payload,
+            file_name=f"{table}.csv",
+            mime="text/csv",
+            key=f"data.download.{table}",
+            icon="⬇️",
+        )
+
+# ------------------------------------------------------------------ record a session
+with tab_session:
+    ids = data.patient_ids(actor)
+    if not ids:
+        st.info("Add patients first (import patients.csv).")
+    else:
+        pending = st.session_state.get("data.session_pending")
+        if pending is not None:
+            record, existing = pending
+            st.warning(
+                f"A session of {record['patient_id']} at {existing['date']} is already stored "
+                "with other values. Replace it? The old values are kept in the history."
+            )
+            st.dataframe(pd.DataFrame([existing, record], index=["stored", "new"]), width="stretch")
+            c1, c2 = st.columns(2)
+            if c1.button("Replace", type="primary", key="data.session_replace"):
+                try:
+                    data.save_session(actor, record, replace=True)
+                except (StoreError, DataValidationError) as exc:
+                    widgets.show_error(exc)
+                else:
+                    st.session_state.pop("data.session_pending", None)
+                    widgets.flash("data", "Session replaced.")
+                    st.rerun()
+            if c2.button("Keep the stored session", key="data.session_keep"):
+                st.session_state.pop("data.session_pending", None)
+                st.rerun()
+        with st.form("data.session_form"):
+            c1, c2, c3 = st.columns(3)
+            pid = c1.selectbox(
+                "Patient",
+                ids,
+                key="data.s.patient",
+                index=ids.index(identity.patient_id) if identity.patient_id in ids else 0,
+            )
+            day = c2.date_input(
+                "Date",
+                value=dt.date.today(),
+                max_value=dt.date.today(),
+                key="data.s.date",
+                format="YYYY-MM-DD",
+            )
+            at = c3.time_input("Time", value=None, key="data.s.time", step=900)
+            c1, c2, c3 = st.columns(3)
+            technique = c1.selectbox("Technique", TECHNIQUES, key="data.s.technique")
+            freq = c2.text_input(
+                "EA frequency (Hz)",
+                placeholder="2, 100 or 2/100",
+                help="Electroacupuncture only.",
+                key="data.s.frequency",
+            )
+            points = c3.text_input("Points", placeholder="LI4;ST36;SP6", key="data.s.points")
+            c1, c2, c3, c4 = st.columns(4)
+            needles = c1.number_input(
+                "Needles", min_value=1, max_value=100, value=None, key="data.s.needles"
+            )
+            retention = c2.number_input(
+                "Retention (min)", min_value=1, max_value=120, value=None, key="data.s.retention"
+            )
+            before = c3.number_input(
+                "Pain before (0-10)",
+                min_value=0.0,
+                max_value=10.0,
+                value=None,
+                step=1.0,
+                key="data.s.before",
+            )
+            after = c4.number_input(
+                "Pain after (0-10)",
+                min_value=0.0,
+                max_value=10.0,
+                value=None,
+                step=1.0,
+                key="data.s.after",
+            )
+            events = st.multiselect("Adverse events", ADVERSE_EVENTS, key="data.s.events")
+            c1, c2 = st.columns(2)
+            practitioner = c1.text_input("Practitioner", key="data.s.practitioner")
+            notes = c2.text_input("Notes", key="data.s.notes")
+            submitted = st.form_submit_button("Save session", type="primary")
+        if submitted:
+            when = dt.datetime.combine(day, at) if at is not None else day
+            record = {
+                "patient_id": pid,
+                "date": when,
+                "technique": technique,
+                "frequency_hz": freq.strip() or None,
+                "points": points.strip().replace(" ", "") or None,
+                "needles": needles,
+                "retention_min": retention,
+                "pain_before": before,
+                "pain_after": after,
+                "adverse_events": ";".join(events) or None,
+                "practitioner": practitioner.strip() or None,
+                "notes": notes.strip() or None,
+            }
+            try:
+                data.save_session(actor, record)
+            except ConflictError as exc:
+                st.session_state["data.session_pending"] = (record, widgets.as_record(exc.existing))
+                st.rerun()
+            except (StoreError, DataValidationError) as exc:
+                widgets.show_error(exc)
+            else:
+                widgets.flash("data", f"Session of {pid} on {day:%d %b %Y} saved.")
+                st.rerun()

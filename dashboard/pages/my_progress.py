@@ -1,0 +1,111 @@
+"""My progress: the patient's pain over time, in plain language."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data, settings, state, widgets
+
+identity = state.current()
+st.title("📈 My progress")
+
+if identity.role != "patient" or not identity.patient_id:
+    st.info("Choose your patient id in the sidebar to see your progress.")
+    st.stop()
+
+view = data.patient_view(identity.actor, identity.patient_id)
+if view.diary.empty:
+    st.info("No diary days yet. Log your first day on **Log today** and your chart starts here.")
+    st.stop()
+
+cfg = settings.current_settings()
+result = data.analysis(identity.actor, cfg)
+trend = data.patient_trends(identity.actor, identity.patient_id)
+outcome = data.outcome_row(result, identity.patient_id)
+
+# ------------------------------------------------------------------ summary card
+with st.container(border=True):
+    if outcome is None or pd.isna(outcome.get("index_date")):
+        st.markdown(
+            "**Your treatment has not started yet.** Your chart shows your pain so far; "
+            "after your first session we compare with these days."
+        )
+    elif pd.isna(outcome.get("baseline_pain")):
+        st.markdown(
+            "**Not enough diary days before your first session** to set a baseline "
+            f"(at least {cfg.min_entries} of the {cfg.baseline_days} days before it are needed)."
+        )
+    else:
+        st.markdown(
+            "**"
+            + widgets.improvement_sentence(
+                outcome["change"], outcome["pct_change"], outcome["response_category"]
+            )
+            + "**"
+        )
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Before treatment (average)", f"{widgets.fmt(outcome['baseline_pain'])}/10")
+        c2.metric(
+            "Recently (average)",
+            f"{widgets.fmt(outcome['followup_pain'])}/10",
+            delta=None if pd.isna(outcome["change"]) else f"{-outcome['change']:+.1f} points",
+            delta_color="inverse",
+        )
+        c3.metric("Sessions so far", int(outcome["n_sessions"]))
+        st.caption(
+            "About 30% less pain is a change most people notice (IMMPACT). "
+            + settings.settings_caption()
+        )
+
+# ------------------------------------------------------------------ date range
+ranges = {"4 weeks": 28, "3 months": 91, "6 months": 182, "All": None}
+choice = st.segmented_control("Show", list(ranges), default="3 months", key="progress.range")
+last = view.diary["date"].max()
+days = ranges.get(choice or "All")
+start = view.diary["date"].min() if days is None else last - pd.Timedelta(days=days - 1)
+in_range = trend["date"] >= start
+diary_in = trend[in_range]
+sessions_in = view.sessions[view.sessions["date"] >= start]
+
+baseline = None
+if outcome is not None and pd.notna(outcome.get("index_date")):
+    idx = pd.Timestamp(outcome["index_date"])
+    baseline = (
+        idx - pd.Timedelta(days=cfg.baseline_days),
+        idx - pd.Timedelta(days=1),
+        outcome["baseline_pain"],
+    )
+
+st.plotly_chart(
+    charts.pain_trajectory(
+        diary_in,
+        rolling=diary_in["pain_rolling_mean"],
+        sessions=sessions_in,
+        baseline=baseline,
+        title="Your daily pain and 7-day average",
+    ),
+    key="progress.pain",
+)
+st.caption(
+    "Dots: each day's pain. Red line: average of the last 7 days. Shaded: the days before "
+    "treatment we compare with. Triangles: your sessions (hover for details)."
+)
+
+c1, c2 = st.columns(2)
+with c1:
+    if diary_in[["sleep_quality", "mood", "stress"]].notna().any().any():
+        st.plotly_chart(charts.wellbeing_small_multiples(diary_in), key="progress.wellbeing")
+    else:
+        st.info(
+            "You have not logged sleep, mood or stress yet — add them under *More about today*."
+        )
+with c2:
+    if diary_in[["analgesic_doses", "opioid_mme"]].notna().any().any():
+        st.plotly_chart(charts.medication_chart(diary_in), key="progress.medication")
+    else:
+        st.info("No medication logged in this period.")
+
+st.caption(f"Last diary day: {last:%d %B %Y}. Today: {dt.date.today():%d %B %Y}.")

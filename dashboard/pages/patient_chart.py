@@ -1,0 +1,166 @@
+"""Patient chart: one patient's full trajectory and response to each session."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data, settings, state, widgets
+
+identity = state.current()
+st.title("🩺 Patient chart")
+
+pid = identity.patient_id
+if not pid:
+    st.info("No patients in the database yet. Import the clinic's CSV files on the **Data** page.")
+    st.stop()
+
+actor = identity.actor
+cfg = settings.current_settings()
+view = data.patient_view(actor, pid)
+result = data.analysis(actor, cfg)
+outcome = data.outcome_row(result, pid)
+
+info = view.patient
+if info is not None:
+    st.markdown(
+        f"**{pid}** · {str(info['condition']).replace('_', ' ')}"
+        + (f" · group {info['group']}" if pd.notna(info["group"]) else "")
+        + (f" · clinician {info['clinician_id']}" if pd.notna(info["clinician_id"]) else "")
+    )
+
+if view.diary.empty:
+    st.info(f"{pid} has no diary days yet.")
+    st.stop()
+
+# ------------------------------------------------------------------ headline numbers
+if outcome is not None:
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.metric("Baseline pain", widgets.fmt(outcome["baseline_pain"]))
+    c2.metric("Follow-up pain", widgets.fmt(outcome["followup_pain"]))
+    c3.metric("Change (points)", widgets.fmt(outcome["change"], "+.1f"))
+    c4.metric("Change (%)", widgets.fmt(outcome["pct_change"], "+.0f"))
+    c5.metric(
+        "Category",
+        str(outcome["response_category"])
+        if pd.notna(outcome["response_category"])
+        else "not evaluable",
+    )
+    if outcome["reason"]:
+        st.caption(
+            "Outcome incomplete: " + outcome["reason"].replace(";", ", ").replace("_", " ") + "."
+        )
+    st.caption(settings.settings_caption())
+
+# ------------------------------------------------------------------ trajectory
+trend = data.patient_trends(actor, pid, min_entries=cfg.min_entries)
+baseline = None
+if outcome is not None and pd.notna(outcome["index_date"]):
+    idx = pd.Timestamp(outcome["index_date"])
+    baseline = (
+        idx - pd.Timedelta(days=cfg.baseline_days),
+        idx - pd.Timedelta(days=1),
+        outcome["baseline_pain"],
+    )
+its = data.its_lines(actor, pid)
+st.plotly_chart(
+    charts.pain_trajectory(
+        trend,
+        rolling=trend["pain_rolling_mean"],
+        sessions=view.sessions,
+        baseline=baseline,
+        its_lines=its,
+        title=f"Pain trajectory of {pid}",
+    ),
+    key="chart.trajectory",
+)
+its_row = outcome
+if its is None:
+    st.caption(
+        "Interrupted time series not shown: it needs at least 7 diary days before and "
+        "after the start of treatment."
+    )
+elif its_row is not None:
+    st.caption(
+        f"Interrupted time series (Newey–West): level change at the start "
+        f"{widgets.fmt(its_row['its_level_change'], '+.2f')} points "
+        f"(95% CI {widgets.fmt(its_row['its_level_ci_low'], '.2f')} to "
+        f"{widgets.fmt(its_row['its_level_ci_high'], '.2f')}); slope change "
+        f"{widgets.fmt(its_row['its_slope_change'], '+.2f')} points/week "
+        f"(95% CI {widgets.fmt(its_row['its_slope_ci_low'], '.2f')} to "
+        f"{widgets.fmt(its_row['its_slope_ci_high'], '.2f')}). Negative = less pain."
+    )
+
+# ------------------------------------------------------------------ sessions
+st.subheader("Sessions")
+if view.sessions.empty:
+    st.info("No sessions recorded yet for this patient.")
+else:
+    response = result.session_response
+    response = response[response["patient_id"] == pid]
+    c1, c2 = st.columns(2)
+    with c1:
+        st.plotly_chart(charts.session_before_after(view.sessions), key="chart.before_after")
+    with c2:
+        st.plotly_chart(charts.session_response_chart(response), key="chart.session_response")
+    st.caption(
+        "Short-term change: mean pain on the 3 days before the session minus the 3 days after "
+        "(+ = better). Relief: consecutive days at least 1 point below the pre-session mean; "
+        "open diamonds were cut off by the next session or the end of the diary."
+    )
+    patient_dose, cohort_dose, emax_curve = data.dose_views(result, pid)
+    if patient_dose is not None and len(patient_dose):
+        st.plotly_chart(
+            charts.change_by_session(patient_dose, cohort=cohort_dose, emax=emax_curve),
+            key="chart.by_session",
+        )
+    else:
+        st.info(
+            "Change by session number needs a baseline (not enough diary days before the "
+            "first session)."
+        )
+    with st.expander("Session details"):
+        st.dataframe(
+            view.sessions.drop(columns=["patient_id"]),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "date": st.column_config.DatetimeColumn("date", format="YYYY-MM-DD HH:mm")
+            },
+        )
+
+# ------------------------------------------------------------------ secondary outcomes
+st.subheader("Sleep, mood, stress and medication")
+c1, c2 = st.columns(2)
+with c1:
+    if view.diary[["sleep_quality", "mood", "stress"]].notna().any().any():
+        st.plotly_chart(charts.wellbeing_small_multiples(view.diary), key="chart.wellbeing")
+    else:
+        st.info("No sleep, mood or stress scores logged.")
+with c2:
+    if view.diary[["analgesic_doses", "opioid_mme"]].notna().any().any():
+        st.plotly_chart(charts.medication_chart(view.diary), key="chart.medication")
+    else:
+        st.info("No medication logged.")
+secondary = data.secondary_table(outcome)
+if secondary is not None and len(secondary):
+    st.caption(
+        "Secondary outcomes over the same baseline and follow-up windows as pain "
+        "(change: + = the value went down)."
+    )
+    st.dataframe(secondary, hide_index=True, width="stretch", key="chart.secondary")
+
+# ------------------------------------------------------------------ safety and data quality
+st.subheader("Adverse events")
+events = data.patient_adverse_events(view)
+if events.empty:
+    st.caption("No adverse events recorded.")
+else:
+    st.dataframe(events, hide_index=True, width="stretch")
+
+st.subheader("Data quality")
+notes = data.quality_notes(outcome)
+if not notes:
+    st.caption("No data-quality notes.")
+for note in notes:
+    st.warning(note, icon="🔎")
