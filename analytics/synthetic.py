@@ -371,7 +371,7 @@ def generate_clinic(
     j = np.arange(width)
     valid = j < diary_days[:, None]
     t = j - baseline_days[:, None]  # days from the index date
-    got = np.zeros((n, width), dtype=np.int64)
+    got = np.zeros((n, width), dtype=np.int32)
     got[s_pat, baseline_days[s_pat] + s_off] = 1
     k_t = np.cumsum(got, axis=1)
     last_s = np.maximum.accumulate(np.where(got == 1, j, -(10**6)), axis=1)
@@ -397,7 +397,7 @@ def generate_clinic(
     cumulative = np.where(
         waitlist[:, None], latent, base[:, None] - np.nan_to_num(emax[:, None] * frac)
     )
-    del drift, frac, got
+    del drift, frac, got, k_t, last_s, dip
     follow = np.where(last_window, latent, 0.0).sum(axis=1) / _WINDOW
     pct = 100.0 * (base - follow) / base
 
@@ -410,9 +410,9 @@ def generate_clinic(
     del z, noise
 
     # ---------------------------------------------------------------- which days are recorded
-    day_num = start.astype(np.int64)[:, None] + j
-    weekend = _weekday(day_num) >= 5
+    weekend = _weekday(start.astype(np.int64)[:, None] + j) >= 5
     p_rec = adherence[:, None] - np.where(weekend, 0.12, 0.0)
+    del weekend
     in_windows = ((t >= -_WINDOW) & (t < 0)) | last_window
     p_rec = np.where(in_windows, np.maximum(p_rec, 0.85), p_rec)
     rec = (gen.random((n, width)) < p_rec) & valid
@@ -465,10 +465,10 @@ def generate_clinic(
     tricky_rows = gen.choice(m, size=min(len(_TRICKY_NOTES), m), replace=False)
     notes[np.sort(tricky_rows)] = _TRICKY_NOTES[: len(tricky_rows)]
 
-    ids = np.array([f"P{i:0{max(3, len(str(n)))}d}" for i in range(1, n + 1)])
+    ids = pd.array([f"P{i:0{max(3, len(str(n)))}d}" for i in range(1, n + 1)], dtype="str")
     diary = pd.DataFrame(
         {
-            "patient_id": ids[ri],
+            "patient_id": ids.take(ri),
             "date": (start[ri] + rj.astype("timedelta64[D]")),
             "pain": pain_r,
             "worst_pain": worst,
@@ -517,7 +517,7 @@ def generate_clinic(
     arm_s = arm[s_pat]
     sessions = pd.DataFrame(
         {
-            "patient_id": ids[s_pat],
+            "patient_id": ids.take(s_pat),
             "date": when,
             "technique": np.array([a[1] for a in ARMS], dtype=object)[arm_s],
             "frequency_hz": np.array([a[2] for a in ARMS], dtype=object)[arm_s],
