@@ -38,8 +38,8 @@ test: system-deps $(VENV)/.dev-installed
 	$(BIN)/pytest
 
 bench: $(VENV)/.dev-installed
-	$(BIN)/pytest tests/benchmarks -o python_files='bench_*.py' --benchmark-only \
-	  --benchmark-columns=min,median,max,rounds -p no:randomly
+	$(BIN)/pytest tests/benchmarks tests/dashboard -o python_files='bench_*.py' --benchmark-only \
+	  --benchmark-columns=min,median,max,rounds
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check analytics dashboard tests
