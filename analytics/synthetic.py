@@ -249,8 +249,8 @@ def generate_clinic(
     ``y_t = clip(round(B - Emax * k_t / (k50 + k_t) - a * exp(-(t - s_t) / tau)
     + e_t), 0, 10)`` with ``k_t`` the number of sessions on or before ``t``,
     ``s_t`` the latest of them and ``e_t`` AR(1) noise. ``Emax`` is solved from a
-    drawn target so that ``true_pct_change`` equals it exactly over the last 14
-    days (``Emax = (p B / 100 - mean dip) / mean(k / (k50 + k))``), which keeps
+    drawn target so that ``true_pct_change`` equals it over the last 14 days
+    (exactly, unless the noise-free pain had to be clipped to 0-10) (``Emax = (p B / 100 - mean dip) / mean(k / (k50 + k))``), which keeps
     responders (40-75 %) and non-responders (<= 18 %) away from the 30 %
     threshold. Sessions are weekly for the first 4-8, then fortnightly, on
     weekdays between 08:00 and 17:30; the last one is at least 7 days before the

@@ -403,6 +403,16 @@ def test_bad_parameters_raise(kwargs, message):
         generate_clinic(**{"n_patients": 10, **kwargs})
 
 
+def test_cli_writes_a_clinic_that_loads(tmp_path, capsys):
+    argv = ["--seed", "5", "--patients", "9", "--days", "120", "--end-date", "2025-12-31"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    assert "truth.csv" in capsys.readouterr().out
+    dataset = load_dataset(tmp_path)
+    expected = generate_clinic(9, rng=5, n_days=120, end_date="2025-12-31")
+    pd.testing.assert_frame_equal(dataset.diary, expected["diary"])
+    assert (_diary_span(dataset.diary)["n_days"] == 120).all()
+
+
 def test_cli_rejects_bad_values_with_exit_code_1(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--seed", "1", "--patients", "0", "--out", str(tmp_path)])
