@@ -391,12 +391,10 @@ def generate_clinic(
     latent = np.where(
         waitlist[:, None],
         base[:, None] - drift,
-        base[:, None] - np.nan_to_num(emax[:, None] * frac) - dip,
+        base[:, None] - emax[:, None] * frac - dip,
     )
     latent = np.clip(latent, 0.0, 10.0)
-    cumulative = np.where(
-        waitlist[:, None], latent, base[:, None] - np.nan_to_num(emax[:, None] * frac)
-    )
+    cumulative = np.where(waitlist[:, None], latent, base[:, None] - emax[:, None] * frac)
     del drift, frac, got, k_t, last_s, dip
     follow = np.where(last_window, latent, 0.0).sum(axis=1) / _WINDOW
     pct = 100.0 * (base - follow) / base
@@ -420,7 +418,6 @@ def generate_clinic(
     rec[np.arange(n), diary_days - 1] = True
     if "short_baseline" in edges:
         rec[edges["short_baseline"], : baseline_days[edges["short_baseline"]]] = True
-    gap_start = gap_len = 0
     if "long_gap" in edges:
         i = edges["long_gap"]
         gap_start = int(baseline_days[i] + 14 + gen.integers(0, 8))
@@ -429,107 +426,38 @@ def generate_clinic(
 
     # ---------------------------------------------------------------- diary rows
     ri, rj = np.nonzero(rec)  # row-major: sorted by patient, then date
-    m = len(ri)
     pain_r = pain[ri, rj]
     lat_r = latent[ri, rj]
     cum_r = cumulative[ri, rj]
     del pain, latent, cumulative, rec
 
-    def patient_flag(p: float) -> np.ndarray:
-        return (gen.random(n) < p)[ri]
-
-    def row_nan(values: np.ndarray, has: np.ndarray, p_missing: float) -> np.ndarray:
-        keep_r = has & (gen.random(m) >= p_missing)
-        return np.where(keep_r, values, np.nan)
-
-    worst = _round_clip(pain_r + 1 + gen.poisson(0.8, m))
-    worst = row_nan(worst, patient_flag(0.6), 0.05)
-    has_peg = patient_flag(1 / 3)
-    enjoy = row_nan(_round_clip(0.85 * pain_r + 0.5 + gen.normal(0, 1.0, m)), has_peg, 0.03)
-    activity = row_nan(_round_clip(0.9 * pain_r + 0.3 + gen.normal(0, 1.0, m)), has_peg, 0.03)
-    has_wellbeing = patient_flag(0.85)
-    sleep = row_nan(_round_clip(8.5 - 0.55 * pain_r + gen.normal(0, 1.0, m)), has_wellbeing, 0.05)
-    mood = row_nan(_round_clip(8.0 - 0.45 * pain_r + gen.normal(0, 1.0, m)), has_wellbeing, 0.05)
-    stress = row_nan(_round_clip(1.0 + 0.6 * pain_r + gen.normal(0, 1.1, m)), has_wellbeing, 0.05)
-    dose_rate = gen.uniform(0.5, 3.5, n)[ri] * (np.maximum(lat_r, 0.0) / base[ri]) ** 1.5
-    doses = np.minimum(gen.poisson(dose_rate), 6).astype(float)
-    doses = row_nan(doses, patient_flag(0.8), 0.04)
-    opioid_user = gen.random(n) < 0.3
-    mme_base = gen.choice(_MME, size=n)
-    benefit = 1.0 - cum_r / base[ri]  # share of the cumulative benefit, no daily dip
-    mme = np.where(opioid_user[ri], mme_base[ri] * np.where(benefit >= 0.35, 0.5, 1.0), 0.0)
-    mme = row_nan(mme, patient_flag(0.85) | opioid_user[ri], 0.04)
-    notes = np.full(m, None, dtype=object)
-    noted = np.flatnonzero(gen.random(m) < 0.04)
-    notes[noted] = gen.choice(_DIARY_NOTES, size=len(noted))
-    tricky_rows = gen.choice(m, size=min(len(_TRICKY_NOTES), m), replace=False)
-    notes[np.sort(tricky_rows)] = _TRICKY_NOTES[: len(tricky_rows)]
-
+    items = _diary_items(gen, ri, pain_r, lat_r, cum_r, base)
     ids = pd.array([f"P{i:0{max(3, len(str(n)))}d}" for i in range(1, n + 1)], dtype="str")
     diary = pd.DataFrame(
         {
             "patient_id": ids.take(ri),
             "date": (start[ri] + rj.astype("timedelta64[D]")),
             "pain": pain_r,
-            "worst_pain": worst,
-            "enjoyment_interference": enjoy,
-            "activity_interference": activity,
-            "sleep_quality": sleep,
-            "mood": mood,
-            "stress": stress,
-            "analgesic_doses": pd.array(doses, dtype="Int64"),
-            "opioid_mme": mme,
-            "notes": notes,
+            **items,
         }
     )
 
     # ---------------------------------------------------------------- sessions
-    ns = len(s_pat)
-    prev_off = np.where(s_k > 0, np.roll(s_off, 1), 0)
-    k_prev = s_k  # sessions received before this one
-    e_prev = emax[s_pat] * k_prev / (k50[s_pat] + k_prev)
-    prev_dip = np.where(s_k > 0, dip_amp[s_pat] * np.exp(-(s_off - prev_off) / dip_tau[s_pat]), 0.0)
-    before = _round_clip(base[s_pat] - e_prev - prev_dip + gen.normal(0, 0.8, ns))
-    drop = _round_clip(1.5 * dip_amp[s_pat] + gen.normal(0, 0.7, ns), 0, 3)
-    after = np.maximum(before - drop, 0.0)
-    u = gen.random(ns)
-    before = np.where(u < 0.08, np.nan, before)
-    after = np.where(u < 0.12, np.nan, after)
-    ae_first = gen.choice(_ADVERSE, size=ns, p=_ADVERSE_P)
-    ae_second = gen.choice(_ADVERSE, size=ns, p=_ADVERSE_P)
-    two = (gen.random(ns) < 0.1) & (ae_first != ae_second)
-    ae = np.where(two, np.char.add(np.char.add(ae_first, ";"), ae_second), ae_first).astype(object)
-    ae[gen.random(ns) >= 0.08] = None
-    slot = gen.integers(0, 20, size=n)  # usual half-hour slot 08:00-17:30
-    slot_s = np.where(gen.random(ns) < 0.7, slot[s_pat], gen.integers(0, 20, size=ns))
-    when = (index[s_pat] + s_off.astype("timedelta64[D]")).astype("datetime64[m]") + (
-        480 + 30 * slot_s
-    ).astype("timedelta64[m]")
-    retention = gen.choice(np.array([15, 20, 25, 30]), size=n)
-    ret_s = np.clip(
-        retention[s_pat] + gen.choice(np.array([-5, 0, 0, 0, 0, 0, 5]), size=ns), 15, 30
-    )
-    points, needles = _prescriptions(gen, cond)
-    variant = (gen.random(ns) < 0.3).astype(int)
-    s_notes = np.full(ns, None, dtype=object)
-    noted = np.flatnonzero(gen.random(ns) < 0.12)
-    s_notes[noted] = gen.choice(_SESSION_NOTES, size=len(noted))
-    arm_s = arm[s_pat]
-    sessions = pd.DataFrame(
-        {
-            "patient_id": ids.take(s_pat),
-            "date": when,
-            "technique": np.array([a[1] for a in ARMS], dtype=object)[arm_s],
-            "frequency_hz": np.array([a[2] for a in ARMS], dtype=object)[arm_s],
-            "points": points[s_pat, variant],
-            "needles": pd.array(needles[s_pat, variant], dtype="Int64"),
-            "retention_min": pd.array(ret_s, dtype="Int64"),
-            "pain_before": before,
-            "pain_after": after,
-            "adverse_events": ae,
-            "practitioner": clinician[s_pat],
-            "notes": s_notes,
-        }
+    sessions = _session_frame(
+        gen,
+        ids=ids,
+        s_pat=s_pat,
+        s_k=s_k,
+        s_off=s_off,
+        index=index,
+        emax=emax,
+        k50=k50,
+        base=base,
+        dip_amp=dip_amp,
+        dip_tau=dip_tau,
+        cond=cond,
+        arm=arm,
+        clinician=clinician,
     )
 
     # ---------------------------------------------------------------- patients and truth
@@ -578,6 +506,140 @@ def generate_clinic(
         "diary": _canonical(diary, "diary"),
         "sessions": _canonical(sessions, "sessions"),
         "truth": truth,
+    }
+
+
+def _session_frame(
+    gen: np.random.Generator,
+    *,
+    ids: pd.api.extensions.ExtensionArray,
+    s_pat: np.ndarray,
+    s_k: np.ndarray,
+    s_off: np.ndarray,
+    index: np.ndarray,
+    emax: np.ndarray,
+    k50: np.ndarray,
+    base: np.ndarray,
+    dip_amp: np.ndarray,
+    dip_tau: np.ndarray,
+    cond: np.ndarray,
+    arm: np.ndarray,
+    clinician: np.ndarray,
+) -> pd.DataFrame:
+    """Session rows (not yet canonical) of the scheduled sessions.
+
+    ``s_pat`` is the patient, ``s_k`` the 0-based session number and ``s_off`` the
+    day from the index date of each session; the other arrays are per patient.
+    pain_before is the noise-free pain just before the session (effect of the
+    previous sessions and what is left of the last dip) plus noise; pain_after is
+    0-3 points lower, more for a patient with a large post-session dip. Both are
+    missing at a few sessions; about 8 % of sessions have an adverse event.
+    """
+    n, ns = len(base), len(s_pat)
+    prev_off = np.where(s_k > 0, np.roll(s_off, 1), 0)
+    k_prev = s_k  # sessions received before this one
+    e_prev = emax[s_pat] * k_prev / (k50[s_pat] + k_prev)
+    prev_dip = np.where(s_k > 0, dip_amp[s_pat] * np.exp(-(s_off - prev_off) / dip_tau[s_pat]), 0.0)
+    before = _round_clip(base[s_pat] - e_prev - prev_dip + gen.normal(0, 0.8, ns))
+    drop = _round_clip(1.5 * dip_amp[s_pat] + gen.normal(0, 0.7, ns), 0, 3)
+    after = np.maximum(before - drop, 0.0)
+    u = gen.random(ns)
+    before = np.where(u < 0.08, np.nan, before)
+    after = np.where(u < 0.12, np.nan, after)
+    ae_first = gen.choice(_ADVERSE, size=ns, p=_ADVERSE_P)
+    ae_second = gen.choice(_ADVERSE, size=ns, p=_ADVERSE_P)
+    two = (gen.random(ns) < 0.1) & (ae_first != ae_second)
+    ae = np.where(two, np.char.add(np.char.add(ae_first, ";"), ae_second), ae_first).astype(object)
+    ae[gen.random(ns) >= 0.08] = None
+    slot = gen.integers(0, 20, size=n)  # usual half-hour slot 08:00-17:30
+    slot_s = np.where(gen.random(ns) < 0.7, slot[s_pat], gen.integers(0, 20, size=ns))
+    when = (index[s_pat] + s_off.astype("timedelta64[D]")).astype("datetime64[m]") + (
+        480 + 30 * slot_s
+    ).astype("timedelta64[m]")
+    retention = gen.choice(np.array([15, 20, 25, 30]), size=n)
+    ret_s = np.clip(
+        retention[s_pat] + gen.choice(np.array([-5, 0, 0, 0, 0, 0, 5]), size=ns), 15, 30
+    )
+    points, needles = _prescriptions(gen, cond)
+    variant = (gen.random(ns) < 0.3).astype(int)
+    s_notes = np.full(ns, None, dtype=object)
+    noted = np.flatnonzero(gen.random(ns) < 0.12)
+    s_notes[noted] = gen.choice(_SESSION_NOTES, size=len(noted))
+    arm_s = arm[s_pat]
+    return pd.DataFrame(
+        {
+            "patient_id": ids.take(s_pat),
+            "date": when,
+            "technique": np.array([a[1] for a in ARMS], dtype=object)[arm_s],
+            "frequency_hz": np.array([a[2] for a in ARMS], dtype=object)[arm_s],
+            "points": points[s_pat, variant],
+            "needles": pd.array(needles[s_pat, variant], dtype="Int64"),
+            "retention_min": pd.array(ret_s, dtype="Int64"),
+            "pain_before": before,
+            "pain_after": after,
+            "adverse_events": ae,
+            "practitioner": clinician[s_pat],
+            "notes": s_notes,
+        }
+    )
+
+
+def _diary_items(
+    gen: np.random.Generator,
+    ri: np.ndarray,
+    pain_r: np.ndarray,
+    lat_r: np.ndarray,
+    cum_r: np.ndarray,
+    base: np.ndarray,
+) -> dict[str, Any]:
+    """The optional diary columns of the recorded rows (``ri``: patient of each row).
+
+    Sleep and mood fall and stress rises with the recorded pain; PEG items for about a
+    third of the patients; analgesic doses follow the noise-free pain ``lat_r`` and
+    opioid MME is halved once the cumulative benefit ``cum_r`` reaches 35 %.
+    """
+    n, m = len(base), len(ri)
+
+    def patient_flag(p: float) -> np.ndarray:
+        return (gen.random(n) < p)[ri]
+
+    def row_nan(values: np.ndarray, has: np.ndarray, p_missing: float) -> np.ndarray:
+        keep_r = has & (gen.random(m) >= p_missing)
+        return np.where(keep_r, values, np.nan)
+
+    worst = _round_clip(pain_r + 1 + gen.poisson(0.8, m))
+    worst = row_nan(worst, patient_flag(0.6), 0.05)
+    has_peg = patient_flag(1 / 3)
+    enjoy = row_nan(_round_clip(0.85 * pain_r + 0.5 + gen.normal(0, 1.0, m)), has_peg, 0.03)
+    activity = row_nan(_round_clip(0.9 * pain_r + 0.3 + gen.normal(0, 1.0, m)), has_peg, 0.03)
+    has_wellbeing = patient_flag(0.85)
+    sleep = row_nan(_round_clip(8.5 - 0.55 * pain_r + gen.normal(0, 1.0, m)), has_wellbeing, 0.05)
+    mood = row_nan(_round_clip(8.0 - 0.45 * pain_r + gen.normal(0, 1.0, m)), has_wellbeing, 0.05)
+    stress = row_nan(_round_clip(1.0 + 0.6 * pain_r + gen.normal(0, 1.1, m)), has_wellbeing, 0.05)
+    dose_rate = gen.uniform(0.5, 3.5, n)[ri] * (np.maximum(lat_r, 0.0) / base[ri]) ** 1.5
+    doses = np.minimum(gen.poisson(dose_rate), 6).astype(float)
+    doses = row_nan(doses, patient_flag(0.8), 0.04)
+    opioid_user = gen.random(n) < 0.3
+    mme_base = gen.choice(_MME, size=n)
+    benefit = 1.0 - cum_r / base[ri]  # share of the cumulative benefit, no daily dip
+    mme = np.where(opioid_user[ri], mme_base[ri] * np.where(benefit >= 0.35, 0.5, 1.0), 0.0)
+    mme = row_nan(mme, patient_flag(0.85) | opioid_user[ri], 0.04)
+    notes = np.full(m, None, dtype=object)
+    noted = np.flatnonzero(gen.random(m) < 0.04)
+    notes[noted] = gen.choice(_DIARY_NOTES, size=len(noted))
+    tricky_rows = gen.choice(m, size=min(len(_TRICKY_NOTES), m), replace=False)
+    notes[np.sort(tricky_rows)] = _TRICKY_NOTES[: len(tricky_rows)]
+
+    return {
+        "worst_pain": worst,
+        "enjoyment_interference": enjoy,
+        "activity_interference": activity,
+        "sleep_quality": sleep,
+        "mood": mood,
+        "stress": stress,
+        "analgesic_doses": pd.array(doses, dtype="Int64"),
+        "opioid_mme": mme,
+        "notes": notes,
     }
 
 
