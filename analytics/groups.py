@@ -26,7 +26,8 @@ __all__ = [
 ]
 
 #: Columns of the outcomes frame that :func:`group_summary` can group by.
-GROUPINGS = ("group", "condition", "technique")
+Grouping = Literal["group", "condition", "technique"]
+GROUPINGS: tuple[Grouping, ...] = ("group", "condition", "technique")
 #: Label of patients whose grouping value is missing.
 MISSING_LABEL = "unassigned"
 
@@ -172,7 +173,7 @@ def _labelled(outcomes: pd.DataFrame, by: str, func: str) -> pd.DataFrame:
 def group_summary(
     outcomes: pd.DataFrame,
     *,
-    by: Literal["group", "condition", "technique"] = "group",
+    by: Grouping = "group",
     responder_threshold: float = 30.0,
 ) -> pd.DataFrame:
     """Per-group baseline, follow-up, change and responder rates.
@@ -298,7 +299,7 @@ def _ancova(sub: pd.DataFrame, a: str) -> tuple[float, float, float, float]:
 def group_comparison(
     outcomes: pd.DataFrame,
     *,
-    by: Literal["group", "condition", "technique"] = "group",
+    by: Grouping = "group",
     responder_threshold: float = 30.0,
 ) -> pd.DataFrame:
     """Baseline-adjusted follow-up difference and responder risk difference, every pair.

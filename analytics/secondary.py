@@ -194,7 +194,7 @@ def data_quality(
     pct = pd.to_numeric(o["pct_change"]).astype("float64")
     out["flag_worsening"] = ((change <= -2.0) | (pct <= -30.0)).to_numpy(bool)
     out["flag_low_adherence"] = (out["adherence_28d"] < 0.5).to_numpy(bool)
-    if len(s_pid):
+    if sessions is not None and len(s_pid):
         has_ae = sessions["adverse_events"].notna() & (
             sessions["adverse_events"].astype("str").str.strip() != ""
         )
