@@ -381,9 +381,10 @@ def _cluster_bootstrap(
     """Ratio-of-sums means of ``n_boot`` cluster resamples; ``sums``/``counts`` are (k, n_patients).
 
     Replicate b draws ``gen.integers(0, n, size=n)`` patient indices (with
-    replacement, one row of a (chunk, n) draw); its mean of metric j is
-    sum_i w_bi * sums[j, i] / sum_i w_bi * counts[j, i], w_bi = times patient i was
-    drawn. Returns a (k, n_boot) array, NaN where a replicate has no value.
+    replacement, one row of a (chunk, n) draw); its mean of metric j is the sum of
+    the drawn patients' ``sums[j]`` over the sum of their ``counts[j]`` (the same
+    as pooling the drawn patients' sessions). Returns a (k, n_boot) array, NaN
+    where a replicate has no value.
     """
     n = sums.shape[1]
     chunk = max(1, _BOOT_CHUNK_CELLS // n)
@@ -391,12 +392,11 @@ def _cluster_bootstrap(
     for lo in range(0, n_boot, chunk):
         size = min(chunk, n_boot - lo)
         draw = gen.integers(0, n, size=(size, n))
-        flat = (draw + n * np.arange(size)[:, None]).ravel()
-        weights = np.bincount(flat, minlength=size * n).reshape(size, n).astype(np.float64)
-        num = sums @ weights.T
-        den = counts @ weights.T
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[:, lo : lo + size] = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+        for j in range(sums.shape[0]):  # two metrics; np.take beats weights @ sums here
+            num = np.take(sums[j], draw).sum(axis=1)
+            den = np.take(counts[j], draw).sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[j, lo : lo + size] = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
     return out
 
 
@@ -449,8 +449,9 @@ def session_response_by_technique(
     sessions, and recomputes the mean; replicates without any value of the metric
     are dropped. Replicates are drawn from one ``numpy.random.default_rng(rng)``
     stream, band after band in the output order, as ``integers(0, n_patients,
-    size=n_patients)`` per replicate (vectorised as multinomial weights times
-    per-patient sums). With fewer than 2 patients in a band the CIs are NaN.
+    size=n_patients)`` per replicate, the same draws serving both metrics
+    (vectorised: replicates x per-patient sums and counts, in chunks). With
+    fewer than 2 patients in a band the CIs are NaN.
 
     Examples
     --------
