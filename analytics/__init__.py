@@ -8,6 +8,7 @@ streamlit or plotly.
 from __future__ import annotations
 
 from ._common import frequency_band, index_dates
+from .dose import EmaxFit, dose_response, dose_response_summary, fit_emax
 from .errors import (
     ConflictError,
     DataQualityWarning,
@@ -16,6 +17,7 @@ from .errors import (
     StoreError,
 )
 from .exports import table_to_csv_bytes, write_dataset, write_rejects, write_table
+from .groups import group_comparison, group_summary, predominant_technique
 from .loaders import (
     Dataset,
     load_dataset,
@@ -24,24 +26,68 @@ from .loaders import (
     load_sessions,
     validate_records,
 )
+from .outcomes import RESPONSE_CATEGORIES, cpra_curve, patient_outcomes, response_category
+from .pipeline import AnalysisResult, AnalysisSettings, analyze
+from .safety import adverse_event_list, adverse_event_rates
+from .secondary import data_quality, secondary_outcomes
+from .session_response import session_response, session_response_by_technique
+from .survival import KaplanMeier, kaplan_meier, time_to_response
+from .synthetic import generate_clinic, write_clinic
+from .trends import (
+    interrupted_time_series,
+    its_fit_lines,
+    rolling_mean,
+    theil_sen_slopes,
+    weekly_means,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "adverse_event_list",
+    "adverse_event_rates",
+    "AnalysisResult",
+    "AnalysisSettings",
+    "analyze",
     "ConflictError",
+    "cpra_curve",
+    "data_quality",
     "DataQualityWarning",
-    "DataValidationError",
     "Dataset",
-    "InsufficientDataError",
-    "StoreError",
+    "DataValidationError",
+    "dose_response",
+    "dose_response_summary",
+    "EmaxFit",
+    "fit_emax",
     "frequency_band",
+    "generate_clinic",
+    "group_comparison",
+    "group_summary",
     "index_dates",
+    "InsufficientDataError",
+    "interrupted_time_series",
+    "its_fit_lines",
+    "kaplan_meier",
+    "KaplanMeier",
     "load_dataset",
     "load_diary",
     "load_patients",
     "load_sessions",
+    "patient_outcomes",
+    "predominant_technique",
+    "RESPONSE_CATEGORIES",
+    "response_category",
+    "rolling_mean",
+    "secondary_outcomes",
+    "session_response",
+    "session_response_by_technique",
+    "StoreError",
     "table_to_csv_bytes",
+    "theil_sen_slopes",
+    "time_to_response",
     "validate_records",
+    "weekly_means",
+    "write_clinic",
     "write_dataset",
     "write_rejects",
     "write_table",
