@@ -1,0 +1,277 @@
+"""AppTest runs of every page on the demo clinic and on an empty database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pandas as pd
+import pytest
+from conftest import CLINICIAN_PAGES, PATIENT_PAGES, open_page
+
+from analytics.loaders import load_diary
+from analytics.store import open_store
+
+ALL_PAGES = [("patient", p) for p in PATIENT_PAGES] + [("clinician", p) for p in CLINICIAN_PAGES]
+TITLES = {
+    "pages/log_today.py": "Log today",
+    "pages/my_progress.py": "My progress",
+    "pages/clinic_overview.py": "Clinic overview",
+    "pages/patient_chart.py": "Patient chart",
+    "pages/treatment_response.py": "Treatment response",
+    "pages/data_manager.py": "Data",
+}
+
+
+def _texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def _n_charts(at) -> int:
+    return len(at.get("plotly_chart"))
+
+
+@pytest.mark.parametrize(("role", "page_path"), ALL_PAGES)
+def test_page_renders_on_demo_clinic(demo_db, role, page_path):
+    at = open_page(page_path, role=role, patient_id="P003")
+    assert not at.exception, at.exception
+    assert TITLES[page_path] in at.title[0].value
+    assert not at.error
+
+
+@pytest.mark.parametrize(("role", "page_path"), ALL_PAGES)
+def test_page_renders_on_empty_database(empty_db, role, page_path):
+    at = open_page(page_path, role=role)
+    assert not at.exception, at.exception
+    assert TITLES[page_path] in at.title[0].value
+    assert not at.error
+    # every page explains itself instead of drawing empty charts
+    assert at.info or at.caption
+    assert _n_charts(at) == 0
+
+
+def test_sidebar_offers_role_patient_and_settings(demo_db):
+    at = open_page("pages/log_today.py", role="patient", patient_id="P001")
+    assert at.sidebar.radio[0].options == ["🙂 Patient", "🩺 Clinician"]
+    assert at.sidebar.selectbox[0].value == "P001"
+    assert len(at.sidebar.selectbox[0].options) == 60
+    labels = [n.label for n in at.sidebar.number_input]
+    assert any("Baseline" in label for label in labels)
+    assert any("Responder threshold" in s.label for s in at.sidebar.slider)
+
+
+def test_my_progress_shows_chart_and_plain_language_card(demo_db):
+    at = open_page("pages/my_progress.py", role="patient", patient_id="P003")
+    assert _n_charts(at) >= 2
+    text = _texts(at.markdown)
+    assert "compared with before treatment" in text or "baseline" in text
+    assert "p-value" not in text and "p =" not in text
+    assert at.segmented_control[0].value == "3 months"
+
+
+def test_clinic_overview_lists_every_patient_with_flags_and_filters(demo_db):
+    at = open_page("pages/clinic_overview.py", role="clinician")
+    table = at.dataframe[0].value
+    assert len(table) == 60
+    for col in (
+        "patient_id",
+        "condition",
+        "group",
+        "n_sessions",
+        "baseline_pain",
+        "latest_7day_mean",
+        "pct_change",
+        "response_category",
+        "adherence_28d",
+        "flags",
+    ):
+        assert col in table.columns
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Patients"] == "60"
+    assert any(label.startswith("Responders") for label in metrics)
+    # filter by condition: only those patients remain
+    at.multiselect(key="overview.condition").set_value(["migraine"]).run()
+    filtered = at.dataframe[0].value
+    assert 0 < len(filtered) < 60
+    assert set(filtered["condition"]) == {"migraine"}
+
+
+def test_clinic_overview_opens_the_patient_chart(demo_db):
+    at = open_page("pages/clinic_overview.py", role="clinician")
+    at.selectbox(key="overview.target").set_value("P005").run()
+    at.button(key="overview.open").click().run()
+    assert not at.exception
+    assert "Patient chart" in at.title[0].value
+    assert at.session_state["patient_id"] == "P005"
+
+
+def test_patient_chart_shows_trajectory_sessions_and_notes(demo_db):
+    at = open_page("pages/patient_chart.py", role="clinician", patient_id="P003")
+    assert _n_charts(at) >= 5
+    assert {m.label for m in at.metric} >= {"Baseline pain", "Follow-up pain", "Category"}
+    assert any(s.value == "Adverse events" for s in at.subheader)
+    assert any(s.value == "Data quality" for s in at.subheader)
+
+
+def test_treatment_response_shows_every_cohort_chart(demo_db):
+    at = open_page("pages/treatment_response.py", role="clinician")
+    # waterfall, 3 responder-rate tabs, CPRA, KM, dose-response, technique, adverse events
+    assert _n_charts(at) == 9
+    assert len(at.tabs) == 3
+
+
+def test_settings_apply_to_every_page(demo_db):
+    at = open_page("pages/clinic_overview.py", role="clinician")
+    at.sidebar.slider[0].set_value(50.0).run()
+    assert any(m.label == "Responders (≥ 50%)" for m in at.metric)
+    at.switch_page("pages/treatment_response.py").run()
+    assert "responder: ≥ 50% less pain" in _texts(at.caption)
+
+
+# ------------------------------------------------------------------ log today
+
+
+def _stored_pain(url: str, pid: str, day: dt.date) -> float | None:
+    with open_store(url) as store:
+        entry = store.get_diary_entry("test:check", pid, day)
+    return None if entry is None else entry["pain"]
+
+
+def test_log_form_requires_a_pain_score(demo_db):
+    at = open_page("pages/log_today.py", role="patient", patient_id="P001")
+    assert at.pills(key="log.pain").value is None  # no default that could be saved by accident
+    at.button[0].click().run()  # the form's Save button
+    assert "Choose your average pain" in _texts(at.error)
+    assert _stored_pain(demo_db, "P001", dt.date.today()) is None
+
+
+def test_log_form_saves_and_asks_before_replacing(demo_db):
+    today = dt.date.today()
+    at = open_page("pages/log_today.py", role="patient", patient_id="P001")
+    assert at.date_input(key="log.date").value == today
+    at.pills(key="log.pain").set_value(6)
+    at.pills(key="log.sleep_quality").set_value(7)
+    at.button[0].click().run()
+    assert not at.exception
+    assert "Saved: pain 6/10" in _texts(at.success)
+    assert _stored_pain(demo_db, "P001", today) == 6.0
+    assert "1 day" in _texts(m for m in at.metric) or any(m.label == "Streak" for m in at.metric)
+
+    # a second save of the same day with another score asks first
+    at.pills(key="log.pain").set_value(3)
+    at.button[0].click().run()
+    assert "You already logged" in _texts(at.warning)
+    assert "pain 6/10" in _texts(at.warning)
+    assert _stored_pain(demo_db, "P001", today) == 6.0
+    at.button(key="log.replace").click().run()
+    assert "Replaced" in _texts(at.success)
+    assert _stored_pain(demo_db, "P001", today) == 3.0
+    with open_store(demo_db) as store:
+        history = store.history("test:check", "P001")
+    assert (history["action"] == "update").any()
+
+
+def test_log_form_keep_leaves_the_stored_entry(demo_db):
+    today = dt.date.today()
+    at = open_page("pages/log_today.py", role="patient", patient_id="P002")
+    at.pills(key="log.pain").set_value(4)
+    at.button[0].click().run()
+    at.pills(key="log.pain").set_value(9)
+    at.button[0].click().run()
+    at.button(key="log.keep").click().run()
+    assert not at.warning
+    assert _stored_pain(demo_db, "P002", today) == 4.0
+
+
+def test_log_form_refuses_dates_outside_the_last_week(demo_db):
+    at = open_page("pages/log_today.py", role="patient", patient_id="P001")
+    widget = at.date_input(key="log.date")
+    assert widget.proto.min == (dt.date.today() - dt.timedelta(days=7)).isoformat()
+    assert widget.proto.max == dt.date.today().isoformat()
+
+
+def test_log_page_asks_for_missing_session_pain(demo_db):
+    today = dt.date.today()
+    with open_store(demo_db) as store:
+        store.save_session(
+            "test:setup",
+            {"patient_id": "P001", "date": today, "technique": "manual"},
+        )
+    at = open_page("pages/log_today.py", role="patient", patient_id="P001")
+    assert any("Your session on" in s.value for s in at.subheader)
+    at.pills(key="log.pain_before").set_value(6)
+    at.pills(key="log.pain_after").set_value(4)
+    at.button[1].click().run()  # the session form's button
+    assert not at.exception
+    with open_store(demo_db) as store:
+        sessions = store.sessions("test:check", "P001")
+    row = sessions[sessions["date"] == pd.Timestamp(today)].iloc[0]
+    assert (row["pain_before"], row["pain_after"]) == (6.0, 4.0)
+
+
+def test_new_entry_shows_on_my_progress(demo_db):
+    at = open_page("pages/log_today.py", role="patient", patient_id="P004")
+    at.pills(key="log.pain").set_value(2)
+    at.button[0].click().run()
+    at.switch_page("pages/my_progress.py").run()
+    at.segmented_control(key="progress.range").set_value("All").run()
+    fig = at.get("plotly_chart")[0].proto.spec
+    assert pd.Timestamp(dt.date.today()).strftime("%Y-%m-%d") in fig
+
+
+# ------------------------------------------------------------------ data page
+
+
+def test_bad_upload_shows_every_validation_problem(demo_db):
+    at = open_page("pages/data_manager.py", role="clinician")
+    bad = b"patient_id,date,pain\nP001,2026-01-05,11\nP001,not-a-date,3\nNOBODY,2026-01-06,4\n"
+    at.file_uploader(key="data.upload.diary").set_value(("my_diary.csv", bad, "text/csv")).run()
+    assert not at.exception
+    assert "problems found" in _texts(at.error)
+    problems = at.dataframe[0].value
+    assert set(problems.columns) >= {"file", "line", "column", "message"}
+    assert set(problems["file"]) == {"my_diary.csv"}
+    assert {2, 3, 4} <= set(problems["line"])
+    assert not any(b.label == "Import" for b in at.button)
+
+
+def test_valid_upload_previews_then_imports(demo_db):
+    at = open_page("pages/data_manager.py", role="clinician")
+    text = "patient_id,date,pain\nP001,2026-11-01,4\nP001,2026-11-02,5\n"
+    load_diary(io.StringIO(text))  # the file is valid for the loader
+    at.file_uploader(key="data.upload.diary").set_value(
+        ("diary.csv", text.encode(), "text/csv")
+    ).run()
+    preview = at.dataframe[0].value
+    assert preview.set_index("table").loc["diary", "inserted"] == 2
+    at.button(key="data.import").click().run()
+    assert not at.exception
+    assert "Imported: 2 new" in _texts(at.success)
+    assert _stored_pain(demo_db, "P001", dt.date(2026, 11, 2)) == 5.0
+
+
+def test_data_page_offers_three_downloads(demo_db):
+    at = open_page("pages/data_manager.py", role="clinician")
+    downloads = at.get("download_button")
+    assert len(downloads) == 3
+
+
+def test_record_a_session(demo_db):
+    at = open_page("pages/data_manager.py", role="clinician", patient_id="P007")
+    at.selectbox(key="data.s.patient").set_value("P007")
+    at.date_input(key="data.s.date").set_value(dt.date.today())
+    at.selectbox(key="data.s.technique").set_value("electro")
+    at.text_input(key="data.s.frequency").input("2/100")
+    at.text_input(key="data.s.points").input("LI4;ST36")
+    at.multiselect(key="data.s.events").set_value(["bruising"])
+    at.button(key="FormSubmitter:data.session_form-Save session").click().run()
+    assert not at.exception
+    assert "saved" in _texts(at.success)
+    with open_store(demo_db) as store:
+        sessions = store.sessions("test:check", "P007")
+    last = sessions.iloc[-1]
+    assert (last["technique"], last["frequency_hz"], last["adverse_events"]) == (
+        "electro",
+        "2/100",
+        "bruising",
+    )
