@@ -235,12 +235,12 @@ def _records(spec: TableSpec, frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _canonical(spec: TableSpec, rows: Iterable[Iterable[Any]]) -> pd.DataFrame:
     """Canonical frame from database rows in contract column order."""
-    raw = pd.DataFrame.from_records(list(rows), columns=spec.column_names)
-    if raw.empty:
+    records = [tuple(r) for r in rows]
+    if not records:
         return empty_frame(spec.name)
     data = {}
-    for col in spec.columns:
-        s = raw[col.name]
+    for col, values in zip(spec.columns, zip(*records, strict=True), strict=True):
+        s = pd.Series(values, dtype=object)
         if col.kind in ("date", "datetime"):
             data[col.name] = pd.to_datetime(s).astype(DATE_DTYPE)
         else:
@@ -440,7 +440,7 @@ class Store:
         return stmt
 
     def _frame(self, conn: sa.Connection, table: Table, stmt: sa.Select) -> pd.DataFrame:
-        return _canonical(TABLES[table], conn.execute(stmt))
+        return _canonical(TABLES[table], conn.execute(stmt).fetchall())
 
     # -- reads ------------------------------------------------------------------
 
