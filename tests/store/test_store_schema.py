@@ -60,3 +60,14 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Pa
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10_000
+
+
+def test_migration_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from analytics.store.__main__ import main
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    assert main(["current", "--db", url]) == 1
+    assert "No database at" in capsys.readouterr().err
+    assert main(["upgrade", "--db", url]) == 0
+    assert "newest" in capsys.readouterr().out
+    assert main(["current", "--db", url]) == 0
