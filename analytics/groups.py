@@ -15,6 +15,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from ._common import check_choice, check_number, frequency_band
+from ._thresholds import at_least
 
 __all__ = [
     "GROUPINGS",
@@ -231,9 +232,9 @@ def group_summary(
         return _empty(SUMMARY_COLUMNS, ("group_by", "group"))
     comp = frame[frame["complete"]]
     evaluable = frame["pct"].notna()
-    frame["resp"] = (frame["pct"] >= threshold) & evaluable
-    frame["resp30"] = (frame["pct"] >= 30.0) & evaluable
-    frame["resp50"] = (frame["pct"] >= 50.0) & evaluable
+    frame["resp"] = at_least(frame["pct"], threshold) & evaluable
+    frame["resp30"] = at_least(frame["pct"], 30.0) & evaluable
+    frame["resp50"] = at_least(frame["pct"], 50.0) & evaluable
     frame["evaluable"] = evaluable
     g = frame.groupby("label", sort=True)
     gc = comp.groupby("label", sort=True)
@@ -358,8 +359,8 @@ def group_comparison(
         sub = comp[comp["label"].isin([a, b])]
         diff, lo, hi, p = _ancova(sub, a)
         ev = evaluable[evaluable["label"].isin([a, b])]
-        ra = ev.loc[ev["label"] == a, "pct"] >= threshold
-        rb = ev.loc[ev["label"] == b, "pct"] >= threshold
+        ra = at_least(ev.loc[ev["label"] == a, "pct"], threshold)
+        rb = at_least(ev.loc[ev["label"] == b, "pct"], threshold)
         na, nb = len(ra), len(rb)
         pa = ra.mean() if na else np.nan
         pb = rb.mean() if nb else np.nan

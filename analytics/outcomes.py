@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ._common import check_int, check_number, index_dates
+from ._thresholds import EPS, at_least
 from .groups import predominant_technique
 from .schema import DATE_DTYPE
 
@@ -181,7 +182,8 @@ def response_category(pct_change: pd.Series) -> pd.Series:
     values = pd.to_numeric(pd.Series(pct_change), errors="coerce").astype("float64")
     cat = pd.cut(
         values,
-        bins=[-np.inf, 10.0, 30.0, 50.0, np.inf],
+        # left-closed bins moved down by EPS: exactly 10/30/50 % (up to float error) is in
+        bins=[-np.inf, 10.0 - EPS, 30.0 - EPS, 50.0 - EPS, np.inf],
         right=False,
         labels=list(RESPONSE_CATEGORIES),
     )
@@ -225,7 +227,7 @@ def cpra_curve(pct_change: pd.Series, *, cutoffs: Iterable[float] = range(0, 101
         check_number(c, "cutoffs", "cpra_curve", -1000.0, 1000.0)
     values = pd.to_numeric(pd.Series(pct_change), errors="coerce").dropna().to_numpy("float64")
     n = len(values)
-    responders = (values[None, :] >= cuts[:, None]).sum(axis=1).astype("int64")
+    responders = at_least(values[None, :], cuts[:, None]).sum(axis=1).astype("int64")
     share = responders / n if n else np.full(len(cuts), np.nan)
     return pd.DataFrame(
         {
@@ -379,8 +381,8 @@ def patient_outcomes(
         out["pct_change"] = (100.0 * change / base).where(base != 0)
     pct = out["pct_change"]
     out["response_category"] = response_category(pct)
-    out["responder"] = (pct >= threshold).astype("boolean").where(pct.notna(), pd.NA)
-    out["responder_2pt"] = (change >= 2.0).astype("boolean").where(change.notna(), pd.NA)
+    out["responder"] = at_least(pct, threshold).astype("boolean").where(pct.notna(), pd.NA)
+    out["responder_2pt"] = at_least(change, 2.0).astype("boolean").where(change.notna(), pd.NA)
 
     no_index = out["index_date"].isna()
     parts = pd.DataFrame(

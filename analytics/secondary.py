@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._thresholds import at_most
 from .outcomes import _all_patients, _check_windows, join_flags, outcome_windows, per_row
 from .schema import DATE_DTYPE
 
@@ -192,7 +193,7 @@ def data_quality(
     out["baseline_sufficient"] = o["baseline_pain"].notna().to_numpy(bool)
     change = pd.to_numeric(o["change"]).astype("float64")
     pct = pd.to_numeric(o["pct_change"]).astype("float64")
-    out["flag_worsening"] = ((change <= -2.0) | (pct <= -30.0)).to_numpy(bool)
+    out["flag_worsening"] = (at_most(change, -2.0) | at_most(pct, -30.0)).to_numpy(bool)
     out["flag_low_adherence"] = (out["adherence_28d"] < 0.5).to_numpy(bool)
     if sessions is not None and len(s_pid):
         has_ae = sessions["adverse_events"].notna() & (

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._common import check_int, check_number, frequency_band
+from ._thresholds import at_most
 from .safety import _events_long
 from .schema import DATE_DTYPE
 
@@ -361,7 +362,7 @@ def _relief_run(
     start = np.r_[True, pos[1:] != pos[:-1]]
     idx = np.arange(len(pos))
     rank = idx - np.maximum.accumulate(np.where(start, idx, 0))
-    good = y <= threshold[pos]  # NaN threshold -> False
+    good = at_most(y, threshold[pos])  # NaN threshold -> False
     all_good = pd.Series(good).groupby(pos).cummin().to_numpy()
     in_run = all_good & (day - u_day[pos] == rank + 1)
     return np.bincount(pos[in_run], minlength=len(u_key)).astype(np.int64)

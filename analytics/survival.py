@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from ._common import check_int, check_number
+from ._thresholds import at_most
 from .schema import DATE_DTYPE
 from .session_response import _day_numbers, _empty, _Keys, _PainIndex, _to_dates, _window_mean
 
@@ -145,7 +146,7 @@ def time_to_response(
     t = day0[owner] + (np.arange(n_eval.sum()) - first_pos[owner])
     total, n = pain.window(code[owner], t - window_days + 1, t)
     with np.errstate(invalid="ignore"):
-        qualifies = _window_mean(total, n, min_entries) <= fraction * base[owner]
+        qualifies = at_most(_window_mean(total, n, min_entries), fraction * base[owner])
     cum = np.concatenate([[0], np.cumsum(qualifies)])
     pos = np.arange(len(t))
     fits = pos + hold_days <= (first_pos + n_eval)[owner]

@@ -8,6 +8,8 @@ follow the written definitions day by day.
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -364,8 +366,8 @@ def test_ci_narrows_with_more_patients_and_is_reproducible():
 
 
 def test_bootstrap_chunks_give_the_same_draws(monkeypatch):
-    import analytics.session_response as sr
-
+    # importlib: ``analytics.session_response`` the attribute is the re-exported function
+    sr = importlib.import_module("analytics.session_response")
     responses = make_responses(12, seed=8)
     whole = session_response_by_technique(responses, n_boot=100, rng=2)
     monkeypatch.setattr(sr, "_BOOT_CHUNK_CELLS", 7)  # forces many small chunks
