@@ -85,9 +85,9 @@ CONFLICT_COLUMNS = ["table", "patient_id", "key", "column", "stored", "incoming"
 #: Columns of :meth:`Store.audit_log`.
 AUDIT_COLUMNS = ["at", "actor", "action", "detail"]
 
-_ORDER = ("patients", "sessions", "diary")  # import order: parents first
-_T = TypeVar("_T")
 Table = Literal["patients", "diary", "sessions"]
+_ORDER: tuple[Table, ...] = ("patients", "sessions", "diary")  # import order: parents first
+_T = TypeVar("_T")
 
 
 class NotFoundError(StoreError, LookupError):
@@ -884,7 +884,9 @@ class Store:
 
         def work(conn: sa.Connection) -> ImportReport:
             self._check_references(conn, frames)
-            found = {t: self._compare(conn, t, frames[t]) for t in _ORDER}
+            found: dict[str, dict[str, Any]] = {
+                t: self._compare(conn, t, frames[t]) for t in _ORDER
+            }
             n_conf = {t: len(found[t]["changed_new"]) for t in TABLES}
             conflicts = pd.concat(
                 [found[t]["conflicts"] for t in TABLES if len(found[t]["conflicts"])]

@@ -89,7 +89,7 @@ def _checks(spec: schema.TableSpec) -> list[sa.CheckConstraint]:
     return out
 
 
-def _data_table(spec: schema.TableSpec, *extra: sa.SchemaItem) -> sa.Table:
+def _data_table(spec: schema.TableSpec, *extra: sa.Constraint) -> sa.Table:
     cols = [
         sa.Column(
             c.name,
