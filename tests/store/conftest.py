@@ -19,7 +19,7 @@ from analytics.errors import DataQualityWarning
 from analytics.loaders import Dataset, load_dataset
 from analytics.store import Store, open_store, project_root
 
-BACKENDS = ["sqlite", "postgresql"]
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="session")
