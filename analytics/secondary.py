@@ -137,7 +137,11 @@ def data_quality(
         - ``adherence`` (float, fraction 0-1): diary days / calendar days from the
           first to the last entry inclusive (NaN without a diary);
         - ``adherence_28d`` (float, fraction 0-1): entries in the 28 days
-          ``[end − 27, end]`` / 28, end = ``as_of`` or the patient's last diary day;
+          ``[end − 27, end]`` divided by the days of that window on or after the
+          patient's first diary entry or session (28 once the patient has been
+          followed that long), end = ``as_of`` or the patient's last diary day
+          (last session day without a diary); 0 when ``as_of`` is before the
+          first entry;
         - ``longest_gap_days`` (int): most consecutive days without an entry
           between the first and last entry (0 for a daily diary);
         - ``baseline_sufficient`` (bool): the pain baseline is valid;
@@ -166,10 +170,12 @@ def data_quality(
         s_pid = sessions["patient_id"].astype("str")
         s_day = sessions["date"].astype(DATE_DTYPE).dt.normalize()
         last_session = s_day.groupby(s_pid).max().reindex(ids)
+        first_session = s_day.groupby(s_pid).min().reindex(ids)
     else:
         s_pid = pd.Series(dtype="str")
         s_day = pd.Series(dtype=DATE_DTYPE)
         last_session = pd.Series(pd.NaT, index=ids, dtype=DATE_DTYPE)
+        first_session = last_session
     end = (
         pd.Series(end_fixed, index=ids, dtype=DATE_DTYPE)
         if end_fixed is not None
@@ -178,8 +184,14 @@ def data_quality(
     row_end = per_row(end, pid)
     recent = (dates <= row_end) & (dates > row_end - 28 * _DAY)
     n_recent = recent.groupby(pid).sum().reindex(ids, fill_value=0)
-    out["adherence_28d"] = (n_recent / 28.0).astype("float64")
-    out.loc[end.isna(), "adherence_28d"] = np.nan
+    # days of the window the patient was already keeping a diary or being treated:
+    # a diary started 10 days ago and kept daily is 10/10, not 10/28
+    began = pd.concat([first, first_session], axis=1).min(axis=1).astype(DATE_DTYPE)
+    window_start = (end - 27 * _DAY).where(end - 27 * _DAY >= began, began)
+    n_window = ((end - window_start).dt.days + 1).astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = (n_recent / n_window.where(n_window > 0)).astype("float64")
+    out["adherence_28d"] = rate.where(n_window > 0, 0.0).where(end.notna())
 
     order = pd.DataFrame({"pid": pid.to_numpy(), "date": dates.to_numpy()}).sort_values(
         ["pid", "date"], kind="mergesort"

@@ -143,3 +143,30 @@ def test_cli_bad_option_and_missing_directory(tmp_path, capsys):
     assert "min_entries" in capsys.readouterr().err
     assert main(["analyze", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 1
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_every_written_column_is_documented_and_rates_are_fractions(sample_run):
+    """Review of issue 3: docs/analytics.md names every column of every file written.
+
+    Rates (``*_rate*``, ``share_*``, ``adherence*``, ``survival``) lie in [0, 1];
+    only ``pct_*`` columns and the documented per-100 exceptions exceed 1 as a scale.
+    """
+    import re
+
+    code, out = sample_run
+    assert code == 0
+    docs = (SAMPLE_DIR.parent / "docs" / "analytics.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"[a-z][a-z0-9_]*", docs))
+    fractions = re.compile(r"(^|_)rate($|_)|^share_|^adherence|^survival$|^responder_rate")
+    for name in OUTPUT_FILES.values():
+        frame = pd.read_csv(out / name)
+        for col in frame.columns:
+            # the secondary measures are documented as "baseline_/followup_/change_<m>"
+            stem = (
+                "change_" + col.split("_", 1)[1]
+                if col.startswith(("baseline_", "followup_"))
+                else col
+            )
+            assert col in documented or stem in documented, f"{name}: {col} not in the docs"
+            if fractions.search(col) and col in frame and frame[col].notna().any():
+                assert frame[col].dropna().between(0, 1).all(), f"{name}: {col} outside 0-1"

@@ -100,7 +100,13 @@ def test_data_quality_without_sessions():
     diary = daily_diary("A", "2026-01-01", [5] * 10)
     outcomes = patient_outcomes(diary, None, None)
     q = data_quality(diary, None, outcomes)
-    assert q["flags"].tolist() == ["low_adherence"]  # 10 of the last 28 days
+    # 10 daily entries: adherence over the days since the diary began is 10/10 (review of
+    # issue 3: this used to be 10/28 and flagged every new patient as low adherence)
+    assert q["adherence_28d"].tolist() == [1.0] and q["flags"].tolist() == [""]
+    sparse = daily_diary("A", "2026-01-01", [5, np.nan, np.nan, 5, np.nan, np.nan, np.nan, 5])
+    q = data_quality(sparse, None, patient_outcomes(sparse, None, None))
+    assert_allclose(q["adherence_28d"], 3 / 8)  # hand: 3 entries on 8 days since the start
+    assert q["flags"].tolist() == ["low_adherence"]
     assert not q["flag_insufficient_baseline"].any()  # no index: nothing to be insufficient
     idx = index_dates(None, None)
     assert len(idx) == 0
