@@ -3,6 +3,10 @@
 Everything a clinician could want from a script, a notebook or the CLI lives
 here; the Streamlit dashboard is a thin face on it. This package never imports
 streamlit or plotly.
+
+Session-level response is deliberately not re-exported here: its function
+``session_response`` would shadow the submodule ``analytics.session_response``;
+import it from there.
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ from .outcomes import RESPONSE_CATEGORIES, cpra_curve, patient_outcomes, respons
 from .pipeline import AnalysisResult, AnalysisSettings, analyze
 from .safety import adverse_event_list, adverse_event_rates
 from .secondary import data_quality, secondary_outcomes
-from .session_response import session_response, session_response_by_technique
 from .survival import KaplanMeier, kaplan_meier, time_to_response
 from .synthetic import generate_clinic, write_clinic
 from .trends import (
@@ -79,8 +82,6 @@ __all__ = [
     "response_category",
     "rolling_mean",
     "secondary_outcomes",
-    "session_response",
-    "session_response_by_technique",
     "StoreError",
     "table_to_csv_bytes",
     "theil_sen_slopes",
