@@ -797,30 +797,39 @@ class Store:
             {c: ~_same(both[c], both[c + "__stored"]) for c in others}, index=both.index
         )
         changed = diff.any(axis=1).to_numpy() if others else np.zeros(len(both), bool)
-        cells = diff.stack()
-        cells = cells[cells.to_numpy()]
-        rows, cols = cells.index.get_level_values(0), cells.index.get_level_values(1)
+        key_col = key[-1]
+        kind = spec.column(key_col).kind
+        key_text = (
+            _cell_text(both[key_col], kind) if kind in ("date", "datetime") else both[key_col]
+        )
+        parts = []  # one block per differing column: vectorised, no loop per cell
+        for c in others:
+            rows = np.flatnonzero(diff[c].to_numpy())
+            if len(rows):
+                col_kind = spec.column(c).kind
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "table": table,
+                            "patient_id": both["patient_id"].to_numpy()[rows],
+                            "key": key_text.to_numpy()[rows],
+                            "column": c,
+                            "stored": _cell_text(
+                                both[c + "__stored"].iloc[rows], col_kind
+                            ).to_numpy(),
+                            "incoming": _cell_text(both[c].iloc[rows], col_kind).to_numpy(),
+                            "_row": rows,
+                        }
+                    )
+                )
         conflicts = pd.DataFrame(columns=CONFLICT_COLUMNS).astype("str")
-        if len(cells):
-            key_text = both[key[-1]]
-            kind = spec.column(key[-1]).kind
-            key_text = _cell_text(key_text, kind) if kind in ("date", "datetime") else key_text
-            conflicts = pd.DataFrame(
-                {
-                    "table": table,
-                    "patient_id": both["patient_id"].to_numpy()[rows],
-                    "key": key_text.to_numpy()[rows],
-                    "column": np.asarray(cols),
-                    "stored": [
-                        _cell_text(both[c + "__stored"].iloc[[r]], spec.column(c).kind).iat[0]
-                        for r, c in zip(rows, cols, strict=True)
-                    ],
-                    "incoming": [
-                        _cell_text(both[c].iloc[[r]], spec.column(c).kind).iat[0]
-                        for r, c in zip(rows, cols, strict=True)
-                    ],
-                }
-            ).astype("str")
+        if parts:
+            conflicts = (
+                pd.concat(parts, ignore_index=True)
+                .sort_values("_row", kind="stable")[CONFLICT_COLUMNS]
+                .reset_index(drop=True)
+                .astype("str")
+            )
         return {
             "new": merged.loc[is_new, spec.column_names],
             "changed_new": both.loc[changed, spec.column_names],
