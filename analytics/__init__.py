@@ -35,7 +35,6 @@ from .pipeline import AnalysisResult, AnalysisSettings, analyze
 from .safety import adverse_event_list, adverse_event_rates
 from .secondary import data_quality, secondary_outcomes
 from .survival import KaplanMeier, kaplan_meier, time_to_response
-from .synthetic import generate_clinic, write_clinic
 from .trends import (
     interrupted_time_series,
     its_fit_lines,
@@ -63,7 +62,6 @@ __all__ = [
     "EmaxFit",
     "fit_emax",
     "frequency_band",
-    "generate_clinic",
     "group_comparison",
     "group_summary",
     "index_dates",
@@ -88,7 +86,6 @@ __all__ = [
     "time_to_response",
     "validate_records",
     "weekly_means",
-    "write_clinic",
     "write_dataset",
     "write_rejects",
     "write_table",

@@ -78,7 +78,9 @@ def format_table(frame: pd.DataFrame, table: str, *, neutralise: bool = True) ->
 
 
 def _to_csv(cells: pd.DataFrame, target: str | os.PathLike[str] | io.StringIO) -> None:
-    cells.to_csv(target, index=False, lineterminator="\n", encoding="utf-8")
+    # CRLF (RFC 4180): the csv writer then quotes every cell holding a CR or LF, so a
+    # lone carriage return inside a note survives the round trip.
+    cells.to_csv(target, index=False, lineterminator="\r\n", encoding="utf-8")
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], table: str) -> Path:

@@ -452,7 +452,7 @@ def test_export_round_trip_with_formula_neutralisation(tmp_path):
         "+1",
         "@me",
         "'=already",
-        "plain",
+        "lone\rCR",
         "\ttabbed",
         'a, "b"\nc',
     ]
