@@ -107,13 +107,14 @@ def category_color(category: object) -> str:
     return CATEGORY_COLORS.get(category, CATEGORY_COLORS["not_evaluable"])
 
 
-def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: int = 420) -> None:
+def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: int = 460) -> None:
     fig.update_layout(
         title={"text": title},
         height=height,
         margin={"l": 60, "r": 20, "t": 60, "b": 40},
         font=_FONT,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+        # legend under the x-axis title, wrapping on narrow screens
+        legend={"orientation": "h", "yanchor": "top", "y": -0.28, "x": 0},
         hoverlabel={"font_size": 13},
     )
     fig.update_xaxes(title_text=x_title)

@@ -130,11 +130,20 @@ class ClinicData:
 
 @st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=64)
 def _clinic(url: str, actor: str, version: tuple[int, ...]) -> ClinicData:
-    ds = get_store(url).dataset(actor)
-    sessions = ds.sessions.assign(
-        technique_band=frequency_band(ds.sessions["technique"], ds.sessions["frequency_hz"])
+    store = get_store(url)
+    if actor.startswith("patient:"):
+        # a patient sees (and is analysed on) their own rows only
+        pid = actor.partition(":")[2]
+        everyone = store.patients(actor)
+        patients = everyone[everyone["patient_id"] == pid].reset_index(drop=True)
+        diary, sessions = store.diary(actor, pid), store.sessions(actor, pid)
+    else:
+        ds = store.dataset(actor)
+        patients, diary, sessions = ds.patients, ds.diary, ds.sessions
+    sessions = sessions.assign(
+        technique_band=frequency_band(sessions["technique"], sessions["frequency_hz"])
     )
-    return ClinicData(patients=ds.patients, diary=ds.diary, sessions=sessions)
+    return ClinicData(patients=patients, diary=diary, sessions=sessions)
 
 
 def clinic(actor: str) -> ClinicData:
@@ -344,12 +353,20 @@ def _load_uploads(payload: tuple[tuple[str, str, bytes], ...], stored: pd.DataFr
     ), None
 
 
-def export_csv(actor: str, table: str, patient_id: str | None = None) -> bytes:
-    """The contract CSV of ``table`` for a download button (formula-safe)."""
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=16)
+def _export(
+    url: str, actor: str, version: tuple[int, ...], patient_id: str | None
+) -> dict[str, bytes]:
     from analytics.exports import table_to_csv_bytes
 
-    ds = get_store(db_url()).export_dataset(actor, patient_id=patient_id)
-    return table_to_csv_bytes(getattr(ds, table), table)
+    ds = get_store(url).export_dataset(actor, patient_id=patient_id)
+    return {t: table_to_csv_bytes(getattr(ds, t), t) for t in ("patients", "diary", "sessions")}
+
+
+def export_csv(actor: str, table: str, patient_id: str | None = None) -> bytes:
+    """The contract CSV of ``table`` for a download button (formula-safe, cached)."""
+    url = db_url()
+    return _export(url, actor, data_version(url), patient_id)[table]
 
 
 # --------------------------------------------------------------------------- views of a result

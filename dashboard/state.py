@@ -58,6 +58,7 @@ def identity_sidebar(patient_ids: Sequence[str]) -> Identity:
             "I am a",
             ROLES,
             key="role",
+            persist_state="session",
             format_func=_ROLE_LABELS.__getitem__,
             horizontal=True,
         )
@@ -66,6 +67,7 @@ def identity_sidebar(patient_ids: Sequence[str]) -> Identity:
                 "Patient" if st.session_state["role"] == "clinician" else "My patient id",
                 ids,
                 key="patient_id",
+                persist_state="session",
             )
         else:
             st.caption("No patients in the database yet.")

@@ -52,7 +52,7 @@ view = data.patient_view(actor, pid)
 widgets.adherence_summary(view.diary, today=today)
 
 # ------------------------------------------------------------------ the form
-with st.form("log.form", clear_on_submit=False, border=True):
+with st.form("log.form", clear_on_submit=True, border=True):
     day = st.date_input(
         "Day",
         value=today,
@@ -101,7 +101,7 @@ with st.form("log.form", clear_on_submit=False, border=True):
             key="log.opioid_mme",
         )
         notes = st.text_area("Notes", max_chars=2000, key="log.notes")
-    submitted = st.form_submit_button("Save", type="primary", use_container_width=True)
+    submitted = st.form_submit_button("Save", type="primary", width="stretch")
 
 if submitted:
     if pain is None:

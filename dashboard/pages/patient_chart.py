@@ -42,9 +42,7 @@ if outcome is not None:
     c4.metric("Change (%)", widgets.fmt(outcome["pct_change"], "+.0f"))
     c5.metric(
         "Category",
-        str(outcome["response_category"])
-        if pd.notna(outcome["response_category"])
-        else "not evaluable",
+        str(outcome["response_category"]) if pd.notna(outcome["response_category"]) else "—",
     )
     if outcome["reason"]:
         st.caption(
