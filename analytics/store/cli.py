@@ -46,6 +46,10 @@ def _guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace)
     except (StoreError, FileNotFoundError, NotADirectoryError, ValueError) as exc:
         _err(str(exc))
         return 1
+    except OSError as exc:  # e.g. a read-only folder, a full disk, a file where a folder should be
+        where = f"{exc.filename}: " if exc.filename else ""
+        _err(f"{where}{exc.strerror or exc}")
+        return 1
 
 
 def _load(directory: str, *, skip_invalid: bool) -> Any:
@@ -113,6 +117,22 @@ def _export(args: argparse.Namespace) -> int:
     from ..exports import write_dataset
     from ..schema import TABLES
 
+    target = Path(args.directory)
+    if target.exists() and not target.is_dir():
+        _err(f"{target} is a file, not a directory; nothing was exported.")
+        return 1
+    existing = [
+        target / TABLES[t].file_name for t in TABLES if (target / TABLES[t].file_name).exists()
+    ]
+    # An export never silently replaces CSV files (they may be the very files a clinic
+    # imported from, or another patient's export). ``--overwrite`` is honoured once
+    # analytics.cli defines it.
+    if existing and not getattr(args, "overwrite", False):
+        _err(
+            f"{target} already holds {', '.join(p.name for p in existing)}; nothing was exported. "
+            "Export to a new or empty directory, or move those files away first."
+        )
+        return 1
     with open_store(args.db, create=False) as store:
         if args.patient is not None and args.patient not in store.patient_ids(args.actor):
             _err(f"no patient {args.patient!r} in {store.name}; nothing was exported.")

@@ -40,6 +40,7 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from alembic.util import CommandError as AlembicCommandError
 
 from .._common import empty_frame
 from ..errors import ConflictError, DataValidationError, StoreError
@@ -1037,7 +1038,9 @@ def _migrate(engine: sa.Engine, *, upgrade: bool) -> None:
     from alembic.script import ScriptDirectory
 
     cfg = _alembic_config()
-    head = ScriptDirectory.from_config(cfg).get_current_head()
+    scripts = ScriptDirectory.from_config(cfg)
+    head = scripts.get_current_head()
+    known = {rev.revision for rev in scripts.walk_revisions()}
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             conn = conn.execution_options(sqlite_begin="IMMEDIATE" if upgrade else "DEFERRED")
@@ -1049,6 +1052,15 @@ def _migrate(engine: sa.Engine, *, upgrade: bool) -> None:
             current = MigrationContext.configure(conn).get_current_revision()
             if current == head:
                 return
+            if current is not None and current not in known:
+                # Written by a newer paindiary: migrating would fail inside Alembic and
+                # opening it would misread tables this version does not know.
+                raise StoreError(
+                    f"the database was created or migrated by a newer version of paindiary "
+                    f"(schema revision {current}; this version knows up to {head}). Nothing was "
+                    "changed. Run the newer paindiary, or restore a backup made with this "
+                    "version (docs/operations.md)"
+                )
             if not upgrade:
                 raise StoreError(
                     f"the schema is at revision {current or '(none: not a paindiary database)'}, "
@@ -1097,8 +1109,15 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     try:
         if parsed.get_backend_name() == "sqlite":
             path = parsed.database
-            if path and path != ":memory:" and not path.startswith("file:"):
-                p = Path(path)
+            if not path or path == ":memory:" or "mode=memory" in path:
+                raise StoreError(
+                    f"{raw!r} is an in-memory SQLite database: every entry would be lost when it is "
+                    "closed, and each thread would see a different one. Give a file, e.g. "
+                    "sqlite:///path/to/paindiary.sqlite3 (four slashes for an absolute path)."
+                )
+            if not path.startswith("file:"):
+                p = Path(path).absolute()
+                name = str(p)  # messages name the file the user can find, not a relative path
                 if p.is_dir():
                     raise StoreError(
                         f"Cannot open the database {name}: it is a directory, not a file."
@@ -1108,7 +1127,15 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
                         raise StoreError(
                             f"No database at {name}. Create it with 'paindiary init-demo --db {raw}'."
                         )
-                    p.parent.mkdir(parents=True, exist_ok=True)
+                    if not p.parent.is_dir():
+                        # Only the default data directory is created (by data_dir()); a missing
+                        # folder in an explicit URL is usually a typo (e.g. sqlite:///tmp/x with
+                        # three slashes is relative to the current directory).
+                        raise StoreError(
+                            f"Cannot create the database {name}: the folder {p.parent} does not "
+                            "exist. Check the URL (sqlite:///relative/path, sqlite:////absolute/"
+                            "path) or create the folder first."
+                        )
             engine = _sqlite_engine(parsed)
         else:
             args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
@@ -1121,7 +1148,7 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
         raise StoreError(
             msg if name in msg else f"Cannot open the database {name}: {msg}"
         ) from None
-    except (sa.exc.SQLAlchemyError, OSError, ImportError) as exc:
+    except (sa.exc.SQLAlchemyError, OSError, ImportError, AlembicCommandError) as exc:
         if engine is not None:
             engine.dispose()
         hint = ""

@@ -68,6 +68,7 @@ class PgServer:
         self.as_root = hasattr(os, "geteuid") and os.geteuid() == 0
         self.user = "postgres"
         self._running = False
+        self._watchdog: subprocess.Popen[bytes] | None = None
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         cmd = list(args)
@@ -82,6 +83,36 @@ class PgServer:
         return proc
 
     def start(self) -> PgServer:
+        try:
+            return self._start()
+        except BaseException:
+            self._running = True  # a half-started server is stopped and its folder deleted
+            self.stop()
+            raise
+
+    def _start_watchdog(self) -> None:
+        """Stop the server when this process dies without running its finalizers.
+
+        pytest's finalizer and ``atexit`` cover failing tests and normal exits; a
+        SIGKILL (CI job cancelled, pytest-timeout's thread method) skips both. This
+        detached shell polls our pid and then stops the cluster and deletes its folder.
+        """
+        stop = [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"]
+        if self.as_root:
+            stop = ["runuser", "-u", "postgres", "--", *stop]
+        script = (
+            f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 1; done; "
+            f"{' '.join(stop)} >/dev/null 2>&1; rm -rf {self.root}"
+        )
+        self._watchdog = subprocess.Popen(
+            ["sh", "-c", script],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # not killed with our process group
+        )
+
+    def _start(self) -> PgServer:
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")
         else:
@@ -100,6 +131,7 @@ class PgServer:
         )  # fmt: skip
         self._running = True
         atexit.register(self.stop)
+        self._start_watchdog()
         return self
 
     def stop(self) -> None:
@@ -116,6 +148,10 @@ class PgServer:
                 check=False,
             )
         shutil.rmtree(self.root, ignore_errors=True)
+        if self._watchdog is not None:
+            self._watchdog.kill()
+            self._watchdog.wait()
+            self._watchdog = None
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
