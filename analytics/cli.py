@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("directory", metavar="DIR")
     _add_db(p)
     p.add_argument("--patient", metavar="ID", default=None, help="export one patient only")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace patients.csv, diary.csv and sessions.csv already in DIR",
+    )
     p.add_argument("--actor", default="cli", help="who is exporting (recorded in the audit log)")
     p.set_defaults(handler="analytics.store.cli:export_command")
 
