@@ -27,7 +27,15 @@ import pandas as pd
 
 from ._common import empty_frame
 from .errors import PROBLEM_COLUMNS, DataQualityWarning, DataValidationError
-from .schema import DATE_DTYPE, PATIENT_ID_RE, POINT_RE, TABLES, ColumnSpec, TableSpec
+from .schema import (
+    DATE_DTYPE,
+    PATIENT_ID_RE,
+    POINT_RE,
+    TABLES,
+    TEXT_MAX,
+    ColumnSpec,
+    TableSpec,
+)
 
 __all__ = [
     "Dataset",
@@ -39,12 +47,15 @@ __all__ = [
     "restore_cell",
     "DEFAULT_MAX_BYTES",
     "REJECT_COLUMNS",
+    "EXTRA_CELLS",
 ]
 
 #: Files larger than this are refused before they are read whole (200 MB).
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 #: Leading columns of a rejects frame; the raw cells of the row follow.
 REJECT_COLUMNS = ["line", "reason"]
+#: Rejects column holding, as CSV text, the cells of a row beyond the header's width.
+EXTRA_CELLS = "extra_cells"
 #: How many problems the exception message shows (all are in ``.problems``).
 MESSAGE_PROBLEMS = 10
 
@@ -59,6 +70,31 @@ _FREQ_RE = re.compile(r"^(\d+(?:\.\d+)?)(?:/(\d+(?:\.\d+)?))?$")
 # A cell our exporter neutralised: one extra leading apostrophe before a formula trigger.
 _NEUTRALISED_RE = r"^'(?='*[=+\-@\t\r])"
 _MISSING = ("", "NA")
+#: Largest whole number accepted where the schema sets no maximum (SQL INTEGER).
+_INT_MAX = 2**31 - 1
+#: Dates outside this range are refused as implausible (and would not fit datetime64[ns]).
+_DATE_MIN = pd.Timestamp("1900-01-01")
+_DATE_MAX = pd.Timestamp("2199-12-31 23:59")
+#: How many lines a duplicate-row message lists.
+_DUPLICATE_LINES = 5
+
+
+def _to_float(text: pd.Series, ok: np.ndarray) -> pd.Series:
+    """float64 of the cells where ``ok`` (already checked against _NUMBER_RE), else NaN.
+
+    Arrow's string-to-double cast parses correctly rounded, like Python's float();
+    pandas.to_numeric is the fallback. ``+ 0.0`` turns ``-0`` into 0.
+    """
+    cells = text.where(ok)
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pc.cast(pa.array(cells, from_pandas=True), pa.float64())
+        values = arr.to_numpy(zero_copy_only=False)
+    except (ImportError, ValueError, TypeError):  # pragma: no cover - ArrowInvalid is a ValueError
+        values = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return pd.Series(values + 0.0, index=text.index, dtype="float64")
 
 
 @dataclass(frozen=True)
@@ -72,7 +108,9 @@ class Dataset:
     rejects : dict of str to pandas.DataFrame
         Only with ``on_error="skip"``: per table name, the rejected rows verbatim
         with columns ``line`` (physical line of the row's start), ``reason`` and
-        the raw cells as text.
+        the raw cells as text (a row shorter than the header is padded with empty
+        cells; the cells of a longer row past the header's width are in a last
+        column ``extra_cells``, written as CSV text).
     warnings : tuple of str
         Non-fatal remarks (unknown columns that were not loaded, missing
         optional files).
@@ -104,6 +142,7 @@ class _Raw:
     problems: list[tuple[int, str, str, str]]  # (line, column, value, message)
     warnings: list[str]
     fatal: bool = False  # the file could not be read as a table at all
+    overflow: dict[int, list[str]] = field(default_factory=dict)  # line -> cells past the header
 
 
 def _display_name(source: Source, name: str | None, default: str) -> str:
@@ -161,6 +200,179 @@ def _decode(data: bytes | str) -> tuple[str | None, str | None, int]:
         )
 
 
+_Records = tuple[int, list[str], np.ndarray, list[pd.Series], dict[int, list[str]]]
+
+
+def _parse_chunk(chunk: str) -> list[str] | None:
+    """Physical lines parsed alone as exactly one CSV record ([] when blank), or None.
+
+    None means the text is not one complete record on its own: a quoted value runs
+    past its end, the quoting is broken, or it holds several records.
+    """
+    reader = csv.reader(io.StringIO(chunk, newline=""), strict=True)
+    try:
+        records = list(reader)
+    except csv.Error:
+        return None
+    if len(records) > 1:
+        return None
+    return records[0] if records else []
+
+
+#: How many physical lines one quoted value may span on the fast path.
+_MAX_SPAN = 200
+
+
+def _is_blank(record: list[str]) -> bool:
+    return not record or (len(record) == 1 and not record[0].strip())
+
+
+def _str_series(values: Any) -> pd.Series:
+    return pd.Series(pd.array(values, dtype="str"))
+
+
+def _fit(record: list[str], width: int) -> list[str]:
+    return (record + [""] * width)[:width]
+
+
+def _fast_records(text: str) -> _Records | None:
+    """Split a file whose records are all one physical line each, in bulk.
+
+    Returns ``(header_line, header, lines, columns, broken)`` like
+    :func:`_csv_records`, or None when the file does not qualify (a quoted value
+    spans lines, a lone carriage return, broken quoting, pyarrow unavailable); the
+    csv-module path then reads it and words the exact message. Lines without a
+    quote are split on commas with Arrow; the few lines with quotes are parsed one
+    by one with the csv module, which must accept each of them on its own — then
+    every record is exactly one physical line, as the csv module would read it.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pandas' str dtype ships with pyarrow here
+        return None
+    has_cr = "\r" in text
+    if has_cr and text.count("\r") != text.count("\r\n"):
+        return None  # a lone CR is a line break to the csv module: keep its numbering
+    physical = text.split("\n")  # lines keep the CR of a CRLF
+    if physical[-1] == "":
+        physical.pop()
+    start = 0
+    header: list[str] | None = None
+    while start < len(physical):
+        header = _parse_chunk(physical[start])
+        if header is None:
+            return None
+        if not _is_blank(header):
+            break
+        start += 1
+    if header is None or _is_blank(header) or len(header) < 2:
+        return None
+    width = len(header)
+    body = pa.array(physical[start + 1 :], type=pa.string())
+    if has_cr:
+        body = pc.replace_substring_regex(body, "\r$", "")
+    quoted = pc.match_substring(body, '"').to_numpy(zero_copy_only=False)
+    commas = pc.count_substring(body, ",").to_numpy(zero_copy_only=False)
+    simple = ~quoted & (commas == width - 1)
+    first = start + 2  # physical line of body[0]
+
+    other_lines: list[int] = []
+    other_rows: list[list[str]] = []
+    broken: dict[int, list[str]] = {}
+    consumed = -1  # last body index taken by a quoted value spanning lines
+    n_body = len(body)
+    for i in np.flatnonzero(~simple).tolist():
+        if i <= consumed:
+            continue
+        line = physical[start + 1 + i]
+        if quoted[i]:
+            record = _parse_chunk(line)
+            end = i
+            while record is None and end + 1 < min(n_body, i + _MAX_SPAN):
+                end += 1  # a quoted value may go on over the next lines: parse them together
+                record = _parse_chunk("\n".join(physical[start + 1 + i : start + 2 + end]))
+            if record is None:
+                return None  # broken quoting: the csv-module path words the message
+            simple[i + 1 : end + 1] = False
+            consumed = end
+        else:
+            record = line.removesuffix("\r").split(",")
+        if _is_blank(record):
+            continue
+        if len(record) != width:
+            broken[first + i] = record
+            record = _fit(record, width)
+        other_lines.append(first + i)
+        other_rows.append(record)
+
+    sub = body.filter(pa.array(simple))
+    flat = pc.split_pattern(sub, ",").flatten()
+    offsets = np.arange(len(sub), dtype=np.int64) * width
+    columns = [_str_series(flat.take(pa.array(offsets + j))) for j in range(width)]
+    lines = np.flatnonzero(simple).astype(np.int64) + first
+    if other_rows:
+        extra = list(zip(*other_rows, strict=True))
+        lines = np.concatenate([lines, np.asarray(other_lines, dtype=np.int64)])
+        order = np.argsort(lines, kind="stable")
+        lines = lines[order]
+        columns = [
+            pd.concat([col, _str_series(list(extra[j]))], ignore_index=True)
+            .iloc[order]
+            .reset_index(drop=True)
+            for j, col in enumerate(columns)
+        ]
+    return start + 1, header, lines, columns, broken
+
+
+def _csv_records(text: str) -> _Records:
+    """Read records with the csv module, numbering each by its first physical line.
+
+    Returns ``(header_line, header, lines, columns, broken)``: the header's line and
+    cells, the physical line of every non-blank row, one str Series per header
+    column (rows with the wrong field count padded or cut to fit) and those rows'
+    original cells by line. Raises csv.Error on broken quoting.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    numbered = []
+    prev = 0
+    try:
+        for record in reader:
+            numbered.append((prev + 1, record))
+            prev = reader.line_num
+    except csv.Error as exc:
+        exc.line_num = reader.line_num  # type: ignore[attr-defined]
+        raise
+    numbered = [(n, r) for n, r in numbered if not _is_blank(r)]
+    if not numbered:
+        return 0, [], np.empty(0, dtype=np.int64), [], {}
+    header_line, header = numbered[0]
+    width = len(header)
+    rows = []
+    broken: dict[int, list[str]] = {}
+    for n, r in numbered[1:]:
+        if len(r) != width:
+            broken[n] = r
+            r = _fit(r, width)
+        rows.append(r)
+    lines = np.asarray([n for n, _ in numbered[1:]], dtype=np.int64)
+    cols = list(zip(*rows, strict=True)) if rows else [()] * width
+    return header_line, header, lines, [_str_series(list(c)) for c in cols], broken
+
+
+def _near_miss(name: str, known: Iterable[str]) -> str | None:
+    """The known column a header cell was probably meant to be (case, spaces, dashes)."""
+    norm = re.sub(r"[\s-]+", "_", name.strip().lower())
+    for k in known:
+        if norm == k and name != k:
+            return k
+    return None
+
+
+def _label(name: str) -> str:
+    return name if name and name.strip() == name else repr(name)
+
+
 def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Raw:
     raw = _Raw(name, [], pd.DataFrame(), np.empty(0, dtype=np.int64), [], [])
 
@@ -181,33 +393,37 @@ def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Ra
             f"file is empty; it needs at least the header row, e.g. '{expected}' "
             "(see docs/data-format.md)"
         )
-
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        if '"' not in text:
-            # no quoting, so every record is one physical line: number them in bulk
-            numbered = list(enumerate(reader, start=1))
-        else:
-            numbered = []
-            prev = 0
-            for record in reader:
-                numbered.append((prev + 1, record))
-                prev = reader.line_num
-    except csv.Error as exc:
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        col = nul - (text.rfind("\n", 0, nul) + 1) + 1
         return fatal(
-            f"the CSV quoting is broken near here ({exc}); a value containing commas, quotes or "
-            'line breaks must be enclosed in double quotes, with inner quotes doubled ("")',
-            line=reader.line_num,
+            f"file contains a NUL character (line {line}, character {col}), so it is not a "
+            "plain-text CSV file (UTF-16 text or a spreadsheet file?); save it as 'CSV UTF-8'",
+            line=line,
         )
-    # blank lines carry no data
-    numbered = [(n, r) for n, r in numbered if r and (len(r) > 1 or r[0].strip())]
-    header: list[str] | None = None
-    header_line = 1
-    if numbered:
-        header_line, header = numbered[0]
-    rows = [r for _, r in numbered[1:]]
-    lines = [n for n, _ in numbered[1:]]
-    if header is None:  # only blank lines
+
+    parsed = _fast_records(text)
+    if parsed is None:
+        try:
+            parsed = _csv_records(text)
+        except csv.Error as exc:
+            line = getattr(exc, "line_num", 0)
+            if "field larger than field limit" in str(exc):
+                return fatal(
+                    f"a value starting on or before this line is longer than "
+                    f"{csv.field_size_limit():,} characters, far more than any column allows "
+                    f"(notes: at most {TEXT_MAX}); usually a double quote that is never closed "
+                    "has swallowed the rest of the file",
+                    line=line,
+                )
+            return fatal(
+                f"the CSV quoting is broken near here ({exc}); a value containing commas, quotes "
+                'or line breaks must be enclosed in double quotes, with inner quotes doubled ("")',
+                line=line,
+            )
+    header_line, header, lines, columns, broken = parsed
+    if not header:  # only blank lines
         return fatal(f"file is empty; it needs at least the header row, e.g. '{expected}'")
 
     header = [h.strip() for h in header]
@@ -227,48 +443,61 @@ def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Ra
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         return fatal(
-            f"the header repeats column(s) {', '.join(dupes)}; each column must appear once",
+            f"the header repeats column(s) {', '.join(map(_label, dupes))}; each column must "
+            "appear once",
             line=header_line,
         )
     missing = [c for c in spec.required if c not in header]
     if missing:
+        hints = [
+            f"'{h}' must be spelled '{k}' (column names are case-sensitive)"
+            for h in header
+            if (k := _near_miss(h, missing))
+        ]
         return fatal(
-            f"missing required column(s): {', '.join(missing)}; found: {', '.join(header)}. "
-            f"The header of {spec.file_name} must include {', '.join(spec.required)}",
+            f"missing required column(s): {', '.join(missing)}; found: "
+            f"{', '.join(map(_label, header))}. The header of {spec.file_name} must include "
+            f"{', '.join(spec.required)}" + (f"; {'; '.join(hints)}" if hints else ""),
             line=header_line,
         )
     unknown = [h for h in header if h not in spec.column_names]
     if unknown:
+        shown = [
+            _label(h) + (f" (did you mean {k}?)" if (k := _near_miss(h, spec.column_names)) else "")
+            for h in unknown
+        ]
         raw.warnings.append(
-            f"{name}: unknown column(s) {', '.join(unknown)} were not loaded "
+            f"{name}: unknown column(s) {', '.join(shown)} were not loaded "
             f"(known columns: {', '.join(spec.column_names)})"
         )
 
     width = len(header)
-    line_arr = np.asarray(lines, dtype=np.int64)
-    for i in [i for i, r in enumerate(rows) if len(r) != width]:
-        record = rows[i]
+    for line, record in broken.items():
         raw.problems.append(
             (
-                lines[i],
+                line,
                 "",
                 ",".join(record)[:200],
-                f"the row has {len(record)} fields but the header has {width}; a value "
-                "containing a comma must be enclosed in double quotes",
+                f"the row has {len(record)} fields but the header has {width}; "
+                + (
+                    "a value containing a comma must be enclosed in double quotes"
+                    if len(record) > width
+                    else "every row needs one cell per header column (leave optional cells "
+                    "empty, e.g. 'P1,2026-03-01,5,,')"
+                ),
             )
         )
-        rows[i] = (record + [""] * width)[:width]
-        line_arr[i] = -lines[i]  # negative marks a row already rejected
-    good_rows = rows
-    good_lines = line_arr
-    frame = (
-        pd.DataFrame(good_rows, columns=header, dtype="str")
-        if good_rows
-        else pd.DataFrame({h: pd.Series(dtype="str") for h in header})
-    )
+        if len(record) > width:
+            raw.overflow[line] = record[width:]
     raw.header = header
-    raw.rows = frame
-    raw.lines = np.asarray(good_lines, dtype=np.int64)
+    raw.rows = (
+        pd.DataFrame(dict(zip(header, columns, strict=True)))
+        if len(lines)
+        else (pd.DataFrame({h: pd.Series(dtype="str") for h in header}))
+    )
+    if broken:
+        lines = np.where(np.isin(lines, list(broken)), -lines, lines)  # negative: rejected
+    raw.lines = lines
     return raw
 
 
@@ -288,6 +517,18 @@ def restore_cell(values: pd.Series) -> pd.Series:
     out = values.copy()
     out[quoted] = values[quoted].str.replace(_NEUTRALISED_RE, "", regex=True)
     return out
+
+
+def _csv_line(cells: list[str]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(cells)
+    return buf.getvalue()
+
+
+def _line_list(lines: pd.Series) -> str:
+    shown = ", ".join(map(str, lines.iloc[:_DUPLICATE_LINES]))
+    more = len(lines) - _DUPLICATE_LINES
+    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def _fmt_range(spec: ColumnSpec, max_value: float | None) -> str:
@@ -393,7 +634,7 @@ class _Checker:
                     else ""
                 ),
             )
-            nums = pd.to_numeric(text.where(present & is_num), errors="coerce")
+            nums = _to_float(text, present & is_num)
             if kind == "integer":
                 is_int = text.str.fullmatch(_INT_RE).fillna(False).to_numpy()
                 self.add(
@@ -415,8 +656,17 @@ class _Checker:
                 original,
                 f"{name} is {{value}}; {name} must be {_fmt_range(spec, max_value)}",
             )
+            if kind == "integer" and max_value is None:
+                # the database stores whole numbers as 32-bit INTEGER
+                self.add(
+                    (nums > _INT_MAX).fillna(False).to_numpy() & ~out_of_range,
+                    name,
+                    original,
+                    f"{name} is {{value}}, which is too large; the largest whole number "
+                    f"accepted is {_INT_MAX}",
+                )
             if kind == "integer":
-                ints = nums.where(finite).round()
+                ints = nums.where(finite & (nums <= _INT_MAX).to_numpy()).round()
                 self.out[name] = ints.astype("Float64").astype("Int64")
             else:
                 self.out[name] = nums.astype("float64")
@@ -434,20 +684,26 @@ class _Checker:
             cand = text.where(present & shape_ok)
             has_time = cand.str.contains("T", regex=False).fillna(False)
             parsed = pd.Series(pd.NaT, index=text.index, dtype=DATE_DTYPE)
-            if (~has_time).any():
-                parsed[~has_time] = pd.to_datetime(
-                    cand[~has_time], format="%Y-%m-%d", errors="coerce"
-                ).astype(DATE_DTYPE)
-            if has_time.any():
-                parsed[has_time] = pd.to_datetime(
-                    cand[has_time], format="%Y-%m-%dT%H:%M", errors="coerce"
-                ).astype(DATE_DTYPE)
-            impossible = present & shape_ok & parsed.isna().to_numpy()
+            plausible = np.ones(self.n, dtype=bool)
+            for part, form_ in ((~has_time, "%Y-%m-%d"), (has_time, "%Y-%m-%dT%H:%M")):
+                if part.any():
+                    when = pd.to_datetime(cand[part], format=form_, errors="coerce")
+                    inside = (when >= _DATE_MIN) & (when <= _DATE_MAX)
+                    plausible[part.to_numpy()] = (inside | when.isna()).to_numpy()
+                    parsed[part] = when.where(inside).astype(DATE_DTYPE)
+            impossible = present & shape_ok & parsed.isna().to_numpy() & plausible
             self.add(
                 impossible,
                 name,
                 original,
                 f"{name} is {{value}}, which is not a real calendar date or time; check the day, month and hour",
+            )
+            self.add(
+                ~plausible,
+                name,
+                original,
+                f"{name} is {{value}}; dates must lie between {_DATE_MIN.date()} and "
+                f"{_DATE_MAX.date()} (check the year)",
             )
             if name != "start_date":
                 if kind == "date":
@@ -569,16 +825,18 @@ class _Checker:
         dup = frame.duplicated(keep=False).to_numpy() & valid_key
         if not dup.any():
             return
-        lines = pd.Series(np.abs(self.raw.lines))
-        first_line = lines.groupby([frame[k] for k in key], dropna=False).transform(
-            lambda s: ", ".join(map(str, s))
-        )
+        # list the lines of each duplicated key, computed on the duplicated rows only
+        dup_frame = frame[dup]
+        dup_lines = pd.Series(np.abs(self.raw.lines[dup]), index=dup_frame.index)
+        listed = dup_lines.groupby([dup_frame[k] for k in key]).transform(_line_list)
+        first_line = pd.Series("", index=frame.index, dtype="str")
+        first_line[dup] = listed.astype("str")
         original, _ = self.cells(key[-1])
         msg = (
             f"duplicate {what}: the same "
             + " and ".join(key)
             + " appear on lines "
-            + first_line.astype("str")
+            + first_line
             + "; keep one row per "
             + " and ".join(key)
         )
@@ -660,6 +918,12 @@ def _check_table(
             ],
             axis=1,
         )
+        if raw.overflow:
+            # cells past the header's width, so the rejected row stays verbatim
+            extra = pd.Series(
+                {line: _csv_line(cells) for line, cells in raw.overflow.items()}, dtype="str"
+            )
+            rejects[EXTRA_CELLS] = extra.reindex(bad_lines).to_numpy()
     return frame, problems, rejects
 
 
