@@ -1,7 +1,9 @@
 """Router of the paindiary dashboard: ``streamlit run dashboard/app.py``.
 
 Draws the sidebar (role and patient selector, analysis settings) and the page
-navigation; the pages themselves live in ``dashboard/pages``.
+navigation; the pages themselves live in ``dashboard/views``. (Not ``pages/``:
+Streamlit would also serve a ``pages/`` folder as stand-alone pages that bypass this
+router, e.g. on a deep link to a fresh server.)
 """
 
 from __future__ import annotations
@@ -14,22 +16,19 @@ from dashboard import data, settings, state
 st.set_page_config(page_title="Pain diary", page_icon="🩺", layout="wide")
 
 PATIENT_PAGES = [
-    st.Page("pages/log_today.py", title="Log today", icon="📝", url_path="log", default=True),
-    st.Page("pages/my_progress.py", title="My progress", icon="📈", url_path="progress"),
+    st.Page("views/log_today.py", title="Log today", icon="📝", default=True),
+    st.Page("views/my_progress.py", title="My progress", icon="📈"),
 ]
 CLINICIAN_PAGES = [
     st.Page(
-        "pages/clinic_overview.py",
+        "views/clinic_overview.py",
         title="Clinic overview",
         icon="🏥",
-        url_path="overview",
         default=True,
     ),
-    st.Page("pages/patient_chart.py", title="Patient chart", icon="🩺", url_path="patient"),
-    st.Page(
-        "pages/treatment_response.py", title="Treatment response", icon="📊", url_path="response"
-    ),
-    st.Page("pages/data_manager.py", title="Data", icon="🗂️", url_path="data"),
+    st.Page("views/patient_chart.py", title="Patient chart", icon="🩺"),
+    st.Page("views/treatment_response.py", title="Treatment response", icon="📊"),
+    st.Page("views/data_manager.py", title="Data", icon="🗂️"),
 ]
 
 try:

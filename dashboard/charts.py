@@ -332,6 +332,11 @@ def medication_chart(diary: pd.DataFrame, *, title: str = "Medication use") -> g
         ),
         secondary_y=False,
     )
+    if not (diary["opioid_mme"].fillna(0) > 0).any():
+        # no opioid use at all: a flat line at 0 on a second axis only adds noise
+        _layout(fig, title=title, x_title=_DATE_TITLE, y_title="Doses per day")
+        fig.update_yaxes(rangemode="tozero")
+        return fig
     fig.add_trace(
         go.Scatter(
             x=diary["date"],

@@ -43,6 +43,7 @@ __all__ = [
     "load_uploads",
     "GROUPINGS",
     "group_summaries",
+    "group_comparisons",
     "kaplan_meier_table",
     "kaplan_meier_median",
     "dose_summary",
@@ -386,6 +387,18 @@ def group_summaries(result: Any) -> dict[str, pd.DataFrame]:
     }
 
 
+def group_comparisons(result: Any) -> dict[str, pd.DataFrame]:
+    """``result.group_comparison`` split by its ``group_by`` column."""
+    gc = result.group_comparison
+    if "group_by" not in gc.columns:
+        return {}
+    return {
+        by: gc[gc["group_by"] == by].reset_index(drop=True)
+        for by in GROUPINGS
+        if (gc["group_by"] == by).any()
+    }
+
+
 def kaplan_meier_table(result: Any) -> pd.DataFrame | None:
     """The Kaplan–Meier table of time to response, or None."""
     km = result.kaplan_meier
@@ -454,7 +467,8 @@ def secondary_table(outcome: dict[str, Any] | None) -> pd.DataFrame | None:
         for m, label in _SECONDARY_LABELS.items()
     ]
     table = pd.DataFrame(rows)
-    values = table.drop(columns="measure").apply(pd.to_numeric, errors="coerce")
+    values = table.drop(columns="measure").apply(pd.to_numeric, errors="coerce").astype("float64")
+    table = pd.concat([table[["measure"]], values], axis=1)
     return table[values.notna().any(axis=1)].reset_index(drop=True)
 
 

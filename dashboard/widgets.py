@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,7 @@ __all__ = [
     "logging_streak",
     "adherence_summary",
     "fmt",
+    "number_columns",
     "improvement_sentence",
     "CATEGORY_WORDS",
 ]
@@ -51,6 +52,19 @@ def show_error(exc: Exception) -> None:
     st.error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, icon="⚠️")
     if isinstance(exc, DataValidationError) and len(exc.problems):
         st.dataframe(exc.problems, hide_index=True, width="stretch")
+
+
+def number_columns(
+    frame: pd.DataFrame, *, digits: int = 2, percent: Sequence[str] = ()
+) -> dict[str, Any]:
+    """``column_config`` showing float columns with ``digits`` decimals (fractions as %)."""
+    config: dict[str, Any] = {}
+    for col in frame.columns:
+        if col in percent:
+            config[col] = st.column_config.NumberColumn(col, format="percent")
+        elif pd.api.types.is_float_dtype(frame[col]):
+            config[col] = st.column_config.NumberColumn(col, format=f"%.{digits}f")
+    return config
 
 
 def _plain(value: Any) -> Any:

@@ -93,7 +93,7 @@ columns = {
     "flags": st.column_config.TextColumn("Flags"),
 }
 if st.session_state.pop("overview.goto", False):
-    st.switch_page("pages/patient_chart.py")
+    st.switch_page("views/patient_chart.py")
 st.session_state["overview.ids"] = shown["patient_id"].tolist()
 
 

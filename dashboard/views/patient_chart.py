@@ -146,7 +146,9 @@ if secondary is not None and len(secondary):
         "Secondary outcomes over the same baseline and follow-up windows as pain "
         "(change: + = the value went down)."
     )
-    st.dataframe(secondary, hide_index=True, width="stretch", key="chart.secondary")
+    st.dataframe(
+        secondary, hide_index=True, width="stretch", column_config=widgets.number_columns(secondary)
+    )
 
 # ------------------------------------------------------------------ safety and data quality
 st.subheader("Adverse events")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, settings, state
+from dashboard import charts, data, settings, state, widgets
 
 st.title("📊 Treatment response")
 identity = state.require_clinician("see the cohort's response")
@@ -38,9 +38,10 @@ st.caption(
 )
 
 # ------------------------------------------------------------------ responder rates
-st.subheader("Responder rates")
+st.subheader("Responder rates and group comparison")
 labels = {"group": "Group", "condition": "Condition", "technique": "Technique / frequency band"}
 summaries = data.group_summaries(result)
+comparisons = data.group_comparisons(result)
 tabs = st.tabs([labels[k] for k in summaries])
 for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
     with tab:
@@ -54,38 +55,49 @@ for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
             summary.drop(columns=["group_by"]),
             hide_index=True,
             width="stretch",
-            column_config={
-                "responder_rate": st.column_config.NumberColumn("responder_rate", format="percent"),
-                "responder_ci_low": st.column_config.NumberColumn("ci_low", format="percent"),
-                "responder_ci_high": st.column_config.NumberColumn("ci_high", format="percent"),
-            },
-            key=f"response.summary.{by}",
+            column_config=widgets.number_columns(
+                summary,
+                percent=[
+                    "responder_rate",
+                    "responder_ci_low",
+                    "responder_ci_high",
+                    "responder_rate_30",
+                    "responder_rate_50",
+                ],
+            ),
         )
-
-st.subheader("Group comparison")
-comparison = result.group_comparison
-if comparison.empty:
-    st.caption("Only one group: nothing to compare.")
-else:
-    st.dataframe(
-        comparison.drop(columns=["group_by"], errors="ignore"),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "adjusted_difference": st.column_config.NumberColumn(
-                "adjusted difference (points)",
-                format="%.2f",
-                help="ANCOVA: follow-up pain of group A minus B at equal baseline; negative = "
-                "less pain in A",
-            ),
-            "p_value": st.column_config.NumberColumn("p", format="%.3f"),
-            "risk_difference": st.column_config.NumberColumn("risk difference", format="%.2f"),
-            "nnt": st.column_config.NumberColumn(
-                "NNT", format="%.1f", help="1 / risk difference; negative = harm"
-            ),
-        },
-        key="response.comparison",
-    )
+        comparison = comparisons.get(by)
+        if comparison is None or comparison.empty:
+            st.caption("Only one label: nothing to compare.")
+        else:
+            st.markdown(f"**{labels[by]}: pairwise comparison**")
+            st.dataframe(
+                comparison.drop(columns=["group_by"]),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    **widgets.number_columns(
+                        comparison,
+                        percent=[
+                            "responder_rate_a",
+                            "responder_rate_b",
+                            "risk_difference",
+                            "rd_ci_low",
+                            "rd_ci_high",
+                        ],
+                    ),
+                    "adjusted_difference": st.column_config.NumberColumn(
+                        "adjusted difference (points)",
+                        format="%.2f",
+                        help="ANCOVA: follow-up pain of group A minus B at equal baseline; "
+                        "negative = less pain in A",
+                    ),
+                    "p_value": st.column_config.NumberColumn("p", format="%.3f"),
+                    "nnt": st.column_config.NumberColumn(
+                        "NNT", format="%.1f", help="1 / risk difference; negative = harm"
+                    ),
+                },
+            )
 
 # ------------------------------------------------------------------ CPRA and time to response
 c1, c2 = st.columns(2)

@@ -20,12 +20,12 @@ from analytics.store import open_store, project_root
 APP = str(project_root() / "dashboard" / "app.py")
 TIMEOUT = 30
 
-PATIENT_PAGES = ["pages/log_today.py", "pages/my_progress.py"]
+PATIENT_PAGES = ["views/log_today.py", "views/my_progress.py"]
 CLINICIAN_PAGES = [
-    "pages/clinic_overview.py",
-    "pages/patient_chart.py",
-    "pages/treatment_response.py",
-    "pages/data_manager.py",
+    "views/clinic_overview.py",
+    "views/patient_chart.py",
+    "views/treatment_response.py",
+    "views/data_manager.py",
 ]
 
 

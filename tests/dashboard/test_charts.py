@@ -274,3 +274,12 @@ def test_empty_figure_states_the_message():
     fig = charts.empty_figure("Nothing yet")
     assert fig.layout.annotations[0].text == "Nothing yet"
     assert len(fig.data) == 0
+
+
+def test_medication_chart_without_opioids_has_no_second_axis():
+    diary = _diary(
+        [5, 5], analgesic_doses=pd.array([1, 3], dtype="Int64"), opioid_mme=[0.0, np.nan]
+    )
+    fig = charts.medication_chart(diary)
+    assert [t.name for t in fig.data] == ["Analgesic doses"]
+    assert_allclose(fig.data[0].y, [1.0, 3.0])

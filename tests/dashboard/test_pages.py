@@ -14,12 +14,12 @@ from analytics.store import open_store
 
 ALL_PAGES = [("patient", p) for p in PATIENT_PAGES] + [("clinician", p) for p in CLINICIAN_PAGES]
 TITLES = {
-    "pages/log_today.py": "Log today",
-    "pages/my_progress.py": "My progress",
-    "pages/clinic_overview.py": "Clinic overview",
-    "pages/patient_chart.py": "Patient chart",
-    "pages/treatment_response.py": "Treatment response",
-    "pages/data_manager.py": "Data",
+    "views/log_today.py": "Log today",
+    "views/my_progress.py": "My progress",
+    "views/clinic_overview.py": "Clinic overview",
+    "views/patient_chart.py": "Patient chart",
+    "views/treatment_response.py": "Treatment response",
+    "views/data_manager.py": "Data",
 }
 
 
@@ -51,7 +51,7 @@ def test_page_renders_on_empty_database(empty_db, role, page_path):
 
 
 def test_sidebar_offers_role_patient_and_settings(demo_db):
-    at = open_page("pages/log_today.py", role="patient", patient_id="P001")
+    at = open_page("views/log_today.py", role="patient", patient_id="P001")
     assert at.sidebar.radio[0].options == ["🙂 Patient", "🩺 Clinician"]
     assert at.sidebar.selectbox[0].value == "P001"
     assert len(at.sidebar.selectbox[0].options) == 60
@@ -61,7 +61,7 @@ def test_sidebar_offers_role_patient_and_settings(demo_db):
 
 
 def test_my_progress_shows_chart_and_plain_language_card(demo_db):
-    at = open_page("pages/my_progress.py", role="patient", patient_id="P003")
+    at = open_page("views/my_progress.py", role="patient", patient_id="P003")
     assert _n_charts(at) >= 2
     text = _texts(at.markdown)
     assert "compared with before treatment" in text or "baseline" in text
@@ -70,7 +70,7 @@ def test_my_progress_shows_chart_and_plain_language_card(demo_db):
 
 
 def test_clinic_overview_lists_every_patient_with_flags_and_filters(demo_db):
-    at = open_page("pages/clinic_overview.py", role="clinician")
+    at = open_page("views/clinic_overview.py", role="clinician")
     table = at.dataframe[0].value
     assert len(table) == 60
     for col in (
@@ -97,7 +97,7 @@ def test_clinic_overview_lists_every_patient_with_flags_and_filters(demo_db):
 
 
 def test_clinic_overview_opens_the_patient_chart(demo_db):
-    at = open_page("pages/clinic_overview.py", role="clinician")
+    at = open_page("views/clinic_overview.py", role="clinician")
     at.selectbox(key="overview.target").set_value("P005").run()
     at.button(key="overview.open").click().run()
     assert not at.exception
@@ -106,7 +106,7 @@ def test_clinic_overview_opens_the_patient_chart(demo_db):
 
 
 def test_patient_chart_shows_trajectory_sessions_and_notes(demo_db):
-    at = open_page("pages/patient_chart.py", role="clinician", patient_id="P003")
+    at = open_page("views/patient_chart.py", role="clinician", patient_id="P003")
     assert _n_charts(at) >= 5
     assert {m.label for m in at.metric} >= {"Baseline pain", "Follow-up pain", "Category"}
     assert any(s.value == "Adverse events" for s in at.subheader)
@@ -114,17 +114,17 @@ def test_patient_chart_shows_trajectory_sessions_and_notes(demo_db):
 
 
 def test_treatment_response_shows_every_cohort_chart(demo_db):
-    at = open_page("pages/treatment_response.py", role="clinician")
+    at = open_page("views/treatment_response.py", role="clinician")
     # waterfall, 3 responder-rate tabs, CPRA, KM, dose-response, technique, adverse events
     assert _n_charts(at) == 9
     assert len(at.tabs) == 3
 
 
 def test_settings_apply_to_every_page(demo_db):
-    at = open_page("pages/clinic_overview.py", role="clinician")
+    at = open_page("views/clinic_overview.py", role="clinician")
     at.sidebar.slider[0].set_value(50.0).run()
     assert any(m.label == "Responders (≥ 50%)" for m in at.metric)
-    at.switch_page("pages/treatment_response.py").run()
+    at.switch_page("views/treatment_response.py").run()
     assert "responder: ≥ 50% less pain" in _texts(at.caption)
 
 
@@ -138,7 +138,7 @@ def _stored_pain(url: str, pid: str, day: dt.date) -> float | None:
 
 
 def test_log_form_requires_a_pain_score(demo_db):
-    at = open_page("pages/log_today.py", role="patient", patient_id="P001")
+    at = open_page("views/log_today.py", role="patient", patient_id="P001")
     assert at.pills(key="log.pain").value is None  # no default that could be saved by accident
     at.button[0].click().run()  # the form's Save button
     assert "Choose your average pain" in _texts(at.error)
@@ -147,7 +147,7 @@ def test_log_form_requires_a_pain_score(demo_db):
 
 def test_log_form_saves_and_asks_before_replacing(demo_db):
     today = dt.date.today()
-    at = open_page("pages/log_today.py", role="patient", patient_id="P001")
+    at = open_page("views/log_today.py", role="patient", patient_id="P001")
     assert at.date_input(key="log.date").value == today
     at.pills(key="log.pain").set_value(6)
     at.pills(key="log.sleep_quality").set_value(7)
@@ -173,7 +173,7 @@ def test_log_form_saves_and_asks_before_replacing(demo_db):
 
 def test_log_form_keep_leaves_the_stored_entry(demo_db):
     today = dt.date.today()
-    at = open_page("pages/log_today.py", role="patient", patient_id="P002")
+    at = open_page("views/log_today.py", role="patient", patient_id="P002")
     at.pills(key="log.pain").set_value(4)
     at.button[0].click().run()
     at.pills(key="log.pain").set_value(9)
@@ -184,7 +184,7 @@ def test_log_form_keep_leaves_the_stored_entry(demo_db):
 
 
 def test_log_form_refuses_dates_outside_the_last_week(demo_db):
-    at = open_page("pages/log_today.py", role="patient", patient_id="P001")
+    at = open_page("views/log_today.py", role="patient", patient_id="P001")
     widget = at.date_input(key="log.date")
     assert widget.proto.min == (dt.date.today() - dt.timedelta(days=7)).isoformat()
     assert widget.proto.max == dt.date.today().isoformat()
@@ -197,7 +197,7 @@ def test_log_page_asks_for_missing_session_pain(demo_db):
             "test:setup",
             {"patient_id": "P001", "date": today, "technique": "manual"},
         )
-    at = open_page("pages/log_today.py", role="patient", patient_id="P001")
+    at = open_page("views/log_today.py", role="patient", patient_id="P001")
     assert any("Your session on" in s.value for s in at.subheader)
     at.pills(key="log.pain_before").set_value(6)
     at.pills(key="log.pain_after").set_value(4)
@@ -210,10 +210,10 @@ def test_log_page_asks_for_missing_session_pain(demo_db):
 
 
 def test_new_entry_shows_on_my_progress(demo_db):
-    at = open_page("pages/log_today.py", role="patient", patient_id="P004")
+    at = open_page("views/log_today.py", role="patient", patient_id="P004")
     at.pills(key="log.pain").set_value(2)
     at.button[0].click().run()
-    at.switch_page("pages/my_progress.py").run()
+    at.switch_page("views/my_progress.py").run()
     at.segmented_control(key="progress.range").set_value("All").run()
     fig = at.get("plotly_chart")[0].proto.spec
     assert pd.Timestamp(dt.date.today()).strftime("%Y-%m-%d") in fig
@@ -223,7 +223,7 @@ def test_new_entry_shows_on_my_progress(demo_db):
 
 
 def test_bad_upload_shows_every_validation_problem(demo_db):
-    at = open_page("pages/data_manager.py", role="clinician")
+    at = open_page("views/data_manager.py", role="clinician")
     bad = b"patient_id,date,pain\nP001,2026-01-05,11\nP001,not-a-date,3\nNOBODY,2026-01-06,4\n"
     at.file_uploader(key="data.upload.diary").set_value(("my_diary.csv", bad, "text/csv")).run()
     assert not at.exception
@@ -236,7 +236,7 @@ def test_bad_upload_shows_every_validation_problem(demo_db):
 
 
 def test_valid_upload_previews_then_imports(demo_db):
-    at = open_page("pages/data_manager.py", role="clinician")
+    at = open_page("views/data_manager.py", role="clinician")
     text = "patient_id,date,pain\nP001,2026-11-01,4\nP001,2026-11-02,5\n"
     load_diary(io.StringIO(text))  # the file is valid for the loader
     at.file_uploader(key="data.upload.diary").set_value(
@@ -251,13 +251,13 @@ def test_valid_upload_previews_then_imports(demo_db):
 
 
 def test_data_page_offers_three_downloads(demo_db):
-    at = open_page("pages/data_manager.py", role="clinician")
+    at = open_page("views/data_manager.py", role="clinician")
     downloads = at.get("download_button")
     assert len(downloads) == 3
 
 
 def test_record_a_session(demo_db):
-    at = open_page("pages/data_manager.py", role="clinician", patient_id="P007")
+    at = open_page("views/data_manager.py", role="clinician", patient_id="P007")
     at.selectbox(key="data.s.patient").set_value("P007")
     at.date_input(key="data.s.date").set_value(dt.date.today())
     at.selectbox(key="data.s.technique").set_value("electro")
