@@ -533,3 +533,216 @@ def test_inputs_are_plain_files_not_mutated(tmp_path):
     load_diary(path, today=TODAY)
     assert path.read_text() == content
     assert np.isfinite(load_diary(path, today=TODAY)["pain"]).all()
+
+
+# ---------------------------------------------------------------- hostile input (review of issue 2)
+
+
+@pytest.mark.parametrize(
+    "cell,expected",
+    [('"7"', 7.0), ("1e1", 10.0), (" 7 ", 7.0), ("+5", 5.0), ("5.", 5.0), (".5", 0.5)],
+)
+def test_number_spellings_that_are_accepted(cell, expected):
+    d = load_diary(text(f"patient_id,date,pain\nP1,2026-03-01,{cell}\n"), today=TODAY)
+    assert d["pain"].tolist() == [expected]
+
+
+def test_minus_zero_loads_as_plain_zero():
+    d = load_diary(text("patient_id,date,pain\nP1,2026-03-01,-0\n"), today=TODAY)
+    assert d["pain"].iat[0] == 0.0 and not np.signbit(d["pain"].iat[0])
+
+
+@pytest.mark.parametrize("cell", ["NaN", "nan", "Infinity", "inf", "-inf", "1e400", "0x5", "٧"])
+def test_number_spellings_that_are_refused(cell):
+    p = only_problem(load_diary, f"patient_id,date,pain\nP1,2026-03-01,{cell}\n")
+    assert (p["line"], p["column"], p["value"]) == (2, "pain", cell)
+    assert "pain must be a number from 0 to 10" in p["message"]
+
+
+def test_integer_too_large_for_the_database_is_refused():
+    p = only_problem(
+        load_diary, "patient_id,date,pain,analgesic_doses\nP1,2026-03-01,3,2147483648\n"
+    )
+    assert (p["line"], p["column"]) == (2, "analgesic_doses")
+    assert "too large" in p["message"] and "2147483647" in p["message"]
+    d = load_diary(
+        text("patient_id,date,pain,analgesic_doses\nP1,2026-03-01,3,2147483647\n"), today=TODAY
+    )
+    assert d["analgesic_doses"].iat[0] == 2147483647
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "1899-12-31", "9999-12-31"])
+def test_implausible_years_are_problems_not_crashes(value):
+    # these used to raise OutOfBoundsDatetime from pandas
+    p = only_problem(load_patients, f"patient_id,condition,start_date\nP1,a,{value}\n")
+    assert (p["line"], p["column"]) == (2, "start_date")
+    assert "between 1900-01-01 and 2199-12-31" in p["message"]
+    p = only_problem(load_sessions, f"patient_id,date,technique\nP1,{value}T10:00,manual\n")
+    assert p["column"] == "date" and "1900-01-01" in p["message"]
+
+
+def test_diary_date_with_a_time_and_session_time_24_00_are_refused():
+    p = only_problem(load_diary, "patient_id,date,pain\nP1,2026-03-01T10:30,3\n")
+    assert p["column"] == "date" and "YYYY-MM-DD" in p["message"]
+    p = only_problem(load_sessions, "patient_id,date,technique\nP1,2026-03-01T24:00,manual\n")
+    assert p["column"] == "date" and "not a real calendar date or time" in p["message"]
+
+
+def test_patient_id_with_spaces_inside_is_refused_but_outer_spaces_are_trimmed():
+    p = only_problem(load_diary, "patient_id,date,pain\nP 1,2026-03-01,3\n")
+    assert (p["line"], p["column"], p["value"]) == (2, "patient_id", "P 1")
+    d = load_diary(text("patient_id,date,pain\n P1 ,2026-03-01,3\n"), today=TODAY)
+    assert d["patient_id"].tolist() == ["P1"]
+
+
+def test_nul_byte_is_a_file_problem_with_its_position():
+    p = only_problem(
+        load_diary, io.BytesIO(b"patient_id,date,pain,notes\nP1,2026-03-01,3,a\x00b\n")
+    )
+    assert p["line"] == 2 and "NUL character (line 2, character 18)" in p["message"]
+    # UTF-16 without a BOM decodes as "UTF-8" full of NULs: same diagnosis
+    p = only_problem(load_diary, io.BytesIO("patient_id,date,pain\n".encode("utf-16-le")))
+    assert "NUL" in p["message"] and "CSV UTF-8" in p["message"]
+
+
+def test_very_long_lines():
+    # an unquoted 200,000-character note is a notes problem, not a quoting problem
+    p = only_problem(load_diary, "patient_id,date,pain,notes\nP1,2026-03-01,3," + "x" * 200_000)
+    assert (p["line"], p["column"]) == (2, "notes") and "longer than 2000" in p["message"]
+    # a quote never closed swallows the file: say so instead of "quoting is broken"
+    p = only_problem(
+        load_diary, 'patient_id,date,pain,notes\nP1,2026-03-01,3,"oops\n' + "x" * 200_000
+    )
+    assert p["line"] >= 2 and "never closed" in p["message"]
+
+
+def test_quoted_crlf_lone_cr_and_blank_lines_keep_physical_line_numbers():
+    content = (
+        b"patient_id,date,pain,notes\r\n"
+        b'P1,2026-03-01,3,"two\r\nlines"\r\n'  # lines 2-3
+        b"\r\n"  # line 4, blank
+        b'P1,2026-03-02,3,"lone\rcr"\r\n'  # lines 5-6: a CR counts as a line break
+        b"P1,2026-03-03,11,\r\n"  # line 7
+    )
+    p = only_problem(load_diary, io.BytesIO(content))
+    assert p["line"] == 7
+    d = load_diary(io.BytesIO(content.replace(b",11,", b",1,")), today=TODAY)
+    assert d["notes"].tolist()[:2] == ["two\r\nlines", "lone\rcr"]
+
+
+def test_header_with_bom_crlf_and_spaces_around_names():
+    content = b"\xef\xbb\xbf patient_id , date,pain  \r\nP1,2026-03-01,3\r\n"
+    assert load_diary(io.BytesIO(content), today=TODAY)["pain"].tolist() == [3.0]
+
+
+def test_text_mode_file_object_and_pathlib_path(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("patient_id,date,pain\nP1,2026-03-01,3\n", encoding="utf-8")
+    with open(path, encoding="utf-8", newline="") as fh:
+        assert load_diary(fh, today=TODAY)["pain"].tolist() == [3.0]
+    assert load_diary(path, today=TODAY)["pain"].tolist() == [3.0]
+    assert load_diary(str(path), today=TODAY)["pain"].tolist() == [3.0]
+
+
+def test_column_names_differing_only_in_case_get_a_hint():
+    p = only_problem(load_diary, "patient_id,date,Pain\nP1,2026-03-01,3\n")
+    assert "missing required column(s): pain" in p["message"]
+    assert "'Pain' must be spelled 'pain'" in p["message"]
+    with pytest.warns(DataQualityWarning, match=r"Mood \(did you mean mood\?\)"):
+        d = load_diary(text("patient_id,date,pain,Mood\nP1,2026-03-01,3,4\n"), today=TODAY)
+    assert d["mood"].isna().all()  # not loaded under the canonical name
+    with pytest.warns(DataQualityWarning, match=r"unknown column\(s\) '' were not loaded"):
+        load_diary(text("patient_id,date,pain,\nP1,2026-03-01,3,\n"), today=TODAY)
+
+
+def test_a_huge_number_of_problems_keeps_the_message_short():
+    content = "patient_id,date,pain\n" + "P1,2026-03-01,11\n" * 5000
+    with pytest.raises(DataValidationError) as info:
+        load_diary(text(content), today=TODAY)
+    message = str(info.value)
+    assert message.startswith("10000 problems in diary.csv")
+    assert "... and 9990 more" in message
+    assert len(message) < 3000
+    dup = info.value.problems.query("column == 'date'")["message"].iat[0]
+    assert "lines 2, 3, 4, 5, 6 and 4995 more" in dup
+
+
+def test_rows_with_too_many_or_too_few_fields_are_rejected_verbatim():
+    content = (
+        'patient_id,date,pain,notes\nP1,2026-03-01,3,a,"b,c",d\nP1,2026-03-02\nP1,2026-03-03,4,\n'
+    )
+    p = problems_of(load_diary, content)
+    assert p["line"].tolist() == [2, 3]
+    assert "6 fields but the header has 4" in p["message"].iat[0]
+    assert "one cell per header column" in p["message"].iat[1]
+    with pytest.warns(DataQualityWarning, match="2 row"):
+        d = load_diary(text(content), today=TODAY, on_error="skip")
+    assert d["date"].tolist() == [pd.Timestamp("2026-03-03")]
+    rej = d.attrs["rejects"]
+    assert rej[["line", "patient_id", "date", "pain", "notes"]].values.tolist() == [
+        [2, "P1", "2026-03-01", "3", "a"],
+        [3, "P1", "2026-03-02", "", ""],
+    ]
+    assert rej["extra_cells"].iat[0] == '"b,c",d' and pd.isna(rej["extra_cells"].iat[1])
+
+
+def test_skip_mode_reports_every_rejected_row_with_its_physical_line():
+    content = (
+        "patient_id,date,pain,notes\n"
+        'P1,2026-03-01,3,"multi\nline"\n'  # lines 2-3, valid
+        "\n"  # line 4
+        "P1,2026-03-02,x,\n"  # line 5
+        "P1,2026-03-03,4,\n"  # line 6, valid
+        'P1,2026-13-01,4,"=cmd"\n'  # line 7
+    )
+    with pytest.warns(DataQualityWarning, match="2 row"):
+        d = load_diary(text(content), today=TODAY, on_error="skip")
+    assert len(d) == 2
+    rej = d.attrs["rejects"]
+    assert rej["line"].tolist() == [5, 7]
+    assert rej["pain"].tolist() == ["x", "4"] and rej["notes"].tolist() == ["", "=cmd"]
+    assert rej["reason"].str.len().gt(0).all()
+    assert d.attrs["problems"]["line"].tolist() == [5, 7]
+
+
+def _both_paths(content: str):
+    from analytics.loaders import _csv_records, _fast_records
+
+    fast = _fast_records(content)
+    assert fast is not None, "expected the fast path to take this file"
+    slow = _csv_records(content)
+    assert fast[:2] == slow[:2]
+    np.testing.assert_array_equal(fast[2], slow[2])
+    for a, b in zip(fast[3], slow[3], strict=True):
+        pd.testing.assert_series_equal(a, b)
+    assert fast[4] == slow[4]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "patient_id,date,pain\nP1,2026-03-01,3\n",
+        "patient_id,date,pain\r\nP1,2026-03-01,3\r\n\r\nP2,2026-03-01,4",
+        "\n\npatient_id,date,pain\n  \nP1,2026-03-01,3\n,,\n",
+        'a,b,c\n1,"x, y",3\n1,"multi\nline ""q""",3\n4,5\n4,5,6,7\n"",,\n',
+        'a,b,c\r\n1,"crlf\r\ninside",3\r\n2,ab"c,3\r\n',
+    ],
+)
+def test_fast_reader_matches_the_csv_module(content):
+    _both_paths(content)
+
+
+def test_fast_reader_declines_what_it_cannot_number_exactly():
+    from analytics.loaders import _fast_records
+
+    assert _fast_records("a,b\rP1,2\r") is None  # lone CR line breaks
+    assert _fast_records('a,b\n1,"unclosed\n') is None  # broken quoting
+    assert _fast_records('a,b\n1,"x"y\n') is None
+
+
+def test_a_failed_load_changes_nothing(tmp_path):
+    write_dir(tmp_path, patients=PATIENTS_CSV, diary="patient_id,date,pain\nP1,2026-03-01,11\n")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(DataValidationError):
+        load_dataset(tmp_path, today=TODAY)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
