@@ -27,7 +27,8 @@ demo: $(VENV)/.run-installed
 
 run: demo
 	$(BIN)/streamlit run dashboard/app.py --server.headless true \
-	  --browser.gatherUsageStats false --server.port $(PORT) --server.address localhost
+	  --browser.gatherUsageStats false --server.port $(PORT) --server.address localhost \
+	  --client.toolbarMode minimal
 
 # System packages the tests drive: Debian's chromium (browser tests) and postgresql.
 system-deps:
