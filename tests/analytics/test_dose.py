@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import daily_diary, make_diary, make_sessions
 from numpy.testing import assert_allclose
 from scipy import optimize
 from statsmodels.stats.weightstats import DescrStatsW
@@ -26,6 +25,8 @@ from analytics.dose import (
     fit_emax,
 )
 from analytics.errors import InsufficientDataError
+
+from .conftest import daily_diary, make_diary, make_sessions
 
 
 def check_columns(frame, spec):

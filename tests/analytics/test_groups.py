@@ -11,12 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
-from conftest import make_sessions
 from numpy.testing import assert_allclose
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from analytics.groups import group_comparison, group_summary, predominant_technique, wilson_interval
+
+from .conftest import make_sessions
 
 
 def _outcomes() -> pd.DataFrame:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import daily_diary, make_diary, make_patients, make_sessions
 from numpy.testing import assert_allclose
 
 from analytics.outcomes import (
@@ -17,6 +16,8 @@ from analytics.outcomes import (
     patient_outcomes,
     response_category,
 )
+
+from .conftest import daily_diary, make_diary, make_patients, make_sessions
 
 REQUIRED = [
     "patient_id",

@@ -7,7 +7,6 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SAMPLE_DIR, daily_diary
 
 from analytics._common import empty_frame
 from analytics.cli import main
@@ -19,6 +18,8 @@ from analytics.pipeline import (
     AnalysisSettings,
     analyze,
 )
+
+from .conftest import SAMPLE_DIR, daily_diary
 
 #: Documented columns of the files written from B's frames (see docs/analytics.md).
 CONTRACT_FIRST_COLUMNS = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_patients, make_sessions
 from numpy.testing import assert_allclose
 
 from analytics.safety import (
@@ -17,6 +16,8 @@ from analytics.safety import (
     adverse_event_rates,
 )
 from analytics.schema import ADVERSE_EVENTS
+
+from .conftest import make_patients, make_sessions
 
 
 def check_columns(frame, spec):
@@ -138,9 +139,9 @@ def test_event_list(sessions):
 
 
 def test_event_count_agrees_with_session_response(sessions):
-    from conftest import make_diary
-
     from analytics.session_response import session_response
+
+    from .conftest import make_diary
 
     r = session_response(make_diary(), sessions)
     assert r["n_adverse_events"].sum() == 6

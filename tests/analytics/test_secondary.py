@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from conftest import daily_diary, make_sessions
 from numpy.testing import assert_allclose
 
 from analytics._common import index_dates
 from analytics.outcomes import patient_outcomes
 from analytics.secondary import SECONDARY_MEASURES, data_quality, secondary_outcomes
+
+from .conftest import daily_diary, make_sessions
 
 INDEX = pd.Series(pd.to_datetime(["2026-01-15"]), index=["A"])
 

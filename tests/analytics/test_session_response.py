@@ -13,7 +13,6 @@ import importlib
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import daily_diary, make_diary, make_sessions
 from numpy.testing import assert_allclose
 
 from analytics.session_response import (
@@ -23,6 +22,8 @@ from analytics.session_response import (
     session_response,
     session_response_by_technique,
 )
+
+from .conftest import daily_diary, make_diary, make_sessions
 
 # ----------------------------------------------------------------------------- helpers
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import daily_diary, make_diary
 from numpy.testing import assert_allclose
 
 from analytics.survival import (
@@ -19,6 +18,8 @@ from analytics.survival import (
     kaplan_meier,
     time_to_response,
 )
+
+from .conftest import daily_diary, make_diary
 
 lifelines = pytest.importorskip("lifelines")
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import daily_diary, make_patients, make_sessions
 from numpy.testing import assert_allclose
 
 from analytics._thresholds import EPS, at_least, at_most
@@ -26,6 +25,8 @@ from analytics.outcomes import cpra_curve, patient_outcomes, response_category
 from analytics.secondary import data_quality
 from analytics.session_response import session_response
 from analytics.survival import time_to_response
+
+from .conftest import daily_diary, make_patients, make_sessions
 
 
 def _course(baseline: float, followup: float, pid: str = "A") -> dict:

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
-from conftest import daily_diary, make_diary
 from numpy.testing import assert_allclose
 from scipy import stats
 
@@ -25,6 +24,8 @@ from analytics.trends import (
     theil_sen_slopes,
     weekly_means,
 )
+
+from .conftest import daily_diary, make_diary
 
 
 def _noisy_diary(seed: int = 3) -> tuple[pd.DataFrame, pd.Series]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pytest
 import streamlit as st
-from conftest import CLINICIAN_PAGES, PATIENT_PAGES, open_page
+
+from .conftest import CLINICIAN_PAGES, PATIENT_PAGES, open_page
 
 PAGES = [("patient", p) for p in PATIENT_PAGES] + [("clinician", p) for p in CLINICIAN_PAGES]
 

@@ -7,10 +7,11 @@ import io
 
 import pandas as pd
 import pytest
-from conftest import CLINICIAN_PAGES, PATIENT_PAGES, open_page
 
 from analytics.loaders import load_diary
 from analytics.store import open_store
+
+from .conftest import CLINICIAN_PAGES, PATIENT_PAGES, open_page
 
 ALL_PAGES = [("patient", p) for p in PATIENT_PAGES] + [("clinician", p) for p in CLINICIAN_PAGES]
 TITLES = {

@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pg_server import PgServer, PgServerError
 
 from analytics.errors import DataQualityWarning
 from analytics.loaders import Dataset, load_dataset
 from analytics.store import Store, open_store, project_root
+
+from .pg_server import PgServer, PgServerError
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
