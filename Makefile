@@ -36,6 +36,8 @@ system-deps:
 
 test: system-deps $(VENV)/.dev-installed
 	$(BIN)/ruff check analytics dashboard tests
+	$(BIN)/ruff format --check analytics dashboard tests
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: $(VENV)/.dev-installed
