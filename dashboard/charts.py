@@ -7,7 +7,8 @@ the screen are the numbers ``analytics`` returned.
 
 Colours are fixed per technique band (:data:`TECHNIQUE_COLORS`) and per response
 category (:data:`CATEGORY_COLORS`) so that a colour means the same on every page.
-Pain axes always span 0-10.
+Pain axes always span 0-10. Legends, axis ticks and hover text name the codes
+through :mod:`dashboard.labels`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+
+from dashboard.labels import (
+    adverse_event_label,
+    category_label,
+    group_label,
+    technique_label,
+)
 
 __all__ = [
     "TECHNIQUE_COLORS",
@@ -121,6 +129,13 @@ def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: i
     fig.update_yaxes(title_text=y_title)
 
 
+def _session_axis(fig: go.Figure) -> None:
+    # session dates are category labels that plotly tilts on a narrow screen: tilt
+    # them at a fixed angle and move the legend below them, clear of the axis title
+    fig.update_xaxes(tickangle=-45, automargin=True)
+    fig.update_layout(legend={"y": -0.55}, margin={"b": 60})
+
+
 def _pain_axis(fig: go.Figure, **kw: object) -> None:
     fig.update_yaxes(range=list(PAIN_RANGE), dtick=1, **kw)
 
@@ -151,7 +166,7 @@ def _session_hover(sessions: pd.DataFrame) -> list[str]:
     for row in sessions.itertuples(index=False):
         parts = [
             f"<b>Session {pd.Timestamp(row.date):%d %b %Y}</b>",
-            f"Technique: {row.technique_band.replace('_', ' ')}",
+            f"Technique: {technique_label(row.technique_band)}",
         ]
         freq = getattr(row, "frequency_hz", None)
         if isinstance(freq, str) and freq:
@@ -257,7 +272,7 @@ def pain_trajectory(
                     x=part["date"],
                     y=np.full(len(part), 0.35),
                     mode="markers",
-                    name=f"Session: {str(band).replace('_', ' ')}",
+                    name=f"Session: {technique_label(band)}",
                     marker={"symbol": "triangle-up", "size": 13, "color": technique_color(band)},
                     text=_session_hover(part),
                     hovertemplate="%{text}<extra></extra>",
@@ -374,6 +389,7 @@ def session_before_after(
             )
         )
     _layout(fig, title=title, x_title="Session date", y_title=_PAIN_TITLE)
+    _session_axis(fig)
     fig.update_layout(barmode="group")
     _pain_axis(fig)
     return fig
@@ -396,8 +412,9 @@ def session_response_chart(
             y=response["short_term_change"],
             name="Short-term change (points, + = better)",
             marker_color=[technique_color(b) for b in response["technique_band"]],
-            customdata=response["technique_band"],
-            hovertemplate="%{x} (%{customdata})<br>3-day mean before − after: %{y:.1f} points<extra></extra>",
+            customdata=[technique_label(b) for b in response["technique_band"]],
+            hovertemplate="%{x} (%{customdata})<br>3-day mean before − after: %{y:.1f} points"
+            "<extra></extra>",
         ),
         secondary_y=False,
     )
@@ -407,19 +424,29 @@ def session_response_chart(
             x=labels,
             y=response["relief_days"],
             mode="markers",
-            name="Relief duration (days; open = cut off by next session / diary end)",
+            name="Relief (days; open ◇ = cut off)",
             marker={
                 "symbol": np.where(censored, "diamond-open", "diamond"),
                 "size": 11,
                 "color": SERIES_COLORS["relief"],
             },
             hovertemplate="%{x}<br>Relief: %{y:.0f} days<extra></extra>",
+            cliponaxis=False,
         ),
         secondary_y=True,
     )
     _layout(fig, title=title, x_title="Session date", y_title="")
+    _session_axis(fig)
     fig.update_yaxes(title_text="Change in pain (points)", secondary_y=False)
-    fig.update_yaxes(title_text="Relief duration (days)", rangemode="tozero", secondary_y=True)
+    # whole days on their own ticks (plotly would otherwise sync them to the left axis)
+    fig.update_yaxes(
+        title_text="Relief duration (days)",
+        rangemode="tozero",
+        tickmode="auto",
+        tickformat="d",
+        showgrid=False,
+        secondary_y=True,
+    )
     return fig
 
 
@@ -530,9 +557,11 @@ def waterfall(
             go.Bar(
                 x=part["patient_id"],
                 y=part["pct_change"],
-                name=cat.replace("_", " ").capitalize(),
+                name=category_label(cat),
                 marker_color=category_color(cat),
-                hovertemplate="Patient %{x}<br>Change: %{y:.0f}%<extra>" + cat + "</extra>",
+                hovertemplate="Patient %{x}<br>Change: %{y:.0f}%<br>"
+                + category_label(cat)
+                + "<extra></extra>",
             )
         )
     if threshold is not None:
@@ -557,6 +586,7 @@ def responder_rates(
     rates: pd.DataFrame,
     *,
     by: str,
+    grouping: str = "group",
     title: str | None = None,
 ) -> go.Figure:
     """Responder rate with Wilson 95% CI per subgroup (horizontal bars).
@@ -564,6 +594,9 @@ def responder_rates(
     ``rates`` is a slice of ``analytics.groups.group_summary``: the label column
     ``by``, ``n_responders``, ``n_evaluable``, ``responder_rate``,
     ``responder_ci_low`` and ``responder_ci_high`` (fractions 0-1, drawn as %).
+    ``grouping`` (``group``, ``condition`` or ``technique``, the summary's
+    ``group_by``) chooses how the labels are written
+    (:func:`dashboard.labels.group_label`).
     """
     data = rates.dropna(subset=["responder_rate"])
     rate = data["responder_rate"].to_numpy(dtype=float) * 100
@@ -572,7 +605,7 @@ def responder_rates(
     colors = [technique_color(v) if str(v) in TECHNIQUE_COLORS else "#1f77b4" for v in data[by]]
     fig = go.Figure(
         go.Bar(
-            y=data[by].astype(str),
+            y=[group_label(grouping, v) for v in data[by]],
             x=rate,
             orientation="h",
             marker_color=colors,
@@ -763,7 +796,7 @@ def technique_response_chart(
     """Bars of a per-technique-band summary (``technique_band`` and ``value``)."""
     fig = go.Figure(
         go.Bar(
-            x=summary["technique_band"].astype(str),
+            x=[technique_label(b) for b in summary["technique_band"]],
             y=summary[value],
             marker_color=[technique_color(b) for b in summary["technique_band"]],
             customdata=summary["n_sessions"].astype(float) if "n_sessions" in summary else None,
@@ -795,7 +828,7 @@ def adverse_event_chart(
     is_any = (data["event"] == "any").to_numpy()
     fig = go.Figure(
         go.Bar(
-            x=data["event"].astype(str),
+            x=[adverse_event_label(e) for e in data["event"]],
             y=data["events_per_100_sessions"],
             marker_color=np.where(is_any, "#1f77b4", "#9ecae1"),
             customdata=np.column_stack(
@@ -811,7 +844,7 @@ def adverse_event_chart(
         value = float(bench.iloc[0])
         fig.add_trace(
             go.Scatter(
-                x=["any"],
+                x=[adverse_event_label("any")],
                 y=[value],
                 mode="markers",
                 marker={

@@ -24,6 +24,7 @@ __all__ = [
     "number_columns",
     "improvement_sentence",
     "CATEGORY_WORDS",
+    "table",
 ]
 
 #: Plain-language names of the IMMPACT categories (Dworkin 2008).
@@ -51,7 +52,20 @@ def show_error(exc: Exception) -> None:
     """Show an expected error as a message (never a traceback)."""
     st.error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, icon="⚠️")
     if isinstance(exc, DataValidationError) and len(exc.problems):
-        st.dataframe(exc.problems, hide_index=True, width="stretch")
+        table(exc.problems)
+
+
+def table(frame: pd.DataFrame, **kwargs: Any) -> Any:
+    """``st.dataframe`` with the index hidden, full width and missing values as "—".
+
+    Streamlit shows a missing cell as "None" unless told otherwise; every table
+    of the dashboard goes through here so none of them does.
+    """
+    from dashboard.labels import MISSING
+
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    return st.dataframe(frame, placeholder=MISSING, **kwargs)
 
 
 def number_columns(
@@ -60,10 +74,13 @@ def number_columns(
     """``column_config`` showing float columns with ``digits`` decimals (fractions as %)."""
     config: dict[str, Any] = {}
     for col in frame.columns:
+        title = str(col).replace("_", " ")
         if col in percent:
-            config[col] = st.column_config.NumberColumn(col, format="percent")
+            config[col] = st.column_config.NumberColumn(title, format="percent")
         elif pd.api.types.is_float_dtype(frame[col]):
-            config[col] = st.column_config.NumberColumn(col, format=f"%.{digits}f")
+            config[col] = st.column_config.NumberColumn(title, format=f"%.{digits}f")
+        else:
+            config[col] = st.column_config.Column(title)
     return config
 
 
@@ -142,18 +159,20 @@ def logging_streak(dates: pd.Series, *, today: dt.date) -> int:
     return int(len(ok) - np.flatnonzero(~ok).max() - 1) if (~ok).any() else len(ok)
 
 
-def adherence_summary(diary: pd.DataFrame, *, today: dt.date) -> None:
-    """Streak and last-7/28-days logging counts as metrics."""
+def adherence_summary(diary: pd.DataFrame, *, today: dt.date) -> str:
+    """'🔥 3-day streak · 5/7 days logged this week · 20/28 in 4 weeks' (one line).
+
+    Short enough to sit above the log form on a phone without pushing the pain
+    buttons below the fold.
+    """
     dates = diary["date"]
     streak = logging_streak(dates, today=today)
     start7 = pd.Timestamp(today - dt.timedelta(days=6))
     start28 = pd.Timestamp(today - dt.timedelta(days=27))
     n7 = int((dates >= start7).sum())
     n28 = int((dates >= start28).sum())
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Streak", f"{streak} day{'s' if streak != 1 else ''}")
-    c2.metric("Last 7 days", f"{n7}/7 logged")
-    c3.metric("Last 4 weeks", f"{n28}/28 logged")
+    lead = f"🔥 {streak}-day streak" if streak else "No streak yet"
+    return f"{lead} · {n7}/7 days logged this week · {n28}/28 in 4 weeks"
 
 
 def improvement_sentence(change: float, pct: float, category: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, settings, state
+from dashboard import data, labels, settings, state, widgets
 
 st.title("🏥 Clinic overview")
 identity = state.require_clinician("see the clinic")
@@ -19,13 +19,6 @@ if table.empty:
     )
     st.stop()
 
-FLAG_LABELS = {
-    "worsening": "⚠️ worsening",
-    "low_adherence": "📉 low adherence",
-    "recent_adverse_event": "🩹 recent adverse event",
-    "insufficient_baseline": "❔ not enough baseline",
-}
-
 # ------------------------------------------------------------------ filters
 with st.expander("Filter", expanded=False):
     c1, c2, c3 = st.columns(3)
@@ -34,12 +27,25 @@ with st.expander("Filter", expanded=False):
     def _options(col: str) -> list[str]:
         return sorted(table[col].dropna().astype(str).unique())
 
-    conditions = c1.multiselect("Condition", _options("condition"), key="overview.condition")
+    conditions = c1.multiselect(
+        "Condition",
+        _options("condition"),
+        format_func=labels.condition_label,
+        key="overview.condition",
+    )
     groups = c2.multiselect("Group", _options("group"), key="overview.group")
-    techniques = c3.multiselect("Technique", _options("technique"), key="overview.technique")
+    techniques = c3.multiselect(
+        "Technique",
+        _options("technique"),
+        format_func=labels.technique_label,
+        key="overview.technique",
+    )
     clinicians = c4.multiselect("Clinician", _options("clinician_id"), key="overview.clinician")
     flags = c5.multiselect(
-        "Flag", list(FLAG_LABELS), format_func=FLAG_LABELS.__getitem__, key="overview.flag"
+        "Flag",
+        list(labels.FLAG_LABELS),
+        format_func=labels.FLAG_LABELS.__getitem__,
+        key="overview.flag",
     )
 
 keep = pd.Series(True, index=table.index)
@@ -70,9 +76,11 @@ st.caption(settings.settings_caption())
 
 # ------------------------------------------------------------------ the table
 display = shown.assign(
-    condition=shown["condition"].str.replace("_", " "),
-    flags=shown["flags"].map(lambda s: ", ".join(FLAG_LABELS.get(f, f) for f in s.split(";") if f)),
-    response_category=shown["response_category"].astype("str"),
+    condition=labels.relabel(shown["condition"], labels.condition_label),
+    technique=labels.relabel(shown["technique"], labels.technique_label),
+    flags=labels.relabel(shown["flags"], labels.flags_text),
+    response_category=labels.relabel(shown["response_category"], labels.category_label),
+    why_missing=labels.relabel(shown["reason"], labels.reasons_text),
 )
 columns = {
     "patient_id": st.column_config.TextColumn("Patient"),
@@ -86,7 +94,12 @@ columns = {
     "pct_change": st.column_config.NumberColumn(
         "Change %", format="%+.0f%%", help="(baseline − follow-up)/baseline; + = better"
     ),
-    "response_category": st.column_config.TextColumn("Response"),
+    "response_category": st.column_config.TextColumn(
+        "Response", help="IMMPACT category of the % change (Dworkin 2008)"
+    ),
+    "why_missing": st.column_config.TextColumn(
+        "Why missing", help="Why a baseline, follow-up or % change is missing (— = complete)"
+    ),
     "adherence_28d": st.column_config.ProgressColumn(
         "Adherence (28 d)", min_value=0.0, max_value=1.0, format="percent"
     ),
@@ -105,11 +118,9 @@ def _open_selected() -> None:
         st.session_state["overview.goto"] = True
 
 
-st.dataframe(
+widgets.table(
     display[list(columns)],
     column_config=columns,
-    hide_index=True,
-    width="stretch",
     on_select=_open_selected,
     selection_mode="single-row",
     key="overview.table",

@@ -41,7 +41,7 @@ with tab_import:
                 "Fix the files and upload them again.",
                 icon="⚠️",
             )
-            st.dataframe(problems, hide_index=True, width="stretch", key="data.problems")
+            widgets.table(problems, key="data.problems")
         else:
             for note in loaded.warnings:
                 st.caption(f"Note: {note}")
@@ -51,15 +51,11 @@ with tab_import:
                 widgets.show_error(exc)
             else:
                 st.success("The files are valid. Preview of what the import will change:")
-                st.dataframe(
-                    preview.to_frame(), hide_index=True, width="stretch", key="data.preview"
-                )
+                widgets.table(preview.to_frame(), key="data.preview")
                 update = False
                 if preview.n_conflicts:
                     st.warning(f"{preview.n_conflicts} row(s) differ from what is stored:")
-                    st.dataframe(
-                        preview.conflicts, hide_index=True, width="stretch", key="data.conflicts"
-                    )
+                    widgets.table(preview.conflicts, key="data.conflicts")
                     update = st.checkbox(
                         "Overwrite the stored values (the old ones are kept in the history)",
                         key="data.update",
@@ -118,7 +114,9 @@ with tab_session:
                 f"A session of {record['patient_id']} at {existing['date']} is already stored "
                 "with other values. Replace it? The old values are kept in the history."
             )
-            st.dataframe(pd.DataFrame([existing, record], index=["stored", "new"]), width="stretch")
+            widgets.table(
+                pd.DataFrame([existing, record], index=["stored", "new"]), hide_index=False
+            )
             c1, c2 = st.columns(2)
             if c1.button("Replace", type="primary", key="data.session_replace"):
                 try:

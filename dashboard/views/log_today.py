@@ -22,6 +22,14 @@ actor = identity.actor
 today = dt.date.today()
 SCALE = list(range(11))
 
+# ------------------------------------------------------------------ whose diary, streak, adherence
+# one compact line, so that on a phone the pain buttons are visible without scrolling
+view = data.patient_view(actor, pid)
+st.caption(
+    f"Diary of patient **{pid}** · {widgets.adherence_summary(view.diary, today=today)}",
+    help="Not you? Choose your patient id in the sidebar (☰ at the top left on a phone).",
+)
+
 widgets.show_flash("log")
 
 # ------------------------------------------------------------------ pending replace question
@@ -46,10 +54,6 @@ if pending is not None:
     if c2.button("Keep the stored entry", key="log.keep"):
         st.session_state.pop("log.pending", None)
         st.rerun()
-
-# ------------------------------------------------------------------ streak and adherence
-view = data.patient_view(actor, pid)
-widgets.adherence_summary(view.diary, today=today)
 
 # ------------------------------------------------------------------ the form
 with st.form("log.form", clear_on_submit=True, border=True):

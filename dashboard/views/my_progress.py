@@ -23,7 +23,7 @@ if view.diary.empty:
 
 cfg = settings.current_settings()
 result = data.analysis(identity.actor, cfg)
-trend = data.patient_trends(identity.actor, identity.patient_id)
+trend = data.patient_trends(identity.actor, identity.patient_id, min_entries=cfg.min_entries)
 outcome = data.outcome_row(result, identity.patient_id)
 
 # ------------------------------------------------------------------ summary card

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, settings, state, widgets
+from dashboard import charts, data, labels, settings, state, widgets
 
 identity = state.current()
 st.title("🩺 Patient chart")
@@ -24,7 +24,7 @@ outcome = data.outcome_row(result, pid)
 info = view.patient
 if info is not None:
     st.markdown(
-        f"**{pid}** · {str(info['condition']).replace('_', ' ')}"
+        f"**{pid}** · {labels.condition_label(info['condition'])}"
         + (f" · group {info['group']}" if pd.notna(info["group"]) else "")
         + (f" · clinician {info['clinician_id']}" if pd.notna(info["clinician_id"]) else "")
     )
@@ -40,14 +40,9 @@ if outcome is not None:
     c2.metric("Follow-up pain", widgets.fmt(outcome["followup_pain"]))
     c3.metric("Change (points)", widgets.fmt(outcome["change"], "+.1f"))
     c4.metric("Change (%)", widgets.fmt(outcome["pct_change"], "+.0f"))
-    c5.metric(
-        "Category",
-        str(outcome["response_category"]) if pd.notna(outcome["response_category"]) else "—",
-    )
+    c5.metric("Response", labels.category_label(outcome["response_category"]))
     if outcome["reason"]:
-        st.caption(
-            "Outcome incomplete: " + outcome["reason"].replace(";", ", ").replace("_", " ") + "."
-        )
+        st.caption(f"Outcome incomplete: {labels.reasons_text(outcome['reason'])}.")
     st.caption(settings.settings_caption())
 
 # ------------------------------------------------------------------ trajectory
@@ -118,12 +113,14 @@ else:
             "first session)."
         )
     with st.expander("Session details"):
-        st.dataframe(
-            view.sessions.drop(columns=["patient_id"]),
-            hide_index=True,
-            width="stretch",
+        details = view.sessions.drop(columns=["patient_id"]).assign(
+            technique_band=labels.relabel(view.sessions["technique_band"], labels.technique_label)
+        )
+        widgets.table(
+            details,
             column_config={
-                "date": st.column_config.DatetimeColumn("date", format="YYYY-MM-DD HH:mm")
+                "date": st.column_config.DatetimeColumn("date", format="YYYY-MM-DD HH:mm"),
+                "technique_band": st.column_config.TextColumn("technique (band)"),
             },
         )
 
@@ -146,9 +143,7 @@ if secondary is not None and len(secondary):
         "Secondary outcomes over the same baseline and follow-up windows as pain "
         "(change: + = the value went down)."
     )
-    st.dataframe(
-        secondary, hide_index=True, width="stretch", column_config=widgets.number_columns(secondary)
-    )
+    widgets.table(secondary, column_config=widgets.number_columns(secondary))
 
 # ------------------------------------------------------------------ safety and data quality
 st.subheader("Adverse events")
@@ -156,7 +151,15 @@ events = data.patient_adverse_events(view)
 if events.empty:
     st.caption("No adverse events recorded.")
 else:
-    st.dataframe(events, hide_index=True, width="stretch")
+    widgets.table(
+        events.drop(columns=["patient_id"]).assign(
+            event=labels.relabel(events["event"], labels.adverse_event_label)
+        ),
+        column_config={
+            "date": st.column_config.DatetimeColumn("date", format="YYYY-MM-DD HH:mm"),
+            "session_date": None,
+        },
+    )
 
 st.subheader("Data quality")
 notes = data.quality_notes(outcome)

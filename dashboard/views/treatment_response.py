@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, settings, state, widgets
+from dashboard import charts, data, labels, settings, state, widgets
 
 st.title("📊 Treatment response")
 identity = state.require_clinician("see the cohort's response")
@@ -39,22 +39,22 @@ st.caption(
 
 # ------------------------------------------------------------------ responder rates
 st.subheader("Responder rates and group comparison")
-labels = {"group": "Group", "condition": "Condition", "technique": "Technique / frequency band"}
+names = labels.GROUPING_LABELS
 summaries = data.group_summaries(result)
 comparisons = data.group_comparisons(result)
-tabs = st.tabs([labels[k] for k in summaries])
+tabs = st.tabs([names[k] for k in summaries])
 for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
     with tab:
         st.plotly_chart(
             charts.responder_rates(
-                summary, by="group", title=f"Responders by {labels[by].lower()}"
+                summary, by="group", grouping=by, title=f"Responders by {names[by].lower()}"
             ),
             key=f"response.rates.{by}",
         )
-        st.dataframe(
-            summary.drop(columns=["group_by"]),
-            hide_index=True,
-            width="stretch",
+        widgets.table(
+            summary.drop(columns=["group_by"]).assign(
+                group=[labels.group_label(by, v) for v in summary["group"]]
+            ),
             column_config=widgets.number_columns(
                 summary,
                 percent=[
@@ -70,11 +70,12 @@ for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
         if comparison is None or comparison.empty:
             st.caption("Only one label: nothing to compare.")
         else:
-            st.markdown(f"**{labels[by]}: pairwise comparison**")
-            st.dataframe(
-                comparison.drop(columns=["group_by"]),
-                hide_index=True,
-                width="stretch",
+            st.markdown(f"**{names[by]}: pairwise comparison**")
+            widgets.table(
+                comparison.drop(columns=["group_by"]).assign(
+                    group_a=[labels.group_label(by, v) for v in comparison["group_a"]],
+                    group_b=[labels.group_label(by, v) for v in comparison["group_b"]],
+                ),
                 column_config={
                     **widgets.number_columns(
                         comparison,

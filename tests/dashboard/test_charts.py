@@ -18,7 +18,7 @@ from analytics.pipeline import AnalysisSettings, analyze
 from analytics.safety import adverse_event_rates
 from analytics.store import project_root
 from analytics.trends import its_fit_lines, rolling_mean
-from dashboard import charts
+from dashboard import charts, labels
 
 
 @pytest.fixture(scope="module")
@@ -99,9 +99,9 @@ def test_pain_trajectory_plots_diary_rolling_mean_baseline_sessions_and_its():
         _trace(fig, "Trend before treatment").y, its.loc[its["segment"] == "pre", "fitted"]
     )
     assert_allclose(_trace(fig, "Trend after start").y, its.loc[its["segment"] == "post", "fitted"])
-    manual = _trace(fig, "Session: manual")
+    manual = _trace(fig, "Session: Manual")
     assert manual.marker.color == charts.TECHNIQUE_COLORS["manual"]
-    mixed = _trace(fig, "Session: electro mixed")
+    mixed = _trace(fig, "Session: EA mixed (e.g. 2/100 Hz)")
     assert mixed.marker.color == charts.TECHNIQUE_COLORS["electro_mixed"]
     assert "2/100 Hz" in mixed.text[0] and "LI4, ST36" in mixed.text[0]
     assert len(fig.layout.shapes) == 1  # the shaded baseline window
@@ -188,8 +188,10 @@ def test_waterfall_sorted_and_coloured_by_category(clinic):
     )
     expected = evaluable.set_index("patient_id")["pct_change"]
     assert_allclose(plotted.sort_index(), expected.sort_index())
+    by_label = {labels.category_label(c): c for c in charts.CATEGORY_COLORS}
     for trace in fig.data:
-        assert trace.marker.color == charts.CATEGORY_COLORS[trace.name.lower()]
+        # legends read "Moderate (30–49%)"; colours stay keyed on the code
+        assert trace.marker.color == charts.CATEGORY_COLORS[by_label[trace.name]]
     order = list(fig.layout.xaxis.categoryarray)
     assert_allclose(expected[order], np.sort(expected.to_numpy())[::-1])
     assert fig.layout.shapes[0].y0 == 30.0
@@ -209,6 +211,10 @@ def test_responder_rates_are_percentages_with_wilson_ci(clinic):
         np.asarray(bar.x) - np.asarray(bar.error_x.arrayminus), by_group["responder_ci_low"] * 100
     )
     assert list(bar.y) == list(by_group["group"])
+    by_tech = gs[gs["group_by"] == "technique"].dropna(subset=["responder_rate"])
+    fig = charts.responder_rates(by_tech, by="group", grouping="technique")
+    assert list(fig.data[0].y) == [labels.technique_label(b) for b in by_tech["group"]]
+    assert "electro_low" not in fig.data[0].y
     assert tuple(fig.layout.xaxis.range) == (0, 100)
 
 
@@ -248,7 +254,7 @@ def test_technique_response_chart_equals_analytics(clinic):
     _, result = clinic
     by_tech = result.session_response_by_technique
     fig = charts.technique_response_chart(by_tech)
-    assert list(fig.data[0].x) == list(by_tech["technique_band"])
+    assert list(fig.data[0].x) == [labels.technique_label(b) for b in by_tech["technique_band"]]
     assert_allclose(fig.data[0].y, by_tech["mean_immediate_change"], equal_nan=True)
     assert list(fig.data[0].marker.color) == [
         charts.TECHNIQUE_COLORS[b] for b in by_tech["technique_band"]
@@ -264,9 +270,9 @@ def test_adverse_event_chart_shows_rates_and_the_benchmark():
     fig = charts.adverse_event_chart(rates)
     shown = rates.dropna(subset=["events_per_100_sessions"])
     assert_allclose(fig.data[0].y, shown["events_per_100_sessions"])
-    assert dict(zip(fig.data[0].x, fig.data[0].y, strict=True))["any"] == 75.0
+    assert dict(zip(fig.data[0].x, fig.data[0].y, strict=True))["Any event"] == 75.0
     bench = fig.data[1]
-    assert list(bench.x) == ["any"] and bench.y[0] == 9.4
+    assert list(bench.x) == ["Any event"] and bench.y[0] == 9.4
     assert "Bäumler" in bench.name
 
 

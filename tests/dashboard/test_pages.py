@@ -109,7 +109,7 @@ def test_clinic_overview_opens_the_patient_chart(demo_db):
 def test_patient_chart_shows_trajectory_sessions_and_notes(demo_db):
     at = open_page("views/patient_chart.py", role="clinician", patient_id="P003")
     assert _n_charts(at) >= 5
-    assert {m.label for m in at.metric} >= {"Baseline pain", "Follow-up pain", "Category"}
+    assert {m.label for m in at.metric} >= {"Baseline pain", "Follow-up pain", "Response"}
     assert any(s.value == "Adverse events" for s in at.subheader)
     assert any(s.value == "Data quality" for s in at.subheader)
 
@@ -156,7 +156,9 @@ def test_log_form_saves_and_asks_before_replacing(demo_db):
     assert not at.exception
     assert "Saved: pain 6/10" in _texts(at.success)
     assert _stored_pain(demo_db, "P001", today) == 6.0
-    assert "1 day" in _texts(m for m in at.metric) or any(m.label == "Streak" for m in at.metric)
+    # whose diary and the streak in one compact line above the form
+    assert "Diary of patient **P001**" in _texts(at.caption)
+    assert "🔥 1-day streak" in _texts(at.caption)
 
     # a second save of the same day with another score asks first
     at.pills(key="log.pain").set_value(3)
@@ -276,3 +278,115 @@ def test_record_a_session(demo_db):
         "2/100",
         "bruising",
     )
+
+
+# ------------------------------------------------------------------ review of issue 5
+
+NEW_PATIENTS = (
+    "patient_id,condition,group,start_date,sex,birth_year,clinician_id\n"
+    "N001,fibromyalgia,acupuncture,,F,1980,C01\n"  # brand new: nothing logged
+    "N002,migraine,acupuncture,,M,1970,C01\n"  # sessions but no baseline days
+    "N003,neck_pain,waitlist,,F,1990,C02\n"  # diary but no sessions
+)
+
+
+@pytest.fixture
+def awkward_db(demo_db):
+    """The demo clinic plus a new patient, one without a baseline and one without sessions."""
+    from analytics._common import empty_frame
+    from analytics.loaders import Dataset, load_patients, load_sessions
+
+    today = dt.date.today()
+    days = [today - dt.timedelta(days=k) for k in range(20, 0, -1)]
+    diary = "patient_id,date,pain\n" + "".join(f"N002,{d},5\nN003,{d},4\n" for d in days)
+    sessions = f"patient_id,date,technique,frequency_hz\nN002,{days[0]},electro,2/100\n"
+    patients = load_patients(io.StringIO(NEW_PATIENTS))
+    dataset = Dataset(
+        patients=patients,
+        diary=load_diary(io.StringIO(diary), patients=patients),
+        sessions=load_sessions(io.StringIO(sessions), patients=patients),
+    )
+    assert len(empty_frame("diary")) == 0
+    with open_store(demo_db) as store:
+        store.import_dataset("test:setup", dataset)
+    return demo_db
+
+
+_MISSING_WORDS = ("None", "nan", "NaN", "<NA>", "NaT")
+
+
+def _assert_tables_say_missing_plainly(at) -> None:
+    for table in at.dataframe:
+        assert table.proto.placeholder == "—"  # missing numbers show as an em dash
+        frame = table.value
+        for col in frame.columns:
+            if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
+                shown = set(frame[col].dropna().astype(str))
+                assert not shown & set(_MISSING_WORDS), (col, shown & set(_MISSING_WORDS))
+
+
+@pytest.mark.parametrize(("role", "page_path"), ALL_PAGES)
+def test_no_table_shows_none_or_nan(awkward_db, role, page_path):
+    at = open_page(page_path, role=role, patient_id="N002")
+    assert not at.exception, at.exception
+    _assert_tables_say_missing_plainly(at)
+    for metric in at.metric:
+        assert str(metric.value) not in _MISSING_WORDS
+
+
+def test_overview_labels_codes_and_says_why_a_value_is_missing(awkward_db):
+    at = open_page("views/clinic_overview.py", role="clinician")
+    table = at.dataframe[0].value.set_index("patient_id")
+    assert table.loc["N002", "why_missing"] == "not enough baseline days"
+    assert pd.isna(table.loc["N002", "pct_change"])
+    assert table.loc["N001", "why_missing"] == "no session or start date yet"
+    assert table.loc["N003", "technique"] == "None (no sessions)"
+    assert table.loc["N002", "technique"] == "EA mixed (e.g. 2/100 Hz)"
+    assert table.loc["N002", "flags"] == "❔ not enough baseline"
+    assert not table["technique"].str.contains("electro_").any()
+    assert not table["condition"].str.contains("_").any()
+    assert set(table["response_category"]) <= {
+        "—",
+        "No improvement (< 10%)",
+        "Minimal (10–29%)",
+        "Moderate (30–49%)",
+        "Substantial (≥ 50%)",
+    }
+    assert table.loc["N002", "response_category"] == "—"
+
+
+def test_empty_states_of_a_brand_new_patient(awkward_db):
+    at = open_page("views/log_today.py", role="patient", patient_id="N001")
+    assert not at.exception
+    assert "No streak yet · 0/7 days logged" in _texts(at.caption)
+    at.switch_page("views/my_progress.py").run()
+    assert "No diary days yet" in _texts(at.info)
+    assert _n_charts(at) == 0
+    at = open_page("views/patient_chart.py", role="clinician", patient_id="N001")
+    assert not at.exception
+    assert "no diary days yet" in _texts(at.info)
+
+
+def test_empty_states_without_baseline_or_sessions(awkward_db):
+    at = open_page("views/my_progress.py", role="patient", patient_id="N002")
+    assert not at.exception
+    assert "Not enough diary days before your first session" in _texts(at.markdown)
+    at = open_page("views/patient_chart.py", role="clinician", patient_id="N002")
+    assert not at.exception and not at.error
+    assert "not enough baseline days" in _texts(at.caption)
+    assert "needs a baseline" in _texts(at.info)
+    at = open_page("views/my_progress.py", role="patient", patient_id="N003")
+    assert "has not started yet" in _texts(at.markdown)
+    at = open_page("views/patient_chart.py", role="clinician", patient_id="N003")
+    assert "No sessions recorded yet" in _texts(at.info)
+
+
+def test_settings_change_applies_on_every_page(demo_db):
+    at = open_page("views/my_progress.py", role="patient", patient_id="P003")
+    at.sidebar.number_input[0].set_value(7).run()  # baseline days
+    assert "Baseline: 7 days" in _texts(at.caption)
+    at.sidebar.radio[0].set_value("clinician").run()
+    for page_path in CLINICIAN_PAGES[:3]:
+        at.switch_page(page_path).run()
+        assert not at.exception
+        assert "Baseline: 7 days" in _texts(at.caption), page_path

@@ -95,6 +95,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "127.0.0.1",
                 "--server.fileWatcherType",
                 "none",
+                # like `make run`: no deploy button in the toolbar
+                "--client.toolbarMode",
+                "minimal",
             ],
             cwd=ROOT,
             env=env,
