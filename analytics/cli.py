@@ -114,11 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
         "init-demo",
         help="create the demo database from sample_data/",
         description="Create (migrate) the database and import the demo clinic from sample_data/ "
-        "when it holds no patients yet.",
+        "when it holds no patients yet. The demo's dates are moved forward by whole weeks so "
+        "its diaries end in the past week, unless --keep-dates is given.",
     )
     _add_db(p)
     p.add_argument(
         "--data", metavar="DIR", default=None, help="demo CSV directory (default: sample_data/)"
+    )
+    p.add_argument(
+        "--keep-dates",
+        action="store_true",
+        help="import the demo's dates as they are (default: move them forward by whole weeks so "
+        "the diaries end in the past week)",
     )
     p.set_defaults(handler="analytics.store.cli:init_demo_command")
     return parser

@@ -32,6 +32,7 @@ to regenerate the committed sample clinic.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Sequence
@@ -53,6 +54,8 @@ __all__ = [
     "TRUTH_COLUMNS",
     "generate_clinic",
     "write_clinic",
+    "shift_dates",
+    "freshen_demo",
     "main",
 ]
 
@@ -710,6 +713,56 @@ def write_clinic(clinic: dict[str, pd.DataFrame], directory: str | os.PathLike[s
 
 
 # ------------------------------------------------------------------------- command line
+
+
+def shift_dates(dataset: Dataset, days: int) -> Dataset:
+    """Move every date of a dataset by ``days`` (start dates, diary days, session times).
+
+    Everything relative — baselines, follow-up, session windows, weekdays when
+    ``days`` is a multiple of 7 — is unchanged; the input is not modified.
+
+    Examples
+    --------
+    >>> from analytics.loaders import load_dataset
+    >>> ds = load_dataset("sample_data")
+    >>> moved = shift_dates(ds, 7)
+    >>> int((moved.diary["date"] - ds.diary["date"]).dt.days.unique()[0])
+    7
+    """
+    check_int(days, "days", "shift_dates", -36500, 36500)
+    delta = pd.Timedelta(days=days)
+    patients = dataset.patients.copy()
+    patients["start_date"] = patients["start_date"] + delta
+    diary = dataset.diary.copy()
+    diary["date"] = diary["date"] + delta
+    sessions = dataset.sessions.copy()
+    sessions["date"] = sessions["date"] + delta
+    return dataclasses.replace(dataset, patients=patients, diary=diary, sessions=sessions)
+
+
+def freshen_demo(dataset: Dataset, *, today: dt.date | None = None) -> tuple[Dataset, int]:
+    """Move a demo clinic forward by whole weeks so its latest diary day is in the past week.
+
+    The committed sample clinic ends on a fixed date so that it is reproducible;
+    a demo opened weeks later would show every patient as having stopped logging.
+    ``paindiary init-demo`` therefore shifts it by the largest number of whole weeks
+    that keeps the latest diary day before ``today`` (weekdays, and with them the
+    weekend pattern of missed days, are kept). Nothing is moved when the data are
+    already recent or empty.
+
+    Returns
+    -------
+    (Dataset, int)
+        The shifted dataset and the shift in days (a multiple of 7, >= 0).
+    """
+    today = dt.date.today() if today is None else today
+    if not len(dataset.diary):
+        return dataset, 0
+    last = dataset.diary["date"].max().date()
+    weeks = ((today - dt.timedelta(days=1)) - last).days // 7
+    if weeks <= 0:
+        return dataset, 0
+    return shift_dates(dataset, 7 * weeks), 7 * weeks
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -459,3 +459,25 @@ def test_committed_sample_loads_clean_and_round_trips(clinic):
     pd.testing.assert_frame_equal(truth, clinic["truth"])
     raw = (SAMPLE_DIR / "diary.csv").read_text(encoding="utf-8")
     assert "'-2 after walk" in raw and "'=better than last week" in raw  # neutralised on disk
+
+
+def test_freshen_demo_moves_by_whole_weeks_before_today():
+    import datetime as dt
+
+    from analytics.loaders import load_dataset
+    from analytics.synthetic import freshen_demo, shift_dates
+
+    ds = load_dataset(SAMPLE_DIR)
+    last = ds.diary["date"].max().date()
+    # 22 days after the last entry: three whole weeks fit before "yesterday"
+    moved, days = freshen_demo(ds, today=last + dt.timedelta(days=22))
+    assert days == 21
+    assert moved.diary["date"].max().date() == last + dt.timedelta(days=21)
+    assert (moved.diary["date"].dt.day_of_week == ds.diary["date"].dt.day_of_week).all()
+    assert ds.diary["date"].max().date() == last  # input untouched
+    # already recent (or today is the day after the last entry): nothing moves
+    same, zero = freshen_demo(ds, today=last + dt.timedelta(days=7))
+    assert zero == 0 and same is ds
+    back = shift_dates(moved, -21)
+    pd.testing.assert_frame_equal(back.sessions, ds.sessions)
+    pd.testing.assert_frame_equal(back.patients, ds.patients)

@@ -158,12 +158,22 @@ def _init_demo(args: argparse.Namespace) -> int:
             print(f"{store.name} already holds {n} patient(s); nothing was imported.")
             return 0
         ds = _load(str(data), skip_invalid=False)
+        shift = 0
+        if not getattr(args, "keep_dates", False):
+            from ..synthetic import freshen_demo
+
+            ds, shift = freshen_demo(ds)
         report = store.import_dataset("cli:init-demo", ds)
         ins = report.inserted
         print(
             f"Created the demo database {store.name} from {data}: {ins['patients']} patients, "
             f"{ins['diary']} diary days, {ins['sessions']} sessions."
         )
+        if shift:
+            print(
+                f"The demo's dates were moved {shift // 7} weeks forward so its diaries end in the "
+                "past week (use --keep-dates to import them as they are)."
+            )
     return 0
 
 

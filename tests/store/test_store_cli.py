@@ -120,3 +120,35 @@ def test_user_errors_are_messages_not_tracebacks(
         == 1
     )
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_init_demo_moves_the_demo_forward_by_whole_weeks(
+    db_url: str, clinic_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt
+
+    source = load_dataset(clinic_dir)
+    assert main(["init-demo", "--db", db_url, "--data", str(clinic_dir)]) == 0
+    assert "weeks forward" in capsys.readouterr().out
+    with open_store(db_url) as s:
+        stored = s.dataset("test")
+    shift = stored.diary["date"] - source.diary["date"]
+    days = int(shift.dt.days.iloc[0])
+    assert (shift == pd.Timedelta(days=days)).all() and days % 7 == 0
+    last = stored.diary["date"].max().date()
+    assert dt.date.today() - dt.timedelta(days=7) <= last < dt.date.today()
+    assert (stored.sessions["date"] - source.sessions["date"] == pd.Timedelta(days=days)).all()
+    starts = stored.patients["start_date"].dropna() - source.patients["start_date"].dropna()
+    assert (starts == pd.Timedelta(days=days)).all()
+
+
+def test_init_demo_keep_dates_imports_exactly(
+    db_url: str, clinic_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init-demo", "--db", db_url, "--data", str(clinic_dir), "--keep-dates"]) == 0
+    assert "weeks forward" not in capsys.readouterr().out
+    with open_store(db_url) as s:
+        stored = s.dataset("test")
+    source = load_dataset(clinic_dir)
+    pd.testing.assert_frame_equal(stored.diary, source.diary)
+    pd.testing.assert_frame_equal(stored.sessions, source.sessions)
