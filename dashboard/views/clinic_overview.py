@@ -57,8 +57,9 @@ for col, chosen in (
 ):
     if chosen:
         keep &= table[col].astype(str).isin(chosen)
-for flag in flags:
-    keep &= table[f"flag_{flag}"].fillna(False).astype(bool)
+if flags:
+    # any of the chosen flags: choosing them all ("Select all") lists every flagged patient
+    keep &= table[[f"flag_{flag}" for flag in flags]].fillna(False).astype(bool).any(axis=1)
 shown = table[keep].reset_index(drop=True)
 
 # ------------------------------------------------------------------ counts

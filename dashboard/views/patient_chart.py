@@ -35,12 +35,19 @@ if view.diary.empty:
 
 # ------------------------------------------------------------------ headline numbers
 if outcome is not None:
-    c1, c2, c3, c4, c5 = st.columns(5)
+    # the response column is wider and shows the category's name only (its range is in
+    # the help), so "No improvement" is not cut to "No imp…" at 1280 px or on a phone
+    c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1, 2])
     c1.metric("Baseline pain", widgets.fmt(outcome["baseline_pain"]))
     c2.metric("Follow-up pain", widgets.fmt(outcome["followup_pain"]))
     c3.metric("Change (points)", widgets.fmt(outcome["change"], "+.1f"))
     c4.metric("Change (%)", widgets.fmt(outcome["pct_change"], "+.0f"))
-    c5.metric("Response", labels.category_label(outcome["response_category"]))
+    category = labels.category_label(outcome["response_category"])
+    c5.metric(
+        "Response",
+        category.split(" (")[0],
+        help=f"IMMPACT category of the % change (Dworkin 2008): {category}.",
+    )
     if outcome["reason"]:
         st.caption(f"Outcome incomplete: {labels.reasons_text(outcome['reason'])}.")
     st.caption(settings.settings_caption())

@@ -390,3 +390,28 @@ def test_settings_change_applies_on_every_page(demo_db):
         at.switch_page(page_path).run()
         assert not at.exception
         assert "Baseline: 7 days" in _texts(at.caption), page_path
+
+
+def test_clinic_overview_flag_filter_keeps_patients_with_any_chosen_flag(demo_db):
+    at = open_page("views/clinic_overview.py", role="clinician")
+    flagged = at.dataframe[0].value
+    n_flagged = int((flagged["flags"].fillna("").str.strip("—") != "").sum())
+    assert n_flagged > 0
+    # choosing every flag ("Select all") lists every flagged patient, not only those
+    # with all four flags at once
+    at.multiselect(key="overview.flag").set_value(
+        ["worsening", "low_adherence", "recent_adverse_event", "insufficient_baseline"]
+    ).run()
+    assert len(at.dataframe[0].value) == n_flagged
+    at.multiselect(key="overview.flag").set_value(["recent_adverse_event"]).run()
+    shown = at.dataframe[0].value
+    assert 0 < len(shown) <= n_flagged
+    assert shown["flags"].str.contains("recent adverse event").all()
+
+
+def test_patient_chart_response_metric_is_short_enough_to_read(demo_db):
+    at = open_page("views/patient_chart.py", role="clinician", patient_id="P001")
+    response = next(m for m in at.metric if m.label == "Response")
+    # the category name only; its IMMPACT range goes to the help text
+    assert response.value in {"No improvement", "Minimal", "Moderate", "Substantial"}
+    assert "IMMPACT" in response.help
