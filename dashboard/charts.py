@@ -136,6 +136,22 @@ def _session_axis(fig: go.Figure) -> None:
     fig.update_layout(legend={"y": -0.55}, margin={"b": 60})
 
 
+def _day_axis(fig: go.Figure, *dates: object) -> None:
+    # a diary of a few days would get hourly ticks (00:00, 03:00, ...): show at least
+    # a week, one tick a day
+    days = pd.concat([pd.Series(pd.to_datetime(d)) for d in dates if d is not None]).dropna()
+    if days.empty:
+        return
+    first, last = days.min().normalize(), days.max().normalize()
+    if last - first < pd.Timedelta(days=7):
+        half = pd.Timedelta(hours=12)
+        fig.update_xaxes(
+            range=[first - half, first + pd.Timedelta(days=7) + half],
+            dtick=86_400_000,
+            tickformat="%d %b",
+        )
+
+
 def _pain_axis(fig: go.Figure, **kw: object) -> None:
     fig.update_yaxes(range=list(PAIN_RANGE), dtick=1, **kw)
 
@@ -281,6 +297,7 @@ def pain_trajectory(
             )
     _layout(fig, title=title, x_title=_DATE_TITLE, y_title=_PAIN_TITLE)
     _pain_axis(fig)
+    _day_axis(fig, diary["date"], None if sessions is None else sessions["date"])
     return fig
 
 

@@ -114,6 +114,17 @@ def test_pain_trajectory_without_optional_layers():
     assert tuple(fig.layout.yaxis.range) == (0, 10)
 
 
+def test_pain_trajectory_of_a_few_days_shows_a_week_of_day_ticks():
+    # two diary days would otherwise get hourly ticks (00:00, 03:00, ...)
+    fig = charts.pain_trajectory(_diary([3, 4], start="2026-03-10"))
+    assert fig.layout.xaxis.dtick == 86_400_000
+    low, high = (pd.Timestamp(x) for x in fig.layout.xaxis.range)
+    assert low < pd.Timestamp("2026-03-10") and high > pd.Timestamp("2026-03-17")
+    # a long diary keeps plotly's automatic range and ticks
+    long = charts.pain_trajectory(_diary([3] * 30, start="2026-03-10"))
+    assert long.layout.xaxis.range is None and long.layout.xaxis.dtick is None
+
+
 def test_wellbeing_small_multiples_one_panel_per_score():
     diary = _diary(
         [5, 5, 5], sleep_quality=[3.0, np.nan, 6.0], mood=[4.0, 5, 6], stress=[8.0, 7, 6]
