@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="create the demo database from sample_data/",
         description="Create (migrate) the database and import the demo clinic from sample_data/ "
         "when it holds no patients yet. The demo's dates are moved forward by whole weeks so "
-        "its diaries end in the past week, unless --keep-dates is given.",
+        "its latest diary day falls in the past week, unless --keep-dates is given.",
     )
     _add_db(p)
     p.add_argument(
@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep-dates",
         action="store_true",
         help="import the demo's dates as they are (default: move them forward by whole weeks so "
-        "the diaries end in the past week)",
+        "the latest diary day falls in the past week)",
     )
     p.set_defaults(handler="analytics.store.cli:init_demo_command")
     return parser

@@ -171,7 +171,7 @@ def _init_demo(args: argparse.Namespace) -> int:
         )
         if shift:
             print(
-                f"The demo's dates were moved {shift // 7} weeks forward so its diaries end in the "
+                f"The demo's dates were moved {shift // 7} weeks forward so its latest diary day is in the "
                 "past week (use --keep-dates to import them as they are)."
             )
     return 0
