@@ -11,6 +11,25 @@ from analytics.errors import ConflictError, DataValidationError, StoreError
 from analytics.schema import ADVERSE_EVENTS, TECHNIQUES
 from dashboard import data, state, widgets
 
+#: Headers of the import preview (the store's ImportReport.to_frame columns).
+IMPORT_PREVIEW_TITLES = {
+    "table": "File",
+    "n_incoming": "Rows in the file",
+    "inserted": "New",
+    "unchanged": "Already stored",
+    "updated": "Will be updated",
+    "conflicting": "Differ from what is stored",
+}
+#: Headers of the conflicts table.
+CONFLICT_TITLES = {
+    "table": "File",
+    "patient_id": "Patient",
+    "key": "Day / session",
+    "column": "Item",
+    "stored": "Stored value",
+    "incoming": "Value in the file",
+}
+
 st.title("🗂️ Data")
 identity = state.require_clinician("manage the clinic's data")
 
@@ -51,11 +70,25 @@ with tab_import:
                 widgets.show_error(exc)
             else:
                 st.success("The files are valid. Preview of what the import will change:")
-                widgets.table(preview.to_frame(), key="data.preview")
+                widgets.table(
+                    preview.to_frame(),
+                    key="data.preview",
+                    column_config={
+                        col: st.column_config.Column(title)
+                        for col, title in IMPORT_PREVIEW_TITLES.items()
+                    },
+                )
                 update = False
                 if preview.n_conflicts:
                     st.warning(f"{preview.n_conflicts} row(s) differ from what is stored:")
-                    widgets.table(preview.conflicts, key="data.conflicts")
+                    widgets.table(
+                        preview.conflicts,
+                        key="data.conflicts",
+                        column_config={
+                            col: st.column_config.Column(title)
+                            for col, title in CONFLICT_TITLES.items()
+                        },
+                    )
                     update = st.checkbox(
                         "Overwrite the stored values (the old ones are kept in the history)",
                         key="data.update",
