@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from analytics._common import empty_frame
+from analytics.loaders import load_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = ROOT / "sample_data"
@@ -99,14 +100,9 @@ def small_clinic():
 @pytest.fixture(scope="session")
 def sample_dataset():
     """The demo clinic of ``sample_data/`` loaded through the real loader."""
-    if not (SAMPLE_DIR / "truth.csv").exists():
-        pytest.skip("sample_data/ has not landed yet")
-    loaders = pytest.importorskip("analytics.loaders", reason="analytics.loaders not there yet")
-    return loaders.load_dataset(SAMPLE_DIR)
+    return load_dataset(SAMPLE_DIR)
 
 
 @pytest.fixture(scope="session")
 def sample_truth():
-    if not (SAMPLE_DIR / "truth.csv").exists():
-        pytest.skip("sample_data/ has not landed yet")
     return pd.read_csv(SAMPLE_DIR / "truth.csv", dtype={"patient_id": "str"})

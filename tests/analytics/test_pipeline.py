@@ -96,8 +96,6 @@ def test_write_csv_neutralises_formula_labels_and_keeps_precision(small_clinic, 
 
 
 def _sample_out(tmp_path_factory):
-    if not (SAMPLE_DIR / "diary.csv").exists():
-        pytest.skip("sample_data/ has not landed yet")
     out = tmp_path_factory.mktemp("analyze")
     code = main(["analyze", str(SAMPLE_DIR), "--out", str(out), "--seed", "1"])
     return code, out

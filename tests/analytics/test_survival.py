@@ -7,6 +7,7 @@ and against a slow day-by-day reference loop kept in this file.
 
 from __future__ import annotations
 
+import lifelines
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,8 +21,6 @@ from analytics.survival import (
 )
 
 from .conftest import daily_diary, make_diary
-
-lifelines = pytest.importorskip("lifelines")
 
 
 def check_columns(frame, spec):
