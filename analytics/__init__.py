@@ -18,6 +18,7 @@ from .errors import (
     DataQualityWarning,
     DataValidationError,
     InsufficientDataError,
+    NotFoundError,
     StoreError,
 )
 from .exports import table_to_csv_bytes, write_dataset, write_rejects, write_table
@@ -52,6 +53,7 @@ __all__ = [
     "AnalysisSettings",
     "analyze",
     "ConflictError",
+    "NotFoundError",
     "cpra_curve",
     "data_quality",
     "DataQualityWarning",

@@ -17,6 +17,7 @@ __all__ = [
     "DataQualityWarning",
     "StoreError",
     "ConflictError",
+    "NotFoundError",
     "PROBLEM_COLUMNS",
 ]
 
@@ -59,3 +60,7 @@ class StoreError(RuntimeError):
 
 class ConflictError(StoreError):
     """A write would overwrite a different stored value without permission."""
+
+
+class NotFoundError(StoreError, LookupError):
+    """The record asked for is not stored (e.g. deleting a diary day that does not exist)."""

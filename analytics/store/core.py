@@ -43,7 +43,7 @@ import sqlalchemy as sa
 from alembic.util import CommandError as AlembicCommandError
 
 from .._common import empty_frame
-from ..errors import ConflictError, DataValidationError, StoreError
+from ..errors import ConflictError, DataValidationError, NotFoundError, StoreError
 from ..schema import DATE_DTYPE, TABLES, TableSpec
 from . import models
 
@@ -89,10 +89,6 @@ AUDIT_COLUMNS = ["at", "actor", "action", "detail"]
 Table = Literal["patients", "diary", "sessions"]
 _ORDER: tuple[Table, ...] = ("patients", "sessions", "diary")  # import order: parents first
 _T = TypeVar("_T")
-
-
-class NotFoundError(StoreError, LookupError):
-    """The record asked for is not stored."""
 
 
 # --------------------------------------------------------------------------- locations
