@@ -25,7 +25,7 @@ from typing import IO, Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._common import empty_frame
+from ._common import check_choice, empty_frame
 from .errors import PROBLEM_COLUMNS, DataQualityWarning, DataValidationError
 from .schema import (
     DATE_DTYPE,
@@ -957,13 +957,6 @@ def _today(today: dt.date | None) -> tuple[dt.date, dt.datetime]:
     return today, dt.datetime.combine(today, dt.time(23, 59, 59))
 
 
-def _check_on_error(on_error: str, func: str) -> None:
-    if on_error not in ("raise", "skip"):
-        raise ValueError(
-            f"The 'on_error' parameter of {func} must be one of 'raise', 'skip'. Got {on_error!r} instead."
-        )
-
-
 def _load(
     table: str,
     source: Source,
@@ -1004,7 +997,7 @@ def _single(
     name: str | None,
     func: str,
 ) -> pd.DataFrame:
-    _check_on_error(on_error, func)
+    check_choice(on_error, "on_error", func, ("raise", "skip"))
     frame, problems, rejects, warns, fatal = _load(
         table,
         source,
@@ -1185,7 +1178,7 @@ def load_dataset(
     FileNotFoundError
         When ``directory`` does not exist.
     """
-    _check_on_error(on_error, "load_dataset")
+    check_choice(on_error, "on_error", "load_dataset", ("raise", "skip"))
     base = Path(directory)
     if not base.is_dir():
         raise FileNotFoundError(f"{base} is not a directory; give the folder holding diary.csv")
