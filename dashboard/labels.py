@@ -41,6 +41,7 @@ __all__ = [
     "EVENT_LABELS",
     "SEX_LABELS",
     "COLUMN_LABELS",
+    "TABLE_COLUMN_LABELS",
     "SECONDARY_LABELS",
     "HIGHER_IS_BETTER",
     "technique_label",
@@ -348,6 +349,7 @@ COLUMN_LABELS: dict[str, str] = {
     "retention_min": "needle retention, minutes",
     # analytics.dose summary
     "n": "patients",
+    "sd": "standard deviation",
     # analytics.pipeline.PATIENT_OUTCOME_COLUMNS (the ones a table shows)
     "patient_id": "patient",
     "condition": "condition",
@@ -368,18 +370,38 @@ COLUMN_LABELS: dict[str, str] = {
 }
 
 
-def column_label(name: Any) -> str:
+#: Names that depend on the table: ``ci_low``/``ci_high`` belong to the adjusted
+#: difference in a group comparison and to the mean change in the dose summary.
+TABLE_COLUMN_LABELS: dict[str, dict[str, str]] = {
+    "group_comparison": {
+        "ci_low": f"adjusted difference, {_CI_LOW}",
+        "ci_high": f"adjusted difference, {_CI_HIGH}",
+    },
+    "dose_summary": {
+        "mean_change": "mean pain reduction from baseline, points (positive = better)",
+        "ci_low": f"mean pain reduction, {_CI_LOW}",
+        "ci_high": f"mean pain reduction, {_CI_HIGH}",
+    },
+}
+
+
+def column_label(name: Any, table: str | None = None) -> str:
     """The readable name of an analytics column ('risk difference, 95% CI low' for ``rd_ci_low``).
 
-    An unknown column comes back with underscores as spaces.
+    ``table`` (a key of :data:`TABLE_COLUMN_LABELS`, e.g. ``"group_comparison"``)
+    names columns whose meaning depends on the table. An unknown column comes
+    back with underscores as spaces.
     """
     text = str(name)
+    specific = TABLE_COLUMN_LABELS.get(table or "", {})
+    if text in specific:
+        return specific[text]
     return COLUMN_LABELS.get(text, text.replace("_", " "))
 
 
-def column_labels(columns: Iterable[Any]) -> dict[str, str]:
+def column_labels(columns: Iterable[Any], table: str | None = None) -> dict[str, str]:
     """``{column: readable name}`` for every column of a table (e.g. ``frame.columns``)."""
-    return {str(c): column_label(c) for c in columns}
+    return {str(c): column_label(c, table) for c in columns}
 
 
 # --------------------------------------------------------------------------- numbers
