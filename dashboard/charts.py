@@ -206,8 +206,20 @@ def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: i
         # a drag on a phone scrolls the page instead of zooming the chart
         dragmode=False,
     )
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
+    fig.update_xaxes(title_text=_axis_title(x_title))
+    fig.update_yaxes(title_text=_axis_title(y_title))
+
+
+def _axis_title(text: str) -> str:
+    """A long axis title on two lines, before its "(...)" part, to fit a phone's plot height."""
+    head, sep, tail = text.partition(" (")
+    return f"{head}<br>({tail}" if sep and len(text) > 28 else text
+
+
+def _wrap_label(text: str) -> str:
+    """A long category name on two lines, before its "(...)" part (axis room on a phone)."""
+    head, sep, tail = text.partition(" (")
+    return f"{head}<br>({tail}" if sep and len(text) > 16 else text
 
 
 def _session_axis(fig: go.Figure) -> None:
@@ -315,7 +327,7 @@ def same_x_range(
     ----------
     *figures : plotly.graph_objects.Figure
         Date charts of this module (pain trajectory, sleep/mood/stress,
-        medication).
+        medication). An empty state (:func:`empty_figure`) is passed over.
     x_range : (first day, last day), optional
         The common period; default: from the earliest to the latest period of
         the figures.
@@ -333,6 +345,8 @@ def same_x_range(
     periods = []
     for i, fig in enumerate(figures):
         meta = fig.layout.meta if isinstance(fig.layout.meta, Mapping) else {}
+        if meta.get("empty"):
+            continue
         if "period" not in meta:
             raise ValueError(
                 f"The figure at position {i} of same_x_range has no date period: pass "
@@ -348,7 +362,9 @@ def same_x_range(
     else:
         raise ValueError("same_x_range needs at least one figure or an x_range.")
     for fig in figures:
-        _apply_period(fig, lo, hi)
+        meta = fig.layout.meta if isinstance(fig.layout.meta, Mapping) else {}
+        if not meta.get("empty"):
+            _apply_period(fig, lo, hi)
     return lo, hi
 
 
@@ -389,7 +405,13 @@ def empty_figure(message: str, *, title: str = "") -> go.Figure:
     )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_layout(title={"text": title, "x": 0.01, "xanchor": "left"}, height=260, font=_FONT)
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left"},
+        height=260,
+        font=_FONT,
+        # marks an empty state, which same_x_range passes over
+        meta={"empty": True},
+    )
     return fig
 
 
@@ -491,9 +513,10 @@ def pain_trajectory(
                         hovertemplate="Baseline mean: %{y:.1f}<extra></extra>",
                     )
                 )
+                # two short lines: one long line would run off a 390 px phone
                 note = (
-                    f"Dashed line: baseline mean, {b_start:%d %b}–{b_end:%d %b %Y} "
-                    "(before this period)"
+                    f"Dashed line: baseline mean ({b_start:%d %b}–{b_end:%d %b %Y}),"
+                    "<br>before this period"
                 )
         else:
             x0 = b_start if lo is None else max(b_start, lo)
@@ -523,6 +546,8 @@ def pain_trajectory(
             mode="markers",
             name="Daily pain",
             marker={"color": SERIES_COLORS["pain"], "size": 6, "opacity": 0.75},
+            # a pain of 0 or 10 sits on the axis' edge: draw the whole marker
+            cliponaxis=False,
             hovertemplate="%{x|%a %d %b %Y}<br>Pain: %{y:.0f}/10<extra></extra>",
         )
     )
@@ -541,6 +566,7 @@ def pain_trajectory(
                     "line": {"width": 1.5},
                 },
                 hovertemplate="%{x|%a %d %b %Y}<br>Worst pain: %{y:.0f}/10<extra></extra>",
+                cliponaxis=False,
             )
         )
     if rolling is not None and not _all_missing(rolling):
@@ -602,7 +628,7 @@ def pain_trajectory(
             yanchor="bottom",
             font={"size": 12, "color": SERIES_COLORS["baseline_line"]},
         )
-        fig.update_layout(margin={"t": 80})
+        fig.update_layout(margin={"t": 100})
     return fig
 
 
@@ -693,6 +719,8 @@ def medication_chart(
     mme = pd.to_numeric(diary["opioid_mme"]).astype("float64")
     has_doses = not _all_missing(doses)
     has_mme = bool((mme.fillna(0) > 0).any())
+    if not has_doses and not has_mme:
+        return empty_figure("No medication logged.", title=title)
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     if has_doses:
         fig.add_trace(
@@ -721,13 +749,13 @@ def medication_chart(
             secondary_y=True,
         )
     _layout(fig, title=title, x_title=_DATE_TITLE, y_title="")
-    if has_doses or not has_mme:
+    if has_doses:
         _int_ticks(fig, _top(doses), title_text="Doses per day", secondary_y=False)
     if has_mme:
         # both axes run from 0, so the zeros are level
         fig.update_yaxes(
             range=[0, _top(mme)],
-            title_text="Morphine mg equivalents per day",
+            title_text=_axis_title("Opioid (morphine mg equivalents per day)"),
             showgrid=not has_doses,
             secondary_y=True,
         )
@@ -819,7 +847,7 @@ def session_response_chart(
     if np.isfinite(peak) and peak > half:
         half = min(10, math.ceil(peak))
     fig.update_yaxes(
-        title_text=REDUCTION_POINTS_TITLE,
+        title_text=_axis_title(REDUCTION_POINTS_TITLE),
         range=[-half, half],
         tickmode="linear",
         tick0=0,
@@ -1017,7 +1045,7 @@ def responder_rates(
     ]
     fig = go.Figure(
         go.Bar(
-            y=[_text(group_label(grouping, v)) for v in data[by]],
+            y=[_wrap_label(_text(group_label(grouping, v))) for v in data[by]],
             x=rate,
             orientation="h",
             marker_color=colors,
@@ -1204,27 +1232,40 @@ def technique_response_chart(
     summary: pd.DataFrame,
     *,
     value: str = "mean_immediate_change",
-    value_label: str = "Pain reduction during the session, points (positive = better)",
-    title: str = "Session response by technique",
+    value_label: str = REDUCTION_POINTS_TITLE,
+    title: str = "Pain reduction during the session",
 ) -> go.Figure:
-    """Bars of a per-technique-band summary (``technique_band`` and ``value``)."""
+    """Horizontal bars of a per-technique-band summary (``technique_band`` and ``value``).
+
+    Horizontal, so that names such as "EA high (≥ 50 Hz, e.g. 100 Hz)" read on a
+    phone without tilting; the first band of ``summary`` is at the top.
+    """
+    names = [_wrap_label(technique_label(b)) for b in summary["technique_band"]]
     fig = go.Figure(
         go.Bar(
-            x=[technique_label(b) for b in summary["technique_band"]],
-            y=summary[value],
+            y=names,
+            x=summary[value],
+            orientation="h",
             marker_color=[technique_color(b) for b in summary["technique_band"]],
             customdata=summary["n_sessions"].astype(float) if "n_sessions" in summary else None,
             name=value_label,
-            hovertemplate="%{x}<br>"
+            hovertemplate="%{y}<br>"
             + value_label
-            + ": %{y:.2f}"
+            + ": %{x:.2f}"
             + ("<br>sessions: %{customdata:.0f}" if "n_sessions" in summary else "")
             + "<extra></extra>",
         )
     )
-    _layout(fig, title=title, x_title="Technique (frequency band)", y_title=value_label)
+    _layout(
+        fig,
+        title=title,
+        x_title=value_label,
+        y_title="",
+        height=max(260, 120 + 50 * len(summary)),
+    )
+    fig.update_yaxes(categoryorder="array", categoryarray=names[::-1], automargin=True)
     fig.update_layout(showlegend=False)
-    fig.add_hline(y=0, line_color=SERIES_COLORS["reference"], line_width=1)
+    fig.add_vline(x=0, line_color=SERIES_COLORS["reference"], line_width=1)
     return fig
 
 

@@ -64,6 +64,11 @@ def _ys(values) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
+def _title(axis) -> str:
+    """An axis title as read (a long title is set on two lines with <br>)."""
+    return (axis.title.text or "").replace("<br>", " ")
+
+
 def _trace(fig: go.Figure, name: str):
     matches = [t for t in fig.data if t.name == name]
     assert matches, f"no trace {name!r} in {[t.name for t in fig.data]}"
@@ -97,8 +102,8 @@ def test_pain_trajectory_plots_diary_rolling_mean_baseline_sessions_and_its():
         its_lines=its,
     )
     assert tuple(fig.layout.yaxis.range) == charts.PAIN_RANGE
-    assert fig.layout.yaxis.title.text == "Pain (0-10 NRS)"
-    assert fig.layout.xaxis.title.text == "Date"
+    assert _title(fig.layout.yaxis) == "Pain (0-10 NRS)"
+    assert _title(fig.layout.xaxis) == "Date"
     assert_allclose(_trace(fig, "Daily pain").y, pains)
     assert_allclose(_ys(_trace(fig, "7-day mean").y), rolled["pain_rolling_mean"], equal_nan=True)
     assert_allclose(_trace(fig, "Baseline mean (6.9)").y, [6.875, 6.875])
@@ -159,7 +164,7 @@ def test_medication_chart_has_doses_and_mme_on_two_axes():
     assert_allclose(bars.y, [2.0, np.nan], equal_nan=True)
     assert_allclose(_ys(line.y), [0.0, 7.5])
     assert line.yaxis == "y2"
-    assert "Morphine" in fig.layout.yaxis2.title.text
+    assert "morphine mg equivalents" in _title(fig.layout.yaxis2)
 
 
 def test_session_before_after_bars():
@@ -178,7 +183,7 @@ def test_session_response_chart_equals_analytics(clinic):
     fig = charts.session_response_chart(one)
     assert_allclose(fig.data[0].y, one["short_term_change"], equal_nan=True)
     assert_allclose(fig.data[1].y, one["relief_days"], equal_nan=True)
-    assert fig.layout.yaxis.title.text == charts.REDUCTION_POINTS_TITLE
+    assert _title(fig.layout.yaxis) == charts.REDUCTION_POINTS_TITLE
     symbols = np.asarray(fig.data[1].marker.symbol)
     assert ((symbols == "diamond-open") == one["relief_censored"].to_numpy()).all()
     assert list(fig.data[0].marker.color) == [
@@ -237,7 +242,7 @@ def test_responder_rates_are_percentages_with_wilson_ci(clinic):
     by_tech = gs[gs["group_by"] == "technique"].dropna(subset=["responder_rate"])
     fig = charts.responder_rates(by_tech, by="group", grouping="technique")
     # labels reach plotly as escaped text ("<" as "&lt;", shown as "<")
-    assert list(fig.data[0].y) == [
+    assert [y.replace("<br>", " ") for y in fig.data[0].y] == [
         labels.technique_label(b).replace("<", "&lt;") for b in by_tech["group"]
     ]
     assert "electro_low" not in fig.data[0].y
@@ -280,8 +285,10 @@ def test_technique_response_chart_equals_analytics(clinic):
     _, result = clinic
     by_tech = result.session_response_by_technique
     fig = charts.technique_response_chart(by_tech)
-    assert list(fig.data[0].x) == [labels.technique_label(b) for b in by_tech["technique_band"]]
-    assert_allclose(fig.data[0].y, by_tech["mean_immediate_change"], equal_nan=True)
+    assert fig.data[0].orientation == "h"  # names read on a phone without tilting
+    shown = [y.replace("<br>", " ") for y in fig.data[0].y]  # long names on two lines
+    assert shown == [labels.technique_label(b) for b in by_tech["technique_band"]]
+    assert_allclose(fig.data[0].x, by_tech["mean_immediate_change"], equal_nan=True)
     assert list(fig.data[0].marker.color) == [
         charts.TECHNIQUE_COLORS[b] for b in by_tech["technique_band"]
     ]
@@ -485,6 +492,10 @@ def test_no_legend_entry_for_a_line_that_is_not_drawn():
         _diary([5, 5], analgesic_doses=pd.array([1, 2], dtype="Int64"), opioid_mme=[np.nan] * 2)
     )
     assert [t.name for t in meds.data] == ["Analgesic doses"]
+    nothing = charts.medication_chart(
+        _diary([5, 5], analgesic_doses=pd.array([pd.NA] * 2, dtype="Int64"), opioid_mme=[0.0] * 2)
+    )
+    assert len(nothing.data) == 0 and nothing.layout.annotations[0].text == "No medication logged."
     well = charts.wellbeing_small_multiples(_diary([5, 5], mood=[4.0, 5.0]))
     assert [a.text for a in well.layout.annotations] == ["Mood (0-10, 10 = best)"]
     # no relief diamonds when no relief was measurable
@@ -538,7 +549,7 @@ def test_session_response_has_a_fixed_symmetric_range_integer_ticks_and_level_ze
     # a single +0.17-point change does not fill the plot
     assert tuple(fig.layout.yaxis.range) == (-3, 3)
     assert fig.layout.yaxis.tickmode == "linear" and fig.layout.yaxis.dtick == 1
-    assert fig.layout.yaxis.title.text == "Pain reduction, points (positive = better)"
+    assert _title(fig.layout.yaxis) == "Pain reduction, points (positive = better)"
     # relief: whole, non-negative days; zero level with the change axis' zero
     assert all(float(v).is_integer() and v >= 0 for v in fig.layout.yaxis2.tickvals)
     assert _zero_position(fig.layout.yaxis2) == pytest.approx(_zero_position(fig.layout.yaxis))
@@ -573,19 +584,19 @@ def test_session_number_axes_have_whole_number_ticks(clinic):
     summary = result.dose_response_summary.rename(columns={"n_patients": "n"})
     fig = charts.dose_response_chart(summary)
     assert fig.layout.xaxis.tickmode == "linear" and float(fig.layout.xaxis.dtick).is_integer()
-    assert "positive = better" in fig.layout.yaxis.title.text
+    assert "positive = better" in _title(fig.layout.yaxis)
     patient = pd.DataFrame({"session_number": [1, 2, 3], "change_from_baseline": [0.5, 1.0, 2.0]})
     by_session = charts.change_by_session(patient)
     assert by_session.layout.xaxis.dtick == 1 and tuple(by_session.layout.xaxis.range) == (0.5, 3.5)
-    assert by_session.layout.yaxis.title.text.startswith("Pain reduction from baseline, points")
+    assert _title(by_session.layout.yaxis).startswith("Pain reduction from baseline, points")
 
 
 def test_one_sign_convention_in_words(clinic):
     _, result = clinic
     fig = charts.waterfall(result.patient_outcomes, threshold=30.0)
-    assert fig.layout.yaxis.title.text == "Pain reduction from baseline, % (positive = better)"
+    assert _title(fig.layout.yaxis) == "Pain reduction from baseline, % (positive = better)"
     tech = charts.technique_response_chart(result.session_response_by_technique)
-    assert tech.layout.yaxis.title.text.endswith("(positive = better)")
+    assert _title(tech.layout.xaxis) == "Pain reduction, points (positive = better)"
 
 
 def test_same_x_range_gives_charts_read_together_one_range():
@@ -605,8 +616,14 @@ def test_same_x_range_gives_charts_read_together_one_range():
     charts.same_x_range(pain, meds, x_range=charts.period("2026-01-28", 28))
     assert pd.Timestamp(meds.layout.xaxis.range[0]) == pd.Timestamp("2025-12-31 12:00")
     assert pd.Timestamp(pain.layout.xaxis.range[1]) == pd.Timestamp("2026-01-28 12:00")
+    # an empty state (nothing logged) is passed over; a chart without dates is refused
+    empty = charts.wellbeing_small_multiples(_diary([5, 5]))
+    assert charts.same_x_range(pain, empty) == (lo, pd.Timestamp("2026-01-28"))
+    assert empty.layout.xaxis.range is None
     with pytest.raises(ValueError, match="no date period"):
-        charts.same_x_range(pain, charts.empty_figure("x"))
+        charts.same_x_range(
+            pain, charts.cpra_chart(pd.DataFrame({"cutoff_pct": [0], "share_responding": [1.0]}))
+        )
 
 
 def _all_figures(clinic) -> list[go.Figure]:
@@ -646,7 +663,7 @@ def test_no_chart_text_assumes_a_mouse(clinic):
         texts += [t.name or "" for t in fig.data]
         for axis in fig.layout:
             if axis.startswith(("xaxis", "yaxis")) and fig.layout[axis].title.text:
-                texts.append(fig.layout[axis].title.text)
+                texts.append(_title(fig.layout[axis]))
         for text in texts:
             assert not any(w in text.lower() for w in ("hover", "click", "mouse")), text
 
