@@ -626,6 +626,7 @@ def pain_trajectory(
             y=1,
             yref="paper",
             yanchor="bottom",
+            align="left",
             font={"size": 12, "color": SERIES_COLORS["baseline_line"]},
         )
         fig.update_layout(margin={"t": 100})
