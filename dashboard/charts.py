@@ -240,10 +240,12 @@ def _int_step(top: float, max_ticks: int = 6) -> int:
     return step
 
 
-def _int_ticks(fig: go.Figure, top: float, *, axis: str = "y", **kw: Any) -> None:
+def _int_ticks(
+    fig: go.Figure, top: float, *, axis: str = "y", max_ticks: int = 6, **kw: Any
+) -> None:
     """Axis from 0 to ``top`` (at least 1) with whole-number ticks."""
     top = max(1.0, float(top))
-    step = _int_step(top)
+    step = _int_step(top, max_ticks)
     update = fig.update_yaxes if axis == "y" else fig.update_xaxes
     update(range=[0, top], tickmode="linear", tick0=0, dtick=step, **kw)
 
@@ -376,21 +378,21 @@ def _gapped(dates: Any, values: Any) -> tuple[list[Any], list[Any]]:
     breaks the line there. Missing values become ``None`` too.
     """
     frame = pd.DataFrame(
-        {"x": pd.to_datetime(pd.Series(dates)).to_numpy(), "y": pd.Series(values).to_numpy()}
+        {
+            "x": pd.to_datetime(pd.Series(dates)).to_numpy(),
+            "y": pd.to_numeric(pd.Series(values).to_numpy(), errors="coerce"),
+        }
     )
-    frame = frame.dropna(subset=["x"]).sort_values("x", kind="stable")
-    xs: list[Any] = []
-    ys: list[Any] = []
-    previous: pd.Timestamp | None = None
-    for x, y in zip(frame["x"], frame["y"], strict=True):
-        day = pd.Timestamp(x)
-        if previous is not None and day.normalize() - previous.normalize() > _DAY:
-            xs.append(previous + _DAY)
-            ys.append(None)
-        xs.append(day)
-        ys.append(None if pd.isna(y) else float(y))
-        previous = day
-    return xs, ys
+    frame = frame.dropna(subset=["x"]).sort_values("x", kind="stable").reset_index(drop=True)
+    day = frame["x"].dt.normalize()
+    before_gap = (day.shift(-1) - day) > _DAY
+    breaks = pd.DataFrame({"x": frame.loc[before_gap, "x"] + _DAY, "y": np.nan})
+    # each break goes right after the last day before its gap
+    merged = pd.concat(
+        [frame.assign(order=2 * frame.index), breaks.assign(order=2 * breaks.index + 1)]
+    ).sort_values("order", kind="stable")
+    ys = [None if pd.isna(v) else float(v) for v in merged["y"]]
+    return list(merged["x"]), ys
 
 
 def _pain_axis(fig: go.Figure, **kw: object) -> None:
@@ -1166,6 +1168,8 @@ def kaplan_meier_chart(
         y_title="Patients not yet responding (%)",
     )
     fig.update_yaxes(range=[0, 100])
+    # whole days (a short follow-up would otherwise get ticks at 0.5 days)
+    _int_ticks(fig, _top(t, pad=1.0), axis="x", max_ticks=8)
     return fig
 
 

@@ -267,6 +267,15 @@ def test_kaplan_meier_chart_equals_the_km_table(clinic):
     assert_allclose(curve.y, table["survival"] * 100)
     band = _trace(fig, "95% CI")
     assert_allclose(np.asarray(band.y)[: len(table)], table["ci_high"] * 100, equal_nan=True)
+    # whole days on the time axis, the whole follow-up shown
+    assert fig.layout.xaxis.tickmode == "linear" and float(fig.layout.xaxis.dtick).is_integer()
+    assert fig.layout.xaxis.range[0] == 0 and fig.layout.xaxis.range[1] >= table["time"].max()
+    short = charts.kaplan_meier_chart(
+        pd.DataFrame(
+            {"time": [0.0, 2.0, 3.0], "survival": [1.0, 0.5, 0.25], "ci_low": 0.1, "ci_high": 1.0}
+        )
+    )
+    assert short.layout.xaxis.dtick == 1
 
 
 def test_dose_response_chart_with_emax(clinic):
