@@ -127,7 +127,6 @@ FLAG_LABELS: dict[str, str] = {
     "low_adherence": "📉 low adherence",
     "recent_adverse_event": "🩹 recent adverse event",
     "insufficient_baseline": "❔ not enough baseline",
-    "not_logging": "🔕 not logging",
 }
 
 #: Reasons of ``analytics.outcomes.REASONS`` why an outcome is missing.
