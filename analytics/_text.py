@@ -12,8 +12,9 @@ Two rules, used by every message paindiary prints or shows:
   ``user:password@`` part, a ``?password=`` (or ``pwd``, ``token``, ...)
   parameter, a libpq ``password=...`` keyword — with ``***``.
 
-:func:`lookalikes` names the non-ASCII letters that pass for ASCII ones (a
-Cyrillic ``а`` in ``pаtient_id``), for messages about text that must be ASCII.
+:func:`hidden_characters` names the invisible characters and the non-ASCII
+letters that pass for ASCII ones (a Cyrillic ``а`` in ``pаtient_id``), for
+messages about text that must be plain ASCII such as column names and ids.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["visible", "mask_secrets", "safe_message", "lookalikes", "MASK"]
+__all__ = ["visible", "mask_secrets", "safe_message", "hidden_characters", "plain_form", "MASK"]
 
 #: What a masked secret is replaced with (SQLAlchemy's own choice).
 MASK = "***"
@@ -113,26 +114,52 @@ def safe_message(text: str, *, keep: str = "\n") -> str:
     return visible(mask_secrets(text), keep=keep)
 
 
-def lookalikes(text: str) -> list[str]:
-    """Describe the non-ASCII characters of ``text`` that pass for ASCII ones.
+def _lookalike(ch: str) -> str | None:
+    like = _CONFUSABLES.get(ch)
+    if like is None:
+        norm = unicodedata.normalize("NFKC", ch)
+        like = norm if norm.isascii() and norm.isprintable() and norm.strip() else None
+    return like
 
-    Returns one phrase per distinct character, e.g.
-    ``"U+0430 CYRILLIC SMALL LETTER A (looks like 'a')"``; empty when there are none.
+
+def hidden_characters(text: str) -> list[str]:
+    """Describe the characters of ``text`` a reader cannot tell apart from plain ASCII.
+
+    One phrase per distinct character: invisible ones (BOM, zero-width, controls,
+    unusual spaces) and non-ASCII letters that pass for ASCII ones (a Cyrillic
+    ``а`` in ``pаtient_id``, fullwidth letters). Empty when there are none.
 
     Examples
     --------
-    >>> lookalikes("p\\u0430tient_id")
-    ["U+0430 CYRILLIC SMALL LETTER A (looks like 'a')"]
+    >>> hidden_characters("p\u0430tient_id\u200b")
+    ["U+0430 CYRILLIC SMALL LETTER A (looks like 'a')", 'U+200B ZERO WIDTH SPACE (invisible)']
     """
     found: list[str] = []
     for ch in dict.fromkeys(text):
-        if ch.isascii():
+        if ch.isascii() and ch.isprintable():
             continue
-        like = _CONFUSABLES.get(ch)
-        if like is None:
-            norm = unicodedata.normalize("NFKC", ch)
-            like = norm if norm.isascii() and norm.isprintable() and norm.strip() else None
-        if like is not None:
-            name = unicodedata.name(ch, "UNNAMED CHARACTER")
+        name = unicodedata.name(ch, "a control character" if ch.isascii() else "UNNAMED")
+        if not ch.isprintable():
+            found.append(f"U+{ord(ch):04X} {name} (invisible)")
+        elif (like := _lookalike(ch)) is not None:
             found.append(f"U+{ord(ch):04X} {name} (looks like '{like}')")
     return found
+
+
+def plain_form(text: str) -> str:
+    """``text`` as a reader sees it: invisible characters dropped, look-alikes made ASCII.
+
+    Examples
+    --------
+    >>> plain_form("\ufeffp\u0430tient_id")
+    'patient_id'
+    """
+    out = []
+    for ch in text:
+        if ch.isascii() and ch.isprintable():
+            out.append(ch)
+        elif ch.isprintable():
+            out.append(_lookalike(ch) or ch)
+        elif ch.isspace():
+            out.append(" ")
+    return "".join(out)

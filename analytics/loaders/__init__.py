@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .._common import check_choice, empty_frame
+from .._text import visible
 from ..errors import PROBLEM_COLUMNS, DataQualityWarning, DataValidationError
 from ..schema import TABLES
 from ._cells import EXTRA_CELLS, REJECT_COLUMNS, _check_table, restore_cell
@@ -90,7 +91,20 @@ class Dataset:
 # --------------------------------------------------------------------------- public API
 
 
+def _visible_messages(problems: pd.DataFrame) -> pd.DataFrame:
+    """Problems whose file names and messages show invisible characters as escapes."""
+    out = problems
+    for col in ("file", "message"):
+        text = out[col].astype("str")
+        hidden = np.fromiter((not t.isprintable() for t in text), dtype=bool, count=len(text))
+        if hidden.any():
+            out = out.copy() if out is problems else out
+            out.loc[hidden, col] = text[hidden].map(visible)
+    return out
+
+
 def _raise(problems: pd.DataFrame) -> None:
+    problems = _visible_messages(problems)
     n = len(problems)
     files = ", ".join(dict.fromkeys(problems["file"]))
     shown = []
@@ -133,6 +147,7 @@ def _load(
     raw = _read_raw(source, spec, file_name, max_bytes)
     if raw.fatal:
         problems = pd.DataFrame([(file_name, *p) for p in raw.problems], columns=PROBLEM_COLUMNS)
+        problems = _visible_messages(problems)
         return (
             empty_frame(table),
             problems,
@@ -143,7 +158,7 @@ def _load(
     d, now = _today(today)
     known = pd.Index(patients["patient_id"]) if patients is not None else None
     frame, problems, rejects = _check_table(raw, spec, today=d, now=now, known_patients=known)
-    return frame, problems, rejects, raw.warnings, False
+    return frame, _visible_messages(problems), rejects, raw.warnings, False
 
 
 def _single(
@@ -168,7 +183,7 @@ def _single(
         name=name,
     )
     for w in warns:
-        warnings.warn(w, DataQualityWarning, stacklevel=3)
+        warnings.warn(visible(w), DataQualityWarning, stacklevel=3)
     if len(problems) and (on_error == "raise" or fatal):
         _raise(problems)
     if len(rejects):
@@ -351,7 +366,7 @@ def load_dataset(
     for table in ("patients", "diary", "sessions"):
         spec = TABLES[table]
         path = base / spec.file_name
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():  # a broken link gets its own message
             if table == "diary":
                 all_problems.append(
                     pd.DataFrame(
@@ -400,7 +415,7 @@ def load_dataset(
     if len(problems) and (on_error == "raise" or any_fatal):
         _raise(problems)
     for w in notes:
-        warnings.warn(w, DataQualityWarning, stacklevel=2)
+        warnings.warn(visible(w), DataQualityWarning, stacklevel=2)
     if rejects:
         n = sum(len(r) for r in rejects.values())
         warnings.warn(f"{n} row(s) were rejected and not loaded", DataQualityWarning, stacklevel=2)
@@ -409,7 +424,7 @@ def load_dataset(
         diary=frames["diary"],
         sessions=frames["sessions"],
         rejects=rejects,
-        warnings=tuple(notes),
+        warnings=tuple(visible(w) for w in notes),
     )
 
 

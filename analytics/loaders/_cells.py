@@ -64,7 +64,8 @@ def _to_float(text: pd.Series, ok: np.ndarray) -> pd.Series:
 
 def _quote(value: str) -> str:
     value = value if len(value) <= 60 else value[:57] + "..."
-    return f'"{value}"' if value.strip() == value and value else repr(value)
+    plain = value.strip() == value and value and value.isprintable()
+    return f'"{value}"' if plain else repr(value)
 
 
 def restore_cell(values: pd.Series) -> pd.Series:
@@ -150,7 +151,14 @@ class _Checker:
         missing = missing_s.to_numpy()
         text = original.str.strip()
         if spec.required:
-            self.add(missing, name, original, f"{name} is empty; {name} is required")
+            na = (text == "NA").to_numpy()  # the missing-value marker, shown as the text it is
+            self.add(missing & ~na, name, original, f"{name} is empty; {name} is required")
+            self.add(
+                missing & na,
+                name,
+                original,
+                f'{name} is "NA", which means a missing value; {name} is required',
+            )
         present = ~missing
         kind = spec.kind
         if kind == "id":

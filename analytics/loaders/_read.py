@@ -11,7 +11,9 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterable
+import stat
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -19,12 +21,18 @@ from typing import IO, Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._text import hidden_characters, plain_form
 from ..schema import TEXT_MAX, TableSpec
 
 __all__: list[str] = []
 
 #: Files larger than this are refused before they are read whole (200 MB).
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+
+#: Headers wider than this are refused before the rows are split (the widest file has 12).
+MAX_COLUMNS = 1000
+#: Bytes read at a time, so the size limit holds for sources with no size (pipes, devices).
+_CHUNK = 1024 * 1024
 
 OnError = Literal["raise", "skip"]
 Source = str | os.PathLike[str] | IO[bytes] | IO[str]
@@ -52,28 +60,91 @@ def _display_name(source: Source, name: str | None, default: str) -> str:
     return getattr(source, "name", None) and Path(str(source.name)).name or default
 
 
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _read_limited(read: Callable[[int], Any], max_bytes: int) -> bytes | str | None:
+    """At most ``max_bytes`` read in chunks, or None when there is more than that."""
+    chunks = []
+    left = max_bytes + 1
+    while left > 0:
+        chunk = read(min(left, _CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    if left <= 0:
+        return None
+    empty: bytes | str = "" if chunks and isinstance(chunks[0], str) else b""
+    return empty.join(chunks)
+
+
+def _read_path(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes | None, str | None]:
+    """Read a regular file (following a symbolic link), never a device, pipe or socket."""
+    link = f"a symbolic link to {os.readlink(path)}, " if os.path.islink(path) else ""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if link:
+            return None, (
+                f"cannot read the file: it is {link}which does not exist; point the link at "
+                "the CSV file or replace it with the file itself"
+            )
+        return None, "cannot read the file: No such file or directory"
+    except OSError as exc:
+        return None, f"cannot read the file: {exc.strerror or exc}"
+    if not stat.S_ISREG(mode):
+        return None, (
+            f"cannot read the file: it is {link}{_file_kind(mode)}, not a regular file; "
+            "give a CSV file saved on disk"
+        )
+    try:
+        # O_NONBLOCK: should the path turn into a FIFO after the check, open does not wait
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        return None, f"cannot read the file: {exc.strerror or exc}"
+    with open(fd, "rb", closefd=True) as fh:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            return None, (
+                f"cannot read the file: it is {link}{_file_kind(mode)}, not a regular file; "
+                "give a CSV file saved on disk"
+            )
+        try:
+            data = _read_limited(fh.read, max_bytes)
+        except OSError as exc:
+            return None, f"cannot read the file: {exc.strerror or exc}"
+    if data is None:
+        return None, ""
+    return (data.encode() if isinstance(data, str) else data), None
+
+
 def _read_bytes(source: Source, name: str, max_bytes: int) -> tuple[bytes | str | None, str | None]:
-    """Read the whole source, refusing it before reading when it is over the limit."""
+    """Read the whole source; the size limit is checked on the bytes actually read."""
     limit_msg = (
         f"file is larger than the limit of {max_bytes / 1024 / 1024:g} MB; split it into "
         "smaller files or raise the limit (max_bytes / --max-mb)"
     )
     if isinstance(source, (str, os.PathLike)):
-        try:
-            size = os.path.getsize(source)
-        except OSError as exc:
-            return None, f"cannot read the file: {exc.strerror or exc}"
-        if size > max_bytes:
-            return None, limit_msg
-        try:
-            with open(source, "rb") as fh:
-                return fh.read(), None
-        except OSError as exc:
-            return None, f"cannot read the file: {exc.strerror or exc}"
-    data = source.read(max_bytes + 1)
-    if len(data) > max_bytes:
+        data, error = _read_path(source, max_bytes)
+        if error is not None:
+            return None, error or limit_msg
+        return data, None
+    read = _read_limited(source.read, max_bytes)
+    if read is None:
         return None, limit_msg
-    return data, None
+    return read, None
 
 
 def _decode(data: bytes | str) -> tuple[str | None, str | None, int]:
@@ -262,6 +333,8 @@ def _csv_records(text: str) -> _Records:
 def _near_miss(name: str, known: Iterable[str]) -> str | None:
     """The known column a header cell was probably meant to be (case, spaces, dashes)."""
     norm = re.sub(r"[\s-]+", "_", name.strip().lower())
+    if not name.isascii() or not name.isprintable():
+        return None  # invisible or look-alike characters: _hidden_hint words it
     for k in known:
         if norm == k and name != k:
             return k
@@ -269,7 +342,58 @@ def _near_miss(name: str, known: Iterable[str]) -> str | None:
 
 
 def _label(name: str) -> str:
-    return name if name and name.strip() == name else repr(name)
+    return name if name and name.strip() == name and name.isprintable() else repr(name)
+
+
+def _hidden_hint(name: str, known: Iterable[str]) -> str | None:
+    """Hint for a header cell that is a known column only to the eye (BOM, look-alikes)."""
+    hidden = hidden_characters(name)
+    if not hidden:
+        return None
+    norm = re.sub(r"[\s-]+", "_", plain_form(name).strip().lower())
+    for k in known:
+        if norm == k:
+            return f"{_label(name)} contains {', '.join(hidden)}: type it as '{k}'"
+    return None
+
+
+def _header_width(text: str) -> tuple[int, int]:
+    """Cells and physical line of the first non-blank line, without splitting the rows."""
+    start = re.match("[\r\n]*", text).end()  # type: ignore[union-attr]
+    end = text.find("\n", start)
+    first = text[start : end if end >= 0 else len(text)]
+    record = _parse_chunk(first)
+    width = len(record) if record is not None else first.count(",") + 1
+    return width, len(re.findall("\r\n|\r|\n", text[:start])) + 1
+
+
+def _unclosed_quote_line(text: str) -> int | None:
+    """Physical line of the double quote that opens a value never closed, or None.
+
+    Walks the quotes once: a quote right after a closing one is an escaped inner
+    quote ("") and keeps the value open from its first quote.
+    """
+    inside = False
+    opened = closed = -2
+    for m in re.finditer('"', text):
+        pos = m.start()
+        if inside:
+            inside, closed = False, pos
+        else:
+            inside = True
+            if pos != closed + 1:
+                opened = pos
+    if not inside:
+        return None
+    return len(re.findall("\r\n|\r|\n", text[:opened])) + 1
+
+
+def _too_wide(width: int, spec: TableSpec) -> str:
+    return (
+        f"the header has {width:,} columns; at most {MAX_COLUMNS:,} are accepted ("
+        f"{spec.file_name} has {len(spec.columns)} known columns): check that this is the "
+        "right file and that it is comma-separated"
+    )
 
 
 def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Raw:
@@ -302,12 +426,18 @@ def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Ra
             line=line,
         )
 
+    width, first_line = _header_width(text)
+    if width > MAX_COLUMNS:
+        return fatal(_too_wide(width, spec), line=first_line)
+
     parsed = _fast_records(text)
     if parsed is None:
         try:
             parsed = _csv_records(text)
         except csv.Error as exc:
             line = getattr(exc, "line_num", 0)
+            if "field larger" in str(exc) or "unexpected end of data" in str(exc):
+                line = _unclosed_quote_line(text) or line  # where the quote opened
             if "field larger than field limit" in str(exc):
                 return fatal(
                     f"a value starting on or before this line is longer than "
@@ -326,6 +456,8 @@ def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Ra
         return fatal(f"file is empty; it needs at least the header row, e.g. '{expected}'")
 
     header = [h.strip() for h in header]
+    if len(header) > MAX_COLUMNS:
+        return fatal(_too_wide(len(header), spec), line=header_line)
     if header_line != 1:
         raw.warnings.append(
             f"{name}: the header is on line {header_line}; blank lines before it were ignored"
@@ -339,7 +471,7 @@ def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Ra
                     "comma as the separator",
                     line=header_line,
                 )
-    dupes = sorted({h for h in header if header.count(h) > 1})
+    dupes = sorted(h for h, n in Counter(header).items() if n > 1)
     if dupes:
         return fatal(
             f"the header repeats column(s) {', '.join(map(_label, dupes))}; each column must "
@@ -352,7 +484,7 @@ def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Ra
             f"'{h}' must be spelled '{k}' (column names are case-sensitive)"
             for h in header
             if (k := _near_miss(h, missing))
-        ]
+        ] + [hint for h in header if (hint := _hidden_hint(h, missing))]
         return fatal(
             f"missing required column(s): {', '.join(missing)}; found: "
             f"{', '.join(map(_label, header))}. The header of {spec.file_name} must include "
