@@ -137,7 +137,15 @@ def _export(args: argparse.Namespace) -> int:
         if args.patient is not None and args.patient not in store.patient_ids(args.actor):
             _err(f"no patient {args.patient!r} in {store.name}; nothing was exported.")
             return 1
-        ds = store.export_dataset(args.actor, patient_id=args.patient)
+        try:
+            ds = store.export_dataset(args.actor, patient_id=args.patient)
+        except StoreError as exc:  # the audit record is part of every export
+            if "record the export" not in str(exc):
+                raise
+            raise StoreError(
+                f"{exc}. Every export is recorded in the database's audit log, so nothing was "
+                "exported: make the database (and its folder) writable, or export a writable copy."
+            ) from None
         name = store.name
     paths = write_dataset(ds, args.directory)
     counts = ", ".join(f"{len(getattr(ds, t))} {t}" for t in TABLES)
