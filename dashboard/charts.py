@@ -26,6 +26,7 @@ from dashboard.labels import (
     group_label,
     technique_label,
 )
+from dashboard.text import shown
 
 __all__ = [
     "TECHNIQUE_COLORS",
@@ -622,7 +623,7 @@ def responder_rates(
     colors = [technique_color(v) if str(v) in TECHNIQUE_COLORS else "#1f77b4" for v in data[by]]
     fig = go.Figure(
         go.Bar(
-            y=[group_label(grouping, v) for v in data[by]],
+            y=[shown(group_label(grouping, v), "chart") for v in data[by]],
             x=rate,
             orientation="h",
             marker_color=colors,
@@ -679,7 +680,7 @@ def cpra_chart(
                 y=part["share_responding"] * 100,
                 mode="lines",
                 line_shape="hv",
-                name="All patients" if name is None else str(name),
+                name="All patients" if name is None else shown(name, "chart"),
                 hovertemplate="≥ %{x:.0f}% improvement<br>%{y:.0f}% of patients<extra></extra>",
             )
         )
