@@ -33,6 +33,7 @@ __all__ = [
     "format_table",
     "write_table",
     "write_dataset",
+    "check_targets",
     "write_rejects",
     "table_to_csv_bytes",
 ]
@@ -157,6 +158,16 @@ def table_to_csv_bytes(frame: pd.DataFrame, table: str) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+def check_targets(directory: str | os.PathLike[str]) -> None:
+    """Raise OSError, naming the file, when a contract file in ``directory`` is a link.
+
+    Lets a caller refuse an export before doing anything else (reading, auditing).
+    """
+    base = Path(directory)
+    for name in ("patients", "diary", "sessions"):
+        _check_target(base / TABLES[name].file_name)
+
+
 def write_dataset(dataset, directory: str | os.PathLike[str]) -> list[Path]:
     """Write ``patients.csv``, ``diary.csv`` and ``sessions.csv`` of a Dataset.
 
@@ -167,8 +178,7 @@ def write_dataset(dataset, directory: str | os.PathLike[str]) -> list[Path]:
     base = Path(directory)
     base.mkdir(parents=True, exist_ok=True)
     names = ("patients", "diary", "sessions")
-    for name in names:
-        _check_target(base / TABLES[name].file_name)
+    check_targets(base)
     return _write_files(
         [(format_table(getattr(dataset, n), n), base / TABLES[n].file_name) for n in names]
     )

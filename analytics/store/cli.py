@@ -114,10 +114,11 @@ def import_command(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ..exports import write_dataset
+    from ..exports import check_targets, write_dataset
     from ..schema import TABLES
 
     target = Path(args.directory)
+    check_targets(target)  # a link in the folder is refused before the audited read
     if target.exists() and not target.is_dir():
         _err(f"{target} is a file, not a directory; nothing was exported.")
         return 1
@@ -144,7 +145,8 @@ def _export(args: argparse.Namespace) -> int:
                 raise
             raise StoreError(
                 f"{exc}. Every export is recorded in the database's audit log, so nothing was "
-                "exported: make the database (and its folder) writable, or export a writable copy."
+                "exported: check that the database and its folder are writable and the disk is "
+                "not full."
             ) from None
         name = store.name
     paths = write_dataset(ds, args.directory)
