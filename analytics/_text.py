@@ -38,7 +38,8 @@ _SECRET_KEYS = (
 )
 _KEYVALUE_RE = re.compile(
     rf"(?P<head>(?<![A-Za-z0-9_])(?:{_SECRET_KEYS})\s*=\s*)"
-    r"(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s&;'\",)]+)",
+    # a bare value stops at a separator; a ':' or '.' ending it belongs to the sentence
+    r"(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s&;'\",)]*[^\s&;'\",):.])",
     re.IGNORECASE,
 )
 

@@ -178,3 +178,8 @@ def test_error_boxes_mask_secrets_and_escape_markdown():
     box = shown_error(exc)
     assert SECRET not in box and _unescaped_punctuation(box) == []
     assert SECRET not in str(exc)  # masked when the error is created
+
+
+def test_a_secret_at_the_end_of_a_clause_keeps_the_punctuation_that_follows():
+    assert mask_secrets(f"db?password={SECRET}: refused.") == "db?password=***: refused."
+    assert mask_secrets(f"password={SECRET}.") == "password=***."
