@@ -9,8 +9,11 @@ is put on the page, with the kind of place it goes to:
     renders as the character itself: no link ``[..](..)``, image ``![..](..)``,
     autolink, emphasis, heading, list, table, HTML, Streamlit colour or icon
     directive (``:red[..]``, ``:material/..:``), emoji shortcode or ``$`` maths
-    can start. Line breaks become spaces, so the text stays inside the sentence
-    it was placed in.
+    can start. Escapes do not stop GitHub-style autolinks (``http://...``,
+    ``www.``, ``name@host``), which Streamlit finds in the text after parsing, so
+    an invisible WORD JOINER (U+2060) is put before every ``:``, ``.`` and ``@``:
+    the text looks the same and no link is made. Line breaks become spaces, so
+    the text stays inside the sentence it was placed in.
 ``"chart"`` (plotly titles, axis and tick labels, legend names, hover text)
     ``&``, ``<`` and ``>`` become entities, so plotly's pseudo-HTML (``<a href>``,
     ``<img>``, ``<span style>``, ``<br>``) shows as text.
@@ -36,12 +39,15 @@ import pandas as pd
 
 from analytics._text import mask_secrets, visible
 
-__all__ = ["shown", "shown_error", "Where"]
+__all__ = ["shown", "shown_error", "Where", "NO_LINK"]
 
 Where = Literal["markdown", "chart", "table"]
 
 _MD_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029]")
+#: Zero-width, no break: splits "http://", "www." and "a@b" so no autolink matches.
+NO_LINK = "\u2060"
+_LINK_PUNCTUATION = re.compile(r"\\([:.@])")
 
 
 def _text(value: Any) -> str:
@@ -53,7 +59,7 @@ def _text(value: Any) -> str:
 
 
 def shown(value: Any, where: Where = "markdown") -> str:
-    """``value`` (stored text) made safe to show in ``where``; missing values as ``""``.
+    r"""``value`` (stored text) made safe to show in ``where``; missing values as ``""``.
 
     Parameters
     ----------
@@ -68,8 +74,8 @@ def shown(value: Any, where: Where = "markdown") -> str:
 
     Examples
     --------
-    >>> shown("[Session expired](http://x) ![g](http://x/leak.png)")
-    '\\\\[Session expired\\\\]\\\\(http\\\\:\\\\/\\\\/x\\\\) \\\\!\\\\[g\\\\]\\\\(http\\\\:\\\\/\\\\/x\\\\/leak\\\\.png\\\\)'
+    >>> shown("![g](leak.png) :red[x]")
+    '\\!\\[g\\]\\(leak\u2060\\.png\\) \u2060\\:red\\[x\\]'
     >>> shown('<a href="http://x">A</a>', "chart")
     '&lt;a href=&quot;http://x&quot;&gt;A&lt;/a&gt;'
     """
@@ -79,7 +85,8 @@ def shown(value: Any, where: Where = "markdown") -> str:
     if where == "chart":
         return html.escape(visible(_LINE_BREAKS.sub(" ", text)), quote=True)
     if where == "markdown":
-        return _MD_SPECIAL.sub(r"\\\1", visible(_LINE_BREAKS.sub(" ", text)))
+        escaped = _MD_SPECIAL.sub(r"\\\1", visible(_LINE_BREAKS.sub(" ", text)))
+        return _LINK_PUNCTUATION.sub(NO_LINK + r"\\\1", escaped)
     raise ValueError(
         f"The 'where' parameter of shown must be a str among {{'markdown', 'chart', 'table'}}. "
         f"Got {where!r} instead."
