@@ -623,7 +623,13 @@ def responder_rates(
     colors = [technique_color(v) if str(v) in TECHNIQUE_COLORS else "#1f77b4" for v in data[by]]
     fig = go.Figure(
         go.Bar(
-            y=[shown(group_label(grouping, v), "chart") for v in data[by]],
+            # technique labels are the app's own text; group and condition are stored text
+            y=[
+                group_label(grouping, v)
+                if grouping == "technique"
+                else shown(group_label(grouping, v), "chart")
+                for v in data[by]
+            ],
             x=rate,
             orientation="h",
             marker_color=colors,

@@ -139,3 +139,16 @@ def test_the_database_error_box_masks_the_password(monkeypatch):
         "The database cannot be opened: Cannot open the database "
         "postgresql+psycopg://ana:***@127.0.0.1:9/c?password=***: "
     )
+
+
+def test_imported_uploads_leave_the_page(empty_db_url):
+    at = _open("views/data_manager.py")
+    at.file_uploader(key="data.upload.patients").set_value(
+        ("patients.csv", b"patient_id,condition\nP1,neck_pain\n", "text/csv")
+    ).run()
+    at.button(key="data.import").click().run()
+    assert not at.exception
+    assert "Imported: 1 new" in " ".join(str(s.value) for s in at.success)
+    keys = sorted(u.key for u in at.get("file_uploader"))
+    assert keys == ["data.upload.diary.1", "data.upload.patients.1", "data.upload.sessions.1"]
+    assert all(not u.value for u in at.get("file_uploader"))

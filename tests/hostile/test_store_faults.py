@@ -248,3 +248,21 @@ def test_validate_output_through_a_real_terminal_pipe_has_no_escape_bytes(tmp_pa
     assert b"\x1b" not in result.stdout + result.stderr
     assert b"\x07" not in result.stdout + result.stderr
     assert b"patient_id is '\\x1b]52;c;ZXZpbA==\\x07P9'" in result.stdout
+
+
+def test_the_store_masks_the_password_in_its_errors_and_name():
+    from analytics.errors import StoreError
+    from analytics.store import open_store
+
+    url = f"postgresql+psycopg://ana:{SECRET}@127.0.0.1:9/clinic?password={SECRET}"
+    with pytest.raises(StoreError) as info:
+        open_store(url)
+    assert SECRET not in str(info.value)
+    assert str(info.value).startswith(
+        "Cannot open the database postgresql+psycopg://ana:***@127.0.0.1:9/clinic?password=***: "
+    )
+    with pytest.raises(StoreError) as info:
+        open_store(f"not a url password={SECRET}")
+    assert str(info.value) == (
+        "'not a url password=***' is not a database URL (e.g. sqlite:///path/to/file.sqlite3)"
+    )
