@@ -139,11 +139,13 @@ def hidden_characters(text: str) -> list[str]:
     for ch in dict.fromkeys(text):
         if ch.isascii() and ch.isprintable():
             continue
-        name = unicodedata.name(ch, "a control character" if ch.isascii() else "UNNAMED")
+        code = f"U+{ord(ch):04X}"
+        name = unicodedata.name(ch, "")
         if not ch.isprintable():
-            found.append(f"U+{ord(ch):04X} {name} (invisible)")
+            kind = "control character" if unicodedata.category(ch) == "Cc" else "invisible"
+            found.append(f"{code} {name} ({kind})" if name else f"{code} ({kind})")
         elif (like := _lookalike(ch)) is not None:
-            found.append(f"U+{ord(ch):04X} {name} (looks like '{like}')")
+            found.append(f"{code} {name} (looks like '{like}')")
     return found
 
 

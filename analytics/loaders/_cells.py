@@ -15,6 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from .._text import hidden_characters
 from ..errors import PROBLEM_COLUMNS
 from ..schema import DATE_DTYPE, PATIENT_ID_RE, POINT_RE, ColumnSpec, TableSpec
 from ._read import _Raw
@@ -66,6 +67,24 @@ def _quote(value: str) -> str:
     value = value if len(value) <= 60 else value[:57] + "..."
     plain = value.strip() == value and value and value.isprintable()
     return f'"{value}"' if plain else repr(value)
+
+
+def _with_hidden_hint(rule: str, values: pd.Series, bad: np.ndarray) -> str | pd.Series:
+    """``rule`` per bad cell, naming the invisible or look-alike characters it holds.
+
+    An id such as a Cyrillic "Р1" looks valid; saying which character is not what it
+    seems is the fix. Returns ``rule`` itself when no bad cell holds such characters.
+    """
+    cells = values.astype("str").str.slice(0, 200)
+    hidden = cells[bad].map(hidden_characters)
+    if not hidden.map(bool).any():
+        return rule
+    out = pd.Series("", index=values.index, dtype="str")
+    out[bad] = [
+        rule.replace("{value}", _quote(v)) + (f"; it contains {', '.join(h)}" if h else "")
+        for v, h in zip(cells[bad], hidden, strict=True)
+    ]
+    return out
 
 
 def restore_cell(values: pd.Series) -> pd.Series:
@@ -164,11 +183,9 @@ class _Checker:
         if kind == "id":
             text = restore_cell(text)
             ok = text.str.fullmatch(PATIENT_ID_RE.pattern).fillna(False).to_numpy()
+            rule = f"{name} is {{value}}; {name} must be 1-64 characters of letters, digits, '.', '_' or '-'"
             self.add(
-                present & ~ok,
-                name,
-                original,
-                f"{name} is {{value}}; {name} must be 1-64 characters of letters, digits, '.', '_' or '-'",
+                present & ~ok, name, original, _with_hidden_hint(rule, original, present & ~ok)
             )
             self.out[name] = text.where(present)
         elif kind == "text":

@@ -152,3 +152,17 @@ def test_imported_uploads_leave_the_page(empty_db_url):
     keys = sorted(u.key for u in at.get("file_uploader"))
     assert keys == ["data.upload.diary.1", "data.upload.patients.1", "data.upload.sessions.1"]
     assert all(not u.value for u in at.get("file_uploader"))
+
+
+def test_a_60000_column_upload_is_refused_with_one_message(empty_db_url):
+    at = _open("views/data_manager.py")
+    header = ",".join(["patient_id", "date", "pain"] + [f"c{i}" for i in range(59_997)])
+    at.file_uploader(key="data.upload.diary").set_value(
+        ("diary.csv", (header + "\nP1,2026-01-01,5\n").encode(), "text/csv")
+    ).run()
+    assert not at.exception
+    problems = at.dataframe[0].value
+    assert problems["message"].tolist() == [
+        "the header has 60,000 columns; at most 1,000 are accepted (diary.csv has 12 known "
+        "columns): check that this is the right file and that it is comma-separated"
+    ]

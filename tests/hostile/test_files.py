@@ -197,7 +197,8 @@ def test_terminal_escapes_in_cells_are_printed_as_escapes(tmp_path, capsys, db):
     before = fingerprint(db_file)
     message = (
         "diary.csv:5: patient_id: patient_id is 'P\\x1b[31m\\x1b]0;owned\\x07\\x1b[2J9'; "
-        "patient_id must be 1-64 characters of letters, digits, '.', '_' or '-'"
+        "patient_id must be 1-64 characters of letters, digits, '.', '_' or '-'; it contains "
+        "U+001B (control character), U+0007 (control character)"
     )
     code, out, err = run_cli(capsys, "validate", str(folder))
     assert code == 1 and out.splitlines()[0] == message
@@ -285,3 +286,23 @@ def test_patients_load_never_reads_a_special_file_given_as_a_path(tmp_path):
     assert problems_of(lambda: load_patients(fifo)) == [
         "patients.csv:0: cannot read the file: it is a named pipe (FIFO), " + NOT_REGULAR
     ]
+
+
+def test_ids_with_look_alike_or_invisible_characters_say_which(tmp_path, capsys, db):
+    url, db_file = db
+    patients = PATIENTS + "\u04201,neck_pain,,,,,\nP\u200b3,neck_pain,,,,,\nP 4,neck_pain,,,,,\n"
+    folder = write_clinic(tmp_path / "ids", patients=patients)
+    rule = "must be 1-64 characters of letters, digits, '.', '_' or '-'"
+    expected = [
+        f'patients.csv:4: patient_id: patient_id is "Р1"; patient_id {rule}; it contains U+0420 '
+        "CYRILLIC CAPITAL LETTER ER (looks like 'P')",
+        f"patients.csv:5: patient_id: patient_id is 'P\\u200b3'; patient_id {rule}; it contains "
+        "U+200B ZERO WIDTH SPACE (invisible)",
+        f'patients.csv:6: patient_id: patient_id is "P 4"; patient_id {rule}',
+    ]
+    before = fingerprint(db_file)
+    code, out, _ = run_cli(capsys, "validate", str(folder))
+    assert code == 1 and out.splitlines() == expected
+    code, _, err = run_cli(capsys, "import", str(folder), "--db", url)
+    assert code == 1 and err.splitlines()[:3] == expected
+    assert fingerprint(db_file) == before
