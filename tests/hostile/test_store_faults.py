@@ -266,3 +266,50 @@ def test_the_store_masks_the_password_in_its_errors_and_name():
     assert str(info.value) == (
         "'not a url password=***' is not a database URL (e.g. sqlite:///path/to/file.sqlite3)"
     )
+
+
+@pytest.mark.parametrize("moment", ["while writing diary.csv", "before the first rename"])
+def test_an_export_killed_midway_leaves_no_contract_file(tmp_path, capsys, db, moment):
+    url, db_file = db
+    before = fingerprint(db_file)
+    out = tmp_path / "out"
+    patch = {
+        # kill -9 the process half-way through writing diary.csv's rows
+        "while writing diary.csv": (
+            "real = exports._to_csv\n"
+            "def _to_csv(cells, target):\n"
+            "    if 'pain' in cells.columns:\n"
+            "        target.write(cells.to_csv(index=False)[:40]); target.flush()\n"
+            "        os.kill(os.getpid(), signal.SIGKILL)\n"
+            "    real(cells, target)\n"
+            "exports._to_csv = _to_csv\n"
+        ),
+        # kill -9 once every file is complete but none is in place yet
+        "before the first rename": (
+            "def replace(src, dst):\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)\n"
+            "os.replace = replace\n"
+        ),
+    }[moment]
+    code = (
+        "import os, signal, sys\n"
+        "import analytics.exports as exports\n"
+        + patch
+        + "from analytics.cli import main\n"
+        + f"sys.exit(main(['export', {str(out)!r}, '--db', {url!r}]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert result.returncode == -9, result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert not {"patients.csv", "diary.csv", "sessions.csv"} & set(names)
+    # what a kill leaves behind is hidden and says what it is
+    assert all(n.startswith(".") and n.endswith(".partial") for n in names), names
+    after = fingerprint(db_file)
+    assert data_part(after) == data_part(before)
+    assert after["audit_log"][0] == before["audit_log"][0] + 1  # the export was recorded first
