@@ -49,6 +49,7 @@ from dashboard.labels import (
     group_label,
     technique_label,
 )
+from dashboard.text import shown
 
 __all__ = [
     "TECHNIQUE_COLORS",
@@ -176,7 +177,7 @@ def _text(value: object) -> str:
     and ``>`` become entities (plotly shows them as the characters). Every piece
     of stored text on a chart passes through here.
     """
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return shown(value, "chart")
 
 
 def technique_color(band: str) -> str:
