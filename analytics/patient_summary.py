@@ -37,8 +37,8 @@ class PatientSummary:
         doses, opioid MME) and the data-quality notes (adherence, longest gap,
         ``flag_*`` and ``flags``).
     trend : pandas.DataFrame
-        :func:`analytics.trends.rolling_mean` (7-day trailing mean with
-        ``settings.min_entries``): ``patient_id``, ``date``, ``pain``,
+        :func:`analytics.trends.rolling_mean` (trailing mean over
+        ``settings.trend_window_days`` with ``settings.rolling_min_entries``): ``patient_id``, ``date``, ``pain``,
         ``pain_rolling_mean``, ``n_in_window``.
     weekly : pandas.DataFrame
         :func:`analytics.trends.weekly_means` aligned on the index date.
@@ -149,7 +149,7 @@ def summarize_patient(
     tables = per_patient(p, d, s, settings)
     index = index_dates(p, s)
     try:
-        lines = its_fit_lines(d, index, patient_id)
+        lines = its_fit_lines(d, index, patient_id, min_entries=settings.its_min_entries)
     except InsufficientDataError:
         lines = pd.DataFrame(
             {
@@ -164,7 +164,9 @@ def summarize_patient(
         patient_id=patient_id,
         settings=settings,
         outcome=tables["patient_outcomes"],
-        trend=rolling_mean(d, window_days=7, min_entries=settings.min_entries),
+        trend=rolling_mean(
+            d, window_days=settings.trend_window_days, min_entries=settings.rolling_min_entries
+        ),
         weekly=weekly_means(d, index_dates=index),
         its_lines=lines,
         session_response=tables["session_response"],

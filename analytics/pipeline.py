@@ -24,7 +24,7 @@ from .groups import GROUPINGS, group_comparison, group_summary
 from .outcomes import cpra_curve, patient_outcomes
 from .patient_summary import PatientSummary, summarize_patient
 from .secondary import data_quality, secondary_outcomes
-from .settings import DEFAULT_SETTINGS, AnalysisSettings
+from .settings import DEFAULT_SETTINGS, AnalysisSettings, from_arguments
 from .trends import interrupted_time_series, theil_sen_slopes
 
 __all__ = [
@@ -294,12 +294,20 @@ def per_patient(
     index = index_dates(patients, sessions)
     baseline = outcomes.set_index("patient_id")["baseline_pain"].dropna()
 
-    slopes = theil_sen_slopes(diary, index, period="treatment")
-    its = interrupted_time_series(diary, index)
+    slopes = theil_sen_slopes(diary, index, period="treatment", min_entries=max(2, s.min_entries))
+    its = interrupted_time_series(diary, index, min_entries=s.its_min_entries)
     secondary = secondary_outcomes(diary, index, **s.window_kwargs())
     quality = data_quality(diary, sessions, outcomes)
 
-    ttr = time_to_response(diary, index, baseline)
+    ttr = time_to_response(
+        diary,
+        index,
+        baseline,
+        fraction=s.response_fraction,
+        hold_days=s.response_hold_days,
+        window_days=s.trend_window_days,
+        min_entries=s.rolling_min_entries,
+    )
     reached = ttr.set_index("patient_id")
     days = reached["days_to_response"].where(reached["event"].astype(bool))
 
@@ -317,7 +325,13 @@ def per_patient(
 
     return {
         "patient_outcomes": table,
-        "session_response": session_response(diary, sessions),
+        "session_response": session_response(
+            diary,
+            sessions,
+            window_days=s.session_window_days,
+            min_entries=s.session_min_entries,
+            relief_points=s.relief_points,
+        ),
         "dose_response": dose_response(diary, sessions, baseline),
         "time_to_response": ttr,
         "adverse_event_counts": adverse_event_counts(sessions, patients=patients),
@@ -467,14 +481,7 @@ def analyze_command(args: argparse.Namespace) -> int:
     from .loaders import load_dataset
 
     try:
-        settings = AnalysisSettings(
-            baseline_days=args.baseline_days,
-            followup_days=args.followup_days,
-            followup_at=args.followup_at,
-            min_entries=args.min_entries,
-            responder_threshold=args.responder_threshold,
-            seed=args.seed,
-        )
+        settings = from_arguments(args)
     except ValueError as exc:
         print(f"paindiary analyze: error: {exc}", file=sys.stderr)
         return 2
