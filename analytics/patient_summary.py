@@ -34,8 +34,12 @@ class PatientSummary:
         change, % change, response category, responder, Theil–Sen slope, the
         interrupted time series, days to response, the secondary outcomes
         (``baseline_/followup_/change_`` of PEG, sleep, mood, stress, analgesic
-        doses, opioid MME) and the data-quality notes (adherence, longest gap,
-        ``flag_*`` and ``flags``).
+        doses, opioid MME), the data-quality notes (adherence, longest gap,
+        ``flag_*`` and ``flags``), the baseline and follow-up windows
+        (``baseline_start``/``_end``, ``followup_start``/``_end``) and the status as
+        of ``settings.as_of`` (:data:`analytics.status.STATUS_COLUMNS`: current
+        mean, days since the last entry, not logging, recent adverse events, most
+        recent valid follow-up).
     trend : pandas.DataFrame
         :func:`analytics.trends.rolling_mean` (trailing mean over
         ``settings.trend_window_days`` with ``settings.rolling_min_entries``): ``patient_id``, ``date``, ``pain``,

@@ -25,6 +25,7 @@ from .outcomes import cpra_curve, patient_outcomes
 from .patient_summary import PatientSummary, summarize_patient
 from .secondary import data_quality, secondary_outcomes
 from .settings import DEFAULT_SETTINGS, AnalysisSettings, from_arguments
+from .status import STATUS_COLUMNS, patient_status
 from .trends import interrupted_time_series, theil_sen_slopes
 
 __all__ = [
@@ -55,6 +56,8 @@ PATIENT_OUTCOME_COLUMNS = [
     "n_sessions",
     "baseline_pain",
     "baseline_n",
+    "baseline_start",
+    "baseline_end",
     "followup_pain",
     "followup_n",
     "followup_start",
@@ -89,6 +92,7 @@ PATIENT_OUTCOME_COLUMNS = [
     "flag_recent_adverse_event",
     "flag_insufficient_baseline",
     "flags",
+    *[c for c in STATUS_COLUMNS if c != "patient_id"],
 ]
 
 #: File written by :meth:`AnalysisResult.write_csv` for each result attribute.
@@ -297,7 +301,20 @@ def per_patient(
     slopes = theil_sen_slopes(diary, index, period="treatment", min_entries=max(2, s.min_entries))
     its = interrupted_time_series(diary, index, min_entries=s.its_min_entries)
     secondary = secondary_outcomes(diary, index, **s.window_kwargs())
-    quality = data_quality(diary, sessions, outcomes)
+    quality = data_quality(diary, sessions, outcomes, as_of=s.as_of, window_days=s.recent_days)
+    status = patient_status(
+        diary,
+        sessions,
+        index,
+        patients=patients,
+        as_of=s.as_of,
+        window_days=s.trend_window_days,
+        min_entries=s.rolling_min_entries,
+        followup_days=s.followup_days,
+        followup_min_entries=s.min_entries,
+        recent_days=s.recent_days,
+        not_logging_days=s.not_logging_days,
+    )
 
     ttr = time_to_response(
         diary,
@@ -319,6 +336,7 @@ def per_patient(
     table["days_to_response"] = days.astype("float64").reindex(table.index)
     table = table.join(secondary.set_index("patient_id"))
     table = table.join(quality.set_index("patient_id").drop(columns=["n_diary_days"]))
+    table = table.join(status.set_index("patient_id"))
     table = table.reset_index()
     table["its_reason"] = table["its_reason"].fillna("no_diary").astype("str")
     table = table[PATIENT_OUTCOME_COLUMNS]

@@ -109,6 +109,17 @@ class AnalysisSettings:
     relief_points : float, default 1.0
         Session response: points below the pre-session mean that count as relief,
         in [0, 10].
+    as_of : date-like or None, default None
+        Date D of the status columns (current trailing mean, days since the last
+        entry, adherence, recent adverse events, recent valid follow-up),
+        normalised to a midnight ``pandas.Timestamp``; None = each patient's last
+        diary day. The trial-style baseline and follow-up never depend on it.
+    recent_days : int, default 28
+        Adherence and recent adverse events count the days
+        ``[D − recent_days + 1, D]``, in [1, 3650].
+    not_logging_days : int, default 7
+        ``not_logging`` when the last entry is at least this many days before D,
+        in [1, 3650].
     seed : int, default 0
         Seed of the bootstrap confidence intervals, >= 0.
     n_boot : int, default 2000
@@ -235,6 +246,28 @@ class AnalysisSettings:
         low=0.0,
         high=10.0,
         help="session response: points below the pre-session mean that count as relief",
+    )
+    as_of: Any = _opt(
+        None,
+        kind="date",
+        low=None,
+        high=None,
+        help="date of the status columns (current mean, days since last entry, adherence, "
+        "recent adverse events, recent valid follow-up); not set = each patient's last entry",
+    )
+    recent_days: int = _opt(
+        28,
+        kind="int",
+        low=1,
+        high=3650,
+        help="adherence and recent adverse events count the days ending at the status date",
+    )
+    not_logging_days: int = _opt(
+        7,
+        kind="int",
+        low=1,
+        high=3650,
+        help="a patient whose last entry is at least this many days old is not logging",
     )
     seed: int = _opt(
         0, kind="int", low=0, high=None, help="seed of the bootstrap confidence intervals"

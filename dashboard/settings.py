@@ -73,8 +73,16 @@ def settings_sidebar() -> None:
         st.button("Reset to defaults", on_click=_reset, key="settings.reset")
 
 
-def current_settings() -> Any:
-    """The :class:`analytics.settings.AnalysisSettings` chosen in the sidebar."""
+def current_settings(*, as_of_today: bool = False) -> Any:
+    """The :class:`analytics.settings.AnalysisSettings` chosen in the sidebar.
+
+    With ``as_of_today`` the status columns (current mean, days since the last
+    entry, adherence, recent adverse events, recent valid follow-up) count back from
+    today's date; without it from each patient's last entry. The trial-style
+    outcomes never depend on it.
+    """
+    import datetime as dt
+
     from analytics.settings import AnalysisSettings
 
     values = _values()
@@ -82,6 +90,8 @@ def current_settings() -> Any:
     for name, _default, opt in _widget_options():
         value = int(values[name]) if opt.kind == "int" else float(values[name])
         chosen[name] = None if opt.none_as_zero and value == 0 else value
+    if as_of_today:
+        chosen["as_of"] = dt.date.today()
     return AnalysisSettings(**chosen)
 
 
