@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._common import empty_frame, index_dates
@@ -48,6 +49,7 @@ PATIENT_OUTCOME_COLUMNS = [
     "group",
     "condition",
     "technique",
+    "control",
     "index_date",
     "n_diary_days",
     "first_date",
@@ -78,6 +80,7 @@ PATIENT_OUTCOME_COLUMNS = [
     "its_slope_ci_high",
     "its_reason",
     "days_to_response",
+    "ttr_reason",
     "reason",
     *[
         f"{stage}_{m}"
@@ -203,11 +206,16 @@ class AnalysisResult:
 
 
 def _fit_frame(fit: Any, name: str) -> pd.DataFrame:
-    if fit is None:
-        return pd.DataFrame()
+    """The table of a fit, or its header with no rows when there is no fit."""
+    if fit is not None:
+        return fit.table if name == "kaplan_meier" else fit.to_frame()
     if name == "kaplan_meier":
-        return fit.table
-    return fit.to_frame()
+        from .survival import KM_COLUMNS
+
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in KM_COLUMNS.items()})
+    from .dose import EMAX_COLUMNS
+
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in EMAX_COLUMNS.items()})
 
 
 def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
@@ -334,11 +342,25 @@ def per_patient(
     )
     table = table.join(its.set_index("patient_id").drop(columns=["n_pre", "n_post", "lags"]))
     table["days_to_response"] = days.astype("float64").reindex(table.index)
+    base = table["baseline_pain"]
+    table["ttr_reason"] = np.select(
+        [
+            table["index_date"].isna(),
+            table["n_diary_days"] == 0,
+            base.isna(),
+            base == 0,
+        ],
+        ["no_index", "no_diary", "insufficient_baseline", "zero_baseline"],
+        default="",
+    )
+    table["ttr_reason"] = table["ttr_reason"].astype("str")
     table = table.join(secondary.set_index("patient_id"))
     table = table.join(quality.set_index("patient_id").drop(columns=["n_diary_days"]))
     table = table.join(status.set_index("patient_id"))
     table = table.reset_index()
     table["its_reason"] = table["its_reason"].fillna("no_diary").astype("str")
+    label = table["group"].astype("str").str.strip().str.lower()
+    table["control"] = (label.isin(s.control_labels) | (table["n_sessions"] == 0)).astype("bool")
     table = table[PATIENT_OUTCOME_COLUMNS]
 
     return {
@@ -520,11 +542,18 @@ def analyze_command(args: argparse.Namespace) -> int:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         rejects = write_rejects(ds.rejects, out_dir) if args.skip_invalid else []
-        result = analyze(ds.patients, ds.diary, ds.sessions, settings)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DataQualityWarning)
+            result = analyze(ds.patients, ds.diary, ds.sessions, settings)
         paths = result.write_csv(out_dir)
     except (InsufficientDataError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    for w in caught:
+        if issubclass(w.category, DataQualityWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     po = result.patient_outcomes

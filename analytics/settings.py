@@ -30,7 +30,7 @@ class Option:
 
     Attributes
     ----------
-    kind : {"int", "float", "date"}
+    kind : {"int", "float", "date", "text"}
         Type of the value.
     low, high : float or None
         Inclusive range checked on creation (None = no bound; dates unbounded).
@@ -48,7 +48,7 @@ class Option:
         Offered as a ``paindiary analyze`` option.
     """
 
-    kind: Literal["int", "float", "date"]
+    kind: Literal["int", "float", "date", "text"]
     low: float | None
     high: float | None
     help: str
@@ -120,6 +120,11 @@ class AnalysisSettings:
     not_logging_days : int, default 7
         ``not_logging`` when the last entry is at least this many days before D,
         in [1, 3650].
+    control_groups : str, default "waitlist,wait_list,usual_care,control,sham,no_treatment"
+        Comma-separated ``group`` labels of control patients, compared
+        case-insensitively after trimming. A patient in one of them, or with no
+        session, is ``control`` in ``patient_outcomes`` and left out of the
+        condition and technique summaries (kept in the group summaries).
     seed : int, default 0
         Seed of the bootstrap confidence intervals, >= 0.
     n_boot : int, default 2000
@@ -269,6 +274,14 @@ class AnalysisSettings:
         high=3650,
         help="a patient whose last entry is at least this many days old is not logging",
     )
+    control_groups: str = _opt(
+        "waitlist,wait_list,usual_care,control,sham,no_treatment",
+        kind="text",
+        low=None,
+        high=None,
+        help="comma-separated group labels of control patients (compared case-insensitively), "
+        "kept out of the condition and technique responder rates",
+    )
     seed: int = _opt(
         0, kind="int", low=0, high=None, help="seed of the bootstrap confidence intervals"
     )
@@ -290,6 +303,11 @@ class AnalysisSettings:
             elif opt.kind == "float":
                 value = check_number(value, f.name, func, float(opt.low or 0.0), opt.high)
                 object.__setattr__(self, f.name, value)
+            elif opt.kind == "text":
+                if not isinstance(value, str):
+                    raise ValueError(
+                        f"The '{f.name}' parameter of {func} must be a str. Got {value!r} instead."
+                    )
             else:
                 object.__setattr__(self, f.name, _check_date(value, f.name, func))
         if self.session_min_entries > self.session_window_days:
@@ -298,6 +316,11 @@ class AnalysisSettings:
                 f"[1, session_window_days={self.session_window_days}]. "
                 f"Got {self.session_min_entries!r} instead."
             )
+
+    @property
+    def control_labels(self) -> frozenset[str]:
+        """The ``control_groups`` labels, trimmed and lower-cased."""
+        return frozenset(x.strip().lower() for x in self.control_groups.split(",") if x.strip())
 
     @property
     def rolling_min_entries(self) -> int:
@@ -339,6 +362,8 @@ def _flag(name: str) -> str:
 def _range_text(opt: Option) -> str:
     if opt.kind == "date":
         return "YYYY-MM-DD"
+    if opt.kind == "text":
+        return "text"
 
     def text(v: float | None) -> str:
         return "inf" if v is None else str(int(v)) if opt.kind == "int" else f"{v:g}"
@@ -356,14 +381,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if not opt.cli:
             continue
         default = f.default
-        shown = "not set" if default is None else f"{default:g}" if opt.kind != "date" else default
-        types = {"int": int, "float": float, "date": str}
+        if default is None:
+            shown = "not set"
+        elif opt.kind in ("int", "float"):
+            shown = f"{default:g}"
+        else:
+            shown = str(default)
+        types = {"int": int, "float": float, "date": str, "text": str}
         parser.add_argument(
             _flag(f.name),
             dest=f.name,
             type=types[opt.kind],
             default=default,
-            metavar="DATE" if opt.kind == "date" else opt.kind.upper(),
+            metavar={"date": "DATE", "text": "LABELS"}.get(opt.kind, opt.kind.upper()),
             help=f"{opt.help}, {_range_text(opt)} (default {shown})".replace("%", "%%"),
         )
 
