@@ -59,6 +59,10 @@ class PatientSummary:
         :func:`analytics.safety.adverse_event_list`, one row per session and event.
     adverse_event_counts : pandas.DataFrame
         :func:`analytics.safety.adverse_event_counts`, zero or one row.
+    factor_effects : pandas.DataFrame
+        :func:`analytics.factors.factor_effects`: pain on days with versus
+        without poor sleep, high stress, low mood, an analgesic, a session the day
+        before, at lags 0 and 1 (an association, not a cause).
     """
 
     patient_id: str
@@ -72,6 +76,7 @@ class PatientSummary:
     time_to_response: pd.DataFrame
     adverse_events: pd.DataFrame
     adverse_event_counts: pd.DataFrame
+    factor_effects: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
         """The one-row outcome table (a copy)."""
@@ -178,4 +183,5 @@ def summarize_patient(
         time_to_response=tables["time_to_response"],
         adverse_events=adverse_event_list(s),
         adverse_event_counts=tables["adverse_event_counts"],
+        factor_effects=tables["factor_effects"],
     )

@@ -21,6 +21,7 @@ import pandas as pd
 from ._common import empty_frame, index_dates
 from .errors import InsufficientDataError
 from .exports import neutralise_cell
+from .factors import factor_effects, factor_effects_summary
 from .groups import GROUPINGS, group_comparison, group_summary
 from .outcomes import cpra_curve, patient_outcomes
 from .patient_summary import PatientSummary, summarize_patient
@@ -112,6 +113,8 @@ OUTPUT_FILES = {
     "kaplan_meier": "kaplan_meier.csv",
     "adverse_events": "adverse_events.csv",
     "cpra": "cpra.csv",
+    "factor_effects": "factor_effects.csv",
+    "factor_effects_summary": "factor_effects_summary.csv",
 }
 
 
@@ -122,6 +125,7 @@ PER_PATIENT_TABLES = (
     "dose_response",
     "time_to_response",
     "adverse_event_counts",
+    "factor_effects",
 )
 
 
@@ -153,6 +157,9 @@ class AnalysisResult:
         :func:`analytics.safety.adverse_event_rates`.
     cpra : pandas.DataFrame
         :func:`analytics.outcomes.cpra_curve` of the patients' % change.
+    factor_effects, factor_effects_summary : pandas.DataFrame
+        :func:`analytics.factors.factor_effects` (per patient, factor and lag) and
+        :func:`analytics.factors.factor_effects_summary` (cohort).
     """
 
     settings: AnalysisSettings
@@ -168,6 +175,8 @@ class AnalysisResult:
     kaplan_meier: Any
     adverse_events: pd.DataFrame
     cpra: pd.DataFrame
+    factor_effects: pd.DataFrame
+    factor_effects_summary: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -281,7 +290,8 @@ def per_patient(
         - ``session_response``: :func:`analytics.session_response.session_response`;
         - ``dose_response``: :func:`analytics.dose.dose_response`;
         - ``time_to_response``: :func:`analytics.survival.time_to_response`;
-        - ``adverse_event_counts``: :func:`analytics.safety.adverse_event_counts`.
+        - ``adverse_event_counts``: :func:`analytics.safety.adverse_event_counts`;
+        - ``factor_effects``: :func:`analytics.factors.factor_effects`.
 
     Examples
     --------
@@ -375,6 +385,14 @@ def per_patient(
         "dose_response": dose_response(diary, sessions, baseline),
         "time_to_response": ttr,
         "adverse_event_counts": adverse_event_counts(sessions, patients=patients),
+        "factor_effects": factor_effects(
+            diary,
+            sessions,
+            min_days=s.factor_min_days,
+            poor_sleep_max=s.poor_sleep_max,
+            high_stress_min=s.high_stress_min,
+            low_mood_max=s.low_mood_max,
+        ),
     }
 
 
@@ -405,8 +423,8 @@ def cohort(
         Group summaries and comparisons (by group, condition and technique),
         session response by technique (cluster bootstrap seeded by
         ``settings.seed``), dose-response summary and Emax fit, Kaplan–Meier
-        curve, adverse-event rates and the CPRA curve, with the per-patient
-        tables themselves.
+        curve, adverse-event rates, the CPRA curve and the cohort factor
+        effects, with the per-patient tables themselves.
 
     Raises
     ------
@@ -456,6 +474,8 @@ def cohort(
         kaplan_meier=km,
         adverse_events=rates_from_counts(t["adverse_event_counts"]),
         cpra=cpra_curve(outcomes["pct_change"]),
+        factor_effects=t["factor_effects"],
+        factor_effects_summary=factor_effects_summary(t["factor_effects"]),
         notes=tuple(notes),
     )
 

@@ -120,6 +120,11 @@ class AnalysisSettings:
     not_logging_days : int, default 7
         ``not_logging`` when the last entry is at least this many days before D,
         in [1, 3650].
+    factor_min_days : int, default 3
+        Factor effects: fewest days with and without a factor, in [2, 365].
+    poor_sleep_max, high_stress_min, low_mood_max : float, default 4, 7, 4
+        Factor effects: sleep quality <= 4 is poor sleep, stress >= 7 high stress,
+        mood <= 4 low mood (0–10 items).
     control_groups : str, default "waitlist,wait_list,usual_care,control,sham,no_treatment"
         Comma-separated ``group`` labels of control patients, compared
         case-insensitively after trimming. A patient in one of them, or with no
@@ -273,6 +278,34 @@ class AnalysisSettings:
         low=1,
         high=3650,
         help="a patient whose last entry is at least this many days old is not logging",
+    )
+    factor_min_days: int = _opt(
+        3,
+        kind="int",
+        low=2,
+        high=365,
+        help="factor effects: fewest days with and without a factor for an estimate",
+    )
+    poor_sleep_max: float = _opt(
+        4.0,
+        kind="float",
+        low=0.0,
+        high=10.0,
+        help="factor effects: sleep quality at or below this is poor sleep",
+    )
+    high_stress_min: float = _opt(
+        7.0,
+        kind="float",
+        low=0.0,
+        high=10.0,
+        help="factor effects: stress at or above this is high stress",
+    )
+    low_mood_max: float = _opt(
+        4.0,
+        kind="float",
+        low=0.0,
+        high=10.0,
+        help="factor effects: mood at or below this is low mood",
     )
     control_groups: str = _opt(
         "waitlist,wait_list,usual_care,control,sham,no_treatment",

@@ -172,6 +172,7 @@ def test_summarize_patient_equals_the_patients_rows_of_the_clinic(sample_dataset
             "dose_response": "dose_response",
             "time_to_response": "time_to_response",
             "adverse_event_counts": "adverse_event_counts",
+            "factor_effects": "factor_effects",
         }
         for attr, table in pairs.items():
             expected = _part(one_pass[table], {pid})
