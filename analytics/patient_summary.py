@@ -63,6 +63,9 @@ class PatientSummary:
         :func:`analytics.factors.factor_effects`: pain on days with versus
         without poor sleep, high stress, low mood, an analgesic, a session the day
         before, at lags 0 and 1 (an association, not a cause).
+    nof1_effects : pandas.DataFrame
+        :func:`analytics.nof1.nof1_effects`, one row: NAP and Tau-U of the
+        baseline against the treatment days.
     """
 
     patient_id: str
@@ -77,6 +80,7 @@ class PatientSummary:
     adverse_events: pd.DataFrame
     adverse_event_counts: pd.DataFrame
     factor_effects: pd.DataFrame
+    nof1_effects: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
         """The one-row outcome table (a copy)."""
@@ -184,4 +188,5 @@ def summarize_patient(
         adverse_events=adverse_event_list(s),
         adverse_event_counts=tables["adverse_event_counts"],
         factor_effects=tables["factor_effects"],
+        nof1_effects=tables["nof1_effects"],
     )

@@ -23,6 +23,7 @@ from .errors import InsufficientDataError
 from .exports import neutralise_cell
 from .factors import factor_effects, factor_effects_summary
 from .groups import GROUPINGS, group_comparison, group_summary
+from .nof1 import nof1_effects
 from .outcomes import cpra_curve, patient_outcomes
 from .patient_summary import PatientSummary, summarize_patient
 from .secondary import data_quality, secondary_outcomes
@@ -115,6 +116,7 @@ OUTPUT_FILES = {
     "cpra": "cpra.csv",
     "factor_effects": "factor_effects.csv",
     "factor_effects_summary": "factor_effects_summary.csv",
+    "nof1_effects": "nof1_effects.csv",
 }
 
 
@@ -126,6 +128,7 @@ PER_PATIENT_TABLES = (
     "time_to_response",
     "adverse_event_counts",
     "factor_effects",
+    "nof1_effects",
 )
 
 
@@ -160,6 +163,8 @@ class AnalysisResult:
     factor_effects, factor_effects_summary : pandas.DataFrame
         :func:`analytics.factors.factor_effects` (per patient, factor and lag) and
         :func:`analytics.factors.factor_effects_summary` (cohort).
+    nof1_effects : pandas.DataFrame
+        :func:`analytics.nof1.nof1_effects`: NAP and Tau-U per patient.
     """
 
     settings: AnalysisSettings
@@ -177,6 +182,7 @@ class AnalysisResult:
     cpra: pd.DataFrame
     factor_effects: pd.DataFrame
     factor_effects_summary: pd.DataFrame
+    nof1_effects: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -291,7 +297,8 @@ def per_patient(
         - ``dose_response``: :func:`analytics.dose.dose_response`;
         - ``time_to_response``: :func:`analytics.survival.time_to_response`;
         - ``adverse_event_counts``: :func:`analytics.safety.adverse_event_counts`;
-        - ``factor_effects``: :func:`analytics.factors.factor_effects`.
+        - ``factor_effects``: :func:`analytics.factors.factor_effects`;
+        - ``nof1_effects``: :func:`analytics.nof1.nof1_effects`.
 
     Examples
     --------
@@ -393,6 +400,9 @@ def per_patient(
             high_stress_min=s.high_stress_min,
             low_mood_max=s.low_mood_max,
         ),
+        "nof1_effects": nof1_effects(
+            diary, index, baseline_days=s.baseline_days, min_entries=s.min_entries
+        ),
     }
 
 
@@ -476,6 +486,7 @@ def cohort(
         cpra=cpra_curve(outcomes["pct_change"]),
         factor_effects=t["factor_effects"],
         factor_effects_summary=factor_effects_summary(t["factor_effects"]),
+        nof1_effects=t["nof1_effects"],
         notes=tuple(notes),
     )
 

@@ -173,6 +173,7 @@ def test_summarize_patient_equals_the_patients_rows_of_the_clinic(sample_dataset
             "time_to_response": "time_to_response",
             "adverse_event_counts": "adverse_event_counts",
             "factor_effects": "factor_effects",
+            "nof1_effects": "nof1_effects",
         }
         for attr, table in pairs.items():
             expected = _part(one_pass[table], {pid})
