@@ -46,9 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
         "analyze",
         help="compute treatment outcomes and write them as CSV files",
         description="Validate DATA_DIR with the same loader, then write patient_outcomes.csv, "
-        "group_summary.csv, group_comparison.csv, session_response.csv, dose_response.csv, "
-        "time_to_response.csv, adverse_events.csv and cpra.csv to OUT_DIR "
-        "(columns documented in docs/analytics.md).",
+        "group_summary.csv, group_comparison.csv, session_response.csv, "
+        "session_response_by_technique.csv, dose_response.csv, dose_response_summary.csv, "
+        "emax_fit.csv, time_to_response.csv, kaplan_meier.csv, adverse_events.csv, cpra.csv, "
+        "factor_effects.csv, factor_effects_summary.csv and nof1_effects.csv to OUT_DIR "
+        "(columns documented in docs/analytics.md). Every option below is a field of "
+        "analytics.settings.AnalysisSettings; --as-of sets the date of the status columns.",
     )
     p.add_argument("directory", metavar="DATA_DIR")
     p.add_argument("--out", metavar="OUT_DIR", required=True)

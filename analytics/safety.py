@@ -1,6 +1,6 @@
 """Adverse events: rates per 100 sessions and share of patients affected.
 
-DOMAIN.md section 1 (side effects) and issue 3 item 8. The benchmark is the
+DOMAIN.md section 1 (side effects). The benchmark is the
 German cohort of Bäumler et al. 2021 (BMJ Open 11:e045961): 9.4 adverse events
 per 100 treatments and at least one adverse event in 9.31% of patients.
 """

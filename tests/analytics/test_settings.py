@@ -102,3 +102,19 @@ def test_time_to_response_takes_min_entries_and_window_from_the_settings():
     many = per_patient(None, diary, sessions, AnalysisSettings(min_entries=4))["time_to_response"]
     assert few["days_to_response"].tolist() == [4]
     assert many["days_to_response"].tolist() == [38] and not many["event"].iloc[0]
+
+
+def test_docs_list_every_setting_with_its_option_and_default():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "analytics.md").read_text("utf-8")
+    table = doc.split("### Settings: one home")[1].split("\n### ")[0]
+    for f, _ in options():
+        flag = "--" + f.name.replace("_", "-")
+        line = next((ln for ln in table.splitlines() if ln.startswith(f"| {f.name} |")), None)
+        assert line is not None, f.name
+        assert f"`{flag}`" in line, f.name
+        default = "not set" if f.default is None else f.default
+        if isinstance(default, float):
+            default = f"{default:g}"
+        assert f"| {default} |" in line, (f.name, default)

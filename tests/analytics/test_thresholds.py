@@ -1,6 +1,6 @@
 """Regression tests: values exactly at a clinical threshold are on the inclusive side.
 
-Found in review (issue 3): floating-point means and percentages land a hair off
+Floating-point means and percentages land a hair off
 the exact value (``100·(7 − 4.9)/7 = 29.999999999999996``, ``0.7 × 6 =
 4.199999999999999``), so a patient exactly at 30 % was "minimal" and not a
 responder, a 7-day mean of exactly 70 % of baseline never qualified, and an
