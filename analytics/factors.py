@@ -245,50 +245,57 @@ def factor_effects(
     )
     days = days[days["pain"].notna()].reset_index(drop=True)
     factors = list(FACTORS)
+    ids, code = np.unique(days["patient_id"].to_numpy(dtype="str"), return_inverse=True)
+    n_pat = len(ids)
+    pain = days["pain"].to_numpy(dtype="float64")
+    # centre each patient's pain on its mean so that the sums of squares below keep
+    # their precision (variance from sums, one bincount per factor and lag)
+    count = np.bincount(code, minlength=n_pat)
+    centre = np.bincount(code, weights=pain, minlength=n_pat) / np.maximum(count, 1)
     # lag 1: the factor of day t beside the pain of day t + 1, when both are diary days
-    nxt = days[["patient_id", "date", "pain"]].copy()
-    nxt["date"] = nxt["date"] - _DAY
-    lag1 = days.drop(columns="pain").merge(nxt, on=["patient_id", "date"], how="inner")
-    long = []
-    for lag, frame in ((0, days), (1, lag1)):
-        melted = frame.melt(
-            id_vars=["patient_id", "pain"], value_vars=factors, var_name="factor", value_name="on"
-        )
-        melted["lag"] = lag
-        long.append(melted)
-    data = pd.concat(long, ignore_index=True)
-    data = data[data["on"].notna()]
-    data["on"] = data["on"].astype("bool")
-    stats_ = (
-        data.groupby(["patient_id", "factor", "lag", "on"], sort=False)["pain"]
-        .agg(["size", "mean", "var"])
-        .unstack("on")
-    )
-    ids = pd.Index(days["patient_id"].unique(), dtype="str")
-    grid = pd.MultiIndex.from_product(
-        [ids, factors, list(LAGS)], names=["patient_id", "factor", "lag"]
-    )
-    stats_ = stats_.reindex(grid)
-
-    def col(stat: str, on: bool) -> np.ndarray:
-        key = (stat, on)
-        if key in stats_.columns:
-            return stats_[key].to_numpy(dtype="float64")
-        return np.full(len(stats_), np.nan)
-
-    n1 = np.nan_to_num(col("size", True)).astype("int64")
-    n2 = np.nan_to_num(col("size", False)).astype("int64")
-    m1, m2 = col("mean", True), col("mean", False)
-    v1, v2 = col("var", True), col("var", False)
+    day = days["date"].to_numpy(dtype="datetime64[D]").astype("int64")
+    nxt = np.zeros(len(days), dtype=bool)
+    nxt[:-1] = (code[1:] == code[:-1]) & (day[1:] == day[:-1] + 1)
+    src = np.flatnonzero(nxt)  # row t whose next row is day t + 1 of the same patient
+    shape = (n_pat, len(factors), len(LAGS))
+    stats_ = {k: np.zeros(shape) for k in ("n1", "s1", "q1", "n0", "s0", "q0")}
+    for fi, factor in enumerate(factors):
+        flag = days[factor]
+        on_all = flag.fillna(False).to_numpy(dtype=bool)
+        known_all = flag.notna().to_numpy()
+        for li, lag in enumerate(LAGS):
+            rows = np.arange(len(days)) if lag == 0 else src
+            target = rows + lag
+            keep = known_all[rows]
+            c = code[target][keep]
+            on = on_all[rows][keep]
+            x = (pain - centre[code])[target][keep]
+            for side, mask in (("1", on), ("0", ~on)):
+                stats_["n" + side][:, fi, li] = np.bincount(c[mask], minlength=n_pat)
+                stats_["s" + side][:, fi, li] = np.bincount(c[mask], x[mask], minlength=n_pat)
+                q = x[mask] ** 2
+                stats_["q" + side][:, fi, li] = np.bincount(c[mask], q, minlength=n_pat)
+    flat_stats = {k: v.reshape(-1) for k, v in stats_.items()}
+    base = np.repeat(centre, len(factors) * len(LAGS))
+    n1 = flat_stats["n1"].astype("int64")
+    n2 = flat_stats["n0"].astype("int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m1 = base + flat_stats["s1"] / n1
+        m2 = base + flat_stats["s0"] / n2
+        v1 = (flat_stats["q1"] - flat_stats["s1"] ** 2 / n1) / (n1 - 1)
+        v2 = (flat_stats["q0"] - flat_stats["s0"] ** 2 / n2) / (n2 - 1)
+    # a constant side has variance 0; from sums it can come out as round-off
+    v1 = np.where(np.abs(v1) < 1e-12, 0.0, v1)
+    v2 = np.where(np.abs(v2) < 1e-12, 0.0, v2)
     enough = (n1 >= min_days) & (n2 >= min_days)
     low, high, df, p = _welch(n1, m1, v1, n2, m2, v2)
     diff = m1 - m2
     flat = enough & ~np.isfinite(df)
     out = pd.DataFrame(
         {
-            "patient_id": grid.get_level_values("patient_id"),
-            "factor": grid.get_level_values("factor"),
-            "lag": grid.get_level_values("lag"),
+            "patient_id": np.repeat(ids, len(factors) * len(LAGS)),
+            "factor": np.tile(np.repeat(factors, len(LAGS)), n_pat),
+            "lag": np.tile(np.asarray(LAGS), n_pat * len(factors)),
             "n_with": n1,
             "n_without": n2,
             "mean_with": np.where(enough, m1, np.nan),
@@ -301,7 +308,6 @@ def factor_effects(
             "reason": np.where(~enough, "too_few_days", np.where(flat, "no_variation", "")),
         }
     )
-    out = out.sort_values("patient_id", kind="mergesort", ignore_index=True)
     return out[list(FACTOR_EFFECT_COLUMNS)].astype(FACTOR_EFFECT_COLUMNS)
 
 
@@ -367,7 +373,7 @@ def describe_factor_effect(row: pd.Series | dict) -> str:
     Examples
     --------
     >>> describe_factor_effect({"factor": "poor_sleep", "lag": 0, "difference": 1.5,
-    ...     "ci_low": 0.5, "ci_high": 2.5, "reason": ""}).split(".")[0]
+    ...     "ci_low": 0.5, "ci_high": 2.5, "reason": ""}).split(". ")[0]
     'On days with poor sleep your pain was 1.5 points higher on average (95% CI 0.5 to 2.5)'
     """
     label = FACTORS.get(str(row["factor"]), str(row["factor"]))

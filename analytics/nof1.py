@@ -111,8 +111,19 @@ def nap(baseline, treatment, *, alpha: float = 0.05) -> dict[str, float]:
         bracket = 1 / h + (1 - theta) / (2 - theta) + theta / (1 + theta)
         return (est - theta) ** 2 - z * z * h * theta * (1 - theta) / (m * n) * bracket
 
-    low = 0.0 if est <= 0 or score(0.0) <= 0 else optimize.brentq(score, 0.0, est, xtol=1e-14)
-    high = 1.0 if est >= 1 or score(1.0) <= 0 else optimize.brentq(score, est, 1.0, xtol=1e-14)
+    # at NAP = 1 (or 0) the score has a trivial root at NAP itself: divide it out
+    if est <= 0 or score(0.0) <= 0:
+        low = 0.0
+    elif est >= 1:
+        low = optimize.brentq(lambda t: score(t) / (1 - t), 0.0, 1.0 - 1e-15, xtol=1e-14)
+    else:
+        low = optimize.brentq(score, 0.0, est, xtol=1e-14)
+    if est >= 1 or score(1.0) <= 0:
+        high = 1.0
+    elif est <= 0:
+        high = optimize.brentq(lambda t: score(t) / t, 1e-15, 1.0, xtol=1e-14)
+    else:
+        high = optimize.brentq(score, est, 1.0, xtol=1e-14)
     out.update(ci_low=float(low), ci_high=float(high))
     return out
 
@@ -243,39 +254,122 @@ def nof1_effects(
     win, rows = outcome_windows(d, idx, baseline_days=baseline_days, followup_days=1)
     t0 = per_row(idx, d["patient_id"].astype("str"))
     phase = np.where(rows["in_baseline"], "A", np.where(d["date"] >= t0, "B", ""))
-    frame = pd.DataFrame(
-        {"patient_id": d["patient_id"].astype("str"), "phase": phase, "pain": d["pain"]}
+    pid = d["patient_id"].astype("str").to_numpy()
+    ids, code = np.unique(np.asarray(pid, dtype="str"), return_inverse=True)
+    code = code.astype("int64")
+    n_pat = len(ids)
+    pain = d["pain"].to_numpy(dtype="float64")
+    in_a, in_b = phase == "A", phase == "B"
+    m = np.bincount(code[in_a], minlength=n_pat).astype("int64")
+    n = np.bincount(code[in_b], minlength=n_pat).astype("int64")
+    has_index = pd.Index(ids).isin(idx.dropna().index)
+    reason = np.select(
+        [~has_index, m < min_entries, n < min_entries],
+        ["no_index", "insufficient_baseline", "insufficient_treatment"],
+        default="",
     )
-    out_rows = []
-    # one effect-size computation per patient (array operations inside), never per day
-    for pid, g in frame.groupby("patient_id", sort=True):
-        a = g.loc[g["phase"] == "A", "pain"].to_numpy("float64")
-        b = g.loc[g["phase"] == "B", "pain"].to_numpy("float64")
-        row: dict = {"patient_id": pid, "n_baseline": len(a), "n_treatment": len(b)}
-        if pid not in idx.index or pd.isna(idx.get(pid)):
-            row["reason"] = "no_index"
-        elif len(a) < min_entries:
-            row["reason"] = "insufficient_baseline"
-        elif len(b) < min_entries:
-            row["reason"] = "insufficient_treatment"
-        else:
-            p = nap(a, b)
-            t = tau_u(a, b)
-            row.update(
-                nap=p["nap"],
-                nap_se=p["se"],
-                nap_ci_low=p["ci_low"],
-                nap_ci_high=p["ci_high"],
-                tau=t["tau"],
-                s_between=t["s_between"],
-                s_baseline_trend=t["s_trend"],
-                tau_u=t["tau_u"],
-                tau_u_se=t["se"],
-                tau_u_ci_low=t["ci_low"],
-                tau_u_ci_high=t["ci_high"],
-                tau_u_p_value=t["p_value"],
-                reason="",
-            )
-        out_rows.append(row)
-    out = pd.DataFrame(out_rows, columns=list(NOF1_COLUMNS))
-    return out.astype(NOF1_COLUMNS)
+    ok = reason == ""
+    # pair counts by sorting: key = (patient, pain) so one searchsorted serves everyone
+    # exact integer keys: the rank of the pain value among all values, per patient
+    levels, rank = np.unique(pain, return_inverse=True)
+    span = len(levels) + 1
+    key = code.astype("int64") * span + rank.astype("int64") + 1
+    b_keys = np.sort(key[in_b])
+    a_keys = np.sort(key[in_a])
+    ka, kb = key[in_a], key[in_b]
+    # for each A day: B days of the patient with less pain (improving) and tied
+    start_b = np.searchsorted(b_keys, code[in_a].astype("int64") * span, side="left")
+    below = np.searchsorted(b_keys, ka, side="left") - start_b
+    tied_a = np.searchsorted(b_keys, ka, side="right") - start_b - below
+    row_sum = below + 0.5 * tied_a  # sum over j of q_ij
+    # for each B day: A days of the patient with more pain, and tied
+    end_a = np.searchsorted(a_keys, (code[in_b].astype("int64") + 1) * span, side="left")
+    above = end_a - np.searchsorted(a_keys, kb, side="right")
+    tied_b = np.searchsorted(a_keys, kb, side="right") - np.searchsorted(a_keys, kb, side="left")
+    col_sum = above + 0.5 * tied_b  # sum over i of q_ij
+    worse = n[code[in_a]] - below - tied_a
+    pairs = np.where(m * n > 0, m * n, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = np.bincount(code[in_a], row_sum, minlength=n_pat) / pairs
+        q1 = np.bincount(code[in_a], row_sum**2, minlength=n_pat) / (m * n * n)
+        q2 = np.bincount(code[in_b], col_sum**2, minlength=n_pat) / (m * m * n)
+        var = (est * (1 - est) + (n - 1) * (q1 - est**2) + (m - 1) * (q2 - est**2)) / pairs
+        se = np.sqrt(np.where(var >= 0, var, np.nan))
+        s_between = np.bincount(code[in_a], below - worse, minlength=n_pat)
+    low, high = _newcombe_method5(est, m, n, ok)
+    # baseline trend: all pairs i < j of the A days of one patient, in date order
+    a_code, a_pain = code[in_a], pain[in_a]
+    first = np.searchsorted(a_code, np.arange(n_pat), side="left")
+    pos = np.arange(len(a_code)) - first[a_code]
+    later = m[a_code] - pos - 1  # A days after each one
+    i_idx = np.repeat(np.arange(len(a_code)), later)
+    offset = np.arange(len(i_idx)) - np.repeat(np.cumsum(later) - later, later)
+    j_idx = i_idx + 1 + offset
+    s_trend = np.bincount(a_code[i_idx], np.sign(a_pain[i_idx] - a_pain[j_idx]), minlength=n_pat)
+    sd = np.sqrt(m * n * (m + n + 1) / 3 + m * (m - 1) * (2 * m + 5) / 18)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tau_u_est = (s_between - s_trend) / pairs
+        p_tau = 2 * stats.norm.sf(np.abs(s_between - s_trend) / sd)
+    nan = np.full(n_pat, np.nan)
+    out = pd.DataFrame(
+        {
+            "patient_id": ids,
+            "n_baseline": m,
+            "n_treatment": n,
+            "nap": np.where(ok, est, nan),
+            "nap_se": np.where(ok, se, nan),
+            "nap_ci_low": np.where(ok, low, nan),
+            "nap_ci_high": np.where(ok, high, nan),
+            "tau": np.where(ok, s_between / pairs, nan),
+            "s_between": np.where(ok, s_between, nan),
+            "s_baseline_trend": np.where(ok, s_trend, nan),
+            "tau_u": np.where(ok, tau_u_est, nan),
+            "tau_u_se": np.where(ok, sd / pairs, nan),
+            "tau_u_ci_low": np.where(ok, tau_u_est - _Z * sd / pairs, nan),
+            "tau_u_ci_high": np.where(ok, tau_u_est + _Z * sd / pairs, nan),
+            "tau_u_p_value": np.where(ok, p_tau, nan),
+            "reason": reason,
+        }
+    )
+    return out[list(NOF1_COLUMNS)].astype(NOF1_COLUMNS)
+
+
+def _newcombe_method5(
+    est: np.ndarray, m: np.ndarray, n: np.ndarray, ok: np.ndarray, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
+    """Newcombe (2006) method-5 interval of many NAPs at once, by vectorised bisection.
+
+    The score function is negative at NAP and non-negative at 0 (below) and 1
+    (above); 60 halvings give the roots to 1e-18 of the unit interval, the same
+    roots :func:`nap` finds with ``scipy.optimize.brentq``.
+    """
+    z2 = float(stats.norm.ppf(1 - alpha / 2)) ** 2
+    h = (m + n) / 2 - 1
+    mn = (m * n).astype("float64")
+    good = ok & (h > 0)
+    e = np.where(good, est, 0.5)
+    hh = np.where(good, h, 1.0)
+    mm = np.where(good, mn, 1.0)
+
+    def score(theta: np.ndarray) -> np.ndarray:
+        bracket = 1 / hh + (1 - theta) / (2 - theta) + theta / (1 + theta)
+        return (e - theta) ** 2 - z2 * hh * theta * (1 - theta) / mm * bracket
+
+    bounds = []
+    for lo0, hi0 in ((np.zeros_like(e), e), (e, np.ones_like(e))):
+        lo, hi = lo0.copy(), hi0.copy()
+        lower_side = hi0 is e
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            positive = score(mid) > 0
+            # below NAP the root separates positive (left) from negative (right)
+            if lower_side:
+                lo, hi = np.where(positive, mid, lo), np.where(positive, hi, mid)
+            else:
+                lo, hi = np.where(positive, lo, mid), np.where(positive, mid, hi)
+        bounds.append((lo + hi) / 2)
+    low = np.where(score(np.zeros_like(e)) <= 0, 0.0, bounds[0])
+    high = np.where(score(np.ones_like(e)) <= 0, 1.0, bounds[1])
+    low = np.where(e <= 0, 0.0, low)
+    high = np.where(e >= 1, 1.0, high)
+    return np.where(good, low, np.nan), np.where(good, high, np.nan)

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analytics.nof1 import NOF1_COLUMNS, nap, tau_u
+from analytics.nof1 import NOF1_COLUMNS, nap, nof1_effects, tau_u
 from analytics.pipeline import AnalysisSettings, per_patient
 
 from .conftest import daily_diary, make_sessions
@@ -126,3 +126,44 @@ def test_nof1_effects_per_patient_phases():
 
 def test_empty_phases_give_nan():
     assert np.isnan(nap([], [1.0])["nap"]) and np.isnan(tau_u([1.0], [])["tau_u"])
+
+
+def test_clinic_table_equals_the_scalar_functions_patient_by_patient(sample_dataset):
+    """The vectorised table against nap() and tau_u() (brentq) on each patient's phases."""
+    from analytics._common import index_dates
+    from analytics.outcomes import outcome_windows
+
+    ds = sample_dataset
+    idx = index_dates(ds.patients, ds.sessions)
+    table = nof1_effects(ds.diary, idx).set_index("patient_id")
+    assert (table["reason"] == "").sum() >= 50
+    win, _ = outcome_windows(ds.diary, idx)
+    for pid, row in table[table["reason"] == ""].iterrows():
+        d = ds.diary[ds.diary["patient_id"] == pid].sort_values("date")
+        w = win.loc[pid]
+        a = d.loc[(d["date"] >= w["baseline_start"]) & (d["date"] <= w["baseline_end"]), "pain"]
+        b = d.loc[d["date"] >= w["index_date"], "pain"]
+        p, t = nap(a, b), tau_u(a, b)
+        assert (row["n_baseline"], row["n_treatment"]) == (len(a), len(b))
+        assert row["nap"] == pytest.approx(p["nap"], rel=1e-12)
+        assert row["nap_se"] == pytest.approx(p["se"], rel=1e-9)
+        assert row["nap_ci_low"] == pytest.approx(p["ci_low"], abs=1e-10)
+        assert row["nap_ci_high"] == pytest.approx(p["ci_high"], abs=1e-10)
+        assert row["s_between"] == t["s_between"] and row["s_baseline_trend"] == t["s_trend"]
+        assert row["tau_u"] == pytest.approx(t["tau_u"], rel=1e-12)
+        assert row["tau_u_p_value"] == pytest.approx(t["p_value"], rel=1e-9)
+
+
+def test_complete_non_overlap_has_a_lower_bound_below_one():
+    """NAP = 1: the score equation's trivial root at 1 is divided out (Newcombe 2006)."""
+    p = nap([6, 7, 6, 7, 6], [3, 2, 3, 2, 3, 2])
+    assert p["nap"] == 1.0 and p["ci_high"] == 1.0
+    assert 0.5 < p["ci_low"] < 1.0
+    m, n, h = 5, 6, (5 + 6) / 2 - 1
+    t = p["ci_low"]
+    z2 = stats.norm.ppf(0.975) ** 2
+    lhs = (1 - t) ** 2
+    rhs = z2 * h * t * (1 - t) / (m * n) * (1 / h + (1 - t) / (2 - t) + t / (1 + t))
+    assert lhs == pytest.approx(rhs, rel=1e-9)
+    q = nap([2, 3, 2, 3, 2], [6, 7, 6, 7, 6, 7])
+    assert q["nap"] == 0.0 and q["ci_low"] == 0.0 and 0.0 < q["ci_high"] < 0.5
