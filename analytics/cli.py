@@ -55,24 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
         "analyze",
         help="compute treatment outcomes and write them as CSV files",
         description="Validate DATA_DIR with the same loader, then write patient_outcomes.csv, "
-        "group_summary.csv, group_comparison.csv, session_response.csv, dose_response.csv, "
-        "time_to_response.csv, adverse_events.csv and cpra.csv to OUT_DIR "
-        "(columns documented in docs/analytics.md).",
+        "group_summary.csv, group_comparison.csv, session_response.csv, "
+        "session_response_by_technique.csv, dose_response.csv, dose_response_summary.csv, "
+        "emax_fit.csv, time_to_response.csv, kaplan_meier.csv, adverse_events.csv, cpra.csv, "
+        "factor_effects.csv, factor_effects_summary.csv and nof1_effects.csv to OUT_DIR "
+        "(columns documented in docs/analytics.md). Every option below is a field of "
+        "analytics.settings.AnalysisSettings; --as-of sets the date of the status columns.",
     )
     p.add_argument("directory", metavar="DATA_DIR")
     p.add_argument("--out", metavar="OUT_DIR", required=True)
-    p.add_argument("--baseline-days", type=int, default=14)
-    p.add_argument("--followup-days", type=int, default=14)
-    p.add_argument(
-        "--followup-at",
-        type=int,
-        default=None,
-        metavar="H",
-        help="follow-up window ends H days after the index date (default: diary end)",
-    )
-    p.add_argument("--min-entries", type=int, default=4)
-    p.add_argument("--responder-threshold", type=float, default=30.0, metavar="PCT")
-    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap confidence intervals")
+    from .settings import add_arguments
+
+    add_arguments(p)
     p.add_argument(
         "--skip-invalid",
         action="store_true",
