@@ -13,6 +13,22 @@ import pandas as pd
 from .._common import empty_frame
 from ..schema import DATE_DTYPE, TableSpec
 
+__all__ = [
+    "Table",
+    "_natives",
+    "_records",
+    "_canonical",
+    "_json",
+    "_key_text",
+    "_cell_text",
+    "_same",
+    "_as_date",
+    "_check_actor",
+    "_check_text",
+    "_check_patient_id",
+    "_utcnow",
+]
+
 Table = Literal["patients", "diary", "sessions"]
 
 
