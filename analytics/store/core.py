@@ -12,13 +12,15 @@ The class is assembled from one module per room:
 * :mod:`.queries` — reading queries;
 * :mod:`.edits` — single-record writes;
 * :mod:`.importing` — bulk import and export;
-* :mod:`.history` — the history of changes and the audit log.
+* :mod:`.history` — the history of changes and the audit log;
+* :mod:`.access` — accounts, clinician assignments, sign-in sessions, share links.
 
 Guarantees
 ----------
-* Every public method takes the acting user (``actor``, e.g. ``"cli"``,
-  ``"clinician:demo"``, ``"patient:P001"``) first and records it with every
-  change; roles are not enforced yet.
+* Every public method that reads or changes patient data takes the acting
+  username (``actor``) first and records it with every change. The store does
+  not decide who may do what: :class:`analytics.service.Service` does, and is
+  the only caller that passes an identity (faces never call the store).
 * Nothing is lost by a write: an edit of a stored value keeps the old values in
   ``history``; a deletion is an explicit call with a reason, recorded there too.
 * Writes are transactions, retried on lock and race failures (see :mod:`.engine`).
@@ -29,6 +31,7 @@ Guarantees
 from __future__ import annotations
 
 from ..errors import NotFoundError
+from .access import SHARE_LINK_COLUMNS, USER_COLUMNS, Access
 from .engine import (
     BUSY_TIMEOUT_S,
     MAX_ATTEMPTS,
@@ -57,12 +60,14 @@ __all__ = [
     "AUDIT_COLUMNS",
     "BUSY_TIMEOUT_S",
     "MAX_ATTEMPTS",
+    "USER_COLUMNS",
+    "SHARE_LINK_COLUMNS",
     "_alembic_config",
     "_migrate",
 ]
 
 
-class Store(Import):
+class Store(Import, Access):
     """Access to one paindiary database. Create it with :func:`open_store`.
 
     Use as a context manager (``with open_store() as store: ...``) or call

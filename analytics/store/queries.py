@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -28,22 +28,59 @@ class Queries(StoreBase):
             stmt = stmt.where(t.c.patient_id == patient_id)
         return stmt
 
+    @staticmethod
+    def _scoped(
+        stmt: sa.Select,
+        table: str,
+        clinician_user_id: int | None,
+        patient_ids: Sequence[str] | None,
+    ) -> sa.Select:
+        """``stmt`` restricted in SQL to a clinician's assigned patients and/or a list of ids."""
+        t = models.DATA_TABLES[table]
+        if clinician_user_id is not None:
+            cp = models.clinician_patients
+            assigned = sa.select(cp.c.patient_id).where(cp.c.user_id == clinician_user_id)
+            stmt = stmt.where(t.c.patient_id.in_(assigned))
+        if patient_ids is not None:
+            stmt = stmt.where(t.c.patient_id.in_(list(patient_ids)))
+        return stmt
+
     def _frame(self, conn: sa.Connection, table: Table, stmt: sa.Select) -> pd.DataFrame:
         return _canonical(TABLES[table], conn.execute(stmt).fetchall())
 
     # -- reads ------------------------------------------------------------------
 
-    def patients(self, actor: str) -> pd.DataFrame:
-        """All patients as the canonical ``patients`` frame (see :mod:`analytics.schema`)."""
-        _check_actor(actor, "Store.patients")
-        with self._reading("read the patients") as conn:
-            return self._frame(conn, "patients", self._select("patients"))
+    def patients(
+        self,
+        actor: str,
+        *,
+        clinician_user_id: int | None = None,
+        patient_ids: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Patients as the canonical ``patients`` frame (see :mod:`analytics.schema`).
 
-    def patient_ids(self, actor: str) -> list[str]:
-        """Sorted patient identifiers."""
+        ``clinician_user_id`` restricts the query to that clinician's assigned
+        patients, ``patient_ids`` to those ids (both in SQL); default everyone.
+        """
+        _check_actor(actor, "Store.patients")
+        stmt = self._scoped(self._select("patients"), "patients", clinician_user_id, patient_ids)
+        with self._reading("read the patients") as conn:
+            return self._frame(conn, "patients", stmt)
+
+    def patient_ids(
+        self,
+        actor: str,
+        *,
+        clinician_user_id: int | None = None,
+        patient_ids: Sequence[str] | None = None,
+    ) -> list[str]:
+        """Sorted patient identifiers (scoped as in :meth:`patients`)."""
         _check_actor(actor, "Store.patient_ids")
+        stmt = self._scoped(
+            sa.select(models.patients.c.patient_id), "patients", clinician_user_id, patient_ids
+        )
         with self._reading("read the patient list") as conn:
-            ids = conn.execute(sa.select(models.patients.c.patient_id)).scalars().all()
+            ids = conn.execute(stmt).scalars().all()
         return sorted(ids)
 
     def diary(
@@ -79,26 +116,45 @@ class Queries(StoreBase):
         with self._reading("read the sessions") as conn:
             return self._frame(conn, "sessions", self._select("sessions", patient_id))
 
-    def _dataset(self, patient_id: str | None, what: str) -> Any:
+    def _dataset(
+        self,
+        patient_id: str | None,
+        what: str,
+        *,
+        clinician_user_id: int | None = None,
+        patient_ids: Sequence[str] | None = None,
+    ) -> Any:
         from ..loaders import Dataset
 
+        frames = {}
         with self._reading(what) as conn:
-            return Dataset(
-                patients=self._frame(
-                    conn,
-                    "patients",
-                    self._select("patients").where(models.patients.c.patient_id == patient_id)
-                    if patient_id is not None
-                    else self._select("patients"),
-                ),
-                diary=self._frame(conn, "diary", self._select("diary", patient_id)),
-                sessions=self._frame(conn, "sessions", self._select("sessions", patient_id)),
-            )
+            for table in ("patients", "diary", "sessions"):
+                stmt = self._scoped(
+                    self._select(table, patient_id), table, clinician_user_id, patient_ids
+                )
+                frames[table] = self._frame(conn, table, stmt)
+        return Dataset(**frames)
 
-    def dataset(self, actor: str) -> Any:
-        """The whole clinic as an :class:`analytics.loaders.Dataset`, read in one snapshot."""
+    def dataset(
+        self,
+        actor: str,
+        *,
+        clinician_user_id: int | None = None,
+        patient_ids: Sequence[str] | None = None,
+    ) -> Any:
+        """The clinic as an :class:`analytics.loaders.Dataset`, read in one snapshot.
+
+        Scoped in SQL as in :meth:`patients` (default: every patient).
+        """
         _check_actor(actor, "Store.dataset")
-        return self._dataset(None, "read the dataset")
+        return self._dataset(
+            None, "read the dataset", clinician_user_id=clinician_user_id, patient_ids=patient_ids
+        )
+
+    def patient_dataset(self, actor: str, patient_id: str) -> Any:
+        """One patient's rows as an :class:`analytics.loaders.Dataset` (one snapshot)."""
+        _check_actor(actor, "Store.patient_dataset")
+        return self._dataset(patient_id, "read the patient's data")
 
     def counts(self, actor: str) -> dict[str, int]:
         """Row counts: keys ``patients``, ``diary``, ``sessions``, ``history``."""
