@@ -79,11 +79,11 @@ def default_url() -> str:
 
 
 def _sqlstate(exc: BaseException) -> str | None:
-    orig = getattr(exc, "orig", None)
+    orig = getattr(exc, "orig", None) or exc  # a raw driver error has no .orig
     return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
 
 
-def _retryable(exc: sa.exc.DBAPIError) -> bool:
+def _retryable(exc: BaseException) -> bool:
     code = _sqlstate(exc)
     if code in ("40001", "40P01", "55P03", "23505"):  # serialisation, deadlock, lock, unique race
         return True
@@ -125,6 +125,14 @@ class StoreBase:
         """The SQLAlchemy engine (for migrations and tests; the analytics never need it)."""
         return self._engine
 
+    @property
+    def _driver_errors(self) -> tuple[type[BaseException], ...]:
+        dbapi = self._engine.dialect.dbapi
+        error = getattr(dbapi, "Error", None)
+        if isinstance(error, type) and issubclass(error, BaseException):
+            return (sa.exc.DBAPIError, error)
+        return (sa.exc.DBAPIError,)
+
     def _fail(self, what: str, exc: BaseException) -> StoreError:
         return StoreError(f"Could not {what} in the database {self.name}: {_reason(exc)}")
 
@@ -149,7 +157,10 @@ class StoreBase:
                         conn = conn.execution_options(sqlite_begin="IMMEDIATE")
                     with conn.begin():
                         return work(conn)
-            except sa.exc.DBAPIError as exc:
+            except self._driver_errors as exc:
+                # Raw driver errors come from COPY on PostgreSQL (it bypasses SQLAlchemy's
+                # wrapping): a unique-key race of two imports of the same new patients is
+                # retried like any other, and the retry finds the rows stored.
                 if not _retryable(exc):
                     raise self._fail(what, exc) from None
                 last = exc
