@@ -123,6 +123,8 @@ class Service:
         outcome: str = "ok",
         **detail: Any,
     ) -> None:
+        if patient_id is not None:  # may be whatever a tampered request sent
+            patient_id = "".join(c if c.isprintable() else "?" for c in str(patient_id))[:80]
         self.store.record_audit(
             self.user.username,
             action,
@@ -356,6 +358,10 @@ class Service:
         except _FAILURES as exc:
             self._audit("import", "*", outcome="failed", error=type(exc).__name__, dry_run=dry_run)
             raise
+        changed = sum(report.inserted.values()) + sum(report.updated.values())
+        if report.applied and changed and self.store.get_setting("demo") == "true":
+            # Imported data make the demo a clinic: the login page stops listing demo accounts.
+            self.store.set_setting(self.user.username, "demo", "false")
         if dry_run:
             self._audit(
                 "import", "*", dry_run=True,

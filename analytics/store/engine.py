@@ -31,6 +31,7 @@ __all__ = [
     "MAX_ATTEMPTS",
     "StoreBase",
     "data_dir",
+    "database_is_empty",
     "default_url",
     "open_engine",
     "project_root",
@@ -322,3 +323,31 @@ def open_engine(url: str | None = None, *, create: bool = True) -> tuple[sa.Engi
             hint = " Check that the file and its folder exist and are readable and writable."
         raise StoreError(f"Cannot open the database {name}: {_reason(exc)}.{hint}") from None
     return engine, name
+
+
+def database_is_empty(url: str | None = None) -> bool:
+    """True when the database does not exist yet or holds no tables at all.
+
+    A SQLite file that is missing or empty; any other database that can be
+    reached and has no tables. False when it cannot be reached (opening it will
+    say why).
+    """
+    raw = url if url is not None else default_url()
+    try:
+        parsed = sa.make_url(raw)
+    except sa.exc.ArgumentError:
+        return False
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        if not path or path.startswith("file:") or path == ":memory:":
+            return False
+        p = Path(path)
+        return not p.exists() or (p.is_file() and p.stat().st_size == 0)
+    args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
+    engine = sa.create_engine(parsed, connect_args=args)
+    try:
+        return not sa.inspect(engine).get_table_names()
+    except (sa.exc.SQLAlchemyError, OSError):
+        return False
+    finally:
+        engine.dispose()
