@@ -62,6 +62,7 @@ __all__ = [
     "revoke_token",
     "secret_key",
     "demo_password",
+    "demo_key_id",
     "demo_accounts",
     "user_from_record",
 ]
@@ -246,9 +247,9 @@ def authenticate(
         verify_password(_dummy_hash(), given)
         raise refuse("unknown user")
     role = str(record["role"])
+    ok = verify_password(record["password_hash"], given)  # also when locked: same timing
     if record["locked_until"] is not None and record["locked_until"] > now:
         raise refuse(f"locked until {record['locked_until']:%Y-%m-%d %H:%M} UTC", role)
-    ok = verify_password(record["password_hash"], given)
     if record["disabled"]:
         raise refuse("disabled", role)
     if not ok:
@@ -336,15 +337,26 @@ def secret_key() -> bytes:
     from .store import data_dir
 
     path = data_dir() / "secret_key"
+    if not path.exists():
+        _create_key(path)
+    return _read_key(path)
+
+
+def _create_key(path: Path) -> None:
+    """Write a new random key to ``path`` atomically (0600; a concurrent creator wins)."""
+    tmp = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _read_key(path)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)  # fails when another process created the key first
+        except FileExistsError:
+            pass
     except OSError as exc:
         raise StoreError(f"Cannot create the secret key file {path}: {exc.strerror}.") from None
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_hex(32))
-    return _read_key(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _read_key(path: Path) -> bytes:
@@ -495,6 +507,12 @@ def demo_password(username: str) -> str:
     return "-".join("".join(chars[i : i + 4]) for i in range(0, 12, 4))
 
 
+def demo_key_id() -> str:
+    """A fingerprint of the secret key (not the key): tells whether the demo passwords
+    stored as hashes were derived from the key in use."""
+    return hashlib.sha256(b"paindiary demo key id:" + secret_key()).hexdigest()[:16]
+
+
 def demo_accounts(store: Store) -> list[dict[str, Any]] | None:
     """The demo accounts with their passwords while the database is the demo, else None.
 
@@ -505,6 +523,8 @@ def demo_accounts(store: Store) -> list[dict[str, Any]] | None:
     """
     if store.get_setting("demo") != "true":
         return None
+    if store.get_setting("demo_key_id") != demo_key_id():
+        return []  # another key: the derived passwords would be wrong (re-run init-demo)
     try:
         names = json.loads(store.get_setting("demo_accounts") or "[]")
     except ValueError:

@@ -205,6 +205,10 @@ DEMO_ADMIN = "admin"
 DEMO_CLINICIANS = ("clinician-a", "clinician-b")
 
 
+def _refused(message: str) -> None:
+    print(f"init-demo refused: {message}", file=sys.stderr)
+
+
 def _legacy_demo(store: Store) -> bool:
     """A demo database made before accounts existed: its only imports were init-demo's."""
     log = store.audit_log("cli:init-demo")
@@ -213,32 +217,37 @@ def _legacy_demo(store: Store) -> bool:
 
 
 def _demo_accounts(service: Any, store: Store, patient_ids: list[str]) -> None:
-    """Create the demo accounts that are missing; assign each clinician half the patients."""
+    """Create the demo accounts that are missing (a new clinician gets half the patients);
+    re-derive the never-changed demo passwords when the secret key changed."""
     import json
 
     from .. import auth
 
     names = [DEMO_ADMIN, *DEMO_CLINICIANS, *(p.lower() for p in patient_ids)]
+    by_name = {p.lower(): p for p in patient_ids}
+    half = (len(patient_ids) + 1) // 2
+    halves = dict(zip(DEMO_CLINICIANS, (patient_ids[:half], patient_ids[half:]), strict=True))
+    key_changed = store.get_setting("demo_key_id") not in (None, auth.demo_key_id())
+    existing = store.users(service.user.username).set_index("username")
     for name in names:
-        if store.user_record(name) is not None:
+        if name in existing.index:
+            row = existing.loc[name]
+            if key_changed and row["password_changed_at"] == row["created_at"]:
+                store.set_password_hash(
+                    service.user.username, name,
+                    auth.hash_password(auth.demo_password(name)), changed=False,
+                )  # fmt: skip
             continue
-        if name == DEMO_ADMIN:
-            role, pid = "admin", None
-        elif name in DEMO_CLINICIANS:
-            role, pid = "clinician", None
-        else:
-            role, pid = "patient", patient_ids[[p.lower() for p in patient_ids].index(name)]
+        role = "admin" if name == DEMO_ADMIN else "clinician" if name in halves else "patient"
+        pid = by_name.get(name) if role == "patient" else None
         service.add_user(
             name, role=role, password=auth.demo_password(name), patient_id=pid,
             display_name=f"Demo {role}" if pid is None else f"Demo patient {pid}",
         )  # fmt: skip
-    half = (len(patient_ids) + 1) // 2
-    for clinician, ids in zip(
-        DEMO_CLINICIANS, (patient_ids[:half], patient_ids[half:]), strict=True
-    ):
-        if ids:
-            service.assign(clinician, ids)
+        if role == "clinician" and halves[name]:
+            service.assign(name, halves[name])
     store.set_setting(service.user.username, "demo_accounts", json.dumps(names))
+    store.set_setting(service.user.username, "demo_key_id", auth.demo_key_id())
     store.set_setting(service.user.username, "demo", "true")
 
 
@@ -267,7 +276,7 @@ def _init_demo(args: argparse.Namespace) -> int:
         marker = store.get_setting("demo")  # "true"; "false" once real data were imported
         stored = store.patient_ids(service.user.username)
         if not (fresh or marker is not None or (stored and _legacy_demo(store))):
-            _err(
+            _refused(
                 f"{store.name} was not created by 'paindiary init-demo' (it is a clinic's "
                 "database); nothing was imported and no demo accounts were made. Use a new "
                 "file for the demo (e.g. unset PAINDIARY_DB) or 'paindiary import' for real data."
@@ -280,7 +289,7 @@ def _init_demo(args: argparse.Namespace) -> int:
             if marker == "true":
                 store.set_setting(service.user.username, "demo", "false")
             shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
-            _err(
+            _refused(
                 f"{store.name} holds {len(foreign)} patient(s) that are not in the demo "
                 f"({shown}); it is no longer treated as the demo database. Nothing was imported "
                 "and no demo accounts were made."

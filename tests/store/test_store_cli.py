@@ -222,10 +222,32 @@ def test_init_demo_creates_the_demo_accounts(
         user = auth.authenticate(s, "clinician-b", listed[2]["password"], face="test")
         assert user.role == "clinician"
         assert "$argon2id$" not in out
-    # again: nothing new, the same passwords
+    # again: nothing new, the same passwords, no new audit rows about accounts
+    with open_store(db_url) as s:
+        n_audit = len(s.audit_log("test"))
     assert main(["init-demo", "--db", db_url, "--data", str(clinic_dir)]) == 0
     again = capsys.readouterr().out
     assert "nothing was imported" in again and listed[0]["password"] in again
+    with open_store(db_url) as s:
+        assert len(s.audit_log("test")) == n_audit
+
+
+def test_init_demo_follows_a_new_secret_key(
+    db_url: str,
+    clinic_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("PAINDIARY_SECRET_KEY", "a" * 40)
+    assert main(["init-demo", "--db", db_url, "--data", str(clinic_dir)]) == 0
+    monkeypatch.setenv("PAINDIARY_SECRET_KEY", "b" * 40)
+    with open_store(db_url) as s:
+        assert auth.demo_accounts(s) == []  # the listed passwords would be wrong
+    assert main(["init-demo", "--db", db_url, "--data", str(clinic_dir)]) == 0
+    with open_store(db_url) as s:
+        listed = auth.demo_accounts(s)
+        assert listed is not None and listed[0]["username"] == "admin"
+        assert auth.authenticate(s, "admin", listed[0]["password"]).role == "admin"
 
 
 def test_init_demo_refuses_a_clinic_database(
