@@ -76,7 +76,9 @@ if current is LOGIN:
 
 with st.sidebar:
     st.caption(
-        f"Signed in as **{widgets.escape_md(user.display_name or user.username)}** · {user.role}"
+        f"Signed in as **{widgets.escape_md(user.display_name or user.username)}**"
+        + (f" ({widgets.escape_md(user.username)})" if user.display_name else "")
+        + f" · {user.role}"
     )
     if st.button("Sign out", key="auth.logout", icon="🚪"):
         state.logout()

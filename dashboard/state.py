@@ -251,18 +251,20 @@ def _cookie_token() -> str | None:
     token = _request_cookies().get(COOKIE)
     if not token or not _TOKEN_CHARS.match(token):
         return None
-    if token == st.session_state.get(_DEAD_COOKIE):
+    if token in st.session_state.get(_DEAD_COOKIE, ()):
         return None  # refused before in this session (e.g. signed out), still in the request
     return str(token)
 
 
 def _end(notice: str | None) -> None:
     """Forget the session of this tab (everything in it) and delete the cookie."""
-    dead = st.session_state.get(_TOKEN) or _cookie_token()
+    # the request's cookie keeps the token the page was opened with (older than the
+    # session's after a renewal): neither may sign anyone in again in this session
+    dead = set(st.session_state.get(_DEAD_COOKIE, ()))
+    dead |= {t for t in (st.session_state.get(_TOKEN), _request_cookies().get(COOKIE)) if t}
     for key in list(st.session_state.keys()):
         del st.session_state[key]
-    if dead:
-        st.session_state[_DEAD_COOKIE] = dead
+    st.session_state[_DEAD_COOKIE] = frozenset(dead)
     if notice:
         st.session_state[_NOTICE] = notice
     st.session_state[_COOKIE_STATE] = {"token": None}

@@ -315,6 +315,20 @@ def test_sign_out_revokes_the_token(demo_db, monkeypatch):
     assert (log["action"] == "logout").sum() == 1
 
 
+def test_sign_out_after_a_reload_says_so_and_stays_signed_out(demo_db, monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(state, "_clock", clock)
+    at = open_page("views/log_today.py", user="p003")
+    clock.advance(2)
+    again = _reload(at, monkeypatch).run()  # the cookie's token is renewed at once
+    assert again.session_state[state._TOKEN] != at.session_state[state._TOKEN]
+    again.sidebar.button(key="auth.logout").click().run()
+    assert again.title[0].value == "🩺 Pain diary"
+    assert "You are signed out." in _texts(again.info)
+    again.run()  # the request still carries the old cookie: it signs nobody in
+    assert again.title[0].value == "🩺 Pain diary"
+
+
 def test_idle_expiry_and_renewal(demo_db, monkeypatch):
     clock = FakeClock()
     monkeypatch.setattr(state, "_clock", clock)
