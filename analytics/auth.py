@@ -523,8 +523,8 @@ def demo_accounts(store: Store) -> list[dict[str, Any]] | None:
     """
     if store.get_setting("demo") != "true":
         return None
-    if store.get_setting("demo_key_id") != demo_key_id():
-        return []  # another key: the derived passwords would be wrong (re-run init-demo)
+    if store.get_setting("demo_key_id") not in (None, demo_key_id()):
+        return []  # made with another key: the derived passwords would be wrong (re-run init-demo)
     try:
         names = json.loads(store.get_setting("demo_accounts") or "[]")
     except ValueError:
