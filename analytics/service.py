@@ -222,7 +222,8 @@ class Service:
         """
         self._require(auth.ROLES, "view", "patient_dataset", patient_id)
         pid = self._check_patient(patient_id, "view", "patient_dataset")
-        ds = self.store.patient_dataset(self.user.username, pid)
+        # the scope is applied in the query too, not only in the check above
+        ds = self.store.patient_dataset(self.user.username, pid, **self._scope())
         self._audit("view", pid, purpose=purpose, diary=len(ds.diary), sessions=len(ds.sessions))
         return ds
 

@@ -335,6 +335,16 @@ def test_a_clinicians_cohort_query_never_reads_unassigned_rows(
     assert all("clinician_patients" in s and "user_id" in s for s in data_reads), data_reads
 
 
+def test_the_per_patient_read_is_scoped_in_sql_too(store: Store) -> None:
+    """Even past the check, the query itself cannot return an unassigned patient's rows."""
+    ann = _user(store, "ann")
+    outside = store.patient_dataset("test", "P3", clinician_user_id=ann.user_id)
+    assert len(outside.patients) == len(outside.diary) == len(outside.sessions) == 0
+    inside = store.patient_dataset("test", "P1", clinician_user_id=ann.user_id)
+    assert inside.patients["patient_id"].tolist() == ["P1"] and len(inside.diary) == 3
+    assert len(store.patient_dataset("test", "P3", patient_ids=["P1"]).diary) == 0
+
+
 def test_a_clinician_asking_for_an_unassigned_patient_by_id_is_refused(store: Store) -> None:
     ann = _service(store, "ann")
     with pytest.raises(AccessDeniedError) as real:
