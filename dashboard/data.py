@@ -49,7 +49,7 @@ __all__ = [
     "cohort",
     "patient_view",
     "analysis",
-    "default_settings",
+    "clinic_settings",
     "patient_trends",
     "its_lines",
     "outcome_row",
@@ -219,11 +219,12 @@ def patient_view(user: Any, patient_id: str, *, purpose: str) -> PatientView:
 # --------------------------------------------------------------------------- analyses (cached)
 
 
-def default_settings() -> Any:
-    """The clinic's :class:`analytics.pipeline.AnalysisSettings` (what patients are shown)."""
-    from analytics.pipeline import AnalysisSettings
+def clinic_settings(user: Any) -> Any:
+    """The clinic-wide :class:`analytics.pipeline.AnalysisSettings` (what patients are shown).
 
-    return AnalysisSettings()
+    Set by admins; the defaults until then.
+    """
+    return service(user).analysis_settings()
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=32)

@@ -20,7 +20,7 @@ if view.diary.empty:
     st.stop()
 
 # patients see the clinic's settings; only clinicians and admins can change them
-cfg = data.default_settings()
+cfg = data.clinic_settings(user)
 result = data.analysis(user, cfg, purpose=PAGE, patient_id=pid)
 trend = data.patient_trends(user, pid, purpose=PAGE, min_entries=cfg.min_entries)
 outcome = data.outcome_row(result, pid)
