@@ -337,3 +337,31 @@ def test_the_other_clinician_does_not_see_the_patient(demo, browser):
         _no_exception(page)
     finally:
         context.close()
+
+
+def test_an_admin_download_is_produced_and_recorded_on_click(demo, browser):
+    from analytics.store import open_store
+
+    def exports() -> int:
+        with open_store(demo.db) as store:
+            log = store.audit_log("e2e:check", username="admin")
+        return int((log["action"] == "export").sum())
+
+    context = browser.new_context(**DESKTOP, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{demo.url}/data_manager", wait_until="commit")
+        _sign_in(page, demo, "admin")
+        _heading(page, "🗂️ Data")
+        page.get_by_role("tab", name="⬇️ Export CSV").click()
+        page.get_by_role("button", name="diary.csv").wait_for()
+        assert exports() == 0  # showing the buttons exports nothing
+        with page.expect_download() as download:
+            page.get_by_role("button", name="diary.csv").click()
+        path = download.value.path()
+        assert Path(path).read_bytes().startswith(b"patient_id,date,pain")
+        assert exports() == 1
+        _no_exception(page)
+    finally:
+        context.close()
