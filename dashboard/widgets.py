@@ -259,4 +259,13 @@ def login_form() -> None:
                 "This database is the demo clinic (made-up patients). These accounts exist only "
                 "here; a real clinic's database never lists passwords."
             )
-            table(demo, key="login.demo")
+            # password second, so that it is visible on a phone without scrolling sideways
+            table(
+                demo[["username", "password", "role"]],
+                key="login.demo",
+                column_config={
+                    "username": st.column_config.TextColumn("Username"),
+                    "password": st.column_config.TextColumn("Password"),
+                    "role": st.column_config.TextColumn("Role"),
+                },
+            )
