@@ -49,7 +49,7 @@ from typing import Any
 
 import streamlit as st
 
-from analytics.errors import AccessDeniedError, AuthenticationError
+from analytics.errors import AuthenticationError
 
 __all__ = [
     "COOKIE",
@@ -58,7 +58,6 @@ __all__ = [
     "ROLES",
     "PageSpec",
     "PAGES",
-    "page_spec",
     "pages_for",
     "home_page",
     "sso_enabled",
@@ -70,7 +69,6 @@ __all__ = [
     "logout",
     "password_ok",
     "pop_notice",
-    "refuse_access",
     "sync_cookie",
     "require_role",
     "refuse",
@@ -110,11 +108,6 @@ class PageSpec:
     roles: tuple[str, ...]
     section: str
 
-    @property
-    def purpose(self) -> str:
-        """What the audit log records as the purpose of a read made by this page."""
-        return self.title
-
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("log_today", "views/log_today.py", "Log today", "📝", ("patient",), "My diary"),
@@ -149,13 +142,6 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("admin", "views/admin.py", "Admin", "🛡️", ("admin",), "Administration"),
     PageSpec("account", "views/account.py", "Account", "👤", ROLES, "Account"),
 )
-_BY_PATH = {p.url_path: p for p in PAGES}
-_BY_SCRIPT = {p.script: p for p in PAGES}
-
-
-def page_spec(key: str) -> PageSpec:
-    """The page of a url path (``"clinic_overview"``) or script (``"views/..."``)."""
-    return _BY_PATH.get(key) or _BY_SCRIPT[key]
 
 
 def pages_for(role: str) -> list[PageSpec]:
@@ -461,12 +447,6 @@ def require_role(*roles: str) -> Any:
     if current.role not in roles:
         refuse("This page", current.role)
     return current
-
-
-def refuse_access(exc: AccessDeniedError) -> None:
-    """Show a refusal for data outside the user's scope and stop the run."""
-    st.error(f"Not available: {exc}", icon="⛔")
-    st.stop()
 
 
 def selected_patient(ids: list[str]) -> str | None:
