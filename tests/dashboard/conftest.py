@@ -66,6 +66,12 @@ def add_accounts(url: str, patient_ids: tuple[str, ...] = PATIENT_ACCOUNTS) -> N
             svc.add_user(patient_user(pid), role="patient", password=PASSWORD, patient_id=pid)
 
 
+@pytest.fixture(autouse=True)
+def signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sign session tokens with a test key, not the key file in the data directory."""
+    monkeypatch.setenv("PAINDIARY_SECRET_KEY", "dashboard-tests-" + "k" * 32)
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file holding the demo clinic (sample_data/) and the test accounts."""
