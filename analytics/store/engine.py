@@ -13,6 +13,7 @@ database (file path, or URL without password).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import time
@@ -54,10 +55,10 @@ def project_root() -> Path:
 
 
 def data_dir() -> Path:
-    """``$PAINDIARY_DATA_DIR`` or ``<project root>/.data`` (created when missing)."""
+    """``$PAINDIARY_DATA_DIR`` or ``<project root>/.data`` (created when missing, mode 0700)."""
     env = os.environ.get("PAINDIARY_DATA_DIR")
     path = Path(env) if env else project_root() / ".data"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
@@ -300,6 +301,10 @@ def open_engine(url: str | None = None, *, create: bool = True) -> tuple[sa.Engi
                             "exist. Check the URL (sqlite:///relative/path, sqlite:////absolute/"
                             "path) or create the folder first."
                         )
+                    # Health data: a new database file is readable by its owner only (SQLite
+                    # gives its -wal and -shm files the same permissions).
+                    with contextlib.suppress(FileExistsError):  # another process was first
+                        os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             engine = _sqlite_engine(parsed)
         else:
             args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
