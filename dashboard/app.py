@@ -26,6 +26,7 @@ from dashboard.text import shown
 st.set_page_config(page_title="Pain diary", page_icon="🩺", layout="wide")
 
 try:
+    data.get_store(data.db_url())  # a database that cannot be opened is said first, once
     user = state.signed_in()
 except StoreError as exc:
     st.error(f"The database cannot be opened: {exc}")

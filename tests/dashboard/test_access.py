@@ -19,6 +19,7 @@ from analytics.auth import LOCAL_OPERATOR, SIGN_IN_REFUSED
 from analytics.service import Service
 from analytics.store import open_store
 from dashboard import data, state
+from dashboard.text import shown
 
 from .conftest import (
     ALLOWED,
@@ -148,7 +149,7 @@ def test_sign_in_opens_the_role_home_page(demo_db, role):
         "admin": "🏥 Clinic overview",
     }
     assert at.title[0].value == home[role]
-    assert f"Signed in as **{USERS[role]}**" in _texts(at.sidebar.caption)
+    assert f"Signed in as **{shown(USERS[role])}**" in _texts(at.sidebar.caption)
 
 
 # ------------------------------------------------------------------ role x page matrix

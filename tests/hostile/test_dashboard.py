@@ -8,14 +8,24 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.store import project_root
+from analytics.auth import LOCAL_OPERATOR
+from analytics.service import Service
+from analytics.store import open_store, project_root
 from dashboard.text import shown
 
+from ..dashboard.conftest import PASSWORD, sign_in
 from .clinic_text import hostile_texts, write_hostile_clinic
 from .conftest import fingerprint, run_cli
+from .test_store_faults import data_part
 
 APP = str(project_root() / "dashboard" / "app.py")
 BASE = "http://127.0.0.1:9"
+
+
+@pytest.fixture(autouse=True)
+def signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sign session tokens with a test key, not the key file in the data directory."""
+    monkeypatch.setenv("PAINDIARY_SECRET_KEY", "hostile-tests-" + "k" * 32)
 
 
 @pytest.fixture
@@ -26,15 +36,24 @@ def hostile_db(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> Path:
         capsys, "import", str(write_hostile_clinic(tmp_path / "c", BASE)), "--db", url
     )
     assert code == 0, err
+    _add_admin(url)
     monkeypatch.setenv("PAINDIARY_DB", url)
     return db_file
 
 
+def _add_admin(url: str) -> None:
+    with open_store(url) as store:
+        Service(store, LOCAL_OPERATOR, face="test:setup").add_user(
+            "admin", role="admin", password=PASSWORD
+        )
+
+
 def _open(page: str, **state: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    for key, value in {"role": "clinician", **state}.items():
+    """``page`` as the admin sees it, after signing in through the login form."""
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    sign_in(at, "admin")
+    for key, value in state.items():
         at.session_state[key] = value
-    at.run()
     at.switch_page(page)
     at.run()
     assert not at.exception
@@ -52,8 +71,8 @@ def _active_markup(texts: list[str], stored: str) -> list[str]:
 
 
 def test_patient_chart_shows_stored_text_as_text(hostile_db):
-    before = fingerprint(hostile_db)
-    at = _open("views/patient_chart.py", patient_id="H1", **{"overview.target": "H1"})
+    before = data_part(fingerprint(hostile_db))  # viewing writes only sign-in and audit rows
+    at = _open("views/patient_chart.py", **{"chart.patient": "H1"})
     texts = _all_text(at)
     header = next(t for t in texts if t.startswith("**H1**"))
     text = hostile_texts(BASE)
@@ -64,7 +83,7 @@ def test_patient_chart_shows_stored_text_as_text(hostile_db):
     for value in text.values():
         assert _active_markup(texts, value) == []
         assert _active_markup(texts, f"({BASE}") == []
-    assert fingerprint(hostile_db) == before
+    assert data_part(fingerprint(hostile_db)) == before
 
 
 def _labels(spec: dict) -> list[str]:
@@ -121,6 +140,7 @@ def test_an_upload_with_markup_in_its_header_is_shown_as_text(empty_db_url):
 @pytest.fixture
 def empty_db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    _add_admin(url)
     monkeypatch.setenv("PAINDIARY_DB", url)
     return url
 

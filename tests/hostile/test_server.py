@@ -33,6 +33,7 @@ from dashboard.text import NO_LINK
 
 from .clinic_text import write_hostile_clinic
 from .conftest import fingerprint
+from .test_store_faults import data_part
 
 pytestmark = pytest.mark.browser
 
@@ -101,6 +102,16 @@ def app(tmp_path_factory: pytest.TempPathFactory, counter) -> Iterator[Path]:
         timeout=300,
     )
     assert capsys_free.returncode == 0, capsys_free.stderr
+    added = subprocess.run(
+        [sys.executable, "-m", "analytics.cli", "user", "add", "admin", "--role", "admin"]
+        + ["--password-stdin", "--db", f"sqlite:///{db_file}"],
+        input=ADMIN_PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PAINDIARY_DATA_DIR": str(tmp)},
+    )
+    assert added.returncode == 0, added.stderr
     elsewhere = tmp / "elsewhere"  # not the project folder: its .streamlit/ is not read
     elsewhere.mkdir()
     env = {
@@ -140,6 +151,9 @@ def app(tmp_path_factory: pytest.TempPathFactory, counter) -> Iterator[Path]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=20)
+
+
+ADMIN_PASSWORD = "hostile admin 7 password"
 
 
 def _handshake(host: str, origin: str) -> str:
@@ -209,7 +223,7 @@ def test_stored_markup_makes_no_outside_request(app, counter):
         pytest.fail(f"{CHROMIUM} is missing: run 'make system-deps' (installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
 
-    before = fingerprint(app)
+    before = data_part(fingerprint(app))  # signing in and viewing write only sign-in and audit rows
     requests.clear()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -217,7 +231,9 @@ def test_stored_markup_makes_no_outside_request(app, counter):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.set_default_timeout(TIMEOUT_MS)
             page.goto(f"http://localhost:{PORT}/", wait_until="commit")
-            page.locator('[data-testid="stSidebar"]').get_by_text("🩺 Clinician").click()
+            page.get_by_label("Username").fill("admin")
+            page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
+            page.get_by_role("button", name="Sign in", exact=True).click()
             page.get_by_role("heading", name="🏥 Clinic overview").wait_for()
             page.get_by_role("button", name="Open patient chart").click()
             page.get_by_role("heading", name="🩺 Patient chart").wait_for()
@@ -242,7 +258,7 @@ def test_stored_markup_makes_no_outside_request(app, counter):
         finally:
             browser.close()
     assert requests == []
-    assert fingerprint(app) == before
+    assert data_part(fingerprint(app)) == before
 
 
 def test_no_request_reached_the_counter_at_all(counter):

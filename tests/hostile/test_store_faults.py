@@ -6,6 +6,7 @@ past the limit fails with EFBIG, as it would with ENOSPC on a full file system.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,30 @@ DATA_TABLES = ("patients", "diary", "sessions", "history")
 
 def data_part(fp: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str]]:
     return {t: fp[t] for t in DATA_TABLES}
+
+
+def assert_only_the_failure_was_recorded(db_file, before: dict[str, tuple[int, str]]) -> None:
+    """Every table is as ``before`` except the audit log, which gained only failed attempts.
+
+    A refused or failed operation changes no data; the audit log records the attempt
+    (who tried what, and that it failed), as every import and export is recorded.
+    """
+    after = fingerprint(db_file)
+    assert {t: v for t, v in after.items() if t != "audit_log"} == {
+        t: v for t, v in before.items() if t != "audit_log"
+    }
+    added = after["audit_log"][0] - before["audit_log"][0]
+    con = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    try:
+        outcomes = [
+            r[0]
+            for r in con.execute(
+                "SELECT outcome FROM audit_log ORDER BY id DESC LIMIT ?", (max(added, 0),)
+            )
+        ]
+    finally:
+        con.close()
+    assert added >= 0 and all(o != "ok" for o in outcomes), outcomes
 
 
 def run_limited(limit_bytes: int, *args: str) -> subprocess.CompletedProcess[str]:
@@ -109,7 +134,7 @@ def test_an_import_on_a_full_disk_names_the_database_and_changes_nothing(tmp_pat
     assert result.stderr.startswith(
         f"error: Could not import the dataset in the database {db_file}: "
     )
-    assert fingerprint(db_file) == before
+    assert_only_the_failure_was_recorded(db_file, before)
 
 
 def test_export_from_a_read_only_database_says_why_nothing_was_exported(tmp_path, capsys, db):
@@ -231,7 +256,7 @@ def test_conflict_tables_escape_terminal_codes_in_stored_notes(tmp_path, capsys,
     assert code == 1
     assert "\x1b" not in out + err
     assert "\\x1b[2J\\x1b[31mnew\\x1b[0m note" in err
-    assert fingerprint(db_file) == before
+    assert_only_the_failure_was_recorded(db_file, before)
 
 
 def test_validate_output_through_a_real_terminal_pipe_has_no_escape_bytes(tmp_path):
