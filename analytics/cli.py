@@ -128,6 +128,19 @@ def build_parser() -> argparse.ArgumentParser:
         "the latest diary day falls in the past week)",
     )
     p.set_defaults(handler="analytics.store.cli:init_demo_command")
+
+    from .reports.cli import add_report_arguments
+
+    p = sub.add_parser(
+        "report",
+        help="write a patient's visit report or the cohort report as a PDF",
+        description="Write a PDF a clinician can hand on: --patient ID for one patient's visit "
+        "report (add --visit-12 for the 12-session improvement statement), --cohort for the "
+        "cohort's outcomes. Free-text notes are printed only with --include-notes "
+        "(docs/reports.md).",
+    )
+    add_report_arguments(p)
+    p.set_defaults(handler="analytics.reports.cli:report_command")
     return parser
 
 
