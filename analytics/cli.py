@@ -141,6 +141,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_report_arguments(p)
     p.set_defaults(handler="analytics.reports.cli:report_command")
+
+    p = sub.add_parser(
+        "fhir",
+        help="export one patient's diary and sessions as a FHIR R4 bundle",
+        description="Write a FHIR R4 Bundle (type collection): the Patient, a pain Observation "
+        "(LOINC 72514-3) per diary day, PEG score Observations (LOINC 91147-9) and an "
+        "acupuncture Procedure per session. Notes only with --include-notes.",
+    )
+    p.add_argument("--patient", metavar="ID", required=True)
+    p.add_argument("--out", metavar="bundle.json", required=True)
+    p.add_argument("--data", metavar="DIR", required=True, help="directory of the CSV files")
+    p.add_argument("--include-notes", action="store_true", help="put free-text notes in 'note'")
+    p.add_argument("--overwrite", action="store_true", help="replace the file if it exists")
+    p.set_defaults(handler="analytics.fhir:fhir_command")
+
+    p = sub.add_parser(
+        "fhir-import",
+        help="import a FHIR bundle's pain Observations and Procedures into a patient's diary",
+        description="Check the bundle with the FHIR R4 models and every record with the CSV "
+        "import's rules, then write it in one transaction: all or nothing. Days already stored "
+        "keep the values the bundle does not carry; differing values are conflicts unless "
+        "--update is given.",
+    )
+    p.add_argument("bundle", metavar="bundle.json")
+    p.add_argument("--patient", metavar="ID", required=True, help="import into this patient")
+    _add_db(p)
+    p.add_argument("--update", action="store_true", help="overwrite differing stored values")
+    p.add_argument("--actor", default="cli", help="who is importing (recorded in the history)")
+    p.set_defaults(handler="analytics.fhir:fhir_import_command")
     return parser
 
 
