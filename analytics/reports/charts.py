@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from .labels import adverse_event_label, category_label, group_label, technique_label
 from .style import (
     CATEGORY_COLORS,
+    FOLLOWUP_BAND,
     PAIN_RANGE,
     SERIES_COLORS,
     TECHNIQUE_COLORS,
@@ -94,13 +95,15 @@ def pain_trajectory_png(
     *,
     sessions: pd.DataFrame | None = None,
     baseline: tuple[pd.Timestamp, pd.Timestamp, float | None] | None = None,
+    followup: tuple[pd.Timestamp, pd.Timestamp, float | None] | None = None,
     size: tuple[float, float] = (7.1, 3.05),
 ) -> bytes:
-    """Daily pain, 7-day mean, baseline band and session markers.
+    """Daily pain, 7-day mean, baseline and follow-up bands and session markers.
 
     ``diary`` holds ``date``, ``pain`` and ``pain_rolling_mean``; ``sessions``
-    ``date`` and ``technique_band``; ``baseline`` is (window start, window end,
-    mean or None) as in ``dashboard.charts.pain_trajectory``.
+    ``date`` and ``technique_band``; ``baseline`` and ``followup`` are (window
+    start, window end, mean or None); the baseline as in
+    ``dashboard.charts.pain_trajectory``.
     """
     with _style():
         fig = Figure(figsize=size, layout="constrained")
@@ -123,6 +126,25 @@ def pain_trajectory_png(
                     lw=1.6,
                     color=SERIES_COLORS["baseline_line"],
                     label=f"Baseline mean ({mean:.1f})",
+                )
+        if followup is not None:
+            start, end, mean = followup
+            ax.axvspan(
+                start - pd.Timedelta(hours=12),
+                end + pd.Timedelta(hours=12),
+                color=mpl_color(FOLLOWUP_BAND),
+                lw=0,
+                zorder=0,
+                label="Follow-up window",
+            )
+            if mean is not None and np.isfinite(mean):
+                ax.plot(
+                    [start, end],
+                    [mean, mean],
+                    ls=":",
+                    lw=1.8,
+                    color=SERIES_COLORS["rolling"],
+                    label=f"Follow-up mean ({mean:.1f})",
                 )
         ax.scatter(
             diary["date"],
@@ -210,7 +232,8 @@ def waterfall_png(
             )
         ax.axhline(0, color="#999999", lw=0.8)
         if len(data) <= 40:
-            ax.set_xticks(x, data["patient_id"].astype("str"), rotation=90, fontsize=6)
+            ids = [_short(p, 14) for p in data["patient_id"].astype("str")]
+            ax.set_xticks(x, ids, rotation=90, fontsize=6)
         else:
             ax.set_xticks([])
         ax.set_xlabel("Patient (sorted by change)")

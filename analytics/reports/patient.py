@@ -33,6 +33,8 @@ __all__ = ["patient_report_pdf", "what_this_means", "secondary_rows", "session_r
 
 #: Secondary measures where a higher value is better (the others: lower is better).
 _HIGHER_IS_BETTER = {"sleep_quality", "mood"}
+#: Technique words of the session table: a soft hyphen lets the long word break.
+_TABLE_TECHNIQUE = {**TECHNIQUE_LABELS, "electro": "Electro\u00adacupuncture (EA)"}
 #: A change smaller than this prints as 0.0 and reads "no change".
 _NO_CHANGE = 0.05
 
@@ -151,8 +153,8 @@ def session_rows(sessions: pd.DataFrame) -> list[list[str]]:
             [
                 fmt_int(r.session_number),
                 fmt_date(r.date, time=True),
-                TECHNIQUE_LABELS.get(str(r.technique), str(r.technique)),
-                MISSING if is_missing(freq) else f"{freq} Hz",
+                _TABLE_TECHNIQUE.get(str(r.technique), str(r.technique)),
+                MISSING if is_missing(freq) else str(freq),
                 _points(r.points),
                 fmt_int(r.needles),
                 fmt_int(r.retention_min),
@@ -290,17 +292,26 @@ def patient_report_pdf(data: PatientReportData) -> bytes:
             (
                 "Days since the last entry",
                 fmt_int(data.days_since_last_entry),
-                f"last entry {fmt_date(last_entry)} · as of {fmt_date(data.as_of)}",
+                f"last entry {fmt_date(last_entry)}",
             ),
         ]
     )
     if not data.diary.empty:
-        baseline = None
+        baseline = followup = None
         if data.baseline_window is not None:
             mean = o.get("baseline_pain")
             baseline = (*data.baseline_window, None if is_missing(mean) else float(mean or 0.0))
+        if not is_missing(o.get("followup_start")) and not is_missing(o.get("followup_end")):
+            mean = o.get("followup_pain")
+            followup = (
+                pd.Timestamp(o["followup_start"]),
+                pd.Timestamp(o["followup_end"]),
+                None if is_missing(mean) else float(mean or 0.0),
+            )
         pdf.png(
-            pain_trajectory_png(data.diary, sessions=data.sessions, baseline=baseline),
+            pain_trajectory_png(
+                data.diary, sessions=data.sessions, baseline=baseline, followup=followup
+            ),
             alt="Pain trajectory with 7-day mean, baseline window and sessions",
         )
     pdf.heading("What this means")
@@ -315,7 +326,7 @@ def patient_report_pdf(data: PatientReportData) -> bytes:
                 "#",
                 "Date",
                 "Technique",
-                "EA frequency",
+                "EA Hz",
                 "Points",
                 "Needles",
                 "Retention (min)",
@@ -324,7 +335,7 @@ def patient_report_pdf(data: PatientReportData) -> bytes:
                 "Adverse events",
             ],
             session_rows(data.sessions),
-            widths=(6, 21, 22, 16, 33, 14, 16, 13, 13, 26),
+            widths=(6, 20, 23, 12, 31, 16, 18, 14, 13, 27),
             align=("R", "L", "L", "L", "L", "R", "R", "R", "R", "L"),
             size=7.5,
         )

@@ -18,6 +18,7 @@ __all__ = [
     "CATEGORY_COLORS",
     "SERIES_COLORS",
     "PAIN_RANGE",
+    "FOLLOWUP_BAND",
     "technique_color",
     "category_color",
     "mpl_color",
@@ -68,6 +69,10 @@ SERIES_COLORS: dict[str, str] = {
     "analgesic_doses": "#9467bd",
     "opioid_mme": "#8c564b",
 }
+
+#: The follow-up window's band on the printed trajectory (the dashboard shades the
+#: baseline only; on paper the window behind the follow-up mean is marked too).
+FOLLOWUP_BAND = "rgba(214, 39, 40, 0.07)"
 
 #: Fixed range of every 0-10 pain or score axis.
 PAIN_RANGE = (0, 10)
