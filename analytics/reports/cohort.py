@@ -114,7 +114,7 @@ def cohort_report_pdf(data: CohortReportData) -> bytes:
                 else "not reached"
                 if math.isnan(km.median)
                 else fmt(km.median, 0),
-                "Kaplan–Meier; 7-day mean ≤ 70% of baseline",
+                "Kaplan–Meier estimate",
             ),
             (
                 "Adverse events per 100 treatments",
