@@ -78,9 +78,15 @@ def _style() -> Iterator[None]:
 
 
 def _png(fig: Figure) -> bytes:
-    FigureCanvasAgg(fig)
+    # an RGB PNG without alpha channel: the PDF embeds it without splitting a mask
+    from PIL import Image
+
+    fig.set_dpi(DPI)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    image.convert("RGB").save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
 
 

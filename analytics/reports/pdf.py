@@ -137,7 +137,7 @@ class ReportPDF(FPDF):
         self.report_title = clean(title)
         self.report_subject = clean(subject, 80)
         self.generated = generated
-        for style in ("", "B", "I"):
+        for style in ("", "B"):
             self.add_font(FONT_FAMILY, style, str(font_path(style)))
         self.set_margins(PAGE_MARGIN_MM, PAGE_MARGIN_MM, PAGE_MARGIN_MM)
         self.set_auto_page_break(True, margin=16)
