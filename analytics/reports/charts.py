@@ -1,9 +1,9 @@
 """Matplotlib drawings of the report charts, returned as PNG bytes.
 
-Each function mirrors a builder of ``dashboard.charts`` (same data, colours,
+Each ``*_figure`` function mirrors a builder of ``dashboard.charts`` (same data, colours,
 axis titles and 0-10 pain axes) so that a chart on paper reads like the one on
 screen. Figures are made with :class:`matplotlib.figure.Figure` on the Agg
-canvas: no pyplot state, no display, no browser. Text in the data (patient ids,
+canvas (``*_png`` renders one to PNG bytes): no pyplot state, no display, no browser. Text in the data (patient ids,
 group names) is drawn literally: mathtext is switched off, so a ``$`` in a label
 is just a dollar sign.
 """
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import DateFormatter, DayLocator
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter, DayLocator
 from matplotlib.figure import Figure
 
 from .labels import adverse_event_label, category_label, group_label, technique_label
@@ -38,6 +38,12 @@ from .style import (
 
 __all__ = [
     "DPI",
+    "pain_trajectory_figure",
+    "waterfall_figure",
+    "responder_rates_figure",
+    "dose_response_figure",
+    "kaplan_meier_figure",
+    "adverse_events_figure",
     "pain_trajectory_png",
     "waterfall_png",
     "responder_rates_png",
@@ -83,7 +89,8 @@ def _png(fig: Figure) -> bytes:
 
     fig.set_dpi(DPI)
     canvas = FigureCanvasAgg(fig)
-    canvas.draw()
+    with _style():
+        canvas.draw()
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
     buf = io.BytesIO()
     image.convert("RGB").save(buf, format="PNG", compress_level=6)
@@ -96,14 +103,14 @@ def _legend_below(ax: Any, ncol: int = 3) -> None:
         ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), ncol=ncol, handlelength=1.8)
 
 
-def pain_trajectory_png(
+def pain_trajectory_figure(
     diary: pd.DataFrame,
     *,
     sessions: pd.DataFrame | None = None,
     baseline: tuple[pd.Timestamp, pd.Timestamp, float | None] | None = None,
     followup: tuple[pd.Timestamp, pd.Timestamp, float | None] | None = None,
     size: tuple[float, float] = (7.1, 3.05),
-) -> bytes:
+) -> Figure:
     """Daily pain, 7-day mean, baseline and follow-up bands and session markers.
 
     ``diary`` holds ``date``, ``pain`` and ``pain_rolling_mean``; ``sessions``
@@ -195,17 +202,21 @@ def pain_trajectory_png(
             if last - first < pd.Timedelta(days=7):
                 ax.set_xlim(first - pd.Timedelta(hours=12), first + pd.Timedelta(days=7, hours=12))
                 ax.xaxis.set_major_locator(DayLocator())
-            ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
+                ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
+            else:
+                locator = AutoDateLocator(minticks=4, maxticks=9)
+                ax.xaxis.set_major_locator(locator)
+                ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=True))
         _legend_below(ax, ncol=4)
-        return _png(fig)
+        return fig
 
 
-def waterfall_png(
+def waterfall_figure(
     outcomes: pd.DataFrame,
     *,
     threshold: float | None = None,
     size: tuple[float, float] = (7.1, 3.2),
-) -> bytes:
+) -> Figure:
     """% change per patient, best first, coloured by IMMPACT category (as the dashboard)."""
     data = outcomes.dropna(subset=["pct_change"]).assign(
         category=lambda d: d["response_category"].astype("str")
@@ -246,12 +257,12 @@ def waterfall_png(
         ax.set_ylabel("Change from baseline (%, + = better)")
         ax.grid(axis="x", visible=False)
         _legend_below(ax, ncol=4) if len(data) > 40 else ax.legend(loc="upper right")
-        return _png(fig)
+        return fig
 
 
-def responder_rates_png(
+def responder_rates_figure(
     rates: pd.DataFrame, *, by: str, grouping: str, size: tuple[float, float] | None = None
-) -> bytes:
+) -> Figure:
     """Responder rate with its Wilson 95% CI per subgroup (horizontal bars, %)."""
     data = rates.dropna(subset=["responder_rate"]).iloc[::-1]
     rate = data["responder_rate"].to_numpy(float) * 100
@@ -271,16 +282,16 @@ def responder_rates_png(
         ax.set_xlim(0, 100)
         ax.set_xlabel("Responders (% of patients, Wilson 95% CI)")
         ax.grid(axis="y", visible=False)
-        return _png(fig)
+        return fig
 
 
-def dose_response_png(
+def dose_response_figure(
     points: pd.DataFrame,
     *,
     emax: tuple[np.ndarray, np.ndarray] | None = None,
     emax_label: str = "Emax fit",
     size: tuple[float, float] = (7.1, 3.0),
-) -> bytes:
+) -> Figure:
     """Cohort mean change by cumulative session number (95% CI) with the Emax curve."""
     with _style():
         fig = Figure(figsize=size, layout="constrained")
@@ -310,10 +321,10 @@ def dose_response_png(
         ax.set_xlabel("Cumulative session number")
         ax.set_ylabel("Change from baseline\n(points, + = better)")
         _legend_below(ax, ncol=2)
-        return _png(fig)
+        return fig
 
 
-def kaplan_meier_png(table: pd.DataFrame, *, size: tuple[float, float] = (7.1, 2.9)) -> bytes:
+def kaplan_meier_figure(table: pd.DataFrame, *, size: tuple[float, float] = (7.1, 2.9)) -> Figure:
     """Share of patients not yet responding over time with its 95% CI (steps)."""
     with _style():
         fig = Figure(figsize=size, layout="constrained")
@@ -340,10 +351,10 @@ def kaplan_meier_png(table: pd.DataFrame, *, size: tuple[float, float] = (7.1, 2
         ax.set_xlabel("Days since start of treatment")
         ax.set_ylabel("Patients not yet\nresponding (%)")
         _legend_below(ax, ncol=2)
-        return _png(fig)
+        return fig
 
 
-def adverse_events_png(rates: pd.DataFrame, *, size: tuple[float, float] = (7.1, 2.8)) -> bytes:
+def adverse_events_figure(rates: pd.DataFrame, *, size: tuple[float, float] = (7.1, 2.8)) -> Figure:
     """Events per 100 treatments per event type, ``any`` against the published benchmark."""
     data = rates.dropna(subset=["events_per_100_sessions"])
     is_any = (data["event"] == "any").to_numpy()
@@ -374,9 +385,39 @@ def adverse_events_png(rates: pd.DataFrame, *, size: tuple[float, float] = (7.1,
         ax.set_ylim(bottom=0)
         ax.grid(axis="x", visible=False)
         _legend_below(ax, ncol=2)
-        return _png(fig)
+        return fig
 
 
 def _short(text: str, n: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def pain_trajectory_png(diary: pd.DataFrame, **kw: Any) -> bytes:
+    """:func:`pain_trajectory_figure` as PNG bytes."""
+    return _png(pain_trajectory_figure(diary, **kw))
+
+
+def waterfall_png(outcomes: pd.DataFrame, **kw: Any) -> bytes:
+    """:func:`waterfall_figure` as PNG bytes."""
+    return _png(waterfall_figure(outcomes, **kw))
+
+
+def responder_rates_png(rates: pd.DataFrame, **kw: Any) -> bytes:
+    """:func:`responder_rates_figure` as PNG bytes."""
+    return _png(responder_rates_figure(rates, **kw))
+
+
+def dose_response_png(points: pd.DataFrame, **kw: Any) -> bytes:
+    """:func:`dose_response_figure` as PNG bytes."""
+    return _png(dose_response_figure(points, **kw))
+
+
+def kaplan_meier_png(table: pd.DataFrame, **kw: Any) -> bytes:
+    """:func:`kaplan_meier_figure` as PNG bytes."""
+    return _png(kaplan_meier_figure(table, **kw))
+
+
+def adverse_events_png(rates: pd.DataFrame, **kw: Any) -> bytes:
+    """:func:`adverse_events_figure` as PNG bytes."""
+    return _png(adverse_events_figure(rates, **kw))

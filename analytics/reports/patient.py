@@ -170,8 +170,15 @@ def _whole(value: Any) -> bool:
     return not is_missing(value) and float(value).is_integer()
 
 
-def _visit12_block(pdf: ReportPDF, v: Visit12) -> None:
+def _visit12_block(pdf: ReportPDF, v: Visit12, condition: str | None) -> None:
     pdf.heading(f"Improvement after {VISIT_COUNT} sessions (Medicare NCD 30.3.3)")
+    if condition != "chronic_low_back_pain":
+        pdf.paragraph(
+            "NCD 30.3.3 covers acupuncture for chronic low back pain; this patient's recorded "
+            f"condition is {condition_label(condition) if condition else 'not recorded'}.",
+            size=8,
+            color=(90, 90, 90),
+        )
     if v.demonstrated is None:
         pdf.callout(
             f"Improvement after {VISIT_COUNT} sessions cannot be assessed: {v.reason}.",
@@ -250,7 +257,7 @@ def patient_report_pdf(data: PatientReportData) -> bytes:
     )
     pdf.paragraph(_settings_line(data), size=7.5, color=(90, 90, 90))
     if data.visit12 is not None:
-        _visit12_block(pdf, data.visit12)
+        _visit12_block(pdf, data.visit12, data.condition)
         pdf.heading("Summary")
 
     category = o.get("response_category")
