@@ -100,11 +100,16 @@ def cohort_report_pdf(data: CohortReportData) -> bytes:
                 "Responders (Wilson 95% CI)",
                 fmt_pct(data.responder_rate, scale=100),
                 f"{data.n_responders} of {data.n_evaluable} · 95% CI "
-                f"{fmt_pct(data.responder_ci_low, scale=100)}–{fmt_pct(data.responder_ci_high, scale=100)}",
+                f"{fmt_pct(data.responder_ci_low, scale=100)}–"
+                f"{fmt_pct(data.responder_ci_high, scale=100)}"
+                if data.n_evaluable
+                else "no patient evaluable yet",
             ),
             (
                 "Mean pain reduction",
-                f"{fmt(po['change'].mean(), signed=True)} pts",
+                MISSING
+                if po["change"].isna().all()
+                else f"{fmt(po['change'].mean(), signed=True)} pts",
                 f"median % change {fmt_pct(po['pct_change'].median(), signed=True)}",
             ),
             (
@@ -182,7 +187,10 @@ def cohort_report_pdf(data: CohortReportData) -> bytes:
         )
     if fit is None:
         pdf.paragraph(
-            "The Emax curve could not be fitted: " + "; ".join(data.notes or ("too few points",))
+            "The Emax curve could not be fitted: "
+            + "; ".join(
+                n.removeprefix("Emax fit skipped: ") for n in data.notes or ("too few points",)
+            )
         )
     else:
         pdf.paragraph(

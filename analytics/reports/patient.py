@@ -279,11 +279,18 @@ def patient_report_pdf(data: PatientReportData) -> bytes:
                 "Follow-up pain (0-10)",
                 fmt(o.get("followup_pain")),
                 f"{fmt_int(o.get('followup_n'))} days, "
-                + _span(o.get("followup_start"), o.get("followup_end")),
+                + (
+                    _span(o.get("followup_start"), o.get("followup_end"))
+                    if not is_missing(o.get("followup_start"))
+                    else "no follow-up yet"
+                ),
             ),
             (
                 "Pain reduction (+ = better)",
-                f"{fmt(o.get('change'), signed=True)} pts · {fmt_pct(o.get('pct_change'), signed=True)}",
+                MISSING
+                if is_missing(o.get("change"))
+                else f"{fmt(o.get('change'), signed=True)} pts · "
+                f"{fmt_pct(o.get('pct_change'), signed=True)}",
                 category_label(category) if not is_missing(category) else "not evaluable",
             ),
             (

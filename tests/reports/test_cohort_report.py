@@ -77,3 +77,13 @@ def test_group_names_are_drawn_literally_in_charts(sample):
     data = cohort_report_data(patients, sample.diary, sample.sessions, now=NOW)
     text = pdf_text(cohort_report_pdf(data))  # mathtext would raise on the unbalanced brace
     assert "$\\frac{1}{$ wait" in text
+
+
+def test_a_clinic_without_outcomes_gets_a_report_with_empty_states(sample):
+    few = sample.diary[sample.diary["patient_id"] == "P001"].head(2)
+    data = cohort_report_data(sample.patients.iloc[0:1], few, sample.sessions.iloc[0:0], now=NOW)
+    assert data.n_evaluable == 0 and data.result.emax_fit is None
+    text = pdf_text(cohort_report_pdf(data))
+    assert "no patient evaluable yet" in text
+    assert "No patient has both a baseline and a follow-up yet." in text
+    assert "The Emax curve could not be fitted: An Emax curve needs" in text
