@@ -2,13 +2,22 @@
 
 Exit codes: 0 success, 1 invalid data or a failed operation (the message says
 why), 2 usage errors (argparse).
+
+Everything the commands print passes through :func:`analytics._text.safe_message`:
+control characters (terminal escapes) and invisible characters are written as
+escapes and database passwords are masked, whatever the data or the URL held.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import TextIO
+
+from ._text import safe_message
 
 __all__ = ["main", "build_parser"]
 
@@ -180,10 +189,44 @@ def _resolve(handler: str):
     return getattr(importlib.import_module(module), name)
 
 
+class _SafeText(io.TextIOBase):
+    """A text stream that writes :func:`safe_message` of everything written to it."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        self._inner.write(safe_message(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._inner.flush()
+
+    def isatty(self) -> bool:
+        return self._inner.isatty()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._inner, "encoding", None) or "utf-8"
+
+
+@contextlib.contextmanager
+def _safe_output() -> Iterator[None]:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _SafeText(out), _SafeText(err)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = out, err
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    return int(_resolve(args.handler)(args) or 0)
+    with _safe_output():
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        return int(_resolve(args.handler)(args) or 0)
 
 
 def validate_command(args: argparse.Namespace) -> int:
@@ -198,13 +241,13 @@ def validate_command(args: argparse.Namespace) -> int:
         try:
             ds = load_dataset(args.directory, max_bytes=int(args.max_mb * 1024 * 1024))
         except FileNotFoundError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(safe_message(f"error: {exc}"), file=sys.stderr)
             return 1
         except DataValidationError as exc:
             for row in exc.problems.itertuples(index=False):
                 col = f" {row.column}:" if row.column else ""
                 where = f"{row.file}:{row.line}:" if row.line else f"{row.file}:"
-                print(f"{where}{col} {row.message}")
+                print(safe_message(f"{where}{col} {row.message}", keep=""))
             n = len(exc.problems)
             files = exc.problems["file"].nunique()
             print(
@@ -215,7 +258,7 @@ def validate_command(args: argparse.Namespace) -> int:
             return 1
     for w in caught:
         if issubclass(w.category, DataQualityWarning):
-            print(f"warning: {w.message}", file=sys.stderr)
+            print(safe_message(f"warning: {w.message}", keep=""), file=sys.stderr)
     print(
         f"valid: {len(ds.patients)} patients, {len(ds.diary)} diary days, "
         f"{len(ds.sessions)} sessions"

@@ -55,7 +55,15 @@ class DataQualityWarning(UserWarning):
 
 
 class StoreError(RuntimeError):
-    """The database cannot be opened, read or written; the message names it."""
+    """The database cannot be opened, read or written; the message names it.
+
+    Passwords in the message (any database URL form) are masked when it is created.
+    """
+
+    def __init__(self, *args: object) -> None:
+        from ._text import mask_secrets
+
+        super().__init__(*(mask_secrets(a) if isinstance(a, str) else a for a in args))
 
 
 class ConflictError(StoreError):

@@ -315,42 +315,49 @@ def load_uploads(actor: str, files: dict[str, Any]) -> tuple[Any, pd.DataFrame |
 @st.cache_data(show_spinner=False, max_entries=8)
 def _load_uploads(payload: tuple[tuple[str, str, bytes], ...], stored: pd.DataFrame):
     import io
+    import warnings
 
     from analytics._common import empty_frame
-    from analytics.errors import PROBLEM_COLUMNS, DataValidationError
+    from analytics.errors import PROBLEM_COLUMNS, DataQualityWarning, DataValidationError
     from analytics.loaders import Dataset, load_diary, load_patients, load_sessions
 
-    by_table = {t: (name, raw) for t, name, raw in payload}
-    frames: dict[str, pd.DataFrame] = {}
-    problems: list[pd.DataFrame] = []
-    patients = stored
-    if "patients" in by_table:
-        name, raw = by_table["patients"]
-        try:
-            frames["patients"] = load_patients(io.BytesIO(raw), name=name)
-            patients = pd.concat(
-                [
-                    stored[~stored["patient_id"].isin(frames["patients"]["patient_id"])],
-                    frames["patients"],
-                ],
-                ignore_index=True,
-            )
-        except DataValidationError as exc:
-            problems.append(exc.problems)
-            patients = None
-    for table, loader in (("diary", load_diary), ("sessions", load_sessions)):
-        if table in by_table:
-            name, raw = by_table[table]
+    # the loaders' warnings (unknown columns not loaded, ...) go to the Data page
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataQualityWarning)
+        by_table = {t: (name, raw) for t, name, raw in payload}
+        frames: dict[str, pd.DataFrame] = {}
+        problems: list[pd.DataFrame] = []
+        patients = stored
+        if "patients" in by_table:
+            name, raw = by_table["patients"]
             try:
-                frames[table] = loader(io.BytesIO(raw), patients=patients, name=name)
+                frames["patients"] = load_patients(io.BytesIO(raw), name=name)
+                patients = pd.concat(
+                    [
+                        stored[~stored["patient_id"].isin(frames["patients"]["patient_id"])],
+                        frames["patients"],
+                    ],
+                    ignore_index=True,
+                )
             except DataValidationError as exc:
                 problems.append(exc.problems)
+                patients = None
+        for table, loader in (("diary", load_diary), ("sessions", load_sessions)):
+            if table in by_table:
+                name, raw = by_table[table]
+                try:
+                    frames[table] = loader(io.BytesIO(raw), patients=patients, name=name)
+                except DataValidationError as exc:
+                    problems.append(exc.problems)
     if problems:
         return None, pd.concat(problems, ignore_index=True)[PROBLEM_COLUMNS]
     return Dataset(
         patients=frames.get("patients", empty_frame("patients")),
         diary=frames.get("diary", empty_frame("diary")),
         sessions=frames.get("sessions", empty_frame("sessions")),
+        warnings=tuple(
+            str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)
+        ),
     ), None
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.errors import DataValidationError
+from dashboard.text import shown, shown_error
 
 __all__ = [
     "flash",
@@ -50,7 +51,7 @@ def show_flash(page: str) -> None:
 
 def show_error(exc: Exception) -> None:
     """Show an expected error as a message (never a traceback)."""
-    st.error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, icon="⚠️")
+    st.error(shown_error(exc), icon="⚠️")  # stored text is data; secrets masked
     if isinstance(exc, DataValidationError) and len(exc.problems):
         table(exc.problems)
 
@@ -136,7 +137,7 @@ def describe_entry(entry: Mapping[str, Any]) -> str:
         if _plain(entry.get(key)) is not None:
             parts.append(f"{label} {fmt(entry.get(key), 'g')}/10")
     if _plain(entry.get("notes")):
-        parts.append(f"note “{entry['notes']}”")
+        parts.append(f"note “{shown(entry['notes'])}”")  # shown in markdown
     return ", ".join(parts)
 
 

@@ -114,10 +114,11 @@ def import_command(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ..exports import write_dataset
+    from ..exports import check_targets, write_dataset
     from ..schema import TABLES
 
     target = Path(args.directory)
+    check_targets(target)  # a link in the folder is refused before the audited read
     if target.exists() and not target.is_dir():
         _err(f"{target} is a file, not a directory; nothing was exported.")
         return 1
@@ -137,7 +138,16 @@ def _export(args: argparse.Namespace) -> int:
         if args.patient is not None and args.patient not in store.patient_ids(args.actor):
             _err(f"no patient {args.patient!r} in {store.name}; nothing was exported.")
             return 1
-        ds = store.export_dataset(args.actor, patient_id=args.patient)
+        try:
+            ds = store.export_dataset(args.actor, patient_id=args.patient)
+        except StoreError as exc:  # the audit record is part of every export
+            if "record the export" not in str(exc):
+                raise
+            raise StoreError(
+                f"{exc}. Every export is recorded in the database's audit log, so nothing was "
+                "exported: check that the database and its folder are writable and the disk is "
+                "not full."
+            ) from None
         name = store.name
     paths = write_dataset(ds, args.directory)
     counts = ", ".join(f"{len(getattr(ds, t))} {t}" for t in TABLES)

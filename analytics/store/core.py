@@ -43,6 +43,7 @@ import sqlalchemy as sa
 from alembic.util import CommandError as AlembicCommandError
 
 from .._common import empty_frame
+from .._text import mask_secrets
 from ..errors import ConflictError, DataValidationError, NotFoundError, StoreError
 from ..schema import DATE_DTYPE, TABLES, TableSpec
 from . import models
@@ -994,7 +995,7 @@ class Store:
 def _display(url: sa.URL) -> str:
     if url.get_backend_name() == "sqlite":
         return url.database or ":memory:"
-    return url.render_as_string(hide_password=True)
+    return mask_secrets(url.render_as_string(hide_password=True))  # ?password= too
 
 
 def _sqlite_engine(url: sa.URL) -> sa.Engine:

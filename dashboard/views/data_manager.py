@@ -10,6 +10,7 @@ import streamlit as st
 from analytics.errors import ConflictError, DataValidationError, StoreError
 from analytics.schema import ADVERSE_EVENTS, TECHNIQUES
 from dashboard import data, state, widgets
+from dashboard.text import shown
 
 #: Headers of the import preview (the store's ImportReport.to_frame columns).
 IMPORT_PREVIEW_TITLES = {
@@ -47,7 +48,13 @@ with tab_import:
         "nothing is imported until the files are valid."
     )
     uploads = {
-        table: st.file_uploader(f"{table}.csv", type=["csv"], key=f"data.upload.{table}")
+        table: st.file_uploader(
+            f"{table}.csv",
+            type=["csv"],
+            # a new key after each import: the imported files leave the page and the session
+            key=f"data.upload.{table}"
+            + (f".{n}" if (n := st.session_state.get("data.round")) else ""),
+        )
         for table in ("patients", "diary", "sessions")
     }
     chosen = {t: f for t, f in uploads.items() if f is not None}
@@ -62,8 +69,8 @@ with tab_import:
             )
             widgets.table(problems, key="data.problems")
         else:
-            for note in loaded.warnings:
-                st.caption(f"Note: {note}")
+            for note in loaded.warnings:  # e.g. a misspelt column that was not loaded
+                st.warning(shown(note), icon="🔎")
             try:
                 preview = data.import_dataset(actor, loaded, dry_run=True)
             except (StoreError, DataValidationError) as exc:
@@ -105,6 +112,8 @@ with tab_import:
                         widgets.show_error(exc)
                     else:
                         counts = report.to_frame()
+                        st.session_state["data.round"] = st.session_state.get("data.round", 0) + 1
+                        data._load_uploads.clear()  # release the parsed uploads
                         widgets.flash(
                             "data",
                             f"Imported: {int(counts['inserted'].sum())} new and "

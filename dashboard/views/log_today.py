@@ -9,6 +9,7 @@ import streamlit as st
 
 from analytics.errors import ConflictError, DataValidationError, StoreError
 from dashboard import data, state, widgets
+from dashboard.text import shown
 
 identity = state.current()
 st.title("📝 Log today")
@@ -26,7 +27,7 @@ SCALE = list(range(11))
 # one compact line, so that on a phone the pain buttons are visible without scrolling
 view = data.patient_view(actor, pid)
 st.caption(
-    f"Diary of patient **{pid}** · {widgets.adherence_summary(view.diary, today=today)}",
+    f"Diary of patient **{shown(pid)}** · {widgets.adherence_summary(view.diary, today=today)}",
     help="Not you? Choose your patient id in the sidebar (☰ at the top left on a phone).",
 )
 

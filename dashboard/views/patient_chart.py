@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data, labels, settings, state, widgets
+from dashboard.text import shown
 
 identity = state.current()
 st.title("🩺 Patient chart")
@@ -24,13 +25,13 @@ outcome = data.outcome_row(result, pid)
 info = view.patient
 if info is not None:
     st.markdown(
-        f"**{pid}** · {labels.condition_label(info['condition'])}"
-        + (f" · group {info['group']}" if pd.notna(info["group"]) else "")
-        + (f" · clinician {info['clinician_id']}" if pd.notna(info["clinician_id"]) else "")
+        f"**{shown(pid)}** · {shown(labels.condition_label(info['condition']))}"
+        + (f" · group {shown(info['group'])}" if pd.notna(info["group"]) else "")
+        + (f" · clinician {shown(info['clinician_id'])}" if pd.notna(info["clinician_id"]) else "")
     )
 
 if view.diary.empty:
-    st.info(f"{pid} has no diary days yet.")
+    st.info(f"{shown(pid)} has no diary days yet.")
     st.stop()
 
 # ------------------------------------------------------------------ headline numbers
