@@ -27,6 +27,7 @@ from .labels import adverse_event_label, category_label, group_label, technique_
 from .style import (
     CATEGORY_COLORS,
     FOLLOWUP_BAND,
+    KM_BAND,
     PAIN_RANGE,
     SERIES_COLORS,
     TECHNIQUE_COLORS,
@@ -56,6 +57,8 @@ __all__ = [
 DPI = 170
 
 _PAIN_TITLE = "Pain (0-10 NRS)"
+_REDUCTION_POINTS = "Pain reduction from baseline,\npoints (positive = better)"
+_REDUCTION_PCT = "Pain reduction from baseline,\n% (positive = better)"
 _RC: dict[str, Any] = {
     "text.parse_math": False,
     "font.family": "DejaVu Sans",
@@ -98,8 +101,10 @@ def _png(fig: Figure) -> bytes:
 
 
 def _legend_below(ax: Any, ncol: int = 3) -> None:
-    handles, _ = ax.get_legend_handles_labels()
+    handles, labels = ax.get_legend_handles_labels()
     if handles:
+        if max(len(label) for label in labels) > 32:
+            ncol = min(ncol, 2)
         ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), ncol=ncol, handlelength=1.8)
 
 
@@ -109,6 +114,7 @@ def pain_trajectory_figure(
     sessions: pd.DataFrame | None = None,
     baseline: tuple[pd.Timestamp, pd.Timestamp, float | None] | None = None,
     followup: tuple[pd.Timestamp, pd.Timestamp, float | None] | None = None,
+    x_start: pd.Timestamp | None = None,
     size: tuple[float, float] = (7.1, 3.05),
 ) -> Figure:
     """Daily pain, 7-day mean, baseline and follow-up bands and session markers.
@@ -116,32 +122,52 @@ def pain_trajectory_figure(
     ``diary`` holds ``date``, ``pain`` and ``pain_rolling_mean``; ``sessions``
     ``date`` and ``technique_band``; ``baseline`` and ``followup`` are (window
     start, window end, mean or None); the baseline as in
-    ``dashboard.charts.pain_trajectory``.
+    ``dashboard.charts.pain_trajectory``. ``x_start`` is the first day of the
+    period shown: a baseline wholly before it becomes a dashed line at its mean
+    across the period, with its dates in the legend.
     """
     with _style():
         fig = Figure(figsize=size, layout="constrained")
         ax = fig.add_subplot()
+        first_shown = None if x_start is None else pd.Timestamp(x_start).normalize()
         if baseline is not None:
-            start, end, mean = baseline
-            ax.axvspan(
-                start - pd.Timedelta(hours=12),
-                end + pd.Timedelta(hours=12),
-                color=mpl_color(SERIES_COLORS["baseline"]),
-                lw=0,
-                zorder=0,
-                label="Baseline window",
-            )
-            if mean is not None and np.isfinite(mean):
-                ax.plot(
-                    [start, end],
-                    [mean, mean],
-                    ls="--",
-                    lw=1.6,
-                    color=SERIES_COLORS["baseline_line"],
-                    label=f"Baseline mean ({mean:.1f})",
+            start, end, b_mean = baseline
+            mean = float("nan") if b_mean is None else float(b_mean)
+            has_mean = bool(np.isfinite(mean))
+            if first_shown is not None and end < first_shown:
+                # the baseline lies before the period shown: its mean as a reference line
+                # across the period, its dates in the legend (as the dashboard does)
+                if has_mean:
+                    ax.axhline(
+                        mean,
+                        ls="--",
+                        lw=1.6,
+                        color=SERIES_COLORS["baseline_line"],
+                        label=f"Baseline mean ({mean:.1f}), {start:%d %b}–{end:%d %b %Y}, "
+                        "before this period",
+                    )
+            else:
+                if first_shown is not None:
+                    start = max(start, first_shown)
+                ax.axvspan(
+                    start - pd.Timedelta(hours=12),
+                    end + pd.Timedelta(hours=12),
+                    color=mpl_color(SERIES_COLORS["baseline"]),
+                    lw=0,
+                    zorder=0,
+                    label="Baseline window",
                 )
+                if has_mean:
+                    ax.plot(
+                        [start, end],
+                        [mean, mean],
+                        ls="--",
+                        lw=1.6,
+                        color=SERIES_COLORS["baseline_line"],
+                        label=f"Baseline mean ({mean:.1f})",
+                    )
         if followup is not None:
-            start, end, mean = followup
+            start, end, f_mean = followup
             ax.axvspan(
                 start - pd.Timedelta(hours=12),
                 end + pd.Timedelta(hours=12),
@@ -150,14 +176,14 @@ def pain_trajectory_figure(
                 zorder=0,
                 label="Follow-up window",
             )
-            if mean is not None and np.isfinite(mean):
+            if f_mean is not None and np.isfinite(f_mean):
                 ax.plot(
                     [start, end],
-                    [mean, mean],
+                    [f_mean, f_mean],
                     ls=":",
                     lw=1.8,
                     color=SERIES_COLORS["rolling"],
-                    label=f"Follow-up mean ({mean:.1f})",
+                    label=f"Follow-up mean ({f_mean:.1f})",
                 )
         ax.scatter(
             diary["date"],
@@ -206,7 +232,9 @@ def pain_trajectory_figure(
             else:
                 locator = AutoDateLocator(minticks=4, maxticks=9)
                 ax.xaxis.set_major_locator(locator)
-                ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=True))
+                formatter = ConciseDateFormatter(locator, show_offset=True)
+                formatter.offset_formats = ["", "%Y", "%Y", "%Y", "%Y", "%Y"]
+                ax.xaxis.set_major_formatter(formatter)
         _legend_below(ax, ncol=4)
         return fig
 
@@ -238,7 +266,7 @@ def waterfall_figure(
                     label=category_label(cat),
                 )
         if threshold is not None:
-            ax.axhline(threshold, ls="--", color="#333333", lw=1)
+            ax.axhline(threshold, ls="--", color=SERIES_COLORS["reference"], lw=1)
             ax.annotate(
                 f"Responder threshold {threshold:g}%",
                 xy=(1, threshold),
@@ -247,14 +275,14 @@ def waterfall_figure(
                 va="bottom",
                 fontsize=7.5,
             )
-        ax.axhline(0, color="#999999", lw=0.8)
+        ax.axhline(0, color=SERIES_COLORS["reference"], lw=0.8)
         if len(data) <= 40:
             ids = [_short(p, 14) for p in data["patient_id"].astype("str")]
             ax.set_xticks(x, ids, rotation=90, fontsize=6)
         else:
             ax.set_xticks([])
-        ax.set_xlabel("Patient (sorted by change)")
-        ax.set_ylabel("Change from baseline (%, + = better)")
+        ax.set_xlabel("Patient (sorted by pain reduction)")
+        ax.set_ylabel(_REDUCTION_PCT)
         ax.grid(axis="x", visible=False)
         _legend_below(ax, ncol=4) if len(data) > 40 else ax.legend(loc="upper right")
         return fig
@@ -268,7 +296,10 @@ def responder_rates_figure(
     rate = data["responder_rate"].to_numpy(float) * 100
     low = data["responder_ci_low"].to_numpy(float) * 100
     high = data["responder_ci_high"].to_numpy(float) * 100
-    colors = [technique_color(v) if str(v) in TECHNIQUE_COLORS else "#1f77b4" for v in data[by]]
+    colors = [
+        technique_color(v) if str(v) in TECHNIQUE_COLORS else SERIES_COLORS["event_any"]
+        for v in data[by]
+    ]
     labels = [_short(group_label(grouping, v), 38) for v in data[by]]
     with _style():
         fig = Figure(figsize=size or (7.1, 0.6 + 0.27 * max(len(data), 2)), layout="constrained")
@@ -276,7 +307,13 @@ def responder_rates_figure(
         y = np.arange(len(data))
         ax.barh(y, rate, color=colors, height=0.65)
         ax.errorbar(
-            rate, y, xerr=[rate - low, high - rate], fmt="none", ecolor="#333333", capsize=2, lw=1
+            rate,
+            y,
+            xerr=[rate - low, high - rate],
+            fmt="none",
+            ecolor=SERIES_COLORS["reference"],
+            capsize=2,
+            lw=1,
         )
         ax.set_yticks(y, labels)
         ax.set_xlim(0, 100)
@@ -309,17 +346,17 @@ def dose_response_figure(
                 yerr=yerr,
                 fmt="o",
                 ms=4,
-                color="#1f77b4",
-                ecolor="#999999",
+                color=SERIES_COLORS["after"],
+                ecolor=SERIES_COLORS["cohort"],
                 capsize=2,
-                label="Mean change (95% CI)",
+                label="Mean pain reduction (95% CI)",
             )
         if emax is not None:
             k, pred = emax
-            ax.plot(k, pred, color="#d62728", lw=1.8, label=emax_label)
-        ax.axhline(0, color="#999999", lw=0.8)
+            ax.plot(k, pred, color=SERIES_COLORS["patient"], lw=1.8, label=emax_label)
+        ax.axhline(0, color=SERIES_COLORS["reference"], lw=0.8)
         ax.set_xlabel("Cumulative session number")
-        ax.set_ylabel("Change from baseline\n(points, + = better)")
+        ax.set_ylabel(_REDUCTION_POINTS)
         _legend_below(ax, ncol=2)
         return fig
 
@@ -335,7 +372,7 @@ def kaplan_meier_figure(table: pd.DataFrame, *, size: tuple[float, float] = (7.1
             table["ci_low"].to_numpy(float) * 100,
             table["ci_high"].to_numpy(float) * 100,
             step="post",
-            color=mpl_color("rgba(31, 119, 180, 0.15)"),
+            color=mpl_color(KM_BAND),
             lw=0,
             label="95% CI",
         )
@@ -343,7 +380,7 @@ def kaplan_meier_figure(table: pd.DataFrame, *, size: tuple[float, float] = (7.1
             t,
             table["survival"].to_numpy(float) * 100,
             where="post",
-            color="#1f77b4",
+            color=SERIES_COLORS["after"],
             lw=2,
             label="Not yet responding",
         )
@@ -365,7 +402,7 @@ def adverse_events_figure(rates: pd.DataFrame, *, size: tuple[float, float] = (7
         ax.bar(
             x,
             data["events_per_100_sessions"],
-            color=np.where(is_any, "#1f77b4", "#9ecae1"),
+            color=np.where(is_any, SERIES_COLORS["event_any"], SERIES_COLORS["event"]),
             label="This clinic",
         )
         bench = data.loc[is_any, "benchmark_per_100"].dropna()

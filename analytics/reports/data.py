@@ -146,6 +146,8 @@ class PatientReportData:
         ``analytics.safety.adverse_event_list`` rows in the period.
     n_sessions : int
         Sessions up to ``as_of``.
+    first_session : pandas.Timestamp or None
+        Date-time of the first session (before the period too).
     days_since_last_entry : int or None
         ``as_of`` − last diary day, days.
     quality_notes : tuple of str
@@ -170,6 +172,7 @@ class PatientReportData:
     sessions: pd.DataFrame
     adverse_events: pd.DataFrame
     n_sessions: int
+    first_session: pd.Timestamp | None
     days_since_last_entry: int | None
     quality_notes: tuple[str, ...]
     include_notes: bool = False
@@ -459,6 +462,7 @@ def patient_report_data(
         sessions=shown,
         adverse_events=events,
         n_sessions=len(s),
+        first_session=pd.Timestamp(s["date"].iloc[0]) if len(s) else None,
         days_since_last_entry=None if last_entry is None else int((as_of - last_entry).days),
         quality_notes=quality_notes(outcome),
         include_notes=include_notes,

@@ -27,14 +27,14 @@ from .labels import (
     is_missing,
     reasons_text,
 )
-from .pdf import ReportPDF, fmt, fmt_date, fmt_int, fmt_pct, fmt_span
+from .pdf import SOFT_HYPHEN, ReportPDF, fmt, fmt_date, fmt_int, fmt_pct, fmt_span
 
 __all__ = ["patient_report_pdf", "what_this_means", "secondary_rows", "session_rows"]
 
 #: Secondary measures where a higher value is better (the others: lower is better).
 _HIGHER_IS_BETTER = {"sleep_quality", "mood"}
 #: Technique words of the session table: a soft hyphen lets the long word break.
-_TABLE_TECHNIQUE = {**TECHNIQUE_LABELS, "electro": "Electro\u00adacupuncture (EA)"}
+_TABLE_TECHNIQUE = {**TECHNIQUE_LABELS, "electro": f"Electro{SOFT_HYPHEN}acupuncture (EA)"}
 #: A change smaller than this prints as 0.0 and reads "no change".
 _NO_CHANGE = 0.05
 
@@ -261,7 +261,7 @@ def patient_report_pdf(data: PatientReportData) -> bytes:
         pdf.heading("Summary")
 
     category = o.get("response_category")
-    first = data.sessions["date"].min() if len(data.sessions) else None
+    first = data.first_session
     last_entry = (
         data.as_of - pd.Timedelta(days=data.days_since_last_entry)
         if data.days_since_last_entry is not None
@@ -324,7 +324,11 @@ def patient_report_pdf(data: PatientReportData) -> bytes:
             )
         pdf.png(
             pain_trajectory_png(
-                data.diary, sessions=data.sessions, baseline=baseline, followup=followup
+                data.diary,
+                sessions=data.sessions,
+                baseline=baseline,
+                followup=followup,
+                x_start=data.period_start,
             ),
             alt="Pain trajectory with 7-day mean, baseline window and sessions",
         )

@@ -4,9 +4,9 @@
 the running header and the page footer, and offers the few blocks the reports
 are made of: headings, paragraphs, a summary box, a table and an image. Every
 piece of text goes through :func:`clean` first: stored text (ids, group names,
-notes) is data, so control characters and line breaks become spaces, characters
-the font lacks become ``?``, long text is cut with ``…``, and nothing is ever
-read as markup (markdown is off everywhere).
+notes) is data, so line breaks become spaces, invisible and control characters
+are shown as escapes, characters the font lacks become ``?``, long text is cut
+with ``…``, and nothing is ever read as markup (markdown is off everywhere).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from .._text import visible
 from .labels import MISSING, is_missing
 from .style import FONT_FAMILY, PAGE_MARGIN_MM, font_path
 
@@ -36,12 +37,15 @@ __all__ = [
     "fmt_span",
     "fmt_int",
     "MINUS",
+    "SOFT_HYPHEN",
 ]
 
 #: The minus sign printed for negative numbers (U+2212).
 MINUS = "\u2212"
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")
+_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]")
+#: A soft hyphen: an allowed break inside a long word of the report's own labels.
+SOFT_HYPHEN = "\u00ad"
 _GREY = (90, 90, 90)
 _RULE = (200, 200, 200)
 _HEAD_FILL = (235, 241, 248)
@@ -56,16 +60,18 @@ def _glyphs() -> frozenset[int]:
 
 
 def clean(value: Any, max_len: int | None = None) -> str:
-    """``value`` as one line of printable text the report font can draw.
+    """``value`` as one line of text the report font can draw.
 
-    Control characters, line and paragraph separators and bidirectional
-    overrides become a space, runs of spaces collapse, a character DejaVu Sans
-    lacks becomes ``?``, and text longer than ``max_len`` is cut with ``…``.
-    Missing values print as an em dash.
+    Line breaks and tabs become spaces and runs of spaces collapse; every other
+    character a reader could not see (controls, zero-width and bidirectional
+    format characters, unusual spaces) is shown as an escape such as ``\\u202e``
+    (:func:`analytics._text.visible`, the project's one rule for such text); a
+    character DejaVu Sans lacks becomes ``?``; text longer than ``max_len`` is cut
+    with ``…``. Missing values print as an em dash.
     """
     if is_missing(value):
         return MISSING
-    text = " ".join(_CONTROL.sub(" ", str(value)).split())
+    text = " ".join(visible(_BREAKS.sub(" ", str(value)), keep=SOFT_HYPHEN).split())
     glyphs = _glyphs()
     text = "".join(c if ord(c) in glyphs else "?" for c in text)
     if max_len is not None and len(text) > max_len:

@@ -18,7 +18,9 @@ __all__ = [
     "CATEGORY_COLORS",
     "SERIES_COLORS",
     "PAIN_RANGE",
+    "ADHERENCE_COLOR",
     "FOLLOWUP_BAND",
+    "KM_BAND",
     "technique_color",
     "category_color",
     "mpl_color",
@@ -29,50 +31,60 @@ __all__ = [
 
 #: One colour per technique band (``analytics._common.frequency_band`` labels).
 TECHNIQUE_COLORS: dict[str, str] = {
-    "manual": "#2ca02c",
-    "auricular": "#9467bd",
-    "other": "#7f7f7f",
-    "electro": "#1f77b4",
-    "electro_low": "#6baed6",
-    "electro_medium": "#2171b5",
-    "electro_high": "#08306b",
-    "electro_mixed": "#17becf",
-    "electro_unknown": "#9ecae1",
+    "manual": "#1B7837",
+    "auricular": "#7B3294",
+    "other": "#616161",
+    "electro": "#0072B2",
+    "electro_low": "#3E7CB1",
+    "electro_medium": "#1D5A9E",
+    "electro_high": "#08306B",
+    "electro_mixed": "#00838F",
+    "electro_unknown": "#4A6D8C",
 }
 
-#: One colour per IMMPACT response category; red = no response, green = substantial.
+#: One colour per IMMPACT response category; red = no response, dark green = substantial.
 CATEGORY_COLORS: dict[str, str] = {
-    "none": "#d62728",
-    "minimal": "#ff7f0e",
-    "moderate": "#98df8a",
-    "substantial": "#2ca02c",
-    "not_evaluable": "#bdbdbd",
+    "none": "#B2182B",
+    "minimal": "#B35806",
+    "moderate": "#4D9221",
+    "substantial": "#1B5E20",
+    "not_evaluable": "#757575",
 }
+
+#: Colour of diary adherence.
+ADHERENCE_COLOR = "#4A6D8C"
 
 #: Colours of series that are not techniques or categories.
 SERIES_COLORS: dict[str, str] = {
-    "pain": "#444444",
-    "rolling": "#d62728",
-    "baseline": "rgba(31, 119, 180, 0.12)",
-    "baseline_line": "#1f77b4",
-    "its_pre": "#8c564b",
-    "its_post": "#e377c2",
-    "cohort": "#7f7f7f",
-    "patient": "#d62728",
-    "before": "#ff9896",
-    "after": "#1f77b4",
-    "relief": "#17becf",
-    "benchmark": "#d62728",
-    "sleep_quality": "#1f77b4",
-    "mood": "#2ca02c",
-    "stress": "#d62728",
-    "analgesic_doses": "#9467bd",
-    "opioid_mme": "#8c564b",
+    "pain": "#333333",
+    "worst_pain": "#D55E00",
+    "rolling": "#B2182B",
+    "baseline": "rgba(0, 114, 178, 0.12)",
+    "baseline_line": "#0072B2",
+    "its_pre": "#8C510A",
+    "its_post": "#C51B7D",
+    "cohort": "#616161",
+    "patient": "#B2182B",
+    "before": "#B35806",
+    "after": "#0072B2",
+    "relief": "#00838F",
+    "benchmark": "#B2182B",
+    "sleep_quality": "#0072B2",
+    "mood": "#1B7837",
+    "stress": "#B2182B",
+    "analgesic_doses": "#5E3C99",
+    "opioid_mme": "#8C510A",
+    "adherence": ADHERENCE_COLOR,
+    "event_any": "#0072B2",
+    "event": "#4A6D8C",
+    "reference": "#333333",
 }
 
 #: The follow-up window's band on the printed trajectory (the dashboard shades the
 #: baseline only; on paper the window behind the follow-up mean is marked too).
-FOLLOWUP_BAND = "rgba(214, 39, 40, 0.07)"
+FOLLOWUP_BAND = "rgba(178, 24, 43, 0.07)"
+#: The Kaplan–Meier confidence band (the dashboard's fill colour).
+KM_BAND = "rgba(0, 114, 178, 0.15)"
 
 #: Fixed range of every 0-10 pain or score axis.
 PAIN_RANGE = (0, 10)

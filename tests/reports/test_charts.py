@@ -37,10 +37,10 @@ def test_trajectory_axes_colours_and_windows(one):
     assert "Baseline mean (5.0)" in labels and "Follow-up mean (2.0)" in labels
     band = sessions["technique_band"].iloc[0]
     markers = [c for c in ax.collections if c.get_label().startswith("Session:")]
-    assert to_hex(markers[0].get_facecolor()[0]) == TECHNIQUE_COLORS[band]
+    assert to_hex(markers[0].get_facecolor()[0]) == TECHNIQUE_COLORS[band].lower()
     daily = next(c for c in ax.collections if c.get_label() == "Daily pain")
     assert len(daily.get_offsets()) == len(diary)
-    assert to_hex(daily.get_facecolor()[0]) == SERIES_COLORS["pain"]
+    assert to_hex(daily.get_facecolor()[0]) == SERIES_COLORS["pain"].lower()
     baseline_band = next(p for p in ax.patches if p.get_label() == "Baseline window")
     assert baseline_band.get_facecolor() == pytest.approx(mpl_color(SERIES_COLORS["baseline"]))
 
@@ -54,7 +54,7 @@ def test_waterfall_colours_by_category_best_first(sample):
     assert heights == sorted(po["pct_change"].dropna(), reverse=True)
     cats = po.dropna(subset=["pct_change"]).sort_values("pct_change", ascending=False)
     for bar, cat in zip(bars, cats["response_category"].astype(str), strict=True):
-        assert to_hex(bar.get_facecolor()) == CATEGORY_COLORS[cat]
+        assert to_hex(bar.get_facecolor()) == CATEGORY_COLORS[cat].lower()
 
 
 def test_png_is_an_rgb_image():

@@ -143,7 +143,8 @@ def test_stored_text_is_data_not_layout_or_markup(sample):
     pdf = patient_report_pdf(data)
     page1 = pdf_pages(pdf)[0]
     assert "Group $\\frac{1}{$ **b** <b>x</b> {nb}" in page1
-    assert "Dr. Müller evil line ?" in page1  # no glyph in the font: a visible "?"
+    # the override is shown, not obeyed; no glyph in the font: a visible "?"
+    assert "Dr. Müller \\u202eevil line ?" in page1
     assert "ΩΩΩxxx" in page1
     assert "…" in page1  # the 200-character condition is cut, not spilled over the page
     assert "Page 1 of 2" in page1
@@ -252,3 +253,14 @@ def test_a_patient_without_diary_still_gets_a_report(sample):
     assert data.outcome is None
     text = pdf_text(patient_report_pdf(data))
     assert "no diary entries" in text
+
+
+def test_a_later_period_keeps_the_first_session_and_the_baseline_line(sample):
+    pid = "P030"
+    s = sample.sessions[sample.sessions["patient_id"] == pid].sort_values("date")
+    start = s["date"].iloc[3].normalize()
+    data, pdf = _report(sample, pid, start=start)
+    assert data.first_session == s["date"].iloc[0]
+    page1 = pdf_pages(pdf)[0]
+    first = s["date"].iloc[0]
+    assert f"Sessions so far {len(s)} first {first.day} {first:%b %Y}" in page1

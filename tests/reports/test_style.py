@@ -13,6 +13,7 @@ def test_colours_equal_the_dashboards():
     assert style.CATEGORY_COLORS == dash_charts.CATEGORY_COLORS
     assert style.SERIES_COLORS == dash_charts.SERIES_COLORS
     assert style.PAIN_RANGE == dash_charts.PAIN_RANGE
+    assert style.ADHERENCE_COLOR == dash_charts.ADHERENCE_COLOR
 
 
 def test_labels_equal_the_dashboards():
