@@ -69,6 +69,7 @@ _RC: dict[str, Any] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
+    "axes.axisbelow": True,
     "grid.color": "#e5e5e5",
     "grid.linewidth": 0.6,
     "legend.frameon": False,
