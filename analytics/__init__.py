@@ -32,7 +32,15 @@ from .loaders import (
     validate_records,
 )
 from .outcomes import RESPONSE_CATEGORIES, cpra_curve, patient_outcomes, response_category
-from .pipeline import AnalysisResult, AnalysisSettings, analyze
+from .pipeline import (
+    AnalysisResult,
+    AnalysisSettings,
+    PatientSummary,
+    analyze,
+    cohort,
+    per_patient,
+    summarize_patient,
+)
 from .safety import adverse_event_list, adverse_event_rates
 from .secondary import data_quality, secondary_outcomes
 from .survival import KaplanMeier, kaplan_meier, time_to_response
@@ -52,6 +60,10 @@ __all__ = [
     "AnalysisResult",
     "AnalysisSettings",
     "analyze",
+    "cohort",
+    "per_patient",
+    "PatientSummary",
+    "summarize_patient",
     "ConflictError",
     "NotFoundError",
     "cpra_curve",

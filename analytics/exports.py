@@ -32,6 +32,7 @@ __all__ = [
     "neutralise_cell",
     "format_table",
     "write_table",
+    "write_tables",
     "write_dataset",
     "check_targets",
     "write_rejects",
@@ -149,6 +150,30 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], table: str) -
     """
     path = Path(path)
     return _write_files([(format_table(frame, table), path)])[0]
+
+
+def write_tables(
+    tables: Mapping[str, pd.DataFrame], directory: str | os.PathLike[str]
+) -> list[Path]:
+    """Write frames that are not contract tables (e.g. a de-identified export) as CSV files.
+
+    ``tables`` maps a file stem to its frame; each is written to
+    ``<directory>/<stem>.csv`` with formula-like text cells neutralised, every
+    file whole or not at all and all renamed into place together (as
+    :func:`write_dataset`). The directory is created when missing; a target that
+    is a symbolic link raises OSError and nothing is written.
+    """
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    for stem, frame in tables.items():
+        cells = frame.copy()
+        for col in cells.columns:
+            if cells[col].dtype == object or pd.api.types.is_string_dtype(cells[col]):
+                text = cells[col].astype("str").where(cells[col].notna())
+                cells[col] = neutralise_cell(text)
+        files.append((cells, out / f"{stem}.csv"))
+    return _write_files(files)
 
 
 def table_to_csv_bytes(frame: pd.DataFrame, table: str) -> bytes:

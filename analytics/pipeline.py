@@ -15,14 +15,20 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from ._common import check_int, check_number, index_dates
+from ._common import empty_frame, index_dates
 from .errors import InsufficientDataError
 from .exports import neutralise_cell
+from .factors import factor_effects, factor_effects_summary
 from .groups import GROUPINGS, group_comparison, group_summary
+from .nof1 import nof1_effects
 from .outcomes import cpra_curve, patient_outcomes
+from .patient_summary import PatientSummary, summarize_patient
 from .secondary import data_quality, secondary_outcomes
+from .settings import DEFAULT_SETTINGS, AnalysisSettings, from_arguments
+from .status import STATUS_COLUMNS, patient_status
 from .trends import interrupted_time_series, theil_sen_slopes
 
 __all__ = [
@@ -30,8 +36,13 @@ __all__ = [
     "AnalysisResult",
     "PATIENT_OUTCOME_COLUMNS",
     "OUTPUT_FILES",
+    "PER_PATIENT_TABLES",
     "analyze",
+    "cohort",
+    "per_patient",
     "analyze_command",
+    "PatientSummary",
+    "summarize_patient",
 ]
 
 #: Columns of ``patient_outcomes.csv`` in order (all documented in docs/analytics.md).
@@ -40,6 +51,7 @@ PATIENT_OUTCOME_COLUMNS = [
     "group",
     "condition",
     "technique",
+    "control",
     "index_date",
     "n_diary_days",
     "first_date",
@@ -48,6 +60,8 @@ PATIENT_OUTCOME_COLUMNS = [
     "n_sessions",
     "baseline_pain",
     "baseline_n",
+    "baseline_start",
+    "baseline_end",
     "followup_pain",
     "followup_n",
     "followup_start",
@@ -68,6 +82,7 @@ PATIENT_OUTCOME_COLUMNS = [
     "its_slope_ci_high",
     "its_reason",
     "days_to_response",
+    "ttr_reason",
     "reason",
     *[
         f"{stage}_{m}"
@@ -82,6 +97,7 @@ PATIENT_OUTCOME_COLUMNS = [
     "flag_recent_adverse_event",
     "flag_insufficient_baseline",
     "flags",
+    *[c for c in STATUS_COLUMNS if c != "patient_id"],
 ]
 
 #: File written by :meth:`AnalysisResult.write_csv` for each result attribute.
@@ -98,70 +114,22 @@ OUTPUT_FILES = {
     "kaplan_meier": "kaplan_meier.csv",
     "adverse_events": "adverse_events.csv",
     "cpra": "cpra.csv",
+    "factor_effects": "factor_effects.csv",
+    "factor_effects_summary": "factor_effects_summary.csv",
+    "nof1_effects": "nof1_effects.csv",
 }
 
 
-@dataclass(frozen=True)
-class AnalysisSettings:
-    """Every option of the analysis, validated on creation.
-
-    Parameters
-    ----------
-    baseline_days : int, default 14
-        Baseline window before the index date, days, in [1, 3650].
-    followup_days : int, default 14
-        Follow-up window length, days, in [1, 3650].
-    followup_at : int or None, default None
-        Follow-up horizon H in days after the index date (window ends on day
-        H − 1); None = the patient's last diary days.
-    min_entries : int, default 4
-        Fewest diary entries for a valid baseline or follow-up mean, in [1, 3650].
-    responder_threshold : float, default 30.0
-        % pain reduction that makes a responder, in [0, 100].
-    seed : int, default 0
-        Seed of the bootstrap confidence intervals, >= 0.
-    n_boot : int, default 2000
-        Bootstrap replicates, in [1, 1000000].
-
-    Raises
-    ------
-    ValueError
-        In scikit-learn's wording, naming the parameter and the allowed range.
-
-    Examples
-    --------
-    >>> AnalysisSettings(responder_threshold=35.0).responder_threshold
-    35.0
-    """
-
-    baseline_days: int = 14
-    followup_days: int = 14
-    followup_at: int | None = None
-    min_entries: int = 4
-    responder_threshold: float = 30.0
-    seed: int = 0
-    n_boot: int = 2000
-
-    def __post_init__(self) -> None:
-        func = "AnalysisSettings"
-        check_int(self.baseline_days, "baseline_days", func, 1, 3650)
-        check_int(self.followup_days, "followup_days", func, 1, 3650)
-        if self.followup_at is not None:
-            check_int(self.followup_at, "followup_at", func, 1, 36500)
-        check_int(self.min_entries, "min_entries", func, 1, 3650)
-        threshold = check_number(self.responder_threshold, "responder_threshold", func, 0.0, 100.0)
-        object.__setattr__(self, "responder_threshold", threshold)
-        check_int(self.seed, "seed", func, 0)
-        check_int(self.n_boot, "n_boot", func, 1, 1_000_000)
-
-    def window_kwargs(self) -> dict[str, Any]:
-        """The options of :func:`analytics.outcomes.patient_outcomes` windows."""
-        return {
-            "baseline_days": self.baseline_days,
-            "followup_days": self.followup_days,
-            "followup_at": self.followup_at,
-            "min_entries": self.min_entries,
-        }
+#: Tables returned by :func:`per_patient`, each one with rows of one patient only.
+PER_PATIENT_TABLES = (
+    "patient_outcomes",
+    "session_response",
+    "dose_response",
+    "time_to_response",
+    "adverse_event_counts",
+    "factor_effects",
+    "nof1_effects",
+)
 
 
 @dataclass(frozen=True)
@@ -192,6 +160,11 @@ class AnalysisResult:
         :func:`analytics.safety.adverse_event_rates`.
     cpra : pandas.DataFrame
         :func:`analytics.outcomes.cpra_curve` of the patients' % change.
+    factor_effects, factor_effects_summary : pandas.DataFrame
+        :func:`analytics.factors.factor_effects` (per patient, factor and lag) and
+        :func:`analytics.factors.factor_effects_summary` (cohort).
+    nof1_effects : pandas.DataFrame
+        :func:`analytics.nof1.nof1_effects`: NAP and Tau-U per patient.
     """
 
     settings: AnalysisSettings
@@ -207,6 +180,9 @@ class AnalysisResult:
     kaplan_meier: Any
     adverse_events: pd.DataFrame
     cpra: pd.DataFrame
+    factor_effects: pd.DataFrame
+    factor_effects_summary: pd.DataFrame
+    nof1_effects: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -245,11 +221,16 @@ class AnalysisResult:
 
 
 def _fit_frame(fit: Any, name: str) -> pd.DataFrame:
-    if fit is None:
-        return pd.DataFrame()
+    """The table of a fit, or its header with no rows when there is no fit."""
+    if fit is not None:
+        return fit.table if name == "kaplan_meier" else fit.to_frame()
     if name == "kaplan_meier":
-        return fit.table
-    return fit.to_frame()
+        from .survival import KM_COLUMNS
+
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in KM_COLUMNS.items()})
+    from .dose import EMAX_COLUMNS
+
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in EMAX_COLUMNS.items()})
 
 
 def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
@@ -270,13 +251,256 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _canonical_inputs(
+    patients: pd.DataFrame | None, sessions: pd.DataFrame | None, settings: Any, func: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if not isinstance(settings, AnalysisSettings):
+        raise TypeError(
+            f"The 'settings' parameter of {func} must be an AnalysisSettings. "
+            f"Got {settings!r} instead."
+        )
+    if patients is None:
+        patients = empty_frame("patients")
+    if sessions is None:
+        sessions = empty_frame("sessions")
+    return patients, sessions
+
+
+def per_patient(
+    patients: pd.DataFrame | None,
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame | None,
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
+) -> dict[str, pd.DataFrame]:
+    """Every table whose rows depend only on one patient's rows.
+
+    Running it on any partition of the patients (all rows of a patient in the
+    same part) and concatenating the parts gives the same rows as one run on the
+    whole clinic; :func:`cohort` then summarises the concatenation.
+
+    Parameters
+    ----------
+    patients, diary, sessions : pandas.DataFrame
+        Canonical frames (``analytics.schema``); ``patients`` and ``sessions`` may
+        be None or empty. Never modified.
+    settings : AnalysisSettings, optional
+        Options; the defaults follow DOMAIN.md.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Keys :data:`PER_PATIENT_TABLES`, each sorted by ``patient_id``:
+
+        - ``patient_outcomes``: one row per patient, columns
+          :data:`PATIENT_OUTCOME_COLUMNS` (see :func:`analyze`);
+        - ``session_response``: :func:`analytics.session_response.session_response`;
+        - ``dose_response``: :func:`analytics.dose.dose_response`;
+        - ``time_to_response``: :func:`analytics.survival.time_to_response`;
+        - ``adverse_event_counts``: :func:`analytics.safety.adverse_event_counts`;
+        - ``factor_effects``: :func:`analytics.factors.factor_effects`;
+        - ``nof1_effects``: :func:`analytics.nof1.nof1_effects`.
+
+    Examples
+    --------
+    >>> from analytics._common import empty_frame
+    >>> sorted(per_patient(None, empty_frame("diary"), None))[:2]
+    ['adverse_event_counts', 'dose_response']
+    """
+    from .dose import dose_response
+    from .safety import adverse_event_counts
+    from .session_response import session_response
+    from .survival import time_to_response
+
+    patients, sessions = _canonical_inputs(patients, sessions, settings, "per_patient")
+    s = settings
+    outcomes = patient_outcomes(
+        diary,
+        patients,
+        sessions,
+        responder_threshold=s.responder_threshold,
+        **s.window_kwargs(),
+    )
+    index = index_dates(patients, sessions)
+    baseline = outcomes.set_index("patient_id")["baseline_pain"].dropna()
+
+    slopes = theil_sen_slopes(diary, index, period="treatment", min_entries=max(2, s.min_entries))
+    its = interrupted_time_series(diary, index, min_entries=s.its_min_entries)
+    secondary = secondary_outcomes(diary, index, **s.window_kwargs())
+    quality = data_quality(diary, sessions, outcomes, as_of=s.as_of, window_days=s.recent_days)
+    status = patient_status(
+        diary,
+        sessions,
+        index,
+        patients=patients,
+        as_of=s.as_of,
+        window_days=s.trend_window_days,
+        min_entries=s.rolling_min_entries,
+        followup_days=s.followup_days,
+        followup_min_entries=s.min_entries,
+        recent_days=s.recent_days,
+        not_logging_days=s.not_logging_days,
+    )
+
+    ttr = time_to_response(
+        diary,
+        index,
+        baseline,
+        fraction=s.response_fraction,
+        hold_days=s.response_hold_days,
+        window_days=s.trend_window_days,
+        min_entries=s.rolling_min_entries,
+    )
+    reached = ttr.set_index("patient_id")
+    days = reached["days_to_response"].where(reached["event"].astype(bool))
+
+    table = outcomes.set_index("patient_id")
+    table = table.join(
+        slopes.set_index("patient_id")[["slope_per_week", "slope_ci_low", "slope_ci_high"]]
+    )
+    table = table.join(its.set_index("patient_id").drop(columns=["n_pre", "n_post", "lags"]))
+    table["days_to_response"] = days.astype("float64").reindex(table.index)
+    base = table["baseline_pain"]
+    table["ttr_reason"] = np.select(
+        [
+            table["index_date"].isna(),
+            table["n_diary_days"] == 0,
+            base.isna(),
+            base == 0,
+        ],
+        ["no_index", "no_diary", "insufficient_baseline", "zero_baseline"],
+        default="",
+    )
+    table["ttr_reason"] = table["ttr_reason"].astype("str")
+    table = table.join(secondary.set_index("patient_id"))
+    table = table.join(quality.set_index("patient_id").drop(columns=["n_diary_days"]))
+    table = table.join(status.set_index("patient_id"))
+    table = table.reset_index()
+    table["its_reason"] = table["its_reason"].fillna("no_diary").astype("str")
+    label = table["group"].astype("str").str.strip().str.lower()
+    table["control"] = (label.isin(s.control_labels) | (table["n_sessions"] == 0)).astype("bool")
+    table = table[PATIENT_OUTCOME_COLUMNS]
+
+    return {
+        "patient_outcomes": table,
+        "session_response": session_response(
+            diary,
+            sessions,
+            window_days=s.session_window_days,
+            min_entries=s.session_min_entries,
+            relief_points=s.relief_points,
+        ),
+        "dose_response": dose_response(diary, sessions, baseline),
+        "time_to_response": ttr,
+        "adverse_event_counts": adverse_event_counts(sessions, patients=patients),
+        "factor_effects": factor_effects(
+            diary,
+            sessions,
+            min_days=s.factor_min_days,
+            poor_sleep_max=s.poor_sleep_max,
+            high_stress_min=s.high_stress_min,
+            low_mood_max=s.low_mood_max,
+        ),
+        "nof1_effects": nof1_effects(
+            diary, index, baseline_days=s.baseline_days, min_entries=s.min_entries
+        ),
+    }
+
+
+def cohort(
+    per_patient_tables: dict[str, pd.DataFrame],
+    patients: pd.DataFrame | None = None,
+    sessions: pd.DataFrame | None = None,
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
+) -> AnalysisResult:
+    """The cohort summaries, computed from the per-patient tables only.
+
+    Parameters
+    ----------
+    per_patient_tables : dict of str to pandas.DataFrame
+        The tables of :func:`per_patient` (every key of
+        :data:`PER_PATIENT_TABLES`), for one run or concatenated over partitions
+        of the patients (in ``patient_id`` order for output identical to one run).
+    patients, sessions : pandas.DataFrame or None, optional
+        Not read: every summary comes from ``per_patient_tables``, so a caller
+        that keeps per-patient rows (a store, a distributed engine) needs no raw
+        rows here. Accepted so that the call mirrors :func:`per_patient`.
+    settings : AnalysisSettings, optional
+        The settings the per-patient tables were computed with.
+
+    Returns
+    -------
+    AnalysisResult
+        Group summaries and comparisons (by group, condition and technique),
+        session response by technique (cluster bootstrap seeded by
+        ``settings.seed``), dose-response summary and Emax fit, Kaplan–Meier
+        curve, adverse-event rates, the CPRA curve and the cohort factor
+        effects, with the per-patient tables themselves.
+
+    Raises
+    ------
+    ValueError
+        When a table of :data:`PER_PATIENT_TABLES` is missing.
+    """
+    from .dose import dose_response_summary, fit_emax
+    from .safety import rates_from_counts
+    from .session_response import session_response_by_technique
+    from .survival import kaplan_meier
+
+    _canonical_inputs(patients, sessions, settings, "cohort")
+    missing = [name for name in PER_PATIENT_TABLES if name not in per_patient_tables]
+    if missing:
+        raise ValueError(
+            "The 'per_patient_tables' parameter of cohort must hold every table of "
+            f"per_patient; missing {', '.join(missing)}."
+        )
+    s = settings
+    t = per_patient_tables
+    outcomes = t["patient_outcomes"]
+    notes: list[str] = []
+    kw = {"responder_threshold": s.responder_threshold}
+    summary = _stack([group_summary(outcomes, by=by, **kw) for by in GROUPINGS])
+    comparison = _stack([group_comparison(outcomes, by=by, **kw) for by in GROUPINGS])
+    responses = t["session_response"]
+    by_technique = session_response_by_technique(responses, n_boot=s.n_boot, rng=s.seed)
+    dose = t["dose_response"]
+    try:
+        emax = fit_emax(dose)
+    except InsufficientDataError as exc:
+        emax = None
+        notes.append(f"Emax fit skipped: {exc}")
+    ttr = t["time_to_response"]
+    km = kaplan_meier(ttr["days_to_response"], ttr["event"]) if len(ttr) else None
+    return AnalysisResult(
+        settings=s,
+        patient_outcomes=outcomes,
+        group_summary=summary,
+        group_comparison=comparison,
+        session_response=responses,
+        session_response_by_technique=by_technique,
+        dose_response=dose,
+        dose_response_summary=dose_response_summary(dose),
+        emax_fit=emax,
+        time_to_response=ttr,
+        kaplan_meier=km,
+        adverse_events=rates_from_counts(t["adverse_event_counts"]),
+        cpra=cpra_curve(outcomes["pct_change"]),
+        factor_effects=t["factor_effects"],
+        factor_effects_summary=factor_effects_summary(t["factor_effects"]),
+        nof1_effects=t["nof1_effects"],
+        notes=tuple(notes),
+    )
+
+
 def analyze(
     patients: pd.DataFrame | None,
     diary: pd.DataFrame,
     sessions: pd.DataFrame | None,
-    settings: AnalysisSettings = AnalysisSettings(),
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> AnalysisResult:
     """Run every analysis of the project on a clinic's canonical frames.
+
+    ``analyze(p, d, s, settings)`` is ``cohort(per_patient(p, d, s, settings), p,
+    s, settings)``.
 
     Parameters
     ----------
@@ -295,91 +519,13 @@ def analyze(
     Steps: :func:`analytics.outcomes.patient_outcomes` merged with Theil–Sen
     slopes over the treatment period, the interrupted time series, days to
     response, secondary outcomes and data-quality flags; group summaries and
-    comparisons by group, condition and technique; the session-level analyses
-    of engineer B's modules; the CPRA curve. ``days_to_response`` in the patient
-    table is NaN when the response was not reached (the censored time is in
-    ``time_to_response``).
+    comparisons by group, condition and technique; the session-level analyses;
+    the CPRA curve. ``days_to_response`` in the patient table is NaN when the
+    response was not reached (the censored time is in ``time_to_response``).
     """
-    from .dose import dose_response, dose_response_summary, fit_emax
-    from .safety import adverse_event_rates
-    from .session_response import session_response, session_response_by_technique
-    from .survival import kaplan_meier, time_to_response
-
-    if not isinstance(settings, AnalysisSettings):
-        raise TypeError(
-            f"The 'settings' parameter of analyze must be an AnalysisSettings. Got {settings!r} instead."
-        )
-    s = settings
-    if patients is None:
-        from ._common import empty_frame
-
-        patients = empty_frame("patients")
-    if sessions is None:
-        from ._common import empty_frame
-
-        sessions = empty_frame("sessions")
-    notes: list[str] = []
-    outcomes = patient_outcomes(
-        diary,
-        patients,
-        sessions,
-        responder_threshold=s.responder_threshold,
-        **s.window_kwargs(),
-    )
-    index = index_dates(patients, sessions)
-    baseline = outcomes.set_index("patient_id")["baseline_pain"].dropna()
-
-    slopes = theil_sen_slopes(diary, index, period="treatment")
-    its = interrupted_time_series(diary, index)
-    secondary = secondary_outcomes(diary, index, **s.window_kwargs())
-    quality = data_quality(diary, sessions, outcomes)
-
-    ttr = time_to_response(diary, index, baseline)
-    reached = ttr.set_index("patient_id")
-    days = reached["days_to_response"].where(reached["event"].astype(bool))
-
-    table = outcomes.set_index("patient_id")
-    table = table.join(
-        slopes.set_index("patient_id")[["slope_per_week", "slope_ci_low", "slope_ci_high"]]
-    )
-    table = table.join(its.set_index("patient_id").drop(columns=["n_pre", "n_post", "lags"]))
-    table["days_to_response"] = days.astype("float64").reindex(table.index)
-    table = table.join(secondary.set_index("patient_id"))
-    table = table.join(quality.set_index("patient_id").drop(columns=["n_diary_days"]))
-    table = table.reset_index()
-    table["its_reason"] = table["its_reason"].fillna("no_diary").astype("str")
-    table = table[PATIENT_OUTCOME_COLUMNS]
-
-    kw = {"responder_threshold": s.responder_threshold}
-    summary = _stack([group_summary(outcomes, by=by, **kw) for by in GROUPINGS])
-    comparison = _stack([group_comparison(outcomes, by=by, **kw) for by in GROUPINGS])
-
-    responses = session_response(diary, sessions)
-    by_technique = session_response_by_technique(responses, n_boot=s.n_boot, rng=s.seed)
-    dose = dose_response(diary, sessions, baseline)
-    dose_summary = dose_response_summary(dose)
-    try:
-        emax = fit_emax(dose)
-    except InsufficientDataError as exc:
-        emax = None
-        notes.append(f"Emax fit skipped: {exc}")
-    km = kaplan_meier(ttr["days_to_response"], ttr["event"]) if len(ttr) else None
-    return AnalysisResult(
-        settings=s,
-        patient_outcomes=table,
-        group_summary=summary,
-        group_comparison=comparison,
-        session_response=responses,
-        session_response_by_technique=by_technique,
-        dose_response=dose,
-        dose_response_summary=dose_summary,
-        emax_fit=emax,
-        time_to_response=ttr,
-        kaplan_meier=km,
-        adverse_events=adverse_event_rates(sessions, patients=patients),
-        cpra=cpra_curve(outcomes["pct_change"]),
-        notes=tuple(notes),
-    )
+    patients, sessions = _canonical_inputs(patients, sessions, settings, "analyze")
+    tables = per_patient(patients, diary, sessions, settings)
+    return cohort(tables, patients, sessions, settings)
 
 
 def _print_problems(exc) -> None:
@@ -406,14 +552,7 @@ def analyze_command(args: argparse.Namespace) -> int:
     from .loaders import load_dataset
 
     try:
-        settings = AnalysisSettings(
-            baseline_days=args.baseline_days,
-            followup_days=args.followup_days,
-            followup_at=args.followup_at,
-            min_entries=args.min_entries,
-            responder_threshold=args.responder_threshold,
-            seed=args.seed,
-        )
+        settings = from_arguments(args)
     except ValueError as exc:
         print(f"paindiary analyze: error: {exc}", file=sys.stderr)
         return 2
@@ -434,11 +573,18 @@ def analyze_command(args: argparse.Namespace) -> int:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         rejects = write_rejects(ds.rejects, out_dir) if args.skip_invalid else []
-        result = analyze(ds.patients, ds.diary, ds.sessions, settings)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DataQualityWarning)
+            result = analyze(ds.patients, ds.diary, ds.sessions, settings)
         paths = result.write_csv(out_dir)
     except (InsufficientDataError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    for w in caught:
+        if issubclass(w.category, DataQualityWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     po = result.patient_outcomes

@@ -1,6 +1,6 @@
 """Partition safety: a patient's rows do not depend on which other patients are analysed.
 
-Review of issue 3. Per-patient outputs (patient outcomes with slopes, ITS,
+Per-patient outputs (patient outcomes with slopes, ITS,
 secondary outcomes and flags; session response; dose-response; time to response)
 are computed on the sample clinic and on a subset of its patients (every third
 one); the subset's rows must equal the full run's rows for the same patients

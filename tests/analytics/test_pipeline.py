@@ -145,7 +145,7 @@ def test_cli_bad_option_and_missing_directory(tmp_path, capsys):
 
 
 def test_every_written_column_is_documented_and_rates_are_fractions(sample_run):
-    """Review of issue 3: docs/analytics.md names every column of every file written.
+    """docs/analytics.md names every column of every file written.
 
     Rates (``*_rate*``, ``share_*``, ``adherence*``, ``survival``) lie in [0, 1];
     only ``pct_*`` columns and the documented per-100 exceptions exceed 1 as a scale.

@@ -101,8 +101,8 @@ def test_data_quality_without_sessions():
     diary = daily_diary("A", "2026-01-01", [5] * 10)
     outcomes = patient_outcomes(diary, None, None)
     q = data_quality(diary, None, outcomes)
-    # 10 daily entries: adherence over the days since the diary began is 10/10 (review of
-    # issue 3: this used to be 10/28 and flagged every new patient as low adherence)
+    # 10 daily entries: adherence over the days since the diary began is 10/10 (dividing
+    # by 28 would flag every new patient as low adherence)
     assert q["adherence_28d"].tolist() == [1.0] and q["flags"].tolist() == [""]
     sparse = daily_diary("A", "2026-01-01", [5, np.nan, np.nan, 5, np.nan, np.nan, np.nan, 5])
     q = data_quality(sparse, None, patient_outcomes(sparse, None, None))

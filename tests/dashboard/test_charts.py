@@ -701,7 +701,9 @@ def test_stored_text_cannot_become_chart_markup():
         }
     )
     fig = charts.responder_rates(gs, by="group")
-    assert list(fig.data[0].y) == ['&lt;a href="javascript:alert(1)"&gt;A&lt;/a&gt; &amp; B']
+    assert list(fig.data[0].y) == [
+        "&lt;a href=&quot;javascript:alert(1)&quot;&gt;A&lt;/a&gt; &amp; B"
+    ]
     sessions = _sessions(["2026-01-09"], ["manual"])
     sessions["points"] = pd.array(["LI4<b>"], dtype="str")
     fig = charts.pain_trajectory(_diary([5] * 10), sessions=sessions)

@@ -71,3 +71,14 @@ def test_migration_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["upgrade", "--db", url]) == 0
     assert "newest" in capsys.readouterr().out
     assert main(["current", "--db", url]) == 0
+
+
+def test_a_new_sqlite_file_is_private(tmp_path: Path) -> None:
+    import stat
+
+    path = tmp_path / "private.sqlite3"
+    with open_store(f"sqlite:///{path}") as s:
+        s.save_patient("admin", {"patient_id": "P1", "condition": "x"})
+        modes = {f.name: stat.S_IMODE(f.stat().st_mode) for f in tmp_path.glob("private.sqlite3*")}
+    assert modes["private.sqlite3"] == 0o600
+    assert all(m == 0o600 for m in modes.values()), modes
