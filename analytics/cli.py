@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler="analytics.store.cli:init_demo_command")
 
-    from .reports.cli import add_report_arguments
+    from .reports.cli import add_report_arguments, add_source_arguments
 
     p = sub.add_parser(
         "report",
@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--patient", metavar="ID", required=True)
     p.add_argument("--out", metavar="bundle.json", required=True)
-    p.add_argument("--data", metavar="DIR", required=True, help="directory of the CSV files")
+    add_source_arguments(p)
     p.add_argument("--include-notes", action="store_true", help="put free-text notes in 'note'")
     p.add_argument("--overwrite", action="store_true", help="replace the file if it exists")
     p.set_defaults(handler="analytics.fhir:fhir_command")
@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--patient", metavar="ID", required=True, help="import into this patient")
     _add_db(p)
     p.add_argument("--update", action="store_true", help="overwrite differing stored values")
-    p.add_argument("--actor", default="cli", help="who is importing (recorded in the history)")
+    _add_identity(p)
     p.set_defaults(handler="analytics.fhir:fhir_import_command")
 
     p = sub.add_parser(

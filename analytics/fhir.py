@@ -707,90 +707,100 @@ def _print_problems(exc: DataValidationError) -> None:
 
 
 def fhir_command(args: Any) -> int:
-    """``paindiary fhir --patient ID --out bundle.json --data DIR [--include-notes]``."""
+    """``paindiary fhir --patient ID --out bundle.json [--data DIR | --db URL]``."""
+    from .reports.cli import guarded
+
+    return guarded(_fhir, args)
+
+
+def _fhir(args: Any) -> int:
     from pathlib import Path
 
-    from .reports.cli import load_source, write_atomically
+    from .reports.cli import Source, write_atomically
 
     out = Path(args.out)
     if out.exists() and not args.overwrite:
         return _err(f"{out} already exists; nothing was written. Pass --overwrite to replace it.")
     if not out.parent.is_dir():
         return _err(f"the folder {out.parent} does not exist; nothing was written.")
-    ds = load_source(args)
-    if ds is None:
-        return 1
-    try:
-        bundle = patient_bundle(
-            ds.patients, ds.diary, ds.sessions, args.patient, include_notes=args.include_notes
-        )
-    except LookupError:
-        return _err(f"no patient {args.patient!r} in {args.data}; nothing was written.")
-    text = bundle_json(bundle)
-    try:
-        write_atomically(out, text.encode("utf-8"), overwrite=args.overwrite)
-    except OSError as exc:
-        return _err(f"cannot write {out}: {exc.strerror or exc}")
+    with Source(args, "fhir") as source:
+        try:
+            ds = source.patient(args.patient, purpose="FHIR export")
+            bundle = patient_bundle(
+                ds.patients, ds.diary, ds.sessions, args.patient, include_notes=args.include_notes
+            )
+        except LookupError:
+            return _err(f"no patient {args.patient!r} in {source.name}; nothing was written.")
+        text = bundle_json(bundle)
+        try:
+            write_atomically(out, text.encode("utf-8"), overwrite=args.overwrite)
+        except OSError as exc:
+            return _err(f"cannot write {out}: {exc.strerror or exc}")
+        notes = " with notes" if args.include_notes else ""
+        source.record(f"FHIR R4 bundle{notes}", patient_id=args.patient)
     kinds: dict[str, int] = {}
     for e in bundle.entry or []:
-        kinds[e.resource.get_resource_type()] = kinds.get(e.resource.get_resource_type(), 0) + 1
+        kind = e.resource.get_resource_type()
+        kinds[kind] = kinds.get(kind, 0) + 1
     counts = ", ".join(f"{n} {k}" for k, n in kinds.items())
     print(f"Wrote a FHIR R4 bundle of {args.patient} to {out}: {counts}.")
     return 0
 
 
 def fhir_import_command(args: Any) -> int:
-    """``paindiary fhir-import bundle.json --patient ID [--db URL] [--update]``."""
+    """``paindiary fhir-import bundle.json --patient ID [--db URL] [--update] [--as NAME]``."""
+    from .reports.cli import guarded
+
+    return guarded(_fhir_import, args)
+
+
+def _fhir_import(args: Any) -> int:
+    import sys
     from pathlib import Path
 
-    from .errors import ConflictError, StoreError
+    from .errors import ConflictError
+    from .loaders import Dataset
     from .store import open_store
+    from .store.cli import _service
 
     path = Path(args.bundle)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         return _err(f"cannot read {path}: {exc.strerror or exc}")
-    try:
-        with open_store(args.db, create=False) as store:
-            actor = f"cli:fhir-import:{args.actor}"
-            if args.patient not in store.patient_ids(actor):
-                return _err(
-                    f"no patient {args.patient!r} in {store.name}; add the patient first "
-                    "(paindiary import); nothing was imported."
-                )
-            try:
-                ds, content = bundle_dataset(
-                    raw, args.patient, patients=store.patients(actor), file=path.name
-                )
-            except DataValidationError as exc:
-                _print_problems(exc)
-                return _err(f"{len(exc.problems)} problem(s) in {path.name}; nothing was imported.")
-            from .loaders import Dataset
-
-            ds = Dataset(
-                patients=ds.patients,
-                diary=fill_from_stored(ds.diary, store.diary(actor, args.patient), "diary"),
-                sessions=fill_from_stored(
-                    ds.sessions, store.sessions(actor, args.patient), "sessions"
-                ),
+    with open_store(args.db, create=False) as store:
+        service = _service(args, store, "fhir-import")
+        name = store.name
+        try:
+            stored = service.patient_dataset(args.patient, purpose="FHIR import")
+        except LookupError:
+            return _err(
+                f"no patient {args.patient!r} in {name}; add the patient first "
+                "(paindiary import); nothing was imported."
             )
-            try:
-                report = store.import_dataset(actor, ds, update=args.update)
-            except ConflictError as exc:
-                import sys
-
-                conflict = getattr(exc, "report", None)
-                if conflict is not None:
-                    print(conflict.conflicts.head(50).to_string(index=False), file=sys.stderr)
-                return _err(
-                    f"{getattr(conflict, 'n_conflicts', '')} day(s) or session(s) differ from what "
-                    f"{store.name} holds; nothing was imported. Run again with --update to "
-                    "overwrite them (old values are kept in the history)."
-                )
-            name = store.name
-    except StoreError as exc:
-        return _err(str(exc))
+        try:
+            ds, content = bundle_dataset(
+                raw, args.patient, patients=stored.patients, file=path.name
+            )
+        except DataValidationError as exc:
+            _print_problems(exc)
+            return _err(f"{len(exc.problems)} problem(s) in {path.name}; nothing was imported.")
+        ds = Dataset(
+            patients=ds.patients,
+            diary=fill_from_stored(ds.diary, stored.diary, "diary"),
+            sessions=fill_from_stored(ds.sessions, stored.sessions, "sessions"),
+        )
+        try:
+            report = service.import_dataset(ds, update=args.update)
+        except ConflictError as exc:
+            conflict = getattr(exc, "report", None)
+            if conflict is not None:
+                print(conflict.conflicts.head(50).to_string(index=False), file=sys.stderr)
+            n = getattr(conflict, "n_conflicts", "Some")
+            return _err(
+                f"{n} day(s) or session(s) differ from what {name} holds; nothing was imported. "
+                "Run again with --update to overwrite them (old values are kept in the history)."
+            )
     frame = report.to_frame().rename(columns={"n_incoming": "rows"})
     print(frame[frame["table"] != "patients"].to_string(index=False))
     others = [p for p in content.bundle_patient_ids if p != args.patient]

@@ -15,7 +15,17 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-__all__ = ["report_command", "add_report_arguments", "iso_date", "write_atomically", "load_source"]
+__all__ = [
+    "report_command",
+    "add_report_arguments",
+    "add_source_arguments",
+    "iso_date",
+    "write_atomically",
+    "Source",
+    "SourceError",
+    "load_folder",
+    "guarded",
+]
 
 
 def iso_date(text: str) -> dt.date:
@@ -28,15 +38,38 @@ def iso_date(text: str) -> dt.date:
         ) from None
 
 
+def add_source_arguments(p: argparse.ArgumentParser) -> None:
+    """``--data DIR`` or ``--db URL`` (default: the database), and ``--as NAME``."""
+    source = p.add_mutually_exclusive_group()
+    source.add_argument(
+        "--data", metavar="DIR", default=None, help="read the CSV files of this directory"
+    )
+    source.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="read the database through the access-checked service, recording the file in the "
+        "audit log (default when --data is not given: $PAINDIARY_DB, else the embedded SQLite "
+        "file)",
+    )
+    p.add_argument(
+        "--as",
+        "--user",
+        dest="as_user",
+        metavar="NAME",
+        default=None,
+        help="with the database: act as this account (its password is asked for); default: the "
+        "local operator",
+    )
+
+
 def add_report_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``paindiary report``."""
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--patient", metavar="ID", help="one patient's visit report")
     what.add_argument("--cohort", action="store_true", help="the cohort report of every patient")
     p.add_argument("--out", metavar="FILE.pdf", required=True, help="PDF file to write")
-    p.add_argument(
-        "--data", metavar="DIR", required=True, help="directory holding the clinic's CSV files"
-    )
+    add_source_arguments(p)
     p.add_argument(
         "--from",
         dest="start",
@@ -64,10 +97,20 @@ def add_report_arguments(p: argparse.ArgumentParser) -> None:
         help="state whether improvement is demonstrated after the first 12 sessions "
         "(Medicare NCD 30.3.3)",
     )
-    p.add_argument("--baseline-days", type=int, default=14)
-    p.add_argument("--followup-days", type=int, default=14)
-    p.add_argument("--min-entries", type=int, default=4)
-    p.add_argument("--responder-threshold", type=float, default=30.0, metavar="PCT")
+    for flag, kind, meta in (
+        ("--baseline-days", int, "N"),
+        ("--followup-days", int, "N"),
+        ("--min-entries", int, "N"),
+        ("--responder-threshold", float, "PCT"),
+    ):
+        p.add_argument(
+            flag,
+            type=kind,
+            default=None,
+            metavar=meta,
+            help="analysis setting (default: the clinic's saved settings with --db, else "
+            "the documented default)",
+        )
     p.add_argument("--overwrite", action="store_true", help="replace FILE.pdf if it exists")
 
 
@@ -101,47 +144,140 @@ def write_atomically(path: Path, data: bytes, *, overwrite: bool) -> None:
         raise
 
 
-def load_source(args: argparse.Namespace) -> Any:
-    """The :class:`analytics.loaders.Dataset` of ``--data DIR``, or None after a message."""
+class Source:
+    """Where a command reads its rows: a CSV folder (``--data``) or the database through
+    :class:`analytics.service.Service` (``--db``, the default).
+
+    Use as a context manager. Methods raise ``LookupError`` for an unknown patient,
+    the service's ``AccessDeniedError``/``AuthenticationError`` outside the user's
+    scope, and ``StoreError`` when the database cannot be read.
+    """
+
+    def __init__(self, args: argparse.Namespace, command: str) -> None:
+        self.args = args
+        self.command = command
+        self.service: Any = None
+        self._store: Any = None
+        self._dataset: Any = None
+        self.name = str(args.data) if args.data is not None else ""
+
+    def __enter__(self) -> Source:
+        if self.args.data is None:
+            from ..store import open_store
+            from ..store.cli import _service
+
+            self._store = open_store(self.args.db, create=False)
+            self.name = self._store.name
+            self.service = _service(self.args, self._store, self.command)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def _folder(self) -> Any:
+        if self._dataset is None:
+            self._dataset = load_folder(self.args.data)
+        return self._dataset
+
+    def patient(self, patient_id: str, *, purpose: str) -> Any:
+        """The rows of one patient (a whole folder with --data: the report picks the rows)."""
+        if self.service is None:
+            return self._folder()
+        return self.service.patient_dataset(patient_id, purpose=purpose)
+
+    def cohort(self, *, purpose: str) -> Any:
+        """The rows of every patient the user may see."""
+        if self.service is None:
+            return self._folder()
+        return self.service.cohort_dataset(purpose=purpose)
+
+    def settings(self, args: argparse.Namespace) -> Any:
+        """The clinic's saved analysis settings (--db) or the defaults, with the options given."""
+        from dataclasses import replace
+
+        from ..pipeline import AnalysisSettings
+
+        base = AnalysisSettings()
+        if self.service is not None and hasattr(self.service, "analysis_settings"):
+            base = self.service.analysis_settings()
+        given = {
+            k: getattr(args, k)
+            for k in ("baseline_days", "followup_days", "min_entries", "responder_threshold")
+            if getattr(args, k, None) is not None
+        }
+        return replace(base, **given)
+
+    def record(
+        self, what: str, *, patient_id: str | None, report: bool = False, detail: str = ""
+    ) -> None:
+        """Record in the audit log that a file was produced: action "report" for a PDF
+        report, "export" for an export (nothing to record with --data)."""
+        if self.service is None:
+            return
+        if report:
+            self.service.record_report(what, patient_id=patient_id, detail=detail)
+        else:
+            self.service.record_export(what, patient_id=patient_id, detail=detail)
+
+
+class SourceError(Exception):
+    """A source problem already reported to the user (exit 1)."""
+
+
+def load_folder(directory: str) -> Any:
+    """The :class:`analytics.loaders.Dataset` of ``--data DIR``; problems are printed.
+
+    Raises
+    ------
+    SourceError
+        After printing what is wrong.
+    """
     from ..errors import DataQualityWarning, DataValidationError
     from ..loaders import load_dataset
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataQualityWarning)
         try:
-            ds = load_dataset(args.data)
+            ds = load_dataset(directory)
         except DataValidationError as exc:
             for row in exc.problems.itertuples(index=False):
                 col = f" {row.column}:" if row.column else ""
                 print(f"{row.file}:{row.line}:{col} {row.message}", file=sys.stderr)
-            _err(
-                f"{len(exc.problems)} problem(s) in {args.data}; no report was written. "
+            raise SourceError(
+                f"{len(exc.problems)} problem(s) in {directory}; nothing was written. "
                 "Fix them (see 'paindiary validate')."
-            )
-            return None
+            ) from None
         except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
-            _err(f"cannot read {args.data}: {exc}")
-            return None
+            raise SourceError(f"cannot read {directory}: {exc}") from None
     for w in caught:
         if issubclass(w.category, DataQualityWarning):
             print(f"warning: {w.message}", file=sys.stderr)
     return ds
 
 
-def report_command(args: argparse.Namespace) -> int:
-    """``paindiary report (--patient ID | --cohort) --out FILE.pdf --data DIR [options]``."""
-    from ..pipeline import AnalysisSettings
+def guarded(run: Any, args: argparse.Namespace) -> int:
+    """Run a command; turn source, access and database errors into a message and exit 1."""
+    from ..errors import StoreError
 
     try:
-        settings = AnalysisSettings(
-            baseline_days=args.baseline_days,
-            followup_days=args.followup_days,
-            min_entries=args.min_entries,
-            responder_threshold=args.responder_threshold,
-        )
-    except ValueError as exc:
-        print(f"paindiary report: error: {exc}", file=sys.stderr)
-        return 2
+        return int(run(args))
+    except SourceError as exc:
+        return _err(str(exc))
+    except PermissionError as exc:  # AuthenticationError, AccessDeniedError
+        return _err(f"{exc}; nothing was written.")
+    except StoreError as exc:
+        return _err(str(exc))
+    except KeyboardInterrupt:
+        return _err("interrupted; nothing was written.")
+
+
+def report_command(args: argparse.Namespace) -> int:
+    """``paindiary report (--patient ID | --cohort) --out FILE.pdf [--data DIR | --db URL]``."""
+    return guarded(_report, args)
+
+
+def _report(args: argparse.Namespace) -> int:
     if args.cohort and (args.start or args.end or args.visit_12 or args.include_notes):
         print(
             "paindiary report: error: --from, --to, --visit-12 and --include-notes apply to "
@@ -157,40 +293,49 @@ def report_command(args: argparse.Namespace) -> int:
         return _err(f"{out} already exists; nothing was written. Pass --overwrite to replace it.")
     if not out.parent.is_dir():
         return _err(f"the folder {out.parent} does not exist; nothing was written.")
-    ds = load_source(args)
-    if ds is None:
-        return 1
-    if args.cohort:
-        from .cohort import cohort_report_pdf
-        from .data import cohort_report_data
-
-        pdf = cohort_report_pdf(
-            cohort_report_data(ds.patients, ds.diary, ds.sessions, settings=settings)
-        )
-        what = "cohort report"
-    else:
-        from .data import patient_report_data
-        from .patient import patient_report_pdf
-
+    with Source(args, "report") as source:
         try:
-            data = patient_report_data(
-                ds.patients,
-                ds.diary,
-                ds.sessions,
-                args.patient,
-                settings=settings,
-                start=args.start,
-                end=args.end,
-                include_notes=args.include_notes,
-                visit_12=args.visit_12,
+            settings = source.settings(args)
+        except ValueError as exc:
+            print(f"paindiary report: error: {exc}", file=sys.stderr)
+            return 2
+        if args.cohort:
+            from .cohort import cohort_report_pdf
+            from .data import cohort_report_data
+
+            ds = source.cohort(purpose="cohort report")
+            pdf = cohort_report_pdf(
+                cohort_report_data(ds.patients, ds.diary, ds.sessions, settings=settings)
             )
-        except LookupError:
-            return _err(f"no patient {args.patient!r} in {args.data}; nothing was written.")
-        pdf = patient_report_pdf(data)
-        what = ("visit-12 report" if args.visit_12 else "visit report") + f" of {args.patient}"
-    try:
-        write_atomically(out, pdf, overwrite=args.overwrite)
-    except OSError as exc:
-        return _err(f"cannot write {out}: {exc.strerror or exc}")
-    print(f"Wrote the {what} to {out} ({len(pdf) // 1024} KB).")
+            what, pid = "cohort report (PDF)", None
+        else:
+            from .data import patient_report_data
+            from .patient import patient_report_pdf
+
+            pid = args.patient
+            try:
+                ds = source.patient(pid, purpose="visit report")
+                data = patient_report_data(
+                    ds.patients,
+                    ds.diary,
+                    ds.sessions,
+                    pid,
+                    settings=settings,
+                    start=args.start,
+                    end=args.end,
+                    include_notes=args.include_notes,
+                    visit_12=args.visit_12,
+                )
+            except LookupError:
+                return _err(f"no patient {pid!r} in {source.name}; nothing was written.")
+            pdf = patient_report_pdf(data)
+            kind = "visit-12 report" if args.visit_12 else "visit report"
+            what = f"{kind} (PDF){' with notes' if args.include_notes else ''}"
+        try:
+            write_atomically(out, pdf, overwrite=args.overwrite)
+        except OSError as exc:
+            return _err(f"cannot write {out}: {exc.strerror or exc}")
+        source.record(what, patient_id=pid, report=True)
+    subject = "the cohort report" if pid is None else f"the {what.split(' (')[0]} of {pid}"
+    print(f"Wrote {subject} to {out} ({len(pdf) // 1024} KB).")
     return 0

@@ -276,3 +276,20 @@ def test_fhir_import_errors_exit_1_and_write_nothing(tmp_path, capsys):
         main(["fhir-import", str(tmp_path / "missing.json"), "--patient", "P1", "--db", url]) == 1
     )
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_db_export_and_import_go_through_the_service_and_are_audited(tmp_path):
+    from analytics.auth import LOCAL_OPERATOR
+    from analytics.service import Service
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    assert main(["init-demo", "--db", url, "--keep-dates"]) == 0
+    out = tmp_path / "b.json"
+    assert main(["fhir", "--patient", PID, "--out", str(out), "--db", url]) == 0
+    assert main(["fhir-import", str(out), "--patient", PID, "--db", url]) == 0  # all unchanged
+    with open_store(url) as store:
+        log = Service(store, LOCAL_OPERATOR, face="test").audit_log(limit=50)
+    export = log[(log["face"] == "cli:fhir") & (log["action"] == "export")]
+    assert list(export["patient_id"]) == [PID]
+    assert (log[log["face"] == "cli:fhir-import"]["action"] == "import").any()
+    assert main(["fhir", "--patient", "NOPE", "--out", str(tmp_path / "x.json"), "--db", url]) == 1
