@@ -102,3 +102,31 @@ def test_db_report_of_an_unknown_patient_writes_nothing(tmp_path):
     assert r.returncode == 1 and "no patient 'NOPE'" in r.stderr and not out.exists()
     r = run("report", "--patient", "P001", "--out", str(out), "--db", url, "--data", "x")
     assert r.returncode == 2  # one source or the other
+
+
+def test_an_account_gets_only_the_reports_of_its_scope(tmp_path, monkeypatch, capsys):
+    import getpass
+
+    from analytics.auth import LOCAL_OPERATOR
+    from analytics.service import Service
+    from analytics.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    assert main(["init-demo", "--db", url, "--keep-dates"]) == 0
+    with open_store(url) as store:
+        admin = Service(store, LOCAL_OPERATOR, face="test")
+        admin.add_user("dr.rep", role="clinician", password="correct horse battery")
+        admin.assign("dr.rep", ["P001"])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": "correct horse battery")
+    own, other = tmp_path / "own.pdf", tmp_path / "other.pdf"
+    base = ["report", "--db", url, "--as", "dr.rep", "--to", "2026-11-30"]
+    assert main([*base, "--patient", "P001", "--out", str(own)]) == 0
+    assert main([*base, "--patient", "P006", "--out", str(other)]) == 1
+    assert "denied" in capsys.readouterr().err.lower()
+    assert not other.exists()
+    cohort = tmp_path / "cohort.pdf"
+    assert main(["report", "--cohort", "--db", url, "--as", "dr.rep", "--out", str(cohort)]) == 0
+    assert "Patients 1 " in pdf_text(cohort.read_bytes())  # the assigned patient only
+    with open_store(url) as store:
+        log = Service(store, LOCAL_OPERATOR, face="test").audit_log(username="dr.rep", limit=50)
+    assert ((log["patient_id"] == "P006") & (log["outcome"] == "denied")).any()
