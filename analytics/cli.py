@@ -151,6 +151,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler="analytics.store.cli:init_demo_command")
 
+    from .reports.cli import add_report_arguments, add_source_arguments
+
+    p = sub.add_parser(
+        "report",
+        help="write a patient's visit report or the cohort report as a PDF",
+        description="Write a PDF a clinician can hand on: --patient ID for one patient's visit "
+        "report (add --visit-12 for the 12-session improvement statement), --cohort for the "
+        "cohort's outcomes. Free-text notes are printed only with --include-notes "
+        "(docs/reports.md).",
+    )
+    add_report_arguments(p)
+    p.set_defaults(handler="analytics.reports.cli:report_command")
+
+    p = sub.add_parser(
+        "fhir",
+        help="export one patient's diary and sessions as a FHIR R4 bundle",
+        description="Write a FHIR R4 Bundle (type collection): the Patient, a pain Observation "
+        "(LOINC 72514-3) per diary day, PEG score Observations (LOINC 91147-9) and an "
+        "acupuncture Procedure per session. Notes only with --include-notes.",
+    )
+    p.add_argument("--patient", metavar="ID", required=True)
+    p.add_argument("--out", metavar="bundle.json", required=True)
+    add_source_arguments(p)
+    p.add_argument("--include-notes", action="store_true", help="put free-text notes in 'note'")
+    p.add_argument("--overwrite", action="store_true", help="replace the file if it exists")
+    p.set_defaults(handler="analytics.fhir:fhir_command")
+
+    p = sub.add_parser(
+        "fhir-import",
+        help="import a FHIR bundle's pain Observations and Procedures into a patient's diary",
+        description="Check the bundle with the FHIR R4 models and every record with the CSV "
+        "import's rules, then write it in one transaction: all or nothing. Days already stored "
+        "keep the values the bundle does not carry; differing values are conflicts unless "
+        "--update is given.",
+    )
+    p.add_argument("bundle", metavar="bundle.json")
+    p.add_argument("--patient", metavar="ID", required=True, help="import into this patient")
+    _add_db(p)
+    p.add_argument("--update", action="store_true", help="overwrite differing stored values")
+    _add_identity(p)
+    p.set_defaults(handler="analytics.fhir:fhir_import_command")
+
     p = sub.add_parser(
         "user",
         help="manage accounts: add, passwd, disable, list, assign, unassign (admins)",

@@ -1,0 +1,43 @@
+"""PDF reports a clinician hands on: the patient visit report, its visit-12
+variant and the cohort report (fpdf2 pages, matplotlib charts; no browser).
+
+:mod:`analytics.reports.data` gathers the numbers, :mod:`analytics.reports.patient`
+and :mod:`analytics.reports.cohort` lay them out, :mod:`analytics.reports.charts`
+draws the charts in the dashboard's colours (:mod:`analytics.reports.style`).
+"""
+
+from __future__ import annotations
+
+from .data import (
+    CohortReportData,
+    PatientReportData,
+    Visit12,
+    cohort_report_data,
+    patient_report_data,
+    visit12_evidence,
+)
+
+__all__ = [
+    "CohortReportData",
+    "PatientReportData",
+    "Visit12",
+    "cohort_report_data",
+    "patient_report_data",
+    "visit12_evidence",
+    "patient_report_pdf",
+    "cohort_report_pdf",
+]
+
+
+def patient_report_pdf(data: PatientReportData) -> bytes:
+    """The patient report as PDF bytes (:func:`analytics.reports.patient.patient_report_pdf`)."""
+    from .patient import patient_report_pdf as build
+
+    return build(data)
+
+
+def cohort_report_pdf(data: CohortReportData) -> bytes:
+    """The cohort report as PDF bytes (:func:`analytics.reports.cohort.cohort_report_pdf`)."""
+    from .cohort import cohort_report_pdf as build
+
+    return build(data)
