@@ -103,7 +103,7 @@ class DeidentifiedDataset:
     diary: pd.DataFrame
     sessions: pd.DataFrame
 
-    def write(self, directory: Any) -> list[Any]:
+    def write(self, directory: Any, *, before_rename: Any = None) -> list[Any]:
         """Write ``patients.csv``, ``diary.csv`` and ``sessions.csv`` to ``directory``.
 
         The directory is created when missing; returns the paths written. Text
@@ -113,7 +113,9 @@ class DeidentifiedDataset:
         from .exports import write_tables
 
         return write_tables(
-            {name: getattr(self, name) for name in ("patients", "diary", "sessions")}, directory
+            {name: getattr(self, name) for name in ("patients", "diary", "sessions")},
+            directory,
+            before_rename=before_rename,
         )
 
 

@@ -19,7 +19,7 @@ import errno
 import io
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -127,12 +127,20 @@ def _write_temp(cells: pd.DataFrame, path: Path) -> Path:
     return Path(tmp)
 
 
-def _write_files(files: list[tuple[pd.DataFrame, Path]]) -> list[Path]:
-    """Write every file to a temporary one, then rename them all into place."""
+def _write_files(
+    files: list[tuple[pd.DataFrame, Path]], before_rename: Callable[[], None] | None = None
+) -> list[Path]:
+    """Write every file to a temporary one, then rename them all into place.
+
+    ``before_rename`` runs once every temporary file is complete and before any is
+    renamed (e.g. to record the export): when it raises, nothing is put in place.
+    """
     temps: list[Path] = []
     try:
         for cells, path in files:
             temps.append(_write_temp(cells, path))
+        if before_rename is not None:
+            before_rename()
         for (_, path), tmp in zip(files, temps, strict=True):
             _check_target(path)
             os.replace(tmp, path)
@@ -153,7 +161,10 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], table: str) -
 
 
 def write_tables(
-    tables: Mapping[str, pd.DataFrame], directory: str | os.PathLike[str]
+    tables: Mapping[str, pd.DataFrame],
+    directory: str | os.PathLike[str],
+    *,
+    before_rename: Callable[[], None] | None = None,
 ) -> list[Path]:
     """Write frames that are not contract tables (e.g. a de-identified export) as CSV files.
 
@@ -173,7 +184,7 @@ def write_tables(
                 text = cells[col].astype("str").where(cells[col].notna())
                 cells[col] = neutralise_cell(text)
         files.append((cells, out / f"{stem}.csv"))
-    return _write_files(files)
+    return _write_files(files, before_rename)
 
 
 def table_to_csv_bytes(frame: pd.DataFrame, table: str) -> bytes:
@@ -193,19 +204,26 @@ def check_targets(directory: str | os.PathLike[str]) -> None:
         _check_target(base / TABLES[name].file_name)
 
 
-def write_dataset(dataset, directory: str | os.PathLike[str]) -> list[Path]:
+def write_dataset(
+    dataset,
+    directory: str | os.PathLike[str],
+    *,
+    before_rename: Callable[[], None] | None = None,
+) -> list[Path]:
     """Write ``patients.csv``, ``diary.csv`` and ``sessions.csv`` of a Dataset.
 
     All three are written to temporary files first and renamed into place only
     when every one is complete; a target that is a symbolic link raises OSError
-    before anything is written.
+    before anything is written. ``before_rename`` runs when the temporary files
+    are complete, before any is renamed; if it raises, no file is put in place.
     """
     base = Path(directory)
     base.mkdir(parents=True, exist_ok=True)
     names = ("patients", "diary", "sessions")
     check_targets(base)
     return _write_files(
-        [(format_table(getattr(dataset, n), n), base / TABLES[n].file_name) for n in names]
+        [(format_table(getattr(dataset, n), n), base / TABLES[n].file_name) for n in names],
+        before_rename,
     )
 
 

@@ -27,6 +27,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -395,6 +396,69 @@ class Service:
             patients=len(ds.patients), diary=len(ds.diary), sessions=len(ds.sessions),
         )  # fmt: skip
         return out
+
+    def export_to(
+        self,
+        directory: Any,
+        *,
+        patient_id: str | None = None,
+        deidentify: bool = False,
+        rng: Any = None,
+    ) -> tuple[Any, list[Any]]:
+        """Write the clinic's (or one patient's) rows as CSV files in ``directory`` (admins).
+
+        The export is recorded when its files are complete: they are written to
+        temporary files, the audit row ("export") is added, and only then are they
+        renamed into place. If the audit row cannot be written (e.g. a read-only
+        database) no file is put in place; a write that fails leaves no file and
+        is recorded as a failed export.
+
+        Returns
+        -------
+        (dataset, paths)
+            What was written (as :meth:`export_dataset` returns it) and the files.
+        """
+        from .exports import check_targets, write_dataset
+
+        self._require(("admin",), "export", "export_to", patient_id or "*")
+        if patient_id is not None:
+            self._check_patient(patient_id, "export", "export_to")
+        check_targets(directory)  # a link among the targets is refused before any read
+        if patient_id is not None:
+            ds = self.store.patient_dataset(self.user.username, patient_id)
+        else:
+            ds = self.store.dataset(self.user.username)
+        out = ds
+        if deidentify:
+            from .deidentify import deidentify as _deidentify
+
+            out = _deidentify(ds, rng=rng)
+        counts = {
+            "patients": len(ds.patients),
+            "diary": len(ds.diary),
+            "sessions": len(ds.sessions),
+        }
+
+        def record() -> None:
+            self._audit("export", patient_id or "*", deidentified=bool(deidentify), **counts)
+
+        folder = Path(directory)
+        created = not folder.exists()
+        try:
+            if deidentify:
+                paths = out.write(folder, before_rename=record)
+            else:
+                paths = write_dataset(out, folder, before_rename=record)
+        except BaseException as exc:
+            if created and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()  # a failed export leaves nothing behind, not even its folder
+            if isinstance(exc, OSError):
+                self._audit(
+                    "export", patient_id or "*", outcome="failed", deidentified=bool(deidentify),
+                    error=str(exc.strerror or exc),
+                )  # fmt: skip
+            raise
+        return out, paths
 
     def users(self) -> pd.DataFrame:
         """Every account (no password hashes; see ``Store.users``). Admins."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,13 @@ from analytics.service import Service
 from analytics.store import Store, open_store
 
 PASSWORD = "a long enough password"
+
+
+def _new_folder() -> Path:
+    """A folder that does not exist yet, in a fresh temporary directory."""
+    return Path(tempfile.mkdtemp(prefix="paindiary-export-")) / "out"
+
+
 # P1, P2 belong to clinician "ann"; P3, P4 to "ben"; the patient account "pat" is P1.
 ANN_PATIENTS = ["P1", "P2"]
 BEN_PATIENTS = ["P3", "P4"]
@@ -196,6 +204,13 @@ CALLS = [
     Call(
         "export_dataset deidentified",
         lambda s: s.export_dataset(deidentify=True, rng=1),
+        ADMIN,
+        "export",
+    ),
+    Call("export_to", lambda s: s.export_to(_new_folder()), ADMIN, "export"),
+    Call(
+        "export_to P1 deidentified",
+        lambda s: s.export_to(_new_folder(), patient_id="P1", deidentify=True, rng=1),
         ADMIN,
         "export",
     ),

@@ -160,7 +160,7 @@ def import_command(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ..exports import check_targets, write_dataset
+    from ..exports import check_targets
     from ..schema import TABLES
 
     target = Path(args.directory)
@@ -183,7 +183,10 @@ def _export(args: argparse.Namespace) -> int:
     with open_store(args.db, create=False) as store:
         service = _service(args, store, "export")
         try:
-            ds = service.export_dataset(patient_id=args.patient, deidentify=deidentify)
+            # written to temporary files, recorded, then renamed into place
+            ds, paths = service.export_to(
+                args.directory, patient_id=args.patient, deidentify=deidentify
+            )
         except NotFoundError:
             _err(f"no patient {args.patient!r} in {store.name}; nothing was exported.")
             return 1
@@ -196,7 +199,6 @@ def _export(args: argparse.Namespace) -> int:
                 "not full."
             ) from None
         name = store.name
-    paths = ds.write(args.directory) if deidentify else write_dataset(ds, args.directory)
     counts = ", ".join(f"{len(getattr(ds, t))} {t}" for t in TABLES)
     kind = "de-identified " if deidentify else ""
     print(f"Exported {kind}{counts} from {name} to {', '.join(str(p) for p in paths)}.")
