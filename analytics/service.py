@@ -433,14 +433,11 @@ class Service:
             from .deidentify import deidentify as _deidentify
 
             out = _deidentify(ds, rng=rng)
-        counts = {
-            "patients": len(ds.patients),
-            "diary": len(ds.diary),
-            "sessions": len(ds.sessions),
-        }
-
         def record() -> None:
-            self._audit("export", patient_id or "*", deidentified=bool(deidentify), **counts)
+            self._audit(
+                "export", patient_id or "*", deidentified=bool(deidentify),
+                patients=len(ds.patients), diary=len(ds.diary), sessions=len(ds.sessions),
+            )  # fmt: skip
 
         folder = Path(directory)
         created = not folder.exists()
