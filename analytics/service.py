@@ -433,6 +433,7 @@ class Service:
             from .deidentify import deidentify as _deidentify
 
             out = _deidentify(ds, rng=rng)
+
         def record() -> None:
             self._audit(
                 "export", patient_id or "*", deidentified=bool(deidentify),
