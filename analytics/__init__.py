@@ -41,7 +41,15 @@ if TYPE_CHECKING:  # the eager imports, for type checkers and IDEs only
         validate_records,
     )
     from .outcomes import RESPONSE_CATEGORIES, cpra_curve, patient_outcomes, response_category
-    from .pipeline import AnalysisResult, AnalysisSettings, analyze
+    from .pipeline import (
+        AnalysisResult,
+        AnalysisSettings,
+        PatientSummary,
+        analyze,
+        cohort,
+        per_patient,
+        summarize_patient,
+    )
     from .safety import adverse_event_list, adverse_event_rates
     from .secondary import data_quality, secondary_outcomes
     from .survival import KaplanMeier, kaplan_meier, time_to_response
@@ -61,6 +69,10 @@ __all__ = [
     "AnalysisResult",
     "AnalysisSettings",
     "analyze",
+    "cohort",
+    "per_patient",
+    "PatientSummary",
+    "summarize_patient",
     "ConflictError",
     "NotFoundError",
     "cpra_curve",
@@ -135,7 +147,11 @@ _LAZY = {
     "response_category": "outcomes",
     "AnalysisResult": "pipeline",
     "AnalysisSettings": "pipeline",
+    "PatientSummary": "pipeline",
     "analyze": "pipeline",
+    "cohort": "pipeline",
+    "per_patient": "pipeline",
+    "summarize_patient": "pipeline",
     "adverse_event_list": "safety",
     "adverse_event_rates": "safety",
     "data_quality": "secondary",

@@ -17,12 +17,14 @@ from typing import Any
 
 import pandas as pd
 
-from ._common import check_int, check_number, index_dates
+from ._common import empty_frame, index_dates
 from .errors import InsufficientDataError
 from .exports import neutralise_cell
 from .groups import GROUPINGS, group_comparison, group_summary
 from .outcomes import cpra_curve, patient_outcomes
+from .patient_summary import PatientSummary, summarize_patient
 from .secondary import data_quality, secondary_outcomes
+from .settings import DEFAULT_SETTINGS, AnalysisSettings
 from .trends import interrupted_time_series, theil_sen_slopes
 
 __all__ = [
@@ -30,8 +32,13 @@ __all__ = [
     "AnalysisResult",
     "PATIENT_OUTCOME_COLUMNS",
     "OUTPUT_FILES",
+    "PER_PATIENT_TABLES",
     "analyze",
+    "cohort",
+    "per_patient",
     "analyze_command",
+    "PatientSummary",
+    "summarize_patient",
 ]
 
 #: Columns of ``patient_outcomes.csv`` in order (all documented in docs/analytics.md).
@@ -101,67 +108,14 @@ OUTPUT_FILES = {
 }
 
 
-@dataclass(frozen=True)
-class AnalysisSettings:
-    """Every option of the analysis, validated on creation.
-
-    Parameters
-    ----------
-    baseline_days : int, default 14
-        Baseline window before the index date, days, in [1, 3650].
-    followup_days : int, default 14
-        Follow-up window length, days, in [1, 3650].
-    followup_at : int or None, default None
-        Follow-up horizon H in days after the index date (window ends on day
-        H − 1); None = the patient's last diary days.
-    min_entries : int, default 4
-        Fewest diary entries for a valid baseline or follow-up mean, in [1, 3650].
-    responder_threshold : float, default 30.0
-        % pain reduction that makes a responder, in [0, 100].
-    seed : int, default 0
-        Seed of the bootstrap confidence intervals, >= 0.
-    n_boot : int, default 2000
-        Bootstrap replicates, in [1, 1000000].
-
-    Raises
-    ------
-    ValueError
-        In scikit-learn's wording, naming the parameter and the allowed range.
-
-    Examples
-    --------
-    >>> AnalysisSettings(responder_threshold=35.0).responder_threshold
-    35.0
-    """
-
-    baseline_days: int = 14
-    followup_days: int = 14
-    followup_at: int | None = None
-    min_entries: int = 4
-    responder_threshold: float = 30.0
-    seed: int = 0
-    n_boot: int = 2000
-
-    def __post_init__(self) -> None:
-        func = "AnalysisSettings"
-        check_int(self.baseline_days, "baseline_days", func, 1, 3650)
-        check_int(self.followup_days, "followup_days", func, 1, 3650)
-        if self.followup_at is not None:
-            check_int(self.followup_at, "followup_at", func, 1, 36500)
-        check_int(self.min_entries, "min_entries", func, 1, 3650)
-        threshold = check_number(self.responder_threshold, "responder_threshold", func, 0.0, 100.0)
-        object.__setattr__(self, "responder_threshold", threshold)
-        check_int(self.seed, "seed", func, 0)
-        check_int(self.n_boot, "n_boot", func, 1, 1_000_000)
-
-    def window_kwargs(self) -> dict[str, Any]:
-        """The options of :func:`analytics.outcomes.patient_outcomes` windows."""
-        return {
-            "baseline_days": self.baseline_days,
-            "followup_days": self.followup_days,
-            "followup_at": self.followup_at,
-            "min_entries": self.min_entries,
-        }
+#: Tables returned by :func:`per_patient`, each one with rows of one patient only.
+PER_PATIENT_TABLES = (
+    "patient_outcomes",
+    "session_response",
+    "dose_response",
+    "time_to_response",
+    "adverse_event_counts",
+)
 
 
 @dataclass(frozen=True)
@@ -270,13 +224,32 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def analyze(
+def _canonical_inputs(
+    patients: pd.DataFrame | None, sessions: pd.DataFrame | None, settings: Any, func: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if not isinstance(settings, AnalysisSettings):
+        raise TypeError(
+            f"The 'settings' parameter of {func} must be an AnalysisSettings. "
+            f"Got {settings!r} instead."
+        )
+    if patients is None:
+        patients = empty_frame("patients")
+    if sessions is None:
+        sessions = empty_frame("sessions")
+    return patients, sessions
+
+
+def per_patient(
     patients: pd.DataFrame | None,
     diary: pd.DataFrame,
     sessions: pd.DataFrame | None,
-    settings: AnalysisSettings = AnalysisSettings(),
-) -> AnalysisResult:
-    """Run every analysis of the project on a clinic's canonical frames.
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
+) -> dict[str, pd.DataFrame]:
+    """Every table whose rows depend only on one patient's rows.
+
+    Running it on any partition of the patients (all rows of a patient in the
+    same part) and concatenating the parts gives the same rows as one run on the
+    whole clinic; :func:`cohort` then summarises the concatenation.
 
     Parameters
     ----------
@@ -288,37 +261,29 @@ def analyze(
 
     Returns
     -------
-    AnalysisResult
+    dict of str to pandas.DataFrame
+        Keys :data:`PER_PATIENT_TABLES`, each sorted by ``patient_id``:
 
-    Notes
-    -----
-    Steps: :func:`analytics.outcomes.patient_outcomes` merged with Theil–Sen
-    slopes over the treatment period, the interrupted time series, days to
-    response, secondary outcomes and data-quality flags; group summaries and
-    comparisons by group, condition and technique; the session-level analyses
-    of engineer B's modules; the CPRA curve. ``days_to_response`` in the patient
-    table is NaN when the response was not reached (the censored time is in
-    ``time_to_response``).
+        - ``patient_outcomes``: one row per patient, columns
+          :data:`PATIENT_OUTCOME_COLUMNS` (see :func:`analyze`);
+        - ``session_response``: :func:`analytics.session_response.session_response`;
+        - ``dose_response``: :func:`analytics.dose.dose_response`;
+        - ``time_to_response``: :func:`analytics.survival.time_to_response`;
+        - ``adverse_event_counts``: :func:`analytics.safety.adverse_event_counts`.
+
+    Examples
+    --------
+    >>> from analytics._common import empty_frame
+    >>> sorted(per_patient(None, empty_frame("diary"), None))[:2]
+    ['adverse_event_counts', 'dose_response']
     """
-    from .dose import dose_response, dose_response_summary, fit_emax
-    from .safety import adverse_event_rates
-    from .session_response import session_response, session_response_by_technique
-    from .survival import kaplan_meier, time_to_response
+    from .dose import dose_response
+    from .safety import adverse_event_counts
+    from .session_response import session_response
+    from .survival import time_to_response
 
-    if not isinstance(settings, AnalysisSettings):
-        raise TypeError(
-            f"The 'settings' parameter of analyze must be an AnalysisSettings. Got {settings!r} instead."
-        )
+    patients, sessions = _canonical_inputs(patients, sessions, settings, "per_patient")
     s = settings
-    if patients is None:
-        from ._common import empty_frame
-
-        patients = empty_frame("patients")
-    if sessions is None:
-        from ._common import empty_frame
-
-        sessions = empty_frame("sessions")
-    notes: list[str] = []
     outcomes = patient_outcomes(
         diary,
         patients,
@@ -350,36 +315,132 @@ def analyze(
     table["its_reason"] = table["its_reason"].fillna("no_diary").astype("str")
     table = table[PATIENT_OUTCOME_COLUMNS]
 
+    return {
+        "patient_outcomes": table,
+        "session_response": session_response(diary, sessions),
+        "dose_response": dose_response(diary, sessions, baseline),
+        "time_to_response": ttr,
+        "adverse_event_counts": adverse_event_counts(sessions, patients=patients),
+    }
+
+
+def cohort(
+    per_patient_tables: dict[str, pd.DataFrame],
+    patients: pd.DataFrame | None = None,
+    sessions: pd.DataFrame | None = None,
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
+) -> AnalysisResult:
+    """The cohort summaries, computed from the per-patient tables only.
+
+    Parameters
+    ----------
+    per_patient_tables : dict of str to pandas.DataFrame
+        The tables of :func:`per_patient` (every key of
+        :data:`PER_PATIENT_TABLES`), for one run or concatenated over partitions
+        of the patients (in ``patient_id`` order for output identical to one run).
+    patients, sessions : pandas.DataFrame or None, optional
+        Not read: every summary comes from ``per_patient_tables``, so a caller
+        that keeps per-patient rows (a store, a distributed engine) needs no raw
+        rows here. Accepted so that the call mirrors :func:`per_patient`.
+    settings : AnalysisSettings, optional
+        The settings the per-patient tables were computed with.
+
+    Returns
+    -------
+    AnalysisResult
+        Group summaries and comparisons (by group, condition and technique),
+        session response by technique (cluster bootstrap seeded by
+        ``settings.seed``), dose-response summary and Emax fit, Kaplan–Meier
+        curve, adverse-event rates and the CPRA curve, with the per-patient
+        tables themselves.
+
+    Raises
+    ------
+    ValueError
+        When a table of :data:`PER_PATIENT_TABLES` is missing.
+    """
+    from .dose import dose_response_summary, fit_emax
+    from .safety import rates_from_counts
+    from .session_response import session_response_by_technique
+    from .survival import kaplan_meier
+
+    _canonical_inputs(patients, sessions, settings, "cohort")
+    missing = [name for name in PER_PATIENT_TABLES if name not in per_patient_tables]
+    if missing:
+        raise ValueError(
+            "The 'per_patient_tables' parameter of cohort must hold every table of "
+            f"per_patient; missing {', '.join(missing)}."
+        )
+    s = settings
+    t = per_patient_tables
+    outcomes = t["patient_outcomes"]
+    notes: list[str] = []
     kw = {"responder_threshold": s.responder_threshold}
     summary = _stack([group_summary(outcomes, by=by, **kw) for by in GROUPINGS])
     comparison = _stack([group_comparison(outcomes, by=by, **kw) for by in GROUPINGS])
-
-    responses = session_response(diary, sessions)
+    responses = t["session_response"]
     by_technique = session_response_by_technique(responses, n_boot=s.n_boot, rng=s.seed)
-    dose = dose_response(diary, sessions, baseline)
-    dose_summary = dose_response_summary(dose)
+    dose = t["dose_response"]
     try:
         emax = fit_emax(dose)
     except InsufficientDataError as exc:
         emax = None
         notes.append(f"Emax fit skipped: {exc}")
+    ttr = t["time_to_response"]
     km = kaplan_meier(ttr["days_to_response"], ttr["event"]) if len(ttr) else None
     return AnalysisResult(
         settings=s,
-        patient_outcomes=table,
+        patient_outcomes=outcomes,
         group_summary=summary,
         group_comparison=comparison,
         session_response=responses,
         session_response_by_technique=by_technique,
         dose_response=dose,
-        dose_response_summary=dose_summary,
+        dose_response_summary=dose_response_summary(dose),
         emax_fit=emax,
         time_to_response=ttr,
         kaplan_meier=km,
-        adverse_events=adverse_event_rates(sessions, patients=patients),
+        adverse_events=rates_from_counts(t["adverse_event_counts"]),
         cpra=cpra_curve(outcomes["pct_change"]),
         notes=tuple(notes),
     )
+
+
+def analyze(
+    patients: pd.DataFrame | None,
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame | None,
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
+) -> AnalysisResult:
+    """Run every analysis of the project on a clinic's canonical frames.
+
+    ``analyze(p, d, s, settings)`` is ``cohort(per_patient(p, d, s, settings), p,
+    s, settings)``.
+
+    Parameters
+    ----------
+    patients, diary, sessions : pandas.DataFrame
+        Canonical frames (``analytics.schema``); ``patients`` and ``sessions`` may
+        be None or empty. Never modified.
+    settings : AnalysisSettings, optional
+        Options; the defaults follow DOMAIN.md.
+
+    Returns
+    -------
+    AnalysisResult
+
+    Notes
+    -----
+    Steps: :func:`analytics.outcomes.patient_outcomes` merged with Theil–Sen
+    slopes over the treatment period, the interrupted time series, days to
+    response, secondary outcomes and data-quality flags; group summaries and
+    comparisons by group, condition and technique; the session-level analyses;
+    the CPRA curve. ``days_to_response`` in the patient table is NaN when the
+    response was not reached (the censored time is in ``time_to_response``).
+    """
+    patients, sessions = _canonical_inputs(patients, sessions, settings, "analyze")
+    tables = per_patient(patients, diary, sessions, settings)
+    return cohort(tables, patients, sessions, settings)
 
 
 def _print_problems(exc) -> None:

@@ -18,7 +18,10 @@ __all__ = [
     "BENCHMARK_SOURCE",
     "RATE_COLUMNS",
     "EVENT_LIST_COLUMNS",
+    "COUNT_COLUMNS",
+    "adverse_event_counts",
     "adverse_event_rates",
+    "rates_from_counts",
     "adverse_event_list",
 ]
 
@@ -54,6 +57,15 @@ EVENT_LIST_COLUMNS: dict[str, str] = {
     "session_number": "int64",
     "technique": "str",
     "event": "str",
+}
+
+
+#: Columns of :func:`adverse_event_counts` with their dtypes.
+COUNT_COLUMNS: dict[str, str] = {
+    "patient_id": "str",
+    "n_sessions": "int64",
+    **{f"n_{event}": "int64" for event in ADVERSE_EVENTS},
+    "n_events": "int64",
 }
 
 
@@ -129,23 +141,83 @@ def adverse_event_rates(
     >>> r.loc[["any"], ["n_events", "events_per_100_sessions", "n_patients_with_event"]].to_dict("records")
     [{'n_events': 3, 'events_per_100_sessions': 100.0, 'n_patients_with_event': 2}]
     """
+    return rates_from_counts(adverse_event_counts(sessions, patients=patients))
+
+
+def adverse_event_counts(
+    sessions: pd.DataFrame, *, patients: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Sessions and adverse events of each patient: the per-patient part of the rates.
+
+    Parameters
+    ----------
+    sessions : pandas.DataFrame
+        Canonical sessions frame (``patient_id``, ``adverse_events``).
+    patients : pandas.DataFrame, optional
+        Canonical patients frame; when given, only the sessions of these patients
+        count (as in :func:`adverse_event_rates`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per patient with at least one counted session, sorted by
+        ``patient_id`` (dtypes in :data:`COUNT_COLUMNS`):
+
+        - ``patient_id`` (str);
+        - ``n_sessions`` (int64): the patient's sessions;
+        - ``n_<event>`` (int64) for each event of ``schema.ADVERSE_EVENTS``:
+          sessions in which that event was recorded;
+        - ``n_events`` (int64): all events (a session with soreness and bruising
+          counts 2).
+
+    Notes
+    -----
+    :func:`rates_from_counts` of the concatenated rows of any partition of the
+    patients equals :func:`adverse_event_rates` of all of them.
+    """
     s = sessions[["patient_id", "adverse_events"]]
     if patients is not None:
         s = s[s["patient_id"].isin(patients["patient_id"])]
     s = s.reset_index(drop=True)
+    ids = s["patient_id"].astype("str")
     events = _events_long(s)
-    events["patient_id"] = s["patient_id"].to_numpy()[events["row"].to_numpy()]
+    events["patient_id"] = ids.to_numpy()[events["row"].to_numpy()]
     kinds = list(ADVERSE_EVENTS)
-    n_events = events["event"].value_counts().reindex(kinds, fill_value=0)
-    n_pat = events.groupby("event")["patient_id"].nunique().reindex(kinds, fill_value=0)
-    n_sessions = len(s)
-    n_patients = int(s["patient_id"].nunique())
+    out = pd.DataFrame({"n_sessions": ids.value_counts().sort_index()})
+    out.index.name = "patient_id"
+    wide = pd.crosstab(events["patient_id"], events["event"]).reindex(columns=kinds, fill_value=0)
+    wide = wide.reindex(out.index, fill_value=0)
+    for kind in kinds:
+        out[f"n_{kind}"] = wide[kind].to_numpy()
+    out["n_events"] = wide.sum(axis=1).to_numpy() if len(kinds) else 0
+    return out.reset_index()[list(COUNT_COLUMNS)].astype(COUNT_COLUMNS)
+
+
+def rates_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`adverse_event_rates` from the per-patient rows of :func:`adverse_event_counts`.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Rows of :func:`adverse_event_counts`, one per patient (any concatenation
+        of partitions).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`adverse_event_rates`.
+    """
+    kinds = list(ADVERSE_EVENTS)
+    per_kind = counts[[f"n_{k}" for k in kinds]].to_numpy(dtype=np.int64)
+    total = counts["n_events"].to_numpy(dtype=np.int64)
+    n_sessions = int(counts["n_sessions"].sum())
+    n_patients = int(len(counts))
     out = pd.DataFrame(
         {
             "event": kinds + ["any"],
-            "n_events": np.append(n_events.to_numpy(), len(events)),
+            "n_events": np.append(per_kind.sum(axis=0), total.sum()),
             "n_sessions": n_sessions,
-            "n_patients_with_event": np.append(n_pat.to_numpy(), events["patient_id"].nunique()),
+            "n_patients_with_event": np.append((per_kind > 0).sum(axis=0), (total > 0).sum()),
             "n_patients": n_patients,
         }
     )
