@@ -8,6 +8,10 @@ their data came from::
 
     with open_store() as store:  # $PAINDIARY_DB or .data/paindiary.sqlite3
         diary = store.diary("clinician:demo", "P001")
+
+Faces (dashboard, CLI, reports) never call it: they go through
+:class:`analytics.service.Service`, which checks the signed-in user's scope and
+writes the audit log.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from .core import (
     CONFLICT_COLUMNS,
     HISTORY_COLUMNS,
     MAX_ATTEMPTS,
+    SHARE_LINK_COLUMNS,
+    USER_COLUMNS,
     ImportReport,
     NotFoundError,
     SaveResult,
@@ -42,4 +48,6 @@ __all__ = [
     "AUDIT_COLUMNS",
     "BUSY_TIMEOUT_S",
     "MAX_ATTEMPTS",
+    "USER_COLUMNS",
+    "SHARE_LINK_COLUMNS",
 ]

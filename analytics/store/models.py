@@ -18,8 +18,29 @@ Two bookkeeping tables keep what the data tables no longer show:
     API, update, delete): when, who, which record, the old and new values as
     JSON text, and the reason of a deletion.
 ``audit_log``
-    one row per bulk operation (import, export, demo creation) with its
-    counts as JSON text.
+    append-only: one row per look at, change of or export of patient data, per
+    import, login, failed login, lockout and account change: when (UTC), who
+    (username and role), through which face, what, which patient ("*" for the
+    cohort), the outcome ("ok", "denied", "failed") and details as JSON text.
+    Database triggers refuse UPDATE and DELETE of its rows.
+
+Accounts and access:
+
+``users``
+    one row per account: unique username, role (patient, clinician, admin), the
+    patient a patient account belongs to, the argon2id password hash (never the
+    password), whether it is disabled, the failed-login count and lock.
+``clinician_patients``
+    which patients a clinician may see (set by admins).
+``share_links``
+    read-only links to one patient's data: only the SHA-256 hash of the token
+    is stored, with its expiry and revocation.
+``auth_sessions``
+    one row per sign-in: the signed session token carries its id, a sign-out
+    revokes it.
+``settings``
+    key/value text, e.g. ``demo`` = ``"true"`` for a database created by
+    ``paindiary init-demo``.
 
 The schema is created and changed only by the Alembic migrations in
 ``analytics/store/migrations``; ``tests/store`` checks that the migrated
@@ -32,7 +53,22 @@ import sqlalchemy as sa
 
 from .. import schema
 
-__all__ = ["metadata", "patients", "diary", "sessions", "history", "audit_log", "DATA_TABLES"]
+__all__ = [
+    "metadata",
+    "patients",
+    "diary",
+    "sessions",
+    "history",
+    "audit_log",
+    "users",
+    "clinician_patients",
+    "share_links",
+    "auth_sessions",
+    "settings",
+    "DATA_TABLES",
+    "ROLES",
+    "AUDIT_OUTCOMES",
+]
 
 metadata = sa.MetaData()
 
@@ -138,9 +174,107 @@ audit_log = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
     sa.Column("at", sa.DateTime, nullable=False, comment="UTC, naive"),
-    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False, server_default=""),
+    sa.Column("face", sa.Text, nullable=False, server_default=""),
     sa.Column("action", sa.Text, nullable=False),
+    sa.Column("patient_id", sa.Text, comment='patient id, "*" for the cohort, NULL for none'),
+    sa.Column("outcome", sa.Text, nullable=False, server_default="ok"),
     sa.Column("detail", sa.Text, comment="JSON object"),
+    sa.CheckConstraint("outcome IN ('ok', 'denied', 'failed')", name="ck_audit_log_outcome"),
+    sa.Index("ix_audit_log_patient", "patient_id", "id"),
+    sa.Index("ix_audit_log_username", "username", "id"),
+)
+
+#: Roles of :data:`users`.
+ROLES = ("patient", "clinician", "admin")
+#: Outcomes of :data:`audit_log` rows.
+AUDIT_OUTCOMES = ("ok", "denied", "failed")
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column(
+        "patient_id",
+        sa.Text,
+        sa.ForeignKey("patients.patient_id", name="fk_users_patient"),
+        comment="the patient of a patient account",
+    ),
+    sa.Column("display_name", sa.Text, nullable=False, server_default=""),
+    sa.Column("password_hash", sa.Text, nullable=False, comment="argon2id, PHC string"),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("failed_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", sa.DateTime, comment="UTC, naive"),
+    sa.Column("password_changed_at", sa.DateTime, nullable=False, comment="UTC, naive"),
+    sa.Column("created_at", sa.DateTime, nullable=False, comment="UTC, naive"),
+    sa.UniqueConstraint("username", name="uq_users_username"),
+    sa.CheckConstraint("length(username) BETWEEN 1 AND 64", name="ck_users_username_len"),
+    sa.CheckConstraint("role IN ('patient', 'clinician', 'admin')", name="ck_users_role"),
+    sa.CheckConstraint(
+        "(role = 'patient') = (patient_id IS NOT NULL)", name="ck_users_patient_role"
+    ),
+)
+
+clinician_patients = sa.Table(
+    "clinician_patients",
+    metadata,
+    sa.Column(
+        "user_id",
+        sa.Integer,
+        sa.ForeignKey("users.id", name="fk_clinician_patients_user"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "patient_id",
+        sa.Text,
+        sa.ForeignKey("patients.patient_id", name="fk_clinician_patients_patient"),
+        primary_key=True,
+    ),
+    sa.Column("assigned_at", sa.DateTime, nullable=False, comment="UTC, naive"),
+    sa.Column("assigned_by", sa.Text, nullable=False),
+    sa.Index("ix_clinician_patients_patient", "patient_id"),
+)
+
+share_links = sa.Table(
+    "share_links",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("token_hash", sa.Text, nullable=False, comment="SHA-256 hex of the token"),
+    sa.Column(
+        "patient_id",
+        sa.Text,
+        sa.ForeignKey("patients.patient_id", name="fk_share_links_patient"),
+        nullable=False,
+    ),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False, comment="UTC, naive"),
+    sa.Column("expires_at", sa.DateTime, nullable=False, comment="UTC, naive"),
+    sa.Column("revoked_at", sa.DateTime, comment="UTC, naive"),
+    sa.UniqueConstraint("token_hash", name="uq_share_links_token_hash"),
+)
+
+auth_sessions = sa.Table(
+    "auth_sessions",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True, comment="random, carried by the signed token"),
+    sa.Column(
+        "user_id",
+        sa.Integer,
+        sa.ForeignKey("users.id", name="fk_auth_sessions_user"),
+        nullable=False,
+    ),
+    sa.Column("created_at", sa.DateTime, nullable=False, comment="UTC, naive"),
+    sa.Column("revoked_at", sa.DateTime, comment="UTC, naive; set by a sign-out"),
+)
+
+settings = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
 )
 
 #: The data tables by contract name.

@@ -1,0 +1,267 @@
+"""Bulk import and export of whole datasets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from .._common import empty_frame
+from ..errors import ConflictError, DataValidationError
+from ..schema import TABLES
+from . import models
+from ._values import Table, _cell_text, _check_actor, _natives, _records, _same
+from .edits import Edits
+from .results import CONFLICT_COLUMNS, ImportReport
+
+__all__ = ["Import", "CHUNK_ROWS"]
+
+#: Rows per INSERT batch during an import.
+CHUNK_ROWS = 20_000
+_ORDER: tuple[Table, ...] = ("patients", "sessions", "diary")  # import order: parents first
+
+
+class Import(Edits):
+    """Set-based, all-or-nothing imports; exports recorded in the audit log."""
+
+    def _stored_for(
+        self, conn: sa.Connection, table: Table, patient_ids: np.ndarray
+    ) -> pd.DataFrame:
+        """Stored rows of the given patients (the whole table when they are many)."""
+        if len(patient_ids) > 2000:
+            return self._frame(conn, table, self._select(table))
+        t = models.DATA_TABLES[table]
+        parts = [
+            self._frame(
+                conn,
+                table,
+                self._select(table).where(t.c.patient_id.in_(patient_ids[i : i + 500].tolist())),
+            )
+            for i in range(0, len(patient_ids), 500)
+        ]
+        return pd.concat(parts, ignore_index=True) if parts else empty_frame(table)
+
+    def _insert(self, conn: sa.Connection, table: Table, frame: pd.DataFrame) -> None:
+        """Set-based insert: COPY on PostgreSQL, batched executemany elsewhere."""
+        spec = TABLES[table]
+        for start in range(0, len(frame), CHUNK_ROWS):
+            chunk = frame.iloc[start : start + CHUNK_ROWS]
+            if self.dialect == "postgresql":
+                cols = _natives(spec, chunk)
+                names = ", ".join(f'"{c}"' for c in cols)
+                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in zip(*cols.values(), strict=True):
+                        copy.write_row(row)
+            else:
+                conn.execute(models.DATA_TABLES[table].insert(), _records(spec, chunk))
+
+    def _compare(self, conn: sa.Connection, table: Table, incoming: pd.DataFrame) -> dict[str, Any]:
+        spec = TABLES[table]
+        key = list(spec.key)
+        stored = self._stored_for(conn, table, incoming["patient_id"].unique())
+        merged = incoming.merge(
+            stored, on=key, how="left", suffixes=("", "__stored"), indicator=True
+        )
+        is_new = (merged["_merge"] == "left_only").to_numpy()
+        both = merged[~is_new].reset_index(drop=True)
+        others = [c for c in spec.column_names if c not in key]
+        diff = pd.DataFrame(
+            {c: ~_same(both[c], both[c + "__stored"]) for c in others}, index=both.index
+        )
+        changed = diff.any(axis=1).to_numpy() if others else np.zeros(len(both), bool)
+        key_col = key[-1]
+        kind = spec.column(key_col).kind
+        key_text = (
+            _cell_text(both[key_col], kind) if kind in ("date", "datetime") else both[key_col]
+        )
+        parts = []  # one block per differing column: vectorised, no loop per cell
+        for c in others:
+            rows = np.flatnonzero(diff[c].to_numpy())
+            if len(rows):
+                col_kind = spec.column(c).kind
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "table": table,
+                            "patient_id": both["patient_id"].to_numpy()[rows],
+                            "key": key_text.to_numpy()[rows],
+                            "column": c,
+                            "stored": _cell_text(
+                                both[c + "__stored"].iloc[rows], col_kind
+                            ).to_numpy(),
+                            "incoming": _cell_text(both[c].iloc[rows], col_kind).to_numpy(),
+                            "_row": rows,
+                        }
+                    )
+                )
+        conflicts = pd.DataFrame(columns=CONFLICT_COLUMNS).astype("str")
+        if parts:
+            conflicts = (
+                pd.concat(parts, ignore_index=True)
+                .sort_values("_row", kind="stable")[CONFLICT_COLUMNS]
+                .reset_index(drop=True)
+                .astype("str")
+            )
+        return {
+            "new": merged.loc[is_new, spec.column_names],
+            "changed_new": both.loc[changed, spec.column_names],
+            "changed_old": both.loc[changed, key + [c + "__stored" for c in others]].rename(
+                columns={c + "__stored": c for c in others}
+            )[spec.column_names],
+            "n_unchanged": int((~changed).sum()),
+            "conflicts": conflicts,
+        }
+
+    def import_dataset(
+        self, actor: str, dataset: Any, *, update: bool = False, dry_run: bool = False
+    ) -> ImportReport:
+        """Write a loaded dataset in one transaction: all or nothing.
+
+        Parameters
+        ----------
+        actor : str
+        dataset : analytics.loaders.Dataset
+            Canonical frames (already validated by the loader).
+        update : bool, default False
+            Overwrite stored rows whose values differ (old values go to the
+            history). Without it such rows are conflicts.
+        dry_run : bool, default False
+            Compute the report, write nothing (the dashboard's preview).
+
+        Returns
+        -------
+        ImportReport
+            ``applied=True`` when written; with ``dry_run`` ``applied=False``.
+
+        Raises
+        ------
+        ConflictError
+            Conflicts were found, ``update`` is False and ``dry_run`` is False:
+            nothing was written; the exception's ``report`` attribute is the
+            ImportReport (``applied=False``) listing them.
+        DataValidationError
+            Diary rows or sessions name patients that are neither in the dataset
+            nor stored.
+        StoreError
+            The database failed; nothing was written.
+
+        Notes
+        -----
+        Re-importing the same data changes nothing (every row is "unchanged").
+        Inserts are set-based (COPY on PostgreSQL, batched executemany on
+        SQLite); each updated row gets a history entry; the import itself is
+        recorded in the audit log with its counts. Rows stored but absent from
+        the dataset are left alone (an import never deletes).
+        """
+        func = "Store.import_dataset"
+        _check_actor(actor, func)
+        frames: dict[str, pd.DataFrame] = {t: getattr(dataset, t) for t in TABLES}
+        for t, f in frames.items():
+            if list(f.columns) != TABLES[t].column_names:
+                raise ValueError(
+                    f"The 'dataset' parameter of {func} must hold canonical frames; {t} has columns "
+                    f"{list(f.columns)} instead of {TABLES[t].column_names}."
+                )
+
+        def work(conn: sa.Connection) -> ImportReport:
+            self._check_references(conn, frames)
+            found: dict[str, dict[str, Any]] = {
+                t: self._compare(conn, t, frames[t]) for t in _ORDER
+            }
+            n_conf = {t: len(found[t]["changed_new"]) for t in TABLES}
+            conflicts = pd.concat(
+                [found[t]["conflicts"] for t in TABLES if len(found[t]["conflicts"])]
+                or [pd.DataFrame(columns=CONFLICT_COLUMNS).astype("str")],
+                ignore_index=True,
+            )
+            apply = not dry_run and (update or not sum(n_conf.values()))
+            report = ImportReport(
+                applied=apply,
+                dry_run=dry_run,
+                update=update,
+                n_incoming={t: len(frames[t]) for t in TABLES},
+                inserted={t: len(found[t]["new"]) for t in TABLES},
+                unchanged={t: found[t]["n_unchanged"] for t in TABLES},
+                updated={t: n_conf[t] if update else 0 for t in TABLES},
+                conflicting=n_conf,
+                conflicts=conflicts,
+            )
+            if not apply:
+                conn.rollback()
+                return report
+            for t in _ORDER:
+                self._insert(conn, t, found[t]["new"])
+                if update and n_conf[t]:
+                    self._update_rows(
+                        conn, actor, t, found[t]["changed_old"], found[t]["changed_new"]
+                    )
+            self._audit(
+                conn, actor, "import", report.to_frame().set_index("table").to_dict("index")
+            )
+            return report
+
+        report = self._write("import the dataset", work)
+        if report.n_conflicts and not update and not dry_run:
+            exc = ConflictError(
+                f"{report.n_conflicts} incoming row(s) differ from the stored values "
+                f"({len(report.conflicts)} cell(s)); nothing was imported. Review the conflicts and "
+                "import with update=True (--update) to overwrite them; the old values are kept in "
+                "the history."
+            )
+            exc.report = report  # type: ignore[attr-defined]
+            raise exc
+        return report
+
+    def _check_references(self, conn: sa.Connection, frames: Mapping[str, pd.DataFrame]) -> None:
+        referenced = pd.Index(frames["diary"]["patient_id"]).union(
+            pd.Index(frames["sessions"]["patient_id"])
+        )
+        missing = referenced.difference(pd.Index(frames["patients"]["patient_id"])).unique()
+        if not len(missing):
+            return
+        t = models.patients
+        stored: set[str] = set()
+        ids = missing.tolist()
+        for i in range(0, len(ids), 500):
+            stored.update(
+                conn.execute(
+                    sa.select(t.c.patient_id).where(t.c.patient_id.in_(ids[i : i + 500]))
+                ).scalars()
+            )
+        unknown = sorted(set(ids) - stored)
+        if unknown:
+            shown = ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+            raise DataValidationError(
+                f"{len(unknown)} patient(s) named by diary rows or sessions are neither in patients.csv "
+                f"nor stored: {shown}. Add them to patients.csv; nothing was imported."
+            )
+
+    def _update_rows(
+        self, conn: sa.Connection, actor: str, table: Table, old: pd.DataFrame, new: pd.DataFrame
+    ) -> None:
+        spec = TABLES[table]
+        t = models.DATA_TABLES[table]
+        new_rows = _records(spec, new)
+        old_rows = _records(spec, old)
+        stmt = (
+            t.update()
+            .where(*(t.c[k] == sa.bindparam(f"k_{k}") for k in spec.key))
+            .values({c: sa.bindparam(c) for c in spec.column_names if c not in spec.key})
+        )
+        conn.execute(stmt, [{**r, **{f"k_{k}": r[k] for k in spec.key}} for r in new_rows])
+        self._history(conn, actor, "update", table, list(zip(old_rows, new_rows, strict=True)))
+
+    def export_dataset(self, actor: str, patient_id: str | None = None) -> Any:
+        """The stored data (one patient or all) as a Dataset, recorded in the audit log.
+
+        Write it to CSV with :func:`analytics.exports.write_dataset`.
+        """
+        _check_actor(actor, "Store.export_dataset")
+        ds = self._dataset(patient_id, "export the dataset")
+        detail = {"patient_id": patient_id, **{t: len(getattr(ds, t)) for t in TABLES}}
+        self._write("record the export", lambda conn: self._audit(conn, actor, "export", detail))
+        return ds
