@@ -5,14 +5,23 @@ Text cells that a spreadsheet would execute as a formula (starting with ``=``,
 apostrophe; a cell that already starts with apostrophes before such a character
 gets one more, so :func:`analytics.loaders.restore_cell` can undo exactly what
 was added and an export → import round trip is exact.
+
+Files are written whole or not at all: each goes to a temporary file in the
+target folder and is renamed into place only when complete, so an interrupted
+export never leaves a truncated CSV that still validates. A target that is a
+symbolic link is refused (writing through it could create or replace a file
+outside the folder).
 """
 
 from __future__ import annotations
 
+import errno
 import io
 import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -77,17 +86,68 @@ def format_table(frame: pd.DataFrame, table: str, *, neutralise: bool = True) ->
     return pd.DataFrame(out, index=frame.index)
 
 
-def _to_csv(cells: pd.DataFrame, target: str | os.PathLike[str] | io.StringIO) -> None:
+def _to_csv(cells: pd.DataFrame, target: str | os.PathLike[str] | IO[str]) -> None:
     # CRLF (RFC 4180): the csv writer then quotes every cell holding a CR or LF, so a
     # lone carriage return inside a note survives the round trip.
     cells.to_csv(target, index=False, lineterminator="\r\n", encoding="utf-8")
 
 
+def _check_target(path: Path) -> None:
+    if path.is_symlink():
+        raise OSError(
+            errno.EEXIST,
+            "is a symbolic link; nothing was written (an export never writes through a link: "
+            "remove the link or choose another folder)",
+            str(path),
+        )
+    if path.exists() and not path.is_file():
+        raise OSError(
+            errno.EISDIR, "exists and is not a regular file; nothing was written", str(path)
+        )
+
+
+def _write_temp(cells: pd.DataFrame, path: Path) -> Path:
+    """``cells`` as CSV in a new temporary file next to ``path``, flushed to disk."""
+    _check_target(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            _to_csv(cells, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # e.g. a full disk: name the file being written
+            raise OSError(
+                exc.errno, f"{exc.strerror or exc}; nothing was written", str(path)
+            ) from None
+        raise
+    return Path(tmp)
+
+
+def _write_files(files: list[tuple[pd.DataFrame, Path]]) -> list[Path]:
+    """Write every file to a temporary one, then rename them all into place."""
+    temps: list[Path] = []
+    try:
+        for cells, path in files:
+            temps.append(_write_temp(cells, path))
+        for (_, path), tmp in zip(files, temps, strict=True):
+            _check_target(path)
+            os.replace(tmp, path)
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+    return [path for _, path in files]
+
+
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], table: str) -> Path:
-    """Write one canonical frame as its contract CSV file; returns the path."""
+    """Write one canonical frame as its contract CSV file; returns the path.
+
+    The file appears whole or not at all (see the module notes); a path that is a
+    symbolic link raises OSError and writes nothing.
+    """
     path = Path(path)
-    _to_csv(format_table(frame, table), path)
-    return path
+    return _write_files([(format_table(frame, table), path)])[0]
 
 
 def table_to_csv_bytes(frame: pd.DataFrame, table: str) -> bytes:
@@ -98,13 +158,20 @@ def table_to_csv_bytes(frame: pd.DataFrame, table: str) -> bytes:
 
 
 def write_dataset(dataset, directory: str | os.PathLike[str]) -> list[Path]:
-    """Write ``patients.csv``, ``diary.csv`` and ``sessions.csv`` of a Dataset."""
+    """Write ``patients.csv``, ``diary.csv`` and ``sessions.csv`` of a Dataset.
+
+    All three are written to temporary files first and renamed into place only
+    when every one is complete; a target that is a symbolic link raises OSError
+    before anything is written.
+    """
     base = Path(directory)
     base.mkdir(parents=True, exist_ok=True)
-    return [
-        write_table(getattr(dataset, name), base / TABLES[name].file_name, name)
-        for name in ("patients", "diary", "sessions")
-    ]
+    names = ("patients", "diary", "sessions")
+    for name in names:
+        _check_target(base / TABLES[name].file_name)
+    return _write_files(
+        [(format_table(getattr(dataset, n), n), base / TABLES[n].file_name) for n in names]
+    )
 
 
 def write_rejects(
@@ -112,19 +179,21 @@ def write_rejects(
 ) -> list[Path]:
     """Write rejected rows as ``<table>.rejects.csv`` (line, reason, raw cells).
 
-    The raw cells are written as they were read, except that formula-like cells
-    are neutralised (a leading ``'``) so opening the file in a spreadsheet is safe.
+    The raw cells are written as they were read, except that formula-like cells —
+    header cells included — are neutralised (a leading ``'``) so opening the file
+    in a spreadsheet is safe. Each file is written whole or not at all.
     """
     base = Path(directory)
     base.mkdir(parents=True, exist_ok=True)
-    paths = []
+    files = []
     for table, frame in rejects.items():
         if not len(frame):
             continue
         cells = frame.astype("str").where(frame.notna(), "")
-        for c in cells.columns[2:]:
+        for c in cells.columns[1:]:
             cells[c] = neutralise_cell(cells[c])
-        path = base / f"{table}.rejects.csv"
-        _to_csv(cells, path)
-        paths.append(path)
-    return paths
+        header = neutralise_cell(pd.Series([str(c) for c in cells.columns], dtype="str"))
+        # positional names: a neutralised header cell may equal another column's name
+        cells = pd.DataFrame(cells.to_numpy(), columns=header.tolist())
+        files.append((cells, base / f"{table}.rejects.csv"))
+    return _write_files(files)

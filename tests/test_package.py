@@ -28,7 +28,7 @@ def test_analytics_never_imports_streamlit_or_plotly():
 def test_only_the_loaders_parse_csv():
     offenders = []
     for path in (ROOT / "analytics").rglob("*.py"):
-        if path.name == "loaders.py":
+        if path.parent.name == "loaders":  # the loaders package
             continue
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):

@@ -1,0 +1,493 @@
+"""Cell checks: every column of a raw table checked lazily against the schema.
+
+:func:`_check_table` turns a :class:`~analytics.loaders._read._Raw` into the
+canonical frame of its valid rows, the problems (file, line, column, value,
+message) and the rejected rows verbatim.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..errors import PROBLEM_COLUMNS
+from ..schema import DATE_DTYPE, PATIENT_ID_RE, POINT_RE, ColumnSpec, TableSpec
+from ._read import _Raw
+
+__all__ = ["restore_cell", "REJECT_COLUMNS", "EXTRA_CELLS"]
+
+#: Leading columns of a rejects frame; the raw cells of the row follow.
+REJECT_COLUMNS = ["line", "reason"]
+#: Rejects column holding, as CSV text, the cells of a row beyond the header's width.
+EXTRA_CELLS = "extra_cells"
+
+
+_NUMBER_RE = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
+_INT_RE = r"^[+-]?\d+$"
+_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+_DATETIME_RE = r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2})?$"
+_FREQ_RE = re.compile(r"^(\d+(?:\.\d+)?)(?:/(\d+(?:\.\d+)?))?$")
+# A cell our exporter neutralised: one extra leading apostrophe before a formula trigger.
+_NEUTRALISED_RE = r"^'(?='*[=+\-@\t\r])"
+_MISSING = ("", "NA")
+#: Largest whole number accepted where the schema sets no maximum (SQL INTEGER).
+_INT_MAX = 2**31 - 1
+#: Dates outside this range are refused as implausible (and would not fit datetime64[ns]).
+_DATE_MIN = pd.Timestamp("1900-01-01")
+_DATE_MAX = pd.Timestamp("2199-12-31 23:59")
+#: How many lines a duplicate-row message lists.
+_DUPLICATE_LINES = 5
+
+
+def _to_float(text: pd.Series, ok: np.ndarray) -> pd.Series:
+    """float64 of the cells where ``ok`` (already checked against _NUMBER_RE), else NaN.
+
+    Arrow's string-to-double cast parses correctly rounded, like Python's float();
+    pandas.to_numeric is the fallback. ``+ 0.0`` turns ``-0`` into 0.
+    """
+    cells = text.where(ok)
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pc.cast(pa.array(cells, from_pandas=True), pa.float64())
+        values = arr.to_numpy(zero_copy_only=False)
+    except (ImportError, ValueError, TypeError):  # pragma: no cover - ArrowInvalid is a ValueError
+        values = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return pd.Series(values + 0.0, index=text.index, dtype="float64")
+
+
+def _quote(value: str) -> str:
+    value = value if len(value) <= 60 else value[:57] + "..."
+    plain = value.strip() == value and value and value.isprintable()
+    return f'"{value}"' if plain else repr(value)
+
+
+def restore_cell(values: pd.Series) -> pd.Series:
+    """Undo the exporter's formula-injection neutralisation (one leading ``'``)."""
+    quoted = values.str.startswith("'").fillna(False)
+    if not quoted.any():
+        return values
+    out = values.copy()
+    out[quoted] = values[quoted].str.replace(_NEUTRALISED_RE, "", regex=True)
+    return out
+
+
+def _csv_line(cells: list[str]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(cells)
+    return buf.getvalue()
+
+
+def _line_list(lines: pd.Series) -> str:
+    shown = ", ".join(map(str, lines.iloc[:_DUPLICATE_LINES]))
+    more = len(lines) - _DUPLICATE_LINES
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _fmt_range(spec: ColumnSpec, max_value: float | None) -> str:
+    what = "a whole number" if spec.kind == "integer" else "a number"
+    lo, hi = spec.min, max_value
+    if lo is not None and hi is not None:
+        return f"{what} from {lo:g} to {hi:g}"
+    if lo is not None:
+        return f"{what} >= {lo:g}"
+    return what
+
+
+class _Checker:
+    """Collects problems for one table, vectorised per column."""
+
+    def __init__(self, raw: _Raw, spec: TableSpec, today: dt.date, now: dt.datetime) -> None:
+        self.raw = raw
+        self.spec = spec
+        self.today = today
+        self.now = now
+        self.n = len(raw.rows)
+        self.bad = raw.lines < 0  # rows already rejected while reading
+        self.problems: list[pd.DataFrame] = []
+        self.out: dict[str, pd.Series] = {}
+
+    def add(
+        self, mask: np.ndarray | pd.Series, column: str, values: pd.Series, message: str | pd.Series
+    ) -> None:
+        mask = np.asarray(mask, dtype=bool) & (self.raw.lines > 0)  # not rows broken at reading
+        if not mask.any():
+            return
+        self.bad |= mask
+        vals = values[mask].astype("str").str.slice(0, 200)
+        msg = message[mask] if isinstance(message, pd.Series) else message
+        if isinstance(msg, str) and "{value}" in msg:
+            msg = vals.map(lambda v, m=msg: m.replace("{value}", _quote(v)))
+        self.problems.append(
+            pd.DataFrame(
+                {
+                    "line": np.abs(self.raw.lines[mask]),
+                    "column": column,
+                    "value": vals.to_numpy(),
+                    "message": np.asarray(msg) if isinstance(msg, pd.Series) else msg,
+                }
+            )
+        )
+
+    def cells(self, col: str) -> tuple[pd.Series, pd.Series]:
+        """Stripped cell text and a missing mask for one column (all-missing if absent)."""
+        if col in self.raw.rows.columns:
+            s = self.raw.rows[col].reset_index(drop=True)
+        else:
+            s = pd.Series([""] * self.n, dtype="str")
+        stripped = s.str.strip()
+        missing = stripped.isin(_MISSING).to_numpy()
+        return s, pd.Series(missing)
+
+    def check_column(self, spec: ColumnSpec) -> None:
+        name = spec.name
+        original, missing_s = self.cells(name)
+        missing = missing_s.to_numpy()
+        text = original.str.strip()
+        if spec.required:
+            na = (text == "NA").to_numpy()  # the missing-value marker, shown as the text it is
+            self.add(missing & ~na, name, original, f"{name} is empty; {name} is required")
+            self.add(
+                missing & na,
+                name,
+                original,
+                f'{name} is "NA", which means a missing value; {name} is required',
+            )
+        present = ~missing
+        kind = spec.kind
+        if kind == "id":
+            text = restore_cell(text)
+            ok = text.str.fullmatch(PATIENT_ID_RE.pattern).fillna(False).to_numpy()
+            self.add(
+                present & ~ok,
+                name,
+                original,
+                f"{name} is {{value}}; {name} must be 1-64 characters of letters, digits, '.', '_' or '-'",
+            )
+            self.out[name] = text.where(present)
+        elif kind == "text":
+            # free text keeps its spaces; labels are stripped
+            val = original if name == "notes" else text
+            val = restore_cell(val)
+            if spec.max_len is not None:
+                too_long = present & (val.str.len().to_numpy() > spec.max_len)
+                self.add(
+                    too_long,
+                    name,
+                    original,
+                    f"{name} is longer than {spec.max_len} characters; shorten it to at most {spec.max_len}",
+                )
+            self.out[name] = val.where(present)
+        elif kind in ("number", "integer"):
+            max_value = spec.max
+            if name == "birth_year":
+                max_value = float(self.today.year)
+            is_num = text.str.fullmatch(_NUMBER_RE).fillna(False).to_numpy()
+            self.add(
+                present & ~is_num,
+                name,
+                original,
+                f"{name} is {{value}}; {name} must be {_fmt_range(spec, max_value)}"
+                + (
+                    " (use a point, not a comma, as the decimal separator)"
+                    if kind == "number"
+                    else ""
+                ),
+            )
+            nums = _to_float(text, present & is_num)
+            if kind == "integer":
+                is_int = text.str.fullmatch(_INT_RE).fillna(False).to_numpy()
+                self.add(
+                    present & is_num & ~is_int,
+                    name,
+                    original,
+                    f"{name} is {{value}}; {name} must be a whole number written without a decimal "
+                    f"point ({_fmt_range(spec, max_value)})",
+                )
+            finite = np.isfinite(nums.to_numpy(dtype=float, na_value=np.nan))
+            out_of_range = present & is_num & ~finite
+            if spec.min is not None:
+                out_of_range |= (nums < spec.min).fillna(False).to_numpy()
+            if max_value is not None:
+                out_of_range |= (nums > max_value).fillna(False).to_numpy()
+            self.add(
+                out_of_range,
+                name,
+                original,
+                f"{name} is {{value}}; {name} must be {_fmt_range(spec, max_value)}",
+            )
+            if kind == "integer" and max_value is None:
+                # the database stores whole numbers as 32-bit INTEGER
+                self.add(
+                    (nums > _INT_MAX).fillna(False).to_numpy() & ~out_of_range,
+                    name,
+                    original,
+                    f"{name} is {{value}}, which is too large; the largest whole number "
+                    f"accepted is {_INT_MAX}",
+                )
+            if kind == "integer":
+                ints = nums.where(finite & (nums <= _INT_MAX).to_numpy()).round()
+                self.out[name] = ints.astype("Float64").astype("Int64")
+            else:
+                self.out[name] = nums.astype("float64")
+        elif kind in ("date", "datetime"):
+            pattern = _DATE_RE if kind == "date" else _DATETIME_RE
+            form = "YYYY-MM-DD" if kind == "date" else "YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+            shape_ok = text.str.fullmatch(pattern).fillna(False).to_numpy()
+            self.add(
+                present & ~shape_ok,
+                name,
+                original,
+                f"{name} is {{value}}; {name} must be an ISO 8601 date {form} (e.g. 2026-03-14); "
+                "day/month order is never guessed",
+            )
+            cand = text.where(present & shape_ok)
+            has_time = cand.str.contains("T", regex=False).fillna(False)
+            parsed = pd.Series(pd.NaT, index=text.index, dtype=DATE_DTYPE)
+            plausible = np.ones(self.n, dtype=bool)
+            for part, form_ in ((~has_time, "%Y-%m-%d"), (has_time, "%Y-%m-%dT%H:%M")):
+                if part.any():
+                    when = pd.to_datetime(cand[part], format=form_, errors="coerce")
+                    inside = (when >= _DATE_MIN) & (when <= _DATE_MAX)
+                    plausible[part.to_numpy()] = (inside | when.isna()).to_numpy()
+                    parsed[part] = when.where(inside).astype(DATE_DTYPE)
+            impossible = present & shape_ok & parsed.isna().to_numpy() & plausible
+            self.add(
+                impossible,
+                name,
+                original,
+                f"{name} is {{value}}, which is not a real calendar date or time; check the day, month and hour",
+            )
+            self.add(
+                ~plausible,
+                name,
+                original,
+                f"{name} is {{value}}; dates must lie between {_DATE_MIN.date()} and "
+                f"{_DATE_MAX.date()} (check the year)",
+            )
+            if name != "start_date":
+                if kind == "date":
+                    future = (parsed > pd.Timestamp(self.today)).fillna(False).to_numpy()
+                    limit = f"today ({self.today.isoformat()})"
+                else:
+                    day_after = pd.Timestamp(self.today) + pd.Timedelta(days=1)
+                    future = (
+                        (
+                            ((~has_time) & (parsed >= day_after))
+                            | (has_time & (parsed > pd.Timestamp(self.now)))
+                        )
+                        .fillna(False)
+                        .to_numpy()
+                    )
+                    limit = "now"
+                self.add(
+                    future,
+                    name,
+                    original,
+                    f"{name} is {{value}}, in the future; {name} must not be after {limit}",
+                )
+            self.out[name] = parsed
+        elif kind == "choice":
+            ok = text.isin(spec.choices).to_numpy()
+            self.add(
+                present & ~ok,
+                name,
+                original,
+                f"{name} is {{value}}; {name} must be one of: {', '.join(spec.choices)}",
+            )
+            self.out[name] = text.where(present)
+        elif kind == "list":
+            items = text.where(present).str.split(";")
+            exploded = items.explode().astype("str").str.strip()
+            unknown = exploded[exploded.notna() & (exploded != "") & ~exploded.isin(spec.choices)]
+            bad_rows = np.zeros(self.n, dtype=bool)
+            bad_rows[unknown.index.unique().to_numpy()] = True
+            words = unknown.groupby(level=0).agg(", ".join).reindex(range(self.n))
+            msg = (
+                f"{name} has unknown word(s) "
+                + words.fillna("")
+                + f"; use ';'-separated words from: {', '.join(spec.choices)}"
+            )
+            self.add(bad_rows, name, original, msg)
+            clean = exploded[exploded.notna() & (exploded != "")]
+            joined = clean.groupby(level=0).agg(";".join).reindex(range(self.n))
+            self.out[name] = joined.astype("str").where(joined.notna())
+        else:  # pragma: no cover - schema kinds are closed
+            raise AssertionError(kind)
+
+    def check_points(self) -> None:
+        if "points" not in self.out:
+            return
+        original, _ = self.cells("points")
+        pts = self.out["points"]
+        exploded = pts.str.split(";").explode().astype("str").str.strip()
+        exploded = exploded[exploded.notna()]
+        bad = exploded[~exploded.str.fullmatch(POINT_RE.pattern).fillna(False)]
+        mask = np.zeros(self.n, dtype=bool)
+        mask[bad.index.unique().to_numpy()] = True
+        codes = (
+            bad.groupby(level=0).agg(lambda s: ", ".join(repr(x) for x in s)).reindex(range(self.n))
+        )
+        msg = (
+            "points has code(s) that are not acupoint codes: "
+            + codes.fillna("")
+            + "; use ';'-separated codes like LI4;ST36;SP6 (letters then a number, optional -L or -R)"
+        )
+        self.add(mask, "points", original, msg)
+        cleaned = exploded.groupby(level=0).agg(";".join).reindex(range(self.n))
+        self.out["points"] = cleaned.astype("str").where(cleaned.notna() & (cleaned != ""))
+
+    def check_frequency(self) -> None:
+        if "frequency_hz" not in self.out or "technique" not in self.out:
+            return
+        original, _ = self.cells("frequency_hz")
+        freq = self.out["frequency_hz"]
+        tech = self.out["technique"]
+        electro = (tech == "electro").fillna(False).to_numpy()
+        has = freq.notna().to_numpy()
+        self.add(
+            electro & ~has,
+            "frequency_hz",
+            original,
+            "electro session without frequency_hz; give the stimulation frequency in Hz, "
+            "e.g. 2, 100 or 2/100 (dense-disperse)",
+        )
+        self.add(
+            tech.notna().to_numpy() & ~electro & has,
+            "frequency_hz",
+            original,
+            "frequency_hz is {value} on a non-electro session; leave it empty unless technique is electro",
+        )
+        parts = freq.str.extract(_FREQ_RE)
+        a = pd.to_numeric(parts[0], errors="coerce")
+        b = pd.to_numeric(parts[1], errors="coerce")
+        shape_bad = has & parts[0].isna().to_numpy()
+        in_range = (a.between(0.5, 200)) & (b.isna() | b.between(0.5, 200))
+        range_bad = has & ~shape_bad & ~in_range.to_numpy()
+        self.add(
+            shape_bad,
+            "frequency_hz",
+            original,
+            "frequency_hz is {value}; it must be a frequency in Hz like 2 or 100, or two frequencies a/b like 2/100",
+        )
+        self.add(
+            range_bad,
+            "frequency_hz",
+            original,
+            "frequency_hz is {value}; each frequency must be between 0.5 and 200 Hz",
+        )
+
+    def check_unique(self, key: tuple[str, ...], what: str) -> None:
+        if not key or any(k not in self.out for k in key):
+            return
+        frame = pd.DataFrame({k: self.out[k] for k in key})
+        valid_key = frame.notna().all(axis=1).to_numpy()
+        dup = frame.duplicated(keep=False).to_numpy() & valid_key
+        if not dup.any():
+            return
+        # list the lines of each duplicated key, computed on the duplicated rows only
+        dup_frame = frame[dup]
+        dup_lines = pd.Series(np.abs(self.raw.lines[dup]), index=dup_frame.index)
+        listed = dup_lines.groupby([dup_frame[k] for k in key]).transform(_line_list)
+        first_line = pd.Series("", index=frame.index, dtype="str")
+        first_line[dup] = listed.astype("str")
+        original, _ = self.cells(key[-1])
+        msg = (
+            f"duplicate {what}: the same "
+            + " and ".join(key)
+            + " appear on lines "
+            + first_line
+            + "; keep one row per "
+            + " and ".join(key)
+        )
+        self.add(dup, key[-1], original, msg)
+
+    def check_known_patients(self, known: pd.Index | None) -> None:
+        if known is None or "patient_id" not in self.out:
+            return
+        pid = self.out["patient_id"]
+        unknown = (pid.notna() & ~pid.isin(known)).to_numpy()
+        original, _ = self.cells("patient_id")
+        self.add(
+            unknown,
+            "patient_id",
+            original,
+            "patient_id {value} is not in patients.csv; add the patient there first or correct the id",
+        )
+
+    def problems_frame(self) -> pd.DataFrame:
+        if not self.problems:
+            return pd.DataFrame(columns=PROBLEM_COLUMNS)
+        p = pd.concat(self.problems, ignore_index=True)
+        p.insert(0, "file", self.raw.name)
+        p["value"] = p["value"].astype("str")
+        return p.sort_values(["line"], kind="stable").reset_index(drop=True)[PROBLEM_COLUMNS]
+
+
+def _check_table(
+    raw: _Raw,
+    spec: TableSpec,
+    *,
+    today: dt.date,
+    now: dt.datetime,
+    known_patients: pd.Index | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Validate a raw table. Returns (canonical valid rows, problems, rejects)."""
+    chk = _Checker(raw, spec, today, now)
+    for col in spec.columns:
+        chk.check_column(col)
+    if spec.name == "sessions":
+        chk.check_points()
+        chk.check_frequency()
+    if spec.name == "patients":
+        chk.check_unique(("patient_id",), "patient")
+    else:
+        chk.check_unique(spec.key, "diary day" if spec.name == "diary" else "session")
+        chk.check_known_patients(known_patients)
+
+    problems = chk.problems_frame()
+    # rows broken while reading (wrong field count) were recorded by _read_raw
+    read_problems = pd.DataFrame([(raw.name, *p) for p in raw.problems], columns=PROBLEM_COLUMNS)
+    problems = (
+        pd.concat([read_problems, problems], ignore_index=True) if len(read_problems) else problems
+    )
+    problems = problems.sort_values("line", kind="stable").reset_index(drop=True)
+
+    good = ~chk.bad
+    out = pd.DataFrame({c.name: chk.out[c.name] for c in spec.columns})
+    frame = out[good].astype({c.name: c.dtype for c in spec.columns})
+    frame = frame.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
+
+    rejects = pd.DataFrame(columns=REJECT_COLUMNS + raw.header)
+    if chk.bad.any():
+        reasons = (
+            problems.assign(
+                text=lambda d: np.where(
+                    d["column"] != "", d["column"] + ": " + d["message"], d["message"]
+                )
+            )
+            .groupby("line")["text"]
+            .agg("; ".join)
+        )
+        bad_raw = raw.rows[chk.bad].reset_index(drop=True)
+        bad_lines = np.abs(raw.lines[chk.bad])
+        rejects = pd.concat(
+            [
+                pd.DataFrame({"line": bad_lines, "reason": reasons.reindex(bad_lines).to_numpy()}),
+                bad_raw,
+            ],
+            axis=1,
+        )
+        if raw.overflow:
+            # cells past the header's width, so the rejected row stays verbatim
+            extra = pd.Series(
+                {line: _csv_line(cells) for line, cells in raw.overflow.items()}, dtype="str"
+            )
+            rejects[EXTRA_CELLS] = extra.reindex(bad_lines).to_numpy()
+    return frame, problems, rejects
