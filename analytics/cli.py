@@ -22,6 +22,50 @@ def _add_db(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_engine(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "engine",
+        "DATA_DIR may hold the CSV or the Parquet files of the contract (see 'paindiary convert'). "
+        "The dask engine runs the per-patient analysis in parallel, one task per range of "
+        "patients, on a local cluster or an existing one (docs/operations.md), and writes the "
+        "same files.",
+    )
+    g.add_argument(
+        "--engine",
+        choices=("pandas", "dask"),
+        default="pandas",
+        help="pandas: one process (default); dask: dask.distributed",
+    )
+    g.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="dask: address of a running scheduler, e.g. tcp://10.0.0.5:8786 (default: start a "
+        "local cluster)",
+    )
+    g.add_argument(
+        "--partitions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="dask: number of patient ranges (default: one per 500,000 diary rows, at least "
+        "two per worker)",
+    )
+    g.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="dask, local cluster: worker processes (default: one per CPU)",
+    )
+    g.add_argument(
+        "--worker-memory",
+        default="4GB",
+        metavar="SIZE",
+        help="dask, local cluster: memory limit of each worker (default 4GB)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="paindiary",
@@ -69,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="analyse the valid rows; write rejected rows to OUT_DIR/*.rejects.csv",
     )
+    _add_engine(p)
     p.set_defaults(handler="analytics.pipeline:analyze_command")
 
     p = sub.add_parser(

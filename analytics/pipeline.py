@@ -464,7 +464,6 @@ def analyze_command(args: argparse.Namespace) -> int:
     """
     from .errors import DataQualityWarning, DataValidationError
     from .exports import write_rejects
-    from .loaders import load_dataset
 
     try:
         settings = AnalysisSettings(
@@ -479,10 +478,16 @@ def analyze_command(args: argparse.Namespace) -> int:
         print(f"paindiary analyze: error: {exc}", file=sys.stderr)
         return 2
     out_dir = Path(args.out)
+    if getattr(args, "engine", "pandas") == "dask":
+        from .distributed import analyze_command as distributed_command
+
+        return distributed_command(args, settings)
+    from .parquet import read_dataset  # CSV or Parquet
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataQualityWarning)
         try:
-            ds = load_dataset(args.directory, on_error="skip" if args.skip_invalid else "raise")
+            ds = read_dataset(args.directory, on_error="skip" if args.skip_invalid else "raise")
         except DataValidationError as exc:
             _print_problems(exc)
             return 1
