@@ -47,6 +47,7 @@ __all__ = [
     "DistributedRun",
     "analyze_command",
     "analyze_distributed",
+    "check_memory",
     "partition_bounds",
     "start_client",
 ]
@@ -129,8 +130,11 @@ def partition_bounds(rows_per_patient: pd.Series, n_partitions: int) -> list[Sli
     n = min(n_partitions, len(counts))
     cum = counts.to_numpy().cumsum()
     targets = cum[-1] * np.arange(1, n) / n
-    cut = np.unique(np.searchsorted(cum, targets, side="left") + 1)
-    cut = cut[(cut > 0) & (cut < len(counts))]
+    # a range starts at patient b; rows before it are cum[b - 1]: take b nearest each target
+    i = np.searchsorted(cum, targets, side="left")
+    before = np.where(i > 0, cum[np.maximum(i - 1, 0)], 0)
+    cut = np.where(targets - before <= cum[i] - targets, i, i + 1)
+    cut = np.unique(cut[(cut > 0) & (cut < len(counts))])
     starts = [str(counts.index[i]) for i in cut]
     lows: list[str | None] = [None, *starts]
     highs: list[str | None] = [*starts, None]
@@ -196,6 +200,24 @@ def _run_part(
 # --------------------------------------------------------------------------- the cluster
 
 
+def check_memory(value: str | int, name: str, func: str) -> int:
+    """Bytes of a memory size in dask's spelling (``"4GB"``, ``"512MiB"``, an int), >= 64 MiB."""
+    from dask.utils import parse_bytes
+
+    try:
+        size = value if isinstance(value, int) and not isinstance(value, bool) else None
+        if size is None and isinstance(value, str):
+            size = parse_bytes(value)
+    except (ValueError, TypeError):
+        size = None
+    if size is None or size < 64 * 2**20:
+        raise ValueError(
+            f"The '{name}' parameter of {func} must be a memory size of at least 64MiB like "
+            f"'4GB' or '512MiB'. Got {value!r} instead."
+        )
+    return int(size)
+
+
 def start_client(
     scheduler: str | None = None,
     *,
@@ -221,17 +243,22 @@ def start_client(
     distributed.Client
         Its ``cluster`` attribute is the local cluster, if one was started.
     """
-    from distributed import Client, LocalCluster
-
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ImportError(
+            "the dask engine needs dask.distributed; install it with pip install 'paindiary[dask]'"
+        ) from exc
     if scheduler is not None:
         return Client(scheduler, timeout="30s")
     workers = n_workers if n_workers is not None else max(1, os.cpu_count() or 1)
     check_int(workers, "n_workers", "start_client", 1, 1024)
+    memory = check_memory(worker_memory, "worker_memory", "start_client")
     cluster = LocalCluster(
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
-        memory_limit=worker_memory,
+        memory_limit=memory,
         host="127.0.0.1",
         dashboard_address="127.0.0.1:0",  # the scheduler's HTTP routes, local only
     )
@@ -478,6 +505,15 @@ def analyze_command(args: Any, settings: AnalysisSettings) -> int:
 
     out_dir = Path(args.out)
     try:
+        if args.partitions is not None:
+            check_int(args.partitions, "partitions", "analyze", 1, 1_000_000)
+        if args.workers is not None:
+            check_int(args.workers, "workers", "analyze", 1, 1024)
+        check_memory(args.worker_memory, "worker_memory", "analyze")
+    except ValueError as exc:
+        print(f"paindiary analyze: error: {exc}", file=sys.stderr)
+        return 2
+    try:
         with ProgressBar("analysing patient ranges") as bar:
             run = analyze_distributed(
                 args.directory,
@@ -495,9 +531,9 @@ def analyze_command(args: Any, settings: AnalysisSettings) -> int:
     except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
         print(f"error: cannot read {args.directory}: {exc}", file=sys.stderr)
         return 1
-    except (ValueError, TypeError) as exc:  # an option out of range (partitions, workers, memory)
-        print(f"paindiary analyze: error: {exc}", file=sys.stderr)
-        return 2
+    except ImportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except (OSError, TimeoutError) as exc:  # the scheduler cannot be reached
         print(f"error: cannot use the Dask cluster: {exc}", file=sys.stderr)
         return 1

@@ -279,9 +279,11 @@ def _format_times(values, kind: str):
     as_seconds = ts.cast(pa.timestamp("s"), safe=False)
     date_text = pc.strftime(as_seconds, format="%Y-%m-%d")
     minute_text = pc.strftime(as_seconds, format="%Y-%m-%dT%H:%M")
-    full_text = pc.strftime(ts, format="%Y-%m-%dT%H:%M:%S")
-    out = pc.if_else(pa.array(day), date_text, pc.if_else(pa.array(minute), minute_text, full_text))
-    return out
+    second = raw % per_second == 0
+    second_text = pc.strftime(as_seconds, format="%Y-%m-%dT%H:%M:%S")
+    fraction_text = pc.strftime(ts, format="%Y-%m-%dT%H:%M:%S")  # with the fraction
+    full_text = pc.if_else(pa.array(second), second_text, fraction_text)
+    return pc.if_else(pa.array(day), date_text, pc.if_else(pa.array(minute), minute_text, full_text))
 
 
 def _cells(column, kind: str, name: str) -> tuple[pd.Series | None, str | None]:

@@ -58,7 +58,7 @@ class ProgressBar:
             enabled = bool(isatty and isatty())
         self.enabled = enabled
         self.width = width
-        self._last = 0.0
+        self._last = float("-inf")  # the first report is always drawn
         self._drawn = False
 
     def __call__(self, done: int, total: int) -> None:
