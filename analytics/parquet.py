@@ -283,7 +283,9 @@ def _format_times(values, kind: str):
     second_text = pc.strftime(as_seconds, format="%Y-%m-%dT%H:%M:%S")
     fraction_text = pc.strftime(ts, format="%Y-%m-%dT%H:%M:%S")  # with the fraction
     full_text = pc.if_else(pa.array(second), second_text, fraction_text)
-    return pc.if_else(pa.array(day), date_text, pc.if_else(pa.array(minute), minute_text, full_text))
+    return pc.if_else(
+        pa.array(day), date_text, pc.if_else(pa.array(minute), minute_text, full_text)
+    )
 
 
 def _cells(column, kind: str, name: str) -> tuple[pd.Series | None, str | None]:
