@@ -80,9 +80,12 @@ def _import(args: argparse.Namespace) -> int:
             + ", ".join(str(p) for p in paths),
             file=sys.stderr,
         )
+    from ..progress import ProgressBar
+
     with open_store(args.db) as store:
         try:
-            report = store.import_dataset(args.actor, ds, update=args.update)
+            with ProgressBar("importing rows") as bar:
+                report = store.import_dataset(args.actor, ds, update=args.update, progress=bar)
         except ConflictError as exc:
             conflict = getattr(exc, "report", None)
             if conflict is None:
