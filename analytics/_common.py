@@ -6,7 +6,9 @@ Internal module; the public names are re-exported from :mod:`analytics`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,7 @@ __all__ = [
     "empty_frame",
     "index_dates",
     "frequency_band",
+    "FitWarnings",
 ]
 
 
@@ -111,3 +114,48 @@ def frequency_band(technique: pd.Series, frequency_hz: pd.Series) -> pd.Series:
     )
     label = pd.Series(band, index=technique.index, dtype="str")
     return label.where(technique == "electro", technique.astype("str")).rename("technique_band")
+
+
+class FitWarnings:
+    """Collect the numerical warnings of per-patient (or per-pair) fits and report them once.
+
+    Third-party RuntimeWarnings ("invalid value encountered in sqrt", ...) raised
+    inside :meth:`watch` are recorded against the key (a patient or a pair) instead
+    of reaching the user; :meth:`report` then emits one
+    :class:`analytics.errors.DataQualityWarning` that names the keys and the
+    reason. Other warnings pass through unchanged.
+    """
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.keys: dict[str, str] = {}
+
+    @contextmanager
+    def watch(self, key: str, reason: str) -> Iterator[list[warnings.WarningMessage]]:
+        """Run a fit for ``key``; RuntimeWarnings are recorded with ``reason``."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield caught
+        for w in caught:
+            if issubclass(w.category, RuntimeWarning):
+                self.keys.setdefault(str(key), f"{reason} ({w.message})")
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+    def report(self, stacklevel: int = 3) -> None:
+        """Emit one DataQualityWarning naming every key with a recorded warning."""
+        from .errors import DataQualityWarning
+
+        if not self.keys:
+            return
+        shown = list(self.keys.items())[:10]
+        more = len(self.keys) - len(shown)
+        text = "; ".join(f"{k}: {r}" for k, r in shown)
+        tail = f"; and {more} more" if more > 0 else ""
+        warnings.warn(
+            f"{self.what}: numerical problems for {len(self.keys)} "
+            f"{'patient' if len(self.keys) == 1 else 'patients'} — {text}{tail}. "
+            "Their affected estimates are left empty.",
+            DataQualityWarning,
+            stacklevel=stacklevel,
+        )

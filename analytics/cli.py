@@ -96,18 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("directory", metavar="DATA_DIR")
     p.add_argument("--out", metavar="OUT_DIR", required=True)
-    p.add_argument("--baseline-days", type=int, default=14)
-    p.add_argument("--followup-days", type=int, default=14)
-    p.add_argument(
-        "--followup-at",
-        type=int,
-        default=None,
-        metavar="H",
-        help="follow-up window ends H days after the index date (default: diary end)",
-    )
-    p.add_argument("--min-entries", type=int, default=4)
-    p.add_argument("--responder-threshold", type=float, default=30.0, metavar="PCT")
-    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap confidence intervals")
+    from .settings import add_arguments
+
+    add_arguments(p)
     p.add_argument(
         "--skip-invalid",
         action="store_true",

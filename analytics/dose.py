@@ -22,6 +22,7 @@ from .session_response import _empty, _prepare, _to_dates, _window_mean
 __all__ = [
     "DOSE_COLUMNS",
     "DOSE_SUMMARY_COLUMNS",
+    "EMAX_COLUMNS",
     "EmaxFit",
     "dose_response",
     "dose_response_summary",
@@ -193,6 +194,19 @@ def emax_curve(k, emax: float, k50: float) -> np.ndarray:
     """E(k) = emax * k / (k50 + k), elementwise over ``k``."""
     k = np.asarray(k, dtype=np.float64)
     return emax * k / (k50 + k)
+
+
+#: Columns of :meth:`EmaxFit.to_frame` with their dtypes.
+EMAX_COLUMNS: dict[str, str] = {
+    "emax": "float64",
+    "k50": "float64",
+    "emax_se": "float64",
+    "k50_se": "float64",
+    "n_points": "int64",
+    "converged": "bool",
+    "rmse": "float64",
+    "source": "str",
+}
 
 
 @dataclass(frozen=True)

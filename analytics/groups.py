@@ -14,7 +14,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from ._common import check_choice, check_number, frequency_band
+from ._common import FitWarnings, check_choice, check_number, frequency_band
 from ._thresholds import at_least
 
 __all__ = [
@@ -22,6 +22,8 @@ __all__ = [
     "MISSING_LABEL",
     "predominant_technique",
     "wilson_interval",
+    "newcombe_interval",
+    "holm",
     "group_summary",
     "group_comparison",
 ]
@@ -31,8 +33,6 @@ Grouping = Literal["group", "condition", "technique"]
 GROUPINGS: tuple[Grouping, ...] = ("group", "condition", "technique")
 #: Label of patients whose grouping value is missing.
 MISSING_LABEL = "unassigned"
-
-_Z = float(stats.norm.ppf(0.975))
 
 SUMMARY_COLUMNS = [
     "group_by",
@@ -66,6 +66,7 @@ COMPARISON_COLUMNS = [
     "ci_low",
     "ci_high",
     "p_value",
+    "p_value_holm",
     "responder_rate_a",
     "responder_rate_b",
     "risk_difference",
@@ -135,20 +136,21 @@ def wilson_interval(count, nobs, *, alpha: float = 0.05) -> tuple[np.ndarray, np
 
     Notes
     -----
-    Wilson EB (1927). Matches ``statsmodels.stats.proportion.proportion_confint(
+    Wilson EB (1927). Computed by ``statsmodels.stats.proportion.proportion_confint(
     count, nobs, alpha, method="wilson")``.
     """
-    k = np.asarray(count, dtype="float64")
-    n = np.asarray(nobs, dtype="float64")
-    z = float(stats.norm.ppf(1 - alpha / 2))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-        low, high = centre - half, centre + half
-    bad = ~(n > 0)
-    return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
+    from statsmodels.stats.proportion import proportion_confint
+
+    k = np.atleast_1d(np.asarray(count, dtype="float64"))
+    n = np.atleast_1d(np.asarray(nobs, dtype="float64"))
+    low = np.full(np.broadcast(k, n).shape, np.nan)
+    high = low.copy()
+    k, n = np.broadcast_arrays(k, n)
+    ok = n > 0
+    if ok.any():
+        lo, hi = proportion_confint(k[ok], n[ok], alpha=alpha, method="wilson")
+        low[ok], high[ok] = lo, hi
+    return low, high
 
 
 def _labelled(outcomes: pd.DataFrame, by: str, func: str) -> pd.DataFrame:
@@ -157,6 +159,10 @@ def _labelled(outcomes: pd.DataFrame, by: str, func: str) -> pd.DataFrame:
         raise ValueError(
             f"{func} needs a {by!r} column in outcomes; use analytics.outcomes.patient_outcomes."
         )
+    if by != "group" and "control" in outcomes.columns:
+        # a waitlist or usual-care patient is no evidence about a technique or about
+        # how a condition responds to treatment
+        outcomes = outcomes[~outcomes["control"].astype("bool").to_numpy()]
     frame = pd.DataFrame(
         {
             "label": outcomes[by].astype("str").fillna(MISSING_LABEL).to_numpy(),
@@ -222,8 +228,11 @@ def group_summary(
 
     Notes
     -----
-    DOMAIN.md section 4; the Wilson interval matches statsmodels'
+    DOMAIN.md section 4; the Wilson interval is statsmodels'
     ``proportion_confint(method="wilson")``, the t-interval ``scipy.stats.t``.
+    With ``by`` = condition or technique, patients flagged ``control`` in
+    ``outcomes`` (waitlist, usual care, ...) are left out: they say nothing about
+    a technique or about how a condition responds to treatment.
     """
     func = "group_summary"
     threshold = check_number(responder_threshold, "responder_threshold", func, 0.0, 100.0)
@@ -294,7 +303,62 @@ def _ancova(sub: pd.DataFrame, a: str) -> tuple[float, float, float, float]:
         return (np.nan,) * 4
     res = sm.OLS(y, x).fit()
     ci = res.conf_int(0.05)
-    return float(res.params[1]), float(ci[1, 0]), float(ci[1, 1]), float(res.pvalues[1])
+    out = (float(res.params[1]), float(ci[1, 0]), float(ci[1, 1]), float(res.pvalues[1]))
+    if not np.isfinite(out[1:]).all():
+        return (out[0], np.nan, np.nan, np.nan)
+    return out
+
+
+def newcombe_interval(
+    count_a: int, nobs_a: int, count_b: int, nobs_b: int, *, alpha: float = 0.05
+) -> tuple[float, float]:
+    """Newcombe's hybrid score interval of the risk difference p_a − p_b.
+
+    Parameters
+    ----------
+    count_a, nobs_a, count_b, nobs_b : int
+        Responders and patients in each group; NaN bounds when a group is empty.
+    alpha : float, default 0.05
+        1 − confidence level.
+
+    Returns
+    -------
+    (low, high) : tuple of float
+        Bounds as fractions −1..1.
+
+    Notes
+    -----
+    Newcombe RG. Interval estimation for the difference between independent
+    proportions: comparison of eleven methods. Stat Med 1998;17:873-890 (method
+    10). Computed by ``statsmodels.stats.proportion.confint_proportions_2indep(
+    ..., method="newcomb", compare="diff")``. Unlike the Wald interval it stays
+    inside [−1, 1] and does not collapse at 0 or n responders: 0/3 against 4/15
+    gives −0.52 to 0.32 (Wald: −0.49 to −0.04).
+    """
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    if nobs_a <= 0 or nobs_b <= 0:
+        return (np.nan, np.nan)
+    low, high = confint_proportions_2indep(
+        count_a, nobs_a, count_b, nobs_b, method="newcomb", compare="diff", alpha=alpha
+    )
+    return float(low), float(high)
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm (1979) step-down adjusted p-values; NaN entries stay NaN and are not counted.
+
+    Equals ``statsmodels.stats.multitest.multipletests(p, method="holm")[1]`` on the
+    non-missing values.
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.asarray(p_values, dtype="float64")
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method="holm")[1]
+    return out
 
 
 def group_comparison(
@@ -328,9 +392,12 @@ def group_comparison(
           pair has fewer than 4 complete patients or a group has none;
         - ``responder_rate_a``, ``responder_rate_b`` (fraction 0-1): over
           patients with a % change;
+        - ``p_value_holm`` (float): ``p_value`` adjusted for the pairs of this
+          ``by`` by Holm's step-down method (Holm 1979; equals statsmodels
+          ``multipletests(method="holm")``); NaN where ``p_value`` is NaN;
         - ``risk_difference`` (fraction): ``responder_rate_a − responder_rate_b``
-          with a Wald 95 % CI ``rd_ci_low``, ``rd_ci_high``
-          (``RD ± 1.96·√(pa(1−pa)/na + pb(1−pb)/nb)``);
+          with Newcombe's hybrid score 95 % CI ``rd_ci_low``, ``rd_ci_high``
+          (:func:`newcombe_interval`);
         - ``nnt`` (float, patients): ``1/risk_difference``: positive = patients
           treated as ``group_a`` rather than ``group_b`` for one more responder,
           negative = number needed to harm; ``inf`` when the risk difference is
@@ -343,7 +410,10 @@ def group_comparison(
 
     Notes
     -----
-    The ANCOVA ``followup ~ C(group) + baseline`` is fitted by OLS separately on
+    With ``by`` = condition or technique, patients flagged ``control`` in
+    ``outcomes`` (waitlist, usual care, ...; see
+    :func:`analytics.pipeline.per_patient`) are left out. The ANCOVA
+    ``followup ~ C(group) + baseline`` is fitted by OLS separately on
     the patients of each pair (statsmodels ``ols``), so a pair's estimate does not
     depend on the other groups. Vickers AJ, Altman DG. BMJ 2001;323:1123.
     """
@@ -355,9 +425,11 @@ def group_comparison(
     comp = frame[frame["complete"]]
     evaluable = frame[frame["pct"].notna()]
     # one fit per pair of groups: the loop is over pairs, not over patients or days
+    log = FitWarnings(f"ANCOVA by {by}")
     for a, b in combinations(labels, 2):
         sub = comp[comp["label"].isin([a, b])]
-        diff, lo, hi, p = _ancova(sub, a)
+        with log.watch(f"{a} vs {b}", "standard errors not computable"):
+            diff, lo, hi, p = _ancova(sub, a)
         ev = evaluable[evaluable["label"].isin([a, b])]
         ra = at_least(ev.loc[ev["label"] == a, "pct"], threshold)
         rb = at_least(ev.loc[ev["label"] == b, "pct"], threshold)
@@ -365,8 +437,8 @@ def group_comparison(
         pa = ra.mean() if na else np.nan
         pb = rb.mean() if nb else np.nan
         rd = pa - pb
+        rd_low, rd_high = newcombe_interval(int(ra.sum()), na, int(rb.sum()), nb)
         with np.errstate(divide="ignore", invalid="ignore"):
-            se = np.sqrt(pa * (1 - pa) / na + pb * (1 - pb) / nb) if na and nb else np.nan
             nnt = np.inf if rd == 0 else 1.0 / rd
         rows.append(
             {
@@ -382,13 +454,14 @@ def group_comparison(
                 "responder_rate_a": pa,
                 "responder_rate_b": pb,
                 "risk_difference": rd,
-                "rd_ci_low": rd - _Z * se,
-                "rd_ci_high": rd + _Z * se,
+                "rd_ci_low": rd_low,
+                "rd_ci_high": rd_high,
                 "nnt": nnt,
             }
         )
     if not rows:
         return _empty(COMPARISON_COLUMNS, ("group_by", "group_a", "group_b"))
-    return _typed(
-        pd.DataFrame(rows, columns=COMPARISON_COLUMNS), ("group_by", "group_a", "group_b")
-    )
+    log.report()
+    out = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    out["p_value_holm"] = holm(out["p_value"])
+    return _typed(out, ("group_by", "group_a", "group_b"))

@@ -290,6 +290,8 @@ def patient_outcomes(
         - ``baseline_pain`` (float, NRS 0-10): mean pain in
           ``[index − baseline_days, index − 1]``, NaN with fewer than
           ``min_entries`` entries; ``baseline_n`` (int): entries in that window;
+          ``baseline_start``, ``baseline_end`` (datetime64[ns], inclusive): that
+          window (NaT without an index date);
         - ``followup_pain`` (float, NRS 0-10), ``followup_n`` (int): the same for the
           follow-up window ``[followup_start, followup_end]`` (datetime64[ns],
           inclusive);
@@ -365,6 +367,8 @@ def patient_outcomes(
         followup_at=followup_at,
     )
     pain = diary["pain"].astype("float64")
+    out["baseline_start"] = win["baseline_start"].reindex(ids).astype(DATE_DTYPE)
+    out["baseline_end"] = win["baseline_end"].reindex(ids).astype(DATE_DTYPE)
     out["baseline_pain"], out["baseline_n"] = _window_mean(
         pain, rows["in_baseline"], pid, min_entries, ids
     )

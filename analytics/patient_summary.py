@@ -34,11 +34,15 @@ class PatientSummary:
         change, % change, response category, responder, Theil–Sen slope, the
         interrupted time series, days to response, the secondary outcomes
         (``baseline_/followup_/change_`` of PEG, sleep, mood, stress, analgesic
-        doses, opioid MME) and the data-quality notes (adherence, longest gap,
-        ``flag_*`` and ``flags``).
+        doses, opioid MME), the data-quality notes (adherence, longest gap,
+        ``flag_*`` and ``flags``), the baseline and follow-up windows
+        (``baseline_start``/``_end``, ``followup_start``/``_end``) and the status as
+        of ``settings.as_of`` (:data:`analytics.status.STATUS_COLUMNS`: current
+        mean, days since the last entry, not logging, recent adverse events, most
+        recent valid follow-up).
     trend : pandas.DataFrame
-        :func:`analytics.trends.rolling_mean` (7-day trailing mean with
-        ``settings.min_entries``): ``patient_id``, ``date``, ``pain``,
+        :func:`analytics.trends.rolling_mean` (trailing mean over
+        ``settings.trend_window_days`` with ``settings.rolling_min_entries``): ``patient_id``, ``date``, ``pain``,
         ``pain_rolling_mean``, ``n_in_window``.
     weekly : pandas.DataFrame
         :func:`analytics.trends.weekly_means` aligned on the index date.
@@ -55,6 +59,10 @@ class PatientSummary:
         :func:`analytics.safety.adverse_event_list`, one row per session and event.
     adverse_event_counts : pandas.DataFrame
         :func:`analytics.safety.adverse_event_counts`, zero or one row.
+    factor_effects : pandas.DataFrame
+        :func:`analytics.factors.factor_effects`: pain on days with versus
+        without poor sleep, high stress, low mood, an analgesic, a session the day
+        before, at lags 0 and 1 (an association, not a cause).
     """
 
     patient_id: str
@@ -68,6 +76,7 @@ class PatientSummary:
     time_to_response: pd.DataFrame
     adverse_events: pd.DataFrame
     adverse_event_counts: pd.DataFrame
+    factor_effects: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
         """The one-row outcome table (a copy)."""
@@ -149,7 +158,7 @@ def summarize_patient(
     tables = per_patient(p, d, s, settings)
     index = index_dates(p, s)
     try:
-        lines = its_fit_lines(d, index, patient_id)
+        lines = its_fit_lines(d, index, patient_id, min_entries=settings.its_min_entries)
     except InsufficientDataError:
         lines = pd.DataFrame(
             {
@@ -164,7 +173,9 @@ def summarize_patient(
         patient_id=patient_id,
         settings=settings,
         outcome=tables["patient_outcomes"],
-        trend=rolling_mean(d, window_days=7, min_entries=settings.min_entries),
+        trend=rolling_mean(
+            d, window_days=settings.trend_window_days, min_entries=settings.rolling_min_entries
+        ),
         weekly=weekly_means(d, index_dates=index),
         its_lines=lines,
         session_response=tables["session_response"],
@@ -172,4 +183,5 @@ def summarize_patient(
         time_to_response=tables["time_to_response"],
         adverse_events=adverse_event_list(s),
         adverse_event_counts=tables["adverse_event_counts"],
+        factor_effects=tables["factor_effects"],
     )

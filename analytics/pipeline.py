@@ -15,16 +15,19 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._common import empty_frame, index_dates
 from .errors import InsufficientDataError
 from .exports import neutralise_cell
+from .factors import factor_effects, factor_effects_summary
 from .groups import GROUPINGS, group_comparison, group_summary
 from .outcomes import cpra_curve, patient_outcomes
 from .patient_summary import PatientSummary, summarize_patient
 from .secondary import data_quality, secondary_outcomes
-from .settings import DEFAULT_SETTINGS, AnalysisSettings
+from .settings import DEFAULT_SETTINGS, AnalysisSettings, from_arguments
+from .status import STATUS_COLUMNS, patient_status
 from .trends import interrupted_time_series, theil_sen_slopes
 
 __all__ = [
@@ -47,6 +50,7 @@ PATIENT_OUTCOME_COLUMNS = [
     "group",
     "condition",
     "technique",
+    "control",
     "index_date",
     "n_diary_days",
     "first_date",
@@ -55,6 +59,8 @@ PATIENT_OUTCOME_COLUMNS = [
     "n_sessions",
     "baseline_pain",
     "baseline_n",
+    "baseline_start",
+    "baseline_end",
     "followup_pain",
     "followup_n",
     "followup_start",
@@ -75,6 +81,7 @@ PATIENT_OUTCOME_COLUMNS = [
     "its_slope_ci_high",
     "its_reason",
     "days_to_response",
+    "ttr_reason",
     "reason",
     *[
         f"{stage}_{m}"
@@ -89,6 +96,7 @@ PATIENT_OUTCOME_COLUMNS = [
     "flag_recent_adverse_event",
     "flag_insufficient_baseline",
     "flags",
+    *[c for c in STATUS_COLUMNS if c != "patient_id"],
 ]
 
 #: File written by :meth:`AnalysisResult.write_csv` for each result attribute.
@@ -105,6 +113,8 @@ OUTPUT_FILES = {
     "kaplan_meier": "kaplan_meier.csv",
     "adverse_events": "adverse_events.csv",
     "cpra": "cpra.csv",
+    "factor_effects": "factor_effects.csv",
+    "factor_effects_summary": "factor_effects_summary.csv",
 }
 
 
@@ -115,6 +125,7 @@ PER_PATIENT_TABLES = (
     "dose_response",
     "time_to_response",
     "adverse_event_counts",
+    "factor_effects",
 )
 
 
@@ -146,6 +157,9 @@ class AnalysisResult:
         :func:`analytics.safety.adverse_event_rates`.
     cpra : pandas.DataFrame
         :func:`analytics.outcomes.cpra_curve` of the patients' % change.
+    factor_effects, factor_effects_summary : pandas.DataFrame
+        :func:`analytics.factors.factor_effects` (per patient, factor and lag) and
+        :func:`analytics.factors.factor_effects_summary` (cohort).
     """
 
     settings: AnalysisSettings
@@ -161,6 +175,8 @@ class AnalysisResult:
     kaplan_meier: Any
     adverse_events: pd.DataFrame
     cpra: pd.DataFrame
+    factor_effects: pd.DataFrame
+    factor_effects_summary: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -199,11 +215,16 @@ class AnalysisResult:
 
 
 def _fit_frame(fit: Any, name: str) -> pd.DataFrame:
-    if fit is None:
-        return pd.DataFrame()
+    """The table of a fit, or its header with no rows when there is no fit."""
+    if fit is not None:
+        return fit.table if name == "kaplan_meier" else fit.to_frame()
     if name == "kaplan_meier":
-        return fit.table
-    return fit.to_frame()
+        from .survival import KM_COLUMNS
+
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in KM_COLUMNS.items()})
+    from .dose import EMAX_COLUMNS
+
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in EMAX_COLUMNS.items()})
 
 
 def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
@@ -269,7 +290,8 @@ def per_patient(
         - ``session_response``: :func:`analytics.session_response.session_response`;
         - ``dose_response``: :func:`analytics.dose.dose_response`;
         - ``time_to_response``: :func:`analytics.survival.time_to_response`;
-        - ``adverse_event_counts``: :func:`analytics.safety.adverse_event_counts`.
+        - ``adverse_event_counts``: :func:`analytics.safety.adverse_event_counts`;
+        - ``factor_effects``: :func:`analytics.factors.factor_effects`.
 
     Examples
     --------
@@ -294,12 +316,33 @@ def per_patient(
     index = index_dates(patients, sessions)
     baseline = outcomes.set_index("patient_id")["baseline_pain"].dropna()
 
-    slopes = theil_sen_slopes(diary, index, period="treatment")
-    its = interrupted_time_series(diary, index)
+    slopes = theil_sen_slopes(diary, index, period="treatment", min_entries=max(2, s.min_entries))
+    its = interrupted_time_series(diary, index, min_entries=s.its_min_entries)
     secondary = secondary_outcomes(diary, index, **s.window_kwargs())
-    quality = data_quality(diary, sessions, outcomes)
+    quality = data_quality(diary, sessions, outcomes, as_of=s.as_of, window_days=s.recent_days)
+    status = patient_status(
+        diary,
+        sessions,
+        index,
+        patients=patients,
+        as_of=s.as_of,
+        window_days=s.trend_window_days,
+        min_entries=s.rolling_min_entries,
+        followup_days=s.followup_days,
+        followup_min_entries=s.min_entries,
+        recent_days=s.recent_days,
+        not_logging_days=s.not_logging_days,
+    )
 
-    ttr = time_to_response(diary, index, baseline)
+    ttr = time_to_response(
+        diary,
+        index,
+        baseline,
+        fraction=s.response_fraction,
+        hold_days=s.response_hold_days,
+        window_days=s.trend_window_days,
+        min_entries=s.rolling_min_entries,
+    )
     reached = ttr.set_index("patient_id")
     days = reached["days_to_response"].where(reached["event"].astype(bool))
 
@@ -309,18 +352,47 @@ def per_patient(
     )
     table = table.join(its.set_index("patient_id").drop(columns=["n_pre", "n_post", "lags"]))
     table["days_to_response"] = days.astype("float64").reindex(table.index)
+    base = table["baseline_pain"]
+    table["ttr_reason"] = np.select(
+        [
+            table["index_date"].isna(),
+            table["n_diary_days"] == 0,
+            base.isna(),
+            base == 0,
+        ],
+        ["no_index", "no_diary", "insufficient_baseline", "zero_baseline"],
+        default="",
+    )
+    table["ttr_reason"] = table["ttr_reason"].astype("str")
     table = table.join(secondary.set_index("patient_id"))
     table = table.join(quality.set_index("patient_id").drop(columns=["n_diary_days"]))
+    table = table.join(status.set_index("patient_id"))
     table = table.reset_index()
     table["its_reason"] = table["its_reason"].fillna("no_diary").astype("str")
+    label = table["group"].astype("str").str.strip().str.lower()
+    table["control"] = (label.isin(s.control_labels) | (table["n_sessions"] == 0)).astype("bool")
     table = table[PATIENT_OUTCOME_COLUMNS]
 
     return {
         "patient_outcomes": table,
-        "session_response": session_response(diary, sessions),
+        "session_response": session_response(
+            diary,
+            sessions,
+            window_days=s.session_window_days,
+            min_entries=s.session_min_entries,
+            relief_points=s.relief_points,
+        ),
         "dose_response": dose_response(diary, sessions, baseline),
         "time_to_response": ttr,
         "adverse_event_counts": adverse_event_counts(sessions, patients=patients),
+        "factor_effects": factor_effects(
+            diary,
+            sessions,
+            min_days=s.factor_min_days,
+            poor_sleep_max=s.poor_sleep_max,
+            high_stress_min=s.high_stress_min,
+            low_mood_max=s.low_mood_max,
+        ),
     }
 
 
@@ -351,8 +423,8 @@ def cohort(
         Group summaries and comparisons (by group, condition and technique),
         session response by technique (cluster bootstrap seeded by
         ``settings.seed``), dose-response summary and Emax fit, Kaplan–Meier
-        curve, adverse-event rates and the CPRA curve, with the per-patient
-        tables themselves.
+        curve, adverse-event rates, the CPRA curve and the cohort factor
+        effects, with the per-patient tables themselves.
 
     Raises
     ------
@@ -402,6 +474,8 @@ def cohort(
         kaplan_meier=km,
         adverse_events=rates_from_counts(t["adverse_event_counts"]),
         cpra=cpra_curve(outcomes["pct_change"]),
+        factor_effects=t["factor_effects"],
+        factor_effects_summary=factor_effects_summary(t["factor_effects"]),
         notes=tuple(notes),
     )
 
@@ -466,14 +540,7 @@ def analyze_command(args: argparse.Namespace) -> int:
     from .exports import write_rejects
 
     try:
-        settings = AnalysisSettings(
-            baseline_days=args.baseline_days,
-            followup_days=args.followup_days,
-            followup_at=args.followup_at,
-            min_entries=args.min_entries,
-            responder_threshold=args.responder_threshold,
-            seed=args.seed,
-        )
+        settings = from_arguments(args)
     except ValueError as exc:
         print(f"paindiary analyze: error: {exc}", file=sys.stderr)
         return 2
@@ -500,11 +567,18 @@ def analyze_command(args: argparse.Namespace) -> int:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         rejects = write_rejects(ds.rejects, out_dir) if args.skip_invalid else []
-        result = analyze(ds.patients, ds.diary, ds.sessions, settings)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DataQualityWarning)
+            result = analyze(ds.patients, ds.diary, ds.sessions, settings)
         paths = result.write_csv(out_dir)
     except (InsufficientDataError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    for w in caught:
+        if issubclass(w.category, DataQualityWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     po = result.patient_outcomes

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._common import check_int
 from ._thresholds import at_most
 from .outcomes import _all_patients, _check_windows, join_flags, outcome_windows, per_row
 from .schema import DATE_DTYPE
@@ -112,6 +113,7 @@ def data_quality(
     outcomes: pd.DataFrame,
     *,
     as_of: str | pd.Timestamp | None = None,
+    window_days: int = 28,
 ) -> pd.DataFrame:
     """Diary adherence, gaps and clinical flags per patient.
 
@@ -127,6 +129,9 @@ def data_quality(
     as_of : date-like, optional
         End of the "last 28 days" windows. Default: each patient's last diary day
         (last session day when there is no diary).
+    window_days : int, default 28
+        Length of the "last 28 days" windows (adherence and recent adverse
+        events), in [1, 3650].
 
     Returns
     -------
@@ -136,8 +141,8 @@ def data_quality(
         - ``n_diary_days`` (int);
         - ``adherence`` (float, fraction 0-1): diary days / calendar days from the
           first to the last entry inclusive (NaN without a diary);
-        - ``adherence_28d`` (float, fraction 0-1): entries in the 28 days
-          ``[end − 27, end]`` divided by the days of that window on or after the
+        - ``adherence_28d`` (float, fraction 0-1): entries in the ``window_days``
+          (default 28) days ``[end − window_days + 1, end]`` divided by the days of that window on or after the
           patient's first diary entry or session (28 once the patient has been
           followed that long), end = ``as_of`` or the patient's last diary day
           (last session day without a diary); 0 when ``as_of`` is before the
@@ -155,6 +160,7 @@ def data_quality(
           in the order worsening, low_adherence, recent_adverse_event,
           insufficient_baseline, joined by ``;`` (``""`` when none).
     """
+    window_days = check_int(window_days, "window_days", "data_quality", 1, 3650)
     end_fixed = None if as_of is None else pd.Timestamp(as_of).normalize()
     ids = _all_patients(diary, sessions, outcomes)
     pid = diary["patient_id"].astype("str")
@@ -182,12 +188,13 @@ def data_quality(
         else last.fillna(last_session)
     )
     row_end = per_row(end, pid)
-    recent = (dates <= row_end) & (dates > row_end - 28 * _DAY)
+    recent = (dates <= row_end) & (dates > row_end - window_days * _DAY)
     n_recent = recent.groupby(pid).sum().reindex(ids, fill_value=0)
     # days of the window the patient was already keeping a diary or being treated:
     # a diary started 10 days ago and kept daily is 10/10, not 10/28
     began = pd.concat([first, first_session], axis=1).min(axis=1).astype(DATE_DTYPE)
-    window_start = (end - 27 * _DAY).where(end - 27 * _DAY >= began, began)
+    first_day = end - (window_days - 1) * _DAY
+    window_start = first_day.where(first_day >= began, began)
     n_window = ((end - window_start).dt.days + 1).astype("float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = (n_recent / n_window.where(n_window > 0)).astype("float64")
@@ -212,7 +219,7 @@ def data_quality(
             sessions["adverse_events"].astype("str").str.strip() != ""
         )
         s_end = per_row(end, s_pid)
-        in_window = (s_day <= s_end) & (s_day > s_end - 28 * _DAY)
+        in_window = (s_day <= s_end) & (s_day > s_end - window_days * _DAY)
         ae = (has_ae & in_window).groupby(s_pid).any().reindex(ids, fill_value=False)
         out["flag_recent_adverse_event"] = ae.to_numpy(bool)
     else:

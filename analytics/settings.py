@@ -1,18 +1,77 @@
-"""The analysis settings: one frozen object shared by the library, the CLI and the dashboard."""
+"""The analysis settings: the one home of every default, range and help text.
+
+:class:`AnalysisSettings` is a frozen dataclass whose fields carry their range,
+help text and labels as field metadata (an :class:`Option`). Everything else is
+generated from it: the checks on creation, the options of ``paindiary analyze``
+(:func:`add_arguments`, :func:`from_arguments`) and the dashboard's sidebar
+widgets (``dashboard/settings.py`` reads :func:`options`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import argparse
+import datetime as dt
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
 
-from ._common import check_int, check_number
+__all__ = [
+    "AnalysisSettings",
+    "DEFAULT_SETTINGS",
+    "Option",
+    "options",
+    "add_arguments",
+    "from_arguments",
+]
 
-__all__ = ["AnalysisSettings", "DEFAULT_SETTINGS"]
+
+@dataclass(frozen=True)
+class Option:
+    """What a setting means and which values it takes (field metadata).
+
+    Attributes
+    ----------
+    kind : {"int", "float", "date", "text"}
+        Type of the value.
+    low, high : float or None
+        Inclusive range checked on creation (None = no bound; dates unbounded).
+    help : str
+        One sentence for ``--help`` and the docs.
+    label : str
+        Short label of the dashboard widget (empty = no widget).
+    ui_low, ui_high, step : float or None
+        Range and step of the dashboard widget (narrower than the library's).
+    widget : {"number", "slider", ""}
+        Dashboard widget, "" for none.
+    none_as_zero : bool
+        The widget shows "not set" (None) as 0.
+    cli : bool
+        Offered as a ``paindiary analyze`` option.
+    """
+
+    kind: Literal["int", "float", "date", "text"]
+    low: float | None
+    high: float | None
+    help: str
+    label: str = ""
+    ui_low: float | None = None
+    ui_high: float | None = None
+    step: float | None = None
+    widget: Literal["number", "slider", ""] = ""
+    none_as_zero: bool = False
+    cli: bool = True
+    format: str | None = None
+
+
+def _opt(default: Any, **kw: Any) -> Any:
+    return field(default=default, metadata={"option": Option(**kw)})
 
 
 @dataclass(frozen=True)
 class AnalysisSettings:
     """Every option of the analysis, validated on creation.
+
+    Each field's range and help text live in its metadata (:func:`options`);
+    ``docs/analytics.md`` lists them with their defaults.
 
     Parameters
     ----------
@@ -24,9 +83,53 @@ class AnalysisSettings:
         Follow-up horizon H in days after the index date (window ends on day
         H − 1); None = the patient's last diary days.
     min_entries : int, default 4
-        Fewest diary entries for a valid baseline or follow-up mean, in [1, 3650].
+        Fewest diary entries for a valid baseline or follow-up mean, a Theil–Sen
+        slope (at least 2), and (capped at ``trend_window_days``) a 7-day trailing mean, in
+        [1, 3650].
     responder_threshold : float, default 30.0
         % pain reduction that makes a responder, in [0, 100].
+    trend_window_days : int, default 7
+        Length of the trailing mean used by time to response (and the trend), in
+        [1, 365].
+    response_fraction : float, default 0.7
+        Time to response: the trailing mean must be at most this fraction of the
+        baseline, in [0.01, 1].
+    response_hold_days : int, default 7
+        Time to response: consecutive days the trailing mean must stay there, in
+        [1, 365].
+    its_min_entries : int, default 7
+        Fewest diary entries on each side of the index date for an interrupted
+        time series, in [2, 3650].
+    session_window_days : int, default 3
+        Session response: days before and after a session in the short-term
+        windows, in [1, 30].
+    session_min_entries : int, default 2
+        Session response: entries needed in each short-term window, in [1, 30]
+        (at most ``session_window_days``).
+    relief_points : float, default 1.0
+        Session response: points below the pre-session mean that count as relief,
+        in [0, 10].
+    as_of : date-like or None, default None
+        Date D of the status columns (current trailing mean, days since the last
+        entry, adherence, recent adverse events, recent valid follow-up),
+        normalised to a midnight ``pandas.Timestamp``; None = each patient's last
+        diary day. The trial-style baseline and follow-up never depend on it.
+    recent_days : int, default 28
+        Adherence and recent adverse events count the days
+        ``[D − recent_days + 1, D]``, in [1, 3650].
+    not_logging_days : int, default 7
+        ``not_logging`` when the last entry is at least this many days before D,
+        in [1, 3650].
+    factor_min_days : int, default 3
+        Factor effects: fewest days with and without a factor, in [2, 365].
+    poor_sleep_max, high_stress_min, low_mood_max : float, default 4, 7, 4
+        Factor effects: sleep quality <= 4 is poor sleep, stress >= 7 high stress,
+        mood <= 4 low mood (0–10 items).
+    control_groups : str, default "waitlist,wait_list,usual_care,control,sham,no_treatment"
+        Comma-separated ``group`` labels of control patients, compared
+        case-insensitively after trimming. A patient in one of them, or with no
+        session, is ``control`` in ``patient_outcomes`` and left out of the
+        condition and technique summaries (kept in the group summaries).
     seed : int, default 0
         Seed of the bootstrap confidence intervals, >= 0.
     n_boot : int, default 2000
@@ -43,25 +146,219 @@ class AnalysisSettings:
     35.0
     """
 
-    baseline_days: int = 14
-    followup_days: int = 14
-    followup_at: int | None = None
-    min_entries: int = 4
-    responder_threshold: float = 30.0
-    seed: int = 0
-    n_boot: int = 2000
+    baseline_days: int = _opt(
+        14,
+        kind="int",
+        low=1,
+        high=3650,
+        help="baseline window: days before the index date",
+        label="Baseline: days before the start of treatment",
+        ui_low=3,
+        ui_high=90,
+        step=1,
+        widget="number",
+    )
+    followup_days: int = _opt(
+        14,
+        kind="int",
+        low=1,
+        high=3650,
+        help="follow-up window length, days",
+        label="Follow-up window length (days)",
+        ui_low=3,
+        ui_high=90,
+        step=1,
+        widget="number",
+    )
+    followup_at: int | None = _opt(
+        None,
+        kind="int",
+        low=1,
+        high=36500,
+        help="follow-up window ends H days after the index date; not set = the diary's last days",
+        label="Follow-up ends N days after the start (0 = at the diary's end)",
+        ui_low=0,
+        ui_high=730,
+        step=7,
+        widget="number",
+        none_as_zero=True,
+    )
+    min_entries: int = _opt(
+        4,
+        kind="int",
+        low=1,
+        high=3650,
+        help="fewest diary entries for a valid baseline, follow-up or 7-day mean",
+        label="Fewest diary entries for a valid mean",
+        ui_low=1,
+        ui_high=30,
+        step=1,
+        widget="number",
+    )
+    responder_threshold: float = _opt(
+        30.0,
+        kind="float",
+        low=0.0,
+        high=100.0,
+        help="% pain reduction that makes a responder",
+        label="Responder threshold (% pain reduction)",
+        ui_low=10.0,
+        ui_high=90.0,
+        step=5.0,
+        widget="slider",
+        format="%.0f%%",
+    )
+    trend_window_days: int = _opt(
+        7,
+        kind="int",
+        low=1,
+        high=365,
+        help="length of the trailing mean used by time to response and the trend, days",
+    )
+    response_fraction: float = _opt(
+        0.7,
+        kind="float",
+        low=0.01,
+        high=1.0,
+        help="time to response: trailing mean at most this fraction of baseline",
+    )
+    response_hold_days: int = _opt(
+        7,
+        kind="int",
+        low=1,
+        high=365,
+        help="time to response: days the trailing mean must stay at or below it",
+    )
+    its_min_entries: int = _opt(
+        7,
+        kind="int",
+        low=2,
+        high=3650,
+        help="fewest diary entries on each side of the index date for the interrupted time series",
+    )
+    session_window_days: int = _opt(
+        3,
+        kind="int",
+        low=1,
+        high=30,
+        help="session response: days before and after a session in the short-term windows",
+    )
+    session_min_entries: int = _opt(
+        2,
+        kind="int",
+        low=1,
+        high=30,
+        help="session response: entries needed in each short-term window",
+    )
+    relief_points: float = _opt(
+        1.0,
+        kind="float",
+        low=0.0,
+        high=10.0,
+        help="session response: points below the pre-session mean that count as relief",
+    )
+    as_of: Any = _opt(
+        None,
+        kind="date",
+        low=None,
+        high=None,
+        help="date of the status columns (current mean, days since last entry, adherence, "
+        "recent adverse events, recent valid follow-up); not set = each patient's last entry",
+    )
+    recent_days: int = _opt(
+        28,
+        kind="int",
+        low=1,
+        high=3650,
+        help="adherence and recent adverse events count the days ending at the status date",
+    )
+    not_logging_days: int = _opt(
+        7,
+        kind="int",
+        low=1,
+        high=3650,
+        help="a patient whose last entry is at least this many days old is not logging",
+    )
+    factor_min_days: int = _opt(
+        3,
+        kind="int",
+        low=2,
+        high=365,
+        help="factor effects: fewest days with and without a factor for an estimate",
+    )
+    poor_sleep_max: float = _opt(
+        4.0,
+        kind="float",
+        low=0.0,
+        high=10.0,
+        help="factor effects: sleep quality at or below this is poor sleep",
+    )
+    high_stress_min: float = _opt(
+        7.0,
+        kind="float",
+        low=0.0,
+        high=10.0,
+        help="factor effects: stress at or above this is high stress",
+    )
+    low_mood_max: float = _opt(
+        4.0,
+        kind="float",
+        low=0.0,
+        high=10.0,
+        help="factor effects: mood at or below this is low mood",
+    )
+    control_groups: str = _opt(
+        "waitlist,wait_list,usual_care,control,sham,no_treatment",
+        kind="text",
+        low=None,
+        high=None,
+        help="comma-separated group labels of control patients (compared case-insensitively), "
+        "kept out of the condition and technique responder rates",
+    )
+    seed: int = _opt(
+        0, kind="int", low=0, high=None, help="seed of the bootstrap confidence intervals"
+    )
+    n_boot: int = _opt(
+        2000, kind="int", low=1, high=1_000_000, help="bootstrap replicates of the technique CIs"
+    )
 
     def __post_init__(self) -> None:
+        from ._common import check_int, check_number
+
         func = "AnalysisSettings"
-        check_int(self.baseline_days, "baseline_days", func, 1, 3650)
-        check_int(self.followup_days, "followup_days", func, 1, 3650)
-        if self.followup_at is not None:
-            check_int(self.followup_at, "followup_at", func, 1, 36500)
-        check_int(self.min_entries, "min_entries", func, 1, 3650)
-        threshold = check_number(self.responder_threshold, "responder_threshold", func, 0.0, 100.0)
-        object.__setattr__(self, "responder_threshold", threshold)
-        check_int(self.seed, "seed", func, 0)
-        check_int(self.n_boot, "n_boot", func, 1, 1_000_000)
+        for f, opt in options():
+            value = getattr(self, f.name)
+            if value is None and f.default is None:
+                continue
+            if opt.kind == "int":
+                high = None if opt.high is None else int(opt.high)
+                check_int(value, f.name, func, int(opt.low or 0), high)
+            elif opt.kind == "float":
+                value = check_number(value, f.name, func, float(opt.low or 0.0), opt.high)
+                object.__setattr__(self, f.name, value)
+            elif opt.kind == "text":
+                if not isinstance(value, str):
+                    raise ValueError(
+                        f"The '{f.name}' parameter of {func} must be a str. Got {value!r} instead."
+                    )
+            else:
+                object.__setattr__(self, f.name, _check_date(value, f.name, func))
+        if self.session_min_entries > self.session_window_days:
+            raise ValueError(
+                "The 'session_min_entries' parameter of AnalysisSettings must be an int in "
+                f"[1, session_window_days={self.session_window_days}]. "
+                f"Got {self.session_min_entries!r} instead."
+            )
+
+    @property
+    def control_labels(self) -> frozenset[str]:
+        """The ``control_groups`` labels, trimmed and lower-cased."""
+        return frozenset(x.strip().lower() for x in self.control_groups.split(",") if x.strip())
+
+    @property
+    def rolling_min_entries(self) -> int:
+        """Fewest entries of a trailing mean: ``min_entries`` capped at its window."""
+        return min(self.min_entries, self.trend_window_days)
 
     def window_kwargs(self) -> dict[str, Any]:
         """The options of :func:`analytics.outcomes.patient_outcomes` windows."""
@@ -71,6 +368,81 @@ class AnalysisSettings:
             "followup_at": self.followup_at,
             "min_entries": self.min_entries,
         }
+
+
+def _check_date(value: Any, name: str, func: str) -> Any:
+    import pandas as pd
+
+    try:
+        if isinstance(value, (str, dt.date, pd.Timestamp)) and not pd.isna(value):
+            return pd.Timestamp(value).normalize().as_unit("ns")
+    except (ValueError, TypeError):
+        pass
+    raise ValueError(
+        f"The '{name}' parameter of {func} must be a date (YYYY-MM-DD). Got {value!r} instead."
+    )
+
+
+def options() -> list[tuple[Any, Option]]:
+    """Every field of :class:`AnalysisSettings` with its :class:`Option`, in order."""
+    return [(f, f.metadata["option"]) for f in fields(AnalysisSettings)]
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _range_text(opt: Option) -> str:
+    if opt.kind == "date":
+        return "YYYY-MM-DD"
+    if opt.kind == "text":
+        return "text"
+
+    def text(v: float | None) -> str:
+        return "inf" if v is None else str(int(v)) if opt.kind == "int" else f"{v:g}"
+
+    return f"in [{text(opt.low)}, {text(opt.high)}]"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add one ``--option`` per setting to ``parser`` (defaults, ranges and help from metadata).
+
+    Parsed values are checked by :func:`from_arguments` (through
+    :class:`AnalysisSettings`), so a value out of range gets the library's message.
+    """
+    for f, opt in options():
+        if not opt.cli:
+            continue
+        default = f.default
+        if default is None:
+            shown = "not set"
+        elif opt.kind in ("int", "float"):
+            shown = f"{default:g}"
+        else:
+            shown = str(default)
+        types = {"int": int, "float": float, "date": str, "text": str}
+        parser.add_argument(
+            _flag(f.name),
+            dest=f.name,
+            type=types[opt.kind],
+            default=default,
+            metavar={"date": "DATE", "text": "LABELS"}.get(opt.kind, opt.kind.upper()),
+            help=f"{opt.help}, {_range_text(opt)} (default {shown})".replace("%", "%%"),
+        )
+
+
+def from_arguments(args: argparse.Namespace) -> AnalysisSettings:
+    """The :class:`AnalysisSettings` of parsed :func:`add_arguments` options.
+
+    Raises
+    ------
+    ValueError
+        When a value is out of range (the message names the setting).
+    """
+    values = {
+        f.name: getattr(args, f.name) for f, opt in options() if opt.cli and hasattr(args, f.name)
+    }
+    return AnalysisSettings(**values)
 
 
 #: The settings every default follows (DOMAIN.md section 4).

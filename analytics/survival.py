@@ -82,8 +82,9 @@ def time_to_response(
     Returns
     -------
     pandas.DataFrame
-        One row per patient with a baseline (not NaN), an index date and at
-        least one diary entry, sorted by patient_id (dtypes in
+        One row per patient with a baseline above 0 (not NaN; a zero baseline
+        leaves no room for a relative reduction), an index date and at least one
+        diary entry, sorted by patient_id (dtypes in
         :data:`TIME_TO_RESPONSE_COLUMNS`):
 
         - ``patient_id`` (str)
@@ -98,9 +99,11 @@ def time_to_response(
     Notes
     -----
     For each calendar day t from t0 to the last diary day, the trailing mean
-    m_t is the mean pain of the diary entries on days t-window_days+1..t (entries
-    before t0 count, as in the 7-day trend); with fewer than ``min_entries``
-    entries m_t is missing. Day t qualifies when m_t <= fraction * B; a missing
+    m_t is the mean pain of the diary entries on days max(t0,
+    t-window_days+1)..t — **post-index days only**, so that the baseline never
+    makes a response look earlier (or a day-0 response possible); with fewer than
+    ``min_entries`` entries m_t is missing (so with the defaults no day before
+    t0 + 3 qualifies). Day t qualifies when m_t <= fraction * B; a missing
     m_t does not qualify and breaks a run. The **response day is the first day
     of the first run of hold_days consecutive qualifying days** lying wholly in
     t0..last diary day (a run cut off by the end of the diary is censored).
@@ -125,6 +128,9 @@ def time_to_response(
 
     b = baseline.astype("float64").dropna()
     b = b[~b.index.duplicated()]
+    # % change is undefined at B = 0: such a patient would "respond" on the first
+    # day the mean is 0, so they are left out (patient_outcomes says why)
+    b = b[b > 0]
     t0 = index_dates.dropna()
     t0 = t0[~t0.index.duplicated()]
     ids = pd.Index(b.index.astype("str")).intersection(pd.Index(t0.index.astype("str")))
@@ -144,7 +150,9 @@ def time_to_response(
     first_pos = np.cumsum(n_eval) - n_eval
     owner = np.repeat(np.arange(len(ids)), n_eval)
     t = day0[owner] + (np.arange(n_eval.sum()) - first_pos[owner])
-    total, n = pain.window(code[owner], t - window_days + 1, t)
+    # the trailing mean uses post-index days only, so it never reaches back into
+    # the baseline (on day t0 it is the mean of day t0 alone)
+    total, n = pain.window(code[owner], np.maximum(t - window_days + 1, day0[owner]), t)
     with np.errstate(invalid="ignore"):
         qualifies = at_most(_window_mean(total, n, min_entries), fraction * base[owner])
     cum = np.concatenate([[0], np.cumsum(qualifies)])

@@ -15,7 +15,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from ._common import check_choice, check_int
+from ._common import FitWarnings, check_choice, check_int
 from .errors import InsufficientDataError
 from .outcomes import per_row
 from .schema import DATE_DTYPE
@@ -209,14 +209,18 @@ def theil_sen_slopes(
         keep = ~has_index | (frame["date"] < idx)
     frame["period"] = np.where(has_index, period, "all")
     rows = []
+    log = FitWarnings("Theil–Sen slope")
     for pid, g in frame[keep].groupby("patient_id", sort=True):
         n = len(g)
         slope = low = high = intercept = np.nan
         if n >= min_entries and g["x"].nunique() >= 2:
-            res = stats.theilslopes(g["pain"].to_numpy(), g["x"].to_numpy(), alpha=0.95)
+            with log.watch(str(pid), "confidence interval not computable") as caught:
+                res = stats.theilslopes(g["pain"].to_numpy(), g["x"].to_numpy(), alpha=0.95)
             slope, intercept = 7.0 * res.slope, res.intercept
-            low, high = 7.0 * res.low_slope, 7.0 * res.high_slope
+            if not caught:
+                low, high = 7.0 * res.low_slope, 7.0 * res.high_slope
         rows.append((pid, g["period"].iloc[0], slope, low, high, intercept, n))
+    log.report()
     out = pd.DataFrame(
         rows,
         columns=[
@@ -297,8 +301,18 @@ def interrupted_time_series(
         - ``n_pre``, ``n_post`` (int): entries before / from t0;
         - ``lags`` (Int64): the Newey–West lag used (``<NA>`` when not fitted);
         - ``its_reason`` (str): ``""`` when fitted, else ``no_index``,
-          ``insufficient_pre``, ``insufficient_post`` (joined by ``;``) or
-          ``singular``.
+          ``insufficient_pre``, ``insufficient_post`` (joined by ``;``),
+          ``no_variation`` (every entry has the same pain: nothing to estimate),
+          ``singular`` or ``se_not_estimable`` (the HAC covariance gave no finite
+          interval for the level or slope change).
+
+    Warns
+    -----
+    DataQualityWarning
+        Naming the patients whose fit raised a numerical warning (e.g. a HAC
+        covariance with a negative variance from round-off when the
+        pre-treatment days all carry the same value); no raw RuntimeWarning
+        reaches the caller.
 
     Notes
     -----
@@ -321,6 +335,7 @@ def interrupted_time_series(
     idx = per_row(_index_series(index_dates), frame["patient_id"])
     frame["t"] = (frame["date"] - idx).dt.days.astype("float64")
     rows = []
+    log = FitWarnings("Interrupted time series")
     for pid, g in frame.groupby("patient_id", sort=True):
         t = g["t"].to_numpy()
         y = g["pain"].to_numpy()
@@ -339,29 +354,45 @@ def interrupted_time_series(
             )
             if bad
         ]
+        if not reasons and np.ptp(y) == 0:
+            # a diary without variation: the fit is exact and its standard errors
+            # are round-off (~1e-15), not information
+            reasons = ["no_variation"]
         if not reasons and np.linalg.matrix_rank(_its_design(t)) < 4:
             reasons = ["singular"]
         if reasons:
             row["its_reason"] = ";".join(reasons)
             rows.append(row)
             continue
-        res, lags = _its_fit(t, y, maxlags)
-        ci = res.conf_int(0.05)
+        why = (
+            "pre-treatment pain constant, HAC standard errors not computable"
+            if np.ptp(y[t < 0]) == 0
+            else "HAC standard errors not computable"
+        )
+        with log.watch(str(pid), why):
+            res, lags = _its_fit(t, y, maxlags)
+            ci = res.conf_int(0.05)
+            pvalues = res.pvalues
+        if not np.isfinite(ci[2:]).all():
+            row.update(n_pre=n_pre, n_post=n_post, its_reason="se_not_estimable")
+            rows.append(row)
+            continue
         row.update(
             its_intercept=res.params[0],
             its_pre_slope=7.0 * res.params[1],
             its_level_change=res.params[2],
             its_level_ci_low=ci[2, 0],
             its_level_ci_high=ci[2, 1],
-            its_level_p_value=res.pvalues[2],
+            its_level_p_value=pvalues[2],
             its_slope_change=7.0 * res.params[3],
             its_slope_ci_low=7.0 * ci[3, 0],
             its_slope_ci_high=7.0 * ci[3, 1],
-            its_slope_p_value=res.pvalues[3],
+            its_slope_p_value=pvalues[3],
             lags=lags,
             its_reason="",
         )
         rows.append(row)
+    log.report()
     out = pd.DataFrame(rows, columns=ITS_COLUMNS)
     for col in ITS_COLUMNS[1:12]:
         out[col] = out[col].astype("float64")

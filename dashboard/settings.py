@@ -1,7 +1,7 @@
 """The analysis settings: edited in one place (the sidebar), applied on every page.
 
 The values live in ``st.session_state`` under the widgets' keys; pages call
-:func:`current_settings` to get the :class:`analytics.pipeline.AnalysisSettings`
+:func:`current_settings` to get the :class:`analytics.settings.AnalysisSettings`
 that every cached analysis is keyed on.
 """
 
@@ -13,15 +13,22 @@ import streamlit as st
 
 __all__ = ["DEFAULTS", "settings_sidebar", "current_settings", "settings_caption"]
 
-#: Defaults of the editable settings (DOMAIN.md section 4). ``followup_at`` 0
-#: means "the last days of the diary".
-DEFAULTS: dict[str, Any] = {
-    "baseline_days": 14,
-    "followup_days": 14,
-    "followup_at": 0,
-    "min_entries": 4,
-    "responder_threshold": 30.0,
-}
+
+def _widget_options() -> list[tuple[str, Any, Any]]:
+    """(name, default shown in the widget, Option) of every setting with a widget, in order."""
+    from analytics.settings import options
+
+    out = []
+    for f, opt in options():
+        if opt.widget:
+            default = 0 if f.default is None and opt.none_as_zero else f.default
+            out.append((f.name, default, opt))
+    return out
+
+
+#: Defaults of the editable settings, from :class:`analytics.settings.AnalysisSettings`
+#: (a setting shown as 0 when not set, e.g. ``followup_at``, has default 0).
+DEFAULTS: dict[str, Any] = {name: default for name, default, _ in _widget_options()}
 
 
 def _key(name: str) -> str:
@@ -39,70 +46,53 @@ def _reset() -> None:
 
 
 def settings_sidebar() -> None:
-    """Draw the settings expander in the sidebar."""
+    """Draw the settings expander in the sidebar: one widget per setting that has one.
+
+    Labels, ranges, steps and defaults come from the field metadata of
+    :class:`analytics.settings.AnalysisSettings`.
+    """
     values = _values()
     with st.sidebar.expander("⚙️ Analysis settings"):
-        st.number_input(
-            "Baseline: days before the start of treatment",
-            min_value=3,
-            max_value=90,
-            step=1,
-            value=values["baseline_days"],
-            key=_key("baseline_days"),
-            persist_state="session",
-        )
-        st.number_input(
-            "Follow-up window length (days)",
-            min_value=3,
-            max_value=90,
-            step=1,
-            value=values["followup_days"],
-            key=_key("followup_days"),
-            persist_state="session",
-        )
-        st.number_input(
-            "Follow-up ends N days after the start (0 = at the diary's end)",
-            min_value=0,
-            max_value=730,
-            step=7,
-            value=values["followup_at"],
-            key=_key("followup_at"),
-            persist_state="session",
-        )
-        st.number_input(
-            "Fewest diary entries for a valid mean",
-            min_value=1,
-            max_value=30,
-            step=1,
-            value=values["min_entries"],
-            key=_key("min_entries"),
-            persist_state="session",
-        )
-        st.slider(
-            "Responder threshold (% pain reduction)",
-            min_value=10.0,
-            max_value=90.0,
-            step=5.0,
-            format="%.0f%%",
-            value=values["responder_threshold"],
-            key=_key("responder_threshold"),
-            persist_state="session",
-        )
+        for name, _default, opt in _widget_options():
+            cast = int if opt.kind == "int" else float
+            common = {
+                "min_value": cast(opt.ui_low),
+                "max_value": cast(opt.ui_high),
+                "step": cast(opt.step),
+                "value": cast(values[name]),
+                "key": _key(name),
+                "help": opt.help[:1].upper() + opt.help[1:] + ".",
+                "persist_state": "session",
+            }
+            if opt.format:
+                common["format"] = opt.format
+            if opt.widget == "slider":
+                st.slider(opt.label, **common)
+            else:
+                st.number_input(opt.label, **common)
         st.button("Reset to defaults", on_click=_reset, key="settings.reset")
 
 
-def current_settings() -> Any:
-    """The :class:`analytics.pipeline.AnalysisSettings` chosen in the sidebar."""
-    from analytics.pipeline import AnalysisSettings
+def current_settings(*, as_of_today: bool = False) -> Any:
+    """The :class:`analytics.settings.AnalysisSettings` chosen in the sidebar.
+
+    With ``as_of_today`` the status columns (current mean, days since the last
+    entry, adherence, recent adverse events, recent valid follow-up) count back from
+    today's date; without it from each patient's last entry. The trial-style
+    outcomes never depend on it.
+    """
+    import datetime as dt
+
+    from analytics.settings import AnalysisSettings
 
     values = _values()
-    return AnalysisSettings(
-        baseline_days=int(values["baseline_days"]),
-        followup_days=int(values["followup_days"]),
-        followup_at=int(values["followup_at"]) or None,
-        min_entries=int(values["min_entries"]),
-        responder_threshold=float(values["responder_threshold"]),
-    )
+    chosen: dict[str, Any] = {}
+    for name, _default, opt in _widget_options():
+        value = int(values[name]) if opt.kind == "int" else float(values[name])
+        chosen[name] = None if opt.none_as_zero and value == 0 else value
+    if as_of_today:
+        chosen["as_of"] = dt.date.today()
+    return AnalysisSettings(**chosen)
 
 
 def settings_caption() -> str:

@@ -97,7 +97,15 @@ def test_wilson_matches_statsmodels_including_extremes():
     assert np.isnan(lo[5]) and np.isnan(hi[5])
 
 
-def test_group_comparison_matches_statsmodels_ancova_and_wald():
+def _wilson_by_hand(k, n, z=1.959963984540054):
+    """Wilson (1927) score interval, closed form."""
+    p = k / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return centre - half, centre + half
+
+
+def test_group_comparison_matches_statsmodels_ancova_and_newcombe():
     outcomes = _outcomes()
     comp = group_comparison(outcomes)
     pairs = list(zip(comp["group_a"], comp["group_b"], strict=True))
@@ -120,10 +128,14 @@ def test_group_comparison_matches_statsmodels_ancova_and_wald():
     pa = resp[ev["group"] == "acu-puncture"].mean()
     pb = resp[ev["group"] == "wait list"].mean()
     na, nb = (ev["group"] == "acu-puncture").sum(), (ev["group"] == "wait list").sum()
-    se = np.sqrt(pa * (1 - pa) / na + pb * (1 - pb) / nb)
     assert_allclose(row.risk_difference, pa - pb, rtol=1e-12)
-    assert_allclose([row.rd_ci_low, row.rd_ci_high], [pa - pb - 1.959963984540054 * se,
-                    pa - pb + 1.959963984540054 * se], rtol=1e-9)  # fmt: skip
+    # Newcombe (1998) method 10 from closed-form Wilson bounds of each group
+    la, ua = _wilson_by_hand(pa * na, na)
+    lb, ub = _wilson_by_hand(pb * nb, nb)
+    d = pa - pb
+    low = d - np.sqrt((pa - la) ** 2 + (ub - pb) ** 2)
+    high = d + np.sqrt((ua - pa) ** 2 + (pb - lb) ** 2)
+    assert_allclose([row.rd_ci_low, row.rd_ci_high], [low, high], rtol=1e-9)
     assert_allclose(row.nnt, 1 / (pa - pb), rtol=1e-12)
     # "unassigned" has one patient: no ANCOVA with the sham pair of 5+1 is still fitted
     tiny = comp.set_index(["group_a", "group_b"]).loc[("sham", "unassigned")]

@@ -131,16 +131,16 @@ def test_kaplan_meier_errors(durations, events, kwargs, message):
 def reference_time_to_response(diary, index, baseline, fraction, hold, window, min_entries):
     rows = []
     for pid in sorted(set(index.index) & set(baseline.index) & set(diary["patient_id"])):
+        if not baseline[pid] > 0:
+            continue
         d = diary[diary["patient_id"] == pid]
         pain = dict(zip(d["date"], d["pain"], strict=True))
         t0, last, b = index[pid], max(pain), baseline[pid]
         day, run, hit = t0, 0, None
         while day <= last:
-            vals = [
-                pain[x]
-                for x in pd.date_range(day - pd.Timedelta(days=window - 1), day)
-                if x in pain
-            ]
+            # post-index days only
+            first = max(t0, day - pd.Timedelta(days=window - 1))
+            vals = [pain[x] for x in pd.date_range(first, day) if x in pain]
             ok = len(vals) >= min_entries and np.mean(vals) <= fraction * b
             run = run + 1 if ok else 0
             if run == hold:
@@ -152,10 +152,36 @@ def reference_time_to_response(diary, index, baseline, fraction, hold, window, m
     return pd.DataFrame(rows)
 
 
+def test_time_to_response_uses_post_index_days_only():
+    """The 7-day mean never reaches back into the baseline: no day-0 response.
+
+    Baseline 2026-01-01..01-14: 7 days at 10 then 7 days at 2, B = 6, 70 % = 4.2;
+    from t0 = 01-15 pain 3 every day. A trailing mean over days before t0 would be
+    (6·2 + 3)/7 = 2.14 on day 0 and "respond" on day 0. Over post-index days only
+    (>= 4 entries) the first valid mean is on day 3 (3.0 <= 4.2) and stays there
+    for 7 days -> 3 days.
+    """
+    diary = daily_diary("A", "2026-01-01", [10] * 7 + [2] * 7 + [3] * 20)
+    index = pd.Series({"A": pd.Timestamp("2026-01-15")})
+    out = time_to_response(diary, index, pd.Series({"A": 6.0}))
+    assert out["days_to_response"].tolist() == [3] and out["event"].tolist() == [True]
+    assert out["response_date"].tolist() == [pd.Timestamp("2026-01-18")]
+
+
+def test_zero_baseline_patient_is_left_out():
+    """B = 0: 70 % of 0 is 0, so an all-zero diary would "respond" at once."""
+    diary = daily_diary("Z", "2026-01-01", [0] * 30)
+    index = pd.Series({"Z": pd.Timestamp("2026-01-15")})
+    out = time_to_response(diary, index, pd.Series({"Z": 0.0}))
+    assert len(out) == 0
+    check_columns(out, TIME_TO_RESPONSE_COLUMNS)
+
+
 def test_time_to_response_hand_calculated():
     # t0 = Jan 8; baseline 10 -> threshold 7. Pain 10 for Jan 1-9, then 6.
-    # Trailing 3-day mean (>= 2 entries): Jan 10 = (10+10+6)/3 = 8.67, Jan 11 = 7.33,
-    # Jan 12 = 6 -> first qualifying day Jan 12; with hold 3 -> Jan 12-14 -> day 4.
+    # Trailing 3-day mean over post-index days (>= 2 entries): Jan 8 has 1 entry,
+    # Jan 9 = 10, Jan 10 = (10+10+6)/3 = 8.67, Jan 11 = 7.33, Jan 12 = 6 -> first
+    # qualifying day Jan 12; with hold 3 -> Jan 12-14 -> day 4.
     diary = daily_diary("A", "2026-01-01", [10] * 9 + [6] * 10)
     index = pd.Series({"A": pd.Timestamp("2026-01-08")})
     out = time_to_response(

@@ -101,10 +101,11 @@ def test_group_summary_and_comparison_count_exact_responders():
 
 def test_time_to_response_at_exactly_70_percent():
     # hand: B = 6, pain 4.2 = 0.7·B from t0 = 2026-01-15 on; the trailing 7-day mean
-    # is 4.2 from t0 + 6 on and stays there through the last day t0 + 13 -> day 6.
+    # over post-index days is valid (4 entries) from t0 + 3 on, equals 4.2 (to
+    # round-off) and stays there through the last day t0 + 13 -> day 3.
     diary = daily_diary("A", "2026-01-01", [6.0] * 14 + [4.2] * 14)
     t = time_to_response(diary, pd.Series({"A": pd.Timestamp("2026-01-15")}), pd.Series({"A": 6.0}))
-    assert bool(t["event"].iloc[0]) and t["days_to_response"].iloc[0] == 6
+    assert bool(t["event"].iloc[0]) and t["days_to_response"].iloc[0] == 3
 
 
 @pytest.mark.parametrize(("pre", "after"), [([1.2, 2.4, 1.2], 0.6), ([1.4, 3.8, 1.4], 1.2)])
