@@ -66,6 +66,18 @@ def _add_engine(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_identity(p: argparse.ArgumentParser, *, user_flag: bool = True) -> None:
+    flags = ["--as", "--user"] if user_flag else ["--as"]
+    p.add_argument(
+        *flags,
+        dest="as_user",
+        metavar="NAME",
+        default=None,
+        help="act as this account (its password is asked for); default: the local operator, "
+        "an administrator named local:<your login>",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="paindiary",
@@ -151,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="overwrite stored values that differ (old values kept in history)",
     )
-    p.add_argument("--actor", default="cli", help="who is importing (recorded in the history)")
+    _add_identity(p)
     p.set_defaults(handler="analytics.store.cli:import_command")
 
     p = sub.add_parser(
@@ -168,7 +180,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace patients.csv, diary.csv and sessions.csv already in DIR",
     )
-    p.add_argument("--actor", default="cli", help="who is exporting (recorded in the audit log)")
+    p.add_argument(
+        "--deidentify",
+        action="store_true",
+        help="research export: random patient codes, days relative to the index date, no notes "
+        "or practitioner names, birth year only (90 and over grouped), clinician codes "
+        "(docs/security.md says what it does not protect)",
+    )
+    _add_identity(p)
     p.set_defaults(handler="analytics.store.cli:export_command")
 
     p = sub.add_parser(
@@ -189,6 +208,50 @@ def build_parser() -> argparse.ArgumentParser:
         "the latest diary day falls in the past week)",
     )
     p.set_defaults(handler="analytics.store.cli:init_demo_command")
+
+    p = sub.add_parser(
+        "user",
+        help="manage accounts: add, passwd, disable, list, assign, unassign (admins)",
+        description="Accounts of the dashboard. Passwords are asked for twice (or read from "
+        "standard input with --password-stdin), hashed with argon2id and never shown.",
+    )
+    users = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    q = users.add_parser("add", help="create an account")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--role", required=True, choices=["patient", "clinician", "admin"])
+    q.add_argument("--patient", metavar="ID", default=None, help="the patient of a patient account")
+    q.add_argument("--display-name", metavar="TEXT", default=None)
+    q.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    q = users.add_parser("passwd", help="set an account's password (ends its open sessions)")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    q = users.add_parser("disable", help="disable an account (it can no longer sign in)")
+    q.add_argument("name", metavar="NAME")
+    users.add_parser("list", help="list the accounts")
+    for action, text in (("assign", "let a clinician see these patients"),
+                         ("unassign", "stop a clinician seeing these patients")):  # fmt: skip
+        q = users.add_parser(action, help=text)
+        q.add_argument("clinician", metavar="CLINICIAN")
+        q.add_argument("patient_ids", metavar="PATIENT_ID", nargs="+")
+    for q in users.choices.values():
+        _add_db(q)
+        _add_identity(q)
+    p.set_defaults(handler="analytics.store.cli:user_command")
+
+    p = sub.add_parser(
+        "audit",
+        help="show the audit log, newest first (admins)",
+        description="Who viewed, changed, imported or exported which patient's data, and every "
+        "sign-in, failed sign-in and lockout, newest first.",
+    )
+    _add_db(p)
+    p.add_argument("--user", metavar="NAME", default=None, help="only this account's rows")
+    p.add_argument("--patient", metavar="ID", default=None, help="only rows about this patient")
+    p.add_argument("--since", metavar="DATE", default=None, help="only rows at or after (UTC)")
+    p.add_argument("--limit", type=int, default=50, help="rows per page (default 50)")
+    p.add_argument("--offset", type=int, default=0, help="skip this many rows (paging)")
+    _add_identity(p, user_flag=False)
+    p.set_defaults(handler="analytics.store.cli:audit_command")
     return parser
 
 

@@ -18,6 +18,8 @@ __all__ = [
     "StoreError",
     "ConflictError",
     "NotFoundError",
+    "AuthenticationError",
+    "AccessDeniedError",
     "PROBLEM_COLUMNS",
 ]
 
@@ -64,3 +66,14 @@ class ConflictError(StoreError):
 
 class NotFoundError(StoreError, LookupError):
     """The record asked for is not stored (e.g. deleting a diary day that does not exist)."""
+
+
+class AuthenticationError(PermissionError):
+    """Sign-in refused: wrong username or password, a locked or disabled account, or an
+    expired, revoked or outdated session token. The message never says whether the
+    account exists."""
+
+
+class AccessDeniedError(PermissionError):
+    """The signed-in user asked for something outside their role's scope (e.g. another
+    patient's diary). The refusal is recorded in the audit log before this is raised."""

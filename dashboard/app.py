@@ -1,9 +1,18 @@
 """Router of the paindiary dashboard: ``streamlit run dashboard/app.py``.
 
-Draws the sidebar (role and patient selector, analysis settings) and the page
-navigation; the pages themselves live in ``dashboard/views``. (Not ``pages/``:
-Streamlit would also serve a ``pages/`` folder as stand-alone pages that bypass this
-router, e.g. on a deep link to a fresh server.)
+Every run starts here: who is signed in (:mod:`dashboard.state`), then which page
+runs. Every page of the app is registered with ``st.navigation`` on every run, so
+a deep link or a reload always resolves to the page that was asked for — never
+"Page not found" and a fall-back to another page:
+
+- nobody signed in: the login page runs, whatever page the URL names; after the
+  sign-in the same URL opens the asked page (or its refusal);
+- signed in: the role's pages are in the menu; any other page stays registered but
+  hidden, and opening it (a deep link, an edited URL, ``st.switch_page``) shows a
+  refusal instead of running the page script, so no data are read for it.
+
+The pages live in ``dashboard/views`` (not ``pages/``: Streamlit would also serve a
+``pages/`` folder as stand-alone pages that bypass this router).
 """
 
 from __future__ import annotations
@@ -11,37 +20,76 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.errors import StoreError
-from dashboard import data, settings, state
+from dashboard import data, settings, state, widgets
 
 st.set_page_config(page_title="Pain diary", page_icon="🩺", layout="wide")
 
-PATIENT_PAGES = [
-    st.Page("views/log_today.py", title="Log today", icon="📝", default=True),
-    st.Page("views/my_progress.py", title="My progress", icon="📈"),
-]
-CLINICIAN_PAGES = [
-    st.Page(
-        "views/clinic_overview.py",
-        title="Clinic overview",
-        icon="🏥",
-        default=True,
-    ),
-    st.Page("views/patient_chart.py", title="Patient chart", icon="🩺"),
-    st.Page("views/treatment_response.py", title="Treatment response", icon="📊"),
-    st.Page("views/data_manager.py", title="Data", icon="🗂️"),
-]
-
 try:
-    ids = data.patient_ids(state.CLINICIAN_ACTOR)
+    user = state.signed_in()
 except StoreError as exc:
     st.error(f"The database cannot be opened: {exc}")
     st.stop()
+state.set_run_user(user)
 
-identity = state.identity_sidebar(ids)
-settings.settings_sidebar()
+LOGIN = st.Page(
+    "views/login.py",
+    title="Sign in",
+    icon="🔑",
+    url_path="login",
+    default=user is None,
+    visibility="visible" if user is None else "hidden",
+)
+allowed = {p.url_path for p in state.pages_for(user.role)} if user is not None else set()
+home = state.home_page(user.role).url_path if user is not None else None
+pages = {p.url_path: p for p in state.PAGES}
+registered = {
+    path: st.Page(
+        spec.script,
+        title=spec.title,
+        icon=spec.icon,
+        url_path=path,
+        default=path == home,
+        visibility="visible" if path in allowed else "hidden",
+    )
+    if user is not None
+    # nobody signed in: every page's URL shows the sign-in form, the URL is kept
+    else st.Page(widgets.login_form, title=spec.title, url_path=path, visibility="hidden")
+    for path, spec in pages.items()
+}
+sections: dict[str, list] = {}
+for path, spec in pages.items():
+    sections.setdefault(spec.section if path in allowed else "", []).append(registered[path])
+sections.setdefault("", []).append(LOGIN)
+current = st.navigation(sections, position="sidebar" if user is not None else "hidden")
+# which page this is, by identity (the default page's url_path reads as "")
+current_path = next((path for path, pg in registered.items() if pg is current), LOGIN.url_path)
 
-if identity.role == "clinician":
-    nav = st.navigation({"Clinician": CLINICIAN_PAGES})
-else:
-    nav = st.navigation({"Patient": PATIENT_PAGES})
-nav.run()
+state.sync_cookie()
+
+if user is None:
+    # whatever page the URL names: sign in first; the rerun after it opens that page
+    current.run()
+    st.stop()
+
+if current is LOGIN:
+    st.switch_page(registered[home])
+
+with st.sidebar:
+    st.caption(
+        f"Signed in as **{widgets.escape_md(user.display_name or user.username)}**"
+        + (f" ({widgets.escape_md(user.username)})" if user.display_name else "")
+        + f" · {user.role}"
+    )
+    if st.button("Sign out", key="auth.logout", icon="🚪"):
+        state.logout()
+        st.rerun()
+
+if current_path not in allowed:
+    state.refuse(current.title, user.role)
+data.begin_run(current_path)
+
+if user.role in ("clinician", "admin"):
+    # the analysis settings define "improvement": patients never see or change them
+    settings.settings_sidebar()
+
+current.run()

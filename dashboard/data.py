@@ -1,19 +1,32 @@
-"""The one module of the dashboard that reads and writes data, with caching.
+"""The one module of the dashboard that reads and writes data, through the service.
 
 Pages never talk to the store or run an analysis themselves: they call these
-functions. Reads are cached with ``st.cache_data`` keyed on the database URL,
-the actor, the analysis settings and a *data version*; every write made through
-this module bumps the version of its database, so the next read sees it. The
-version also lapses after :data:`TTL_SECONDS` so that imports done outside the
-app (``paindiary import``) show up without a restart.
+functions, which call :class:`analytics.service.Service` built for the signed-in
+user of the run. The service scopes every query to what that user may see, refuses
+the rest (:class:`analytics.errors.AccessDeniedError`) and writes the audit log.
 
-The store itself is a ``st.cache_resource`` (one connection pool per URL per
-server process).
+Caching, and why it cannot mix users
+------------------------------------
+- **Rows of patients** are read through the service once per *visit* (a page
+  opened, or another patient chosen on it) and kept in that browser session's own
+  ``st.session_state`` — never in a cache shared by sessions. Each such read is
+  one audited "view" with the page as its purpose; reruns of the same page (a
+  filter, a tab) reuse the rows without another read.
+- **Analyses** (``analytics.pipeline.analyze`` and friends) are expensive and cached
+  with ``st.cache_data``; their key holds the user (id, role, patient id and the
+  patient ids in scope), a fingerprint of the rows analysed and the settings, so
+  one user's cached result can never be served to another, and new rows give a
+  new result.
+- A write made here forgets the session's rows, so the next read sees it.
+
+Exports are produced only when the person clicks the download button, and
+recorded then (``on_click`` calls ``Service.record_export``), not when the page
+renders.
 """
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,22 +38,38 @@ from analytics._common import frequency_band
 __all__ = [
     "TTL_SECONDS",
     "ClinicData",
+    "PatientView",
     "db_url",
     "get_store",
-    "data_version",
-    "bump_version",
-    "clinic",
+    "service",
+    "begin_run",
+    "forget_rows",
     "patient_ids",
-    "analysis",
+    "patients",
+    "cohort",
     "patient_view",
+    "analysis",
+    "default_settings",
     "patient_trends",
     "its_lines",
     "outcome_row",
+    "get_diary_entry",
     "save_diary_entry",
     "save_session",
-    "get_diary_entry",
     "import_dataset",
     "load_uploads",
+    "export_csv_callable",
+    "record_export",
+    "csv_bytes",
+    "assigned_patients",
+    "demo_accounts",
+    "users",
+    "add_user",
+    "set_password",
+    "disable_user",
+    "assign",
+    "unassign",
+    "audit_log",
     "GROUPINGS",
     "group_summaries",
     "group_comparisons",
@@ -54,12 +83,12 @@ __all__ = [
     "patient_adverse_events",
     "quality_notes",
     "overview_table",
-    "export_csv",
 ]
 
-#: Cached reads are recomputed at least this often (seconds).
+#: Cached analyses are recomputed at least this often (seconds).
 TTL_SECONDS = 600
-_VERSION_ACTOR = "dashboard:cache"
+_ROWS = "data.rows"
+_PAGE = "data.page"
 
 
 def db_url() -> str:
@@ -71,54 +100,49 @@ def db_url() -> str:
 
 @st.cache_resource(show_spinner=False)
 def get_store(url: str) -> Any:
-    """The :class:`analytics.store.Store` of ``url`` (one per server process)."""
+    """The store of ``url`` (one connection pool per server process), for the service."""
     from analytics.store import open_store
 
     return open_store(url)
 
 
-class _Versions:
-    """Write counters per database URL, shared by every session of the server."""
+def service(user: Any, purpose: str = "") -> Any:
+    """:class:`analytics.service.Service` for ``user``; ``purpose`` names the page."""
+    from analytics.service import Service
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: dict[str, int] = {}
-
-    def get(self, url: str) -> int:
-        with self._lock:
-            return self._counts.get(url, 0)
-
-    def bump(self, url: str) -> int:
-        with self._lock:
-            self._counts[url] = self._counts.get(url, 0) + 1
-            return self._counts[url]
+    face = f"dashboard:{purpose}" if purpose else "dashboard"
+    return Service(get_store(db_url()), user, face=face)
 
 
-@st.cache_resource(show_spinner=False)
-def _versions() -> _Versions:
-    return _Versions()
+def _user_key(user: Any) -> tuple[Any, ...]:
+    return (int(user.user_id), str(user.username), str(user.role), user.patient_id)
 
 
-def data_version(url: str | None = None) -> tuple[int, ...]:
-    """Current data version of ``url`` (default: :func:`db_url`).
-
-    The number of writes made through this module plus the store's row counts
-    (patients, diary, sessions, history): cheap to read, and it changes with
-    every write, including imports made outside the app.
-    """
-    url = url or db_url()
-    counts = get_store(url).counts(_VERSION_ACTOR)
-    return (_versions().get(url), *(int(v) for _, v in sorted(counts.items())))
+# --------------------------------------------------------------------------- rows, per visit
 
 
-def bump_version(url: str | None = None) -> None:
-    """Mark the data of ``url`` as changed: cached reads of it are recomputed."""
-    _versions().bump(url or db_url())
+def begin_run(page: str) -> None:
+    """Start a new visit when the page changed since the last run of this session."""
+    if st.session_state.get(_PAGE) != page:
+        st.session_state[_PAGE] = page
+        forget_rows()
+
+
+def forget_rows() -> None:
+    """Drop the rows this session read: the next read goes to the service (and the log)."""
+    st.session_state.pop(_ROWS, None)
+
+
+def _rows() -> dict[tuple[Any, ...], Any]:
+    rows = st.session_state.get(_ROWS)
+    if rows is None:
+        rows = st.session_state[_ROWS] = {}
+    return rows
 
 
 @dataclass(frozen=True)
 class ClinicData:
-    """The canonical frames one actor may see (``analytics.schema``).
+    """The canonical frames one user may see (``analytics.schema``).
 
     ``sessions`` has an extra ``technique_band`` column
     (:func:`analytics._common.frequency_band`) for colouring.
@@ -128,83 +152,115 @@ class ClinicData:
     diary: pd.DataFrame
     sessions: pd.DataFrame
 
+    def fingerprint(self) -> tuple[int, ...]:
+        """A cheap hash of the rows, part of the key of every cached analysis."""
+        return tuple(
+            int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0
+            for frame in (self.patients, self.diary, self.sessions)
+        ) + (len(self.patients), len(self.diary), len(self.sessions))
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=64)
-def _clinic(url: str, actor: str, version: tuple[int, ...]) -> ClinicData:
-    store = get_store(url)
-    if actor.startswith("patient:"):
-        # a patient sees (and is analysed on) their own rows only
-        pid = actor.partition(":")[2]
-        everyone = store.patients(actor)
-        patients = everyone[everyone["patient_id"] == pid].reset_index(drop=True)
-        diary, sessions = store.diary(actor, pid), store.sessions(actor, pid)
-    else:
-        ds = store.dataset(actor)
-        patients, diary, sessions = ds.patients, ds.diary, ds.sessions
-    sessions = sessions.assign(
-        technique_band=frequency_band(sessions["technique"], sessions["frequency_hz"])
+
+def _with_band(ds: Any) -> ClinicData:
+    sessions = ds.sessions.assign(
+        technique_band=frequency_band(ds.sessions["technique"], ds.sessions["frequency_hz"])
     )
-    return ClinicData(patients=patients, diary=diary, sessions=sessions)
+    return ClinicData(patients=ds.patients, diary=ds.diary, sessions=sessions)
 
 
-def clinic(actor: str) -> ClinicData:
-    """Patients, diary and sessions visible to ``actor`` (cached)."""
-    url = db_url()
-    return _clinic(url, actor, data_version(url))
+def patient_ids(user: Any) -> list[str]:
+    """Sorted ids of the patients ``user`` may see (no patient data, not a "view")."""
+    return sorted(str(p) for p in service(user).visible_patient_ids())
 
 
-def patient_ids(actor: str = "clinician:demo") -> list[str]:
-    """Sorted ids of the patients ``actor`` may see."""
-    return clinic(actor).patients["patient_id"].astype("str").tolist()
+def patients(user: Any) -> pd.DataFrame:
+    """The patients frame of the visible patients (who, condition, clinician)."""
+    return service(user).patients()
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=32)
-def _analysis(url: str, actor: str, version: tuple[int, ...], settings: Any) -> Any:
-    from analytics.pipeline import analyze
-
-    data = _clinic(url, actor, version)
-    sessions = data.sessions.drop(columns="technique_band")
-    return analyze(data.patients, data.diary, sessions, settings)
-
-
-def analysis(actor: str, settings: Any) -> Any:
-    """``analytics.pipeline.analyze`` of the data ``actor`` sees (cached).
-
-    ``settings`` is the :class:`analytics.pipeline.AnalysisSettings` chosen in the
-    sidebar (:func:`dashboard.settings.current_settings`).
-    """
-    url = db_url()
-    return _analysis(url, actor, data_version(url), settings)
+def cohort(user: Any, *, purpose: str) -> ClinicData:
+    """Rows of every patient ``user`` may see; one audited read per visit."""
+    key = ("cohort", _user_key(user), purpose)
+    rows = _rows()
+    if key not in rows:
+        rows[key] = _with_band(service(user, purpose).cohort_dataset(purpose=purpose))
+    return rows[key]
 
 
 @dataclass(frozen=True)
 class PatientView:
-    """One patient's rows of the clinic data."""
+    """One patient's rows."""
 
     patient: pd.Series | None
     diary: pd.DataFrame
     sessions: pd.DataFrame
+    data: ClinicData
 
 
-def patient_view(actor: str, patient_id: str) -> PatientView:
-    """The rows of ``patient_id`` in the data ``actor`` sees."""
-    data = clinic(actor)
+def patient_view(user: Any, patient_id: str, *, purpose: str) -> PatientView:
+    """The rows of ``patient_id``; one audited read per visit.
+
+    Raises :class:`analytics.errors.AccessDeniedError` outside the user's scope.
+    """
+    key = ("patient", _user_key(user), purpose, str(patient_id))
+    rows = _rows()
+    if key not in rows:
+        ds = service(user, purpose).patient_dataset(str(patient_id), purpose=purpose)
+        rows[key] = _with_band(ds)
+    data: ClinicData = rows[key]
     pats = data.patients[data.patients["patient_id"] == patient_id]
     return PatientView(
         patient=pats.iloc[0] if len(pats) else None,
-        diary=data.diary[data.diary["patient_id"] == patient_id].reset_index(drop=True),
-        sessions=data.sessions[data.sessions["patient_id"] == patient_id].reset_index(drop=True),
+        diary=data.diary.reset_index(drop=True),
+        sessions=data.sessions.reset_index(drop=True),
+        data=data,
     )
+
+
+# --------------------------------------------------------------------------- analyses (cached)
+
+
+def default_settings() -> Any:
+    """The clinic's :class:`analytics.pipeline.AnalysisSettings` (what patients are shown)."""
+    from analytics.pipeline import AnalysisSettings
+
+    return AnalysisSettings()
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=32)
+def _analysis(
+    user_key: tuple[Any, ...], fingerprint: tuple[int, ...], settings: Any, _data: ClinicData
+) -> Any:
+    from analytics.pipeline import analyze
+
+    sessions = _data.sessions.drop(columns="technique_band")
+    return analyze(_data.patients, _data.diary, sessions, settings)
+
+
+def analysis(user: Any, settings: Any, *, purpose: str, patient_id: str | None = None) -> Any:
+    """``analytics.pipeline.analyze`` of the user's cohort, or of one patient (cached).
+
+    With ``patient_id`` only that patient's rows are analysed (a patient's own
+    pages); without, every patient in the user's scope.
+    """
+    data = (
+        patient_view(user, patient_id, purpose=purpose).data
+        if patient_id is not None
+        else cohort(user, purpose=purpose)
+    )
+    return _analysis(_user_key(user), data.fingerprint(), settings, data)
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=256)
 def _patient_trends(
-    url: str, actor: str, version: tuple[int, ...], patient_id: str, min_entries: int
+    user_key: tuple[Any, ...],
+    fingerprint: tuple[int, ...],
+    patient_id: str,
+    min_entries: int,
+    _data: ClinicData,
 ) -> pd.DataFrame:
     from analytics.trends import rolling_mean
 
-    data = _clinic(url, actor, version)
-    diary = data.diary[data.diary["patient_id"] == patient_id]
+    diary = _data.diary[_data.diary["patient_id"] == patient_id]
     rolled = rolling_mean(diary, window_days=7, min_entries=min_entries)
     return diary.merge(
         rolled[["patient_id", "date", "pain_rolling_mean", "n_in_window"]],
@@ -214,35 +270,36 @@ def _patient_trends(
     )
 
 
-def patient_trends(actor: str, patient_id: str, *, min_entries: int = 4) -> pd.DataFrame:
+def patient_trends(
+    user: Any, patient_id: str, *, purpose: str, min_entries: int = 4
+) -> pd.DataFrame:
     """The patient's diary rows plus ``pain_rolling_mean`` and ``n_in_window``.
 
     The 7-day trailing mean of :func:`analytics.trends.rolling_mean`.
     """
-    url = db_url()
-    return _patient_trends(url, actor, data_version(url), patient_id, min_entries)
+    data = patient_view(user, patient_id, purpose=purpose).data
+    return _patient_trends(_user_key(user), data.fingerprint(), patient_id, min_entries, data)
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=256)
 def _its_lines(
-    url: str, actor: str, version: tuple[int, ...], patient_id: str
+    user_key: tuple[Any, ...], fingerprint: tuple[int, ...], patient_id: str, _data: ClinicData
 ) -> pd.DataFrame | None:
     from analytics._common import index_dates
     from analytics.errors import InsufficientDataError
     from analytics.trends import its_fit_lines
 
-    data = _clinic(url, actor, version)
-    idx = index_dates(data.patients, data.sessions)
+    idx = index_dates(_data.patients, _data.sessions)
     try:
-        return its_fit_lines(data.diary, idx, patient_id)
+        return its_fit_lines(_data.diary, idx, patient_id)
     except InsufficientDataError:
         return None
 
 
-def its_lines(actor: str, patient_id: str) -> pd.DataFrame | None:
+def its_lines(user: Any, patient_id: str, *, purpose: str) -> pd.DataFrame | None:
     """Fitted interrupted-time-series segments of a patient, or None when not estimable."""
-    url = db_url()
-    return _its_lines(url, actor, data_version(url), patient_id)
+    data = patient_view(user, patient_id, purpose=purpose).data
+    return _its_lines(_user_key(user), data.fingerprint(), patient_id, data)
 
 
 def outcome_row(result: Any, patient_id: str) -> dict[str, Any] | None:
@@ -255,44 +312,45 @@ def outcome_row(result: Any, patient_id: str) -> dict[str, Any] | None:
 # --------------------------------------------------------------------------- writes
 
 
-def get_diary_entry(actor: str, patient_id: str, date: Any) -> Any:
+def get_diary_entry(user: Any, patient_id: str, date: Any) -> Any:
     """The stored diary entry of a day, or None (not cached: used right before a save)."""
-    return get_store(db_url()).get_diary_entry(actor, patient_id, date)
+    return service(user, "Log today").get_diary_entry(patient_id, date)
 
 
-def save_diary_entry(actor: str, entry: dict[str, Any], *, replace: bool = False) -> Any:
+def save_diary_entry(
+    user: Any, entry: dict[str, Any], *, replace: bool = False, purpose: str = "Log today"
+) -> Any:
     """Save a diary day; raises ConflictError when it exists with other values."""
-    url = db_url()
     try:
-        return get_store(url).save_diary_entry(actor, entry, replace=replace)
+        return service(user, purpose).save_diary_entry(entry, replace=replace)
     finally:
-        bump_version(url)
+        forget_rows()
 
 
-def save_session(actor: str, session: dict[str, Any], *, replace: bool = False) -> Any:
+def save_session(
+    user: Any, session: dict[str, Any], *, replace: bool = False, purpose: str = "Data"
+) -> Any:
     """Save a session; raises ConflictError when it exists with other values."""
-    url = db_url()
     try:
-        return get_store(url).save_session(actor, session, replace=replace)
+        return service(user, purpose).save_session(session, replace=replace)
     finally:
-        bump_version(url)
+        forget_rows()
 
 
-def import_dataset(actor: str, dataset: Any, *, update: bool = False, dry_run: bool = False) -> Any:
-    """Import a loaded :class:`analytics.loaders.Dataset`; a dry run changes nothing."""
-    url = db_url()
-    report = get_store(url).import_dataset(actor, dataset, update=update, dry_run=dry_run)
+def import_dataset(user: Any, dataset: Any, *, update: bool = False, dry_run: bool = False) -> Any:
+    """Import a loaded :class:`analytics.loaders.Dataset` (admins); a dry run changes nothing."""
+    report = service(user, "Data").import_dataset(dataset, update=update, dry_run=dry_run)
     if not dry_run:
-        bump_version(url)
+        forget_rows()
     return report
 
 
-def load_uploads(actor: str, files: dict[str, Any]) -> tuple[Any, pd.DataFrame | None]:
+def load_uploads(user: Any, files: dict[str, Any]) -> tuple[Any, pd.DataFrame | None]:
     """Validate uploaded CSV files with the project's loaders.
 
     Parameters
     ----------
-    actor : str
+    user : analytics.auth.User
     files : dict
         Table name ("patients", "diary", "sessions") to an uploaded file object
         (``.name`` and ``.getvalue()``). Missing tables load as empty frames; diary
@@ -308,12 +366,14 @@ def load_uploads(actor: str, files: dict[str, Any]) -> tuple[Any, pd.DataFrame |
     """
 
     payload = tuple((t, f.name, bytes(f.getvalue())) for t, f in sorted(files.items()))
-    stored = clinic(actor).patients
-    return _load_uploads(payload, stored)
+    stored = patients(user)
+    return _load_uploads(_user_key(user), payload, stored)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _load_uploads(payload: tuple[tuple[str, str, bytes], ...], stored: pd.DataFrame):
+def _load_uploads(
+    user_key: tuple[Any, ...], payload: tuple[tuple[str, str, bytes], ...], stored: pd.DataFrame
+):
     import io
 
     from analytics._common import empty_frame
@@ -354,20 +414,114 @@ def _load_uploads(payload: tuple[tuple[str, str, bytes], ...], stored: pd.DataFr
     ), None
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=16)
-def _export(
-    url: str, actor: str, version: tuple[int, ...], patient_id: str | None
-) -> dict[str, bytes]:
+# --------------------------------------------------------------------------- exports
+
+
+def export_csv_callable(user: Any, table: str, *, deidentify: bool = False) -> Callable[[], bytes]:
+    """A function producing the contract CSV of ``table`` for ``st.download_button``.
+
+    Streamlit calls it only when the person clicks the button (deferred data), so
+    rendering the page exports nothing. ``Service.export_dataset`` (admins only)
+    records the export in the audit log at that moment, once per file produced.
+    """
     from analytics.exports import table_to_csv_bytes
 
-    ds = get_store(url).export_dataset(actor, patient_id=patient_id)
-    return {t: table_to_csv_bytes(getattr(ds, t), t) for t in ("patients", "diary", "sessions")}
+    def produce() -> bytes:
+        ds = service(user, "Data").export_dataset(deidentify=deidentify)
+        return table_to_csv_bytes(getattr(ds, table), table)
+
+    return produce
 
 
-def export_csv(actor: str, table: str, patient_id: str | None = None) -> bytes:
-    """The contract CSV of ``table`` for a download button (formula-safe, cached)."""
-    url = db_url()
-    return _export(url, actor, data_version(url), patient_id)[table]
+def csv_bytes(frame: pd.DataFrame, table: str) -> bytes:
+    """``frame`` as the contract CSV of ``table`` (formula-safe), for a download button."""
+    from analytics.exports import table_to_csv_bytes
+
+    return bytes(table_to_csv_bytes(frame, table))
+
+
+def record_export(user: Any, what: str, patient_id: str | None = None, detail: str = "") -> None:
+    """Record a download of rows already on the page (a download button's ``on_click``)."""
+    service(user, "download").record_export(what, patient_id=patient_id, detail=detail)
+
+
+# --------------------------------------------------------------------------- accounts (admin)
+
+
+def demo_accounts() -> pd.DataFrame | None:
+    """The demo accounts and passwords while the database is the demo clinic, else None."""
+    from analytics import auth
+
+    accounts = auth.demo_accounts(get_store(db_url()))
+    if accounts is None:
+        return None
+    return pd.DataFrame(accounts)
+
+
+def users(user: Any) -> pd.DataFrame:
+    """Every account: username, role, patient_id, disabled, locked_until, ... (admins)."""
+    return service(user, "Admin").users()
+
+
+def add_user(
+    user: Any, username: str, *, role: str, password: str, patient_id: str | None = None
+) -> Any:
+    """Create an account (admins)."""
+    return service(user, "Admin").add_user(
+        username, role=role, password=password, patient_id=patient_id
+    )
+
+
+def set_password(user: Any, username: str, password: str, *, purpose: str = "Admin") -> None:
+    """Set a password: an admin for anyone, any user for themselves."""
+    service(user, purpose).set_password(username, password)
+
+
+def disable_user(user: Any, username: str) -> None:
+    """Disable an account (admins); its sessions end."""
+    service(user, "Admin").disable_user(username)
+
+
+def assign(user: Any, clinician: str, patient_ids: Sequence[str]) -> None:
+    """Assign patients to a clinician (admins)."""
+    service(user, "Admin").assign(clinician, list(patient_ids))
+    forget_rows()
+
+
+def assigned_patients(user: Any, clinician: str) -> list[str]:
+    """The patient ids assigned to ``clinician``: the scope the service gives that account.
+
+    Admins only (the account list is theirs); ids alone show no patient data.
+    """
+    from analytics.auth import User
+
+    accounts = users(user)
+    row = accounts[(accounts["username"] == clinician) & (accounts["role"] == "clinician")]
+    if row.empty:
+        return []
+    them = User(int(row["user_id"].iloc[0]), clinician, "clinician", None)
+    return sorted(service(them, "Admin").visible_patient_ids())
+
+
+def unassign(user: Any, clinician: str, patient_ids: Sequence[str]) -> None:
+    """Take patients away from a clinician (admins)."""
+    service(user, "Admin").unassign(clinician, list(patient_ids))
+    forget_rows()
+
+
+def audit_log(
+    user: Any,
+    *,
+    username: str | None = None,
+    patient_id: str | None = None,
+    since: Any = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """A page of the audit log, newest first (admins)."""
+    return service(user, "Admin").audit_log(
+        username=username, patient_id=patient_id, since=since, limit=limit, offset=offset
+    )
 
 
 # --------------------------------------------------------------------------- views of a result
@@ -507,27 +661,30 @@ def quality_notes(outcome: dict[str, Any] | None) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=32)
-def _latest_means(url: str, actor: str, version: tuple[int, ...], min_entries: int) -> pd.Series:
+def _latest_means(
+    user_key: tuple[Any, ...], fingerprint: tuple[int, ...], min_entries: int, _data: ClinicData
+) -> pd.Series:
     from analytics.trends import rolling_mean
 
-    rolled = rolling_mean(
-        _clinic(url, actor, version).diary, window_days=7, min_entries=min_entries
-    )
+    rolled = rolling_mean(_data.diary, window_days=7, min_entries=min_entries)
     return rolled.groupby("patient_id", sort=True)["pain_rolling_mean"].last()
 
 
-def overview_table(actor: str, settings: Any) -> pd.DataFrame:
-    """One row per patient for the clinic overview.
+def overview_table(user: Any, settings: Any, *, purpose: str) -> pd.DataFrame:
+    """One row per patient in the user's scope, for the clinic overview.
 
     ``result.patient_outcomes`` plus ``clinician_id`` (from the patients) and
     ``latest_7day_mean`` (the last 7-day mean of
     :func:`analytics.trends.rolling_mean`).
     """
-    url = db_url()
-    version = data_version(url)
-    result = _analysis(url, actor, version, settings)
-    patients = _clinic(url, actor, version).patients[["patient_id", "clinician_id"]]
-    latest = _latest_means(url, actor, version, settings.min_entries).rename("latest_7day_mean")
+    data = cohort(user, purpose=purpose)
+    result = analysis(user, settings, purpose=purpose)
+    latest = _latest_means(_user_key(user), data.fingerprint(), settings.min_entries, data).rename(
+        "latest_7day_mean"
+    )
     return result.patient_outcomes.merge(
-        patients, on="patient_id", how="left", validate="one_to_one"
+        data.patients[["patient_id", "clinician_id"]],
+        on="patient_id",
+        how="left",
+        validate="one_to_one",
     ).merge(latest, left_on="patient_id", right_index=True, how="left")

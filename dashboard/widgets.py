@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,8 @@ __all__ = [
     "improvement_sentence",
     "CATEGORY_WORDS",
     "table",
+    "escape_md",
+    "login_form",
 ]
 
 #: Plain-language names of the IMMPACT categories (Dworkin 2008).
@@ -34,6 +37,15 @@ CATEGORY_WORDS = {
     "moderate": "a moderate improvement",
     "substantial": "a substantial improvement",
 }
+
+
+# inline markup only: the text is always placed inside a sentence, never at a line start
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|<>~$:])")
+
+
+def escape_md(text: Any) -> str:
+    """``text`` with every Markdown character escaped: stored text is data, not markup."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def flash(page: str, message: str) -> None:
@@ -190,3 +202,61 @@ def improvement_sentence(change: float, pct: float, category: Any) -> str:
     pct_text = f" ({fmt(abs(pct), '.0f')}%)" if pct is not None and change != 0 else ""
     tail = f" — {words}" if words else ""
     return f"Your pain is {head}{pct_text} compared with before treatment{tail}."
+
+
+def login_form() -> None:
+    """The sign-in page: username and password (or single sign-on), demo accounts.
+
+    The error after a failed sign-in is the library's, and never says whether the
+    username exists. While the database is the demo clinic, the demo accounts and
+    their passwords are listed below the form.
+    """
+    from analytics.errors import AuthenticationError
+    from dashboard import data, state
+
+    st.title("🩺 Pain diary")
+    notice = state.pop_notice()
+    if notice:
+        st.info(notice, icon="🔒")
+
+    if state.sso_enabled():
+        st.button(
+            "Sign in with your organisation's account",
+            type="primary",
+            key="login.sso",
+            on_click=state.login_sso,
+            icon="🔐",
+        )
+        st.caption(
+            "Staff: you are sent to your organisation's sign-in page and come back here; "
+            "your role comes from your paindiary account. Patients: sign in below."
+        )
+
+    with st.form("login.form", border=True, enter_to_submit=True):
+        username = st.text_input("Username", key="login.username", autocomplete="username")
+        password = st.text_input(
+            "Password", type="password", key="login.password", autocomplete="current-password"
+        )
+        submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
+
+    if submitted:
+        if not username.strip() or not password:
+            st.error("Enter your username and your password.", icon="⚠️")
+        else:
+            try:
+                state.login(username.strip(), password)
+            except AuthenticationError as exc:
+                # one message for every refusal: it never says whether the username exists
+                st.error(str(exc) or "Sign-in refused.", icon="⚠️")
+            else:
+                # the URL still names the page asked for (a deep link): the rerun opens it
+                st.rerun()
+
+    demo = data.demo_accounts()
+    if demo is not None and len(demo):
+        with st.expander("Demo clinic: accounts", expanded=True):
+            st.caption(
+                "This database is the demo clinic (made-up patients). These accounts exist only "
+                "here; a real clinic's database never lists passwords."
+            )
+            table(demo, key="login.demo")

@@ -199,22 +199,26 @@ class Access(StoreBase):
 
         self._write(what, work)
 
-    def set_password_hash(self, actor: str, username: str, password_hash: str) -> None:
-        """Replace an account's password hash; unlocks it and ends its sessions' validity.
+    def set_password_hash(
+        self, actor: str, username: str, password_hash: str, *, changed: bool = True
+    ) -> None:
+        """Replace an account's password hash and unlock it.
 
         Tokens carry a stamp of the hash, so every token issued before is refused.
+        With ``changed=False`` (a re-hash of the same password with newer
+        parameters) ``password_changed_at`` is kept.
         """
         func = "Store.set_password_hash"
         _check_actor(actor, func)
         _check_text(password_hash, "password_hash", func)
-        self._update_user(
-            username,
-            f"change the password of {username!r}",
-            password_hash=password_hash,
-            password_changed_at=_utcnow(),
-            failed_count=0,
-            locked_until=None,
-        )
+        values: dict[str, Any] = {
+            "password_hash": password_hash,
+            "failed_count": 0,
+            "locked_until": None,
+        }
+        if changed:
+            values["password_changed_at"] = _utcnow()
+        self._update_user(username, f"change the password of {username!r}", values)
 
     def set_disabled(self, actor: str, username: str, disabled: bool = True) -> None:
         """Disable (or enable again) an account. A disabled account cannot sign in."""

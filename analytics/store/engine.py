@@ -31,6 +31,7 @@ __all__ = [
     "MAX_ATTEMPTS",
     "StoreBase",
     "data_dir",
+    "database_is_empty",
     "default_url",
     "open_engine",
     "project_root",
@@ -79,11 +80,11 @@ def default_url() -> str:
 
 
 def _sqlstate(exc: BaseException) -> str | None:
-    orig = getattr(exc, "orig", None)
+    orig = getattr(exc, "orig", None) or exc  # a raw driver error has no .orig
     return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
 
 
-def _retryable(exc: sa.exc.DBAPIError) -> bool:
+def _retryable(exc: BaseException) -> bool:
     code = _sqlstate(exc)
     if code in ("40001", "40P01", "55P03", "23505"):  # serialisation, deadlock, lock, unique race
         return True
@@ -125,6 +126,14 @@ class StoreBase:
         """The SQLAlchemy engine (for migrations and tests; the analytics never need it)."""
         return self._engine
 
+    @property
+    def _driver_errors(self) -> tuple[type[BaseException], ...]:
+        dbapi = self._engine.dialect.dbapi
+        error = getattr(dbapi, "Error", None)
+        if isinstance(error, type) and issubclass(error, BaseException):
+            return (sa.exc.DBAPIError, error)
+        return (sa.exc.DBAPIError,)
+
     def _fail(self, what: str, exc: BaseException) -> StoreError:
         return StoreError(f"Could not {what} in the database {self.name}: {_reason(exc)}")
 
@@ -149,7 +158,10 @@ class StoreBase:
                         conn = conn.execution_options(sqlite_begin="IMMEDIATE")
                     with conn.begin():
                         return work(conn)
-            except sa.exc.DBAPIError as exc:
+            except self._driver_errors as exc:
+                # Raw driver errors come from COPY on PostgreSQL (it bypasses SQLAlchemy's
+                # wrapping): a unique-key race of two imports of the same new patients is
+                # retried like any other, and the retry finds the rows stored.
                 if not _retryable(exc):
                     raise self._fail(what, exc) from None
                 last = exc
@@ -311,3 +323,31 @@ def open_engine(url: str | None = None, *, create: bool = True) -> tuple[sa.Engi
             hint = " Check that the file and its folder exist and are readable and writable."
         raise StoreError(f"Cannot open the database {name}: {_reason(exc)}.{hint}") from None
     return engine, name
+
+
+def database_is_empty(url: str | None = None) -> bool:
+    """True when the database does not exist yet or holds no tables at all.
+
+    A SQLite file that is missing or empty; any other database that can be
+    reached and has no tables. False when it cannot be reached (opening it will
+    say why).
+    """
+    raw = url if url is not None else default_url()
+    try:
+        parsed = sa.make_url(raw)
+    except sa.exc.ArgumentError:
+        return False
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        if not path or path.startswith("file:") or path == ":memory:":
+            return False
+        p = Path(path)
+        return not p.exists() or (p.is_file() and p.stat().st_size == 0)
+    args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
+    engine = sa.create_engine(parsed, connect_args=args)
+    try:
+        return not sa.inspect(engine).get_table_names()
+    except (sa.exc.SQLAlchemyError, OSError):
+        return False
+    finally:
+        engine.dispose()

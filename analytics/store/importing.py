@@ -144,6 +144,8 @@ class Import(Edits):
         update: bool = False,
         dry_run: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        role: str = "",
+        face: str = "",
     ) -> ImportReport:
         """Write a loaded dataset in one transaction: all or nothing.
 
@@ -160,6 +162,8 @@ class Import(Edits):
         progress : callable, optional
             Called as ``progress(rows_written, rows_to_write)`` as the new rows
             are inserted (e.g. :class:`analytics.progress.ProgressBar`).
+        role, face : str, optional
+            Written with ``actor`` to the import's audit row.
 
         Returns
         -------
@@ -237,8 +241,9 @@ class Import(Edits):
                         conn, actor, t, found[t]["changed_old"], found[t]["changed_new"]
                     )
             self._audit(
-                conn, actor, "import", report.to_frame().set_index("table").to_dict("index")
-            )
+                conn, actor, "import", report.to_frame().set_index("table").to_dict("index"),
+                role=role, face=face, patient_id="*",
+            )  # fmt: skip
             return report
 
         report = self._write("import the dataset", work)
@@ -292,7 +297,9 @@ class Import(Edits):
         conn.execute(stmt, [{**r, **{f"k_{k}": r[k] for k in spec.key}} for r in new_rows])
         self._history(conn, actor, "update", table, list(zip(old_rows, new_rows, strict=True)))
 
-    def export_dataset(self, actor: str, patient_id: str | None = None) -> Any:
+    def export_dataset(
+        self, actor: str, patient_id: str | None = None, *, role: str = "", face: str = ""
+    ) -> Any:
         """The stored data (one patient or all) as a Dataset, recorded in the audit log.
 
         Write it to CSV with :func:`analytics.exports.write_dataset`.
@@ -300,7 +307,13 @@ class Import(Edits):
         _check_actor(actor, "Store.export_dataset")
         ds = self._dataset(patient_id, "export the dataset")
         detail = {"patient_id": patient_id, **{t: len(getattr(ds, t)) for t in TABLES}}
-        self._write("record the export", lambda conn: self._audit(conn, actor, "export", detail))
+        self._write(
+            "record the export",
+            lambda conn: self._audit(
+                conn, actor, "export", detail, role=role, face=face,
+                patient_id=patient_id if patient_id is not None else "*",
+            ),
+        )  # fmt: skip
         return ds
 
 

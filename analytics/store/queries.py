@@ -151,10 +151,25 @@ class Queries(StoreBase):
             None, "read the dataset", clinician_user_id=clinician_user_id, patient_ids=patient_ids
         )
 
-    def patient_dataset(self, actor: str, patient_id: str) -> Any:
-        """One patient's rows as an :class:`analytics.loaders.Dataset` (one snapshot)."""
+    def patient_dataset(
+        self,
+        actor: str,
+        patient_id: str,
+        *,
+        clinician_user_id: int | None = None,
+        patient_ids: Sequence[str] | None = None,
+    ) -> Any:
+        """One patient's rows as an :class:`analytics.loaders.Dataset` (one snapshot).
+
+        With a scope (as in :meth:`patients`) a patient outside it reads as empty.
+        """
         _check_actor(actor, "Store.patient_dataset")
-        return self._dataset(patient_id, "read the patient's data")
+        return self._dataset(
+            patient_id,
+            "read the patient's data",
+            clinician_user_id=clinician_user_id,
+            patient_ids=patient_ids,
+        )
 
     def counts(self, actor: str) -> dict[str, int]:
         """Row counts: keys ``patients``, ``diary``, ``sessions``, ``history``."""

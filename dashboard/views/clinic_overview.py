@@ -7,17 +7,26 @@ import streamlit as st
 
 from dashboard import data, labels, settings, state, widgets
 
+PAGE = "Clinic overview"
+user = state.require_role("clinician", "admin")
 st.title("🏥 Clinic overview")
-identity = state.require_clinician("see the clinic")
 
 cfg = settings.current_settings()
-table = data.overview_table(identity.actor, cfg)
+table = data.overview_table(user, cfg, purpose=PAGE)
 if table.empty:
-    st.info(
-        "No patients yet. Import the clinic's CSV files on the **Data** page, or run "
-        "`paindiary init-demo` for the demo clinic."
-    )
+    if user.role == "admin":
+        st.info(
+            "No patients yet. Import the clinic's CSV files on the **Data** page, or run "
+            "`paindiary init-demo` for the demo clinic."
+        )
+    else:
+        st.info(
+            "No patients are assigned to you yet. An administrator assigns patients to "
+            "clinicians on the **Admin** page."
+        )
     st.stop()
+if user.role == "clinician":
+    st.caption("Your patients: the counts and rates below cover the patients assigned to you.")
 
 # ------------------------------------------------------------------ filters
 with st.expander("Filter", expanded=False):

@@ -1,4 +1,4 @@
-"""Data: upload and import CSV files, download exports, record a session."""
+"""Data: record a session (clinicians and admins); import and export the clinic (admins)."""
 
 from __future__ import annotations
 
@@ -30,113 +30,123 @@ CONFLICT_TITLES = {
     "incoming": "Value in the file",
 }
 
+PAGE = "Data"
+user = state.require_role("clinician", "admin")
 st.title("🗂️ Data")
-identity = state.require_clinician("manage the clinic's data")
 
-actor = identity.actor
+# importing and exporting the whole clinic is an admin's job; clinicians record sessions
+is_admin = user.role == "admin"
 widgets.show_flash("data")
-tab_import, tab_export, tab_session = st.tabs(
-    ["⬆️ Import CSV", "⬇️ Export CSV", "➕ Record a session"]
+tabs = st.tabs(
+    ["➕ Record a session", "⬆️ Import CSV", "⬇️ Export CSV"] if is_admin else ["➕ Record a session"]
 )
+tab_session = tabs[0]
 
-# ------------------------------------------------------------------ import
-with tab_import:
-    st.markdown(
-        "Upload `patients.csv`, `diary.csv` and/or `sessions.csv` (the format of "
-        "`docs/data-format.md`). Every problem is listed with its file, line and column; "
-        "nothing is imported until the files are valid."
-    )
-    uploads = {
-        table: st.file_uploader(f"{table}.csv", type=["csv"], key=f"data.upload.{table}")
-        for table in ("patients", "diary", "sessions")
-    }
-    chosen = {t: f for t, f in uploads.items() if f is not None}
-    if chosen:
-        loaded, problems = data.load_uploads(actor, chosen)
-        if problems is not None:
-            n = len(problems)
-            st.error(
-                f"{n} problem{'s' if n != 1 else ''} found: nothing was imported. "
-                "Fix the files and upload them again.",
-                icon="⚠️",
-            )
-            widgets.table(problems, key="data.problems")
-        else:
-            for note in loaded.warnings:
-                st.caption(f"Note: {note}")
-            try:
-                preview = data.import_dataset(actor, loaded, dry_run=True)
-            except (StoreError, DataValidationError) as exc:
-                widgets.show_error(exc)
-            else:
-                st.success("The files are valid. Preview of what the import will change:")
-                widgets.table(
-                    preview.to_frame(),
-                    key="data.preview",
-                    column_config={
-                        col: st.column_config.Column(title)
-                        for col, title in IMPORT_PREVIEW_TITLES.items()
-                    },
+if is_admin:
+    # ------------------------------------------------------------------ import
+    with tabs[1]:
+        st.markdown(
+            "Upload `patients.csv`, `diary.csv` and/or `sessions.csv` (the format of "
+            "`docs/data-format.md`). Every problem is listed with its file, line and column; "
+            "nothing is imported until the files are valid."
+        )
+        uploads = {
+            table: st.file_uploader(f"{table}.csv", type=["csv"], key=f"data.upload.{table}")
+            for table in ("patients", "diary", "sessions")
+        }
+        chosen = {t: f for t, f in uploads.items() if f is not None}
+        if chosen:
+            loaded, problems = data.load_uploads(user, chosen)
+            if problems is not None:
+                n = len(problems)
+                st.error(
+                    f"{n} problem{'s' if n != 1 else ''} found: nothing was imported. "
+                    "Fix the files and upload them again.",
+                    icon="⚠️",
                 )
-                update = False
-                if preview.n_conflicts:
-                    st.warning(f"{preview.n_conflicts} row(s) differ from what is stored:")
+                widgets.table(problems, key="data.problems")
+            else:
+                for note in loaded.warnings:
+                    st.caption(f"Note: {note}")
+                try:
+                    preview = data.import_dataset(user, loaded, dry_run=True)
+                except (StoreError, DataValidationError) as exc:
+                    widgets.show_error(exc)
+                else:
+                    st.success("The files are valid. Preview of what the import will change:")
                     widgets.table(
-                        preview.conflicts,
-                        key="data.conflicts",
+                        preview.to_frame(),
+                        key="data.preview",
                         column_config={
                             col: st.column_config.Column(title)
-                            for col, title in CONFLICT_TITLES.items()
+                            for col, title in IMPORT_PREVIEW_TITLES.items()
                         },
                     )
-                    update = st.checkbox(
-                        "Overwrite the stored values (the old ones are kept in the history)",
-                        key="data.update",
-                    )
-                if st.button(
-                    "Import",
-                    type="primary",
-                    key="data.import",
-                    disabled=bool(preview.n_conflicts) and not update,
-                ):
-                    try:
-                        report = data.import_dataset(actor, loaded, update=update)
-                    except (StoreError, DataValidationError) as exc:
-                        widgets.show_error(exc)
-                    else:
-                        counts = report.to_frame()
-                        widgets.flash(
-                            "data",
-                            f"Imported: {int(counts['inserted'].sum())} new and "
-                            f"{int(counts['updated'].sum())} updated rows.",
+                    update = False
+                    if preview.n_conflicts:
+                        st.warning(f"{preview.n_conflicts} row(s) differ from what is stored:")
+                        widgets.table(
+                            preview.conflicts,
+                            key="data.conflicts",
+                            column_config={
+                                col: st.column_config.Column(title)
+                                for col, title in CONFLICT_TITLES.items()
+                            },
                         )
-                        st.rerun()
+                        update = st.checkbox(
+                            "Overwrite the stored values (the old ones are kept in the history)",
+                            key="data.update",
+                        )
+                    if st.button(
+                        "Import",
+                        type="primary",
+                        key="data.import",
+                        disabled=bool(preview.n_conflicts) and not update,
+                    ):
+                        try:
+                            report = data.import_dataset(user, loaded, update=update)
+                        except (StoreError, DataValidationError) as exc:
+                            widgets.show_error(exc)
+                        else:
+                            counts = report.to_frame()
+                            widgets.flash(
+                                "data",
+                                f"Imported: {int(counts['inserted'].sum())} new and "
+                                f"{int(counts['updated'].sum())} updated rows.",
+                            )
+                            st.rerun()
 
-# ------------------------------------------------------------------ export
-with tab_export:
-    st.markdown(
-        "CSV files in the import format. Cells a spreadsheet would run as a formula are "
-        "neutralised; importing them again restores them exactly."
-    )
-    cols = st.columns(3)
-    for col, table in zip(cols, ("patients", "diary", "sessions"), strict=True):
-        try:
-            payload = data.export_csv(actor, table)
-        except StoreError as exc:
-            widgets.show_error(exc)
-            continue
-        col.download_button(
-            f"{table}.csv",
-            payload,
-            file_name=f"{table}.csv",
-            mime="text/csv",
-            key=f"data.download.{table}",
-            icon="⬇️",
+    # ------------------------------------------------------------------ export
+    with tabs[2]:
+        st.markdown(
+            "CSV files in the import format. Cells a spreadsheet would run as a formula are "
+            "neutralised; importing them again restores them exactly."
         )
+        deidentify = st.toggle(
+            "De-identified (for research)",
+            key="data.deidentify",
+            help="Random patient codes, dates as days from the start of treatment, no "
+            "notes or practitioner names, birth year only (docs/security.md).",
+        )
+        st.caption(
+            "A file is produced only when you click its button; each one is recorded in the "
+            "audit log."
+        )
+        cols = st.columns(3)
+        for col, table in zip(cols, ("patients", "diary", "sessions"), strict=True):
+            col.download_button(
+                f"{table}.csv",
+                data.export_csv_callable(user, table, deidentify=deidentify),
+                file_name=f"{'deidentified_' if deidentify else ''}{table}.csv",
+                mime="text/csv",
+                key=f"data.download.{table}",
+                icon="⬇️",
+                on_click="ignore",
+            )
 
 # ------------------------------------------------------------------ record a session
 with tab_session:
-    ids = data.patient_ids(actor)
+    ids = data.patient_ids(user)
     if not ids:
         st.info("Add patients first (import patients.csv).")
     else:
@@ -153,7 +163,7 @@ with tab_session:
             c1, c2 = st.columns(2)
             if c1.button("Replace", type="primary", key="data.session_replace"):
                 try:
-                    data.save_session(actor, record, replace=True)
+                    data.save_session(user, record, replace=True, purpose=PAGE)
                 except (StoreError, DataValidationError) as exc:
                     widgets.show_error(exc)
                 else:
@@ -169,7 +179,7 @@ with tab_session:
                 "Patient",
                 ids,
                 key="data.s.patient",
-                index=ids.index(identity.patient_id) if identity.patient_id in ids else 0,
+                index=ids.index(state.selected_patient(ids) or ids[0]),
             )
             day = c2.date_input(
                 "Date",
@@ -233,7 +243,7 @@ with tab_session:
                 "notes": notes.strip() or None,
             }
             try:
-                data.save_session(actor, record)
+                data.save_session(user, record, purpose=PAGE)
             except ConflictError as exc:
                 st.session_state["data.session_pending"] = (record, widgets.as_record(exc.existing))
                 st.rerun()

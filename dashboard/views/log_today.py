@@ -4,30 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from analytics.errors import ConflictError, DataValidationError, StoreError
 from dashboard import data, state, widgets
 
-identity = state.current()
+PAGE = "Log today"
+user = state.require_role("patient")
 st.title("📝 Log today")
 
-if identity.role != "patient" or not identity.patient_id:
-    st.info("Choose your patient id in the sidebar to start your diary.")
-    st.stop()
-
-pid = identity.patient_id
-actor = identity.actor
+# the patient id comes from the account, never from the page, the URL or the session
+pid = str(user.patient_id)
 today = dt.date.today()
 SCALE = list(range(11))
 
 # ------------------------------------------------------------------ whose diary, streak, adherence
 # one compact line, so that on a phone the pain buttons are visible without scrolling
-view = data.patient_view(actor, pid)
+view = data.patient_view(user, pid, purpose=PAGE)
 st.caption(
-    f"Diary of patient **{pid}** · {widgets.adherence_summary(view.diary, today=today)}",
-    help="Not you? Choose your patient id in the sidebar (☰ at the top left on a phone).",
+    f"Diary of patient **{widgets.escape_md(pid)}** · "
+    f"{widgets.adherence_summary(view.diary, today=today)}",
+    help="Not you? Sign out in the menu (☰ at the top left on a phone).",
 )
 
 widgets.show_flash("log")
@@ -44,7 +41,7 @@ if pending is not None:
     c1, c2 = st.columns(2)
     if c1.button("Replace", type="primary", key="log.replace"):
         try:
-            data.save_diary_entry(actor, entry, replace=True)
+            data.save_diary_entry(user, entry, replace=True, purpose=PAGE)
         except (StoreError, DataValidationError) as exc:
             widgets.show_error(exc)
         else:
@@ -128,7 +125,7 @@ if submitted:
             "notes": notes or None,
         }
         try:
-            result = data.save_diary_entry(actor, entry)
+            result = data.save_diary_entry(user, entry, purpose=PAGE)
         except ConflictError as exc:
             st.session_state["log.pending"] = (entry, widgets.as_record(exc.existing))
             st.rerun()
@@ -142,39 +139,3 @@ if submitted:
                 msg = f"Saved: pain {pain}/10 on {day:%A %d %B}. Thank you!"
             widgets.flash("log", msg)
             st.rerun()
-
-# ------------------------------------------------------------------ session pain question
-recent = view.sessions[
-    (view.sessions["date"].dt.normalize() >= pd.Timestamp(today - dt.timedelta(days=7)))
-    & (view.sessions["pain_before"].isna() | view.sessions["pain_after"].isna())
-]
-if len(recent):
-    session = recent.iloc[-1]
-    st.subheader(f"Your session on {session['date']:%A %d %B}")
-    st.caption("How was your pain just before and just after the session?")
-    with st.form("log.session_form"):
-        before = st.pills(
-            "Pain just before the session",
-            SCALE,
-            key="log.pain_before",
-            default=None if pd.isna(session["pain_before"]) else int(session["pain_before"]),
-        )
-        after = st.pills(
-            "Pain just after the session",
-            SCALE,
-            key="log.pain_after",
-            default=None if pd.isna(session["pain_after"]) else int(session["pain_after"]),
-        )
-        if st.form_submit_button("Save session pain"):
-            if before is None or after is None:
-                st.error("Choose both scores, or leave this for later.")
-            else:
-                record = widgets.as_record(session.drop(labels=["technique_band"]))
-                record.update(pain_before=before, pain_after=after)
-                try:
-                    data.save_session(actor, record, replace=True)
-                except (StoreError, DataValidationError) as exc:
-                    widgets.show_error(exc)
-                else:
-                    widgets.flash("log", "Saved your session pain scores.")
-                    st.rerun()

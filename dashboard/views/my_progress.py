@@ -7,24 +7,23 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, settings, state, widgets
+from dashboard import charts, data, state, widgets
 
-identity = state.current()
+PAGE = "My progress"
+user = state.require_role("patient")
 st.title("📈 My progress")
 
-if identity.role != "patient" or not identity.patient_id:
-    st.info("Choose your patient id in the sidebar to see your progress.")
-    st.stop()
-
-view = data.patient_view(identity.actor, identity.patient_id)
+pid = str(user.patient_id)  # from the account
+view = data.patient_view(user, pid, purpose=PAGE)
 if view.diary.empty:
     st.info("No diary days yet. Log your first day on **Log today** and your chart starts here.")
     st.stop()
 
-cfg = settings.current_settings()
-result = data.analysis(identity.actor, cfg)
-trend = data.patient_trends(identity.actor, identity.patient_id, min_entries=cfg.min_entries)
-outcome = data.outcome_row(result, identity.patient_id)
+# patients see the clinic's settings; only clinicians and admins can change them
+cfg = data.default_settings()
+result = data.analysis(user, cfg, purpose=PAGE, patient_id=pid)
+trend = data.patient_trends(user, pid, purpose=PAGE, min_entries=cfg.min_entries)
+outcome = data.outcome_row(result, pid)
 
 # ------------------------------------------------------------------ summary card
 with st.container(border=True):
@@ -57,7 +56,8 @@ with st.container(border=True):
         c3.metric("Sessions so far", int(outcome["n_sessions"]))
         st.caption(
             "About 30% less pain is a change most people notice (IMMPACT). "
-            + settings.settings_caption()
+            f"Before treatment: the {cfg.baseline_days} days before your first session; "
+            f"recently: your last {cfg.followup_days} diary days."
         )
 
 # ------------------------------------------------------------------ date range
@@ -109,3 +109,16 @@ with c2:
         st.info("No medication logged in this period.")
 
 st.caption(f"Last diary day: {last:%d %B %Y}. Today: {dt.date.today():%d %B %Y}.")
+
+# the patient's own diary, as a file: produced from the rows already on this page, and
+# recorded in the audit log when it is downloaded (not when the page shows the button)
+st.download_button(
+    "Download my diary (CSV)",
+    data.csv_bytes(view.diary, "diary"),
+    file_name=f"my_diary_{pid}.csv",
+    mime="text/csv",
+    key="progress.download",
+    icon="⬇️",
+    on_click=data.record_export,
+    args=(user, "my diary (CSV)", pid),
+)

@@ -5,33 +5,80 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analytics.errors import AccessDeniedError, NotFoundError
 from dashboard import charts, data, labels, settings, state, widgets
 
-identity = state.current()
+PAGE = "Patient chart"
+user = state.require_role("clinician", "admin")
 st.title("🩺 Patient chart")
 
-pid = identity.patient_id
+ids = data.patient_ids(user)
+# the patient asked for: chosen on this page or the overview, else named in the link
+# (?patient=P003, so a reload or a bookmark stays on the same patient). Whatever the
+# source, the service decides: an id outside the user's scope is refused (and logged).
+pid = st.session_state.get("chart.patient") or st.query_params.get("patient")
 if not pid:
-    st.info("No patients in the database yet. Import the clinic's CSV files on the **Data** page.")
+    if not ids:
+        st.info(
+            "No patients are assigned to you yet. An administrator assigns patients on the "
+            "**Admin** page."
+            if user.role == "clinician"
+            else "No patients in the database yet. Import the clinic's CSV files on the "
+            "**Data** page."
+        )
+        st.stop()
+    pid = ids[0]
+pid = str(pid)
+try:
+    view = data.patient_view(user, pid, purpose=PAGE)
+except (AccessDeniedError, NotFoundError):
+    st.session_state.pop("chart.patient", None)
+    st.query_params.pop("patient", None)
+    st.error(
+        "This patient is not one of your patients (or does not exist). Choose one of "
+        "your patients below.",
+        icon="⛔",
+    )
+    other = st.selectbox("Patient", ids, index=None, key="chart.pick.refused")
+    if other:
+        state.select_patient(other)
+        st.rerun()
     st.stop()
+if st.query_params.get("patient") != pid:
+    st.query_params["patient"] = pid
 
-actor = identity.actor
+if pid not in ids:
+    ids = sorted([*ids, pid])  # the service let it through: scope changed since the list
+choice = st.selectbox("Patient", ids, index=ids.index(pid), key=f"chart.pick.{pid}")
+if choice != pid:
+    state.select_patient(choice)
+    st.query_params["patient"] = choice
+    st.rerun()
+
 cfg = settings.current_settings()
-view = data.patient_view(actor, pid)
-result = data.analysis(actor, cfg)
+result = data.analysis(user, cfg, purpose=PAGE)
 outcome = data.outcome_row(result, pid)
 
 info = view.patient
 if info is not None:
     st.markdown(
-        f"**{pid}** · {labels.condition_label(info['condition'])}"
-        + (f" · group {info['group']}" if pd.notna(info["group"]) else "")
-        + (f" · clinician {info['clinician_id']}" if pd.notna(info["clinician_id"]) else "")
+        f"**{widgets.escape_md(pid)}** · {labels.condition_label(info['condition'])}"
+        + (f" · group {widgets.escape_md(info['group'])}" if pd.notna(info["group"]) else "")
+        + (
+            f" · clinician {widgets.escape_md(info['clinician_id'])}"
+            if pd.notna(info["clinician_id"])
+            else ""
+        )
     )
 
 if view.diary.empty:
     st.info(f"{pid} has no diary days yet.")
     st.stop()
+last = view.diary.sort_values("date").iloc[-1]
+st.caption(
+    f"Last diary entry: {last['date']:%d %B %Y} · pain {widgets.fmt(last['pain'], 'g')}/10 · "
+    f"{len(view.diary)} diary days"
+)
 
 # ------------------------------------------------------------------ headline numbers
 if outcome is not None:
@@ -53,7 +100,7 @@ if outcome is not None:
     st.caption(settings.settings_caption())
 
 # ------------------------------------------------------------------ trajectory
-trend = data.patient_trends(actor, pid, min_entries=cfg.min_entries)
+trend = data.patient_trends(user, pid, purpose=PAGE, min_entries=cfg.min_entries)
 baseline = None
 if outcome is not None and pd.notna(outcome["index_date"]):
     idx = pd.Timestamp(outcome["index_date"])
@@ -62,7 +109,7 @@ if outcome is not None and pd.notna(outcome["index_date"]):
         idx - pd.Timedelta(days=1),
         outcome["baseline_pain"],
     )
-its = data.its_lines(actor, pid)
+its = data.its_lines(user, pid, purpose=PAGE)
 st.plotly_chart(
     charts.pain_trajectory(
         trend,

@@ -8,13 +8,16 @@ import streamlit as st
 
 from dashboard import charts, data, labels, settings, state, widgets
 
+PAGE = "Treatment response"
+user = state.require_role("clinician", "admin")
 st.title("📊 Treatment response")
-identity = state.require_clinician("see the cohort's response")
 
 cfg = settings.current_settings()
-result = data.analysis(identity.actor, cfg)
+result = data.analysis(user, cfg, purpose=PAGE)
 outcomes = result.patient_outcomes
 st.caption(settings.settings_caption())
+if user.role == "clinician":
+    st.caption("Every number on this page covers the patients assigned to you.")
 
 if outcomes.empty:
     st.info("No patients yet. Import the clinic's CSV files on the **Data** page.")

@@ -1,8 +1,10 @@
-"""Fixtures of the dashboard tests: a demo-clinic database, an empty one, and AppTest runs.
+"""Fixtures of the dashboard tests: a demo-clinic database with accounts, and AppTest runs.
 
 The demo database is built once per session by importing ``sample_data/`` through the
-real loader and store; every test gets its own copy, so tests that write do not
-affect each other. ``PAINDIARY_DB`` points the app at the copy.
+real loader and store, plus accounts made through the service as the local operator:
+an admin, two clinicians (``dr.a`` sees P001–P030, ``dr.b`` P031–P060) and a few
+patients. Every test gets its own copy, so tests that write do not affect each other.
+``PAINDIARY_DB`` points the app at the copy.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics.auth import LOCAL_OPERATOR
 from analytics.loaders import load_dataset
+from analytics.service import Service
 from analytics.store import open_store, project_root
 
 APP = str(project_root() / "dashboard" / "app.py")
 TIMEOUT = 30
+PASSWORD = "correct horse battery 7"
 
 PATIENT_PAGES = ["views/log_today.py", "views/my_progress.py"]
 CLINICIAN_PAGES = [
@@ -27,14 +32,47 @@ CLINICIAN_PAGES = [
     "views/treatment_response.py",
     "views/data_manager.py",
 ]
+ADMIN_PAGES = [*CLINICIAN_PAGES, "views/admin.py"]
+ACCOUNT_PAGE = "views/account.py"
+EVERY_PAGE = [*PATIENT_PAGES, *ADMIN_PAGES, ACCOUNT_PAGE]
+#: The pages each role may open (the account page is everyone's).
+ALLOWED = {
+    "patient": [*PATIENT_PAGES, ACCOUNT_PAGE],
+    "clinician": [*CLINICIAN_PAGES, ACCOUNT_PAGE],
+    "admin": [*ADMIN_PAGES, ACCOUNT_PAGE],
+}
+#: A username of each role in the test database.
+USERS = {"patient": "p003", "clinician": "dr.a", "admin": "admin"}
+DEMO_PATIENTS = [f"P{i:03d}" for i in range(1, 61)]
+DR_A = DEMO_PATIENTS[:30]
+DR_B = DEMO_PATIENTS[30:]
+PATIENT_ACCOUNTS = ("P001", "P002", "P003", "P004", "P007", "P040")
+
+
+def patient_user(patient_id: str) -> str:
+    """The username of a patient's account in the test database."""
+    return patient_id.lower()
+
+
+def add_accounts(url: str, patient_ids: tuple[str, ...] = PATIENT_ACCOUNTS) -> None:
+    """Add the test accounts to the database at ``url`` (as the local operator)."""
+    with open_store(url) as store:
+        svc = Service(store, LOCAL_OPERATOR, face="test:setup")
+        svc.add_user("admin", role="admin", password=PASSWORD)
+        for name, ids in (("dr.a", DR_A), ("dr.b", DR_B)):
+            svc.add_user(name, role="clinician", password=PASSWORD)
+            svc.assign(name, ids)
+        for pid in patient_ids:
+            svc.add_user(patient_user(pid), role="patient", password=PASSWORD, patient_id=pid)
 
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file holding the demo clinic (sample_data/), built once."""
+    """A SQLite file holding the demo clinic (sample_data/) and the test accounts."""
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     with open_store(f"sqlite:///{path}") as store:
         store.import_dataset("test:setup", load_dataset(project_root() / "sample_data"))
+    add_accounts(f"sqlite:///{path}")
     return path
 
 
@@ -50,19 +88,34 @@ def demo_db(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 @pytest.fixture
 def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """URL of a new, empty database, set as ``$PAINDIARY_DB``."""
+    """URL of a database without patients (accounts only), set as ``$PAINDIARY_DB``."""
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    with open_store(url) as store:
+        svc = Service(store, LOCAL_OPERATOR, face="test:setup")
+        svc.add_user("admin", role="admin", password=PASSWORD)
+        svc.add_user("dr.a", role="clinician", password=PASSWORD)
     monkeypatch.setenv("PAINDIARY_DB", url)
     return url
 
 
-def open_page(page: str, *, role: str, patient_id: str | None = None) -> AppTest:
-    """Run the app as ``role`` (and ``patient_id``) and switch to ``page``."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["role"] = role
-    if patient_id is not None:
-        at.session_state["patient_id"] = patient_id
-    at.run()
+def new_app() -> AppTest:
+    """The app, not run yet."""
+    return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+
+def sign_in(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
+    """Fill the login form of ``at`` (already run) and submit it."""
+    at.text_input(key="login.username").input(username)
+    at.text_input(key="login.password").input(password)
+    at.button(key="FormSubmitter:login.form-Sign in").click().run()
+    return at
+
+
+def open_page(page: str, *, user: str) -> AppTest:
+    """Sign in as ``user`` and switch to ``page``."""
+    at = new_app().run()
+    sign_in(at, user)
+    assert not at.exception, at.exception
     at.switch_page(page)
     at.run()
     return at

@@ -11,10 +11,22 @@ import pytest
 from analytics.loaders import load_diary
 from analytics.store import open_store
 
-from .conftest import CLINICIAN_PAGES, PATIENT_PAGES, open_page
+from .conftest import (
+    ADMIN_PAGES,
+    CLINICIAN_PAGES,
+    PASSWORD,
+    PATIENT_PAGES,
+    open_page,
+    patient_user,
+)
 
-ALL_PAGES = [("patient", p) for p in PATIENT_PAGES] + [("clinician", p) for p in CLINICIAN_PAGES]
+ALL_PAGES = (
+    [("p003", p) for p in PATIENT_PAGES]
+    + [("dr.a", p) for p in CLINICIAN_PAGES]
+    + [("admin", p) for p in ADMIN_PAGES]
+)
 TITLES = {
+    "views/admin.py": "Admin",
     "views/log_today.py": "Log today",
     "views/my_progress.py": "My progress",
     "views/clinic_overview.py": "Clinic overview",
@@ -32,17 +44,20 @@ def _n_charts(at) -> int:
     return len(at.get("plotly_chart"))
 
 
-@pytest.mark.parametrize(("role", "page_path"), ALL_PAGES)
-def test_page_renders_on_demo_clinic(demo_db, role, page_path):
-    at = open_page(page_path, role=role, patient_id="P003")
+@pytest.mark.parametrize(("user", "page_path"), ALL_PAGES)
+def test_page_renders_on_demo_clinic(demo_db, user, page_path):
+    at = open_page(page_path, user=user)
     assert not at.exception, at.exception
     assert TITLES[page_path] in at.title[0].value
     assert not at.error
 
 
-@pytest.mark.parametrize(("role", "page_path"), ALL_PAGES)
-def test_page_renders_on_empty_database(empty_db, role, page_path):
-    at = open_page(page_path, role=role)
+@pytest.mark.parametrize(
+    ("user", "page_path"),
+    [("dr.a", p) for p in CLINICIAN_PAGES] + [("admin", p) for p in ADMIN_PAGES],
+)
+def test_page_renders_on_empty_database(empty_db, user, page_path):
+    at = open_page(page_path, user=user)
     assert not at.exception, at.exception
     assert TITLES[page_path] in at.title[0].value
     assert not at.error
@@ -51,18 +66,25 @@ def test_page_renders_on_empty_database(empty_db, role, page_path):
     assert _n_charts(at) == 0
 
 
-def test_sidebar_offers_role_patient_and_settings(demo_db):
-    at = open_page("views/log_today.py", role="patient", patient_id="P001")
-    assert at.sidebar.radio[0].options == ["🙂 Patient", "🩺 Clinician"]
-    assert at.sidebar.selectbox[0].value == "P001"
-    assert len(at.sidebar.selectbox[0].options) == 60
-    labels = [n.label for n in at.sidebar.number_input]
-    assert any("Baseline" in label for label in labels)
-    assert any("Responder threshold" in s.label for s in at.sidebar.slider)
+def test_sidebar_has_no_role_or_patient_picker(demo_db):
+    at = open_page("views/log_today.py", user="p001")
+    assert not at.sidebar.radio
+    assert not at.sidebar.selectbox
+    # patients neither see nor change the analysis settings
+    assert not at.sidebar.number_input and not at.sidebar.slider
+    assert "Diary of patient **P001**" in _texts(at.caption)
+
+
+def test_clinicians_and_admins_see_the_settings(demo_db):
+    for user in ("dr.a", "admin"):
+        at = open_page("views/clinic_overview.py", user=user)
+        labels = [n.label for n in at.sidebar.number_input]
+        assert any("Baseline" in label for label in labels)
+        assert any("Responder threshold" in s.label for s in at.sidebar.slider)
 
 
 def test_my_progress_shows_chart_and_plain_language_card(demo_db):
-    at = open_page("views/my_progress.py", role="patient", patient_id="P003")
+    at = open_page("views/my_progress.py", user="p003")
     assert _n_charts(at) >= 2
     text = _texts(at.markdown)
     assert "compared with before treatment" in text or "baseline" in text
@@ -70,8 +92,20 @@ def test_my_progress_shows_chart_and_plain_language_card(demo_db):
     assert at.segmented_control[0].value == "3 months"
 
 
+def test_clinic_overview_of_a_clinician_lists_their_patients_only(demo_db):
+    from .conftest import DR_A, DR_B
+
+    for user, mine in (("dr.a", DR_A), ("dr.b", DR_B)):
+        at = open_page("views/clinic_overview.py", user=user)
+        table = at.dataframe[0].value
+        assert sorted(table["patient_id"]) == mine
+        assert {m.label: m.value for m in at.metric}["Patients"] == str(len(mine))
+        # the picker below the table offers the same patients only
+        assert sorted(at.selectbox(key="overview.target").options) == mine
+
+
 def test_clinic_overview_lists_every_patient_with_flags_and_filters(demo_db):
-    at = open_page("views/clinic_overview.py", role="clinician")
+    at = open_page("views/clinic_overview.py", user="admin")
     table = at.dataframe[0].value
     assert len(table) == 60
     for col in (
@@ -98,16 +132,16 @@ def test_clinic_overview_lists_every_patient_with_flags_and_filters(demo_db):
 
 
 def test_clinic_overview_opens_the_patient_chart(demo_db):
-    at = open_page("views/clinic_overview.py", role="clinician")
+    at = open_page("views/clinic_overview.py", user="dr.a")
     at.selectbox(key="overview.target").set_value("P005").run()
     at.button(key="overview.open").click().run()
     assert not at.exception
     assert "Patient chart" in at.title[0].value
-    assert at.session_state["patient_id"] == "P005"
+    assert "**P005**" in _texts(at.markdown)
 
 
 def test_patient_chart_shows_trajectory_sessions_and_notes(demo_db):
-    at = open_page("views/patient_chart.py", role="clinician", patient_id="P003")
+    at = open_chart("P003")
     assert _n_charts(at) >= 5
     assert {m.label for m in at.metric} >= {"Baseline pain", "Follow-up pain", "Response"}
     assert any(s.value == "Adverse events" for s in at.subheader)
@@ -115,14 +149,14 @@ def test_patient_chart_shows_trajectory_sessions_and_notes(demo_db):
 
 
 def test_treatment_response_shows_every_cohort_chart(demo_db):
-    at = open_page("views/treatment_response.py", role="clinician")
+    at = open_page("views/treatment_response.py", user="admin")
     # waterfall, 3 responder-rate tabs, CPRA, KM, dose-response, technique, adverse events
     assert _n_charts(at) == 9
     assert len(at.tabs) == 3
 
 
 def test_settings_apply_to_every_page(demo_db):
-    at = open_page("views/clinic_overview.py", role="clinician")
+    at = open_page("views/clinic_overview.py", user="dr.a")
     at.sidebar.slider[0].set_value(50.0).run()
     assert any(m.label == "Responders (≥ 50%)" for m in at.metric)
     at.switch_page("views/treatment_response.py").run()
@@ -138,8 +172,16 @@ def _stored_pain(url: str, pid: str, day: dt.date) -> float | None:
     return None if entry is None else entry["pain"]
 
 
+def open_chart(patient_id: str, *, user: str = "admin"):
+    """The patient chart of ``patient_id``, chosen the way the overview does."""
+    at = open_page("views/clinic_overview.py", user=user)
+    at.session_state["chart.patient"] = patient_id
+    at.switch_page("views/patient_chart.py").run()
+    return at
+
+
 def test_log_form_requires_a_pain_score(demo_db):
-    at = open_page("views/log_today.py", role="patient", patient_id="P001")
+    at = open_page("views/log_today.py", user="p001")
     assert at.pills(key="log.pain").value is None  # no default that could be saved by accident
     at.button[0].click().run()  # the form's Save button
     assert "Choose your average pain" in _texts(at.error)
@@ -148,7 +190,7 @@ def test_log_form_requires_a_pain_score(demo_db):
 
 def test_log_form_saves_and_asks_before_replacing(demo_db):
     today = dt.date.today()
-    at = open_page("views/log_today.py", role="patient", patient_id="P001")
+    at = open_page("views/log_today.py", user="p001")
     assert at.date_input(key="log.date").value == today
     at.pills(key="log.pain").set_value(6)
     at.pills(key="log.sleep_quality").set_value(7)
@@ -176,7 +218,7 @@ def test_log_form_saves_and_asks_before_replacing(demo_db):
 
 def test_log_form_keep_leaves_the_stored_entry(demo_db):
     today = dt.date.today()
-    at = open_page("views/log_today.py", role="patient", patient_id="P002")
+    at = open_page("views/log_today.py", user="p002")
     at.pills(key="log.pain").set_value(4)
     at.button[0].click().run()
     at.pills(key="log.pain").set_value(9)
@@ -187,33 +229,28 @@ def test_log_form_keep_leaves_the_stored_entry(demo_db):
 
 
 def test_log_form_refuses_dates_outside_the_last_week(demo_db):
-    at = open_page("views/log_today.py", role="patient", patient_id="P001")
+    at = open_page("views/log_today.py", user="p001")
     widget = at.date_input(key="log.date")
     assert widget.proto.min == (dt.date.today() - dt.timedelta(days=7)).isoformat()
     assert widget.proto.max == dt.date.today().isoformat()
 
 
-def test_log_page_asks_for_missing_session_pain(demo_db):
+def test_patients_cannot_record_sessions(demo_db):
+    # sessions are the clinic's record: the service refuses a patient's write, so the
+    # patient's page offers no session form (the clinician records pain before/after)
     today = dt.date.today()
     with open_store(demo_db) as store:
         store.save_session(
             "test:setup",
             {"patient_id": "P001", "date": today, "technique": "manual"},
         )
-    at = open_page("views/log_today.py", role="patient", patient_id="P001")
-    assert any("Your session on" in s.value for s in at.subheader)
-    at.pills(key="log.pain_before").set_value(6)
-    at.pills(key="log.pain_after").set_value(4)
-    at.button[1].click().run()  # the session form's button
-    assert not at.exception
-    with open_store(demo_db) as store:
-        sessions = store.sessions("test:check", "P001")
-    row = sessions[sessions["date"] == pd.Timestamp(today)].iloc[0]
-    assert (row["pain_before"], row["pain_after"]) == (6.0, 4.0)
+    at = open_page("views/log_today.py", user="p001")
+    assert not any("Your session on" in s.value for s in at.subheader)
+    assert [b.label for b in at.main.button] == ["Save"]
 
 
 def test_new_entry_shows_on_my_progress(demo_db):
-    at = open_page("views/log_today.py", role="patient", patient_id="P004")
+    at = open_page("views/log_today.py", user="p004")
     at.pills(key="log.pain").set_value(2)
     at.button[0].click().run()
     at.switch_page("views/my_progress.py").run()
@@ -226,7 +263,7 @@ def test_new_entry_shows_on_my_progress(demo_db):
 
 
 def test_bad_upload_shows_every_validation_problem(demo_db):
-    at = open_page("views/data_manager.py", role="clinician")
+    at = open_page("views/data_manager.py", user="admin")
     bad = b"patient_id,date,pain\nP001,2026-01-05,11\nP001,not-a-date,3\nNOBODY,2026-01-06,4\n"
     at.file_uploader(key="data.upload.diary").set_value(("my_diary.csv", bad, "text/csv")).run()
     assert not at.exception
@@ -239,7 +276,7 @@ def test_bad_upload_shows_every_validation_problem(demo_db):
 
 
 def test_valid_upload_previews_then_imports(demo_db):
-    at = open_page("views/data_manager.py", role="clinician")
+    at = open_page("views/data_manager.py", user="admin")
     text = "patient_id,date,pain\nP001,2026-11-01,4\nP001,2026-11-02,5\n"
     load_diary(io.StringIO(text))  # the file is valid for the loader
     at.file_uploader(key="data.upload.diary").set_value(
@@ -254,13 +291,13 @@ def test_valid_upload_previews_then_imports(demo_db):
 
 
 def test_data_page_offers_three_downloads(demo_db):
-    at = open_page("views/data_manager.py", role="clinician")
+    at = open_page("views/data_manager.py", user="admin")
     downloads = at.get("download_button")
     assert len(downloads) == 3
 
 
 def test_record_a_session(demo_db):
-    at = open_page("views/data_manager.py", role="clinician", patient_id="P007")
+    at = open_page("views/data_manager.py", user="dr.a")
     at.selectbox(key="data.s.patient").set_value("P007")
     at.date_input(key="data.s.date").set_value(dt.date.today())
     at.selectbox(key="data.s.technique").set_value("electro")
@@ -309,6 +346,13 @@ def awkward_db(demo_db):
     assert len(empty_frame("diary")) == 0
     with open_store(demo_db) as store:
         store.import_dataset("test:setup", dataset)
+    with open_store(demo_db) as store:
+        from analytics.auth import LOCAL_OPERATOR
+        from analytics.service import Service
+
+        svc = Service(store, LOCAL_OPERATOR, face="test:setup")
+        for pid in ("N001", "N002", "N003"):
+            svc.add_user(patient_user(pid), role="patient", password=PASSWORD, patient_id=pid)
     return demo_db
 
 
@@ -325,9 +369,12 @@ def _assert_tables_say_missing_plainly(at) -> None:
                 assert not shown & set(_MISSING_WORDS), (col, shown & set(_MISSING_WORDS))
 
 
-@pytest.mark.parametrize(("role", "page_path"), ALL_PAGES)
-def test_no_table_shows_none_or_nan(awkward_db, role, page_path):
-    at = open_page(page_path, role=role, patient_id="N002")
+@pytest.mark.parametrize(
+    ("user", "page_path"),
+    [("n002", p) for p in PATIENT_PAGES] + [("admin", p) for p in CLINICIAN_PAGES],
+)
+def test_no_table_shows_none_or_nan(awkward_db, user, page_path):
+    at = open_page(page_path, user=user)
     assert not at.exception, at.exception
     _assert_tables_say_missing_plainly(at)
     for metric in at.metric:
@@ -335,7 +382,7 @@ def test_no_table_shows_none_or_nan(awkward_db, role, page_path):
 
 
 def test_overview_labels_codes_and_says_why_a_value_is_missing(awkward_db):
-    at = open_page("views/clinic_overview.py", role="clinician")
+    at = open_page("views/clinic_overview.py", user="admin")
     table = at.dataframe[0].value.set_index("patient_id")
     assert table.loc["N002", "why_missing"] == "not enough baseline days"
     assert pd.isna(table.loc["N002", "pct_change"])
@@ -356,36 +403,35 @@ def test_overview_labels_codes_and_says_why_a_value_is_missing(awkward_db):
 
 
 def test_empty_states_of_a_brand_new_patient(awkward_db):
-    at = open_page("views/log_today.py", role="patient", patient_id="N001")
+    at = open_page("views/log_today.py", user="n001")
     assert not at.exception
     assert "No streak yet · 0/7 days logged" in _texts(at.caption)
     at.switch_page("views/my_progress.py").run()
     assert "No diary days yet" in _texts(at.info)
     assert _n_charts(at) == 0
-    at = open_page("views/patient_chart.py", role="clinician", patient_id="N001")
+    at = open_chart("N001")
     assert not at.exception
     assert "no diary days yet" in _texts(at.info)
 
 
 def test_empty_states_without_baseline_or_sessions(awkward_db):
-    at = open_page("views/my_progress.py", role="patient", patient_id="N002")
+    at = open_page("views/my_progress.py", user="n002")
     assert not at.exception
     assert "Not enough diary days before your first session" in _texts(at.markdown)
-    at = open_page("views/patient_chart.py", role="clinician", patient_id="N002")
+    at = open_chart("N002")
     assert not at.exception and not at.error
     assert "not enough baseline days" in _texts(at.caption)
     assert "needs a baseline" in _texts(at.info)
-    at = open_page("views/my_progress.py", role="patient", patient_id="N003")
+    at = open_page("views/my_progress.py", user="n003")
     assert "has not started yet" in _texts(at.markdown)
-    at = open_page("views/patient_chart.py", role="clinician", patient_id="N003")
+    at = open_chart("N003")
     assert "No sessions recorded yet" in _texts(at.info)
 
 
 def test_settings_change_applies_on_every_page(demo_db):
-    at = open_page("views/my_progress.py", role="patient", patient_id="P003")
+    at = open_page("views/clinic_overview.py", user="dr.a")
     at.sidebar.number_input[0].set_value(7).run()  # baseline days
     assert "Baseline: 7 days" in _texts(at.caption)
-    at.sidebar.radio[0].set_value("clinician").run()
     for page_path in CLINICIAN_PAGES[:3]:
         at.switch_page(page_path).run()
         assert not at.exception
@@ -393,7 +439,7 @@ def test_settings_change_applies_on_every_page(demo_db):
 
 
 def test_clinic_overview_flag_filter_keeps_patients_with_any_chosen_flag(demo_db):
-    at = open_page("views/clinic_overview.py", role="clinician")
+    at = open_page("views/clinic_overview.py", user="admin")
     flagged = at.dataframe[0].value
     n_flagged = int((flagged["flags"].fillna("").str.strip("—") != "").sum())
     assert n_flagged > 0
@@ -410,7 +456,7 @@ def test_clinic_overview_flag_filter_keeps_patients_with_any_chosen_flag(demo_db
 
 
 def test_patient_chart_response_metric_is_short_enough_to_read(demo_db):
-    at = open_page("views/patient_chart.py", role="clinician", patient_id="P001")
+    at = open_chart("P001")
     response = next(m for m in at.metric if m.label == "Response")
     # the category name only; its IMMPACT range goes to the help text
     assert response.value in {"No improvement", "Minimal", "Moderate", "Substantial"}

@@ -1,10 +1,13 @@
 """End-to-end: a real Chromium drives ``streamlit run`` on the demo clinic.
 
-The fixture creates a demo database with ``paindiary init-demo``, starts the app on
-a free localhost port and stops it afterwards. Screenshots go to
-``test-artifacts/e2e/`` (git-ignored). Streamlit renders over a websocket, so the
-test waits for elements (headings, ``stPlotlyChart .main-svg``), never for
-``networkidle``.
+The fixture creates a demo database with ``paindiary init-demo`` (with its demo
+accounts), starts the app on a free localhost port and stops it afterwards. A
+patient signs in on a phone-sized screen, logs a day, reloads (still the same
+patient on the same page: the session cookie), opens a clinician's URL (refused);
+the patient's clinician sees the entry on a desktop screen; the other clinician
+does not see that patient at all. Screenshots go to ``test-artifacts/e2e/``
+(git-ignored). Streamlit renders over a websocket, so the test waits for elements
+(headings, ``stPlotlyChart .main-svg``), never for ``networkidle``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -63,22 +67,74 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
     pytest.fail(f"streamlit did not become healthy within {timeout:.0f} s:\n{log.read_text()}")
 
 
+@dataclass(frozen=True)
+class Demo:
+    url: str
+    db: str
+    passwords: dict[str, str]
+    patient: str  # a patient account
+    patient_id: str
+    clinician: str  # the clinician the patient is assigned to
+    other_clinician: str
+
+
+SECRET = "e2e-secret-key-" + "x" * 32
+
+
+def _demo_accounts(db: str) -> tuple[dict[str, str], str, str, str, str]:
+    from analytics import auth
+    from analytics.service import Service
+    from analytics.store import open_store
+
+    with open_store(db) as store:
+        accounts = auth.demo_accounts(store)
+        assert accounts, "init-demo must create demo accounts and mark the database as the demo"
+        passwords = {a["username"]: a["password"] for a in accounts}
+        clinicians = [a["username"] for a in accounts if a["role"] == "clinician"]
+        scope = {
+            name: set(
+                Service(store, auth.user_from_record(store.user_record(name))).visible_patient_ids()
+            )
+            for name in clinicians
+        }
+        patient = next(a for a in accounts if a["role"] == "patient")
+        pid = str(patient["patient_id"])
+        mine = next(c for c in clinicians if pid in scope[c])
+        other = next(c for c in clinicians if pid not in scope[c])
+    return passwords, patient["username"], pid, mine, other
+
+
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of ``streamlit run dashboard/app.py`` on a temp demo database."""
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """``streamlit run dashboard/app.py`` on a temp demo database, and its accounts."""
     tmp = tmp_path_factory.mktemp("e2e")
     db = f"sqlite:///{tmp / 'demo.sqlite3'}"
     bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "PAINDIARY_DB": db,
+        "PAINDIARY_DATA_DIR": str(tmp),
+        "PAINDIARY_SECRET_KEY": SECRET,
+    }
     subprocess.run(
         [str(bin_dir / "paindiary"), "init-demo", "--db", db],
         check=True,
         cwd=ROOT,
+        env=env,
         capture_output=True,
         timeout=300,
     )
+    old = os.environ.get("PAINDIARY_SECRET_KEY")
+    os.environ["PAINDIARY_SECRET_KEY"] = SECRET  # the demo passwords derive from the key
+    try:
+        passwords, patient, pid, mine, other = _demo_accounts(db)
+    finally:
+        if old is None:
+            os.environ.pop("PAINDIARY_SECRET_KEY", None)
+        else:
+            os.environ["PAINDIARY_SECRET_KEY"] = old
     port = _free_port()
     log = tmp / "streamlit.log"
-    env = {**os.environ, "PAINDIARY_DB": db, "PAINDIARY_DATA_DIR": str(tmp)}
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
@@ -108,7 +164,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc, log)
-        yield url
+        yield Demo(url, db, passwords, patient, pid, mine, other)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -132,12 +188,19 @@ def browser() -> Iterator[object]:
             b.close()
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
 def _heading(page, text: str) -> None:
     page.get_by_role("heading", name=text).first.wait_for(timeout=TIMEOUT_MS)
 
 
-def _charts(page) -> None:
+def _charts(page, n: int = 1) -> None:
     page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        f"document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= {n}"
+    )
 
 
 def _shot(page, name: str) -> None:
@@ -145,51 +208,132 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_log_a_day_then_review_as_clinician(app_url, browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def _sign_in(page, demo: Demo, username: str) -> None:
+    _heading(page, "🩺 Pain diary")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(demo.passwords[username])
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def _no_exception(page) -> None:
+    assert not page.locator('[data-testid="stException"]').count()
+
+
+def test_patient_logs_a_day_reloads_and_is_refused_a_clinician_page(demo, browser):
+    context = browser.new_context(**PHONE)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     try:
-        page.goto(app_url, wait_until="commit")
+        page.goto(demo.url, wait_until="commit")
+        _heading(page, "🩺 Pain diary")
+        page.get_by_text("Demo clinic: accounts").wait_for()
+        page.locator('[data-testid="stDataFrame"] canvas').first.wait_for()
+        _shot(page, "01_login_phone")
+        _sign_in(page, demo, demo.patient)
         _heading(page, "📝 Log today")
+        page.get_by_text(f"Diary of patient {demo.patient_id}").wait_for()
         # pain 5 in the first pills group (average pain; pills are radio buttons), then Save
         pills = page.locator('[data-testid="stButtonGroup"]').first
         pills.get_by_role("radio", name="5", exact=True).wait_for()
-        _shot(page, "01_log_today")
+        _shot(page, "02_log_today_phone")
         pills.get_by_role("radio", name="5", exact=True).click()
         page.get_by_role("button", name="Save", exact=True).click()
-        page.get_by_text("Saved: pain 5/10").wait_for()
-        _shot(page, "02_saved")
+        saved = page.get_by_text("Saved: pain 5/10").or_(page.get_by_text("You already logged"))
+        saved.first.wait_for()
+        if page.get_by_text("You already logged").count():  # the demo's last day is today
+            page.get_by_role("button", name="Replace", exact=True).click()
+            page.get_by_text("Replaced your entry").wait_for()
+        _shot(page, "03_saved_phone")
 
-        # My progress shows today's entry
-        page.get_by_role("link", name="My progress").click()
+        # a reload keeps the person and the page (the session cookie)
+        page.reload(wait_until="commit")
+        _heading(page, "📝 Log today")
+        page.get_by_text(f"Diary of patient {demo.patient_id}").wait_for()
+        assert page.url.rstrip("/") == demo.url or page.url.endswith("/log_today")
+
+        page.goto(f"{demo.url}/my_progress", wait_until="commit")
+        _heading(page, "📈 My progress")
+        _charts(page)
+        page.reload(wait_until="commit")
         _heading(page, "📈 My progress")
         _charts(page)
         page.get_by_text(f"Last diary day: {dt.date.today():%d %B %Y}").wait_for()
-        _shot(page, "03_my_progress")
+        _shot(page, "04_my_progress_after_reload_phone")
 
-        # clinician: overview, then a patient's chart
-        page.locator('[data-testid="stSidebar"]').get_by_text("🩺 Clinician").click()
+        # a clinician's page: refused, no data
+        page.goto(f"{demo.url}/clinic_overview", wait_until="commit")
+        _heading(page, "⛔ Not available")
+        page.get_by_text("Clinic overview is not open to your account").wait_for()
+        assert not page.locator('[data-testid="stDataFrame"]').count()
+        assert not page.locator('[data-testid="stPlotlyChart"]').count()
+        _shot(page, "05_refused_phone")
+        page.goto(f"{demo.url}/patient_chart?patient={demo.patient_id}", wait_until="commit")
+        _heading(page, "⛔ Not available")
+        _no_exception(page)
+    finally:
+        context.close()
+
+
+def test_the_assigned_clinician_sees_the_entry(demo, browser):
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        # a deep link before sign-in: the login first, then the asked page
+        page.goto(f"{demo.url}/treatment_response", wait_until="commit")
+        _sign_in(page, demo, demo.clinician)
+        _heading(page, "📊 Treatment response")
+        _charts(page, 4)
+        _shot(page, "06_treatment_response_desktop")
+
+        page.get_by_role("link", name="Clinic overview").click()
         _heading(page, "🏥 Clinic overview")
         page.locator('[data-testid="stDataFrame"]').first.wait_for()
-        _shot(page, "04_clinic_overview")
+        _shot(page, "07_clinic_overview_desktop")
 
-        page.get_by_role("button", name="Open patient chart").click()
+        page.goto(f"{demo.url}/patient_chart?patient={demo.patient_id}", wait_until="commit")
         _heading(page, "🩺 Patient chart")
-        _charts(page)
-        page.get_by_role("heading", name="Sessions").wait_for()
-        page.wait_for_function(
-            "document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 4"
-        )
-        _shot(page, "05_patient_chart")
+        today = f"{dt.date.today():%d %B %Y}"
+        page.get_by_text(f"Last diary entry: {today} · pain 5/10").wait_for()
+        _charts(page, 3)
+        _shot(page, "08_patient_chart_desktop")
+        # the same page after a reload: same clinician, same patient
+        page.reload(wait_until="commit")
+        page.get_by_text(f"Last diary entry: {today} · pain 5/10").wait_for()
+        _no_exception(page)
 
-        page.get_by_role("link", name="Treatment response").click()
-        _heading(page, "📊 Treatment response")
-        _charts(page)
-        page.wait_for_function(
-            "document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 6"
-        )
-        _shot(page, "06_treatment_response")
-        assert not page.locator('[data-testid="stException"]').count()
+        page.get_by_role("button", name="Sign out").first.click()
+        _heading(page, "🩺 Pain diary")
+        page.get_by_text("You are signed out").wait_for()
+        page.goto(f"{demo.url}/clinic_overview", wait_until="commit")
+        _heading(page, "🩺 Pain diary")  # the cookie no longer signs anyone in
+    finally:
+        context.close()
+
+
+def test_the_other_clinician_does_not_see_the_patient(demo, browser):
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(demo.url, wait_until="commit")
+        _sign_in(page, demo, demo.other_clinician)
+        _heading(page, "🏥 Clinic overview")
+        page.locator('[data-testid="stDataFrame"]').first.wait_for()
+        page.get_by_role("link", name="Patient chart").click()
+        _heading(page, "🩺 Patient chart")
+        # the patient picker lists this clinician's patients only
+        page.locator('[data-testid="stSelectbox"]').first.click()
+        options = page.get_by_role("option")
+        options.first.wait_for()
+        names = options.all_inner_texts()
+        assert names and demo.patient_id not in names
+        page.keyboard.press("Escape")
+        # asking by id: refused, and no data
+        page.goto(f"{demo.url}/patient_chart?patient={demo.patient_id}", wait_until="commit")
+        page.get_by_text("not one of your patients").wait_for()
+        assert not page.locator('[data-testid="stPlotlyChart"]').count()
+        _shot(page, "09_other_clinician_refused_desktop")
+        _no_exception(page)
     finally:
         context.close()

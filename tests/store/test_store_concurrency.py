@@ -17,7 +17,9 @@ import pytest
 import sqlalchemy as sa
 
 from analytics.errors import ConflictError
-from analytics.store import Store, open_store
+from analytics.loaders import Dataset
+from analytics.schema import TABLES
+from analytics.store import ImportReport, Store, open_store
 
 N_THREADS = 8
 N_PROCESSES = 2
@@ -145,3 +147,44 @@ def test_concurrent_writers_lose_nothing(db_url: str) -> None:
                 )
             ).all()
         assert dupes == []
+
+
+def test_concurrent_imports_of_the_same_new_patients(db_url: str, clinic: Dataset) -> None:
+    """Two imports of the same new patients at once: one inserts, the other retries and finds
+    every row stored (SQLite serialises writers; on PostgreSQL the unique-key race of COPY is
+    retried), or ends in a clear ConflictError - never a raw driver error."""
+    results: list[object] = []
+    with open_store(db_url) as store:
+        for _ in range(3):
+            barrier = threading.Barrier(2)
+            round_results: list[object] = []
+
+            def worker(barrier: threading.Barrier, out: list[object]) -> None:
+                barrier.wait()
+                try:
+                    out.append(store.import_dataset("admin", clinic))
+                except Exception as exc:  # ConflictError is fine; anything else fails below
+                    out.append(exc)
+
+            threads = [
+                threading.Thread(target=worker, args=(barrier, round_results)) for _ in range(2)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=120)
+            results.extend(round_results)
+            bad = [r for r in round_results if not isinstance(r, (ImportReport, ConflictError))]
+            assert not bad, bad
+            inserted = [
+                sum(r.inserted.values()) for r in round_results if isinstance(r, ImportReport)
+            ]
+            assert sum(inserted) in (0, sum(len(getattr(clinic, t)) for t in TABLES))
+            assert store.counts("admin")["diary"] == len(clinic.diary)
+            store_ids = store.patient_ids("admin")
+            assert store_ids == sorted(clinic.patients["patient_id"])
+            # the next round imports into a fresh set of tables
+            with store.engine.begin() as conn:
+                for t in ("diary", "sessions", "patients"):
+                    conn.execute(sa.text(f"DELETE FROM {t}"))
+    assert len(results) == 6
