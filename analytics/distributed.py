@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +80,9 @@ class DistributedRun:
     notes : tuple of str
         Data-quality remarks of the loaders (missing optional files, unknown
         columns).
+    warnings : tuple of str
+        The DataQualityWarning messages of the analysis, once each (a warning
+        about several patients comes once per patient range).
     """
 
     result: AnalysisResult
@@ -87,6 +91,7 @@ class DistributedRun:
     n_partitions: int
     rejects: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def n_rejected(self) -> int:
@@ -163,6 +168,7 @@ class _PartResult:
     n_sessions: int
     notes: list[str]
     fatal: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 def _run_part(
@@ -192,9 +198,12 @@ def _run_part(
             return _PartResult({}, problems, rejects, 0, 0, notes, loaded.fatal)
         diary, sessions = loaded.frames["diary"], loaded.frames["sessions"]
     diary = diary if diary is not None else empty_frame("diary")
-    tables = per_patient(patients, diary, sessions, settings)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataQualityWarning)
+        tables = per_patient(patients, diary, sessions, settings)
+    said = [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
     n_sessions = 0 if sessions is None else len(sessions)
-    return _PartResult(tables, problems, rejects, len(diary), n_sessions, notes)
+    return _PartResult(tables, problems, rejects, len(diary), n_sessions, notes, False, said)
 
 
 # --------------------------------------------------------------------------- the cluster
@@ -402,8 +411,6 @@ def _run(
         counts = _parquet_counts(diary_path)
         diary = sessions = None
     else:
-        import warnings
-
         from .loaders import load_dataset
 
         with warnings.catch_warnings(record=True) as caught:
@@ -462,7 +469,11 @@ def _run(
         found = found.sort_values(["_rank", "line"], kind="stable").drop(columns="_rank")
         _raise(found.reset_index(drop=True))
     tables = {name: _concat([r.tables[name] for r in finished]) for name in PER_PATIENT_TABLES}
-    result = cohort(tables, settings=settings)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataQualityWarning)
+        result = cohort(tables, settings=settings)
+    said = [m for r in finished for m in r.warnings]
+    said += [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
     return DistributedRun(
         result=result,
         n_diary=sum(r.n_diary for r in finished),
@@ -470,6 +481,7 @@ def _run(
         n_partitions=len(parts),
         rejects=rejects,
         notes=tuple(notes),
+        warnings=tuple(dict.fromkeys(said)),
     )
 
 
@@ -546,6 +558,8 @@ def analyze_command(args: Any, settings: AnalysisSettings) -> int:
     except (InsufficientDataError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    for message in run.warnings:
+        print(f"warning: {message}", file=sys.stderr)
     for note in run.result.notes:
         print(f"note: {note}", file=sys.stderr)
     po = run.result.patient_outcomes

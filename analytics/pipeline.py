@@ -567,10 +567,17 @@ def analyze_command(args: argparse.Namespace) -> int:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         rejects = write_rejects(ds.rejects, out_dir) if args.skip_invalid else []
-        with warnings.catch_warnings(record=True) as caught:
+        from .progress import ProgressBar
+
+        with warnings.catch_warnings(record=True) as caught, ProgressBar("analysing") as bar:
             warnings.simplefilter("always", DataQualityWarning)
-            result = analyze(ds.patients, ds.diary, ds.sessions, settings)
-        paths = result.write_csv(out_dir)
+            bar(0, 3)  # the steps of analyze(), reported one by one
+            tables = per_patient(ds.patients, ds.diary, ds.sessions, settings)
+            bar(1, 3)
+            result = cohort(tables, ds.patients, ds.sessions, settings)
+            bar(2, 3)
+            paths = result.write_csv(out_dir)
+            bar(3, 3)
     except (InsufficientDataError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
