@@ -3,14 +3,14 @@
 ``python -m tests.benchmarks.stages analysis DIR REPEAT OUT.json``
     times :func:`analytics.loaders.load_dataset` REPEAT times, then runs
     :func:`analytics.pipeline.analyze` once with every stage function wrapped in
-    a timer (the per-patient steps and the cohort summaries), twice; the second
-    run's times are kept (the first pays for imports and caches).
+    a timer (the per-patient steps and the cohort summaries); the loads before it
+    have paid for the imports.
 
-``python -m tests.benchmarks.stages store URL REPEAT OUT.json``
+``python -m tests.benchmarks.stages store|store-patient URL REPEAT OUT.json``
     one patient's rows from the store and
     :func:`analytics.patient_summary.summarize_patient` (the per-patient path of
-    a Patient chart), for REPEAT different patients; and the whole clinic read
-    back once.
+    a Patient chart), for REPEAT different patients; with ``store``, the whole
+    clinic read back once as well.
 """
 
 from __future__ import annotations
@@ -70,15 +70,12 @@ def analysis(directory: str, repeat: int) -> dict:
 
     spent: dict[str, float] = defaultdict(float)
     _instrument(spent)
-    runs = []
-    for _ in range(2):
-        spent.clear()
-        t = time.perf_counter()
-        tables = per_patient(ds.patients, ds.diary, ds.sessions)
-        t_pp = time.perf_counter() - t
-        cohort(tables)
-        runs.append((dict(spent), t_pp, time.perf_counter() - t))
-    stages, t_pp, t_all = runs[-1]
+    t = time.perf_counter()
+    tables = per_patient(ds.patients, ds.diary, ds.sessions)
+    t_pp = time.perf_counter() - t
+    cohort(tables)
+    t_all = time.perf_counter() - t
+    stages = dict(spent)
     del analyze
     return {
         "load_s": loads,
@@ -94,7 +91,7 @@ def analysis(directory: str, repeat: int) -> dict:
     }
 
 
-def store(url: str, repeat: int) -> dict:
+def store(url: str, repeat: int, *, whole: bool = True) -> dict:
     from analytics.patient_summary import summarize_patient
     from analytics.store import open_store
 
@@ -110,16 +107,22 @@ def store(url: str, repeat: int) -> dict:
             times.append(time.perf_counter() - t)
         out["patient_chart_s"] = times[1:] or times  # the first pays for imports
         out["patient_chart_median_s"] = statistics.median(out["patient_chart_s"])
-        t = time.perf_counter()
-        full = st.dataset("bench")
-        out["read_clinic_s"] = time.perf_counter() - t
-        out["read_clinic_rows"] = len(full.diary)
+        if whole:
+            t = time.perf_counter()
+            full = st.dataset("bench")
+            out["read_clinic_s"] = time.perf_counter() - t
+            out["read_clinic_rows"] = len(full.diary)
     return out
 
 
 def main(argv: list[str]) -> int:
     mode, target, repeat, out = argv
-    result = {"analysis": analysis, "store": store}[mode](target, int(repeat))
+    modes = {
+        "analysis": analysis,
+        "store": store,
+        "store-patient": lambda url, n: store(url, n, whole=False),
+    }
+    result = modes[mode](target, int(repeat))
     Path(out).write_text(json.dumps(result))
     return 0
 
