@@ -6,7 +6,8 @@ Both read patients.csv, diary.csv and sessions.csv and compute, per patient,
 the index date (start_date, else the first session's day), the baseline (mean
 pain of the 14 days before it, >= 4 entries), the follow-up (mean pain of the
 last 14 diary days from the index date on, >= 4 entries), change, % change and
-responder (>= 30 %); then per group: patients, complete patients, mean
+responder (>= 30 %, with the project's tolerance ``analytics._thresholds.EPS`` for
+a % change that is 30 up to rounding); then per group: patients, complete patients, mean
 baseline, mean follow-up, mean change, % change of the means, evaluable
 patients and responders. ``paindiary`` does it with the loaders (every cell
 validated), :func:`analytics.outcomes.patient_outcomes` and
@@ -82,7 +83,7 @@ SELECT "group",
   100 * (AVG(b) FILTER (WHERE change IS NOT NULL) - AVG(f) FILTER (WHERE change IS NOT NULL))
     / AVG(b) FILTER (WHERE change IS NOT NULL) AS pct_change_of_means,
   COUNT(pct) AS n_evaluable,
-  COUNT(*) FILTER (WHERE pct >= 30) AS n_responders
+  COUNT(*) FILTER (WHERE pct >= 30 - {eps}) AS n_responders
 FROM scored GROUP BY "group" ORDER BY "group"
 """
 
@@ -102,7 +103,10 @@ def duckdb(directory: Path) -> list[dict]:
     import duckdb as db
 
     con = db.connect()
-    rows = con.execute(DUCKDB_SQL.format(dir=str(directory).replace("'", "''"))).fetchall()
+    from analytics._thresholds import EPS  # the project's tolerance at a threshold
+
+    sql = DUCKDB_SQL.format(dir=str(directory).replace("'", "''"), eps=repr(EPS))
+    rows = con.execute(sql).fetchall()
     return [dict(zip(COLUMNS, r, strict=True)) for r in rows]
 
 

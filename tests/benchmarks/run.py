@@ -295,8 +295,8 @@ def write_report(results: list[dict], out: Path, *, repeat: int, elapsed: float)
         "",
         f"The DuckDB query and our core path agree on the group table: largest difference of a "
         f"mean {agree.get('max_abs_diff', float('nan')):.1e}; counts that differ: "
-        f"{', '.join(agree.get('counts', [])) or 'none'} (a % change of exactly 30 % computed "
-        "in another summation order lands on either side of the threshold).",
+        f"{', '.join(agree.get('counts', [])) or 'none'} (the query counts a responder with "
+        "the project's tolerance at the threshold, `analytics._thresholds.EPS`).",
         "",
         "## By size",
         "",
