@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 CONSTRAINTS := .ci/constraints.txt
 PORT   ?= 8501
 
-.PHONY: run test bench lint demo system-deps venv clean-demo lock
+.PHONY: run test bench bench-registry bench-pages lint demo system-deps venv clean-demo lock
 
 venv: $(BIN)/python
 $(BIN)/python:
@@ -40,8 +40,18 @@ test: system-deps $(VENV)/.dev-installed
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-bench: $(VENV)/.dev-installed
-	$(BIN)/pytest tests/benchmarks tests/dashboard -o python_files='bench_*.py' --benchmark-only \
+# Clinic scale (1k / 3k / 10k patients x 365 days): writes docs/performance.md in < 15 min.
+# PAINDIARY_BENCH_SIZES=100,300 make bench  tries it on small clinics.
+bench: system-deps $(VENV)/.dev-installed
+	$(BIN)/python -m tests.benchmarks.run
+
+# The Dask engine on a registry of 100,000 patients x 365 days, workers limited to 4 GB.
+bench-registry: $(VENV)/.dev-installed
+	$(BIN)/python -m tests.benchmarks.registry
+
+# Page micro-benchmarks of the dashboard (pytest-benchmark).
+bench-pages: $(VENV)/.dev-installed
+	$(BIN)/pytest tests/dashboard -o python_files='bench_*.py' --benchmark-only \
 	  --benchmark-columns=min,median,max,rounds
 
 lint: $(VENV)/.dev-installed

@@ -19,7 +19,7 @@ from typing import TextIO
 
 from ._text import safe_message
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "convert_command", "validate_command"]
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
@@ -28,6 +28,50 @@ def _add_db(p: argparse.ArgumentParser) -> None:
         metavar="URL",
         default=None,
         help="SQLAlchemy database URL (default: $PAINDIARY_DB, else the embedded SQLite file)",
+    )
+
+
+def _add_engine(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "engine",
+        "DATA_DIR may hold the CSV or the Parquet files of the contract (see 'paindiary convert'). "
+        "The dask engine runs the per-patient analysis in parallel, one task per range of "
+        "patients, on a local cluster or an existing one (docs/operations.md), and writes the "
+        "same files.",
+    )
+    g.add_argument(
+        "--engine",
+        choices=("pandas", "dask"),
+        default="pandas",
+        help="pandas: one process (default); dask: dask.distributed",
+    )
+    g.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="dask: address of a running scheduler, e.g. tcp://10.0.0.5:8786 (default: start a "
+        "local cluster)",
+    )
+    g.add_argument(
+        "--partitions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="dask: number of patient ranges (default: one per 500,000 diary rows, at least "
+        "two per worker)",
+    )
+    g.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="dask, local cluster: worker processes (default: one per CPU)",
+    )
+    g.add_argument(
+        "--worker-memory",
+        default="4GB",
+        metavar="SIZE",
+        help="dask, local cluster: memory limit of each worker (default 4GB)",
     )
 
 
@@ -84,7 +128,33 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="analyse the valid rows; write rejected rows to OUT_DIR/*.rejects.csv",
     )
+    _add_engine(p)
     p.set_defaults(handler="analytics.pipeline:analyze_command")
+
+    p = sub.add_parser(
+        "convert",
+        help="convert a data directory between CSV and Parquet, validating it on the way",
+        description="Read DIR (patients, diary and sessions as CSV or Parquet), check it against "
+        "the data contract exactly like 'paindiary validate', and write the same three tables "
+        "to OUT in the format given by --to. Nothing is written when the data are invalid "
+        "(unless --skip-invalid).",
+    )
+    p.add_argument("directory", metavar="DIR", help="directory holding the data files")
+    p.add_argument("out", metavar="OUT", help="directory to write (created if needed)")
+    p.add_argument("--to", choices=("parquet", "csv"), required=True, help="format to write")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="convert the valid rows; write rejected rows to OUT/*.rejects.csv",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace data files already in OUT")
+    p.add_argument(
+        "--max-mb",
+        type=float,
+        default=200.0,
+        help="refuse CSV files larger than this (default 200)",
+    )
+    p.set_defaults(handler="analytics.cli:convert_command")
 
     p = sub.add_parser(
         "import",
@@ -320,6 +390,77 @@ def validate_command(args: argparse.Namespace) -> int:
         f"valid: {len(ds.patients)} patients, {len(ds.diary)} diary days, "
         f"{len(ds.sessions)} sessions"
     )
+    return 0
+
+
+def _print_problem_lines(exc) -> None:
+    for row in exc.problems.itertuples(index=False):
+        col = f" {row.column}:" if row.column else ""
+        where = f"{row.file}:{row.line}:" if row.line else f"{row.file}:"
+        print(f"{where}{col} {row.message}", file=sys.stderr)
+
+
+def convert_command(args: argparse.Namespace) -> int:
+    """``paindiary convert DIR OUT --to parquet|csv``."""
+    import warnings
+    from pathlib import Path
+
+    from .errors import DataQualityWarning, DataValidationError
+    from .exports import write_dataset, write_rejects
+    from .parquet import PARQUET_FILES, read_dataset, write_parquet_dataset
+    from .schema import TABLES
+
+    out = Path(args.out)
+    names = PARQUET_FILES if args.to == "parquet" else {t: s.file_name for t, s in TABLES.items()}
+    existing = [out / n for n in names.values() if (out / n).exists()]
+    if existing and not args.overwrite:
+        print(
+            f"error: {out} already holds {', '.join(p.name for p in existing)}; nothing was "
+            "converted. Choose a new or empty directory, or pass --overwrite.",
+            file=sys.stderr,
+        )
+        return 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataQualityWarning)
+        try:
+            ds = read_dataset(
+                args.directory,
+                on_error="skip" if args.skip_invalid else "raise",
+                max_bytes=int(args.max_mb * 1024 * 1024),
+            )
+        except DataValidationError as exc:
+            _print_problem_lines(exc)
+            n = len(exc.problems)
+            print(
+                f"error: {n} problem{'s' if n != 1 else ''}; nothing was converted. Fix them "
+                "(see 'paindiary validate') or pass --skip-invalid.",
+                file=sys.stderr,
+            )
+            return 1
+        except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+            print(f"error: cannot read {args.directory}: {exc}", file=sys.stderr)
+            return 1
+    for w in caught:
+        if issubclass(w.category, DataQualityWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+    try:
+        if args.to == "parquet":
+            paths = write_parquet_dataset(ds, out, overwrite=True)
+        else:
+            paths = write_dataset(ds, out)
+        rejects = write_rejects(ds.rejects, out) if ds.rejects else []
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(
+        f"converted {len(ds.patients)} patients, {len(ds.diary)} diary days, "
+        f"{len(ds.sessions)} sessions to {args.to}: " + ", ".join(str(p) for p in paths)
+    )
+    if rejects:
+        print(
+            f"skipped {ds.n_rejected} invalid rows, listed in " + ", ".join(p.name for p in rejects)
+        )
     return 0
 
 

@@ -549,7 +549,6 @@ def analyze_command(args: argparse.Namespace) -> int:
     """
     from .errors import DataQualityWarning, DataValidationError
     from .exports import write_rejects
-    from .loaders import load_dataset
 
     try:
         settings = from_arguments(args)
@@ -557,10 +556,16 @@ def analyze_command(args: argparse.Namespace) -> int:
         print(f"paindiary analyze: error: {exc}", file=sys.stderr)
         return 2
     out_dir = Path(args.out)
+    if getattr(args, "engine", "pandas") == "dask":
+        from .distributed import analyze_command as distributed_command
+
+        return distributed_command(args, settings)
+    from .parquet import read_dataset  # CSV or Parquet
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataQualityWarning)
         try:
-            ds = load_dataset(args.directory, on_error="skip" if args.skip_invalid else "raise")
+            ds = read_dataset(args.directory, on_error="skip" if args.skip_invalid else "raise")
         except DataValidationError as exc:
             _print_problems(exc)
             return 1
@@ -573,10 +578,17 @@ def analyze_command(args: argparse.Namespace) -> int:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         rejects = write_rejects(ds.rejects, out_dir) if args.skip_invalid else []
-        with warnings.catch_warnings(record=True) as caught:
+        from .progress import ProgressBar
+
+        with warnings.catch_warnings(record=True) as caught, ProgressBar("analysing") as bar:
             warnings.simplefilter("always", DataQualityWarning)
-            result = analyze(ds.patients, ds.diary, ds.sessions, settings)
-        paths = result.write_csv(out_dir)
+            bar(0, 3)  # the steps of analyze(), reported one by one
+            tables = per_patient(ds.patients, ds.diary, ds.sessions, settings)
+            bar(1, 3)
+            result = cohort(tables, ds.patients, ds.sessions, settings)
+            bar(2, 3)
+            paths = result.write_csv(out_dir)
+            bar(3, 3)
     except (InsufficientDataError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -26,7 +26,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -348,14 +348,19 @@ class Service:
     # -- admin -------------------------------------------------------------------------------
 
     def import_dataset(
-        self, dataset: Any, *, update: bool = False, dry_run: bool = False
+        self,
+        dataset: Any,
+        *,
+        update: bool = False,
+        dry_run: bool = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> ImportReport:
         """Import a loaded dataset (admins; see ``Store.import_dataset``; audited "import")."""
         self._require(("admin",), "import", "import_dataset", "*")
         try:
             report = self.store.import_dataset(
                 self.user.username, dataset, update=update, dry_run=dry_run,
-                role=self._audit_role, face=self.face,
+                role=self._audit_role, face=self.face, progress=progress,
             )  # fmt: skip
         except _FAILURES as exc:
             self._audit("import", "*", outcome="failed", error=type(exc).__name__, dry_run=dry_run)

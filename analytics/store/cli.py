@@ -125,10 +125,13 @@ def _import(args: argparse.Namespace) -> int:
             + ", ".join(str(p) for p in paths),
             file=sys.stderr,
         )
+    from ..progress import ProgressBar
+
     with open_store(args.db) as store:
         service = _service(args, store, "import")
         try:
-            report = service.import_dataset(ds, update=args.update)
+            with ProgressBar("importing rows") as bar:
+                report = service.import_dataset(ds, update=args.update, progress=bar)
         except ConflictError as exc:
             conflict = getattr(exc, "report", None)
             if conflict is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 from .._common import empty_frame
 from ..errors import ConflictError, DataValidationError
-from ..schema import TABLES
+from ..schema import TABLES, TableSpec
 from . import models
-from ._values import Table, _cell_text, _check_actor, _natives, _records, _same
+from ._values import Table, _cell_text, _check_actor, _records, _same
 from .edits import Edits
 from .results import CONFLICT_COLUMNS, ImportReport
 
@@ -45,17 +45,37 @@ class Import(Edits):
         return pd.concat(parts, ignore_index=True) if parts else empty_frame(table)
 
     def _insert(self, conn: sa.Connection, table: Table, frame: pd.DataFrame) -> None:
-        """Set-based insert: COPY on PostgreSQL, batched executemany elsewhere."""
+        """Bulk insert on the raw driver: COPY on PostgreSQL, executemany of tuples on SQLite.
+
+        The values are those SQLAlchemy's column types bind (ISO text for dates
+        on SQLite; COPY's text format on PostgreSQL); a driver error is raised as
+        SQLAlchemy's DBAPIError, so the store's retries and messages apply.
+        """
         spec = TABLES[table]
+        columns = ", ".join(f'"{c}"' for c in spec.column_names)
+        dbapi = conn.connection.dbapi_connection
+        driver_error = conn.dialect.dbapi.Error if conn.dialect.dbapi else Exception
         for start in range(0, len(frame), CHUNK_ROWS):
             chunk = frame.iloc[start : start + CHUNK_ROWS]
-            if self.dialect == "postgresql":
-                cols = _natives(spec, chunk)
-                names = ", ".join(f'"{c}"' for c in cols)
-                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-                with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                    for row in zip(*cols.values(), strict=True):
-                        copy.write_row(row)
+            if self.dialect == "postgresql" and dbapi is not None:
+                sql = f"COPY {table} ({columns}) FROM STDIN"
+                try:
+                    cursor: Any = dbapi.cursor()  # psycopg's cursor, with copy()
+                    with cursor, cursor.copy(sql) as copy:
+                        copy.write(_copy_text(spec, chunk))
+                except driver_error as exc:
+                    raise sa.exc.DBAPIError.instance(sql, None, exc, driver_error) from exc
+            elif self.dialect == "sqlite" and dbapi is not None:
+                marks = ", ".join("?" * len(spec.columns))
+                sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+                rows = list(zip(*_sqlite_values(spec, chunk), strict=True))
+                cursor = dbapi.cursor()
+                try:
+                    cursor.executemany(sql, rows)
+                except driver_error as exc:
+                    raise sa.exc.DBAPIError.instance(sql, None, exc, driver_error) from exc
+                finally:
+                    cursor.close()
             else:
                 conn.execute(models.DATA_TABLES[table].insert(), _records(spec, chunk))
 
@@ -123,6 +143,7 @@ class Import(Edits):
         *,
         update: bool = False,
         dry_run: bool = False,
+        progress: Callable[[int, int], None] | None = None,
         role: str = "",
         face: str = "",
     ) -> ImportReport:
@@ -138,6 +159,9 @@ class Import(Edits):
             history). Without it such rows are conflicts.
         dry_run : bool, default False
             Compute the report, write nothing (the dashboard's preview).
+        progress : callable, optional
+            Called as ``progress(rows_written, rows_to_write)`` as the new rows
+            are inserted (e.g. :class:`analytics.progress.ProgressBar`).
         role, face : str, optional
             Written with ``actor`` to the import's audit row.
 
@@ -202,8 +226,16 @@ class Import(Edits):
             if not apply:
                 conn.rollback()
                 return report
+            total = sum(len(found[t]["new"]) for t in _ORDER)
+            written = 0
             for t in _ORDER:
-                self._insert(conn, t, found[t]["new"])
+                new_rows = found[t]["new"]
+                for start in range(0, max(len(new_rows), 1), CHUNK_ROWS):
+                    chunk = new_rows.iloc[start : start + CHUNK_ROWS]
+                    self._insert(conn, t, chunk)
+                    written += len(chunk)
+                    if progress is not None:
+                        progress(written, total)
                 if update and n_conf[t]:
                     self._update_rows(
                         conn, actor, t, found[t]["changed_old"], found[t]["changed_new"]
@@ -283,3 +315,63 @@ class Import(Edits):
             ),
         )  # fmt: skip
         return ds
+
+
+def _iso(values: pd.Series, unit: str) -> np.ndarray:
+    """ISO text of datetimes (``YYYY-MM-DD`` for unit D, else with the time), NaT as None."""
+    arr = values.to_numpy(dtype="datetime64[ns]")
+    text: Any = np.datetime_as_string(arr.astype(f"datetime64[{unit}]"), unit=unit)  # type: ignore[call-overload]
+    if unit != "D":
+        text = np.char.replace(text, "T", " ")
+    out = text.astype(object)
+    out[np.isnat(arr)] = None
+    return out
+
+
+def _sqlite_values(spec: TableSpec, frame: pd.DataFrame) -> list[list[Any]]:
+    """Column lists of the values SQLAlchemy binds on SQLite (dates as ISO text)."""
+    out: list[list[Any]] = []
+    for col in spec.columns:
+        s = frame[col.name]
+        if col.kind == "date":
+            out.append(_iso(s, "D").tolist())
+        elif col.kind == "datetime":
+            out.append(_iso(s, "us").tolist())  # SQLAlchemy's DATETIME text, microseconds
+        elif col.kind == "number":
+            values = s.astype("float64").astype(object)
+            out.append(values.where(s.notna(), None).tolist())
+        else:
+            out.append(s.astype(object).where(s.notna(), None).tolist())
+    return out
+
+
+#: Characters COPY's text format escapes with a backslash.
+_COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _copy_text(spec: TableSpec, frame: pd.DataFrame) -> str:
+    """Rows of ``frame`` in PostgreSQL's COPY text format (tab-separated, ``\\N`` for NULL)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    line: pd.Series | None = None
+    for col in spec.columns:
+        s = frame[col.name].reset_index(drop=True)
+        missing = s.isna().to_numpy()
+        if col.kind in ("date", "datetime"):
+            text = pd.Series(_iso(s, "D" if col.kind == "date" else "us"), dtype="str")
+        elif col.kind == "number":
+            arr = pa.array(s.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
+            text = pd.Series(pc.cast(arr, pa.string()).to_pandas(), dtype="str")
+        elif col.kind == "integer":
+            text = s.astype("Int64").astype("str")
+        else:
+            text = s.astype("str")
+            for raw, escaped in _COPY_ESCAPES.items():
+                if text.str.contains(raw, regex=False).any():
+                    text = text.str.replace(raw, escaped, regex=False)
+        text = text.where(~missing, "\\N")
+        line = text if line is None else line.str.cat(text, sep="\t")
+    if line is None or not len(line):
+        return ""
+    return "\n".join(line.tolist()) + "\n"
