@@ -8,13 +8,30 @@ draws the charts in the dashboard's colours (:mod:`analytics.reports.style`).
 
 from __future__ import annotations
 
-from .data import (
-    CohortReportData,
-    PatientReportData,
-    Visit12,
-    cohort_report_data,
-    patient_report_data,
-    visit12_evidence,
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the eager imports, for type checkers only
+    from .data import (
+        CohortReportData,
+        PatientReportData,
+        Visit12,
+        cohort_report_data,
+        patient_report_data,
+        visit12_evidence,
+    )
+
+#: Names loaded from :mod:`analytics.reports.data` on first use, so that building the
+#: command line (``paindiary --help``) does not import the statistics.
+_FROM_DATA = frozenset(
+    {
+        "CohortReportData",
+        "PatientReportData",
+        "Visit12",
+        "cohort_report_data",
+        "patient_report_data",
+        "visit12_evidence",
+    }
 )
 
 __all__ = [
@@ -41,3 +58,11 @@ def cohort_report_pdf(data: CohortReportData) -> bytes:
     from .cohort import cohort_report_pdf as build
 
     return build(data)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _FROM_DATA:
+        raise AttributeError(f"module 'analytics.reports' has no attribute {name!r}")
+    value = getattr(importlib.import_module(".data", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
