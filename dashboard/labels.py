@@ -121,9 +121,12 @@ CATEGORY_LABELS: dict[str, str] = {
     "not_evaluable": "Not evaluable",
 }
 
-#: Flags of ``analytics.secondary.data_quality``.
+#: Flags of ``analytics.secondary.data_quality`` and the status' ``not_logging``
+#: (no diary entry for ``AnalysisSettings.not_logging_days`` days or more, counted
+#: back from today; a table says for how many days).
 FLAG_LABELS: dict[str, str] = {
     "worsening": "⚠️ worsening",
+    "not_logging": "💤 not logging",
     "low_adherence": "📉 low adherence",
     "recent_adverse_event": "🩹 recent adverse event",
     "insufficient_baseline": "❔ not enough baseline",

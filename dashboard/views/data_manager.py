@@ -9,7 +9,7 @@ import streamlit as st
 
 from analytics.errors import ConflictError, DataValidationError, StoreError
 from analytics.schema import ADVERSE_EVENTS, TECHNIQUES
-from dashboard import data, state, widgets
+from dashboard import data, labels, state, widgets
 from dashboard.text import shown
 
 #: Headers of the import preview (the store's ImportReport.to_frame columns).
@@ -32,20 +32,65 @@ CONFLICT_TITLES = {
 }
 
 PAGE = "Data"
+
+
+def _events_text(value: object) -> str:
+    """'Bruising, Soreness' for ``"bruising;soreness"``."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return ", ".join(labels.adverse_event_label(e) for e in str(value).split(";") if e)
+
+
 user = state.require_role("clinician", "admin")
 st.title("🗂️ Data")
 
 # importing and exporting the whole clinic is an admin's job; clinicians record sessions
 is_admin = user.role == "admin"
 widgets.show_flash("data")
-tabs = st.tabs(
-    ["➕ Record a session", "⬆️ Import CSV", "⬇️ Export CSV"] if is_admin else ["➕ Record a session"]
-)
-tab_session = tabs[0]
-
+#: The sections of the page. A segmented control (a widget with a key), not st.tabs:
+#: after a save reruns the page, the chosen section stays chosen.
+SECTIONS = {
+    "session": "➕ Record a session",
+    "import": "⬆️ Import CSV",
+    "export": "⬇️ Export CSV",
+}
+section = "session"
 if is_admin:
+    section = (
+        st.segmented_control(
+            "Section",
+            list(SECTIONS),
+            format_func=SECTIONS.__getitem__,
+            default="session",
+            required=True,
+            key="data.section",
+            label_visibility="collapsed",
+        )
+        or "session"
+    )
+
+
+def _problem_lines(problems: pd.DataFrame, limit: int = 20) -> str:
+    """The first ``limit`` problems as a markdown list, each message in full."""
+    lines = []
+    for row in problems.head(limit).itertuples(index=False):
+        where = ", ".join(
+            part
+            for part in (
+                shown(row.file),
+                f"line {row.line}" if pd.notna(row.line) else "",
+                shown(row.column) if pd.notna(row.column) and str(row.column) else "",
+            )
+            if part
+        )
+        value = f" (value “{shown(row.value)}”)" if pd.notna(row.value) and str(row.value) else ""
+        lines.append(f"- **{where}**{value}: {shown(row.message)}")
+    return "\n".join(lines)
+
+
+if section == "import":
     # ------------------------------------------------------------------ import
-    with tabs[1]:
+    with st.container():
         st.markdown(
             "Upload `patients.csv`, `diary.csv` and/or `sessions.csv` (the format of "
             "`docs/data-format.md`). Every problem is listed with its file, line and column; "
@@ -71,7 +116,21 @@ if is_admin:
                     "Fix the files and upload them again.",
                     icon="⚠️",
                 )
-                widgets.table(problems, key="data.problems")
+                st.markdown(_problem_lines(problems))
+                if n > 20:
+                    st.caption(f"The first 20 of {n} problems; all of them are in the table below.")
+                with st.expander(f"All {n} problem{'s' if n != 1 else ''} as a table"):
+                    widgets.table(
+                        problems,
+                        key="data.problems",
+                        column_config={
+                            "file": st.column_config.TextColumn("File"),
+                            "line": st.column_config.NumberColumn("Line", format="%d"),
+                            "column": st.column_config.TextColumn("Column"),
+                            "value": st.column_config.TextColumn("Value"),
+                            "message": st.column_config.TextColumn("Problem and how to fix it"),
+                        },
+                    )
             else:
                 for note in loaded.warnings:  # e.g. a misspelt column that was not loaded
                     st.warning(shown(note), icon="🔎")
@@ -127,8 +186,9 @@ if is_admin:
                             )
                             st.rerun()
 
+if section == "export":
     # ------------------------------------------------------------------ export
-    with tabs[2]:
+    with st.container():
         st.markdown(
             "CSV files in the import format. Cells a spreadsheet would run as a formula are "
             "neutralised; importing them again restores them exactly."
@@ -156,7 +216,7 @@ if is_admin:
             )
 
 # ------------------------------------------------------------------ record a session
-with tab_session:
+if section == "session":
     ids = data.patient_ids(user)
     if not ids:
         st.info("Add patients first (import patients.csv).")
@@ -168,8 +228,16 @@ with tab_session:
                 f"A session of {record['patient_id']} at {existing['date']} is already stored "
                 "with other values. Replace it? The old values are kept in the history."
             )
+            compare = pd.DataFrame([existing, record], index=["stored", "new"])
+            compare = compare.drop(
+                columns=[c for c in ("patient_id", "session_number") if c in compare.columns]
+            )
+            for col in ("technique", "adverse_events"):
+                if col in compare.columns:
+                    how = labels.technique_label if col == "technique" else _events_text
+                    compare[col] = [how(v) for v in compare[col]]
             widgets.table(
-                pd.DataFrame([existing, record], index=["stored", "new"]), hide_index=False
+                compare.rename(columns=labels.column_labels(compare.columns)), hide_index=False
             )
             c1, c2 = st.columns(2)
             if c1.button("Replace", type="primary", key="data.session_replace"):
@@ -201,7 +269,12 @@ with tab_session:
             )
             at = c3.time_input("Time", value=None, key="data.s.time", step=900)
             c1, c2, c3 = st.columns(3)
-            technique = c1.selectbox("Technique", TECHNIQUES, key="data.s.technique")
+            technique = c1.selectbox(
+                "Technique",
+                TECHNIQUES,
+                format_func=labels.technique_label,
+                key="data.s.technique",
+            )
             freq = c2.text_input(
                 "EA frequency (Hz)",
                 placeholder="2, 100 or 2/100",
@@ -232,7 +305,18 @@ with tab_session:
                 step=1.0,
                 key="data.s.after",
             )
-            events = st.multiselect("Adverse events", ADVERSE_EVENTS, key="data.s.events")
+            # pills, not a multiselect: each event is tapped on its own (a multiselect
+            # offers "Select all", which once recorded every event at once)
+            events = (
+                st.pills(
+                    "Adverse events (tap each one that happened)",
+                    ADVERSE_EVENTS,
+                    selection_mode="multi",
+                    format_func=labels.adverse_event_label,
+                    key="data.s.events",
+                )
+                or []
+            )
             c1, c2 = st.columns(2)
             practitioner = c1.text_input("Practitioner", key="data.s.practitioner")
             notes = c2.text_input("Notes", key="data.s.notes")

@@ -12,7 +12,7 @@ PAGE = "Treatment response"
 user = state.require_role("clinician", "admin")
 st.title("📊 Treatment response")
 
-cfg = settings.current_settings()
+cfg = settings.current_settings(as_of_today=True)
 result = data.analysis(user, cfg, purpose=PAGE)
 outcomes = result.patient_outcomes
 st.caption(settings.settings_caption())
@@ -31,20 +31,93 @@ if not evaluable.any():
     )
     st.stop()
 
+n_controls = int(outcomes["control"].astype(bool).sum())
+control_groups = sorted(outcomes.loc[outcomes["control"].astype(bool), "group"].dropna().unique())
+
 # ------------------------------------------------------------------ waterfall
 st.plotly_chart(
-    charts.waterfall(outcomes, threshold=cfg.responder_threshold), key="response.waterfall"
+    charts.waterfall(outcomes, threshold=cfg.responder_threshold),
+    key="response.waterfall",
+    config=charts.CHART_CONFIG,
 )
 st.caption(
-    f"{int(evaluable.sum())} of {len(outcomes)} patients have a baseline and a follow-up. "
-    "IMMPACT categories: < 10% none, 10–30% minimal, 30–50% moderate, ≥ 50% substantial."
+    f"Each bar is one patient: pain reduction from before treatment to follow-up, % (positive = "
+    f"better). {int(evaluable.sum())} of {len(outcomes)} patients have a baseline and a "
+    f"follow-up of at least {cfg.min_entries} entries in their last {cfg.followup_days} diary "
+    "days (the trial-style rule). The **Clinic overview** also uses a patient's most recent "
+    "valid follow-up when the last days are too few, so it can count more patients and more "
+    "responders than this page."
 )
 
 # ------------------------------------------------------------------ responder rates
 st.subheader("Responder rates and group comparison")
+if n_controls:
+    st.caption(
+        f"{n_controls} patient{'s are' if n_controls != 1 else ' is'} in a comparison group "
+        f"({', '.join(map(str, control_groups)) or 'no sessions'}) or had no session: they are "
+        "left out of the condition and technique rates and appear only under Group."
+    )
 names = labels.GROUPING_LABELS
 summaries = data.group_summaries(result)
 comparisons = data.group_comparisons(result)
+SUMMARY_SHOWN = [
+    "group",
+    "n_patients",
+    "n_evaluable",
+    "n_responders",
+    "responder_rate",
+    "responder_ci_low",
+    "responder_ci_high",
+    "mean_change",
+    "mean_change_ci_low",
+    "mean_change_ci_high",
+]
+COMPARISON_SHOWN = [
+    "group_a",
+    "group_b",
+    "n_a",
+    "n_b",
+    "responder_rate_a",
+    "responder_rate_b",
+    "risk_difference",
+    "rd_ci_low",
+    "rd_ci_high",
+    "adjusted_difference",
+    "ci_low",
+    "ci_high",
+    "p_value_holm",
+]
+PERCENT = {
+    "responder_rate",
+    "responder_ci_low",
+    "responder_ci_high",
+    "responder_rate_a",
+    "responder_rate_b",
+    "risk_difference",
+    "rd_ci_low",
+    "rd_ci_high",
+}
+
+
+def _config(frame: pd.DataFrame, table: str | None = None) -> dict[str, object]:
+    config: dict[str, object] = {}
+    for col, title in labels.column_labels(frame.columns, table).items():
+        if col in PERCENT:
+            config[col] = st.column_config.NumberColumn(title, format="percent")
+        elif col == "p_value_holm":
+            config[col] = st.column_config.NumberColumn(
+                "p-value (Holm-adjusted)",
+                format="%.3f",
+                help="Baseline-adjusted follow-up difference, p-value adjusted for all the pairs "
+                "of this table (Holm 1979).",
+            )
+        elif pd.api.types.is_float_dtype(frame[col]):
+            config[col] = st.column_config.NumberColumn(title, format="%.2f")
+        else:
+            config[col] = st.column_config.Column(title)
+    return config
+
+
 tabs = st.tabs([names[k] for k in summaries])
 for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
     with tab:
@@ -53,75 +126,73 @@ for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
                 summary, by="group", grouping=by, title=f"Responders by {names[by].lower()}"
             ),
             key=f"response.rates.{by}",
+            config=charts.CHART_CONFIG,
+        )
+        shown_summary = labels.drop_negative_zero(
+            summary[SUMMARY_SHOWN].assign(
+                group=[labels.group_label(by, v) for v in summary["group"]]
+            )
         )
         widgets.table(
-            summary.drop(columns=["group_by"]).assign(
-                group=[labels.group_label(by, v) for v in summary["group"]]
-            ),
-            column_config=widgets.number_columns(
-                summary,
-                percent=[
-                    "responder_rate",
-                    "responder_ci_low",
-                    "responder_ci_high",
-                    "responder_rate_30",
-                    "responder_rate_50",
-                ],
-            ),
+            shown_summary, column_config=_config(shown_summary), key=f"response.summary.{by}"
+        )
+        st.caption(
+            f"Responder: at least {cfg.responder_threshold:g}% less pain at follow-up than before "
+            "treatment, of the patients with a % change; 95% CI by Wilson's method."
         )
         comparison = comparisons.get(by)
         if comparison is None or comparison.empty:
             st.caption("Only one label: nothing to compare.")
         else:
-            st.markdown(f"**{names[by]}: pairwise comparison**")
-            widgets.table(
-                comparison.drop(columns=["group_by"]).assign(
+            n_pairs = len(comparison)
+            st.markdown(f"**{names[by]}: pairwise comparison ({n_pairs} pairs)**")
+            shown_comparison = labels.drop_negative_zero(
+                comparison[COMPARISON_SHOWN].assign(
                     group_a=[labels.group_label(by, v) for v in comparison["group_a"]],
                     group_b=[labels.group_label(by, v) for v in comparison["group_b"]],
-                ),
-                column_config={
-                    **widgets.number_columns(
-                        comparison,
-                        percent=[
-                            "responder_rate_a",
-                            "responder_rate_b",
-                            "risk_difference",
-                            "rd_ci_low",
-                            "rd_ci_high",
-                        ],
-                    ),
-                    "adjusted_difference": st.column_config.NumberColumn(
-                        "adjusted difference (points)",
-                        format="%.2f",
-                        help="ANCOVA: follow-up pain of group A minus B at equal baseline; "
-                        "negative = less pain in A",
-                    ),
-                    "p_value": st.column_config.NumberColumn("p", format="%.3f"),
-                    "nnt": st.column_config.NumberColumn(
-                        "NNT", format="%.1f", help="1 / risk difference; negative = harm"
-                    ),
-                },
+                )
+            )
+            widgets.table(
+                shown_comparison,
+                column_config=_config(shown_comparison, "group_comparison"),
+                key=f"response.comparison.{by}",
+            )
+            st.caption(
+                "Risk difference: responder rate of A minus B (Newcombe 95% CI). Follow-up pain "
+                "A − B at equal baseline: negative = less pain in A (ANCOVA). p-values are "
+                f"Holm-adjusted for the {n_pairs} pairs, so chance findings among many "
+                "comparisons are not shown as significant."
             )
 
 # ------------------------------------------------------------------ CPRA and time to response
 c1, c2 = st.columns(2)
 with c1:
     st.plotly_chart(
-        charts.cpra_chart(result.cpra, threshold=cfg.responder_threshold), key="response.cpra"
+        charts.cpra_chart(result.cpra, threshold=cfg.responder_threshold),
+        key="response.cpra",
+        config=charts.CHART_CONFIG,
+    )
+    st.caption(
+        "For each % improvement on the bottom axis, the share of patients who improved at "
+        "least that much (read the 30% and 50% lines for the usual responder rates)."
     )
 with c2:
     km = data.kaplan_meier_table(result)
     if km is None or km.empty:
         st.info("Time to response needs patients with a baseline and diary days after the start.")
     else:
-        st.plotly_chart(charts.kaplan_meier_chart(km), key="response.km")
+        st.plotly_chart(
+            charts.kaplan_meier_chart(km), key="response.km", config=charts.CHART_CONFIG
+        )
         median = data.kaplan_meier_median(result)
         st.caption(
-            "Response = the 7-day mean stays at or below 70% of baseline for 7 days. "
+            "The share of patients not yet responding, day by day after the start; a patient "
+            f"responds when the 7-day mean stays at or below {100 * cfg.response_fraction:.0f}% "
+            f"of baseline for {cfg.response_hold_days} days. "
             + (
-                f"Median time to response: {median:.0f} days."
+                f"Half of the patients had responded by day {median:.0f}."
                 if median is not None and np.isfinite(median)
-                else "Fewer than half of the patients responded: no median."
+                else "Fewer than half of the patients responded, so there is no median."
             )
         )
 
@@ -142,6 +213,16 @@ else:
             summary.rename(columns={"n_patients": "n"}), emax=curve, emax_label=label
         ),
         key="response.dose",
+        config=charts.CHART_CONFIG,
+    )
+    st.caption(
+        "Mean pain reduction from baseline (positive = better) after each number of sessions. "
+        + (
+            f"The curve levels off at about {fit.emax:.1f} points less pain, and half of that "
+            f"is reached after about {fit.k50:.1f} sessions (Emax model)."
+            if curve is not None
+            else "Too few session numbers for an Emax curve."
+        )
     )
 
 # ------------------------------------------------------------------ session response and safety
@@ -151,10 +232,16 @@ with c1:
     if by_tech is None or by_tech.empty:
         st.info("No sessions yet.")
     else:
-        st.plotly_chart(charts.technique_response_chart(by_tech), key="response.technique")
+        st.plotly_chart(
+            charts.technique_response_chart(by_tech),
+            key="response.technique",
+            config=charts.CHART_CONFIG,
+        )
 with c2:
     rates = result.adverse_events
     if rates is None or pd.isna(rates["events_per_100_sessions"]).all():
         st.info("No sessions yet: no adverse-event rate.")
     else:
-        st.plotly_chart(charts.adverse_event_chart(rates), key="response.safety")
+        st.plotly_chart(
+            charts.adverse_event_chart(rates), key="response.safety", config=charts.CHART_CONFIG
+        )
