@@ -699,7 +699,7 @@ def quality_notes(outcome: dict[str, Any] | None) -> list[str]:
     return notes
 
 
-#: Order of the flags on the clinic overview: what needs a clinician first.
+#: Order of the flags in the clinic overview's "needs attention" text: most urgent first.
 ATTENTION_ORDER = (
     "worsening",
     "not_logging",
@@ -785,9 +785,8 @@ def overview_table(user: Any, settings: Any, *, purpose: str) -> pd.DataFrame:
     - ``attention`` (int): 0 for the patients who need a look first (any flag), 1
       otherwise.
 
-    Sorted by ``attention``, then by the flags of :data:`ATTENTION_ORDER` in that
-    order (worsening first), then by days since the last entry (longest first), then
-    by patient id.
+    Sorted by ``attention`` (flagged first), then worsening, a recent adverse event,
+    not logging (the longest silence first), low adherence, then by patient id.
     """
     result = analysis(user, settings, purpose=purpose)
     data = cohort(user, purpose=purpose)
@@ -807,11 +806,21 @@ def overview_table(user: Any, settings: Any, *, purpose: str) -> pd.DataFrame:
     ]
     table = pd.concat([table, followup_status(table)], axis=1)
     table["attention"] = (table["flags"] == "").astype("int64")
-    keys = ["attention", *[f"flag_{n}" for n in ATTENTION_ORDER], "days_since_last_entry"]
+    # flagged first; among them worsening, then a recent adverse event, then the
+    # longest silence, then low adherence; the patient id breaks ties
+    keys = [
+        "attention",
+        "flag_worsening",
+        "flag_recent_adverse_event",
+        "flag_not_logging",
+        "silence",
+        "flag_low_adherence",
+        "patient_id",
+    ]
     order = table.assign(
         **{f"flag_{n}": ~pd.Series(flags[n], index=table.index) for n in ATTENTION_ORDER},
-        days_since_last_entry=-table["days_since_last_entry"].astype("float64").fillna(1e9),
-    ).sort_values([*keys, "patient_id"], kind="stable")
+        silence=-table["days_since_last_entry"].astype("float64").fillna(1e9),
+    ).sort_values(keys, kind="stable")
     return table.loc[order.index].reset_index(drop=True)
 
 

@@ -236,6 +236,12 @@ if section == "session":
                 if col in compare.columns:
                     how = labels.technique_label if col == "technique" else _events_text
                     compare[col] = [how(v) for v in compare[col]]
+            if "date" in compare.columns:
+                # a stored datetime beside a new plain date: one text column, minutes shown
+                compare["date"] = [
+                    pd.Timestamp(v).strftime("%Y-%m-%d %H:%M") if pd.notna(v) else ""
+                    for v in compare["date"]
+                ]
             widgets.table(
                 compare.rename(columns=labels.column_labels(compare.columns)), hide_index=False
             )
