@@ -132,17 +132,15 @@ def _response(row: pd.Series) -> str:
 
 def _note(row: pd.Series) -> str:
     if row["followup_source"] == "recent":
-        return (
-            f"follow-up {_day(row['shown_followup_start'])}–{_day(row['shown_followup_end'])} "
-            "(recent days too few)"
-        )
+        # the last diary days hold too few entries: the most recent valid follow-up
+        return f"follow-up {_day(row['shown_followup_start'])}–{_day(row['shown_followup_end'])}"
     return labels.reasons_text(row["reason"])
 
 
 def _mean_now(row: pd.Series) -> str:
     if pd.isna(row["last_valid_mean"]):
         return labels.MISSING
-    return f"{row['last_valid_mean']:.1f} on {_day(row['last_valid_mean_date'])}"
+    return f"{row['last_valid_mean']:.1f} ({_day(row['last_valid_mean_date'])})"
 
 
 display = pd.DataFrame(
@@ -156,37 +154,39 @@ display = pd.DataFrame(
     }
 )
 columns = {
-    "patient_id": st.column_config.TextColumn("Patient", width=70),
+    "patient_id": st.column_config.TextColumn("Patient", width=54),
     "attention": st.column_config.TextColumn(
         "Needs attention",
-        width=210,
+        width=282,
         help="Flags, most urgent first: worsening, not logging, adverse event in the last 28 "
         "days, low adherence, not enough baseline.",
     ),
     "response": st.column_config.TextColumn(
         "Response",
-        width=150,
+        width=144,
         help="Pain reduction from baseline, % (positive = better), and its IMMPACT category "
         "(Dworkin 2008).",
     ),
     "note": st.column_config.TextColumn(
         "Why missing / note",
-        width=200,
-        help="Why there is no response, or which follow-up it comes from.",
+        width=136,
+        help="Why there is no response; or, when the last diary days hold too few entries, "
+        "the dates of the most recent valid follow-up the response comes from.",
     ),
     "adherence_28d": st.column_config.ProgressColumn(
-        "Adherence (28 d)",
+        "Adherence",
         min_value=0.0,
         max_value=1.0,
         format="percent",
         color=charts.ADHERENCE_COLOR,
-        width=110,
-        help="Share of the 28 days ending today with a diary entry.",
+        width=84,
+        help="Share of the 28 days ending today with a diary entry (neutral colour: a fact, "
+        "not a verdict).",
     ),
     "mean_now": st.column_config.TextColumn(
-        "Latest 7-day mean",
-        width=120,
-        help="Mean pain (0–10) of the latest 7 days with enough entries, and the day it ends.",
+        "7-day mean",
+        width=88,
+        help="Latest 7-day mean pain (0–10) with enough entries, and the day it ends.",
     ),
 }
 if st.session_state.pop("overview.goto", False):

@@ -128,26 +128,31 @@ if outcome is not None:
 if outcome is not None:
     followup = data.followup_status(pd.DataFrame([outcome])).iloc[0]
     st.subheader("Response to treatment" if not is_control else "Change since the comparison date")
-    c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1, 2])
+    c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1, 1.3])
     c1.metric(
-        "Pain before treatment" if not is_control else "Pain before",
+        "Before treatment" if not is_control else "Before",
         widgets.fmt(outcome["baseline_pain"]),
+        help="Mean pain (0–10) of the baseline window.",
     )
-    c2.metric("Pain at follow-up", widgets.fmt(followup["shown_followup_pain"]))
+    c2.metric(
+        "At follow-up",
+        widgets.fmt(followup["shown_followup_pain"]),
+        help="Mean pain (0–10) of the follow-up window.",
+    )
     reduction = (
         outcome["baseline_pain"] - followup["shown_followup_pain"]
         if pd.notna(followup["shown_followup_pain"])
         else float("nan")
     )
     c3.metric(
-        "Pain reduction, points",
+        "Reduction, points",
         labels.number_text(reduction, "+.1f"),
-        help="Baseline minus follow-up, positive = better.",
+        help="Pain reduction, points (positive = better): before minus follow-up.",
     )
     c4.metric(
-        "Pain reduction, %",
+        "Reduction, %",
         labels.number_text(followup["shown_pct_change"], "+.0f"),
-        help="Positive = better.",
+        help="Pain reduction, % of the pain before (positive = better).",
     )
     category = labels.category_label(followup["shown_response_category"] or None)
     c5.metric(
@@ -209,20 +214,21 @@ trajectory = charts.pain_trajectory(
 )
 wellbeing = charts.wellbeing_small_multiples(view.diary)
 medication = charts.medication_chart(view.diary)
-# the three date charts are read together: one x-range, from the first to the last day
-charts.same_x_range(trajectory, wellbeing, medication)
+# the three date charts are read together: one x-range, from the first day to today, so
+# the days since a patient stopped logging show as an empty stretch up to now
+last_day = max(pd.Timestamp(settings.today()), pd.Timestamp(view.diary["date"].max()))
+charts.same_x_range(trajectory, wellbeing, medication, x_range=(view.diary["date"].min(), last_day))
 st.plotly_chart(trajectory, key="chart.trajectory", config=charts.CHART_CONFIG)
 
 
-def _range_words(lo: float, hi: float, unit: str) -> str:
-    """'from 0.4 to 2.0 points less pain' for a 95% CI of a reduction (positive = better)."""
-
-    def side(v: float) -> str:
-        if abs(v) < 0.005:
-            return "0"
-        return f"{abs(v):.1f} {'less' if v > 0 else 'more'}"
-
-    return f"95% CI from {side(lo)} to {side(hi)} {unit}"
+def _range_words(lo: float, hi: float, unit: str, digits: int = 1) -> str:
+    """'95% CI 0.4 to 2.0 points less pain' for the CI of a reduction (positive = better)."""
+    a, b = (labels.number_text(abs(v), f".{digits}f") for v in (lo, hi))
+    if lo >= 0:
+        return f"95% CI {a} to {b} {unit} less pain"
+    if hi <= 0:
+        return f"95% CI {b} to {a} {unit} more pain"
+    return f"95% CI from {a} {unit} more pain to {b} {unit} less"
 
 
 if its is None or outcome is None or pd.isna(outcome["its_level_change"]):
@@ -243,10 +249,10 @@ else:
     st.caption(
         f"Trend lines (interrupted time series, Newey–West): at {start_word} the pain level "
         f"shifted by {labels.pain_change_words(level)} "
-        f"({_range_words(-outcome['its_level_ci_high'], -outcome['its_level_ci_low'], 'points less pain')}); "
+        f"({_range_words(-outcome['its_level_ci_high'], -outcome['its_level_ci_low'], 'points')}); "
         f"after it, pain {'fell' if slope > 0 else 'rose'} by {abs(slope):.2f} points a week "
         f"{'more' if slope > 0 else 'less'} than the trend before would predict "
-        f"({_range_words(-outcome['its_slope_ci_high'], -outcome['its_slope_ci_low'], 'points a week less pain')})."
+        f"({_range_words(-outcome['its_slope_ci_high'], -outcome['its_slope_ci_low'], 'points a week', 2)})."
         + (
             " This patient is in a comparison group: the lines show change without treatment."
             if is_control
@@ -387,8 +393,10 @@ if nof1 is not None and not nof1["reason"]:
         {
             "measure": ["NAP (non-overlap of all pairs)", "Tau-U (baseline trend corrected)"],
             "value": [nof1["nap"], nof1["tau_u"]],
-            "ci_low": [nof1["nap_ci_low"], nof1["tau_u_ci_low"]],
-            "ci_high": [nof1["nap_ci_high"], nof1["tau_u_ci_high"]],
+            # a normal-approximation interval can run past the scale (Tau-U above 1):
+            # shown cut at the scale's ends, which the caption says
+            "ci_low": [max(nof1["nap_ci_low"], 0.0), max(nof1["tau_u_ci_low"], -1.0)],
+            "ci_high": [min(nof1["nap_ci_high"], 1.0), min(nof1["tau_u_ci_high"], 1.0)],
         }
     )
     widgets.table(
@@ -406,7 +414,7 @@ if nof1 is not None and not nof1["reason"]:
         f"{start_word} ({int(nof1['n_treatment'])}). NAP: the share of before/after pairs "
         "where the later day has less pain (0.5 = no difference, 1 = every later day lower). "
         "Tau-U: the same on a −1 to 1 scale, corrected for a trend already present before "
-        "(positive = less pain after)."
+        "(positive = less pain after); intervals are cut at the ends of each scale."
     )
 elif nof1 is not None:
     st.caption(f"No single-patient effect size: {str(nof1['reason']).replace('_', ' ')}.")

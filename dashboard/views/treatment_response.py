@@ -60,62 +60,121 @@ if n_controls:
 names = labels.GROUPING_LABELS
 summaries = data.group_summaries(result)
 comparisons = data.group_comparisons(result)
-SUMMARY_SHOWN = [
-    "group",
-    "n_patients",
-    "n_evaluable",
-    "n_responders",
-    "responder_rate",
-    "responder_ci_low",
-    "responder_ci_high",
-    "mean_change",
-    "mean_change_ci_low",
-    "mean_change_ci_high",
-]
-COMPARISON_SHOWN = [
-    "group_a",
-    "group_b",
-    "n_a",
-    "n_b",
-    "responder_rate_a",
-    "responder_rate_b",
-    "risk_difference",
-    "rd_ci_low",
-    "rd_ci_high",
-    "adjusted_difference",
-    "ci_low",
-    "ci_high",
-    "p_value_holm",
-]
-PERCENT = {
-    "responder_rate",
-    "responder_ci_low",
-    "responder_ci_high",
-    "responder_rate_a",
-    "responder_rate_b",
-    "risk_difference",
-    "rd_ci_low",
-    "rd_ci_high",
-}
 
 
-def _config(frame: pd.DataFrame, table: str | None = None) -> dict[str, object]:
-    config: dict[str, object] = {}
-    for col, title in labels.column_labels(frame.columns, table).items():
-        if col in PERCENT:
-            config[col] = st.column_config.NumberColumn(title, format="percent")
-        elif col == "p_value_holm":
-            config[col] = st.column_config.NumberColumn(
-                "p-value (Holm-adjusted)",
-                format="%.3f",
-                help="Baseline-adjusted follow-up difference, p-value adjusted for all the pairs "
-                "of this table (Holm 1979).",
-            )
-        elif pd.api.types.is_float_dtype(frame[col]):
-            config[col] = st.column_config.NumberColumn(title, format="%.2f")
-        else:
-            config[col] = st.column_config.Column(title)
-    return config
+def _pct(value: float) -> str:
+    return labels.number_text(100 * value, ".0f") + "%"
+
+
+def _ci(low: float, high: float, *, percent: bool = False, spec: str = ".1f") -> str:
+    """'31–69%' or '1.5 to 2.7' (missing: —)."""
+    if pd.isna(low) or pd.isna(high):
+        return labels.MISSING
+    if percent:
+        return f"{labels.number_text(100 * low, '.0f')}–{labels.number_text(100 * high, '.0f')}%"
+    return f"{labels.number_text(low, spec)} to {labels.number_text(high, spec)}"
+
+
+def _summary_view(by: str, summary: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
+    frame = pd.DataFrame(
+        {
+            "group": [labels.group_label(by, v) for v in summary["group"]],
+            "n_patients": summary["n_patients"],
+            "n_evaluable": summary["n_evaluable"],
+            "n_responders": summary["n_responders"],
+            "responder_rate": summary["responder_rate"],
+            "responder_ci": [
+                _ci(lo, hi, percent=True)
+                for lo, hi in zip(
+                    summary["responder_ci_low"], summary["responder_ci_high"], strict=True
+                )
+            ],
+            "mean_change": labels.drop_negative_zero(summary["mean_change"], 1),
+            "mean_change_ci": [
+                _ci(lo, hi)
+                for lo, hi in zip(
+                    summary["mean_change_ci_low"], summary["mean_change_ci_high"], strict=True
+                )
+            ],
+        }
+    )
+    config: dict[str, object] = {
+        "group": st.column_config.TextColumn(labels.GROUPING_LABELS[by]),
+        "n_patients": st.column_config.NumberColumn("Patients", format="%d"),
+        "n_evaluable": st.column_config.NumberColumn(
+            "With a % change", format="%d", help="Patients with a baseline and a follow-up."
+        ),
+        "n_responders": st.column_config.NumberColumn("Responders", format="%d"),
+        "responder_rate": st.column_config.NumberColumn(
+            "Responder rate", format="percent", help="Responders / patients with a % change."
+        ),
+        "responder_ci": st.column_config.TextColumn(
+            "95% CI", help="Wilson score interval of the responder rate."
+        ),
+        "mean_change": st.column_config.NumberColumn(
+            "Pain reduction, points",
+            format="%+.1f",
+            help="Mean pain reduction, points (positive = better).",
+        ),
+        "mean_change_ci": st.column_config.TextColumn(
+            "95% CI ", help="95% CI of the mean pain reduction, points."
+        ),
+    }
+    return frame, config
+
+
+def _comparison_view(by: str, comparison: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
+    frame = pd.DataFrame(
+        {
+            "group_a": [labels.group_label(by, v) for v in comparison["group_a"]],
+            "group_b": [labels.group_label(by, v) for v in comparison["group_b"]],
+            "patients": [
+                f"{a} / {b}" for a, b in zip(comparison["n_a"], comparison["n_b"], strict=True)
+            ],
+            "rates": [
+                f"{_pct(a)} / {_pct(b)}"
+                for a, b in zip(
+                    comparison["responder_rate_a"], comparison["responder_rate_b"], strict=True
+                )
+            ],
+            "risk_difference": labels.drop_negative_zero(comparison["risk_difference"], 2),
+            "rd_ci": [
+                _ci(lo, hi, percent=True)
+                for lo, hi in zip(comparison["rd_ci_low"], comparison["rd_ci_high"], strict=True)
+            ],
+            "adjusted_difference": labels.drop_negative_zero(comparison["adjusted_difference"], 1),
+            "adjusted_ci": [
+                _ci(lo, hi)
+                for lo, hi in zip(comparison["ci_low"], comparison["ci_high"], strict=True)
+            ],
+            "p_value_holm": comparison["p_value_holm"],
+        }
+    )
+    config: dict[str, object] = {
+        "group_a": st.column_config.TextColumn("A"),
+        "group_b": st.column_config.TextColumn("B"),
+        "patients": st.column_config.TextColumn("Patients A / B"),
+        "rates": st.column_config.TextColumn("Responder rate A / B"),
+        "risk_difference": st.column_config.NumberColumn(
+            "Rate difference A − B",
+            format="percent",
+            help="Responder rate of A minus B (percentage points).",
+        ),
+        "rd_ci": st.column_config.TextColumn("95% CI", help="Newcombe's hybrid score interval."),
+        "adjusted_difference": st.column_config.NumberColumn(
+            "Pain A − B, points",
+            format="%+.1f",
+            help="Follow-up pain of A minus B at equal baseline (ANCOVA); negative = less pain in A.",
+        ),
+        "adjusted_ci": st.column_config.TextColumn("95% CI "),
+        "p_value_holm": st.column_config.NumberColumn(
+            "p-value (Holm-adjusted)",
+            format="%.3f",
+            help="p-value of the pain difference, adjusted for all the pairs of this table "
+            "(Holm 1979).",
+        ),
+    }
+    return frame, config
 
 
 tabs = st.tabs([names[k] for k in summaries])
@@ -128,40 +187,31 @@ for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
             key=f"response.rates.{by}",
             config=charts.CHART_CONFIG,
         )
-        shown_summary = labels.drop_negative_zero(
-            summary[SUMMARY_SHOWN].assign(
-                group=[labels.group_label(by, v) for v in summary["group"]]
-            )
-        )
-        widgets.table(
-            shown_summary, column_config=_config(shown_summary), key=f"response.summary.{by}"
-        )
+        frame, config = _summary_view(by, summary)
+        widgets.table(frame, column_config=config, key=f"response.summary.{by}")
         st.caption(
             f"Responder: at least {cfg.responder_threshold:g}% less pain at follow-up than before "
-            "treatment, of the patients with a % change; 95% CI by Wilson's method."
+            "treatment, counted among the patients with a % change."
         )
         comparison = comparisons.get(by)
         if comparison is None or comparison.empty:
             st.caption("Only one label: nothing to compare.")
         else:
             n_pairs = len(comparison)
-            st.markdown(f"**{names[by]}: pairwise comparison ({n_pairs} pairs)**")
-            shown_comparison = labels.drop_negative_zero(
-                comparison[COMPARISON_SHOWN].assign(
-                    group_a=[labels.group_label(by, v) for v in comparison["group_a"]],
-                    group_b=[labels.group_label(by, v) for v in comparison["group_b"]],
-                )
+            st.markdown(
+                f"**{names[by]}: pairwise comparison ({n_pairs} pair{'s' if n_pairs != 1 else ''})**"
             )
-            widgets.table(
-                shown_comparison,
-                column_config=_config(shown_comparison, "group_comparison"),
-                key=f"response.comparison.{by}",
-            )
+            frame, config = _comparison_view(by, comparison)
+            widgets.table(frame, column_config=config, key=f"response.comparison.{by}")
             st.caption(
-                "Risk difference: responder rate of A minus B (Newcombe 95% CI). Follow-up pain "
-                "A − B at equal baseline: negative = less pain in A (ANCOVA). p-values are "
-                f"Holm-adjusted for the {n_pairs} pairs, so chance findings among many "
-                "comparisons are not shown as significant."
+                "Rate difference: responder rate of A minus B. Pain A − B: follow-up pain of A "
+                "minus B at equal baseline, negative = less pain in A. "
+                + (
+                    f"p-values are Holm-adjusted for the {n_pairs} pairs, so a chance finding "
+                    "among many comparisons is not shown as significant."
+                    if n_pairs > 1
+                    else "With a single pair the Holm-adjusted p-value is the plain one."
+                )
             )
 
 # ------------------------------------------------------------------ CPRA and time to response

@@ -91,7 +91,7 @@ def test_status_fields_count_back_from_a_fixed_today(demo_db, monkeypatch):
         row = at.dataframe[0].value.set_index("patient_id").loc["P030"]
         assert row["attention"] == f"💤 not logging for {silent} days, 📉 low adherence"
         assert row["adherence_28d"] == 0.0
-        assert row["mean_now"] == "2.0 on 16 Sep"  # the latest 7-day mean with its date
+        assert row["mean_now"] == "2.0 (16 Sep)"  # the latest 7-day mean with its date
         assert f"as of today, {today:%d %b %Y}" in _texts(at.caption)
         assert _metrics(at)["Not logging ≥ 7 days"] == str(
             (at.dataframe[0].value["attention"].str.contains("not logging")).sum()
@@ -140,13 +140,13 @@ def test_one_entry_after_a_long_gap_keeps_the_response(demo_db, monkeypatch):
     # ... the overview shows the most recent valid follow-up, with its dates
     assert row["response"] == f"+{pct:.0f}% · Substantial"
     start, end = p003["recent_followup_start"], p003["recent_followup_end"]
-    assert row["note"] == f"follow-up {start:%d %b}–{end:%d %b} (recent days too few)"
+    assert row["note"] == f"follow-up {start:%d %b}–{end:%d %b}"
     assert "not logging" not in row["attention"]
 
     at = _chart("P003")
     metrics = _metrics(at)
     assert metrics["Response"] == "Substantial"
-    assert metrics["Pain at follow-up"] == f"{p003['recent_followup_pain']:.1f}"
+    assert metrics["At follow-up"] == f"{p003['recent_followup_pain']:.1f}"
     assert metrics["Days since last entry"] == "0"
     assert "the most recent valid follow-up" in _texts(at.caption)
 
@@ -165,7 +165,7 @@ def test_patient_chart_reads_in_one_sign_convention_and_one_x_range(demo_db, dem
     assert "negative = less pain" not in captions.lower()
     assert "hover" not in captions.lower()
     # the ITS caption says its change in words
-    assert "pain level shifted by" in captions and "points less pain" in captions
+    assert "pain level shifted by" in captions and "95% CI" in captions
     figures = _figures(at)
     dated = [f for f in figures if "period" in (f["layout"].get("meta") or {})]
     assert len(dated) == 3  # pain, sleep/mood/stress, medication

@@ -159,9 +159,9 @@ def test_patient_chart_shows_trajectory_sessions_and_notes(demo_db):
     at = open_chart("P003")
     assert _n_charts(at) >= 5
     assert {m.label for m in at.metric} >= {
-        "Pain before treatment",
-        "Pain at follow-up",
-        "Pain reduction, points",
+        "Before treatment",
+        "At follow-up",
+        "Reduction, points",
         "Response",
         "Latest 7-day mean (0–10)",
         "Days since last entry",
