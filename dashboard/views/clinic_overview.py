@@ -76,18 +76,24 @@ shown = table[keep].reset_index(drop=True)
 responders = shown["shown_pct_change"] >= cfg.responder_threshold
 evaluable = shown["shown_pct_change"].notna()
 n_eval = int(evaluable.sum())
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("Patients", len(shown))
-c2.metric("Need attention", int((shown["flags"] != "").sum()), help="At least one flag.")
+# a wrapping row, not st.columns: on a phone the four counts take two lines, not a screen
+counts = st.container(horizontal=True, gap="medium")
+c1 = c2 = c3 = c4 = counts
+c1.metric("Patients", len(shown), width="content")
+c2.metric(
+    "Need attention", int((shown["flags"] != "").sum()), help="At least one flag.", width="content"
+)
 c3.metric(
     f"Not logging ≥ {cfg.not_logging_days} days",
     int(shown["flag_not_logging"].sum()),
     help="No diary entry in the last days, counted back from today.",
+    width="content",
 )
 c4.metric(
     f"Responders (≥ {cfg.responder_threshold:g}%)",
     f"{int(responders.sum())} of {n_eval}",
     help="Of the patients with a baseline and a follow-up.",
+    width="content",
 )
 n_recent = int((shown["followup_source"] == "recent").sum())
 st.caption(

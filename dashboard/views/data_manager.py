@@ -55,6 +55,8 @@ SECTIONS = {
     "export": "⬇️ Export CSV",
 }
 section = "session"
+if not is_admin:
+    st.subheader("Record a session")
 if is_admin:
     section = (
         st.segmented_control(
@@ -83,8 +85,8 @@ def _problem_lines(problems: pd.DataFrame, limit: int = 20) -> str:
             )
             if part
         )
-        value = f" (value “{shown(row.value)}”)" if pd.notna(row.value) and str(row.value) else ""
-        lines.append(f"- **{where}**{value}: {shown(row.message)}")
+        # the message itself names the value and says how to fix it
+        lines.append(f"- **{where}**: {shown(row.message)}")
     return "\n".join(lines)
 
 

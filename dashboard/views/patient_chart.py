@@ -68,7 +68,7 @@ if info is not None:
         f"**{shown(pid)}** · {shown(labels.condition_label(info['condition']))}"
         + (f" · group {shown(info['group'])}" if pd.notna(info["group"]) else "")
         + (f" · clinician {shown(info['clinician_id'])}" if pd.notna(info["clinician_id"]) else "")
-        + (" · comparison group (no treatment to evaluate)" if is_control else "")
+        + (" · comparison group: change without treatment" if is_control else "")
     )
 
 if view.diary.empty:
@@ -84,14 +84,16 @@ def _day(value: object, spec: str = "%d %b %Y") -> str:
 if outcome is not None:
     with st.container(border=True):
         st.markdown(f"**Status as of today, {settings.today():%d %b %Y}**")
-        c1, c2, c3, c4 = st.columns(4)
+        # wrapping boxes, not st.columns: two a row on a phone instead of one a screen
+        row = st.container(horizontal=True, gap="small")
+        c1, c2, c3, c4 = (row.container(width=150, gap=None) for _ in range(4))
         mean_value = (
             outcome["current_mean"]
             if pd.notna(outcome["current_mean"])
             else outcome["last_valid_mean"]
         )
         c1.metric(
-            "Latest 7-day mean (0–10)",
+            "7-day mean (0–10)",
             widgets.fmt(mean_value),
             help=f"Mean pain of the latest 7 days with at least {min(cfg.min_entries, 7)} entries.",
         )
@@ -108,15 +110,15 @@ if outcome is not None:
         )
         c2.caption(f"last entry {_day(outcome['last_entry_date'])}")
         c3.metric(
-            "Adherence, last 28 days",
+            "Adherence, 28 days",
             labels.MISSING
             if pd.isna(outcome["adherence_28d"])
             else f"{100 * outcome['adherence_28d']:.0f}%",
             help="Share of the 28 days ending today with a diary entry.",
         )
-        c3.caption("days with an entry")
-        c4.metric("Adverse events, last 28 days", int(outcome["n_recent_adverse_events"]))
-        c4.caption("counted back from today")
+        c3.caption("of the days had an entry")
+        c4.metric("Adverse events", int(outcome["n_recent_adverse_events"]))
+        c4.caption("in the last 28 days")
         if bool(outcome["not_logging"]):
             st.warning(
                 f"{shown(pid)} is {data.not_logging_text(since)} "
@@ -128,7 +130,10 @@ if outcome is not None:
 if outcome is not None:
     followup = data.followup_status(pd.DataFrame([outcome])).iloc[0]
     st.subheader("Response to treatment" if not is_control else "Change since the comparison date")
-    c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1, 1.3])
+    row = st.container(horizontal=True, gap="small")
+    c1, c2, c3, c4 = (row.container(width=140, gap=None) for _ in range(4))
+    # the category's whole name: the box takes its width (and wraps to a new line if needed)
+    c5 = row.container(width="content", gap=None)
     c1.metric(
         "Before treatment" if not is_control else "Before",
         widgets.fmt(outcome["baseline_pain"]),
@@ -162,7 +167,7 @@ if outcome is not None:
     )
     lines = [
         "Pain reduction: positive = better. "
-        f"Before treatment: {_day(outcome['baseline_start'], '%d %b')}–"
+        f"{'Before the comparison date' if is_control else 'Before treatment'}: {_day(outcome['baseline_start'], '%d %b')}–"
         f"{_day(outcome['baseline_end'])} ({int(outcome['baseline_n'])} entries)."
         if pd.notna(outcome["baseline_start"])
         else "No baseline window (no start of treatment yet)."

@@ -128,6 +128,12 @@ def _comparison_view(by: str, comparison: pd.DataFrame) -> tuple[pd.DataFrame, d
         {
             "group_a": [labels.group_label(by, v) for v in comparison["group_a"]],
             "group_b": [labels.group_label(by, v) for v in comparison["group_b"]],
+            "adjusted_difference": labels.drop_negative_zero(comparison["adjusted_difference"], 1),
+            "adjusted_ci": [
+                _ci(lo, hi)
+                for lo, hi in zip(comparison["ci_low"], comparison["ci_high"], strict=True)
+            ],
+            "p_value_holm": comparison["p_value_holm"],
             "patients": [
                 f"{a} / {b}" for a, b in zip(comparison["n_a"], comparison["n_b"], strict=True)
             ],
@@ -142,25 +148,22 @@ def _comparison_view(by: str, comparison: pd.DataFrame) -> tuple[pd.DataFrame, d
                 _ci(lo, hi, percent=True)
                 for lo, hi in zip(comparison["rd_ci_low"], comparison["rd_ci_high"], strict=True)
             ],
-            "adjusted_difference": labels.drop_negative_zero(comparison["adjusted_difference"], 1),
-            "adjusted_ci": [
-                _ci(lo, hi)
-                for lo, hi in zip(comparison["ci_low"], comparison["ci_high"], strict=True)
-            ],
-            "p_value_holm": comparison["p_value_holm"],
         }
     )
     config: dict[str, object] = {
         "group_a": st.column_config.TextColumn("A"),
         "group_b": st.column_config.TextColumn("B"),
         "patients": st.column_config.TextColumn("Patients A / B"),
-        "rates": st.column_config.TextColumn("Responder rate A / B"),
+        "rates": st.column_config.TextColumn("Responders A / B"),
         "risk_difference": st.column_config.NumberColumn(
-            "Rate difference A − B",
+            "Difference A − B",
             format="percent",
             help="Responder rate of A minus B (percentage points).",
         ),
-        "rd_ci": st.column_config.TextColumn("95% CI", help="Newcombe's hybrid score interval."),
+        "rd_ci": st.column_config.TextColumn(
+            "95% CI  ",
+            help="Newcombe's hybrid score interval of the difference in responder rates.",
+        ),
         "adjusted_difference": st.column_config.NumberColumn(
             "Pain A − B, points",
             format="%+.1f",
@@ -170,6 +173,7 @@ def _comparison_view(by: str, comparison: pd.DataFrame) -> tuple[pd.DataFrame, d
         "p_value_holm": st.column_config.NumberColumn(
             "p-value (Holm-adjusted)",
             format="%.3f",
+            width=110,
             help="p-value of the pain difference, adjusted for all the pairs of this table "
             "(Holm 1979).",
         ),
@@ -204,8 +208,8 @@ for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
             frame, config = _comparison_view(by, comparison)
             widgets.table(frame, column_config=config, key=f"response.comparison.{by}")
             st.caption(
-                "Rate difference: responder rate of A minus B. Pain A − B: follow-up pain of A "
-                "minus B at equal baseline, negative = less pain in A. "
+                "Pain A − B: follow-up pain of A minus B at equal baseline, negative = less pain "
+                "in A (ANCOVA). Difference A − B: responder rate of A minus B. "
                 + (
                     f"p-values are Holm-adjusted for the {n_pairs} pairs, so a chance finding "
                     "among many comparisons is not shown as significant."

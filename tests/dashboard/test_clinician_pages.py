@@ -100,9 +100,9 @@ def test_status_fields_count_back_from_a_fixed_today(demo_db, monkeypatch):
     at = _chart("P030")
     metrics = _metrics(at)
     assert metrics["Days since last entry"] == "59"
-    assert metrics["Adherence, last 28 days"] == "0%"
-    assert metrics["Adverse events, last 28 days"] == "0"
-    assert metrics["Latest 7-day mean (0–10)"] == "2.0"
+    assert metrics["Adherence, 28 days"] == "0%"
+    assert metrics["Adverse events"] == "0"
+    assert metrics["7-day mean (0–10)"] == "2.0"
     assert "7 days to 16 Sep 2026" in _texts(at.caption)
     assert "not logging for 59 days" in _texts(at.warning)
 

@@ -163,7 +163,7 @@ def test_patient_chart_shows_trajectory_sessions_and_notes(demo_db):
         "At follow-up",
         "Reduction, points",
         "Response",
-        "Latest 7-day mean (0–10)",
+        "7-day mean (0–10)",
         "Days since last entry",
     }
     assert any(s.value == "Adverse events" for s in at.subheader)
