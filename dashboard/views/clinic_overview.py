@@ -163,19 +163,19 @@ columns = {
     "patient_id": st.column_config.TextColumn("Patient", width=54),
     "attention": st.column_config.TextColumn(
         "Needs attention",
-        width=282,
+        width=276,
         help="Flags, most urgent first: worsening, not logging, adverse event in the last 28 "
         "days, low adherence, not enough baseline.",
     ),
     "response": st.column_config.TextColumn(
         "Response",
-        width=144,
+        width=152,
         help="Pain reduction from baseline, % (positive = better), and its IMMPACT category "
         "(Dworkin 2008).",
     ),
     "note": st.column_config.TextColumn(
         "Why missing / note",
-        width=136,
+        width=132,
         help="Why there is no response; or, when the last diary days hold too few entries, "
         "the dates of the most recent valid follow-up the response comes from.",
     ),

@@ -72,6 +72,23 @@ if is_admin:
     )
 
 
+#: Items of the session form that belong to one session only get a new key after each
+#: save (a new widget starts empty; deleting a form widget's state is not enough for the
+#: browser), so the next session's adverse events or pain scores are never carried over.
+#: Patient, date, technique and practitioner keep their keys and stay for the next entry.
+_FORM_ROUND = "data.s.round"
+
+
+def _one_session_key(name: str) -> str:
+    """``data.s.<name>``, with the form's round after the first save (``data.s.events.1``)."""
+    n = st.session_state.get(_FORM_ROUND, 0)
+    return f"data.s.{name}" + (f".{n}" if n else "")
+
+
+def _clear_session_form() -> None:
+    st.session_state[_FORM_ROUND] = st.session_state.get(_FORM_ROUND, 0) + 1
+
+
 def _problem_lines(problems: pd.DataFrame, limit: int = 20) -> str:
     """The first ``limit`` problems as a markdown list, each message in full."""
     lines = []
@@ -255,6 +272,7 @@ if section == "session":
                     widgets.show_error(exc)
                 else:
                     st.session_state.pop("data.session_pending", None)
+                    _clear_session_form()
                     widgets.flash("data", "Session replaced.")
                     st.rerun()
             if c2.button("Keep the stored session", key="data.session_keep"):
@@ -275,7 +293,7 @@ if section == "session":
                 key="data.s.date",
                 format="YYYY-MM-DD",
             )
-            at = c3.time_input("Time", value=None, key="data.s.time", step=900)
+            at = c3.time_input("Time", value=None, key=_one_session_key("time"), step=900)
             c1, c2, c3 = st.columns(3)
             technique = c1.selectbox(
                 "Technique",
@@ -287,15 +305,21 @@ if section == "session":
                 "EA frequency (Hz)",
                 placeholder="2, 100 or 2/100",
                 help="Electroacupuncture only.",
-                key="data.s.frequency",
+                key=_one_session_key("frequency"),
             )
-            points = c3.text_input("Points", placeholder="LI4;ST36;SP6", key="data.s.points")
+            points = c3.text_input(
+                "Points", placeholder="LI4;ST36;SP6", key=_one_session_key("points")
+            )
             c1, c2, c3, c4 = st.columns(4)
             needles = c1.number_input(
-                "Needles", min_value=1, max_value=100, value=None, key="data.s.needles"
+                "Needles", min_value=1, max_value=100, value=None, key=_one_session_key("needles")
             )
             retention = c2.number_input(
-                "Retention (min)", min_value=1, max_value=120, value=None, key="data.s.retention"
+                "Retention (min)",
+                min_value=1,
+                max_value=120,
+                value=None,
+                key=_one_session_key("retention"),
             )
             before = c3.number_input(
                 "Pain before (0-10)",
@@ -303,7 +327,7 @@ if section == "session":
                 max_value=10.0,
                 value=None,
                 step=1.0,
-                key="data.s.before",
+                key=_one_session_key("before"),
             )
             after = c4.number_input(
                 "Pain after (0-10)",
@@ -311,7 +335,7 @@ if section == "session":
                 max_value=10.0,
                 value=None,
                 step=1.0,
-                key="data.s.after",
+                key=_one_session_key("after"),
             )
             # pills, not a multiselect: each event is tapped on its own (a multiselect
             # offers "Select all", which once recorded every event at once)
@@ -321,13 +345,13 @@ if section == "session":
                     ADVERSE_EVENTS,
                     selection_mode="multi",
                     format_func=labels.adverse_event_label,
-                    key="data.s.events",
+                    key=_one_session_key("events"),
                 )
                 or []
             )
             c1, c2 = st.columns(2)
             practitioner = c1.text_input("Practitioner", key="data.s.practitioner")
-            notes = c2.text_input("Notes", key="data.s.notes")
+            notes = c2.text_input("Notes", key=_one_session_key("notes"))
             submitted = st.form_submit_button("Save session", type="primary")
         if submitted:
             when = dt.datetime.combine(day, at) if at is not None else day
@@ -353,5 +377,6 @@ if section == "session":
             except (StoreError, DataValidationError) as exc:
                 widgets.show_error(exc)
             else:
+                _clear_session_form()
                 widgets.flash("data", f"Session of {pid} on {day:%d %b %Y} saved.")
                 st.rerun()

@@ -76,6 +76,13 @@ if view.diary.empty:
     st.stop()
 
 
+last = view.diary.sort_values("date").iloc[-1]
+st.caption(
+    f"Last diary entry: {last['date']:%d %B %Y} · pain {widgets.fmt(last['pain'], 'g')}/10 · "
+    f"{len(view.diary)} diary days"
+)
+
+
 def _day(value: object, spec: str = "%d %b %Y") -> str:
     return labels.MISSING if pd.isna(value) else f"{pd.Timestamp(value):{spec}}"
 

@@ -173,7 +173,7 @@ def _comparison_view(by: str, comparison: pd.DataFrame) -> tuple[pd.DataFrame, d
         "p_value_holm": st.column_config.NumberColumn(
             "p-value (Holm-adjusted)",
             format="%.3f",
-            width=110,
+            width=165,
             help="p-value of the pain difference, adjusted for all the pairs of this table "
             "(Holm 1979).",
         ),

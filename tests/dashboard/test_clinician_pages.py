@@ -249,10 +249,10 @@ def test_data_page_keeps_its_section_after_a_session_save(demo_db):
     control.set_value("import").run()
     assert at.segmented_control(key="data.section").value == "import"
     at.segmented_control(key="data.section").set_value("session").run()
-    for pain in (6.0, 5.0):
+    for round_, pain in enumerate((6.0, 5.0)):
         at.selectbox(key="data.s.patient").set_value("P007")
         at.date_input(key="data.s.date").set_value(dt.date.today())
-        at.number_input(key="data.s.before").set_value(pain)
+        at.number_input(key="data.s.before" + (f".{round_}" if round_ else "")).set_value(pain)
         at.button(key="FormSubmitter:data.session_form-Save session").click().run()
         assert not at.exception
         assert at.segmented_control(key="data.section").value == "session"
@@ -279,3 +279,6 @@ def test_data_page_has_no_select_all_and_no_raw_codes(demo_db):
     with open_store(demo_db) as store:
         last = store.sessions("test:check", "P007").iloc[-1]
     assert last["adverse_events"] == "bruising;soreness"
+    # the next session starts without them: nothing is carried over by accident
+    assert not at.pills(key="data.s.events.1").value  # a new, empty widget
+    assert at.selectbox(key="data.s.patient").value == "P007"
