@@ -155,7 +155,8 @@ display = pd.DataFrame(
         "attention": shown.apply(_attention, axis=1) if len(shown) else [],
         "response": shown.apply(_response, axis=1) if len(shown) else [],
         "note": shown.apply(_note, axis=1) if len(shown) else [],
-        "adherence_28d": shown["adherence_28d"],
+        # in % (0–100), so the cell reads "57%" rather than "57.14%"
+        "adherence_28d": 100 * shown["adherence_28d"],
         "mean_now": shown.apply(_mean_now, axis=1) if len(shown) else [],
     }
 )
@@ -182,8 +183,8 @@ columns = {
     "adherence_28d": st.column_config.ProgressColumn(
         "Adherence",
         min_value=0.0,
-        max_value=1.0,
-        format="percent",
+        max_value=100.0,
+        format="%.0f%%",
         color=charts.ADHERENCE_COLOR,
         width=84,
         help="Share of the 28 days ending today with a diary entry (neutral colour: a fact, "

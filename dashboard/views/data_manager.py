@@ -171,7 +171,9 @@ if section == "import":
                     if preview.n_conflicts:
                         st.warning(f"{preview.n_conflicts} row(s) differ from what is stored:")
                         widgets.table(
-                            preview.conflicts,
+                            preview.conflicts.assign(
+                                column=preview.conflicts["column"].map(labels.column_label)
+                            ),
                             key="data.conflicts",
                             column_config={
                                 col: st.column_config.Column(title)
