@@ -319,6 +319,7 @@ COLUMN_LABELS: dict[str, str] = {
     "ci_low": _CI_LOW,
     "ci_high": _CI_HIGH,
     "p_value": "p-value",
+    "p_value_holm": "p-value, Holm-adjusted for the pairs of the table",
     "responder_rate_a": "responder rate A",
     "responder_rate_b": "responder rate B",
     "risk_difference": "risk difference, responder rate A − B",

@@ -47,29 +47,17 @@ st.title("🗂️ Data")
 # importing and exporting the whole clinic is an admin's job; clinicians record sessions
 is_admin = user.role == "admin"
 widgets.show_flash("data")
-#: The sections of the page. A segmented control (a widget with a key), not st.tabs:
-#: after a save reruns the page, the chosen section stays chosen.
-SECTIONS = {
-    "session": "➕ Record a session",
-    "import": "⬆️ Import CSV",
-    "export": "⬇️ Export CSV",
-}
-section = "session"
-if not is_admin:
-    st.subheader("Record a session")
-if is_admin:
-    section = (
-        st.segmented_control(
-            "Section",
-            list(SECTIONS),
-            format_func=SECTIONS.__getitem__,
-            default="session",
-            required=True,
-            key="data.section",
-            label_visibility="collapsed",
-        )
-        or "session"
-    )
+#: The tabs of the page (admins see all three, clinicians the first). The tabs keep
+#: their state (``key`` and ``on_change="rerun"``): the chosen tab is in the session,
+#: so the rerun after a save shows the same tab again instead of the first one.
+TABS = ["➕ Record a session", "⬆️ Import CSV", "⬇️ Export CSV"]
+tabs = st.tabs(
+    TABS if is_admin else TABS[:1],
+    key="data.section",
+    on_change="rerun",
+    default=TABS[0],
+)
+tab_session = tabs[0]
 
 
 #: Items of the session form that belong to one session only get a new key after each
@@ -107,9 +95,9 @@ def _problem_lines(problems: pd.DataFrame, limit: int = 20) -> str:
     return "\n".join(lines)
 
 
-if section == "import":
+if is_admin:
     # ------------------------------------------------------------------ import
-    with st.container():
+    with tabs[1]:
         st.markdown(
             "Upload `patients.csv`, `diary.csv` and/or `sessions.csv` (the format of "
             "`docs/data-format.md`). Every problem is listed with its file, line and column; "
@@ -207,9 +195,9 @@ if section == "import":
                             )
                             st.rerun()
 
-if section == "export":
+if is_admin:
     # ------------------------------------------------------------------ export
-    with st.container():
+    with tabs[2]:
         st.markdown(
             "CSV files in the import format. Cells a spreadsheet would run as a formula are "
             "neutralised; importing them again restores them exactly."
@@ -237,7 +225,7 @@ if section == "export":
             )
 
 # ------------------------------------------------------------------ record a session
-if section == "session":
+with tab_session:
     ids = data.patient_ids(user)
     if not ids:
         st.info("Add patients first (import patients.csv).")

@@ -242,20 +242,23 @@ def test_treatment_response_shows_holm_p_values_and_keeps_controls_out(demo_db, 
 # ------------------------------------------------------------------ data page
 
 
-def test_data_page_keeps_its_section_after_a_session_save(demo_db):
+def test_data_page_keeps_its_tab_after_a_session_save(demo_db):
     at = open_page("views/data_manager.py", user="admin")
-    assert not at.tabs  # a segmented control with a key: it survives the rerun of a save
-    control = at.segmented_control(key="data.section")
-    control.set_value("import").run()
-    assert at.segmented_control(key="data.section").value == "import"
-    at.segmented_control(key="data.section").set_value("session").run()
+    # the tabs keep their state in the session (a key and on_change="rerun"), so the
+    # rerun after a save shows the tab the person was on, not the first one
+    assert [t.label for t in at.tabs] == ["➕ Record a session", "⬆️ Import CSV", "⬇️ Export CSV"]
+    at.session_state["data.section"] = "⬆️ Import CSV"
+    at.run()
+    assert at.session_state["data.section"] == "⬆️ Import CSV"
+    at.session_state["data.section"] = "➕ Record a session"
+    at.run()
     for round_, pain in enumerate((6.0, 5.0)):
         at.selectbox(key="data.s.patient").set_value("P007")
         at.date_input(key="data.s.date").set_value(dt.date.today())
         at.number_input(key="data.s.before" + (f".{round_}" if round_ else "")).set_value(pain)
         at.button(key="FormSubmitter:data.session_form-Save session").click().run()
         assert not at.exception
-        assert at.segmented_control(key="data.section").value == "session"
+        assert at.session_state["data.section"] == "➕ Record a session"
         # the form is still on screen, ready for the next session
         at.button(key="FormSubmitter:data.session_form-Save session")
     assert "saved" in _texts(at.success) or "already stored" in _texts(at.warning)

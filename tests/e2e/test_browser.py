@@ -354,7 +354,7 @@ def test_an_admin_download_is_produced_and_recorded_on_click(demo, browser):
         page.goto(f"{demo.url}/data_manager", wait_until="commit")
         _sign_in(page, demo, "admin")
         _heading(page, "🗂️ Data")
-        page.get_by_role("radio", name="Export CSV").click()  # a segmented control
+        page.get_by_role("tab", name="⬇️ Export CSV").click()
         page.get_by_role("button", name="diary.csv").wait_for()
         assert exports() == 0  # showing the buttons exports nothing
         with page.expect_download() as download:
