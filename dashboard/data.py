@@ -83,7 +83,13 @@ __all__ = [
     "secondary_table",
     "patient_adverse_events",
     "quality_notes",
+    "not_logging_text",
+    "ATTENTION_ORDER",
+    "followup_status",
     "overview_table",
+    "status_lines",
+    "factor_effects_of",
+    "nof1_of",
 ]
 
 #: Cached analyses are recomputed at least this often (seconds).
@@ -611,33 +617,32 @@ def dose_views(result: Any, patient_id: str) -> tuple[pd.DataFrame | None, pd.Da
     return (patient if len(patient) else None), cohort, emax_points(result.emax_fit, top)
 
 
-_SECONDARY_LABELS = {
-    "peg": "PEG-3 score (0-10)",
-    "sleep_quality": "Sleep quality (0-10, 10 = best)",
-    "mood": "Mood (0-10, 10 = best)",
-    "stress": "Stress (0-10, 10 = worst)",
-    "analgesic_doses": "Analgesic doses per day",
-    "opioid_mme": "Opioid MME per day",
-}
-
-
 def secondary_table(outcome: dict[str, Any] | None) -> pd.DataFrame | None:
-    """Baseline, follow-up and change of each secondary measure of one patient."""
+    """Baseline, follow-up and change in words of each secondary measure of one patient.
+
+    Columns ``measure`` (:data:`dashboard.labels.SECONDARY_LABELS`), ``baseline``,
+    ``follow-up`` (floats) and ``change`` ("better by 2.4 points", read through
+    :func:`dashboard.labels.change_words`, so better sleep reads as better).
+    """
+    from dashboard import labels
+
     if outcome is None:
         return None
-    rows = [
-        {
-            "measure": label,
-            "baseline": outcome.get(f"baseline_{m}"),
-            "follow-up": outcome.get(f"followup_{m}"),
-            "change (baseline − follow-up)": outcome.get(f"change_{m}"),
-        }
-        for m, label in _SECONDARY_LABELS.items()
-    ]
-    table = pd.DataFrame(rows)
-    values = table.drop(columns="measure").apply(pd.to_numeric, errors="coerce").astype("float64")
-    table = pd.concat([table[["measure"]], values], axis=1)
-    return table[values.notna().any(axis=1)].reset_index(drop=True)
+    rows = []
+    for m, label in labels.SECONDARY_LABELS.items():
+        before = pd.to_numeric(outcome.get(f"baseline_{m}"), errors="coerce")
+        after = pd.to_numeric(outcome.get(f"followup_{m}"), errors="coerce")
+        if pd.isna(before) and pd.isna(after):
+            continue
+        rows.append(
+            {
+                "measure": label[:1].upper() + label[1:],
+                "baseline": float(before),
+                "follow-up": float(after),
+                "change": labels.change_words(m, outcome.get(f"change_{m}")),
+            }
+        )
+    return pd.DataFrame(rows, columns=["measure", "baseline", "follow-up", "change"])
 
 
 def patient_adverse_events(view: PatientView) -> pd.DataFrame:
@@ -649,7 +654,7 @@ def patient_adverse_events(view: PatientView) -> pd.DataFrame:
 
 _FLAG_TEXT = {
     "worsening": "Pain is worse than at baseline (≥ 2 points or ≥ 30%).",
-    "low_adherence": "Fewer than half of the last 28 days were logged.",
+    "low_adherence": "Fewer than half of the last 28 days (counted back from today) were logged.",
     "recent_adverse_event": "An adverse event was recorded in the last 28 days.",
     "insufficient_baseline": "Not enough diary days before the first session for a baseline.",
 }
@@ -660,11 +665,31 @@ _REASON_TEXT = {
 }
 
 
+def _days(n: Any) -> str:
+    return "1 day" if int(n) == 1 else f"{int(n)} days"
+
+
+def not_logging_text(days: Any) -> str:
+    """'not logging for 47 days' (the flag in words), 'no diary entry yet' without entries."""
+    if days is None or pd.isna(days):
+        return "no diary entry yet"
+    return f"not logging for {_days(days)}"
+
+
 def quality_notes(outcome: dict[str, Any] | None) -> list[str]:
     """Plain sentences for the patient's data-quality flags and missing outcomes."""
     if outcome is None:
         return []
-    notes = [_FLAG_TEXT.get(f, f) for f in str(outcome.get("flags") or "").split(";") if f]
+    notes = []
+    if bool(outcome.get("not_logging")):
+        since = outcome.get("days_since_last_entry")
+        notes.append(
+            "No diary entry yet."
+            if since is None or pd.isna(since)
+            else f"No diary entry for {_days(since)} (last on "
+            f"{pd.Timestamp(outcome['last_entry_date']):%d %b %Y})."
+        )
+    notes += [_FLAG_TEXT.get(f, f) for f in str(outcome.get("flags") or "").split(";") if f]
     notes += [
         _REASON_TEXT[r] for r in str(outcome.get("reason") or "").split(";") if r in _REASON_TEXT
     ]
@@ -674,31 +699,202 @@ def quality_notes(outcome: dict[str, Any] | None) -> list[str]:
     return notes
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=32)
-def _latest_means(
-    user_key: tuple[Any, ...], fingerprint: tuple[int, ...], min_entries: int, _data: ClinicData
-) -> pd.Series:
-    from analytics.trends import rolling_mean
+#: Order of the flags in the clinic overview's "needs attention" text: most urgent first.
+ATTENTION_ORDER = (
+    "worsening",
+    "not_logging",
+    "recent_adverse_event",
+    "low_adherence",
+    "insufficient_baseline",
+)
 
-    rolled = rolling_mean(_data.diary, window_days=7, min_entries=min_entries)
-    return rolled.groupby("patient_id", sort=True)["pain_rolling_mean"].last()
+
+def followup_status(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """The follow-up a status view shows: the strict one, else the most recent valid one.
+
+    The strict follow-up (the last ``followup_days`` diary days) is blank when those
+    days hold too few entries — one entry after a long gap is enough for that. A
+    status "as of today" then shows the most recent valid follow-up window
+    (``recent_followup_*`` of ``patient_outcomes``) with its dates instead of a blank.
+
+    Parameters
+    ----------
+    outcomes : pandas.DataFrame
+        ``AnalysisResult.patient_outcomes`` (with the status columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index, columns:
+
+        - ``shown_followup_pain`` (float, NRS): strict follow-up mean, else the recent one;
+        - ``shown_followup_start``, ``shown_followup_end`` (datetime64): its window;
+        - ``shown_pct_change`` (float, %, positive = better): strict ``pct_change``,
+          else ``100·(baseline − recent follow-up)/baseline`` (NaN for a zero or
+          missing baseline) — the same formula;
+        - ``shown_response_category`` (str): IMMPACT category of it
+          (:func:`analytics.outcomes.response_category`), "" when missing;
+        - ``shown_responder`` (boolean): ``shown_pct_change`` ≥ the responder
+          threshold is decided by the caller; here ``<NA>`` when missing;
+        - ``followup_source`` (str): ``"strict"``, ``"recent"`` or ``""`` (none).
+    """
+    from analytics.outcomes import response_category
+
+    strict = outcomes["pct_change"].notna()
+    base = outcomes["baseline_pain"].astype("float64")
+    recent = outcomes["recent_followup_pain"].astype("float64")
+    use_recent = ~strict & recent.notna() & base.notna() & (base > 0)
+    pct = (
+        outcomes["pct_change"]
+        .astype("float64")
+        .where(strict, (100.0 * (base - recent) / base).where(use_recent))
+    )
+    source = pd.Series("", index=outcomes.index, dtype="str")
+    source[strict] = "strict"
+    source[use_recent] = "recent"
+    category = response_category(pct).astype("object").where(pct.notna(), "")
+    return pd.DataFrame(
+        {
+            "shown_followup_pain": outcomes["followup_pain"]
+            .astype("float64")
+            .where(strict, recent.where(use_recent)),
+            "shown_followup_start": outcomes["followup_start"].where(
+                strict, outcomes["recent_followup_start"].where(use_recent)
+            ),
+            "shown_followup_end": outcomes["followup_end"].where(
+                strict, outcomes["recent_followup_end"].where(use_recent)
+            ),
+            "shown_pct_change": pct,
+            "shown_response_category": category.astype("str"),
+            "followup_source": source,
+        },
+        index=outcomes.index,
+    )
 
 
 def overview_table(user: Any, settings: Any, *, purpose: str) -> pd.DataFrame:
-    """One row per patient in the user's scope, for the clinic overview.
+    """One row per patient in the user's scope, attention first, for the clinic overview.
 
-    ``result.patient_outcomes`` plus ``clinician_id`` (from the patients) and
-    ``latest_7day_mean`` (the last 7-day mean of
-    :func:`analytics.trends.rolling_mean`).
+    ``result.patient_outcomes`` (status columns as of ``settings.as_of``) plus:
+
+    - ``clinician_id`` (from the patients);
+    - ``flag_not_logging`` (bool): the status' ``not_logging``, and ``flags`` with
+      ``not_logging`` added, so the flag filter and the flag column treat it as a flag;
+    - the columns of :func:`followup_status` (the strict follow-up, else the most
+      recent valid one with its dates);
+    - ``attention`` (int): 0 for the patients who need a look first (any flag), 1
+      otherwise.
+
+    Sorted by ``attention`` (flagged first), then worsening, a recent adverse event,
+    not logging (the longest silence first), low adherence, then by patient id.
     """
-    data = cohort(user, purpose=purpose)
     result = analysis(user, settings, purpose=purpose)
-    latest = _latest_means(_user_key(user), data.fingerprint(), settings.min_entries, data).rename(
-        "latest_7day_mean"
-    )
-    return result.patient_outcomes.merge(
+    data = cohort(user, purpose=purpose)
+    table = result.patient_outcomes.merge(
         data.patients[["patient_id", "clinician_id"]],
         on="patient_id",
         how="left",
         validate="one_to_one",
-    ).merge(latest, left_on="patient_id", right_index=True, how="left")
+    )
+    table["flag_not_logging"] = table["not_logging"].fillna(True).astype(bool)
+    flags = {
+        name: table[f"flag_{name}"].fillna(False).astype(bool).to_numpy()
+        for name in ATTENTION_ORDER
+    }
+    table["flags"] = [
+        ";".join(name for name in ATTENTION_ORDER if flags[name][i]) for i in range(len(table))
+    ]
+    table = pd.concat([table, followup_status(table)], axis=1)
+    table["attention"] = (table["flags"] == "").astype("int64")
+    # flagged first; among them worsening, then a recent adverse event, then the
+    # longest silence, then low adherence; the patient id breaks ties
+    keys = [
+        "attention",
+        "flag_worsening",
+        "flag_recent_adverse_event",
+        "flag_not_logging",
+        "silence",
+        "flag_low_adherence",
+        "patient_id",
+    ]
+    order = table.assign(
+        **{f"flag_{n}": ~pd.Series(flags[n], index=table.index) for n in ATTENTION_ORDER},
+        silence=-table["days_since_last_entry"].astype("float64").fillna(1e9),
+    ).sort_values(keys, kind="stable")
+    return table.loc[order.index].reset_index(drop=True)
+
+
+def status_lines(outcome: dict[str, Any] | None, today: Any) -> dict[str, str]:
+    """The patient's status as of ``today`` in words, for a status block.
+
+    Keys: ``mean`` ("4.2 on 28 Nov 2026 (7-day mean, 5 entries)" or why there is
+    none), ``last_entry`` ("today", "3 days ago (27 Nov 2026)"), ``adherence``
+    ("20 of the last 28 days"), ``events`` ("none in the last 28 days"),
+    ``followup`` (the follow-up used for the response, with its dates).
+    """
+    if outcome is None:
+        return {}
+
+    def day(value: Any) -> str:
+        return f"{pd.Timestamp(value):%d %b %Y}"
+
+    out: dict[str, str] = {}
+    current, last_valid = outcome.get("current_mean"), outcome.get("last_valid_mean")
+    if current is not None and pd.notna(current):
+        out["mean"] = (
+            f"{current:.1f} on {day(outcome['status_date'])} "
+            f"(7-day mean of {int(outcome['current_n'])} entries)"
+        )
+    elif last_valid is not None and pd.notna(last_valid):
+        out["mean"] = (
+            f"{last_valid:.1f} on {day(outcome['last_valid_mean_date'])} — the latest 7-day "
+            f"mean; the last 7 days hold {_days(outcome.get('current_n') or 0)} of entries"
+        )
+    else:
+        out["mean"] = "none yet — no 7 days with enough entries"
+    since = outcome.get("days_since_last_entry")
+    if since is None or pd.isna(since):
+        out["last_entry"] = "no diary entry yet"
+    elif int(since) == 0:
+        out["last_entry"] = "today"
+    else:
+        ago = "yesterday" if int(since) == 1 else f"{int(since)} days ago"
+        out["last_entry"] = f"{ago} ({day(outcome['last_entry_date'])})"
+    adherence = outcome.get("adherence_28d")
+    out["adherence"] = (
+        "—" if adherence is None or pd.isna(adherence) else f"{100 * adherence:.0f}% of the days"
+    )
+    n_events = int(outcome.get("n_recent_adverse_events") or 0)
+    out["events"] = "none" if n_events == 0 else f"{n_events}"
+    frame = pd.DataFrame([outcome])
+    shown_fu = followup_status(frame).iloc[0]
+    if shown_fu["followup_source"]:
+        window = (
+            f"{pd.Timestamp(shown_fu['shown_followup_start']):%d %b}–"
+            f"{day(shown_fu['shown_followup_end'])}"
+        )
+        out["followup"] = (
+            f"{window} ({int(outcome['followup_n'])} diary entries)"
+            if shown_fu["followup_source"] == "strict"
+            else f"{window}: the most recent valid follow-up — the last diary days hold too "
+            "few entries"
+        )
+    return out
+
+
+def factor_effects_of(result: Any, patient_id: str) -> pd.DataFrame:
+    """The patient's factor effects with an estimate (``result.factor_effects``).
+
+    Rows of :func:`analytics.factors.factor_effects` whose ``reason`` is empty,
+    same-day and next-day (lag 1) effects, in the library's order.
+    """
+    fe = result.factor_effects
+    rows = fe[(fe["patient_id"] == patient_id) & (fe["reason"] == "")]
+    return rows.reset_index(drop=True)
+
+
+def nof1_of(result: Any, patient_id: str) -> dict[str, Any] | None:
+    """The patient's row of ``result.nof1_effects`` (NAP and Tau-U) as a dict, or None."""
+    ne = result.nof1_effects
+    rows = ne[ne["patient_id"] == patient_id]
+    return None if rows.empty else rows.iloc[0].to_dict()

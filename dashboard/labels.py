@@ -121,9 +121,12 @@ CATEGORY_LABELS: dict[str, str] = {
     "not_evaluable": "Not evaluable",
 }
 
-#: Flags of ``analytics.secondary.data_quality``.
+#: Flags of ``analytics.secondary.data_quality`` and the status' ``not_logging``
+#: (no diary entry for ``AnalysisSettings.not_logging_days`` days or more, counted
+#: back from today; a table says for how many days).
 FLAG_LABELS: dict[str, str] = {
     "worsening": "⚠️ worsening",
+    "not_logging": "💤 not logging",
     "low_adherence": "📉 low adherence",
     "recent_adverse_event": "🩹 recent adverse event",
     "insufficient_baseline": "❔ not enough baseline",
@@ -316,7 +319,7 @@ COLUMN_LABELS: dict[str, str] = {
     "ci_low": _CI_LOW,
     "ci_high": _CI_HIGH,
     "p_value": "p-value",
-    "p_value_holm": "p-value, Holm-adjusted for the pairs compared",
+    "p_value_holm": "p-value, Holm-adjusted for the pairs of the table",
     "responder_rate_a": "responder rate A",
     "responder_rate_b": "responder rate B",
     "risk_difference": "risk difference, responder rate A − B",

@@ -7,11 +7,25 @@ that every cached analysis is keyed on.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
-__all__ = ["DEFAULTS", "settings_sidebar", "current_settings", "settings_caption"]
+__all__ = ["DEFAULTS", "today", "settings_sidebar", "current_settings", "settings_caption"]
+
+#: The clock of "today" (None: the machine's local date); tests set a fixed day.
+_today: Callable[[], dt.date] | None = None
+
+
+def today() -> dt.date:
+    """The date the status columns count back from (the local date of the server).
+
+    Every page that shows a status "as of today" asks here, so a test can fix the
+    day (``dashboard.settings._today``) and the numbers do not move with the calendar.
+    """
+    return _today() if _today is not None else dt.date.today()
 
 
 def _widget_options() -> list[tuple[str, Any, Any]]:
@@ -81,8 +95,6 @@ def current_settings(*, as_of_today: bool = False) -> Any:
     today's date; without it from each patient's last entry. The trial-style
     outcomes never depend on it.
     """
-    import datetime as dt
-
     from analytics.settings import AnalysisSettings
 
     values = _values()
@@ -91,12 +103,15 @@ def current_settings(*, as_of_today: bool = False) -> Any:
         value = int(values[name]) if opt.kind == "int" else float(values[name])
         chosen[name] = None if opt.none_as_zero and value == 0 else value
     if as_of_today:
-        chosen["as_of"] = dt.date.today()
+        chosen["as_of"] = today()
     return AnalysisSettings(**chosen)
 
 
-def settings_caption() -> str:
-    """One line that says which settings the numbers on a page use."""
+def settings_caption(*, as_of_today: bool = False) -> str:
+    """One line that says which settings the numbers on a page use.
+
+    With ``as_of_today`` it also says the date the status columns count back from.
+    """
     v = _values()
     follow = (
         f"the {v['followup_days']} days ending day {v['followup_at']}"
@@ -107,4 +122,8 @@ def settings_caption() -> str:
         f"Baseline: {v['baseline_days']} days before the first session (≥ {v['min_entries']} entries); "
         f"follow-up: {follow}; responder: ≥ {v['responder_threshold']:g}% less pain. "
         "Change these in the sidebar."
+    ) + (
+        f" Status (7-day mean, adherence, flags) as of today, {today():%d %b %Y}."
+        if as_of_today
+        else ""
     )

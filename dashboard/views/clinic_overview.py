@@ -1,17 +1,17 @@
-"""Clinic overview: one row per patient, filters, flags and click-through to the chart."""
+"""Clinic overview for triage: who needs a look first, status as of today, click-through."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, labels, settings, state, widgets
+from dashboard import charts, data, labels, settings, state, widgets
 
 PAGE = "Clinic overview"
 user = state.require_role("clinician", "admin")
 st.title("🏥 Clinic overview")
 
-cfg = settings.current_settings()
+cfg = settings.current_settings(as_of_today=True)
 table = data.overview_table(user, cfg, purpose=PAGE)
 if table.empty:
     if user.role == "admin":
@@ -55,6 +55,7 @@ with st.expander("Filter", expanded=False):
         list(labels.FLAG_LABELS),
         format_func=labels.FLAG_LABELS.__getitem__,
         key="overview.flag",
+        help="Patients with any of the chosen flags.",
     )
 
 keep = pd.Series(True, index=table.index)
@@ -67,53 +68,133 @@ for col, chosen in (
     if chosen:
         keep &= table[col].astype(str).isin(chosen)
 if flags:
-    # any of the chosen flags: choosing them all ("Select all") lists every flagged patient
+    # any of the chosen flags: choosing them all lists every flagged patient
     keep &= table[[f"flag_{flag}" for flag in flags]].fillna(False).astype(bool).any(axis=1)
 shown = table[keep].reset_index(drop=True)
 
 # ------------------------------------------------------------------ counts
-evaluable = shown["responder"].notna()
-n_resp = int(shown["responder"].fillna(False).astype(bool).sum())
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("Patients", len(shown))
-c2.metric("Evaluable", int(evaluable.sum()))
-c3.metric(
-    f"Responders (≥ {cfg.responder_threshold:g}%)",
-    f"{n_resp}" + (f" ({100 * n_resp / evaluable.sum():.0f}%)" if evaluable.sum() else ""),
+responders = shown["shown_pct_change"] >= cfg.responder_threshold
+evaluable = shown["shown_pct_change"].notna()
+n_eval = int(evaluable.sum())
+# a wrapping row, not st.columns: on a phone the four counts take two lines, not a screen
+counts = st.container(horizontal=True, gap="medium")
+c1 = c2 = c3 = c4 = counts
+c1.metric("Patients", len(shown), width="content")
+c2.metric(
+    "Need attention", int((shown["flags"] != "").sum()), help="At least one flag.", width="content"
 )
-c4.metric("Flagged", int((shown["flags"] != "").sum()))
-st.caption(settings.settings_caption())
+c3.metric(
+    f"Not logging ≥ {cfg.not_logging_days} days",
+    int(shown["flag_not_logging"].sum()),
+    help="No diary entry in the last days, counted back from today.",
+    width="content",
+)
+c4.metric(
+    f"Responders (≥ {cfg.responder_threshold:g}%)",
+    f"{int(responders.sum())} of {n_eval}",
+    help="Of the patients with a baseline and a follow-up.",
+    width="content",
+)
+n_recent = int((shown["followup_source"] == "recent").sum())
+st.caption(
+    f"Status as of today, {settings.today():%d %b %Y}: 7-day mean, adherence and flags count "
+    "back from today. "
+    + (
+        f"For {n_recent} patient{'s' if n_recent != 1 else ''} the last "
+        f"{cfg.followup_days} diary days hold too few entries, so the response uses the most "
+        "recent valid follow-up (its dates are in “Why missing / note”); "
+        "**Treatment response** counts only the strict follow-up, so its responder count can "
+        "be lower."
+        if n_recent
+        else ""
+    )
+)
 
-# ------------------------------------------------------------------ the table
-display = shown.assign(
-    condition=labels.relabel(shown["condition"], labels.condition_label),
-    technique=labels.relabel(shown["technique"], labels.technique_label),
-    flags=labels.relabel(shown["flags"], labels.flags_text),
-    response_category=labels.relabel(shown["response_category"], labels.category_label),
-    why_missing=labels.relabel(shown["reason"], labels.reasons_text),
+# ------------------------------------------------------------------ the triage table
+
+
+def _day(value: object) -> str:
+    return "" if pd.isna(value) else f"{pd.Timestamp(value):%d %b}"
+
+
+def _attention(row: pd.Series) -> str:
+    words = []
+    for code in str(row["flags"]).split(";"):
+        if not code:
+            continue
+        if code == "not_logging":
+            words.append("💤 " + data.not_logging_text(row["days_since_last_entry"]))
+        else:
+            words.append(labels.flag_label(code))
+    return ", ".join(words)
+
+
+def _response(row: pd.Series) -> str:
+    if not row["shown_response_category"]:
+        return labels.MISSING
+    name = labels.category_label(row["shown_response_category"]).split(" (")[0]
+    return f"{labels.number_text(row['shown_pct_change'], '+.0f')}% · {name}"
+
+
+def _note(row: pd.Series) -> str:
+    if row["followup_source"] == "recent":
+        # the last diary days hold too few entries: the most recent valid follow-up
+        return f"follow-up {_day(row['shown_followup_start'])}–{_day(row['shown_followup_end'])}"
+    return labels.reasons_text(row["reason"])
+
+
+def _mean_now(row: pd.Series) -> str:
+    if pd.isna(row["last_valid_mean"]):
+        return labels.MISSING
+    return f"{row['last_valid_mean']:.1f} ({_day(row['last_valid_mean_date'])})"
+
+
+display = pd.DataFrame(
+    {
+        "patient_id": shown["patient_id"],
+        "attention": shown.apply(_attention, axis=1) if len(shown) else [],
+        "response": shown.apply(_response, axis=1) if len(shown) else [],
+        "note": shown.apply(_note, axis=1) if len(shown) else [],
+        # in % (0–100), so the cell reads "57%" rather than "57.14%"
+        "adherence_28d": 100 * shown["adherence_28d"],
+        "mean_now": shown.apply(_mean_now, axis=1) if len(shown) else [],
+    }
 )
 columns = {
-    "patient_id": st.column_config.TextColumn("Patient"),
-    "condition": st.column_config.TextColumn("Condition"),
-    "group": st.column_config.TextColumn("Group"),
-    "technique": st.column_config.TextColumn("Technique"),
-    "clinician_id": st.column_config.TextColumn("Clinician"),
-    "n_sessions": st.column_config.NumberColumn("Sessions", format="%d"),
-    "baseline_pain": st.column_config.NumberColumn("Baseline", format="%.1f"),
-    "latest_7day_mean": st.column_config.NumberColumn("Latest 7-day mean", format="%.1f"),
-    "pct_change": st.column_config.NumberColumn(
-        "Change %", format="%+.0f%%", help="(baseline − follow-up)/baseline; + = better"
+    "patient_id": st.column_config.TextColumn("Patient", width=54),
+    "attention": st.column_config.TextColumn(
+        "Needs attention",
+        width=276,
+        help="Flags, most urgent first: worsening, not logging, adverse event in the last 28 "
+        "days, low adherence, not enough baseline.",
     ),
-    "response_category": st.column_config.TextColumn(
-        "Response", help="IMMPACT category of the % change (Dworkin 2008)"
+    "response": st.column_config.TextColumn(
+        "Response",
+        width=152,
+        help="Pain reduction from baseline, % (positive = better), and its IMMPACT category "
+        "(Dworkin 2008).",
     ),
-    "why_missing": st.column_config.TextColumn(
-        "Why missing", help="Why a baseline, follow-up or % change is missing (— = complete)"
+    "note": st.column_config.TextColumn(
+        "Why missing / note",
+        width=132,
+        help="Why there is no response; or, when the last diary days hold too few entries, "
+        "the dates of the most recent valid follow-up the response comes from.",
     ),
     "adherence_28d": st.column_config.ProgressColumn(
-        "Adherence (28 d)", min_value=0.0, max_value=1.0, format="percent"
+        "Adherence",
+        min_value=0.0,
+        max_value=100.0,
+        format="%.0f%%",
+        color=charts.ADHERENCE_COLOR,
+        width=84,
+        help="Share of the 28 days ending today with a diary entry (neutral colour: a fact, "
+        "not a verdict).",
     ),
-    "flags": st.column_config.TextColumn("Flags"),
+    "mean_now": st.column_config.TextColumn(
+        "7-day mean",
+        width=88,
+        help="Latest 7-day mean pain (0–10) with enough entries, and the day it ends.",
+    ),
 }
 if st.session_state.pop("overview.goto", False):
     st.switch_page("views/patient_chart.py")
@@ -128,19 +209,20 @@ def _open_selected() -> None:
         st.session_state["overview.goto"] = True
 
 
+st.caption(
+    "Patients who need attention come first. Click a row (or pick a patient below) to open "
+    "the patient's chart."
+)
 widgets.table(
-    display[list(columns)],
+    display,
     column_config=columns,
     on_select=_open_selected,
     selection_mode="single-row",
     key="overview.table",
-)
-st.caption(
-    "Click a row (or pick a patient below) to open the patient's chart. Click a column "
-    "header to sort."
+    height="content",
 )
 
-c1, c2 = st.columns([3, 1])
+c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
 ids = shown["patient_id"].tolist()
 
 
@@ -159,3 +241,49 @@ c2.button(
     on_click=_open_target,
     disabled=not ids,
 )
+
+# ------------------------------------------------------------------ every column
+with st.expander("More columns: condition, group, technique, baseline, follow-up"):
+    details = pd.DataFrame(
+        {
+            "patient_id": shown["patient_id"],
+            "condition": labels.relabel(shown["condition"], labels.condition_label),
+            "group": shown["group"],
+            "technique": labels.relabel(shown["technique"], labels.technique_label),
+            "clinician_id": shown["clinician_id"],
+            "n_sessions": shown["n_sessions"],
+            "baseline_pain": shown["baseline_pain"],
+            "followup_pain": shown["shown_followup_pain"],
+            "change": labels.drop_negative_zero(
+                shown["baseline_pain"] - shown["shown_followup_pain"], 1
+            ),
+            "last_entry": shown["last_entry_date"],
+            "days_since_last_entry": shown["days_since_last_entry"],
+        }
+    )
+    widgets.table(
+        details,
+        key="overview.details",
+        column_config={
+            "patient_id": st.column_config.TextColumn("Patient"),
+            "condition": st.column_config.TextColumn("Condition"),
+            "group": st.column_config.TextColumn("Group"),
+            "technique": st.column_config.TextColumn("Technique"),
+            "clinician_id": st.column_config.TextColumn("Clinician"),
+            "n_sessions": st.column_config.NumberColumn("Sessions", format="%d"),
+            "baseline_pain": st.column_config.NumberColumn(
+                "Pain before treatment (0–10)", format="%.1f"
+            ),
+            "followup_pain": st.column_config.NumberColumn(
+                "Pain at follow-up (0–10)", format="%.1f"
+            ),
+            "change": st.column_config.NumberColumn(
+                "Pain reduction, points (positive = better)", format="%+.1f"
+            ),
+            "last_entry": st.column_config.DateColumn("Last diary entry", format="D MMM YYYY"),
+            "days_since_last_entry": st.column_config.NumberColumn(
+                "Days since last entry", format="%d"
+            ),
+        },
+    )
+    st.caption(settings.settings_caption(as_of_today=True))

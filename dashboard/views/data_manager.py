@@ -9,7 +9,7 @@ import streamlit as st
 
 from analytics.errors import ConflictError, DataValidationError, StoreError
 from analytics.schema import ADVERSE_EVENTS, TECHNIQUES
-from dashboard import data, state, widgets
+from dashboard import data, labels, state, widgets
 from dashboard.text import shown
 
 #: Headers of the import preview (the store's ImportReport.to_frame columns).
@@ -32,16 +32,68 @@ CONFLICT_TITLES = {
 }
 
 PAGE = "Data"
+
+
+def _events_text(value: object) -> str:
+    """'Bruising, Soreness' for ``"bruising;soreness"``."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return ", ".join(labels.adverse_event_label(e) for e in str(value).split(";") if e)
+
+
 user = state.require_role("clinician", "admin")
 st.title("🗂️ Data")
 
 # importing and exporting the whole clinic is an admin's job; clinicians record sessions
 is_admin = user.role == "admin"
 widgets.show_flash("data")
+#: The tabs of the page (admins see all three, clinicians the first). The tabs keep
+#: their state (``key`` and ``on_change="rerun"``): the chosen tab is in the session,
+#: so the rerun after a save shows the same tab again instead of the first one.
+TABS = ["➕ Record a session", "⬆️ Import CSV", "⬇️ Export CSV"]
 tabs = st.tabs(
-    ["➕ Record a session", "⬆️ Import CSV", "⬇️ Export CSV"] if is_admin else ["➕ Record a session"]
+    TABS if is_admin else TABS[:1],
+    key="data.section",
+    on_change="rerun",
+    default=TABS[0],
 )
 tab_session = tabs[0]
+
+
+#: Items of the session form that belong to one session only get a new key after each
+#: save (a new widget starts empty; deleting a form widget's state is not enough for the
+#: browser), so the next session's adverse events or pain scores are never carried over.
+#: Patient, date, technique and practitioner keep their keys and stay for the next entry.
+_FORM_ROUND = "data.s.round"
+
+
+def _one_session_key(name: str) -> str:
+    """``data.s.<name>``, with the form's round after the first save (``data.s.events.1``)."""
+    n = st.session_state.get(_FORM_ROUND, 0)
+    return f"data.s.{name}" + (f".{n}" if n else "")
+
+
+def _clear_session_form() -> None:
+    st.session_state[_FORM_ROUND] = st.session_state.get(_FORM_ROUND, 0) + 1
+
+
+def _problem_lines(problems: pd.DataFrame, limit: int = 20) -> str:
+    """The first ``limit`` problems as a markdown list, each message in full."""
+    lines = []
+    for row in problems.head(limit).itertuples(index=False):
+        where = ", ".join(
+            part
+            for part in (
+                shown(row.file),
+                f"line {row.line}" if pd.notna(row.line) else "",
+                shown(row.column) if pd.notna(row.column) and str(row.column) else "",
+            )
+            if part
+        )
+        # the message itself names the value and says how to fix it
+        lines.append(f"- **{where}**: {shown(row.message)}")
+    return "\n".join(lines)
+
 
 if is_admin:
     # ------------------------------------------------------------------ import
@@ -71,7 +123,21 @@ if is_admin:
                     "Fix the files and upload them again.",
                     icon="⚠️",
                 )
-                widgets.table(problems, key="data.problems")
+                st.markdown(_problem_lines(problems))
+                if n > 20:
+                    st.caption(f"The first 20 of {n} problems; all of them are in the table below.")
+                with st.expander(f"All {n} problem{'s' if n != 1 else ''} as a table"):
+                    widgets.table(
+                        problems,
+                        key="data.problems",
+                        column_config={
+                            "file": st.column_config.TextColumn("File"),
+                            "line": st.column_config.NumberColumn("Line", format="%d"),
+                            "column": st.column_config.TextColumn("Column"),
+                            "value": st.column_config.TextColumn("Value"),
+                            "message": st.column_config.TextColumn("Problem and how to fix it"),
+                        },
+                    )
             else:
                 for note in loaded.warnings:  # e.g. a misspelt column that was not loaded
                     st.warning(shown(note), icon="🔎")
@@ -93,7 +159,9 @@ if is_admin:
                     if preview.n_conflicts:
                         st.warning(f"{preview.n_conflicts} row(s) differ from what is stored:")
                         widgets.table(
-                            preview.conflicts,
+                            preview.conflicts.assign(
+                                column=preview.conflicts["column"].map(labels.column_label)
+                            ),
                             key="data.conflicts",
                             column_config={
                                 col: st.column_config.Column(title)
@@ -127,6 +195,7 @@ if is_admin:
                             )
                             st.rerun()
 
+if is_admin:
     # ------------------------------------------------------------------ export
     with tabs[2]:
         st.markdown(
@@ -168,8 +237,22 @@ with tab_session:
                 f"A session of {record['patient_id']} at {existing['date']} is already stored "
                 "with other values. Replace it? The old values are kept in the history."
             )
+            compare = pd.DataFrame([existing, record], index=["stored", "new"])
+            compare = compare.drop(
+                columns=[c for c in ("patient_id", "session_number") if c in compare.columns]
+            )
+            for col in ("technique", "adverse_events"):
+                if col in compare.columns:
+                    how = labels.technique_label if col == "technique" else _events_text
+                    compare[col] = [how(v) for v in compare[col]]
+            if "date" in compare.columns:
+                # a stored datetime beside a new plain date: one text column, minutes shown
+                compare["date"] = [
+                    pd.Timestamp(v).strftime("%Y-%m-%d %H:%M") if pd.notna(v) else ""
+                    for v in compare["date"]
+                ]
             widgets.table(
-                pd.DataFrame([existing, record], index=["stored", "new"]), hide_index=False
+                compare.rename(columns=labels.column_labels(compare.columns)), hide_index=False
             )
             c1, c2 = st.columns(2)
             if c1.button("Replace", type="primary", key="data.session_replace"):
@@ -179,6 +262,7 @@ with tab_session:
                     widgets.show_error(exc)
                 else:
                     st.session_state.pop("data.session_pending", None)
+                    _clear_session_form()
                     widgets.flash("data", "Session replaced.")
                     st.rerun()
             if c2.button("Keep the stored session", key="data.session_keep"):
@@ -199,22 +283,33 @@ with tab_session:
                 key="data.s.date",
                 format="YYYY-MM-DD",
             )
-            at = c3.time_input("Time", value=None, key="data.s.time", step=900)
+            at = c3.time_input("Time", value=None, key=_one_session_key("time"), step=900)
             c1, c2, c3 = st.columns(3)
-            technique = c1.selectbox("Technique", TECHNIQUES, key="data.s.technique")
+            technique = c1.selectbox(
+                "Technique",
+                TECHNIQUES,
+                format_func=labels.technique_label,
+                key="data.s.technique",
+            )
             freq = c2.text_input(
                 "EA frequency (Hz)",
                 placeholder="2, 100 or 2/100",
                 help="Electroacupuncture only.",
-                key="data.s.frequency",
+                key=_one_session_key("frequency"),
             )
-            points = c3.text_input("Points", placeholder="LI4;ST36;SP6", key="data.s.points")
+            points = c3.text_input(
+                "Points", placeholder="LI4;ST36;SP6", key=_one_session_key("points")
+            )
             c1, c2, c3, c4 = st.columns(4)
             needles = c1.number_input(
-                "Needles", min_value=1, max_value=100, value=None, key="data.s.needles"
+                "Needles", min_value=1, max_value=100, value=None, key=_one_session_key("needles")
             )
             retention = c2.number_input(
-                "Retention (min)", min_value=1, max_value=120, value=None, key="data.s.retention"
+                "Retention (min)",
+                min_value=1,
+                max_value=120,
+                value=None,
+                key=_one_session_key("retention"),
             )
             before = c3.number_input(
                 "Pain before (0-10)",
@@ -222,7 +317,7 @@ with tab_session:
                 max_value=10.0,
                 value=None,
                 step=1.0,
-                key="data.s.before",
+                key=_one_session_key("before"),
             )
             after = c4.number_input(
                 "Pain after (0-10)",
@@ -230,12 +325,23 @@ with tab_session:
                 max_value=10.0,
                 value=None,
                 step=1.0,
-                key="data.s.after",
+                key=_one_session_key("after"),
             )
-            events = st.multiselect("Adverse events", ADVERSE_EVENTS, key="data.s.events")
+            # pills, not a multiselect: each event is tapped on its own (a multiselect
+            # offers "Select all", which once recorded every event at once)
+            events = (
+                st.pills(
+                    "Adverse events (tap each one that happened)",
+                    ADVERSE_EVENTS,
+                    selection_mode="multi",
+                    format_func=labels.adverse_event_label,
+                    key=_one_session_key("events"),
+                )
+                or []
+            )
             c1, c2 = st.columns(2)
             practitioner = c1.text_input("Practitioner", key="data.s.practitioner")
-            notes = c2.text_input("Notes", key="data.s.notes")
+            notes = c2.text_input("Notes", key=_one_session_key("notes"))
             submitted = st.form_submit_button("Save session", type="primary")
         if submitted:
             when = dt.datetime.combine(day, at) if at is not None else day
@@ -261,5 +367,6 @@ with tab_session:
             except (StoreError, DataValidationError) as exc:
                 widgets.show_error(exc)
             else:
+                _clear_session_form()
                 widgets.flash("data", f"Session of {pid} on {day:%d %b %Y} saved.")
                 st.rerun()

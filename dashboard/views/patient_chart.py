@@ -56,9 +56,11 @@ if choice != pid:
     st.query_params["patient"] = choice
     st.rerun()
 
-cfg = settings.current_settings()
+cfg = settings.current_settings(as_of_today=True)
 result = data.analysis(user, cfg, purpose=PAGE)
 outcome = data.outcome_row(result, pid)
+is_control = outcome is not None and bool(outcome["control"])
+start_word = "the comparison date" if is_control else "the start of treatment"
 
 info = view.patient
 if info is not None:
@@ -66,73 +68,232 @@ if info is not None:
         f"**{shown(pid)}** · {shown(labels.condition_label(info['condition']))}"
         + (f" · group {shown(info['group'])}" if pd.notna(info["group"]) else "")
         + (f" · clinician {shown(info['clinician_id'])}" if pd.notna(info["clinician_id"]) else "")
+        + (" · comparison group: change without treatment" if is_control else "")
     )
 
 if view.diary.empty:
     st.info(f"{shown(pid)} has no diary days yet.")
     st.stop()
+
+
 last = view.diary.sort_values("date").iloc[-1]
 st.caption(
     f"Last diary entry: {last['date']:%d %B %Y} · pain {widgets.fmt(last['pain'], 'g')}/10 · "
     f"{len(view.diary)} diary days"
 )
 
-# ------------------------------------------------------------------ headline numbers
+
+def _day(value: object, spec: str = "%d %b %Y") -> str:
+    return labels.MISSING if pd.isna(value) else f"{pd.Timestamp(value):{spec}}"
+
+
+# ------------------------------------------------------------------ status as of today
 if outcome is not None:
-    # the response column is wider and shows the category's name only (its range is in
-    # the help), so "No improvement" is not cut to "No imp…" at 1280 px or on a phone
-    c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1, 2])
-    c1.metric("Baseline pain", widgets.fmt(outcome["baseline_pain"]))
-    c2.metric("Follow-up pain", widgets.fmt(outcome["followup_pain"]))
-    c3.metric("Change (points)", widgets.fmt(outcome["change"], "+.1f"))
-    c4.metric("Change (%)", widgets.fmt(outcome["pct_change"], "+.0f"))
-    category = labels.category_label(outcome["response_category"])
+    with st.container(border=True):
+        st.markdown(f"**Status as of today, {settings.today():%d %b %Y}**")
+        # wrapping boxes, not st.columns: two a row on a phone instead of one a screen
+        row = st.container(horizontal=True, gap="small")
+        c1, c2, c3, c4 = (row.container(width=150, gap=None) for _ in range(4))
+        mean_value = (
+            outcome["current_mean"]
+            if pd.notna(outcome["current_mean"])
+            else outcome["last_valid_mean"]
+        )
+        c1.metric(
+            "7-day mean (0–10)",
+            widgets.fmt(mean_value),
+            help=f"Mean pain of the latest 7 days with at least {min(cfg.min_entries, 7)} entries.",
+        )
+        if pd.notna(outcome["current_mean"]):
+            c1.caption(f"7 days to {_day(outcome['status_date'])}")
+        elif pd.notna(outcome["last_valid_mean"]):
+            c1.caption(f"7 days to {_day(outcome['last_valid_mean_date'])}")
+        else:
+            c1.caption("no 7 days with enough entries")
+        since = outcome["days_since_last_entry"]
+        c2.metric(
+            "Days since last entry",
+            labels.MISSING if pd.isna(since) else str(int(since)),
+        )
+        c2.caption(f"last entry {_day(outcome['last_entry_date'])}")
+        c3.metric(
+            "Adherence, 28 days",
+            labels.MISSING
+            if pd.isna(outcome["adherence_28d"])
+            else f"{100 * outcome['adherence_28d']:.0f}%",
+            help="Share of the 28 days ending today with a diary entry.",
+        )
+        c3.caption("of the days had an entry")
+        c4.metric("Adverse events", int(outcome["n_recent_adverse_events"]))
+        c4.caption("in the last 28 days")
+        if bool(outcome["not_logging"]):
+            st.warning(
+                f"{shown(pid)} is {data.not_logging_text(since)} "
+                f"(the flag is raised after {cfg.not_logging_days} days).",
+                icon="💤",
+            )
+
+# ------------------------------------------------------------------ response
+if outcome is not None:
+    followup = data.followup_status(pd.DataFrame([outcome])).iloc[0]
+    st.subheader("Response to treatment" if not is_control else "Change since the comparison date")
+    row = st.container(horizontal=True, gap="small")
+    c1, c2, c3, c4 = (row.container(width=140, gap=None) for _ in range(4))
+    # the category's whole name: the box takes its width (and wraps to a new line if needed)
+    c5 = row.container(width="content", gap=None)
+    c1.metric(
+        "Before treatment" if not is_control else "Before",
+        widgets.fmt(outcome["baseline_pain"]),
+        help="Mean pain (0–10) of the baseline window.",
+    )
+    c2.metric(
+        "At follow-up",
+        widgets.fmt(followup["shown_followup_pain"]),
+        help="Mean pain (0–10) of the follow-up window.",
+    )
+    reduction = (
+        outcome["baseline_pain"] - followup["shown_followup_pain"]
+        if pd.notna(followup["shown_followup_pain"])
+        else float("nan")
+    )
+    c3.metric(
+        "Reduction, points",
+        labels.number_text(reduction, "+.1f"),
+        help="Pain reduction, points (positive = better): before minus follow-up.",
+    )
+    c4.metric(
+        "Reduction, %",
+        labels.number_text(followup["shown_pct_change"], "+.0f"),
+        help="Pain reduction, % of the pain before (positive = better).",
+    )
+    category = labels.category_label(followup["shown_response_category"] or None)
     c5.metric(
         "Response",
         category.split(" (")[0],
-        help=f"IMMPACT category of the % change (Dworkin 2008): {category}.",
+        help=f"IMMPACT category of the % reduction (Dworkin 2008): {category}.",
     )
-    if outcome["reason"]:
-        st.caption(f"Outcome incomplete: {labels.reasons_text(outcome['reason'])}.")
-    st.caption(settings.settings_caption())
+    lines = [
+        "Pain reduction: positive = better. "
+        f"{'Before the comparison date' if is_control else 'Before treatment'}: {_day(outcome['baseline_start'], '%d %b')}–"
+        f"{_day(outcome['baseline_end'])} ({int(outcome['baseline_n'])} entries)."
+        if pd.notna(outcome["baseline_start"])
+        else "No baseline window (no start of treatment yet)."
+    ]
+    if followup["followup_source"] == "strict":
+        lines.append(
+            f"Follow-up: {_day(followup['shown_followup_start'], '%d %b')}–"
+            f"{_day(followup['shown_followup_end'])} ({int(outcome['followup_n'])} entries)."
+        )
+    elif followup["followup_source"] == "recent":
+        lines.append(
+            f"Follow-up: {_day(followup['shown_followup_start'], '%d %b')}–"
+            f"{_day(followup['shown_followup_end'])} ({int(outcome['recent_followup_n'])} "
+            f"entries), the most recent valid follow-up: the last {cfg.followup_days} diary "
+            "days hold too few entries."
+        )
+    elif outcome["reason"]:
+        lines.append(f"No response: {labels.reasons_text(outcome['reason'])}.")
+    st.caption(" ".join(lines))
+    st.caption(settings.settings_caption(as_of_today=True))
 
 # ------------------------------------------------------------------ trajectory
 trend = data.patient_trends(user, pid, purpose=PAGE, min_entries=cfg.min_entries)
 baseline = None
-if outcome is not None and pd.notna(outcome["index_date"]):
-    idx = pd.Timestamp(outcome["index_date"])
+if (
+    outcome is not None
+    and pd.notna(outcome["baseline_start"])
+    and pd.notna(outcome["baseline_pain"])
+):
     baseline = (
-        idx - pd.Timedelta(days=cfg.baseline_days),
-        idx - pd.Timedelta(days=1),
+        pd.Timestamp(outcome["baseline_start"]),
+        pd.Timestamp(outcome["baseline_end"]),
         outcome["baseline_pain"],
     )
 its = data.its_lines(user, pid, purpose=PAGE)
-st.plotly_chart(
-    charts.pain_trajectory(
-        trend,
-        rolling=trend["pain_rolling_mean"],
-        sessions=view.sessions,
-        baseline=baseline,
-        its_lines=its,
-        title=f"Pain trajectory of {pid}",
-    ),
-    key="chart.trajectory",
+its_names = (
+    ("Trend before the comparison date", "Trend after the comparison date")
+    if is_control
+    else ("Trend before treatment", "Trend after start")
 )
-its_row = outcome
-if its is None:
+trajectory = charts.pain_trajectory(
+    trend,
+    rolling=trend["pain_rolling_mean"],
+    sessions=view.sessions,
+    baseline=baseline,
+    its_lines=its,
+    title=f"Pain over time, {pid}",
+    its_names=its_names,
+)
+wellbeing = charts.wellbeing_small_multiples(view.diary)
+medication = charts.medication_chart(view.diary)
+# the three date charts are read together: one x-range, from the first day to today, so
+# the days since a patient stopped logging show as an empty stretch up to now
+last_day = max(pd.Timestamp(settings.today()), pd.Timestamp(view.diary["date"].max()))
+charts.same_x_range(trajectory, wellbeing, medication, x_range=(view.diary["date"].min(), last_day))
+st.plotly_chart(trajectory, key="chart.trajectory", config=charts.CHART_CONFIG)
+
+
+def _range_words(lo: float, hi: float, unit: str, digits: int = 1) -> str:
+    """'95% CI 0.4 to 2.0 points less pain' for the CI of a reduction (positive = better)."""
+    a, b = (labels.number_text(abs(v), f".{digits}f") for v in (lo, hi))
+    if lo >= 0:
+        return f"95% CI {a} to {b} {unit} less pain"
+    if hi <= 0:
+        return f"95% CI {b} to {a} {unit} more pain"
+    return f"95% CI from {a} {unit} more pain to {b} {unit} less"
+
+
+if its is None or outcome is None or pd.isna(outcome["its_level_change"]):
+    reason = "" if outcome is None else str(outcome["its_reason"])
     st.caption(
-        "Interrupted time series not shown: it needs at least 7 diary days before and "
-        "after the start of treatment."
+        "No before/after trend lines: "
+        + (
+            "every diary day has the same pain, so there is no trend to fit."
+            if "no_variation" in reason
+            else f"they need at least {cfg.its_min_entries} diary days before and after "
+            f"{start_word}."
+        )
     )
-elif its_row is not None:
+else:
+    # ITS changes are follow-up minus before (negative = less pain): turned round here
+    level = -float(outcome["its_level_change"])
+    slope = -float(outcome["its_slope_change"])
     st.caption(
-        f"Interrupted time series (Newey–West): level change at the start "
-        f"{widgets.fmt(its_row['its_level_change'], '+.2f')} points "
-        f"(95% CI {widgets.fmt(its_row['its_level_ci_low'], '.2f')} to "
-        f"{widgets.fmt(its_row['its_level_ci_high'], '.2f')}); slope change "
-        f"{widgets.fmt(its_row['its_slope_change'], '+.2f')} points/week "
-        f"(95% CI {widgets.fmt(its_row['its_slope_ci_low'], '.2f')} to "
-        f"{widgets.fmt(its_row['its_slope_ci_high'], '.2f')}). Negative = less pain."
+        f"Trend lines (interrupted time series, Newey–West): at {start_word} the pain level "
+        f"shifted by {labels.pain_change_words(level)} "
+        f"({_range_words(-outcome['its_level_ci_high'], -outcome['its_level_ci_low'], 'points')}); "
+        f"after it, pain {'fell' if slope > 0 else 'rose'} by {abs(slope):.2f} points a week "
+        f"{'more' if slope > 0 else 'less'} than the trend before would predict "
+        f"({_range_words(-outcome['its_slope_ci_high'], -outcome['its_slope_ci_low'], 'points a week', 2)})."
+        + (
+            " This patient is in a comparison group: the lines show change without treatment."
+            if is_control
+            else ""
+        )
+    )
+
+# ------------------------------------------------------------------ secondary outcomes
+st.subheader("Sleep, mood, stress and medication")
+c1, c2 = st.columns(2)
+with c1:
+    st.plotly_chart(wellbeing, key="chart.wellbeing", config=charts.CHART_CONFIG)
+with c2:
+    st.plotly_chart(medication, key="chart.medication", config=charts.CHART_CONFIG)
+secondary = data.secondary_table(outcome)
+if secondary is not None and len(secondary):
+    widgets.table(
+        secondary,
+        column_config={
+            "measure": st.column_config.TextColumn("Measure"),
+            "baseline": st.column_config.NumberColumn("Before treatment", format="%.1f"),
+            "follow-up": st.column_config.NumberColumn("At follow-up", format="%.1f"),
+            "change": st.column_config.TextColumn("Change"),
+        },
+        key="chart.secondary",
+    )
+    st.caption(
+        "Same windows as pain. “Better” means: less pain, PEG, stress or medication, or "
+        "more sleep quality or a better mood."
     )
 
 # ------------------------------------------------------------------ sessions
@@ -144,19 +305,29 @@ else:
     response = response[response["patient_id"] == pid]
     c1, c2 = st.columns(2)
     with c1:
-        st.plotly_chart(charts.session_before_after(view.sessions), key="chart.before_after")
+        st.plotly_chart(
+            charts.session_before_after(view.sessions),
+            key="chart.before_after",
+            config=charts.CHART_CONFIG,
+        )
     with c2:
-        st.plotly_chart(charts.session_response_chart(response), key="chart.session_response")
+        st.plotly_chart(
+            charts.session_response_chart(response),
+            key="chart.session_response",
+            config=charts.CHART_CONFIG,
+        )
     st.caption(
-        "Short-term change: mean pain on the 3 days before the session minus the 3 days after "
-        "(+ = better). Relief: consecutive days at least 1 point below the pre-session mean; "
-        "open diamonds were cut off by the next session or the end of the diary."
+        f"Bars: pain reduction, points (positive = better) — mean pain on the "
+        f"{cfg.session_window_days} days before a session minus the {cfg.session_window_days} "
+        f"days after. Diamonds: days of relief (at least {cfg.relief_points:g} point below the "
+        "level before); open diamonds were cut short by the next session or the end of the diary."
     )
     patient_dose, cohort_dose, emax_curve = data.dose_views(result, pid)
     if patient_dose is not None and len(patient_dose):
         st.plotly_chart(
             charts.change_by_session(patient_dose, cohort=cohort_dose, emax=emax_curve),
             key="chart.by_session",
+            config=charts.CHART_CONFIG,
         )
     else:
         st.info(
@@ -164,37 +335,101 @@ else:
             "first session)."
         )
     with st.expander("Session details"):
-        details = view.sessions.drop(columns=["patient_id"]).assign(
-            technique_band=labels.relabel(view.sessions["technique_band"], labels.technique_label)
+        details = view.sessions.drop(columns=["patient_id", "technique"]).assign(
+            technique_band=labels.relabel(view.sessions["technique_band"], labels.technique_label),
+            adverse_events=view.sessions["adverse_events"].map(
+                lambda v: (
+                    ", ".join(labels.adverse_event_label(e) for e in str(v).split(";") if e)
+                    if pd.notna(v)
+                    else ""
+                )
+            ),
         )
+        names = labels.column_labels(details.columns)
         widgets.table(
             details,
             column_config={
+                **{c: st.column_config.Column(n) for c, n in names.items()},
                 "date": st.column_config.DatetimeColumn("date", format="YYYY-MM-DD HH:mm"),
-                "technique_band": st.column_config.TextColumn("technique (band)"),
             },
         )
 
-# ------------------------------------------------------------------ secondary outcomes
-st.subheader("Sleep, mood, stress and medication")
-c1, c2 = st.columns(2)
-with c1:
-    if view.diary[["sleep_quality", "mood", "stress"]].notna().any().any():
-        st.plotly_chart(charts.wellbeing_small_multiples(view.diary), key="chart.wellbeing")
-    else:
-        st.info("No sleep, mood or stress scores logged.")
-with c2:
-    if view.diary[["analgesic_doses", "opioid_mme"]].notna().any().any():
-        st.plotly_chart(charts.medication_chart(view.diary), key="chart.medication")
-    else:
-        st.info("No medication logged.")
-secondary = data.secondary_table(outcome)
-if secondary is not None and len(secondary):
+# ------------------------------------------------------------------ factor effects and N-of-1
+st.subheader("What goes with more pain, and how clear is the change")
+effects = data.factor_effects_of(result, pid)
+if effects.empty:
     st.caption(
-        "Secondary outcomes over the same baseline and follow-up windows as pain "
-        "(change: + = the value went down)."
+        f"No factor effects: each factor needs at least {cfg.factor_min_days} diary days with "
+        "and without it."
     )
-    widgets.table(secondary, column_config=widgets.number_columns(secondary))
+else:
+    from analytics.factors import ASSOCIATION_NOTE, FACTORS
+
+    factor_table = pd.DataFrame(
+        {
+            "factor": [
+                FACTORS.get(f, f).replace("an analgesic", "analgesic taken").capitalize()
+                + (" (pain the next day)" if lag else "")
+                for f, lag in zip(effects["factor"], effects["lag"], strict=True)
+            ],
+            "days": [
+                f"{a} with / {b} without"
+                for a, b in zip(effects["n_with"], effects["n_without"], strict=True)
+            ],
+            "difference": labels.drop_negative_zero(effects["difference"], 1),
+            "ci_low": labels.drop_negative_zero(effects["ci_low"], 1),
+            "ci_high": labels.drop_negative_zero(effects["ci_high"], 1),
+        }
+    )
+    widgets.table(
+        factor_table,
+        key="chart.factors",
+        column_config={
+            "factor": st.column_config.TextColumn("Factor"),
+            "days": st.column_config.TextColumn("Diary days"),
+            "difference": st.column_config.NumberColumn(
+                "More pain with it, points", format="%+.1f"
+            ),
+            "ci_low": st.column_config.NumberColumn("95% CI low", format="%+.1f"),
+            "ci_high": st.column_config.NumberColumn("95% CI high", format="%+.1f"),
+        },
+    )
+    st.caption(
+        "Mean pain on days with the factor minus days without (positive = more pain with it; "
+        "Welch 95% CI; days treated as independent, so the interval is optimistic). "
+        + ASSOCIATION_NOTE.replace("your diary", "the diary")
+    )
+nof1 = data.nof1_of(result, pid)
+if nof1 is not None and not nof1["reason"]:
+    effect = pd.DataFrame(
+        {
+            "measure": ["NAP (non-overlap of all pairs)", "Tau-U (baseline trend corrected)"],
+            "value": [nof1["nap"], nof1["tau_u"]],
+            # a normal-approximation interval can run past the scale (Tau-U above 1):
+            # shown cut at the scale's ends, which the caption says
+            "ci_low": [max(nof1["nap_ci_low"], 0.0), max(nof1["tau_u_ci_low"], -1.0)],
+            "ci_high": [min(nof1["nap_ci_high"], 1.0), min(nof1["tau_u_ci_high"], 1.0)],
+        }
+    )
+    widgets.table(
+        effect,
+        key="chart.nof1",
+        column_config={
+            "measure": st.column_config.TextColumn("Single-patient effect size"),
+            "value": st.column_config.NumberColumn("Value", format="%.2f"),
+            "ci_low": st.column_config.NumberColumn("95% CI low", format="%.2f"),
+            "ci_high": st.column_config.NumberColumn("95% CI high", format="%.2f"),
+        },
+    )
+    st.caption(
+        f"Diary days before ({int(nof1['n_baseline'])}) compared with days after "
+        f"{start_word} ({int(nof1['n_treatment'])}). NAP: the share of before/after pairs "
+        "where the later day has less pain (0.5 = no difference, 1 = every later day lower). "
+        "Tau-U: the same on a −1 to 1 scale, corrected for a trend already present before "
+        "(positive = less pain after); intervals are cut at the ends of each scale."
+    )
+elif nof1 is not None:
+    st.caption(f"No single-patient effect size: {str(nof1['reason']).replace('_', ' ')}.")
 
 # ------------------------------------------------------------------ safety and data quality
 st.subheader("Adverse events")
@@ -207,8 +442,13 @@ else:
             event=labels.relabel(events["event"], labels.adverse_event_label)
         ),
         column_config={
-            "date": st.column_config.DatetimeColumn("date", format="YYYY-MM-DD HH:mm"),
+            "date": st.column_config.DatetimeColumn("Date", format="YYYY-MM-DD HH:mm"),
             "session_date": None,
+            **{
+                c: st.column_config.Column(n)
+                for c, n in labels.column_labels(events.columns).items()
+                if c not in ("date", "session_date", "patient_id")
+            },
         },
     )
 

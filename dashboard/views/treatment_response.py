@@ -12,7 +12,7 @@ PAGE = "Treatment response"
 user = state.require_role("clinician", "admin")
 st.title("📊 Treatment response")
 
-cfg = settings.current_settings()
+cfg = settings.current_settings(as_of_today=True)
 result = data.analysis(user, cfg, purpose=PAGE)
 outcomes = result.patient_outcomes
 st.caption(settings.settings_caption())
@@ -31,20 +31,156 @@ if not evaluable.any():
     )
     st.stop()
 
+n_controls = int(outcomes["control"].astype(bool).sum())
+control_groups = sorted(outcomes.loc[outcomes["control"].astype(bool), "group"].dropna().unique())
+
 # ------------------------------------------------------------------ waterfall
 st.plotly_chart(
-    charts.waterfall(outcomes, threshold=cfg.responder_threshold), key="response.waterfall"
+    charts.waterfall(outcomes, threshold=cfg.responder_threshold),
+    key="response.waterfall",
+    config=charts.CHART_CONFIG,
 )
 st.caption(
-    f"{int(evaluable.sum())} of {len(outcomes)} patients have a baseline and a follow-up. "
-    "IMMPACT categories: < 10% none, 10–30% minimal, 30–50% moderate, ≥ 50% substantial."
+    f"Each bar is one patient: pain reduction from before treatment to follow-up, % (positive = "
+    f"better). {int(evaluable.sum())} of {len(outcomes)} patients have a baseline and a "
+    f"follow-up of at least {cfg.min_entries} entries in their last {cfg.followup_days} diary "
+    "days (the trial-style rule). The **Clinic overview** also uses a patient's most recent "
+    "valid follow-up when the last days are too few, so it can count more patients and more "
+    "responders than this page."
 )
 
 # ------------------------------------------------------------------ responder rates
 st.subheader("Responder rates and group comparison")
+if n_controls:
+    st.caption(
+        f"{n_controls} patient{'s are' if n_controls != 1 else ' is'} in a comparison group "
+        f"({', '.join(map(str, control_groups)) or 'no sessions'}) or had no session: they are "
+        "left out of the condition and technique rates and appear only under Group."
+    )
 names = labels.GROUPING_LABELS
 summaries = data.group_summaries(result)
 comparisons = data.group_comparisons(result)
+
+
+def _pct(value: float) -> str:
+    return labels.number_text(100 * value, ".0f") + "%"
+
+
+def _ci(low: float, high: float, *, percent: bool = False, spec: str = ".1f") -> str:
+    """'31–69%' or '1.5 to 2.7' (missing: —)."""
+    if pd.isna(low) or pd.isna(high):
+        return labels.MISSING
+    if percent:
+        return f"{labels.number_text(100 * low, '.0f')}–{labels.number_text(100 * high, '.0f')}%"
+    return f"{labels.number_text(low, spec)} to {labels.number_text(high, spec)}"
+
+
+def _summary_view(by: str, summary: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
+    frame = pd.DataFrame(
+        {
+            "group": [labels.group_label(by, v) for v in summary["group"]],
+            "n_patients": summary["n_patients"],
+            "n_evaluable": summary["n_evaluable"],
+            "n_responders": summary["n_responders"],
+            "responder_rate": summary["responder_rate"],
+            "responder_ci": [
+                _ci(lo, hi, percent=True)
+                for lo, hi in zip(
+                    summary["responder_ci_low"], summary["responder_ci_high"], strict=True
+                )
+            ],
+            "mean_change": labels.drop_negative_zero(summary["mean_change"], 1),
+            "mean_change_ci": [
+                _ci(lo, hi)
+                for lo, hi in zip(
+                    summary["mean_change_ci_low"], summary["mean_change_ci_high"], strict=True
+                )
+            ],
+        }
+    )
+    config: dict[str, object] = {
+        "group": st.column_config.TextColumn(labels.GROUPING_LABELS[by]),
+        "n_patients": st.column_config.NumberColumn("Patients", format="%d"),
+        "n_evaluable": st.column_config.NumberColumn(
+            "With a % change", format="%d", help="Patients with a baseline and a follow-up."
+        ),
+        "n_responders": st.column_config.NumberColumn("Responders", format="%d"),
+        "responder_rate": st.column_config.NumberColumn(
+            "Responder rate", format="percent", help="Responders / patients with a % change."
+        ),
+        "responder_ci": st.column_config.TextColumn(
+            "95% CI", help="Wilson score interval of the responder rate."
+        ),
+        "mean_change": st.column_config.NumberColumn(
+            "Pain reduction, points",
+            format="%+.1f",
+            help="Mean pain reduction, points (positive = better).",
+        ),
+        "mean_change_ci": st.column_config.TextColumn(
+            "95% CI ", help="95% CI of the mean pain reduction, points."
+        ),
+    }
+    return frame, config
+
+
+def _comparison_view(by: str, comparison: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
+    frame = pd.DataFrame(
+        {
+            "group_a": [labels.group_label(by, v) for v in comparison["group_a"]],
+            "group_b": [labels.group_label(by, v) for v in comparison["group_b"]],
+            "adjusted_difference": labels.drop_negative_zero(comparison["adjusted_difference"], 1),
+            "adjusted_ci": [
+                _ci(lo, hi)
+                for lo, hi in zip(comparison["ci_low"], comparison["ci_high"], strict=True)
+            ],
+            "p_value_holm": comparison["p_value_holm"],
+            "patients": [
+                f"{a} / {b}" for a, b in zip(comparison["n_a"], comparison["n_b"], strict=True)
+            ],
+            "rates": [
+                f"{_pct(a)} / {_pct(b)}"
+                for a, b in zip(
+                    comparison["responder_rate_a"], comparison["responder_rate_b"], strict=True
+                )
+            ],
+            "risk_difference": labels.drop_negative_zero(comparison["risk_difference"], 2),
+            "rd_ci": [
+                _ci(lo, hi, percent=True)
+                for lo, hi in zip(comparison["rd_ci_low"], comparison["rd_ci_high"], strict=True)
+            ],
+        }
+    )
+    config: dict[str, object] = {
+        "group_a": st.column_config.TextColumn("A"),
+        "group_b": st.column_config.TextColumn("B"),
+        "patients": st.column_config.TextColumn("Patients A / B"),
+        "rates": st.column_config.TextColumn("Responders A / B"),
+        "risk_difference": st.column_config.NumberColumn(
+            "Difference A − B",
+            format="percent",
+            help="Responder rate of A minus B (percentage points).",
+        ),
+        "rd_ci": st.column_config.TextColumn(
+            "95% CI  ",
+            help="Newcombe's hybrid score interval of the difference in responder rates.",
+        ),
+        "adjusted_difference": st.column_config.NumberColumn(
+            "Pain A − B, points",
+            format="%+.1f",
+            help="Follow-up pain of A minus B at equal baseline (ANCOVA); negative = less pain in A.",
+        ),
+        "adjusted_ci": st.column_config.TextColumn("95% CI "),
+        "p_value_holm": st.column_config.NumberColumn(
+            "p-value (Holm-adjusted)",
+            format="%.3f",
+            width=165,
+            help="p-value of the pain difference, adjusted for all the pairs of this table "
+            "(Holm 1979).",
+        ),
+    }
+    return frame, config
+
+
 tabs = st.tabs([names[k] for k in summaries])
 for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
     with tab:
@@ -53,75 +189,64 @@ for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
                 summary, by="group", grouping=by, title=f"Responders by {names[by].lower()}"
             ),
             key=f"response.rates.{by}",
+            config=charts.CHART_CONFIG,
         )
-        widgets.table(
-            summary.drop(columns=["group_by"]).assign(
-                group=[labels.group_label(by, v) for v in summary["group"]]
-            ),
-            column_config=widgets.number_columns(
-                summary,
-                percent=[
-                    "responder_rate",
-                    "responder_ci_low",
-                    "responder_ci_high",
-                    "responder_rate_30",
-                    "responder_rate_50",
-                ],
-            ),
+        frame, config = _summary_view(by, summary)
+        widgets.table(frame, column_config=config, key=f"response.summary.{by}")
+        st.caption(
+            f"Responder: at least {cfg.responder_threshold:g}% less pain at follow-up than before "
+            "treatment, counted among the patients with a % change."
         )
         comparison = comparisons.get(by)
         if comparison is None or comparison.empty:
             st.caption("Only one label: nothing to compare.")
         else:
-            st.markdown(f"**{names[by]}: pairwise comparison**")
-            widgets.table(
-                comparison.drop(columns=["group_by"]).assign(
-                    group_a=[labels.group_label(by, v) for v in comparison["group_a"]],
-                    group_b=[labels.group_label(by, v) for v in comparison["group_b"]],
-                ),
-                column_config={
-                    **widgets.number_columns(
-                        comparison,
-                        percent=[
-                            "responder_rate_a",
-                            "responder_rate_b",
-                            "risk_difference",
-                            "rd_ci_low",
-                            "rd_ci_high",
-                        ],
-                    ),
-                    "adjusted_difference": st.column_config.NumberColumn(
-                        "adjusted difference (points)",
-                        format="%.2f",
-                        help="ANCOVA: follow-up pain of group A minus B at equal baseline; "
-                        "negative = less pain in A",
-                    ),
-                    "p_value": st.column_config.NumberColumn("p", format="%.3f"),
-                    "nnt": st.column_config.NumberColumn(
-                        "NNT", format="%.1f", help="1 / risk difference; negative = harm"
-                    ),
-                },
+            n_pairs = len(comparison)
+            st.markdown(
+                f"**{names[by]}: pairwise comparison ({n_pairs} pair{'s' if n_pairs != 1 else ''})**"
+            )
+            frame, config = _comparison_view(by, comparison)
+            widgets.table(frame, column_config=config, key=f"response.comparison.{by}")
+            st.caption(
+                "Pain A − B: follow-up pain of A minus B at equal baseline, negative = less pain "
+                "in A (ANCOVA). Difference A − B: responder rate of A minus B. "
+                + (
+                    f"p-values are Holm-adjusted for the {n_pairs} pairs, so a chance finding "
+                    "among many comparisons is not shown as significant."
+                    if n_pairs > 1
+                    else "With a single pair the Holm-adjusted p-value is the plain one."
+                )
             )
 
 # ------------------------------------------------------------------ CPRA and time to response
 c1, c2 = st.columns(2)
 with c1:
     st.plotly_chart(
-        charts.cpra_chart(result.cpra, threshold=cfg.responder_threshold), key="response.cpra"
+        charts.cpra_chart(result.cpra, threshold=cfg.responder_threshold),
+        key="response.cpra",
+        config=charts.CHART_CONFIG,
+    )
+    st.caption(
+        "For each % improvement on the bottom axis, the share of patients who improved at "
+        "least that much (read the 30% and 50% lines for the usual responder rates)."
     )
 with c2:
     km = data.kaplan_meier_table(result)
     if km is None or km.empty:
         st.info("Time to response needs patients with a baseline and diary days after the start.")
     else:
-        st.plotly_chart(charts.kaplan_meier_chart(km), key="response.km")
+        st.plotly_chart(
+            charts.kaplan_meier_chart(km), key="response.km", config=charts.CHART_CONFIG
+        )
         median = data.kaplan_meier_median(result)
         st.caption(
-            "Response = the 7-day mean stays at or below 70% of baseline for 7 days. "
+            "The share of patients not yet responding, day by day after the start; a patient "
+            f"responds when the 7-day mean stays at or below {100 * cfg.response_fraction:.0f}% "
+            f"of baseline for {cfg.response_hold_days} days. "
             + (
-                f"Median time to response: {median:.0f} days."
+                f"Half of the patients had responded by day {median:.0f}."
                 if median is not None and np.isfinite(median)
-                else "Fewer than half of the patients responded: no median."
+                else "Fewer than half of the patients responded, so there is no median."
             )
         )
 
@@ -142,6 +267,16 @@ else:
             summary.rename(columns={"n_patients": "n"}), emax=curve, emax_label=label
         ),
         key="response.dose",
+        config=charts.CHART_CONFIG,
+    )
+    st.caption(
+        "Mean pain reduction from baseline (positive = better) after each number of sessions. "
+        + (
+            f"The curve levels off at about {fit.emax:.1f} points less pain, and half of that "
+            f"is reached after about {fit.k50:.1f} sessions (Emax model)."
+            if curve is not None
+            else "Too few session numbers for an Emax curve."
+        )
     )
 
 # ------------------------------------------------------------------ session response and safety
@@ -151,10 +286,16 @@ with c1:
     if by_tech is None or by_tech.empty:
         st.info("No sessions yet.")
     else:
-        st.plotly_chart(charts.technique_response_chart(by_tech), key="response.technique")
+        st.plotly_chart(
+            charts.technique_response_chart(by_tech),
+            key="response.technique",
+            config=charts.CHART_CONFIG,
+        )
 with c2:
     rates = result.adverse_events
     if rates is None or pd.isna(rates["events_per_100_sessions"]).all():
         st.info("No sessions yet: no adverse-event rate.")
     else:
-        st.plotly_chart(charts.adverse_event_chart(rates), key="response.safety")
+        st.plotly_chart(
+            charts.adverse_event_chart(rates), key="response.safety", config=charts.CHART_CONFIG
+        )

@@ -10,6 +10,7 @@ import pytest
 
 from analytics.loaders import load_diary
 from analytics.store import open_store
+from dashboard import labels
 
 from .conftest import (
     ADMIN_PAGES,
@@ -34,6 +35,20 @@ TITLES = {
     "views/treatment_response.py": "Treatment response",
     "views/data_manager.py": "Data",
 }
+
+
+#: The "today" of the status columns in these tests: the demo clinic's last diary day
+#: (sample_data/ as it is, without init-demo's move to the current week).
+DEMO_TODAY = dt.date(2026, 10, 31)
+
+
+@pytest.fixture
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
+    """Status "as of today" counts back from :data:`DEMO_TODAY`, whatever the calendar says."""
+    from dashboard import settings
+
+    monkeypatch.setattr(settings, "_today", lambda: DEMO_TODAY)
+    return DEMO_TODAY
 
 
 def _texts(elements) -> str:
@@ -104,31 +119,31 @@ def test_clinic_overview_of_a_clinician_lists_their_patients_only(demo_db):
         assert sorted(at.selectbox(key="overview.target").options) == mine
 
 
-def test_clinic_overview_lists_every_patient_with_flags_and_filters(demo_db):
+def test_clinic_overview_lists_every_patient_with_flags_and_filters(demo_db, fixed_today):
     at = open_page("views/clinic_overview.py", user="admin")
     table = at.dataframe[0].value
     assert len(table) == 60
-    for col in (
+    # the triage columns first; the rest in the "More columns" table
+    assert list(table.columns) == [
         "patient_id",
-        "condition",
-        "group",
-        "n_sessions",
-        "baseline_pain",
-        "latest_7day_mean",
-        "pct_change",
-        "response_category",
+        "attention",
+        "response",
+        "note",
         "adherence_28d",
-        "flags",
-    ):
-        assert col in table.columns
+        "mean_now",
+    ]
+    details = at.dataframe[1].value
+    for col in ("condition", "group", "technique", "n_sessions", "baseline_pain", "last_entry"):
+        assert col in details.columns
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Patients"] == "60"
     assert any(label.startswith("Responders") for label in metrics)
     # filter by condition: only those patients remain
     at.multiselect(key="overview.condition").set_value(["migraine"]).run()
-    filtered = at.dataframe[0].value
+    filtered = at.dataframe[1].value
     assert 0 < len(filtered) < 60
     assert set(filtered["condition"]) == {"migraine"}
+    assert len(at.dataframe[0].value) == len(filtered)
 
 
 def test_clinic_overview_opens_the_patient_chart(demo_db):
@@ -143,7 +158,14 @@ def test_clinic_overview_opens_the_patient_chart(demo_db):
 def test_patient_chart_shows_trajectory_sessions_and_notes(demo_db):
     at = open_chart("P003")
     assert _n_charts(at) >= 5
-    assert {m.label for m in at.metric} >= {"Baseline pain", "Follow-up pain", "Response"}
+    assert {m.label for m in at.metric} >= {
+        "Before treatment",
+        "At follow-up",
+        "Reduction, points",
+        "Response",
+        "7-day mean (0–10)",
+        "Days since last entry",
+    }
     assert any(s.value == "Adverse events" for s in at.subheader)
     assert any(s.value == "Data quality" for s in at.subheader)
 
@@ -262,12 +284,22 @@ def test_new_entry_shows_on_my_progress(demo_db):
 # ------------------------------------------------------------------ data page
 
 
+def _data_section(section: str):
+    """The Data page of an admin (every tab's content is on the page)."""
+    return open_page("views/data_manager.py", user="admin")
+
+
 def test_bad_upload_shows_every_validation_problem(demo_db):
-    at = open_page("views/data_manager.py", user="admin")
+    at = _data_section("import")
     bad = b"patient_id,date,pain\nP001,2026-01-05,11\nP001,not-a-date,3\nNOBODY,2026-01-06,4\n"
     at.file_uploader(key="data.upload.diary").set_value(("my_diary.csv", bad, "text/csv")).run()
     assert not at.exception
     assert "problems found" in _texts(at.error)
+    # every message in full, where it can wrap (not cut off in a table cell)
+    listed = _texts(at.markdown)
+    for where in ("line 2, pain", "line 3, date", "line 4, patient"):
+        assert where in listed
+    assert "add the patient there first or correct the id" in listed
     problems = at.dataframe[0].value
     assert set(problems.columns) >= {"file", "line", "column", "message"}
     assert set(problems["file"]) == {"my_diary.csv"}
@@ -276,7 +308,7 @@ def test_bad_upload_shows_every_validation_problem(demo_db):
 
 
 def test_valid_upload_previews_then_imports(demo_db):
-    at = open_page("views/data_manager.py", user="admin")
+    at = _data_section("import")
     text = "patient_id,date,pain\nP001,2026-11-01,4\nP001,2026-11-02,5\n"
     load_diary(io.StringIO(text))  # the file is valid for the loader
     at.file_uploader(key="data.upload.diary").set_value(
@@ -288,10 +320,14 @@ def test_valid_upload_previews_then_imports(demo_db):
     assert not at.exception
     assert "Imported: 2 new" in _texts(at.success)
     assert _stored_pain(demo_db, "P001", dt.date(2026, 11, 2)) == 5.0
+    # a clean page after the import: no file, no preview, no second Import button
+    assert not any(b.key == "data.import" for b in at.button)
+    assert not at.dataframe
+    assert all(not u.value for u in at.file_uploader)
 
 
 def test_data_page_offers_three_downloads(demo_db):
-    at = open_page("views/data_manager.py", user="admin")
+    at = _data_section("export")
     downloads = at.get("download_button")
     assert len(downloads) == 3
 
@@ -303,7 +339,7 @@ def test_record_a_session(demo_db):
     at.selectbox(key="data.s.technique").set_value("electro")
     at.text_input(key="data.s.frequency").input("2/100")
     at.text_input(key="data.s.points").input("LI4;ST36")
-    at.multiselect(key="data.s.events").set_value(["bruising"])
+    at.pills(key="data.s.events").set_value(["bruising"])
     at.button(key="FormSubmitter:data.session_form-Save session").click().run()
     assert not at.exception
     assert "saved" in _texts(at.success)
@@ -384,22 +420,20 @@ def test_no_table_shows_none_or_nan(awkward_db, user, page_path):
 def test_overview_labels_codes_and_says_why_a_value_is_missing(awkward_db):
     at = open_page("views/clinic_overview.py", user="admin")
     table = at.dataframe[0].value.set_index("patient_id")
-    assert table.loc["N002", "why_missing"] == "not enough baseline days"
-    assert pd.isna(table.loc["N002", "pct_change"])
-    assert table.loc["N001", "why_missing"] == "no session or start date yet"
-    assert table.loc["N003", "technique"] == "None (no sessions)"
-    assert table.loc["N002", "technique"] == "EA mixed (e.g. 2/100 Hz)"
-    assert table.loc["N002", "flags"] == "❔ not enough baseline"
-    assert not table["technique"].str.contains("electro_").any()
-    assert not table["condition"].str.contains("_").any()
-    assert set(table["response_category"]) <= {
-        "—",
-        "No improvement (< 10%)",
-        "Minimal (10–29%)",
-        "Moderate (30–49%)",
-        "Substantial (≥ 50%)",
-    }
-    assert table.loc["N002", "response_category"] == "—"
+    details = at.dataframe[1].value.set_index("patient_id")
+    assert table.loc["N002", "note"] == "not enough baseline days"
+    assert table.loc["N002", "response"] == "—"
+    assert table.loc["N001", "note"] == "no session or start date yet"
+    assert details.loc["N003", "technique"] == "None (no sessions)"
+    assert details.loc["N002", "technique"] == "EA mixed (e.g. 2/100 Hz)"
+    # N002 logged up to yesterday: its only flag is the missing baseline
+    assert table.loc["N002", "attention"] == "❔ not enough baseline"
+    assert table.loc["N001", "attention"].startswith("💤 no diary entry yet")
+    assert not details["technique"].str.contains("electro_").any()
+    assert not details["condition"].str.contains("_").any()
+    categories = {"No improvement", "Minimal", "Moderate", "Substantial"}
+    for text in table["response"]:
+        assert text == "—" or text.split(" · ")[1] in categories, text
 
 
 def test_empty_states_of_a_brand_new_patient(awkward_db):
@@ -438,21 +472,20 @@ def test_settings_change_applies_on_every_page(demo_db):
         assert "Baseline: 7 days" in _texts(at.caption), page_path
 
 
-def test_clinic_overview_flag_filter_keeps_patients_with_any_chosen_flag(demo_db):
+def test_clinic_overview_flag_filter_keeps_patients_with_any_chosen_flag(demo_db, fixed_today):
+    # status as of the demo's last diary day: with the real calendar every demo patient
+    # would be "not logging" and the counts below would change from day to day
     at = open_page("views/clinic_overview.py", user="admin")
     flagged = at.dataframe[0].value
-    n_flagged = int((flagged["flags"].fillna("").str.strip("—") != "").sum())
-    assert n_flagged > 0
-    # choosing every flag ("Select all") lists every flagged patient, not only those
-    # with all four flags at once
-    at.multiselect(key="overview.flag").set_value(
-        ["worsening", "low_adherence", "recent_adverse_event", "insufficient_baseline"]
-    ).run()
+    n_flagged = int((flagged["attention"].fillna("") != "").sum())
+    assert 0 < n_flagged < len(flagged)
+    # choosing every flag lists every flagged patient, not only those with all of them
+    at.multiselect(key="overview.flag").set_value(list(labels.FLAG_LABELS)).run()
     assert len(at.dataframe[0].value) == n_flagged
-    at.multiselect(key="overview.flag").set_value(["recent_adverse_event"]).run()
+    at.multiselect(key="overview.flag").set_value(["insufficient_baseline"]).run()
     shown = at.dataframe[0].value
-    assert 0 < len(shown) <= n_flagged
-    assert shown["flags"].str.contains("recent adverse event").all()
+    assert 0 < len(shown) < n_flagged
+    assert shown["attention"].str.contains("not enough baseline").all()
 
 
 def test_patient_chart_response_metric_is_short_enough_to_read(demo_db):

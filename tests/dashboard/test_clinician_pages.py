@@ -1,0 +1,287 @@
+"""The clinician's pages: status as of a fixed "today", triage order, readable response, Data page.
+
+"Today" is fixed (``dashboard.settings._today``) so the status columns do not move with
+the calendar. The demo clinic here is ``sample_data/`` as it is: its last diary day is
+31 Oct 2026; P030 last logged on 16 Sep 2026 and P003 on 8 Oct 2026.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.multitest import multipletests
+
+from analytics.loaders import load_dataset
+from analytics.pipeline import analyze
+from analytics.settings import AnalysisSettings
+from analytics.store import open_store, project_root
+from dashboard import charts
+
+from .conftest import open_page
+
+DEMO_LAST_DAY = dt.date(2026, 10, 31)
+
+
+def _fix_today(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
+    from dashboard import settings
+
+    monkeypatch.setattr(settings, "_today", lambda: day)
+
+
+@pytest.fixture
+def demo_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
+    _fix_today(monkeypatch, DEMO_LAST_DAY)
+    return DEMO_LAST_DAY
+
+
+def _texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def _overview(user: str = "admin"):
+    at = open_page("views/clinic_overview.py", user=user)
+    assert not at.exception, at.exception
+    return at
+
+
+def _chart(patient_id: str, user: str = "admin"):
+    at = _overview(user)
+    at.session_state["chart.patient"] = patient_id
+    at.switch_page("views/patient_chart.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: str(m.value) for m in at.metric}
+
+
+def _columns(table) -> dict[str, dict]:
+    """The column config of an ``st.dataframe`` element, by column name."""
+    return json.loads(table.proto.columns)
+
+
+# ------------------------------------------------------------------ status as of today
+
+
+def test_overview_lists_patients_who_need_attention_first(demo_db, demo_today):
+    at = _overview()
+    table = at.dataframe[0].value
+    assert len(table) == 60
+    flagged = table["attention"] != ""
+    assert flagged.iloc[0], table.head()
+    # every flagged patient before every unflagged one
+    assert not flagged.iloc[int((~flagged).argmax()) :].any()
+    # among the "not logging" ones, the longest silence first
+    silent = table[table["attention"].str.contains("not logging for")]
+    days = silent["attention"].str.extract(r"not logging for (\d+) day")[0].astype(int)
+    assert days.is_monotonic_decreasing
+    assert table["patient_id"].iloc[0] == "P030"  # silent longest (45 days)
+
+
+def test_status_fields_count_back_from_a_fixed_today(demo_db, monkeypatch):
+    # P030 last logged on 16 Sep 2026
+    for today, silent in ((DEMO_LAST_DAY, 45), (dt.date(2026, 11, 14), 59)):
+        _fix_today(monkeypatch, today)
+        at = _overview()
+        row = at.dataframe[0].value.set_index("patient_id").loc["P030"]
+        assert row["attention"] == f"💤 not logging for {silent} days, 📉 low adherence"
+        assert row["adherence_28d"] == 0.0
+        assert row["mean_now"] == "2.0 (16 Sep)"  # the latest 7-day mean with its date
+        assert f"as of today, {today:%d %b %Y}" in _texts(at.caption)
+        assert _metrics(at)["Not logging ≥ 7 days"] == str(
+            (at.dataframe[0].value["attention"].str.contains("not logging")).sum()
+        )
+
+    at = _chart("P030")
+    metrics = _metrics(at)
+    assert metrics["Days since last entry"] == "59"
+    assert metrics["Adherence, 28 days"] == "0%"
+    assert metrics["Adverse events"] == "0"
+    assert metrics["7-day mean (0–10)"] == "2.0"
+    assert "7 days to 16 Sep 2026" in _texts(at.caption)
+    assert "not logging for 59 days" in _texts(at.warning)
+
+
+def test_overview_adherence_is_drawn_in_the_neutral_colour(demo_db, demo_today):
+    at = _overview()
+    adherence = next(c for c in _columns(at.dataframe[0]).values() if "Adherence" in str(c))
+    assert charts.ADHERENCE_COLOR in json.dumps(adherence)
+
+
+def test_one_entry_after_a_long_gap_keeps_the_response(demo_db, monkeypatch):
+    """P003 logs once 25 days after its last entry: the strict follow-up is too thin."""
+    today = dt.date(2026, 11, 2)
+    _fix_today(monkeypatch, today)
+    with open_store(demo_db) as store:
+        store.save_diary_entry("test:setup", {"patient_id": "P003", "date": today, "pain": 4.0})
+
+    # the reference: the library's own most recent valid follow-up for P003
+    ds = load_dataset(project_root() / "sample_data")
+    diary = pd.concat(
+        [
+            ds.diary,
+            pd.DataFrame({"patient_id": ["P003"], "date": [pd.Timestamp(today)], "pain": [4.0]}),
+        ],
+        ignore_index=True,
+    ).astype({"date": ds.diary["date"].dtype})
+    ref = analyze(ds.patients, diary, ds.sessions, AnalysisSettings(as_of=today)).patient_outcomes
+    p003 = ref.set_index("patient_id").loc["P003"]
+    assert np.isnan(p003["pct_change"])  # the strict outcome is lost ...
+    pct = 100 * (p003["baseline_pain"] - p003["recent_followup_pain"]) / p003["baseline_pain"]
+    assert pct > 50
+
+    at = _overview()
+    row = at.dataframe[0].value.set_index("patient_id").loc["P003"]
+    # ... the overview shows the most recent valid follow-up, with its dates
+    assert row["response"] == f"+{pct:.0f}% · Substantial"
+    start, end = p003["recent_followup_start"], p003["recent_followup_end"]
+    assert row["note"] == f"follow-up {start:%d %b}–{end:%d %b}"
+    assert "not logging" not in row["attention"]
+
+    at = _chart("P003")
+    metrics = _metrics(at)
+    assert metrics["Response"] == "Substantial"
+    assert metrics["At follow-up"] == f"{p003['recent_followup_pain']:.1f}"
+    assert metrics["Days since last entry"] == "0"
+    assert "the most recent valid follow-up" in _texts(at.caption)
+
+
+# ------------------------------------------------------------------ patient chart
+
+
+def _figures(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_patient_chart_reads_in_one_sign_convention_and_one_x_range(demo_db, demo_today):
+    at = _chart("P001")
+    captions = _texts(at.caption)
+    assert "positive = better" in captions
+    assert "negative = less pain" not in captions.lower()
+    assert "hover" not in captions.lower()
+    # the ITS caption says its change in words
+    assert "pain level shifted by" in captions and "95% CI" in captions
+    figures = _figures(at)
+    dated = [f for f in figures if "period" in (f["layout"].get("meta") or {})]
+    assert len(dated) == 3  # pain, sleep/mood/stress, medication
+    assert len({tuple(f["layout"]["meta"]["period"]) for f in dated}) == 1
+    assert len({tuple(f["layout"]["xaxis"]["range"]) for f in dated}) == 1
+    # secondary outcomes in better/worse words: better sleep reads as better
+    secondary = next(t.value for t in at.dataframe if "change" in t.value.columns)
+    assert secondary["change"].str.match(r"^(better|worse) by |^no change$").all()
+    # factor effects and N-of-1 effect sizes, with plain captions
+    nof1 = next(
+        t.value for t in at.dataframe if "measure" in t.value.columns and "value" in t.value.columns
+    )
+    assert list(nof1["measure"]) == [
+        "NAP (non-overlap of all pairs)",
+        "Tau-U (baseline trend corrected)",
+    ]
+    assert "not proof of cause" in captions
+
+
+def test_comparison_group_patient_is_not_told_trend_after_start(demo_db, demo_today):
+    ds = load_dataset(project_root() / "sample_data")
+    waitlist = sorted(ds.patients.loc[ds.patients["group"] == "waitlist", "patient_id"])
+    at = _chart(waitlist[0])
+    text = json.dumps(_figures(at)) + _texts(at.caption) + _texts(at.markdown)
+    assert "Trend after start" not in text
+    assert "start of treatment" not in _texts(at.caption)
+    assert "comparison group" in _texts(at.markdown)
+
+
+# ------------------------------------------------------------------ treatment response
+
+
+def test_treatment_response_shows_holm_p_values_and_keeps_controls_out(demo_db, demo_today):
+    at = open_page("views/treatment_response.py", user="admin")
+    assert not at.exception, at.exception
+    ds = load_dataset(project_root() / "sample_data")
+    result = analyze(ds.patients, ds.diary, ds.sessions, AnalysisSettings(as_of=DEMO_LAST_DAY))
+    po = result.patient_outcomes
+    n_treated = int((~po["control"]).sum())
+    assert 0 < n_treated < len(po)
+
+    # in tab order (group, condition, technique): a summary, then its pairwise comparison
+    summaries = [t for t in at.dataframe if "n_patients" in t.value.columns]
+    pairs = [t for t in at.dataframe if "group_a" in t.value.columns]
+    group, condition, technique = (t.value for t in summaries)
+    # waitlist patients are not in the technique or condition rates; they are under Group
+    assert technique["n_patients"].sum() == n_treated
+    assert condition["n_patients"].sum() == n_treated
+    assert group["n_patients"].sum() == len(po)
+    assert not technique["group"].str.contains("None|waitlist", case=False).any()
+
+    gc = result.group_comparison
+    for by in ("group", "condition", "technique"):
+        shown = pairs[("group", "condition", "technique").index(by)]
+        frame = shown.value
+        assert "p_value" not in frame.columns and "p_value_holm" in frame.columns
+        # independent reference: statsmodels' Holm on the unadjusted p-values of the pairs
+        raw = gc.loc[gc["group_by"] == by, "p_value"].to_numpy()
+        ok = ~np.isnan(raw)
+        expected = np.full_like(raw, np.nan)
+        expected[ok] = multipletests(raw[ok], method="holm")[1]
+        np.testing.assert_allclose(frame["p_value_holm"].to_numpy(float), expected, equal_nan=True)
+        titles = {c["label"] if "label" in c else "" for c in _columns(shown).values()}
+        assert "p-value (Holm-adjusted)" in titles
+        assert not any("_" in t for t in titles)
+    captions = _texts(at.caption)
+    assert "left out of the condition and technique rates" in captions
+    assert "Holm-adjusted" in captions
+    assert "Kaplan" not in captions or "share of patients not yet responding" in captions
+    assert "Emax model" in captions or "Too few session numbers" in captions
+    assert "Clinic overview" in captions  # why its responder count can differ
+
+
+# ------------------------------------------------------------------ data page
+
+
+def test_data_page_keeps_its_tab_after_a_session_save(demo_db):
+    at = open_page("views/data_manager.py", user="admin")
+    # the tabs keep their state in the session (a key and on_change="rerun"), so the
+    # rerun after a save shows the tab the person was on, not the first one
+    assert [t.label for t in at.tabs] == ["➕ Record a session", "⬆️ Import CSV", "⬇️ Export CSV"]
+    at.session_state["data.section"] = "⬆️ Import CSV"
+    at.run()
+    assert at.session_state["data.section"] == "⬆️ Import CSV"
+    at.session_state["data.section"] = "➕ Record a session"
+    at.run()
+    for round_, pain in enumerate((6.0, 5.0)):
+        at.selectbox(key="data.s.patient").set_value("P007")
+        at.date_input(key="data.s.date").set_value(dt.date.today())
+        at.number_input(key="data.s.before" + (f".{round_}" if round_ else "")).set_value(pain)
+        at.button(key="FormSubmitter:data.session_form-Save session").click().run()
+        assert not at.exception
+        assert at.session_state["data.section"] == "➕ Record a session"
+        # the form is still on screen, ready for the next session
+        at.button(key="FormSubmitter:data.session_form-Save session")
+    assert "saved" in _texts(at.success) or "already stored" in _texts(at.warning)
+
+
+def test_data_page_has_no_select_all_and_no_raw_codes(demo_db):
+    at = open_page("views/data_manager.py", user="dr.a")
+    # adverse events are tapped one by one: no multiselect (which offers "Select all")
+    assert not at.multiselect
+    events = at.pills(key="data.s.events")
+    assert "Bleeding" in events.options and "bleeding" not in events.options
+    technique = at.selectbox(key="data.s.technique")
+    assert "Electroacupuncture (EA)" in technique.options
+    assert "electro" not in technique.options
+    at.selectbox(key="data.s.patient").set_value("P007")
+    at.date_input(key="data.s.date").set_value(dt.date.today())
+    at.selectbox(key="data.s.technique").set_value("manual")
+    at.pills(key="data.s.events").set_value(["bruising", "soreness"])
+    at.button(key="FormSubmitter:data.session_form-Save session").click().run()
+    assert not at.exception
+    with open_store(demo_db) as store:
+        last = store.sessions("test:check", "P007").iloc[-1]
+    assert last["adverse_events"] == "bruising;soreness"
+    # the next session starts without them: nothing is carried over by accident
+    assert not at.pills(key="data.s.events.1").value  # a new, empty widget
+    assert at.selectbox(key="data.s.patient").value == "P007"
