@@ -208,30 +208,42 @@ def theil_sen_slopes(
     elif period == "baseline":
         keep = ~has_index | (frame["date"] < idx)
     frame["period"] = np.where(has_index, period, "all")
-    rows = []
-    log = FitWarnings("Theil–Sen slope")
-    for pid, g in frame[keep].groupby("patient_id", sort=True):
-        n = len(g)
-        slope = low = high = intercept = np.nan
-        if n >= min_entries and g["x"].nunique() >= 2:
-            with log.watch(str(pid), "confidence interval not computable") as caught:
-                res = stats.theilslopes(g["pain"].to_numpy(), g["x"].to_numpy(), alpha=0.95)
-            slope, intercept = 7.0 * res.slope, res.intercept
-            if not caught:
-                low, high = 7.0 * res.low_slope, 7.0 * res.high_slope
-        rows.append((pid, g["period"].iloc[0], slope, low, high, intercept, n))
-    log.report()
+    used = frame[keep]
+    pids = used["patient_id"].to_numpy()
+    x = used["x"].to_numpy()
+    y = used["pain"].to_numpy()
+    new_patient = np.ones(len(pids), dtype=bool)
+    new_patient[1:] = pids[1:] != pids[:-1]
+    starts = np.flatnonzero(new_patient)
+    lengths = np.diff(np.append(starts, len(pids)))
+    # x is non-decreasing within a patient: two distinct days iff first != last
+    varies = x[starts + lengths - 1] != x[starts] if len(starts) else np.zeros(0, dtype=bool)
+    fit = (lengths >= min_entries) & varies
+    slope = np.full(len(starts), np.nan)
+    intercept = np.full(len(starts), np.nan)
+    low = np.full(len(starts), np.nan)
+    high = np.full(len(starts), np.nan)
+    if fit.any():
+        rows = np.repeat(fit, lengths)
+        fit_lengths = lengths[fit]
+        fit_starts = np.cumsum(fit_lengths) - fit_lengths
+        s, i, lo, hi, bad = _theil_sen_batch(x[rows], y[rows], fit_starts, fit_lengths)
+        slope[fit], intercept[fit] = 7.0 * s, i
+        low[fit], high[fit] = 7.0 * lo, 7.0 * hi
+        log = FitWarnings("Theil–Sen slope")
+        for pid in pids[starts[fit][bad]]:
+            log.keys.setdefault(str(pid), _TS_CI_REASON)
+        log.report()
     out = pd.DataFrame(
-        rows,
-        columns=[
-            "patient_id",
-            "period",
-            "slope_per_week",
-            "slope_ci_low",
-            "slope_ci_high",
-            "intercept",
-            "n_days",
-        ],
+        {
+            "patient_id": pids[starts],
+            "period": used["period"].to_numpy()[starts],
+            "slope_per_week": slope,
+            "slope_ci_low": low,
+            "slope_ci_high": high,
+            "intercept": intercept,
+            "n_days": lengths,
+        }
     )
     ids = pd.Index(frame["patient_id"].unique(), name="patient_id")
     out = out.set_index("patient_id").reindex(ids).reset_index()
@@ -241,6 +253,113 @@ def theil_sen_slopes(
     for col in ("slope_per_week", "slope_ci_low", "slope_ci_high", "intercept"):
         out[col] = out[col].astype("float64")
     return out
+
+
+_TS_CHUNK_PAIRS = 4_000_000  # slots of slopes held at once (32 MB of float64)
+# what scipy's RuntimeWarning says when Sen's variance is negative
+_TS_CI_REASON = "confidence interval not computable (invalid value encountered in sqrt)"
+
+
+def _tie_sum(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Per group, sum of k(k−1)(2k+5) over the multiplicities k of its values."""
+    if not len(values):
+        return np.zeros(len(starts), dtype="int64")
+    group = np.repeat(np.arange(len(starts)), lengths)
+    order = np.lexsort((values, group))
+    v, g = values[order], group[order]
+    new = np.ones(len(v), dtype=bool)
+    new[1:] = (v[1:] != v[:-1]) | (g[1:] != g[:-1])
+    run_start = np.flatnonzero(new)
+    k = np.diff(np.append(run_start, len(v))).astype("int64")
+    term = k * (k - 1) * (2 * k + 5)
+    return np.bincount(g[run_start], weights=term, minlength=len(starts)).astype("int64")
+
+
+def _theil_sen_batch(
+    x: np.ndarray, y: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Theil–Sen of many series at once, exactly as ``scipy.stats.theilslopes``.
+
+    ``x`` is non-decreasing within each series (rows ``starts[i]`` to
+    ``starts[i] + lengths[i]``) and every series has two distinct x values.
+    Returns slope, intercept, low and high slope (per unit of x) and a boolean
+    array marking the series whose confidence interval is not computable (Sen's
+    variance negative: NaN bounds, as scipy gives them with a RuntimeWarning).
+    """
+    m = len(starts)
+    slope = np.full(m, np.nan)
+    intercept = np.full(m, np.nan)
+    low = np.full(m, np.nan)
+    high = np.full(m, np.nan)
+    ties_x = _tie_sum(x, starts, lengths)
+    ties_y = _tie_sum(y, starts, lengths)
+    n = lengths.astype("int64")
+    # pairs with Δx > 0: all pairs minus those within a run of equal x
+    xt = np.zeros(m, dtype="int64")
+    if len(x):
+        group = np.repeat(np.arange(m), lengths)
+        new = np.ones(len(x), dtype=bool)
+        new[1:] = (x[1:] != x[:-1]) | (group[1:] != group[:-1])
+        run_start = np.flatnonzero(new)
+        k = np.diff(np.append(run_start, len(x))).astype("int64")
+        xt = np.bincount(group[run_start], weights=k * (k - 1) // 2, minlength=m).astype("int64")
+    nt = n * (n - 1) // 2 - xt
+    sigsq = (1 / 18.0) * (n * (n - 1) * (2 * n + 5) - ties_x - ties_y).astype("float64")
+    bad_ci = sigsq < 0
+    alpha = 1.0 - 0.95
+    z = stats.norm.ppf(alpha / 2.0)
+    with np.errstate(invalid="ignore"):
+        sigma = np.sqrt(sigsq)
+        ru_f = np.round((nt - z * sigma) / 2.0)
+        rl_f = np.round((nt + z * sigma) / 2.0)
+    ru = np.minimum(np.where(bad_ci, 0, ru_f).astype("int64"), nt - 1)
+    rl = np.maximum(np.where(bad_ci, 1, rl_f).astype("int64") - 1, 0)
+
+    # medians of x and y per series, from one sort of all values
+    group = np.repeat(np.arange(m), lengths)
+    ends = starts + lengths
+    mid_a, mid_b = starts + (lengths - 1) // 2, starts + lengths // 2
+    y_sorted = y[np.lexsort((y, group))]
+    x_sorted = x[np.lexsort((x, group))]
+    med_y = np.where(mid_a == mid_b, y_sorted[mid_a], (y_sorted[mid_a] + y_sorted[mid_b]) / 2.0)
+    med_x = np.where(mid_a == mid_b, x_sorted[mid_a], (x_sorted[mid_a] + x_sorted[mid_b]) / 2.0)
+
+    # Slopes lag by lag over a chunk of consecutive series: row lag−1, column i holds
+    # the slope of the pair (i, i + lag), +inf where the pair is not one of scipy's
+    # (another series, or equal x). A series' slopes are then one block of columns
+    # whose finite values are exactly scipy's slopes; the order statistics come
+    # from one partition of that block.
+    first = 0
+    while first < m:
+        last, width = first + 1, int(lengths[first])
+        while last < m:
+            wider = max(width, int(lengths[last]))
+            if (ends[last] - starts[first]) * wider > _TS_CHUNK_PAIRS:
+                break
+            width, last = wider, last + 1
+        lo_row, hi_row = int(starts[first]), int(ends[last - 1])
+        xc, yc, gc = x[lo_row:hi_row], y[lo_row:hi_row], group[lo_row:hi_row]
+        block = np.full((width - 1, hi_row - lo_row), np.inf)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for lag in range(1, width):
+                dx = xc[lag:] - xc[:-lag]
+                values = (yc[lag:] - yc[:-lag]) / dx
+                values[(dx <= 0) | (gc[lag:] != gc[:-lag])] = np.inf
+                block[lag - 1, : len(values)] = values
+        for k in range(first, last):
+            size, count = int(lengths[k]), int(nt[k])
+            col = int(starts[k]) - lo_row
+            part = block[: size - 1, col : col + size]
+            s = part[part != np.inf]  # the series' slopes, a compact copy
+            mid_lo, mid_hi = (count - 1) // 2, count // 2
+            kth = [mid_lo, mid_hi] if bad_ci[k] else [mid_lo, mid_hi, int(rl[k]), int(ru[k])]
+            s.partition(kth)
+            slope[k] = s[mid_lo] if mid_lo == mid_hi else (s[mid_lo] + s[mid_hi]) / 2.0
+            if not bad_ci[k]:
+                low[k], high[k] = s[rl[k]], s[ru[k]]
+        first = last
+    intercept = med_y - slope * med_x
+    return slope, intercept, low, high, bad_ci
 
 
 def newey_west_lags(n: int) -> int:

@@ -8,6 +8,8 @@ small-sample correction, normal quantiles).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +19,7 @@ from scipy import stats
 
 from analytics.errors import InsufficientDataError
 from analytics.trends import (
+    _theil_sen_batch,
     interrupted_time_series,
     its_fit_lines,
     newey_west_lags,
@@ -102,6 +105,81 @@ def test_theil_sen_matches_scipy():
     x = (d["date"] - index["P1"]).dt.days.to_numpy()
     ref = stats.theilslopes(d["pain"].to_numpy()[x < 0], x[x < 0])
     assert_allclose(base.loc["P1", "slope_per_week"], 7 * ref.slope, rtol=1e-9)
+
+
+def _awkward_series(seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Random and awkward (x, y) series, x non-decreasing: ties, 2-3 points, equal x."""
+    rng = np.random.default_rng(seed)
+    series = [
+        (np.array([0.0, 1.0]), np.array([3.0, 5.0])),
+        (np.array([0.0, 0.0, 2.0]), np.array([1.0, 4.0, 4.0])),
+        (np.array([-1.0, 5.0, 9.0]), np.array([7.0, 7.0, 7.0])),
+        (np.array([0.0, 0.0, 1.0, 1.0]), np.array([2.0, 2.0, 2.0, 2.0])),  # variance < 0
+        (np.array([0.0, 1.0, 1.0, 1.0, 3.0]), np.array([5.0, 4.0, 6.0, 5.0, 1.0])),
+    ]
+    for _ in range(60):
+        n = int(rng.integers(2, 90))
+        x = np.sort(rng.integers(-40, 60, n)).astype("float64")
+        if rng.random() < 0.5:
+            y = rng.integers(0, 11, n).astype("float64")  # many ties, NRS-like
+        else:
+            y = rng.normal(5, 2, n)
+        if x[0] == x[-1]:
+            x[-1] += 1.0
+        series.append((x, y))
+    for n in (40, 41, 365):  # equal lengths share a batch
+        for _ in range(3):
+            series.append((np.arange(n, dtype="float64") - 20, np.round(rng.uniform(0, 10, n))))
+    return series
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_theil_sen_batch_equals_scipy_on_awkward_series(seed):
+    series = _awkward_series(seed)
+    x = np.concatenate([s[0] for s in series])
+    y = np.concatenate([s[1] for s in series])
+    lengths = np.array([len(s[0]) for s in series])
+    starts = np.cumsum(lengths) - lengths
+    slope, intercept, low, high, bad = _theil_sen_batch(x, y, starts, lengths)
+    for k, (xs, ys) in enumerate(series):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # scipy: negative variance
+            ref = stats.theilslopes(ys, xs, alpha=0.95)
+        assert_allclose(slope[k], ref.slope, rtol=1e-12, atol=1e-12)
+        assert_allclose(intercept[k], ref.intercept, rtol=1e-12, atol=1e-12)
+        assert_allclose([low[k], high[k]], [ref.low_slope, ref.high_slope], rtol=1e-12, atol=1e-12)
+        assert bad[k] == np.isnan(ref.low_slope)
+    assert bad[3] and bad.sum() >= 1
+
+
+def test_theil_sen_many_patients_equal_scipy_and_name_the_uncomputable_ci():
+    rng = np.random.default_rng(7)
+    frames, index = [], {}
+    for p in range(40):
+        pid = f"P{p:02d}"
+        n = int(rng.integers(3, 120))
+        y = np.round(rng.uniform(0, 10, n)) if p % 2 else rng.normal(5, 1.5, n).clip(0, 10)
+        y[rng.random(n) < 0.2] = np.nan
+        frames.append(daily_diary(pid, "2026-01-01", y))
+        index[pid] = pd.Timestamp("2026-01-01") + pd.Timedelta(days=int(rng.integers(0, n)))
+    frames.append(daily_diary("Z", "2026-01-01", [4.0] * 12))  # constant: CI of width 0
+    diary = pd.concat(frames, ignore_index=True)
+    idx = pd.Series(index)
+    out = theil_sen_slopes(diary, idx, min_entries=2).set_index("patient_id")
+    for pid, d in diary.groupby("patient_id"):
+        origin = idx.get(pid, d["date"].min())
+        x = (d["date"] - origin).dt.days.to_numpy("float64")
+        keep = x >= 0 if pid in idx.index else np.ones(len(x), bool)
+        if keep.sum() < 2 or np.ptp(x[keep]) == 0:
+            assert np.isnan(out.loc[pid, "slope_per_week"])
+            continue
+        ref = stats.theilslopes(d["pain"].to_numpy()[keep], x[keep], alpha=0.95)
+        got = out.loc[pid]
+        assert_allclose(got.slope_per_week, 7 * ref.slope, rtol=1e-12, atol=1e-12)
+        assert_allclose(got.intercept, ref.intercept, rtol=1e-12, atol=1e-12)
+        assert_allclose(got.slope_ci_low, 7 * ref.low_slope, rtol=1e-12, atol=1e-12)
+        assert_allclose(got.slope_ci_high, 7 * ref.high_slope, rtol=1e-12, atol=1e-12)
+        assert got.n_days == keep.sum()
 
 
 def test_theil_sen_without_index_and_too_few_days():
