@@ -346,17 +346,17 @@ def _theil_sen_batch(
                 values = (yc[lag:] - yc[:-lag]) / dx
                 values[(dx <= 0) | (gc[lag:] != gc[:-lag])] = np.inf
                 block[lag - 1, : len(values)] = values
-        for k in range(first, last):
-            size, count = int(lengths[k]), int(nt[k])
-            col = int(starts[k]) - lo_row
+        for q in range(first, last):
+            size, count = int(lengths[q]), int(nt[q])
+            col = int(starts[q]) - lo_row
             part = block[: size - 1, col : col + size]
             s = part[part != np.inf]  # the series' slopes, a compact copy
             mid_lo, mid_hi = (count - 1) // 2, count // 2
-            kth = [mid_lo, mid_hi] if bad_ci[k] else [mid_lo, mid_hi, int(rl[k]), int(ru[k])]
+            kth = [mid_lo, mid_hi] if bad_ci[q] else [mid_lo, mid_hi, int(rl[q]), int(ru[q])]
             s.partition(kth)
-            slope[k] = s[mid_lo] if mid_lo == mid_hi else (s[mid_lo] + s[mid_hi]) / 2.0
-            if not bad_ci[k]:
-                low[k], high[k] = s[rl[k]], s[ru[k]]
+            slope[q] = s[mid_lo] if mid_lo == mid_hi else (s[mid_lo] + s[mid_hi]) / 2.0
+            if not bad_ci[q]:
+                low[q], high[q] = s[rl[q]], s[ru[q]]
         first = last
     intercept = med_y - slope * med_x
     return slope, intercept, low, high, bad_ci
