@@ -13,12 +13,14 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from numpy.testing import assert_allclose
 from scipy import stats
 
 from analytics.errors import InsufficientDataError
 from analytics.trends import (
+    _ols_hac,
     _theil_sen_batch,
     interrupted_time_series,
     its_fit_lines,
@@ -238,6 +240,28 @@ def test_its_matches_statsmodels_formula_and_hand_newey_west():
         z = stats.norm.ppf(0.975)
         assert_allclose(row.its_level_ci_high - row.its_level_change, z * se[2], rtol=1e-9)
         assert_allclose(row.its_slope_ci_high - row.its_slope_change, 7 * z * se[3], rtol=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lean_hac_fit_equals_statsmodels_ols_hac(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(25):
+        n_pre, n_post = int(rng.integers(7, 120)), int(rng.integers(7, 250))
+        t = np.sort(rng.choice(np.arange(-150, 300), n_pre + n_post, replace=False))
+        t = np.concatenate([t[t < 0][-n_pre:], t[t >= 0][:n_post]]).astype("float64")
+        y = np.round(rng.uniform(0, 10, len(t))) if rng.random() < 0.5 else rng.normal(5, 2, len(t))
+        if rng.random() < 0.2:
+            y[t < 0] = 6.0  # constant before t0: the awkward HAC case
+        lags = int(rng.integers(0, 8))
+        design = np.column_stack([np.ones(len(t)), t, t >= 0, t * (t >= 0)]).astype("float64")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ref = sm.OLS(y, design).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+            ref_ci, ref_p = ref.conf_int(0.05), ref.pvalues
+            params, ci, pvalues = _ols_hac(t, y, lags)
+        assert_allclose(params, ref.params, rtol=1e-9, atol=1e-12)
+        assert_allclose(ci, ref_ci, rtol=1e-9, atol=1e-12)
+        assert_allclose(pvalues, ref_p, rtol=1e-9, atol=1e-12)
 
 
 def test_its_exact_segments_and_fit_lines():
