@@ -125,8 +125,11 @@ def per_row(values: pd.Series, keys: pd.Series) -> pd.Series:
     Like ``keys.map(values)`` but keeps the dtype of ``values`` even when it is
     empty; the result has the index of ``keys``.
     """
-    looked_up = values.reindex(keys.astype("str").to_numpy())
-    return pd.Series(looked_up.to_numpy(), index=keys.index, dtype=values.dtype)
+    # one lookup per distinct key, then spread over the rows by the key codes
+    codes, uniques = pd.factorize(keys.astype("str"))
+    distinct = values.reindex(pd.Index(uniques, dtype="str")).to_numpy()
+    looked_up = pd.api.extensions.take(distinct, codes, allow_fill=True)
+    return pd.Series(looked_up, index=keys.index, dtype=values.dtype)
 
 
 def _window_mean(

@@ -55,7 +55,7 @@ ITS_COLUMNS = [
 def _sorted(diary: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
-            "patient_id": diary["patient_id"].astype("str").to_numpy(),
+            "patient_id": diary["patient_id"].astype("str").array,
             "date": diary["date"].astype(DATE_DTYPE).to_numpy(),
             "pain": diary["pain"].astype("float64").to_numpy(),
         }
@@ -211,13 +211,14 @@ def theil_sen_slopes(
         keep = ~has_index | (frame["date"] < idx)
     frame["period"] = np.where(has_index, period, "all")
     used = frame[keep]
-    pids = used["patient_id"].to_numpy()
+    codes = pd.factorize(used["patient_id"])[0]  # rows are sorted by patient
     x = used["x"].to_numpy()
     y = used["pain"].to_numpy()
-    new_patient = np.ones(len(pids), dtype=bool)
-    new_patient[1:] = pids[1:] != pids[:-1]
+    new_patient = np.ones(len(codes), dtype=bool)
+    new_patient[1:] = codes[1:] != codes[:-1]
     starts = np.flatnonzero(new_patient)
-    lengths = np.diff(np.append(starts, len(pids)))
+    lengths = np.diff(np.append(starts, len(codes)))
+    pids = used["patient_id"].iloc[starts].to_numpy()
     # x is non-decreasing within a patient: two distinct days iff first != last
     varies = x[starts + lengths - 1] != x[starts] if len(starts) else np.zeros(0, dtype=bool)
     fit = (lengths >= min_entries) & varies
@@ -233,13 +234,13 @@ def theil_sen_slopes(
         slope[fit], intercept[fit] = 7.0 * s, i
         low[fit], high[fit] = 7.0 * lo, 7.0 * hi
         log = FitWarnings("Theil–Sen slope")
-        for pid in pids[starts[fit][bad]]:
+        for pid in pids[fit][bad]:
             log.keys.setdefault(str(pid), _TS_CI_REASON)
         log.report()
     out = pd.DataFrame(
         {
-            "patient_id": pids[starts],
-            "period": used["period"].to_numpy()[starts],
+            "patient_id": pids,
+            "period": used["period"].iloc[starts].to_numpy(),
             "slope_per_week": slope,
             "slope_ci_low": low,
             "slope_ci_high": high,
@@ -490,14 +491,14 @@ def interrupted_time_series(
     frame["t"] = (frame["date"] - idx).dt.days.astype("float64")
     rows = []
     log = FitWarnings("Interrupted time series")
-    pids = frame["patient_id"].to_numpy()
+    codes = pd.factorize(frame["patient_id"])[0]  # rows are sorted by patient
     t_all = frame["t"].to_numpy()
     y_all = frame["pain"].to_numpy()
-    new_patient = np.ones(len(pids), dtype=bool)
-    new_patient[1:] = pids[1:] != pids[:-1]
-    bounds = np.append(np.flatnonzero(new_patient), len(pids))
-    for first, stop in zip(bounds[:-1], bounds[1:], strict=True):
-        pid = pids[first]
+    new_patient = np.ones(len(codes), dtype=bool)
+    new_patient[1:] = codes[1:] != codes[:-1]
+    bounds = np.append(np.flatnonzero(new_patient), len(codes))
+    pids = frame["patient_id"].iloc[bounds[:-1]].to_numpy()
+    for pid, first, stop in zip(pids, bounds[:-1], bounds[1:], strict=True):
         t = t_all[first:stop]
         y = y_all[first:stop]
         row: dict = {"patient_id": pid}
