@@ -332,6 +332,7 @@ def _theil_sen_batch(
     # (another series, or equal x). A series' slopes are then one block of columns
     # whose finite values are exactly scipy's slopes; the order statistics come
     # from one partition of that block.
+    buffer = np.empty(0)
     first = 0
     while first < m:
         last, width = first + 1, int(lengths[first])
@@ -342,7 +343,11 @@ def _theil_sen_batch(
             width, last = wider, last + 1
         lo_row, hi_row = int(starts[first]), int(ends[last - 1])
         xc, yc, gc = x[lo_row:hi_row], y[lo_row:hi_row], group[lo_row:hi_row]
-        block = np.full((width - 1, hi_row - lo_row), np.inf)
+        slots = (width - 1) * (hi_row - lo_row)
+        if buffer.size < slots:
+            buffer = np.empty(max(slots, _TS_CHUNK_PAIRS))  # reused: no fresh pages per chunk
+        block = buffer[:slots].reshape(width - 1, hi_row - lo_row)
+        block.fill(np.inf)
         with np.errstate(divide="ignore", invalid="ignore"):
             for lag in range(1, width):
                 dx = xc[lag:] - xc[:-lag]
