@@ -310,3 +310,69 @@ def test_empty_inputs_and_lag_rule():
     assert len(interrupted_time_series(empty, pd.Series(dtype="datetime64[ns]"))) == 0
     # floor(4 (n/100)^(2/9)): n=100 -> 4, n=50 -> 3, n=14 -> 2
     assert [newey_west_lags(n) for n in (100, 50, 14)] == [4, 3, 2]
+
+
+def _reference_theil_sen(diary: pd.DataFrame, index: pd.Series) -> pd.DataFrame:
+    """The per-patient scipy loop the batched Theil–Sen replaces (treatment period)."""
+    rows = []
+    for pid, d in diary.sort_values(["patient_id", "date"]).groupby("patient_id"):
+        start = index.get(pid, pd.NaT)
+        origin = d["date"].min() if pd.isna(start) else start
+        x = (d["date"] - origin).dt.days.to_numpy("float64")
+        keep = np.ones(len(x), bool) if pd.isna(start) else (d["date"] >= start).to_numpy()
+        y = d["pain"].to_numpy("float64")[keep]
+        slope = low = high = intercept = np.nan
+        if keep.sum() >= 4 and np.ptp(x[keep]) > 0:
+            res = stats.theilslopes(y, x[keep], alpha=0.95)
+            slope, intercept = 7 * res.slope, res.intercept
+            low, high = 7 * res.low_slope, 7 * res.high_slope
+        rows.append((str(pid), slope, low, high, intercept, int(keep.sum())))
+    cols = ["patient_id", "slope_per_week", "slope_ci_low", "slope_ci_high", "intercept", "n_days"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _reference_its(diary: pd.DataFrame, index: pd.Series) -> pd.DataFrame:
+    """The per-patient statsmodels OLS + HAC loop the numpy fit replaces (fitted rows only)."""
+    rows = []
+    for pid, d in diary.sort_values(["patient_id", "date"]).groupby("patient_id"):
+        if pid not in index.index or pd.isna(index[pid]):
+            continue
+        t = (d["date"] - index[pid]).dt.days.to_numpy("float64")
+        y = d["pain"].to_numpy("float64")
+        if (t < 0).sum() < 7 or (t >= 0).sum() < 7 or np.ptp(y) == 0:
+            continue
+        design = np.column_stack([np.ones(len(t)), t, t >= 0, t * (t >= 0)]).astype("float64")
+        res = sm.OLS(y, design).fit(cov_type="HAC", cov_kwds={"maxlags": newey_west_lags(len(t))})
+        ci = res.conf_int(0.05)
+        rows.append(
+            (str(pid), res.params[2], ci[2, 0], ci[2, 1], res.pvalues[2], 7 * res.params[3])
+        )
+    cols = [
+        "patient_id",
+        "its_level_change",
+        "its_level_ci_low",
+        "its_level_ci_high",
+        "its_level_p_value",
+        "its_slope_change",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def test_batched_trends_equal_the_per_patient_reference_loops_on_a_clinic():
+    from analytics._common import index_dates
+    from analytics.synthetic import generate_clinic
+
+    clinic = generate_clinic(80, rng=11)
+    diary, index = clinic["diary"], index_dates(clinic["patients"], clinic["sessions"])
+    got = theil_sen_slopes(diary, index)
+    expected = _reference_theil_sen(diary, index)
+    pd.testing.assert_frame_equal(
+        got[expected.columns], expected, check_exact=False, rtol=1e-12, atol=1e-12
+    )
+    its = interrupted_time_series(diary, index)
+    fitted = its[its["its_reason"] == ""].reset_index(drop=True)
+    ref = _reference_its(diary, index)
+    assert len(ref) > 40
+    pd.testing.assert_frame_equal(
+        fitted[ref.columns], ref, check_exact=False, rtol=1e-9, atol=1e-12
+    )
