@@ -107,7 +107,8 @@ def outcome_windows(
     win["followup_start"] = win["followup_start"].where(win["followup_end"].notna())
     win = win[["index_date", "baseline_start", "baseline_end", "followup_start", "followup_end"]]
 
-    bounds = win.reindex(diary["patient_id"].astype("str").to_numpy())
+    codes, uniques = pd.factorize(diary["patient_id"].astype("str"))
+    bounds = win.reindex(pd.Index(uniques, dtype="str")).iloc[codes]
     date = diary["date"].to_numpy()
     in_base = (date >= bounds["baseline_start"].to_numpy()) & (
         date <= bounds["baseline_end"].to_numpy()
