@@ -107,7 +107,8 @@ def outcome_windows(
     win["followup_start"] = win["followup_start"].where(win["followup_end"].notna())
     win = win[["index_date", "baseline_start", "baseline_end", "followup_start", "followup_end"]]
 
-    bounds = win.reindex(diary["patient_id"].astype("str").to_numpy())
+    codes, uniques = pd.factorize(diary["patient_id"].astype("str"))
+    bounds = win.reindex(pd.Index(uniques, dtype="str")).iloc[codes]
     date = diary["date"].to_numpy()
     in_base = (date >= bounds["baseline_start"].to_numpy()) & (
         date <= bounds["baseline_end"].to_numpy()
@@ -125,8 +126,11 @@ def per_row(values: pd.Series, keys: pd.Series) -> pd.Series:
     Like ``keys.map(values)`` but keeps the dtype of ``values`` even when it is
     empty; the result has the index of ``keys``.
     """
-    looked_up = values.reindex(keys.astype("str").to_numpy())
-    return pd.Series(looked_up.to_numpy(), index=keys.index, dtype=values.dtype)
+    # one lookup per distinct key, then spread over the rows by the key codes
+    codes, uniques = pd.factorize(keys.astype("str"))
+    distinct = values.reindex(pd.Index(uniques, dtype="str")).to_numpy()
+    looked_up = pd.api.extensions.take(distinct, codes, allow_fill=True)
+    return pd.Series(looked_up, index=keys.index, dtype=values.dtype)
 
 
 def _window_mean(

@@ -49,7 +49,7 @@ def _last_valid(
     )
     res = pd.DataFrame(
         {
-            "patient_id": frame["patient_id"].to_numpy(),
+            "patient_id": frame["patient_id"].array,
             "date": frame["date"].to_numpy(),
             "mean": roll.mean().to_numpy(),
             "n": roll.count().to_numpy(),
@@ -166,7 +166,7 @@ def patient_status(
     dates = diary["date"].astype(DATE_DTYPE).dt.normalize()
     frame = pd.DataFrame(
         {
-            "patient_id": pid.to_numpy(),
+            "patient_id": pid.array,
             "date": dates.to_numpy(),
             "pain": diary["pain"].astype("float64").to_numpy(),
         }

@@ -31,6 +31,8 @@ __all__ = [
 
 PERIODS = ("treatment", "baseline", "all")
 
+_NORM_975 = float(stats.norm.ppf(1 - 0.05 / 2))
+
 ITS_COLUMNS = [
     "patient_id",
     "its_intercept",
@@ -53,7 +55,7 @@ ITS_COLUMNS = [
 def _sorted(diary: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
-            "patient_id": diary["patient_id"].astype("str").to_numpy(),
+            "patient_id": diary["patient_id"].astype("str").array,
             "date": diary["date"].astype(DATE_DTYPE).to_numpy(),
             "pain": diary["pain"].astype("float64").to_numpy(),
         }
@@ -208,30 +210,43 @@ def theil_sen_slopes(
     elif period == "baseline":
         keep = ~has_index | (frame["date"] < idx)
     frame["period"] = np.where(has_index, period, "all")
-    rows = []
-    log = FitWarnings("Theil–Sen slope")
-    for pid, g in frame[keep].groupby("patient_id", sort=True):
-        n = len(g)
-        slope = low = high = intercept = np.nan
-        if n >= min_entries and g["x"].nunique() >= 2:
-            with log.watch(str(pid), "confidence interval not computable") as caught:
-                res = stats.theilslopes(g["pain"].to_numpy(), g["x"].to_numpy(), alpha=0.95)
-            slope, intercept = 7.0 * res.slope, res.intercept
-            if not caught:
-                low, high = 7.0 * res.low_slope, 7.0 * res.high_slope
-        rows.append((pid, g["period"].iloc[0], slope, low, high, intercept, n))
-    log.report()
+    used = frame[keep]
+    codes = pd.factorize(used["patient_id"])[0]  # rows are sorted by patient
+    x = used["x"].to_numpy()
+    y = used["pain"].to_numpy()
+    new_patient = np.ones(len(codes), dtype=bool)
+    new_patient[1:] = codes[1:] != codes[:-1]
+    starts = np.flatnonzero(new_patient)
+    lengths = np.diff(np.append(starts, len(codes)))
+    pids = used["patient_id"].iloc[starts].to_numpy()
+    # x is non-decreasing within a patient: two distinct days iff first != last
+    varies = x[starts + lengths - 1] != x[starts] if len(starts) else np.zeros(0, dtype=bool)
+    fit = (lengths >= min_entries) & varies
+    slope = np.full(len(starts), np.nan)
+    intercept = np.full(len(starts), np.nan)
+    low = np.full(len(starts), np.nan)
+    high = np.full(len(starts), np.nan)
+    if fit.any():
+        rows = np.repeat(fit, lengths)
+        fit_lengths = lengths[fit]
+        fit_starts = np.cumsum(fit_lengths) - fit_lengths
+        s, i, lo, hi, bad = _theil_sen_batch(x[rows], y[rows], fit_starts, fit_lengths)
+        slope[fit], intercept[fit] = 7.0 * s, i
+        low[fit], high[fit] = 7.0 * lo, 7.0 * hi
+        log = FitWarnings("Theil–Sen slope")
+        for pid in pids[fit][bad]:
+            log.keys.setdefault(str(pid), _TS_CI_REASON)
+        log.report()
     out = pd.DataFrame(
-        rows,
-        columns=[
-            "patient_id",
-            "period",
-            "slope_per_week",
-            "slope_ci_low",
-            "slope_ci_high",
-            "intercept",
-            "n_days",
-        ],
+        {
+            "patient_id": pids,
+            "period": used["period"].iloc[starts].to_numpy(),
+            "slope_per_week": slope,
+            "slope_ci_low": low,
+            "slope_ci_high": high,
+            "intercept": intercept,
+            "n_days": lengths,
+        }
     )
     ids = pd.Index(frame["patient_id"].unique(), name="patient_id")
     out = out.set_index("patient_id").reindex(ids).reset_index()
@@ -241,6 +256,118 @@ def theil_sen_slopes(
     for col in ("slope_per_week", "slope_ci_low", "slope_ci_high", "intercept"):
         out[col] = out[col].astype("float64")
     return out
+
+
+_TS_CHUNK_PAIRS = 4_000_000  # slots of slopes held at once (32 MB of float64)
+# what scipy's RuntimeWarning says when Sen's variance is negative
+_TS_CI_REASON = "confidence interval not computable (invalid value encountered in sqrt)"
+
+
+def _tie_sum(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Per group, sum of k(k−1)(2k+5) over the multiplicities k of its values."""
+    if not len(values):
+        return np.zeros(len(starts), dtype="int64")
+    group = np.repeat(np.arange(len(starts)), lengths)
+    order = np.lexsort((values, group))
+    v, g = values[order], group[order]
+    new = np.ones(len(v), dtype=bool)
+    new[1:] = (v[1:] != v[:-1]) | (g[1:] != g[:-1])
+    run_start = np.flatnonzero(new)
+    k = np.diff(np.append(run_start, len(v))).astype("int64")
+    term = k * (k - 1) * (2 * k + 5)
+    return np.bincount(g[run_start], weights=term, minlength=len(starts)).astype("int64")
+
+
+def _theil_sen_batch(
+    x: np.ndarray, y: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Theil–Sen of many series at once, exactly as ``scipy.stats.theilslopes``.
+
+    ``x`` is non-decreasing within each series (rows ``starts[i]`` to
+    ``starts[i] + lengths[i]``) and every series has two distinct x values.
+    Returns slope, intercept, low and high slope (per unit of x) and a boolean
+    array marking the series whose confidence interval is not computable (Sen's
+    variance negative: NaN bounds, as scipy gives them with a RuntimeWarning).
+    """
+    m = len(starts)
+    slope = np.full(m, np.nan)
+    intercept = np.full(m, np.nan)
+    low = np.full(m, np.nan)
+    high = np.full(m, np.nan)
+    ties_x = _tie_sum(x, starts, lengths)
+    ties_y = _tie_sum(y, starts, lengths)
+    n = lengths.astype("int64")
+    # pairs with Δx > 0: all pairs minus those within a run of equal x
+    xt = np.zeros(m, dtype="int64")
+    if len(x):
+        group = np.repeat(np.arange(m), lengths)
+        new = np.ones(len(x), dtype=bool)
+        new[1:] = (x[1:] != x[:-1]) | (group[1:] != group[:-1])
+        run_start = np.flatnonzero(new)
+        k = np.diff(np.append(run_start, len(x))).astype("int64")
+        xt = np.bincount(group[run_start], weights=k * (k - 1) // 2, minlength=m).astype("int64")
+    nt = n * (n - 1) // 2 - xt
+    sigsq = (1 / 18.0) * (n * (n - 1) * (2 * n + 5) - ties_x - ties_y).astype("float64")
+    bad_ci = sigsq < 0
+    alpha = 1.0 - 0.95
+    z = stats.norm.ppf(alpha / 2.0)
+    with np.errstate(invalid="ignore"):
+        sigma = np.sqrt(sigsq)
+        ru_f = np.round((nt - z * sigma) / 2.0)
+        rl_f = np.round((nt + z * sigma) / 2.0)
+    ru = np.minimum(np.where(bad_ci, 0, ru_f).astype("int64"), nt - 1)
+    rl = np.maximum(np.where(bad_ci, 1, rl_f).astype("int64") - 1, 0)
+
+    # medians of x and y per series, from one sort of all values
+    group = np.repeat(np.arange(m), lengths)
+    ends = starts + lengths
+    mid_a, mid_b = starts + (lengths - 1) // 2, starts + lengths // 2
+    y_sorted = y[np.lexsort((y, group))]
+    x_sorted = x[np.lexsort((x, group))]
+    med_y = np.where(mid_a == mid_b, y_sorted[mid_a], (y_sorted[mid_a] + y_sorted[mid_b]) / 2.0)
+    med_x = np.where(mid_a == mid_b, x_sorted[mid_a], (x_sorted[mid_a] + x_sorted[mid_b]) / 2.0)
+
+    # Slopes lag by lag over a chunk of consecutive series: row lag−1, column i holds
+    # the slope of the pair (i, i + lag), +inf where the pair is not one of scipy's
+    # (another series, or equal x). A series' slopes are then one block of columns
+    # whose finite values are exactly scipy's slopes; the order statistics come
+    # from one partition of that block.
+    buffer = np.empty(0)
+    first = 0
+    while first < m:
+        last, width = first + 1, int(lengths[first])
+        while last < m:
+            wider = max(width, int(lengths[last]))
+            if (ends[last] - starts[first]) * wider > _TS_CHUNK_PAIRS:
+                break
+            width, last = wider, last + 1
+        lo_row, hi_row = int(starts[first]), int(ends[last - 1])
+        xc, yc, gc = x[lo_row:hi_row], y[lo_row:hi_row], group[lo_row:hi_row]
+        slots = (width - 1) * (hi_row - lo_row)
+        if buffer.size < slots:
+            buffer = np.empty(max(slots, _TS_CHUNK_PAIRS))  # reused: no fresh pages per chunk
+        block = buffer[:slots].reshape(width - 1, hi_row - lo_row)
+        block.fill(np.inf)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for lag in range(1, width):
+                dx = xc[lag:] - xc[:-lag]
+                values = (yc[lag:] - yc[:-lag]) / dx
+                values[(dx <= 0) | (gc[lag:] != gc[:-lag])] = np.inf
+                block[lag - 1, : len(values)] = values
+        for q in range(first, last):
+            size, count = int(lengths[q]), int(nt[q])
+            col = int(starts[q]) - lo_row
+            part = block[: size - 1, col : col + size]
+            s = part[part != np.inf]  # the series' slopes, a compact copy
+            mid_lo, mid_hi = (count - 1) // 2, count // 2
+            kth = [mid_lo, mid_hi] if bad_ci[q] else [mid_lo, mid_hi, int(rl[q]), int(ru[q])]
+            s.partition(kth)
+            slope[q] = s[mid_lo] if mid_lo == mid_hi else (s[mid_lo] + s[mid_hi]) / 2.0
+            if not bad_ci[q]:
+                low[q], high[q] = s[rl[q]], s[ru[q]]
+        first = last
+    intercept = med_y - slope * med_x
+    return slope, intercept, low, high, bad_ci
 
 
 def newey_west_lags(n: int) -> int:
@@ -263,6 +390,39 @@ def _its_fit(t: np.ndarray, y: np.ndarray, maxlags: int | None):
     lags = newey_west_lags(len(t)) if maxlags is None else maxlags
     res = sm.OLS(y, _its_design(t)).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
     return res, lags
+
+
+def _ols_hac(t: np.ndarray, y: np.ndarray, lags: int):
+    """OLS with Newey–West HAC covariance, the operations of statsmodels' own path.
+
+    ``OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": lags})`` computes the
+    parameters from the SVD pseudo-inverse of X (``pinv_extended``), the sandwich
+    from the scores ``X·e`` with Bartlett weights ``1 − l/(lags+1)`` and no
+    small-sample correction, then normal-based intervals and p-values. The same
+    numpy operations in the same order, without building model and results
+    objects, give the same numbers to the last bit. Returns params, the
+    95 % intervals (4 × 2) and the p-values.
+    """
+    x = _its_design(t)
+    u, s, vt = np.linalg.svd(x, False)
+    cutoff = 1e-15 * np.maximum.reduce(s)
+    s = np.where(s > cutoff, 1.0 / np.where(s > cutoff, s, 1.0), 0.0)
+    pinv = np.dot(np.transpose(vt), np.multiply(s[:, np.newaxis], np.transpose(u)))
+    bread = np.dot(pinv, np.transpose(pinv))
+    params = np.dot(pinv, y)
+    resid = y - np.dot(x, params)
+    xu = x * resid[:, None]
+    weights = 1 - np.arange(lags + 1) / (lags + 1.0)
+    meat = weights[0] * np.dot(xu.T, xu)
+    for lag in range(1, lags + 1):
+        lagged = np.dot(xu[lag:].T, xu[:-lag])
+        meat += weights[lag] * (lagged + lagged.T)
+    cov = np.dot(np.dot(bread, meat), bread.T)
+    bse = np.sqrt(np.diag(cov))
+    q = _NORM_975
+    ci = np.column_stack([params - q * bse, params + q * bse])
+    pvalues = stats.norm.sf(np.abs(params / bse)) * 2
+    return params, ci, pvalues
 
 
 def interrupted_time_series(
@@ -336,9 +496,16 @@ def interrupted_time_series(
     frame["t"] = (frame["date"] - idx).dt.days.astype("float64")
     rows = []
     log = FitWarnings("Interrupted time series")
-    for pid, g in frame.groupby("patient_id", sort=True):
-        t = g["t"].to_numpy()
-        y = g["pain"].to_numpy()
+    codes = pd.factorize(frame["patient_id"])[0]  # rows are sorted by patient
+    t_all = frame["t"].to_numpy()
+    y_all = frame["pain"].to_numpy()
+    new_patient = np.ones(len(codes), dtype=bool)
+    new_patient[1:] = codes[1:] != codes[:-1]
+    bounds = np.append(np.flatnonzero(new_patient), len(codes))
+    pids = frame["patient_id"].iloc[bounds[:-1]].to_numpy()
+    for pid, first, stop in zip(pids, bounds[:-1], bounds[1:], strict=True):
+        t = t_all[first:stop]
+        y = y_all[first:stop]
         row: dict = {"patient_id": pid}
         if np.isnan(t).all():
             row.update(n_pre=0, n_post=0, its_reason="no_index")
@@ -369,22 +536,21 @@ def interrupted_time_series(
             if np.ptp(y[t < 0]) == 0
             else "HAC standard errors not computable"
         )
+        lags = newey_west_lags(len(t)) if maxlags is None else maxlags
         with log.watch(str(pid), why):
-            res, lags = _its_fit(t, y, maxlags)
-            ci = res.conf_int(0.05)
-            pvalues = res.pvalues
+            params, ci, pvalues = _ols_hac(t, y, lags)
         if not np.isfinite(ci[2:]).all():
             row.update(n_pre=n_pre, n_post=n_post, its_reason="se_not_estimable")
             rows.append(row)
             continue
         row.update(
-            its_intercept=res.params[0],
-            its_pre_slope=7.0 * res.params[1],
-            its_level_change=res.params[2],
+            its_intercept=params[0],
+            its_pre_slope=7.0 * params[1],
+            its_level_change=params[2],
             its_level_ci_low=ci[2, 0],
             its_level_ci_high=ci[2, 1],
             its_level_p_value=pvalues[2],
-            its_slope_change=7.0 * res.params[3],
+            its_slope_change=7.0 * params[3],
             its_slope_ci_low=7.0 * ci[3, 0],
             its_slope_ci_high=7.0 * ci[3, 1],
             its_slope_p_value=pvalues[3],

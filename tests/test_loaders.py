@@ -746,3 +746,18 @@ def test_a_failed_load_changes_nothing(tmp_path):
     with pytest.raises(DataValidationError):
         load_dataset(tmp_path, today=TODAY)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_rows_joined_without_a_loop_equal_groupby_join():
+    from analytics.loaders._cells import _join_by_row
+
+    rng = np.random.default_rng(5)
+    rows = np.sort(rng.integers(0, 40, 200))
+    words = pd.Series(
+        rng.choice(["LI4", "ST36", "", " SP6", "bruise", "é"], 200), index=rows, dtype="str"
+    )
+    for sep in (";", ", "):
+        expected = words.groupby(level=0).agg(sep.join)
+        pd.testing.assert_series_equal(_join_by_row(words, sep), expected, check_exact=True)
+    empty = words.iloc[:0]
+    pd.testing.assert_series_equal(_join_by_row(empty, ";"), empty.groupby(level=0).agg(";".join))

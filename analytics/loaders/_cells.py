@@ -14,6 +14,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._text import hidden_characters
 from ..errors import PROBLEM_COLUMNS
@@ -117,6 +119,28 @@ def _fmt_range(spec: ColumnSpec, max_value: float | None) -> str:
     if lo is not None:
         return f"{what} >= {lo:g}"
     return what
+
+
+def _join_by_row(items: pd.Series, sep: str) -> pd.Series:
+    """``items.groupby(level=0).agg(sep.join)`` for an exploded column, without a Python loop.
+
+    ``items`` holds text (no missing values) under a non-decreasing integer row
+    index, as :meth:`pandas.Series.explode` leaves it; the result has one string
+    per distinct row, its items joined in order.
+    """
+    if not len(items):
+        return items.groupby(level=0).agg(sep.join)
+    rows = items.index.to_numpy()
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    offsets = pa.array(np.append(starts, len(rows)), type=pa.int64())
+    values = pa.array(items.to_numpy(dtype=object), type=pa.large_string())
+    joined = pc.binary_join(
+        pa.LargeListArray.from_arrays(offsets, values), pa.scalar(sep, pa.large_string())
+    )
+    return pd.Series(
+        pd.array(joined.to_numpy(zero_copy_only=False), dtype="str"),
+        index=pd.Index(rows[starts], dtype="int64"),
+    )
 
 
 class _Checker:
@@ -325,7 +349,7 @@ class _Checker:
             unknown = exploded[exploded.notna() & (exploded != "") & ~exploded.isin(spec.choices)]
             bad_rows = np.zeros(self.n, dtype=bool)
             bad_rows[unknown.index.unique().to_numpy()] = True
-            words = unknown.groupby(level=0).agg(", ".join).reindex(range(self.n))
+            words = _join_by_row(unknown, ", ").reindex(range(self.n))
             msg = (
                 f"{name} has unknown word(s) "
                 + words.fillna("")
@@ -333,7 +357,7 @@ class _Checker:
             )
             self.add(bad_rows, name, original, msg)
             clean = exploded[exploded.notna() & (exploded != "")]
-            joined = clean.groupby(level=0).agg(";".join).reindex(range(self.n))
+            joined = _join_by_row(clean, ";").reindex(range(self.n))
             self.out[name] = joined.astype("str").where(joined.notna())
         else:  # pragma: no cover - schema kinds are closed
             raise AssertionError(kind)
@@ -357,7 +381,7 @@ class _Checker:
             + "; use ';'-separated codes like LI4;ST36;SP6 (letters then a number, optional -L or -R)"
         )
         self.add(mask, "points", original, msg)
-        cleaned = exploded.groupby(level=0).agg(";".join).reindex(range(self.n))
+        cleaned = _join_by_row(exploded, ";").reindex(range(self.n))
         self.out["points"] = cleaned.astype("str").where(cleaned.notna() & (cleaned != ""))
 
     def check_frequency(self) -> None:

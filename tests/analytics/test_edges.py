@@ -101,15 +101,15 @@ def test_a_diary_without_variation_gets_an_its_reason_not_round_off():
 
 def test_runtime_warning_in_a_fit_becomes_one_data_quality_warning(monkeypatch):
     """A third-party RuntimeWarning inside a patient's fit names that patient."""
-    real = trends._its_fit
+    real = trends._ols_hac
 
-    def noisy(t, y, maxlags):
-        res, lags = real(t, y, maxlags)
+    def noisy(t, y, lags):
+        fit = real(t, y, lags)
         if np.ptp(y[t < 0]) == 0:
             warnings.warn("invalid value encountered in sqrt", RuntimeWarning, stacklevel=1)
-        return res, lags
+        return fit
 
-    monkeypatch.setattr(trends, "_its_fit", noisy)
+    monkeypatch.setattr(trends, "_ols_hac", noisy)
     patients, diary, sessions = awkward_clinic()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

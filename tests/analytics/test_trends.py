@@ -8,15 +8,20 @@ small-sample correction, normal quantiles).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from numpy.testing import assert_allclose
 from scipy import stats
 
 from analytics.errors import InsufficientDataError
 from analytics.trends import (
+    _ols_hac,
+    _theil_sen_batch,
     interrupted_time_series,
     its_fit_lines,
     newey_west_lags,
@@ -104,6 +109,81 @@ def test_theil_sen_matches_scipy():
     assert_allclose(base.loc["P1", "slope_per_week"], 7 * ref.slope, rtol=1e-9)
 
 
+def _awkward_series(seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Random and awkward (x, y) series, x non-decreasing: ties, 2-3 points, equal x."""
+    rng = np.random.default_rng(seed)
+    series = [
+        (np.array([0.0, 1.0]), np.array([3.0, 5.0])),
+        (np.array([0.0, 0.0, 2.0]), np.array([1.0, 4.0, 4.0])),
+        (np.array([-1.0, 5.0, 9.0]), np.array([7.0, 7.0, 7.0])),
+        (np.array([0.0, 0.0, 1.0, 1.0]), np.array([2.0, 2.0, 2.0, 2.0])),  # variance < 0
+        (np.array([0.0, 1.0, 1.0, 1.0, 3.0]), np.array([5.0, 4.0, 6.0, 5.0, 1.0])),
+    ]
+    for _ in range(60):
+        n = int(rng.integers(2, 90))
+        x = np.sort(rng.integers(-40, 60, n)).astype("float64")
+        if rng.random() < 0.5:
+            y = rng.integers(0, 11, n).astype("float64")  # many ties, NRS-like
+        else:
+            y = rng.normal(5, 2, n)
+        if x[0] == x[-1]:
+            x[-1] += 1.0
+        series.append((x, y))
+    for n in (40, 41, 365):  # equal lengths share a batch
+        for _ in range(3):
+            series.append((np.arange(n, dtype="float64") - 20, np.round(rng.uniform(0, 10, n))))
+    return series
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_theil_sen_batch_equals_scipy_on_awkward_series(seed):
+    series = _awkward_series(seed)
+    x = np.concatenate([s[0] for s in series])
+    y = np.concatenate([s[1] for s in series])
+    lengths = np.array([len(s[0]) for s in series])
+    starts = np.cumsum(lengths) - lengths
+    slope, intercept, low, high, bad = _theil_sen_batch(x, y, starts, lengths)
+    for k, (xs, ys) in enumerate(series):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # scipy: negative variance
+            ref = stats.theilslopes(ys, xs, alpha=0.95)
+        assert_allclose(slope[k], ref.slope, rtol=1e-12, atol=1e-12)
+        assert_allclose(intercept[k], ref.intercept, rtol=1e-12, atol=1e-12)
+        assert_allclose([low[k], high[k]], [ref.low_slope, ref.high_slope], rtol=1e-12, atol=1e-12)
+        assert bad[k] == np.isnan(ref.low_slope)
+    assert bad[3] and bad.sum() >= 1
+
+
+def test_theil_sen_many_patients_equal_scipy_and_name_the_uncomputable_ci():
+    rng = np.random.default_rng(7)
+    frames, index = [], {}
+    for p in range(40):
+        pid = f"P{p:02d}"
+        n = int(rng.integers(3, 120))
+        y = np.round(rng.uniform(0, 10, n)) if p % 2 else rng.normal(5, 1.5, n).clip(0, 10)
+        y[rng.random(n) < 0.2] = np.nan
+        frames.append(daily_diary(pid, "2026-01-01", y))
+        index[pid] = pd.Timestamp("2026-01-01") + pd.Timedelta(days=int(rng.integers(0, n)))
+    frames.append(daily_diary("Z", "2026-01-01", [4.0] * 12))  # constant: CI of width 0
+    diary = pd.concat(frames, ignore_index=True)
+    idx = pd.Series(index)
+    out = theil_sen_slopes(diary, idx, min_entries=2).set_index("patient_id")
+    for pid, d in diary.groupby("patient_id"):
+        origin = idx.get(pid, d["date"].min())
+        x = (d["date"] - origin).dt.days.to_numpy("float64")
+        keep = x >= 0 if pid in idx.index else np.ones(len(x), bool)
+        if keep.sum() < 2 or np.ptp(x[keep]) == 0:
+            assert np.isnan(out.loc[pid, "slope_per_week"])
+            continue
+        ref = stats.theilslopes(d["pain"].to_numpy()[keep], x[keep], alpha=0.95)
+        got = out.loc[pid]
+        assert_allclose(got.slope_per_week, 7 * ref.slope, rtol=1e-12, atol=1e-12)
+        assert_allclose(got.intercept, ref.intercept, rtol=1e-12, atol=1e-12)
+        assert_allclose(got.slope_ci_low, 7 * ref.low_slope, rtol=1e-12, atol=1e-12)
+        assert_allclose(got.slope_ci_high, 7 * ref.high_slope, rtol=1e-12, atol=1e-12)
+        assert got.n_days == keep.sum()
+
+
 def test_theil_sen_without_index_and_too_few_days():
     diary = pd.concat(
         [daily_diary("A", "2026-01-01", [8, 7, 6, 5, 4]), daily_diary("B", "2026-01-01", [3, 3])]
@@ -162,6 +242,28 @@ def test_its_matches_statsmodels_formula_and_hand_newey_west():
         assert_allclose(row.its_slope_ci_high - row.its_slope_change, 7 * z * se[3], rtol=1e-9)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lean_hac_fit_equals_statsmodels_ols_hac(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(25):
+        n_pre, n_post = int(rng.integers(7, 120)), int(rng.integers(7, 250))
+        t = np.sort(rng.choice(np.arange(-150, 300), n_pre + n_post, replace=False))
+        t = np.concatenate([t[t < 0][-n_pre:], t[t >= 0][:n_post]]).astype("float64")
+        y = np.round(rng.uniform(0, 10, len(t))) if rng.random() < 0.5 else rng.normal(5, 2, len(t))
+        if rng.random() < 0.2:
+            y[t < 0] = 6.0  # constant before t0: the awkward HAC case
+        lags = int(rng.integers(0, 8))
+        design = np.column_stack([np.ones(len(t)), t, t >= 0, t * (t >= 0)]).astype("float64")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ref = sm.OLS(y, design).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+            ref_ci, ref_p = ref.conf_int(0.05), ref.pvalues
+            params, ci, pvalues = _ols_hac(t, y, lags)
+        assert_allclose(params, ref.params, rtol=1e-9, atol=1e-12)
+        assert_allclose(ci, ref_ci, rtol=1e-9, atol=1e-12)
+        assert_allclose(pvalues, ref_p, rtol=1e-9, atol=1e-12)
+
+
 def test_its_exact_segments_and_fit_lines():
     # noise-free: y = 6 + 0.1 t before, then level -2 and slope change -0.2/day
     t = np.arange(-10, 15)
@@ -208,3 +310,69 @@ def test_empty_inputs_and_lag_rule():
     assert len(interrupted_time_series(empty, pd.Series(dtype="datetime64[ns]"))) == 0
     # floor(4 (n/100)^(2/9)): n=100 -> 4, n=50 -> 3, n=14 -> 2
     assert [newey_west_lags(n) for n in (100, 50, 14)] == [4, 3, 2]
+
+
+def _reference_theil_sen(diary: pd.DataFrame, index: pd.Series) -> pd.DataFrame:
+    """The per-patient scipy loop the batched Theil–Sen replaces (treatment period)."""
+    rows = []
+    for pid, d in diary.sort_values(["patient_id", "date"]).groupby("patient_id"):
+        start = index.get(pid, pd.NaT)
+        origin = d["date"].min() if pd.isna(start) else start
+        x = (d["date"] - origin).dt.days.to_numpy("float64")
+        keep = np.ones(len(x), bool) if pd.isna(start) else (d["date"] >= start).to_numpy()
+        y = d["pain"].to_numpy("float64")[keep]
+        slope = low = high = intercept = np.nan
+        if keep.sum() >= 4 and np.ptp(x[keep]) > 0:
+            res = stats.theilslopes(y, x[keep], alpha=0.95)
+            slope, intercept = 7 * res.slope, res.intercept
+            low, high = 7 * res.low_slope, 7 * res.high_slope
+        rows.append((str(pid), slope, low, high, intercept, int(keep.sum())))
+    cols = ["patient_id", "slope_per_week", "slope_ci_low", "slope_ci_high", "intercept", "n_days"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _reference_its(diary: pd.DataFrame, index: pd.Series) -> pd.DataFrame:
+    """The per-patient statsmodels OLS + HAC loop the numpy fit replaces (fitted rows only)."""
+    rows = []
+    for pid, d in diary.sort_values(["patient_id", "date"]).groupby("patient_id"):
+        if pid not in index.index or pd.isna(index[pid]):
+            continue
+        t = (d["date"] - index[pid]).dt.days.to_numpy("float64")
+        y = d["pain"].to_numpy("float64")
+        if (t < 0).sum() < 7 or (t >= 0).sum() < 7 or np.ptp(y) == 0:
+            continue
+        design = np.column_stack([np.ones(len(t)), t, t >= 0, t * (t >= 0)]).astype("float64")
+        res = sm.OLS(y, design).fit(cov_type="HAC", cov_kwds={"maxlags": newey_west_lags(len(t))})
+        ci = res.conf_int(0.05)
+        rows.append(
+            (str(pid), res.params[2], ci[2, 0], ci[2, 1], res.pvalues[2], 7 * res.params[3])
+        )
+    cols = [
+        "patient_id",
+        "its_level_change",
+        "its_level_ci_low",
+        "its_level_ci_high",
+        "its_level_p_value",
+        "its_slope_change",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def test_batched_trends_equal_the_per_patient_reference_loops_on_a_clinic():
+    from analytics._common import index_dates
+    from analytics.synthetic import generate_clinic
+
+    clinic = generate_clinic(80, rng=11)
+    diary, index = clinic["diary"], index_dates(clinic["patients"], clinic["sessions"])
+    got = theil_sen_slopes(diary, index)
+    expected = _reference_theil_sen(diary, index)
+    pd.testing.assert_frame_equal(
+        got[expected.columns], expected, check_exact=False, rtol=1e-12, atol=1e-12
+    )
+    its = interrupted_time_series(diary, index)
+    fitted = its[its["its_reason"] == ""].reset_index(drop=True)
+    ref = _reference_its(diary, index)
+    assert len(ref) > 40
+    pd.testing.assert_frame_equal(
+        fitted[ref.columns], ref, check_exact=False, rtol=1e-9, atol=1e-12
+    )
