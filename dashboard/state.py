@@ -58,6 +58,7 @@ __all__ = [
     "ROLES",
     "PageSpec",
     "PAGES",
+    "shared_page",
     "pages_for",
     "home_page",
     "sso_enabled",
@@ -142,6 +143,11 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("admin", "views/admin.py", "Admin", "🛡️", ("admin",), "Administration"),
     PageSpec("account", "views/account.py", "Account", "👤", ROLES, "Account"),
 )
+
+
+def shared_page() -> Any:
+    """The share-link page (``/shared?token=...``), opened without signing in."""
+    return st.Page("views/shared.py", title="Shared summary", icon="🔗", url_path="shared")
 
 
 def pages_for(role: str) -> list[PageSpec]:
