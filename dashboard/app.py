@@ -27,7 +27,7 @@ st.set_page_config(page_title="Pain diary", page_icon="🩺", layout="wide")
 
 if sharing.is_share_request():
     # a share link opens its one read-only page, signed in or not: no menu, no other page
-    st.navigation([state.shared_page()], position="hidden").run()
+    st.navigation(state.shared_pages(), position="hidden").run()
     st.stop()
 
 try:

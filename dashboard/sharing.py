@@ -226,15 +226,20 @@ def share_page() -> None:
     )
     outcome = report.outcome
     if outcome is not None:
-        c1, c2, c3, c4 = st.columns(4)
-        c1.metric("Baseline pain", widgets.fmt(outcome["baseline_pain"]))
-        c2.metric("Follow-up pain", widgets.fmt(outcome["followup_pain"]))
-        c3.metric("Change (%)", widgets.fmt(outcome["pct_change"], "+.0f"))
-        c4.metric("Sessions", report.n_sessions)
+        # one small table rather than four metrics: it stays one block on a phone
+        st.markdown(
+            "| Baseline pain | Follow-up pain | Pain reduction | Sessions |\n"
+            "| --- | --- | --- | --- |\n"
+            f"| {widgets.fmt(outcome['baseline_pain'])}/10 "
+            f"| {widgets.fmt(outcome['followup_pain'])}/10 "
+            f"| {widgets.fmt(outcome['pct_change'], '+.0f')}% "
+            f"| {report.n_sessions} |"
+        )
         category = labels.category_label(outcome["response_category"])
         st.caption(
-            f"Response: {category}. Baseline: the {settings.baseline_days} days before the "
-            f"first session; follow-up: the last {settings.followup_days} diary days."
+            f"Response: {category}. Pain reduction: + = less pain than at baseline. Baseline: "
+            f"the {settings.baseline_days} days before the first session; follow-up: the last "
+            f"{settings.followup_days} diary days."
         )
     if report.diary.empty:
         st.info("No diary days yet.")
@@ -251,6 +256,7 @@ def share_page() -> None:
                 title=f"Pain trajectory of {pid}",
             ),
             key="shared.trajectory",
+            config=charts.CHART_CONFIG,
         )
     st.subheader("Sessions")
     if report.sessions.empty:

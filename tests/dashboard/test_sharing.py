@@ -46,7 +46,7 @@ def _text(at) -> str:
     parts = (
         [m.value for m in at.markdown] + [e.value for e in at.error] + [t.value for t in at.title]
     )
-    parts += [c.value for c in at.caption] + [m.label for m in at.metric]
+    parts += [c.value for c in at.caption]
     return "\n".join(str(p) for p in parts)
 
 
@@ -114,7 +114,7 @@ def test_unknown_tokens_reveal_nothing(demo_db, token):
     assert not at.exception
     text = _text(at)
     assert "not valid" in text
-    assert not at.get("plotly_chart") and not at.metric
+    assert not at.get("plotly_chart") and "Baseline pain" not in text
 
 
 def test_the_share_path_without_a_token_is_refused(demo_db):
