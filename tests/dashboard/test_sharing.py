@@ -11,8 +11,10 @@ import pytest
 
 from analytics.auth import LOCAL_OPERATOR, user_from_record
 from analytics.errors import AccessDeniedError
+from analytics.loaders import load_dataset
+from analytics.pipeline import AnalysisSettings, analyze
 from analytics.service import Service
-from analytics.store import open_store
+from analytics.store import open_store, project_root
 from dashboard import sharing
 
 from .conftest import new_app, open_page
@@ -79,6 +81,21 @@ def test_a_link_opens_the_summary_without_signing_in_and_each_use_is_audited(dem
     with open_store(demo_db) as store:
         log = Service(store, LOCAL_OPERATOR, face="test").audit_log(limit=1000)
     assert not log.astype(str).apply(lambda c: c.str.contains(token, regex=False)).any().any()
+
+
+def test_the_shared_numbers_are_the_patients_analysis(demo_db):
+    # independent reference: analyze() of the sample clinic (the demo database's rows)
+    ds = load_dataset(project_root() / "sample_data")
+    po = analyze(ds.patients, ds.diary, ds.sessions, AnalysisSettings()).patient_outcomes
+    row = po[po["patient_id"] == PID].iloc[0]
+    table = next(
+        m.value for m in _open_link(_create(demo_db)).markdown if "Baseline pain" in m.value
+    )
+    cells = [c.strip() for c in table.splitlines()[-1].strip("|").split("|")]
+    assert cells[0] == f"{row['baseline_pain']:.1f}/10"
+    assert cells[1] == f"{row['followup_pain']:.1f}/10"
+    assert cells[2] == f"{row['pct_change']:+.0f}%"
+    assert cells[3] == str(int((ds.sessions["patient_id"] == PID).sum()))
 
 
 def test_an_expired_link_is_refused_and_the_refusal_audited(demo_db, clock):

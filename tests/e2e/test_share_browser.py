@@ -77,7 +77,7 @@ def test_a_clinician_shares_a_patient_then_revokes_the_link(demo, browser):  # n
                     bar = chart.locator(".modebar-btn")
                     bar.first.wait_for(state="attached")
                     titles = {bar.nth(i).get_attribute("data-title") for i in range(bar.count())}
-                    assert titles == {"Download plot as a png"}, titles
+                    assert titles == {"Download plot as a PNG"}, titles
                     chart.screenshot(path=str(_artifact("23_shared_chart_phone")))
             finally:
                 other.close()
