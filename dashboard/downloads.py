@@ -63,8 +63,12 @@ def visit_pdf(
     settings: Any,
     include_notes: bool = False,
     visit_12: bool = False,
+    share_url: str | None = None,
 ) -> bytes:
-    """The visit (or visit-12) report of ``patient_id`` as PDF bytes."""
+    """The visit (or visit-12) report of ``patient_id`` as PDF bytes.
+
+    ``share_url``: the share link the report is made from (printed with its QR code).
+    """
     from analytics.reports import patient_report_data, patient_report_pdf
 
     report = patient_report_data(
@@ -76,7 +80,7 @@ def visit_pdf(
         include_notes=include_notes,
         visit_12=visit_12,
     )
-    return patient_report_pdf(report)
+    return patient_report_pdf(report, share_url=share_url)
 
 
 def fhir_bytes(rows: PatientRows, patient_id: str, *, include_notes: bool = False) -> bytes:
@@ -161,6 +165,7 @@ def patient_files(
     key: str,
     allow_notes: bool = True,
     kinds: tuple[str, ...] = ("visit", "visit12", "fhir"),
+    share_url: str | None = None,
 ) -> None:
     """Buttons that prepare and download the patient's report PDFs and FHIR bundle.
 
@@ -197,6 +202,7 @@ def patient_files(
                 settings=settings,
                 include_notes=notes,
                 visit_12=kind == "visit12",
+                share_url=share_url,
             )
 
         def done(kind: str = kind) -> None:

@@ -17,7 +17,6 @@ expired or revoked link gets one refusal that reveals nothing.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -85,20 +84,16 @@ def share_url(token: str) -> str:
 
 def qr_svg(text: str) -> str:
     """A QR code of ``text`` as an SVG document (segno, drawn locally)."""
-    import segno
+    from analytics.reports.qr import qr_svg as make
 
-    out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="svg", scale=4, border=2, xmldecl=False)
-    return out.getvalue().decode("utf-8")
+    return make(text)
 
 
 def qr_png(text: str) -> bytes:
     """A QR code of ``text`` as PNG bytes (segno, drawn locally)."""
-    import segno
+    from analytics.reports.qr import qr_png as make
 
-    out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="png", scale=6, border=2)
-    return out.getvalue()
+    return make(text)
 
 
 # --------------------------------------------------------------------------- the panel
@@ -297,6 +292,12 @@ def share_page() -> None:
             svc.record_export(what, patient_id=pid)
 
     downloads.patient_files(
-        rows, pid, settings=settings, record=record, key="shared.files", allow_notes=False
+        rows,
+        pid,
+        settings=settings,
+        record=record,
+        key="shared.files",
+        allow_notes=False,
+        share_url=share_url(str(token)),
     )
     st.caption("Shared through paindiary. This page shows one patient's summary only.")

@@ -146,7 +146,23 @@ def test_the_share_page_downloads_are_recorded_for_the_link(demo_db):
     at = _open_link(token)
     assert not at.checkbox  # no notes through a share link
     content = _prepare(at, "shared.files.visit")
-    assert "P003" in _pdf_text(content)
+    text = _pdf_text(content)
+    assert "P003" in text
+    # the PDF made from a share carries the link and its QR code on page 1
+    assert "Made from a read-only share link" in text
+    assert "/shared?token=" in text.replace("\n", "")
+    assert len(PdfReader(io.BytesIO(content)).pages[0].images) >= 2  # chart and QR code
     files = _files(demo_db)
     assert list(files["role"]) == ["share-link"] and list(files["patient_id"]) == ["P003"]
     assert files.iloc[0]["username"].startswith("share-link:")
+
+
+def test_a_plain_report_has_no_share_block(sample):
+    pdf = downloads.visit_pdf(sample, "P001", settings=AnalysisSettings())
+    assert "share link" not in _pdf_text(pdf)
+    shared = downloads.visit_pdf(
+        sample, "P001", settings=AnalysisSettings(), share_url="http://host/shared?token=abc"
+    )
+    assert "share link" in _pdf_text(shared)
+    reader = PdfReader(io.BytesIO(shared))
+    assert len(reader.pages[0].images) == len(PdfReader(io.BytesIO(pdf)).pages[0].images) + 1
