@@ -20,10 +20,15 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.errors import StoreError
-from dashboard import data, settings, state, widgets
+from dashboard import data, settings, sharing, state, widgets
 from dashboard.text import shown
 
 st.set_page_config(page_title="Pain diary", page_icon="🩺", layout="wide")
+
+if sharing.is_share_request():
+    # a share link opens its one read-only page, signed in or not: no menu, no other page
+    st.navigation(state.shared_pages(), position="hidden").run()
+    st.stop()
 
 try:
     data.get_store(data.db_url())  # a database that cannot be opened is said first, once

@@ -23,7 +23,8 @@ Rules every chart follows, so that it reads right on a 390 px phone as on a desk
 - **High contrast**: every line and marker colour has at least 3:1 contrast on
   white (WCAG 2.1, 1.4.11); adherence uses a neutral colour, not red or green.
 - Pages pass :data:`CHART_CONFIG` to ``st.plotly_chart(fig, config=...)``: it
-  hides plotly's toolbar, which would otherwise sit over the title on a phone.
+  keeps only plotly's "download as PNG" button, at the right edge, clear of the
+  left-aligned title even on a phone (every layout removes the other buttons).
 
 Colours are fixed per technique band (:data:`TECHNIQUE_COLORS`) and per response
 category (:data:`CATEGORY_COLORS`) so that a colour means the same on every page.
@@ -59,6 +60,7 @@ __all__ = [
     "PAIN_RANGE",
     "SESSION_RESPONSE_RANGE",
     "CHART_CONFIG",
+    "MODEBAR_REMOVE",
     "REDUCTION_POINTS_TITLE",
     "REDUCTION_PCT_TITLE",
     "technique_color",
@@ -145,16 +147,46 @@ PAIN_RANGE = (0, 10)
 #: -3..+3 unless a change is larger (then the next whole point, at most 10).
 SESSION_RESPONSE_RANGE = 3
 
-#: The ``config`` of every ``st.plotly_chart`` call. The toolbar (zoom, pan,
-#: download) is hidden: on a 390 px phone it covers the chart's title, and touch
-#: users cannot reach its tooltips anyway; double-tap still resets a zoom.
+#: The ``config`` of a ``st.plotly_chart`` call. Plotly's toolbar keeps one button,
+#: "download as PNG": zoom, pan, select and the rest are gone (on a 390 px phone a
+#: full toolbar covers the chart's title, and touch users cannot reach its tooltips;
+#: double-tap still resets a zoom). Every figure's layout removes the same buttons
+#: (:data:`MODEBAR_REMOVE`), so a page that passes no config shows the same toolbar;
+#: the config adds the file name and a 2x PNG.
 #: Usage: ``st.plotly_chart(fig, config=charts.CHART_CONFIG)``.
 CHART_CONFIG: dict[str, Any] = {
-    "displayModeBar": False,
+    "displayModeBar": "hover",
+    "modeBarButtons": [["toImage"]],
     "displaylogo": False,
     "scrollZoom": False,
     "responsive": True,
+    "toImageButtonOptions": {"format": "png", "filename": "paindiary_chart", "scale": 2},
 }
+
+#: Plotly toolbar buttons every figure removes (``layout.modebar.remove``): all but
+#: "download as PNG" (``toImage``).
+MODEBAR_REMOVE: tuple[str, ...] = (
+    "zoom",
+    "pan",
+    "select",
+    "lasso",
+    "zoomin",
+    "zoomout",
+    "autoscale",
+    "resetscale",
+    "resetviews",
+    "togglespikelines",
+    "togglehover",
+    "hoverclosest",
+    "hovercompare",
+    "orbitrotation",
+    "tablerotation",
+    "zoomInGeo",
+    "zoomOutGeo",
+    "resetGeo",
+    "hoverClosestGeo",
+    "sendDataToCloud",
+)
 
 #: The axis title of a change in pain points, in the one sign convention.
 REDUCTION_POINTS_TITLE = "Pain reduction, points (positive = better)"
@@ -195,7 +227,7 @@ def category_color(category: object) -> str:
 def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: int = 460) -> None:
     fig.update_layout(
         # the title sits in the top margin, left-aligned: clear of plotly's toolbar
-        # (hidden by CHART_CONFIG, vertical at the right edge if a page shows it)
+        # (one "download as PNG" button, upright at the right edge)
         title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 16}},
         height=height,
         margin={"l": 60, "r": 20, "t": 60, "b": 40},
@@ -203,7 +235,7 @@ def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: i
         # legend under the x-axis title, wrapping on narrow screens
         legend={"orientation": "h", "yanchor": "top", "y": -0.28, "x": 0},
         hoverlabel={"font_size": 13},
-        modebar={"orientation": "v"},
+        modebar={"orientation": "v", "remove": list(MODEBAR_REMOVE)},
         # a drag on a phone scrolls the page instead of zooming the chart
         dragmode=False,
     )
@@ -698,7 +730,7 @@ def wellbeing_small_multiples(
         margin={"l": 60, "r": 20, "t": 70, "b": 40},
         font=_FONT,
         showlegend=False,
-        modebar={"orientation": "v"},
+        modebar={"orientation": "v", "remove": list(MODEBAR_REMOVE)},
         dragmode=False,
     )
     span = _resolve_period(x_range, diary["date"])

@@ -90,6 +90,11 @@ __all__ = [
     "status_lines",
     "factor_effects_of",
     "nof1_of",
+    "create_share_link",
+    "revoke_share_link",
+    "share_links",
+    "share_service",
+    "record_file",
 ]
 
 #: Cached analyses are recomputed at least this often (seconds).
@@ -898,3 +903,43 @@ def nof1_of(result: Any, patient_id: str) -> dict[str, Any] | None:
     ne = result.nof1_effects
     rows = ne[ne["patient_id"] == patient_id]
     return None if rows.empty else rows.iloc[0].to_dict()
+
+
+# --------------------------------------------------------------------------- share links
+
+
+def create_share_link(user: Any, patient_id: str, *, days: int, purpose: str) -> str:
+    """A new share link token to ``patient_id`` (shown once; the service keeps its hash)."""
+    return str(service(user, purpose).create_share_link(str(patient_id), days=int(days)))
+
+
+def revoke_share_link(user: Any, link_id: int, *, purpose: str) -> None:
+    """Revoke a share link of a patient ``user`` may see."""
+    service(user, purpose).revoke_share_link(int(link_id))
+
+
+def share_links(user: Any, patient_id: str, *, purpose: str) -> pd.DataFrame:
+    """The share links of ``patient_id`` (never their tokens), newest first."""
+    return service(user, purpose).share_links(str(patient_id))
+
+
+def share_service(token: str, *, now: Any = None) -> Any:
+    """The read-only :class:`analytics.service.Service` of a share link (audited "share_use").
+
+    Raises :class:`analytics.errors.AuthenticationError` for an unknown, expired or
+    revoked link, with one message for all three.
+    """
+    from analytics.service import Service
+
+    return Service.for_share_link(get_store(db_url()), token, now=now)
+
+
+def record_file(
+    user: Any, what: str, patient_id: str | None, *, report: bool, purpose: str
+) -> None:
+    """Record that a file was produced for ``user``: "report" for a PDF, else "export"."""
+    svc = service(user, purpose)
+    if report:
+        svc.record_report(what, patient_id=patient_id)
+    else:
+        svc.record_export(what, patient_id=patient_id)

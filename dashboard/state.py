@@ -58,6 +58,7 @@ __all__ = [
     "ROLES",
     "PageSpec",
     "PAGES",
+    "shared_pages",
     "pages_for",
     "home_page",
     "sso_enabled",
@@ -142,6 +143,24 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("admin", "views/admin.py", "Admin", "🛡️", ("admin",), "Administration"),
     PageSpec("account", "views/account.py", "Account", "👤", ROLES, "Account"),
 )
+
+
+def _share_page() -> None:
+    from dashboard import sharing
+
+    sharing.share_page()
+
+
+def shared_pages() -> list[Any]:
+    """The share-link page (``/shared?token=...``), opened without signing in.
+
+    Registered twice: as ``/shared`` and as the default page (whose path is the
+    app's root), so the link's path resolves without Streamlit's "Page not found".
+    """
+    return [
+        st.Page(_share_page, title="Shared summary", icon="🔗", default=True),
+        st.Page("views/shared.py", title="Shared summary", icon="🔗", url_path="shared"),
+    ]
 
 
 def pages_for(role: str) -> list[PageSpec]:

@@ -46,11 +46,11 @@ __all__ = [
 ]
 
 
-def patient_report_pdf(data: PatientReportData) -> bytes:
+def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None) -> bytes:
     """The patient report as PDF bytes (:func:`analytics.reports.patient.patient_report_pdf`)."""
     from .patient import patient_report_pdf as build
 
-    return build(data)
+    return build(data, share_url=share_url)
 
 
 def cohort_report_pdf(data: CohortReportData) -> bytes:

@@ -9,6 +9,7 @@ events, data quality, notes (only when asked for) and the definitions follow.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pandas as pd
@@ -27,7 +28,7 @@ from .labels import (
     is_missing,
     reasons_text,
 )
-from .pdf import SOFT_HYPHEN, ReportPDF, fmt, fmt_date, fmt_int, fmt_pct, fmt_span
+from .pdf import SOFT_HYPHEN, ReportPDF, clean, fmt, fmt_date, fmt_int, fmt_pct, fmt_span
 
 __all__ = ["patient_report_pdf", "what_this_means", "secondary_rows", "session_rows"]
 
@@ -227,13 +228,39 @@ def _visit12_block(pdf: ReportPDF, v: Visit12, condition: str | None) -> None:
         )
 
 
-def patient_report_pdf(data: PatientReportData) -> bytes:
+def _share_block(pdf: ReportPDF, url: str) -> None:
+    """The share link the report was made from, with its QR code (page 1)."""
+    from .qr import qr_png
+
+    side = 24.0
+    top = pdf.get_y() + 1
+    if top + side > pdf.h - 18:
+        pdf.add_page()
+        top = pdf.get_y()
+    pdf.image(io.BytesIO(qr_png(url)), x=pdf.l_margin, y=top, w=side, h=side, alt_text="QR code")
+    pdf.set_xy(pdf.l_margin + side + 3, top + 2)
+    pdf.set_font(size=8)
+    pdf.multi_cell(
+        pdf.width - side - 3,
+        4,
+        clean(
+            "Made from a read-only share link. Scan the code (or open the link) to see the "
+            f"current summary until the link expires or is revoked: {url}"
+        ),
+        align="L",
+    )
+    pdf.set_xy(pdf.l_margin, top + side + 2)
+
+
+def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None) -> bytes:
     """The patient report as PDF bytes.
 
     Parameters
     ----------
     data : PatientReportData
         From :func:`analytics.reports.data.patient_report_data`.
+    share_url : str, optional
+        The share link the report is made from; printed with its QR code on page 1.
 
     Returns
     -------
@@ -256,6 +283,8 @@ def patient_report_pdf(data: PatientReportData) -> bytes:
         ],
     )
     pdf.paragraph(_settings_line(data), size=7.5, color=(90, 90, 90))
+    if share_url:
+        _share_block(pdf, share_url)
     if data.visit12 is not None:
         _visit12_block(pdf, data.visit12, data.condition)
         pdf.heading("Summary")

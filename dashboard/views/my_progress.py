@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, state, widgets
+from dashboard import charts, data, downloads, state, widgets
 
 PAGE = "My progress"
 user = state.require_role("patient")
@@ -122,3 +122,5 @@ st.download_button(
     on_click=data.record_export,
     args=(user, "my diary (CSV)", pid),
 )
+
+downloads.patient_section(user, pid, settings=cfg, purpose=PAGE)

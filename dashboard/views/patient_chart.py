@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.errors import AccessDeniedError, NotFoundError
-from dashboard import charts, data, labels, settings, state, widgets
+from dashboard import charts, data, downloads, labels, settings, state, widgets
 from dashboard.text import shown
 
 PAGE = "Patient chart"
@@ -458,3 +458,5 @@ if not notes:
     st.caption("No data-quality notes.")
 for note in notes:
     st.warning(note, icon="🔎")
+
+downloads.patient_section(user, pid, settings=cfg, purpose=PAGE)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, labels, settings, state, widgets
+from dashboard import charts, data, downloads, labels, settings, state, widgets
 
 PAGE = "Treatment response"
 user = state.require_role("clinician", "admin")
@@ -299,3 +299,5 @@ with c2:
         st.plotly_chart(
             charts.adverse_event_chart(rates), key="response.safety", config=charts.CHART_CONFIG
         )
+
+downloads.cohort_section(user, settings=cfg, purpose=PAGE)

@@ -677,14 +677,20 @@ def test_no_chart_text_assumes_a_mouse(clinic):
             assert not any(w in text.lower() for w in ("hover", "click", "mouse")), text
 
 
-def test_titles_stay_clear_of_the_toolbar_on_a_phone(clinic):
-    # the pages pass CHART_CONFIG, which hides plotly's toolbar; the layout keeps titles
-    # left-aligned and puts the toolbar, should a page show it, upright at the right edge
-    assert charts.CHART_CONFIG["displayModeBar"] is False
+def test_titles_stay_clear_of_the_png_button_on_a_phone(clinic):
+    # plotly's toolbar keeps one button, "download as PNG", upright at the right edge;
+    # the titles are left-aligned in the top margin, so the button never covers them
+    assert charts.CHART_CONFIG["modeBarButtons"] == [["toImage"]]
     assert charts.CHART_CONFIG["displaylogo"] is False
+    assert charts.CHART_CONFIG["toImageButtonOptions"]["format"] == "png"
+    assert "toImage" not in charts.MODEBAR_REMOVE
     for fig in _all_figures(clinic):
         assert fig.layout.title.xanchor == "left" and fig.layout.title.x < 0.05
         assert fig.layout.modebar.orientation == "v"
+        # every other button is removed in the layout, for pages that pass no config
+        assert {"zoom", "pan", "select", "lasso", "autoscale", "resetscale"} <= set(
+            fig.layout.modebar.remove
+        )
         assert fig.layout.dragmode is False
         assert fig.layout.margin.t >= 60  # the title sits in the margin, above the plot
 
