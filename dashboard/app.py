@@ -7,7 +7,7 @@ a deep link or a reload always resolves to the page that was asked for — never
 
 - nobody signed in: the login page runs, whatever page the URL names; after the
   sign-in the same URL opens the asked page (or its refusal);
-- signed in: the role's pages are in the menu; any other page stays registered but
+- signed in: the role's pages are in the menu of the top bar; any other page stays registered but
   hidden, and opening it (a deep link, an edited URL, ``st.switch_page``) shows a
   refusal instead of running the page script, so no data are read for it.
 
@@ -59,9 +59,13 @@ registered = {
 }
 sections: dict[str, list] = {}
 for path, spec in pages.items():
-    sections.setdefault(spec.section if path in allowed else "", []).append(registered[path])
+    # a patient's few pages sit directly in the top bar; staff pages keep their groups
+    grouped = path in allowed and user is not None and user.role != "patient"
+    sections.setdefault(spec.section if grouped else "", []).append(registered[path])
 sections.setdefault("", []).append(LOGIN)
-current = st.navigation(sections, position="sidebar" if user is not None else "hidden")
+# navigation in the top bar: on a phone a side panel would stay open over the page after
+# choosing a page; the top bar closes its menu as soon as a page is chosen
+current = st.navigation(sections, position="top" if user is not None else "hidden")
 # which page this is, by identity (the default page's url_path reads as "")
 current_path = next((path for path, pg in registered.items() if pg is current), LOGIN.url_path)
 
