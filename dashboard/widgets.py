@@ -304,17 +304,20 @@ _OTHER_MEDICINES = ("paracetamol", "ibuprofen", "naproxen", "diclofenac", "gabap
 #: selected button that reads at a glance (dark fill, white bold number).
 PAIN_SCALE_CSS = """
 <style>
-[class*="st-key-scale-row"] [data-testid="stButtonGroup"] > div {
-  flex-wrap: nowrap !important; gap: 2px !important; width: 100%;
+[class*="st-key-scale-row"] [data-testid="stElementContainer"],
+[class*="st-key-scale-row"] [data-testid="stButtonGroup"] { width: 100% !important; }
+[class*="st-key-scale-row"] [role="radiogroup"] {
+  display: flex !important; flex-wrap: nowrap !important; gap: 3px !important;
+  width: 100% !important; max-width: 100% !important;
 }
-[class*="st-key-scale-row"] [data-testid="stButtonGroup"] button {
-  flex: 1 1 0; min-width: 0 !important; padding-left: 0 !important;
-  padding-right: 0 !important; justify-content: center;
+[class*="st-key-scale-row"] [role="radio"] {
+  flex: 1 1 0; min-width: 0 !important; max-width: 3.5rem; min-height: 2.5rem;
+  padding: 0 !important; justify-content: center;
 }
-[class*="st-key-scale-row"] [data-testid="stButtonGroup"] button[kind$="Active"] {
+[class*="st-key-scale-row"] [role="radio"][aria-checked="true"] {
   background-color: #1f2937 !important; border-color: #1f2937 !important;
 }
-[class*="st-key-scale-row"] [data-testid="stButtonGroup"] button[kind$="Active"] p {
+[class*="st-key-scale-row"] [role="radio"][aria-checked="true"] p {
   color: #ffffff !important; font-weight: 700 !important;
 }
 </style>
