@@ -182,7 +182,8 @@ def adherence_summary(diary: pd.DataFrame, *, today: dt.date) -> str:
     start28 = pd.Timestamp(today - dt.timedelta(days=27))
     n7 = int((dates >= start7).sum())
     n28 = int((dates >= start28).sum())
-    lead = f"🔥 {streak}-day streak" if streak else "No streak yet"
+    # never "yet": after months of logging a pause is not a beginner's state
+    lead = f"🔥 {streak}-day streak" if streak else "No current streak"
     return f"{lead} · {n7}/7 days logged this week · {n28}/28 in 4 weeks"
 
 
@@ -417,10 +418,12 @@ def next_step(
             if new == 0:
                 return None
             start = "tomorrow" if logged_today else "today"
+            need = f"({min_entries} entries in {window_days} days are needed)"
+            if new == 1:
+                return f"Log {start} to see your {window_days}-day average {need}."
             return (
-                f"Log on {_days(new)} in a row, starting {start}, to see your "
-                f"{window_days}-day average ({min_entries} entries in {window_days} days "
-                "are needed)."
+                f"Log on {new} days in a row, starting {start}, to see your "
+                f"{window_days}-day average {need}."
             )
     return None
 

@@ -269,3 +269,44 @@ def test_another_medicine_is_stored_by_name_without_mme(demo_db):
     at.button[0].click().run()
     stored = _stored(demo_db, "P007", today)
     assert stored["medication"] == "ibuprofen" and stored["opioid_mme"] is None
+
+
+# ------------------------------------------------------------------ the wording, by hand
+
+
+def _dates(today: dt.date, *days_ago: int) -> pd.Series:
+    return pd.Series(pd.to_datetime([today - dt.timedelta(days=k) for k in days_ago]))
+
+
+def test_next_step_counts_the_days_that_drop_out_of_the_window():
+    from dashboard.widgets import next_step
+
+    today = dt.date(2026, 3, 20)
+    # 4 entries in the 7 days ending today: the average exists, no step
+    assert next_step(_dates(today, 0, 2, 4, 6), today=today) is None
+    # 3 entries (days -4, -5, -6) and today unlogged: logging today makes 4
+    assert next_step(_dates(today, 4, 5, 6), today=today).startswith("Log today to see")
+    # days -5 and -6 drop out as the window moves: by hand, logging today..day +3 keeps
+    # 0 old entries in the window ending day +3, so 4 new days are needed, not 2
+    step = next_step(_dates(today, 5, 6), today=today)
+    assert step.startswith("Log on 4 days in a row, starting today")
+    # days -1 and -3 stay in the window ending tomorrow: today and tomorrow suffice
+    assert next_step(_dates(today, 1, 3), today=today).startswith(
+        "Log on 2 days in a row, starting today"
+    )
+    # today logged, 3 entries in the window: tomorrow brings the fourth (-2 still inside)
+    assert next_step(_dates(today, 0, 1, 2), today=today).startswith("Log tomorrow")
+
+
+def test_entry_changes_lists_only_real_changes():
+    from dashboard.widgets import describe_changes, entry_changes
+
+    stored = {"pain": 6.0, "sleep_quality": 4.0, "notes": "stiff", "mood": None}
+    new = {"pain": 6, "sleep_quality": None, "notes": "stiff ", "mood": 7, "stress": None}
+    changes = entry_changes(stored, new)
+    assert [(c["field"], c["kind"]) for c in changes] == [
+        ("sleep_quality", "cleared"),
+        ("mood", "added"),
+    ]
+    assert describe_changes(changes) == "**sleep quality** 4/10 → cleared; **mood** added: 7/10"
+    assert entry_changes(stored, dict(stored)) == []
