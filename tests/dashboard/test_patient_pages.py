@@ -310,3 +310,11 @@ def test_entry_changes_lists_only_real_changes():
     ]
     assert describe_changes(changes) == "**sleep quality** 4/10 → cleared; **mood** added: 7/10"
     assert entry_changes(stored, dict(stored)) == []
+
+
+def test_log_today_offers_a_daily_reminder_file(demo_db):
+    at = open_page("views/log_today.py", user="p001")
+    at.time_input(key="log.reminder_time").set_value(dt.time(7, 30)).run()
+    buttons = [b.proto for b in at.get("download_button")]
+    assert [b.label for b in buttons] == ["Download the reminder (.ics)"]
+    assert "every day at 07:30" in _texts(at.caption)
