@@ -16,7 +16,9 @@ Canonical frames
     patient_id (str), date (datetime64[ns], midnight), pain (float64, 0-10),
     worst_pain, enjoyment_interference, activity_interference, sleep_quality, mood,
     stress (float64, 0-10, may be NaN), analgesic_doses (Int64 >= 0),
-    opioid_mme (float64 >= 0), notes (str, may be missing).
+    opioid_mme (float64 >= 0), notes (str, may be missing), medication (str, a
+    drug name, may be missing), medication_dose (float64 >= 0, that drug's total
+    dose over the day, may be NaN).
     At most one row per (patient_id, date), sorted by patient_id, date.
 ``sessions``
     patient_id (str), date (datetime64[ns]; midnight when no time was given),
@@ -52,6 +54,7 @@ __all__ = [
     "CONDITIONS",
     "FREQUENCY_BANDS",
     "TEXT_MAX",
+    "MEDICATION_DOSE_MAX",
     "DATE_DTYPE",
     "columns",
     "dtypes",
@@ -63,8 +66,10 @@ Kind = Literal["id", "text", "number", "integer", "date", "datetime", "choice", 
 DATE_DTYPE = "datetime64[ns]"
 #: Longest free text (notes) accepted, in characters.
 TEXT_MAX = 2000
-#: Longest label (condition, group, clinician, practitioner).
+#: Longest label (condition, group, clinician, practitioner, medication).
 LABEL_MAX = 200
+#: Largest daily dose of a named medication accepted (mg, or mcg/h for a patch).
+MEDICATION_DOSE_MAX = 10000
 
 PATIENT_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 #: An acupoint code: letters then a number, optional side suffix -L / -R (e.g. LI4, ST36, GB34-L).
@@ -195,6 +200,19 @@ DIARY = TableSpec(
             "opioid_mme", "number", min=0, description="opioid morphine milligram equivalents"
         ),
         ColumnSpec("notes", "text", max_len=TEXT_MAX, description="free text"),
+        ColumnSpec(
+            "medication",
+            "text",
+            max_len=LABEL_MAX,
+            description="name of a pain medicine taken that day, e.g. oxycodone",
+        ),
+        ColumnSpec(
+            "medication_dose",
+            "number",
+            min=0,
+            max=MEDICATION_DOSE_MAX,
+            description="total dose of that medicine over the day: mg (fentanyl patch: mcg/h)",
+        ),
     ),
 )
 

@@ -676,7 +676,8 @@ def _prescriptions(gen: np.random.Generator, cond: np.ndarray) -> tuple[np.ndarr
 def _canonical(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """Cast to the contract's dtypes and sort by the table's key."""
     spec = TABLES[table]
-    out = frame[spec.column_names].astype(dtypes(table))
+    # optional columns the generator does not draw (e.g. a named medication) stay empty
+    out = frame.reindex(columns=spec.column_names).astype(dtypes(table))
     return out.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
 
 

@@ -7,7 +7,7 @@ a deep link or a reload always resolves to the page that was asked for — never
 
 - nobody signed in: the login page runs, whatever page the URL names; after the
   sign-in the same URL opens the asked page (or its refusal);
-- signed in: the role's pages are in the menu; any other page stays registered but
+- signed in: the role's pages are a row of links above the page; any other page stays registered but
   hidden, and opening it (a deep link, an edited URL, ``st.switch_page``) shows a
   refusal instead of running the page script, so no data are read for it.
 
@@ -63,11 +63,11 @@ registered = {
     else st.Page(widgets.login_form, title=spec.title, url_path=path, visibility="hidden")
     for path, spec in pages.items()
 }
-sections: dict[str, list] = {}
-for path, spec in pages.items():
-    sections.setdefault(spec.section if path in allowed else "", []).append(registered[path])
-sections.setdefault("", []).append(LOGIN)
-current = st.navigation(sections, position="sidebar" if user is not None else "hidden")
+sections: dict[str, list] = {"": [*registered.values(), LOGIN]}
+# Streamlit's own menu is hidden: on a phone both its side panel and its top bar (which
+# falls back to the side panel on narrow screens) stay open over the page after a page
+# is chosen. The role's pages are a row of links at the top of every page instead.
+current = st.navigation(sections, position="hidden")
 # which page this is, by identity (the default page's url_path reads as "")
 current_path = next((path for path, pg in registered.items() if pg is current), LOGIN.url_path)
 
@@ -90,6 +90,12 @@ with st.sidebar:
     if st.button("Sign out", key="auth.logout", icon="🚪"):
         state.logout()
         st.rerun()
+
+# the menu: one row of links above the page (it wraps on a narrow phone)
+with st.container(horizontal=True, key="nav-row", gap="small"):
+    for path in pages:
+        if path in allowed:
+            st.page_link(registered[path], label=pages[path].title, icon=pages[path].icon)
 
 if current_path not in allowed:
     state.refuse(current.title, user.role)

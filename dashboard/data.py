@@ -55,6 +55,11 @@ __all__ = [
     "outcome_row",
     "get_diary_entry",
     "save_diary_entry",
+    "BACKFILL_DAYS",
+    "today",
+    "status_settings",
+    "diary_history",
+    "factor_rows",
     "save_session",
     "import_dataset",
     "load_uploads",
@@ -320,6 +325,56 @@ def outcome_row(result: Any, patient_id: str) -> dict[str, Any] | None:
     po = result.patient_outcomes
     rows = po[po["patient_id"] == patient_id]
     return None if rows.empty else rows.iloc[0].to_dict()
+
+
+# --------------------------------------------------------------------------- a patient's own pages
+
+#: A patient logs or changes the entry of today or of one of the last ``BACKFILL_DAYS``
+#: days; older days are the clinic's record (a clinician corrects them).
+BACKFILL_DAYS = 7
+
+
+def today() -> Any:
+    """Today's date: the day status columns count back from (tests replace it)."""
+    import datetime as dt
+
+    return dt.date.today()
+
+
+def status_settings(settings: Any, day: Any = None) -> Any:
+    """``settings`` with ``as_of`` = ``day`` (default :func:`today`).
+
+    The status columns of the analysis (current 7-day mean, days since the last
+    entry, adherence and recent adverse events over the days ending at that date,
+    the recent valid follow-up) then count back from that day; the trial-style
+    outcomes do not change.
+    """
+    import dataclasses
+
+    return dataclasses.replace(settings, as_of=today() if day is None else day)
+
+
+def diary_history(user: Any, patient_id: str, *, purpose: str) -> pd.DataFrame:
+    """The kept changes of the patient's diary, oldest first; one audited read per visit.
+
+    Rows of :meth:`analytics.service.Service.history` for the ``diary`` table:
+    ``changed_at`` (UTC), ``actor``, ``action`` (create/update/delete), ``key``
+    (the ISO date of the day), ``old`` and ``new`` (JSON objects of the entry, NaN
+    when none), ``reason``.
+    """
+    key = ("history", _user_key(user), purpose, str(patient_id))
+    rows = _rows()
+    if key not in rows:
+        frame = service(user, purpose).history(str(patient_id))
+        rows[key] = frame[frame["table"] == "diary"].reset_index(drop=True)
+    history: pd.DataFrame = rows[key]
+    return history
+
+
+def factor_rows(result: Any, patient_id: str) -> pd.DataFrame:
+    """The patient's rows of ``result.factor_effects`` (``analytics.factors``)."""
+    fe = result.factor_effects
+    return fe[fe["patient_id"] == patient_id].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- writes

@@ -113,6 +113,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("log_today", "views/log_today.py", "Log today", "📝", ("patient",), "My diary"),
     PageSpec("my_progress", "views/my_progress.py", "My progress", "📈", ("patient",), "My diary"),
+    PageSpec("history", "views/history.py", "History", "🗓️", ("patient",), "My diary"),
     PageSpec(
         "clinic_overview",
         "views/clinic_overview.py",

@@ -439,9 +439,9 @@ def test_overview_labels_codes_and_says_why_a_value_is_missing(awkward_db):
 def test_empty_states_of_a_brand_new_patient(awkward_db):
     at = open_page("views/log_today.py", user="n001")
     assert not at.exception
-    assert "No streak yet · 0/7 days logged" in _texts(at.caption)
+    assert "No current streak · 0/7 days logged" in _texts(at.caption)
     at.switch_page("views/my_progress.py").run()
-    assert "No diary days yet" in _texts(at.info)
+    assert "No diary days so far" in _texts(at.info)
     assert _n_charts(at) == 0
     at = open_chart("N001")
     assert not at.exception
@@ -457,7 +457,7 @@ def test_empty_states_without_baseline_or_sessions(awkward_db):
     assert "not enough baseline days" in _texts(at.caption)
     assert "needs a baseline" in _texts(at.info)
     at = open_page("views/my_progress.py", user="n003")
-    assert "has not started yet" in _texts(at.markdown)
+    assert "has not started" in _texts(at.markdown)
     at = open_chart("N003")
     assert "No sessions recorded yet" in _texts(at.info)
 

@@ -241,7 +241,7 @@ def test_patient_logs_a_day_reloads_and_is_refused_a_clinician_page(demo, browse
         saved = page.get_by_text("Saved: pain 5/10").or_(page.get_by_text("You already logged"))
         saved.first.wait_for()
         if page.get_by_text("You already logged").count():  # the demo's last day is today
-            page.get_by_role("button", name="Replace", exact=True).click()
+            page.get_by_role("button", name="Save these changes", exact=True).click()
             page.get_by_text("Replaced your entry").wait_for()
         _shot(page, "03_saved_phone")
 
@@ -362,6 +362,147 @@ def test_an_admin_download_is_produced_and_recorded_on_click(demo, browser):
         path = download.value.path()
         assert Path(path).read_bytes().startswith(b"patient_id,date,pain")
         assert exports() == 1
+        _no_exception(page)
+    finally:
+        context.close()
+
+
+# ------------------------------------------------------------------ the patient's pages, phone and desktop
+
+PATIENT_SIZES = {
+    "phone": PHONE,
+    "desktop": {"viewport": {"width": 1400, "height": 900}},
+}
+
+_HIT = """(el) => {
+    el.scrollIntoView({block: 'center'});
+    const r = el.getBoundingClientRect();
+    const xs = [r.left + 4, r.left + r.width / 2, r.right - 4];
+    return xs.every((x) => {
+        const hit = document.elementFromPoint(x, r.top + r.height / 2);
+        return hit !== null && (hit === el || el.contains(hit));
+    });
+}"""
+
+
+def _uncovered(locator) -> bool:
+    """True when nothing (a side panel, a toolbar, the header) lies over the element."""
+    return bool(locator.evaluate(_HIT))
+
+
+def _assert_page_uncovered(page, heading: str) -> None:
+    title = page.get_by_role("heading", name=heading).first
+    assert _uncovered(title), f"something covers the title {heading!r}"
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    if sidebar.count() and page.viewport_size["width"] < 640:
+        box = sidebar.bounding_box()
+        assert box is None or box["x"] + box["width"] <= 1, "the side panel is open over the page"
+    # nothing wider than the screen (no sideways scrolling)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+# plotly's text lets touches through (pointer-events: none): the point must belong to
+# the title's own chart, and not to its toolbar (the mode bar) or anything outside it
+_HIT_TITLE = """(el) => {
+    el.scrollIntoView({block: 'center'});
+    const chart = el.closest('[data-testid="stPlotlyChart"]');
+    const r = el.getBoundingClientRect();
+    const xs = [r.left + 2, r.left + r.width / 2, r.right - 2];
+    return xs.every((x) => {
+        const hit = document.elementFromPoint(x, r.top + r.height / 2);
+        return hit !== null && chart.contains(hit) && hit.closest('.modebar-container') === null;
+    });
+}"""
+
+
+def _assert_chart_titles_uncovered(page) -> None:
+    titles = page.locator('[data-testid="stPlotlyChart"] .gtitle')
+    assert titles.count() >= 1
+    for i in range(titles.count()):
+        title = titles.nth(i)
+        assert title.evaluate(_HIT_TITLE), f"chart title {title.text_content()!r} is covered"
+        box = title.bounding_box()
+        assert box is not None and box["x"] >= 0
+        assert box["x"] + box["width"] <= page.viewport_size["width"], "a chart title runs off"
+
+
+_MAIN = '[data-testid="stMain"]'
+
+
+def _screens(page, name: str, most: int = 4) -> None:
+    """Screenshots of the page from its top, one screen at a time (Streamlit scrolls its main
+    area, not the document, so one full-page shot would show a single screen)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    height = page.viewport_size["height"]
+    total = page.evaluate(f"document.querySelector('{_MAIN}').scrollHeight")
+    for i in range(min(most, max(1, -(-total // height)))):
+        page.evaluate(f"document.querySelector('{_MAIN}').scrollTo(0, {i * (height - 80)})")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(ARTIFACTS / f"{name}_{i + 1}.png"))
+    page.evaluate(f"document.querySelector('{_MAIN}').scrollTo(0, 0)")
+
+
+@pytest.mark.parametrize("size", list(PATIENT_SIZES))
+def test_patient_pages_read_right_on_phone_and_desktop(demo, browser, size):
+    context = browser.new_context(**PATIENT_SIZES[size])
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    width = PATIENT_SIZES[size]["viewport"]["width"]
+    try:
+        page.goto(demo.url, wait_until="commit")
+        _sign_in(page, demo, demo.patient)
+        _heading(page, "📝 Log today")
+        _assert_page_uncovered(page, "📝 Log today")
+
+        # the 0-10 scale is one row: "0" and "10" side by side, "10" whole and on screen
+        scale = page.locator('[data-testid="stButtonGroup"]').first
+        zero = scale.get_by_role("radio", name="0", exact=True)
+        ten = scale.get_by_role("radio", name="10", exact=True)
+        ten.wait_for()
+        a, b = zero.bounding_box(), ten.bounding_box()
+        assert a is not None and b is not None
+        assert abs(a["y"] - b["y"]) < 2 and b["x"] > a["x"], (a, b)
+        assert b["x"] + b["width"] <= width
+        assert b["width"] >= 24, "a scale button narrower than a fingertip"
+        assert ten.locator("p").evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+        # the chosen number stands out: dark fill, white text
+        six = scale.get_by_role("radio", name="6", exact=True)
+        six.click()
+        page.wait_for_function(
+            '() => document.querySelector(\'[role="radio"][aria-checked="true"]\') !== null'
+        )
+        fill = six.evaluate("e => getComputedStyle(e).backgroundColor")
+        ink = six.locator("p").evaluate("e => getComputedStyle(e).color")
+        assert fill == "rgb(31, 41, 55)" and ink == "rgb(255, 255, 255)", (fill, ink)
+
+        # the note box gives no keyboard-only hint
+        more = page.get_by_text("More about this day").first
+        if not page.get_by_label("Notes").count() or not page.get_by_label("Notes").is_visible():
+            more.click()
+        notes = page.get_by_label("Notes")
+        notes.click()
+        notes.type("walked 20 min")
+        page.wait_for_timeout(500)
+        assert not page.get_by_text("Enter to submit").count()
+        assert not page.get_by_text("Ctrl+Enter").count()
+        _screens(page, f"patient_{size}_1_log_today")
+
+        # the menu: a row of links; after choosing a page nothing covers it
+        page.get_by_role("link", name="My progress").first.click()
+        _heading(page, "📈 My progress")
+        _charts(page, 2)
+        page.wait_for_timeout(1000)
+        _assert_page_uncovered(page, "📈 My progress")
+        _assert_chart_titles_uncovered(page)
+        assert not page.get_by_text("hover").count()
+        _screens(page, f"patient_{size}_2_my_progress", most=6)
+
+        page.get_by_role("link", name="History").first.click()
+        _heading(page, "🗓️ History")
+        page.locator('[data-testid="stDataFrame"]').first.wait_for()
+        page.get_by_text("Kept history of this day").wait_for()
+        _assert_page_uncovered(page, "🗓️ History")
+        _screens(page, f"patient_{size}_3_history")
         _no_exception(page)
     finally:
         context.close()
