@@ -55,7 +55,6 @@ registered = {
         title=spec.title,
         icon=spec.icon,
         url_path=path,
-        default=path == home,
         visibility="visible" if path in allowed else "hidden",
     )
     if user is not None
@@ -63,7 +62,19 @@ registered = {
     else st.Page(widgets.login_form, title=spec.title, url_path=path, visibility="hidden")
     for path, spec in pages.items()
 }
-sections: dict[str, list] = {"": [*registered.values(), LOGIN]}
+
+
+# The default page answers "/" only; a page made the default loses its own URL, so a
+# deep link or a reload of /clinic_overview would find no page. Every real page keeps
+# its URL, and "/" is a hidden page that opens the role's home page.
+def _open_home() -> None:
+    st.switch_page(registered[str(home)])
+
+
+HOME = st.Page(_open_home, title="Home", url_path="home", default=True, visibility="hidden")
+sections: dict[str, list] = {
+    "": [*registered.values(), LOGIN, *([HOME] if user is not None else [])]
+}
 # Streamlit's own menu is hidden: on a phone both its side panel and its top bar (which
 # falls back to the side panel on narrow screens) stay open over the page after a page
 # is chosen. The role's pages are a row of links at the top of every page instead.
@@ -78,8 +89,8 @@ if user is None:
     current.run()
     st.stop()
 
-if current is LOGIN:
-    st.switch_page(registered[home])
+if current is LOGIN or current is HOME:
+    st.switch_page(registered[str(home)])
 
 with st.sidebar:
     st.caption(

@@ -301,6 +301,12 @@ def test_the_assigned_clinician_sees_the_entry(demo, browser):
         page.reload(wait_until="commit")
         page.get_by_text(f"Last diary entry: {today} · pain 5/10").wait_for()
         _no_exception(page)
+        # the home page keeps its own address: a deep link and a reload find it
+        page.goto(f"{demo.url}/clinic_overview", wait_until="commit")
+        _heading(page, "🏥 Clinic overview")
+        page.reload(wait_until="commit")
+        _heading(page, "🏥 Clinic overview")
+        _no_exception(page)
 
         page.get_by_role("button", name="Sign out").first.click()
         _heading(page, "🩺 Pain diary")
