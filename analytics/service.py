@@ -487,6 +487,12 @@ class Service:
         )  # fmt: skip
         return {k: v for k, v in tables.items() if k not in ("status_tail", "status_sessions")}
 
+    def record_cohort_view(self, *, purpose: str, n_patients: int) -> None:
+        """Record a view of the cohort's outcomes served from a face's cache (audited "view",
+        patient "*"); the first read of them is recorded by :meth:`cohort_tables`."""
+        self._require(auth.ROLES, "view", "record_cohort_view", "*")
+        self._audit("view", "*", purpose=purpose, n_patients=int(n_patients), cached=True)
+
     def cohort_result(self, settings: Any = None, *, purpose: str) -> Any:
         """:func:`analytics.pipeline.cohort` of the visible patients' stored outcomes.
 

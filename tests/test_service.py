@@ -159,6 +159,12 @@ CALLS = [
     Call("cohort_result", lambda s: s.cohort_result(purpose="t"), EVERYONE, "view"),
     Call("cohort_tables", lambda s: s.cohort_tables(purpose="t"), EVERYONE, "view"),
     Call("outcomes_version", lambda s: s.outcomes_version(), EVERYONE, ""),
+    Call(
+        "record_cohort_view",
+        lambda s: s.record_cohort_view(purpose="t", n_patients=1),
+        EVERYONE,
+        "view",
+    ),
     Call("refresh_outcomes", lambda s: s.refresh_outcomes(), ADMIN, "refresh"),
     Call("patient_dataset P1", lambda s: s.patient_dataset("P1", purpose="t"), P1_READERS, "view"),
     Call("patient_dataset P3", lambda s: s.patient_dataset("P3", purpose="t"), P3_READERS, "view"),
