@@ -191,3 +191,21 @@ def test_a_clinicians_cohort_covers_only_their_patients(store: Store, admin: Ser
     pdt.assert_frame_equal(result.patient_outcomes, expected["patient_outcomes"])
     version = doctor.outcomes_version(SETTINGS)
     assert version[2] == len(mine)
+
+
+def test_the_cohort_result_never_reads_diary_rows_once_stored(
+    store: Store, admin: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin.cohort_result(SETTINGS, purpose="test")  # stores anything missing
+    reads: list[object] = []
+    real = Store._dataset
+
+    def counting(self: Store, *args: object, **kwargs: object) -> object:
+        reads.append(args)
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "_dataset", counting)
+    today = AnalysisSettings(n_boot=50, as_of="2099-12-31")
+    result = admin.cohort_result(today, purpose="test")
+    assert reads == []
+    assert len(result.patient_outcomes) == len(admin.visible_patient_ids())
