@@ -230,22 +230,21 @@ def _empty_tables(settings: AnalysisSettings) -> dict[str, pd.DataFrame]:
 
 
 def assemble(
-    stored: dict[str, list[tuple[str, pd.DataFrame]]], settings: AnalysisSettings
+    stored: dict[str, pd.DataFrame], settings: AnalysisSettings
 ) -> dict[str, pd.DataFrame]:
-    """The tables of :func:`per_patient_tables` from the rows the store returned, concatenated
-    in ``patient_id`` order (a table nobody has rows in comes back empty, its dtypes intact)."""
+    """Every table of :func:`per_patient_tables` from what the store returned (the patients'
+    rows concatenated in ``patient_id`` order); a table nobody has rows in comes back
+    empty, its dtypes intact."""
     out: dict[str, pd.DataFrame] = {}
     empty: dict[str, pd.DataFrame] | None = None
     for name in stored_tables():
-        parts = [frame for _, frame in stored.get(name, []) if len(frame)]
-        if not parts:
+        frame = stored.get(name)
+        if frame is None or not len(frame):
             if empty is None:
                 empty = _empty_tables(settings)
             out[name] = empty[name]
-        elif len(parts) == 1:
-            out[name] = parts[0].reset_index(drop=True)
         else:
-            out[name] = pd.concat(parts, ignore_index=True)
+            out[name] = frame.reset_index(drop=True)
     return out
 
 

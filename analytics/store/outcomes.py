@@ -21,7 +21,7 @@ from . import models
 from ._values import _check_actor
 from .queries import Queries
 
-__all__ = ["Outcomes", "encode_frame", "decode_frame"]
+__all__ = ["Outcomes", "encode_frame", "decode_frame", "decode_frames"]
 
 
 def encode_frame(frame: pd.DataFrame) -> bytes:
@@ -41,6 +41,31 @@ def decode_frame(payload: bytes) -> pd.DataFrame:
 
     with pa.ipc.open_stream(pa.py_buffer(payload)) as reader:
         return reader.read_all().to_pandas()
+
+
+def decode_frames(payloads: Sequence[bytes]) -> pd.DataFrame:
+    """The frames of several :func:`encode_frame` payloads, concatenated in order.
+
+    The Arrow tables are concatenated first and converted once (fast for thousands
+    of patients); when their schemas cannot be unified the frames are converted one
+    by one and concatenated by pandas.
+    """
+    import pyarrow as pa
+
+    tables = []
+    for payload in payloads:
+        with pa.ipc.open_stream(pa.py_buffer(payload)) as reader:
+            tables.append(reader.read_all())
+    if len(tables) == 1:
+        return tables[0].to_pandas()
+    try:
+        first = tables[0].schema
+        if all(t.schema.equals(first, check_metadata=False) for t in tables[1:]):
+            whole = pa.concat_tables(t.replace_schema_metadata(first.metadata) for t in tables)
+            return whole.to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
 
 
 def _utcnow() -> dt.datetime:
@@ -176,13 +201,14 @@ class Outcomes(Queries):
         *,
         clinician_user_id: int | None = None,
         patient_ids: Sequence[str] | None = None,
-    ) -> dict[str, list[tuple[str, pd.DataFrame]]]:
+    ) -> dict[str, pd.DataFrame]:
         """The stored tables of the patients in the scope, read in SQL.
 
         Returns
         -------
-        dict of str to list of (patient_id, DataFrame)
-            By table name; each list in ``patient_id`` order.
+        dict of str to DataFrame
+            By table name: the patients' rows concatenated in ``patient_id`` order
+            (a table no patient has rows in is absent).
         """
         t = models.stored_outcomes
         stmt = (
@@ -191,11 +217,11 @@ class Outcomes(Queries):
             .order_by(t.c.table_name, t.c.patient_id)
         )
         stmt = self._outcomes_scope(stmt, clinician_user_id, patient_ids)
-        out: dict[str, list[tuple[str, pd.DataFrame]]] = {}
+        payloads: dict[str, list[bytes]] = {}
         with self._reading("read the stored outcomes") as conn:
-            for name, pid, payload in conn.execute(stmt):
-                out.setdefault(str(name), []).append((str(pid), decode_frame(bytes(payload))))
-        return out
+            for name, _pid, payload in conn.execute(stmt):
+                payloads.setdefault(str(name), []).append(bytes(payload))
+        return {name: decode_frames(parts) for name, parts in payloads.items()}
 
     def outcome_digests(
         self, fingerprint: str | None = None, *, patient_ids: Sequence[str] | None = None
