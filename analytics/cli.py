@@ -179,6 +179,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler="analytics.store.cli:import_command")
 
     p = sub.add_parser(
+        "refresh",
+        help="compute the stored per-patient outcomes the dashboard's cohort pages read",
+        description="Compute each patient's per-patient outcome tables for the clinic's saved "
+        "settings and keep them in the database (every save and import already refreshes the "
+        "patients it changed). By default only patients without stored outcomes for these "
+        "settings are computed; --all recomputes everyone. Patients are processed in batches.",
+    )
+    _add_db(p)
+    p.add_argument("--all", action="store_true", help="recompute every patient")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=500,
+        metavar="N",
+        help="patients read and computed at a time (default: 500)",
+    )
+    _add_identity(p)
+    p.set_defaults(handler="analytics.refresh:refresh_command")
+
+    p = sub.add_parser(
         "export",
         help="export the database to patients.csv, diary.csv and sessions.csv",
         description="Write the three CSV files to DIR. Text cells that a spreadsheet would run as "

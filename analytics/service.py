@@ -64,6 +64,16 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _touched_patients(dataset: Any) -> list[str]:
+    """Ids of the patients with rows in an imported dataset."""
+    ids: set[str] = set()
+    for name in ("patients", "diary", "sessions"):
+        frame = getattr(dataset, name, None)
+        if frame is not None and len(frame):
+            ids.update(frame["patient_id"].astype("str").unique().tolist())
+    return sorted(ids)
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -259,7 +269,24 @@ class Service:
             )
             raise
         self._audit("edit", pid, call=what, result=result.action, **detail)
+        if result.action != "unchanged":
+            self._refresh_after_write([pid])
         return result
+
+    def _refresh_after_write(self, patient_ids: Sequence[str]) -> None:
+        """Recompute the stored outcomes of the patients a write changed (clinic settings).
+
+        The write itself is committed; should the recomputation fail, the patients'
+        stored rows are dropped instead, so that the next cohort read computes them
+        rather than serving rows older than the diary.
+        """
+        ids = sorted(set(patient_ids))
+        if not ids:
+            return
+        try:
+            self._compute_outcomes(ids, self.analysis_settings(), replace=True)
+        except Exception:  # any failure: never serve stale rows, and keep the save
+            self.store.forget_outcomes(self.user.username, ids)
 
     def save_diary_entry(self, entry: Mapping[str, Any], *, replace: bool = False) -> SaveResult:
         """Store one diary day (audited "edit"); patients only their own, clinicians assigned.
@@ -317,6 +344,171 @@ class Service:
         )  # fmt: skip
         return ds
 
+    # -- stored outcomes ----------------------------------------------------------------------
+
+    def _compute_outcomes(
+        self,
+        patient_ids: Sequence[str],
+        settings: Any,
+        *,
+        replace: bool = False,
+        batch_size: int = 500,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Compute and store the per-patient tables of ``patient_ids``, in batches.
+
+        With ``replace`` the patients' rows of every other fingerprint are dropped
+        too (their diary or sessions changed). Returns the patients computed.
+        """
+        from . import stored
+
+        fp = stored.settings_fingerprint(settings)
+        ids = sorted({str(p) for p in patient_ids})
+        done = 0
+        if progress is not None:
+            progress(0, len(ids))
+        for start in range(0, len(ids), batch_size):
+            batch = ids[start : start + batch_size]
+            ds = self.store.dataset(self.user.username, patient_ids=batch)
+            tables = stored.per_patient_tables(ds.patients, ds.diary, ds.sessions, settings)
+            parts = stored.split_by_patient(tables)
+            self.store.write_outcomes(
+                self.user.username, fp, parts, replace_ids=batch if replace else ()
+            )
+            done += len(batch)
+            if progress is not None:
+                progress(done, len(ids))
+        return done
+
+    def refresh_outcomes(
+        self,
+        settings: Any = None,
+        *,
+        full: bool = False,
+        batch_size: int = 500,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Compute the stored outcomes of the clinic (admins; audited "refresh").
+
+        Parameters
+        ----------
+        settings : AnalysisSettings, optional
+            Default: the clinic's saved settings.
+        full : bool, default False
+            Recompute every patient (dropping rows of other settings); default: only
+            the patients without rows for these settings.
+        batch_size : int, default 500
+            Patients read and computed at a time (bounds the memory).
+        progress : callable, optional
+            ``progress(done, total)`` after each batch.
+
+        Returns
+        -------
+        int
+            Patients computed.
+        """
+        from . import stored
+
+        self._require(("admin",), "refresh", "refresh_outcomes", "*")
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise ValueError(
+                "The 'batch_size' parameter of Service.refresh_outcomes must be an int in "
+                f"[1, inf). Got {batch_size!r} instead."
+            )
+        settings = self.analysis_settings() if settings is None else settings
+        everyone = self.store.all_patient_ids()
+        if full:
+            self.store.forget_outcomes(self.user.username)
+            todo = everyone
+        else:
+            have = set(self.store.outcome_patient_ids(stored.settings_fingerprint(settings)))
+            todo = [p for p in everyone if p not in have]
+        n = self._compute_outcomes(todo, settings, batch_size=batch_size, progress=progress)
+        self._audit("refresh", "*", n_patients=n, full=full)
+        return n
+
+    def outcomes_version(self, settings: Any = None) -> tuple[Any, ...]:
+        """A cheap key of the stored outcomes of the visible patients (not audited: counts only).
+
+        ``(fingerprint, status date, patients in scope, stored rows, latest update)``;
+        it changes when any visible patient's stored rows change, so a cohort result
+        cached under it is never stale.
+        """
+        from . import stored
+
+        settings = self.analysis_settings() if settings is None else settings
+        fp = stored.settings_fingerprint(settings)
+        version = self.store.outcomes_version(fp, **self._scope())
+        return (fp, _text(settings.as_of) if settings.as_of is not None else "", *version)
+
+    def cohort_tables(self, settings: Any = None, *, purpose: str) -> dict[str, pd.DataFrame]:
+        """The per-patient tables of the visible patients, read from the stored outcomes.
+
+        Patients without stored rows for these settings are computed and stored
+        first; the status columns are those of ``settings.as_of`` (see
+        :mod:`analytics.stored`). Audited "view", patient "*".
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            :data:`analytics.pipeline.PER_PATIENT_TABLES` plus ``status_anchor``
+            (``patient_id``, ``last_diary``, ``began``, ``latest_7day_mean``).
+        """
+        from . import stored
+
+        self._require(auth.ROLES, "view", "cohort_tables", "*")
+        settings = self.analysis_settings() if settings is None else settings
+        fp = stored.settings_fingerprint(settings)
+        scope = self._scope()
+        visible = self.store.patient_ids(self.user.username, **scope)
+        have = set(self.store.outcome_patient_ids(fp, **scope))
+        missing = [p for p in visible if p not in have]
+        if missing:
+            self._compute_outcomes(missing, settings)
+        tables = stored.assemble(self.store.read_outcomes(fp, **scope), settings)
+        outcomes = stored.apply_status_date(tables, settings)
+        late = stored.needs_recompute(tables["status_anchor"], settings.as_of)
+        if late:
+            # a look back in time: these patients' rows after the date are left out
+            from .pipeline import per_patient
+
+            ds = self.store.dataset(self.user.username, patient_ids=late, **scope)
+            again = per_patient(ds.patients, ds.diary, ds.sessions, settings)["patient_outcomes"]
+            keep = outcomes[~outcomes["patient_id"].astype("str").isin(late)]
+            outcomes = (
+                pd.concat([keep, again], ignore_index=True)
+                .sort_values("patient_id", kind="mergesort", ignore_index=True)
+                .astype(keep.dtypes.to_dict())
+            )
+        tables["patient_outcomes"] = outcomes
+        self._audit(
+            "view", "*", purpose=purpose, n_patients=len(outcomes), stored=True,
+            computed=len(missing), recomputed_for_date=len(late),
+        )  # fmt: skip
+        return {k: v for k, v in tables.items() if k not in ("status_tail", "status_sessions")}
+
+    def record_cohort_view(self, *, purpose: str, n_patients: int) -> None:
+        """Record a view of the cohort's outcomes served from a face's cache (audited "view",
+        patient "*"); the first read of them is recorded by :meth:`cohort_tables`."""
+        self._require(auth.ROLES, "view", "record_cohort_view", "*")
+        self._audit("view", "*", purpose=purpose, n_patients=int(n_patients), cached=True)
+
+    def cohort_result(self, settings: Any = None, *, purpose: str) -> Any:
+        """:func:`analytics.pipeline.cohort` of the visible patients' stored outcomes.
+
+        Never reads the clinic's diary: see :meth:`cohort_tables` (audited there).
+
+        Returns
+        -------
+        analytics.pipeline.AnalysisResult
+        """
+        from .pipeline import cohort
+
+        settings = self.analysis_settings() if settings is None else settings
+        tables = self.cohort_tables(settings, purpose=purpose)
+        tables.pop("status_anchor")
+        return cohort(tables, settings=settings)
+
     # -- settings ----------------------------------------------------------------------------
 
     def analysis_settings(self) -> Any:
@@ -366,6 +558,8 @@ class Service:
             self._audit("import", "*", outcome="failed", error=type(exc).__name__, dry_run=dry_run)
             raise
         changed = sum(report.inserted.values()) + sum(report.updated.values())
+        if report.applied and changed:
+            self._refresh_after_write(_touched_patients(dataset))
         if report.applied and changed and self.store.get_setting("demo") == "true":
             # Imported data make the demo a clinic: the login page stops listing demo accounts.
             self.store.set_setting(self.user.username, "demo", "false")

@@ -12,6 +12,10 @@ Caching, and why it cannot mix users
   ``st.session_state`` — never in a cache shared by sessions. Each such read is
   one audited "view" with the page as its purpose; reruns of the same page (a
   filter, a tab) reuse the rows without another read.
+- **Cohort analyses** (Clinic overview, Treatment response) are built from each
+  patient's stored outcomes (``Service.cohort_tables``), never from the clinic's
+  diary, and cached under the service's ``outcomes_version`` of the user's scope,
+  which changes with any visible patient's stored rows.
 - **Analyses** (``analytics.pipeline.analyze`` and friends) are expensive and cached
   with ``st.cache_data``; their key holds the user (id, role, patient id and the
   patient ids in scope), a fingerprint of the rows analysed and the settings, so
@@ -26,6 +30,7 @@ renders.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +54,7 @@ __all__ = [
     "cohort",
     "patient_view",
     "analysis",
+    "stored_cohort",
     "clinic_settings",
     "patient_trends",
     "its_lines",
@@ -106,6 +112,8 @@ __all__ = [
 TTL_SECONDS = 600
 _ROWS = "data.rows"
 _PAGE = "data.page"
+#: Per-thread count of cohort results computed (each session's script runs in its own thread).
+_MISS = threading.local()
 
 
 def db_url() -> str:
@@ -254,17 +262,55 @@ def _analysis(
     return analyze(_data.patients, _data.diary, sessions, settings)
 
 
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=32)
+def _stored_result(
+    user_key: tuple[Any, ...], version: tuple[Any, ...], settings: Any, purpose: str, _user: Any
+) -> tuple[Any, pd.DataFrame]:
+    _MISS.count = getattr(_MISS, "count", 0) + 1  # this thread ran the body: not a cache hit
+    tables = service(_user, purpose).cohort_tables(settings, purpose=purpose)
+    anchor = tables.pop("status_anchor")
+    from analytics.pipeline import cohort as cohort_summary
+
+    return cohort_summary(tables, settings=settings), anchor
+
+
+def stored_cohort(user: Any, settings: Any, *, purpose: str) -> tuple[Any, pd.DataFrame]:
+    """The cohort result of the user's patients from the stored outcomes, and their
+    ``status_anchor`` table (``patient_id``, ``last_diary``, ``began``, ``latest_7day_mean``).
+
+    Cached under the service's ``outcomes_version`` of the user's scope: a save by
+    one patient changes the version (and recomputes that patient only, on the
+    write), so the next read rebuilds the summaries from stored rows; the clinic's
+    diary is never read. Each visit is recorded once in the audit log.
+    """
+    svc = service(user, purpose)
+    version = svc.outcomes_version(settings)
+    key = ("stored", _user_key(user), purpose, version, settings)
+    rows = _rows()
+    if key not in rows:
+        before = _stored_result_misses()
+        result, anchor = _stored_result(_user_key(user), version, settings, purpose, user)
+        if _stored_result_misses() == before:  # served from the cache: record the visit
+            svc.record_cohort_view(purpose=purpose, n_patients=len(result.patient_outcomes))
+        rows[key] = (result, anchor)
+    found: tuple[Any, pd.DataFrame] = rows[key]
+    return found
+
+
+def _stored_result_misses() -> int:
+    return int(getattr(_MISS, "count", 0))
+
+
 def analysis(user: Any, settings: Any, *, purpose: str, patient_id: str | None = None) -> Any:
-    """``analytics.pipeline.analyze`` of the user's cohort, or of one patient (cached).
+    """The analysis of the user's cohort (from the stored outcomes), or of one patient (cached).
 
     With ``patient_id`` only that patient's rows are analysed (a patient's own
-    pages); without, every patient in the user's scope.
+    pages); without, every patient in the user's scope, summarised from their
+    stored per-patient outcomes (:func:`stored_cohort`).
     """
-    data = (
-        patient_view(user, patient_id, purpose=purpose).data
-        if patient_id is not None
-        else cohort(user, purpose=purpose)
-    )
+    if patient_id is None:
+        return stored_cohort(user, settings, purpose=purpose)[0]
+    data = patient_view(user, patient_id, purpose=purpose).data
     return _analysis(_user_key(user), data.fingerprint(), settings, data)
 
 
@@ -848,10 +894,16 @@ def overview_table(user: Any, settings: Any, *, purpose: str) -> pd.DataFrame:
     Sorted by ``attention`` (flagged first), then worsening, a recent adverse event,
     not logging (the longest silence first), low adherence, then by patient id.
     """
-    result = analysis(user, settings, purpose=purpose)
-    data = cohort(user, purpose=purpose)
+    # from the stored per-patient outcomes (:func:`stored_cohort`): the clinic's diary
+    # is not read
+    result, _ = stored_cohort(user, settings, purpose=purpose)
+    key = ("patients", _user_key(user), purpose)
+    rows = _rows()
+    if key not in rows:
+        rows[key] = service(user, purpose).patients()
+    pats: pd.DataFrame = rows[key]
     table = result.patient_outcomes.merge(
-        data.patients[["patient_id", "clinician_id"]],
+        pats[["patient_id", "clinician_id"]],
         on="patient_id",
         how="left",
         validate="one_to_one",

@@ -13,7 +13,8 @@ The class is assembled from one module per room:
 * :mod:`.edits` — single-record writes;
 * :mod:`.importing` — bulk import and export;
 * :mod:`.history` — the history of changes and the audit log;
-* :mod:`.access` — accounts, clinician assignments, sign-in sessions, share links.
+* :mod:`.access` — accounts, clinician assignments, sign-in sessions, share links;
+* :mod:`.outcomes` — the stored per-patient analysis tables.
 
 Guarantees
 ----------
@@ -44,6 +45,7 @@ from .engine import (
 )
 from .history import AUDIT_COLUMNS, HISTORY_COLUMNS
 from .importing import Import
+from .outcomes import Outcomes
 from .results import CONFLICT_COLUMNS, ImportReport, SaveResult
 
 __all__ = [
@@ -67,7 +69,7 @@ __all__ = [
 ]
 
 
-class Store(Import, Access):
+class Store(Import, Access, Outcomes):
     """Access to one paindiary database. Create it with :func:`open_store`.
 
     Use as a context manager (``with open_store() as store: ...``) or call

@@ -42,6 +42,13 @@ Accounts and access:
     key/value text, e.g. ``demo`` = ``"true"`` for a database created by
     ``paindiary init-demo``.
 
+Derived rows:
+
+``stored_outcomes``
+    the per-patient analysis tables of each patient (one row per patient,
+    settings fingerprint and table, the rows as an Arrow IPC stream), kept up
+    to date by the service on every write and by ``paindiary refresh``.
+
 The schema is created and changed only by the Alembic migrations in
 ``analytics/store/migrations``; ``tests/store`` checks that the migrated
 database matches this module.
@@ -65,6 +72,7 @@ __all__ = [
     "share_links",
     "auth_sessions",
     "settings",
+    "stored_outcomes",
     "DATA_TABLES",
     "ROLES",
     "AUDIT_OUTCOMES",
@@ -275,6 +283,25 @@ settings = sa.Table(
     metadata,
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
+)
+
+stored_outcomes = sa.Table(
+    "stored_outcomes",
+    metadata,
+    sa.Column(
+        "patient_id",
+        sa.Text,
+        sa.ForeignKey("patients.patient_id", name="fk_stored_outcomes_patient"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "fingerprint", sa.Text, primary_key=True, comment="hash of the settings that shape the rows"
+    ),
+    sa.Column("table_name", sa.Text, primary_key=True, comment="a per-patient table"),
+    sa.Column("payload", sa.LargeBinary, nullable=False, comment="the rows, Arrow IPC stream"),
+    sa.Column("digest", sa.Text, nullable=False, comment="SHA-256 of the payload"),
+    sa.Column("updated_at", sa.DateTime, nullable=False, comment="UTC, naive"),
+    sa.Index("ix_stored_outcomes_fingerprint", "fingerprint", "patient_id"),
 )
 
 #: The data tables by contract name.

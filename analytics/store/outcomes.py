@@ -1,0 +1,246 @@
+"""Stored outcomes: each patient's per-patient analysis tables, kept in the database.
+
+One row of ``stored_outcomes`` holds one table of one patient computed with one
+settings *fingerprint* (a hash of the settings that shape per-patient rows; see
+:func:`analytics.stored.settings_fingerprint`). The rows travel as an Arrow IPC
+stream, which keeps every pandas dtype (categories, nullable integers, dates) so
+that the frames read back equal the computed ones. The store only keeps and
+returns them; :class:`analytics.service.Service` decides when to compute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+
+import pandas as pd
+import sqlalchemy as sa
+
+from . import models
+from ._values import _check_actor
+from .queries import Queries
+
+__all__ = ["Outcomes", "encode_frame", "decode_frame", "decode_frames"]
+
+
+def encode_frame(frame: pd.DataFrame) -> bytes:
+    """The rows of ``frame`` as an Arrow IPC stream (index dropped)."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def decode_frame(payload: bytes) -> pd.DataFrame:
+    """The frame :func:`encode_frame` wrote."""
+    import pyarrow as pa
+
+    with pa.ipc.open_stream(pa.py_buffer(payload)) as reader:
+        return reader.read_all().to_pandas()
+
+
+def decode_frames(payloads: Sequence[bytes]) -> pd.DataFrame:
+    """The frames of several :func:`encode_frame` payloads, concatenated in order.
+
+    The Arrow tables are concatenated first and converted once (fast for thousands
+    of patients); when their schemas cannot be unified the frames are converted one
+    by one and concatenated by pandas.
+    """
+    import pyarrow as pa
+
+    tables = []
+    for payload in payloads:
+        with pa.ipc.open_stream(pa.py_buffer(payload)) as reader:
+            tables.append(reader.read_all())
+    if len(tables) == 1:
+        return tables[0].to_pandas()
+    try:
+        first = tables[0].schema
+        if all(t.schema.equals(first, check_metadata=False) for t in tables[1:]):
+            whole = pa.concat_tables(t.replace_schema_metadata(first.metadata) for t in tables)
+            return whole.to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Outcomes(Queries):
+    """Reads and writes of ``stored_outcomes``."""
+
+    def _outcomes_scope(
+        self,
+        stmt: sa.Select,
+        clinician_user_id: int | None,
+        patient_ids: Sequence[str] | None,
+    ) -> sa.Select:
+        t = models.stored_outcomes
+        if clinician_user_id is not None:
+            cp = models.clinician_patients
+            assigned = sa.select(cp.c.patient_id).where(cp.c.user_id == clinician_user_id)
+            stmt = stmt.where(t.c.patient_id.in_(assigned))
+        if patient_ids is not None:
+            stmt = stmt.where(t.c.patient_id.in_(list(patient_ids)))
+        return stmt
+
+    def write_outcomes(
+        self,
+        actor: str,
+        fingerprint: str,
+        tables: Mapping[str, Mapping[str, pd.DataFrame]],
+        *,
+        replace_ids: Iterable[str] = (),
+    ) -> int:
+        """Store the tables of some patients, replacing what they had (one transaction).
+
+        Parameters
+        ----------
+        actor : str
+        fingerprint : str
+            The settings fingerprint the tables were computed with.
+        tables : mapping of patient id to mapping of table name to DataFrame
+            Every table of each patient (their rows only).
+        replace_ids : iterable of str
+            Further patients whose stored rows (any fingerprint) are dropped.
+
+        Returns
+        -------
+        int
+            Rows written.
+        """
+        _check_actor(actor, "Store.write_outcomes")
+        t = models.stored_outcomes
+        now = _utcnow()
+        rows = []
+        for pid, frames in tables.items():
+            for name, frame in frames.items():
+                payload = encode_frame(frame)
+                rows.append(
+                    {
+                        "patient_id": str(pid),
+                        "fingerprint": fingerprint,
+                        "table_name": name,
+                        "payload": payload,
+                        "digest": hashlib.sha256(payload).hexdigest(),
+                        "updated_at": now,
+                    }
+                )
+        ids = sorted({str(p) for p in tables} | {str(p) for p in replace_ids})
+
+        def work(conn: sa.Connection) -> int:
+            for start in range(0, len(ids), 500):
+                conn.execute(t.delete().where(t.c.patient_id.in_(ids[start : start + 500])))
+            if rows:
+                conn.execute(t.insert(), rows)
+            return len(rows)
+
+        return self._write("store the outcomes", work)
+
+    def forget_outcomes(self, actor: str, patient_ids: Sequence[str] | None = None) -> None:
+        """Drop the stored rows of ``patient_ids`` (default: everyone's)."""
+        _check_actor(actor, "Store.forget_outcomes")
+        t = models.stored_outcomes
+
+        def work(conn: sa.Connection) -> None:
+            if patient_ids is None:
+                conn.execute(t.delete())
+                return
+            ids = [str(p) for p in patient_ids]
+            for start in range(0, len(ids), 500):
+                conn.execute(t.delete().where(t.c.patient_id.in_(ids[start : start + 500])))
+
+        self._write("drop stored outcomes", work)
+
+    def outcome_patient_ids(
+        self,
+        fingerprint: str,
+        *,
+        clinician_user_id: int | None = None,
+        patient_ids: Sequence[str] | None = None,
+    ) -> list[str]:
+        """Sorted ids of the patients (in the scope) with tables stored for ``fingerprint``."""
+        t = models.stored_outcomes
+        stmt = sa.select(t.c.patient_id).where(t.c.fingerprint == fingerprint).distinct()
+        stmt = self._outcomes_scope(stmt, clinician_user_id, patient_ids)
+        with self._reading("read the stored outcomes") as conn:
+            return sorted(str(r[0]) for r in conn.execute(stmt))
+
+    def outcomes_version(
+        self,
+        fingerprint: str,
+        *,
+        clinician_user_id: int | None = None,
+        patient_ids: Sequence[str] | None = None,
+    ) -> tuple[int, int, str]:
+        """A cheap version of the stored rows in a scope: (patients in the scope, stored
+        rows, latest ``updated_at`` as ISO text). Changes whenever a patient's rows do."""
+        t = models.stored_outcomes
+        stmt = sa.select(sa.func.count(), sa.func.max(t.c.updated_at)).where(
+            t.c.fingerprint == fingerprint
+        )
+        stmt = self._outcomes_scope(stmt, clinician_user_id, patient_ids)
+        p = models.patients
+        n_stmt = self._scoped(
+            sa.select(sa.func.count()).select_from(p), "patients", clinician_user_id, patient_ids
+        )
+        with self._reading("read the stored outcomes") as conn:
+            n, latest = conn.execute(stmt).one()
+            n_patients = conn.execute(n_stmt).scalar_one()
+        return int(n_patients), int(n), "" if latest is None else pd.Timestamp(latest).isoformat()
+
+    def read_outcomes(
+        self,
+        fingerprint: str,
+        *,
+        clinician_user_id: int | None = None,
+        patient_ids: Sequence[str] | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """The stored tables of the patients in the scope, read in SQL.
+
+        Returns
+        -------
+        dict of str to DataFrame
+            By table name: the patients' rows concatenated in ``patient_id`` order
+            (a table no patient has rows in is absent).
+        """
+        t = models.stored_outcomes
+        stmt = (
+            sa.select(t.c.table_name, t.c.patient_id, t.c.payload)
+            .where(t.c.fingerprint == fingerprint)
+            .order_by(t.c.table_name, t.c.patient_id)
+        )
+        stmt = self._outcomes_scope(stmt, clinician_user_id, patient_ids)
+        payloads: dict[str, list[bytes]] = {}
+        with self._reading("read the stored outcomes") as conn:
+            for name, _pid, payload in conn.execute(stmt):
+                payloads.setdefault(str(name), []).append(bytes(payload))
+        return {name: decode_frames(parts) for name, parts in payloads.items()}
+
+    def outcome_digests(
+        self, fingerprint: str | None = None, *, patient_ids: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """``patient_id, fingerprint, table_name, digest, updated_at`` of the stored rows."""
+        t = models.stored_outcomes
+        stmt = sa.select(
+            t.c.patient_id, t.c.fingerprint, t.c.table_name, t.c.digest, t.c.updated_at
+        ).order_by(t.c.patient_id, t.c.fingerprint, t.c.table_name)
+        if fingerprint is not None:
+            stmt = stmt.where(t.c.fingerprint == fingerprint)
+        stmt = self._outcomes_scope(stmt, None, patient_ids)
+        cols = ["patient_id", "fingerprint", "table_name", "digest", "updated_at"]
+        with self._reading("read the stored outcomes") as conn:
+            rows = conn.execute(stmt).fetchall()
+        return pd.DataFrame([tuple(r) for r in rows], columns=cols)
+
+    def all_patient_ids(self) -> list[str]:
+        """Every stored patient id, sorted (for a refresh run by the service)."""
+        p = models.patients
+        with self._reading("read the patient ids") as conn:
+            return sorted(str(r[0]) for r in conn.execute(sa.select(p.c.patient_id)))

@@ -1,0 +1,211 @@
+"""Stored outcomes: per-patient tables kept in the database (SQLite and PostgreSQL).
+
+The reference is always one pandas pass of :func:`analytics.pipeline.per_patient`
+over the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+
+import analytics.pipeline as pipeline
+from analytics.auth import LOCAL_OPERATOR
+from analytics.loaders import Dataset
+from analytics.pipeline import PER_PATIENT_TABLES, per_patient
+from analytics.service import Service
+from analytics.settings import AnalysisSettings
+from analytics.store import Store
+
+SETTINGS = AnalysisSettings(n_boot=50)
+
+
+@pytest.fixture
+def admin(store: Store, clinic: Dataset) -> Service:
+    service = Service(store, LOCAL_OPERATOR, face="test")
+    service.import_dataset(clinic)
+    return service
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Patient ids handed to ``per_patient``, one entry per patient computed."""
+    seen: list[str] = []
+    real = pipeline.per_patient
+
+    def counting(patients, diary, sessions, settings=pipeline.DEFAULT_SETTINGS):  # type: ignore[no-untyped-def]
+        seen.extend(patients["patient_id"].astype("str").tolist())
+        return real(patients, diary, sessions, settings)
+
+    monkeypatch.setattr(pipeline, "per_patient", counting)
+    yield seen
+
+
+def _reference(store: Store, settings: AnalysisSettings) -> dict[str, pd.DataFrame]:
+    ds = store.dataset("test")
+    return per_patient(ds.patients, ds.diary, ds.sessions, settings)
+
+
+def test_stored_tables_equal_one_pandas_pass(store: Store, admin: Service) -> None:
+    # the import already stored every patient; a full refresh recomputes them all
+    assert admin.refresh_outcomes(SETTINGS, full=True, batch_size=4) == len(
+        admin.visible_patient_ids()
+    )
+    got = admin.cohort_tables(SETTINGS, purpose="test")
+    expected = _reference(store, SETTINGS)
+    for name in PER_PATIENT_TABLES:
+        pdt.assert_frame_equal(got[name], expected[name], obj=name)
+    result = admin.cohort_result(SETTINGS, purpose="test")
+    direct = pipeline.cohort(expected, settings=SETTINGS)
+    for name, frame in direct.tables().items():
+        pdt.assert_frame_equal(result.tables()[name], frame, obj=name)
+
+
+def test_status_columns_equal_per_patient_on_several_dates(store: Store, admin: Service) -> None:
+    last = store.dataset("test").diary["date"].max()
+    dates = [last, last + pd.Timedelta(days=1), last + pd.Timedelta(days=10)]
+    dates += [last + pd.Timedelta(days=45), last - pd.Timedelta(days=30)]
+    for day in dates:
+        settings = AnalysisSettings(n_boot=50, as_of=day.date())
+        got = admin.cohort_tables(settings, purpose="test")["patient_outcomes"]
+        expected = _reference(store, settings)["patient_outcomes"]
+        pdt.assert_frame_equal(got, expected, obj=str(day.date()))
+
+
+def test_a_new_status_date_computes_no_patient_again(admin: Service, spy: list[str]) -> None:
+    admin.cohort_tables(SETTINGS, purpose="test")
+    later = AnalysisSettings(n_boot=50, as_of="2099-01-01")
+    admin.cohort_tables(later, purpose="test")
+    assert spy == []
+
+
+def _digests(store: Store) -> pd.DataFrame:
+    return store.outcome_digests().set_index(["patient_id", "fingerprint", "table_name"])
+
+
+def _changed_patients(before: pd.DataFrame, after: pd.DataFrame) -> set[str]:
+    both = before.add_suffix("_before").join(after, how="outer")
+    differs = (both["digest_before"] != both["digest"]) | (
+        both["updated_at_before"] != both["updated_at"]
+    )
+    return set(both.index[differs].get_level_values("patient_id"))
+
+
+def test_a_diary_save_changes_exactly_that_patients_rows(
+    store: Store, admin: Service, spy: list[str]
+) -> None:
+    admin.cohort_result(purpose="test")  # everything stored for the clinic settings
+    spy.clear()
+    pid = admin.visible_patient_ids()[1]
+    diary = store.dataset("test").diary
+    day = diary.loc[diary["patient_id"] == pid, "date"].max()
+    entry = admin.get_diary_entry(pid, day.date())
+    assert entry is not None
+    before = _digests(store)
+    entry["pain"] = 10.0 if entry["pain"] != 10.0 else 0.0
+    assert admin.save_diary_entry(entry, replace=True).action == "updated"
+    assert spy == [pid], "the save recomputed that patient only"
+    assert _changed_patients(before, _digests(store)) == {pid}
+
+    spy.clear()
+    result = admin.cohort_result(purpose="test")
+    assert spy == [], "the overview read stored rows, no recomputation"
+    expected = _reference(store, admin.analysis_settings())["patient_outcomes"]
+    pdt.assert_frame_equal(result.patient_outcomes, expected)
+    row = result.patient_outcomes.set_index("patient_id").loc[pid]
+    assert row["last_valid_mean"] == expected.set_index("patient_id").loc[pid, "last_valid_mean"]
+
+
+def test_a_deleted_day_and_a_session_edit_refresh_that_patient_only(
+    store: Store, admin: Service, spy: list[str]
+) -> None:
+    admin.cohort_result(purpose="test")
+    ids = admin.visible_patient_ids()
+    pid, other = ids[0], ids[2]
+    diary = store.dataset("test").diary
+    day = diary.loc[diary["patient_id"] == pid, "date"].min()
+    before = _digests(store)
+    spy.clear()
+    admin.delete_diary_entry(pid, day.date(), reason="entered twice")
+    assert spy == [pid]
+    assert _changed_patients(before, _digests(store)) == {pid}
+
+    sessions = store.dataset("test").sessions
+    last = sessions[sessions["patient_id"] == other].iloc[-1]
+    record = {
+        "patient_id": other,
+        "date": (last["date"] + pd.Timedelta(days=1)).to_pydatetime(),
+        "technique": last["technique"],
+        "adverse_events": "nausea",
+    }
+    before = _digests(store)
+    spy.clear()
+    admin.save_session(record)
+    assert spy == [other]
+    assert _changed_patients(before, _digests(store)) == {other}
+    spy.clear()
+    result = admin.cohort_result(purpose="test")
+    assert spy == []
+    expected = _reference(store, admin.analysis_settings())
+    pdt.assert_frame_equal(result.patient_outcomes, expected["patient_outcomes"])
+    pdt.assert_frame_equal(result.session_response, expected["session_response"])
+
+
+def test_an_import_refreshes_exactly_the_patients_it_touched(
+    store: Store, admin: Service, clinic: Dataset, spy: list[str]
+) -> None:
+    admin.cohort_result(purpose="test")
+    pid = admin.visible_patient_ids()[0]
+    diary = clinic.diary[clinic.diary["patient_id"] == pid].copy()
+    diary["pain"] = (10.0 - diary["pain"]).astype(diary["pain"].dtype)
+    one = Dataset(
+        patients=clinic.patients[clinic.patients["patient_id"] == pid],
+        diary=diary,
+        sessions=clinic.sessions.iloc[0:0],
+    )
+    before = _digests(store)
+    spy.clear()
+    admin.import_dataset(one, update=True)
+    assert spy == [pid]
+    assert _changed_patients(before, _digests(store)) == {pid}
+
+
+def test_a_clinicians_cohort_covers_only_their_patients(store: Store, admin: Service) -> None:
+    ids = admin.visible_patient_ids()
+    mine = ids[:3]
+    admin.add_user("dr_a", role="clinician", password="a long enough password 1")
+    admin.assign("dr_a", mine)
+    from analytics.auth import user_from_record
+
+    record = store.user_record("dr_a")
+    assert record is not None
+    doctor = Service(store, user_from_record(record), face="test")
+    result = doctor.cohort_result(SETTINGS, purpose="test")
+    assert result.patient_outcomes["patient_id"].tolist() == mine
+    assert set(result.session_response["patient_id"]) <= set(mine)
+    ds = store.dataset("test", patient_ids=mine)
+    expected = per_patient(ds.patients, ds.diary, ds.sessions, SETTINGS)
+    pdt.assert_frame_equal(result.patient_outcomes, expected["patient_outcomes"])
+    version = doctor.outcomes_version(SETTINGS)
+    assert version[2] == len(mine)
+
+
+def test_the_cohort_result_never_reads_diary_rows_once_stored(
+    store: Store, admin: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin.cohort_result(SETTINGS, purpose="test")  # stores anything missing
+    reads: list[object] = []
+    real = Store._dataset
+
+    def counting(self: Store, *args: object, **kwargs: object) -> object:
+        reads.append(args)
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "_dataset", counting)
+    today = AnalysisSettings(n_boot=50, as_of="2099-12-31")
+    result = admin.cohort_result(today, purpose="test")
+    assert reads == []
+    assert len(result.patient_outcomes) == len(admin.visible_patient_ids())
