@@ -111,7 +111,7 @@ GROUPING_LABELS: dict[str, str] = {
 #: Sentences for the flags of ``analytics.secondary.data_quality``.
 FLAG_TEXT: dict[str, str] = {
     "worsening": "Pain is worse than at baseline (≥ 2 points or ≥ 30%).",
-    "low_adherence": "Fewer than half of the last 28 days were logged.",
+    "low_adherence": ("Fewer than half of the last 28 days (counted back from today) were logged."),
     "recent_adverse_event": "An adverse event was recorded in the last 28 days.",
     "insufficient_baseline": "Not enough diary days before the first session for a baseline.",
 }

@@ -106,7 +106,9 @@ def test_notes_appear_only_when_asked_for(sample_copy):
     pid = "P006"
     secret_d, secret_s = "Zebra diary secret 4711", "Quokka session secret 0815"
     i = next(i for i, line in enumerate(diary) if line.startswith(pid + ","))
-    diary[i] = ",".join(diary[i].split(",")[:-1] + [secret_d])
+    cells = diary[i].split(",")
+    cells[diary[0].split(",").index("notes")] = secret_d  # the notes column, by name
+    diary[i] = ",".join(cells)
     j = next(j for j, line in enumerate(sessions) if line.startswith(pid + ","))
     sessions[j] = ",".join(sessions[j].split(",")[:11] + [secret_s])
     (sample_copy / "diary.csv").write_text("\n".join(diary) + "\n")

@@ -8,8 +8,6 @@ install command - they are never skipped.
 
 from __future__ import annotations
 
-import sys
-import types
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,15 +21,6 @@ from analytics.store import Store, open_store, project_root
 from .pg_server import PgServer, PgServerError
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(autouse=True)
-def _plain_main_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Child processes started with "spawn" re-run ``__main__``'s file. Streamlit's AppTest
-    (run earlier in the same session by the dashboard tests) leaves ``__main__`` pointing at
-    a page script, which must not run in a store test's child process: give these tests a
-    ``__main__`` without a file."""
-    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
 
 
 @pytest.fixture(scope="session")
