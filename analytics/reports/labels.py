@@ -125,12 +125,12 @@ REASON_TEXT: dict[str, str] = {
 
 #: Secondary measures of ``analytics.secondary.SECONDARY_MEASURES``.
 SECONDARY_LABELS: dict[str, str] = {
-    "peg": "PEG-3 score (0-10)",
-    "sleep_quality": "Sleep quality (0-10, 10 = best)",
-    "mood": "Mood (0-10, 10 = best)",
-    "stress": "Stress (0-10, 10 = worst)",
-    "analgesic_doses": "Analgesic doses per day",
-    "opioid_mme": "Opioid MME per day",
+    "peg": "PEG score (pain, enjoyment, activity)",
+    "sleep_quality": "sleep quality",
+    "mood": "mood",
+    "stress": "stress",
+    "analgesic_doses": "pain-medication doses per day",
+    "opioid_mme": "opioid dose, MME per day",
 }
 
 

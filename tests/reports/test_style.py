@@ -25,7 +25,7 @@ def test_labels_equal_the_dashboards():
     assert labels.GROUPING_LABELS == dash_labels.GROUPING_LABELS
     assert labels.FLAG_TEXT == dash_data._FLAG_TEXT
     assert labels.REASON_TEXT == dash_data._REASON_TEXT
-    assert labels.SECONDARY_LABELS == dash_data._SECONDARY_LABELS
+    assert labels.SECONDARY_LABELS == dash_labels.SECONDARY_LABELS
     assert labels.MISSING == dash_labels.MISSING
 
 
