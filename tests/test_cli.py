@@ -90,7 +90,7 @@ TOMORROW = (dt.date.today() + dt.timedelta(days=2)).isoformat()
 DIARY_HEAD = "patient_id,date,pain,analgesic_doses,notes\n"
 SESSIONS_HEAD = "patient_id,date,technique,frequency_hz,adverse_events\n"
 
-# (file, content, expected first stdout line) for every malformed input issue 2 lists
+# (file, content, expected first stdout line) for every malformed input the data contract lists
 MALFORMED = {
     "wrong delimiter": (
         "diary.csv",

@@ -535,7 +535,7 @@ def test_inputs_are_plain_files_not_mutated(tmp_path):
     assert np.isfinite(load_diary(path, today=TODAY)["pain"]).all()
 
 
-# ---------------------------------------------------------------- hostile input (review of issue 2)
+# ---------------------------------------------------------------- hostile input (loader review)
 
 
 @pytest.mark.parametrize(

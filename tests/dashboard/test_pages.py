@@ -353,7 +353,7 @@ def test_record_a_session(demo_db):
     )
 
 
-# ------------------------------------------------------------------ review of issue 5
+# ------------------------------------------------------------------ dashboard review
 
 NEW_PATIENTS = (
     "patient_id,condition,group,start_date,sex,birth_year,clinician_id\n"

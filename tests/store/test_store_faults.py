@@ -1,4 +1,4 @@
-"""Regression tests from the store review (issue 4): misuse and races give clear errors, never loss.
+"""Regression tests from the store review: misuse and races give clear errors, never loss.
 
 Each test names the fault it pins; the store had no test (or the wrong outcome) for it before.
 """
