@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 CONSTRAINTS := .ci/constraints.txt
 PORT   ?= 8501
 
-.PHONY: run test bench bench-registry bench-pages lint demo system-deps venv clean-demo lock
+.PHONY: run serve-clinic test bench bench-registry bench-pages lint demo system-deps venv clean-demo lock
 
 venv: $(BIN)/python
 $(BIN)/python:
@@ -29,6 +29,16 @@ run: demo
 	$(BIN)/streamlit run dashboard/app.py --server.headless true \
 	  --browser.gatherUsageStats false --server.port $(PORT) --server.address localhost \
 	  --client.toolbarMode minimal
+
+# Phones on the clinic network, through a TLS-terminating reverse proxy on this machine
+# (docs/operations.md): the app still listens on localhost only and also accepts the
+# name the phones use, e.g. make serve-clinic HOST=diary.clinic.lan
+serve-clinic: demo
+	@test -n "$(HOST)" || { echo "Name the host the phones use: make serve-clinic HOST=diary.clinic.lan" >&2; exit 2; }
+	$(BIN)/streamlit run dashboard/app.py --server.headless true \
+	  --browser.gatherUsageStats false --server.port $(PORT) --server.address localhost \
+	  --client.toolbarMode minimal --server.allowedHosts localhost \
+	  --server.allowedHosts 127.0.0.1 --server.allowedHosts $(HOST)
 
 # System packages the tests drive: Debian's chromium (browser tests) and postgresql.
 system-deps:
