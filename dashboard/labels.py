@@ -28,6 +28,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# The words for codes shared with the PDF reports live in the library (one home, free of
+# streamlit); the dashboard adds its own below.
+from analytics.reports.labels import (  # noqa: E402
+    ADVERSE_EVENT_LABELS,
+    CATEGORY_LABELS,
+    CONDITION_LABELS,
+    GROUPING_LABELS,
+    REASON_LABELS,
+    SECONDARY_LABELS,
+    TECHNIQUE_LABELS,
+)
+
 __all__ = [
     "MISSING",
     "TECHNIQUE_LABELS",
@@ -69,22 +81,6 @@ __all__ = [
 #: What a table or a card shows for a missing value.
 MISSING = "—"
 
-#: Technique bands of ``analytics._common.frequency_band`` (DOMAIN.md section 1),
-#: ``none`` for a patient without sessions and ``unassigned`` for a missing label
-#: in ``analytics.groups``.
-TECHNIQUE_LABELS: dict[str, str] = {
-    "manual": "Manual",
-    "auricular": "Auricular",
-    "other": "Other technique",
-    "electro": "Electroacupuncture (EA)",
-    "electro_low": "EA low (< 20 Hz, e.g. 2 Hz)",
-    "electro_medium": "EA medium (20–49 Hz)",
-    "electro_high": "EA high (≥ 50 Hz, e.g. 100 Hz)",
-    "electro_mixed": "EA mixed (e.g. 2/100 Hz)",
-    "electro_unknown": "EA (frequency not recorded)",
-    "none": "None (no sessions)",
-    "unassigned": "None (no sessions)",
-}
 
 #: Electroacupuncture frequency bands of ``analytics.schema.FREQUENCY_BANDS``
 #: (DOMAIN.md section 1) and ``unknown`` for an EA session without a frequency.
@@ -96,30 +92,6 @@ FREQUENCY_BAND_LABELS: dict[str, str] = {
     "unknown": "frequency not recorded",
 }
 
-#: Conditions of ``analytics.schema.CONDITIONS``.
-CONDITION_LABELS: dict[str, str] = {
-    "chronic_low_back_pain": "chronic low back pain",
-    "neck_pain": "neck pain",
-    "osteoarthritis": "osteoarthritis",
-    "rheumatoid_arthritis": "rheumatoid arthritis",
-    "migraine": "migraine",
-    "tension_type_headache": "tension-type headache",
-    "fibromyalgia": "fibromyalgia",
-    "neuropathic_pain": "neuropathic pain",
-    "musculoskeletal_pain": "musculoskeletal pain",
-    "post_surgical_pain": "post-surgical pain",
-    "unassigned": "not recorded",
-}
-
-#: IMMPACT categories (Dworkin 2008) with their % bands; ``not_evaluable`` for a
-#: patient without a % change.
-CATEGORY_LABELS: dict[str, str] = {
-    "none": "No improvement (< 10%)",
-    "minimal": "Minimal (10–29%)",
-    "moderate": "Moderate (30–49%)",
-    "substantial": "Substantial (≥ 50%)",
-    "not_evaluable": "Not evaluable",
-}
 
 #: Flags of ``analytics.secondary.data_quality`` and the status' ``not_logging``
 #: (no diary entry for ``AnalysisSettings.not_logging_days`` days or more, counted
@@ -132,27 +104,6 @@ FLAG_LABELS: dict[str, str] = {
     "insufficient_baseline": "❔ not enough baseline",
 }
 
-#: Reasons of ``analytics.outcomes.REASONS`` why an outcome is missing.
-REASON_LABELS: dict[str, str] = {
-    "no_index": "no session or start date yet",
-    "insufficient_baseline": "not enough baseline days",
-    "insufficient_followup": "not enough recent diary days",
-    "zero_baseline": "baseline pain is 0, so no % change",
-}
-
-#: Adverse events of ``analytics.schema.ADVERSE_EVENTS`` and the ``any`` row of
-#: ``analytics.safety.adverse_event_rates``.
-ADVERSE_EVENT_LABELS: dict[str, str] = {
-    "any": "Any event",
-    "bleeding": "Bleeding",
-    "bruising": "Bruising",
-    "soreness": "Soreness",
-    "dizziness": "Dizziness",
-    "fainting": "Fainting",
-    "nausea": "Nausea",
-    "infection": "Infection",
-    "other": "Other",
-}
 
 #: Events of the kept history (``Store.history``'s ``action``), of the audit log
 #: (``Store.audit_log``'s ``action``) and of a save (``SaveResult.action``).
@@ -176,13 +127,6 @@ SEX_LABELS: dict[str, str] = {
     "M": "male",
     "X": "another sex",
     "U": "not stated",
-}
-
-#: The ``group_by`` values of ``analytics.groups``.
-GROUPING_LABELS: dict[str, str] = {
-    "group": "Group",
-    "condition": "Condition",
-    "technique": "Technique / frequency band",
 }
 
 
@@ -454,15 +398,6 @@ def drop_negative_zero(values: pd.Series | pd.DataFrame, digits: int = 2) -> Any
 
 # --------------------------------------------------------------------------- signs in words
 
-#: Secondary measures of ``analytics.secondary.SECONDARY_MEASURES``.
-SECONDARY_LABELS: dict[str, str] = {
-    "peg": "PEG score (pain, enjoyment, activity)",
-    "sleep_quality": "sleep quality",
-    "mood": "mood",
-    "stress": "stress",
-    "analgesic_doses": "pain-medication doses per day",
-    "opioid_mme": "opioid dose, MME per day",
-}
 
 #: Measures where a higher value is better (DOMAIN.md section 3: sleep quality and
 #: mood, 10 = best). Everything else (pain, PEG, stress, doses, MME) is better lower.
