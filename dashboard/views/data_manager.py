@@ -212,17 +212,20 @@ if is_admin:
             "A file is produced only when you click its button; each one is recorded in the "
             "audit log."
         )
-        cols = st.columns(3)
-        for col, table in zip(cols, ("patients", "diary", "sessions"), strict=True):
-            col.download_button(
-                f"{table}.csv",
-                data.export_csv_callable(user, table, deidentify=deidentify),
-                file_name=f"{'deidentified_' if deidentify else ''}{table}.csv",
-                mime="text/csv",
-                key=f"data.download.{table}",
-                icon="⬇️",
-                on_click="ignore",
-            )
+        # The buttons exist only while this tab is open: a download registered for a
+        # hidden tab could be clicked with a file id the tab's own rerun has replaced.
+        if tabs[2].open:
+            cols = st.columns(3)
+            for col, table in zip(cols, ("patients", "diary", "sessions"), strict=True):
+                col.download_button(
+                    f"{table}.csv",
+                    data.export_csv_callable(user, table, deidentify=deidentify),
+                    file_name=f"{'deidentified_' if deidentify else ''}{table}.csv",
+                    mime="text/csv",
+                    key=f"data.download.{table}",
+                    icon="⬇️",
+                    on_click="ignore",
+                )
 
 # ------------------------------------------------------------------ record a session
 with tab_session:

@@ -215,6 +215,14 @@ def _sign_in(page, demo: Demo, username: str) -> None:
     page.get_by_role("button", name="Sign in", exact=True).click()
 
 
+def _settled(page) -> None:
+    """Wait until the app's script run has finished (nothing left to replace on the page)."""
+    page.wait_for_function(
+        "document.querySelector('[data-test-script-state]')"
+        "?.getAttribute('data-test-script-state') === 'notRunning'"
+    )
+
+
 def _no_exception(page) -> None:
     assert not page.locator('[data-testid="stException"]').count()
 
@@ -362,6 +370,7 @@ def test_an_admin_download_is_produced_and_recorded_on_click(demo, browser):
         _heading(page, "🗂️ Data")
         page.get_by_role("tab", name="⬇️ Export CSV").click()
         page.get_by_role("button", name="diary.csv").wait_for()
+        _settled(page)
         assert exports() == 0  # showing the buttons exports nothing
         with page.expect_download() as download:
             page.get_by_role("button", name="diary.csv").click()
