@@ -258,7 +258,6 @@ def theil_sen_slopes(
     return out
 
 
-_TS_CHUNK_PAIRS = 4_000_000  # slots of slopes held at once (32 MB of float64)
 # what scipy's RuntimeWarning says when Sen's variance is negative
 _TS_CI_REASON = "confidence interval not computable (invalid value encountered in sqrt)"
 
@@ -290,10 +289,6 @@ def _theil_sen_batch(
     variance negative: NaN bounds, as scipy gives them with a RuntimeWarning).
     """
     m = len(starts)
-    slope = np.full(m, np.nan)
-    intercept = np.full(m, np.nan)
-    low = np.full(m, np.nan)
-    high = np.full(m, np.nan)
     ties_x = _tie_sum(x, starts, lengths)
     ties_y = _tie_sum(y, starts, lengths)
     n = lengths.astype("int64")
@@ -320,52 +315,24 @@ def _theil_sen_batch(
 
     # medians of x and y per series, from one sort of all values
     group = np.repeat(np.arange(m), lengths)
-    ends = starts + lengths
     mid_a, mid_b = starts + (lengths - 1) // 2, starts + lengths // 2
     y_sorted = y[np.lexsort((y, group))]
     x_sorted = x[np.lexsort((x, group))]
     med_y = np.where(mid_a == mid_b, y_sorted[mid_a], (y_sorted[mid_a] + y_sorted[mid_b]) / 2.0)
     med_x = np.where(mid_a == mid_b, x_sorted[mid_a], (x_sorted[mid_a] + x_sorted[mid_b]) / 2.0)
 
-    # Slopes lag by lag over a chunk of consecutive series: row lag−1, column i holds
-    # the slope of the pair (i, i + lag), +inf where the pair is not one of scipy's
-    # (another series, or equal x). A series' slopes are then one block of columns
-    # whose finite values are exactly scipy's slopes; the order statistics come
-    # from one partition of that block.
-    buffer = np.empty(0)
-    first = 0
-    while first < m:
-        last, width = first + 1, int(lengths[first])
-        while last < m:
-            wider = max(width, int(lengths[last]))
-            if (ends[last] - starts[first]) * wider > _TS_CHUNK_PAIRS:
-                break
-            width, last = wider, last + 1
-        lo_row, hi_row = int(starts[first]), int(ends[last - 1])
-        xc, yc, gc = x[lo_row:hi_row], y[lo_row:hi_row], group[lo_row:hi_row]
-        slots = (width - 1) * (hi_row - lo_row)
-        if buffer.size < slots:
-            buffer = np.empty(max(slots, _TS_CHUNK_PAIRS))  # reused: no fresh pages per chunk
-        block = buffer[:slots].reshape(width - 1, hi_row - lo_row)
-        block.fill(np.inf)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            for lag in range(1, width):
-                dx = xc[lag:] - xc[:-lag]
-                values = (yc[lag:] - yc[:-lag]) / dx
-                values[(dx <= 0) | (gc[lag:] != gc[:-lag])] = np.inf
-                block[lag - 1, : len(values)] = values
-        for q in range(first, last):
-            size, count = int(lengths[q]), int(nt[q])
-            col = int(starts[q]) - lo_row
-            part = block[: size - 1, col : col + size]
-            s = part[part != np.inf]  # the series' slopes, a compact copy
-            mid_lo, mid_hi = (count - 1) // 2, count // 2
-            kth = [mid_lo, mid_hi] if bad_ci[q] else [mid_lo, mid_hi, int(rl[q]), int(ru[q])]
-            s.partition(kth)
-            slope[q] = s[mid_lo] if mid_lo == mid_hi else (s[mid_lo] + s[mid_hi]) / 2.0
-            if not bad_ci[q]:
-                low[q], high[q] = s[rl[q]], s[ru[q]]
-        first = last
+    # the order statistics scipy reads from its sorted slopes: the two middle ones
+    # and, where Sen's variance allows, the confidence bounds
+    from analytics._theil_sen import order_statistics  # numba: loaded on first use
+
+    mid_lo, mid_hi = (nt - 1) // 2, nt // 2
+    ranks = np.column_stack(
+        [mid_lo, mid_hi, np.where(bad_ci, mid_lo, rl), np.where(bad_ci, mid_lo, ru)]
+    )
+    picked = order_statistics(x, y, starts, lengths, ranks)
+    slope = np.where(mid_lo == mid_hi, picked[:, 0], (picked[:, 0] + picked[:, 1]) / 2.0)
+    low = np.where(bad_ci, np.nan, picked[:, 2])
+    high = np.where(bad_ci, np.nan, picked[:, 3])
     intercept = med_y - slope * med_x
     return slope, intercept, low, high, bad_ci
 

@@ -376,3 +376,60 @@ def test_batched_trends_equal_the_per_patient_reference_loops_on_a_clinic():
     pd.testing.assert_frame_equal(
         fitted[ref.columns], ref, check_exact=False, rtol=1e-9, atol=1e-12
     )
+
+
+# ------------------------------------------------------------------ the compiled slope kernel
+
+
+def _all_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Every pairwise slope with Δx > 0, as scipy.stats.theilslopes forms them, sorted."""
+    dx = x[None, :] - x[:, None]
+    dy = y[None, :] - y[:, None]
+    return np.sort(dy[dx > 0] / dx[dx > 0])
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_slope_order_statistics_equal_a_full_sort_exactly(seed):
+    from analytics._theil_sen import order_statistics
+
+    rng = np.random.default_rng(seed)
+    xs, ys, want_ranks = [], [], []
+    for _ in range(25):
+        n = int(rng.integers(130, 420))  # long enough for the sampled window
+        x = np.sort(rng.choice(np.arange(-60, 500), n, replace=False)).astype("float64")
+        if rng.random() < 0.3:
+            x[rng.integers(1, n)] = x[0]  # a tie in x: that pair is not a slope
+            x = np.sort(x)
+        y = rng.integers(0, 11, n).astype("float64") if rng.random() < 0.6 else rng.normal(5, 2, n)
+        count = len(_all_slopes(x, y))
+        r = np.sort(rng.integers(0, count, 4))
+        r[0] = 0 if rng.random() < 0.2 else r[0]  # the extremes too
+        xs.append(x)
+        ys.append(y)
+        want_ranks.append(r)
+    lengths = np.array([len(x) for x in xs])
+    starts = np.cumsum(lengths) - lengths
+    ranks = np.array(want_ranks)
+    got = order_statistics(np.concatenate(xs), np.concatenate(ys), starts, lengths, ranks)
+    for k, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        assert np.array_equal(got[k], _all_slopes(x, y)[ranks[k]])  # bit for bit
+
+
+def test_slope_order_statistics_are_exact_when_the_sample_misleads():
+    """A strided sample that sees only the largest values misses; the sort still answers."""
+    from analytics._theil_sen import _pick
+
+    count, sample = 10_000, 100
+    step = count // sample
+    s = np.arange(count, dtype="float64")
+    s[::step] += 1e6  # every sampled value is far above all the others
+    ranks = np.array([4000, 4999, 5000, 6000])
+    out = np.empty(4)
+    hit = _pick.py_func(s, ranks, out, sample)
+    assert not hit
+    assert np.array_equal(out, np.sort(s)[ranks])
+    # and a sample that represents the values lands in its window
+    rng = np.random.default_rng(0)
+    s = rng.normal(size=count)
+    assert _pick.py_func(s, ranks, out, sample)
+    assert np.array_equal(out, np.sort(s)[ranks])
