@@ -30,7 +30,7 @@ __all__ = ["order_statistics"]
 # numba's own thread pool: always present, safe across fork, but one parallel call
 # at a time per process: callers on several threads (dashboard sessions, Dask
 # worker threads) take turns through _POOL.
-numba.config.THREADING_LAYER = "workqueue"
+numba.config.THREADING_LAYER = "workqueue"  # type: ignore[attr-defined]
 _POOL = threading.Lock()
 
 #: Slopes sampled per series to place the window (more: narrower window, dearer sample).

@@ -732,6 +732,70 @@ def test_fast_reader_matches_the_csv_module(content):
     _both_paths(content)
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        "patient_id,date,pain\nP1,2026-03-01,3\n",
+        "patient_id,date,pain\r\nP1,2026-03-01,3\r\nP2,2026-03-01,4",
+        "a,b,c\n,,\n x , y ,\tz\nÉ,≥,−\n1,2,3",
+        "a,b\n'x,=1+2\n@y,NA\n",
+        'a,b,c\n1,"x, y",3\n2,"say ""hi""",\n3,"",""\n',
+        'a,b,c\r\n1,"x, y",3\r\n2,"",4\r\n',
+        'a,b\n1,"multi\nline"\n2,x\n3,"three\nline\nnote"\n4,"y"',
+        'a,b,c\n1,"two\nlines",\n2,"and ""quoted"",\nhere",3\n3,4,5\n',
+    ],
+)
+def test_arrow_reader_on_plain_files_matches_the_csv_module(content):
+    from analytics.loaders._read import _plain_records
+
+    assert _plain_records(content) is not None, "expected Arrow's reader to take this file"
+    _both_paths(content)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "a,b,c\n1,2\n",  # a short row: the line-by-line path words it
+        "a,b,c\n1,2,3,4\n",
+        "a,b\n1,2\n\n3,4\n",  # an empty line
+        "a,b\n1,2\n   \n",  # a line of spaces
+        'a,b\n1,"x"y\n',  # broken quoting
+        '"a",b\n1,2\n',  # a quoted header
+        "\na,b\n1,2\n",  # the header is not on line 1
+    ],
+)
+def test_arrow_reader_declines_what_is_not_plain(content):
+    from analytics.loaders._read import _plain_records
+
+    assert _plain_records(content) is None
+    if _fast_records_takes(content):
+        _both_paths(content)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        'a,b\r\n1,"x\r\ny"\r\n2,3\r\n',
+        'a,b\n1,"x\n\ny"\n',
+        'a,b\n1,ab"c\n',
+        'a,b\n1,"x" \n',
+        'a,b\n1, "x"\n',
+        'a,b\n"1\n',
+        'a,b\n1,"x\r\n"\n',
+    ],
+)
+def test_odd_quoting_reads_as_the_csv_module_reads_it(content):
+    """Whichever path takes it, a line with odd quoting gives the csv module's cells."""
+    if _fast_records_takes(content):
+        _both_paths(content)
+
+
+def _fast_records_takes(content: str) -> bool:
+    from analytics.loaders import _fast_records
+
+    return _fast_records(content) is not None
+
+
 def test_fast_reader_declines_what_it_cannot_number_exactly():
     from analytics.loaders import _fast_records
 

@@ -205,6 +205,113 @@ def _fit(record: list[str], width: int) -> list[str]:
     return (record + [""] * width)[:width]
 
 
+def _quoted_lines(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Line numbers (1-based) and start offsets of the physical lines holding a quote."""
+    numbers: list[int] = []
+    starts: list[int] = []
+    line, counted = 1, 0
+    pos = text.find('"')
+    while pos >= 0:
+        start = text.rfind("\n", 0, pos) + 1
+        line += text.count("\n", counted, start)
+        counted = start
+        numbers.append(line)
+        starts.append(start)
+        end = text.find("\n", pos)
+        if end < 0:
+            break
+        pos = text.find('"', end)
+    return np.asarray(numbers, dtype=np.int64), np.asarray(starts, dtype=np.int64)
+
+
+def _plain_records(text: str) -> _Records | None:
+    """Arrow's CSV reader, numbered and checked line by line like the csv module.
+
+    Taken when the header is on line 1 (unquoted), there is no empty line and
+    every line has the header's number of cells. Row ``k`` starts on line
+    ``k + 2`` plus the line breaks inside the quoted values of the rows before
+    it. Lines without a quote split on commas alike in Arrow and the csv module;
+    every record with a quote is parsed again by the csv module from the file's
+    own text and must give the cells Arrow gave. Anything else returns None, and
+    the line-by-line paths read the file and word the message.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    if text.startswith(("\n", "\r\n")) or "\n\n" in text or "\n\r\n" in text:
+        return None
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
+    if '"' in first:
+        return None
+    header = _parse_chunk(first)
+    if header is None or _is_blank(header) or len(header) < 2:
+        return None
+    width = len(header)
+    n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    misfit: list[object] = []
+
+    def on_invalid(row: object) -> str:
+        misfit.append(row)
+        return "skip"
+
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    names = [f"c{j}" for j in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    if misfit:
+        return None
+    rows = table.num_rows
+    inner = np.zeros(rows, dtype=np.int64)  # line breaks inside each row's values
+    if rows != n_lines - 1:
+        for j in range(width):
+            inner += pc.count_substring(table.column(j), "\n").to_numpy()
+        if rows + int(inner.sum()) != n_lines - 1:
+            return None
+    lines = np.arange(rows, dtype=np.int64) + 2
+    lines[1:] += np.cumsum(inner)[:-1]
+    numbers, offsets = _quoted_lines(text)
+    if len(numbers):
+        # the row of each quoted line, and the offset of that row's first line
+        which = np.searchsorted(lines, numbers, side="right") - 1
+        first_of_row = lines[which] == numbers
+        if not first_of_row[np.unique(which, return_index=True)[1]].all():
+            return None  # a row whose first line holds no quote yet spans lines
+        picked, at = np.unique(which, return_index=True)
+        cells = [table.column(j).take(pa.array(picked)).to_pylist() for j in range(width)]
+        for k, (row, start) in enumerate(zip(picked.tolist(), offsets[at].tolist(), strict=True)):
+            stop = start
+            for _ in range(int(inner[row]) + 1):
+                stop = text.find("\n", stop) + 1 or len(text) + 1
+            raw = text[start : stop - 1]
+            if _parse_chunk(raw) != [col[k] for col in cells]:
+                return None
+    columns = [_str_series(table.column(j).combine_chunks()) for j in range(width)]
+    return 1, header, lines, columns, {}
+
+
 def _fast_records(text: str) -> _Records | None:
     """Split a file whose records are all one physical line each, in bulk.
 
@@ -224,6 +331,9 @@ def _fast_records(text: str) -> _Records | None:
     has_cr = "\r" in text
     if has_cr and text.count("\r") != text.count("\r\n"):
         return None  # a lone CR is a line break to the csv module: keep its numbering
+    plain = _plain_records(text)
+    if plain is not None:
+        return plain
     physical = text.split("\n")  # lines keep the CR of a CRLF
     if physical[-1] == "":
         physical.pop()
