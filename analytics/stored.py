@@ -208,18 +208,33 @@ def per_patient_tables(
     return tables
 
 
-def split_by_patient(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
+def split_by_patient(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, Any]]:
     """``{patient_id: {table: that patient's rows}}`` for the patients of ``patient_outcomes``;
-    a table without rows for a patient is left out for that patient."""
+    a table without rows for a patient is left out for that patient.
+
+    Each table is converted to Arrow once and cut into zero-copy slices, one per
+    patient (``pyarrow.Table``; rows in their original order), so every patient's
+    slice carries the same schema and the store encodes it without pandas.
+    """
+    import pyarrow as pa
+
     ids = tables["patient_outcomes"]["patient_id"].astype("str")
-    out: dict[str, dict[str, pd.DataFrame]] = {str(p): {} for p in ids}
+    out: dict[str, dict[str, Any]] = {str(p): {} for p in ids}
     for name, frame in tables.items():
         if not len(frame):
             continue
-        keys = frame["patient_id"].astype("str")
-        for pid, idx in keys.groupby(keys, sort=False).groups.items():
-            if str(pid) in out:
-                out[str(pid)][name] = frame.loc[idx].reset_index(drop=True)
+        keys = frame["patient_id"].astype("str").to_numpy(dtype=object)
+        order = np.argsort(keys, kind="stable")
+        if (order != np.arange(len(keys))).any():
+            frame, keys = frame.iloc[order], keys[order]
+        table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+        cut = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+        starts = np.concatenate([[0], cut])
+        ends = np.concatenate([cut, [len(keys)]])
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            pid = str(keys[start])
+            if pid in out:
+                out[pid][name] = table.slice(start, end - start)
     return out
 
 

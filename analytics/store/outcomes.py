@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -24,11 +25,14 @@ from .queries import Queries
 __all__ = ["Outcomes", "encode_frame", "decode_frame", "decode_frames"]
 
 
-def encode_frame(frame: pd.DataFrame) -> bytes:
-    """The rows of ``frame`` as an Arrow IPC stream (index dropped)."""
+def encode_frame(frame: Any) -> bytes:
+    """The rows of ``frame`` (a DataFrame, index dropped, or an Arrow table) as an Arrow
+    IPC stream."""
     import pyarrow as pa
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = (
+        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    )
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
@@ -94,7 +98,7 @@ class Outcomes(Queries):
         self,
         actor: str,
         fingerprint: str,
-        tables: Mapping[str, Mapping[str, pd.DataFrame]],
+        tables: Mapping[str, Mapping[str, Any]],
         *,
         replace_ids: Iterable[str] = (),
     ) -> int:
@@ -105,8 +109,9 @@ class Outcomes(Queries):
         actor : str
         fingerprint : str
             The settings fingerprint the tables were computed with.
-        tables : mapping of patient id to mapping of table name to DataFrame
-            Every table of each patient (their rows only).
+        tables : mapping of patient id to mapping of table name to frame
+            Every table of each patient (their rows only), as DataFrames or Arrow
+            tables (:func:`analytics.stored.split_by_patient`).
         replace_ids : iterable of str
             Further patients whose stored rows (any fingerprint) are dropped.
 
