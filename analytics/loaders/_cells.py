@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,21 +48,35 @@ _DATE_MAX = pd.Timestamp("2199-12-31 23:59")
 _DUPLICATE_LINES = 5
 
 
+def _fullmatch_where(text: pd.Series, pattern: Any, where: np.ndarray) -> np.ndarray:
+    """Whether each cell fully matches ``pattern``, tested only where ``where`` (else False).
+
+    Mostly empty columns then cost little: the expression runs on the filled cells.
+    """
+    out = np.zeros(len(text), dtype=bool)
+    if where.all():
+        out[:] = text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+    elif where.any():
+        out[where] = text[where].str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+    return out
+
+
 def _to_float(text: pd.Series, ok: np.ndarray) -> pd.Series:
     """float64 of the cells where ``ok`` (already checked against _NUMBER_RE), else NaN.
 
     Arrow's string-to-double cast parses correctly rounded, like Python's float();
     pandas.to_numeric is the fallback. ``+ 0.0`` turns ``-0`` into 0.
     """
-    cells = text.where(ok)
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        arr = pc.cast(pa.array(cells, from_pandas=True), pa.float64())
-        values = arr.to_numpy(zero_copy_only=False)
-    except (ImportError, ValueError, TypeError):  # pragma: no cover - ArrowInvalid is a ValueError
-        values = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values = np.full(len(text), np.nan)
+    if ok.any():
+        cells = text[ok]
+        try:
+            arr = pc.cast(pa.array(cells, from_pandas=True), pa.float64())
+            values[ok] = arr.to_numpy(zero_copy_only=False)
+        except (ValueError, TypeError):  # pragma: no cover - ArrowInvalid is a ValueError
+            values[ok] = pd.to_numeric(cells, errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan
+            )
     return pd.Series(values + 0.0, index=text.index, dtype="float64")
 
 
@@ -178,21 +193,24 @@ class _Checker:
             )
         )
 
-    def cells(self, col: str) -> tuple[pd.Series, pd.Series]:
-        """Stripped cell text and a missing mask for one column (all-missing if absent)."""
+    def _cells(self, col: str) -> tuple[pd.Series, pd.Series, np.ndarray]:
+        """One column's cell text as read, stripped, and its missing mask (all-missing if absent)."""
         if col in self.raw.rows.columns:
             s = self.raw.rows[col].reset_index(drop=True)
         else:
             s = pd.Series([""] * self.n, dtype="str")
         stripped = s.str.strip()
         missing = stripped.isin(_MISSING).to_numpy()
+        return s, stripped, missing
+
+    def cells(self, col: str) -> tuple[pd.Series, pd.Series]:
+        """Cell text and a missing mask for one column (all-missing if absent)."""
+        s, _, missing = self._cells(col)
         return s, pd.Series(missing)
 
     def check_column(self, spec: ColumnSpec) -> None:
         name = spec.name
-        original, missing_s = self.cells(name)
-        missing = missing_s.to_numpy()
-        text = original.str.strip()
+        original, text, missing = self._cells(name)
         if spec.required:
             na = (text == "NA").to_numpy()  # the missing-value marker, shown as the text it is
             self.add(missing & ~na, name, original, f"{name} is empty; {name} is required")
@@ -229,7 +247,7 @@ class _Checker:
             max_value = spec.max
             if name == "birth_year":
                 max_value = float(self.today.year)
-            is_num = text.str.fullmatch(_NUMBER_RE).fillna(False).to_numpy()
+            is_num = _fullmatch_where(text, _NUMBER_RE, present)
             self.add(
                 present & ~is_num,
                 name,
@@ -243,7 +261,7 @@ class _Checker:
             )
             nums = _to_float(text, present & is_num)
             if kind == "integer":
-                is_int = text.str.fullmatch(_INT_RE).fillna(False).to_numpy()
+                is_int = _fullmatch_where(text, _INT_RE, present & is_num)
                 self.add(
                     present & is_num & ~is_int,
                     name,
