@@ -302,6 +302,7 @@ stored_outcomes = sa.Table(
     sa.Column("digest", sa.Text, nullable=False, comment="SHA-256 of the payload"),
     sa.Column("updated_at", sa.DateTime, nullable=False, comment="UTC, naive"),
     sa.Index("ix_stored_outcomes_fingerprint", "fingerprint", "patient_id"),
+    sa.Index("ix_stored_outcomes_version", "fingerprint", "updated_at"),
 )
 
 #: The data tables by contract name.

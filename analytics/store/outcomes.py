@@ -63,10 +63,9 @@ def decode_frames(payloads: Sequence[bytes]) -> pd.DataFrame:
     if len(tables) == 1:
         return tables[0].to_pandas()
     try:
-        first = tables[0].schema
-        if all(t.schema.equals(first, check_metadata=False) for t in tables[1:]):
-            whole = pa.concat_tables(t.replace_schema_metadata(first.metadata) for t in tables)
-            return whole.to_pandas()
+        # one schema when the rows were cut from one table (Arrow compares the fields,
+        # not the metadata, and keeps the first table's)
+        return pa.concat_tables(tables).to_pandas()
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         pass
     return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
