@@ -47,6 +47,55 @@ def decode_frame(payload: bytes) -> pd.DataFrame:
         return reader.read_all().to_pandas()
 
 
+#: The end-of-stream marker of an Arrow IPC stream (continuation token, length 0).
+_EOS = b"\xff\xff\xff\xff\x00\x00\x00\x00"
+
+
+def _read_stream(data: bytes) -> Any:
+    import pyarrow as pa
+
+    with pa.ipc.open_stream(pa.py_buffer(data)) as reader:
+        return reader.read_all()
+
+
+def _tables(payloads: Sequence[bytes]) -> list[Any]:
+    """The Arrow tables of ``payloads``, consecutive payloads of one schema read as one.
+
+    Payloads cut from one table share their schema message byte for byte: their
+    record batches are joined behind it into a single stream, read at once instead
+    of stream by stream. A run Arrow refuses to read that way (dictionary columns)
+    is read payload by payload.
+    """
+    import pyarrow as pa
+
+    out: list[Any] = []
+    prefix = b""
+    run: list[bytes] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        try:
+            out.append(_read_stream(prefix + b"".join(run) + _EOS))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            out.extend(_read_stream(prefix + part + _EOS) for part in run)
+        run.clear()
+
+    for payload in payloads:
+        if not payload.endswith(_EOS):
+            flush()
+            out.append(_read_stream(payload))
+            continue
+        if not (prefix and payload.startswith(prefix)):
+            flush()
+            reader = pa.BufferReader(payload)
+            pa.ipc.read_message(reader)  # the schema message
+            prefix = payload[: reader.tell()]
+        run.append(payload[len(prefix) : -len(_EOS)])
+    flush()
+    return out
+
+
 def decode_frames(payloads: Sequence[bytes]) -> pd.DataFrame:
     """The frames of several :func:`encode_frame` payloads, concatenated in order.
 
@@ -56,10 +105,7 @@ def decode_frames(payloads: Sequence[bytes]) -> pd.DataFrame:
     """
     import pyarrow as pa
 
-    tables = []
-    for payload in payloads:
-        with pa.ipc.open_stream(pa.py_buffer(payload)) as reader:
-            tables.append(reader.read_all())
+    tables = _tables(payloads)
     if len(tables) == 1:
         return tables[0].to_pandas()
     try:

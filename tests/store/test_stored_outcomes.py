@@ -209,3 +209,32 @@ def test_the_cohort_result_never_reads_diary_rows_once_stored(
     result = admin.cohort_result(today, purpose="test")
     assert reads == []
     assert len(result.patient_outcomes) == len(admin.visible_patient_ids())
+
+
+def test_payloads_decode_alike_joined_or_one_by_one() -> None:
+    """Runs of one schema are read as one stream; the frame equals decoding each payload."""
+    import pyarrow as pa
+
+    from analytics.store.outcomes import decode_frame, decode_frames, encode_frame
+    from analytics.stored import split_by_patient
+
+    frame = pd.DataFrame(
+        {
+            "patient_id": ["P1", "P1", "P2", "P3", "P3", "P3"],
+            "x": [1.0, None, 3.0, 4.0, 5.0, 6.0],
+            "n": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"),
+            "when": pd.to_datetime(["2026-01-01"] * 6),
+            "ok": pd.array([True, False, None, True, True, False], dtype="boolean"),
+        }
+    )
+    parts = split_by_patient({"patient_outcomes": frame})
+    cut = [encode_frame(parts[p]["patient_outcomes"]) for p in ("P1", "P2", "P3")]
+    # an older payload, encoded from its own frame (another schema message), in the middle
+    own = encode_frame(frame[frame["patient_id"] == "P2"].reset_index(drop=True))
+    categorical = encode_frame(frame.assign(c=pd.Categorical(["a", "b", "a", "b", "a", "b"])))
+    for payloads in ([*cut], [cut[0], own, cut[2]], [categorical, categorical]):
+        one_by_one = pd.concat([decode_frame(p) for p in payloads], ignore_index=True)
+        pdt.assert_frame_equal(decode_frames(payloads), one_by_one)
+    assert isinstance(
+        split_by_patient({"patient_outcomes": frame})["P1"]["patient_outcomes"], pa.Table
+    )
