@@ -223,6 +223,21 @@ def test_holm_adjusted_p_values_equal_statsmodels_multipletests():
     assert np.isnan(holm([np.nan, 0.01])[0]) and holm([np.nan, 0.01])[1] == 0.01
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_holm_equals_multipletests_on_many_sets(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(50):
+        m = int(rng.integers(1, 40))
+        p = rng.choice([rng.uniform(0, 1), 0.01, 0.05, 1.0], m) * rng.uniform(0.2, 1, m)
+        p[rng.random(m) < 0.2] = 0.03  # ties
+        p[rng.random(m) < 0.1] = np.nan
+        got = holm(p)
+        ok = np.isfinite(p)
+        assert np.array_equal(np.isnan(got), ~ok)
+        if ok.any():
+            assert_allclose(got[ok], multipletests(p[ok], method="holm")[1], rtol=1e-15)
+
+
 def test_controls_are_kept_out_of_condition_and_technique_rates():
     patients, diary, sessions = awkward_clinic()
     po = per_patient(patients, diary, sessions)["patient_outcomes"].set_index("patient_id")
