@@ -193,8 +193,9 @@ def theil_sen_slopes(
     Notes
     -----
     Sen PK (1968), Theil (1950). Equals ``7 × scipy.stats.theilslopes(pain, x,
-    alpha=0.95)`` with x in days since the index date (method "separate"). The
-    loop is one scipy call per patient, never per day.
+    alpha=0.95)`` with x in days since the index date (method "separate"): the
+    same slopes, and their order statistics picked by a compiled kernel
+    (:mod:`analytics._theil_sen`) for all patients at once.
     """
     func = "theil_sen_slopes"
     check_choice(period, "period", func, PERIODS)
