@@ -897,8 +897,14 @@ def overview_table(user: Any, settings: Any, *, purpose: str) -> pd.DataFrame:
     # from the stored per-patient outcomes (:func:`stored_cohort`): the clinic's diary
     # is not read
     result, _ = stored_cohort(user, settings, purpose=purpose)
-    key = ("patients", _user_key(user), purpose)
     rows = _rows()
+    # built once per visit and cohort result: reruns of the page (a filter, a sort)
+    # reuse it; a new result (a save changed the version) builds it again
+    done = ("overview", _user_key(user), purpose, id(result))
+    if done in rows:
+        built: pd.DataFrame = rows[done]
+        return built.copy()
+    key = ("patients", _user_key(user), purpose)
     if key not in rows:
         rows[key] = service(user, purpose).patients()
     pats: pd.DataFrame = rows[key]
@@ -933,7 +939,9 @@ def overview_table(user: Any, settings: Any, *, purpose: str) -> pd.DataFrame:
         **{f"flag_{n}": ~pd.Series(flags[n], index=table.index) for n in ATTENTION_ORDER},
         silence=-table["days_since_last_entry"].astype("float64").fillna(1e9),
     ).sort_values(keys, kind="stable")
-    return table.loc[order.index].reset_index(drop=True)
+    table = table.loc[order.index].reset_index(drop=True)
+    rows[done] = table
+    return table.copy()
 
 
 def status_lines(outcome: dict[str, Any] | None, today: Any) -> dict[str, str]:

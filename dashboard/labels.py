@@ -35,9 +35,17 @@ from analytics.reports.labels import (  # noqa: E402
     CATEGORY_LABELS,
     CONDITION_LABELS,
     GROUPING_LABELS,
+    MISSING,
     REASON_LABELS,
     SECONDARY_LABELS,
     TECHNIQUE_LABELS,
+    adverse_event_label,
+    category_label,
+    condition_label,
+    group_label,
+    is_missing,
+    label_of,
+    technique_label,
 )
 
 __all__ = [
@@ -77,10 +85,6 @@ __all__ = [
     "change_words",
     "pain_change_words",
 ]
-
-#: What a table or a card shows for a missing value.
-MISSING = "—"
-
 
 #: Electroacupuncture frequency bands of ``analytics.schema.FREQUENCY_BANDS``
 #: (DOMAIN.md section 1) and ``unknown`` for an EA session without a frequency.
@@ -130,73 +134,33 @@ SEX_LABELS: dict[str, str] = {
 }
 
 
-def _missing(code: Any) -> bool:
-    return code is None or (not isinstance(code, str) and bool(pd.isna(code)))
-
-
-def _label(mapping: Mapping[str, str], code: Any) -> str:
-    if _missing(code):
-        return MISSING
-    text = str(code)
-    return mapping.get(text, text.replace("_", " "))
-
-
-def technique_label(code: Any) -> str:
-    """'EA mixed (e.g. 2/100 Hz)' for ``electro_mixed``."""
-    return _label(TECHNIQUE_LABELS, code)
-
-
 def frequency_band_label(code: Any) -> str:
     """'mixed frequencies (e.g. 2/100 Hz)' for ``mixed``."""
-    return _label(FREQUENCY_BAND_LABELS, code)
-
-
-def condition_label(code: Any) -> str:
-    """'tension-type headache' for ``tension_type_headache``."""
-    return _label(CONDITION_LABELS, code)
-
-
-def category_label(code: Any) -> str:
-    """'Moderate (30–49%)' for ``moderate``; :data:`MISSING` when missing."""
-    return _label(CATEGORY_LABELS, code)
-
-
-def adverse_event_label(code: Any) -> str:
-    """'Any event' for ``any``, 'Bruising' for ``bruising``."""
-    return _label(ADVERSE_EVENT_LABELS, code)
-
-
-def group_label(by: str, code: Any) -> str:
-    """The label of ``code`` in a ``group_by`` grouping (technique, condition or group)."""
-    if by == "technique":
-        return technique_label(code)
-    if by == "condition":
-        return condition_label(code)
-    return _label({"unassigned": "not assigned"}, code)
+    return label_of(FREQUENCY_BAND_LABELS, code)
 
 
 def event_label(code: Any) -> str:
     """'changed' for the history action ``update``, 'imported CSV files' for ``import``."""
-    return _label(EVENT_LABELS, code)
+    return label_of(EVENT_LABELS, code)
 
 
 def sex_label(code: Any) -> str:
     """'female' for ``F``."""
-    return _label(SEX_LABELS, code)
+    return label_of(SEX_LABELS, code)
 
 
 def flag_label(code: Any) -> str:
     """'📉 low adherence' for ``low_adherence``."""
-    return _label(FLAG_LABELS, code)
+    return label_of(FLAG_LABELS, code)
 
 
 def reason_label(code: Any) -> str:
     """'not enough baseline days' for ``insufficient_baseline``."""
-    return _label(REASON_LABELS, code)
+    return label_of(REASON_LABELS, code)
 
 
 def _joined(mapping: Mapping[str, str], codes: Any, sep: str) -> str:
-    if _missing(codes):
+    if is_missing(codes):
         return ""
     return sep.join(mapping.get(c, c.replace("_", " ")) for c in str(codes).split(";") if c)
 
@@ -215,7 +179,7 @@ def relabel(values: Iterable[Any] | pd.Series, how: Any) -> pd.Series:
     """``values`` mapped through one of the ``*_label`` functions (index kept)."""
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     unique = pd.unique(series.astype(object))
-    lookup = {v: how(v) for v in unique if not _missing(v)}
+    lookup = {v: how(v) for v in unique if not is_missing(v)}
     out = series.astype(object).map(lookup)
     return out.where(out.notna(), "" if how in (flags_text, reasons_text) else MISSING).astype(
         "str"
@@ -364,7 +328,7 @@ def number_text(value: Any, spec: str = ".2f", *, missing: str = MISSING) -> str
     >>> number_text(-0.001), number_text(-1.5, "+.1f"), number_text(float("nan"))
     ('0.00', '−1.5', '—')
     """
-    if _missing(value):
+    if is_missing(value):
         return missing
     try:
         text = format(value, spec)
@@ -419,7 +383,7 @@ def improvement(measure: str, change: Any) -> float:
     >>> improvement("stress", 2.0), improvement("sleep_quality", -2.41)
     (2.0, 2.41)
     """
-    if _missing(change):
+    if is_missing(change):
         return math.nan
     value = float(change)
     return -value if measure in HIGHER_IS_BETTER else value
@@ -451,7 +415,7 @@ def pain_change_words(reduction: Any, *, unit: str = "points", digits: int = 1) 
     ``change``); for a change in the opposite convention (follow-up − baseline,
     e.g. an ITS level change) pass its negative.
     """
-    if _missing(reduction):
+    if is_missing(reduction):
         return MISSING
     value = float(reduction)
     shown = format(abs(value), f".{digits}f")

@@ -36,6 +36,7 @@ __all__ = [
     "events_text",
     "reasons_text",
     "is_missing",
+    "label_of",
 ]
 
 #: What a table or a box shows for a missing value.
@@ -144,7 +145,9 @@ def is_missing(value: Any) -> bool:
         return False
 
 
-def _label(mapping: Mapping[str, str], code: Any) -> str:
+def label_of(mapping: Mapping[str, str], code: Any) -> str:
+    """The words for ``code`` in ``mapping``; the code with spaces for underscores when
+    it has none; :data:`MISSING` for a missing value."""
     if is_missing(code):
         return MISSING
     text = str(code)
@@ -153,22 +156,22 @@ def _label(mapping: Mapping[str, str], code: Any) -> str:
 
 def technique_label(code: Any) -> str:
     """'EA mixed (e.g. 2/100 Hz)' for ``electro_mixed``."""
-    return _label(TECHNIQUE_LABELS, code)
+    return label_of(TECHNIQUE_LABELS, code)
 
 
 def condition_label(code: Any) -> str:
     """'tension-type headache' for ``tension_type_headache``."""
-    return _label(CONDITION_LABELS, code)
+    return label_of(CONDITION_LABELS, code)
 
 
 def category_label(code: Any) -> str:
     """'Moderate (30–49%)' for ``moderate``; :data:`MISSING` when missing."""
-    return _label(CATEGORY_LABELS, code)
+    return label_of(CATEGORY_LABELS, code)
 
 
 def adverse_event_label(code: Any) -> str:
     """'Bruising' for ``bruising``."""
-    return _label(ADVERSE_EVENT_LABELS, code)
+    return label_of(ADVERSE_EVENT_LABELS, code)
 
 
 def group_label(by: str, code: Any) -> str:
@@ -177,7 +180,7 @@ def group_label(by: str, code: Any) -> str:
         return technique_label(code)
     if by == "condition":
         return condition_label(code)
-    return _label({"unassigned": "not assigned"}, code)
+    return label_of({"unassigned": "not assigned"}, code)
 
 
 def events_text(codes: Any) -> str:

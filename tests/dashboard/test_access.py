@@ -178,6 +178,9 @@ def test_clinicians_record_sessions_but_never_import_or_export(demo_db):
     assert not at.get("file_uploader")
     at = open_page("views/data_manager.py", user="admin")
     assert len(at.tabs) == 3
+    assert not at.get("download_button")  # the buttons exist while the Export tab is open
+    at.session_state["data.section"] = "⬇️ Export CSV"
+    at.run()
     assert len(at.get("download_button")) == 3
 
 
@@ -438,6 +441,7 @@ def test_a_clinician_chart_view_is_recorded_for_that_patient(demo_db):
 
 def test_a_clinic_export_is_recorded_when_the_file_is_produced_not_rendered(demo_db):
     at = open_page("views/data_manager.py", user="admin")
+    at.session_state["data.section"] = "⬇️ Export CSV"
     at.run()
     assert len(at.get("download_button")) == 3
     log = _audit(demo_db, username="admin")

@@ -284,9 +284,14 @@ def test_new_entry_shows_on_my_progress(demo_db):
 # ------------------------------------------------------------------ data page
 
 
+_DATA_TABS = {"session": "➕ Record a session", "import": "⬆️ Import CSV", "export": "⬇️ Export CSV"}
+
+
 def _data_section(section: str):
-    """The Data page of an admin (every tab's content is on the page)."""
-    return open_page("views/data_manager.py", user="admin")
+    """The Data page of an admin with the tab ``section`` open."""
+    at = open_page("views/data_manager.py", user="admin")
+    at.session_state["data.section"] = _DATA_TABS[section]
+    return at.run()
 
 
 def test_bad_upload_shows_every_validation_problem(demo_db):
