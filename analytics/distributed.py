@@ -39,7 +39,7 @@ import pandas as pd
 from ._common import check_choice, check_int, empty_frame
 from .errors import PROBLEM_COLUMNS, DataQualityWarning
 from .parquet import PARQUET_FILES, Slice, _load_tables, dataset_format
-from .pipeline import PER_PATIENT_TABLES, AnalysisResult, cohort, per_patient
+from .pipeline import PER_PATIENT_TABLES, AnalysisResult, cohort, outcome_summary, per_patient
 from .settings import DEFAULT_SETTINGS, AnalysisSettings
 
 __all__ = [
@@ -563,15 +563,9 @@ def analyze_command(args: Any, settings: AnalysisSettings) -> int:
     for note in run.result.notes:
         print(f"note: {note}", file=sys.stderr)
     po = run.result.patient_outcomes
-    responder = po["responder"]
-    n_eval = int(responder.notna().sum())
-    n_resp = int(responder.fillna(False).astype(bool).sum())
-    rate = f" ({100 * n_resp / n_eval:.0f}%)" if n_eval else ""
     print(
         f"analysed {len(po)} patients, {run.n_diary} diary days, {run.n_sessions} sessions "
-        f"in {run.n_partitions} partitions on Dask; "
-        f"{int(po['change'].notna().sum())} with baseline and follow-up; "
-        f"{n_resp} of {n_eval} responders at {settings.responder_threshold:g}%{rate}"
+        f"in {run.n_partitions} partitions on Dask; " + outcome_summary(po, settings)
     )
     if rejects:
         print(

@@ -41,6 +41,7 @@ __all__ = [
     "cohort",
     "per_patient",
     "analyze_command",
+    "outcome_summary",
     "PatientSummary",
     "summarize_patient",
 ]
@@ -541,6 +542,19 @@ def _print_problems(exc) -> None:
     )
 
 
+def outcome_summary(patient_outcomes: pd.DataFrame, settings: AnalysisSettings) -> str:
+    """'40 with baseline and follow-up; 12 of 38 responders at 30% (32%)': the end of
+    the line ``paindiary analyze`` prints, whichever engine ran."""
+    responder = patient_outcomes["responder"]
+    n_eval = int(responder.notna().sum())
+    n_resp = int(responder.fillna(False).astype(bool).sum())
+    rate = f" ({100 * n_resp / n_eval:.0f}%)" if n_eval else ""
+    return (
+        f"{int(patient_outcomes['change'].notna().sum())} with baseline and follow-up; "
+        f"{n_resp} of {n_eval} responders at {settings.responder_threshold:g}%{rate}"
+    )
+
+
 def analyze_command(args: argparse.Namespace) -> int:
     """``paindiary analyze DATA_DIR --out OUT_DIR [options]`` (see analytics/cli.py).
 
@@ -600,14 +614,9 @@ def analyze_command(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     po = result.patient_outcomes
-    responder = po["responder"]
-    n_eval = int(responder.notna().sum())
-    n_resp = int(responder.fillna(False).astype(bool).sum())
-    rate = f" ({100 * n_resp / n_eval:.0f}%)" if n_eval else ""
     print(
         f"analysed {len(po)} patients, {len(ds.diary)} diary days, {len(ds.sessions)} sessions; "
-        f"{int(po['change'].notna().sum())} with baseline and follow-up; "
-        f"{n_resp} of {n_eval} responders at {settings.responder_threshold:g}%{rate}"
+        + outcome_summary(po, settings)
     )
     if rejects:
         print(

@@ -296,10 +296,9 @@ def _plain_records(text: str) -> _Records | None:
     if len(numbers):
         # the row of each quoted line, and the offset of that row's first line
         which = np.searchsorted(lines, numbers, side="right") - 1
-        first_of_row = lines[which] == numbers
-        if not first_of_row[np.unique(which, return_index=True)[1]].all():
+        picked, at = np.unique(which, return_index=True)  # each row's first quoted line
+        if (lines[picked] != numbers[at]).any():
             return None  # a row whose first line holds no quote yet spans lines
-        picked, at = np.unique(which, return_index=True)
         cells = [table.column(j).take(pa.array(picked)).to_pylist() for j in range(width)]
         for k, (row, start) in enumerate(zip(picked.tolist(), offsets[at].tolist(), strict=True)):
             stop = start
