@@ -441,23 +441,51 @@ class Service:
         version = self.store.outcomes_version(fp, **self._scope())
         return (fp, _text(settings.as_of) if settings.as_of is not None else "", *version)
 
-    def cohort_tables(self, settings: Any = None, *, purpose: str) -> dict[str, pd.DataFrame]:
+    def cohort_tables(
+        self, settings: Any = None, *, purpose: str, tables: Sequence[str] | None = None
+    ) -> dict[str, pd.DataFrame]:
         """The per-patient tables of the visible patients, read from the stored outcomes.
 
         Patients without stored rows for these settings are computed and stored
         first; the status columns are those of ``settings.as_of`` (see
-        :mod:`analytics.stored`). Audited "view", patient "*".
+        :mod:`analytics.stored`). A clinic's or a clinician's patients are read
+        through their outcome snapshot (:mod:`analytics.store.snapshots`: one
+        stored row per table, patched for the patients changed since). Audited
+        "view", patient "*".
+
+        Parameters
+        ----------
+        settings : AnalysisSettings, optional
+            Default: the clinic's saved settings.
+        purpose : str
+            Recorded in the audit log.
+        tables : sequence of str, optional
+            Only these tables of :data:`analytics.pipeline.PER_PATIENT_TABLES`
+            (``patient_outcomes`` is always returned); default: every one.
 
         Returns
         -------
         dict of str to pandas.DataFrame
-            :data:`analytics.pipeline.PER_PATIENT_TABLES` plus ``status_anchor``
-            (``patient_id``, ``last_diary``, ``began``, ``latest_7day_mean``).
+            The tables asked for plus ``status_anchor`` (``patient_id``,
+            ``last_diary``, ``began``, ``latest_7day_mean``).
         """
         from . import stored
+        from .store.snapshots import CLINIC_SCOPE, clinician_scope
 
         self._require(auth.ROLES, "view", "cohort_tables", "*")
         settings = self.analysis_settings() if settings is None else settings
+        every = stored.stored_tables()
+        if tables is None:
+            names = list(every)
+        else:
+            unknown = sorted(set(tables) - set(every) - set(stored.STATUS_TABLES))
+            if unknown or isinstance(tables, str):
+                raise ValueError(
+                    "The 'tables' parameter of Service.cohort_tables must be a sequence of "
+                    f"per-patient table names ({', '.join(every)}). Got {tables!r} instead."
+                )
+            wanted = {"patient_outcomes", *tables, *stored.STATUS_TABLES}
+            names = [n for n in every if n in wanted]
         fp = stored.settings_fingerprint(settings)
         scope = self._scope()
         visible = self.store.patient_ids(self.user.username, **scope)
@@ -465,9 +493,20 @@ class Service:
         missing = [p for p in visible if p not in have]
         if missing:
             self._compute_outcomes(missing, settings)
-        tables = stored.assemble(self.store.read_outcomes(fp, **scope), settings)
-        outcomes = stored.apply_status_date(tables, settings)
-        late = stored.needs_recompute(tables["status_anchor"], settings.as_of)
+        if "patient_ids" in scope:
+            found = self.store.read_outcomes(fp, **scope)
+            found = {k: v for k, v in found.items() if k in names}
+        else:
+            clinician = scope.get("clinician_user_id")
+            found = self.store.scope_outcomes(
+                fp,
+                names,
+                scope=CLINIC_SCOPE if clinician is None else clinician_scope(clinician),
+                clinician_user_id=clinician,
+            )
+        tables_read = stored.assemble(found, settings, names=names)
+        outcomes = stored.apply_status_date(tables_read, settings)
+        late = stored.needs_recompute(tables_read["status_anchor"], settings.as_of)
         if late:
             # a look back in time: these patients' rows after the date are left out
             from .pipeline import per_patient
@@ -480,12 +519,12 @@ class Service:
                 .sort_values("patient_id", kind="mergesort", ignore_index=True)
                 .astype(keep.dtypes.to_dict())
             )
-        tables["patient_outcomes"] = outcomes
+        tables_read["patient_outcomes"] = outcomes
         self._audit(
             "view", "*", purpose=purpose, n_patients=len(outcomes), stored=True,
             computed=len(missing), recomputed_for_date=len(late),
         )  # fmt: skip
-        return {k: v for k, v in tables.items() if k not in ("status_tail", "status_sessions")}
+        return {k: v for k, v in tables_read.items() if k not in ("status_tail", "status_sessions")}
 
     def record_cohort_view(self, *, purpose: str, n_patients: int) -> None:
         """Record a view of the cohort's outcomes served from a face's cache (audited "view",

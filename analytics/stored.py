@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -245,14 +246,17 @@ def _empty_tables(settings: AnalysisSettings) -> dict[str, pd.DataFrame]:
 
 
 def assemble(
-    stored: dict[str, pd.DataFrame], settings: AnalysisSettings
+    stored: dict[str, pd.DataFrame],
+    settings: AnalysisSettings,
+    *,
+    names: Sequence[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Every table of :func:`per_patient_tables` from what the store returned (the patients'
-    rows concatenated in ``patient_id`` order); a table nobody has rows in comes back
-    empty, its dtypes intact."""
+    """Every table of :func:`per_patient_tables` (or those in ``names``) from what the
+    store returned (the patients' rows concatenated in ``patient_id`` order); a table
+    nobody has rows in comes back empty, its dtypes intact."""
     out: dict[str, pd.DataFrame] = {}
     empty: dict[str, pd.DataFrame] | None = None
-    for name in stored_tables():
+    for name in stored_tables() if names is None else names:
         frame = stored.get(name)
         if frame is None or not len(frame):
             if empty is None:

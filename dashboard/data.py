@@ -55,6 +55,7 @@ __all__ = [
     "patient_view",
     "analysis",
     "stored_cohort",
+    "stored_outcomes",
     "clinic_settings",
     "patient_trends",
     "its_lines",
@@ -98,6 +99,7 @@ __all__ = [
     "ATTENTION_ORDER",
     "followup_status",
     "overview_table",
+    "build_overview",
     "status_lines",
     "factor_effects_of",
     "nof1_of",
@@ -264,14 +266,40 @@ def _analysis(
 
 @st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=32)
 def _stored_result(
-    user_key: tuple[Any, ...], version: tuple[Any, ...], settings: Any, purpose: str, _user: Any
+    user_key: tuple[Any, ...],
+    version: tuple[Any, ...],
+    settings: Any,
+    purpose: str,
+    _user: Any,
+    outcomes_only: bool = False,
 ) -> tuple[Any, pd.DataFrame]:
     _MISS.count = getattr(_MISS, "count", 0) + 1  # this thread ran the body: not a cache hit
-    tables = service(_user, purpose).cohort_tables(settings, purpose=purpose)
+    tables = service(_user, purpose).cohort_tables(
+        settings, purpose=purpose, tables=() if outcomes_only else None
+    )
     anchor = tables.pop("status_anchor")
+    if outcomes_only:
+        return tables["patient_outcomes"], anchor
     from analytics.pipeline import cohort as cohort_summary
 
     return cohort_summary(tables, settings=settings), anchor
+
+
+def _stored(
+    user: Any, settings: Any, purpose: str, outcomes_only: bool
+) -> tuple[Any, pd.DataFrame]:
+    svc = service(user, purpose)
+    version = svc.outcomes_version(settings)
+    key = ("stored", _user_key(user), purpose, version, settings, outcomes_only)
+    rows = _rows()
+    if key not in rows:
+        before = _stored_result_misses()
+        found = _stored_result(_user_key(user), version, settings, purpose, user, outcomes_only)
+        if _stored_result_misses() == before:  # served from the cache: record the visit
+            n = len(found[0] if outcomes_only else found[0].patient_outcomes)
+            svc.record_cohort_view(purpose=purpose, n_patients=n)
+        rows[key] = found
+    return rows[key]  # type: ignore[no-any-return]
 
 
 def stored_cohort(user: Any, settings: Any, *, purpose: str) -> tuple[Any, pd.DataFrame]:
@@ -283,18 +311,16 @@ def stored_cohort(user: Any, settings: Any, *, purpose: str) -> tuple[Any, pd.Da
     write), so the next read rebuilds the summaries from stored rows; the clinic's
     diary is never read. Each visit is recorded once in the audit log.
     """
-    svc = service(user, purpose)
-    version = svc.outcomes_version(settings)
-    key = ("stored", _user_key(user), purpose, version, settings)
-    rows = _rows()
-    if key not in rows:
-        before = _stored_result_misses()
-        result, anchor = _stored_result(_user_key(user), version, settings, purpose, user)
-        if _stored_result_misses() == before:  # served from the cache: record the visit
-            svc.record_cohort_view(purpose=purpose, n_patients=len(result.patient_outcomes))
-        rows[key] = (result, anchor)
-    found: tuple[Any, pd.DataFrame] = rows[key]
-    return found
+    return _stored(user, settings, purpose, outcomes_only=False)
+
+
+def stored_outcomes(user: Any, settings: Any, *, purpose: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``patient_outcomes`` of the user's patients (status as of ``settings.as_of``)
+    and their ``status_anchor``, from the stored outcomes, without the cohort summaries.
+
+    Cached and recorded as :func:`stored_cohort`; what the Clinic overview needs.
+    """
+    return _stored(user, settings, purpose, outcomes_only=True)
 
 
 def _stored_result_misses() -> int:
@@ -878,37 +904,9 @@ def followup_status(outcomes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def overview_table(user: Any, settings: Any, *, purpose: str) -> pd.DataFrame:
-    """One row per patient in the user's scope, attention first, for the clinic overview.
-
-    ``result.patient_outcomes`` (status columns as of ``settings.as_of``) plus:
-
-    - ``clinician_id`` (from the patients);
-    - ``flag_not_logging`` (bool): the status' ``not_logging``, and ``flags`` with
-      ``not_logging`` added, so the flag filter and the flag column treat it as a flag;
-    - the columns of :func:`followup_status` (the strict follow-up, else the most
-      recent valid one with its dates);
-    - ``attention`` (int): 0 for the patients who need a look first (any flag), 1
-      otherwise.
-
-    Sorted by ``attention`` (flagged first), then worsening, a recent adverse event,
-    not logging (the longest silence first), low adherence, then by patient id.
-    """
-    # from the stored per-patient outcomes (:func:`stored_cohort`): the clinic's diary
-    # is not read
-    result, _ = stored_cohort(user, settings, purpose=purpose)
-    rows = _rows()
-    # built once per visit and cohort result: reruns of the page (a filter, a sort)
-    # reuse it; a new result (a save changed the version) builds it again
-    done = ("overview", _user_key(user), purpose, id(result))
-    if done in rows:
-        built: pd.DataFrame = rows[done]
-        return built.copy()
-    key = ("patients", _user_key(user), purpose)
-    if key not in rows:
-        rows[key] = service(user, purpose).patients()
-    pats: pd.DataFrame = rows[key]
-    table = result.patient_outcomes.merge(
+def build_overview(outcomes: pd.DataFrame, pats: pd.DataFrame) -> pd.DataFrame:
+    """The table of :func:`overview_table` from the patients' outcomes and the patients frame."""
+    table = outcomes.merge(
         pats[["patient_id", "clinician_id"]],
         on="patient_id",
         how="left",
@@ -940,6 +938,39 @@ def overview_table(user: Any, settings: Any, *, purpose: str) -> pd.DataFrame:
         silence=-table["days_since_last_entry"].astype("float64").fillna(1e9),
     ).sort_values(keys, kind="stable")
     table = table.loc[order.index].reset_index(drop=True)
+    return table
+
+
+def overview_table(user: Any, settings: Any, *, purpose: str) -> pd.DataFrame:
+    """One row per patient in the user's scope, attention first, for the clinic overview.
+
+    ``patient_outcomes`` (status columns as of ``settings.as_of``) plus:
+
+    - ``clinician_id`` (from the patients);
+    - ``flag_not_logging`` (bool): the status' ``not_logging``, and ``flags`` with
+      ``not_logging`` added, so the flag filter and the flag column treat it as a flag;
+    - the columns of :func:`followup_status` (the strict follow-up, else the most
+      recent valid one with its dates);
+    - ``attention`` (int): 0 for the patients who need a look first (any flag), 1
+      otherwise.
+
+    Sorted by ``attention`` (flagged first), then worsening, a recent adverse event,
+    not logging (the longest silence first), low adherence, then by patient id.
+    """
+    # from the stored per-patient outcomes (:func:`stored_outcomes`): the clinic's diary
+    # is not read, nor the cohort summaries computed
+    outcomes, _ = stored_outcomes(user, settings, purpose=purpose)
+    rows = _rows()
+    # built once per visit and outcomes read: reruns of the page (a filter, a sort)
+    # reuse it; new outcomes (a save changed the version) build it again
+    done = ("overview", _user_key(user), purpose, id(outcomes))
+    if done in rows:
+        built: pd.DataFrame = rows[done]
+        return built.copy()
+    key = ("patients", _user_key(user), purpose)
+    if key not in rows:
+        rows[key] = service(user, purpose).patients()
+    table = build_overview(outcomes, rows[key])
     rows[done] = table
     return table.copy()
 

@@ -14,7 +14,8 @@ The class is assembled from one module per room:
 * :mod:`.importing` — bulk import and export;
 * :mod:`.history` — the history of changes and the audit log;
 * :mod:`.access` — accounts, clinician assignments, sign-in sessions, share links;
-* :mod:`.outcomes` — the stored per-patient analysis tables.
+* :mod:`.outcomes` — the stored per-patient analysis tables;
+* :mod:`.snapshots` — the same tables kept together per scope, patched per patient.
 
 Guarantees
 ----------
@@ -45,8 +46,8 @@ from .engine import (
 )
 from .history import AUDIT_COLUMNS, HISTORY_COLUMNS
 from .importing import Import
-from .outcomes import Outcomes
 from .results import CONFLICT_COLUMNS, ImportReport, SaveResult
+from .snapshots import Snapshots
 
 __all__ = [
     "Store",
@@ -69,7 +70,7 @@ __all__ = [
 ]
 
 
-class Store(Import, Access, Outcomes):
+class Store(Import, Access, Snapshots):
     """Access to one paindiary database. Create it with :func:`open_store`.
 
     Use as a context manager (``with open_store() as store: ...``) or call

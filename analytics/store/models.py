@@ -48,6 +48,10 @@ Derived rows:
     the per-patient analysis tables of each patient (one row per patient,
     settings fingerprint and table, the rows as an Arrow IPC stream), kept up
     to date by the service on every write and by ``paindiary refresh``.
+``outcome_snapshots``
+    the same tables kept together per scope (the clinic, or one clinician's
+    patients): one row per scope, fingerprint and table, with each patient's
+    stamp, patched per patient when read (:mod:`analytics.store.snapshots`).
 
 The schema is created and changed only by the Alembic migrations in
 ``analytics/store/migrations``; ``tests/store`` checks that the migrated
@@ -73,6 +77,7 @@ __all__ = [
     "auth_sessions",
     "settings",
     "stored_outcomes",
+    "outcome_snapshots",
     "DATA_TABLES",
     "ROLES",
     "AUDIT_OUTCOMES",
@@ -303,6 +308,25 @@ stored_outcomes = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False, comment="UTC, naive"),
     sa.Index("ix_stored_outcomes_fingerprint", "fingerprint", "patient_id"),
     sa.Index("ix_stored_outcomes_version", "fingerprint", "updated_at"),
+    sa.Index("ix_stored_outcomes_stamp", "fingerprint", "table_name", "patient_id", "updated_at"),
+)
+
+outcome_snapshots = sa.Table(
+    "outcome_snapshots",
+    metadata,
+    sa.Column("scope", sa.Text, primary_key=True, comment="'clinic', or 'clinician:<user id>'"),
+    sa.Column(
+        "fingerprint", sa.Text, primary_key=True, comment="hash of the settings that shape the rows"
+    ),
+    sa.Column("table_name", sa.Text, primary_key=True, comment="a per-patient table"),
+    sa.Column(
+        "members",
+        sa.LargeBinary,
+        nullable=False,
+        comment="patient_id and stamp of every patient in it, Arrow IPC stream",
+    ),
+    sa.Column("payload", sa.LargeBinary, nullable=False, comment="the rows, Arrow IPC stream"),
+    sa.Column("updated_at", sa.DateTime, nullable=False, comment="UTC, naive"),
 )
 
 #: The data tables by contract name.

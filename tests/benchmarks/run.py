@@ -274,8 +274,9 @@ def write_report(results: list[dict], out: Path, *, repeat: int, elapsed: float)
         lines.append(
             f"| Clinic overview data, cold / warm ({db}) | ≤ 1 s / ≤ 200 ms | {_fmt_s(cold)} / "
             f"{_fmt_s(warm)} (medians of {len(pages['overview_cold_s'])} / "
-            f"{len(pages['overview_warm_s'])}: stored per-patient tables + `cohort` / the "
-            f"outcomes version, the audit row and the patients) | "
+            f"{len(pages['overview_warm_s'])}, in a process that cached nothing / a visit "
+            f"served from the page cache; the first read after the import, which writes the "
+            f"clinic's outcome snapshot: {_fmt_s(pages['overview_first_s'])}) | "
             f"{_verdict(cold <= 1 and warm <= 0.2)} |"
         )
     for db in ("sqlite", "postgresql"):
@@ -392,7 +393,11 @@ def write_report(results: list[dict], out: Path, *, repeat: int, elapsed: float)
                     f"- {db}, {r['n_patients']:,} patients: Clinic overview data from the stored "
                     f"outcomes {_fmt_s(pg_['overview_cold_median_s'])} cold, "
                     f"{_fmt_s(pg_['overview_warm_median_s'])} warm, "
-                    f"{_fmt_s(pg_['overview_after_save_s'])} rebuilt after a save; a diary save "
+                    f"{_fmt_s(pg_['overview_after_save_s'])} after {len(pg_['save_s'])} saves "
+                    f"(their patients patched into the snapshot), "
+                    f"{_fmt_s(pg_['overview_first_s'])} the first read after the import; "
+                    f"Treatment response data (every table + `cohort`) "
+                    f"{_fmt_s(pg_['response_cold_median_s'])} cold; a diary save "
                     f"with its refresh {_fmt_s(pg_['save_median_s'])}"
                     + (
                         f"; `paindiary refresh --all` work {_fmt_s(pg_['refresh_all_s'])}"
