@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import auth
@@ -72,6 +73,28 @@ def _touched_patients(dataset: Any) -> list[str]:
         if frame is not None and len(frame):
             ids.update(frame["patient_id"].astype("str").unique().tolist())
     return sorted(ids)
+
+
+def _rows_by_patient(dataset: Any) -> Callable[[Sequence[str]], Any]:
+    """A function giving the rows of some patients of ``dataset`` (a Dataset of
+    canonical frames), each table's rows located once."""
+    from .loaders import Dataset
+
+    frames = {name: getattr(dataset, name) for name in ("patients", "diary", "sessions")}
+    groups = {
+        name: frame.groupby(frame["patient_id"].astype("str"), sort=False).indices
+        for name, frame in frames.items()
+    }
+
+    def rows(patient_ids: Sequence[str]) -> Any:
+        picked = {}
+        for name, frame in frames.items():
+            found = [groups[name][p] for p in patient_ids if p in groups[name]]
+            at = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype="int64")
+            picked[name] = frame.iloc[at].reset_index(drop=True)
+        return Dataset(**picked)
+
+    return rows
 
 
 def _token_hash(token: str) -> str:
@@ -273,18 +296,43 @@ class Service:
             self._refresh_after_write([pid])
         return result
 
-    def _refresh_after_write(self, patient_ids: Sequence[str]) -> None:
+    def _refresh_after_write(
+        self,
+        patient_ids: Sequence[str],
+        *,
+        new_rows: Any = None,
+        new_ids: Sequence[str] = (),
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         """Recompute the stored outcomes of the patients a write changed (clinic settings).
 
-        The write itself is committed; should the recomputation fail, the patients'
-        stored rows are dropped instead, so that the next cohort read computes them
-        rather than serving rows older than the diary.
+        ``new_ids`` are patients the write added, every row of theirs in
+        ``new_rows``: they are computed from those rows, the others from the
+        database. The write itself is committed; should the recomputation fail,
+        the patients' stored rows are dropped instead, so that the next cohort
+        read computes them rather than serving rows older than the diary.
         """
         ids = sorted(set(patient_ids))
         if not ids:
             return
+        fresh = sorted(set(new_ids) & set(ids))
+        known = sorted(set(ids) - set(fresh))
+        settings = self.analysis_settings()
+        total = len(ids)
+
+        def step(offset: int) -> Callable[[int, int], None] | None:
+            if progress is None:
+                return None
+            return lambda done, _n: progress(offset + done, total)
+
         try:
-            self._compute_outcomes(ids, self.analysis_settings(), replace=True)
+            if fresh:
+                self._compute_outcomes(
+                    fresh, settings, replace=True, rows=new_rows, batch_size=1000,
+                    progress=step(0),
+                )  # fmt: skip
+            if known:
+                self._compute_outcomes(known, settings, replace=True, progress=step(len(fresh)))
         except Exception:  # any failure: never serve stale rows, and keep the save
             self.store.forget_outcomes(self.user.username, ids)
 
@@ -354,11 +402,14 @@ class Service:
         replace: bool = False,
         batch_size: int = 500,
         progress: Callable[[int, int], None] | None = None,
+        rows: Any = None,
     ) -> int:
         """Compute and store the per-patient tables of ``patient_ids``, in batches.
 
         With ``replace`` the patients' rows of every other fingerprint are dropped
-        too (their diary or sessions changed). Returns the patients computed.
+        too (their diary or sessions changed). ``rows`` (a Dataset holding every
+        stored row of these patients, e.g. the import that added them) spares
+        reading them back. Returns the patients computed.
         """
         from . import stored
 
@@ -367,9 +418,13 @@ class Service:
         done = 0
         if progress is not None:
             progress(0, len(ids))
+        by_patient = None if rows is None else _rows_by_patient(rows)
         for start in range(0, len(ids), batch_size):
             batch = ids[start : start + batch_size]
-            ds = self.store.dataset(self.user.username, patient_ids=batch)
+            if by_patient is None:
+                ds = self.store.dataset(self.user.username, patient_ids=batch)
+            else:
+                ds = by_patient(batch)
             tables = stored.per_patient_tables(ds.patients, ds.diary, ds.sessions, settings)
             parts = stored.split_by_patient(tables)
             self.store.write_outcomes(
@@ -585,8 +640,15 @@ class Service:
         update: bool = False,
         dry_run: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        outcomes_progress: Callable[[int, int], None] | None = None,
     ) -> ImportReport:
-        """Import a loaded dataset (admins; see ``Store.import_dataset``; audited "import")."""
+        """Import a loaded dataset (admins; see ``Store.import_dataset``; audited "import").
+
+        The imported patients' stored outcomes are computed after the rows are
+        written (``outcomes_progress(patients_done, patients)``); patients new to
+        the database from the imported rows themselves, the others from the
+        database.
+        """
         self._require(("admin",), "import", "import_dataset", "*")
         try:
             report = self.store.import_dataset(
@@ -598,7 +660,12 @@ class Service:
             raise
         changed = sum(report.inserted.values()) + sum(report.updated.values())
         if report.applied and changed:
-            self._refresh_after_write(_touched_patients(dataset))
+            self._refresh_after_write(
+                _touched_patients(dataset),
+                new_rows=dataset,
+                new_ids=report.new_patients,
+                progress=outcomes_progress,
+            )
         if report.applied and changed and self.store.get_setting("demo") == "true":
             # Imported data make the demo a clinic: the login page stops listing demo accounts.
             self.store.set_setting(self.user.username, "demo", "false")

@@ -477,9 +477,27 @@ def save_session(
         forget_rows()
 
 
-def import_dataset(user: Any, dataset: Any, *, update: bool = False, dry_run: bool = False) -> Any:
-    """Import a loaded :class:`analytics.loaders.Dataset` (admins); a dry run changes nothing."""
-    report = service(user, "Data").import_dataset(dataset, update=update, dry_run=dry_run)
+def import_dataset(
+    user: Any,
+    dataset: Any,
+    *,
+    update: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    outcomes_progress: Callable[[int, int], None] | None = None,
+) -> Any:
+    """Import a loaded :class:`analytics.loaders.Dataset` (admins); a dry run changes nothing.
+
+    ``progress(rows_written, rows)`` and ``outcomes_progress(patients_done, patients)``
+    report the two steps of a long import.
+    """
+    report = service(user, "Data").import_dataset(
+        dataset,
+        update=update,
+        dry_run=dry_run,
+        progress=progress,
+        outcomes_progress=outcomes_progress,
+    )
     if not dry_run:
         forget_rows()
     return report

@@ -130,8 +130,18 @@ def _import(args: argparse.Namespace) -> int:
     with open_store(args.db) as store:
         service = _service(args, store, "import")
         try:
-            with ProgressBar("importing rows") as bar:
-                report = service.import_dataset(ds, update=args.update, progress=bar)
+            with (
+                ProgressBar("importing rows") as bar,
+                ProgressBar("computing outcomes") as outcome_bar,
+            ):
+
+                def outcomes(done: int, total: int) -> None:
+                    bar.close()  # the rows are written: the next line is the outcomes'
+                    outcome_bar(done, total)
+
+                report = service.import_dataset(
+                    ds, update=args.update, progress=bar, outcomes_progress=outcomes
+                )
         except ConflictError as exc:
             conflict = getattr(exc, "report", None)
             if conflict is None:

@@ -222,6 +222,9 @@ class Import(Edits):
                 updated={t: n_conf[t] if update else 0 for t in TABLES},
                 conflicting=n_conf,
                 conflicts=conflicts,
+                new_patients=tuple(
+                    sorted(found["patients"]["new"]["patient_id"].astype("str").tolist())
+                ),
             )
             if not apply:
                 conn.rollback()

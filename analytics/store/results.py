@@ -66,6 +66,9 @@ class ImportReport:
         One row per differing cell: ``table``, ``patient_id``, ``key`` (ISO date
         or date-time; the patient id for patients), ``column``, ``stored`` and
         ``incoming`` (values as text, NaN when missing).
+    new_patients : tuple of str
+        Patients the import added (not stored before): every row of theirs in the
+        database is a row of the imported dataset.
     """
 
     applied: bool
@@ -77,6 +80,7 @@ class ImportReport:
     updated: Mapping[str, int]
     conflicting: Mapping[str, int]
     conflicts: pd.DataFrame = field(repr=False)
+    new_patients: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def n_conflicts(self) -> int:

@@ -178,8 +178,25 @@ if is_admin:
                         key="data.import",
                         disabled=bool(preview.n_conflicts) and not update,
                     ):
+                        bar = st.progress(0.0, text="Importing rows…")
+
+                        def rows_done(done: int, total: int) -> None:
+                            bar.progress(done / total if total else 1.0, text="Importing rows…")
+
+                        def outcomes_done(done: int, total: int) -> None:
+                            bar.progress(
+                                done / total if total else 1.0,
+                                text=f"Updating the outcomes of {total:,} patient(s)…",
+                            )
+
                         try:
-                            report = data.import_dataset(user, loaded, update=update)
+                            report = data.import_dataset(
+                                user,
+                                loaded,
+                                update=update,
+                                progress=rows_done,
+                                outcomes_progress=outcomes_done,
+                            )
                         except (StoreError, DataValidationError) as exc:
                             widgets.show_error(exc)
                         else:

@@ -238,3 +238,77 @@ def test_payloads_decode_alike_joined_or_one_by_one() -> None:
     assert isinstance(
         split_by_patient({"patient_outcomes": frame})["P1"]["patient_outcomes"], pa.Table
     )
+
+
+def _dataset_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Patient ids of each ``Store.dataset(patient_ids=...)`` read."""
+    seen: list[list[str]] = []
+    real = Store.dataset
+
+    def reading(self, actor, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(sorted(kwargs.get("patient_ids") or []))
+        return real(self, actor, **kwargs)
+
+    monkeypatch.setattr(Store, "dataset", reading)
+    return seen
+
+
+def _stored_frames(store: Store) -> dict[str, pd.DataFrame]:
+    """Every stored table of the clinic settings, decoded (payload bytes also depend
+    on which patients were computed together: their shared Arrow dictionaries)."""
+    from analytics import stored
+
+    fp = stored.settings_fingerprint(Service(store, LOCAL_OPERATOR).analysis_settings())
+    return store.read_outcomes(fp)
+
+
+def _assert_same_frames(got: dict[str, pd.DataFrame], expected: dict[str, pd.DataFrame]) -> None:
+    assert sorted(got) == sorted(expected)
+    for name, frame in expected.items():
+        pdt.assert_frame_equal(got[name], frame, check_exact=True, obj=name)
+
+
+def test_an_import_computes_new_patients_from_its_rows_as_a_refresh_would(
+    store: Store, clinic: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = Service(store, LOCAL_OPERATOR, face="test")
+    reads = _dataset_reads(monkeypatch)
+    service.import_dataset(clinic)
+    assert reads == [], "every patient was new: their outcomes came from the imported rows"
+    from_import = _stored_frames(store)
+    assert set(from_import["patient_outcomes"]["patient_id"]) == set(clinic.patients["patient_id"])
+    service.refresh_outcomes(full=True)  # every patient again, from the database
+    _assert_same_frames(_stored_frames(store), from_import)
+
+
+def test_an_import_reads_back_only_the_patients_it_did_not_add(
+    store: Store, clinic: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = Service(store, LOCAL_OPERATOR, face="test")
+    ids = sorted(clinic.patients["patient_id"].astype("str"))
+    first, later = ids[:-2], ids[-2:]
+    service.import_dataset(
+        Dataset(
+            patients=clinic.patients[clinic.patients["patient_id"].isin(first)],
+            diary=clinic.diary[clinic.diary["patient_id"].isin(first)],
+            sessions=clinic.sessions[clinic.sessions["patient_id"].isin(first)],
+        )
+    )
+    # the rest of the clinic, plus one more day of a stored patient
+    old = first[0]
+    day = clinic.diary[clinic.diary["patient_id"] == old].iloc[[-1]].copy()
+    day["date"] = day["date"] + pd.Timedelta(days=1)
+    more = Dataset(
+        patients=clinic.patients[clinic.patients["patient_id"].isin(later)],
+        diary=pd.concat(
+            [clinic.diary[clinic.diary["patient_id"].isin(later)], day], ignore_index=True
+        ),
+        sessions=clinic.sessions[clinic.sessions["patient_id"].isin(later)],
+    )
+    reads = _dataset_reads(monkeypatch)
+    report = service.import_dataset(more)
+    assert report.new_patients == tuple(later)
+    assert reads == [[old]], "only the stored patient was read back"
+    from_import = _stored_frames(store)
+    service.refresh_outcomes(full=True)
+    _assert_same_frames(_stored_frames(store), from_import)
