@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -134,14 +135,18 @@ def _import(args: argparse.Namespace) -> int:
                 ProgressBar("importing rows") as bar,
                 ProgressBar("computing outcomes") as outcome_bar,
             ):
+                marks: dict[str, float] = {"start": time.monotonic()}
 
                 def outcomes(done: int, total: int) -> None:
                     bar.close()  # the rows are written: the next line is the outcomes'
+                    marks.setdefault("rows", time.monotonic())
+                    marks["patients"] = total
                     outcome_bar(done, total)
 
                 report = service.import_dataset(
                     ds, update=args.update, progress=bar, outcomes_progress=outcomes
                 )
+                marks["end"] = time.monotonic()
         except ConflictError as exc:
             conflict = getattr(exc, "report", None)
             if conflict is None:
@@ -160,9 +165,17 @@ def _import(args: argparse.Namespace) -> int:
             return 1
         _print_report(report)
         new = sum(report.inserted.values())
+        rows_s = marks.get("rows", marks["end"]) - marks["start"]
+        timing = f"rows written in {rows_s:.1f} s"
+        if "rows" in marks:
+            timing += (
+                f"; the stored outcomes of {int(marks['patients']):,} patient(s) updated in "
+                f"{marks['end'] - marks['rows']:.1f} s more"
+            )
         print(
             f"Imported {args.directory} into {store.name}: {new} new row(s), "
-            f"{sum(report.updated.values())} updated, {sum(report.unchanged.values())} unchanged."
+            f"{sum(report.updated.values())} updated, {sum(report.unchanged.values())} unchanged "
+            f"({timing})."
         )
     return 0
 

@@ -312,3 +312,48 @@ def test_an_import_reads_back_only_the_patients_it_did_not_add(
     from_import = _stored_frames(store)
     service.refresh_outcomes(full=True)
     _assert_same_frames(_stored_frames(store), from_import)
+
+
+def test_an_import_that_fails_stores_no_outcome(store: Store, clinic: Dataset) -> None:
+    from analytics.errors import ConflictError
+
+    service = Service(store, LOCAL_OPERATOR, face="test")
+    ids = sorted(clinic.patients["patient_id"].astype("str"))
+    service.import_dataset(
+        Dataset(
+            patients=clinic.patients[clinic.patients["patient_id"] == ids[0]],
+            diary=clinic.diary[clinic.diary["patient_id"] == ids[0]],
+            sessions=clinic.sessions.iloc[0:0],
+        )
+    )
+    # the rest of the clinic, with one stored day changed: a conflict, nothing imported
+    diary = clinic.diary.copy()
+    first = diary.index[diary["patient_id"] == ids[0]][0]
+    diary.loc[first, "pain"] = 10.0 if diary.loc[first, "pain"] != 10.0 else 0.0
+    with pytest.raises(ConflictError):
+        service.import_dataset(
+            Dataset(patients=clinic.patients, diary=diary, sessions=clinic.sessions)
+        )
+    assert store.outcome_digests()["patient_id"].unique().tolist() == [ids[0]]
+    assert store.patient_ids("test") == [ids[0]]
+
+
+def test_a_failing_computation_during_an_import_leaves_the_patients_to_the_next_read(
+    store: Store, clinic: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import analytics.stored as stored_module
+
+    service = Service(store, LOCAL_OPERATOR, face="test")
+    real = stored_module.per_patient_tables
+    monkeypatch.setattr(
+        stored_module,
+        "per_patient_tables",
+        lambda *a, **k: (_ for _ in ()).throw(MemoryError("no room for the outcomes")),
+    )
+    report = service.import_dataset(clinic)
+    assert report.applied, "the rows are kept"
+    assert store.outcome_digests().empty, "no outcome stored from the failed computation"
+    monkeypatch.setattr(stored_module, "per_patient_tables", real)
+    got = service.cohort_tables(SETTINGS, purpose="test")
+    expected = _reference(store, SETTINGS)
+    pdt.assert_frame_equal(got["patient_outcomes"], expected["patient_outcomes"])
