@@ -930,10 +930,15 @@ class Service:
         return self.store.share_links(self.user.username, pid)
 
     @classmethod
-    def for_share_link(cls, store: Store, token: str, *, now: dt.datetime | None = None) -> Service:
+    def for_share_link(
+        cls, store: Store, token: str, *, now: dt.datetime | None = None, record: bool = True
+    ) -> Service:
         """A read-only service for the one patient of a share link (face ``share-link:<id>``).
 
-        Every use is recorded ("share_use"); every view through it too.
+        Every use is recorded ("share_use"), every view through it too, and every
+        refusal. ``record=False`` checks the link again without another
+        "share_use" row (a face re-checking the link on each rerun of a visit it
+        has recorded).
 
         Raises
         ------
@@ -962,5 +967,6 @@ class Service:
         service = cls(store, user, face=face)
         service.read_only = True
         service._audit_role = "share-link"
-        service._audit("share_use", str(link["patient_id"]), link_id=int(link["id"]))
+        if record:
+            service._audit("share_use", str(link["patient_id"]), link_id=int(link["id"]))
         return service

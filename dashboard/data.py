@@ -107,6 +107,7 @@ __all__ = [
     "revoke_share_link",
     "share_links",
     "share_service",
+    "share_dataset",
     "record_file",
 ]
 
@@ -1088,14 +1089,33 @@ def share_links(user: Any, patient_id: str, *, purpose: str) -> pd.DataFrame:
 
 
 def share_service(token: str, *, now: Any = None) -> Any:
-    """The read-only :class:`analytics.service.Service` of a share link (audited "share_use").
+    """The read-only :class:`analytics.service.Service` of a share link.
+
+    The link is checked on every run (a revoked link stops working at the next
+    click), and its use recorded ("share_use") once per visit of this browser
+    session, like any other page's view.
 
     Raises :class:`analytics.errors.AuthenticationError` for an unknown, expired or
     revoked link, with one message for all three.
     """
+    import hashlib
+
     from analytics.service import Service
 
-    return Service.for_share_link(get_store(db_url()), token, now=now)
+    rows = _rows()
+    key = ("share", hashlib.sha256(token.encode()).hexdigest())
+    svc = Service.for_share_link(get_store(db_url()), token, now=now, record=key not in rows)
+    rows.setdefault(key, True)
+    return svc
+
+
+def share_dataset(svc: Any, patient_id: str, *, purpose: str) -> Any:
+    """The rows of a share link's patient, read (and recorded) once per visit."""
+    key = ("share-rows", svc.face, str(patient_id), purpose)
+    rows = _rows()
+    if key not in rows:
+        rows[key] = svc.patient_dataset(str(patient_id), purpose=purpose)
+    return rows[key]
 
 
 def record_file(

@@ -205,7 +205,7 @@ def share_page() -> None:
     except AuthenticationError:
         _refuse()
     pid = str(svc.user.patient_id)
-    ds = svc.patient_dataset(pid, purpose="shared summary")
+    ds = data.share_dataset(svc, pid, purpose="shared summary")
     settings = svc.analysis_settings()
     rows = downloads.patient_rows(ds)
 

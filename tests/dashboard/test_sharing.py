@@ -83,6 +83,24 @@ def test_a_link_opens_the_summary_without_signing_in_and_each_use_is_audited(dem
     assert not log.astype(str).apply(lambda c: c.str.contains(token, regex=False)).any().any()
 
 
+def test_reruns_of_one_visit_are_recorded_once_and_a_revocation_stops_the_next_rerun(demo_db):
+    token = _create(demo_db)
+    at = _open_link(token)
+    for _ in range(3):  # a rerun: a widget touched, a download button clicked
+        at.run()
+        assert not at.exception and "Baseline pain" in _text(at)
+    assert len(_audit(demo_db, "share_use")) == 1
+    views = _audit(demo_db, "view")
+    assert len(views[views["patient_id"] == PID]) == 1
+    with open_store(demo_db) as store:
+        svc = Service(store, LOCAL_OPERATOR, face="test")
+        svc.revoke_share_link(int(svc.share_links(PID)["link_id"].iloc[0]))
+    at.run()
+    assert not at.exception
+    assert "not valid" in _text(at) and PID not in _text(at)
+    assert list(_audit(demo_db, "share_use")["outcome"]) == ["denied", "ok"]
+
+
 def test_the_shared_numbers_are_the_patients_analysis(demo_db):
     # independent reference: analyze() of the sample clinic (the demo database's rows)
     ds = load_dataset(project_root() / "sample_data")
