@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import auth
@@ -42,7 +43,6 @@ from .errors import (
     NotFoundError,
     StoreError,
 )
-from .outcome_jobs import OutcomeJob, rows_by_patient
 from .store import ImportReport, SaveResult, Store
 
 __all__ = ["Service", "SHARE_LINK_MAX_DAYS", "ANALYSIS_SETTINGS_KEY"]
@@ -73,6 +73,28 @@ def _touched_patients(dataset: Any) -> list[str]:
         if frame is not None and len(frame):
             ids.update(frame["patient_id"].astype("str").unique().tolist())
     return sorted(ids)
+
+
+def _rows_by_patient(dataset: Any) -> Callable[[Sequence[str]], Any]:
+    """A function giving the rows of some patients of ``dataset`` (a Dataset of
+    canonical frames) as a Dataset, each table's rows located once."""
+    from .loaders import Dataset
+
+    frames = {name: getattr(dataset, name) for name in ("patients", "diary", "sessions")}
+    groups = {
+        name: frame.groupby(frame["patient_id"].astype("str"), sort=False).indices
+        for name, frame in frames.items()
+    }
+
+    def rows(patient_ids: Sequence[str]) -> Any:
+        picked = {}
+        for name, frame in frames.items():
+            found = [groups[name][p] for p in patient_ids if p in groups[name]]
+            at = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype="int64")
+            picked[name] = frame.iloc[at].reset_index(drop=True)
+        return Dataset(**picked)
+
+    return rows
 
 
 def _token_hash(token: str) -> str:
@@ -281,28 +303,21 @@ class Service:
         new_rows: Any = None,
         new_ids: Sequence[str] = (),
         progress: Callable[[int, int], None] | None = None,
-        job: OutcomeJob | None = None,
     ) -> None:
         """Recompute the stored outcomes of the patients a write changed (clinic settings).
 
         ``new_ids`` are patients the write added, every row of theirs in
-        ``new_rows``: they are computed from those rows (or taken from ``job``,
-        which computed them meanwhile), the others from the database. The write
-        itself is committed; should the recomputation fail, the patients' stored
-        rows are dropped instead, so that the next cohort read computes them
-        rather than serving rows older than the diary.
+        ``new_rows``: they are computed from those rows, the others from the
+        database. The write itself is committed; should the recomputation fail,
+        the patients' stored rows are dropped instead, so that the next cohort
+        read computes them rather than serving rows older than the diary.
         """
-        from . import stored
-
         ids = sorted(set(patient_ids))
         if not ids:
-            if job is not None:
-                job.cancel()
             return
         fresh = sorted(set(new_ids) & set(ids))
         known = sorted(set(ids) - set(fresh))
         settings = self.analysis_settings()
-        fp = stored.settings_fingerprint(settings)
         total = len(ids)
 
         def step(offset: int) -> Callable[[int, int], None] | None:
@@ -311,28 +326,13 @@ class Service:
             return lambda done, _n: progress(offset + done, total)
 
         try:
-            done = 0
-            if job is not None:
-                ready = job.result(step(0))
-                if stored.settings_fingerprint(job.settings) == fp:
-                    taken = [p for p in fresh if p in ready]
-                    for start in range(0, len(taken), 1000):
-                        chunk = taken[start : start + 1000]
-                        self.store.write_outcomes(
-                            self.user.username, fp, {p: ready[p] for p in chunk},
-                            replace_ids=chunk,
-                        )  # fmt: skip
-                    fresh = [p for p in fresh if p not in ready]
-                    done = len(taken)
             if fresh:
                 self._compute_outcomes(
                     fresh, settings, replace=True, rows=new_rows, batch_size=1000,
-                    progress=step(done),
+                    progress=step(0),
                 )  # fmt: skip
             if known:
-                self._compute_outcomes(
-                    known, settings, replace=True, progress=step(done + len(fresh))
-                )
+                self._compute_outcomes(known, settings, replace=True, progress=step(len(fresh)))
         except Exception:  # any failure: never serve stale rows, and keep the save
             self.store.forget_outcomes(self.user.username, ids)
 
@@ -418,7 +418,7 @@ class Service:
         done = 0
         if progress is not None:
             progress(0, len(ids))
-        by_patient = None if rows is None else rows_by_patient(rows)
+        by_patient = None if rows is None else _rows_by_patient(rows)
         for start in range(0, len(ids), batch_size):
             batch = ids[start : start + batch_size]
             if by_patient is None:
@@ -644,34 +644,20 @@ class Service:
     ) -> ImportReport:
         """Import a loaded dataset (admins; see ``Store.import_dataset``; audited "import").
 
-        The imported patients' stored outcomes are computed too
-        (``outcomes_progress(patients_done, patients)`` once the rows are written):
-        patients new to the database from the imported rows, in a worker thread
-        while the rows are written (:class:`analytics.outcome_jobs.OutcomeJob`),
-        the others from the database after the import.
+        The imported patients' stored outcomes are computed after the rows are
+        written (``outcomes_progress(patients_done, patients)``): patients new to
+        the database from the imported rows themselves, the others from the
+        database.
         """
         self._require(("admin",), "import", "import_dataset", "*")
         touched = _touched_patients(dataset)
-        job = None
-        if not dry_run and touched:
-            # the outcomes of patients not stored yet depend only on the imported rows:
-            # computed in a worker thread while the rows are written
-            stored_ids = set(self.store.patient_ids(self.user.username, patient_ids=touched))
-            new = [p for p in touched if p not in stored_ids]
-            if new:
-                job = OutcomeJob(dataset, new, self.analysis_settings())
         try:
             report = self.store.import_dataset(
                 self.user.username, dataset, update=update, dry_run=dry_run,
                 role=self._audit_role, face=self.face, progress=progress,
             )  # fmt: skip
-        except BaseException as exc:
-            if job is not None:
-                job.cancel()
-            if isinstance(exc, _FAILURES):
-                self._audit(
-                    "import", "*", outcome="failed", error=type(exc).__name__, dry_run=dry_run
-                )
+        except _FAILURES as exc:
+            self._audit("import", "*", outcome="failed", error=type(exc).__name__, dry_run=dry_run)
             raise
         changed = sum(report.inserted.values()) + sum(report.updated.values())
         if report.applied and changed:
@@ -680,10 +666,7 @@ class Service:
                 new_rows=dataset,
                 new_ids=report.new_patients,
                 progress=outcomes_progress,
-                job=job,
             )
-        elif job is not None:
-            job.cancel()
         if report.applied and changed and self.store.get_setting("demo") == "true":
             # Imported data make the demo a clinic: the login page stops listing demo accounts.
             self.store.set_setting(self.user.username, "demo", "false")

@@ -336,9 +336,9 @@ def write_report(results: list[dict], out: Path, *, repeat: int, elapsed: float)
                 f"| import into {'SQLite' if db == 'sqlite' else 'PostgreSQL'} "
                 f"(`paindiary import`, whole process) | ≤ {target} s | {_fmt_s(imp['wall_s'])}, "
                 f"peak {imp['peak_mb'] / 1024:.2f} GB (1 run; of which reading and checking the "
-                f"CSVs, then the rows written in {_fmt_s(imp.get('rows_s'))} while the new "
-                f"patients' outcomes were computed beside them, then the outcomes stored in "
-                f"{_fmt_s(imp.get('outcomes_s'))}) | {_verdict(imp['wall_s'] <= target)} |"
+                f"CSVs, the rows written in {_fmt_s(imp.get('rows_s'))}, then every imported "
+                f"patient's outcomes computed and stored in {_fmt_s(imp.get('outcomes_s'))}) | "
+                f"{_verdict(imp['wall_s'] <= target)} |"
             )
         else:
             lines.append(
