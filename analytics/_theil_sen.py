@@ -25,7 +25,7 @@ import threading
 import numba
 import numpy as np
 
-__all__ = ["order_statistics"]
+__all__ = ["order_statistics", "series_summary"]
 
 # numba's own thread pool: always present, safe across fork, but one parallel call
 # at a time per process: callers on several threads (dashboard sessions, Dask
@@ -104,6 +104,43 @@ def _one(x: np.ndarray, y: np.ndarray, ranks: np.ndarray, buf: np.ndarray, out: 
     _pick(buf[:count], ranks, out, _SAMPLE)
 
 
+@numba.njit(cache=True, nogil=True)
+def _grid(
+    key: np.ndarray,
+    base: np.ndarray,
+    n_cells: int,
+    order: np.ndarray,
+    values: np.ndarray,
+    ranks: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Order statistics of one integer series' slopes at ``ranks`` into ``out``.
+
+    Every pair ``i < j`` adds one to its cell ``base[i] + key[j]`` (one cell per
+    (Δy, Δx)); walking the cells in the order of their slope values reaches each
+    wanted rank without computing or sorting a single slope.
+    """
+    counts = np.zeros(n_cells, dtype=np.int64)
+    n = key.shape[0]
+    for i in range(n - 1):
+        b = base[i]
+        for j in range(i + 1, n):
+            counts[b + key[j]] += 1
+    wanted = np.sort(ranks)
+    r = 0
+    seen = 0
+    for c in range(order.shape[0]):
+        seen += counts[order[c]]
+        while r < wanted.shape[0] and wanted[r] < seen:
+            v = values[c]
+            for q in range(ranks.shape[0]):
+                if ranks[q] == wanted[r]:
+                    out[q] = v
+            r += 1
+        if r == wanted.shape[0]:
+            break
+
+
 @numba.njit(cache=True, parallel=True)
 def _many(
     x: np.ndarray,
@@ -112,13 +149,160 @@ def _many(
     lengths: np.ndarray,
     ranks: np.ndarray,
     out: np.ndarray,
+    on_grid: np.ndarray,
+    key: np.ndarray,
+    base: np.ndarray,
+    n_cells: int,
+    order: np.ndarray,
+    values: np.ndarray,
 ) -> None:
     m = starts.shape[0]
     for q in numba.prange(m):
         n = lengths[q]
         lo = starts[q]
-        buf = np.empty(n * (n - 1) // 2, dtype=np.float64)
-        _one(x[lo : lo + n], y[lo : lo + n], ranks[q], buf, out[q])
+        if on_grid[q]:
+            _grid(key[lo : lo + n], base[lo : lo + n], n_cells, order, values, ranks[q], out[q])
+        else:
+            buf = np.empty(n * (n - 1) // 2, dtype=np.float64)
+            _one(x[lo : lo + n], y[lo : lo + n], ranks[q], buf, out[q])
+
+
+@numba.njit(cache=True, nogil=True)
+def _tie_term(values: np.ndarray) -> int:
+    """Sum of k(k−1)(2k+5) over the multiplicities k of sorted ``values``."""
+    total = 0
+    n = values.shape[0]
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and values[j] == values[i]:
+            j += 1
+        k = j - i
+        total += k * (k - 1) * (2 * k + 5)
+        i = j
+    return total
+
+
+@numba.njit(cache=True, nogil=True)
+def _median_sorted(values: np.ndarray) -> float:
+    n = values.shape[0]
+    a, b = (n - 1) // 2, n // 2
+    if a == b:
+        return values[a]
+    return (values[a] + values[b]) / 2.0
+
+
+@numba.njit(cache=True, parallel=True)
+def _summaries(
+    x: np.ndarray,
+    y: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    ties_x: np.ndarray,
+    ties_y: np.ndarray,
+    x_pairs: np.ndarray,
+    med_x: np.ndarray,
+    med_y: np.ndarray,
+) -> None:
+    for q in numba.prange(starts.shape[0]):
+        lo = starts[q]
+        hi = lo + lengths[q]
+        xs = x[lo:hi]  # non-decreasing already
+        ys = np.sort(y[lo:hi])
+        ties_x[q] = _tie_term(xs)
+        ties_y[q] = _tie_term(ys)
+        pairs = 0
+        i = 0
+        while i < xs.shape[0]:
+            j = i + 1
+            while j < xs.shape[0] and xs[j] == xs[i]:
+                j += 1
+            pairs += (j - i) * (j - i - 1) // 2
+            i = j
+        x_pairs[q] = pairs
+        med_x[q] = _median_sorted(xs)
+        med_y[q] = _median_sorted(ys)
+
+
+def series_summary(
+    x: np.ndarray, y: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per series (x non-decreasing within each): the tie sums of x and of y
+    (Σ k(k−1)(2k+5) over the multiplicities k of its values), the number of pairs
+    with equal x, and the medians of x and y (``numpy.median``'s mean of the two
+    middle values)."""
+    m = len(starts)
+    ties_x = np.zeros(m, dtype=np.int64)
+    ties_y = np.zeros(m, dtype=np.int64)
+    x_pairs = np.zeros(m, dtype=np.int64)
+    med_x = np.full(m, np.nan)
+    med_y = np.full(m, np.nan)
+    if m:
+        with _POOL:
+            _summaries(
+                np.ascontiguousarray(x, dtype=np.float64),
+                np.ascontiguousarray(y, dtype=np.float64),
+                np.ascontiguousarray(starts, dtype=np.int64),
+                np.ascontiguousarray(lengths, dtype=np.int64),
+                ties_x,
+                ties_y,
+                x_pairs,
+                med_x,
+                med_y,
+            )
+    return ties_x, ties_y, x_pairs, med_x, med_y
+
+
+#: Largest (Δy, Δx) table of the counting path (int64 cells per worker thread).
+_MAX_CELLS = 1 << 16
+
+
+def _grid_layout(
+    x: np.ndarray, y: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
+    """The series that can be counted on a (Δy, Δx) grid, and that grid.
+
+    A series qualifies when its x and y are small integers (days and NRS scores):
+    then each slope ``(y[j] − y[i]) / (x[j] − x[i])`` is the IEEE quotient of two
+    exact integers, so one table of the quotients, sorted once, orders the slopes
+    of every series. Returns the per-series flag, the cell keys and bases, the
+    number of cells, and the cells (Δx > 0) in slope order with their values.
+    """
+    m = len(starts)
+    nothing = (np.zeros(m, dtype=np.bool_), np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
+    empty = (*nothing, np.zeros(0, np.int64), np.zeros(0, np.float64))
+    if not len(x):
+        return empty
+    with np.errstate(invalid="ignore"):
+        small = (np.abs(y) <= 1000) & (y == np.floor(y)) & (np.abs(x) <= 1e6) & (x == np.floor(x))
+    group = np.repeat(np.arange(m), lengths)
+    on_grid = np.bincount(group, weights=~small, minlength=m) == 0
+    if not on_grid.any():
+        return empty
+    rows = on_grid[group]
+    span = np.zeros(m)
+    span[on_grid] = x[starts + lengths - 1][on_grid] - x[starts][on_grid]
+    y_lo, y_hi = int(y[rows].min()), int(y[rows].max())
+    dy_max = y_hi - y_lo
+    dx_max = int(span.max())
+    width = dx_max + 1
+    n_cells = (2 * dy_max + 1) * width
+    if n_cells > _MAX_CELLS:
+        return empty
+    yi = np.where(rows, y, y_lo).astype(np.int64) - y_lo  # 0..dy_max
+    xi = (np.where(rows, x, 0.0) - np.repeat(np.where(on_grid, x[starts], 0.0), lengths)).astype(
+        np.int64
+    )  # 0..dx_max within a series
+    key = yi * width + xi
+    base = (dy_max - yi) * width - xi  # base[i] + key[j] = (Δy + dy_max)·width + Δx
+    dy = np.arange(-dy_max, dy_max + 1, dtype=np.float64)
+    dx = np.arange(1, width, dtype=np.float64)
+    quotient = (dy[:, None] / dx[None, :]).ravel()
+    cells = (
+        (dy_max + np.arange(-dy_max, dy_max + 1))[:, None] * width + np.arange(1, width)
+    ).ravel()
+    sort = np.argsort(quotient, kind="stable")
+    return on_grid, key, base, n_cells, cells[sort].astype(np.int64), quotient[sort]
 
 
 def order_statistics(
@@ -133,13 +317,11 @@ def order_statistics(
     ranks = np.ascontiguousarray(ranks, dtype=np.int64)
     out = np.full(ranks.shape, np.nan)
     if len(starts):
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        starts = np.ascontiguousarray(starts, dtype=np.int64)
+        lengths = np.ascontiguousarray(lengths, dtype=np.int64)
+        on_grid, key, base, n_cells, order, values = _grid_layout(x, y, starts, lengths)
         with _POOL:
-            _many(
-                np.ascontiguousarray(x, dtype=np.float64),
-                np.ascontiguousarray(y, dtype=np.float64),
-                np.ascontiguousarray(starts, dtype=np.int64),
-                np.ascontiguousarray(lengths, dtype=np.int64),
-                ranks,
-                out,
-            )
+            _many(x, y, starts, lengths, ranks, out, on_grid, key, base, n_cells, order, values)
     return out

@@ -263,21 +263,6 @@ def theil_sen_slopes(
 _TS_CI_REASON = "confidence interval not computable (invalid value encountered in sqrt)"
 
 
-def _tie_sum(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Per group, sum of k(k−1)(2k+5) over the multiplicities k of its values."""
-    if not len(values):
-        return np.zeros(len(starts), dtype="int64")
-    group = np.repeat(np.arange(len(starts)), lengths)
-    order = np.lexsort((values, group))
-    v, g = values[order], group[order]
-    new = np.ones(len(v), dtype=bool)
-    new[1:] = (v[1:] != v[:-1]) | (g[1:] != g[:-1])
-    run_start = np.flatnonzero(new)
-    k = np.diff(np.append(run_start, len(v))).astype("int64")
-    term = k * (k - 1) * (2 * k + 5)
-    return np.bincount(g[run_start], weights=term, minlength=len(starts)).astype("int64")
-
-
 def _theil_sen_batch(
     x: np.ndarray, y: np.ndarray, starts: np.ndarray, lengths: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -289,19 +274,12 @@ def _theil_sen_batch(
     array marking the series whose confidence interval is not computable (Sen's
     variance negative: NaN bounds, as scipy gives them with a RuntimeWarning).
     """
-    m = len(starts)
-    ties_x = _tie_sum(x, starts, lengths)
-    ties_y = _tie_sum(y, starts, lengths)
+    # tie sums, pairs with equal x and the medians of x and y, per series
+    from analytics._theil_sen import order_statistics, series_summary  # numba: lazy
+
+    ties_x, ties_y, xt, med_x, med_y = series_summary(x, y, starts, lengths)
     n = lengths.astype("int64")
     # pairs with Δx > 0: all pairs minus those within a run of equal x
-    xt = np.zeros(m, dtype="int64")
-    if len(x):
-        group = np.repeat(np.arange(m), lengths)
-        new = np.ones(len(x), dtype=bool)
-        new[1:] = (x[1:] != x[:-1]) | (group[1:] != group[:-1])
-        run_start = np.flatnonzero(new)
-        k = np.diff(np.append(run_start, len(x))).astype("int64")
-        xt = np.bincount(group[run_start], weights=k * (k - 1) // 2, minlength=m).astype("int64")
     nt = n * (n - 1) // 2 - xt
     sigsq = (1 / 18.0) * (n * (n - 1) * (2 * n + 5) - ties_x - ties_y).astype("float64")
     bad_ci = sigsq < 0
@@ -314,18 +292,8 @@ def _theil_sen_batch(
     ru = np.minimum(np.where(bad_ci, 0, ru_f).astype("int64"), nt - 1)
     rl = np.maximum(np.where(bad_ci, 1, rl_f).astype("int64") - 1, 0)
 
-    # medians of x and y per series, from one sort of all values
-    group = np.repeat(np.arange(m), lengths)
-    mid_a, mid_b = starts + (lengths - 1) // 2, starts + lengths // 2
-    y_sorted = y[np.lexsort((y, group))]
-    x_sorted = x[np.lexsort((x, group))]
-    med_y = np.where(mid_a == mid_b, y_sorted[mid_a], (y_sorted[mid_a] + y_sorted[mid_b]) / 2.0)
-    med_x = np.where(mid_a == mid_b, x_sorted[mid_a], (x_sorted[mid_a] + x_sorted[mid_b]) / 2.0)
-
     # the order statistics scipy reads from its sorted slopes: the two middle ones
     # and, where Sen's variance allows, the confidence bounds
-    from analytics._theil_sen import order_statistics  # numba: loaded on first use
-
     mid_lo, mid_hi = (nt - 1) // 2, nt // 2
     ranks = np.column_stack(
         [mid_lo, mid_hi, np.where(bad_ci, mid_lo, rl), np.where(bad_ci, mid_lo, ru)]

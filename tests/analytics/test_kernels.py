@@ -1,0 +1,115 @@
+"""Fast paths of the per-patient statistics against their slow references.
+
+References: a brute-force sort of every pairwise slope (the values
+``scipy.stats.theilslopes`` sorts) for the counting path of
+``analytics._theil_sen``; pandas' time-based rolling mean for the prefix-sum
+path of ``analytics.status``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analytics import _theil_sen, status
+
+
+def _brute_order_statistics(x, y, ranks):
+    i, j = np.triu_indices(len(x), k=1)
+    dx = x[j] - x[i]
+    keep = dx > 0
+    slopes = np.sort((y[j] - y[i])[keep] / dx[keep])
+    return slopes[ranks]
+
+
+def _series(rng, whole: bool):
+    n = int(rng.integers(2, 160))
+    x = np.sort(rng.integers(-30, 200, n)).astype("float64")  # ties in x: pairs with Δx = 0
+    if x[0] == x[-1]:
+        x[-1] += 1.0
+    y = rng.integers(-3, 11, n).astype("float64") if whole else rng.normal(5, 2, n)
+    return x, y
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_counting_path_equals_sorting_every_slope(seed):
+    rng = np.random.default_rng(seed)
+    series = [_series(rng, whole=k % 3 != 0) for k in range(45)]
+    x = np.concatenate([s[0] for s in series])
+    y = np.concatenate([s[1] for s in series])
+    lengths = np.array([len(s[0]) for s in series])
+    starts = np.cumsum(lengths) - lengths
+    on_grid = _theil_sen._grid_layout(x, y, starts, lengths)[0]
+    assert on_grid.sum() == 30 and not on_grid[::3].any()  # both paths in one batch
+    rows = []
+    for xs, _ in series:
+        _, counts = np.unique(xs, return_counts=True)
+        n_pairs = len(xs) * (len(xs) - 1) // 2 - int((counts * (counts - 1) // 2).sum())
+        rows.append([0, n_pairs // 3, (n_pairs - 1) // 2, n_pairs - 1])
+    ranks = np.array(rows)
+    got = _theil_sen.order_statistics(x, y, starts, lengths, ranks)
+    for k, (xs, ys) in enumerate(series):
+        np.testing.assert_array_equal(got[k], _brute_order_statistics(xs, ys, ranks[k]))
+
+
+def test_counting_path_on_a_long_nrs_diary_equals_scipy():
+    rng = np.random.default_rng(11)
+    x = np.arange(300, dtype="float64")
+    y = np.clip(np.round(7 - x / 60 + rng.normal(0, 1.5, 300)), 0, 10)
+    lengths = np.array([300])
+    starts = np.array([0])
+    assert _theil_sen._grid_layout(x, y, starts, lengths)[0].all()
+    from analytics.trends import _theil_sen_batch
+
+    slope, intercept, low, high, bad = _theil_sen_batch(x, y, starts, lengths)
+    ref = stats.theilslopes(y, x, alpha=0.95)
+    assert (slope[0], intercept[0], low[0], high[0]) == (
+        ref.slope,
+        ref.intercept,
+        ref.low_slope,
+        ref.high_slope,
+    )
+    assert not bad[0]
+
+
+def _frame(rng, whole: bool, n_patients: int = 30) -> pd.DataFrame:
+    parts = []
+    for p in range(n_patients):
+        n = int(rng.integers(1, 60))
+        days = np.sort(rng.choice(90, size=n, replace=False))
+        pain = rng.integers(0, 11, n).astype("float64") if whole else rng.uniform(0, 10, n)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "patient_id": f"P{p:02d}",
+                    "date": pd.Timestamp("2026-01-01") + pd.to_timedelta(days, unit="D"),
+                    "pain": pain,
+                }
+            )
+        )
+    out = pd.concat(parts, ignore_index=True)
+    out["patient_id"] = out["patient_id"].astype("str")
+    out["date"] = out["date"].astype("datetime64[ns]")
+    return out
+
+
+@pytest.mark.parametrize(("window", "min_entries"), [(7, 4), (14, 4), (3, 1)])
+def test_last_valid_by_prefix_sums_equals_pandas_rolling(window, min_entries, monkeypatch):
+    frame = _frame(np.random.default_rng(window), whole=True)
+    fast = status._last_valid_exact(frame, window, min_entries)
+    assert fast is not None
+    monkeypatch.setattr(status, "_last_valid_exact", lambda *args: None)
+    slow = status._last_valid(frame, window, min_entries)
+    assert len(slow[0]) > 0
+    for a, b in zip(fast, slow, strict=True):
+        pd.testing.assert_series_equal(a, b, check_exact=True, check_names=False)
+
+
+def test_last_valid_leaves_fractional_pain_and_repeated_days_to_pandas():
+    rng = np.random.default_rng(5)
+    assert status._last_valid_exact(_frame(rng, whole=False), 7, 4) is None
+    frame = _frame(rng, whole=True)
+    twice = pd.concat([frame, frame.iloc[[3]]]).sort_values(["patient_id", "date"], kind="stable")
+    assert status._last_valid_exact(twice.reset_index(drop=True), 7, 4) is None
