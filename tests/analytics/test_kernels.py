@@ -113,3 +113,34 @@ def test_last_valid_leaves_fractional_pain_and_repeated_days_to_pandas():
     frame = _frame(rng, whole=True)
     twice = pd.concat([frame, frame.iloc[[3]]]).sort_values(["patient_id", "date"], kind="stable")
     assert status._last_valid_exact(twice.reset_index(drop=True), 7, 4) is None
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_nap_pair_counts_by_histogram_equal_binary_search_and_brute_force(whole):
+    from analytics import nof1
+
+    rng = np.random.default_rng(3)
+    n_pat = 12
+    a_code = np.sort(rng.integers(0, n_pat, 150))
+    b_code = np.sort(rng.integers(0, n_pat, 400))
+    a_pain = rng.integers(0, 11, 150).astype("float64") if whole else rng.uniform(0, 10, 150)
+    b_pain = rng.integers(0, 11, 400).astype("float64") if whole else rng.uniform(0, 10, 400)
+    rank, levels = pd.factorize(np.concatenate([a_pain, b_pain]), sort=True)
+    span = len(levels) + 1
+    ka = a_code * span + rank[:150] + 1
+    kb = b_code * span + rank[150:] + 1
+    dense = nof1._pair_counts(ka, kb, a_code, b_code, span, n_pat)
+    # a span too wide for the histogram takes the binary searches
+    wide = 10**6
+    sparse = nof1._pair_counts(
+        a_code * wide + rank[:150] + 1, b_code * wide + rank[150:] + 1, a_code, b_code, wide, n_pat
+    )
+    a_pairs = list(zip(a_code, a_pain, strict=True))
+    b_pairs = list(zip(b_code, b_pain, strict=True))
+    below = [int(((b_code == c) & (b_pain < p)).sum()) for c, p in a_pairs]
+    tied_a = [int(((b_code == c) & (b_pain == p)).sum()) for c, p in a_pairs]
+    above = [int(((a_code == c) & (a_pain > p)).sum()) for c, p in b_pairs]
+    tied_b = [int(((a_code == c) & (a_pain == p)).sum()) for c, p in b_pairs]
+    for got in (dense, sparse):
+        for g, want in zip(got, (below, tied_a, above, tied_b), strict=True):
+            np.testing.assert_array_equal(g, want)
