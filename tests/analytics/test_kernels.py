@@ -144,3 +144,93 @@ def test_nap_pair_counts_by_histogram_equal_binary_search_and_brute_force(whole)
     for got in (dense, sparse):
         for g, want in zip(got, (below, tied_a, above, tied_b), strict=True):
             np.testing.assert_array_equal(g, want)
+
+
+def _its_clinic(n_patients: int = 20, n_days: int = 60):
+    from .conftest import daily_diary
+
+    rng = np.random.default_rng(17)
+    frames, index = [], {}
+    for p in range(n_patients):
+        pid = f"P{p:02d}"
+        pain = np.round(
+            np.clip(6 - (np.arange(n_days) >= 20) * 2 + rng.normal(0, 1.2, n_days), 0, 10)
+        )
+        if p == 3:
+            pain[:20] = 6.0  # constant before the index date
+        frames.append(daily_diary(pid, "2026-01-01", pain))
+        index[pid] = pd.Timestamp("2026-01-21")
+    return pd.concat(frames, ignore_index=True), pd.Series(index)
+
+
+def test_stacked_hac_fit_equals_the_one_patient_fit_bit_for_bit():
+    from analytics import trends
+
+    rng = np.random.default_rng(23)
+    for n, lags in ((30, 3), (365, 5), (90, 0)):
+        t = np.arange(n, dtype="float64")[None, :] - rng.integers(8, n - 8, 24)[:, None]
+        y = np.round(rng.uniform(0, 10, (24, n)))
+        y[::3] = rng.normal(5, 2, (8, n))
+        params, ci, pvalues = trends._ols_hac_stack(t, y, lags)
+        for k in range(24):
+            one = trends._ols_hac(t[k], y[k], lags)
+            np.testing.assert_array_equal(params[k], one[0])
+            np.testing.assert_array_equal(ci[k], one[1])
+            np.testing.assert_array_equal(pvalues[k], one[2])
+
+
+def test_its_of_a_stack_equals_statsmodels_per_patient():
+    import statsmodels.api as sm
+
+    from analytics.trends import _STACK_MIN, interrupted_time_series, newey_west_lags
+
+    diary, index = _its_clinic()
+    assert diary["patient_id"].nunique() >= _STACK_MIN
+    out = interrupted_time_series(diary, index).set_index("patient_id")
+    assert (out["its_reason"] == "").all()
+    for pid, d in diary.groupby("patient_id"):
+        t = (d["date"] - index[pid]).dt.days.to_numpy("float64")
+        design = np.column_stack([np.ones(len(t)), t, t >= 0, t * (t >= 0)]).astype("float64")
+        res = sm.OLS(d["pain"].to_numpy("float64"), design).fit(
+            cov_type="HAC", cov_kwds={"maxlags": newey_west_lags(len(t))}
+        )
+        ci = res.conf_int(0.05)
+        row = out.loc[pid]
+        np.testing.assert_allclose(
+            [row.its_level_change, row.its_level_ci_low, row.its_level_ci_high],
+            [res.params[2], ci[2, 0], ci[2, 1]],
+            rtol=1e-9,
+        )
+        np.testing.assert_allclose(row.its_slope_p_value, res.pvalues[3], rtol=1e-9)
+
+
+def test_a_warning_inside_a_stack_is_traced_to_its_patient(monkeypatch):
+    import warnings
+
+    from analytics import trends
+    from analytics.errors import DataQualityWarning
+
+    real_one, real_stack = trends._ols_hac, trends._ols_hac_stack
+
+    def noisy_stack(t, y, lags):
+        warnings.warn("invalid value encountered in sqrt", RuntimeWarning, stacklevel=1)
+        return real_stack(t, y, lags)
+
+    def noisy_one(t, y, lags):
+        fit = real_one(t, y, lags)
+        if np.ptp(y[t < 0]) == 0:
+            warnings.warn("invalid value encountered in sqrt", RuntimeWarning, stacklevel=1)
+        return fit
+
+    diary, index = _its_clinic()
+    quiet = trends.interrupted_time_series(diary, index)
+    monkeypatch.setattr(trends, "_ols_hac_stack", noisy_stack)
+    monkeypatch.setattr(trends, "_ols_hac", noisy_one)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loud = trends.interrupted_time_series(diary, index)
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    quality = [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
+    assert len(quality) == 1 and "P03" in quality[0] and "P04" not in quality[0]
+    assert "pre-treatment pain constant" in quality[0]
+    pd.testing.assert_frame_equal(loud, quiet, check_exact=True)
