@@ -116,7 +116,9 @@ def factor_days(
         - ``session_day_before``: a session on the previous calendar day (never
           missing: sessions are a complete record).
     """
-    d = diary.sort_values(["patient_id", "date"], kind="mergesort").reset_index(drop=True)
+    read = ["patient_id", "date", "pain", "sleep_quality", "stress", "mood"]
+    read += ["analgesic_doses", "opioid_mme"]
+    d = diary[read].sort_values(["patient_id", "date"], kind="mergesort").reset_index(drop=True)
     out = pd.DataFrame(
         {
             "patient_id": d["patient_id"].astype("str"),
