@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._common import check_int, check_number
+from ._common import check_int, check_number, sort_by_patient_day
 from .schema import DATE_DTYPE
 
 __all__ = [
@@ -118,7 +118,7 @@ def factor_days(
     """
     read = ["patient_id", "date", "pain", "sleep_quality", "stress", "mood"]
     read += ["analgesic_doses", "opioid_mme"]
-    d = diary[read].sort_values(["patient_id", "date"], kind="mergesort").reset_index(drop=True)
+    d = sort_by_patient_day(diary[read])
     out = pd.DataFrame(
         {
             "patient_id": d["patient_id"].astype("str"),

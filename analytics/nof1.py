@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from ._common import check_int
+from ._common import check_int, sort_by_patient_day
 from .outcomes import outcome_windows, per_row
 from .schema import DATE_DTYPE
 
@@ -282,7 +282,7 @@ def nof1_effects(
     baseline_days = check_int(baseline_days, "baseline_days", func, 1, 3650)
     min_entries = check_int(min_entries, "min_entries", func, 1, 3650)
     d = diary.loc[diary["pain"].notna(), ["patient_id", "date", "pain"]]
-    d = d.sort_values(["patient_id", "date"], kind="mergesort").reset_index(drop=True)
+    d = sort_by_patient_day(d)
     idx = index_dates.astype(DATE_DTYPE)
     idx.index = idx.index.astype("str")
     win, rows = outcome_windows(d, idx, baseline_days=baseline_days, followup_days=1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import check_int
+from ._common import check_int, sort_by_patient_day
 from .outcomes import _all_patients, per_row
 from .schema import DATE_DTYPE
 
@@ -204,13 +204,15 @@ def patient_status(
 
     pid = diary["patient_id"].astype("str")
     dates = diary["date"].astype(DATE_DTYPE).dt.normalize()
-    frame = pd.DataFrame(
-        {
-            "patient_id": pid.array,
-            "date": dates.to_numpy(),
-            "pain": diary["pain"].astype("float64").to_numpy(),
-        }
-    ).sort_values(["patient_id", "date"], kind="mergesort", ignore_index=True)
+    frame = sort_by_patient_day(
+        pd.DataFrame(
+            {
+                "patient_id": pid.array,
+                "date": dates.to_numpy(),
+                "pain": diary["pain"].astype("float64").to_numpy(),
+            }
+        )
+    )
     if sessions is not None and len(sessions):
         s_pid = sessions["patient_id"].astype("str")
         s_day = sessions["date"].astype(DATE_DTYPE).dt.normalize()

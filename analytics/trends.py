@@ -16,7 +16,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from ._common import FitWarnings, check_choice, check_int
+from ._common import FitWarnings, check_choice, check_int, sort_by_patient_day
 from .errors import InsufficientDataError
 from .outcomes import per_row
 from .schema import DATE_DTYPE
@@ -61,7 +61,7 @@ def _sorted(diary: pd.DataFrame) -> pd.DataFrame:
             "pain": diary["pain"].astype("float64").to_numpy(),
         }
     )
-    return frame.sort_values(["patient_id", "date"], kind="mergesort").reset_index(drop=True)
+    return sort_by_patient_day(frame)
 
 
 def _index_series(index_dates: pd.Series | None) -> pd.Series:

@@ -234,3 +234,20 @@ def test_a_warning_inside_a_stack_is_traced_to_its_patient(monkeypatch):
     assert len(quality) == 1 and "P03" in quality[0] and "P04" not in quality[0]
     assert "pre-treatment pain constant" in quality[0]
     pd.testing.assert_frame_equal(loud, quiet, check_exact=True)
+
+
+def test_sort_by_patient_day_equals_a_stable_sort_sorted_or_not():
+    from analytics._common import sort_by_patient_day
+
+    rng = np.random.default_rng(29)
+    frame = _frame(rng, whole=True)
+    frame["row"] = np.arange(len(frame))
+    shuffled = frame.sample(frac=1.0, random_state=1)
+    repeated = pd.concat([frame, frame.iloc[[5, 6]]])  # equal (patient, day) keys: stable
+    backwards = frame.iloc[::-1]
+    one_patient_late = pd.concat([frame.iloc[40:], frame.iloc[:40]])
+    with_missing = frame.copy()
+    with_missing.loc[3, "patient_id"] = None
+    for case in (frame, shuffled, repeated, backwards, one_patient_late, with_missing):
+        want = case.sort_values(["patient_id", "date"], kind="mergesort").reset_index(drop=True)
+        pd.testing.assert_frame_equal(sort_by_patient_day(case), want, check_exact=True)
