@@ -202,62 +202,65 @@ def theil_sen_slopes(
     check_choice(period, "period", func, PERIODS)
     min_entries = check_int(min_entries, "min_entries", func, 2, 3650)
     frame = _sorted(diary)
-    idx = per_row(_index_series(index_dates), frame["patient_id"])
-    origin = idx.fillna(frame.groupby("patient_id")["date"].transform("min"))
-    frame["x"] = (frame["date"] - origin).dt.days.astype("float64")
-    has_index = idx.notna()
-    keep = pd.Series(True, index=frame.index)
-    if period == "treatment":
-        keep = ~has_index | (frame["date"] >= idx)
-    elif period == "baseline":
-        keep = ~has_index | (frame["date"] < idx)
-    frame["period"] = np.where(has_index, period, "all")
-    used = frame[keep]
-    codes = pd.factorize(used["patient_id"])[0]  # rows are sorted by patient
-    x = used["x"].to_numpy()
-    y = used["pain"].to_numpy()
-    new_patient = np.ones(len(codes), dtype=bool)
-    new_patient[1:] = codes[1:] != codes[:-1]
-    starts = np.flatnonzero(new_patient)
-    lengths = np.diff(np.append(starts, len(codes)))
-    pids = used["patient_id"].iloc[starts].to_numpy()
+    # rows are sorted by patient: the codes number the patients in sorted order
+    codes, uniques = pd.factorize(frame["patient_id"])
+    ids = pd.Index(uniques, dtype="str", name="patient_id")
+    m = len(ids)
+    first = np.flatnonzero(np.append(True, codes[1:] != codes[:-1])) if len(codes) else codes
+    date = frame["date"].to_numpy()
+    index_of = _index_series(index_dates).reindex(ids).to_numpy()  # per patient, NaT: none
+    has_index = ~np.isnat(index_of)
+    # x counts days from the index date, or from the first diary day without one
+    origin = np.where(has_index, index_of, date[first])[codes]
+    x = pd.to_timedelta(date - origin).days.to_numpy().astype("float64")
+    if period == "all":
+        keep = np.ones(len(codes), dtype=bool)
+    else:
+        row_index = index_of[codes]
+        after = date >= row_index if period == "treatment" else date < row_index
+        keep = ~has_index[codes] | after
+    used = codes[keep]
+    x, y = x[keep], frame["pain"].to_numpy()[keep]
+    starts = np.flatnonzero(np.append(True, used[1:] != used[:-1])) if len(used) else used
+    lengths = np.diff(np.append(starts, len(used))).astype("int64")
+    owner = used[starts]  # the patient of each series
     # x is non-decreasing within a patient: two distinct days iff first != last
     varies = x[starts + lengths - 1] != x[starts] if len(starts) else np.zeros(0, dtype=bool)
     fit = (lengths >= min_entries) & varies
-    slope = np.full(len(starts), np.nan)
-    intercept = np.full(len(starts), np.nan)
-    low = np.full(len(starts), np.nan)
-    high = np.full(len(starts), np.nan)
+    slope = np.full(m, np.nan)
+    intercept = np.full(m, np.nan)
+    low = np.full(m, np.nan)
+    high = np.full(m, np.nan)
+    n_days = np.zeros(m, dtype="int64")
+    n_days[owner] = lengths
     if fit.any():
         rows = np.repeat(fit, lengths)
         fit_lengths = lengths[fit]
         fit_starts = np.cumsum(fit_lengths) - fit_lengths
         s, i, lo, hi, bad = _theil_sen_batch(x[rows], y[rows], fit_starts, fit_lengths)
-        slope[fit], intercept[fit] = 7.0 * s, i
-        low[fit], high[fit] = 7.0 * lo, 7.0 * hi
+        who = owner[fit]
+        slope[who], intercept[who] = 7.0 * s, i
+        low[who], high[who] = 7.0 * lo, 7.0 * hi
         log = FitWarnings("Theil–Sen slope")
-        for pid in pids[fit][bad]:
+        for pid in ids[who[bad]]:
             log.keys.setdefault(str(pid), _TS_CI_REASON)
         log.report()
-    out = pd.DataFrame(
+    # a patient without an index date uses every day ("all"); one with an index
+    # date but no day in the period keeps the period's name
+    with_days = np.zeros(m, dtype=bool)
+    with_days[owner] = True
+    label = np.where(with_days & ~has_index, "all", period)
+    return pd.DataFrame(
         {
-            "patient_id": pids,
-            "period": used["period"].iloc[starts].to_numpy(),
+            "patient_id": pd.array(ids, dtype="str"),
+            "period": pd.array(label, dtype="str"),
             "slope_per_week": slope,
             "slope_ci_low": low,
             "slope_ci_high": high,
             "intercept": intercept,
-            "n_days": lengths,
+            "n_days": n_days,
         }
     )
-    ids = pd.Index(frame["patient_id"].unique(), name="patient_id")
-    out = out.set_index("patient_id").reindex(ids).reset_index()
-    out["period"] = out["period"].fillna(period).astype("str")
-    out["patient_id"] = out["patient_id"].astype("str")
-    out["n_days"] = out["n_days"].fillna(0).astype("int64")
-    for col in ("slope_per_week", "slope_ci_low", "slope_ci_high", "intercept"):
-        out[col] = out[col].astype("float64")
-    return out
 
 
 # what scipy's RuntimeWarning says when Sen's variance is negative
