@@ -7,6 +7,9 @@ outcome (:func:`analytics.outcomes.outcome_windows`). Definitions in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -40,6 +43,19 @@ def _measures(diary: pd.DataFrame) -> pd.DataFrame:
     for col in SECONDARY_MEASURES[1:]:
         values[col] = pd.to_numeric(diary[col]).astype("float64")
     return values
+
+
+def _patient_codes(pid: pd.Series) -> tuple[np.ndarray, Callable[[Any], Any]]:
+    """Integer codes of ``pid`` for grouping, and the function that labels a grouped
+    result (Series or DataFrame indexed by code) with the patient ids again."""
+    codes, uniques = pd.factorize(pid)
+    labels = pd.Index(uniques, dtype="str")
+
+    def by_patient(result: Any) -> Any:
+        result = result[result.index.to_numpy() >= 0]  # rows without a patient: dropped
+        return result.set_axis(labels[result.index.to_numpy()])
+
+    return codes, by_patient
 
 
 def secondary_outcomes(
@@ -92,11 +108,11 @@ def secondary_outcomes(
         followup_at=followup_at,
     )
     values = _measures(diary)
-    pid = diary["patient_id"].astype("str")
-    base = values.where(rows["in_baseline"], np.nan).groupby(pid)
-    fu = values.where(rows["in_followup"], np.nan).groupby(pid)
-    b_mean = base.mean().where(base.count() >= min_entries).reindex(ids)
-    f_mean = fu.mean().where(fu.count() >= min_entries).reindex(ids)
+    codes, by_patient = _patient_codes(diary["patient_id"].astype("str"))
+    base = values.where(rows["in_baseline"], np.nan).groupby(codes)
+    fu = values.where(rows["in_followup"], np.nan).groupby(codes)
+    b_mean = by_patient(base.mean().where(base.count() >= min_entries)).reindex(ids)
+    f_mean = by_patient(fu.mean().where(fu.count() >= min_entries)).reindex(ids)
     out = pd.DataFrame(index=ids)
     for m in SECONDARY_MEASURES:
         out[f"baseline_{m}"] = b_mean[m].astype("float64")
@@ -166,13 +182,7 @@ def data_quality(
     pid = diary["patient_id"].astype("str")
     dates = diary["date"].astype(DATE_DTYPE)
     # group the diary rows by integer codes (one factorisation), labelled by patient
-    codes, uniques = pd.factorize(pid)
-    labels = pd.Index(uniques, dtype="str")
-
-    def by_patient(result: pd.Series) -> pd.Series:
-        result = result[result.index.to_numpy() >= 0]  # rows without a patient: dropped
-        return result.set_axis(labels[result.index.to_numpy()])
-
+    codes, by_patient = _patient_codes(pid)
     g = dates.groupby(codes)
     out = pd.DataFrame(index=ids)
     first, last = by_patient(g.min()).reindex(ids), by_patient(g.max()).reindex(ids)
