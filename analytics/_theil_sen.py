@@ -106,22 +106,33 @@ def _one(x: np.ndarray, y: np.ndarray, ranks: np.ndarray, buf: np.ndarray, out: 
 
 @numba.njit(cache=True, nogil=True)
 def _grid(
-    key: np.ndarray,
-    base: np.ndarray,
-    n_cells: int,
+    x: np.ndarray,
+    y: np.ndarray,
+    y_lo: int,
+    dy_max: int,
+    width: int,
     order: np.ndarray,
     values: np.ndarray,
     ranks: np.ndarray,
     out: np.ndarray,
 ) -> None:
-    """Order statistics of one integer series' slopes at ``ranks`` into ``out``.
+    """Order statistics of one whole-number series' slopes at ``ranks`` into ``out``.
 
-    Every pair ``i < j`` adds one to its cell ``base[i] + key[j]`` (one cell per
-    (Δy, Δx)); walking the cells in the order of their slope values reaches each
-    wanted rank without computing or sorting a single slope.
+    Every pair ``i < j`` adds one to the cell of its (Δy, Δx), at
+    ``base[i] + key[j]``; walking the cells in the order of their slope values
+    reaches each wanted rank without computing or sorting a single slope.
     """
-    counts = np.zeros(n_cells, dtype=np.int64)
-    n = key.shape[0]
+    n = x.shape[0]
+    key = np.empty(n, dtype=np.int64)
+    base = np.empty(n, dtype=np.int64)
+    x0 = x[0]
+    for k in range(n):
+        yk = np.int64(y[k]) - y_lo  # 0..dy_max
+        xk = np.int64(x[k] - x0)  # 0..width - 1
+        key[k] = yk * width + xk
+        base[k] = (dy_max - yk) * width - xk  # base[i] + key[j] = (Δy + dy_max)·width + Δx
+    # int32 cells: a series on the grid has fewer than 2**31 pairs
+    counts = np.zeros((2 * dy_max + 1) * width, dtype=np.int32)
     for i in range(n - 1):
         b = base[i]
         for j in range(i + 1, n):
@@ -150,9 +161,9 @@ def _many(
     ranks: np.ndarray,
     out: np.ndarray,
     on_grid: np.ndarray,
-    key: np.ndarray,
-    base: np.ndarray,
-    n_cells: int,
+    y_lo: int,
+    dy_max: int,
+    width: int,
     order: np.ndarray,
     values: np.ndarray,
 ) -> None:
@@ -161,10 +172,45 @@ def _many(
         n = lengths[q]
         lo = starts[q]
         if on_grid[q]:
-            _grid(key[lo : lo + n], base[lo : lo + n], n_cells, order, values, ranks[q], out[q])
+            _grid(
+                x[lo : lo + n], y[lo : lo + n], y_lo, dy_max, width, order, values, ranks[q], out[q]
+            )
         else:
             buf = np.empty(n * (n - 1) // 2, dtype=np.float64)
             _one(x[lo : lo + n], y[lo : lo + n], ranks[q], buf, out[q])
+
+
+@numba.njit(cache=True, parallel=True)
+def _grid_scan(
+    x: np.ndarray,
+    y: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    small: np.ndarray,
+    y_min: np.ndarray,
+    y_max: np.ndarray,
+    span: np.ndarray,
+) -> None:
+    """Per series: whole numbers of moderate size only (x and y)? Their y range and x span."""
+    for q in numba.prange(starts.shape[0]):
+        lo = starts[q]
+        n = lengths[q]
+        ok = n <= _MAX_GRID_LENGTH
+        a = np.inf
+        b = -np.inf
+        for k in range(lo, lo + n):
+            xv = x[k]
+            yv = y[k]
+            if not (abs(yv) <= 1000.0 and yv == np.floor(yv)):
+                ok = False
+            if not (abs(xv) <= 1e6 and xv == np.floor(xv)):
+                ok = False
+            a = min(a, yv)
+            b = max(b, yv)
+        small[q] = ok
+        y_min[q] = a
+        y_max[q] = b
+        span[q] = x[lo + n - 1] - x[lo] if n else 0.0
 
 
 @numba.njit(cache=True, nogil=True)
@@ -253,56 +299,46 @@ def series_summary(
     return ties_x, ties_y, x_pairs, med_x, med_y
 
 
-#: Largest (Δy, Δx) table of the counting path (int64 cells per worker thread).
+#: Largest (Δy, Δx) table of the counting path (int32 cells per series being counted).
 _MAX_CELLS = 1 << 16
+#: Longest series counted on the grid: fewer than 2**31 pairs fit its int32 cells.
+_MAX_GRID_LENGTH = 46340
 
 
 def _grid_layout(
     x: np.ndarray, y: np.ndarray, starts: np.ndarray, lengths: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, int, int, int, np.ndarray, np.ndarray]:
     """The series that can be counted on a (Δy, Δx) grid, and that grid.
 
-    A series qualifies when its x and y are small integers (days and NRS scores):
-    then each slope ``(y[j] − y[i]) / (x[j] − x[i])`` is the IEEE quotient of two
-    exact integers, so one table of the quotients, sorted once, orders the slopes
-    of every series. Returns the per-series flag, the cell keys and bases, the
-    number of cells, and the cells (Δx > 0) in slope order with their values.
+    A series qualifies when its x and y are whole numbers of moderate size (days
+    and NRS scores): then each slope ``(y[j] − y[i]) / (x[j] − x[i])`` is the IEEE
+    quotient of two exact integers, so one table of the quotients, sorted once,
+    orders the slopes of every series. Returns the per-series flag, the lowest y,
+    the widest Δy, the row width (widest Δx + 1), and the cells (Δx > 0) in slope
+    order with their values.
     """
     m = len(starts)
-    nothing = (np.zeros(m, dtype=np.bool_), np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
-    empty = (*nothing, np.zeros(0, np.int64), np.zeros(0, np.float64))
+    small = np.zeros(m, dtype=np.bool_)
+    y_min = np.zeros(m)
+    y_max = np.zeros(m)
+    span = np.zeros(m)
+    empty = (np.zeros(m, dtype=np.bool_), 0, 0, 1, np.zeros(0, np.int64), np.zeros(0))
     if not len(x):
         return empty
-    with np.errstate(invalid="ignore"):
-        small = (np.abs(y) <= 1000) & (y == np.floor(y)) & (np.abs(x) <= 1e6) & (x == np.floor(x))
-    group = np.repeat(np.arange(m), lengths)
-    on_grid = np.bincount(group, weights=~small, minlength=m) == 0
-    if not on_grid.any():
+    _grid_scan(x, y, starts, lengths, small, y_min, y_max, span)
+    if not small.any():
         return empty
-    rows = on_grid[group]
-    span = np.zeros(m)
-    span[on_grid] = x[starts + lengths - 1][on_grid] - x[starts][on_grid]
-    y_lo, y_hi = int(y[rows].min()), int(y[rows].max())
+    y_lo, y_hi = int(y_min[small].min()), int(y_max[small].max())
     dy_max = y_hi - y_lo
-    dx_max = int(span.max())
-    width = dx_max + 1
-    n_cells = (2 * dy_max + 1) * width
-    if n_cells > _MAX_CELLS:
+    width = int(span[small].max()) + 1
+    if (2 * dy_max + 1) * width > _MAX_CELLS:
         return empty
-    yi = np.where(rows, y, y_lo).astype(np.int64) - y_lo  # 0..dy_max
-    xi = (np.where(rows, x, 0.0) - np.repeat(np.where(on_grid, x[starts], 0.0), lengths)).astype(
-        np.int64
-    )  # 0..dx_max within a series
-    key = yi * width + xi
-    base = (dy_max - yi) * width - xi  # base[i] + key[j] = (Δy + dy_max)·width + Δx
     dy = np.arange(-dy_max, dy_max + 1, dtype=np.float64)
     dx = np.arange(1, width, dtype=np.float64)
     quotient = (dy[:, None] / dx[None, :]).ravel()
-    cells = (
-        (dy_max + np.arange(-dy_max, dy_max + 1))[:, None] * width + np.arange(1, width)
-    ).ravel()
+    cells = (np.arange(2 * dy_max + 1)[:, None] * width + np.arange(1, width)).ravel()
     sort = np.argsort(quotient, kind="stable")
-    return on_grid, key, base, n_cells, cells[sort].astype(np.int64), quotient[sort]
+    return small, y_lo, dy_max, width, cells[sort].astype(np.int64), quotient[sort]
 
 
 def order_statistics(
@@ -321,7 +357,7 @@ def order_statistics(
         y = np.ascontiguousarray(y, dtype=np.float64)
         starts = np.ascontiguousarray(starts, dtype=np.int64)
         lengths = np.ascontiguousarray(lengths, dtype=np.int64)
-        on_grid, key, base, n_cells, order, values = _grid_layout(x, y, starts, lengths)
         with _POOL:
-            _many(x, y, starts, lengths, ranks, out, on_grid, key, base, n_cells, order, values)
+            on_grid, y_lo, dy_max, width, order, values = _grid_layout(x, y, starts, lengths)
+            _many(x, y, starts, lengths, ranks, out, on_grid, y_lo, dy_max, width, order, values)
     return out

@@ -251,3 +251,13 @@ def test_sort_by_patient_day_equals_a_stable_sort_sorted_or_not():
     for case in (frame, shuffled, repeated, backwards, one_patient_late, with_missing):
         want = case.sort_values(["patient_id", "date"], kind="mergesort").reset_index(drop=True)
         pd.testing.assert_frame_equal(sort_by_patient_day(case), want, check_exact=True)
+
+
+def test_a_grid_too_wide_falls_back_to_sorting_the_slopes():
+    x = np.array([0.0, 1.0, 5.0, 90_000.0, 90_001.0])
+    y = np.array([3.0, 4.0, 2.0, 8.0, 8.0])
+    starts, lengths = np.array([0]), np.array([5])
+    assert not _theil_sen._grid_layout(x, y, starts, lengths)[0].any()
+    ranks = np.array([[0, 4, 8, 9]])
+    got = _theil_sen.order_statistics(x, y, starts, lengths, ranks)
+    np.testing.assert_array_equal(got[0], _brute_order_statistics(x, y, ranks[0]))
