@@ -368,14 +368,15 @@ def _ols_hac(t: np.ndarray, y: np.ndarray, lags: int):
     return params, ci, pvalues
 
 
-def _ols_hac_stack(t: np.ndarray, y: np.ndarray, lags: int):
+def _ols_hac_stack(t: np.ndarray, y: np.ndarray, lags: int, design: np.ndarray | None = None):
     """:func:`_ols_hac` of many patients with diaries of one length (one per row).
 
     The same LAPACK and BLAS calls per patient, made through numpy's stacked
     ``svd`` and ``matmul`` (a test checks the results equal the one-patient path
-    bit for bit). Returns params (m × 4), intervals (m × 4 × 2) and p-values (m × 4).
+    bit for bit). ``design`` is ``_its_design(t)`` when the caller has it already.
+    Returns params (m × 4), intervals (m × 4 × 2) and p-values (m × 4).
     """
-    x = _its_design(t)
+    x = _its_design(t) if design is None else design
     u, s, vt = np.linalg.svd(x, False)
     cutoff = 1e-15 * np.max(s, axis=-1, keepdims=True)
     s = np.where(s > cutoff, 1.0 / np.where(s > cutoff, s, 1.0), 0.0)
@@ -504,16 +505,19 @@ def interrupted_time_series(
             group = candidates[lengths[candidates] == n]
             rows = first[group][:, None] + np.arange(n)
             t_g, y_g = t_all[rows], y_all[rows]
-            singular = np.linalg.matrix_rank(_its_design(t_g)) < 4
+            design = _its_design(t_g)
+            singular = np.linalg.matrix_rank(design) < 4
             reason[group[singular]] = "singular"
-            group, t_g, y_g = group[~singular], t_g[~singular], y_g[~singular]
+            if singular.any():
+                group, t_g, y_g = group[~singular], t_g[~singular], y_g[~singular]
+                design = design[~singular]
             lags = newey_west_lags(int(n)) if maxlags is None else maxlags
             why = np.where(
                 pre_flat[group],
                 "pre-treatment pain constant, HAC standard errors not computable",
                 "HAC standard errors not computable",
             )
-            params, ci, pvalues = _hac_fits(t_g, y_g, lags, pids[group], why, log)
+            params, ci, pvalues = _hac_fits(t_g, y_g, design, lags, pids[group], why, log)
             ok = np.isfinite(ci[:, 2:]).all(axis=(1, 2))
             reason[group[~ok]] = "se_not_estimable"
             fit = group[ok]
@@ -544,7 +548,13 @@ _STACK_MIN = 16
 
 
 def _hac_fits(
-    t: np.ndarray, y: np.ndarray, lags: int, pids: np.ndarray, why: np.ndarray, log: FitWarnings
+    t: np.ndarray,
+    y: np.ndarray,
+    design: np.ndarray,
+    lags: int,
+    pids: np.ndarray,
+    why: np.ndarray,
+    log: FitWarnings,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`_ols_hac` of every row of ``t``/``y``: stacked (params, ci, p-values).
 
@@ -556,7 +566,7 @@ def _hac_fits(
     if m >= _STACK_MIN:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            stacked = _ols_hac_stack(t, y, lags)
+            stacked = _ols_hac_stack(t, y, lags, design)
         if not any(issubclass(w.category, RuntimeWarning) for w in caught):
             for w in caught:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

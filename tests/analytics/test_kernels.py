@@ -212,9 +212,9 @@ def test_a_warning_inside_a_stack_is_traced_to_its_patient(monkeypatch):
 
     real_one, real_stack = trends._ols_hac, trends._ols_hac_stack
 
-    def noisy_stack(t, y, lags):
+    def noisy_stack(t, y, lags, design=None):
         warnings.warn("invalid value encountered in sqrt", RuntimeWarning, stacklevel=1)
-        return real_stack(t, y, lags)
+        return real_stack(t, y, lags, design)
 
     def noisy_one(t, y, lags):
         fit = real_one(t, y, lags)
