@@ -5,8 +5,12 @@
 ``i < j`` with ``x[i] < x[j]`` — exactly the values ``scipy.stats.theilslopes``
 sorts (same operands, same IEEE division, no fast-math).
 
-Each series costs one pass over its n(n−1)/2 slopes plus a sort of a narrow
-window, instead of a full selection: a strided sample of the slopes gives bounds
+A series whose x and y are whole numbers of moderate size (days and NRS scores,
+the usual diary) is counted on a grid: each pair adds one to the cell of its
+(Δy, Δx), and walking one table of the cells sorted by the quotient Δy/Δx — the
+same IEEE quotient as the slope itself — reaches every wanted rank without forming
+a slope. Any other series costs one pass over its n(n−1)/2 slopes plus a sort of
+a narrow window, instead of a full selection: a strided sample of the slopes gives bounds
 that bracket the wanted ranks; one pass counts the slopes below the window and
 collects those inside it; the ranks are then read from the sorted window. When the
 sample's bounds miss (the count says so), the series falls back to sorting all of
@@ -201,8 +205,8 @@ def _grid_scan(
         for k in range(lo, lo + n):
             xv = x[k]
             yv = y[k]
-            if not (abs(yv) <= 1000.0 and yv == np.floor(yv)):
-                ok = False
+            if not (abs(yv) <= 1000.0 and yv == np.floor(yv)) or (yv == 0.0 and np.signbit(yv)):
+                ok = False  # a negative zero keeps its sign in a slope: sort those
             if not (abs(xv) <= 1e6 and xv == np.floor(xv)):
                 ok = False
             a = min(a, yv)

@@ -77,8 +77,8 @@ def _last_valid_exact(
     pain = frame["pain"].to_numpy(dtype="float64")
     if not (np.isfinite(pain).all() and (pain == np.floor(pain)).all()):
         return None
-    if np.abs(pain).sum() >= 2.0**52:
-        return None
+    if np.abs(pain).sum() >= 2.0**52 or np.signbit(pain[pain == 0]).any():
+        return None  # sums could round, or pandas would keep a negative zero's sign
     codes = pd.factorize(frame["patient_id"])[0].astype(np.int64)
     day = frame["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
     day = day - day.min()

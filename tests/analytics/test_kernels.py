@@ -57,7 +57,7 @@ def test_counting_path_equals_sorting_every_slope(seed):
 def test_counting_path_on_a_long_nrs_diary_equals_scipy():
     rng = np.random.default_rng(11)
     x = np.arange(300, dtype="float64")
-    y = np.clip(np.round(7 - x / 60 + rng.normal(0, 1.5, 300)), 0, 10)
+    y = np.clip(np.round(7 - x / 60 + rng.normal(0, 1.5, 300)), 0, 10) + 0.0  # no -0.0
     lengths = np.array([300])
     starts = np.array([0])
     assert _theil_sen._grid_layout(x, y, starts, lengths)[0].all()
@@ -261,3 +261,15 @@ def test_a_grid_too_wide_falls_back_to_sorting_the_slopes():
     ranks = np.array([[0, 4, 8, 9]])
     got = _theil_sen.order_statistics(x, y, starts, lengths, ranks)
     np.testing.assert_array_equal(got[0], _brute_order_statistics(x, y, ranks[0]))
+
+
+def test_a_negative_zero_leaves_the_fast_paths():
+    x = np.arange(6.0)
+    y = np.array([1.0, -0.0, 0.0, 2.0, 3.0, 1.0])
+    one = (np.array([0]), np.array([6]))
+    assert not _theil_sen._grid_layout(x, y, *one)[0].any()
+    assert _theil_sen._grid_layout(x, np.abs(y), *one)[0].all()
+    frame = _frame(np.random.default_rng(2), whole=True)
+    frame.loc[frame["pain"] == 0, "pain"] = -0.0
+    assert (frame["pain"] == 0).any()
+    assert status._last_valid_exact(frame, 7, 4) is None
