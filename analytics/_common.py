@@ -24,6 +24,7 @@ __all__ = [
     "index_dates",
     "frequency_band",
     "FitWarnings",
+    "sort_by_patient_day",
 ]
 
 
@@ -95,6 +96,35 @@ def index_dates(patients: pd.DataFrame | None, sessions: pd.DataFrame | None) ->
     out.index.name = "patient_id"
     out.name = "index_date"
     return out
+
+
+def sort_by_patient_day(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` sorted by ``patient_id`` then ``date`` (stable), with a fresh RangeIndex.
+
+    The same rows as ``frame.sort_values(["patient_id", "date"], kind="mergesort")``;
+    a frame already in that order (as the loaders and the store return a diary)
+    skips the sort: one factorisation of ``patient_id`` shows it.
+    """
+    if _in_patient_day_order(frame["patient_id"], frame["date"]):
+        return frame.reset_index(drop=True)
+    return frame.sort_values(["patient_id", "date"], kind="mergesort").reset_index(drop=True)
+
+
+def _in_patient_day_order(patient_id: pd.Series, date: pd.Series) -> bool:
+    if len(patient_id) < 2:
+        return True
+    if patient_id.isna().any() or date.isna().any():
+        return False
+    codes, uniques = pd.factorize(patient_id)
+    # codes number the patients by first appearance: each patient's rows form one
+    # block iff the codes never go down; the blocks are sorted iff the uniques are
+    if not (codes[1:] >= codes[:-1]).all():
+        return False
+    if not pd.Index(uniques).is_monotonic_increasing:
+        return False
+    day = date.to_numpy()
+    same = codes[1:] == codes[:-1]
+    return bool((day[1:][same] >= day[:-1][same]).all())
 
 
 def frequency_band(technique: pd.Series, frequency_hz: pd.Series) -> pd.Series:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._common import check_int, check_number
+from ._common import check_int, check_number, sort_by_patient_day
 from .schema import DATE_DTYPE
 
 __all__ = [
@@ -116,7 +116,9 @@ def factor_days(
         - ``session_day_before``: a session on the previous calendar day (never
           missing: sessions are a complete record).
     """
-    d = diary.sort_values(["patient_id", "date"], kind="mergesort").reset_index(drop=True)
+    read = ["patient_id", "date", "pain", "sleep_quality", "stress", "mood"]
+    read += ["analgesic_doses", "opioid_mme"]
+    d = sort_by_patient_day(diary[read])
     out = pd.DataFrame(
         {
             "patient_id": d["patient_id"].astype("str"),
@@ -245,13 +247,16 @@ def factor_effects(
     )
     days = days[days["pain"].notna()].reset_index(drop=True)
     factors = list(FACTORS)
-    ids, code = np.unique(days["patient_id"].to_numpy(dtype="str"), return_inverse=True)
+    # rows are sorted by patient: codes in patient order, as a sorted unique would give
+    code, ids = pd.factorize(days["patient_id"], sort=True)
+    code = code.astype(np.int64)
     n_pat = len(ids)
     pain = days["pain"].to_numpy(dtype="float64")
     # centre each patient's pain on its mean so that the sums of squares below keep
     # their precision (variance from sums, one bincount per factor and lag)
     count = np.bincount(code, minlength=n_pat)
     centre = np.bincount(code, weights=pain, minlength=n_pat) / np.maximum(count, 1)
+    centred = pain - centre[code]
     # lag 1: the factor of day t beside the pain of day t + 1, when both are diary days
     day = days["date"].to_numpy(dtype="datetime64[D]").astype("int64")
     nxt = np.zeros(len(days), dtype=bool)
@@ -259,22 +264,28 @@ def factor_effects(
     src = np.flatnonzero(nxt)  # row t whose next row is day t + 1 of the same patient
     shape = (n_pat, len(factors), len(LAGS))
     stats_ = {k: np.zeros(shape) for k in ("n1", "s1", "q1", "n0", "s0", "q0")}
+    # per lag, the patient code and centred pain of the rows whose pain is compared
+    target_code = {0: code, 1: code[src + 1]}
+    target_x = {0: centred, 1: centred[src + 1]}
     for fi, factor in enumerate(factors):
         flag = days[factor]
         on_all = flag.fillna(False).to_numpy(dtype=bool)
         known_all = flag.notna().to_numpy()
         for li, lag in enumerate(LAGS):
-            rows = np.arange(len(days)) if lag == 0 else src
-            target = rows + lag
-            keep = known_all[rows]
-            c = code[target][keep]
-            on = on_all[rows][keep]
-            x = (pain - centre[code])[target][keep]
-            for side, mask in (("1", on), ("0", ~on)):
-                stats_["n" + side][:, fi, li] = np.bincount(c[mask], minlength=n_pat)
-                stats_["s" + side][:, fi, li] = np.bincount(c[mask], x[mask], minlength=n_pat)
-                q = x[mask] ** 2
-                stats_["q" + side][:, fi, li] = np.bincount(c[mask], q, minlength=n_pat)
+            keep = known_all if lag == 0 else known_all[src]
+            on = on_all if lag == 0 else on_all[src]
+            # one bin per (patient, side): each bin sums its rows in row order,
+            # exactly as a bincount over that side's rows alone
+            cell = (target_code[lag] * 2 + on)[keep]
+            x = target_x[lag][keep]
+            n_cells = 2 * n_pat
+            counts = np.bincount(cell, minlength=n_cells).reshape(n_pat, 2)
+            sums = np.bincount(cell, x, minlength=n_cells).reshape(n_pat, 2)
+            squares = np.bincount(cell, x**2, minlength=n_cells).reshape(n_pat, 2)
+            for side, col in (("1", 1), ("0", 0)):
+                stats_["n" + side][:, fi, li] = counts[:, col]
+                stats_["s" + side][:, fi, li] = sums[:, col]
+                stats_["q" + side][:, fi, li] = squares[:, col]
     flat_stats = {k: v.reshape(-1) for k, v in stats_.items()}
     base = np.repeat(centre, len(factors) * len(LAGS))
     n1 = flat_stats["n1"].astype("int64")
@@ -293,7 +304,7 @@ def factor_effects(
     flat = enough & ~np.isfinite(df)
     out = pd.DataFrame(
         {
-            "patient_id": np.repeat(ids, len(factors) * len(LAGS)),
+            "patient_id": ids.repeat(len(factors) * len(LAGS)),
             "factor": np.tile(np.repeat(factors, len(LAGS)), n_pat),
             "lag": np.tile(np.asarray(LAGS), n_pat * len(factors)),
             "n_with": n1,

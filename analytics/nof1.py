@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from ._common import check_int
+from ._common import check_int, sort_by_patient_day
 from .outcomes import outcome_windows, per_row
 from .schema import DATE_DTYPE
 
@@ -210,6 +210,40 @@ def tau_u(baseline, treatment, *, alpha: float = 0.05) -> dict[str, float]:
     return out
 
 
+def _pair_counts(
+    ka: np.ndarray, kb: np.ndarray, code_a: np.ndarray, code_b: np.ndarray, span: int, n_pat: int
+) -> tuple[np.ndarray, ...]:
+    """Per A day: B days of its patient with less pain and with equal pain; per B day:
+    A days with more pain and with equal pain.
+
+    Keys are ``code · span + rank of the pain + 1``. With few distinct keys the
+    counts come from one histogram per phase and its running sum; otherwise from
+    binary searches in the sorted keys. Both count the same days.
+    """
+    size = n_pat * span
+    if size <= 4 * (len(ka) + len(kb)) + 4096:
+        count_b = np.bincount(kb, minlength=size)
+        count_a = np.bincount(ka, minlength=size)
+        below_b = np.concatenate([[0], np.cumsum(count_b)])  # B keys below k
+        below_a = np.concatenate([[0], np.cumsum(count_a)])
+        below = below_b[ka] - below_b[code_a * span]
+        tied_a = count_b[ka]
+        above = below_a[(code_b + 1) * span] - below_a[kb + 1]
+        tied_b = count_a[kb]
+        return below, tied_a, above, tied_b
+    b_keys = np.sort(kb)
+    a_keys = np.sort(ka)
+    # for each A day: B days of the patient with less pain (improving) and tied
+    start_b = np.searchsorted(b_keys, code_a * span, side="left")
+    below = np.searchsorted(b_keys, ka, side="left") - start_b
+    tied_a = np.searchsorted(b_keys, ka, side="right") - start_b - below
+    # for each B day: A days of the patient with more pain, and tied
+    end_a = np.searchsorted(a_keys, (code_b + 1) * span, side="left")
+    above = end_a - np.searchsorted(a_keys, kb, side="right")
+    tied_b = np.searchsorted(a_keys, kb, side="right") - np.searchsorted(a_keys, kb, side="left")
+    return below, tied_a, above, tied_b
+
+
 def nof1_effects(
     diary: pd.DataFrame,
     index_dates: pd.Series,
@@ -247,15 +281,15 @@ def nof1_effects(
     func = "nof1_effects"
     baseline_days = check_int(baseline_days, "baseline_days", func, 1, 3650)
     min_entries = check_int(min_entries, "min_entries", func, 1, 3650)
-    d = diary[diary["pain"].notna()].sort_values(["patient_id", "date"], kind="mergesort")
-    d = d.reset_index(drop=True)
+    d = diary.loc[diary["pain"].notna(), ["patient_id", "date", "pain"]]
+    d = sort_by_patient_day(d)
     idx = index_dates.astype(DATE_DTYPE)
     idx.index = idx.index.astype("str")
     win, rows = outcome_windows(d, idx, baseline_days=baseline_days, followup_days=1)
     t0 = per_row(idx, d["patient_id"].astype("str"))
     phase = np.where(rows["in_baseline"], "A", np.where(d["date"] >= t0, "B", ""))
-    pid = d["patient_id"].astype("str").to_numpy()
-    ids, code = np.unique(np.asarray(pid, dtype="str"), return_inverse=True)
+    # rows are sorted by patient: codes in patient order, as a sorted unique would give
+    code, ids = pd.factorize(d["patient_id"].astype("str"), sort=True)
     code = code.astype("int64")
     n_pat = len(ids)
     pain = d["pain"].to_numpy(dtype="float64")
@@ -269,23 +303,15 @@ def nof1_effects(
         default="",
     )
     ok = reason == ""
-    # pair counts by sorting: key = (patient, pain) so one searchsorted serves everyone
-    # exact integer keys: the rank of the pain value among all values, per patient
-    levels, rank = np.unique(pain, return_inverse=True)
+    # pair counts from exact integer keys (patient, rank of the pain value among all
+    # values), one pass for every patient
+    # (+ 0.0 makes a negative zero equal to zero, as a sort would treat it)
+    rank, levels = pd.factorize(pain + 0.0, sort=True)
     span = len(levels) + 1
     key = code.astype("int64") * span + rank.astype("int64") + 1
-    b_keys = np.sort(key[in_b])
-    a_keys = np.sort(key[in_a])
     ka, kb = key[in_a], key[in_b]
-    # for each A day: B days of the patient with less pain (improving) and tied
-    start_b = np.searchsorted(b_keys, code[in_a].astype("int64") * span, side="left")
-    below = np.searchsorted(b_keys, ka, side="left") - start_b
-    tied_a = np.searchsorted(b_keys, ka, side="right") - start_b - below
+    below, tied_a, above, tied_b = _pair_counts(ka, kb, code[in_a], code[in_b], span, n_pat)
     row_sum = below + 0.5 * tied_a  # sum over j of q_ij
-    # for each B day: A days of the patient with more pain, and tied
-    end_a = np.searchsorted(a_keys, (code[in_b].astype("int64") + 1) * span, side="left")
-    above = end_a - np.searchsorted(a_keys, kb, side="right")
-    tied_b = np.searchsorted(a_keys, kb, side="right") - np.searchsorted(a_keys, kb, side="left")
     col_sum = above + 0.5 * tied_b  # sum over i of q_ij
     worse = n[code[in_a]] - below - tied_a
     pairs = np.where(m * n > 0, m * n, np.nan)

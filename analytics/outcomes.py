@@ -93,11 +93,17 @@ def outcome_windows(
     win.index.name = "patient_id"
     win["baseline_start"] = win["index_date"] - baseline_days * _DAY
     win["baseline_end"] = win["index_date"] - _DAY
+    # one factorisation of the diary's patients serves every lookup below
+    codes, uniques = pd.factorize(diary["patient_id"].astype("str"))
+    uniques = pd.Index(uniques, dtype="str")
+    date = diary["date"].to_numpy()
     if followup_at is None:
-        row_index = per_row(idx, diary["patient_id"])
-        after = diary["date"].astype(DATE_DTYPE).where(diary["date"] >= row_index)
-        last = after.groupby(diary["patient_id"].astype("str")).max().reindex(win.index)
-        win["followup_end"] = last.astype(DATE_DTYPE)
+        row_index = idx.reindex(uniques).to_numpy()[codes]
+        day = diary["date"].astype(DATE_DTYPE).to_numpy()
+        after = np.where(day >= row_index, day, np.datetime64("NaT", "ns"))
+        last = pd.Series(after).groupby(codes).max()
+        last.index = uniques[last.index]
+        win["followup_end"] = last.reindex(win.index).astype(DATE_DTYPE)
         start = win["followup_end"] - (followup_days - 1) * _DAY
     else:
         win["followup_end"] = win["index_date"] + (followup_at - 1) * _DAY
@@ -107,15 +113,13 @@ def outcome_windows(
     win["followup_start"] = win["followup_start"].where(win["followup_end"].notna())
     win = win[["index_date", "baseline_start", "baseline_end", "followup_start", "followup_end"]]
 
-    codes, uniques = pd.factorize(diary["patient_id"].astype("str"))
-    bounds = win.reindex(pd.Index(uniques, dtype="str")).iloc[codes]
-    date = diary["date"].to_numpy()
-    in_base = (date >= bounds["baseline_start"].to_numpy()) & (
-        date <= bounds["baseline_end"].to_numpy()
-    )
-    in_fu = (date >= bounds["followup_start"].to_numpy()) & (
-        date <= bounds["followup_end"].to_numpy()
-    )
+    bounds = win.reindex(uniques)
+
+    def spread(column: str) -> np.ndarray:
+        return bounds[column].to_numpy()[codes]
+
+    in_base = (date >= spread("baseline_start")) & (date <= spread("baseline_end"))
+    in_fu = (date >= spread("followup_start")) & (date <= spread("followup_end"))
     rows = pd.DataFrame({"in_baseline": in_base, "in_followup": in_fu}, index=diary.index)
     return win, rows
 

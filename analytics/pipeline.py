@@ -243,7 +243,13 @@ def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = s.dt.strftime("%Y-%m-%dT%H:%M" if has_time else "%Y-%m-%d")
         elif isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(s):
             text = s.astype("str")
-            out[col] = neutralise_cell(text).where(text.notna(), "")
+            # only a cell starting with ' or a formula trigger can change: test cheaply
+            # first, then neutralise just those
+            suspect = text.str.match(r"['=+\-@\t\r]").fillna(False).to_numpy(dtype=bool)
+            if suspect.any():
+                text = text.copy()
+                text[suspect] = neutralise_cell(text[suspect])
+            out[col] = text.where(text.notna(), "")
     return out
 
 

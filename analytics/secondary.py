@@ -7,10 +7,13 @@ outcome (:func:`analytics.outcomes.outcome_windows`). Definitions in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from ._common import check_int
+from ._common import check_int, sort_by_patient_day
 from ._thresholds import at_most
 from .outcomes import _all_patients, _check_windows, join_flags, outcome_windows, per_row
 from .schema import DATE_DTYPE
@@ -40,6 +43,19 @@ def _measures(diary: pd.DataFrame) -> pd.DataFrame:
     for col in SECONDARY_MEASURES[1:]:
         values[col] = pd.to_numeric(diary[col]).astype("float64")
     return values
+
+
+def _patient_codes(pid: pd.Series) -> tuple[np.ndarray, Callable[[Any], Any]]:
+    """Integer codes of ``pid`` for grouping, and the function that labels a grouped
+    result (Series or DataFrame indexed by code) with the patient ids again."""
+    codes, uniques = pd.factorize(pid)
+    labels = pd.Index(uniques, dtype="str")
+
+    def by_patient(result: Any) -> Any:
+        result = result[result.index.to_numpy() >= 0]  # rows without a patient: dropped
+        return result.set_axis(labels[result.index.to_numpy()])
+
+    return codes, by_patient
 
 
 def secondary_outcomes(
@@ -92,11 +108,11 @@ def secondary_outcomes(
         followup_at=followup_at,
     )
     values = _measures(diary)
-    pid = diary["patient_id"].astype("str")
-    base = values.where(rows["in_baseline"], np.nan).groupby(pid)
-    fu = values.where(rows["in_followup"], np.nan).groupby(pid)
-    b_mean = base.mean().where(base.count() >= min_entries).reindex(ids)
-    f_mean = fu.mean().where(fu.count() >= min_entries).reindex(ids)
+    codes, by_patient = _patient_codes(diary["patient_id"].astype("str"))
+    base = values.where(rows["in_baseline"], np.nan).groupby(codes)
+    fu = values.where(rows["in_followup"], np.nan).groupby(codes)
+    b_mean = by_patient(base.mean().where(base.count() >= min_entries)).reindex(ids)
+    f_mean = by_patient(fu.mean().where(fu.count() >= min_entries)).reindex(ids)
     out = pd.DataFrame(index=ids)
     for m in SECONDARY_MEASURES:
         out[f"baseline_{m}"] = b_mean[m].astype("float64")
@@ -165,10 +181,12 @@ def data_quality(
     ids = _all_patients(diary, sessions, outcomes)
     pid = diary["patient_id"].astype("str")
     dates = diary["date"].astype(DATE_DTYPE)
-    g = dates.groupby(pid)
+    # group the diary rows by integer codes (one factorisation), labelled by patient
+    codes, by_patient = _patient_codes(pid)
+    g = dates.groupby(codes)
     out = pd.DataFrame(index=ids)
-    first, last = g.min().reindex(ids), g.max().reindex(ids)
-    out["n_diary_days"] = g.size().reindex(ids, fill_value=0).astype("int64")
+    first, last = by_patient(g.min()).reindex(ids), by_patient(g.max()).reindex(ids)
+    out["n_diary_days"] = by_patient(g.size()).reindex(ids, fill_value=0).astype("int64")
     span = (last - first).dt.days + 1
     out["adherence"] = (out["n_diary_days"] / span).astype("float64")
 
@@ -189,7 +207,7 @@ def data_quality(
     )
     row_end = per_row(end, pid)
     recent = (dates <= row_end) & (dates > row_end - window_days * _DAY)
-    n_recent = recent.groupby(pid).sum().reindex(ids, fill_value=0)
+    n_recent = by_patient(recent.groupby(codes).sum()).reindex(ids, fill_value=0)
     # days of the window the patient was already keeping a diary or being treated:
     # a diary started 10 days ago and kept daily is 10/10, not 10/28
     began = pd.concat([first, first_session], axis=1).min(axis=1).astype(DATE_DTYPE)
@@ -200,13 +218,13 @@ def data_quality(
         rate = (n_recent / n_window.where(n_window > 0)).astype("float64")
     out["adherence_28d"] = rate.where(n_window > 0, 0.0).where(end.notna())
 
-    order = pd.DataFrame({"pid": pid.to_numpy(), "date": dates.to_numpy()}).sort_values(
-        ["pid", "date"], kind="mergesort"
-    )
-    gaps = order.groupby("pid")["date"].diff().dt.days - 1
-    out["longest_gap_days"] = (
-        gaps.groupby(order["pid"]).max().reindex(ids).fillna(0).clip(lower=0).astype("int64")
-    )
+    order = sort_by_patient_day(pd.DataFrame({"patient_id": pid.array, "date": dates.to_numpy()}))
+    o_codes, o_uniques = pd.factorize(order["patient_id"])
+    gaps = order["date"].groupby(o_codes).diff().dt.days - 1
+    longest = gaps.groupby(o_codes).max()
+    longest = longest[longest.index.to_numpy() >= 0]
+    longest.index = pd.Index(o_uniques, dtype="str")[longest.index.to_numpy()]
+    out["longest_gap_days"] = longest.reindex(ids).fillna(0).clip(lower=0).astype("int64")
 
     o = outcomes.set_index(outcomes["patient_id"].astype("str")).reindex(ids)
     out["baseline_sufficient"] = o["baseline_pain"].notna().to_numpy(bool)

@@ -112,7 +112,10 @@ class _Keys:
         self.day0 = (min(int(d.min()) for d in nonempty) if nonempty else 0) - _MARGIN
 
     def code(self, patient_id: pd.Series) -> np.ndarray:
-        return self.patients.get_indexer(patient_id.astype("str")).astype(np.int64)
+        # look up each distinct patient once, then spread over the rows
+        codes, uniques = pd.factorize(patient_id.astype("str"))
+        found = np.append(self.patients.get_indexer(pd.Index(uniques, dtype="str")), -1)
+        return found[codes].astype(np.int64)
 
     def key(self, code: np.ndarray, day: np.ndarray) -> np.ndarray:
         return code * _STRIDE + (np.asarray(day, dtype=np.int64) - self.day0)

@@ -8,9 +8,10 @@ do not change with D.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from ._common import check_int
+from ._common import check_int, sort_by_patient_day
 from .outcomes import _all_patients, per_row
 from .schema import DATE_DTYPE
 
@@ -40,10 +41,19 @@ STATUS_COLUMNS: dict[str, str] = {
 def _last_valid(
     frame: pd.DataFrame, window_days: int, min_entries: int
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Latest trailing-window mean with >= min_entries per patient: (mean, n, date)."""
+    """Latest trailing-window mean with >= min_entries per patient: (mean, n, date).
+
+    ``frame`` is sorted by patient and date. Whole-number pain on distinct days (the
+    NRS) takes the prefix-sum path: sums of whole numbers are exact in any order,
+    so ``sum / n`` is bit for bit pandas' online rolling mean; any other input is
+    handed to pandas' time-based rolling window.
+    """
     if not len(frame):
         empty = pd.Series(dtype="float64")
         return empty, empty, pd.Series(dtype=DATE_DTYPE)
+    fast = _last_valid_exact(frame, window_days, min_entries)
+    if fast is not None:
+        return fast
     roll = (
         frame.set_index("date").groupby("patient_id", sort=False)["pain"].rolling(f"{window_days}D")
     )
@@ -58,6 +68,36 @@ def _last_valid(
     valid = res[res["n"] >= min_entries]
     last = valid.groupby("patient_id", sort=False).tail(1).set_index("patient_id")
     return last["mean"], last["n"], last["date"]
+
+
+def _last_valid_exact(
+    frame: pd.DataFrame, window_days: int, min_entries: int
+) -> tuple[pd.Series, pd.Series, pd.Series] | None:
+    """:func:`_last_valid` by prefix sums, or None when the input needs pandas' path."""
+    pain = frame["pain"].to_numpy(dtype="float64")
+    if not (np.isfinite(pain).all() and (pain == np.floor(pain)).all()):
+        return None
+    if np.abs(pain).sum() >= 2.0**52 or np.signbit(pain[pain == 0]).any():
+        return None  # sums could round, or pandas would keep a negative zero's sign
+    codes = pd.factorize(frame["patient_id"])[0].astype(np.int64)
+    day = frame["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+    day = day - day.min()
+    key = codes * (int(day.max()) + window_days + 1) + day
+    if len(key) > 1 and not (np.diff(key) > 0).all():
+        return None  # unsorted or a patient with two entries on one day
+    start = np.searchsorted(key, key - window_days, side="right")
+    stop = np.arange(1, len(key) + 1)
+    n = stop - start
+    valid = np.flatnonzero(n >= min_entries)
+    last = valid[np.append(codes[valid][1:] != codes[valid][:-1], True)] if len(valid) else valid
+    cum = np.concatenate([[0.0], np.cumsum(pain)])
+    ids = pd.Index(frame["patient_id"].array[last], name="patient_id")
+    mean = (cum[stop[last]] - cum[start[last]]) / n[last]
+    return (
+        pd.Series(mean, index=ids, name="mean"),
+        pd.Series(n[last].astype("float64"), index=ids, name="n"),
+        pd.Series(frame["date"].to_numpy()[last], index=ids, name="date"),
+    )
 
 
 def patient_status(
@@ -164,13 +204,15 @@ def patient_status(
 
     pid = diary["patient_id"].astype("str")
     dates = diary["date"].astype(DATE_DTYPE).dt.normalize()
-    frame = pd.DataFrame(
-        {
-            "patient_id": pid.array,
-            "date": dates.to_numpy(),
-            "pain": diary["pain"].astype("float64").to_numpy(),
-        }
-    ).sort_values(["patient_id", "date"], kind="mergesort", ignore_index=True)
+    frame = sort_by_patient_day(
+        pd.DataFrame(
+            {
+                "patient_id": pid.array,
+                "date": dates.to_numpy(),
+                "pain": diary["pain"].astype("float64").to_numpy(),
+            }
+        )
+    )
     if sessions is not None and len(sessions):
         s_pid = sessions["patient_id"].astype("str")
         s_day = sessions["date"].astype(DATE_DTYPE).dt.normalize()

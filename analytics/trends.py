@@ -8,6 +8,7 @@ are documented DataFrames, unrounded.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Literal
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from ._common import FitWarnings, check_choice, check_int
+from ._common import FitWarnings, check_choice, check_int, sort_by_patient_day
 from .errors import InsufficientDataError
 from .outcomes import per_row
 from .schema import DATE_DTYPE
@@ -60,7 +61,7 @@ def _sorted(diary: pd.DataFrame) -> pd.DataFrame:
             "pain": diary["pain"].astype("float64").to_numpy(),
         }
     )
-    return frame.sort_values(["patient_id", "date"], kind="mergesort").reset_index(drop=True)
+    return sort_by_patient_day(frame)
 
 
 def _index_series(index_dates: pd.Series | None) -> pd.Series:
@@ -201,81 +202,69 @@ def theil_sen_slopes(
     check_choice(period, "period", func, PERIODS)
     min_entries = check_int(min_entries, "min_entries", func, 2, 3650)
     frame = _sorted(diary)
-    idx = per_row(_index_series(index_dates), frame["patient_id"])
-    origin = idx.fillna(frame.groupby("patient_id")["date"].transform("min"))
-    frame["x"] = (frame["date"] - origin).dt.days.astype("float64")
-    has_index = idx.notna()
-    keep = pd.Series(True, index=frame.index)
-    if period == "treatment":
-        keep = ~has_index | (frame["date"] >= idx)
-    elif period == "baseline":
-        keep = ~has_index | (frame["date"] < idx)
-    frame["period"] = np.where(has_index, period, "all")
-    used = frame[keep]
-    codes = pd.factorize(used["patient_id"])[0]  # rows are sorted by patient
-    x = used["x"].to_numpy()
-    y = used["pain"].to_numpy()
-    new_patient = np.ones(len(codes), dtype=bool)
-    new_patient[1:] = codes[1:] != codes[:-1]
-    starts = np.flatnonzero(new_patient)
-    lengths = np.diff(np.append(starts, len(codes)))
-    pids = used["patient_id"].iloc[starts].to_numpy()
+    # rows are sorted by patient: the codes number the patients in sorted order
+    codes, uniques = pd.factorize(frame["patient_id"])
+    ids = pd.Index(uniques, dtype="str", name="patient_id")
+    m = len(ids)
+    first = np.flatnonzero(np.append(True, codes[1:] != codes[:-1])) if len(codes) else codes
+    date = frame["date"].to_numpy()
+    index_of = _index_series(index_dates).reindex(ids).to_numpy()  # per patient, NaT: none
+    has_index = ~np.isnat(index_of)
+    # x counts days from the index date, or from the first diary day without one
+    origin = np.where(has_index, index_of, date[first])[codes]
+    x = pd.to_timedelta(date - origin).days.to_numpy().astype("float64")
+    if period == "all":
+        keep = np.ones(len(codes), dtype=bool)
+    else:
+        row_index = index_of[codes]
+        after = date >= row_index if period == "treatment" else date < row_index
+        keep = ~has_index[codes] | after
+    used = codes[keep]
+    x, y = x[keep], frame["pain"].to_numpy()[keep]
+    starts = np.flatnonzero(np.append(True, used[1:] != used[:-1])) if len(used) else used
+    lengths = np.diff(np.append(starts, len(used))).astype("int64")
+    owner = used[starts]  # the patient of each series
     # x is non-decreasing within a patient: two distinct days iff first != last
     varies = x[starts + lengths - 1] != x[starts] if len(starts) else np.zeros(0, dtype=bool)
     fit = (lengths >= min_entries) & varies
-    slope = np.full(len(starts), np.nan)
-    intercept = np.full(len(starts), np.nan)
-    low = np.full(len(starts), np.nan)
-    high = np.full(len(starts), np.nan)
+    slope = np.full(m, np.nan)
+    intercept = np.full(m, np.nan)
+    low = np.full(m, np.nan)
+    high = np.full(m, np.nan)
+    n_days = np.zeros(m, dtype="int64")
+    n_days[owner] = lengths
     if fit.any():
         rows = np.repeat(fit, lengths)
         fit_lengths = lengths[fit]
         fit_starts = np.cumsum(fit_lengths) - fit_lengths
         s, i, lo, hi, bad = _theil_sen_batch(x[rows], y[rows], fit_starts, fit_lengths)
-        slope[fit], intercept[fit] = 7.0 * s, i
-        low[fit], high[fit] = 7.0 * lo, 7.0 * hi
+        who = owner[fit]
+        slope[who], intercept[who] = 7.0 * s, i
+        low[who], high[who] = 7.0 * lo, 7.0 * hi
         log = FitWarnings("Theil–Sen slope")
-        for pid in pids[fit][bad]:
+        for pid in ids[who[bad]]:
             log.keys.setdefault(str(pid), _TS_CI_REASON)
         log.report()
-    out = pd.DataFrame(
+    # a patient without an index date uses every day ("all"); one with an index
+    # date but no day in the period keeps the period's name
+    with_days = np.zeros(m, dtype=bool)
+    with_days[owner] = True
+    label = np.where(with_days & ~has_index, "all", period)
+    return pd.DataFrame(
         {
-            "patient_id": pids,
-            "period": used["period"].iloc[starts].to_numpy(),
+            "patient_id": pd.array(ids, dtype="str"),
+            "period": pd.array(label, dtype="str"),
             "slope_per_week": slope,
             "slope_ci_low": low,
             "slope_ci_high": high,
             "intercept": intercept,
-            "n_days": lengths,
+            "n_days": n_days,
         }
     )
-    ids = pd.Index(frame["patient_id"].unique(), name="patient_id")
-    out = out.set_index("patient_id").reindex(ids).reset_index()
-    out["period"] = out["period"].fillna(period).astype("str")
-    out["patient_id"] = out["patient_id"].astype("str")
-    out["n_days"] = out["n_days"].fillna(0).astype("int64")
-    for col in ("slope_per_week", "slope_ci_low", "slope_ci_high", "intercept"):
-        out[col] = out[col].astype("float64")
-    return out
 
 
 # what scipy's RuntimeWarning says when Sen's variance is negative
 _TS_CI_REASON = "confidence interval not computable (invalid value encountered in sqrt)"
-
-
-def _tie_sum(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Per group, sum of k(k−1)(2k+5) over the multiplicities k of its values."""
-    if not len(values):
-        return np.zeros(len(starts), dtype="int64")
-    group = np.repeat(np.arange(len(starts)), lengths)
-    order = np.lexsort((values, group))
-    v, g = values[order], group[order]
-    new = np.ones(len(v), dtype=bool)
-    new[1:] = (v[1:] != v[:-1]) | (g[1:] != g[:-1])
-    run_start = np.flatnonzero(new)
-    k = np.diff(np.append(run_start, len(v))).astype("int64")
-    term = k * (k - 1) * (2 * k + 5)
-    return np.bincount(g[run_start], weights=term, minlength=len(starts)).astype("int64")
 
 
 def _theil_sen_batch(
@@ -289,19 +278,12 @@ def _theil_sen_batch(
     array marking the series whose confidence interval is not computable (Sen's
     variance negative: NaN bounds, as scipy gives them with a RuntimeWarning).
     """
-    m = len(starts)
-    ties_x = _tie_sum(x, starts, lengths)
-    ties_y = _tie_sum(y, starts, lengths)
+    # tie sums, pairs with equal x and the medians of x and y, per series
+    from analytics._theil_sen import order_statistics, series_summary  # numba: lazy
+
+    ties_x, ties_y, xt, med_x, med_y = series_summary(x, y, starts, lengths)
     n = lengths.astype("int64")
     # pairs with Δx > 0: all pairs minus those within a run of equal x
-    xt = np.zeros(m, dtype="int64")
-    if len(x):
-        group = np.repeat(np.arange(m), lengths)
-        new = np.ones(len(x), dtype=bool)
-        new[1:] = (x[1:] != x[:-1]) | (group[1:] != group[:-1])
-        run_start = np.flatnonzero(new)
-        k = np.diff(np.append(run_start, len(x))).astype("int64")
-        xt = np.bincount(group[run_start], weights=k * (k - 1) // 2, minlength=m).astype("int64")
     nt = n * (n - 1) // 2 - xt
     sigsq = (1 / 18.0) * (n * (n - 1) * (2 * n + 5) - ties_x - ties_y).astype("float64")
     bad_ci = sigsq < 0
@@ -314,18 +296,8 @@ def _theil_sen_batch(
     ru = np.minimum(np.where(bad_ci, 0, ru_f).astype("int64"), nt - 1)
     rl = np.maximum(np.where(bad_ci, 1, rl_f).astype("int64") - 1, 0)
 
-    # medians of x and y per series, from one sort of all values
-    group = np.repeat(np.arange(m), lengths)
-    mid_a, mid_b = starts + (lengths - 1) // 2, starts + lengths // 2
-    y_sorted = y[np.lexsort((y, group))]
-    x_sorted = x[np.lexsort((x, group))]
-    med_y = np.where(mid_a == mid_b, y_sorted[mid_a], (y_sorted[mid_a] + y_sorted[mid_b]) / 2.0)
-    med_x = np.where(mid_a == mid_b, x_sorted[mid_a], (x_sorted[mid_a] + x_sorted[mid_b]) / 2.0)
-
     # the order statistics scipy reads from its sorted slopes: the two middle ones
     # and, where Sen's variance allows, the confidence bounds
-    from analytics._theil_sen import order_statistics  # numba: loaded on first use
-
     mid_lo, mid_hi = (nt - 1) // 2, nt // 2
     ranks = np.column_stack(
         [mid_lo, mid_hi, np.where(bad_ci, mid_lo, rl), np.where(bad_ci, mid_lo, ru)]
@@ -350,7 +322,10 @@ def newey_west_lags(n: int) -> int:
 
 
 def _its_design(t: np.ndarray) -> np.ndarray:
+    """Columns 1, t, X_t, t·X_t (one design per row of a 2-D ``t``)."""
     post = (t >= 0).astype("float64")
+    if t.ndim == 2:
+        return np.stack([np.ones_like(t), t, post, t * post], axis=-1)
     return np.column_stack([np.ones(len(t)), t, post, t * post])
 
 
@@ -389,6 +364,36 @@ def _ols_hac(t: np.ndarray, y: np.ndarray, lags: int):
     bse = np.sqrt(np.diag(cov))
     q = _NORM_975
     ci = np.column_stack([params - q * bse, params + q * bse])
+    pvalues = stats.norm.sf(np.abs(params / bse)) * 2
+    return params, ci, pvalues
+
+
+def _ols_hac_stack(t: np.ndarray, y: np.ndarray, lags: int, design: np.ndarray | None = None):
+    """:func:`_ols_hac` of many patients with diaries of one length (one per row).
+
+    The same LAPACK and BLAS calls per patient, made through numpy's stacked
+    ``svd`` and ``matmul`` (a test checks the results equal the one-patient path
+    bit for bit). ``design`` is ``_its_design(t)`` when the caller has it already.
+    Returns params (m × 4), intervals (m × 4 × 2) and p-values (m × 4).
+    """
+    x = _its_design(t) if design is None else design
+    u, s, vt = np.linalg.svd(x, False)
+    cutoff = 1e-15 * np.max(s, axis=-1, keepdims=True)
+    s = np.where(s > cutoff, 1.0 / np.where(s > cutoff, s, 1.0), 0.0)
+    pinv = np.matmul(np.swapaxes(vt, -1, -2), s[..., :, None] * np.swapaxes(u, -1, -2))
+    bread = np.matmul(pinv, np.swapaxes(pinv, -1, -2))
+    params = np.matmul(pinv, y[..., None])[..., 0]
+    resid = y - np.matmul(x, params[..., None])[..., 0]
+    xu = x * resid[..., None]
+    weights = 1 - np.arange(lags + 1) / (lags + 1.0)
+    meat = weights[0] * np.matmul(np.swapaxes(xu, -1, -2), xu)
+    for lag in range(1, lags + 1):
+        lagged = np.matmul(np.swapaxes(xu[:, lag:], -1, -2), xu[:, :-lag])
+        meat += weights[lag] * (lagged + np.swapaxes(lagged, -1, -2))
+    cov = np.matmul(np.matmul(bread, meat), np.swapaxes(bread, -1, -2))
+    bse = np.sqrt(np.diagonal(cov, axis1=-2, axis2=-1))
+    q = _NORM_975
+    ci = np.stack([params - q * bse, params + q * bse], axis=-1)
     pvalues = stats.norm.sf(np.abs(params / bse)) * 2
     return params, ci, pvalues
 
@@ -461,81 +466,118 @@ def interrupted_time_series(
         maxlags = check_int(maxlags, "maxlags", func, 0, 3650)
     frame = _sorted(diary)
     idx = per_row(_index_series(index_dates), frame["patient_id"])
-    frame["t"] = (frame["date"] - idx).dt.days.astype("float64")
-    rows = []
+    t_all = (frame["date"] - idx).dt.days.to_numpy(dtype="float64", na_value=np.nan)
+    y_all = frame["pain"].to_numpy()
     log = FitWarnings("Interrupted time series")
     codes = pd.factorize(frame["patient_id"])[0]  # rows are sorted by patient
-    t_all = frame["t"].to_numpy()
-    y_all = frame["pain"].to_numpy()
     new_patient = np.ones(len(codes), dtype=bool)
     new_patient[1:] = codes[1:] != codes[:-1]
-    bounds = np.append(np.flatnonzero(new_patient), len(codes))
-    pids = frame["patient_id"].iloc[bounds[:-1]].to_numpy()
-    for pid, first, stop in zip(pids, bounds[:-1], bounds[1:], strict=True):
-        t = t_all[first:stop]
-        y = y_all[first:stop]
-        row: dict = {"patient_id": pid}
-        if np.isnan(t).all():
-            row.update(n_pre=0, n_post=0, its_reason="no_index")
-            rows.append(row)
-            continue
-        n_pre, n_post = int((t < 0).sum()), int((t >= 0).sum())
-        row.update(n_pre=n_pre, n_post=n_post)
-        reasons = [
-            r
-            for r, bad in (
-                ("insufficient_pre", n_pre < min_entries),
-                ("insufficient_post", n_post < min_entries),
+    first = np.flatnonzero(new_patient)
+    bounds = np.append(first, len(codes))
+    lengths = np.diff(bounds)
+    m = len(first)
+    pids = frame["patient_id"].iloc[first].to_numpy()
+    cols = {c: np.full(m, np.nan) for c in ITS_COLUMNS[1:12]}
+    n_pre = np.zeros(m, dtype="int64")
+    n_post = np.zeros(m, dtype="int64")
+    lags_used = np.full(m, -1, dtype="int64")
+    reason = np.full(m, "", dtype=object)
+    if m:
+        has_index = np.add.reduceat(~np.isnan(t_all), first) > 0
+        reason[~has_index] = "no_index"
+        n_pre = np.where(has_index, np.add.reduceat(t_all < 0, first), 0).astype("int64")
+        n_post = np.where(has_index, np.add.reduceat(t_all >= 0, first), 0).astype("int64")
+        few_pre, few_post = has_index & (n_pre < min_entries), has_index & (n_post < min_entries)
+        reason[few_pre & few_post] = "insufficient_pre;insufficient_post"
+        reason[few_pre & ~few_post] = "insufficient_pre"
+        reason[few_post & ~few_pre] = "insufficient_post"
+        # a diary without variation: the fit is exact and its standard errors are
+        # round-off (~1e-15), not information
+        flat = np.maximum.reduceat(y_all, first) - np.minimum.reduceat(y_all, first) == 0
+        reason[(reason == "") & flat] = "no_variation"
+        pre = t_all < 0
+        pre_flat = np.maximum.reduceat(np.where(pre, y_all, -np.inf), first) == (
+            np.minimum.reduceat(np.where(pre, y_all, np.inf), first)
+        )
+        # patients of one diary length are checked and fitted together
+        candidates = np.flatnonzero(reason == "")
+        for n in np.unique(lengths[candidates]):
+            group = candidates[lengths[candidates] == n]
+            rows = first[group][:, None] + np.arange(n)
+            t_g, y_g = t_all[rows], y_all[rows]
+            design = _its_design(t_g)
+            singular = np.linalg.matrix_rank(design) < 4
+            reason[group[singular]] = "singular"
+            if singular.any():
+                group, t_g, y_g = group[~singular], t_g[~singular], y_g[~singular]
+                design = design[~singular]
+            lags = newey_west_lags(int(n)) if maxlags is None else maxlags
+            why = np.where(
+                pre_flat[group],
+                "pre-treatment pain constant, HAC standard errors not computable",
+                "HAC standard errors not computable",
             )
-            if bad
-        ]
-        if not reasons and np.ptp(y) == 0:
-            # a diary without variation: the fit is exact and its standard errors
-            # are round-off (~1e-15), not information
-            reasons = ["no_variation"]
-        if not reasons and np.linalg.matrix_rank(_its_design(t)) < 4:
-            reasons = ["singular"]
-        if reasons:
-            row["its_reason"] = ";".join(reasons)
-            rows.append(row)
-            continue
-        why = (
-            "pre-treatment pain constant, HAC standard errors not computable"
-            if np.ptp(y[t < 0]) == 0
-            else "HAC standard errors not computable"
-        )
-        lags = newey_west_lags(len(t)) if maxlags is None else maxlags
-        with log.watch(str(pid), why):
-            params, ci, pvalues = _ols_hac(t, y, lags)
-        if not np.isfinite(ci[2:]).all():
-            row.update(n_pre=n_pre, n_post=n_post, its_reason="se_not_estimable")
-            rows.append(row)
-            continue
-        row.update(
-            its_intercept=params[0],
-            its_pre_slope=7.0 * params[1],
-            its_level_change=params[2],
-            its_level_ci_low=ci[2, 0],
-            its_level_ci_high=ci[2, 1],
-            its_level_p_value=pvalues[2],
-            its_slope_change=7.0 * params[3],
-            its_slope_ci_low=7.0 * ci[3, 0],
-            its_slope_ci_high=7.0 * ci[3, 1],
-            its_slope_p_value=pvalues[3],
-            lags=lags,
-            its_reason="",
-        )
-        rows.append(row)
+            params, ci, pvalues = _hac_fits(t_g, y_g, design, lags, pids[group], why, log)
+            ok = np.isfinite(ci[:, 2:]).all(axis=(1, 2))
+            reason[group[~ok]] = "se_not_estimable"
+            fit = group[ok]
+            params, ci, pvalues = params[ok], ci[ok], pvalues[ok]
+            cols["its_intercept"][fit] = params[:, 0]
+            cols["its_pre_slope"][fit] = 7.0 * params[:, 1]
+            cols["its_level_change"][fit] = params[:, 2]
+            cols["its_level_ci_low"][fit] = ci[:, 2, 0]
+            cols["its_level_ci_high"][fit] = ci[:, 2, 1]
+            cols["its_level_p_value"][fit] = pvalues[:, 2]
+            cols["its_slope_change"][fit] = 7.0 * params[:, 3]
+            cols["its_slope_ci_low"][fit] = 7.0 * ci[:, 3, 0]
+            cols["its_slope_ci_high"][fit] = 7.0 * ci[:, 3, 1]
+            cols["its_slope_p_value"][fit] = pvalues[:, 3]
+            lags_used[fit] = lags
     log.report()
-    out = pd.DataFrame(rows, columns=ITS_COLUMNS)
-    for col in ITS_COLUMNS[1:12]:
-        out[col] = out[col].astype("float64")
-    out["patient_id"] = out["patient_id"].astype("str")
-    out["n_pre"] = out["n_pre"].astype("int64")
-    out["n_post"] = out["n_post"].astype("int64")
-    out["lags"] = out["lags"].astype("Int64")
-    out["its_reason"] = out["its_reason"].astype("str")
-    return out
+    out = pd.DataFrame({"patient_id": pd.array(pids, dtype="str"), **cols})
+    out["n_pre"] = n_pre
+    out["n_post"] = n_post
+    out["lags"] = pd.array(np.where(lags_used >= 0, lags_used, 0), dtype="Int64")
+    out.loc[lags_used < 0, "lags"] = pd.NA
+    out["its_reason"] = pd.array(reason.astype(str), dtype="str")
+    return out[ITS_COLUMNS]
+
+
+#: Fewest patients of one diary length fitted as one stack; fewer are fitted one by one.
+_STACK_MIN = 16
+
+
+def _hac_fits(
+    t: np.ndarray,
+    y: np.ndarray,
+    design: np.ndarray,
+    lags: int,
+    pids: np.ndarray,
+    why: np.ndarray,
+    log: FitWarnings,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_ols_hac` of every row of ``t``/``y``: stacked (params, ci, p-values).
+
+    A stack of at least :data:`_STACK_MIN` patients is fitted at once by
+    :func:`_ols_hac_stack`; when that raises a numerical warning, or for fewer
+    patients, each patient is fitted alone so that the warning names them.
+    """
+    m = len(t)
+    if m >= _STACK_MIN:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            stacked = _ols_hac_stack(t, y, lags, design)
+        if not any(issubclass(w.category, RuntimeWarning) for w in caught):
+            for w in caught:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            return stacked
+    params = np.full((m, 4), np.nan)
+    ci = np.full((m, 4, 2), np.nan)
+    pvalues = np.full((m, 4), np.nan)
+    for k in range(m):
+        with log.watch(str(pids[k]), str(why[k])):
+            params[k], ci[k], pvalues[k] = _ols_hac(t[k], y[k], lags)
+    return params, ci, pvalues
 
 
 def its_fit_lines(
