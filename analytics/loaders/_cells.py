@@ -158,8 +158,62 @@ def _join_by_row(items: pd.Series, sep: str) -> pd.Series:
     )
 
 
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow strings behind a ``str`` Series with no missing cell, else None."""
+    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
+        return None
+    if values.hasnans:
+        return None
+    data = pa.array(values.array)
+    return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+
+
+def _dictionary(text: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] | None:
+    """The distinct cells of a column and each row's index into them (None if empty)."""
+    encoded = pc.dictionary_encode(text)
+    if encoded.num_chunks == 0:
+        return None
+    values = encoded.chunk(0).dictionary
+    if any(not chunk.dictionary.equals(values) for chunk in encoded.chunks[1:]):
+        encoded = encoded.unify_dictionaries()  # pragma: no cover - one memo table per call
+        values = encoded.chunk(0).dictionary
+    codes = np.concatenate([chunk.indices.to_numpy() for chunk in encoded.chunks])
+    return values, codes
+
+
+def _spread(values: pd.Series, codes: np.ndarray) -> pd.Series:
+    """``values`` taken at ``codes``, as a new Series with a default index."""
+    if isinstance(values.dtype, np.dtype):
+        return pd.Series(values.to_numpy()[codes], copy=False)
+    return pd.Series(values.array.take(codes), copy=False)
+
+
+def _keys_in_order(keys: list[np.ndarray]) -> np.ndarray | None:
+    """The stable sort order of rows by ``keys`` (integers, most significant first).
+
+    Returns None when the rows are already in strictly increasing order (no two alike).
+    """
+    if len(keys[0]) < 2:
+        return None
+    rising = np.zeros(len(keys[0]) - 1, dtype=bool)
+    tied = np.ones(len(keys[0]) - 1, dtype=bool)
+    for k in keys:
+        step = np.diff(k)
+        rising |= tied & (step > 0)
+        tied &= step == 0
+    if rising.all():
+        return None
+    return np.lexsort(keys[::-1])
+
+
 class _Checker:
-    """Collects problems for one table, vectorised per column."""
+    """Collects problems for one table, vectorised per column.
+
+    A column is first checked on its distinct cells alone (every rule is a rule on
+    one cell); when they hold no problem, each row takes its cell's canonical value
+    from them. Only a column with a problem is checked row by row, which words every
+    message with its line.
+    """
 
     def __init__(self, raw: _Raw, spec: TableSpec, today: dt.date, now: dt.datetime) -> None:
         self.raw = raw
@@ -170,6 +224,13 @@ class _Checker:
         self.bad = raw.lines < 0  # rows already rejected while reading
         self.problems: list[pd.DataFrame] = []
         self.out: dict[str, pd.Series] = {}
+        # canonical value of each distinct cell and each row's index into them, per column
+        # checked by its distinct cells
+        self.distinct: dict[str, tuple[pa.Array, pd.Series, np.ndarray]] = {}
+        # the sort order by the key (None: already in order) once the key was found unique
+        self.order: np.ndarray | None = None
+        self.order_known = False
+        self.key: tuple[str, ...] = ()
 
     def add(
         self, mask: np.ndarray | pd.Series, column: str, values: pd.Series, message: str | pd.Series
@@ -208,7 +269,43 @@ class _Checker:
         s, _, missing = self._cells(col)
         return s, pd.Series(missing)
 
+    def _mini(self, cells: dict[str, pa.Array]) -> _Checker:
+        """A checker of a few rows of raw cells (each distinct cell, or pair of cells, once)."""
+        rows = pd.DataFrame(
+            {c: pd.Series(pd.array(v, dtype="str"), copy=False) for c, v in cells.items()}
+        )
+        lines = np.arange(1, len(rows) + 1, dtype=np.int64)
+        raw = _Raw(self.raw.name, list(cells), rows, lines, [], [])
+        return _Checker(raw, self.spec, self.today, self.now)
+
     def check_column(self, spec: ColumnSpec) -> None:
+        """Check one column: by its distinct cells when it has no problem, else row by row."""
+        if not self._check_distinct(spec):
+            self._check_rows(spec)
+
+    def _check_distinct(self, spec: ColumnSpec) -> bool:
+        name = spec.name
+        if self.n == 0:
+            return False
+        if name in self.raw.rows.columns:
+            text = _arrow_text(self.raw.rows[name])
+            found = _dictionary(text) if text is not None else None
+            if found is None:
+                return False
+            values, codes = found
+        else:  # an absent optional column: every cell is empty
+            values = pa.array([""], type=pa.large_string())
+            codes = np.zeros(self.n, dtype=np.int32)
+        mini = self._mini({name: values})
+        mini._check_rows(spec)
+        if mini.problems:
+            return False
+        canonical = mini.out[name]
+        self.out[name] = _spread(canonical, codes)
+        self.distinct[name] = (values, canonical, codes)
+        return True
+
+    def _check_rows(self, spec: ColumnSpec) -> None:
         name = spec.name
         original, text, missing = self._cells(name)
         if spec.required:
@@ -383,6 +480,15 @@ class _Checker:
     def check_points(self) -> None:
         if "points" not in self.out:
             return
+        if "points" in self.distinct:  # checked on the distinct cells first
+            values, canonical, codes = self.distinct["points"]
+            mini = self._mini({"points": values})
+            mini.out["points"] = canonical
+            mini.check_points()
+            if not mini.problems:
+                self.out["points"] = _spread(mini.out["points"], codes)
+                self.distinct["points"] = (values, mini.out["points"], codes)
+                return
         original, _ = self.cells("points")
         pts = self.out["points"]
         exploded = pts.str.split(";").explode().astype("str").str.strip()
@@ -405,6 +511,19 @@ class _Checker:
     def check_frequency(self) -> None:
         if "frequency_hz" not in self.out or "technique" not in self.out:
             return
+        if "frequency_hz" in self.distinct and "technique" in self.distinct:
+            # checked on each distinct pair of cells first
+            f_values, f_canonical, f_codes = self.distinct["frequency_hz"]
+            t_values, t_canonical, t_codes = self.distinct["technique"]
+            pairs = t_codes.astype(np.int64) * len(f_values) + f_codes
+            first = np.unique(pairs, return_index=True)[1]
+            f_first, t_first = f_codes[first], t_codes[first]
+            mini = self._mini({"frequency_hz": f_values.take(pa.array(f_first))})
+            mini.out["frequency_hz"] = _spread(f_canonical, f_first)
+            mini.out["technique"] = _spread(t_canonical, t_first)
+            mini.check_frequency()
+            if not mini.problems:
+                return
         original, _ = self.cells("frequency_hz")
         freq = self.out["frequency_hz"]
         tech = self.out["technique"]
@@ -442,8 +561,40 @@ class _Checker:
             "frequency_hz is {value}; each frequency must be between 0.5 and 200 Hz",
         )
 
+    def _unique_by_codes(self, key: tuple[str, ...]) -> bool:
+        """Whether the key is unique, found from the distinct cells' codes; notes the sort order.
+
+        Taken only when every row is valid and each key column was checked by its
+        distinct cells; False leaves the row-by-row check to find and word duplicates.
+        """
+        if self.bad.any() or any(k not in self.distinct for k in key):
+            return False
+        keys = []
+        for k in key:
+            _, canonical, codes = self.distinct[k]
+            if canonical.isna().any():
+                return False
+            if isinstance(canonical.dtype, np.dtype) and canonical.dtype.kind == "M":
+                rank = canonical.to_numpy().view(np.int64)
+            elif isinstance(canonical.dtype, pd.StringDtype):
+                rank = np.unique(canonical.to_numpy(dtype=object), return_inverse=True)[1]
+            else:
+                return False
+            keys.append(rank[codes])
+        order = _keys_in_order(keys)
+        if order is not None:
+            same = np.ones(len(order) - 1, dtype=bool)
+            for k in keys:
+                same &= np.diff(k[order]) == 0
+            if same.any():
+                return False
+        self.order, self.order_known, self.key = order, True, key
+        return True
+
     def check_unique(self, key: tuple[str, ...], what: str) -> None:
         if not key or any(k not in self.out for k in key):
+            return
+        if self._unique_by_codes(key):
             return
         frame = pd.DataFrame({k: self.out[k] for k in key})
         valid_key = frame.notna().all(axis=1).to_numpy()
@@ -470,6 +621,10 @@ class _Checker:
     def check_known_patients(self, known: pd.Index | None) -> None:
         if known is None or "patient_id" not in self.out:
             return
+        if "patient_id" in self.distinct:  # every distinct id occurs in some row
+            canonical = self.distinct["patient_id"][1]
+            if not (canonical.notna() & ~canonical.isin(known)).any():
+                return
         pid = self.out["patient_id"]
         unknown = (pid.notna() & ~pid.isin(known)).to_numpy()
         original, _ = self.cells("patient_id")
@@ -487,6 +642,24 @@ class _Checker:
         p.insert(0, "file", self.raw.name)
         p["value"] = p["value"].astype("str")
         return p.sort_values(["line"], kind="stable").reset_index(drop=True)[PROBLEM_COLUMNS]
+
+
+def _whole_frame(chk: _Checker, spec: TableSpec) -> pd.DataFrame:
+    """The canonical frame when every row is valid, in key order, without copying twice.
+
+    Equal to filtering, casting and stably sorting by the key as for a partly
+    valid table: the columns already have their canonical dtypes (cast otherwise),
+    and the rows are reordered only when they are not in key order already.
+    """
+    columns = {}
+    for c in spec.columns:
+        col = chk.out[c.name]
+        if col.dtype != pd.api.types.pandas_dtype(c.dtype):
+            col = col.astype(c.dtype)
+        if chk.order is not None:
+            col = _spread(col, chk.order)
+        columns[c.name] = col.reset_index(drop=True)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _check_table(
@@ -518,10 +691,13 @@ def _check_table(
     )
     problems = problems.sort_values("line", kind="stable").reset_index(drop=True)
 
-    good = ~chk.bad
-    out = pd.DataFrame({c.name: chk.out[c.name] for c in spec.columns})
-    frame = out[good].astype({c.name: c.dtype for c in spec.columns})
-    frame = frame.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
+    if not chk.bad.any() and chk.order_known and chk.key == spec.key:
+        frame = _whole_frame(chk, spec)
+    else:
+        good = ~chk.bad
+        out = pd.DataFrame({c.name: chk.out[c.name] for c in spec.columns})
+        frame = out[good].astype({c.name: c.dtype for c in spec.columns})
+        frame = frame.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
 
     rejects = pd.DataFrame(columns=REJECT_COLUMNS + raw.header)
     if chk.bad.any():

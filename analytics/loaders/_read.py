@@ -205,61 +205,41 @@ def _fit(record: list[str], width: int) -> list[str]:
     return (record + [""] * width)[:width]
 
 
-def _quoted_lines(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Line numbers (1-based) and start offsets of the physical lines holding a quote."""
-    numbers: list[int] = []
-    starts: list[int] = []
-    line, counted = 1, 0
-    pos = text.find('"')
-    while pos >= 0:
-        start = text.rfind("\n", 0, pos) + 1
-        line += text.count("\n", counted, start)
-        counted = start
-        numbers.append(line)
-        starts.append(start)
-        end = text.find("\n", pos)
-        if end < 0:
-            break
-        pos = text.find('"', end)
-    return np.asarray(numbers, dtype=np.int64), np.asarray(starts, dtype=np.int64)
+_BOM = b"\xef\xbb\xbf"
 
 
-def _plain_records(text: str) -> _Records | None:
-    """Arrow's CSV reader, numbered and checked line by line like the csv module.
+def _arrow_records(data: bytes) -> _Records | None:
+    """Arrow's CSV reader on the file's bytes, numbered and checked like the csv module.
 
-    Taken when the header is on line 1 (unquoted), there is no empty line and
-    every line has the header's number of cells. Row ``k`` starts on line
-    ``k + 2`` plus the line breaks inside the quoted values of the rows before
-    it. Lines without a quote split on commas alike in Arrow and the csv module;
-    every record with a quote is parsed again by the csv module from the file's
-    own text and must give the cells Arrow gave. Anything else returns None, and
-    the line-by-line paths read the file and word the message.
+    Taken when the header is on line 1 (unquoted), there is no empty line, no lone
+    carriage return and no NUL, and every record has the header's number of cells.
+    Records end at the line breaks outside double quotes: every quote opens or
+    closes a quoted stretch (an escaped quote "" closes and reopens one), so the
+    line breaks between the quotes of a pair are inside a value. Each record that
+    holds a quote is then parsed again alone by the csv module from the file's own
+    text: it must be exactly one record with the cells Arrow gave. A record
+    without a quote splits on commas alike in Arrow and the csv module, so by
+    induction every record starts where the csv module starts it. Anything else
+    returns None, and the text paths read the file and word the message.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    if text.startswith(("\n", "\r\n")) or "\n\n" in text or "\n\r\n" in text:
+    if b"\x00" in data:
         return None
-    end = text.find("\n")
-    first = text if end < 0 else text[:end]
-    if '"' in first:
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end]
+    if b'"' in first:
         return None
-    header = _parse_chunk(first)
-    if header is None or _is_blank(header) or len(header) < 2:
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    header = _parse_chunk(first.decode("utf-8"))
+    if header is None or _is_blank(header) or not 2 <= len(header) <= MAX_COLUMNS:
         return None
     width = len(header)
-    n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    misfit: list[object] = []
-
-    def on_invalid(row: object) -> str:
-        misfit.append(row)
-        return "skip"
-
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        return None
     names = [f"c{j}" for j in range(width)]
     try:
         table = pacsv.read_csv(
@@ -271,47 +251,88 @@ def _plain_records(text: str) -> _Records | None:
                 escape_char=False,
                 newlines_in_values=True,
                 ignore_empty_lines=False,
-                invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                column_types=dict.fromkeys(names, pa.large_string()),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, ValueError):
-        return None
-    if misfit:
-        return None
+        return None  # a row of another width, or broken quoting
     rows = table.num_rows
-    inner = np.zeros(rows, dtype=np.int64)  # line breaks inside each row's values
-    if rows != n_lines - 1:
-        for j in range(width):
-            inner += pc.count_substring(table.column(j), "\n").to_numpy()
-        if rows + int(inner.sum()) != n_lines - 1:
-            return None
-    lines = np.arange(rows, dtype=np.int64) + 2
-    lines[1:] += np.cumsum(inner)[:-1]
-    numbers, offsets = _quoted_lines(text)
-    if len(numbers):
-        # the row of each quoted line, and the offset of that row's first line
-        which = np.searchsorted(lines, numbers, side="right") - 1
-        picked, at = np.unique(which, return_index=True)  # each row's first quoted line
-        if (lines[picked] != numbers[at]).any():
-            return None  # a row whose first line holds no quote yet spans lines
-        cells = [table.column(j).take(pa.array(picked)).to_pylist() for j in range(width)]
-        for k, (row, start) in enumerate(zip(picked.tolist(), offsets[at].tolist(), strict=True)):
-            stop = start
-            for _ in range(int(inner[row]) + 1):
-                stop = text.find("\n", stop) + 1 or len(text) + 1
-            raw = text[start : stop - 1]
-            if _parse_chunk(raw) != [col[k] for col in cells]:
+    buf = np.frombuffer(data, dtype=np.uint8)
+    breaks = np.flatnonzero(buf == 10)  # offset of every "\n"
+    if b"\r" in data:
+        crlf = np.count_nonzero(buf[breaks[breaks > 0] - 1] == 13)
+        if np.count_nonzero(buf == 13) != crlf:
+            return None  # a lone CR is a line break to the csv module: keep its numbering
+    quotes = np.flatnonzero(buf == 34) if b'"' in data else np.empty(0, dtype=np.int64)
+    if len(quotes) % 2:
+        return None
+    stop_at = breaks  # offset of the "\n" ending each record (the header is record 0)
+    lines = np.arange(2, rows + 2, dtype=np.int64)  # physical line where each row starts
+    if len(quotes):
+        opened = np.searchsorted(breaks, quotes[0::2])
+        closed = np.searchsorted(breaks, quotes[1::2])
+        if (closed > opened).any():  # line breaks inside quoted values
+            step = np.zeros(len(breaks) + 1, dtype=np.int64)
+            np.add.at(step, opened, 1)
+            np.add.at(step, closed, -1)
+            ends = np.flatnonzero(np.cumsum(step[:-1]) == 0)
+            stop_at = breaks[ends]
+            lines = ends[:rows].astype(np.int64, copy=False) + 2
+    if len(stop_at) + (0 if data.endswith(b"\n") else 1) != rows + 1:
+        return None
+    gap = np.diff(stop_at)  # length of each record after the header, plus its "\n"
+    if (gap == 1).any() or ((gap == 2) & (buf[stop_at[1:] - 1] == 13)).any():
+        return (
+            None  # an empty line: Arrow reads it as a row of empty cells, the csv module skips it
+        )
+    if len(quotes):
+        which = np.unique(np.searchsorted(stop_at, quotes))  # records holding a quote
+        picked = which - 1  # their row numbers (the header holds no quote)
+        cells = _rows_of(table, picked)
+        n_stops = len(stop_at)
+        for k, row in enumerate(picked.tolist()):
+            start = int(stop_at[row]) + 1
+            stop = int(stop_at[row + 1]) if row + 1 < n_stops else len(data)
+            record = _parse_chunk(data[start:stop].decode("utf-8"))
+            if record != [col[k] for col in cells]:
                 return None
-    columns = [_str_series(table.column(j).combine_chunks()) for j in range(width)]
+    columns = [pd.Series(pd.array(table.column(j), dtype="str")) for j in range(width)]
     return 1, header, lines, columns, {}
 
 
-def _fast_records(text: str) -> _Records | None:
+def _rows_of(table: Any, picked: np.ndarray) -> list[list[str]]:
+    """The cells of the rows ``picked`` (sorted), one list per column, taken batch by batch.
+
+    Taking from each record batch alone avoids joining a whole column's chunks.
+    """
+    import pyarrow as pa
+
+    cells: list[list[str]] = [[] for _ in range(table.num_columns)]
+    offset = 0
+    for batch in table.to_batches():
+        lo, hi = np.searchsorted(picked, [offset, offset + batch.num_rows])
+        if hi > lo:
+            sub = batch.take(pa.array(picked[lo:hi] - offset))
+            for j in range(table.num_columns):
+                cells[j].extend(sub.column(j).to_pylist())
+        offset += batch.num_rows
+    return cells
+
+
+def _plain_records(text: str) -> _Records | None:
+    """:func:`_arrow_records` on a text (None when it cannot be UTF-8 encoded)."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return _arrow_records(data)
+
+
+def _fast_records(text: str, *, arrow: bool = True) -> _Records | None:
     """Split a file whose records are all one physical line each, in bulk.
 
     Returns ``(header_line, header, lines, columns, broken)`` like
@@ -330,7 +351,7 @@ def _fast_records(text: str) -> _Records | None:
     has_cr = "\r" in text
     if has_cr and text.count("\r") != text.count("\r\n"):
         return None  # a lone CR is a line break to the csv module: keep its numbering
-    plain = _plain_records(text)
+    plain = _plain_records(text) if arrow else None
     if plain is not None:
         return plain
     physical = text.split("\n")  # lines keep the CR of a CRLF
@@ -516,50 +537,55 @@ def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Ra
     data, error = _read_bytes(source, name, max_bytes)
     if error is not None or data is None:
         return fatal(error or "cannot read the file")
-    text, error, bad_line = _decode(data)
-    if error is not None or text is None:
-        return fatal(error or "cannot decode the file", line=bad_line)
     expected = ",".join(spec.required)
-    if not text.strip():
-        return fatal(
-            f"file is empty; it needs at least the header row, e.g. '{expected}' "
-            "(see docs/data-format.md)"
-        )
-    nul = text.find("\x00")
-    if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
-        col = nul - (text.rfind("\n", 0, nul) + 1) + 1
-        return fatal(
-            f"file contains a NUL character (line {line}, character {col}), so it is not a "
-            "plain-text CSV file (UTF-16 text or a spreadsheet file?); save it as 'CSV UTF-8'",
-            line=line,
-        )
-
-    width, first_line = _header_width(text)
-    if width > MAX_COLUMNS:
-        return fatal(_too_wide(width, spec), line=first_line)
-
-    parsed = _fast_records(text)
+    # most files: Arrow's reader on the bytes; the text paths read the rest and word problems
+    parsed = _arrow_records(data.removeprefix(_BOM)) if isinstance(data, bytes) else None
     if parsed is None:
-        try:
-            parsed = _csv_records(text)
-        except csv.Error as exc:
-            line = getattr(exc, "line_num", 0)
-            if "field larger" in str(exc) or "unexpected end of data" in str(exc):
-                line = _unclosed_quote_line(text) or line  # where the quote opened
-            if "field larger than field limit" in str(exc):
-                return fatal(
-                    f"a value starting on or before this line is longer than "
-                    f"{csv.field_size_limit():,} characters, far more than any column allows "
-                    f"(notes: at most {TEXT_MAX}); usually a double quote that is never closed "
-                    "has swallowed the rest of the file",
-                    line=line,
-                )
+        text, error, bad_line = _decode(data)
+        if error is not None or text is None:
+            return fatal(error or "cannot decode the file", line=bad_line)
+        if not text.strip():
             return fatal(
-                f"the CSV quoting is broken near here ({exc}); a value containing commas, quotes "
-                'or line breaks must be enclosed in double quotes, with inner quotes doubled ("")',
+                f"file is empty; it needs at least the header row, e.g. '{expected}' "
+                "(see docs/data-format.md)"
+            )
+        nul = text.find("\x00")
+        if nul >= 0:
+            line = text.count("\n", 0, nul) + 1
+            col = nul - (text.rfind("\n", 0, nul) + 1) + 1
+            return fatal(
+                f"file contains a NUL character (line {line}, character {col}), so it is not a "
+                "plain-text CSV file (UTF-16 text or a spreadsheet file?); save it as 'CSV UTF-8'",
                 line=line,
             )
+
+        width, first_line = _header_width(text)
+        if width > MAX_COLUMNS:
+            return fatal(_too_wide(width, spec), line=first_line)
+
+        # bytes were tried by Arrow already; a text source has not been
+        parsed = _fast_records(text, arrow=not isinstance(data, bytes))
+        if parsed is None:
+            try:
+                parsed = _csv_records(text)
+            except csv.Error as exc:
+                line = getattr(exc, "line_num", 0)
+                if "field larger" in str(exc) or "unexpected end of data" in str(exc):
+                    line = _unclosed_quote_line(text) or line  # where the quote opened
+                if "field larger than field limit" in str(exc):
+                    return fatal(
+                        f"a value starting on or before this line is longer than "
+                        f"{csv.field_size_limit():,} characters, far more than any column "
+                        f"allows (notes: at most {TEXT_MAX}); usually a double quote that is "
+                        "never closed has swallowed the rest of the file",
+                        line=line,
+                    )
+                return fatal(
+                    f"the CSV quoting is broken near here ({exc}); a value containing commas, "
+                    "quotes or line breaks must be enclosed in double quotes, with inner quotes "
+                    'doubled ("")',
+                    line=line,
+                )
     header_line, header, lines, columns, broken = parsed
     if not header:  # only blank lines
         return fatal(f"file is empty; it needs at least the header row, e.g. '{expected}'")
