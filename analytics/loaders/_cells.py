@@ -11,6 +11,8 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -168,42 +170,116 @@ def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
     return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
 
 
-def _dictionary(text: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] | None:
-    """The distinct cells of a column and each row's index into them (None if empty)."""
-    encoded = pc.dictionary_encode(text)
-    if encoded.num_chunks == 0:
-        return None
-    values = encoded.chunk(0).dictionary
-    if any(not chunk.dictionary.equals(values) for chunk in encoded.chunks[1:]):
-        encoded = encoded.unify_dictionaries()  # pragma: no cover - one memo table per call
-        values = encoded.chunk(0).dictionary
-    codes = np.concatenate([chunk.indices.to_numpy() for chunk in encoded.chunks])
-    return values, codes
+@dataclass
+class _Codes:
+    """A column as its distinct cells and, chunk by chunk, each row's index into them.
 
-
-def _spread(values: pd.Series, codes: np.ndarray) -> pd.Series:
-    """``values`` taken at ``codes``, as a new Series with a default index."""
-    if isinstance(values.dtype, np.dtype):
-        return pd.Series(values.to_numpy()[codes], copy=False)
-    return pd.Series(values.array.take(codes), copy=False)
-
-
-def _keys_in_order(keys: list[np.ndarray]) -> np.ndarray | None:
-    """The stable sort order of rows by ``keys`` (integers, most significant first).
-
-    Returns None when the rows are already in strictly increasing order (no two alike).
+    ``chunks[i]`` indexes the chunk's own dictionary; ``maps[i]`` (None: the same
+    order) turns those indexes into indexes of ``values``.
     """
-    if len(keys[0]) < 2:
-        return None
-    rising = np.zeros(len(keys[0]) - 1, dtype=bool)
-    tied = np.ones(len(keys[0]) - 1, dtype=bool)
-    for k in keys:
-        step = np.diff(k)
-        rising |= tied & (step > 0)
-        tied &= step == 0
-    if rising.all():
-        return None
-    return np.lexsort(keys[::-1])
+
+    values: pa.Array
+    chunks: list[np.ndarray]
+    maps: list[np.ndarray | None]
+
+    @classmethod
+    def of(cls, column: pa.ChunkedArray) -> _Codes | None:
+        """From a dictionary-encoded column without missing cells (None if it has any)."""
+        if column.null_count or column.num_chunks == 0:
+            return None
+        dictionaries = [chunk.dictionary for chunk in column.chunks]
+        values = dictionaries[0]
+        if all(d.equals(values) for d in dictionaries[1:]):
+            maps: list[np.ndarray | None] = [None] * len(dictionaries)
+        else:  # one dictionary per chunk: join them
+            joined = pc.dictionary_encode(pa.concat_arrays(dictionaries))
+            values = joined.dictionary
+            where = joined.indices.to_numpy()
+            bounds = np.cumsum([0] + [len(d) for d in dictionaries])
+            maps = [where[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+        chunks = [chunk.indices.to_numpy() for chunk in column.chunks]
+        return cls(values, chunks, maps)
+
+    @classmethod
+    def constant(cls, value: str, n: int) -> _Codes:
+        """A column of ``n`` equal cells."""
+        return cls(pa.array([value], type=pa.string()), [np.zeros(n, dtype=np.int32)], [None])
+
+    def flat(self) -> np.ndarray:
+        """Each row's index into ``values``."""
+        return np.concatenate(
+            [c if m is None else m[c] for c, m in zip(self.chunks, self.maps, strict=True)]
+        )
+
+    def chunk_tables(self, table: np.ndarray) -> list[np.ndarray]:
+        """``table`` (one entry per distinct cell) reindexed for each chunk's own codes."""
+        return [table if m is None else table[m] for m in self.maps]
+
+
+def _spread(values: pd.Series, codes: _Codes) -> pd.Series:
+    """``values`` (one per distinct cell) taken for every row, as a new Series."""
+    n = sum(len(c) for c in codes.chunks)
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype):
+        out = np.empty(n, dtype=dtype)
+        pos = 0
+        for table, chunk in zip(codes.chunk_tables(values.to_numpy()), codes.chunks, strict=True):
+            np.take(table, chunk, out=out[pos : pos + len(chunk)])
+            pos += len(chunk)
+        return pd.Series(out, copy=False)
+    if isinstance(dtype, pd.Int64Dtype):
+        data = _spread(pd.Series(values.to_numpy(dtype="int64", na_value=0)), codes)
+        mask = _spread(pd.Series(values.isna().to_numpy()), codes)
+        return pd.Series(pd.arrays.IntegerArray(data.to_numpy(), mask.to_numpy()), copy=False)
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        text = pa.array(values.array)
+        text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+        parts = []
+        for m, chunk in zip(codes.maps, codes.chunks, strict=True):
+            table = text if m is None else text.take(pa.array(m))
+            parts.append(table.take(pa.array(chunk)))
+        return pd.Series(pd.array(pa.chunked_array(parts, type=text.type), dtype=dtype), copy=False)
+    return _at(values, codes.flat())  # pragma: no cover - the checks give no other dtype
+
+
+def _at(values: pd.Series, index: np.ndarray) -> pd.Series:
+    """``values`` taken at ``index``, as a new Series with a default index."""
+    return pd.Series(values.array.take(index), copy=False)
+
+
+def _row_keys(parts: list[tuple[np.ndarray, _Codes]]) -> Iterator[np.ndarray]:
+    """Each row's key as one integer, chunk by chunk, from the ranks of each key column.
+
+    ``parts`` holds, most significant first, the rank of each distinct cell
+    (0, 1, ... in sort order; equal cells share a rank) and the column's codes.
+    Comparing the integers compares the keys column by column.
+    """
+    levels = [int(rank.max()) + 1 if len(rank) else 1 for rank, _ in parts]
+    lengths = [[len(c) for c in codes.chunks] for _, codes in parts]
+    if all(lg == lengths[0] for lg in lengths):
+        tables = [codes.chunk_tables(rank) for rank, codes in parts]
+        for i in range(len(lengths[0])):
+            key = np.zeros(lengths[0][i], dtype=np.int64)
+            for level, table, (_, codes) in zip(levels, tables, parts, strict=True):
+                key = key * level + table[i][codes.chunks[i]]
+            yield key
+    else:  # pragma: no cover - the columns of one read share their chunks
+        key = np.zeros(sum(lengths[0]), dtype=np.int64)
+        for level, (rank, codes) in zip(levels, parts, strict=True):
+            key = key * level + rank[codes.flat()]
+        yield key
+
+
+def _rising(keys: Iterator[np.ndarray]) -> bool:
+    """Whether the keys, chunk after chunk, strictly increase (in order, no two alike)."""
+    last = None
+    for key in keys:
+        if not len(key):
+            continue
+        if (last is not None and key[0] <= last) or (key[1:] <= key[:-1]).any():
+            return False
+        last = key[-1]
+    return True
 
 
 class _Checker:
@@ -220,13 +296,13 @@ class _Checker:
         self.spec = spec
         self.today = today
         self.now = now
-        self.n = len(raw.rows)
+        self.n = len(raw.lines)
         self.bad = raw.lines < 0  # rows already rejected while reading
         self.problems: list[pd.DataFrame] = []
         self.out: dict[str, pd.Series] = {}
         # canonical value of each distinct cell and each row's index into them, per column
         # checked by its distinct cells
-        self.distinct: dict[str, tuple[pa.Array, pd.Series, np.ndarray]] = {}
+        self.distinct: dict[str, tuple[pd.Series, _Codes]] = {}
         # the sort order by the key (None: already in order) once the key was found unique
         self.order: np.ndarray | None = None
         self.order_known = False
@@ -256,8 +332,8 @@ class _Checker:
 
     def _cells(self, col: str) -> tuple[pd.Series, pd.Series, np.ndarray]:
         """One column's cell text as read, stripped, and its missing mask (all-missing if absent)."""
-        if col in self.raw.rows.columns:
-            s = self.raw.rows[col].reset_index(drop=True)
+        if col in self.raw.header:
+            s = self.raw.column(col).reset_index(drop=True)
         else:
             s = pd.Series([""] * self.n, dtype="str")
         stripped = s.str.strip()
@@ -287,22 +363,23 @@ class _Checker:
         name = spec.name
         if self.n == 0:
             return False
-        if name in self.raw.rows.columns:
-            text = _arrow_text(self.raw.rows[name])
-            found = _dictionary(text) if text is not None else None
-            if found is None:
-                return False
-            values, codes = found
+        codes: _Codes | None
+        if name in self.raw.cells:  # read by Arrow, already dictionary-encoded
+            codes = _Codes.of(self.raw.cells[name])
+        elif name in self.raw.header:
+            text = _arrow_text(self.raw.column(name))
+            codes = _Codes.of(pc.dictionary_encode(text)) if text is not None else None
         else:  # an absent optional column: every cell is empty
-            values = pa.array([""], type=pa.large_string())
-            codes = np.zeros(self.n, dtype=np.int32)
-        mini = self._mini({name: values})
+            codes = _Codes.constant("", self.n)
+        if codes is None:
+            return False
+        mini = self._mini({name: codes.values})
         mini._check_rows(spec)
         if mini.problems:
             return False
         canonical = mini.out[name]
         self.out[name] = _spread(canonical, codes)
-        self.distinct[name] = (values, canonical, codes)
+        self.distinct[name] = (canonical, codes)
         return True
 
     def _check_rows(self, spec: ColumnSpec) -> None:
@@ -481,13 +558,13 @@ class _Checker:
         if "points" not in self.out:
             return
         if "points" in self.distinct:  # checked on the distinct cells first
-            values, canonical, codes = self.distinct["points"]
-            mini = self._mini({"points": values})
+            canonical, codes = self.distinct["points"]
+            mini = self._mini({"points": codes.values})
             mini.out["points"] = canonical
             mini.check_points()
             if not mini.problems:
                 self.out["points"] = _spread(mini.out["points"], codes)
-                self.distinct["points"] = (values, mini.out["points"], codes)
+                self.distinct["points"] = (mini.out["points"], codes)
                 return
         original, _ = self.cells("points")
         pts = self.out["points"]
@@ -513,14 +590,15 @@ class _Checker:
             return
         if "frequency_hz" in self.distinct and "technique" in self.distinct:
             # checked on each distinct pair of cells first
-            f_values, f_canonical, f_codes = self.distinct["frequency_hz"]
-            t_values, t_canonical, t_codes = self.distinct["technique"]
-            pairs = t_codes.astype(np.int64) * len(f_values) + f_codes
+            f_canonical, f_codes = self.distinct["frequency_hz"]
+            t_canonical, t_codes = self.distinct["technique"]
+            f_rows, t_rows = f_codes.flat(), t_codes.flat()
+            pairs = t_rows.astype(np.int64) * len(f_codes.values) + f_rows
             first = np.unique(pairs, return_index=True)[1]
-            f_first, t_first = f_codes[first], t_codes[first]
-            mini = self._mini({"frequency_hz": f_values.take(pa.array(f_first))})
-            mini.out["frequency_hz"] = _spread(f_canonical, f_first)
-            mini.out["technique"] = _spread(t_canonical, t_first)
+            f_first, t_first = f_rows[first], t_rows[first]
+            mini = self._mini({"frequency_hz": f_codes.values.take(pa.array(f_first))})
+            mini.out["frequency_hz"] = _at(f_canonical, f_first)
+            mini.out["technique"] = _at(t_canonical, t_first)
             mini.check_frequency()
             if not mini.problems:
                 return
@@ -569,24 +647,24 @@ class _Checker:
         """
         if self.bad.any() or any(k not in self.distinct for k in key):
             return False
-        keys = []
+        parts = []
         for k in key:
-            _, canonical, codes = self.distinct[k]
+            canonical, codes = self.distinct[k]
             if canonical.isna().any():
                 return False
             if isinstance(canonical.dtype, np.dtype) and canonical.dtype.kind == "M":
-                rank = canonical.to_numpy().view(np.int64)
+                values: np.ndarray = canonical.to_numpy().view(np.int64)
             elif isinstance(canonical.dtype, pd.StringDtype):
-                rank = np.unique(canonical.to_numpy(dtype=object), return_inverse=True)[1]
+                values = canonical.to_numpy(dtype=object)  # sorts as pandas sorts str
             else:
                 return False
-            keys.append(rank[codes])
-        order = _keys_in_order(keys)
-        if order is not None:
-            same = np.ones(len(order) - 1, dtype=bool)
-            for k in keys:
-                same &= np.diff(k[order]) == 0
-            if same.any():
+            parts.append((np.unique(values, return_inverse=True)[1].astype(np.int64), codes))
+        order = None
+        if not _rising(_row_keys(parts)):
+            keys = np.concatenate(list(_row_keys(parts)))
+            order = np.argsort(keys, kind="stable")
+            ordered = keys[order]
+            if (ordered[1:] == ordered[:-1]).any():
                 return False
         self.order, self.order_known, self.key = order, True, key
         return True
@@ -622,8 +700,13 @@ class _Checker:
         if known is None or "patient_id" not in self.out:
             return
         if "patient_id" in self.distinct:  # every distinct id occurs in some row
-            canonical = self.distinct["patient_id"][1]
-            if not (canonical.notna() & ~canonical.isin(known)).any():
+            canonical = self.distinct["patient_id"][0]
+            ids = canonical.dropna().to_numpy(dtype=object)
+            try:
+                listed = set(known)  # a set: pandas' isin converts every known id one by one
+            except TypeError:  # unhashable ids: pandas' isin words the answer
+                listed = set()
+            if all(i in listed for i in ids):
                 return
         pid = self.out["patient_id"]
         unknown = (pid.notna() & ~pid.isin(known)).to_numpy()
@@ -657,7 +740,7 @@ def _whole_frame(chk: _Checker, spec: TableSpec) -> pd.DataFrame:
         if col.dtype != pd.api.types.pandas_dtype(c.dtype):
             col = col.astype(c.dtype)
         if chk.order is not None:
-            col = _spread(col, chk.order)
+            col = _at(col, chk.order)
         columns[c.name] = col.reset_index(drop=True)
     return pd.DataFrame(columns, copy=False)
 

@@ -40,16 +40,45 @@ Source = str | os.PathLike[str] | IO[bytes] | IO[str]
 
 @dataclass
 class _Raw:
-    """A CSV file read as text: header, rows (all str) and their physical lines."""
+    """A CSV file read as text: header, rows (all str) and their physical lines.
+
+    The rows are either a frame of ``str`` columns, or Arrow's dictionary-encoded
+    columns as the CSV reader gave them (``cells``); then the frame is built only
+    when asked for, and :meth:`column` decodes one column alone.
+    """
 
     name: str
     header: list[str]
-    rows: pd.DataFrame  # one column per header name, str cells
+    frame: pd.DataFrame | None  # one column per header name, str cells (None: see cells)
     lines: np.ndarray  # physical line of each row's start (header = 1)
     problems: list[tuple[int, str, str, str]]  # (line, column, value, message)
     warnings: list[str]
     fatal: bool = False  # the file could not be read as a table at all
     overflow: dict[int, list[str]] = field(default_factory=dict)  # line -> cells past the header
+    cells: dict[str, Any] = field(default_factory=dict)  # header name -> Arrow dictionary column
+    decoded: dict[str, pd.Series] = field(default_factory=dict, repr=False)  # columns of cells
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The rows as a frame of ``str`` columns, one per header name."""
+        if self.frame is None:
+            self.frame = pd.DataFrame({h: self.column(h) for h in self.header})
+        return self.frame
+
+    def column(self, name: str) -> pd.Series:
+        """One column's cells as ``str``."""
+        if self.frame is None and name in self.cells:
+            if name not in self.decoded:
+                self.decoded[name] = _decoded(self.cells[name])
+            return self.decoded[name]
+        return self.rows[name]
+
+
+def _decoded(column: Any) -> pd.Series:
+    """A ``str`` Series of an Arrow (dictionary-encoded) string column."""
+    import pyarrow as pa
+
+    return pd.Series(pd.array(column.cast(pa.large_string()), dtype="str"))
 
 
 def _display_name(source: Source, name: str | None, default: str) -> str:
@@ -90,6 +119,24 @@ def _read_limited(read: Callable[[int], Any], max_bytes: int) -> bytes | str | N
     return empty.join(chunks)
 
 
+def _read_sized(fh: IO[bytes], size: int, max_bytes: int) -> bytes | None:
+    """A regular file's bytes read in one piece, or None when there are more than ``max_bytes``.
+
+    One read of the size the file had (plus a byte to see its end) spares joining
+    chunks; should the file have grown since, the rest is read in chunks.
+    """
+    want = min(size, max_bytes) + 1
+    data = fh.read(want)
+    if len(data) < want:
+        return data
+    if len(data) > max_bytes:
+        return None
+    rest = _read_limited(fh.read, max_bytes - len(data))
+    if rest is None:
+        return None
+    return data + (rest if isinstance(rest, bytes) else rest.encode())
+
+
 def _read_path(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes | None, str | None]:
     """Read a regular file (following a symbolic link), never a device, pipe or socket."""
     link = f"a symbolic link to {os.readlink(path)}, " if os.path.islink(path) else ""
@@ -115,14 +162,14 @@ def _read_path(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes | No
     except OSError as exc:
         return None, f"cannot read the file: {exc.strerror or exc}"
     with open(fd, "rb", closefd=True) as fh:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             return None, (
-                f"cannot read the file: it is {link}{_file_kind(mode)}, not a regular file; "
-                "give a CSV file saved on disk"
+                f"cannot read the file: it is {link}{_file_kind(info.st_mode)}, not a regular "
+                "file; give a CSV file saved on disk"
             )
         try:
-            data = _read_limited(fh.read, max_bytes)
+            data = _read_sized(fh, info.st_size, max_bytes)
         except OSError as exc:
             return None, f"cannot read the file: {exc.strerror or exc}"
     if data is None:
@@ -208,7 +255,66 @@ def _fit(record: list[str], width: int) -> list[str]:
 _BOM = b"\xef\xbb\xbf"
 
 
-def _arrow_records(data: bytes) -> _Records | None:
+#: Bytes scanned at a time for line breaks and quotes (keeps temporary arrays small).
+_SCAN = 1 << 22
+
+
+@dataclass
+class _Layout:
+    """Where the line breaks and double quotes of a file are."""
+
+    n_breaks: int  # how many "\n"
+    quotes: np.ndarray  # offset of every double quote
+    quote_lines: np.ndarray  # physical line of each
+    empty: np.ndarray  # offset of each "\n" that ends an empty line (quoted or not)
+
+
+def _layout(data: bytes) -> _Layout | None:
+    """Scan the bytes once, a slice at a time; None when a carriage return stands alone."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    size = len(buf)
+    has_cr, has_quote = b"\r" in data, b'"' in data
+    n_breaks, last = 0, -1  # line breaks so far, offset of the last one
+    quotes: list[np.ndarray] = []
+    quote_lines: list[np.ndarray] = []
+    empty: list[np.ndarray] = []
+    for base in range(0, size, _SCAN):
+        part = buf[base : base + _SCAN]
+        breaks = np.flatnonzero(part == 10)
+        if has_cr:
+            after = np.flatnonzero(part == 13) + base + 1
+            if len(after) and (after[-1] >= size or (buf[after] != 10).any()):
+                return None  # a lone CR is a line break to the csv module: keep its numbering
+        if has_quote:
+            found = np.flatnonzero(part == 34)
+            if len(found):
+                quotes.append(found + base)
+                quote_lines.append(np.searchsorted(breaks, found) + n_breaks + 1)
+        if len(breaks):
+            at = breaks + base
+            gap = np.diff(at, prepend=last)
+            blank = (gap == 1) | ((gap == 2) & (buf[at - 1] == 13))
+            if blank.any():
+                empty.append(at[blank])
+            n_breaks += len(at)
+            last = int(at[-1])
+
+    def joined(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+    return _Layout(n_breaks, joined(quotes), joined(quote_lines), joined(empty))
+
+
+@dataclass
+class _ArrowRead:
+    """A file read by Arrow: its header, each row's physical line and the cells."""
+
+    header: list[str]
+    lines: np.ndarray
+    columns: list[Any]  # one dictionary-encoded Arrow string column per header cell
+
+
+def _arrow_table(data: bytes) -> _ArrowRead | None:
     """Arrow's CSV reader on the file's bytes, numbered and checked like the csv module.
 
     Taken when the header is on line 1 (unquoted), there is no empty line, no lone
@@ -221,6 +327,9 @@ def _arrow_records(data: bytes) -> _Records | None:
     without a quote splits on commas alike in Arrow and the csv module, so by
     induction every record starts where the csv module starts it. Anything else
     returns None, and the text paths read the file and word the message.
+
+    The cells come dictionary-encoded: each column holds its distinct cells once,
+    which is what the checks work on.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -239,6 +348,12 @@ def _arrow_records(data: bytes) -> _Records | None:
     header = _parse_chunk(first.decode("utf-8"))
     if header is None or _is_blank(header) or not 2 <= len(header) <= MAX_COLUMNS:
         return None
+    layout = _layout(data)
+    if layout is None:
+        return None
+    quotes = layout.quotes
+    if len(quotes) % 2:
+        return None
     width = len(header)
     names = [f"c{j}" for j in range(width)]
     try:
@@ -253,7 +368,7 @@ def _arrow_records(data: bytes) -> _Records | None:
                 ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.large_string()),
+                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -261,47 +376,46 @@ def _arrow_records(data: bytes) -> _Records | None:
     except (pa.ArrowInvalid, ValueError):
         return None  # a row of another width, or broken quoting
     rows = table.num_rows
-    buf = np.frombuffer(data, dtype=np.uint8)
-    breaks = np.flatnonzero(buf == 10)  # offset of every "\n"
-    if b"\r" in data:
-        crlf = np.count_nonzero(buf[breaks[breaks > 0] - 1] == 13)
-        if np.count_nonzero(buf == 13) != crlf:
-            return None  # a lone CR is a line break to the csv module: keep its numbering
-    quotes = np.flatnonzero(buf == 34) if b'"' in data else np.empty(0, dtype=np.int64)
-    if len(quotes) % 2:
+    opened, closed = quotes[0::2], quotes[1::2]
+    inner = layout.quote_lines[1::2] - layout.quote_lines[0::2]  # line breaks inside each pair
+    n_records = layout.n_breaks - int(inner.sum()) + (0 if data.endswith(b"\n") else 1)
+    if n_records != rows + 1:
         return None
-    stop_at = breaks  # offset of the "\n" ending each record (the header is record 0)
+    if len(layout.empty):
+        # an empty line outside quotes: Arrow reads it as a row of empty cells, the csv
+        # module skips it
+        if (np.searchsorted(quotes, layout.empty) % 2 == 0).any():
+            return None
     lines = np.arange(2, rows + 2, dtype=np.int64)  # physical line where each row starts
     if len(quotes):
-        opened = np.searchsorted(breaks, quotes[0::2])
-        closed = np.searchsorted(breaks, quotes[1::2])
-        if (closed > opened).any():  # line breaks inside quoted values
-            step = np.zeros(len(breaks) + 1, dtype=np.int64)
-            np.add.at(step, opened, 1)
-            np.add.at(step, closed, -1)
-            ends = np.flatnonzero(np.cumsum(step[:-1]) == 0)
-            stop_at = breaks[ends]
-            lines = ends[:rows].astype(np.int64, copy=False) + 2
-    if len(stop_at) + (0 if data.endswith(b"\n") else 1) != rows + 1:
-        return None
-    gap = np.diff(stop_at)  # length of each record after the header, plus its "\n"
-    if (gap == 1).any() or ((gap == 2) & (buf[stop_at[1:] - 1] == 13)).any():
-        return (
-            None  # an empty line: Arrow reads it as a row of empty cells, the csv module skips it
-        )
-    if len(quotes):
-        which = np.unique(np.searchsorted(stop_at, quotes))  # records holding a quote
-        picked = which - 1  # their row numbers (the header holds no quote)
+        before = np.cumsum(inner) - inner  # line breaks inside the pairs before each pair
+        pair_rows = layout.quote_lines[0::2] - before - 2  # the row each pair is in
+        if pair_rows[0] < 0 or pair_rows[-1] >= rows:
+            return None  # pragma: no cover - the counts above agree, so do the rows
+        if inner.any():
+            shift = np.zeros(rows + 1, dtype=np.int64)
+            np.add.at(shift, pair_rows + 1, inner)
+            lines += np.cumsum(shift[:-1])
+        picked, first_pair = np.unique(pair_rows, return_index=True)  # rows holding a quote
+        last_pair = np.append(first_pair[1:], len(pair_rows)) - 1
         cells = _rows_of(table, picked)
-        n_stops = len(stop_at)
-        for k, row in enumerate(picked.tolist()):
-            start = int(stop_at[row]) + 1
-            stop = int(stop_at[row + 1]) if row + 1 < n_stops else len(data)
-            record = _parse_chunk(data[start:stop].decode("utf-8"))
+        for k, (a, b) in enumerate(
+            zip(opened[first_pair].tolist(), closed[last_pair].tolist(), strict=True)
+        ):
+            start = data.rfind(b"\n", 0, a) + 1  # a row's first quote is on its first line
+            stop = data.find(b"\n", b)
+            record = _parse_chunk(data[start : stop if stop >= 0 else len(data)].decode("utf-8"))
             if record != [col[k] for col in cells]:
                 return None
-    columns = [pd.Series(pd.array(table.column(j), dtype="str")) for j in range(width)]
-    return 1, header, lines, columns, {}
+    return _ArrowRead(header, lines, table.columns)
+
+
+def _arrow_records(data: bytes) -> _Records | None:
+    """:func:`_arrow_table` as ``(header_line, header, lines, columns, broken)``."""
+    read = _arrow_table(data)
+    if read is None:
+        return None
+    return 1, read.header, read.lines, [_decoded(c) for c in read.columns], {}
 
 
 def _rows_of(table: Any, picked: np.ndarray) -> list[list[str]]:
@@ -318,7 +432,8 @@ def _rows_of(table: Any, picked: np.ndarray) -> list[list[str]]:
         if hi > lo:
             sub = batch.take(pa.array(picked[lo:hi] - offset))
             for j in range(table.num_columns):
-                cells[j].extend(sub.column(j).to_pylist())
+                # decoded first: a dictionary column lists its cells far more slowly
+                cells[j].extend(sub.column(j).cast(pa.string()).to_pylist())
         offset += batch.num_rows
     return cells
 
@@ -539,8 +654,11 @@ def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Ra
         return fatal(error or "cannot read the file")
     expected = ",".join(spec.required)
     # most files: Arrow's reader on the bytes; the text paths read the rest and word problems
-    parsed = _arrow_records(data.removeprefix(_BOM)) if isinstance(data, bytes) else None
-    if parsed is None:
+    arrow = _arrow_table(data.removeprefix(_BOM)) if isinstance(data, bytes) else None
+    parsed: _Records | None = None
+    if arrow is not None:
+        parsed = (1, arrow.header, arrow.lines, [], {})
+    else:
         text, error, bad_line = _decode(data)
         if error is not None or text is None:
             return fatal(error or "cannot decode the file", line=bad_line)
@@ -656,11 +774,13 @@ def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Ra
         if len(record) > width:
             raw.overflow[line] = record[width:]
     raw.header = header
-    raw.rows = (
-        pd.DataFrame(dict(zip(header, columns, strict=True)))
-        if len(lines)
-        else (pd.DataFrame({h: pd.Series(dtype="str") for h in header}))
-    )
+    if not len(lines):
+        raw.frame = pd.DataFrame({h: pd.Series(dtype="str") for h in header})
+    elif arrow is not None:
+        raw.frame = None  # built from the Arrow columns only if asked for
+        raw.cells = dict(zip(header, arrow.columns, strict=True))
+    else:
+        raw.frame = pd.DataFrame(dict(zip(header, columns, strict=True)))
     if broken:
         lines = np.where(np.isin(lines, list(broken)), -lines, lines)  # negative: rejected
     raw.lines = lines
