@@ -275,16 +275,13 @@ def _layout(data: bytes) -> _Layout | None:
     size = len(buf)
     has_cr, has_quote = b"\r" in data, b'"' in data
     n_breaks, last = 0, -1  # line breaks so far, offset of the last one
+    n_cr = n_crlf = 0
     quotes: list[np.ndarray] = []
     quote_lines: list[np.ndarray] = []
     empty: list[np.ndarray] = []
     for base in range(0, size, _SCAN):
         part = buf[base : base + _SCAN]
         breaks = np.flatnonzero(part == 10)
-        if has_cr:
-            after = np.flatnonzero(part == 13) + base + 1
-            if len(after) and (after[-1] >= size or (buf[after] != 10).any()):
-                return None  # a lone CR is a line break to the csv module: keep its numbering
         if has_quote:
             found = np.flatnonzero(part == 34)
             if len(found):
@@ -292,12 +289,19 @@ def _layout(data: bytes) -> _Layout | None:
                 quote_lines.append(np.searchsorted(breaks, found) + n_breaks + 1)
         if len(breaks):
             at = breaks + base
+            crlf = buf[np.maximum(at - 1, 0)] == 13 if has_cr else np.zeros(len(at), dtype=bool)
+            crlf[at == 0] = False
             gap = np.diff(at, prepend=last)
-            blank = (gap == 1) | ((gap == 2) & (buf[at - 1] == 13))
+            blank = (gap == 1) | ((gap == 2) & crlf)
             if blank.any():
                 empty.append(at[blank])
             n_breaks += len(at)
+            n_crlf += int(np.count_nonzero(crlf))
             last = int(at[-1])
+        if has_cr:
+            n_cr += int(np.count_nonzero(part == 13))
+    if n_cr != n_crlf:
+        return None  # a lone CR is a line break to the csv module: keep its numbering
 
     def joined(parts: list[np.ndarray]) -> np.ndarray:
         return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
