@@ -825,3 +825,226 @@ def test_rows_joined_without_a_loop_equal_groupby_join():
         pd.testing.assert_series_equal(_join_by_row(words, sep), expected, check_exact=True)
     empty = words.iloc[:0]
     pd.testing.assert_series_equal(_join_by_row(empty, ";"), empty.groupby(level=0).agg(";".join))
+
+
+# ---------------------------------------------------------------- the fast paths and their fallbacks
+
+
+def _row_by_row(monkeypatch) -> None:
+    """Make every check run row by row (no distinct-cell checks, no key found from codes)."""
+    from analytics.loaders._cells import _Checker
+
+    monkeypatch.setattr(_Checker, "_check_distinct", lambda self, spec: False)
+    monkeypatch.setattr(_Checker, "_unique_by_codes", lambda self, key: False)
+
+
+def _outcome(loader, content: bytes, **kw):
+    """What a load gives: the frame, its rejects and problems, or the error's message."""
+    kw.setdefault("today", TODAY)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            frame = loader(io.BytesIO(content), **kw)
+        except DataValidationError as exc:
+            return ("error", str(exc), exc.problems, [str(w.message) for w in caught])
+    return (
+        "frame",
+        frame,
+        frame.attrs.get("rejects"),
+        frame.attrs.get("problems"),
+        [str(w.message) for w in caught],
+    )
+
+
+def _assert_same(a, b) -> None:
+    assert a[0] == b[0]
+    for x, y in zip(a[1:], b[1:], strict=True):
+        if isinstance(x, pd.DataFrame):
+            pd.testing.assert_frame_equal(x, y, check_exact=True)
+        else:
+            assert x == y
+
+
+DIARY_HEADER = (
+    "patient_id,date,pain,worst_pain,enjoyment_interference,activity_interference,"
+    "sleep_quality,mood,stress,analgesic_doses,opioid_mme,notes,medication,medication_dose"
+)
+SESSIONS_HEADER = (
+    "patient_id,date,technique,frequency_hz,points,needles,retention_min,pain_before,"
+    "pain_after,adverse_events,practitioner,notes"
+)
+
+
+@pytest.mark.parametrize("mode", ["raise", "skip"])
+@pytest.mark.parametrize(
+    ("loader", "content"),
+    [
+        # valid: quotes, a multi-line note, empty cells, spaces, NA, number spellings, unsorted
+        (
+            load_diary,
+            DIARY_HEADER + "\n"
+            'P2,2026-03-02,4,6,,,7,8,NA,1,7.5,"ok, fine",oxycodone,10\n'
+            'P1,2026-03-02, 5.5 ,,,,,,,0,,"two\nlines ""q""",,\n'
+            "P1,2026-03-01,0,10,1e0,.5,5.,-0,+3,2,0,, Tramadol ,50\n"
+            "P1,2026-03-03,3,,,,,,,,,'=cmd,,\n",
+        ),
+        # the same with CRLF line ends, a BOM and a CRLF inside a quoted value
+        (
+            load_diary,
+            "\ufeff" + DIARY_HEADER + "\r\n"
+            'P2,2026-03-02,4,6,,,7,8,NA,1,7.5,"a\r\nb",,\r\n'
+            "P1,2026-03-01,3,,,,,,,,,,,\r\n",
+        ),
+        # bad numbers, a bad date, a duplicate day and an empty required cell
+        (
+            load_diary,
+            DIARY_HEADER + "\n"
+            "P1,2026-03-01,5,5,5,5,5,5,5,1,0,,,\n"
+            "P1,2026-03-02,11,5,x,5,5,5,5,1.5,-1,,,\n"
+            "P1,2026-03-01,5,5,5,5,5,5,5,1,0,,,\n"
+            'P2,2026-02-30,"5,5",,,,,,,,,,,\n'
+            "P3,2026-03-04,,,,,,,,,,,,\n",
+        ),
+        # a row of the wrong width, an empty line and only some columns
+        (
+            load_diary,
+            "patient_id,date,pain,notes\nP1,2026-03-01,3,\n\nP1,2026-03-02,4\nP1,2026-03-03,4,x,y\n",
+        ),
+        # sessions: electro with and without frequency, points, adverse events, times
+        (
+            load_sessions,
+            SESSIONS_HEADER + "\n"
+            "P1,2026-03-01T10:30,electro,2/100,LI4;ST36-L; SP6,12,30,6,4,soreness; bruising,Dr A,\n"
+            "P1,2026-03-08,manual,,GB34,,,,,,,\n"
+            'P2,2026-03-02,auricular,,"LI4;ST36",5,20,5,5,,,"note, with comma"\n',
+        ),
+        (
+            load_sessions,
+            SESSIONS_HEADER + "\n"
+            "P1,2026-03-01T10:30,electro,,LI4,12,30,6,4,,Dr A,\n"
+            "P1,2026-03-02,manual,100,XX,0,200,,,rash,,\n"
+            "P1,2026-03-02,manual,,LI4,,,,,,,\n"
+            "P2,2026-03-03,electro,2/300,LI4;;x1,,,,,,,\n",
+        ),
+        # patients: a birth year, a duplicate id, a bad sex, an id with a look-alike letter
+        (
+            load_patients,
+            "patient_id,condition,group,start_date,sex,birth_year,clinician_id\n"
+            "P2,migraine,waitlist,2026-01-05,M,,\n"
+            "P1,neck_pain,acupuncture,,F,1970,c1\n",
+        ),
+        (
+            load_patients,
+            "patient_id,condition,group,start_date,sex,birth_year,clinician_id\n"
+            "P1,neck_pain,,,F,1970,\nP1,migraine,,,Q,1800,\n\u04201,migraine,,,,,\n",
+        ),
+    ],
+)
+def test_checks_by_distinct_cells_match_the_row_by_row_checks(monkeypatch, loader, content, mode):
+    fast = _outcome(loader, content.encode(), on_error=mode)
+    _row_by_row(monkeypatch)
+    slow = _outcome(loader, content.encode(), on_error=mode)
+    _assert_same(fast, slow)
+
+
+def test_known_patients_by_distinct_ids_match_the_row_by_row_check(monkeypatch, patients):
+    content = b"patient_id,date,pain\nP1,2026-03-01,3\nP2,2026-03-01,3\nP9,2026-03-01,3\n"
+    for mode in ("raise", "skip"):
+        for body in (content, content.replace(b"P9", b"P1")):
+            fast = _outcome(load_diary, body, patients=patients, on_error=mode)
+            with monkeypatch.context() as m:
+                _row_by_row(m)
+                slow = _outcome(load_diary, body, patients=patients, on_error=mode)
+            _assert_same(fast, slow)
+
+
+def test_validate_records_by_distinct_cells_matches_the_row_by_row_checks(monkeypatch):
+    records = [
+        {"patient_id": "P2", "date": dt.date(2026, 3, 2), "pain": 4.5, "notes": "a, b"},
+        {"patient_id": " P1 ", "date": "2026-03-01", "pain": "7", "analgesic_doses": 2},
+    ]
+    fast = validate_records("diary", records, today=TODAY)
+    _row_by_row(monkeypatch)
+    pd.testing.assert_frame_equal(fast, validate_records("diary", records, today=TODAY))
+
+
+def _random_csv(rng: np.random.Generator) -> str:
+    """A small CSV text whose cells may hold commas, quotes, line breaks and spaces."""
+    pieces = ["a", "b", " ", ",", '"', "\n", "\r\n", "é", "1", ""]
+    weights = np.array([20, 20, 4, 2, 2, 1, 1, 1, 20, 5], dtype=float)
+    eol = "\r\n" if rng.random() < 0.5 else "\n"
+    width = int(rng.integers(2, 5))
+    lines = [",".join(f"h{j}" for j in range(width))]
+    for _ in range(int(rng.integers(0, 12))):
+        cells = []
+        for _ in range(width):
+            cell = "".join(
+                rng.choice(pieces, size=int(rng.integers(0, 4)), p=weights / weights.sum())
+            )
+            if any(ch in cell for ch in ',"\r\n') or rng.random() < 0.1:
+                cell = '"' + cell.replace('"', '""') + '"'
+            cells.append(cell)
+        lines.append(",".join(cells))
+    return eol.join(lines) + (eol if rng.random() < 0.8 else "")
+
+
+@pytest.mark.parametrize("scan", [3, 64, 1 << 22])
+def test_arrow_reader_numbers_random_files_like_the_csv_module(monkeypatch, scan):
+    """Quoted line breaks and quotes anywhere, scanned in slices of any size."""
+    from analytics.loaders import _read
+
+    monkeypatch.setattr(_read, "_SCAN", scan)
+    rng = np.random.default_rng(20260310)
+    taken = 0
+    for _ in range(300):
+        content = _random_csv(rng)
+        if _read._plain_records(content) is not None:
+            taken += 1
+            _both_paths(content)
+    assert taken > 150  # the generator writes well-formed files: most must take Arrow's path
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'a,b\n1,"x\n\ny"\n2,3\n',  # an empty line inside a quoted value
+        b'a,b\r\n1,"x\r\n\r\ny"\r\n2,""""\r\n',
+        b"a,b\n1,2",  # no line break at the end
+        b'a,b\n1,"2\n"',
+    ],
+)
+def test_arrow_reader_takes_empty_lines_inside_quotes(content):
+    from analytics.loaders._read import _arrow_table
+
+    assert _arrow_table(content) is not None
+    _both_paths(content.decode())
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"a,b\n1,2\r3,4\n",  # a lone CR
+        b'a,b\n1,"x\ry"\n',  # a lone CR inside quotes
+        b"a,b\n1,2\r",
+        b"a,b\n1,\x002\n",  # NUL
+        b"a,b\n1,\xe9\n",  # not UTF-8
+        b'a,b\n1,x"y\n',  # one quote in the whole file
+        b"a,b\n1,2\n\n3,4\n",  # an empty line outside quotes
+        b"a,b\n1,2\n\r\n3,4\n",
+        b'a,b\n1,"x"\n\n',
+    ],
+)
+def test_arrow_reader_declines_files_it_cannot_number_exactly(content):
+    from analytics.loaders._read import _arrow_table
+
+    assert _arrow_table(content) is None
+
+
+def test_a_file_is_read_whole_even_when_it_grew_since_its_size_was_taken():
+    from analytics.loaders._read import _read_sized
+
+    assert _read_sized(io.BytesIO(b"abcdef"), 2, 100) == b"abcdef"  # grew after fstat
+    assert _read_sized(io.BytesIO(b"abcdef"), 2, 5) is None  # and past the limit
+    assert _read_sized(io.BytesIO(b"abc"), 3, 3) == b"abc"
+    assert _read_sized(io.BytesIO(b"abcd"), 4, 3) is None
+    assert _read_sized(io.BytesIO(b""), 0, 3) == b""

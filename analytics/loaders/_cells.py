@@ -11,6 +11,8 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -158,18 +160,153 @@ def _join_by_row(items: pd.Series, sep: str) -> pd.Series:
     )
 
 
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow strings behind a ``str`` Series with no missing cell, else None."""
+    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
+        return None
+    if values.hasnans:
+        return None
+    data = pa.array(values.array)
+    return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+
+
+@dataclass
+class _Codes:
+    """A column as its distinct cells and, chunk by chunk, each row's index into them.
+
+    ``chunks[i]`` indexes the chunk's own dictionary; ``maps[i]`` (None: the same
+    order) turns those indexes into indexes of ``values``.
+    """
+
+    values: pa.Array
+    chunks: list[np.ndarray]
+    maps: list[np.ndarray | None]
+
+    @classmethod
+    def of(cls, column: pa.ChunkedArray) -> _Codes | None:
+        """From a dictionary-encoded column without missing cells (None if it has any)."""
+        if column.null_count or column.num_chunks == 0:
+            return None
+        dictionaries = [chunk.dictionary for chunk in column.chunks]
+        values = dictionaries[0]
+        if all(d.equals(values) for d in dictionaries[1:]):
+            maps: list[np.ndarray | None] = [None] * len(dictionaries)
+        else:  # one dictionary per chunk: join them
+            joined = pc.dictionary_encode(pa.concat_arrays(dictionaries))
+            values = joined.dictionary
+            where = joined.indices.to_numpy()
+            bounds = np.cumsum([0] + [len(d) for d in dictionaries])
+            maps = [where[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+        chunks = [chunk.indices.to_numpy() for chunk in column.chunks]
+        return cls(values, chunks, maps)
+
+    @classmethod
+    def constant(cls, value: str, n: int) -> _Codes:
+        """A column of ``n`` equal cells."""
+        return cls(pa.array([value], type=pa.string()), [np.zeros(n, dtype=np.int32)], [None])
+
+    def flat(self) -> np.ndarray:
+        """Each row's index into ``values``."""
+        return np.concatenate(
+            [c if m is None else m[c] for c, m in zip(self.chunks, self.maps, strict=True)]
+        )
+
+    def chunk_tables(self, table: np.ndarray) -> list[np.ndarray]:
+        """``table`` (one entry per distinct cell) reindexed for each chunk's own codes."""
+        return [table if m is None else table[m] for m in self.maps]
+
+
+def _spread(values: pd.Series, codes: _Codes) -> pd.Series:
+    """``values`` (one per distinct cell) taken for every row, as a new Series."""
+    n = sum(len(c) for c in codes.chunks)
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype):
+        out = np.empty(n, dtype=dtype)
+        pos = 0
+        for table, chunk in zip(codes.chunk_tables(values.to_numpy()), codes.chunks, strict=True):
+            np.take(table, chunk, out=out[pos : pos + len(chunk)])
+            pos += len(chunk)
+        return pd.Series(out, copy=False)
+    if isinstance(dtype, pd.Int64Dtype):
+        data = _spread(pd.Series(values.to_numpy(dtype="int64", na_value=0)), codes)
+        mask = _spread(pd.Series(values.isna().to_numpy()), codes)
+        return pd.Series(pd.arrays.IntegerArray(data.to_numpy(), mask.to_numpy()), copy=False)
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        text = pa.array(values.array)
+        text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+        parts = []
+        for m, chunk in zip(codes.maps, codes.chunks, strict=True):
+            table = text if m is None else text.take(pa.array(m))
+            parts.append(table.take(pa.array(chunk)))
+        return pd.Series(pd.array(pa.chunked_array(parts, type=text.type), dtype=dtype), copy=False)
+    return _at(values, codes.flat())  # pragma: no cover - the checks give no other dtype
+
+
+def _at(values: pd.Series, index: np.ndarray) -> pd.Series:
+    """``values`` taken at ``index``, as a new Series with a default index."""
+    return pd.Series(values.array.take(index), copy=False)
+
+
+def _row_keys(parts: list[tuple[np.ndarray, _Codes]]) -> Iterator[np.ndarray]:
+    """Each row's key as one integer, chunk by chunk, from the ranks of each key column.
+
+    ``parts`` holds, most significant first, the rank of each distinct cell
+    (0, 1, ... in sort order; equal cells share a rank) and the column's codes.
+    Comparing the integers compares the keys column by column.
+    """
+    levels = [int(rank.max()) + 1 if len(rank) else 1 for rank, _ in parts]
+    lengths = [[len(c) for c in codes.chunks] for _, codes in parts]
+    if all(lg == lengths[0] for lg in lengths):
+        tables = [codes.chunk_tables(rank) for rank, codes in parts]
+        for i in range(len(lengths[0])):
+            key = np.zeros(lengths[0][i], dtype=np.int64)
+            for level, table, (_, codes) in zip(levels, tables, parts, strict=True):
+                key = key * level + table[i][codes.chunks[i]]
+            yield key
+    else:  # pragma: no cover - the columns of one read share their chunks
+        key = np.zeros(sum(lengths[0]), dtype=np.int64)
+        for level, (rank, codes) in zip(levels, parts, strict=True):
+            key = key * level + rank[codes.flat()]
+        yield key
+
+
+def _rising(keys: Iterator[np.ndarray]) -> bool:
+    """Whether the keys, chunk after chunk, strictly increase (in order, no two alike)."""
+    last = None
+    for key in keys:
+        if not len(key):
+            continue
+        if (last is not None and key[0] <= last) or (key[1:] <= key[:-1]).any():
+            return False
+        last = key[-1]
+    return True
+
+
 class _Checker:
-    """Collects problems for one table, vectorised per column."""
+    """Collects problems for one table, vectorised per column.
+
+    A column is first checked on its distinct cells alone (every rule is a rule on
+    one cell); when they hold no problem, each row takes its cell's canonical value
+    from them. Only a column with a problem is checked row by row, which words every
+    message with its line.
+    """
 
     def __init__(self, raw: _Raw, spec: TableSpec, today: dt.date, now: dt.datetime) -> None:
         self.raw = raw
         self.spec = spec
         self.today = today
         self.now = now
-        self.n = len(raw.rows)
+        self.n = len(raw.lines)
         self.bad = raw.lines < 0  # rows already rejected while reading
         self.problems: list[pd.DataFrame] = []
         self.out: dict[str, pd.Series] = {}
+        # canonical value of each distinct cell and each row's index into them, per column
+        # checked by its distinct cells
+        self.distinct: dict[str, tuple[pd.Series, _Codes]] = {}
+        # the sort order by the key (None: already in order) once the key was found unique
+        self.order: np.ndarray | None = None
+        self.order_known = False
+        self.key: tuple[str, ...] = ()
 
     def add(
         self, mask: np.ndarray | pd.Series, column: str, values: pd.Series, message: str | pd.Series
@@ -195,8 +332,8 @@ class _Checker:
 
     def _cells(self, col: str) -> tuple[pd.Series, pd.Series, np.ndarray]:
         """One column's cell text as read, stripped, and its missing mask (all-missing if absent)."""
-        if col in self.raw.rows.columns:
-            s = self.raw.rows[col].reset_index(drop=True)
+        if col in self.raw.header:
+            s = self.raw.column(col).reset_index(drop=True)
         else:
             s = pd.Series([""] * self.n, dtype="str")
         stripped = s.str.strip()
@@ -208,7 +345,44 @@ class _Checker:
         s, _, missing = self._cells(col)
         return s, pd.Series(missing)
 
+    def _mini(self, cells: dict[str, pa.Array]) -> _Checker:
+        """A checker of a few rows of raw cells (each distinct cell, or pair of cells, once)."""
+        rows = pd.DataFrame(
+            {c: pd.Series(pd.array(v, dtype="str"), copy=False) for c, v in cells.items()}
+        )
+        lines = np.arange(1, len(rows) + 1, dtype=np.int64)
+        raw = _Raw(self.raw.name, list(cells), rows, lines, [], [])
+        return _Checker(raw, self.spec, self.today, self.now)
+
     def check_column(self, spec: ColumnSpec) -> None:
+        """Check one column: by its distinct cells when it has no problem, else row by row."""
+        if not self._check_distinct(spec):
+            self._check_rows(spec)
+
+    def _check_distinct(self, spec: ColumnSpec) -> bool:
+        name = spec.name
+        if self.n == 0:
+            return False
+        codes: _Codes | None
+        if name in self.raw.cells:  # read by Arrow, already dictionary-encoded
+            codes = _Codes.of(self.raw.cells[name])
+        elif name in self.raw.header:
+            text = _arrow_text(self.raw.column(name))
+            codes = _Codes.of(pc.dictionary_encode(text)) if text is not None else None
+        else:  # an absent optional column: every cell is empty
+            codes = _Codes.constant("", self.n)
+        if codes is None:
+            return False
+        mini = self._mini({name: codes.values})
+        mini._check_rows(spec)
+        if mini.problems:
+            return False
+        canonical = mini.out[name]
+        self.out[name] = _spread(canonical, codes)
+        self.distinct[name] = (canonical, codes)
+        return True
+
+    def _check_rows(self, spec: ColumnSpec) -> None:
         name = spec.name
         original, text, missing = self._cells(name)
         if spec.required:
@@ -383,6 +557,15 @@ class _Checker:
     def check_points(self) -> None:
         if "points" not in self.out:
             return
+        if "points" in self.distinct:  # checked on the distinct cells first
+            canonical, codes = self.distinct["points"]
+            mini = self._mini({"points": codes.values})
+            mini.out["points"] = canonical
+            mini.check_points()
+            if not mini.problems:
+                self.out["points"] = _spread(mini.out["points"], codes)
+                self.distinct["points"] = (mini.out["points"], codes)
+                return
         original, _ = self.cells("points")
         pts = self.out["points"]
         exploded = pts.str.split(";").explode().astype("str").str.strip()
@@ -405,6 +588,20 @@ class _Checker:
     def check_frequency(self) -> None:
         if "frequency_hz" not in self.out or "technique" not in self.out:
             return
+        if "frequency_hz" in self.distinct and "technique" in self.distinct:
+            # checked on each distinct pair of cells first
+            f_canonical, f_codes = self.distinct["frequency_hz"]
+            t_canonical, t_codes = self.distinct["technique"]
+            f_rows, t_rows = f_codes.flat(), t_codes.flat()
+            pairs = t_rows.astype(np.int64) * len(f_codes.values) + f_rows
+            first = np.unique(pairs, return_index=True)[1]
+            f_first, t_first = f_rows[first], t_rows[first]
+            mini = self._mini({"frequency_hz": f_codes.values.take(pa.array(f_first))})
+            mini.out["frequency_hz"] = _at(f_canonical, f_first)
+            mini.out["technique"] = _at(t_canonical, t_first)
+            mini.check_frequency()
+            if not mini.problems:
+                return
         original, _ = self.cells("frequency_hz")
         freq = self.out["frequency_hz"]
         tech = self.out["technique"]
@@ -442,8 +639,40 @@ class _Checker:
             "frequency_hz is {value}; each frequency must be between 0.5 and 200 Hz",
         )
 
+    def _unique_by_codes(self, key: tuple[str, ...]) -> bool:
+        """Whether the key is unique, found from the distinct cells' codes; notes the sort order.
+
+        Taken only when every row is valid and each key column was checked by its
+        distinct cells; False leaves the row-by-row check to find and word duplicates.
+        """
+        if self.bad.any() or any(k not in self.distinct for k in key):
+            return False
+        parts = []
+        for k in key:
+            canonical, codes = self.distinct[k]
+            if canonical.isna().any():
+                return False
+            if isinstance(canonical.dtype, np.dtype) and canonical.dtype.kind == "M":
+                values: np.ndarray = canonical.to_numpy().view(np.int64)
+            elif isinstance(canonical.dtype, pd.StringDtype):
+                values = canonical.to_numpy(dtype=object)  # sorts as pandas sorts str
+            else:
+                return False
+            parts.append((np.unique(values, return_inverse=True)[1].astype(np.int64), codes))
+        order = None
+        if not _rising(_row_keys(parts)):
+            keys = np.concatenate(list(_row_keys(parts)))
+            order = np.argsort(keys, kind="stable")
+            ordered = keys[order]
+            if (ordered[1:] == ordered[:-1]).any():
+                return False
+        self.order, self.order_known, self.key = order, True, key
+        return True
+
     def check_unique(self, key: tuple[str, ...], what: str) -> None:
         if not key or any(k not in self.out for k in key):
+            return
+        if self._unique_by_codes(key):
             return
         frame = pd.DataFrame({k: self.out[k] for k in key})
         valid_key = frame.notna().all(axis=1).to_numpy()
@@ -470,6 +699,15 @@ class _Checker:
     def check_known_patients(self, known: pd.Index | None) -> None:
         if known is None or "patient_id" not in self.out:
             return
+        if "patient_id" in self.distinct:  # every distinct id occurs in some row
+            canonical = self.distinct["patient_id"][0]
+            ids = canonical.dropna().to_numpy(dtype=object)
+            try:
+                listed = set(known)  # a set: pandas' isin converts every known id one by one
+            except TypeError:  # unhashable ids: pandas' isin words the answer
+                listed = set()
+            if all(i in listed for i in ids):
+                return
         pid = self.out["patient_id"]
         unknown = (pid.notna() & ~pid.isin(known)).to_numpy()
         original, _ = self.cells("patient_id")
@@ -487,6 +725,24 @@ class _Checker:
         p.insert(0, "file", self.raw.name)
         p["value"] = p["value"].astype("str")
         return p.sort_values(["line"], kind="stable").reset_index(drop=True)[PROBLEM_COLUMNS]
+
+
+def _whole_frame(chk: _Checker, spec: TableSpec) -> pd.DataFrame:
+    """The canonical frame when every row is valid, in key order, without copying twice.
+
+    Equal to filtering, casting and stably sorting by the key as for a partly
+    valid table: the columns already have their canonical dtypes (cast otherwise),
+    and the rows are reordered only when they are not in key order already.
+    """
+    columns = {}
+    for c in spec.columns:
+        col = chk.out[c.name]
+        if col.dtype != pd.api.types.pandas_dtype(c.dtype):
+            col = col.astype(c.dtype)
+        if chk.order is not None:
+            col = _at(col, chk.order)
+        columns[c.name] = col.reset_index(drop=True)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _check_table(
@@ -518,10 +774,13 @@ def _check_table(
     )
     problems = problems.sort_values("line", kind="stable").reset_index(drop=True)
 
-    good = ~chk.bad
-    out = pd.DataFrame({c.name: chk.out[c.name] for c in spec.columns})
-    frame = out[good].astype({c.name: c.dtype for c in spec.columns})
-    frame = frame.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
+    if not chk.bad.any() and chk.order_known and chk.key == spec.key:
+        frame = _whole_frame(chk, spec)
+    else:
+        good = ~chk.bad
+        out = pd.DataFrame({c.name: chk.out[c.name] for c in spec.columns})
+        frame = out[good].astype({c.name: c.dtype for c in spec.columns})
+        frame = frame.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
 
     rejects = pd.DataFrame(columns=REJECT_COLUMNS + raw.header)
     if chk.bad.any():

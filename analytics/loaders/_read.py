@@ -40,16 +40,45 @@ Source = str | os.PathLike[str] | IO[bytes] | IO[str]
 
 @dataclass
 class _Raw:
-    """A CSV file read as text: header, rows (all str) and their physical lines."""
+    """A CSV file read as text: header, rows (all str) and their physical lines.
+
+    The rows are either a frame of ``str`` columns, or Arrow's dictionary-encoded
+    columns as the CSV reader gave them (``cells``); then the frame is built only
+    when asked for, and :meth:`column` decodes one column alone.
+    """
 
     name: str
     header: list[str]
-    rows: pd.DataFrame  # one column per header name, str cells
+    frame: pd.DataFrame | None  # one column per header name, str cells (None: see cells)
     lines: np.ndarray  # physical line of each row's start (header = 1)
     problems: list[tuple[int, str, str, str]]  # (line, column, value, message)
     warnings: list[str]
     fatal: bool = False  # the file could not be read as a table at all
     overflow: dict[int, list[str]] = field(default_factory=dict)  # line -> cells past the header
+    cells: dict[str, Any] = field(default_factory=dict)  # header name -> Arrow dictionary column
+    decoded: dict[str, pd.Series] = field(default_factory=dict, repr=False)  # columns of cells
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The rows as a frame of ``str`` columns, one per header name."""
+        if self.frame is None:
+            self.frame = pd.DataFrame({h: self.column(h) for h in self.header})
+        return self.frame
+
+    def column(self, name: str) -> pd.Series:
+        """One column's cells as ``str``."""
+        if self.frame is None and name in self.cells:
+            if name not in self.decoded:
+                self.decoded[name] = _decoded(self.cells[name])
+            return self.decoded[name]
+        return self.rows[name]
+
+
+def _decoded(column: Any) -> pd.Series:
+    """A ``str`` Series of an Arrow (dictionary-encoded) string column."""
+    import pyarrow as pa
+
+    return pd.Series(pd.array(column.cast(pa.large_string()), dtype="str"))
 
 
 def _display_name(source: Source, name: str | None, default: str) -> str:
@@ -90,6 +119,24 @@ def _read_limited(read: Callable[[int], Any], max_bytes: int) -> bytes | str | N
     return empty.join(chunks)
 
 
+def _read_sized(fh: IO[bytes], size: int, max_bytes: int) -> bytes | None:
+    """A regular file's bytes read in one piece, or None when there are more than ``max_bytes``.
+
+    One read of the size the file had (plus a byte to see its end) spares joining
+    chunks; should the file have grown since, the rest is read in chunks.
+    """
+    want = min(size, max_bytes) + 1
+    data = fh.read(want)
+    if len(data) < want:
+        return data
+    if len(data) > max_bytes:
+        return None
+    rest = _read_limited(fh.read, max_bytes - len(data))
+    if rest is None:
+        return None
+    return data + (rest if isinstance(rest, bytes) else rest.encode())
+
+
 def _read_path(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes | None, str | None]:
     """Read a regular file (following a symbolic link), never a device, pipe or socket."""
     link = f"a symbolic link to {os.readlink(path)}, " if os.path.islink(path) else ""
@@ -115,14 +162,14 @@ def _read_path(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes | No
     except OSError as exc:
         return None, f"cannot read the file: {exc.strerror or exc}"
     with open(fd, "rb", closefd=True) as fh:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             return None, (
-                f"cannot read the file: it is {link}{_file_kind(mode)}, not a regular file; "
-                "give a CSV file saved on disk"
+                f"cannot read the file: it is {link}{_file_kind(info.st_mode)}, not a regular "
+                "file; give a CSV file saved on disk"
             )
         try:
-            data = _read_limited(fh.read, max_bytes)
+            data = _read_sized(fh, info.st_size, max_bytes)
         except OSError as exc:
             return None, f"cannot read the file: {exc.strerror or exc}"
     if data is None:
@@ -205,61 +252,113 @@ def _fit(record: list[str], width: int) -> list[str]:
     return (record + [""] * width)[:width]
 
 
-def _quoted_lines(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Line numbers (1-based) and start offsets of the physical lines holding a quote."""
-    numbers: list[int] = []
-    starts: list[int] = []
-    line, counted = 1, 0
-    pos = text.find('"')
-    while pos >= 0:
-        start = text.rfind("\n", 0, pos) + 1
-        line += text.count("\n", counted, start)
-        counted = start
-        numbers.append(line)
-        starts.append(start)
-        end = text.find("\n", pos)
-        if end < 0:
-            break
-        pos = text.find('"', end)
-    return np.asarray(numbers, dtype=np.int64), np.asarray(starts, dtype=np.int64)
+_BOM = b"\xef\xbb\xbf"
 
 
-def _plain_records(text: str) -> _Records | None:
-    """Arrow's CSV reader, numbered and checked line by line like the csv module.
+#: Bytes scanned at a time for line breaks and quotes (keeps temporary arrays small).
+_SCAN = 1 << 22
 
-    Taken when the header is on line 1 (unquoted), there is no empty line and
-    every line has the header's number of cells. Row ``k`` starts on line
-    ``k + 2`` plus the line breaks inside the quoted values of the rows before
-    it. Lines without a quote split on commas alike in Arrow and the csv module;
-    every record with a quote is parsed again by the csv module from the file's
-    own text and must give the cells Arrow gave. Anything else returns None, and
-    the line-by-line paths read the file and word the message.
+
+@dataclass
+class _Layout:
+    """Where the line breaks and double quotes of a file are."""
+
+    n_breaks: int  # how many "\n"
+    quotes: np.ndarray  # offset of every double quote
+    quote_lines: np.ndarray  # physical line of each
+    empty: np.ndarray  # offset of each "\n" that ends an empty line (quoted or not)
+
+
+def _layout(data: bytes) -> _Layout | None:
+    """Scan the bytes once, a slice at a time; None when a carriage return stands alone."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    size = len(buf)
+    has_cr, has_quote = b"\r" in data, b'"' in data
+    n_breaks, last = 0, -1  # line breaks so far, offset of the last one
+    n_cr = n_crlf = 0
+    quotes: list[np.ndarray] = []
+    quote_lines: list[np.ndarray] = []
+    empty: list[np.ndarray] = []
+    for base in range(0, size, _SCAN):
+        part = buf[base : base + _SCAN]
+        breaks = np.flatnonzero(part == 10)
+        if has_quote:
+            found = np.flatnonzero(part == 34)
+            if len(found):
+                quotes.append(found + base)
+                quote_lines.append(np.searchsorted(breaks, found) + n_breaks + 1)
+        if len(breaks):
+            at = breaks + base
+            crlf = buf[np.maximum(at - 1, 0)] == 13 if has_cr else np.zeros(len(at), dtype=bool)
+            crlf[at == 0] = False
+            gap = np.diff(at, prepend=last)
+            blank = (gap == 1) | ((gap == 2) & crlf)
+            if blank.any():
+                empty.append(at[blank])
+            n_breaks += len(at)
+            n_crlf += int(np.count_nonzero(crlf))
+            last = int(at[-1])
+        if has_cr:
+            n_cr += int(np.count_nonzero(part == 13))
+    if n_cr != n_crlf:
+        return None  # a lone CR is a line break to the csv module: keep its numbering
+
+    def joined(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+    return _Layout(n_breaks, joined(quotes), joined(quote_lines), joined(empty))
+
+
+@dataclass
+class _ArrowRead:
+    """A file read by Arrow: its header, each row's physical line and the cells."""
+
+    header: list[str]
+    lines: np.ndarray
+    columns: list[Any]  # one dictionary-encoded Arrow string column per header cell
+
+
+def _arrow_table(data: bytes) -> _ArrowRead | None:
+    """Arrow's CSV reader on the file's bytes, numbered and checked like the csv module.
+
+    Taken when the header is on line 1 (unquoted), there is no empty line, no lone
+    carriage return and no NUL, and every record has the header's number of cells.
+    Records end at the line breaks outside double quotes: every quote opens or
+    closes a quoted stretch (an escaped quote "" closes and reopens one), so the
+    line breaks between the quotes of a pair are inside a value. Each record that
+    holds a quote is then parsed again alone by the csv module from the file's own
+    text: it must be exactly one record with the cells Arrow gave. A record
+    without a quote splits on commas alike in Arrow and the csv module, so by
+    induction every record starts where the csv module starts it. Anything else
+    returns None, and the text paths read the file and word the message.
+
+    The cells come dictionary-encoded: each column holds its distinct cells once,
+    which is what the checks work on.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    if text.startswith(("\n", "\r\n")) or "\n\n" in text or "\n\r\n" in text:
+    if b"\x00" in data:
         return None
-    end = text.find("\n")
-    first = text if end < 0 else text[:end]
-    if '"' in first:
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end]
+    if b'"' in first:
         return None
-    header = _parse_chunk(first)
-    if header is None or _is_blank(header) or len(header) < 2:
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    header = _parse_chunk(first.decode("utf-8"))
+    if header is None or _is_blank(header) or not 2 <= len(header) <= MAX_COLUMNS:
+        return None
+    layout = _layout(data)
+    if layout is None:
+        return None
+    quotes = layout.quotes
+    if len(quotes) % 2:
         return None
     width = len(header)
-    n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    misfit: list[object] = []
-
-    def on_invalid(row: object) -> str:
-        misfit.append(row)
-        return "skip"
-
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        return None
     names = [f"c{j}" for j in range(width)]
     try:
         table = pacsv.read_csv(
@@ -271,47 +370,88 @@ def _plain_records(text: str) -> _Records | None:
                 escape_char=False,
                 newlines_in_values=True,
                 ignore_empty_lines=False,
-                invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, ValueError):
-        return None
-    if misfit:
-        return None
+        return None  # a row of another width, or broken quoting
     rows = table.num_rows
-    inner = np.zeros(rows, dtype=np.int64)  # line breaks inside each row's values
-    if rows != n_lines - 1:
-        for j in range(width):
-            inner += pc.count_substring(table.column(j), "\n").to_numpy()
-        if rows + int(inner.sum()) != n_lines - 1:
+    opened, closed = quotes[0::2], quotes[1::2]
+    inner = layout.quote_lines[1::2] - layout.quote_lines[0::2]  # line breaks inside each pair
+    n_records = layout.n_breaks - int(inner.sum()) + (0 if data.endswith(b"\n") else 1)
+    if n_records != rows + 1:
+        return None
+    if len(layout.empty):
+        # an empty line outside quotes: Arrow reads it as a row of empty cells, the csv
+        # module skips it
+        if (np.searchsorted(quotes, layout.empty) % 2 == 0).any():
             return None
-    lines = np.arange(rows, dtype=np.int64) + 2
-    lines[1:] += np.cumsum(inner)[:-1]
-    numbers, offsets = _quoted_lines(text)
-    if len(numbers):
-        # the row of each quoted line, and the offset of that row's first line
-        which = np.searchsorted(lines, numbers, side="right") - 1
-        picked, at = np.unique(which, return_index=True)  # each row's first quoted line
-        if (lines[picked] != numbers[at]).any():
-            return None  # a row whose first line holds no quote yet spans lines
-        cells = [table.column(j).take(pa.array(picked)).to_pylist() for j in range(width)]
-        for k, (row, start) in enumerate(zip(picked.tolist(), offsets[at].tolist(), strict=True)):
-            stop = start
-            for _ in range(int(inner[row]) + 1):
-                stop = text.find("\n", stop) + 1 or len(text) + 1
-            raw = text[start : stop - 1]
-            if _parse_chunk(raw) != [col[k] for col in cells]:
+    lines = np.arange(2, rows + 2, dtype=np.int64)  # physical line where each row starts
+    if len(quotes):
+        before = np.cumsum(inner) - inner  # line breaks inside the pairs before each pair
+        pair_rows = layout.quote_lines[0::2] - before - 2  # the row each pair is in
+        if pair_rows[0] < 0 or pair_rows[-1] >= rows:
+            return None  # pragma: no cover - the counts above agree, so do the rows
+        if inner.any():
+            shift = np.zeros(rows + 1, dtype=np.int64)
+            np.add.at(shift, pair_rows + 1, inner)
+            lines += np.cumsum(shift[:-1])
+        picked, first_pair = np.unique(pair_rows, return_index=True)  # rows holding a quote
+        last_pair = np.append(first_pair[1:], len(pair_rows)) - 1
+        cells = _rows_of(table, picked)
+        for k, (a, b) in enumerate(
+            zip(opened[first_pair].tolist(), closed[last_pair].tolist(), strict=True)
+        ):
+            start = data.rfind(b"\n", 0, a) + 1  # a row's first quote is on its first line
+            stop = data.find(b"\n", b)
+            record = _parse_chunk(data[start : stop if stop >= 0 else len(data)].decode("utf-8"))
+            if record != [col[k] for col in cells]:
                 return None
-    columns = [_str_series(table.column(j).combine_chunks()) for j in range(width)]
-    return 1, header, lines, columns, {}
+    return _ArrowRead(header, lines, table.columns)
 
 
-def _fast_records(text: str) -> _Records | None:
+def _arrow_records(data: bytes) -> _Records | None:
+    """:func:`_arrow_table` as ``(header_line, header, lines, columns, broken)``."""
+    read = _arrow_table(data)
+    if read is None:
+        return None
+    return 1, read.header, read.lines, [_decoded(c) for c in read.columns], {}
+
+
+def _rows_of(table: Any, picked: np.ndarray) -> list[list[str]]:
+    """The cells of the rows ``picked`` (sorted), one list per column, taken batch by batch.
+
+    Taking from each record batch alone avoids joining a whole column's chunks.
+    """
+    import pyarrow as pa
+
+    cells: list[list[str]] = [[] for _ in range(table.num_columns)]
+    offset = 0
+    for batch in table.to_batches():
+        lo, hi = np.searchsorted(picked, [offset, offset + batch.num_rows])
+        if hi > lo:
+            sub = batch.take(pa.array(picked[lo:hi] - offset))
+            for j in range(table.num_columns):
+                # decoded first: a dictionary column lists its cells far more slowly
+                cells[j].extend(sub.column(j).cast(pa.string()).to_pylist())
+        offset += batch.num_rows
+    return cells
+
+
+def _plain_records(text: str) -> _Records | None:
+    """:func:`_arrow_records` on a text (None when it cannot be UTF-8 encoded)."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return _arrow_records(data)
+
+
+def _fast_records(text: str, *, arrow: bool = True) -> _Records | None:
     """Split a file whose records are all one physical line each, in bulk.
 
     Returns ``(header_line, header, lines, columns, broken)`` like
@@ -330,7 +470,7 @@ def _fast_records(text: str) -> _Records | None:
     has_cr = "\r" in text
     if has_cr and text.count("\r") != text.count("\r\n"):
         return None  # a lone CR is a line break to the csv module: keep its numbering
-    plain = _plain_records(text)
+    plain = _plain_records(text) if arrow else None
     if plain is not None:
         return plain
     physical = text.split("\n")  # lines keep the CR of a CRLF
@@ -516,50 +656,58 @@ def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Ra
     data, error = _read_bytes(source, name, max_bytes)
     if error is not None or data is None:
         return fatal(error or "cannot read the file")
-    text, error, bad_line = _decode(data)
-    if error is not None or text is None:
-        return fatal(error or "cannot decode the file", line=bad_line)
     expected = ",".join(spec.required)
-    if not text.strip():
-        return fatal(
-            f"file is empty; it needs at least the header row, e.g. '{expected}' "
-            "(see docs/data-format.md)"
-        )
-    nul = text.find("\x00")
-    if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
-        col = nul - (text.rfind("\n", 0, nul) + 1) + 1
-        return fatal(
-            f"file contains a NUL character (line {line}, character {col}), so it is not a "
-            "plain-text CSV file (UTF-16 text or a spreadsheet file?); save it as 'CSV UTF-8'",
-            line=line,
-        )
-
-    width, first_line = _header_width(text)
-    if width > MAX_COLUMNS:
-        return fatal(_too_wide(width, spec), line=first_line)
-
-    parsed = _fast_records(text)
-    if parsed is None:
-        try:
-            parsed = _csv_records(text)
-        except csv.Error as exc:
-            line = getattr(exc, "line_num", 0)
-            if "field larger" in str(exc) or "unexpected end of data" in str(exc):
-                line = _unclosed_quote_line(text) or line  # where the quote opened
-            if "field larger than field limit" in str(exc):
-                return fatal(
-                    f"a value starting on or before this line is longer than "
-                    f"{csv.field_size_limit():,} characters, far more than any column allows "
-                    f"(notes: at most {TEXT_MAX}); usually a double quote that is never closed "
-                    "has swallowed the rest of the file",
-                    line=line,
-                )
+    # most files: Arrow's reader on the bytes; the text paths read the rest and word problems
+    arrow = _arrow_table(data.removeprefix(_BOM)) if isinstance(data, bytes) else None
+    parsed: _Records | None = None
+    if arrow is not None:
+        parsed = (1, arrow.header, arrow.lines, [], {})
+    else:
+        text, error, bad_line = _decode(data)
+        if error is not None or text is None:
+            return fatal(error or "cannot decode the file", line=bad_line)
+        if not text.strip():
             return fatal(
-                f"the CSV quoting is broken near here ({exc}); a value containing commas, quotes "
-                'or line breaks must be enclosed in double quotes, with inner quotes doubled ("")',
+                f"file is empty; it needs at least the header row, e.g. '{expected}' "
+                "(see docs/data-format.md)"
+            )
+        nul = text.find("\x00")
+        if nul >= 0:
+            line = text.count("\n", 0, nul) + 1
+            col = nul - (text.rfind("\n", 0, nul) + 1) + 1
+            return fatal(
+                f"file contains a NUL character (line {line}, character {col}), so it is not a "
+                "plain-text CSV file (UTF-16 text or a spreadsheet file?); save it as 'CSV UTF-8'",
                 line=line,
             )
+
+        width, first_line = _header_width(text)
+        if width > MAX_COLUMNS:
+            return fatal(_too_wide(width, spec), line=first_line)
+
+        # bytes were tried by Arrow already; a text source has not been
+        parsed = _fast_records(text, arrow=not isinstance(data, bytes))
+        if parsed is None:
+            try:
+                parsed = _csv_records(text)
+            except csv.Error as exc:
+                line = getattr(exc, "line_num", 0)
+                if "field larger" in str(exc) or "unexpected end of data" in str(exc):
+                    line = _unclosed_quote_line(text) or line  # where the quote opened
+                if "field larger than field limit" in str(exc):
+                    return fatal(
+                        f"a value starting on or before this line is longer than "
+                        f"{csv.field_size_limit():,} characters, far more than any column "
+                        f"allows (notes: at most {TEXT_MAX}); usually a double quote that is "
+                        "never closed has swallowed the rest of the file",
+                        line=line,
+                    )
+                return fatal(
+                    f"the CSV quoting is broken near here ({exc}); a value containing commas, "
+                    "quotes or line breaks must be enclosed in double quotes, with inner quotes "
+                    'doubled ("")',
+                    line=line,
+                )
     header_line, header, lines, columns, broken = parsed
     if not header:  # only blank lines
         return fatal(f"file is empty; it needs at least the header row, e.g. '{expected}'")
@@ -630,11 +778,13 @@ def _read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> _Ra
         if len(record) > width:
             raw.overflow[line] = record[width:]
     raw.header = header
-    raw.rows = (
-        pd.DataFrame(dict(zip(header, columns, strict=True)))
-        if len(lines)
-        else (pd.DataFrame({h: pd.Series(dtype="str") for h in header}))
-    )
+    if not len(lines):
+        raw.frame = pd.DataFrame({h: pd.Series(dtype="str") for h in header})
+    elif arrow is not None:
+        raw.frame = None  # built from the Arrow columns only if asked for
+        raw.cells = dict(zip(header, arrow.columns, strict=True))
+    else:
+        raw.frame = pd.DataFrame(dict(zip(header, columns, strict=True)))
     if broken:
         lines = np.where(np.isin(lines, list(broken)), -lines, lines)  # negative: rejected
     raw.lines = lines
