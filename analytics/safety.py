@@ -185,11 +185,15 @@ def adverse_event_counts(
     kinds = list(ADVERSE_EVENTS)
     out = pd.DataFrame({"n_sessions": ids.value_counts().sort_index()})
     out.index.name = "patient_id"
-    wide = pd.crosstab(events["patient_id"], events["event"]).reindex(columns=kinds, fill_value=0)
-    wide = wide.reindex(out.index, fill_value=0)
-    for kind in kinds:
-        out[f"n_{kind}"] = wide[kind].to_numpy()
-    out["n_events"] = wide.sum(axis=1).to_numpy() if len(kinds) else 0
+    # sessions with each event per patient: one count per (patient, event) cell
+    who = out.index.get_indexer(events["patient_id"])
+    what = pd.Index(kinds).get_indexer(events["event"])
+    keep = (who >= 0) & (what >= 0)
+    wide = np.zeros((len(out), len(kinds)), dtype=np.int64)
+    np.add.at(wide, (who[keep], what[keep]), 1)
+    for j, kind in enumerate(kinds):
+        out[f"n_{kind}"] = wide[:, j]
+    out["n_events"] = wide.sum(axis=1)
     return out.reset_index()[list(COUNT_COLUMNS)].astype(COUNT_COLUMNS)
 
 

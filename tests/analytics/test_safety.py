@@ -158,3 +158,38 @@ def test_sample_clinic(sample_dataset):
     assert r.loc["any", "n_sessions"] == len(ds.sessions)
     assert r.drop(index="any")["n_events"].sum() == r.loc["any", "n_events"]
     assert np.isfinite(r.loc["any", "events_per_100_sessions"])
+
+
+def test_counts_equal_a_crosstab_of_the_listed_events() -> None:
+    # independent reference: pandas' crosstab of (patient, event) over the distinct
+    # words of each session, words outside the contract's list counted as "other"
+    from analytics.safety import COUNT_COLUMNS, adverse_event_counts
+    from analytics.schema import ADVERSE_EVENTS
+
+    rng = np.random.default_rng(11)
+    words = [*ADVERSE_EVENTS, "Itching", " soreness ", "", "dizzy", "BRUISING"]
+    sessions = pd.DataFrame(
+        {
+            "patient_id": rng.choice(["p1", "p2", "p3", "p4"], 300),
+            "adverse_events": [
+                None if rng.random() < 0.3 else ";".join(rng.choice(words, rng.integers(1, 4)))
+                for _ in range(300)
+            ],
+        }
+    )
+    long = []
+    for row, text in enumerate(sessions["adverse_events"]):
+        seen = set()
+        for word in [] if pd.isna(text) else str(text).split(";"):
+            word = word.strip().lower()
+            if word:
+                seen.add(word if word in ADVERSE_EVENTS else "other")
+        long += [(sessions["patient_id"].iloc[row], event) for event in seen]
+    ref = pd.crosstab(*zip(*long, strict=True)).reindex(columns=list(ADVERSE_EVENTS), fill_value=0)
+    got = adverse_event_counts(sessions).set_index("patient_id")
+    for event in ADVERSE_EVENTS:
+        assert got[f"n_{event}"].tolist() == ref[event].reindex(got.index, fill_value=0).tolist()
+    assert got["n_events"].tolist() == ref.sum(axis=1).reindex(got.index).tolist()
+    assert got["n_sessions"].tolist() == sessions["patient_id"].value_counts().sort_index().tolist()
+    empty = adverse_event_counts(sessions.iloc[:0])
+    assert empty.empty and dict(empty.dtypes.astype(str)) == dict(COUNT_COLUMNS)
