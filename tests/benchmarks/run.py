@@ -65,9 +65,20 @@ def _child(cmd: list[str], *, env: dict | None = None) -> tuple[float, str]:
     return wall, out.decode()
 
 
+#: GNU time: it reports the peak RSS of the command itself. The benchmark's own
+#: ``wait4`` cannot: Linux carries a process's peak RSS across fork and exec, so
+#: a child of this (large) process would report at least this process' peak.
+GNU_TIME = Path("/usr/bin/time")
+
+
 def _timed(cmd: list[str], stdout: Path | None = None) -> tuple[float, float]:
-    """Wall time and the child's own peak RSS in MB (``wait4`` of that one process);
-    the child's output goes to ``stdout`` when given."""
+    """Wall time and the command's own peak RSS in MB (GNU time's ``%M``; ``wait4``
+    of the child when GNU time is missing, which over-reports, see :data:`GNU_TIME`);
+    the command's output goes to ``stdout`` when given."""
+    peak_file = None
+    if GNU_TIME.exists():
+        peak_file = Path(tempfile.mkstemp(prefix="paindiary-peak-")[1])
+        cmd = [str(GNU_TIME), "-f", "%M", "-o", str(peak_file), *cmd]
     t = time.perf_counter()
     out = open(stdout, "wb") if stdout is not None else subprocess.DEVNULL  # noqa: SIM115
     try:
@@ -82,7 +93,12 @@ def _timed(cmd: list[str], stdout: Path | None = None) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode()[-3000:]}")
-    return wall, usage.ru_maxrss / 1024
+    peak_mb = usage.ru_maxrss / 1024
+    if peak_file is not None:
+        text = peak_file.read_text().strip().splitlines()
+        peak_file.unlink(missing_ok=True)
+        peak_mb = int(text[-1]) / 1024
+    return wall, peak_mb
 
 
 def _import_phases(said: str) -> dict[str, float]:
