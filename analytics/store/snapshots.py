@@ -292,7 +292,9 @@ class Snapshots(Outcomes):
             if name in old and changed[name]:
                 gone = pa.array(changed[name], pa.string())
                 kept = old[name].filter(pc.invert(pc.is_in(_ids(old[name]), gone)))
-                if isinstance(new, pa.Table) and len(patch_ids) > _PATCH_LIMIT:
+                if isinstance(new, pa.Table):
+                    # the read covered the patients changed in any table asked for (or the
+                    # whole scope): only those changed in this one replace its rows
                     new = new.filter(pc.is_in(_ids(new), gone))
                 merged = None
                 if new is None or isinstance(new, pa.Table):

@@ -213,3 +213,17 @@ def test_the_service_refuses_unknown_table_names(admin: Service) -> None:
     assert sorted(only) == ["patient_outcomes", "status_anchor"]
     full = admin.cohort_tables(SETTINGS, purpose="test")
     pdt.assert_frame_equal(only["patient_outcomes"], full["patient_outcomes"])
+
+
+def test_tables_patched_at_different_times_take_only_their_own_changes(
+    store: Store, admin: Service
+) -> None:
+    # the overview patches its tables after one save; a later read of every table finds
+    # the other tables behind by two patients and the overview's by one
+    _assert_equal_to_stored_rows(store)
+    ids = admin.visible_patient_ids()
+    overview = ["patient_outcomes", *stored.STATUS_TABLES]
+    _change_one_day(admin, store, ids[0])
+    store.scope_outcomes(FP, overview, scope=CLINIC_SCOPE)
+    _change_one_day(admin, store, ids[3])
+    _assert_equal_to_stored_rows(store)
