@@ -44,10 +44,7 @@ serve-clinic: demo
 system-deps:
 	@bash tests/system_deps.sh
 
-test: system-deps $(VENV)/.dev-installed
-	$(BIN)/ruff check analytics dashboard tests
-	$(BIN)/ruff format --check analytics dashboard tests
-	$(BIN)/mypy
+test: system-deps lint
 	$(BIN)/pytest
 
 # Clinic scale (1k / 3k / 10k patients x 365 days): writes docs/performance.md in < 15 min.
@@ -64,9 +61,11 @@ bench-pages: $(VENV)/.dev-installed
 	$(BIN)/pytest tests/dashboard -o python_files='bench_*.py' --benchmark-only \
 	  --benchmark-columns=min,median,max,rounds
 
+# ruff (lint and format), import-linter (the layers of pyproject.toml), mypy.
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check analytics dashboard tests
 	$(BIN)/ruff format --check analytics dashboard tests
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
 # Re-pin the tested versions after changing pyproject.toml.

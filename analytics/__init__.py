@@ -5,8 +5,7 @@ here; the Streamlit dashboard is a thin face on it. This package never imports
 streamlit or plotly.
 
 Session-level response is deliberately not re-exported here: its function
-``session_response`` would shadow the submodule ``analytics.session_response``;
-import it from there.
+``session_response`` is a name of :mod:`analytics.stats`; import it from there.
 
 The public names below are loaded on first use (PEP 562 ``__getattr__``), so
 ``import analytics`` — and with it ``paindiary --help``, ``paindiary validate``
@@ -20,9 +19,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the eager imports, for type checkers and IDEs only
-    from ._common import frequency_band, index_dates
-    from .dose import EmaxFit, dose_response, dose_response_summary, fit_emax
-    from .errors import (
+    from analytics.contract import Dataset, frequency_band, index_dates
+    from analytics.errors import (
         ConflictError,
         DataQualityWarning,
         DataValidationError,
@@ -30,18 +28,18 @@ if TYPE_CHECKING:  # the eager imports, for type checkers and IDEs only
         NotFoundError,
         StoreError,
     )
-    from .exports import table_to_csv_bytes, write_dataset, write_rejects, write_table
-    from .groups import group_comparison, group_summary, predominant_technique
-    from .loaders import (
-        Dataset,
+    from analytics.io import (
         load_dataset,
         load_diary,
         load_patients,
         load_sessions,
+        table_to_csv_bytes,
         validate_records,
+        write_dataset,
+        write_rejects,
+        write_table,
     )
-    from .outcomes import RESPONSE_CATEGORIES, cpra_curve, patient_outcomes, response_category
-    from .pipeline import (
+    from analytics.pipeline import (
         AnalysisResult,
         AnalysisSettings,
         PatientSummary,
@@ -50,14 +48,29 @@ if TYPE_CHECKING:  # the eager imports, for type checkers and IDEs only
         per_patient,
         summarize_patient,
     )
-    from .safety import adverse_event_list, adverse_event_rates
-    from .secondary import data_quality, secondary_outcomes
-    from .survival import KaplanMeier, kaplan_meier, time_to_response
-    from .trends import (
+    from analytics.stats import (
+        RESPONSE_CATEGORIES,
+        EmaxFit,
+        KaplanMeier,
+        adverse_event_list,
+        adverse_event_rates,
+        cpra_curve,
+        data_quality,
+        dose_response,
+        dose_response_summary,
+        fit_emax,
+        group_comparison,
+        group_summary,
         interrupted_time_series,
         its_fit_lines,
+        kaplan_meier,
+        patient_outcomes,
+        predominant_technique,
+        response_category,
         rolling_mean,
+        secondary_outcomes,
         theil_sen_slopes,
+        time_to_response,
         weekly_means,
     )
 
@@ -114,56 +127,56 @@ __all__ = [
     "write_table",
 ]
 
-#: Where each public name lives (module of this package).
+#: Where each public name lives (a package of this library).
 _LAZY = {
-    "frequency_band": "_common",
-    "index_dates": "_common",
-    "EmaxFit": "dose",
-    "dose_response": "dose",
-    "dose_response_summary": "dose",
-    "fit_emax": "dose",
-    "ConflictError": "errors",
-    "DataQualityWarning": "errors",
-    "DataValidationError": "errors",
-    "InsufficientDataError": "errors",
-    "NotFoundError": "errors",
-    "StoreError": "errors",
-    "table_to_csv_bytes": "exports",
-    "write_dataset": "exports",
-    "write_rejects": "exports",
-    "write_table": "exports",
-    "group_comparison": "groups",
-    "group_summary": "groups",
-    "predominant_technique": "groups",
-    "Dataset": "loaders",
-    "load_dataset": "loaders",
-    "load_diary": "loaders",
-    "load_patients": "loaders",
-    "load_sessions": "loaders",
-    "validate_records": "loaders",
-    "RESPONSE_CATEGORIES": "outcomes",
-    "cpra_curve": "outcomes",
-    "patient_outcomes": "outcomes",
-    "response_category": "outcomes",
-    "AnalysisResult": "pipeline",
-    "AnalysisSettings": "pipeline",
-    "PatientSummary": "pipeline",
-    "analyze": "pipeline",
-    "cohort": "pipeline",
-    "per_patient": "pipeline",
-    "summarize_patient": "pipeline",
-    "adverse_event_list": "safety",
-    "adverse_event_rates": "safety",
-    "data_quality": "secondary",
-    "secondary_outcomes": "secondary",
-    "KaplanMeier": "survival",
-    "kaplan_meier": "survival",
-    "time_to_response": "survival",
-    "interrupted_time_series": "trends",
-    "its_fit_lines": "trends",
-    "rolling_mean": "trends",
-    "theil_sen_slopes": "trends",
-    "weekly_means": "trends",
+    "Dataset": "analytics.contract",
+    "frequency_band": "analytics.contract",
+    "index_dates": "analytics.contract",
+    "ConflictError": "analytics.errors",
+    "DataQualityWarning": "analytics.errors",
+    "DataValidationError": "analytics.errors",
+    "InsufficientDataError": "analytics.errors",
+    "NotFoundError": "analytics.errors",
+    "StoreError": "analytics.errors",
+    "load_dataset": "analytics.io",
+    "load_diary": "analytics.io",
+    "load_patients": "analytics.io",
+    "load_sessions": "analytics.io",
+    "table_to_csv_bytes": "analytics.io",
+    "validate_records": "analytics.io",
+    "write_dataset": "analytics.io",
+    "write_rejects": "analytics.io",
+    "write_table": "analytics.io",
+    "AnalysisResult": "analytics.pipeline",
+    "AnalysisSettings": "analytics.pipeline",
+    "analyze": "analytics.pipeline",
+    "cohort": "analytics.pipeline",
+    "PatientSummary": "analytics.pipeline",
+    "per_patient": "analytics.pipeline",
+    "summarize_patient": "analytics.pipeline",
+    "adverse_event_list": "analytics.stats",
+    "adverse_event_rates": "analytics.stats",
+    "cpra_curve": "analytics.stats",
+    "data_quality": "analytics.stats",
+    "dose_response": "analytics.stats",
+    "dose_response_summary": "analytics.stats",
+    "EmaxFit": "analytics.stats",
+    "fit_emax": "analytics.stats",
+    "group_comparison": "analytics.stats",
+    "group_summary": "analytics.stats",
+    "interrupted_time_series": "analytics.stats",
+    "its_fit_lines": "analytics.stats",
+    "kaplan_meier": "analytics.stats",
+    "KaplanMeier": "analytics.stats",
+    "patient_outcomes": "analytics.stats",
+    "predominant_technique": "analytics.stats",
+    "RESPONSE_CATEGORIES": "analytics.stats",
+    "response_category": "analytics.stats",
+    "rolling_mean": "analytics.stats",
+    "secondary_outcomes": "analytics.stats",
+    "theil_sen_slopes": "analytics.stats",
+    "time_to_response": "analytics.stats",
+    "weekly_means": "analytics.stats",
 }
 
 
@@ -171,7 +184,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'analytics' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # later look-ups skip this function
     return value
 

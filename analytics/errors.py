@@ -63,7 +63,7 @@ class StoreError(RuntimeError):
     """
 
     def __init__(self, *args: object) -> None:
-        from ._text import mask_secrets
+        from analytics.safe_text import mask_secrets
 
         super().__init__(*(mask_secrets(a) if isinstance(a, str) else a for a in args))
 

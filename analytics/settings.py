@@ -323,7 +323,7 @@ class AnalysisSettings:
     )
 
     def __post_init__(self) -> None:
-        from ._common import check_int, check_number
+        from analytics.checks import check_int, check_number
 
         func = "AnalysisSettings"
         for f, opt in options():
@@ -361,7 +361,7 @@ class AnalysisSettings:
         return min(self.min_entries, self.trend_window_days)
 
     def window_kwargs(self) -> dict[str, Any]:
-        """The options of :func:`analytics.outcomes.patient_outcomes` windows."""
+        """The options of :func:`analytics.stats.patient_outcomes` windows."""
         return {
             "baseline_days": self.baseline_days,
             "followup_days": self.followup_days,

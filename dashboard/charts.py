@@ -83,7 +83,7 @@ __all__ = [
     "empty_figure",
 ]
 
-#: One colour per technique band (``analytics._common.frequency_band`` labels).
+#: One colour per technique band (``analytics.stats._common.frequency_band`` labels).
 #: Electro bands share a blue family, lighter (low Hz) to darker (high Hz); every
 #: colour keeps at least 3:1 contrast on white.
 TECHNIQUE_COLORS: dict[str, str] = {
@@ -502,11 +502,11 @@ def pain_trajectory(
         Canonical diary rows of one patient (``date``, ``pain`` and optionally
         ``worst_pain``, drawn when any day holds it).
     rolling : pandas.Series, optional
-        The 7-day mean (``analytics.trends.rolling_mean``'s ``pain_rolling_mean``)
+        The 7-day mean (``analytics.stats.rolling_mean``'s ``pain_rolling_mean``)
         aligned with ``diary``'s rows. The line breaks wherever a day has no entry.
     sessions : pandas.DataFrame, optional
         Sessions of the patient with a ``technique_band`` column
-        (``analytics._common.frequency_band``). Drawn as triangles just above the
+        (``analytics.stats._common.frequency_band``). Drawn as triangles just above the
         x axis, one trace per band, with technique, frequency and points in the
         tooltip.
     baseline : (start, end, mean), optional
@@ -831,7 +831,7 @@ def session_response_chart(
 ) -> go.Figure:
     """Short-term pain reduction (bars, left axis) and relief duration (diamonds, right axis).
 
-    ``response`` is ``analytics.session_response.session_response`` for one
+    ``response`` is ``analytics.stats.session_response`` for one
     patient: ``session_date``, ``technique_band``, ``short_term_change`` (points,
     positive = better), ``relief_days`` and ``relief_censored``.
 
@@ -922,11 +922,11 @@ def change_by_session(
     Parameters
     ----------
     patient : pandas.DataFrame
-        ``analytics.dose.dose_response`` rows of one patient: ``session_number``
+        ``analytics.stats.dose_response`` rows of one patient: ``session_number``
         and ``change_from_baseline`` (points, positive = better).
     cohort : pandas.DataFrame, optional
         ``session_number``, ``mean_change`` and optionally ``ci_low``/``ci_high``
-        (the cohort summary from ``analytics.dose``).
+        (the cohort summary from ``analytics.stats``).
     emax : (k, predicted), optional
         The cohort Emax curve evaluated at session numbers ``k``.
     """
@@ -1007,7 +1007,7 @@ def waterfall(
 ) -> go.Figure:
     """Waterfall of % change per patient, best first, coloured by response category.
 
-    ``outcomes`` is ``analytics.outcomes.patient_outcomes``: ``patient_id``,
+    ``outcomes`` is ``analytics.stats.patient_outcomes``: ``patient_id``,
     ``pct_change`` (%, positive = better) and ``response_category``; patients
     without a % change are left out. One trace per category so the legend names
     the colours.
@@ -1064,7 +1064,7 @@ def responder_rates(
 ) -> go.Figure:
     """Responder rate with Wilson 95% CI per subgroup (horizontal bars).
 
-    ``rates`` is a slice of ``analytics.groups.group_summary``: the label column
+    ``rates`` is a slice of ``analytics.stats.group_summary``: the label column
     ``by``, ``n_responders``, ``n_evaluable``, ``responder_rate``,
     ``responder_ci_low`` and ``responder_ci_high`` (fractions 0-1, drawn as %).
     ``grouping`` (``group``, ``condition`` or ``technique``, the summary's
@@ -1126,7 +1126,7 @@ def cpra_chart(
 ) -> go.Figure:
     """CPRA curve (Farrar 2006): share of patients reaching every % cut-off.
 
-    ``cpra`` is ``analytics.outcomes.cpra_curve``'s frame: ``cutoff_pct`` (%)
+    ``cpra`` is ``analytics.stats.cpra_curve``'s frame: ``cutoff_pct`` (%)
     and ``share_responding`` (0-1), optionally split by the column ``by``.
     """
     fig = go.Figure()
@@ -1165,7 +1165,7 @@ def kaplan_meier_chart(
 ) -> go.Figure:
     """Share of patients not yet responding over time, with its 95% CI.
 
-    ``table`` is ``analytics.survival.kaplan_meier(...).table``: ``time`` (days
+    ``table`` is ``analytics.stats.kaplan_meier(...).table``: ``time`` (days
     since the index date), ``survival``, ``ci_low``, ``ci_high`` (0-1).
     """
     fig = go.Figure()
@@ -1314,7 +1314,7 @@ def adverse_event_chart(
 ) -> go.Figure:
     """Events per 100 sessions per event type, ``any`` against the published benchmark.
 
-    ``rates`` is ``analytics.safety.adverse_event_rates``: ``event``,
+    ``rates`` is ``analytics.stats.adverse_event_rates``: ``event``,
     ``events_per_100_sessions``, ``n_events``, ``n_sessions`` and
     ``benchmark_per_100`` (set on the ``any`` row: 9.4 per 100, Bäumler 2021).
     """

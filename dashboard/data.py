@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics._common import frequency_band
+from analytics.contract import frequency_band
 
 __all__ = [
     "TTL_SECONDS",
@@ -170,10 +170,10 @@ def _rows() -> dict[tuple[Any, ...], Any]:
 
 @dataclass(frozen=True)
 class ClinicData:
-    """The canonical frames one user may see (``analytics.schema``).
+    """The canonical frames one user may see (``analytics.contract.schema``).
 
     ``sessions`` has an extra ``technique_band`` column
-    (:func:`analytics._common.frequency_band`) for colouring.
+    (:func:`analytics.stats._common.frequency_band`) for colouring.
     """
 
     patients: pd.DataFrame
@@ -349,7 +349,7 @@ def _patient_trends(
     min_entries: int,
     _data: ClinicData,
 ) -> pd.DataFrame:
-    from analytics.trends import rolling_mean
+    from analytics.stats import rolling_mean
 
     diary = _data.diary[_data.diary["patient_id"] == patient_id]
     rolled = rolling_mean(diary, window_days=7, min_entries=min_entries)
@@ -366,7 +366,7 @@ def patient_trends(
 ) -> pd.DataFrame:
     """The patient's diary rows plus ``pain_rolling_mean`` and ``n_in_window``.
 
-    The 7-day trailing mean of :func:`analytics.trends.rolling_mean`.
+    The 7-day trailing mean of :func:`analytics.stats.rolling_mean`.
     """
     data = patient_view(user, patient_id, purpose=purpose).data
     return _patient_trends(_user_key(user), data.fingerprint(), patient_id, min_entries, data)
@@ -376,9 +376,9 @@ def patient_trends(
 def _its_lines(
     user_key: tuple[Any, ...], fingerprint: tuple[int, ...], patient_id: str, _data: ClinicData
 ) -> pd.DataFrame | None:
-    from analytics._common import index_dates
+    from analytics.contract import index_dates
     from analytics.errors import InsufficientDataError
-    from analytics.trends import its_fit_lines
+    from analytics.stats import its_fit_lines
 
     idx = index_dates(_data.patients, _data.sessions)
     try:
@@ -445,7 +445,7 @@ def diary_history(user: Any, patient_id: str, *, purpose: str) -> pd.DataFrame:
 
 
 def factor_rows(result: Any, patient_id: str) -> pd.DataFrame:
-    """The patient's rows of ``result.factor_effects`` (``analytics.factors``)."""
+    """The patient's rows of ``result.factor_effects`` (``analytics.stats``)."""
     fe = result.factor_effects
     return fe[fe["patient_id"] == patient_id].reset_index(drop=True)
 
@@ -487,7 +487,7 @@ def import_dataset(
     progress: Callable[[int, int], None] | None = None,
     outcomes_progress: Callable[[int, int], None] | None = None,
 ) -> Any:
-    """Import a loaded :class:`analytics.loaders.Dataset` (admins); a dry run changes nothing.
+    """Import a loaded :class:`analytics.io._loaders.Dataset` (admins); a dry run changes nothing.
 
     ``progress(rows_written, rows)`` and ``outcomes_progress(patients_done, patients)``
     report the two steps of a long import.
@@ -509,7 +509,7 @@ def load_uploads(user: Any, files: dict[str, Any]) -> tuple[Any, pd.DataFrame | 
 
     Parameters
     ----------
-    user : analytics.auth.User
+    user : analytics.access.User
     files : dict
         Table name ("patients", "diary", "sessions") to an uploaded file object
         (``.name`` and ``.getvalue()``). Missing tables load as empty frames; diary
@@ -519,7 +519,7 @@ def load_uploads(user: Any, files: dict[str, Any]) -> tuple[Any, pd.DataFrame | 
     Returns
     -------
     (Dataset or None, problems or None)
-        The canonical :class:`analytics.loaders.Dataset` when every file is
+        The canonical :class:`analytics.io._loaders.Dataset` when every file is
         valid, else None and the problems of all files (file, line, column,
         value, message).
     """
@@ -541,9 +541,9 @@ def _load_uploads(
     import io
     import warnings
 
-    from analytics._common import empty_frame
+    from analytics.contract import Dataset, empty_frame
     from analytics.errors import PROBLEM_COLUMNS, DataQualityWarning, DataValidationError
-    from analytics.loaders import Dataset, load_diary, load_patients, load_sessions
+    from analytics.io import load_diary, load_patients, load_sessions
 
     # the loaders' warnings (unknown columns not loaded, ...) go to the Data page
     with warnings.catch_warnings(record=True) as caught:
@@ -595,7 +595,7 @@ def export_csv_callable(user: Any, table: str, *, deidentify: bool = False) -> C
     rendering the page exports nothing. ``Service.export_dataset`` (admins only)
     records the export in the audit log at that moment, once per file produced.
     """
-    from analytics.exports import table_to_csv_bytes
+    from analytics.io import table_to_csv_bytes
 
     def produce() -> bytes:
         ds = service(user, "Data").export_dataset(deidentify=deidentify)
@@ -606,7 +606,7 @@ def export_csv_callable(user: Any, table: str, *, deidentify: bool = False) -> C
 
 def csv_bytes(frame: pd.DataFrame, table: str) -> bytes:
     """``frame`` as the contract CSV of ``table`` (formula-safe), for a download button."""
-    from analytics.exports import table_to_csv_bytes
+    from analytics.io import table_to_csv_bytes
 
     return bytes(table_to_csv_bytes(frame, table))
 
@@ -621,7 +621,7 @@ def record_export(user: Any, what: str, patient_id: str | None = None, detail: s
 
 def demo_accounts() -> pd.DataFrame | None:
     """The demo accounts and passwords while the database is the demo clinic, else None."""
-    from analytics import auth
+    from analytics import access as auth
 
     accounts = auth.demo_accounts(get_store(db_url()))
     if accounts is None:
@@ -664,7 +664,7 @@ def assigned_patients(user: Any, clinician: str) -> list[str]:
 
     Admins only (the account list is theirs); ids alone show no patient data.
     """
-    from analytics.auth import User
+    from analytics.access import User
 
     accounts = users(user)
     row = accounts[(accounts["username"] == clinician) & (accounts["role"] == "clinician")]
@@ -797,8 +797,8 @@ def secondary_table(outcome: dict[str, Any] | None) -> pd.DataFrame | None:
 
 
 def patient_adverse_events(view: PatientView) -> pd.DataFrame:
-    """The patient's adverse events, one row per event (``analytics.safety``)."""
-    from analytics.safety import adverse_event_list
+    """The patient's adverse events, one row per event (``analytics.stats``)."""
+    from analytics.stats import adverse_event_list
 
     return adverse_event_list(view.sessions.drop(columns="technique_band"))
 
@@ -884,12 +884,12 @@ def followup_status(outcomes: pd.DataFrame) -> pd.DataFrame:
           else ``100·(baseline − recent follow-up)/baseline`` (NaN for a zero or
           missing baseline) — the same formula;
         - ``shown_response_category`` (str): IMMPACT category of it
-          (:func:`analytics.outcomes.response_category`), "" when missing;
+          (:func:`analytics.stats.response_category`), "" when missing;
         - ``shown_responder`` (boolean): ``shown_pct_change`` ≥ the responder
           threshold is decided by the caller; here ``<NA>`` when missing;
         - ``followup_source`` (str): ``"strict"``, ``"recent"`` or ``""`` (none).
     """
-    from analytics.outcomes import response_category
+    from analytics.stats import response_category
 
     strict = outcomes["pct_change"].notna()
     base = outcomes["baseline_pain"].astype("float64")
@@ -1055,7 +1055,7 @@ def status_lines(outcome: dict[str, Any] | None, today: Any) -> dict[str, str]:
 def factor_effects_of(result: Any, patient_id: str) -> pd.DataFrame:
     """The patient's factor effects with an estimate (``result.factor_effects``).
 
-    Rows of :func:`analytics.factors.factor_effects` whose ``reason`` is empty,
+    Rows of :func:`analytics.stats.factor_effects` whose ``reason`` is empty,
     same-day and next-day (lag 1) effects, in the library's order.
     """
     fe = result.factor_effects

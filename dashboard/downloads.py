@@ -41,7 +41,7 @@ Recorder = Callable[..., None]
 
 @dataclass(frozen=True)
 class PatientRows:
-    """Canonical frames of one patient (``analytics.schema``), as a report reads them."""
+    """Canonical frames of one patient (``analytics.contract.schema``), as a report reads them."""
 
     patients: pd.DataFrame
     diary: pd.DataFrame
@@ -85,7 +85,7 @@ def visit_pdf(
 
 def fhir_bytes(rows: PatientRows, patient_id: str, *, include_notes: bool = False) -> bytes:
     """The FHIR R4 bundle (type collection) of ``patient_id`` as UTF-8 JSON."""
-    from analytics.fhir import bundle_json, patient_bundle
+    from analytics.io import bundle_json, patient_bundle
 
     bundle = patient_bundle(
         rows.patients, rows.diary, rows.sessions, patient_id, include_notes=include_notes

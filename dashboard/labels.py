@@ -30,15 +30,13 @@ import pandas as pd
 
 # The words for codes shared with the PDF reports live in the library (one home, free of
 # streamlit); the dashboard adds its own below.
-from analytics.reports.labels import (  # noqa: E402
-    ADVERSE_EVENT_LABELS,
+from analytics.contract import ADVERSE_EVENT_LABELS, CONDITION_LABELS, TECHNIQUE_LABELS
+from analytics.presentation import (
     CATEGORY_LABELS,
-    CONDITION_LABELS,
     GROUPING_LABELS,
     MISSING,
     REASON_LABELS,
     SECONDARY_LABELS,
-    TECHNIQUE_LABELS,
     adverse_event_label,
     category_label,
     condition_label,
@@ -86,7 +84,7 @@ __all__ = [
     "pain_change_words",
 ]
 
-#: Electroacupuncture frequency bands of ``analytics.schema.FREQUENCY_BANDS``
+#: Electroacupuncture frequency bands of ``analytics.contract.schema.FREQUENCY_BANDS``
 #: (DOMAIN.md section 1) and ``unknown`` for an EA session without a frequency.
 FREQUENCY_BAND_LABELS: dict[str, str] = {
     "low": "low frequency (< 20 Hz)",
@@ -97,7 +95,7 @@ FREQUENCY_BAND_LABELS: dict[str, str] = {
 }
 
 
-#: Flags of ``analytics.secondary.data_quality`` and the status' ``not_logging``
+#: Flags of ``analytics.stats.data_quality`` and the status' ``not_logging``
 #: (no diary entry for ``AnalysisSettings.not_logging_days`` days or more, counted
 #: back from today; a table says for how many days).
 FLAG_LABELS: dict[str, str] = {
@@ -125,7 +123,7 @@ EVENT_LABELS: dict[str, str] = {
     "edit": "edited",
 }
 
-#: The ``sex`` codes of ``analytics.schema.SEXES``.
+#: The ``sex`` codes of ``analytics.contract.schema.SEXES``.
 SEX_LABELS: dict[str, str] = {
     "F": "female",
     "M": "male",
@@ -192,11 +190,11 @@ _CI_LOW, _CI_HIGH = "95% CI low", "95% CI high"
 _REDUCTION = "pain reduction, points (positive = better)"
 
 #: Readable names of the columns of the analytics tables (group summary and
-#: pairwise comparison of ``analytics.groups``, session response by technique of
-#: ``analytics.session_response``, the dose-response summary and a few columns of
+#: pairwise comparison of ``analytics.stats``, session response by technique of
+#: ``analytics.stats``, the dose-response summary and a few columns of
 #: the per-patient outcome table). Changes say their direction in words.
 COLUMN_LABELS: dict[str, str] = {
-    # analytics.groups.SUMMARY_COLUMNS
+    # analytics.stats._groups.SUMMARY_COLUMNS
     "group_by": "grouped by",
     "group": "group",
     "n_patients": "patients",
@@ -216,7 +214,7 @@ COLUMN_LABELS: dict[str, str] = {
     "responder_rate_30": "responder rate at ≥ 30%",
     "n_responders_50": "responders at ≥ 50%",
     "responder_rate_50": "responder rate at ≥ 50%",
-    # analytics.groups.COMPARISON_COLUMNS
+    # analytics.stats._groups.COMPARISON_COLUMNS
     "group_a": "group A",
     "group_b": "group B",
     "n_a": "patients in A",
@@ -234,7 +232,7 @@ COLUMN_LABELS: dict[str, str] = {
     "rd_ci_low": f"risk difference, {_CI_LOW}",
     "rd_ci_high": f"risk difference, {_CI_HIGH}",
     "nnt": "number needed to treat (1 / risk difference)",
-    # analytics.session_response.BY_TECHNIQUE_COLUMNS and RESPONSE_COLUMNS
+    # analytics.stats.BY_TECHNIQUE_COLUMNS and RESPONSE_COLUMNS
     "technique_band": "technique (frequency band)",
     "n_sessions": "sessions",
     "n_immediate": "sessions with pain before and after",
@@ -258,7 +256,7 @@ COLUMN_LABELS: dict[str, str] = {
     "n_adverse_events": "adverse events (number)",
     "frequency_hz": "frequency (Hz)",
     "retention_min": "needle retention, minutes",
-    # analytics.dose summary
+    # analytics.stats summary
     "n": "patients",
     "sd": "standard deviation",
     # analytics.pipeline.PATIENT_OUTCOME_COLUMNS (the ones a table shows)
@@ -376,7 +374,7 @@ _UNITS: dict[str, tuple[str, str]] = {
 def improvement(measure: str, change: Any) -> float:
     """``change`` (baseline − follow-up) turned into an improvement, positive = better.
 
-    ``analytics.secondary`` reports every change as baseline − follow-up, which
+    ``analytics.stats`` reports every change as baseline − follow-up, which
     is an improvement for pain, PEG, stress and medication (lower is better) but
     a worsening for sleep quality and mood (higher is better). NaN stays NaN.
 

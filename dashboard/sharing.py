@@ -84,14 +84,14 @@ def share_url(token: str) -> str:
 
 def qr_svg(text: str) -> str:
     """A QR code of ``text`` as an SVG document (segno, drawn locally)."""
-    from analytics.reports.qr import qr_svg as make
+    from analytics.reports import qr_svg as make
 
     return make(text)
 
 
 def qr_png(text: str) -> bytes:
     """A QR code of ``text`` as PNG bytes (segno, drawn locally)."""
-    from analytics.reports.qr import qr_png as make
+    from analytics.reports import qr_png as make
 
     return make(text)
 

@@ -4,7 +4,7 @@ Identity
 --------
 A person signs in with a username and password (or, when ``[auth]`` is configured
 in ``.streamlit/secrets.toml``, through single sign-on with ``st.login``). The
-library (:mod:`analytics.auth`) checks the password, counts failures, locks the
+library (:mod:`analytics.access`) checks the password, counts failures, locks the
 account and issues a *signed, expiring session token*. The dashboard keeps only
 that token: in ``st.session_state`` for the life of the websocket session, and in
 a cookie so that a reload or a deep link finds it again. Every run reads the user
@@ -175,7 +175,7 @@ def home_page(role: str) -> PageSpec:
 
 
 # --------------------------------------------------------------------------- library calls
-# Every use of analytics.auth is in this block.
+# Every use of analytics.access is in this block.
 
 
 def _store() -> Any:
@@ -185,7 +185,7 @@ def _store() -> Any:
 
 
 def _auth() -> Any:
-    from analytics import auth
+    from analytics import access as auth
 
     return auth
 
@@ -284,7 +284,7 @@ def _start(user: Any, token: str) -> Any:
 
 
 def signed_in() -> Any | None:
-    """The signed-in :class:`analytics.auth.User` of this run, or None.
+    """The signed-in :class:`analytics.access.User` of this run, or None.
 
     Reads the token from the session (or, after a reload, the cookie), asks the
     library who it belongs to and renews it when due. Without a token, a person

@@ -23,7 +23,7 @@ is put on the page, with the kind of place it goes to:
 
 In every kind, invisible characters that could disguise the text — controls,
 zero-width characters, bidirectional overrides, byte-order marks — are written
-as escapes (:func:`analytics._text.visible`); line breaks are kept in tables.
+as escapes (:func:`analytics.safe_text.visible`); line breaks are kept in tables.
 
 The module is pure (no streamlit import) so the rule is unit-tested on strings.
 """
@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from analytics._text import mask_secrets, visible
+from analytics.safe_text import mask_secrets, visible
 
 __all__ = ["shown", "shown_error", "Where", "NO_LINK"]
 

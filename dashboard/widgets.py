@@ -533,7 +533,7 @@ def _scale(label: str, key: str, stored: Any) -> Any:
 
 
 def _opioid(name: Any) -> str | None:
-    from analytics.medications import OPIOIDS
+    from analytics.contract import OPIOIDS
 
     if not name:
         return None
@@ -542,7 +542,7 @@ def _opioid(name: Any) -> str | None:
 
 
 def _medicine_label(name: Any) -> str:
-    from analytics.medications import DOSE_UNITS
+    from analytics.contract import DOSE_UNITS
 
     code = _opioid(name)
     if code is None:
@@ -567,8 +567,8 @@ def entry_editor(
     (the old one goes to the kept history), "Keep the stored entry" changes
     nothing. Widget keys start with ``prefix`` ("log", "history").
     """
+    from analytics.contract import OPIOIDS, daily_mme
     from analytics.errors import ConflictError, StoreError
-    from analytics.medications import OPIOIDS, daily_mme
     from dashboard import data
 
     stored = dict(stored or {})

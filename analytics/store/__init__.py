@@ -1,7 +1,7 @@
 """Persistence: SQLite by default, PostgreSQL for clinics (see docs/operations.md).
 
 The store is the only code in paindiary that talks SQL. It reads and writes the
-canonical frames of :mod:`analytics.schema`, so the analytics never know where
+canonical frames of :mod:`analytics.contract.schema`, so the analytics never know where
 their data came from::
 
     from analytics.store import open_store
@@ -16,7 +16,7 @@ writes the audit log.
 
 from __future__ import annotations
 
-from .core import (
+from analytics.store._core import (
     AUDIT_COLUMNS,
     BUSY_TIMEOUT_S,
     CONFLICT_COLUMNS,
@@ -28,13 +28,24 @@ from .core import (
     NotFoundError,
     SaveResult,
     Store,
+    alembic_config,
     data_dir,
+    database_is_empty,
     default_url,
+    new_revision,
     open_store,
     project_root,
+    schema_head,
 )
+from analytics.store._snapshots import CLINIC_SCOPE, clinician_scope
 
 __all__ = [
+    "CLINIC_SCOPE",
+    "clinician_scope",
+    "alembic_config",
+    "database_is_empty",
+    "new_revision",
+    "schema_head",
     "Store",
     "SaveResult",
     "ImportReport",

@@ -10,23 +10,22 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._common import empty_frame
-from ..schema import DATE_DTYPE, TableSpec
+from analytics.contract import empty_frame
+from analytics.contract.schema import DATE_DTYPE, TableSpec
 
 __all__ = [
     "Table",
-    "_natives",
-    "_records",
-    "_canonical",
-    "_json",
-    "_key_text",
-    "_cell_text",
-    "_same",
-    "_as_date",
-    "_check_actor",
-    "_check_text",
-    "_check_patient_id",
-    "_utcnow",
+    "table_records",
+    "canonical_frame",
+    "to_json",
+    "key_of",
+    "cell_text",
+    "same_value",
+    "as_date",
+    "check_actor",
+    "check_text",
+    "check_patient_id",
+    "utcnow",
 ]
 
 Table = Literal["patients", "diary", "sessions"]
@@ -47,13 +46,13 @@ def _natives(spec: TableSpec, frame: pd.DataFrame) -> dict[str, list[Any]]:
     return out
 
 
-def _records(spec: TableSpec, frame: pd.DataFrame) -> list[dict[str, Any]]:
+def table_records(spec: TableSpec, frame: pd.DataFrame) -> list[dict[str, Any]]:
     cols = _natives(spec, frame)
     names = list(cols)
     return [dict(zip(names, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
 
 
-def _canonical(spec: TableSpec, rows: Iterable[Iterable[Any]]) -> pd.DataFrame:
+def canonical_frame(spec: TableSpec, rows: Iterable[Iterable[Any]]) -> pd.DataFrame:
     """Canonical frame from database rows in contract column order."""
     records = [tuple(r) for r in rows]
     if not records:
@@ -75,13 +74,13 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _json(record: Mapping[str, Any] | None) -> str | None:
+def to_json(record: Mapping[str, Any] | None) -> str | None:
     if record is None:
         return None
     return json.dumps({k: _jsonable(v) for k, v in record.items()}, ensure_ascii=False)
 
 
-def _key_text(value: Any) -> str:
+def key_of(value: Any) -> str:
     if isinstance(value, dt.datetime):
         return value.isoformat(timespec="seconds" if value.microsecond == 0 else "microseconds")
     if isinstance(value, (pd.Timestamp, dt.date)):
@@ -89,7 +88,7 @@ def _key_text(value: Any) -> str:
     return str(value)
 
 
-def _cell_text(s: pd.Series, kind: str) -> pd.Series:
+def cell_text(s: pd.Series, kind: str) -> pd.Series:
     """Values as text for the conflicts table (NaN stays missing)."""
     if kind == "date":
         text = s.dt.strftime("%Y-%m-%d")
@@ -102,13 +101,13 @@ def _cell_text(s: pd.Series, kind: str) -> pd.Series:
     return text.astype("str").where(s.notna())
 
 
-def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
+def same_value(a: pd.Series, b: pd.Series) -> np.ndarray:
     """Element-wise exact equality with missing == missing."""
     eq = (a == b).astype(object).fillna(False).astype(bool).to_numpy()
     return eq | (a.isna().to_numpy() & b.isna().to_numpy())
 
 
-def _as_date(value: Any, name: str, func: str) -> dt.date:
+def as_date(value: Any, name: str, func: str) -> dt.date:
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError):
@@ -121,7 +120,7 @@ def _as_date(value: Any, name: str, func: str) -> dt.date:
     return ts.date()
 
 
-def _check_actor(actor: Any, func: str) -> str:
+def check_actor(actor: Any, func: str) -> str:
     if isinstance(actor, str) and actor.strip() and len(actor) <= 200:
         return actor
     raise ValueError(
@@ -130,7 +129,7 @@ def _check_actor(actor: Any, func: str) -> str:
     )
 
 
-def _check_text(value: Any, name: str, func: str) -> str:
+def check_text(value: Any, name: str, func: str) -> str:
     if isinstance(value, str) and value.strip():
         return value
     raise ValueError(
@@ -138,7 +137,7 @@ def _check_text(value: Any, name: str, func: str) -> str:
     )
 
 
-def _check_patient_id(value: Any, func: str) -> str:
+def check_patient_id(value: Any, func: str) -> str:
     if isinstance(value, str) and value:
         return value
     raise ValueError(
@@ -146,5 +145,5 @@ def _check_patient_id(value: Any, func: str) -> str:
     )
 
 
-def _utcnow() -> dt.datetime:
+def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from analytics.contract.schema import ADVERSE_EVENTS, TECHNIQUES
 from analytics.errors import ConflictError, DataValidationError, StoreError
-from analytics.schema import ADVERSE_EVENTS, TECHNIQUES
 from dashboard import data, labels, state, widgets
 from dashboard.text import shown
 

@@ -64,7 +64,7 @@ if not view.diary.empty:
 
 # ------------------------------------------------------------------ reminder
 with st.expander("⏰ Daily reminder in your calendar"):
-    from analytics.reminders import ICS_FILE_NAME, ICS_MEDIA_TYPE, reminder_calendar
+    from analytics.io import ICS_FILE_NAME, ICS_MEDIA_TYPE, reminder_calendar
 
     at = st.time_input("Remind me every day at", value=dt.time(20, 0), key="log.reminder_time")
     url = st.context.url or "http://localhost:8501"

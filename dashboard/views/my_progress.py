@@ -166,7 +166,7 @@ if found.empty:
         "or a session the day before, this shows how your pain differed on those days."
     )
 else:
-    from analytics.factors import ASSOCIATION_NOTE, describe_factor_effect
+    from analytics.stats import ASSOCIATION_NOTE, describe_factor_effect
 
     found = found.reindex(found["difference"].abs().sort_values(ascending=False).index)
     for row in found.head(6).to_dict("records"):

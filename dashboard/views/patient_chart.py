@@ -363,7 +363,7 @@ if effects.empty:
         "and without it."
     )
 else:
-    from analytics.factors import ASSOCIATION_NOTE, FACTORS
+    from analytics.stats import ASSOCIATION_NOTE, FACTORS
 
     factor_table = pd.DataFrame(
         {

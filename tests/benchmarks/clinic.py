@@ -1,6 +1,6 @@
 """Benchmark clinics: ``python -m tests.benchmarks.clinic --patients N --out DIR [--format parquet]``.
 
-Patients come from :func:`analytics.synthetic.generate_clinic` (a year of diary,
+Patients come from :func:`analytics.demo.generate_clinic` (a year of diary,
 a course of sessions, realistic responses). Two things make it a benchmark
 clinic of the size the targets name:
 
@@ -9,7 +9,7 @@ clinic of the size the targets name:
   items left empty), so N patients x 365 days is N x 365 diary rows;
 * the files are written column by column (numbers in the shortest form by
   Arrow, text neutralised like the exporter, quoted only where needed), several
-  times faster than :func:`analytics.exports.write_dataset`'s per-value formatting;
+  times faster than :func:`analytics.io.write_dataset`'s per-value formatting;
   the loader reads them back exactly (checked by ``tests/engines``' round trips
   and by every benchmark run, which loads them).
 
@@ -27,9 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics.parquet import PARQUET_FILES, _arrow_table, _cells
-from analytics.schema import TABLES
-from analytics.synthetic import generate_clinic
+from analytics.contract.schema import TABLES
+from analytics.demo import generate_clinic
+from analytics.io import PARQUET_FILES
+from analytics.io._parquet import _arrow_table, _cells
 
 __all__ = ["fill_every_day", "make_clinic", "write_csv_fast"]
 

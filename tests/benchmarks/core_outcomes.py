@@ -6,12 +6,12 @@ Both read patients.csv, diary.csv and sessions.csv and compute, per patient,
 the index date (start_date, else the first session's day), the baseline (mean
 pain of the 14 days before it, >= 4 entries), the follow-up (mean pain of the
 last 14 diary days from the index date on, >= 4 entries), change, % change and
-responder (>= 30 %, with the project's tolerance ``analytics._thresholds.EPS`` for
+responder (>= 30 %, with the project's tolerance ``analytics.stats.EPS`` for
 a % change that is 30 up to rounding); then per group: patients, complete patients, mean
 baseline, mean follow-up, mean change, % change of the means, evaluable
 patients and responders. ``paindiary`` does it with the loaders (every cell
-validated), :func:`analytics.outcomes.patient_outcomes` and
-:func:`analytics.groups.group_summary` (which also computes the intervals);
+validated), :func:`analytics.stats.patient_outcomes` and
+:func:`analytics.stats.group_summary` (which also computes the intervals);
 ``duckdb`` with one SQL query and no validation. The group table is written as
 JSON so the benchmark can check that both agree.
 """
@@ -89,9 +89,8 @@ FROM scored GROUP BY "group" ORDER BY "group"
 
 
 def paindiary(directory: Path) -> list[dict]:
-    from analytics.groups import group_summary
-    from analytics.loaders import load_dataset
-    from analytics.outcomes import patient_outcomes
+    from analytics.io import load_dataset
+    from analytics.stats import group_summary, patient_outcomes
 
     ds = load_dataset(directory)
     outcomes = patient_outcomes(ds.diary, ds.patients, ds.sessions)
@@ -103,7 +102,7 @@ def duckdb(directory: Path) -> list[dict]:
     import duckdb as db
 
     con = db.connect()
-    from analytics._thresholds import EPS  # the project's tolerance at a threshold
+    from analytics.stats import EPS  # the project's tolerance at a threshold
 
     sql = DUCKDB_SQL.format(dir=str(directory).replace("'", "''"), eps=repr(EPS))
     rows = con.execute(sql).fetchall()

@@ -37,9 +37,8 @@ def main(argv: list[str]) -> int:
     refresh_all = "--refresh-all" in argv[3:]
     repeat = max(2, int(repeat_text))
 
-    from analytics.auth import LOCAL_OPERATOR
-    from analytics.patient_summary import summarize_patient
-    from analytics.pipeline import cohort
+    from analytics.access import LOCAL_OPERATOR
+    from analytics.pipeline import cohort, summarize_patient
     from analytics.service import Service
     from analytics.store import open_store
     from dashboard.data import build_overview

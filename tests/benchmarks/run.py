@@ -270,7 +270,7 @@ def write_report(results: list[dict], out: Path, *, repeat: int, elapsed: float)
         f"{_LOAD_START}, whole run {elapsed / 60:.1f} min. The machine is shared: times are "
         "medians of the runs shown and still carry the noise of other work.",
         "",
-        f"Clinics: N patients × 365 days from `analytics.synthetic` with every day of each "
+        f"Clinics: N patients × 365 days from `analytics.demo` with every day of each "
         f"diary filled (missed days interpolated; `tests/benchmarks/clinic.py`); at N = {N:,}: "
         f"{rows['diary']:,} diary rows, {rows['sessions']:,} sessions.",
         "",
@@ -377,7 +377,7 @@ def write_report(results: list[dict], out: Path, *, repeat: int, elapsed: float)
         f"The DuckDB query and our core path agree on the group table: largest difference of a "
         f"mean {agree.get('max_abs_diff', float('nan')):.1e}; counts that differ: "
         f"{', '.join(agree.get('counts', [])) or 'none'} (the query counts a responder with "
-        "the project's tolerance at the threshold, `analytics._thresholds.EPS`).",
+        "the project's tolerance at the threshold, `analytics.stats.EPS`).",
         "",
         "## By size",
         "",
@@ -462,7 +462,7 @@ def write_report(results: list[dict], out: Path, *, repeat: int, elapsed: float)
         "",
         "## Generating the clinics",
         "",
-        f"`analytics.synthetic.generate_clinic` plus filling every day took "
+        f"`analytics.demo.generate_clinic` plus filling every day took "
         f"{gen['generate_s']:.1f} s at {N:,} patients; writing the CSV files "
         f"{gen['total_s'] - gen['generate_s']:.1f} s (Arrow-formatted columns; the exporter's "
         "per-value formatting is several times slower).",

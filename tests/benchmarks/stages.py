@@ -1,14 +1,14 @@
 """Child process of the benchmark: load+validate and each analysis stage, or store reads.
 
 ``python -m tests.benchmarks.stages analysis DIR REPEAT OUT.json``
-    times :func:`analytics.loaders.load_dataset` REPEAT times, then runs
+    times :func:`analytics.io.load_dataset` REPEAT times, then runs
     :func:`analytics.pipeline.analyze` once with every stage function wrapped in
     a timer (the per-patient steps and the cohort summaries); the loads before it
     have paid for the imports.
 
 ``python -m tests.benchmarks.stages store|store-patient URL REPEAT OUT.json``
     one patient's rows from the store and
-    :func:`analytics.patient_summary.summarize_patient` (the per-patient path of
+    :func:`analytics.pipeline.summarize_patient` (the per-patient path of
     a Patient chart), for REPEAT different patients; with ``store``, the whole
     clinic read back once as well.
 """
@@ -25,21 +25,21 @@ from pathlib import Path
 
 #: (module, function): every step of analyze() worth its own line.
 STAGES = [
-    ("analytics.pipeline", "patient_outcomes"),
-    ("analytics.pipeline", "theil_sen_slopes"),
-    ("analytics.pipeline", "interrupted_time_series"),
-    ("analytics.pipeline", "secondary_outcomes"),
-    ("analytics.pipeline", "data_quality"),
-    ("analytics.survival", "time_to_response"),
-    ("analytics.session_response", "session_response"),
-    ("analytics.dose", "dose_response"),
-    ("analytics.safety", "adverse_event_counts"),
-    ("analytics.pipeline", "group_summary"),
-    ("analytics.pipeline", "group_comparison"),
-    ("analytics.session_response", "session_response_by_technique"),
-    ("analytics.dose", "fit_emax"),
-    ("analytics.survival", "kaplan_meier"),
-    ("analytics.pipeline", "cpra_curve"),
+    ("analytics.pipeline._analyze", "patient_outcomes"),
+    ("analytics.pipeline._analyze", "theil_sen_slopes"),
+    ("analytics.pipeline._analyze", "interrupted_time_series"),
+    ("analytics.pipeline._analyze", "secondary_outcomes"),
+    ("analytics.pipeline._analyze", "data_quality"),
+    ("analytics.pipeline._analyze", "time_to_response"),
+    ("analytics.pipeline._analyze", "session_response"),
+    ("analytics.pipeline._analyze", "dose_response"),
+    ("analytics.pipeline._analyze", "adverse_event_counts"),
+    ("analytics.pipeline._analyze", "group_summary"),
+    ("analytics.pipeline._analyze", "group_comparison"),
+    ("analytics.pipeline._analyze", "session_response_by_technique"),
+    ("analytics.pipeline._analyze", "fit_emax"),
+    ("analytics.pipeline._analyze", "kaplan_meier"),
+    ("analytics.pipeline._analyze", "cpra_curve"),
 ]
 
 
@@ -59,7 +59,7 @@ def _instrument(spent: dict[str, float]) -> None:
 
 
 def analysis(directory: str, repeat: int) -> dict:
-    from analytics.loaders import load_dataset
+    from analytics.io import load_dataset
 
     loads = []
     for _ in range(repeat):
@@ -92,7 +92,7 @@ def analysis(directory: str, repeat: int) -> dict:
 
 
 def store(url: str, repeat: int, *, whole: bool = True) -> dict:
-    from analytics.patient_summary import summarize_patient
+    from analytics.pipeline import summarize_patient
     from analytics.store import open_store
 
     out: dict = {}

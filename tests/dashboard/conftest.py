@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.auth import LOCAL_OPERATOR
-from analytics.loaders import load_dataset
+from analytics.access import LOCAL_OPERATOR
+from analytics.io import load_dataset
 from analytics.service import Service
 from analytics.store import open_store, project_root
 

@@ -14,8 +14,8 @@ import json
 import pandas as pd
 import pytest
 
-from analytics import auth
-from analytics.auth import LOCAL_OPERATOR, SIGN_IN_REFUSED
+from analytics.access import LOCAL_OPERATOR, SIGN_IN_REFUSED
+from analytics.access import _auth as auth
 from analytics.service import Service
 from analytics.store import open_store
 from dashboard import data, state

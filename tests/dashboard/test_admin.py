@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from analytics.auth import LOCAL_OPERATOR
+from analytics.access import LOCAL_OPERATOR
 from analytics.service import Service
 from analytics.store import open_store, project_root
 

@@ -14,12 +14,11 @@ import plotly.graph_objects as go
 import pytest
 from numpy.testing import assert_allclose
 
-from analytics._common import empty_frame, frequency_band, index_dates
-from analytics.loaders import load_dataset
+from analytics.contract import empty_frame, frequency_band, index_dates
+from analytics.io import load_dataset
 from analytics.pipeline import AnalysisSettings, analyze
-from analytics.safety import adverse_event_rates
+from analytics.stats import adverse_event_rates, its_fit_lines, rolling_mean
 from analytics.store import project_root
-from analytics.trends import its_fit_lines, rolling_mean
 from dashboard import charts, labels
 
 
@@ -76,8 +75,8 @@ def _trace(fig: go.Figure, name: str):
 
 
 def test_palettes_cover_every_band_and_category():
-    from analytics.outcomes import RESPONSE_CATEGORIES
-    from analytics.schema import FREQUENCY_BANDS, TECHNIQUES
+    from analytics.contract.schema import FREQUENCY_BANDS, TECHNIQUES
+    from analytics.stats import RESPONSE_CATEGORIES
 
     bands = [t for t in TECHNIQUES if t != "electro"] + [f"electro_{b}" for b in FREQUENCY_BANDS]
     assert set(bands) <= set(charts.TECHNIQUE_COLORS)

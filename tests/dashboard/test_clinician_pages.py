@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from analytics.loaders import load_dataset
+from analytics.io import load_dataset
 from analytics.pipeline import analyze
 from analytics.settings import AnalysisSettings
 from analytics.store import open_store, project_root

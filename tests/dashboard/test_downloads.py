@@ -11,8 +11,8 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from pypdf import PdfReader
 
-from analytics.auth import LOCAL_OPERATOR
-from analytics.loaders import load_dataset
+from analytics.access import LOCAL_OPERATOR
+from analytics.io import load_dataset
 from analytics.pipeline import AnalysisSettings, analyze
 from analytics.service import Service
 from analytics.store import open_store, project_root

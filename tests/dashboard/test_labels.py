@@ -10,12 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.dose import DOSE_SUMMARY_COLUMNS
-from analytics.groups import COMPARISON_COLUMNS, SUMMARY_COLUMNS
-from analytics.outcomes import REASONS, RESPONSE_CATEGORIES
-from analytics.schema import ADVERSE_EVENTS, CONDITIONS, FREQUENCY_BANDS, SEXES, TECHNIQUES
-from analytics.secondary import FLAGS, SECONDARY_MEASURES
-from analytics.session_response import BY_TECHNIQUE_COLUMNS
+from analytics.contract.schema import ADVERSE_EVENTS, CONDITIONS, FREQUENCY_BANDS, SEXES, TECHNIQUES
+from analytics.stats import (
+    BY_TECHNIQUE_COLUMNS,
+    DOSE_SUMMARY_COLUMNS,
+    FLAGS,
+    REASONS,
+    RESPONSE_CATEGORIES,
+    SECONDARY_MEASURES,
+)
+from analytics.stats._groups import COMPARISON_COLUMNS, SUMMARY_COLUMNS
 from dashboard import labels
 
 # codes the store writes: history actions, audit actions and SaveResult actions
@@ -159,7 +163,7 @@ def test_drop_negative_zero_only_changes_what_would_show_as_minus_zero():
 @pytest.mark.parametrize(
     ("measure", "change", "improvement", "words"),
     [
-        # change = baseline − follow-up (analytics.secondary)
+        # change = baseline − follow-up (analytics.stats)
         ("sleep_quality", -2.41, 2.41, "better by 2.4 points"),  # slept better
         ("sleep_quality", 1.0, -1.0, "worse by 1.0 point"),
         ("mood", -0.5, 0.5, "better by 0.5 points"),

@@ -8,7 +8,7 @@ import io
 import pandas as pd
 import pytest
 
-from analytics.loaders import load_diary
+from analytics.io import load_diary
 from analytics.store import open_store
 from dashboard import labels
 
@@ -371,8 +371,8 @@ NEW_PATIENTS = (
 @pytest.fixture
 def awkward_db(demo_db):
     """The demo clinic plus a new patient, one without a baseline and one without sessions."""
-    from analytics._common import empty_frame
-    from analytics.loaders import Dataset, load_patients, load_sessions
+    from analytics.contract import Dataset, empty_frame
+    from analytics.io import load_patients, load_sessions
 
     today = dt.date.today()
     days = [today - dt.timedelta(days=k) for k in range(20, 0, -1)]
@@ -388,7 +388,7 @@ def awkward_db(demo_db):
     with open_store(demo_db) as store:
         store.import_dataset("test:setup", dataset)
     with open_store(demo_db) as store:
-        from analytics.auth import LOCAL_OPERATOR
+        from analytics.access import LOCAL_OPERATOR
         from analytics.service import Service
 
         svc = Service(store, LOCAL_OPERATOR, face="test:setup")

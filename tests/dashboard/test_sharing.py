@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 
-from analytics.auth import LOCAL_OPERATOR, user_from_record
+from analytics.access import LOCAL_OPERATOR, user_from_record
 from analytics.errors import AccessDeniedError
-from analytics.loaders import load_dataset
+from analytics.io import load_dataset
 from analytics.pipeline import AnalysisSettings, analyze
 from analytics.service import Service
 from analytics.store import open_store, project_root

@@ -82,7 +82,7 @@ SECRET = "e2e-secret-key-" + "x" * 32
 
 
 def _demo_accounts(db: str) -> tuple[dict[str, str], str, str, str, str]:
-    from analytics import auth
+    from analytics.access import _auth as auth
     from analytics.service import Service
     from analytics.store import open_store
 

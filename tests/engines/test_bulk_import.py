@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from analytics.loaders import Dataset
-from analytics.schema import TABLES
-from analytics.store import models, open_store
-from analytics.store._values import _records
-from analytics.store.importing import CHUNK_ROWS
+from analytics.contract import Dataset
+from analytics.contract.schema import TABLES
+from analytics.store import _models as models
+from analytics.store import open_store
+from analytics.store._importing import CHUNK_ROWS
+from analytics.store._values import table_records
 
 
 def _awkward(clinic: Dataset) -> Dataset:
@@ -74,7 +75,9 @@ def _reference_insert(url: str, ds: Dataset) -> None:
             for table in ("patients", "sessions", "diary"):
                 frame = getattr(ds, table)
                 if len(frame):
-                    conn.execute(models.DATA_TABLES[table].insert(), _records(TABLES[table], frame))
+                    conn.execute(
+                        models.DATA_TABLES[table].insert(), table_records(TABLES[table], frame)
+                    )
     finally:
         engine.dispose()
 

@@ -15,17 +15,23 @@ import pandas as pd
 import pytest
 
 from analytics.cli import main
-from analytics.distributed import (
+from analytics.demo import generate_clinic
+from analytics.errors import DataValidationError
+from analytics.io import (
+    Slice,
+    load_dataset,
+    load_parquet_dataset,
+    write_parquet,
+    write_parquet_dataset,
+)
+from analytics.pipeline import (
+    OUTPUT_FILES,
+    analyze,
     analyze_distributed,
     check_memory,
     partition_bounds,
     start_client,
 )
-from analytics.errors import DataValidationError
-from analytics.loaders import load_dataset
-from analytics.parquet import Slice, load_parquet_dataset, write_parquet, write_parquet_dataset
-from analytics.pipeline import OUTPUT_FILES, analyze
-from analytics.synthetic import generate_clinic
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"

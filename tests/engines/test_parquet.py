@@ -21,15 +21,17 @@ import pytest
 
 from analytics.cli import main
 from analytics.errors import DataQualityWarning, DataValidationError
-from analytics.exports import write_dataset
-from analytics.loaders import load_dataset, load_diary, load_sessions
-from analytics.parquet import (
+from analytics.io import (
     PARQUET_FILES,
     Slice,
     dataset_format,
+    load_dataset,
+    load_diary,
     load_parquet,
     load_parquet_dataset,
+    load_sessions,
     read_dataset,
+    write_dataset,
     write_parquet,
     write_parquet_dataset,
 )
@@ -110,7 +112,7 @@ def test_a_patient_range_reads_only_those_patients_with_file_row_numbers(tmp_pat
 
 
 def test_row_numbers_in_a_range_are_those_of_the_whole_file(tmp_path, monkeypatch):
-    import analytics.parquet as mod
+    import analytics.io._parquet as mod
 
     monkeypatch.setattr(mod, "ROW_GROUP_ROWS", 2)  # several row groups in a tiny file
     ids = ["A", "A", "B", "B", "C", "C"]

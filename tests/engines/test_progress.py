@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from analytics.progress import ProgressBar
+from analytics.cli._progress import ProgressBar
 
 
 class _Terminal(io.StringIO):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.auth import LOCAL_OPERATOR
+from analytics.access import LOCAL_OPERATOR
 from analytics.service import Service
 from analytics.store import open_store, project_root
 from dashboard.text import shown

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from analytics.errors import DataQualityWarning, DataValidationError
-from analytics.loaders import load_dataset, load_diary, load_patients
+from analytics.io import load_dataset, load_diary, load_patients
 
 from .conftest import DIARY, PATIENTS, fingerprint, run_cli, write_clinic
 
@@ -89,7 +89,7 @@ def test_special_files_are_refused_by_type(tmp_path, capsys, db, make, message):
     assert code == 1 and out == f"diary.csv: {expected}\n"
     code, out, err = run_cli(capsys, "import", str(folder), "--db", url)
     assert code == 1
-    assert f"diary.csv:0: {expected}\n" in err
+    assert f"diary.csv: {expected}\n" in err
     assert fingerprint(db_file) == before
 
 

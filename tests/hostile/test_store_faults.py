@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.exports import write_dataset, write_rejects, write_table
-from analytics.loaders import Dataset
+from analytics.contract import Dataset
+from analytics.io import write_dataset, write_rejects, write_table
 
 from .conftest import DIARY, PATIENTS, fingerprint, run_cli, write_clinic
 
@@ -155,7 +155,7 @@ def test_export_from_a_read_only_database_says_why_nothing_was_exported(tmp_path
 
 
 def test_a_dataset_is_renamed_into_place_only_when_every_file_is_written(tmp_path, monkeypatch):
-    import analytics.exports as exports
+    import analytics.io._exports as exports
 
     ds = Dataset(
         patients=pd.DataFrame({"patient_id": ["P1"], "condition": ["neck_pain"]}),
@@ -318,7 +318,7 @@ def test_an_export_killed_midway_leaves_no_contract_file(tmp_path, capsys, db, m
     }[moment]
     code = (
         "import os, signal, sys\n"
-        "import analytics.exports as exports\n"
+        "import analytics.io._exports as exports\n"
         + patch
         + "from analytics.cli import main\n"
         + f"sys.exit(main(['export', {str(out)!r}, '--db', {url!r}]))\n"

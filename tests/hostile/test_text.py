@@ -1,4 +1,4 @@
-"""The two text rules: messages (analytics._text) and stored text on a page (dashboard.text)."""
+"""The two text rules: messages (analytics.safe_text) and stored text on a page (dashboard.text)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import string
 
 import pytest
 
-from analytics._text import hidden_characters, mask_secrets, plain_form, safe_message, visible
+from analytics.safe_text import hidden_characters, mask_secrets, plain_form, safe_message, visible
 from dashboard.text import NO_LINK, shown, shown_error
 
 # ------------------------------------------------------------------ visible

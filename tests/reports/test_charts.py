@@ -10,10 +10,10 @@ import pytest
 from matplotlib.colors import to_hex, to_rgba
 from PIL import Image
 
-from analytics._common import frequency_band
+from analytics.contract import frequency_band
 from analytics.pipeline import analyze
-from analytics.reports import charts
-from analytics.reports.style import CATEGORY_COLORS, SERIES_COLORS, TECHNIQUE_COLORS, mpl_color
+from analytics.reports import _charts as charts
+from analytics.reports._style import CATEGORY_COLORS, SERIES_COLORS, TECHNIQUE_COLORS, mpl_color
 
 
 @pytest.fixture(scope="module")

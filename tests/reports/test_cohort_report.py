@@ -7,9 +7,9 @@ import pytest
 from PIL import Image
 from statsmodels.stats.proportion import proportion_confint
 
-from analytics.reports.cohort import cohort_report_pdf
-from analytics.reports.data import cohort_report_data
-from analytics.reports.labels import group_label
+from analytics.presentation import group_label
+from analytics.reports._cohort import cohort_report_pdf
+from analytics.reports._data import cohort_report_data
 
 from .conftest import NOW, num, pdf_pages, pdf_text, render_page1
 

@@ -9,8 +9,9 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from analytics.cli import main
+from analytics.contract import Dataset
 from analytics.errors import DataValidationError
-from analytics.fhir import (
+from analytics.io import (
     ACUPUNCTURE_SNOMED,
     PAIN_LOINC,
     PEG_LOINC,
@@ -19,7 +20,6 @@ from analytics.fhir import (
     patient_bundle,
     read_bundle,
 )
-from analytics.loaders import Dataset
 from analytics.store import open_store
 
 from .conftest import NOW, SAMPLE_DIR
@@ -72,7 +72,7 @@ def test_bundle_validates_as_r4_collection_with_the_right_codes(sample, exported
 
 
 def test_peg_observations_only_where_complete():
-    from analytics._common import empty_frame
+    from analytics.contract import empty_frame
 
     diary = pd.DataFrame(
         {
@@ -279,7 +279,7 @@ def test_fhir_import_errors_exit_1_and_write_nothing(tmp_path, capsys):
 
 
 def test_db_export_and_import_go_through_the_service_and_are_audited(tmp_path):
-    from analytics.auth import LOCAL_OPERATOR
+    from analytics.access import LOCAL_OPERATOR
     from analytics.service import Service
 
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"

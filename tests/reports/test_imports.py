@@ -11,8 +11,8 @@ from .conftest import ROOT
 
 def test_reports_and_fhir_import_no_ui_library():
     code = (
-        "import sys, json, analytics.reports.patient, analytics.reports.cohort, analytics.fhir, "
-        "analytics.reports.cli\n"
+        "import sys, json, analytics.reports._patient, analytics.reports._cohort, analytics.io, "
+        "analytics.cli\n"
         "print(json.dumps(sorted(k for k in sys.modules "
         "if k.split('.')[0] in ('streamlit', 'plotly') or k == 'matplotlib.pyplot')))"
     )

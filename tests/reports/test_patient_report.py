@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from analytics.pipeline import AnalysisSettings, analyze
-from analytics.reports.data import VISIT_COUNT, patient_report_data, visit12_evidence
-from analytics.reports.patient import patient_report_pdf, secondary_rows
+from analytics.reports._data import VISIT_COUNT, patient_report_data, visit12_evidence
+from analytics.reports._patient import patient_report_pdf, secondary_rows
 
 from .conftest import NOW, num, pdf_pages, pdf_text, render_page1
 
@@ -99,7 +99,7 @@ def test_page_one_renders_to_png(sample, tmp_path):
 
 
 def test_notes_appear_only_when_asked_for(sample_copy):
-    from analytics.loaders import load_dataset
+    from analytics.io import load_dataset
 
     diary = (sample_copy / "diary.csv").read_text().splitlines()
     sessions = (sample_copy / "sessions.csv").read_text().splitlines()

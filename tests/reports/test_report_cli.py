@@ -69,7 +69,7 @@ def _strip_stamp(text: str) -> str:
 
 
 def test_db_reports_read_through_the_service_and_are_audited(tmp_path):
-    from analytics.auth import LOCAL_OPERATOR
+    from analytics.access import LOCAL_OPERATOR
     from analytics.service import Service
     from analytics.store import open_store
 
@@ -107,7 +107,7 @@ def test_db_report_of_an_unknown_patient_writes_nothing(tmp_path):
 def test_an_account_gets_only_the_reports_of_its_scope(tmp_path, monkeypatch, capsys):
     import getpass
 
-    from analytics.auth import LOCAL_OPERATOR
+    from analytics.access import LOCAL_OPERATOR
     from analytics.service import Service
     from analytics.store import open_store
 

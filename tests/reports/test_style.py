@@ -5,7 +5,8 @@ from __future__ import annotations
 import dashboard.charts as dash_charts
 import dashboard.data as dash_data
 import dashboard.labels as dash_labels
-from analytics.reports import labels, style
+from analytics.presentation import _labels as labels
+from analytics.reports import _style as style
 
 
 def test_colours_equal_the_dashboards():

@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from analytics.loaders import Dataset
+from analytics.contract import Dataset
+from analytics.demo import generate_clinic
 from analytics.store import open_store
-from analytics.synthetic import generate_clinic
 
 
 def main() -> None:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from analytics.contract import Dataset
 from analytics.errors import DataQualityWarning
-from analytics.loaders import Dataset, load_dataset
+from analytics.io import load_dataset
 from analytics.store import Store, open_store, project_root
 
 from .pg_server import PgServer, PgServerError
@@ -73,7 +74,7 @@ def clinic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sample = project_root() / "sample_data"
     if (sample / "diary.csv").exists():
         return sample
-    from analytics.synthetic import generate_clinic, write_clinic
+    from analytics.demo import generate_clinic, write_clinic
 
     out = tmp_path_factory.mktemp("clinic")
     write_clinic(generate_clinic(12, rng=7), out)

@@ -14,14 +14,14 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from analytics import stored
-from analytics.auth import LOCAL_OPERATOR, user_from_record
+from analytics.access import LOCAL_OPERATOR, user_from_record
+from analytics.contract import Dataset
 from analytics.errors import StoreError
-from analytics.loaders import Dataset
+from analytics.pipeline import _stored as stored
 from analytics.service import Service
 from analytics.settings import AnalysisSettings
 from analytics.store import Store
-from analytics.store.snapshots import CLINIC_SCOPE, Snapshots, clinician_scope
+from analytics.store._snapshots import CLINIC_SCOPE, Snapshots, clinician_scope
 
 SETTINGS = AnalysisSettings(n_boot=50)
 FP = stored.settings_fingerprint(SETTINGS)
@@ -176,7 +176,7 @@ def test_a_failed_snapshot_write_still_returns_the_rows(
         return real(self, what, work)
 
     monkeypatch.setattr(Store, "_write", failing)
-    with caplog.at_level(logging.WARNING, logger="analytics.store.snapshots"):
+    with caplog.at_level(logging.WARNING, logger="analytics.store._snapshots"):
         _assert_equal_to_stored_rows(store)
     assert "the disk is full" in caplog.text
 
@@ -188,7 +188,7 @@ def test_snapshots_of_other_settings_are_dropped(store: Store, admin: Service) -
     with store._reading("test") as conn:
         import sqlalchemy as sa
 
-        from analytics.store import models
+        from analytics.store import _models as models
 
         s = models.outcome_snapshots
         kept = {r[0] for r in conn.execute(sa.select(s.c.fingerprint).distinct())}

@@ -11,13 +11,13 @@ import pytest
 import sqlalchemy as sa
 from pandas.testing import assert_frame_equal
 
+from analytics.contract import Dataset
+from analytics.contract.schema import TABLES
 from analytics.errors import ConflictError, DataValidationError, NotFoundError, StoreError
-from analytics.loaders import Dataset
-from analytics.outcomes import patient_outcomes
-from analytics.schema import TABLES
-from analytics.store import AUDIT_COLUMNS, USER_COLUMNS, Store, models, open_store
-from analytics.store._values import _records
-from analytics.store.core import _alembic_config
+from analytics.stats import patient_outcomes
+from analytics.store import AUDIT_COLUMNS, USER_COLUMNS, Store, alembic_config, open_store
+from analytics.store import _models as models
+from analytics.store._values import table_records
 
 ACTOR = "admin"
 FAKE_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
@@ -28,7 +28,7 @@ def _engine_at_0001(url: str) -> sa.Engine:
 
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        cfg = _alembic_config()
+        cfg = alembic_config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
     return engine
@@ -46,7 +46,7 @@ def test_upgrading_a_0001_database_keeps_every_row_and_the_outcome_numbers(
             legacy = sa.Table(t, sa.MetaData(), autoload_with=conn)
             records = [
                 {k: v for k, v in r.items() if k in legacy.c}
-                for r in _records(TABLES[t], getattr(clinic, t))
+                for r in table_records(TABLES[t], getattr(clinic, t))
             ]
             conn.execute(legacy.insert(), records)
         first = clinic.patients["patient_id"].iat[0]

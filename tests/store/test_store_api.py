@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analytics._common import empty_frame
+from analytics.contract import empty_frame
 from analytics.errors import ConflictError, DataValidationError, StoreError
-from analytics.loaders import validate_records
+from analytics.io import validate_records
 from analytics.store import HISTORY_COLUMNS, NotFoundError, SaveResult, Store
 
 ACTOR = "clinician:demo"

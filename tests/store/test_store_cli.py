@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analytics import auth
+from analytics.access import _auth as auth
 from analytics.cli import main
-from analytics.loaders import load_dataset
+from analytics.io import load_dataset
 from analytics.store import open_store, project_root
 
 

@@ -16,9 +16,9 @@ from collections import Counter, defaultdict
 import pytest
 import sqlalchemy as sa
 
+from analytics.contract import Dataset
+from analytics.contract.schema import TABLES
 from analytics.errors import ConflictError
-from analytics.loaders import Dataset
-from analytics.schema import TABLES
 from analytics.store import ImportReport, Store, open_store
 
 N_THREADS = 8

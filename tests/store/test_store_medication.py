@@ -8,12 +8,11 @@ import pytest
 import sqlalchemy as sa
 from pandas.testing import assert_frame_equal
 
+from analytics.contract import Dataset
+from analytics.contract.schema import TABLES
 from analytics.errors import DataValidationError
-from analytics.loaders import Dataset
-from analytics.schema import TABLES
-from analytics.store import open_store
-from analytics.store._values import _records
-from analytics.store.core import _alembic_config
+from analytics.store import alembic_config, open_store
+from analytics.store._values import table_records
 
 ACTOR = "admin"
 
@@ -21,7 +20,7 @@ ACTOR = "admin"
 def _upgrade(conn: sa.Connection, revision: str) -> None:
     from alembic import command
 
-    cfg = _alembic_config()
+    cfg = alembic_config()
     cfg.attributes["connection"] = conn
     command.upgrade(cfg, revision)
 
@@ -34,7 +33,7 @@ def test_upgrading_a_0002_database_keeps_every_diary_row(db_url: str, clinic: Da
         assert "medication" not in legacy.c
         for t in ("patients", "sessions", "diary"):
             table = sa.Table(t, sa.MetaData(), autoload_with=conn)
-            conn.execute(table.insert(), _records(TABLES[t], getattr(clinic, t)))
+            conn.execute(table.insert(), table_records(TABLES[t], getattr(clinic, t)))
         n_before = conn.execute(sa.text("SELECT count(*) FROM diary")).scalar()
     with engine.begin() as conn:
         _upgrade(conn, "0003a")

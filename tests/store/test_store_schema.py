@@ -8,9 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from analytics.errors import StoreError
-from analytics.store import Store, default_url, open_store, project_root
-from analytics.store.core import _alembic_config
-from analytics.store.models import metadata
+from analytics.store import Store, alembic_config, default_url, open_store, project_root
+from analytics.store._models import metadata
 
 
 def test_migrations_build_exactly_the_models(store: Store) -> None:
@@ -21,7 +20,7 @@ def test_migrations_build_exactly_the_models(store: Store) -> None:
     with store.engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, metadata) == []
-        head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
         assert ctx.get_current_revision() == head
         checks = {c["name"] for c in sa.inspect(conn).get_check_constraints("diary")}
     assert {"ck_diary_pain_range", "ck_diary_notes_len", "ck_diary_analgesic_doses_range"} <= checks
@@ -34,7 +33,7 @@ def test_reopening_is_a_no_op_and_downgrade_works(db_url: str) -> None:
         s.save_patient("cli", {"patient_id": "P1", "condition": "x"})
     with open_store(db_url, create=False) as s:  # already at head
         assert s.patient_ids("cli") == ["P1"]
-        cfg = _alembic_config()
+        cfg = alembic_config()
         with s.engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, "base")
@@ -63,14 +62,14 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Pa
 
 
 def test_migration_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from analytics.store.__main__ import main
+    from analytics.cli import main
 
     url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    assert main(["current", "--db", url]) == 1
+    assert main(["db", "current", "--db", url]) == 1
     assert "No database at" in capsys.readouterr().err
-    assert main(["upgrade", "--db", url]) == 0
+    assert main(["db", "upgrade", "--db", url]) == 0
     assert "newest" in capsys.readouterr().out
-    assert main(["current", "--db", url]) == 0
+    assert main(["db", "current", "--db", url]) == 0
 
 
 def test_a_new_sqlite_file_is_private(tmp_path: Path) -> None:

@@ -12,9 +12,9 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-import analytics.pipeline as pipeline
-from analytics.auth import LOCAL_OPERATOR
-from analytics.loaders import Dataset
+import analytics.pipeline._analyze as pipeline
+from analytics.access import LOCAL_OPERATOR
+from analytics.contract import Dataset
 from analytics.pipeline import PER_PATIENT_TABLES, per_patient
 from analytics.service import Service
 from analytics.settings import AnalysisSettings
@@ -178,7 +178,7 @@ def test_a_clinicians_cohort_covers_only_their_patients(store: Store, admin: Ser
     mine = ids[:3]
     admin.add_user("dr_a", role="clinician", password="a long enough password 1")
     admin.assign("dr_a", mine)
-    from analytics.auth import user_from_record
+    from analytics.access import user_from_record
 
     record = store.user_record("dr_a")
     assert record is not None
@@ -215,8 +215,8 @@ def test_payloads_decode_alike_joined_or_one_by_one() -> None:
     """Runs of one schema are read as one stream; the frame equals decoding each payload."""
     import pyarrow as pa
 
-    from analytics.store.outcomes import decode_frame, decode_frames, encode_frame
-    from analytics.stored import split_by_patient
+    from analytics.pipeline import split_by_patient
+    from analytics.store._outcomes import decode_frame, decode_frames, encode_frame
 
     frame = pd.DataFrame(
         {
@@ -256,7 +256,7 @@ def _dataset_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 def _stored_frames(store: Store) -> dict[str, pd.DataFrame]:
     """Every stored table of the clinic settings, decoded (payload bytes also depend
     on which patients were computed together: their shared Arrow dictionaries)."""
-    from analytics import stored
+    from analytics.pipeline import _stored as stored
 
     fp = stored.settings_fingerprint(Service(store, LOCAL_OPERATOR).analysis_settings())
     return store.read_outcomes(fp)
@@ -341,7 +341,7 @@ def test_an_import_that_fails_stores_no_outcome(store: Store, clinic: Dataset) -
 def test_a_failing_computation_during_an_import_leaves_the_patients_to_the_next_read(
     store: Store, clinic: Dataset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import analytics.stored as stored_module
+    import analytics.pipeline as stored_module  # where the service looks the computation up
 
     service = Service(store, LOCAL_OPERATOR, face="test")
     real = stored_module.per_patient_tables

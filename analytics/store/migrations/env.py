@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from analytics.store.models import metadata
+from analytics.store._models import metadata
 
 config = context.config
 connection = config.attributes.get("connection")

@@ -1,0 +1,548 @@
+"""Accounts and sign-in: who is asking.
+
+Passwords are hashed with argon2id (argon2-cffi's RFC 9106 low-memory profile)
+and never stored, printed or logged in clear. Sign-in counts failures: after
+:data:`MAX_FAILURES` wrong passwords in a row an account is locked for
+:data:`LOCK_MINUTES` minutes. Every refusal raises
+:class:`~analytics.errors.AuthenticationError` with one and the same message,
+whether the account exists, is locked, disabled or the password is wrong; the
+audit log (for admins) records which it was.
+
+A signed-in user carries a session token: an itsdangerous signature over the
+user id, a sign-in session id (revoked by a sign-out) and a stamp of the
+password hash (so a password change ends every older session), timed so that a
+token not renewed for :data:`IDLE_MINUTES` minutes is refused. The signing key
+is ``$PAINDIARY_SECRET_KEY`` or a random key kept in ``<data dir>/secret_key``
+(created with mode 0600).
+
+Every function that depends on the time takes ``clock``, a callable returning
+the current UTC time (naive), so tests can move time forward.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from analytics.errors import AuthenticationError, StoreError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analytics.store import Store
+
+__all__ = [
+    "Role",
+    "ROLES",
+    "User",
+    "LOCAL_OPERATOR",
+    "MAX_FAILURES",
+    "LOCK_MINUTES",
+    "IDLE_MINUTES",
+    "SESSION_MAX_HOURS",
+    "MIN_PASSWORD_LENGTH",
+    "SIGN_IN_REFUSED",
+    "Clock",
+    "hash_password",
+    "verify_password",
+    "check_password",
+    "authenticate",
+    "user_for_sso",
+    "issue_token",
+    "read_token",
+    "renew_token",
+    "revoke_token",
+    "secret_key",
+    "demo_password",
+    "demo_key_id",
+    "demo_accounts",
+    "user_from_record",
+]
+
+Role = Literal["patient", "clinician", "admin"]
+#: The roles, least to most privileged.
+ROLES: tuple[Role, ...] = ("patient", "clinician", "admin")
+#: Wrong passwords in a row that lock an account.
+MAX_FAILURES = 5
+#: How long a locked account stays locked, in minutes.
+LOCK_MINUTES = 15
+#: A session token not renewed for this many minutes is refused (automatic logoff).
+IDLE_MINUTES = 30
+#: A sign-in session ends after this many hours even when active.
+SESSION_MAX_HOURS = 12
+#: Shortest accepted password (NIST SP 800-63B asks for at least 8).
+MIN_PASSWORD_LENGTH = 8
+#: Longest accepted password (argon2 hashes anything, but a megabyte is an attack).
+MAX_PASSWORD_LENGTH = 1024
+#: The one message of every refused sign-in: it never says whether the account exists.
+SIGN_IN_REFUSED = (
+    "Sign-in refused: the username or password is wrong, or the account is locked or "
+    f"disabled. After {MAX_FAILURES} wrong passwords an account is locked for "
+    f"{LOCK_MINUTES} minutes; an administrator can reset a password."
+)
+_SESSION_ENDED = (
+    "Your session has ended (signed out, {idle} minutes without activity, or the password "
+    "was changed). Please sign in again."
+)
+_SALT = "paindiary.session.v1"
+
+#: A callable returning the current UTC time as a naive datetime.
+Clock = Callable[[], dt.datetime]
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in person (or the local operator of the command line).
+
+    Attributes
+    ----------
+    user_id : int
+        The account's id (0 for :data:`LOCAL_OPERATOR`, negative for share links).
+    username : str
+    role : {"patient", "clinician", "admin"}
+    patient_id : str or None
+        The patient of a patient account (exactly one); None for other roles.
+    display_name : str
+    """
+
+    user_id: int
+    username: str
+    role: Role
+    patient_id: str | None
+    display_name: str = ""
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        return f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+#: The command line's identity when no ``--user`` is given. Whoever can run the
+#: CLI on the server can read the database file anyway (docs/security.md).
+LOCAL_OPERATOR = User(0, f"local:{_os_user()}", "admin", None, "local operator")
+
+
+def user_from_record(record: dict[str, Any]) -> User:
+    """The :class:`User` of a stored account record (see ``Store.user_record``)."""
+    return User(
+        user_id=int(record["id"]),
+        username=str(record["username"]),
+        role=record["role"],
+        patient_id=record["patient_id"],
+        display_name=str(record.get("display_name") or ""),
+    )
+
+
+# --------------------------------------------------------------------------- passwords
+
+
+def _hasher() -> Any:
+    from argon2 import PasswordHasher, Type
+
+    return PasswordHasher(type=Type.ID)  # RFC 9106 low-memory profile: t=3, m=64 MiB, p=4
+
+
+def check_password(password: Any, *, func: str = "check_password") -> str:
+    """Return ``password`` when it is acceptable, else raise ValueError saying why.
+
+    The message never contains the password.
+    """
+    if not isinstance(password, str):
+        raise ValueError(
+            f"The 'password' parameter of {func} must be a str. Got {type(password).__name__} "
+            "instead."
+        )
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise ValueError(
+            f"The password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters "
+            f"(it has {len(password)}). A few unrelated words make a good one."
+        )
+    if not password.strip():
+        raise ValueError("The password must not be only spaces.")
+    return password
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash (PHC string, ``$argon2id$v=19$...``) of an acceptable password."""
+    check_password(password, func="hash_password")
+    return str(_hasher().hash(password))
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when ``password`` matches ``password_hash`` (constant-time, argon2 verify)."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return bool(_hasher().verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A hash of a random password, verified for unknown usernames so that a refusal
+# takes as long whether or not the account exists.
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = str(_hasher().hash(secrets.token_urlsafe(16)))
+    return _DUMMY_HASH
+
+
+# --------------------------------------------------------------------------- sign-in
+
+
+def _audit_name(username: Any) -> str:
+    text = username if isinstance(username, str) else repr(username)
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)[:64]
+    return text or "(empty)"
+
+
+def authenticate(
+    store: Store,
+    username: str,
+    password: str,
+    *,
+    face: str = "dashboard:login",
+    clock: Clock | None = None,
+) -> User:
+    """Check a username and password; return the :class:`User` or raise.
+
+    Records "login" (ok), or "login_failed" (outcome "failed", with the reason
+    for admins) and, when this failure locks the account, "lockout".
+
+    Raises
+    ------
+    AuthenticationError
+        Always with :data:`SIGN_IN_REFUSED`: unknown user, wrong password, locked
+        or disabled account.
+    """
+    now = (clock or _utcnow)()
+    record = store.user_record(username) if isinstance(username, str) else None
+    given = password if isinstance(password, str) else ""
+
+    def refuse(reason: str, role: str = "") -> AuthenticationError:
+        store.record_audit(
+            _audit_name(username), "login_failed", role=role, face=face, outcome="failed",
+            detail={"reason": reason},
+        )  # fmt: skip
+        return AuthenticationError(SIGN_IN_REFUSED)
+
+    if record is None:
+        verify_password(_dummy_hash(), given)
+        raise refuse("unknown user")
+    role = str(record["role"])
+    ok = verify_password(record["password_hash"], given)  # also when locked: same timing
+    if record["locked_until"] is not None and record["locked_until"] > now:
+        raise refuse(f"locked until {record['locked_until']:%Y-%m-%d %H:%M} UTC", role)
+    if record["disabled"]:
+        raise refuse("disabled", role)
+    if not ok:
+        state = store.record_login_failure(
+            int(record["id"]),
+            now=now,
+            max_failures=MAX_FAILURES,
+            lock_for=dt.timedelta(minutes=LOCK_MINUTES),
+        )
+        error = refuse(f"wrong password ({state['failed_count']} in a row)", role)
+        if state["locked_until"] is not None:
+            store.record_audit(
+                str(record["username"]), "lockout", role=role, face=face, outcome="ok",
+                detail={"locked_until": state["locked_until"].isoformat(), "minutes": LOCK_MINUTES},
+            )  # fmt: skip
+        raise error
+    store.record_login_success(int(record["id"]))
+    if _hasher().check_needs_rehash(record["password_hash"]):
+        name = str(record["username"])
+        store.set_password_hash(name, name, str(_hasher().hash(given)), changed=False)
+    store.record_audit(str(record["username"]), "login", role=role, face=face)
+    return user_from_record(record)
+
+
+def user_for_sso(
+    store: Store, username: str, *, face: str = "dashboard:sso", clock: Clock | None = None
+) -> User:
+    """The account of a user signed in by single sign-on (the provider checked the password).
+
+    The role and patient come from the user table. Records "login" (method "sso").
+
+    Raises
+    ------
+    AuthenticationError
+        No such account, or it is disabled or locked.
+    """
+    now = (clock or _utcnow)()
+    record = store.user_record(username) if isinstance(username, str) else None
+    reason = None
+    if record is None:
+        reason = "unknown user"
+    elif record["disabled"]:
+        reason = "disabled"
+    elif record["locked_until"] is not None and record["locked_until"] > now:
+        reason = "locked"
+    if reason is not None or record is None:
+        store.record_audit(
+            _audit_name(username), "login_failed", role=record["role"] if record else "",
+            face=face, outcome="failed", detail={"reason": reason, "method": "sso"},
+        )  # fmt: skip
+        raise AuthenticationError(
+            "Single sign-on worked, but this account may not use paindiary (unknown or "
+            "disabled here). Ask an administrator."
+        )
+    store.record_audit(
+        str(record["username"]), "login", role=str(record["role"]), face=face,
+        detail={"method": "sso"},
+    )  # fmt: skip
+    return user_from_record(record)
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+def secret_key() -> bytes:
+    """The key that signs session tokens.
+
+    ``$PAINDIARY_SECRET_KEY`` (at least 32 characters) when set, else the key in
+    ``<data dir>/secret_key``, created once with 32 random bytes and mode 0600.
+
+    Raises
+    ------
+    StoreError
+        The environment key is too short, or the key file is readable by others
+        or cannot be read or created.
+    """
+    env = os.environ.get("PAINDIARY_SECRET_KEY")
+    if env is not None:
+        if len(env) < 32:
+            raise StoreError(
+                "PAINDIARY_SECRET_KEY must have at least 32 characters (e.g. the output of "
+                "'python -c \"import secrets; print(secrets.token_hex(32))\"')."
+            )
+        return env.encode()
+    from analytics.store import data_dir
+
+    path = data_dir() / "secret_key"
+    if not path.exists():
+        _create_key(path)
+    return _read_key(path)
+
+
+def _create_key(path: Path) -> None:
+    """Write a new random key to ``path`` atomically (0600; a concurrent creator wins)."""
+    tmp = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)  # fails when another process created the key first
+        except FileExistsError:
+            pass
+    except OSError as exc:
+        raise StoreError(f"Cannot create the secret key file {path}: {exc.strerror}.") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _read_key(path: Path) -> bytes:
+    try:
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise StoreError(
+                f"The secret key file {path} can be read by other users (mode "
+                f"{stat.S_IMODE(mode):o}); run 'chmod 600 {path}'. Sessions are refused until then."
+            )
+        key = path.read_text().strip()
+    except OSError as exc:
+        raise StoreError(f"Cannot read the secret key file {path}: {exc.strerror}.") from None
+    if len(key) < 32:
+        raise StoreError(
+            f"The secret key file {path} is damaged (too short); delete it to create a new one "
+            "(every open session ends)."
+        )
+    return key.encode()
+
+
+def _serializer(clock: Clock | None) -> Any:
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    now = clock or _utcnow
+
+    class _Signer(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(now().replace(tzinfo=dt.UTC).timestamp())
+
+    return URLSafeTimedSerializer(secret_key(), salt=_SALT, signer=_Signer)
+
+
+def _stamp(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def _sign(user_id: int, session_id: str, stamp: str, clock: Clock | None) -> str:
+    return str(_serializer(clock).dumps({"u": user_id, "s": session_id, "p": stamp}))
+
+
+def issue_token(store: Store, user: User, *, clock: Clock | None = None) -> str:
+    """Start a sign-in session for ``user`` and return its signed token."""
+    record = store.user_record_by_id(user.user_id)
+    if record is None or record["disabled"]:
+        raise AuthenticationError(SIGN_IN_REFUSED)
+    session_id = secrets.token_urlsafe(18)
+    store.create_auth_session(session_id, user.user_id, (clock or _utcnow)())
+    return _sign(user.user_id, session_id, _stamp(record["password_hash"]), clock)
+
+
+def _payload(token: Any, clock: Clock | None, max_age: int | None) -> dict[str, Any]:
+    from itsdangerous import BadData
+
+    if not isinstance(token, str) or not token:
+        raise AuthenticationError(_SESSION_ENDED.format(idle=IDLE_MINUTES))
+    try:
+        data = _serializer(clock).loads(token, max_age=max_age)
+    except BadData:
+        raise AuthenticationError(_SESSION_ENDED.format(idle=IDLE_MINUTES)) from None
+    if not (isinstance(data, dict) and {"u", "s", "p"} <= data.keys()):
+        raise AuthenticationError(_SESSION_ENDED.format(idle=IDLE_MINUTES))
+    return data
+
+
+def _check_session(
+    store: Store, data: dict[str, Any], now: dt.datetime, idle: int
+) -> dict[str, Any]:
+    ended = AuthenticationError(_SESSION_ENDED.format(idle=idle))
+    session = store.auth_session(str(data["s"]))
+    if session is None or session["revoked_at"] is not None:
+        raise ended
+    if int(session["user_id"]) != int(data["u"]):
+        raise ended
+    if now - session["created_at"] > dt.timedelta(hours=SESSION_MAX_HOURS):
+        raise ended
+    record = store.user_record_by_id(int(data["u"]))
+    if record is None or record["disabled"]:
+        raise ended
+    if not hmac.compare_digest(_stamp(record["password_hash"]), str(data["p"])):
+        raise ended  # the password changed since the token was issued
+    return record
+
+
+def read_token(
+    store: Store, token: str, *, max_idle_minutes: int = IDLE_MINUTES, clock: Clock | None = None
+) -> User:
+    """The :class:`User` of a valid session token.
+
+    Raises
+    ------
+    AuthenticationError
+        The token is forged or damaged, older than ``max_idle_minutes`` (idle
+        expiry), its session was signed out or is older than
+        :data:`SESSION_MAX_HOURS`, the account is disabled or gone, or the password
+        changed since it was issued.
+    """
+    if not isinstance(max_idle_minutes, int) or max_idle_minutes < 1:
+        raise ValueError(
+            "The 'max_idle_minutes' parameter of read_token must be an int >= 1. "
+            f"Got {max_idle_minutes!r} instead."
+        )
+    data = _payload(token, clock, max_idle_minutes * 60)
+    record = _check_session(store, data, (clock or _utcnow)(), max_idle_minutes)
+    return user_from_record(record)
+
+
+def renew_token(
+    store: Store, token: str, *, max_idle_minutes: int = IDLE_MINUTES, clock: Clock | None = None
+) -> str:
+    """A fresh token of the same session (the idle clock restarts); raises as :func:`read_token`."""
+    read_token(store, token, max_idle_minutes=max_idle_minutes, clock=clock)
+    data = _payload(token, clock, None)
+    return _sign(int(data["u"]), str(data["s"]), str(data["p"]), clock)
+
+
+def revoke_token(
+    store: Store, token: str, *, face: str = "dashboard:logout", clock: Clock | None = None
+) -> None:
+    """Sign out: revoke the token's session (also when it is already idle) and record "logout".
+
+    Raises
+    ------
+    AuthenticationError
+        The token is forged or damaged.
+    """
+    data = _payload(token, clock, None)
+    if store.revoke_auth_session(str(data["s"]), (clock or _utcnow)()):
+        record = store.user_record_by_id(int(data["u"]))
+        if record is not None:
+            store.record_audit(
+                str(record["username"]), "logout", role=str(record["role"]), face=face
+            )
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def demo_password(username: str) -> str:
+    """The password of a demo account: derived from the secret key, never stored.
+
+    Twelve characters from an alphabet without look-alikes, in three groups
+    (e.g. ``"k7mq-2xhd-p9rt"``). The same database and key give the same passwords.
+    """
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    digest = hmac.new(secret_key(), f"demo-account:{username}".encode(), hashlib.sha256).digest()
+    chars = [alphabet[b % len(alphabet)] for b in digest[:12]]
+    return "-".join("".join(chars[i : i + 4]) for i in range(0, 12, 4))
+
+
+def demo_key_id() -> str:
+    """A fingerprint of the secret key (not the key): tells whether the demo passwords
+    stored as hashes were derived from the key in use."""
+    return hashlib.sha256(b"paindiary demo key id:" + secret_key()).hexdigest()[:16]
+
+
+def demo_accounts(store: Store) -> list[dict[str, Any]] | None:
+    """The demo accounts with their passwords while the database is the demo, else None.
+
+    Lists only the accounts ``paindiary init-demo`` created (setting
+    ``demo_accounts``) whose password was never changed (so their demo password
+    still works) and that are not disabled: dicts with ``username``, ``role``,
+    ``patient_id`` and ``password``; admins, then clinicians, then patients.
+    """
+    if store.get_setting("demo") != "true":
+        return None
+    if store.get_setting("demo_key_id") not in (None, demo_key_id()):
+        return []  # made with another key: the derived passwords would be wrong (re-run init-demo)
+    try:
+        names = json.loads(store.get_setting("demo_accounts") or "[]")
+    except ValueError:
+        names = []
+    users = store.users("demo-listing")
+    users = users[
+        users["username"].isin(list(names))
+        & (users["password_changed_at"] == users["created_at"])
+        & ~users["disabled"]
+    ].copy()
+    users["order"] = users["role"].map({"admin": 0, "clinician": 1, "patient": 2})
+    users = users.sort_values(["order", "username"], kind="stable")
+    return [
+        {
+            "username": str(row.username),
+            "role": str(row.role),
+            "patient_id": None if row.role != "patient" else str(row.patient_id),
+            "password": demo_password(str(row.username)),
+        }
+        for row in users.itertuples(index=False)
+    ]

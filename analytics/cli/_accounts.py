@@ -1,0 +1,145 @@
+"""``paindiary user`` and ``paindiary audit``: accounts and the audit log (administrators)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+from analytics import access
+from analytics.cli._output import guarded
+from analytics.cli._source import add_db, add_identity, open_service
+from analytics.store import open_store
+
+__all__ = ["add_parsers", "user_command", "audit_command"]
+
+
+def add_parsers(sub: Any) -> None:
+    """Add ``user`` and ``audit`` to the subcommands."""
+    p = sub.add_parser(
+        "user",
+        help="manage accounts: add, passwd, disable, list, assign, unassign (admins)",
+        description="Accounts of the dashboard. Passwords are asked for twice (or read from "
+        "standard input with --password-stdin), hashed with argon2id and never shown.",
+    )
+    users = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    q = users.add_parser("add", help="create an account")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--role", required=True, choices=["patient", "clinician", "admin"])
+    q.add_argument("--patient", metavar="ID", default=None, help="the patient of a patient account")
+    q.add_argument("--display-name", metavar="TEXT", default=None)
+    q.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    q = users.add_parser("passwd", help="set an account's password (ends its open sessions)")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    q = users.add_parser("disable", help="disable an account (it can no longer sign in)")
+    q.add_argument("name", metavar="NAME")
+    users.add_parser("list", help="list the accounts")
+    for action, text in (("assign", "let a clinician see these patients"),
+                         ("unassign", "stop a clinician seeing these patients")):  # fmt: skip
+        q = users.add_parser(action, help=text)
+        q.add_argument("clinician", metavar="CLINICIAN")
+        q.add_argument("patient_ids", metavar="PATIENT_ID", nargs="+")
+    for q in users.choices.values():
+        add_db(q)
+        add_identity(q)
+    p.set_defaults(handler=user_command)
+
+    p = sub.add_parser(
+        "audit",
+        help="show the audit log, newest first (admins)",
+        description="Who viewed, changed, imported or exported which patient's data, and every "
+        "sign-in, failed sign-in and lockout, newest first.",
+    )
+    add_db(p)
+    p.add_argument("--user", metavar="NAME", default=None, help="only this account's rows")
+    p.add_argument("--patient", metavar="ID", default=None, help="only rows about this patient")
+    p.add_argument("--since", metavar="DATE", default=None, help="only rows at or after (UTC)")
+    p.add_argument("--limit", type=int, default=50, help="rows per page (default 50)")
+    p.add_argument("--offset", type=int, default=0, help="skip this many rows (paging)")
+    add_identity(p, user_flag=False)
+    p.set_defaults(handler=audit_command)
+
+
+def _printable(frame: Any) -> Any:
+    """Text cells with control characters (e.g. terminal escapes) shown as '?'."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return "".join(ch if ch.isprintable() else "?" for ch in value)
+        return value
+
+    return frame.map(clean)
+
+
+def _new_password(args: argparse.Namespace, username: str) -> str:
+
+    if getattr(args, "password_stdin", False):
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"New password of {username}: ")
+        access.check_password(password)
+        if getpass.getpass("Repeat it: ") != password:
+            raise ValueError("the two passwords differ; nothing was changed.")
+    return access.check_password(password)
+
+
+def _user(args: argparse.Namespace) -> int:
+    with open_store(args.db, create=False) as store:
+        service = open_service(args, store, f"user {args.user_command}")
+        cmd = args.user_command
+        if cmd == "add":
+            password = _new_password(args, args.name)
+            new = service.add_user(
+                args.name, role=args.role, password=password, patient_id=args.patient,
+                display_name=args.display_name or "",
+            )  # fmt: skip
+            extra = f" for patient {new.patient_id}" if new.patient_id else ""
+            print(f"Created the {new.role} account {new.username}{extra}.")
+        elif cmd == "passwd":
+            service.set_password(args.name, _new_password(args, args.name))
+            print(f"Changed the password of {args.name}; its open sessions have ended.")
+        elif cmd == "disable":
+            service.disable_user(args.name)
+            print(f"Disabled {args.name}: it can no longer sign in.")
+        elif cmd == "list":
+            users = service.users()
+            if users.empty:
+                print("No accounts yet. Create one with 'paindiary user add NAME --role admin'.")
+            else:
+                shown = users.drop(columns=["user_id"]).fillna("")
+                print(_printable(shown).to_string(index=False))
+        elif cmd in ("assign", "unassign"):
+            getattr(service, cmd)(args.clinician, args.patient_ids)
+            verb = "Assigned" if cmd == "assign" else "Unassigned"
+            print(f"{verb} {len(args.patient_ids)} patient(s) {'to' if cmd == 'assign' else 'from'} "
+                  f"{args.clinician}.")  # fmt: skip
+    return 0
+
+
+def user_command(args: argparse.Namespace) -> int:
+    """``paindiary user add|passwd|disable|list|assign|unassign ...`` (admins)."""
+    return guarded(_user, args)
+
+
+def _audit(args: argparse.Namespace) -> int:
+    with open_store(args.db, create=False) as store:
+        service = open_service(args, store, "audit")
+        log = service.audit_log(
+            username=args.user, patient_id=args.patient, since=args.since, limit=args.limit,
+            offset=args.offset,
+        )  # fmt: skip
+    if log.empty:
+        print("No audit rows match.")
+        return 0
+    log = log.assign(at=log["at"].dt.strftime("%Y-%m-%d %H:%M:%S")).fillna("")
+    print(_printable(log).to_string(index=False))
+    if len(log) == args.limit:
+        print(f"(newest {args.limit} shown; --offset {args.offset + args.limit} for the next page)")
+    return 0
+
+
+def audit_command(args: argparse.Namespace) -> int:
+    """``paindiary audit [--user NAME] [--patient ID] [--since DATE] [--limit N]`` (admins)."""
+    return guarded(_audit, args)

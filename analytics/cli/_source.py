@@ -1,0 +1,250 @@
+"""Where a command reads and whom it acts as: the database through the service, or a CSV folder.
+
+Every command that reaches stored data does so through
+:class:`analytics.service.Service`: as :data:`analytics.access.LOCAL_OPERATOR` (an
+administrator named ``local:<os user>``: whoever can run the command can read
+the database file), or as the account named with ``--as NAME``, whose password
+is asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from analytics.cli._output import CommandError, print_problems, reported_warnings
+
+__all__ = [
+    "add_db",
+    "add_identity",
+    "add_source_arguments",
+    "iso_date",
+    "open_service",
+    "load_folder",
+    "write_atomically",
+    "Source",
+]
+
+
+def add_db(p: argparse.ArgumentParser) -> None:
+    """``--db URL``: the database of a command."""
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="SQLAlchemy database URL (default: $PAINDIARY_DB, else the embedded SQLite file)",
+    )
+
+
+def add_identity(p: argparse.ArgumentParser, *, user_flag: bool = True) -> None:
+    """``--as NAME`` (and ``--user NAME`` where that does not filter): the acting account."""
+    flags = ["--as", "--user"] if user_flag else ["--as"]
+    p.add_argument(
+        *flags,
+        dest="as_user",
+        metavar="NAME",
+        default=None,
+        help="act as this account (its password is asked for); default: the local operator, "
+        "an administrator named local:<your login>",
+    )
+
+
+def add_source_arguments(p: argparse.ArgumentParser) -> None:
+    """``--data DIR`` or ``--db URL`` (default: the database), and ``--as NAME``."""
+    source = p.add_mutually_exclusive_group()
+    source.add_argument(
+        "--data", metavar="DIR", default=None, help="read the CSV files of this directory"
+    )
+    source.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="read the database through the access-checked service, recording the file in the "
+        "audit log (default when --data is not given: $PAINDIARY_DB, else the embedded SQLite "
+        "file)",
+    )
+    p.add_argument(
+        "--as",
+        "--user",
+        dest="as_user",
+        metavar="NAME",
+        default=None,
+        help="with the database: act as this account (its password is asked for); default: the "
+        "local operator",
+    )
+
+
+def iso_date(text: str) -> dt.date:
+    """Argparse type of a date option: an ISO date YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-03-14)"
+        ) from None
+
+
+def open_service(args: argparse.Namespace, store: Any, command: str) -> Any:
+    """The :class:`~analytics.service.Service` of a command (face ``cli:<command>``).
+
+    The local operator, or the account named with ``--as``/``--user`` after its
+    password is checked (:class:`~analytics.errors.AuthenticationError` when not).
+    """
+    from analytics.access import LOCAL_OPERATOR, authenticate
+    from analytics.service import Service
+
+    face = f"cli:{command}"
+    name = getattr(args, "as_user", None)
+    if not name:
+        return Service(store, LOCAL_OPERATOR, face=face)
+    password = getpass.getpass(f"Password of {name}: ")
+    user = authenticate(store, name, password, face=face)
+    return Service(store, user, face=face)
+
+
+def load_folder(directory: str, *, skip_invalid: bool = False, what: str = "written") -> Any:
+    """The :class:`analytics.contract.Dataset` of a CSV folder; warnings are printed.
+
+    Raises
+    ------
+    CommandError
+        After printing the problems of an invalid folder, or when it cannot be read.
+    """
+    from analytics.errors import DataValidationError
+    from analytics.io import load_dataset
+
+    with reported_warnings():
+        try:
+            return load_dataset(directory, on_error="skip" if skip_invalid else "raise")
+        except DataValidationError as exc:
+            print_problems(exc.problems)
+            raise CommandError(
+                f"{len(exc.problems)} problem(s) in {directory}; nothing was {what}. "
+                "Fix them (see 'paindiary validate')"
+                + (" or use --skip-invalid." if what == "imported" else ".")
+            ) from None
+        except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+            raise CommandError(f"cannot read {directory}: {exc}") from None
+
+
+def write_atomically(path: Path, data: bytes, *, overwrite: bool) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder.
+
+    A failure leaves no partial file; an existing file is replaced only with
+    ``overwrite``.
+
+    Raises
+    ------
+    FileExistsError, OSError
+    """
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} already exists; nothing was written. Pass --overwrite.")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory; give a file name")
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def check_output_file(out: Path, *, overwrite: bool) -> None:
+    """Refuse an output file that exists (without ``overwrite``) or whose folder does not.
+
+    Raises
+    ------
+    CommandError
+    """
+    if out.exists() and not overwrite:
+        raise CommandError(
+            f"{out} already exists; nothing was written. Pass --overwrite to replace it."
+        )
+    if not out.parent.is_dir():
+        raise CommandError(f"the folder {out.parent} does not exist; nothing was written.")
+
+
+class Source:
+    """Where a command reads its rows: a CSV folder (``--data``) or the database through
+    :class:`analytics.service.Service` (``--db``, the default).
+
+    Use as a context manager. Methods raise ``LookupError`` for an unknown patient,
+    the service's ``AccessDeniedError``/``AuthenticationError`` outside the user's
+    scope, and ``StoreError`` when the database cannot be read.
+    """
+
+    def __init__(self, args: argparse.Namespace, command: str) -> None:
+        self.args = args
+        self.command = command
+        self.service: Any = None
+        self._store: Any = None
+        self._dataset: Any = None
+        self.name = str(args.data) if args.data is not None else ""
+
+    def __enter__(self) -> Source:
+        """Open the database and the service (nothing to open for a folder)."""
+        if self.args.data is None:
+            from analytics.store import open_store
+
+            self._store = open_store(self.args.db, create=False)
+            self.name = self._store.name
+            self.service = open_service(self.args, self._store, self.command)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the database."""
+        if self._store is not None:
+            self._store.close()
+
+    def _folder(self) -> Any:
+        if self._dataset is None:
+            self._dataset = load_folder(self.args.data)
+        return self._dataset
+
+    def patient(self, patient_id: str, *, purpose: str) -> Any:
+        """The rows of one patient (a whole folder with --data: the caller picks the rows)."""
+        if self.service is None:
+            return self._folder()
+        return self.service.patient_dataset(patient_id, purpose=purpose)
+
+    def cohort(self, *, purpose: str) -> Any:
+        """The rows of every patient the user may see."""
+        if self.service is None:
+            return self._folder()
+        return self.service.cohort_dataset(purpose=purpose)
+
+    def settings(self, args: argparse.Namespace) -> Any:
+        """The clinic's saved analysis settings (--db) or the defaults, with the options given."""
+        from dataclasses import replace
+
+        from analytics.settings import AnalysisSettings
+
+        base = AnalysisSettings()
+        if self.service is not None:
+            base = self.service.analysis_settings()
+        given = {
+            k: getattr(args, k)
+            for k in ("baseline_days", "followup_days", "min_entries", "responder_threshold")
+            if getattr(args, k, None) is not None
+        }
+        return replace(base, **given)
+
+    def record(
+        self, what: str, *, patient_id: str | None, report: bool = False, detail: str = ""
+    ) -> None:
+        """Record in the audit log that a file was produced: action "report" for a PDF
+        report, "export" for an export (nothing to record with --data)."""
+        if self.service is None:
+            return
+        if report:
+            self.service.record_report(what, patient_id=patient_id, detail=detail)
+        else:
+            self.service.record_export(what, patient_id=patient_id, detail=detail)

@@ -1,0 +1,25 @@
+"""The data contract: the schema of the three CSV files, the dataset type, words for codes,
+medicines and their morphine equivalents, technique bands.
+"""
+
+from __future__ import annotations
+
+from ._bands import frequency_band
+from ._dataset import Dataset, empty_frame
+from ._index import index_dates
+from ._medications import DOSE_UNITS, MME_FACTORS, OPIOIDS, daily_mme
+from ._vocabulary import ADVERSE_EVENT_LABELS, CONDITION_LABELS, TECHNIQUE_LABELS
+
+__all__ = [
+    "frequency_band",
+    "Dataset",
+    "empty_frame",
+    "index_dates",
+    "MME_FACTORS",
+    "DOSE_UNITS",
+    "OPIOIDS",
+    "daily_mme",
+    "TECHNIQUE_LABELS",
+    "CONDITION_LABELS",
+    "ADVERSE_EVENT_LABELS",
+]

@@ -1,0 +1,811 @@
+"""Cell checks: every column of a raw table checked lazily against the schema.
+
+:func:`check_table` turns a :class:`~analytics.io._loaders._read.RawTable` into the
+canonical frame of its valid rows, the problems (file, line, column, value,
+message) and the rejected rows verbatim.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analytics.contract.schema import DATE_DTYPE, PATIENT_ID_RE, POINT_RE, ColumnSpec, TableSpec
+from analytics.errors import PROBLEM_COLUMNS
+from analytics.io._loaders._read import RawTable
+from analytics.safe_text import hidden_characters
+
+__all__ = ["restore_cell", "REJECT_COLUMNS", "EXTRA_CELLS"]
+
+#: Leading columns of a rejects frame; the raw cells of the row follow.
+REJECT_COLUMNS = ["line", "reason"]
+#: Rejects column holding, as CSV text, the cells of a row beyond the header's width.
+EXTRA_CELLS = "extra_cells"
+
+
+_NUMBER_RE = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
+_INT_RE = r"^[+-]?\d+$"
+_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+_DATETIME_RE = r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2})?$"
+_FREQ_RE = re.compile(r"^(\d+(?:\.\d+)?)(?:/(\d+(?:\.\d+)?))?$")
+# A cell our exporter neutralised: one extra leading apostrophe before a formula trigger.
+_NEUTRALISED_RE = r"^'(?='*[=+\-@\t\r])"
+_MISSING = ("", "NA")
+#: Largest whole number accepted where the schema sets no maximum (SQL INTEGER).
+_INT_MAX = 2**31 - 1
+#: Dates outside this range are refused as implausible (and would not fit datetime64[ns]).
+_DATE_MIN = pd.Timestamp("1900-01-01")
+_DATE_MAX = pd.Timestamp("2199-12-31 23:59")
+#: How many lines a duplicate-row message lists.
+_DUPLICATE_LINES = 5
+
+
+def _fullmatch_where(text: pd.Series, pattern: Any, where: np.ndarray) -> np.ndarray:
+    """Whether each cell fully matches ``pattern``, tested only where ``where`` (else False).
+
+    Mostly empty columns then cost little: the expression runs on the filled cells.
+    """
+    out = np.zeros(len(text), dtype=bool)
+    if where.all():
+        out[:] = text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+    elif where.any():
+        out[where] = text[where].str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+    return out
+
+
+def _to_float(text: pd.Series, ok: np.ndarray) -> pd.Series:
+    """float64 of the cells where ``ok`` (already checked against _NUMBER_RE), else NaN.
+
+    Arrow's string-to-double cast parses correctly rounded, like Python's float();
+    pandas.to_numeric is the fallback. ``+ 0.0`` turns ``-0`` into 0.
+    """
+    values = np.full(len(text), np.nan)
+    if ok.any():
+        cells = text[ok]
+        try:
+            arr = pc.cast(pa.array(cells, from_pandas=True), pa.float64())
+            values[ok] = arr.to_numpy(zero_copy_only=False)
+        except (ValueError, TypeError):  # pragma: no cover - ArrowInvalid is a ValueError
+            values[ok] = pd.to_numeric(cells, errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan
+            )
+    return pd.Series(values + 0.0, index=text.index, dtype="float64")
+
+
+def _quote(value: str) -> str:
+    value = value if len(value) <= 60 else value[:57] + "..."
+    plain = value.strip() == value and value and value.isprintable()
+    return f'"{value}"' if plain else repr(value)
+
+
+def _with_hidden_hint(rule: str, values: pd.Series, bad: np.ndarray) -> str | pd.Series:
+    """``rule`` per bad cell, naming the invisible or look-alike characters it holds.
+
+    An id such as a Cyrillic "Р1" looks valid; saying which character is not what it
+    seems is the fix. Returns ``rule`` itself when no bad cell holds such characters.
+    """
+    cells = values.astype("str").str.slice(0, 200)
+    hidden = cells[bad].map(hidden_characters)
+    if not hidden.map(bool).any():
+        return rule
+    out = pd.Series("", index=values.index, dtype="str")
+    out[bad] = [
+        rule.replace("{value}", _quote(v)) + (f"; it contains {', '.join(h)}" if h else "")
+        for v, h in zip(cells[bad], hidden, strict=True)
+    ]
+    return out
+
+
+def restore_cell(values: pd.Series) -> pd.Series:
+    """Undo the exporter's formula-injection neutralisation (one leading ``'``)."""
+    quoted = values.str.startswith("'").fillna(False)
+    if not quoted.any():
+        return values
+    out = values.copy()
+    out[quoted] = values[quoted].str.replace(_NEUTRALISED_RE, "", regex=True)
+    return out
+
+
+def _csv_line(cells: list[str]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(cells)
+    return buf.getvalue()
+
+
+def _line_list(lines: pd.Series) -> str:
+    shown = ", ".join(map(str, lines.iloc[:_DUPLICATE_LINES]))
+    more = len(lines) - _DUPLICATE_LINES
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _fmt_range(spec: ColumnSpec, max_value: float | None) -> str:
+    what = "a whole number" if spec.kind == "integer" else "a number"
+    lo, hi = spec.min, max_value
+    if lo is not None and hi is not None:
+        return f"{what} from {lo:g} to {hi:g}"
+    if lo is not None:
+        return f"{what} >= {lo:g}"
+    return what
+
+
+def _join_by_row(items: pd.Series, sep: str) -> pd.Series:
+    """``items.groupby(level=0).agg(sep.join)`` for an exploded column, without a Python loop.
+
+    ``items`` holds text (no missing values) under a non-decreasing integer row
+    index, as :meth:`pandas.Series.explode` leaves it; the result has one string
+    per distinct row, its items joined in order.
+    """
+    if not len(items):
+        return items.groupby(level=0).agg(sep.join)
+    rows = items.index.to_numpy()
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    offsets = pa.array(np.append(starts, len(rows)), type=pa.int64())
+    values = pa.array(items.to_numpy(dtype=object), type=pa.large_string())
+    joined = pc.binary_join(
+        pa.LargeListArray.from_arrays(offsets, values), pa.scalar(sep, pa.large_string())
+    )
+    return pd.Series(
+        pd.array(joined.to_numpy(zero_copy_only=False), dtype="str"),
+        index=pd.Index(rows[starts], dtype="int64"),
+    )
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow strings behind a ``str`` Series with no missing cell, else None."""
+    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
+        return None
+    if values.hasnans:
+        return None
+    data = pa.array(values.array)
+    return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+
+
+@dataclass
+class _Codes:
+    """A column as its distinct cells and, chunk by chunk, each row's index into them.
+
+    ``chunks[i]`` indexes the chunk's own dictionary; ``maps[i]`` (None: the same
+    order) turns those indexes into indexes of ``values``.
+    """
+
+    values: pa.Array
+    chunks: list[np.ndarray]
+    maps: list[np.ndarray | None]
+
+    @classmethod
+    def of(cls, column: pa.ChunkedArray) -> _Codes | None:
+        """From a dictionary-encoded column without missing cells (None if it has any)."""
+        if column.null_count or column.num_chunks == 0:
+            return None
+        dictionaries = [chunk.dictionary for chunk in column.chunks]
+        values = dictionaries[0]
+        if all(d.equals(values) for d in dictionaries[1:]):
+            maps: list[np.ndarray | None] = [None] * len(dictionaries)
+        else:  # one dictionary per chunk: join them
+            joined = pc.dictionary_encode(pa.concat_arrays(dictionaries))
+            values = joined.dictionary
+            where = joined.indices.to_numpy()
+            bounds = np.cumsum([0] + [len(d) for d in dictionaries])
+            maps = [where[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+        chunks = [chunk.indices.to_numpy() for chunk in column.chunks]
+        return cls(values, chunks, maps)
+
+    @classmethod
+    def constant(cls, value: str, n: int) -> _Codes:
+        """A column of ``n`` equal cells."""
+        return cls(pa.array([value], type=pa.string()), [np.zeros(n, dtype=np.int32)], [None])
+
+    def flat(self) -> np.ndarray:
+        """Each row's index into ``values``."""
+        return np.concatenate(
+            [c if m is None else m[c] for c, m in zip(self.chunks, self.maps, strict=True)]
+        )
+
+    def chunk_tables(self, table: np.ndarray) -> list[np.ndarray]:
+        """``table`` (one entry per distinct cell) reindexed for each chunk's own codes."""
+        return [table if m is None else table[m] for m in self.maps]
+
+
+def _spread(values: pd.Series, codes: _Codes) -> pd.Series:
+    """``values`` (one per distinct cell) taken for every row, as a new Series."""
+    n = sum(len(c) for c in codes.chunks)
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype):
+        out = np.empty(n, dtype=dtype)
+        pos = 0
+        for table, chunk in zip(codes.chunk_tables(values.to_numpy()), codes.chunks, strict=True):
+            np.take(table, chunk, out=out[pos : pos + len(chunk)])
+            pos += len(chunk)
+        return pd.Series(out, copy=False)
+    if isinstance(dtype, pd.Int64Dtype):
+        data = _spread(pd.Series(values.to_numpy(dtype="int64", na_value=0)), codes)
+        mask = _spread(pd.Series(values.isna().to_numpy()), codes)
+        return pd.Series(pd.arrays.IntegerArray(data.to_numpy(), mask.to_numpy()), copy=False)
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        text = pa.array(values.array)
+        text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+        parts = []
+        for m, chunk in zip(codes.maps, codes.chunks, strict=True):
+            table = text if m is None else text.take(pa.array(m))
+            parts.append(table.take(pa.array(chunk)))
+        return pd.Series(pd.array(pa.chunked_array(parts, type=text.type), dtype=dtype), copy=False)
+    return _at(values, codes.flat())  # pragma: no cover - the checks give no other dtype
+
+
+def _at(values: pd.Series, index: np.ndarray) -> pd.Series:
+    """``values`` taken at ``index``, as a new Series with a default index."""
+    return pd.Series(values.array.take(index), copy=False)
+
+
+def _row_keys(parts: list[tuple[np.ndarray, _Codes]]) -> Iterator[np.ndarray]:
+    """Each row's key as one integer, chunk by chunk, from the ranks of each key column.
+
+    ``parts`` holds, most significant first, the rank of each distinct cell
+    (0, 1, ... in sort order; equal cells share a rank) and the column's codes.
+    Comparing the integers compares the keys column by column.
+    """
+    levels = [int(rank.max()) + 1 if len(rank) else 1 for rank, _ in parts]
+    lengths = [[len(c) for c in codes.chunks] for _, codes in parts]
+    if all(lg == lengths[0] for lg in lengths):
+        tables = [codes.chunk_tables(rank) for rank, codes in parts]
+        for i in range(len(lengths[0])):
+            key = np.zeros(lengths[0][i], dtype=np.int64)
+            for level, table, (_, codes) in zip(levels, tables, parts, strict=True):
+                key = key * level + table[i][codes.chunks[i]]
+            yield key
+    else:  # pragma: no cover - the columns of one read share their chunks
+        key = np.zeros(sum(lengths[0]), dtype=np.int64)
+        for level, (rank, codes) in zip(levels, parts, strict=True):
+            key = key * level + rank[codes.flat()]
+        yield key
+
+
+def _rising(keys: Iterator[np.ndarray]) -> bool:
+    """Whether the keys, chunk after chunk, strictly increase (in order, no two alike)."""
+    last = None
+    for key in keys:
+        if not len(key):
+            continue
+        if (last is not None and key[0] <= last) or (key[1:] <= key[:-1]).any():
+            return False
+        last = key[-1]
+    return True
+
+
+class _Checker:
+    """Collects problems for one table, vectorised per column.
+
+    A column is first checked on its distinct cells alone (every rule is a rule on
+    one cell); when they hold no problem, each row takes its cell's canonical value
+    from them. Only a column with a problem is checked row by row, which words every
+    message with its line.
+    """
+
+    def __init__(self, raw: RawTable, spec: TableSpec, today: dt.date, now: dt.datetime) -> None:
+        self.raw = raw
+        self.spec = spec
+        self.today = today
+        self.now = now
+        self.n = len(raw.lines)
+        self.bad = raw.lines < 0  # rows already rejected while reading
+        self.problems: list[pd.DataFrame] = []
+        self.out: dict[str, pd.Series] = {}
+        # canonical value of each distinct cell and each row's index into them, per column
+        # checked by its distinct cells
+        self.distinct: dict[str, tuple[pd.Series, _Codes]] = {}
+        # the sort order by the key (None: already in order) once the key was found unique
+        self.order: np.ndarray | None = None
+        self.order_known = False
+        self.key: tuple[str, ...] = ()
+
+    def add(
+        self, mask: np.ndarray | pd.Series, column: str, values: pd.Series, message: str | pd.Series
+    ) -> None:
+        mask = np.asarray(mask, dtype=bool) & (self.raw.lines > 0)  # not rows broken at reading
+        if not mask.any():
+            return
+        self.bad |= mask
+        vals = values[mask].astype("str").str.slice(0, 200)
+        msg = message[mask] if isinstance(message, pd.Series) else message
+        if isinstance(msg, str) and "{value}" in msg:
+            msg = vals.map(lambda v, m=msg: m.replace("{value}", _quote(v)))
+        self.problems.append(
+            pd.DataFrame(
+                {
+                    "line": np.abs(self.raw.lines[mask]),
+                    "column": column,
+                    "value": vals.to_numpy(),
+                    "message": np.asarray(msg) if isinstance(msg, pd.Series) else msg,
+                }
+            )
+        )
+
+    def _cells(self, col: str) -> tuple[pd.Series, pd.Series, np.ndarray]:
+        """One column's cell text as read, stripped, and its missing mask (all-missing if absent)."""
+        if col in self.raw.header:
+            s = self.raw.column(col).reset_index(drop=True)
+        else:
+            s = pd.Series([""] * self.n, dtype="str")
+        stripped = s.str.strip()
+        missing = stripped.isin(_MISSING).to_numpy()
+        return s, stripped, missing
+
+    def cells(self, col: str) -> tuple[pd.Series, pd.Series]:
+        """Cell text and a missing mask for one column (all-missing if absent)."""
+        s, _, missing = self._cells(col)
+        return s, pd.Series(missing)
+
+    def _mini(self, cells: dict[str, pa.Array]) -> _Checker:
+        """A checker of a few rows of raw cells (each distinct cell, or pair of cells, once)."""
+        rows = pd.DataFrame(
+            {c: pd.Series(pd.array(v, dtype="str"), copy=False) for c, v in cells.items()}
+        )
+        lines = np.arange(1, len(rows) + 1, dtype=np.int64)
+        raw = RawTable(self.raw.name, list(cells), rows, lines, [], [])
+        return _Checker(raw, self.spec, self.today, self.now)
+
+    def check_column(self, spec: ColumnSpec) -> None:
+        """Check one column: by its distinct cells when it has no problem, else row by row."""
+        if not self._check_distinct(spec):
+            self._check_rows(spec)
+
+    def _check_distinct(self, spec: ColumnSpec) -> bool:
+        name = spec.name
+        if self.n == 0:
+            return False
+        codes: _Codes | None
+        if name in self.raw.cells:  # read by Arrow, already dictionary-encoded
+            codes = _Codes.of(self.raw.cells[name])
+        elif name in self.raw.header:
+            text = _arrow_text(self.raw.column(name))
+            codes = _Codes.of(pc.dictionary_encode(text)) if text is not None else None
+        else:  # an absent optional column: every cell is empty
+            codes = _Codes.constant("", self.n)
+        if codes is None:
+            return False
+        mini = self._mini({name: codes.values})
+        mini._check_rows(spec)
+        if mini.problems:
+            return False
+        canonical = mini.out[name]
+        self.out[name] = _spread(canonical, codes)
+        self.distinct[name] = (canonical, codes)
+        return True
+
+    def _check_rows(self, spec: ColumnSpec) -> None:
+        name = spec.name
+        original, text, missing = self._cells(name)
+        if spec.required:
+            na = (text == "NA").to_numpy()  # the missing-value marker, shown as the text it is
+            self.add(missing & ~na, name, original, f"{name} is empty; {name} is required")
+            self.add(
+                missing & na,
+                name,
+                original,
+                f'{name} is "NA", which means a missing value; {name} is required',
+            )
+        present = ~missing
+        kind = spec.kind
+        if kind == "id":
+            text = restore_cell(text)
+            ok = text.str.fullmatch(PATIENT_ID_RE.pattern).fillna(False).to_numpy()
+            rule = f"{name} is {{value}}; {name} must be 1-64 characters of letters, digits, '.', '_' or '-'"
+            self.add(
+                present & ~ok, name, original, _with_hidden_hint(rule, original, present & ~ok)
+            )
+            self.out[name] = text.where(present)
+        elif kind == "text":
+            # free text keeps its spaces; labels are stripped
+            val = original if name == "notes" else text
+            val = restore_cell(val)
+            if spec.max_len is not None:
+                too_long = present & (val.str.len().to_numpy() > spec.max_len)
+                self.add(
+                    too_long,
+                    name,
+                    original,
+                    f"{name} is longer than {spec.max_len} characters; shorten it to at most {spec.max_len}",
+                )
+            self.out[name] = val.where(present)
+        elif kind in ("number", "integer"):
+            max_value = spec.max
+            if name == "birth_year":
+                max_value = float(self.today.year)
+            is_num = _fullmatch_where(text, _NUMBER_RE, present)
+            self.add(
+                present & ~is_num,
+                name,
+                original,
+                f"{name} is {{value}}; {name} must be {_fmt_range(spec, max_value)}"
+                + (
+                    " (use a point, not a comma, as the decimal separator)"
+                    if kind == "number"
+                    else ""
+                ),
+            )
+            nums = _to_float(text, present & is_num)
+            if kind == "integer":
+                is_int = _fullmatch_where(text, _INT_RE, present & is_num)
+                self.add(
+                    present & is_num & ~is_int,
+                    name,
+                    original,
+                    f"{name} is {{value}}; {name} must be a whole number written without a decimal "
+                    f"point ({_fmt_range(spec, max_value)})",
+                )
+            finite = np.isfinite(nums.to_numpy(dtype=float, na_value=np.nan))
+            out_of_range = present & is_num & ~finite
+            if spec.min is not None:
+                out_of_range |= (nums < spec.min).fillna(False).to_numpy()
+            if max_value is not None:
+                out_of_range |= (nums > max_value).fillna(False).to_numpy()
+            self.add(
+                out_of_range,
+                name,
+                original,
+                f"{name} is {{value}}; {name} must be {_fmt_range(spec, max_value)}",
+            )
+            if kind == "integer" and max_value is None:
+                # the database stores whole numbers as 32-bit INTEGER
+                self.add(
+                    (nums > _INT_MAX).fillna(False).to_numpy() & ~out_of_range,
+                    name,
+                    original,
+                    f"{name} is {{value}}, which is too large; the largest whole number "
+                    f"accepted is {_INT_MAX}",
+                )
+            if kind == "integer":
+                ints = nums.where(finite & (nums <= _INT_MAX).to_numpy()).round()
+                self.out[name] = ints.astype("Float64").astype("Int64")
+            else:
+                self.out[name] = nums.astype("float64")
+        elif kind in ("date", "datetime"):
+            pattern = _DATE_RE if kind == "date" else _DATETIME_RE
+            form = "YYYY-MM-DD" if kind == "date" else "YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+            shape_ok = text.str.fullmatch(pattern).fillna(False).to_numpy()
+            self.add(
+                present & ~shape_ok,
+                name,
+                original,
+                f"{name} is {{value}}; {name} must be an ISO 8601 date {form} (e.g. 2026-03-14); "
+                "day/month order is never guessed",
+            )
+            cand = text.where(present & shape_ok)
+            has_time = cand.str.contains("T", regex=False).fillna(False)
+            parsed = pd.Series(pd.NaT, index=text.index, dtype=DATE_DTYPE)
+            plausible = np.ones(self.n, dtype=bool)
+            for part, form_ in ((~has_time, "%Y-%m-%d"), (has_time, "%Y-%m-%dT%H:%M")):
+                if part.any():
+                    when = pd.to_datetime(cand[part], format=form_, errors="coerce")
+                    inside = (when >= _DATE_MIN) & (when <= _DATE_MAX)
+                    plausible[part.to_numpy()] = (inside | when.isna()).to_numpy()
+                    parsed[part] = when.where(inside).astype(DATE_DTYPE)
+            impossible = present & shape_ok & parsed.isna().to_numpy() & plausible
+            self.add(
+                impossible,
+                name,
+                original,
+                f"{name} is {{value}}, which is not a real calendar date or time; check the day, month and hour",
+            )
+            self.add(
+                ~plausible,
+                name,
+                original,
+                f"{name} is {{value}}; dates must lie between {_DATE_MIN.date()} and "
+                f"{_DATE_MAX.date()} (check the year)",
+            )
+            if name != "start_date":
+                if kind == "date":
+                    future = (parsed > pd.Timestamp(self.today)).fillna(False).to_numpy()
+                    limit = f"today ({self.today.isoformat()})"
+                else:
+                    day_after = pd.Timestamp(self.today) + pd.Timedelta(days=1)
+                    future = (
+                        (
+                            ((~has_time) & (parsed >= day_after))
+                            | (has_time & (parsed > pd.Timestamp(self.now)))
+                        )
+                        .fillna(False)
+                        .to_numpy()
+                    )
+                    limit = "now"
+                self.add(
+                    future,
+                    name,
+                    original,
+                    f"{name} is {{value}}, in the future; {name} must not be after {limit}",
+                )
+            self.out[name] = parsed
+        elif kind == "choice":
+            ok = text.isin(spec.choices).to_numpy()
+            self.add(
+                present & ~ok,
+                name,
+                original,
+                f"{name} is {{value}}; {name} must be one of: {', '.join(spec.choices)}",
+            )
+            self.out[name] = text.where(present)
+        elif kind == "list":
+            items = text.where(present).str.split(";")
+            exploded = items.explode().astype("str").str.strip()
+            unknown = exploded[exploded.notna() & (exploded != "") & ~exploded.isin(spec.choices)]
+            bad_rows = np.zeros(self.n, dtype=bool)
+            bad_rows[unknown.index.unique().to_numpy()] = True
+            words = _join_by_row(unknown, ", ").reindex(range(self.n))
+            msg = (
+                f"{name} has unknown word(s) "
+                + words.fillna("")
+                + f"; use ';'-separated words from: {', '.join(spec.choices)}"
+            )
+            self.add(bad_rows, name, original, msg)
+            clean = exploded[exploded.notna() & (exploded != "")]
+            joined = _join_by_row(clean, ";").reindex(range(self.n))
+            self.out[name] = joined.astype("str").where(joined.notna())
+        else:  # pragma: no cover - schema kinds are closed
+            raise AssertionError(kind)
+
+    def check_points(self) -> None:
+        if "points" not in self.out:
+            return
+        if "points" in self.distinct:  # checked on the distinct cells first
+            canonical, codes = self.distinct["points"]
+            mini = self._mini({"points": codes.values})
+            mini.out["points"] = canonical
+            mini.check_points()
+            if not mini.problems:
+                self.out["points"] = _spread(mini.out["points"], codes)
+                self.distinct["points"] = (mini.out["points"], codes)
+                return
+        original, _ = self.cells("points")
+        pts = self.out["points"]
+        exploded = pts.str.split(";").explode().astype("str").str.strip()
+        exploded = exploded[exploded.notna()]
+        bad = exploded[~exploded.str.fullmatch(POINT_RE.pattern).fillna(False)]
+        mask = np.zeros(self.n, dtype=bool)
+        mask[bad.index.unique().to_numpy()] = True
+        codes = (
+            bad.groupby(level=0).agg(lambda s: ", ".join(repr(x) for x in s)).reindex(range(self.n))
+        )
+        msg = (
+            "points has code(s) that are not acupoint codes: "
+            + codes.fillna("")
+            + "; use ';'-separated codes like LI4;ST36;SP6 (letters then a number, optional -L or -R)"
+        )
+        self.add(mask, "points", original, msg)
+        cleaned = _join_by_row(exploded, ";").reindex(range(self.n))
+        self.out["points"] = cleaned.astype("str").where(cleaned.notna() & (cleaned != ""))
+
+    def check_frequency(self) -> None:
+        if "frequency_hz" not in self.out or "technique" not in self.out:
+            return
+        if "frequency_hz" in self.distinct and "technique" in self.distinct:
+            # checked on each distinct pair of cells first
+            f_canonical, f_codes = self.distinct["frequency_hz"]
+            t_canonical, t_codes = self.distinct["technique"]
+            f_rows, t_rows = f_codes.flat(), t_codes.flat()
+            pairs = t_rows.astype(np.int64) * len(f_codes.values) + f_rows
+            first = np.unique(pairs, return_index=True)[1]
+            f_first, t_first = f_rows[first], t_rows[first]
+            mini = self._mini({"frequency_hz": f_codes.values.take(pa.array(f_first))})
+            mini.out["frequency_hz"] = _at(f_canonical, f_first)
+            mini.out["technique"] = _at(t_canonical, t_first)
+            mini.check_frequency()
+            if not mini.problems:
+                return
+        original, _ = self.cells("frequency_hz")
+        freq = self.out["frequency_hz"]
+        tech = self.out["technique"]
+        electro = (tech == "electro").fillna(False).to_numpy()
+        has = freq.notna().to_numpy()
+        self.add(
+            electro & ~has,
+            "frequency_hz",
+            original,
+            "electro session without frequency_hz; give the stimulation frequency in Hz, "
+            "e.g. 2, 100 or 2/100 (dense-disperse)",
+        )
+        self.add(
+            tech.notna().to_numpy() & ~electro & has,
+            "frequency_hz",
+            original,
+            "frequency_hz is {value} on a non-electro session; leave it empty unless technique is electro",
+        )
+        parts = freq.str.extract(_FREQ_RE)
+        a = pd.to_numeric(parts[0], errors="coerce")
+        b = pd.to_numeric(parts[1], errors="coerce")
+        shape_bad = has & parts[0].isna().to_numpy()
+        in_range = (a.between(0.5, 200)) & (b.isna() | b.between(0.5, 200))
+        range_bad = has & ~shape_bad & ~in_range.to_numpy()
+        self.add(
+            shape_bad,
+            "frequency_hz",
+            original,
+            "frequency_hz is {value}; it must be a frequency in Hz like 2 or 100, or two frequencies a/b like 2/100",
+        )
+        self.add(
+            range_bad,
+            "frequency_hz",
+            original,
+            "frequency_hz is {value}; each frequency must be between 0.5 and 200 Hz",
+        )
+
+    def _unique_by_codes(self, key: tuple[str, ...]) -> bool:
+        """Whether the key is unique, found from the distinct cells' codes; notes the sort order.
+
+        Taken only when every row is valid and each key column was checked by its
+        distinct cells; False leaves the row-by-row check to find and word duplicates.
+        """
+        if self.bad.any() or any(k not in self.distinct for k in key):
+            return False
+        parts = []
+        for k in key:
+            canonical, codes = self.distinct[k]
+            if canonical.isna().any():
+                return False
+            if isinstance(canonical.dtype, np.dtype) and canonical.dtype.kind == "M":
+                values: np.ndarray = canonical.to_numpy().view(np.int64)
+            elif isinstance(canonical.dtype, pd.StringDtype):
+                values = canonical.to_numpy(dtype=object)  # sorts as pandas sorts str
+            else:
+                return False
+            parts.append((np.unique(values, return_inverse=True)[1].astype(np.int64), codes))
+        order = None
+        if not _rising(_row_keys(parts)):
+            keys = np.concatenate(list(_row_keys(parts)))
+            order = np.argsort(keys, kind="stable")
+            ordered = keys[order]
+            if (ordered[1:] == ordered[:-1]).any():
+                return False
+        self.order, self.order_known, self.key = order, True, key
+        return True
+
+    def check_unique(self, key: tuple[str, ...], what: str) -> None:
+        if not key or any(k not in self.out for k in key):
+            return
+        if self._unique_by_codes(key):
+            return
+        frame = pd.DataFrame({k: self.out[k] for k in key})
+        valid_key = frame.notna().all(axis=1).to_numpy()
+        dup = frame.duplicated(keep=False).to_numpy() & valid_key
+        if not dup.any():
+            return
+        # list the lines of each duplicated key, computed on the duplicated rows only
+        dup_frame = frame[dup]
+        dup_lines = pd.Series(np.abs(self.raw.lines[dup]), index=dup_frame.index)
+        listed = dup_lines.groupby([dup_frame[k] for k in key]).transform(_line_list)
+        first_line = pd.Series("", index=frame.index, dtype="str")
+        first_line[dup] = listed.astype("str")
+        original, _ = self.cells(key[-1])
+        msg = (
+            f"duplicate {what}: the same "
+            + " and ".join(key)
+            + " appear on lines "
+            + first_line
+            + "; keep one row per "
+            + " and ".join(key)
+        )
+        self.add(dup, key[-1], original, msg)
+
+    def check_known_patients(self, known: pd.Index | None) -> None:
+        if known is None or "patient_id" not in self.out:
+            return
+        if "patient_id" in self.distinct:  # every distinct id occurs in some row
+            canonical = self.distinct["patient_id"][0]
+            ids = canonical.dropna().to_numpy(dtype=object)
+            try:
+                listed = set(known)  # a set: pandas' isin converts every known id one by one
+            except TypeError:  # unhashable ids: pandas' isin words the answer
+                listed = set()
+            if all(i in listed for i in ids):
+                return
+        pid = self.out["patient_id"]
+        unknown = (pid.notna() & ~pid.isin(known)).to_numpy()
+        original, _ = self.cells("patient_id")
+        self.add(
+            unknown,
+            "patient_id",
+            original,
+            "patient_id {value} is not in patients.csv; add the patient there first or correct the id",
+        )
+
+    def problems_frame(self) -> pd.DataFrame:
+        if not self.problems:
+            return pd.DataFrame(columns=PROBLEM_COLUMNS)
+        p = pd.concat(self.problems, ignore_index=True)
+        p.insert(0, "file", self.raw.name)
+        p["value"] = p["value"].astype("str")
+        return p.sort_values(["line"], kind="stable").reset_index(drop=True)[PROBLEM_COLUMNS]
+
+
+def _whole_frame(chk: _Checker, spec: TableSpec) -> pd.DataFrame:
+    """The canonical frame when every row is valid, in key order, without copying twice.
+
+    Equal to filtering, casting and stably sorting by the key as for a partly
+    valid table: the columns already have their canonical dtypes (cast otherwise),
+    and the rows are reordered only when they are not in key order already.
+    """
+    columns = {}
+    for c in spec.columns:
+        col = chk.out[c.name]
+        if col.dtype != pd.api.types.pandas_dtype(c.dtype):
+            col = col.astype(c.dtype)
+        if chk.order is not None:
+            col = _at(col, chk.order)
+        columns[c.name] = col.reset_index(drop=True)
+    return pd.DataFrame(columns, copy=False)
+
+
+def check_table(
+    raw: RawTable,
+    spec: TableSpec,
+    *,
+    today: dt.date,
+    now: dt.datetime,
+    known_patients: pd.Index | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Validate a raw table. Returns (canonical valid rows, problems, rejects)."""
+    chk = _Checker(raw, spec, today, now)
+    for col in spec.columns:
+        chk.check_column(col)
+    if spec.name == "sessions":
+        chk.check_points()
+        chk.check_frequency()
+    if spec.name == "patients":
+        chk.check_unique(("patient_id",), "patient")
+    else:
+        chk.check_unique(spec.key, "diary day" if spec.name == "diary" else "session")
+        chk.check_known_patients(known_patients)
+
+    problems = chk.problems_frame()
+    # rows broken while reading (wrong field count) were recorded by read_raw
+    read_problems = pd.DataFrame([(raw.name, *p) for p in raw.problems], columns=PROBLEM_COLUMNS)
+    problems = (
+        pd.concat([read_problems, problems], ignore_index=True) if len(read_problems) else problems
+    )
+    problems = problems.sort_values("line", kind="stable").reset_index(drop=True)
+
+    if not chk.bad.any() and chk.order_known and chk.key == spec.key:
+        frame = _whole_frame(chk, spec)
+    else:
+        good = ~chk.bad
+        out = pd.DataFrame({c.name: chk.out[c.name] for c in spec.columns})
+        frame = out[good].astype({c.name: c.dtype for c in spec.columns})
+        frame = frame.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
+
+    rejects = pd.DataFrame(columns=REJECT_COLUMNS + raw.header)
+    if chk.bad.any():
+        reasons = (
+            problems.assign(
+                text=lambda d: np.where(
+                    d["column"] != "", d["column"] + ": " + d["message"], d["message"]
+                )
+            )
+            .groupby("line")["text"]
+            .agg("; ".join)
+        )
+        bad_raw = raw.rows[chk.bad].reset_index(drop=True)
+        bad_lines = np.abs(raw.lines[chk.bad])
+        rejects = pd.concat(
+            [
+                pd.DataFrame({"line": bad_lines, "reason": reasons.reindex(bad_lines).to_numpy()}),
+                bad_raw,
+            ],
+            axis=1,
+        )
+        if raw.overflow:
+            # cells past the header's width, so the rejected row stays verbatim
+            extra = pd.Series(
+                {line: _csv_line(cells) for line, cells in raw.overflow.items()}, dtype="str"
+            )
+            rejects[EXTRA_CELLS] = extra.reindex(bad_lines).to_numpy()
+    return frame, problems, rejects

@@ -1,0 +1,791 @@
+"""Reading a loader's source: raw bytes, text, CSV records and the header.
+
+Everything before the cell checks: the file is read (within the size limit),
+decoded, split into records numbered by their physical line, and its header is
+checked against the table's spec. The result is a :class:`RawTable` of text cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import stat
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from analytics.contract.schema import TEXT_MAX, TableSpec
+from analytics.safe_text import hidden_characters, plain_form
+
+__all__: list[str] = []
+
+#: Files larger than this are refused before they are read whole (200 MB).
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+
+#: Headers wider than this are refused before the rows are split (the widest file has 12).
+MAX_COLUMNS = 1000
+#: Bytes read at a time, so the size limit holds for sources with no size (pipes, devices).
+_CHUNK = 1024 * 1024
+
+OnError = Literal["raise", "skip"]
+Source = str | os.PathLike[str] | IO[bytes] | IO[str]
+
+
+@dataclass
+class RawTable:
+    """A CSV file read as text: header, rows (all str) and their physical lines.
+
+    The rows are either a frame of ``str`` columns, or Arrow's dictionary-encoded
+    columns as the CSV reader gave them (``cells``); then the frame is built only
+    when asked for, and :meth:`column` decodes one column alone.
+    """
+
+    name: str
+    header: list[str]
+    frame: pd.DataFrame | None  # one column per header name, str cells (None: see cells)
+    lines: np.ndarray  # physical line of each row's start (header = 1)
+    problems: list[tuple[int, str, str, str]]  # (line, column, value, message)
+    warnings: list[str]
+    fatal: bool = False  # the file could not be read as a table at all
+    overflow: dict[int, list[str]] = field(default_factory=dict)  # line -> cells past the header
+    cells: dict[str, Any] = field(default_factory=dict)  # header name -> Arrow dictionary column
+    decoded: dict[str, pd.Series] = field(default_factory=dict, repr=False)  # columns of cells
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The rows as a frame of ``str`` columns, one per header name."""
+        if self.frame is None:
+            self.frame = pd.DataFrame({h: self.column(h) for h in self.header})
+        return self.frame
+
+    def column(self, name: str) -> pd.Series:
+        """One column's cells as ``str``."""
+        if self.frame is None and name in self.cells:
+            if name not in self.decoded:
+                self.decoded[name] = _decoded(self.cells[name])
+            return self.decoded[name]
+        return self.rows[name]
+
+
+def _decoded(column: Any) -> pd.Series:
+    """A ``str`` Series of an Arrow (dictionary-encoded) string column."""
+    import pyarrow as pa
+
+    return pd.Series(pd.array(column.cast(pa.large_string()), dtype="str"))
+
+
+def display_name(source: Source, name: str | None, default: str) -> str:
+    if name:
+        return name
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source).name
+    return getattr(source, "name", None) and Path(str(source.name)).name or default
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _read_limited(read: Callable[[int], Any], max_bytes: int) -> bytes | str | None:
+    """At most ``max_bytes`` read in chunks, or None when there is more than that."""
+    chunks = []
+    left = max_bytes + 1
+    while left > 0:
+        chunk = read(min(left, _CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    if left <= 0:
+        return None
+    empty: bytes | str = "" if chunks and isinstance(chunks[0], str) else b""
+    return empty.join(chunks)
+
+
+def _read_sized(fh: IO[bytes], size: int, max_bytes: int) -> bytes | None:
+    """A regular file's bytes read in one piece, or None when there are more than ``max_bytes``.
+
+    One read of the size the file had (plus a byte to see its end) spares joining
+    chunks; should the file have grown since, the rest is read in chunks.
+    """
+    want = min(size, max_bytes) + 1
+    data = fh.read(want)
+    if len(data) < want:
+        return data
+    if len(data) > max_bytes:
+        return None
+    rest = _read_limited(fh.read, max_bytes - len(data))
+    if rest is None:
+        return None
+    return data + (rest if isinstance(rest, bytes) else rest.encode())
+
+
+def _read_path(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes | None, str | None]:
+    """Read a regular file (following a symbolic link), never a device, pipe or socket."""
+    link = f"a symbolic link to {os.readlink(path)}, " if os.path.islink(path) else ""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if link:
+            return None, (
+                f"cannot read the file: it is {link}which does not exist; point the link at "
+                "the CSV file or replace it with the file itself"
+            )
+        return None, "cannot read the file: No such file or directory"
+    except OSError as exc:
+        return None, f"cannot read the file: {exc.strerror or exc}"
+    if not stat.S_ISREG(mode):
+        return None, (
+            f"cannot read the file: it is {link}{_file_kind(mode)}, not a regular file; "
+            "give a CSV file saved on disk"
+        )
+    try:
+        # O_NONBLOCK: should the path turn into a FIFO after the check, open does not wait
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        return None, f"cannot read the file: {exc.strerror or exc}"
+    with open(fd, "rb", closefd=True) as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, (
+                f"cannot read the file: it is {link}{_file_kind(info.st_mode)}, not a regular "
+                "file; give a CSV file saved on disk"
+            )
+        try:
+            data = _read_sized(fh, info.st_size, max_bytes)
+        except OSError as exc:
+            return None, f"cannot read the file: {exc.strerror or exc}"
+    if data is None:
+        return None, ""
+    return (data.encode() if isinstance(data, str) else data), None
+
+
+def _read_bytes(source: Source, name: str, max_bytes: int) -> tuple[bytes | str | None, str | None]:
+    """Read the whole source; the size limit is checked on the bytes actually read."""
+    limit_msg = (
+        f"file is larger than the limit of {max_bytes / 1024 / 1024:g} MB; split it into "
+        "smaller files or raise the limit (max_bytes / --max-mb)"
+    )
+    if isinstance(source, (str, os.PathLike)):
+        data, error = _read_path(source, max_bytes)
+        if error is not None:
+            return None, error or limit_msg
+        return data, None
+    read = _read_limited(source.read, max_bytes)
+    if read is None:
+        return None, limit_msg
+    return read, None
+
+
+def _decode(data: bytes | str) -> tuple[str | None, str | None, int]:
+    """Text of the file, or an error message and the line it points at."""
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff"), None, 0
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), None, 0
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = data[exc.start : exc.start + 1].hex().upper()
+        return (
+            None,
+            (
+                f"file is not UTF-8 text: byte 0x{byte} at offset {exc.start} (line {line}, "
+                f"character {col}) cannot be decoded; save the file as 'CSV UTF-8' "
+                "(Excel: File > Save As > CSV UTF-8; LibreOffice: character set Unicode (UTF-8))"
+            ),
+            line,
+        )
+
+
+_Records = tuple[int, list[str], np.ndarray, list[pd.Series], dict[int, list[str]]]
+
+
+def _parse_chunk(chunk: str) -> list[str] | None:
+    """Physical lines parsed alone as exactly one CSV record ([] when blank), or None.
+
+    None means the text is not one complete record on its own: a quoted value runs
+    past its end, the quoting is broken, or it holds several records.
+    """
+    reader = csv.reader(io.StringIO(chunk, newline=""), strict=True)
+    try:
+        records = list(reader)
+    except csv.Error:
+        return None
+    if len(records) > 1:
+        return None
+    return records[0] if records else []
+
+
+#: How many physical lines one quoted value may span on the fast path.
+_MAX_SPAN = 200
+
+
+def _is_blank(record: list[str]) -> bool:
+    return not record or (len(record) == 1 and not record[0].strip())
+
+
+def _str_series(values: Any) -> pd.Series:
+    return pd.Series(pd.array(values, dtype="str"))
+
+
+def _fit(record: list[str], width: int) -> list[str]:
+    return (record + [""] * width)[:width]
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+#: Bytes scanned at a time for line breaks and quotes (keeps temporary arrays small).
+_SCAN = 1 << 22
+
+
+@dataclass
+class _Layout:
+    """Where the line breaks and double quotes of a file are."""
+
+    n_breaks: int  # how many "\n"
+    quotes: np.ndarray  # offset of every double quote
+    quote_lines: np.ndarray  # physical line of each
+    empty: np.ndarray  # offset of each "\n" that ends an empty line (quoted or not)
+
+
+def _layout(data: bytes) -> _Layout | None:
+    """Scan the bytes once, a slice at a time; None when a carriage return stands alone."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    size = len(buf)
+    has_cr, has_quote = b"\r" in data, b'"' in data
+    n_breaks, last = 0, -1  # line breaks so far, offset of the last one
+    n_cr = n_crlf = 0
+    quotes: list[np.ndarray] = []
+    quote_lines: list[np.ndarray] = []
+    empty: list[np.ndarray] = []
+    for base in range(0, size, _SCAN):
+        part = buf[base : base + _SCAN]
+        breaks = np.flatnonzero(part == 10)
+        if has_quote:
+            found = np.flatnonzero(part == 34)
+            if len(found):
+                quotes.append(found + base)
+                quote_lines.append(np.searchsorted(breaks, found) + n_breaks + 1)
+        if len(breaks):
+            at = breaks + base
+            crlf = buf[np.maximum(at - 1, 0)] == 13 if has_cr else np.zeros(len(at), dtype=bool)
+            crlf[at == 0] = False
+            gap = np.diff(at, prepend=last)
+            blank = (gap == 1) | ((gap == 2) & crlf)
+            if blank.any():
+                empty.append(at[blank])
+            n_breaks += len(at)
+            n_crlf += int(np.count_nonzero(crlf))
+            last = int(at[-1])
+        if has_cr:
+            n_cr += int(np.count_nonzero(part == 13))
+    if n_cr != n_crlf:
+        return None  # a lone CR is a line break to the csv module: keep its numbering
+
+    def joined(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+    return _Layout(n_breaks, joined(quotes), joined(quote_lines), joined(empty))
+
+
+@dataclass
+class _ArrowRead:
+    """A file read by Arrow: its header, each row's physical line and the cells."""
+
+    header: list[str]
+    lines: np.ndarray
+    columns: list[Any]  # one dictionary-encoded Arrow string column per header cell
+
+
+def _arrow_table(data: bytes) -> _ArrowRead | None:
+    """Arrow's CSV reader on the file's bytes, numbered and checked like the csv module.
+
+    Taken when the header is on line 1 (unquoted), there is no empty line, no lone
+    carriage return and no NUL, and every record has the header's number of cells.
+    Records end at the line breaks outside double quotes: every quote opens or
+    closes a quoted stretch (an escaped quote "" closes and reopens one), so the
+    line breaks between the quotes of a pair are inside a value. Each record that
+    holds a quote is then parsed again alone by the csv module from the file's own
+    text: it must be exactly one record with the cells Arrow gave. A record
+    without a quote splits on commas alike in Arrow and the csv module, so by
+    induction every record starts where the csv module starts it. Anything else
+    returns None, and the text paths read the file and word the message.
+
+    The cells come dictionary-encoded: each column holds its distinct cells once,
+    which is what the checks work on.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if b"\x00" in data:
+        return None
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end]
+    if b'"' in first:
+        return None
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    header = _parse_chunk(first.decode("utf-8"))
+    if header is None or _is_blank(header) or not 2 <= len(header) <= MAX_COLUMNS:
+        return None
+    layout = _layout(data)
+    if layout is None:
+        return None
+    quotes = layout.quotes
+    if len(quotes) % 2:
+        return None
+    width = len(header)
+    names = [f"c{j}" for j in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, ValueError):
+        return None  # a row of another width, or broken quoting
+    rows = table.num_rows
+    opened, closed = quotes[0::2], quotes[1::2]
+    inner = layout.quote_lines[1::2] - layout.quote_lines[0::2]  # line breaks inside each pair
+    n_records = layout.n_breaks - int(inner.sum()) + (0 if data.endswith(b"\n") else 1)
+    if n_records != rows + 1:
+        return None
+    if len(layout.empty):
+        # an empty line outside quotes: Arrow reads it as a row of empty cells, the csv
+        # module skips it
+        if (np.searchsorted(quotes, layout.empty) % 2 == 0).any():
+            return None
+    lines = np.arange(2, rows + 2, dtype=np.int64)  # physical line where each row starts
+    if len(quotes):
+        before = np.cumsum(inner) - inner  # line breaks inside the pairs before each pair
+        pair_rows = layout.quote_lines[0::2] - before - 2  # the row each pair is in
+        if pair_rows[0] < 0 or pair_rows[-1] >= rows:
+            return None  # pragma: no cover - the counts above agree, so do the rows
+        if inner.any():
+            shift = np.zeros(rows + 1, dtype=np.int64)
+            np.add.at(shift, pair_rows + 1, inner)
+            lines += np.cumsum(shift[:-1])
+        picked, first_pair = np.unique(pair_rows, return_index=True)  # rows holding a quote
+        last_pair = np.append(first_pair[1:], len(pair_rows)) - 1
+        cells = _rows_of(table, picked)
+        for k, (a, b) in enumerate(
+            zip(opened[first_pair].tolist(), closed[last_pair].tolist(), strict=True)
+        ):
+            start = data.rfind(b"\n", 0, a) + 1  # a row's first quote is on its first line
+            stop = data.find(b"\n", b)
+            record = _parse_chunk(data[start : stop if stop >= 0 else len(data)].decode("utf-8"))
+            if record != [col[k] for col in cells]:
+                return None
+    return _ArrowRead(header, lines, table.columns)
+
+
+def _arrow_records(data: bytes) -> _Records | None:
+    """:func:`_arrow_table` as ``(header_line, header, lines, columns, broken)``."""
+    read = _arrow_table(data)
+    if read is None:
+        return None
+    return 1, read.header, read.lines, [_decoded(c) for c in read.columns], {}
+
+
+def _rows_of(table: Any, picked: np.ndarray) -> list[list[str]]:
+    """The cells of the rows ``picked`` (sorted), one list per column, taken batch by batch.
+
+    Taking from each record batch alone avoids joining a whole column's chunks.
+    """
+    import pyarrow as pa
+
+    cells: list[list[str]] = [[] for _ in range(table.num_columns)]
+    offset = 0
+    for batch in table.to_batches():
+        lo, hi = np.searchsorted(picked, [offset, offset + batch.num_rows])
+        if hi > lo:
+            sub = batch.take(pa.array(picked[lo:hi] - offset))
+            for j in range(table.num_columns):
+                # decoded first: a dictionary column lists its cells far more slowly
+                cells[j].extend(sub.column(j).cast(pa.string()).to_pylist())
+        offset += batch.num_rows
+    return cells
+
+
+def _plain_records(text: str) -> _Records | None:
+    """:func:`_arrow_records` on a text (None when it cannot be UTF-8 encoded)."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return _arrow_records(data)
+
+
+def fast_records(text: str, *, arrow: bool = True) -> _Records | None:
+    """Split a file whose records are all one physical line each, in bulk.
+
+    Returns ``(header_line, header, lines, columns, broken)`` like
+    :func:`csv_records`, or None when the file does not qualify (a quoted value
+    spans lines, a lone carriage return, broken quoting, pyarrow unavailable); the
+    csv-module path then reads it and words the exact message. Lines without a
+    quote are split on commas with Arrow; the few lines with quotes are parsed one
+    by one with the csv module, which must accept each of them on its own — then
+    every record is exactly one physical line, as the csv module would read it.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pandas' str dtype ships with pyarrow here
+        return None
+    has_cr = "\r" in text
+    if has_cr and text.count("\r") != text.count("\r\n"):
+        return None  # a lone CR is a line break to the csv module: keep its numbering
+    plain = _plain_records(text) if arrow else None
+    if plain is not None:
+        return plain
+    physical = text.split("\n")  # lines keep the CR of a CRLF
+    if physical[-1] == "":
+        physical.pop()
+    start = 0
+    header: list[str] | None = None
+    while start < len(physical):
+        header = _parse_chunk(physical[start])
+        if header is None:
+            return None
+        if not _is_blank(header):
+            break
+        start += 1
+    if header is None or _is_blank(header) or len(header) < 2:
+        return None
+    width = len(header)
+    body = pa.array(physical[start + 1 :], type=pa.string())
+    if has_cr:
+        body = pc.replace_substring_regex(body, "\r$", "")
+    quoted = pc.match_substring(body, '"').to_numpy(zero_copy_only=False)
+    commas = pc.count_substring(body, ",").to_numpy(zero_copy_only=False)
+    simple = ~quoted & (commas == width - 1)
+    first = start + 2  # physical line of body[0]
+
+    other_lines: list[int] = []
+    other_rows: list[list[str]] = []
+    broken: dict[int, list[str]] = {}
+    consumed = -1  # last body index taken by a quoted value spanning lines
+    n_body = len(body)
+    for i in np.flatnonzero(~simple).tolist():
+        if i <= consumed:
+            continue
+        line = physical[start + 1 + i]
+        if quoted[i]:
+            record = _parse_chunk(line)
+            end = i
+            while record is None and end + 1 < min(n_body, i + _MAX_SPAN):
+                end += 1  # a quoted value may go on over the next lines: parse them together
+                record = _parse_chunk("\n".join(physical[start + 1 + i : start + 2 + end]))
+            if record is None:
+                return None  # broken quoting: the csv-module path words the message
+            simple[i + 1 : end + 1] = False
+            consumed = end
+        else:
+            record = line.removesuffix("\r").split(",")
+        if _is_blank(record):
+            continue
+        if len(record) != width:
+            broken[first + i] = record
+            record = _fit(record, width)
+        other_lines.append(first + i)
+        other_rows.append(record)
+
+    sub = body.filter(pa.array(simple))
+    flat = pc.split_pattern(sub, ",").flatten()
+    offsets = np.arange(len(sub), dtype=np.int64) * width
+    columns = [_str_series(flat.take(pa.array(offsets + j))) for j in range(width)]
+    lines = np.flatnonzero(simple).astype(np.int64) + first
+    if other_rows:
+        extra = list(zip(*other_rows, strict=True))
+        lines = np.concatenate([lines, np.asarray(other_lines, dtype=np.int64)])
+        order = np.argsort(lines, kind="stable")
+        lines = lines[order]
+        columns = [
+            pd.concat([col, _str_series(list(extra[j]))], ignore_index=True)
+            .iloc[order]
+            .reset_index(drop=True)
+            for j, col in enumerate(columns)
+        ]
+    return start + 1, header, lines, columns, broken
+
+
+def csv_records(text: str) -> _Records:
+    """Read records with the csv module, numbering each by its first physical line.
+
+    Returns ``(header_line, header, lines, columns, broken)``: the header's line and
+    cells, the physical line of every non-blank row, one str Series per header
+    column (rows with the wrong field count padded or cut to fit) and those rows'
+    original cells by line. Raises csv.Error on broken quoting.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    numbered = []
+    prev = 0
+    try:
+        for record in reader:
+            numbered.append((prev + 1, record))
+            prev = reader.line_num
+    except csv.Error as exc:
+        exc.line_num = reader.line_num  # type: ignore[attr-defined]
+        raise
+    numbered = [(n, r) for n, r in numbered if not _is_blank(r)]
+    if not numbered:
+        return 0, [], np.empty(0, dtype=np.int64), [], {}
+    header_line, header = numbered[0]
+    width = len(header)
+    rows = []
+    broken: dict[int, list[str]] = {}
+    for n, r in numbered[1:]:
+        if len(r) != width:
+            broken[n] = r
+            r = _fit(r, width)
+        rows.append(r)
+    lines = np.asarray([n for n, _ in numbered[1:]], dtype=np.int64)
+    cols = list(zip(*rows, strict=True)) if rows else [()] * width
+    return header_line, header, lines, [_str_series(list(c)) for c in cols], broken
+
+
+def _near_miss(name: str, known: Iterable[str]) -> str | None:
+    """The known column a header cell was probably meant to be (case, spaces, dashes)."""
+    norm = re.sub(r"[\s-]+", "_", name.strip().lower())
+    if not name.isascii() or not name.isprintable():
+        return None  # invisible or look-alike characters: _hidden_hint words it
+    for k in known:
+        if norm == k and name != k:
+            return k
+    return None
+
+
+def _label(name: str) -> str:
+    return name if name and name.strip() == name and name.isprintable() else repr(name)
+
+
+def _hidden_hint(name: str, known: Iterable[str]) -> str | None:
+    """Hint for a header cell that is a known column only to the eye (BOM, look-alikes)."""
+    hidden = hidden_characters(name)
+    if not hidden:
+        return None
+    norm = re.sub(r"[\s-]+", "_", plain_form(name).strip().lower())
+    for k in known:
+        if norm == k:
+            return f"{_label(name)} contains {', '.join(hidden)}: type it as '{k}'"
+    return None
+
+
+def _header_width(text: str) -> tuple[int, int]:
+    """Cells and physical line of the first non-blank line, without splitting the rows."""
+    start = re.match("[\r\n]*", text).end()  # type: ignore[union-attr]
+    end = text.find("\n", start)
+    first = text[start : end if end >= 0 else len(text)]
+    record = _parse_chunk(first)
+    width = len(record) if record is not None else first.count(",") + 1
+    return width, len(re.findall("\r\n|\r|\n", text[:start])) + 1
+
+
+def _unclosed_quote_line(text: str) -> int | None:
+    """Physical line of the double quote that opens a value never closed, or None.
+
+    Walks the quotes once: a quote right after a closing one is an escaped inner
+    quote ("") and keeps the value open from its first quote.
+    """
+    inside = False
+    opened = closed = -2
+    for m in re.finditer('"', text):
+        pos = m.start()
+        if inside:
+            inside, closed = False, pos
+        else:
+            inside = True
+            if pos != closed + 1:
+                opened = pos
+    if not inside:
+        return None
+    return len(re.findall("\r\n|\r|\n", text[:opened])) + 1
+
+
+def _too_wide(width: int, spec: TableSpec) -> str:
+    return (
+        f"the header has {width:,} columns; at most {MAX_COLUMNS:,} are accepted ("
+        f"{spec.file_name} has {len(spec.columns)} known columns): check that this is the "
+        "right file and that it is comma-separated"
+    )
+
+
+def read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> RawTable:
+    raw = RawTable(name, [], pd.DataFrame(), np.empty(0, dtype=np.int64), [], [])
+
+    def fatal(message: str, line: int = 0, column: str = "", value: str = "") -> RawTable:
+        raw.problems.append((line, column, value, message))
+        raw.fatal = True
+        return raw
+
+    data, error = _read_bytes(source, name, max_bytes)
+    if error is not None or data is None:
+        return fatal(error or "cannot read the file")
+    expected = ",".join(spec.required)
+    # most files: Arrow's reader on the bytes; the text paths read the rest and word problems
+    arrow = _arrow_table(data.removeprefix(_BOM)) if isinstance(data, bytes) else None
+    parsed: _Records | None = None
+    if arrow is not None:
+        parsed = (1, arrow.header, arrow.lines, [], {})
+    else:
+        text, error, bad_line = _decode(data)
+        if error is not None or text is None:
+            return fatal(error or "cannot decode the file", line=bad_line)
+        if not text.strip():
+            return fatal(
+                f"file is empty; it needs at least the header row, e.g. '{expected}' "
+                "(see docs/data-format.md)"
+            )
+        nul = text.find("\x00")
+        if nul >= 0:
+            line = text.count("\n", 0, nul) + 1
+            col = nul - (text.rfind("\n", 0, nul) + 1) + 1
+            return fatal(
+                f"file contains a NUL character (line {line}, character {col}), so it is not a "
+                "plain-text CSV file (UTF-16 text or a spreadsheet file?); save it as 'CSV UTF-8'",
+                line=line,
+            )
+
+        width, first_line = _header_width(text)
+        if width > MAX_COLUMNS:
+            return fatal(_too_wide(width, spec), line=first_line)
+
+        # bytes were tried by Arrow already; a text source has not been
+        parsed = fast_records(text, arrow=not isinstance(data, bytes))
+        if parsed is None:
+            try:
+                parsed = csv_records(text)
+            except csv.Error as exc:
+                line = getattr(exc, "line_num", 0)
+                if "field larger" in str(exc) or "unexpected end of data" in str(exc):
+                    line = _unclosed_quote_line(text) or line  # where the quote opened
+                if "field larger than field limit" in str(exc):
+                    return fatal(
+                        f"a value starting on or before this line is longer than "
+                        f"{csv.field_size_limit():,} characters, far more than any column "
+                        f"allows (notes: at most {TEXT_MAX}); usually a double quote that is "
+                        "never closed has swallowed the rest of the file",
+                        line=line,
+                    )
+                return fatal(
+                    f"the CSV quoting is broken near here ({exc}); a value containing commas, "
+                    "quotes or line breaks must be enclosed in double quotes, with inner quotes "
+                    'doubled ("")',
+                    line=line,
+                )
+    header_line, header, lines, columns, broken = parsed
+    if not header:  # only blank lines
+        return fatal(f"file is empty; it needs at least the header row, e.g. '{expected}'")
+
+    header = [h.strip() for h in header]
+    if len(header) > MAX_COLUMNS:
+        return fatal(_too_wide(len(header), spec), line=header_line)
+    if header_line != 1:
+        raw.warnings.append(
+            f"{name}: the header is on line {header_line}; blank lines before it were ignored"
+        )
+    if len(header) == 1:
+        for sep, label in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+            if sep in header[0]:
+                return fatal(
+                    f"this file looks {label}-separated (the header is '{header[0][:80]}'); "
+                    "the contract needs comma-separated values: export it again as CSV with a "
+                    "comma as the separator",
+                    line=header_line,
+                )
+    dupes = sorted(h for h, n in Counter(header).items() if n > 1)
+    if dupes:
+        return fatal(
+            f"the header repeats column(s) {', '.join(map(_label, dupes))}; each column must "
+            "appear once",
+            line=header_line,
+        )
+    missing = [c for c in spec.required if c not in header]
+    if missing:
+        hints = [
+            f"'{h}' must be spelled '{k}' (column names are case-sensitive)"
+            for h in header
+            if (k := _near_miss(h, missing))
+        ] + [hint for h in header if (hint := _hidden_hint(h, missing))]
+        return fatal(
+            f"missing required column(s): {', '.join(missing)}; found: "
+            f"{', '.join(map(_label, header))}. The header of {spec.file_name} must include "
+            f"{', '.join(spec.required)}" + (f"; {'; '.join(hints)}" if hints else ""),
+            line=header_line,
+        )
+    unknown = [h for h in header if h not in spec.column_names]
+    if unknown:
+        shown = [
+            _label(h) + (f" (did you mean {k}?)" if (k := _near_miss(h, spec.column_names)) else "")
+            for h in unknown
+        ]
+        raw.warnings.append(
+            f"{name}: unknown column(s) {', '.join(shown)} were not loaded "
+            f"(known columns: {', '.join(spec.column_names)})"
+        )
+
+    width = len(header)
+    for line, record in broken.items():
+        raw.problems.append(
+            (
+                line,
+                "",
+                ",".join(record)[:200],
+                f"the row has {len(record)} fields but the header has {width}; "
+                + (
+                    "a value containing a comma must be enclosed in double quotes"
+                    if len(record) > width
+                    else "every row needs one cell per header column (leave optional cells "
+                    "empty, e.g. 'P1,2026-03-01,5,,')"
+                ),
+            )
+        )
+        if len(record) > width:
+            raw.overflow[line] = record[width:]
+    raw.header = header
+    if not len(lines):
+        raw.frame = pd.DataFrame({h: pd.Series(dtype="str") for h in header})
+    elif arrow is not None:
+        raw.frame = None  # built from the Arrow columns only if asked for
+        raw.cells = dict(zip(header, arrow.columns, strict=True))
+    else:
+        raw.frame = pd.DataFrame(dict(zip(header, columns, strict=True)))
+    if broken:
+        lines = np.where(np.isin(lines, list(broken)), -lines, lines)  # negative: rejected
+    raw.lines = lines
+    return raw

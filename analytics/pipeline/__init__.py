@@ -1,0 +1,72 @@
+"""The analysis as a whole: the per-patient path, the cohort path, one patient's summary,
+the Dask engine and the per-patient tables as they are stored.
+"""
+
+from __future__ import annotations
+
+from ._analyze import (
+    OUTPUT_FILES,
+    PATIENT_OUTCOME_COLUMNS,
+    PER_PATIENT_TABLES,
+    AnalysisResult,
+    AnalysisSettings,
+    analyze,
+    cohort,
+    outcome_summary,
+    per_patient,
+)
+from ._distributed import (
+    DEFAULT_WORKER_MEMORY,
+    ROWS_PER_PARTITION,
+    DistributedRun,
+    analyze_distributed,
+    check_memory,
+    partition_bounds,
+    start_client,
+)
+from ._stored import (
+    AS_OF_COLUMNS,
+    FINGERPRINT_VERSION,
+    STATUS_TABLES,
+    apply_status_date,
+    assemble,
+    needs_recompute,
+    per_patient_tables,
+    settings_fingerprint,
+    split_by_patient,
+    stored_settings,
+    stored_tables,
+)
+from ._summary import PatientSummary, summarize_patient
+
+__all__ = [
+    "AnalysisSettings",
+    "AnalysisResult",
+    "PATIENT_OUTCOME_COLUMNS",
+    "OUTPUT_FILES",
+    "PER_PATIENT_TABLES",
+    "analyze",
+    "cohort",
+    "per_patient",
+    "outcome_summary",
+    "DEFAULT_WORKER_MEMORY",
+    "ROWS_PER_PARTITION",
+    "DistributedRun",
+    "analyze_distributed",
+    "check_memory",
+    "partition_bounds",
+    "start_client",
+    "FINGERPRINT_VERSION",
+    "STATUS_TABLES",
+    "per_patient_tables",
+    "AS_OF_COLUMNS",
+    "settings_fingerprint",
+    "stored_settings",
+    "stored_tables",
+    "split_by_patient",
+    "assemble",
+    "needs_recompute",
+    "apply_status_date",
+    "PatientSummary",
+    "summarize_patient",
+]

@@ -1,0 +1,548 @@
+"""The whole analysis in one call: settings, :func:`analyze` and the ``analyze`` command.
+
+:class:`AnalysisSettings` is the single settings object shared by the CLI and the
+dashboard; :func:`analyze` turns the three canonical frames into an
+:class:`AnalysisResult` whose :meth:`AnalysisResult.write_csv` writes the files
+documented in ``docs/analytics.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analytics.contract import empty_frame, index_dates
+from analytics.errors import InsufficientDataError
+from analytics.io import neutralise_cell
+from analytics.settings import DEFAULT_SETTINGS, AnalysisSettings
+from analytics.stats import (
+    EMAX_COLUMNS,
+    GROUPINGS,
+    KM_COLUMNS,
+    STATUS_COLUMNS,
+    adverse_event_counts,
+    cpra_curve,
+    data_quality,
+    dose_response,
+    dose_response_summary,
+    factor_effects,
+    factor_effects_summary,
+    fit_emax,
+    group_comparison,
+    group_summary,
+    interrupted_time_series,
+    kaplan_meier,
+    nof1_effects,
+    patient_outcomes,
+    patient_status,
+    rates_from_counts,
+    secondary_outcomes,
+    session_response,
+    session_response_by_technique,
+    theil_sen_slopes,
+    time_to_response,
+)
+
+__all__ = [
+    "AnalysisSettings",
+    "AnalysisResult",
+    "PATIENT_OUTCOME_COLUMNS",
+    "OUTPUT_FILES",
+    "PER_PATIENT_TABLES",
+    "analyze",
+    "cohort",
+    "per_patient",
+    "outcome_summary",
+]
+
+#: Columns of ``patient_outcomes.csv`` in order (all documented in docs/analytics.md).
+PATIENT_OUTCOME_COLUMNS = [
+    "patient_id",
+    "group",
+    "condition",
+    "technique",
+    "control",
+    "index_date",
+    "n_diary_days",
+    "first_date",
+    "last_date",
+    "adherence",
+    "n_sessions",
+    "baseline_pain",
+    "baseline_n",
+    "baseline_start",
+    "baseline_end",
+    "followup_pain",
+    "followup_n",
+    "followup_start",
+    "followup_end",
+    "change",
+    "pct_change",
+    "response_category",
+    "responder",
+    "responder_2pt",
+    "slope_per_week",
+    "slope_ci_low",
+    "slope_ci_high",
+    "its_level_change",
+    "its_level_ci_low",
+    "its_level_ci_high",
+    "its_slope_change",
+    "its_slope_ci_low",
+    "its_slope_ci_high",
+    "its_reason",
+    "days_to_response",
+    "ttr_reason",
+    "reason",
+    *[
+        f"{stage}_{m}"
+        for m in ("peg", "sleep_quality", "mood", "stress", "analgesic_doses", "opioid_mme")
+        for stage in ("baseline", "followup", "change")
+    ],
+    "adherence_28d",
+    "longest_gap_days",
+    "baseline_sufficient",
+    "flag_worsening",
+    "flag_low_adherence",
+    "flag_recent_adverse_event",
+    "flag_insufficient_baseline",
+    "flags",
+    *[c for c in STATUS_COLUMNS if c != "patient_id"],
+]
+
+#: File written by :meth:`AnalysisResult.write_csv` for each result attribute.
+OUTPUT_FILES = {
+    "patient_outcomes": "patient_outcomes.csv",
+    "group_summary": "group_summary.csv",
+    "group_comparison": "group_comparison.csv",
+    "session_response": "session_response.csv",
+    "session_response_by_technique": "session_response_by_technique.csv",
+    "dose_response": "dose_response.csv",
+    "dose_response_summary": "dose_response_summary.csv",
+    "emax_fit": "emax_fit.csv",
+    "time_to_response": "time_to_response.csv",
+    "kaplan_meier": "kaplan_meier.csv",
+    "adverse_events": "adverse_events.csv",
+    "cpra": "cpra.csv",
+    "factor_effects": "factor_effects.csv",
+    "factor_effects_summary": "factor_effects_summary.csv",
+    "nof1_effects": "nof1_effects.csv",
+}
+
+
+#: Tables returned by :func:`per_patient`, each one with rows of one patient only.
+PER_PATIENT_TABLES = (
+    "patient_outcomes",
+    "session_response",
+    "dose_response",
+    "time_to_response",
+    "adverse_event_counts",
+    "factor_effects",
+    "nof1_effects",
+)
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything :func:`analyze` computed; tables are DataFrames.
+
+    Attributes
+    ----------
+    settings : AnalysisSettings
+    patient_outcomes : pandas.DataFrame
+        One row per patient, columns :data:`PATIENT_OUTCOME_COLUMNS`.
+    group_summary, group_comparison : pandas.DataFrame
+        :func:`analytics.stats.group_summary` / ``group_comparison`` for
+        ``by`` = group, condition and technique, stacked (column ``group_by``).
+    session_response, session_response_by_technique : pandas.DataFrame
+        :mod:`analytics.stats`.
+    dose_response, dose_response_summary : pandas.DataFrame
+        :mod:`analytics.stats` (per patient and session number; per session number).
+    emax_fit : EmaxFit or None
+        :func:`analytics.stats.fit_emax` on the per-patient points; None when there
+        are too few session numbers.
+    time_to_response : pandas.DataFrame
+        :func:`analytics.stats.time_to_response`.
+    kaplan_meier : KaplanMeier or None
+        :func:`analytics.stats.kaplan_meier` of ``time_to_response``; None
+        without patients.
+    adverse_events : pandas.DataFrame
+        :func:`analytics.stats.adverse_event_rates`.
+    cpra : pandas.DataFrame
+        :func:`analytics.stats.cpra_curve` of the patients' % change.
+    factor_effects, factor_effects_summary : pandas.DataFrame
+        :func:`analytics.stats.factor_effects` (per patient, factor and lag) and
+        :func:`analytics.stats.factor_effects_summary` (cohort).
+    nof1_effects : pandas.DataFrame
+        :func:`analytics.stats.nof1_effects`: NAP and Tau-U per patient.
+    """
+
+    settings: AnalysisSettings
+    patient_outcomes: pd.DataFrame
+    group_summary: pd.DataFrame
+    group_comparison: pd.DataFrame
+    session_response: pd.DataFrame
+    session_response_by_technique: pd.DataFrame
+    dose_response: pd.DataFrame
+    dose_response_summary: pd.DataFrame
+    emax_fit: Any
+    time_to_response: pd.DataFrame
+    kaplan_meier: Any
+    adverse_events: pd.DataFrame
+    cpra: pd.DataFrame
+    factor_effects: pd.DataFrame
+    factor_effects_summary: pd.DataFrame
+    nof1_effects: pd.DataFrame
+    notes: tuple[str, ...] = field(default=())
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every result table by the attribute name (fits as one-row/curve frames)."""
+        out: dict[str, pd.DataFrame] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, pd.DataFrame):
+                out[f.name] = value
+        out["emax_fit"] = _fit_frame(self.emax_fit, "emax_fit")
+        out["kaplan_meier"] = _fit_frame(self.kaplan_meier, "kaplan_meier")
+        return out
+
+    def write_csv(self, out_dir: str | Path) -> list[Path]:
+        """Write every table of :data:`OUTPUT_FILES` to ``out_dir`` (created if needed).
+
+        Numbers are written unrounded (shortest text that reads back to the same
+        float), dates as ``YYYY-MM-DD``, booleans as ``True``/``False``, missing
+        values as empty cells; text cells a spreadsheet would run as a formula get
+        a leading ``'`` (``analytics.io.neutralise_cell``).
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written, in :data:`OUTPUT_FILES` order.
+        """
+        base = Path(out_dir)
+        base.mkdir(parents=True, exist_ok=True)
+        tables = self.tables()
+        paths = []
+        for name, file_name in OUTPUT_FILES.items():
+            path = base / file_name
+            _csv_cells(tables[name]).to_csv(path, index=False, lineterminator="\n")
+            paths.append(path)
+        return paths
+
+
+def _fit_frame(fit: Any, name: str) -> pd.DataFrame:
+    """The table of a fit, or its header with no rows when there is no fit."""
+    if fit is not None:
+        return fit.table if name == "kaplan_meier" else fit.to_frame()
+    if name == "kaplan_meier":
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in KM_COLUMNS.items()})
+
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in EMAX_COLUMNS.items()})
+
+
+def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            has_time = (s.notna() & (s != s.dt.normalize())).any()
+            out[col] = s.dt.strftime("%Y-%m-%dT%H:%M" if has_time else "%Y-%m-%d")
+        elif isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(s):
+            text = s.astype("str")
+            # only a cell starting with ' or a formula trigger can change: test cheaply
+            # first, then neutralise just those
+            suspect = text.str.match(r"['=+\-@\t\r]").fillna(False).to_numpy(dtype=bool)
+            if suspect.any():
+                text = text.copy()
+                text[suspect] = neutralise_cell(text[suspect])
+            out[col] = text.where(text.notna(), "")
+    return out
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)] or frames[:1]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _canonical_inputs(
+    patients: pd.DataFrame | None, sessions: pd.DataFrame | None, settings: Any, func: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if not isinstance(settings, AnalysisSettings):
+        raise TypeError(
+            f"The 'settings' parameter of {func} must be an AnalysisSettings. "
+            f"Got {settings!r} instead."
+        )
+    if patients is None:
+        patients = empty_frame("patients")
+    if sessions is None:
+        sessions = empty_frame("sessions")
+    return patients, sessions
+
+
+def per_patient(
+    patients: pd.DataFrame | None,
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame | None,
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
+) -> dict[str, pd.DataFrame]:
+    """Every table whose rows depend only on one patient's rows.
+
+    Running it on any partition of the patients (all rows of a patient in the
+    same part) and concatenating the parts gives the same rows as one run on the
+    whole clinic; :func:`cohort` then summarises the concatenation.
+
+    Parameters
+    ----------
+    patients, diary, sessions : pandas.DataFrame
+        Canonical frames (``analytics.contract.schema``); ``patients`` and ``sessions`` may
+        be None or empty. Never modified.
+    settings : AnalysisSettings, optional
+        Options; the defaults follow DOMAIN.md.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Keys :data:`PER_PATIENT_TABLES`, each sorted by ``patient_id``:
+
+        - ``patient_outcomes``: one row per patient, columns
+          :data:`PATIENT_OUTCOME_COLUMNS` (see :func:`analyze`);
+        - ``session_response``: :func:`analytics.stats.session_response`;
+        - ``dose_response``: :func:`analytics.stats.dose_response`;
+        - ``time_to_response``: :func:`analytics.stats.time_to_response`;
+        - ``adverse_event_counts``: :func:`analytics.stats.adverse_event_counts`;
+        - ``factor_effects``: :func:`analytics.stats.factor_effects`;
+        - ``nof1_effects``: :func:`analytics.stats.nof1_effects`.
+
+    Examples
+    --------
+    >>> from analytics.contract import empty_frame
+    >>> sorted(per_patient(None, empty_frame("diary"), None))[:2]
+    ['adverse_event_counts', 'dose_response']
+    """
+    patients, sessions = _canonical_inputs(patients, sessions, settings, "per_patient")
+    s = settings
+    outcomes = patient_outcomes(
+        diary,
+        patients,
+        sessions,
+        responder_threshold=s.responder_threshold,
+        **s.window_kwargs(),
+    )
+    index = index_dates(patients, sessions)
+    baseline = outcomes.set_index("patient_id")["baseline_pain"].dropna()
+
+    slopes = theil_sen_slopes(diary, index, period="treatment", min_entries=max(2, s.min_entries))
+    its = interrupted_time_series(diary, index, min_entries=s.its_min_entries)
+    secondary = secondary_outcomes(diary, index, **s.window_kwargs())
+    quality = data_quality(diary, sessions, outcomes, as_of=s.as_of, window_days=s.recent_days)
+    status = patient_status(
+        diary,
+        sessions,
+        index,
+        patients=patients,
+        as_of=s.as_of,
+        window_days=s.trend_window_days,
+        min_entries=s.rolling_min_entries,
+        followup_days=s.followup_days,
+        followup_min_entries=s.min_entries,
+        recent_days=s.recent_days,
+        not_logging_days=s.not_logging_days,
+    )
+
+    ttr = time_to_response(
+        diary,
+        index,
+        baseline,
+        fraction=s.response_fraction,
+        hold_days=s.response_hold_days,
+        window_days=s.trend_window_days,
+        min_entries=s.rolling_min_entries,
+    )
+    reached = ttr.set_index("patient_id")
+    days = reached["days_to_response"].where(reached["event"].astype(bool))
+
+    table = outcomes.set_index("patient_id")
+    table = table.join(
+        slopes.set_index("patient_id")[["slope_per_week", "slope_ci_low", "slope_ci_high"]]
+    )
+    table = table.join(its.set_index("patient_id").drop(columns=["n_pre", "n_post", "lags"]))
+    table["days_to_response"] = days.astype("float64").reindex(table.index)
+    base = table["baseline_pain"]
+    table["ttr_reason"] = np.select(
+        [
+            table["index_date"].isna(),
+            table["n_diary_days"] == 0,
+            base.isna(),
+            base == 0,
+        ],
+        ["no_index", "no_diary", "insufficient_baseline", "zero_baseline"],
+        default="",
+    )
+    table["ttr_reason"] = table["ttr_reason"].astype("str")
+    table = table.join(secondary.set_index("patient_id"))
+    table = table.join(quality.set_index("patient_id").drop(columns=["n_diary_days"]))
+    table = table.join(status.set_index("patient_id"))
+    table = table.reset_index()
+    table["its_reason"] = table["its_reason"].fillna("no_diary").astype("str")
+    label = table["group"].astype("str").str.strip().str.lower()
+    table["control"] = (label.isin(s.control_labels) | (table["n_sessions"] == 0)).astype("bool")
+    table = table[PATIENT_OUTCOME_COLUMNS]
+
+    return {
+        "patient_outcomes": table,
+        "session_response": session_response(
+            diary,
+            sessions,
+            window_days=s.session_window_days,
+            min_entries=s.session_min_entries,
+            relief_points=s.relief_points,
+        ),
+        "dose_response": dose_response(diary, sessions, baseline),
+        "time_to_response": ttr,
+        "adverse_event_counts": adverse_event_counts(sessions, patients=patients),
+        "factor_effects": factor_effects(
+            diary,
+            sessions,
+            min_days=s.factor_min_days,
+            poor_sleep_max=s.poor_sleep_max,
+            high_stress_min=s.high_stress_min,
+            low_mood_max=s.low_mood_max,
+        ),
+        "nof1_effects": nof1_effects(
+            diary, index, baseline_days=s.baseline_days, min_entries=s.min_entries
+        ),
+    }
+
+
+def cohort(
+    per_patient_tables: dict[str, pd.DataFrame],
+    patients: pd.DataFrame | None = None,
+    sessions: pd.DataFrame | None = None,
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
+) -> AnalysisResult:
+    """The cohort summaries, computed from the per-patient tables only.
+
+    Parameters
+    ----------
+    per_patient_tables : dict of str to pandas.DataFrame
+        The tables of :func:`per_patient` (every key of
+        :data:`PER_PATIENT_TABLES`), for one run or concatenated over partitions
+        of the patients (in ``patient_id`` order for output identical to one run).
+    patients, sessions : pandas.DataFrame or None, optional
+        Not read: every summary comes from ``per_patient_tables``, so a caller
+        that keeps per-patient rows (a store, a distributed engine) needs no raw
+        rows here. Accepted so that the call mirrors :func:`per_patient`.
+    settings : AnalysisSettings, optional
+        The settings the per-patient tables were computed with.
+
+    Returns
+    -------
+    AnalysisResult
+        Group summaries and comparisons (by group, condition and technique),
+        session response by technique (cluster bootstrap seeded by
+        ``settings.seed``), dose-response summary and Emax fit, Kaplan–Meier
+        curve, adverse-event rates, the CPRA curve and the cohort factor
+        effects, with the per-patient tables themselves.
+
+    Raises
+    ------
+    ValueError
+        When a table of :data:`PER_PATIENT_TABLES` is missing.
+    """
+    _canonical_inputs(patients, sessions, settings, "cohort")
+    missing = [name for name in PER_PATIENT_TABLES if name not in per_patient_tables]
+    if missing:
+        raise ValueError(
+            "The 'per_patient_tables' parameter of cohort must hold every table of "
+            f"per_patient; missing {', '.join(missing)}."
+        )
+    s = settings
+    t = per_patient_tables
+    outcomes = t["patient_outcomes"]
+    notes: list[str] = []
+    kw = {"responder_threshold": s.responder_threshold}
+    summary = _stack([group_summary(outcomes, by=by, **kw) for by in GROUPINGS])
+    comparison = _stack([group_comparison(outcomes, by=by, **kw) for by in GROUPINGS])
+    responses = t["session_response"]
+    by_technique = session_response_by_technique(responses, n_boot=s.n_boot, rng=s.seed)
+    dose = t["dose_response"]
+    try:
+        emax = fit_emax(dose)
+    except InsufficientDataError as exc:
+        emax = None
+        notes.append(f"Emax fit skipped: {exc}")
+    ttr = t["time_to_response"]
+    km = kaplan_meier(ttr["days_to_response"], ttr["event"]) if len(ttr) else None
+    return AnalysisResult(
+        settings=s,
+        patient_outcomes=outcomes,
+        group_summary=summary,
+        group_comparison=comparison,
+        session_response=responses,
+        session_response_by_technique=by_technique,
+        dose_response=dose,
+        dose_response_summary=dose_response_summary(dose),
+        emax_fit=emax,
+        time_to_response=ttr,
+        kaplan_meier=km,
+        adverse_events=rates_from_counts(t["adverse_event_counts"]),
+        cpra=cpra_curve(outcomes["pct_change"]),
+        factor_effects=t["factor_effects"],
+        factor_effects_summary=factor_effects_summary(t["factor_effects"]),
+        nof1_effects=t["nof1_effects"],
+        notes=tuple(notes),
+    )
+
+
+def analyze(
+    patients: pd.DataFrame | None,
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame | None,
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
+) -> AnalysisResult:
+    """Run every analysis of the project on a clinic's canonical frames.
+
+    ``analyze(p, d, s, settings)`` is ``cohort(per_patient(p, d, s, settings), p,
+    s, settings)``.
+
+    Parameters
+    ----------
+    patients, diary, sessions : pandas.DataFrame
+        Canonical frames (``analytics.contract.schema``); ``patients`` and ``sessions`` may
+        be None or empty. Never modified.
+    settings : AnalysisSettings, optional
+        Options; the defaults follow DOMAIN.md.
+
+    Returns
+    -------
+    AnalysisResult
+
+    Notes
+    -----
+    Steps: :func:`analytics.stats.patient_outcomes` merged with Theil–Sen
+    slopes over the treatment period, the interrupted time series, days to
+    response, secondary outcomes and data-quality flags; group summaries and
+    comparisons by group, condition and technique; the session-level analyses;
+    the CPRA curve. ``days_to_response`` in the patient table is NaN when the
+    response was not reached (the censored time is in ``time_to_response``).
+    """
+    patients, sessions = _canonical_inputs(patients, sessions, settings, "analyze")
+    tables = per_patient(patients, diary, sessions, settings)
+    return cohort(tables, patients, sessions, settings)
+
+
+def outcome_summary(patient_outcomes: pd.DataFrame, settings: AnalysisSettings) -> str:
+    """'40 with baseline and follow-up; 12 of 38 responders at 30% (32%)': the end of
+    the line ``paindiary analyze`` prints, whichever engine ran."""
+    responder = patient_outcomes["responder"]
+    n_eval = int(responder.notna().sum())
+    n_resp = int(responder.fillna(False).astype(bool).sum())
+    rate = f" ({100 * n_resp / n_eval:.0f}%)" if n_eval else ""
+    return (
+        f"{int(patient_outcomes['change'].notna().sum())} with baseline and follow-up; "
+        f"{n_resp} of {n_eval} responders at {settings.responder_threshold:g}%{rate}"
+    )

@@ -1,0 +1,190 @@
+"""Everything one patient's page, PDF report and FHIR bundle need, from that patient's rows.
+
+:func:`summarize_patient` reads only the rows of one patient and returns a frozen
+:class:`PatientSummary`; its numbers equal that patient's rows of
+:func:`analytics.pipeline.analyze` on the whole clinic (the per-patient path
+does not depend on other patients).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import pandas as pd
+
+from analytics.contract import empty_frame, index_dates
+from analytics.errors import InsufficientDataError
+from analytics.pipeline._analyze import per_patient
+from analytics.settings import DEFAULT_SETTINGS, AnalysisSettings
+from analytics.stats import adverse_event_list, its_fit_lines, rolling_mean, weekly_means
+
+__all__ = ["PatientSummary", "summarize_patient"]
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    """One patient's results; every table holds that patient's rows only.
+
+    Attributes
+    ----------
+    patient_id : str
+        The patient.
+    settings : AnalysisSettings
+        The settings the summary was computed with.
+    outcome : pandas.DataFrame
+        One row, the columns of :data:`analytics.pipeline.PATIENT_OUTCOME_COLUMNS`:
+        index date, baseline and follow-up means with their windows and counts,
+        change, % change, response category, responder, Theil–Sen slope, the
+        interrupted time series, days to response, the secondary outcomes
+        (``baseline_/followup_/change_`` of PEG, sleep, mood, stress, analgesic
+        doses, opioid MME), the data-quality notes (adherence, longest gap,
+        ``flag_*`` and ``flags``), the baseline and follow-up windows
+        (``baseline_start``/``_end``, ``followup_start``/``_end``) and the status as
+        of ``settings.as_of`` (:data:`analytics.stats.STATUS_COLUMNS`: current
+        mean, days since the last entry, not logging, recent adverse events, most
+        recent valid follow-up).
+    trend : pandas.DataFrame
+        :func:`analytics.stats.rolling_mean` (trailing mean over
+        ``settings.trend_window_days`` with ``settings.rolling_min_entries``): ``patient_id``, ``date``, ``pain``,
+        ``pain_rolling_mean``, ``n_in_window``.
+    weekly : pandas.DataFrame
+        :func:`analytics.stats.weekly_means` aligned on the index date.
+    its_lines : pandas.DataFrame
+        :func:`analytics.stats.its_fit_lines` (``date``, ``t``, ``segment``,
+        ``fitted``, ``counterfactual``); no rows when the series is too short.
+    session_response : pandas.DataFrame
+        :func:`analytics.stats.session_response`, one row per session.
+    dose_response : pandas.DataFrame
+        :func:`analytics.stats.dose_response`, one row per session number.
+    time_to_response : pandas.DataFrame
+        :func:`analytics.stats.time_to_response`, zero or one row.
+    adverse_events : pandas.DataFrame
+        :func:`analytics.stats.adverse_event_list`, one row per session and event.
+    adverse_event_counts : pandas.DataFrame
+        :func:`analytics.stats.adverse_event_counts`, zero or one row.
+    factor_effects : pandas.DataFrame
+        :func:`analytics.stats.factor_effects`: pain on days with versus
+        without poor sleep, high stress, low mood, an analgesic, a session the day
+        before, at lags 0 and 1 (an association, not a cause).
+    nof1_effects : pandas.DataFrame
+        :func:`analytics.stats.nof1_effects`, one row: NAP and Tau-U of the
+        baseline against the treatment days.
+    """
+
+    patient_id: str
+    settings: AnalysisSettings
+    outcome: pd.DataFrame
+    trend: pd.DataFrame
+    weekly: pd.DataFrame
+    its_lines: pd.DataFrame
+    session_response: pd.DataFrame
+    dose_response: pd.DataFrame
+    time_to_response: pd.DataFrame
+    adverse_events: pd.DataFrame
+    adverse_event_counts: pd.DataFrame
+    factor_effects: pd.DataFrame
+    nof1_effects: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """The one-row outcome table (a copy)."""
+        return self.outcome.copy()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the summary by attribute name."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), pd.DataFrame)
+        }
+
+
+def _only(frame: pd.DataFrame, patient_id: str) -> pd.DataFrame:
+    return frame[frame["patient_id"].astype("str") == patient_id].reset_index(drop=True)
+
+
+def summarize_patient(
+    patients: pd.DataFrame | None,
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame | None,
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
+    *,
+    patient_id: str | None = None,
+) -> PatientSummary:
+    """Everything one patient's page, PDF and FHIR bundle need.
+
+    Parameters
+    ----------
+    patients, diary, sessions : pandas.DataFrame
+        Canonical frames holding that patient's rows (other patients' rows are
+        dropped when ``patient_id`` is given); ``patients`` and ``sessions`` may be
+        None. Never modified.
+    settings : AnalysisSettings, optional
+        Options; the defaults follow DOMAIN.md.
+    patient_id : str, optional
+        The patient; default: the only patient in the frames.
+
+    Returns
+    -------
+    PatientSummary
+
+    Raises
+    ------
+    ValueError
+        When ``patient_id`` is not given and the frames hold no patient or
+        several.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analytics.contract import empty_frame
+    >>> diary = empty_frame("diary")
+    >>> diary.loc[0, ["patient_id", "date", "pain"]] = ["p1", pd.Timestamp("2026-01-01"), 5]
+    >>> summarize_patient(None, diary, None).outcome["n_diary_days"].tolist()
+    [1]
+    """
+    if patient_id is None:
+        ids = set()
+        for frame in (patients, diary, sessions):
+            if frame is not None:
+                ids |= set(frame["patient_id"].dropna().astype("str"))
+        if len(ids) != 1:
+            raise ValueError(
+                "summarize_patient needs the rows of exactly one patient or a 'patient_id'; "
+                f"got {len(ids)} patients."
+            )
+        patient_id = ids.pop()
+    patient_id = str(patient_id)
+    p = _only(patients if patients is not None else empty_frame("patients"), patient_id)
+    d = _only(diary, patient_id)
+    s = _only(sessions if sessions is not None else empty_frame("sessions"), patient_id)
+    tables = per_patient(p, d, s, settings)
+    index = index_dates(p, s)
+    try:
+        lines = its_fit_lines(d, index, patient_id, min_entries=settings.its_min_entries)
+    except InsufficientDataError:
+        lines = pd.DataFrame(
+            {
+                "date": pd.Series(dtype="datetime64[ns]"),
+                "t": pd.Series(dtype="int64"),
+                "segment": pd.Series(dtype="str"),
+                "fitted": pd.Series(dtype="float64"),
+                "counterfactual": pd.Series(dtype="float64"),
+            }
+        )
+    return PatientSummary(
+        patient_id=patient_id,
+        settings=settings,
+        outcome=tables["patient_outcomes"],
+        trend=rolling_mean(
+            d, window_days=settings.trend_window_days, min_entries=settings.rolling_min_entries
+        ),
+        weekly=weekly_means(d, index_dates=index),
+        its_lines=lines,
+        session_response=tables["session_response"],
+        dose_response=tables["dose_response"],
+        time_to_response=tables["time_to_response"],
+        adverse_events=adverse_event_list(s),
+        adverse_event_counts=tables["adverse_event_counts"],
+        factor_effects=tables["factor_effects"],
+        nof1_effects=tables["nof1_effects"],
+    )

@@ -1,0 +1,43 @@
+"""Words, labels, colours and number formats shared by the dashboard and the PDF reports
+(no streamlit, no plotly).
+"""
+
+from __future__ import annotations
+
+from ._labels import (
+    CATEGORY_LABELS,
+    FLAG_TEXT,
+    GROUPING_LABELS,
+    MISSING,
+    REASON_LABELS,
+    REASON_TEXT,
+    SECONDARY_LABELS,
+    adverse_event_label,
+    category_label,
+    condition_label,
+    events_text,
+    group_label,
+    is_missing,
+    label_of,
+    reasons_text,
+    technique_label,
+)
+
+__all__ = [
+    "MISSING",
+    "CATEGORY_LABELS",
+    "REASON_LABELS",
+    "GROUPING_LABELS",
+    "FLAG_TEXT",
+    "REASON_TEXT",
+    "SECONDARY_LABELS",
+    "technique_label",
+    "condition_label",
+    "category_label",
+    "adverse_event_label",
+    "group_label",
+    "events_text",
+    "reasons_text",
+    "is_missing",
+    "label_of",
+]

@@ -1,0 +1,270 @@
+"""The cohort report as a PDF: responder rates, waterfall, dose–response, time to
+response and adverse events of every patient in the data.
+
+:func:`cohort_report_pdf` lays out a :class:`analytics.reports._data.CohortReportData`;
+every number is a value of its ``AnalysisResult``, formatted.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from analytics.presentation import GROUPING_LABELS, MISSING, adverse_event_label, group_label
+from analytics.reports._charts import (
+    adverse_events_png,
+    dose_response_png,
+    kaplan_meier_png,
+    responder_rates_png,
+    waterfall_png,
+)
+from analytics.reports._data import CohortReportData
+from analytics.reports._pdf import ReportPDF, fmt, fmt_date, fmt_int, fmt_pct, fmt_span
+from analytics.stats import BENCHMARK_EVENTS_PER_100_SESSIONS, BENCHMARK_PCT_PATIENTS_WITH_EVENT
+
+__all__ = ["cohort_report_pdf", "responder_rows", "emax_curve_points"]
+
+_GROUPINGS = ("group", "condition", "technique")
+
+
+def responder_rows(summary: pd.DataFrame, by: str) -> list[list[str]]:
+    """Printed rows of one grouping of ``AnalysisResult.group_summary``."""
+    rows = []
+    for r in summary.itertuples(index=False):
+        ci = (
+            MISSING
+            if pd.isna(r.responder_ci_low)
+            else f"{fmt_pct(r.responder_ci_low, scale=100)}–{fmt_pct(r.responder_ci_high, scale=100)}"
+        )
+        rows.append(
+            [
+                group_label(by, r.group),
+                fmt_int(r.n_patients),
+                fmt_int(r.n_evaluable),
+                fmt_int(r.n_responders),
+                fmt_pct(r.responder_rate, scale=100),
+                ci,
+                fmt(r.mean_change, signed=True),
+            ]
+        )
+    return rows
+
+
+def emax_curve_points(fit, max_session: float, n: int = 100):
+    """The Emax curve on a grid of session numbers 1..max_session, or None."""
+    if fit is None or not np.isfinite(fit.emax) or max_session < 1:
+        return None
+    k = np.linspace(1.0, float(max_session), n)
+    return k, fit.predict(k)
+
+
+def cohort_report_pdf(data: CohortReportData) -> bytes:
+    """The cohort report as PDF bytes (A4)."""
+    r = data.result
+    s = r.settings
+    pdf = ReportPDF("Cohort outcomes report", f"{data.n_patients} patients", data.generated)
+    pdf.add_page()
+    pdf.title_block(
+        "Cohort outcomes report",
+        [
+            ("Patients", str(data.n_patients)),
+            ("Diary period", fmt_span(data.first_date, data.last_date)),
+            ("Diary days", str(data.n_diary_days)),
+            ("Generated", fmt_date(data.generated)),
+            ("Sessions", str(data.n_sessions)),
+            ("Responder rule", f"≥ {s.responder_threshold:g}% less pain"),
+        ],
+    )
+    pdf.paragraph(
+        f"Baseline: the {s.baseline_days} days before each patient's first session (or start "
+        f"date); follow-up: the last {s.followup_days} days of the diary; each mean needs "
+        f"≥ {s.min_entries} diary days.",
+        size=7.5,
+        color=(90, 90, 90),
+    )
+    po = r.patient_outcomes
+    km = r.kaplan_meier
+    ae = r.adverse_events.set_index("event")
+    any_rate = ae.loc["any", "events_per_100_sessions"] if "any" in ae.index else float("nan")
+    fit = r.emax_fit
+    pdf.summary_box(
+        [
+            (
+                "Patients with an outcome",
+                f"{data.n_evaluable} of {data.n_patients}",
+                "baseline and follow-up both valid",
+            ),
+            (
+                "Responders (Wilson 95% CI)",
+                fmt_pct(data.responder_rate, scale=100),
+                f"{data.n_responders} of {data.n_evaluable} · 95% CI "
+                f"{fmt_pct(data.responder_ci_low, scale=100)}–"
+                f"{fmt_pct(data.responder_ci_high, scale=100)}"
+                if data.n_evaluable
+                else "no patient evaluable yet",
+            ),
+            (
+                "Mean pain reduction",
+                MISSING
+                if po["change"].isna().all()
+                else f"{fmt(po['change'].mean(), signed=True)} pts",
+                f"median % change {fmt_pct(po['pct_change'].median(), signed=True)}",
+            ),
+            (
+                "Median days to response",
+                MISSING
+                if km is None
+                else "not reached"
+                if math.isnan(km.median)
+                else fmt(km.median, 0),
+                "Kaplan–Meier estimate",
+            ),
+            (
+                "Adverse events per 100 treatments",
+                fmt(any_rate),
+                f"benchmark {BENCHMARK_EVENTS_PER_100_SESSIONS:g} (Bäumler 2021)",
+            ),
+            (
+                "Emax fit (points)",
+                MISSING if fit is None else fmt(fit.emax, 2),
+                MISSING if fit is None else f"half of it after k50 = {fmt(fit.k50, 2)} sessions",
+            ),
+        ]
+    )
+    pdf.heading("Change in pain per patient (waterfall)")
+    if po["pct_change"].notna().any():
+        pdf.png(waterfall_png(po, threshold=s.responder_threshold), alt="Waterfall of % change")
+        pdf.paragraph(
+            "One bar per patient with a baseline and a follow-up, best first, coloured by the "
+            "IMMPACT category of the % pain reduction (Dworkin 2008).",
+            size=7.5,
+            color=(90, 90, 90),
+        )
+    else:
+        pdf.paragraph("No patient has both a baseline and a follow-up yet.")
+
+    gs = r.group_summary
+    for by in _GROUPINGS:
+        part = gs[gs["group_by"] == by] if "group_by" in gs else gs.iloc[0:0]
+        pdf.heading(f"Responders by {GROUPING_LABELS[by].lower()}")
+        if part.empty:
+            pdf.paragraph("No patients in this grouping.")
+            continue
+        pdf.data_table(
+            [
+                GROUPING_LABELS[by],
+                "Patients",
+                "Evaluable",
+                "Responders",
+                "Rate",
+                "Wilson 95% CI",
+                "Mean reduction (points)",
+            ],
+            responder_rows(part, by),
+            widths=(48, 15, 17, 20, 13, 24, 25),
+            align=("L", "R", "R", "R", "R", "R", "R"),
+            size=8,
+        )
+        if part["responder_rate"].notna().any():
+            pdf.png(
+                responder_rates_png(part, by="group", grouping=by),
+                alt=f"Responder rate by {by}",
+            )
+
+    pdf.heading("Dose–response: change from baseline by session number")
+    dose = r.dose_response_summary
+    if len(dose):
+        top = float(dose["session_number"].max())
+        pdf.png(
+            dose_response_png(
+                dose.rename(columns={"n_patients": "n"}),
+                emax=emax_curve_points(fit, top),
+                emax_label="Emax fit E(k) = Emax·k/(k50 + k)",
+            ),
+            alt="Dose–response with Emax fit",
+        )
+    if fit is None:
+        pdf.paragraph(
+            "The Emax curve could not be fitted: "
+            + "; ".join(
+                n.removeprefix("Emax fit skipped: ") for n in data.notes or ("too few points",)
+            )
+        )
+    else:
+        pdf.paragraph(
+            f"Emax fit on {fit.n_points} patient-sessions: Emax = {fmt(fit.emax, 2)} points "
+            f"(SE {fmt(fit.emax_se, 2)}), k50 = {fmt(fit.k50, 2)} sessions (SE {fmt(fit.k50_se, 2)}); "
+            f"80% of the maximum after about {fmt(4 * fit.k50, 1)} sessions, 90% after "
+            f"{fmt(9 * fit.k50, 1)}. Points: mean change of the patients with that many sessions "
+            "(95% CI), shown with ≥ 3 patients.",
+            size=8.5,
+        )
+
+    pdf.heading("Time to response (Kaplan–Meier)")
+    if km is None:
+        pdf.paragraph("No patient with a start of treatment and a baseline.")
+    else:
+        pdf.png(kaplan_meier_png(km.table), alt="Kaplan–Meier curve of time to response")
+        median = "not reached" if math.isnan(km.median) else f"{fmt(km.median, 0)} days"
+        pdf.paragraph(
+            f"{km.n_events} of {km.n} patients responded (7-day mean pain ≤ 70% of baseline for 7 "
+            f"days); median time to response: {median}. Patients who had not responded are "
+            "counted until the end of their diary (censored).",
+            size=8.5,
+        )
+
+    pdf.heading("Adverse events against the published benchmark")
+    rates = r.adverse_events
+    shown = rates[(rates["n_events"] > 0) | (rates["event"] == "any")]
+    pdf.data_table(
+        ["Event", "Events", "Sessions", "Per 100 treatments", "Patients affected", "% of patients"],
+        [
+            [
+                adverse_event_label(x.event),
+                fmt_int(x.n_events),
+                fmt_int(x.n_sessions),
+                fmt(x.events_per_100_sessions),
+                f"{x.n_patients_with_event} of {x.n_patients}",
+                fmt_pct(x.pct_patients_with_event, 1),
+            ]
+            for x in shown.itertuples(index=False)
+        ],
+        widths=(30, 14, 16, 22, 22, 18),
+        align=("L", "R", "R", "R", "R", "R"),
+        size=8,
+    )
+    if len(shown) and rates["n_sessions"].iloc[0] > 0:
+        pdf.png(adverse_events_png(shown), alt="Adverse events per 100 treatments")
+    if not math.isnan(any_rate):
+        side = "below" if any_rate < BENCHMARK_EVENTS_PER_100_SESSIONS else "at or above"
+        pdf.paragraph(
+            f"{fmt(any_rate)} events per 100 treatments, {side} the published "
+            f"{BENCHMARK_EVENTS_PER_100_SESSIONS:g} per 100 (≥ 1 event in "
+            f"{BENCHMARK_PCT_PATIENTS_WITH_EVENT:g}% of patients; Bäumler 2021, prospective "
+            "studies). Routine records usually under-report, so a lower rate is not evidence of "
+            "greater safety.",
+            size=8.5,
+        )
+
+    pdf.heading("Definitions used")
+    pdf.bullets(
+        [
+            "Pain reduction = baseline − follow-up mean pain (0-10 NRS), positive = better; "
+            "% = 100 × reduction / baseline.",
+            f"Responder: % reduction ≥ {s.responder_threshold:g}%; rate with the Wilson score "
+            "95% interval.",
+            "IMMPACT categories (Dworkin 2008): < 10% none, 10–29% minimal, 30–49% moderate, "
+            "≥ 50% substantial.",
+            "Technique: each patient's predominant technique band (EA low < 20 Hz, medium "
+            "20–49 Hz, high ≥ 50 Hz, mixed a/b Hz).",
+            "Dose–response: change from baseline by cumulative session number; Emax curve "
+            "E(k) = Emax·k/(k50 + k) fitted to every patient-session.",
+            "Time to response: days from the start of treatment until the 7-day mean first stays "
+            "≤ 70% of baseline for 7 days; Kaplan–Meier with log(−log) Greenwood 95% CI.",
+            "Adverse events: events per 100 sessions; a session with two events counts two.",
+        ],
+        size=8.5,
+    )
+    return bytes(pdf.output())

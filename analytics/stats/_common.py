@@ -1,0 +1,91 @@
+"""Shared helpers of the analytics: parameter checks, index dates, frequency bands.
+
+Internal module; the public names are re-exported from :mod:`analytics`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+
+__all__ = [
+    "FitWarnings",
+    "sort_by_patient_day",
+]
+
+
+def sort_by_patient_day(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` sorted by ``patient_id`` then ``date`` (stable), with a fresh RangeIndex.
+
+    The same rows as ``frame.sort_values(["patient_id", "date"], kind="mergesort")``;
+    a frame already in that order (as the loaders and the store return a diary)
+    skips the sort: one factorisation of ``patient_id`` shows it.
+    """
+    if _in_patient_day_order(frame["patient_id"], frame["date"]):
+        return frame.reset_index(drop=True)
+    return frame.sort_values(["patient_id", "date"], kind="mergesort").reset_index(drop=True)
+
+
+def _in_patient_day_order(patient_id: pd.Series, date: pd.Series) -> bool:
+    if len(patient_id) < 2:
+        return True
+    if patient_id.isna().any() or date.isna().any():
+        return False
+    codes, uniques = pd.factorize(patient_id)
+    # codes number the patients by first appearance: each patient's rows form one
+    # block iff the codes never go down; the blocks are sorted iff the uniques are
+    if not (codes[1:] >= codes[:-1]).all():
+        return False
+    if not pd.Index(uniques).is_monotonic_increasing:
+        return False
+    day = date.to_numpy()
+    same = codes[1:] == codes[:-1]
+    return bool((day[1:][same] >= day[:-1][same]).all())
+
+
+class FitWarnings:
+    """Collect the numerical warnings of per-patient (or per-pair) fits and report them once.
+
+    Third-party RuntimeWarnings ("invalid value encountered in sqrt", ...) raised
+    inside :meth:`watch` are recorded against the key (a patient or a pair) instead
+    of reaching the user; :meth:`report` then emits one
+    :class:`analytics.errors.DataQualityWarning` that names the keys and the
+    reason. Other warnings pass through unchanged.
+    """
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.keys: dict[str, str] = {}
+
+    @contextmanager
+    def watch(self, key: str, reason: str) -> Iterator[list[warnings.WarningMessage]]:
+        """Run a fit for ``key``; RuntimeWarnings are recorded with ``reason``."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield caught
+        for w in caught:
+            if issubclass(w.category, RuntimeWarning):
+                self.keys.setdefault(str(key), f"{reason} ({w.message})")
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+    def report(self, stacklevel: int = 3) -> None:
+        """Emit one DataQualityWarning naming every key with a recorded warning."""
+        from analytics.errors import DataQualityWarning
+
+        if not self.keys:
+            return
+        shown = list(self.keys.items())[:10]
+        more = len(self.keys) - len(shown)
+        text = "; ".join(f"{k}: {r}" for k, r in shown)
+        tail = f"; and {more} more" if more > 0 else ""
+        warnings.warn(
+            f"{self.what}: numerical problems for {len(self.keys)} "
+            f"{'patient' if len(self.keys) == 1 else 'patients'} — {text}{tail}. "
+            "Their affected estimates are left empty.",
+            DataQualityWarning,
+            stacklevel=stacklevel,
+        )

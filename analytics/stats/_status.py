@@ -1,0 +1,277 @@
+"""Status of each patient as of a date: monitoring, not trial outcomes.
+
+DOMAIN.md section 4 ("Status as of a date D"): the current 7-day mean, days since
+the last entry, recent adverse events and the most recent valid follow-up window.
+The trial-style baseline and follow-up of :func:`analytics.stats.patient_outcomes`
+do not change with D.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics.checks import check_int
+from analytics.contract.schema import DATE_DTYPE
+from analytics.stats._common import sort_by_patient_day
+from analytics.stats._outcomes import all_patients, per_row
+
+__all__ = ["STATUS_COLUMNS", "patient_status"]
+
+_DAY = pd.Timedelta(days=1)
+
+#: Columns of :func:`patient_status` with their dtypes.
+STATUS_COLUMNS: dict[str, str] = {
+    "patient_id": "str",
+    "status_date": DATE_DTYPE,
+    "last_entry_date": DATE_DTYPE,
+    "days_since_last_entry": "Int64",
+    "not_logging": "bool",
+    "current_mean": "float64",
+    "current_n": "int64",
+    "last_valid_mean": "float64",
+    "last_valid_mean_date": DATE_DTYPE,
+    "n_recent_adverse_events": "int64",
+    "recent_followup_pain": "float64",
+    "recent_followup_n": "int64",
+    "recent_followup_start": DATE_DTYPE,
+    "recent_followup_end": DATE_DTYPE,
+}
+
+
+def _last_valid(
+    frame: pd.DataFrame, window_days: int, min_entries: int
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Latest trailing-window mean with >= min_entries per patient: (mean, n, date).
+
+    ``frame`` is sorted by patient and date. Whole-number pain on distinct days (the
+    NRS) takes the prefix-sum path: sums of whole numbers are exact in any order,
+    so ``sum / n`` is bit for bit pandas' online rolling mean; any other input is
+    handed to pandas' time-based rolling window.
+    """
+    if not len(frame):
+        empty = pd.Series(dtype="float64")
+        return empty, empty, pd.Series(dtype=DATE_DTYPE)
+    fast = _last_valid_exact(frame, window_days, min_entries)
+    if fast is not None:
+        return fast
+    roll = (
+        frame.set_index("date").groupby("patient_id", sort=False)["pain"].rolling(f"{window_days}D")
+    )
+    res = pd.DataFrame(
+        {
+            "patient_id": frame["patient_id"].array,
+            "date": frame["date"].to_numpy(),
+            "mean": roll.mean().to_numpy(),
+            "n": roll.count().to_numpy(),
+        }
+    )
+    valid = res[res["n"] >= min_entries]
+    last = valid.groupby("patient_id", sort=False).tail(1).set_index("patient_id")
+    return last["mean"], last["n"], last["date"]
+
+
+def _last_valid_exact(
+    frame: pd.DataFrame, window_days: int, min_entries: int
+) -> tuple[pd.Series, pd.Series, pd.Series] | None:
+    """:func:`_last_valid` by prefix sums, or None when the input needs pandas' path."""
+    pain = frame["pain"].to_numpy(dtype="float64")
+    if not (np.isfinite(pain).all() and (pain == np.floor(pain)).all()):
+        return None
+    if np.abs(pain).sum() >= 2.0**52 or np.signbit(pain[pain == 0]).any():
+        return None  # sums could round, or pandas would keep a negative zero's sign
+    codes = pd.factorize(frame["patient_id"])[0].astype(np.int64)
+    day = frame["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+    day = day - day.min()
+    key = codes * (int(day.max()) + window_days + 1) + day
+    if len(key) > 1 and not (np.diff(key) > 0).all():
+        return None  # unsorted or a patient with two entries on one day
+    start = np.searchsorted(key, key - window_days, side="right")
+    stop = np.arange(1, len(key) + 1)
+    n = stop - start
+    valid = np.flatnonzero(n >= min_entries)
+    last = valid[np.append(codes[valid][1:] != codes[valid][:-1], True)] if len(valid) else valid
+    cum = np.concatenate([[0.0], np.cumsum(pain)])
+    ids = pd.Index(frame["patient_id"].array[last], name="patient_id")
+    mean = (cum[stop[last]] - cum[start[last]]) / n[last]
+    return (
+        pd.Series(mean, index=ids, name="mean"),
+        pd.Series(n[last].astype("float64"), index=ids, name="n"),
+        pd.Series(frame["date"].to_numpy()[last], index=ids, name="date"),
+    )
+
+
+def patient_status(
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame | None,
+    index_dates: pd.Series,
+    *,
+    patients: pd.DataFrame | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    window_days: int = 7,
+    min_entries: int = 4,
+    followup_days: int = 14,
+    followup_min_entries: int = 4,
+    recent_days: int = 28,
+    not_logging_days: int = 7,
+) -> pd.DataFrame:
+    """Where each patient stands on a date D (monitoring status).
+
+    Parameters
+    ----------
+    diary : pandas.DataFrame
+        Canonical diary frame.
+    sessions : pandas.DataFrame or None
+        Canonical sessions frame (adverse events).
+    index_dates : pandas.Series
+        Index date per patient (:func:`analytics.contract.index_dates`).
+    patients : pandas.DataFrame, optional
+        Canonical patients frame: its patients get a row even without diary or
+        sessions.
+    as_of : date-like, optional
+        D. Default: each patient's last diary day (last session day without a
+        diary). Entries after D are ignored.
+    window_days : int, default 7
+        Trailing window of the current mean, days ``[D − window_days + 1, D]``.
+    min_entries : int, default 4
+        Entries needed for a trailing mean, in [1, window_days].
+    followup_days : int, default 14
+        Length of the recent follow-up window.
+    followup_min_entries : int, default 4
+        Entries needed for a valid follow-up mean.
+    recent_days : int, default 28
+        Adverse events count in the sessions of days ``[D − recent_days + 1, D]``.
+    not_logging_days : int, default 7
+        ``not_logging`` when the last entry is at least this many days before D.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per patient in any input, sorted by ``patient_id`` (dtypes in
+        :data:`STATUS_COLUMNS`):
+
+        - ``status_date`` (datetime64): D;
+        - ``last_entry_date`` (datetime64): last diary day on or before D (NaT
+          without one);
+        - ``days_since_last_entry`` (Int64, days): D − ``last_entry_date``;
+          ``<NA>`` without an entry;
+        - ``not_logging`` (bool): ``days_since_last_entry >= not_logging_days`` or
+          no entry on or before D;
+        - ``current_mean`` (float, NRS): mean pain of the entries in
+          ``[D − window_days + 1, D]``, NaN with fewer than ``min_entries``;
+          ``current_n`` (int): those entries;
+        - ``last_valid_mean`` (float, NRS) and ``last_valid_mean_date``
+          (datetime64): the latest trailing mean with at least ``min_entries``
+          entries, computed on a diary day on or before D, and that day (equal to
+          ``current_mean`` when the patient logged on D);
+        - ``n_recent_adverse_events`` (int): adverse events in sessions of days
+          ``[D − recent_days + 1, D]`` (counted as in
+          :func:`analytics.stats.adverse_event_counts`);
+        - ``recent_followup_pain`` (float, NRS), ``recent_followup_n`` (int),
+          ``recent_followup_start``, ``recent_followup_end`` (datetime64,
+          inclusive): the most recent valid follow-up window — the
+          ``followup_days``-day window ending on the latest diary day on or before
+          D that holds at least ``followup_min_entries`` entries on or after the
+          index date; it never starts before the index date. NaN/0/NaT when none
+          (or no index date).
+
+    Notes
+    -----
+    DOMAIN.md section 4 "Status as of a date D". The strict follow-up of
+    :func:`analytics.stats.patient_outcomes` is the last ``followup_days``
+    days of the diary, valid or not; the recent valid window is the latest one a
+    clinician can use when the last days are sparse.
+
+    Examples
+    --------
+    >>> from analytics.contract import empty_frame
+    >>> patient_status(empty_frame("diary"), None, pd.Series(dtype="datetime64[ns]")).shape
+    (0, 14)
+    """
+    from analytics.stats._safety import adverse_events_long
+
+    func = "patient_status"
+    window_days = check_int(window_days, "window_days", func, 1, 3650)
+    min_entries = check_int(min_entries, "min_entries", func, 1, window_days)
+    followup_days = check_int(followup_days, "followup_days", func, 1, 3650)
+    followup_min_entries = check_int(followup_min_entries, "followup_min_entries", func, 1, 3650)
+    recent_days = check_int(recent_days, "recent_days", func, 1, 3650)
+    not_logging_days = check_int(not_logging_days, "not_logging_days", func, 1, 3650)
+
+    idx = index_dates.astype(DATE_DTYPE)
+    idx.index = idx.index.astype("str")
+    ids = all_patients(diary, patients, sessions, pd.DataFrame({"patient_id": idx.index}))
+    out = pd.DataFrame(index=ids)
+
+    pid = diary["patient_id"].astype("str")
+    dates = diary["date"].astype(DATE_DTYPE).dt.normalize()
+    frame = sort_by_patient_day(
+        pd.DataFrame(
+            {
+                "patient_id": pid.array,
+                "date": dates.to_numpy(),
+                "pain": diary["pain"].astype("float64").to_numpy(),
+            }
+        )
+    )
+    if sessions is not None and len(sessions):
+        s_pid = sessions["patient_id"].astype("str")
+        s_day = sessions["date"].astype(DATE_DTYPE).dt.normalize()
+    else:
+        s_pid = pd.Series(dtype="str")
+        s_day = pd.Series(dtype=DATE_DTYPE)
+    if as_of is None:
+        last_diary = frame.groupby("patient_id")["date"].max()
+        last_session = s_day.groupby(s_pid).max()
+        end = last_diary.reindex(ids).fillna(last_session.reindex(ids))
+    else:
+        end = pd.Series(pd.Timestamp(as_of).normalize(), index=ids)
+    end = end.astype(DATE_DTYPE)
+    out["status_date"] = end
+
+    row_end = per_row(end, frame["patient_id"]).to_numpy()
+    upto = frame[frame["date"].to_numpy() <= row_end].reset_index(drop=True)
+    last_entry = upto.groupby("patient_id")["date"].max().reindex(ids).astype(DATE_DTYPE)
+    out["last_entry_date"] = last_entry
+    since = (end - last_entry).dt.days
+    out["days_since_last_entry"] = pd.array(since, dtype="Int64")
+    out["not_logging"] = (since.isna() | (since >= not_logging_days)).to_numpy(bool)
+
+    u_end = per_row(end, upto["patient_id"]).to_numpy()
+    in_window = upto["date"].to_numpy() > u_end - window_days * _DAY
+    recent = upto[in_window]
+    n_cur = recent.groupby("patient_id")["pain"].count().reindex(ids, fill_value=0)
+    mean_cur = recent.groupby("patient_id")["pain"].mean().reindex(ids)
+    out["current_mean"] = mean_cur.where(n_cur >= min_entries).astype("float64")
+    out["current_n"] = n_cur.astype("int64")
+    mean_last, _, date_last = _last_valid(upto, window_days, min_entries)
+    out["last_valid_mean"] = mean_last.reindex(ids).astype("float64")
+    out["last_valid_mean_date"] = date_last.reindex(ids).astype(DATE_DTYPE)
+
+    if sessions is not None and len(s_pid):
+        s_sorted = pd.DataFrame({"patient_id": s_pid.to_numpy(), "day": s_day.to_numpy()})
+        s_sorted["adverse_events"] = sessions["adverse_events"].to_numpy()
+        s_end = per_row(end, s_sorted["patient_id"]).to_numpy()
+        day = s_sorted["day"].to_numpy()
+        s_sorted = s_sorted[(day <= s_end) & (day > s_end - recent_days * _DAY)].reset_index(
+            drop=True
+        )
+        events = adverse_events_long(s_sorted)
+        who = s_sorted["patient_id"].to_numpy()[events["row"].to_numpy()]
+        n_ae = pd.Series(who).value_counts()
+    else:
+        n_ae = pd.Series(dtype="int64")
+    out["n_recent_adverse_events"] = n_ae.reindex(ids, fill_value=0).astype("int64")
+
+    row_index = per_row(idx, upto["patient_id"]).to_numpy()
+    post = upto[upto["date"].to_numpy() >= row_index].reset_index(drop=True)
+    fu_mean, fu_n, fu_end = _last_valid(post, followup_days, followup_min_entries)
+    out["recent_followup_pain"] = fu_mean.reindex(ids).astype("float64")
+    out["recent_followup_n"] = fu_n.reindex(ids).fillna(0).astype("int64")
+    fu_end = fu_end.reindex(ids).astype(DATE_DTYPE)
+    start = fu_end - (followup_days - 1) * _DAY
+    t0 = idx.reindex(ids)
+    out["recent_followup_start"] = start.where(start >= t0, t0).where(fu_end.notna())
+    out["recent_followup_end"] = fu_end
+    out = out.reset_index(names="patient_id")
+    return out[list(STATUS_COLUMNS)].astype(STATUS_COLUMNS)

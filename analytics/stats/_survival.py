@@ -1,0 +1,324 @@
+"""Time to response and the Kaplan-Meier estimator.
+
+DOMAIN.md section 4 ("Time to response"): days from the index date until the
+7-day mean pain first stays at or below 70% of baseline for 7 days, censored
+at the diary's end; summarised with a Kaplan-Meier curve and its median.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analytics.checks import check_int, check_number
+from analytics.contract.schema import DATE_DTYPE
+from analytics.stats._session_response import (
+    PainIndex,
+    PatientDayKeys,
+    day_numbers,
+    empty_table,
+    to_dates,
+    window_mean,
+)
+from analytics.stats._thresholds import at_most
+
+__all__ = [
+    "TIME_TO_RESPONSE_COLUMNS",
+    "KM_COLUMNS",
+    "KaplanMeier",
+    "time_to_response",
+    "kaplan_meier",
+]
+
+#: Columns of :func:`time_to_response` with their dtypes.
+TIME_TO_RESPONSE_COLUMNS: dict[str, str] = {
+    "patient_id": "str",
+    "index_date": DATE_DTYPE,
+    "baseline": "float64",
+    "days_to_response": "int64",
+    "event": "bool",
+    "response_date": DATE_DTYPE,
+    "last_day": DATE_DTYPE,
+}
+
+#: Columns of :attr:`KaplanMeier.table` with their dtypes.
+KM_COLUMNS: dict[str, str] = {
+    "time": "float64",
+    "n_at_risk": "int64",
+    "n_events": "int64",
+    "n_censored": "int64",
+    "survival": "float64",
+    "ci_low": "float64",
+    "ci_high": "float64",
+}
+
+
+def time_to_response(
+    diary: pd.DataFrame,
+    index_dates: pd.Series,
+    baseline: pd.Series,
+    *,
+    fraction: float = 0.7,
+    hold_days: int = 7,
+    window_days: int = 7,
+    min_entries: int = 4,
+) -> pd.DataFrame:
+    """Days from the index date to a sustained response, per patient.
+
+    Parameters
+    ----------
+    diary : pandas.DataFrame
+        Canonical diary frame (``patient_id``, ``date``, ``pain``).
+    index_dates : pandas.Series
+        Index date t0 per patient (index ``patient_id``), e.g.
+        :func:`analytics.contract.index_dates`.
+    baseline : pandas.Series
+        Baseline pain B per patient (index ``patient_id``).
+    fraction : float, default 0.7
+        A day qualifies when its trailing mean is <= fraction * B, in [0, 1].
+    hold_days : int, default 7
+        Consecutive qualifying calendar days needed, in [1, 365].
+    window_days : int, default 7
+        Length of the trailing window (days t-window_days+1..t), in [1, 365].
+    min_entries : int, default 4
+        Diary entries needed in the trailing window, in [1, window_days].
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per patient with a baseline above 0 (not NaN; a zero baseline
+        leaves no room for a relative reduction), an index date and at least one
+        diary entry, sorted by patient_id (dtypes in
+        :data:`TIME_TO_RESPONSE_COLUMNS`):
+
+        - ``patient_id`` (str)
+        - ``index_date`` (datetime64): t0.
+        - ``baseline`` (float64, NRS): B.
+        - ``days_to_response`` (int64, days): response day - t0 for an event,
+          else last_day - t0 (0 when the diary ends before t0).
+        - ``event`` (bool): a response was observed.
+        - ``response_date`` (datetime64): the response day; NaT when censored.
+        - ``last_day`` (datetime64): the patient's last diary day.
+
+    Notes
+    -----
+    For each calendar day t from t0 to the last diary day, the trailing mean
+    m_t is the mean pain of the diary entries on days max(t0,
+    t-window_days+1)..t — **post-index days only**, so that the baseline never
+    makes a response look earlier (or a day-0 response possible); with fewer than
+    ``min_entries`` entries m_t is missing (so with the defaults no day before
+    t0 + 3 qualifies). Day t qualifies when m_t <= fraction * B; a missing
+    m_t does not qualify and breaks a run. The **response day is the first day
+    of the first run of hold_days consecutive qualifying days** lying wholly in
+    t0..last diary day (a run cut off by the end of the diary is censored).
+    DOMAIN.md: "days from t0 until the 7-day mean first stays <= 70% of B for 7
+    days".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> diary = pd.DataFrame({"patient_id": "a", "pain": [8.0] * 3 + [2.0] * 12,
+    ...     "date": pd.date_range("2024-01-01", periods=15).astype("datetime64[ns]")})
+    >>> t = time_to_response(diary, pd.Series({"a": pd.Timestamp("2024-01-01")}),
+    ...     pd.Series({"a": 8.0}), hold_days=3, window_days=2, min_entries=2)
+    >>> t[["days_to_response", "event"]].to_dict("records")
+    [{'days_to_response': 3, 'event': True}]
+    """
+    func = "time_to_response"
+    fraction = check_number(fraction, "fraction", func, 0, 1)
+    hold_days = check_int(hold_days, "hold_days", func, 1, 365)
+    window_days = check_int(window_days, "window_days", func, 1, 365)
+    min_entries = check_int(min_entries, "min_entries", func, 1, window_days)
+
+    b = baseline.astype("float64").dropna()
+    b = b[~b.index.duplicated()]
+    # % change is undefined at B = 0: such a patient would "respond" on the first
+    # day the mean is 0, so they are left out (patient_outcomes says why)
+    b = b[b > 0]
+    t0 = index_dates.dropna()
+    t0 = t0[~t0.index.duplicated()]
+    ids = pd.Index(b.index.astype("str")).intersection(pd.Index(t0.index.astype("str")))
+    ids = ids.intersection(pd.Index(pd.unique(diary["patient_id"].astype("str")))).sort_values()
+    if len(ids) == 0:
+        return empty_table(TIME_TO_RESPONSE_COLUMNS)
+    pid = pd.Series(ids, dtype="str")
+    day0 = day_numbers(pd.Series(t0.set_axis(t0.index.astype("str")).reindex(ids).to_numpy()))
+    base = b.set_axis(b.index.astype("str")).reindex(ids).to_numpy()
+    keys = PatientDayKeys([pid, diary["patient_id"]], [day0, day_numbers(diary["date"])])
+    code = keys.code(pid)
+    pain = PainIndex(diary, keys)
+    last = pain.last_day(code)
+
+    # Dense calendar days t0..last per patient, all patients in one array.
+    n_eval = np.maximum(last - day0 + 1, 0)
+    first_pos = np.cumsum(n_eval) - n_eval
+    owner = np.repeat(np.arange(len(ids)), n_eval)
+    t = day0[owner] + (np.arange(n_eval.sum()) - first_pos[owner])
+    # the trailing mean uses post-index days only, so it never reaches back into
+    # the baseline (on day t0 it is the mean of day t0 alone)
+    total, n = pain.window(code[owner], np.maximum(t - window_days + 1, day0[owner]), t)
+    with np.errstate(invalid="ignore"):
+        qualifies = at_most(window_mean(total, n, min_entries), fraction * base[owner])
+    cum = np.concatenate([[0], np.cumsum(qualifies)])
+    pos = np.arange(len(t))
+    fits = pos + hold_days <= (first_pos + n_eval)[owner]
+    ends = np.minimum(pos + hold_days, len(t))
+    starts_run = fits & (cum[ends] - cum[pos] == hold_days)
+    hit_owner, first_hit = np.unique(owner[starts_run], return_index=True)
+    response = np.full(len(ids), -1, dtype=np.int64)
+    response[hit_owner] = t[starts_run][first_hit]
+    event = response >= 0
+    days = np.where(event, response - day0, np.maximum(last - day0, 0))
+    out = pd.DataFrame(
+        {
+            "patient_id": pid,
+            "index_date": to_dates(day0),
+            "baseline": base,
+            "days_to_response": days,
+            "event": event,
+            "response_date": pd.Series(to_dates(np.where(event, response, 0))).where(event),
+            "last_day": to_dates(last),
+        }
+    )
+    return out.astype(TIME_TO_RESPONSE_COLUMNS)
+
+
+@dataclass(frozen=True, eq=False)
+class KaplanMeier:
+    """Kaplan-Meier estimate of the share of patients not yet responding.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per distinct time, starting at 0 (dtypes in :data:`KM_COLUMNS`):
+        ``time`` (days), ``n_at_risk`` (durations >= time), ``n_events``,
+        ``n_censored`` (censored at exactly this time), ``survival`` (S(t), share
+        still without response just after ``time``), ``ci_low``, ``ci_high``
+        (pointwise CI of S(t), exponential Greenwood / log(-log)).
+    median : float
+        First time with S(t) <= 0.5 (median time to response); NaN if never.
+    n : int
+        Number of subjects.
+    n_events : int
+        Number of events (responses).
+    alpha : float
+        1 - confidence level of the intervals.
+    """
+
+    table: pd.DataFrame = field(repr=False)
+    median: float
+    n: int
+    n_events: int
+    alpha: float = 0.05
+
+    def to_frame(self) -> pd.DataFrame:
+        """The survival table (a copy)."""
+        return self.table.copy()
+
+    def cumulative_response(self) -> pd.DataFrame:
+        """Share of patients responded by each time, 1 - S(t), for charting.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``time`` (days), ``cumulative_response`` (1 - survival), ``ci_low``
+            (1 - survival's ci_high), ``ci_high`` (1 - survival's ci_low).
+        """
+        t = self.table
+        return pd.DataFrame(
+            {
+                "time": t["time"],
+                "cumulative_response": 1.0 - t["survival"],
+                "ci_low": 1.0 - t["ci_high"],
+                "ci_high": 1.0 - t["ci_low"],
+            }
+        )
+
+
+def kaplan_meier(durations, events, *, alpha: float = 0.05) -> KaplanMeier:
+    """Kaplan-Meier survival curve with Greenwood log(-log) confidence intervals.
+
+    Parameters
+    ----------
+    durations : array-like of float
+        Time to event or censoring, >= 0 (e.g. ``days_to_response``).
+    events : array-like of bool
+        True for an observed event, False for censored; same length.
+    alpha : float, default 0.05
+        The intervals have level 1 - alpha, alpha in (0, 1).
+
+    Returns
+    -------
+    KaplanMeier
+
+    Raises
+    ------
+    ValueError
+        Lengths differ, or a duration is negative or not finite.
+
+    Notes
+    -----
+    S(t) = prod_{t_i <= t} (1 - d_i / n_i). Greenwood's sum
+    V(t) = sum_{t_i <= t} d_i / (n_i (n_i - d_i)) (a term with d_i = n_i counts
+    0), and the exponential Greenwood interval
+    exp(-exp(log(-log S) -/+ z * sqrt(V) / log S)), z = Phi^-1(1 - alpha/2);
+    where S = 1 the interval is [1, 1]. This is exactly what lifelines'
+    ``KaplanMeierFitter`` computes (Kalbfleisch & Prentice 2002; lifelines
+    0.30); ties: events before censorings at the same time.
+
+    Examples
+    --------
+    >>> km = kaplan_meier([2, 3, 3, 5], [True, True, False, True])
+    >>> km.table["survival"].tolist(), km.median
+    ([1.0, 0.75, 0.5, 0.0], 3.0)
+    """
+    if not (isinstance(alpha, float | int) and 0 < alpha < 1) or isinstance(alpha, bool):
+        raise ValueError(
+            f"The 'alpha' parameter of kaplan_meier must be a float in (0, 1). Got {alpha!r} instead."
+        )
+    d = np.asarray(durations, dtype=np.float64).ravel()
+    e = np.asarray(events, dtype=bool).ravel()
+    if d.shape != e.shape:
+        raise ValueError(
+            f"kaplan_meier needs as many events as durations; got {e.size} events "
+            f"and {d.size} durations."
+        )
+    if not np.all(np.isfinite(d)) or np.any(d < 0):
+        raise ValueError("kaplan_meier needs finite durations >= 0; found negative or missing.")
+    times = np.union1d([0.0], d)
+    idx = np.searchsorted(times, d)
+    n_events = np.bincount(idx[e], minlength=len(times))
+    n_censored = np.bincount(idx[~e], minlength=len(times))
+    removed = n_events + n_censored
+    n_at_risk = len(d) - np.concatenate([[0], np.cumsum(removed)[:-1]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        surv = np.cumprod(1.0 - np.where(n_at_risk > 0, n_events / np.maximum(n_at_risk, 1), 0.0))
+        term = np.where(
+            n_at_risk > n_events, n_events / (n_at_risk * (n_at_risk - n_events * 1.0)), 0.0
+        )
+        var = np.cumsum(term)
+        z = stats.norm.ppf(1 - alpha / 2)
+        v = np.log(surv)
+        low = np.exp(-np.exp(np.log(-v) - z * np.sqrt(var) / v))
+        high = np.exp(-np.exp(np.log(-v) + z * np.sqrt(var) / v))
+    low = np.where(np.isnan(low), 1.0, low)
+    high = np.where(np.isnan(high), 1.0, high)
+    table = pd.DataFrame(
+        {
+            "time": times,
+            "n_at_risk": n_at_risk,
+            "n_events": n_events,
+            "n_censored": n_censored,
+            "survival": surv,
+            "ci_low": low,
+            "ci_high": high,
+        }
+    ).astype(KM_COLUMNS)
+    below = np.flatnonzero(surv <= 0.5)
+    median = float(times[below[0]]) if len(below) else float("nan")
+    return KaplanMeier(
+        table=table, median=median, n=len(d), n_events=int(e.sum()), alpha=float(alpha)
+    )
