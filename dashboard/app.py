@@ -1,6 +1,6 @@
 """Router of the paindiary dashboard: ``streamlit run dashboard/app.py``.
 
-Every run starts here: who is signed in (:mod:`dashboard.state`), then which page
+Every run starts here: who is signed in (:mod:`dashboard.session`), then which page
 runs. Every page of the app is registered with ``st.navigation`` on every run, so
 a deep link or a reload always resolves to the page that was asked for — never
 "Page not found" and a fall-back to another page:
@@ -20,23 +20,34 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.errors import StoreError
-from dashboard import data, settings, sharing, state, widgets
+from dashboard import data, navigation, session
+from dashboard.components import settings_panel, share_panel
 from dashboard.text import shown
+from dashboard.views import login as login_view
+from dashboard.views import shared as shared_view
 
 st.set_page_config(page_title="Pain diary", page_icon="🩺", layout="wide")
 
-if sharing.is_share_request():
-    # a share link opens its one read-only page, signed in or not: no menu, no other page
-    st.navigation(state.shared_pages(), position="hidden").run()
+if share_panel.is_share_request():
+    # A share link opens its one read-only page, signed in or not: no menu, no other page.
+    # It is registered twice, as /shared and as the default page (the app's root), so the
+    # link's path resolves without Streamlit's "Page not found".
+    st.navigation(
+        [
+            st.Page(shared_view.page, title="Shared summary", icon="🔗", default=True),
+            st.Page("views/shared.py", title="Shared summary", icon="🔗", url_path="shared"),
+        ],
+        position="hidden",
+    ).run()
     st.stop()
 
 try:
     data.get_store(data.db_url())  # a database that cannot be opened is said first, once
-    user = state.signed_in()
+    user = session.signed_in()
 except StoreError as exc:
     st.error(f"The database cannot be opened: {exc}")
     st.stop()
-state.set_run_user(user)
+session.set_run_user(user)
 
 LOGIN = st.Page(
     "views/login.py",
@@ -46,9 +57,9 @@ LOGIN = st.Page(
     default=user is None,
     visibility="visible" if user is None else "hidden",
 )
-allowed = {p.url_path for p in state.pages_for(user.role)} if user is not None else set()
-home = state.home_page(user.role).url_path if user is not None else None
-pages = {p.url_path: p for p in state.PAGES}
+allowed = {p.url_path for p in navigation.pages_for(user.role)} if user is not None else set()
+home = navigation.home_page(user.role).url_path if user is not None else None
+pages = {p.url_path: p for p in navigation.PAGES}
 registered = {
     path: st.Page(
         spec.script,
@@ -59,7 +70,7 @@ registered = {
     )
     if user is not None
     # nobody signed in: every page's URL shows the sign-in form, the URL is kept
-    else st.Page(widgets.login_form, title=spec.title, url_path=path, visibility="hidden")
+    else st.Page(login_view.page, title=spec.title, url_path=path, visibility="hidden")
     for path, spec in pages.items()
 }
 
@@ -82,7 +93,7 @@ current = st.navigation(sections, position="hidden")
 # which page this is, by identity (the default page's url_path reads as "")
 current_path = next((path for path, pg in registered.items() if pg is current), LOGIN.url_path)
 
-state.sync_cookie()
+session.sync_cookie()
 
 if user is None:
     # whatever page the URL names: sign in first; the rerun after it opens that page
@@ -99,7 +110,7 @@ with st.sidebar:
         + f" · {user.role}"
     )
     if st.button("Sign out", key="auth.logout", icon="🚪"):
-        state.logout()
+        session.logout()
         st.rerun()
 
 # the menu: one row of links above the page (it wraps on a narrow phone)
@@ -109,11 +120,11 @@ with st.container(horizontal=True, key="nav-row", gap="small"):
             st.page_link(registered[path], label=pages[path].title, icon=pages[path].icon)
 
 if current_path not in allowed:
-    state.refuse(current.title, user.role)
+    navigation.refuse(current.title, user.role)
 data.begin_run(current_path)
 
 if user.role in ("clinician", "admin"):
     # the analysis settings define "improvement": patients never see or change them
-    settings.settings_sidebar()
+    settings_panel.settings_sidebar()
 
 current.run()

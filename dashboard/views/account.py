@@ -5,13 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.errors import AccessDeniedError, AuthenticationError, DataValidationError
-from dashboard import data, state, widgets
+from dashboard import data, navigation, session
+from dashboard.components import feedback
 from dashboard.text import shown
 
 PAGE = "Account"
-user = state.user()
+user = navigation.user()
 st.title("👤 Account")
-widgets.show_flash("account")
+feedback.show_flash("account")
 
 with st.container(border=True):
     st.markdown(f"**{shown(user.display_name or user.username)}**")
@@ -36,30 +37,30 @@ with st.form("account.password", clear_on_submit=True):
 if submitted:
     if new != again:
         st.error("The two new passwords differ. Type the same new password twice.", icon="⚠️")
-    elif not state.password_ok(user.username, current):
+    elif not session.password_ok(user.username, current):
         st.error("The current password is wrong.", icon="⚠️")
     else:
         try:
             data.set_password(user, user.username, new, purpose=PAGE)
         except (DataValidationError, AccessDeniedError, ValueError) as exc:
-            widgets.show_error(exc)
+            feedback.show_error(exc)
         else:
             # the change ended every session of this account, this one too: start afresh
             try:
-                state.login(user.username, new)
+                session.login(user.username, new)
             except AuthenticationError:
-                state.logout()
+                session.logout()
                 st.rerun()
-            widgets.flash(
+            feedback.flash(
                 "account", "Password changed. Your other sessions (other devices) are signed out."
             )
             st.rerun()
 
 st.subheader("Sign out")
 st.caption(
-    f"You are signed out automatically after {state.IDLE_MINUTES} minutes without activity. "
+    f"You are signed out automatically after {session.IDLE_MINUTES} minutes without activity. "
     "On a shared computer, sign out when you are done."
 )
 if st.button("Sign out", key="account.logout", icon="🚪"):
-    state.logout()
+    session.logout()
     st.rerun()

@@ -8,16 +8,17 @@ import pandas as pd
 import streamlit as st
 
 from analytics.errors import AccessDeniedError, DataValidationError, NotFoundError, StoreError
-from dashboard import data, state, widgets
+from dashboard import data, navigation
+from dashboard.components import feedback
 
 PAGE = "Admin"
 AUDIT_PAGE_SIZE = 50
 ROLE_LABELS = {"patient": "Patient", "clinician": "Clinician", "admin": "Administrator"}
 EXPECTED = (AccessDeniedError, DataValidationError, NotFoundError, StoreError, ValueError)
 
-user = state.require_role("admin")
+user = navigation.require_role("admin")
 st.title("🛡️ Admin")
-widgets.show_flash("admin")
+feedback.show_flash("admin")
 
 tab_users, tab_assign, tab_audit = st.tabs(["👥 Users", "🔗 Assignments", "📜 Audit log"])
 
@@ -28,7 +29,7 @@ patient_ids = data.patient_ids(user)
 
 # ------------------------------------------------------------------ users
 with tab_users:
-    widgets.table(accounts, key="admin.users")
+    feedback.table(accounts, key="admin.users")
 
     st.subheader("Add a user")
     with st.form("admin.add", clear_on_submit=True):
@@ -55,9 +56,9 @@ with tab_users:
                 patient_id=new_pid if new_role == "patient" else None,
             )
         except EXPECTED as exc:
-            widgets.show_error(exc)
+            feedback.show_error(exc)
         else:
-            widgets.flash("admin", f"Added {new_name.strip()} ({ROLE_LABELS[new_role]}).")
+            feedback.flash("admin", f"Added {new_name.strip()} ({ROLE_LABELS[new_role]}).")
             st.rerun()
 
     c1, c2 = st.columns(2)
@@ -73,9 +74,9 @@ with tab_users:
             try:
                 data.set_password(user, who, password)
             except EXPECTED as exc:
-                widgets.show_error(exc)
+                feedback.show_error(exc)
             else:
-                widgets.flash("admin", f"New password set for {who}; their sessions ended.")
+                feedback.flash("admin", f"New password set for {who}; their sessions ended.")
                 st.rerun()
     with c2, st.form("admin.disable"):
         st.markdown("**Disable an account**")
@@ -94,9 +95,9 @@ with tab_users:
             try:
                 data.disable_user(user, gone)
             except EXPECTED as exc:
-                widgets.show_error(exc)
+                feedback.show_error(exc)
             else:
-                widgets.flash("admin", f"Disabled {gone}.")
+                feedback.flash("admin", f"Disabled {gone}.")
                 st.rerun()
 
 # ------------------------------------------------------------------ assignments
@@ -125,14 +126,14 @@ with tab_assign:
         try:
             if do_assign and add_ids:
                 data.assign(user, clinician, add_ids)
-                widgets.flash("admin", f"Assigned {len(add_ids)} patient(s) to {clinician}.")
+                feedback.flash("admin", f"Assigned {len(add_ids)} patient(s) to {clinician}.")
                 st.rerun()
             if do_unassign and drop_ids:
                 data.unassign(user, clinician, drop_ids)
-                widgets.flash("admin", f"Took {len(drop_ids)} patient(s) from {clinician}.")
+                feedback.flash("admin", f"Took {len(drop_ids)} patient(s) from {clinician}.")
                 st.rerun()
         except EXPECTED as exc:
-            widgets.show_error(exc)
+            feedback.show_error(exc)
 
 # ------------------------------------------------------------------ audit log
 with tab_audit:
@@ -167,7 +168,7 @@ with tab_audit:
     if rows.empty:
         st.info("No audit rows match these filters.")
     else:
-        widgets.table(
+        feedback.table(
             rows,
             key="admin.audit.table",
             column_config={

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, labels, settings, state, widgets
+from dashboard import charts, clock, data, frames, labels, navigation, session
+from dashboard.components import feedback, settings_panel
 
 PAGE = "Clinic overview"
-user = state.require_role("clinician", "admin")
+user = navigation.require_role("clinician", "admin")
 st.title("🏥 Clinic overview")
 
-cfg = settings.current_settings(as_of_today=True)
+cfg = settings_panel.current_settings(as_of_today=True)
 table = data.overview_table(user, cfg, purpose=PAGE)
 if table.empty:
     if user.role == "admin":
@@ -97,7 +98,7 @@ c4.metric(
 )
 n_recent = int((shown["followup_source"] == "recent").sum())
 st.caption(
-    f"Status as of today, {settings.today():%d %b %Y}: 7-day mean, adherence and flags count "
+    f"Status as of today, {clock.today():%d %b %Y}: 7-day mean, adherence and flags count "
     "back from today. "
     + (
         f"For {n_recent} patient{'s' if n_recent != 1 else ''} the last "
@@ -123,7 +124,7 @@ def _attention(row: pd.Series) -> str:
         if not code:
             continue
         if code == "not_logging":
-            words.append("💤 " + data.not_logging_text(row["days_since_last_entry"]))
+            words.append("💤 " + frames.not_logging_text(row["days_since_last_entry"]))
         else:
             words.append(labels.flag_label(code))
     return ", ".join(words)
@@ -205,7 +206,7 @@ def _open_selected() -> None:
     rows = st.session_state["overview.table"].selection.rows
     ids = st.session_state.get("overview.ids", [])
     if rows and rows[0] < len(ids):
-        state.select_patient(ids[rows[0]])
+        session.select_patient(ids[rows[0]])
         st.session_state["overview.goto"] = True
 
 
@@ -213,7 +214,7 @@ st.caption(
     "Patients who need attention come first. Click a row (or pick a patient below) to open "
     "the patient's chart."
 )
-widgets.table(
+feedback.table(
     display,
     column_config=columns,
     on_select=_open_selected,
@@ -229,7 +230,7 @@ ids = shown["patient_id"].tolist()
 def _open_target() -> None:
     target = st.session_state.get("overview.target")
     if target:
-        state.select_patient(target)
+        session.select_patient(target)
         st.session_state["overview.goto"] = True
 
 
@@ -261,7 +262,7 @@ with st.expander("More columns: condition, group, technique, baseline, follow-up
             "days_since_last_entry": shown["days_since_last_entry"],
         }
     )
-    widgets.table(
+    feedback.table(
         details,
         key="overview.details",
         column_config={
@@ -286,4 +287,4 @@ with st.expander("More columns: condition, group, technique, baseline, follow-up
             ),
         },
     )
-    st.caption(settings.settings_caption(as_of_today=True))
+    st.caption(settings_panel.settings_caption(as_of_today=True))

@@ -9,7 +9,8 @@ import streamlit as st
 
 from analytics.contract.schema import ADVERSE_EVENTS, TECHNIQUES
 from analytics.errors import ConflictError, DataValidationError, StoreError
-from dashboard import data, labels, state, widgets
+from dashboard import data, labels, navigation, session
+from dashboard.components import feedback
 from dashboard.text import shown
 
 #: Headers of the import preview (the store's ImportReport.to_frame columns).
@@ -41,12 +42,12 @@ def _events_text(value: object) -> str:
     return ", ".join(labels.adverse_event_label(e) for e in str(value).split(";") if e)
 
 
-user = state.require_role("clinician", "admin")
+user = navigation.require_role("clinician", "admin")
 st.title("🗂️ Data")
 
 # importing and exporting the whole clinic is an admin's job; clinicians record sessions
 is_admin = user.role == "admin"
-widgets.show_flash("data")
+feedback.show_flash("data")
 #: The tabs of the page (admins see all three, clinicians the first). The tabs keep
 #: their state (``key`` and ``on_change="rerun"``): the chosen tab is in the session,
 #: so the rerun after a save shows the same tab again instead of the first one.
@@ -127,7 +128,7 @@ if is_admin:
                 if n > 20:
                     st.caption(f"The first 20 of {n} problems; all of them are in the table below.")
                 with st.expander(f"All {n} problem{'s' if n != 1 else ''} as a table"):
-                    widgets.table(
+                    feedback.table(
                         problems,
                         key="data.problems",
                         column_config={
@@ -144,10 +145,10 @@ if is_admin:
                 try:
                     preview = data.import_dataset(user, loaded, dry_run=True)
                 except (StoreError, DataValidationError) as exc:
-                    widgets.show_error(exc)
+                    feedback.show_error(exc)
                 else:
                     st.success("The files are valid. Preview of what the import will change:")
-                    widgets.table(
+                    feedback.table(
                         preview.to_frame(),
                         key="data.preview",
                         column_config={
@@ -158,7 +159,7 @@ if is_admin:
                     update = False
                     if preview.n_conflicts:
                         st.warning(f"{preview.n_conflicts} row(s) differ from what is stored:")
-                        widgets.table(
+                        feedback.table(
                             preview.conflicts.assign(
                                 column=preview.conflicts["column"].map(labels.column_label)
                             ),
@@ -198,14 +199,14 @@ if is_admin:
                                 outcomes_progress=outcomes_done,
                             )
                         except (StoreError, DataValidationError) as exc:
-                            widgets.show_error(exc)
+                            feedback.show_error(exc)
                         else:
                             counts = report.to_frame()
                             st.session_state["data.round"] = (
                                 st.session_state.get("data.round", 0) + 1
                             )
                             data.release_uploads()
-                            widgets.flash(
+                            feedback.flash(
                                 "data",
                                 f"Imported: {int(counts['inserted'].sum())} new and "
                                 f"{int(counts['updated'].sum())} updated rows.",
@@ -271,7 +272,7 @@ with tab_session:
                     pd.Timestamp(v).strftime("%Y-%m-%d %H:%M") if pd.notna(v) else ""
                     for v in compare["date"]
                 ]
-            widgets.table(
+            feedback.table(
                 compare.rename(columns=labels.column_labels(compare.columns)), hide_index=False
             )
             c1, c2 = st.columns(2)
@@ -279,11 +280,11 @@ with tab_session:
                 try:
                     data.save_session(user, record, replace=True, purpose=PAGE)
                 except (StoreError, DataValidationError) as exc:
-                    widgets.show_error(exc)
+                    feedback.show_error(exc)
                 else:
                     st.session_state.pop("data.session_pending", None)
                     _clear_session_form()
-                    widgets.flash("data", "Session replaced.")
+                    feedback.flash("data", "Session replaced.")
                     st.rerun()
             if c2.button("Keep the stored session", key="data.session_keep"):
                 st.session_state.pop("data.session_pending", None)
@@ -294,7 +295,7 @@ with tab_session:
                 "Patient",
                 ids,
                 key="data.s.patient",
-                index=ids.index(state.selected_patient(ids) or ids[0]),
+                index=ids.index(session.selected_patient(ids) or ids[0]),
             )
             day = c2.date_input(
                 "Date",
@@ -382,11 +383,14 @@ with tab_session:
             try:
                 data.save_session(user, record, purpose=PAGE)
             except ConflictError as exc:
-                st.session_state["data.session_pending"] = (record, widgets.as_record(exc.existing))
+                st.session_state["data.session_pending"] = (
+                    record,
+                    feedback.as_record(exc.existing),
+                )
                 st.rerun()
             except (StoreError, DataValidationError) as exc:
-                widgets.show_error(exc)
+                feedback.show_error(exc)
             else:
                 _clear_session_form()
-                widgets.flash("data", f"Session of {pid} on {day:%d %b %Y} saved.")
+                feedback.flash("data", f"Session of {pid} on {day:%d %b %Y} saved.")
                 st.rerun()

@@ -12,18 +12,19 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, state, widgets
+from dashboard import clock, data, navigation
+from dashboard.components import entry_form, feedback, status_card
 from dashboard.labels import MISSING
 from dashboard.text import shown
 
 PAGE = "History"
-user = state.require_role("patient")
+user = navigation.require_role("patient")
 st.title("🗓️ History")
 
 pid = str(user.patient_id)  # from the account
-today = data.today()
+today = clock.today()
 view = data.patient_view(user, pid, purpose=PAGE)
-widgets.show_flash("history")
+feedback.show_flash("history")
 if view.diary.empty:
     st.info("No diary days so far. Log your first day on **Log today**; it shows here.")
     st.stop()
@@ -46,7 +47,7 @@ table = pd.DataFrame(
         "changed": diary["date"].dt.strftime("%Y-%m-%d").isin(changed).map({True: "✏️", False: ""}),
     }
 )
-widgets.table(
+feedback.table(
     table,
     key="history.table",
     height=280,
@@ -74,23 +75,23 @@ day = st.selectbox(
     key="history.day",
 )
 row = diary[diary["date"] == pd.Timestamp(day)]
-stored = widgets.as_record(row)
+stored = feedback.as_record(row)
 
 if day >= earliest:
     st.caption(
         f"You can change this day until {day + dt.timedelta(days=data.BACKFILL_DAYS):%A %d %B}. "
         "Everything you do not touch stays as stored."
     )
-    widgets.entry_editor(user, pid, day, stored, prefix="history", purpose=PAGE)
+    entry_form.entry_editor(user, pid, day, stored, prefix="history", purpose=PAGE)
 else:
     with st.container(border=True):
-        st.markdown(f"**{day:%A %d %B %Y}:** {widgets.describe_entry(stored)}.")
+        st.markdown(f"**{day:%A %d %B %Y}:** {status_card.describe_entry(stored)}.")
         st.caption(
             f"Days more than {data.BACKFILL_DAYS} days ago are part of your clinic's record: "
             "ask your clinic to correct one."
         )
 
-lines = widgets.history_changes(history, day)
+lines = entry_form.history_changes(history, day)
 st.markdown("**Kept history of this day**")
 if lines:
     st.markdown("\n".join(lines))

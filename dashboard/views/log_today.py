@@ -12,26 +12,27 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, state, widgets
+from dashboard import clock, data, navigation
+from dashboard.components import entry_form, feedback, status_card
 from dashboard.text import shown
 
 PAGE = "Log today"
-user = state.require_role("patient")
+user = navigation.require_role("patient")
 st.title("📝 Log today")
 
 # the patient id comes from the account, never from the page, the URL or the session
 pid = str(user.patient_id)
-today = data.today()
+today = clock.today()
 
 # ------------------------------------------------------------------ whose diary, streak, adherence
 # one compact line, so that on a phone the pain buttons are visible without scrolling
 view = data.patient_view(user, pid, purpose=PAGE)
 st.caption(
-    f"Diary of patient **{shown(pid)}** · {widgets.adherence_summary(view.diary, today=today)}",
+    f"Diary of patient **{shown(pid)}** · {status_card.adherence_summary(view.diary, today=today)}",
     help="Not you? Sign out in the side panel (» at the top left).",
 )
 
-widgets.show_flash("log")
+feedback.show_flash("log")
 
 # ------------------------------------------------------------------ the day and its entry
 # outside the form, so that choosing another day opens that day's stored entry
@@ -45,20 +46,20 @@ day = st.date_input(
     key="log.date",
 )
 rows = view.diary[view.diary["date"] == pd.Timestamp(day)]
-stored = widgets.as_record(rows) if len(rows) else None
+stored = feedback.as_record(rows) if len(rows) else None
 if stored:
     st.caption(
-        f"{day:%A %d %B} is logged: {widgets.describe_entry(stored)}. "
+        f"{day:%A %d %B} is logged: {status_card.describe_entry(stored)}. "
         "Change what you need; everything else stays."
     )
 
-widgets.entry_editor(user, pid, day, stored, prefix="log", purpose=PAGE)
+entry_form.entry_editor(user, pid, day, stored, prefix="log", purpose=PAGE)
 
 # ------------------------------------------------------------------ status as of today
 cfg = data.status_settings(data.clinic_settings(user), today)
 if not view.diary.empty:
     result = data.analysis(user, cfg, purpose=PAGE, patient_id=pid)
-    widgets.status_card(
+    status_card.status_card(
         data.outcome_row(result, pid), view.diary["date"], today=today, settings=cfg
     )
 

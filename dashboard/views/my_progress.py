@@ -11,14 +11,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, downloads, state, widgets
+from dashboard import charts, clock, data, navigation
+from dashboard.components import feedback, file_buttons, status_card
 
 PAGE = "My progress"
-user = state.require_role("patient")
+user = navigation.require_role("patient")
 st.title("📈 My progress")
 
 pid = str(user.patient_id)  # from the account
-today = data.today()
+today = clock.today()
 view = data.patient_view(user, pid, purpose=PAGE)
 if view.diary.empty:
     st.info("No diary days so far. Log your first day on **Log today** and your chart starts here.")
@@ -32,7 +33,7 @@ outcome = data.outcome_row(result, pid)
 o = outcome or {}
 
 # ------------------------------------------------------------------ where you stand today
-widgets.status_card(outcome, view.diary["date"], today=today, settings=cfg)
+status_card.status_card(outcome, view.diary["date"], today=today, settings=cfg)
 
 # ------------------------------------------------------------------ compared with before treatment
 with st.container(border=True):
@@ -71,12 +72,12 @@ with st.container(border=True):
             )
             st.markdown(f"**No comparison with before treatment for now.** {step}")
         else:
-            st.markdown("**" + widgets.improvement_sentence(change, pct, category) + "**")
+            st.markdown("**" + status_card.improvement_sentence(change, pct, category) + "**")
         c1, c2, c3 = st.columns(3)
-        c1.metric("Before treatment (average)", f"{widgets.fmt(o['baseline_pain'])}/10")
+        c1.metric("Before treatment (average)", f"{feedback.fmt(o['baseline_pain'])}/10")
         c2.metric(
             "Compared period (average)",
-            f"{widgets.fmt(follow)}/10",
+            f"{feedback.fmt(follow)}/10",
             delta=None if change is None or pd.isna(change) else f"{-change:+.1f} points",
             delta_color="inverse",
         )
@@ -188,4 +189,4 @@ st.download_button(
     args=(user, "my diary (CSV)", pid),
 )
 
-downloads.patient_section(user, pid, settings=cfg, purpose=PAGE)
+file_buttons.patient_section(user, pid, settings=cfg, purpose=PAGE)

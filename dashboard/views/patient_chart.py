@@ -6,11 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from analytics.errors import AccessDeniedError, NotFoundError
-from dashboard import charts, data, downloads, labels, settings, state, widgets
+from dashboard import charts, clock, data, frames, labels, navigation, session
+from dashboard.components import feedback, file_buttons, settings_panel
 from dashboard.text import shown
 
 PAGE = "Patient chart"
-user = state.require_role("clinician", "admin")
+user = navigation.require_role("clinician", "admin")
 st.title("🩺 Patient chart")
 
 ids = data.patient_ids(user)
@@ -42,7 +43,7 @@ except (AccessDeniedError, NotFoundError):
     )
     other = st.selectbox("Patient", ids, index=None, key="chart.pick.refused")
     if other:
-        state.select_patient(other)
+        session.select_patient(other)
         st.rerun()
     st.stop()
 if st.query_params.get("patient") != pid:
@@ -52,11 +53,11 @@ if pid not in ids:
     ids = sorted([*ids, pid])  # the service let it through: scope changed since the list
 choice = st.selectbox("Patient", ids, index=ids.index(pid), key=f"chart.pick.{pid}")
 if choice != pid:
-    state.select_patient(choice)
+    session.select_patient(choice)
     st.query_params["patient"] = choice
     st.rerun()
 
-cfg = settings.current_settings(as_of_today=True)
+cfg = settings_panel.current_settings(as_of_today=True)
 result = data.analysis(user, cfg, purpose=PAGE)
 outcome = data.outcome_row(result, pid)
 is_control = outcome is not None and bool(outcome["control"])
@@ -78,7 +79,7 @@ if view.diary.empty:
 
 last = view.diary.sort_values("date").iloc[-1]
 st.caption(
-    f"Last diary entry: {last['date']:%d %B %Y} · pain {widgets.fmt(last['pain'], 'g')}/10 · "
+    f"Last diary entry: {last['date']:%d %B %Y} · pain {feedback.fmt(last['pain'], 'g')}/10 · "
     f"{len(view.diary)} diary days"
 )
 
@@ -90,7 +91,7 @@ def _day(value: object, spec: str = "%d %b %Y") -> str:
 # ------------------------------------------------------------------ status as of today
 if outcome is not None:
     with st.container(border=True):
-        st.markdown(f"**Status as of today, {settings.today():%d %b %Y}**")
+        st.markdown(f"**Status as of today, {clock.today():%d %b %Y}**")
         # wrapping boxes, not st.columns: two a row on a phone instead of one a screen
         row = st.container(horizontal=True, gap="small")
         c1, c2, c3, c4 = (row.container(width=150, gap=None) for _ in range(4))
@@ -101,7 +102,7 @@ if outcome is not None:
         )
         c1.metric(
             "7-day mean (0–10)",
-            widgets.fmt(mean_value),
+            feedback.fmt(mean_value),
             help=f"Mean pain of the latest 7 days with at least {min(cfg.min_entries, 7)} entries.",
         )
         if pd.notna(outcome["current_mean"]):
@@ -128,14 +129,14 @@ if outcome is not None:
         c4.caption("in the last 28 days")
         if bool(outcome["not_logging"]):
             st.warning(
-                f"{shown(pid)} is {data.not_logging_text(since)} "
+                f"{shown(pid)} is {frames.not_logging_text(since)} "
                 f"(the flag is raised after {cfg.not_logging_days} days).",
                 icon="💤",
             )
 
 # ------------------------------------------------------------------ response
 if outcome is not None:
-    followup = data.followup_status(pd.DataFrame([outcome])).iloc[0]
+    followup = frames.followup_status(pd.DataFrame([outcome])).iloc[0]
     st.subheader("Response to treatment" if not is_control else "Change since the comparison date")
     row = st.container(horizontal=True, gap="small")
     c1, c2, c3, c4 = (row.container(width=140, gap=None) for _ in range(4))
@@ -143,12 +144,12 @@ if outcome is not None:
     c5 = row.container(width="content", gap=None)
     c1.metric(
         "Before treatment" if not is_control else "Before",
-        widgets.fmt(outcome["baseline_pain"]),
+        feedback.fmt(outcome["baseline_pain"]),
         help="Mean pain (0–10) of the baseline window.",
     )
     c2.metric(
         "At follow-up",
-        widgets.fmt(followup["shown_followup_pain"]),
+        feedback.fmt(followup["shown_followup_pain"]),
         help="Mean pain (0–10) of the follow-up window.",
     )
     reduction = (
@@ -194,7 +195,7 @@ if outcome is not None:
     elif outcome["reason"]:
         lines.append(f"No response: {labels.reasons_text(outcome['reason'])}.")
     st.caption(" ".join(lines))
-    st.caption(settings.settings_caption(as_of_today=True))
+    st.caption(settings_panel.settings_caption(as_of_today=True))
 
 # ------------------------------------------------------------------ trajectory
 trend = data.patient_trends(user, pid, purpose=PAGE, min_entries=cfg.min_entries)
@@ -228,7 +229,7 @@ wellbeing = charts.wellbeing_small_multiples(view.diary)
 medication = charts.medication_chart(view.diary)
 # the three date charts are read together: one x-range, from the first day to today, so
 # the days since a patient stopped logging show as an empty stretch up to now
-last_day = max(pd.Timestamp(settings.today()), pd.Timestamp(view.diary["date"].max()))
+last_day = max(pd.Timestamp(clock.today()), pd.Timestamp(view.diary["date"].max()))
 charts.same_x_range(trajectory, wellbeing, medication, x_range=(view.diary["date"].min(), last_day))
 st.plotly_chart(trajectory, key="chart.trajectory", config=charts.CHART_CONFIG)
 
@@ -279,9 +280,9 @@ with c1:
     st.plotly_chart(wellbeing, key="chart.wellbeing", config=charts.CHART_CONFIG)
 with c2:
     st.plotly_chart(medication, key="chart.medication", config=charts.CHART_CONFIG)
-secondary = data.secondary_table(outcome)
+secondary = frames.secondary_table(outcome)
 if secondary is not None and len(secondary):
-    widgets.table(
+    feedback.table(
         secondary,
         column_config={
             "measure": st.column_config.TextColumn("Measure"),
@@ -322,7 +323,7 @@ else:
         f"days after. Diamonds: days of relief (at least {cfg.relief_points:g} point below the "
         "level before); open diamonds were cut short by the next session or the end of the diary."
     )
-    patient_dose, cohort_dose, emax_curve = data.dose_views(result, pid)
+    patient_dose, cohort_dose, emax_curve = frames.dose_views(result, pid)
     if patient_dose is not None and len(patient_dose):
         st.plotly_chart(
             charts.change_by_session(patient_dose, cohort=cohort_dose, emax=emax_curve),
@@ -346,7 +347,7 @@ else:
             ),
         )
         names = labels.column_labels(details.columns)
-        widgets.table(
+        feedback.table(
             details,
             column_config={
                 **{c: st.column_config.Column(n) for c, n in names.items()},
@@ -356,7 +357,7 @@ else:
 
 # ------------------------------------------------------------------ factor effects and N-of-1
 st.subheader("What goes with more pain, and how clear is the change")
-effects = data.factor_effects_of(result, pid)
+effects = frames.factor_effects_of(result, pid)
 if effects.empty:
     st.caption(
         f"No factor effects: each factor needs at least {cfg.factor_min_days} diary days with "
@@ -381,7 +382,7 @@ else:
             "ci_high": labels.drop_negative_zero(effects["ci_high"], 1),
         }
     )
-    widgets.table(
+    feedback.table(
         factor_table,
         key="chart.factors",
         column_config={
@@ -399,7 +400,7 @@ else:
         "Welch 95% CI; days treated as independent, so the interval is optimistic). "
         + ASSOCIATION_NOTE.replace("your diary", "the diary")
     )
-nof1 = data.nof1_of(result, pid)
+nof1 = frames.nof1_of(result, pid)
 if nof1 is not None and not nof1["reason"]:
     effect = pd.DataFrame(
         {
@@ -411,7 +412,7 @@ if nof1 is not None and not nof1["reason"]:
             "ci_high": [min(nof1["nap_ci_high"], 1.0), min(nof1["tau_u_ci_high"], 1.0)],
         }
     )
-    widgets.table(
+    feedback.table(
         effect,
         key="chart.nof1",
         column_config={
@@ -437,7 +438,7 @@ events = data.patient_adverse_events(view)
 if events.empty:
     st.caption("No adverse events recorded.")
 else:
-    widgets.table(
+    feedback.table(
         events.drop(columns=["patient_id"]).assign(
             event=labels.relabel(events["event"], labels.adverse_event_label)
         ),
@@ -453,10 +454,10 @@ else:
     )
 
 st.subheader("Data quality")
-notes = data.quality_notes(outcome)
+notes = frames.quality_notes(outcome)
 if not notes:
     st.caption("No data-quality notes.")
 for note in notes:
     st.warning(note, icon="🔎")
 
-downloads.patient_section(user, pid, settings=cfg, purpose=PAGE)
+file_buttons.patient_section(user, pid, settings=cfg, purpose=PAGE)

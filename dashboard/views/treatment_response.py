@@ -6,16 +6,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, downloads, labels, settings, state, widgets
+from dashboard import charts, data, frames, labels, navigation
+from dashboard.components import feedback, file_buttons, settings_panel
 
 PAGE = "Treatment response"
-user = state.require_role("clinician", "admin")
+user = navigation.require_role("clinician", "admin")
 st.title("📊 Treatment response")
 
-cfg = settings.current_settings(as_of_today=True)
+cfg = settings_panel.current_settings(as_of_today=True)
 result = data.analysis(user, cfg, purpose=PAGE)
 outcomes = result.patient_outcomes
-st.caption(settings.settings_caption())
+st.caption(settings_panel.settings_caption())
 if user.role == "clinician":
     st.caption("Every number on this page covers the patients assigned to you.")
 
@@ -58,8 +59,8 @@ if n_controls:
         "left out of the condition and technique rates and appear only under Group."
     )
 names = labels.GROUPING_LABELS
-summaries = data.group_summaries(result)
-comparisons = data.group_comparisons(result)
+summaries = frames.group_summaries(result)
+comparisons = frames.group_comparisons(result)
 
 
 def _pct(value: float) -> str:
@@ -192,7 +193,7 @@ for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
             config=charts.CHART_CONFIG,
         )
         frame, config = _summary_view(by, summary)
-        widgets.table(frame, column_config=config, key=f"response.summary.{by}")
+        feedback.table(frame, column_config=config, key=f"response.summary.{by}")
         st.caption(
             f"Responder: at least {cfg.responder_threshold:g}% less pain at follow-up than before "
             "treatment, counted among the patients with a % change."
@@ -206,7 +207,7 @@ for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
                 f"**{names[by]}: pairwise comparison ({n_pairs} pair{'s' if n_pairs != 1 else ''})**"
             )
             frame, config = _comparison_view(by, comparison)
-            widgets.table(frame, column_config=config, key=f"response.comparison.{by}")
+            feedback.table(frame, column_config=config, key=f"response.comparison.{by}")
             st.caption(
                 "Pain A − B: follow-up pain of A minus B at equal baseline, negative = less pain "
                 "in A (ANCOVA). Difference A − B: responder rate of A minus B. "
@@ -231,14 +232,14 @@ with c1:
         "least that much (read the 30% and 50% lines for the usual responder rates)."
     )
 with c2:
-    km = data.kaplan_meier_table(result)
+    km = frames.kaplan_meier_table(result)
     if km is None or km.empty:
         st.info("Time to response needs patients with a baseline and diary days after the start.")
     else:
         st.plotly_chart(
             charts.kaplan_meier_chart(km), key="response.km", config=charts.CHART_CONFIG
         )
-        median = data.kaplan_meier_median(result)
+        median = frames.kaplan_meier_median(result)
         st.caption(
             "The share of patients not yet responding, day by day after the start; a patient "
             f"responds when the 7-day mean stays at or below {100 * cfg.response_fraction:.0f}% "
@@ -252,11 +253,11 @@ with c2:
 
 # ------------------------------------------------------------------ dose response
 st.subheader("Dose–response")
-summary, fit = data.dose_summary(result)
+summary, fit = frames.dose_summary(result)
 if summary is None or summary.empty:
     st.info("Not enough patients per session number for a dose–response curve.")
 else:
-    curve = data.emax_points(fit, float(summary["session_number"].max()))
+    curve = frames.emax_points(fit, float(summary["session_number"].max()))
     label = (
         f"Emax fit: Emax {fit.emax:.2f} points, k50 {fit.k50:.1f} sessions"
         if curve is not None
@@ -282,7 +283,7 @@ else:
 # ------------------------------------------------------------------ session response and safety
 c1, c2 = st.columns(2)
 with c1:
-    by_tech = data.session_response_by_technique(result)
+    by_tech = frames.session_response_by_technique(result)
     if by_tech is None or by_tech.empty:
         st.info("No sessions yet.")
     else:
@@ -300,4 +301,4 @@ with c2:
             charts.adverse_event_chart(rates), key="response.safety", config=charts.CHART_CONFIG
         )
 
-downloads.cohort_section(user, settings=cfg, purpose=PAGE)
+file_buttons.cohort_section(user, settings=cfg, purpose=PAGE)

@@ -9,7 +9,7 @@
 * cold: what ``dashboard.data.overview_table`` does on a cache miss in a process
   that has cached nothing — the outcomes version, the visible patients'
   ``patient_outcomes`` and status tables (``Service.cohort_tables`` through the
-  outcome snapshot), the patients frame and ``dashboard.data.build_overview``;
+  outcome snapshot), the patients frame and ``dashboard.frames.build_overview``;
 * warm: a visit served from the page cache — the outcomes version, the cached
   outcomes copied out of the cache (``st.cache_data`` pickles them), the audit
   row of the visit, the patients frame and ``build_overview``;
@@ -41,7 +41,7 @@ def main(argv: list[str]) -> int:
     from analytics.pipeline import cohort, summarize_patient
     from analytics.service import Service
     from analytics.store import open_store
-    from dashboard.data import build_overview
+    from dashboard.frames import build_overview
 
     res: dict = {}
     with open_store(url, create=False) as store:

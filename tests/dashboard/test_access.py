@@ -18,7 +18,7 @@ from analytics.access import LOCAL_OPERATOR, SIGN_IN_REFUSED
 from analytics.access import _auth as auth
 from analytics.service import Service
 from analytics.store import open_store
-from dashboard import data, state
+from dashboard import data, session
 from dashboard.text import shown
 
 from .conftest import (
@@ -62,8 +62,10 @@ def _audit(url: str, **filters) -> pd.DataFrame:
 
 def _reload(at, monkeypatch: pytest.MonkeyPatch):
     """A new browser session that sends the cookie the old one set (a reload)."""
-    cookie = at.session_state[state._COOKIE_STATE]["token"]
-    monkeypatch.setattr(state, "_request_cookies", lambda: {state.COOKIE: cookie} if cookie else {})
+    cookie = at.session_state[session._COOKIE_STATE]["token"]
+    monkeypatch.setattr(
+        session, "_request_cookies", lambda: {session.COOKIE: cookie} if cookie else {}
+    )
     return new_app()
 
 
@@ -224,8 +226,10 @@ def test_a_patient_with_a_query_parameter_sees_only_their_own_data(demo_db):
 
 def test_a_forged_token_in_session_state_gets_the_login_page(demo_db):
     at = open_page("views/log_today.py", user="p003")
-    token = at.session_state[state._TOKEN]
-    at.session_state[state._TOKEN] = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    token = at.session_state[session._TOKEN]
+    at.session_state[session._TOKEN] = token[:-4] + (
+        "AAAA" if not token.endswith("AAAA") else "BBBB"
+    )
     at.run()
     assert at.title[0].value == "🩺 Pain diary"
     _shows_no_data(at)
@@ -306,12 +310,12 @@ def test_a_deep_link_before_sign_in_shows_the_login_then_the_page(demo_db):
 
 def test_sign_out_revokes_the_token(demo_db, monkeypatch):
     at = open_page("views/log_today.py", user="p003")
-    token = at.session_state[state._TOKEN]
+    token = at.session_state[session._TOKEN]
     at.sidebar.button(key="auth.logout").click().run()
     assert at.title[0].value == "🩺 Pain diary"
     assert "signed out" in _texts(at.info)
     # the old token, sent again by a browser that kept the cookie, is refused
-    monkeypatch.setattr(state, "_request_cookies", lambda: {state.COOKIE: token})
+    monkeypatch.setattr(session, "_request_cookies", lambda: {session.COOKIE: token})
     again = new_app().run()
     assert again.title[0].value == "🩺 Pain diary"
     _shows_no_data(again)
@@ -321,11 +325,11 @@ def test_sign_out_revokes_the_token(demo_db, monkeypatch):
 
 def test_sign_out_after_a_reload_says_so_and_stays_signed_out(demo_db, monkeypatch):
     clock = FakeClock()
-    monkeypatch.setattr(state, "_clock", clock)
+    monkeypatch.setattr(session, "_clock", clock)
     at = open_page("views/log_today.py", user="p003")
     clock.advance(2)
     again = _reload(at, monkeypatch).run()  # the cookie's token is renewed at once
-    assert again.session_state[state._TOKEN] != at.session_state[state._TOKEN]
+    assert again.session_state[session._TOKEN] != at.session_state[session._TOKEN]
     again.sidebar.button(key="auth.logout").click().run()
     assert again.title[0].value == "🩺 Pain diary"
     assert "You are signed out." in _texts(again.info)
@@ -335,7 +339,7 @@ def test_sign_out_after_a_reload_says_so_and_stays_signed_out(demo_db, monkeypat
 
 def test_idle_expiry_and_renewal(demo_db, monkeypatch):
     clock = FakeClock()
-    monkeypatch.setattr(state, "_clock", clock)
+    monkeypatch.setattr(session, "_clock", clock)
     at = open_page("views/log_today.py", user="p003")
     # activity every 20 minutes keeps the session alive
     for _ in range(3):
@@ -352,7 +356,7 @@ def test_idle_expiry_and_renewal(demo_db, monkeypatch):
 
 def test_changing_the_password_ends_older_sessions(demo_db, monkeypatch):
     at = open_page("views/account.py", user="p003")
-    old = at.session_state[state._TOKEN]
+    old = at.session_state[session._TOKEN]
     at.text_input(key="account.current").input(PASSWORD)
     at.text_input(key="account.new").input("a brand new password")
     at.text_input(key="account.again").input("a brand new password")
@@ -360,7 +364,7 @@ def test_changing_the_password_ends_older_sessions(demo_db, monkeypatch):
     assert not at.exception
     assert "Password changed" in _texts(at.success)
     assert at.title[0].value == "👤 Account"  # this session goes on with a new token
-    monkeypatch.setattr(state, "_request_cookies", lambda: {state.COOKIE: old})
+    monkeypatch.setattr(session, "_request_cookies", lambda: {session.COOKIE: old})
     again = new_app().run()
     assert again.title[0].value == "🩺 Pain diary"
     sign_in(again, "p003", "a brand new password")

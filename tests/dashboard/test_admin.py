@@ -115,7 +115,7 @@ def test_admin_pages_through_the_audit_log_with_filters(demo_db):
 
 def test_pages_reach_data_only_through_dashboard_data():
     """Pages and the router import no store, service or statistics module; only
-    dashboard/data.py opens the store (to build the service)."""
+    dashboard.data opens the store (to build the service)."""
     forbidden = ("analytics.store", "analytics.service", "analytics.pipeline", "sqlalchemy")
     for path in [DASHBOARD / "app.py", *sorted((DASHBOARD / "views").glob("*.py"))]:
         for name in _imports(path):

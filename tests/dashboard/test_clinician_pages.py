@@ -1,6 +1,6 @@
 """The clinician's pages: status as of a fixed "today", triage order, readable response, Data page.
 
-"Today" is fixed (``dashboard.settings._today``) so the status columns do not move with
+"Today" is fixed (``dashboard.clock.today``) so the status columns do not move with
 the calendar. The demo clinic here is ``sample_data/`` as it is: its last diary day is
 31 Oct 2026; P030 last logged on 16 Sep 2026 and P003 on 8 Oct 2026.
 """
@@ -19,7 +19,7 @@ from analytics.io import load_dataset
 from analytics.pipeline import analyze
 from analytics.settings import AnalysisSettings
 from analytics.store import open_store, project_root
-from dashboard import charts
+from dashboard import charts, clock
 
 from .conftest import open_page
 
@@ -27,9 +27,8 @@ DEMO_LAST_DAY = dt.date(2026, 10, 31)
 
 
 def _fix_today(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
-    from dashboard import settings
 
-    monkeypatch.setattr(settings, "_today", lambda: day)
+    monkeypatch.setattr(clock, "today", lambda: day)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from analytics.io import load_dataset
 from analytics.pipeline import AnalysisSettings, analyze
 from analytics.service import Service
 from analytics.store import open_store, project_root
-from dashboard import downloads
+from dashboard.components import file_buttons
 
 from .conftest import DR_A, open_page
 
@@ -45,7 +45,7 @@ def _prepare(at, key: str):
 @pytest.fixture(scope="module")
 def sample():
     ds = load_dataset(project_root() / "sample_data")
-    return downloads.PatientRows(ds.patients, ds.diary, ds.sessions)
+    return file_buttons.PatientRows(ds.patients, ds.diary, ds.sessions)
 
 
 def test_rendering_the_pages_records_no_file(demo_db):
@@ -124,9 +124,9 @@ def test_the_admins_cohort_report_covers_everyone(demo_db):
 
 
 def test_producers_give_valid_files(sample):
-    pdf = downloads.visit_pdf(sample, "P001", settings=AnalysisSettings(), visit_12=True)
+    pdf = file_buttons.visit_pdf(sample, "P001", settings=AnalysisSettings(), visit_12=True)
     assert pdf[:5] == b"%PDF-" and "P001" in _pdf_text(pdf)
-    bundle = Bundle.model_validate_json(downloads.fhir_bytes(sample, "P001"))
+    bundle = Bundle.model_validate_json(file_buttons.fhir_bytes(sample, "P001"))
     assert bundle.type == "collection"
     kinds = {e.resource.get_resource_type() for e in bundle.entry}
     assert {"Patient", "Observation", "Procedure"} <= kinds
@@ -158,9 +158,9 @@ def test_the_share_page_downloads_are_recorded_for_the_link(demo_db):
 
 
 def test_a_plain_report_has_no_share_block(sample):
-    pdf = downloads.visit_pdf(sample, "P001", settings=AnalysisSettings())
+    pdf = file_buttons.visit_pdf(sample, "P001", settings=AnalysisSettings())
     assert "share link" not in _pdf_text(pdf)
-    shared = downloads.visit_pdf(
+    shared = file_buttons.visit_pdf(
         sample, "P001", settings=AnalysisSettings(), share_url="http://host/shared?token=abc"
     )
     assert "share link" in _pdf_text(shared)

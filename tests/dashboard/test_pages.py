@@ -10,7 +10,7 @@ import pytest
 
 from analytics.io import load_diary
 from analytics.store import open_store
-from dashboard import labels
+from dashboard import clock, labels
 
 from .conftest import (
     ADMIN_PAGES,
@@ -45,9 +45,8 @@ DEMO_TODAY = dt.date(2026, 10, 31)
 @pytest.fixture
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
     """Status "as of today" counts back from :data:`DEMO_TODAY`, whatever the calendar says."""
-    from dashboard import settings
 
-    monkeypatch.setattr(settings, "_today", lambda: DEMO_TODAY)
+    monkeypatch.setattr(clock, "today", lambda: DEMO_TODAY)
     return DEMO_TODAY
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from analytics.store import open_store
-from dashboard import data
+from dashboard import clock, data
 
 from .conftest import open_page
 
@@ -53,7 +53,7 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch):
     """Make the app's "today" a chosen date."""
 
     def fix(day: dt.date) -> dt.date:
-        monkeypatch.setattr(data, "today", lambda: day)
+        monkeypatch.setattr(clock, "today", lambda: day)
         return day
 
     return fix
@@ -279,7 +279,7 @@ def _dates(today: dt.date, *days_ago: int) -> pd.Series:
 
 
 def test_next_step_counts_the_days_that_drop_out_of_the_window():
-    from dashboard.widgets import next_step
+    from dashboard.components.status_card import next_step
 
     today = dt.date(2026, 3, 20)
     # 4 entries in the 7 days ending today: the average exists, no step
@@ -299,7 +299,7 @@ def test_next_step_counts_the_days_that_drop_out_of_the_window():
 
 
 def test_entry_changes_lists_only_real_changes():
-    from dashboard.widgets import describe_changes, entry_changes
+    from dashboard.components.entry_form import describe_changes, entry_changes
 
     stored = {"pain": 6.0, "sleep_quality": 4.0, "notes": "stiff", "mood": None}
     new = {"pain": 6, "sleep_quality": None, "notes": "stiff ", "mood": 7, "stress": None}

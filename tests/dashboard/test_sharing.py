@@ -15,7 +15,7 @@ from analytics.io import load_dataset
 from analytics.pipeline import AnalysisSettings, analyze
 from analytics.service import Service
 from analytics.store import open_store, project_root
-from dashboard import sharing
+from dashboard.components import share_panel
 
 from .conftest import new_app, open_page
 
@@ -56,9 +56,9 @@ def _text(at) -> str:
 def clock() -> Iterator[list[dt.datetime]]:
     """Move the share page's clock: set ``clock[0]``."""
     now = [dt.datetime.now(dt.UTC)]
-    sharing._clock = lambda: now[0]
+    share_panel._clock = lambda: now[0]
     yield now
-    sharing._clock = None
+    share_panel._clock = None
 
 
 def test_a_link_opens_the_summary_without_signing_in_and_each_use_is_audited(demo_db):
@@ -163,7 +163,7 @@ def test_a_clinician_creates_lists_and_revokes_a_link_on_the_patient_chart(demo_
     at = open_page("views/patient_chart.py", user="dr.a")
     assert not at.exception, at.exception
     key = "share.Patient chart.P001"
-    assert at.number_input(key=f"{key}.days").value == sharing.DEFAULT_DAYS
+    assert at.number_input(key=f"{key}.days").value == share_panel.DEFAULT_DAYS
     at.number_input(key=f"{key}.days").set_value(30)
     at.button(key=f"{key}.create").click().run()
     assert not at.exception, at.exception
@@ -212,7 +212,7 @@ def test_a_clinician_cannot_share_a_patient_outside_their_list(demo_db):
 
 
 def test_the_qr_code_is_made_locally():
-    svg = sharing.qr_svg("http://localhost:8501/shared?token=abc")
+    svg = share_panel.qr_svg("http://localhost:8501/shared?token=abc")
     assert svg.lstrip().startswith("<svg") and "<path" in svg
-    png = sharing.qr_png("http://localhost:8501/shared?token=abc")
+    png = share_panel.qr_png("http://localhost:8501/shared?token=abc")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -68,12 +68,12 @@ def test_session_min_entries_cannot_exceed_its_window():
 
 
 def test_dashboard_widgets_are_generated_from_the_settings():
-    from dashboard import settings as ui
+    from dashboard.components import settings_panel
 
     widget_fields = [f.name for f, opt in options() if opt.widget]
-    assert list(ui.DEFAULTS) == widget_fields
+    assert list(settings_panel.DEFAULTS) == widget_fields
     defaults = AnalysisSettings()
-    for name, value in ui.DEFAULTS.items():
+    for name, value in settings_panel.DEFAULTS.items():
         assert value == (getattr(defaults, name) or 0)
 
 

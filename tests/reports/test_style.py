@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dashboard.charts as dash_charts
-import dashboard.data as dash_data
 import dashboard.labels as dash_labels
 from analytics.presentation import _labels as labels
 from analytics.reports import _style as style
+from dashboard import frames
 
 
 def test_colours_equal_the_dashboards():
@@ -24,8 +24,8 @@ def test_labels_equal_the_dashboards():
     assert labels.REASON_LABELS == dash_labels.REASON_LABELS
     assert labels.ADVERSE_EVENT_LABELS == dash_labels.ADVERSE_EVENT_LABELS
     assert labels.GROUPING_LABELS == dash_labels.GROUPING_LABELS
-    assert labels.FLAG_TEXT == dash_data._FLAG_TEXT
-    assert labels.REASON_TEXT == dash_data._REASON_TEXT
+    assert labels.FLAG_TEXT == frames._FLAG_TEXT
+    assert labels.REASON_TEXT == frames._REASON_TEXT
     assert labels.SECONDARY_LABELS == dash_labels.SECONDARY_LABELS
     assert labels.MISSING == dash_labels.MISSING
 

@@ -7,25 +7,13 @@ that every cached analysis is keyed on.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
-__all__ = ["DEFAULTS", "today", "settings_sidebar", "current_settings", "settings_caption"]
+from dashboard import clock
 
-#: The clock of "today" (None: the machine's local date); tests set a fixed day.
-_today: Callable[[], dt.date] | None = None
-
-
-def today() -> dt.date:
-    """The date the status columns count back from (the local date of the server).
-
-    Every page that shows a status "as of today" asks here, so a test can fix the
-    day (``dashboard.settings._today``) and the numbers do not move with the calendar.
-    """
-    return _today() if _today is not None else dt.date.today()
+__all__ = ["DEFAULTS", "settings_sidebar", "current_settings", "settings_caption"]
 
 
 def _widget_options() -> list[tuple[str, Any, Any]]:
@@ -103,7 +91,7 @@ def current_settings(*, as_of_today: bool = False) -> Any:
         value = int(values[name]) if opt.kind == "int" else float(values[name])
         chosen[name] = None if opt.none_as_zero and value == 0 else value
     if as_of_today:
-        chosen["as_of"] = today()
+        chosen["as_of"] = clock.today()
     return AnalysisSettings(**chosen)
 
 
@@ -123,7 +111,7 @@ def settings_caption(*, as_of_today: bool = False) -> str:
         f"follow-up: {follow}; responder: ≥ {v['responder_threshold']:g}% less pain. "
         "Change these in the sidebar."
     ) + (
-        f" Status (7-day mean, adherence, flags) as of today, {today():%d %b %Y}."
+        f" Status (7-day mean, adherence, flags) as of today, {clock.today():%d %b %Y}."
         if as_of_today
         else ""
     )

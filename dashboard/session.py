@@ -1,4 +1,4 @@
-"""Who is signed in: the login session of a browser tab, and which pages a role opens.
+"""Who is signed in: the login session of a browser tab.
 
 Identity
 --------
@@ -44,143 +44,67 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from analytics.errors import AuthenticationError
+from dashboard import data
 
 __all__ = [
     "COOKIE",
     "IDLE_MINUTES",
     "RENEW_AFTER_SECONDS",
-    "ROLES",
-    "PageSpec",
-    "PAGES",
-    "shared_pages",
-    "pages_for",
-    "home_page",
     "sso_enabled",
     "signed_in",
     "set_run_user",
     "user",
-    "login",
-    "login_sso",
-    "logout",
-    "password_ok",
     "pop_notice",
+    "login",
+    "password_ok",
+    "logout",
+    "login_sso",
     "sync_cookie",
-    "require_role",
-    "refuse",
     "selected_patient",
     "select_patient",
 ]
 
+
 #: Name of the session cookie.
 COOKIE = "paindiary_session"
+
+
 #: Minutes without activity after which a session ends (the library's default).
 IDLE_MINUTES = 30
+
+
 #: A token older than this is replaced by a fresh one on the next run.
 RENEW_AFTER_SECONDS = 60
-ROLES: tuple[str, ...] = ("patient", "clinician", "admin")
+
 
 _TOKEN = "auth.token"
+
+
 _ISSUED = "auth.issued"
+
+
 _DEAD_COOKIE = "auth.dead_cookie"
+
+
 _NOTICE = "auth.notice"
+
+
 _COOKIE_STATE = "auth.cookie"
+
+
 _SELECTED = "chart.patient"
+
+
 # a session token is URL-safe base64 and dots; anything else is not ours
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_\-.:]{16,4096}$")
 
 
-# --------------------------------------------------------------------------- pages
-
-
-@dataclass(frozen=True)
-class PageSpec:
-    """A page of the dashboard and the roles that may open it."""
-
-    url_path: str
-    script: str
-    title: str
-    icon: str
-    roles: tuple[str, ...]
-    section: str
-
-
-PAGES: tuple[PageSpec, ...] = (
-    PageSpec("log_today", "views/log_today.py", "Log today", "📝", ("patient",), "My diary"),
-    PageSpec("my_progress", "views/my_progress.py", "My progress", "📈", ("patient",), "My diary"),
-    PageSpec("history", "views/history.py", "History", "🗓️", ("patient",), "My diary"),
-    PageSpec(
-        "clinic_overview",
-        "views/clinic_overview.py",
-        "Clinic overview",
-        "🏥",
-        ("clinician", "admin"),
-        "Clinic",
-    ),
-    PageSpec(
-        "patient_chart",
-        "views/patient_chart.py",
-        "Patient chart",
-        "🩺",
-        ("clinician", "admin"),
-        "Clinic",
-    ),
-    PageSpec(
-        "treatment_response",
-        "views/treatment_response.py",
-        "Treatment response",
-        "📊",
-        ("clinician", "admin"),
-        "Clinic",
-    ),
-    PageSpec(
-        "data_manager", "views/data_manager.py", "Data", "🗂️", ("clinician", "admin"), "Clinic"
-    ),
-    PageSpec("admin", "views/admin.py", "Admin", "🛡️", ("admin",), "Administration"),
-    PageSpec("account", "views/account.py", "Account", "👤", ROLES, "Account"),
-)
-
-
-def _share_page() -> None:
-    from dashboard import sharing
-
-    sharing.share_page()
-
-
-def shared_pages() -> list[Any]:
-    """The share-link page (``/shared?token=...``), opened without signing in.
-
-    Registered twice: as ``/shared`` and as the default page (whose path is the
-    app's root), so the link's path resolves without Streamlit's "Page not found".
-    """
-    return [
-        st.Page(_share_page, title="Shared summary", icon="🔗", default=True),
-        st.Page("views/shared.py", title="Shared summary", icon="🔗", url_path="shared"),
-    ]
-
-
-def pages_for(role: str) -> list[PageSpec]:
-    """The pages ``role`` may open, in menu order."""
-    return [p for p in PAGES if role in p.roles]
-
-
-def home_page(role: str) -> PageSpec:
-    """The page a role lands on after signing in."""
-    return pages_for(role)[0]
-
-
-# --------------------------------------------------------------------------- library calls
-# Every use of analytics.access is in this block.
-
-
 def _store() -> Any:
-    from dashboard import data
-
     return data.get_store(data.db_url())
 
 
@@ -224,9 +148,6 @@ def _sso_session(username: str) -> tuple[Any, str]:
     auth = _auth()
     account = auth.user_for_sso(_store(), username, face="dashboard:sso", clock=_clock)
     return account, auth.issue_token(_store(), account, clock=_clock)
-
-
-# --------------------------------------------------------------------------- sign-in state
 
 
 def sso_enabled() -> bool:
@@ -365,9 +286,6 @@ def logout() -> None:
         st.logout()
 
 
-# --------------------------------------------------------------------------- single sign-on
-
-
 def _sso_claims() -> dict[str, Any]:
     try:
         return dict(st.user.to_dict())
@@ -412,9 +330,6 @@ def login_sso() -> None:
     st.login()
 
 
-# --------------------------------------------------------------------------- cookie
-
-
 _COOKIE_JS = """
 export default function (component) {
   const { data } = component;
@@ -447,26 +362,6 @@ def sync_cookie() -> None:
         height=0,
         width="content",
     )
-
-
-# --------------------------------------------------------------------------- guards
-
-
-def refuse(page_title: str, role: str | None = None) -> None:
-    """Show a refusal (no data, no other page) and stop the run."""
-    st.title("⛔ Not available")
-    who = f"your account (role: {role})" if role else "your account"
-    st.error(f"**{page_title}** is not open to {who}.", icon="⛔")
-    st.caption("Use the menu to open one of your pages.")
-    st.stop()
-
-
-def require_role(*roles: str) -> Any:
-    """The signed-in user, or a refusal when the role is not one of ``roles``."""
-    current = user()
-    if current.role not in roles:
-        refuse("This page", current.role)
-    return current
 
 
 def selected_patient(ids: list[str]) -> str | None:

@@ -246,7 +246,8 @@ def patient_section(user: Any, patient_id: str, *, settings: Any, purpose: str) 
     The rows are the ones the page read for this visit (no second audited read);
     every file is recorded for ``user`` when it is produced.
     """
-    from dashboard import data, sharing
+    from dashboard import data
+    from dashboard.components import share_panel
 
     view = data.patient_view(user, patient_id, purpose=purpose)
 
@@ -256,7 +257,7 @@ def patient_section(user: Any, patient_id: str, *, settings: Any, purpose: str) 
     key = f"files.{purpose}.{patient_id}"
     st.divider()
     patient_files(patient_rows(view.data), patient_id, settings=settings, record=record, key=key)
-    sharing.share_panel(user, patient_id, purpose=purpose, key=f"share.{purpose}.{patient_id}")
+    share_panel.share_panel(user, patient_id, purpose=purpose, key=f"share.{purpose}.{patient_id}")
 
 
 def cohort_section(user: Any, *, settings: Any, purpose: str) -> None:

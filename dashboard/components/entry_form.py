@@ -1,4 +1,4 @@
-"""Small Streamlit building blocks shared by the pages: messages, records, cards."""
+"""A patient's diary entry: the form, what changed, and the kept history of a day."""
 
 from __future__ import annotations
 
@@ -6,272 +6,23 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from analytics.errors import DataValidationError
-from dashboard.text import shown, shown_error
+from dashboard.components.feedback import as_record, flash, fmt, plain_value, show_error
+from dashboard.components.status_card import describe_entry
+from dashboard.text import shown
 
 __all__ = [
-    "flash",
-    "show_flash",
-    "show_error",
-    "as_record",
-    "describe_entry",
-    "logging_streak",
-    "adherence_summary",
-    "fmt",
-    "number_columns",
-    "improvement_sentence",
-    "CATEGORY_WORDS",
-    "table",
-    "login_form",
     "ENTRY_FIELDS",
     "PAIN_SCALE_CSS",
     "entry_changes",
     "describe_changes",
-    "next_step",
-    "status_lines",
-    "status_card",
     "entry_editor",
     "history_changes",
 ]
 
-#: Plain-language names of the IMMPACT categories (Dworkin 2008).
-CATEGORY_WORDS = {
-    "none": "no meaningful improvement",
-    "minimal": "a minimal improvement",
-    "moderate": "a moderate improvement",
-    "substantial": "a substantial improvement",
-}
-
-
-def flash(page: str, message: str) -> None:
-    """Keep a success message to show once after the next rerun."""
-    st.session_state[f"{page}.flash"] = message
-
-
-def show_flash(page: str) -> None:
-    """Show (and forget) the message kept by :func:`flash`."""
-    message = st.session_state.pop(f"{page}.flash", None)
-    if message:
-        st.success(message, icon="✅")
-
-
-def show_error(exc: Exception) -> None:
-    """Show an expected error as a message (never a traceback)."""
-    st.error(shown_error(exc), icon="⚠️")  # stored text is data; secrets masked
-    if isinstance(exc, DataValidationError) and len(exc.problems):
-        table(exc.problems)
-
-
-def table(frame: pd.DataFrame, **kwargs: Any) -> Any:
-    """``st.dataframe`` with the index hidden, full width and missing values as "—".
-
-    Streamlit shows a missing cell as "None" unless told otherwise; every table
-    of the dashboard goes through here so none of them does.
-    """
-    from dashboard.labels import MISSING
-
-    kwargs.setdefault("hide_index", True)
-    kwargs.setdefault("width", "stretch")
-    return st.dataframe(frame, placeholder=MISSING, **kwargs)
-
-
-def number_columns(
-    frame: pd.DataFrame, *, digits: int = 2, percent: Sequence[str] = ()
-) -> dict[str, Any]:
-    """``column_config`` showing float columns with ``digits`` decimals (fractions as %)."""
-    config: dict[str, Any] = {}
-    for col in frame.columns:
-        title = str(col).replace("_", " ")
-        if col in percent:
-            config[col] = st.column_config.NumberColumn(title, format="percent")
-        elif pd.api.types.is_float_dtype(frame[col]):
-            config[col] = st.column_config.NumberColumn(title, format=f"%.{digits}f")
-        else:
-            config[col] = st.column_config.Column(title)
-    return config
-
-
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    return value
-
-
-def as_record(row: Any) -> dict[str, Any]:
-    """A stored row (Series, mapping or dataclass-like) as a dict of plain Python values."""
-    if row is None:
-        return {}
-    if isinstance(row, pd.DataFrame):
-        row = row.iloc[0] if len(row) else pd.Series(dtype=object)
-    if isinstance(row, pd.Series):
-        items = row.to_dict()
-    elif isinstance(row, Mapping):
-        items = dict(row)
-    elif hasattr(row, "_asdict"):
-        items = row._asdict()
-    else:
-        items = dict(vars(row))
-    return {str(k): _plain(v) for k, v in items.items()}
-
-
-def fmt(value: Any, spec: str = ".1f", missing: str = "—") -> str:
-    """Format a number for display; ``missing`` for NaN/None."""
-    value = _plain(value)
-    if value is None:
-        return missing
-    try:
-        return format(value, spec)
-    except (TypeError, ValueError):
-        return str(value)
-
-
-def describe_entry(entry: Mapping[str, Any]) -> str:
-    """'pain 6/10, worst 8/10, sleep 5/10' for a diary entry."""
-    parts = [f"pain {fmt(entry.get('pain'), 'g')}/10"]
-    for key, label in (
-        ("worst_pain", "worst"),
-        ("sleep_quality", "sleep"),
-        ("mood", "mood"),
-        ("stress", "stress"),
-    ):
-        if _plain(entry.get(key)) is not None:
-            parts.append(f"{label} {fmt(entry.get(key), 'g')}/10")
-    if _plain(entry.get("notes")):
-        parts.append(f"note “{shown(entry['notes'])}”")  # shown in markdown
-    return ", ".join(parts)
-
-
-def logging_streak(dates: pd.Series, *, today: dt.date) -> int:
-    """Consecutive logged days ending today (or yesterday, if today is not logged yet).
-
-    A count for the patient's encouragement card, not a statistic.
-    """
-    days = pd.DatetimeIndex(pd.to_datetime(dates).dt.normalize().unique())
-    end = pd.Timestamp(today)
-    if end not in days:
-        end -= pd.Timedelta(days=1)
-    if end not in days:
-        return 0
-    logged = days[days <= end].sort_values()
-    gaps = (end - logged).days.to_numpy()
-    # the streak runs while the k-th most recent day is exactly k days before `end`
-    expected = np.arange(len(logged))[::-1]
-    ok = gaps == expected
-    return int(len(ok) - np.flatnonzero(~ok).max() - 1) if (~ok).any() else len(ok)
-
-
-def adherence_summary(diary: pd.DataFrame, *, today: dt.date) -> str:
-    """'🔥 3-day streak · 5/7 days logged this week · 20/28 in 4 weeks' (one line).
-
-    Short enough to sit above the log form on a phone without pushing the pain
-    buttons below the fold.
-    """
-    dates = diary["date"]
-    streak = logging_streak(dates, today=today)
-    start7 = pd.Timestamp(today - dt.timedelta(days=6))
-    start28 = pd.Timestamp(today - dt.timedelta(days=27))
-    n7 = int((dates >= start7).sum())
-    n28 = int((dates >= start28).sum())
-    # never "yet": after months of logging a pause is not a beginner's state
-    lead = f"🔥 {streak}-day streak" if streak else "No current streak"
-    return f"{lead} · {n7}/7 days logged this week · {n28}/28 in 4 weeks"
-
-
-def improvement_sentence(change: float, pct: float, category: Any) -> str:
-    """'Your pain is down 2.4 points (38%) — a moderate improvement.' (IMMPACT wording)."""
-    change, pct = _plain(change), _plain(pct)
-    if change is None:
-        return "Not enough diary days yet to compare with your baseline."
-    words = CATEGORY_WORDS.get(str(category), "")
-    if change > 0:
-        head = f"down {fmt(change)} points"
-    elif change < 0:
-        head = f"up {fmt(-change)} points"
-    else:
-        head = "unchanged"
-    pct_text = f" ({fmt(abs(pct), '.0f')}%)" if pct is not None and change != 0 else ""
-    tail = f" — {words}" if words else ""
-    return f"Your pain is {head}{pct_text} compared with before treatment{tail}."
-
-
-def login_form() -> None:
-    """The sign-in page: username and password (or single sign-on), demo accounts.
-
-    The error after a failed sign-in is the library's, and never says whether the
-    username exists. While the database is the demo clinic, the demo accounts and
-    their passwords are listed below the form.
-    """
-    from analytics.errors import AuthenticationError
-    from dashboard import data, state
-
-    st.title("🩺 Pain diary")
-    notice = state.pop_notice()
-    if notice:
-        st.info(notice, icon="🔒")
-
-    if state.sso_enabled():
-        st.button(
-            "Sign in with your organisation's account",
-            type="primary",
-            key="login.sso",
-            on_click=state.login_sso,
-            icon="🔐",
-        )
-        st.caption(
-            "Staff: you are sent to your organisation's sign-in page and come back here; "
-            "your role comes from your paindiary account. Patients: sign in below."
-        )
-
-    with st.form("login.form", border=True, enter_to_submit=True):
-        username = st.text_input("Username", key="login.username", autocomplete="username")
-        password = st.text_input(
-            "Password", type="password", key="login.password", autocomplete="current-password"
-        )
-        submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
-
-    if submitted:
-        if not username.strip() or not password:
-            st.error("Enter your username and your password.", icon="⚠️")
-        else:
-            try:
-                state.login(username.strip(), password)
-            except AuthenticationError as exc:
-                # one message for every refusal: it never says whether the username exists
-                st.error(str(exc) or "Sign-in refused.", icon="⚠️")
-            else:
-                # the URL still names the page asked for (a deep link): the rerun opens it
-                st.rerun()
-
-    demo = data.demo_accounts()
-    if demo is not None and len(demo):
-        with st.expander("Demo clinic: accounts", expanded=True):
-            st.caption(
-                "This database is the demo clinic (made-up patients). These accounts exist only "
-                "here; a real clinic's database never lists passwords."
-            )
-            # password second, so that it is visible on a phone without scrolling sideways
-            table(
-                demo[["username", "password", "role"]],
-                key="login.demo",
-                column_config={
-                    "username": st.column_config.TextColumn("Username"),
-                    "password": st.column_config.TextColumn("Password"),
-                    "role": st.column_config.TextColumn("Role"),
-                },
-            )
-
-
-# --------------------------------------------------------------------------- a patient's diary entry
 
 #: The diary items a patient fills in, in form order, with the words used in messages.
 ENTRY_FIELDS: dict[str, str] = {
@@ -288,6 +39,8 @@ ENTRY_FIELDS: dict[str, str] = {
     "opioid_mme": "opioid dose (MME)",
     "notes": "note",
 }
+
+
 _SCORES = (
     "pain",
     "worst_pain",
@@ -297,9 +50,14 @@ _SCORES = (
     "mood",
     "stress",
 )
+
+
 _SCALE = list(range(11))
+
+
 #: Common pain medicines offered by name (any other name can be typed).
 _OTHER_MEDICINES = ("paracetamol", "ibuprofen", "naproxen", "diclofenac", "gabapentin")
+
 
 #: CSS of the 0-10 scales: eleven buttons in one row on a 390 px phone, and a
 #: selected button that reads at a glance (dark fill, white bold number).
@@ -326,14 +84,14 @@ PAIN_SCALE_CSS = """
 
 
 def _number(value: Any) -> float | None:
-    value = _plain(value)
+    value = plain_value(value)
     if value is None or isinstance(value, str):
         return None
     return float(value)
 
 
 def _same(field: str, old: Any, new: Any) -> bool:
-    old, new = _plain(old), _plain(new)
+    old, new = plain_value(old), plain_value(new)
     if field in ("notes", "medication"):
         return (str(old).strip() if old else "") == (str(new).strip() if new else "")
     a, b = _number(old), _number(new)
@@ -343,7 +101,7 @@ def _same(field: str, old: Any, new: Any) -> bool:
 
 
 def _item_text(field: str, value: Any) -> str:
-    value = _plain(value)
+    value = plain_value(value)
     if value is None:
         return "empty"
     if field in _SCORES:
@@ -365,7 +123,7 @@ def entry_changes(stored: Mapping[str, Any] | None, new: Mapping[str, Any]) -> l
     stored = stored or {}
     out = []
     for field, label in ENTRY_FIELDS.items():
-        old, value = _plain(stored.get(field)), _plain(new.get(field))
+        old, value = plain_value(stored.get(field)), plain_value(new.get(field))
         if _same(field, old, value):
             continue
         empty_old = old is None or (isinstance(old, str) and not old.strip())
@@ -391,123 +149,8 @@ def describe_changes(changes: Sequence[Mapping[str, Any]]) -> str:
     return "; ".join(parts)
 
 
-def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
-
-
-def next_step(
-    diary_dates: pd.Series, *, today: dt.date, window_days: int = 7, min_entries: int = 4
-) -> str | None:
-    """How many more days of logging bring back a 7-day average, as a sentence.
-
-    The trailing window of ``window_days`` days needs ``min_entries`` entries. The
-    answer counts the entries that are still inside the window on the day the
-    person would reach it, so older days dropping out are accounted for. None when
-    the average exists today.
-    """
-    days = pd.DatetimeIndex(pd.to_datetime(diary_dates).dt.normalize().unique())
-    end = pd.Timestamp(today)
-    days = days[days <= end]
-    logged_today = end in days
-    for extra in range(window_days + 1):
-        last = end + pd.Timedelta(days=extra)
-        first = last - pd.Timedelta(days=window_days - 1)
-        old = int(((days >= first) & (days <= end)).sum())
-        new = extra + (0 if logged_today else 1)
-        if old + new >= min_entries:
-            if new == 0:
-                return None
-            start = "tomorrow" if logged_today else "today"
-            need = f"({min_entries} entries in {window_days} days are needed)"
-            if new == 1:
-                return f"Log {start} to see your {window_days}-day average {need}."
-            return (
-                f"Log on {new} days in a row, starting {start}, to see your "
-                f"{window_days}-day average {need}."
-            )
-    return None
-
-
-def _when(day: Any, today: dt.date) -> str:
-    d = pd.Timestamp(day).date()
-    n = (today - d).days
-    if n == 0:
-        return f"today ({d:%d %b})"
-    if n == 1:
-        return f"yesterday ({d:%d %b})"
-    return f"{d:%d %b %Y}, {n} days ago"
-
-
-def status_lines(
-    outcome: Mapping[str, Any] | None,
-    diary_dates: pd.Series,
-    *,
-    today: dt.date,
-    settings: Any,
-) -> list[str]:
-    """Where the patient stands today, as short markdown lines.
-
-    From the as-of columns of ``analytics.pipeline.analyze`` run with
-    ``as_of=today`` (``current_mean``, ``last_valid_mean``, ``days_since_last_entry``,
-    ``not_logging``, ``adherence_28d``): the current 7-day average with its dates
-    or the next step to get one back, the last entry, and the days logged in the
-    last 28 days counted back from today.
-    """
-    o = dict(outcome or {})
-    window, need = int(settings.trend_window_days), int(settings.rolling_min_entries)
-    lines = []
-    current = _plain(o.get("current_mean"))
-    start = today - dt.timedelta(days=window - 1)
-    if current is not None:
-        lines.append(
-            f"**Your {window}-day average: {fmt(current)}/10** "
-            f"({start:%d %b}–{today:%d %b}, {int(o.get('current_n') or 0)} entries)."
-        )
-    else:
-        step = next_step(diary_dates, today=today, window_days=window, min_entries=need)
-        last_mean = _plain(o.get("last_valid_mean"))
-        if last_mean is not None and o.get("last_valid_mean_date") is not None:
-            lines.append(
-                f"**Your last {window}-day average: {fmt(last_mean)}/10** "
-                f"(the {window} days to {pd.Timestamp(o['last_valid_mean_date']):%d %b %Y})."
-            )
-        if step:
-            lines.append(step)
-    since = _plain(o.get("days_since_last_entry"))
-    last = _plain(o.get("last_entry_date"))
-    if last is not None and since is not None:
-        if bool(o.get("not_logging")):
-            lines.append(
-                f"⏸️ **Not logging for {_days(int(since))}** — last entry "
-                f"{_when(last, today)}. Any day you log counts."
-            )
-        else:
-            lines.append(f"Last entry: {_when(last, today)}.")
-    share = _plain(o.get("adherence_28d"))
-    days = int(getattr(settings, "recent_days", 28))
-    if share is not None:
-        lines.append(
-            f"Logged on {round(float(share) * days)} of the last {days} days (to {today:%d %b})."
-        )
-    return lines
-
-
-def status_card(
-    outcome: Mapping[str, Any] | None,
-    diary_dates: pd.Series,
-    *,
-    today: dt.date,
-    settings: Any,
-) -> None:
-    """:func:`status_lines` in a bordered box."""
-    lines = status_lines(outcome, diary_dates, today=today, settings=settings)
-    if lines:
-        with st.container(border=True, key="status-card"):
-            st.markdown("  \n".join(lines))
-
-
 def _form_value(field: str, value: Any) -> Any:
-    value = _plain(value)
+    value = plain_value(value)
     if field in _SCORES:
         if value is None:
             return None
@@ -569,11 +212,14 @@ def entry_editor(
     """
     from analytics.contract import OPIOIDS, daily_mme
     from analytics.errors import ConflictError, StoreError
-    from dashboard import data
+    from dashboard import clock, data
 
     stored = dict(stored or {})
     # prefill whenever another day (or a changed stored entry) is shown
-    signature = (day.isoformat(), tuple(sorted((k, str(_plain(v))) for k, v in stored.items())))
+    signature = (
+        day.isoformat(),
+        tuple(sorted((k, str(plain_value(v))) for k, v in stored.items())),
+    )
     if st.session_state.get(f"{prefix}.loaded") != signature:
         for field in ENTRY_FIELDS:
             st.session_state[f"{prefix}.{field}"] = _form_value(field, stored.get(field))
@@ -606,7 +252,7 @@ def entry_editor(
             st.session_state.pop(f"{prefix}.loaded", None)
             st.rerun()
 
-    has_details = any(_plain(stored.get(f)) is not None for f in ENTRY_FIELDS if f != "pain")
+    has_details = any(plain_value(stored.get(f)) is not None for f in ENTRY_FIELDS if f != "pain")
     st.html(PAIN_SCALE_CSS)
     # no "Press Ctrl+Enter to submit" under the note: the form is sent by its button only
     with st.form(f"{prefix}.form", clear_on_submit=False, enter_to_submit=False, border=True):
@@ -678,7 +324,7 @@ def entry_editor(
 
     if not submitted:
         return
-    today = data.today()
+    today = clock.today()
     if values["pain"] is None:
         st.error("Choose your average pain (0–10) before saving.", icon="⚠️")
         return

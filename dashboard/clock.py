@@ -1,0 +1,17 @@
+"""Today's date, for every page: the day the status columns count back from.
+
+One clock for the whole app, so that a test fixes the day in one place
+(``monkeypatch.setattr(clock, "today", ...)``) and the numbers do not move with the
+calendar. Callers look it up as ``clock.today()`` at call time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+__all__ = ["today"]
+
+
+def today() -> dt.date:
+    """Return the server's local date."""
+    return dt.date.today()

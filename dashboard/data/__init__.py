@@ -1,0 +1,144 @@
+"""The one place of the dashboard that reads and writes data, through the service.
+
+Pages never talk to the store or run an analysis themselves: they call these
+functions, which call :class:`analytics.service.Service` built for the signed-in
+user of the run. The service scopes every query to what that user may see, refuses
+the rest (:class:`analytics.errors.AccessDeniedError`) and writes the audit log.
+
+Caching, and why it cannot mix users
+------------------------------------
+- **Rows of patients** are read through the service once per *visit* (a page
+  opened, or another patient chosen on it) and kept in that browser session's own
+  ``st.session_state`` — never in a cache shared by sessions. Each such read is
+  one audited "view" with the page as its purpose; reruns of the same page (a
+  filter, a tab) reuse the rows without another read.
+- **Cohort analyses** (Clinic overview, Treatment response) are built from each
+  patient's stored outcomes (``Service.cohort_tables``), never from the clinic's
+  diary, and cached under the service's ``outcomes_version`` of the user's scope,
+  which changes with any visible patient's stored rows.
+- **Analyses** (``analytics.pipeline.analyze`` and friends) are expensive and cached
+  with ``st.cache_data``; their key holds the user (id, role, patient id and the
+  patient ids in scope), a fingerprint of the rows analysed and the settings, so
+  one user's cached result can never be served to another, and new rows give a
+  new result.
+- A write made here forgets the session's rows, so the next read sees it.
+
+``_access`` builds the service and keeps the rows of a visit; ``_analysis`` caches the
+analyses; ``_writes`` saves, imports and exports; ``_accounts`` manages accounts, the
+audit log and share links. Tables built from results for the pages are in
+:mod:`dashboard.frames`.
+
+Exports are produced only when the person clicks the download button, and
+recorded then (``on_click`` calls ``Service.record_export``), not when the page
+renders.
+"""
+
+from __future__ import annotations
+
+from dashboard.data._access import (
+    ClinicData,
+    PatientView,
+    begin_run,
+    clinic_settings,
+    cohort,
+    db_url,
+    diary_history,
+    forget_rows,
+    get_store,
+    patient_ids,
+    patient_view,
+    patients,
+    service,
+)
+from dashboard.data._accounts import (
+    add_user,
+    assign,
+    assigned_patients,
+    audit_log,
+    create_share_link,
+    demo_accounts,
+    disable_user,
+    revoke_share_link,
+    set_password,
+    share_dataset,
+    share_links,
+    share_service,
+    unassign,
+    users,
+)
+from dashboard.data._analysis import (
+    BACKFILL_DAYS,
+    analysis,
+    factor_rows,
+    its_lines,
+    outcome_row,
+    overview_table,
+    patient_adverse_events,
+    patient_trends,
+    status_settings,
+    stored_cohort,
+    stored_outcomes,
+)
+from dashboard.data._writes import (
+    csv_bytes,
+    export_csv_callable,
+    get_diary_entry,
+    import_dataset,
+    load_uploads,
+    record_export,
+    record_file,
+    release_uploads,
+    save_diary_entry,
+    save_session,
+)
+
+__all__ = [
+    "db_url",
+    "get_store",
+    "service",
+    "begin_run",
+    "forget_rows",
+    "ClinicData",
+    "patient_ids",
+    "patients",
+    "cohort",
+    "PatientView",
+    "patient_view",
+    "clinic_settings",
+    "diary_history",
+    "patient_adverse_events",
+    "stored_cohort",
+    "stored_outcomes",
+    "analysis",
+    "patient_trends",
+    "its_lines",
+    "outcome_row",
+    "BACKFILL_DAYS",
+    "status_settings",
+    "factor_rows",
+    "overview_table",
+    "get_diary_entry",
+    "save_diary_entry",
+    "save_session",
+    "import_dataset",
+    "load_uploads",
+    "release_uploads",
+    "export_csv_callable",
+    "csv_bytes",
+    "record_export",
+    "record_file",
+    "demo_accounts",
+    "users",
+    "add_user",
+    "set_password",
+    "disable_user",
+    "assign",
+    "assigned_patients",
+    "unassign",
+    "audit_log",
+    "create_share_link",
+    "revoke_share_link",
+    "share_links",
+    "share_service",
+    "share_dataset",
+]

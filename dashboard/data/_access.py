@@ -1,0 +1,187 @@
+"""The service of the signed-in user, and the rows of patients read once per visit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from analytics.contract import frequency_band
+
+__all__ = [
+    "TTL_SECONDS",
+    "db_url",
+    "get_store",
+    "service",
+    "user_key",
+    "begin_run",
+    "forget_rows",
+    "visit_rows",
+    "ClinicData",
+    "patient_ids",
+    "patients",
+    "cohort",
+    "PatientView",
+    "patient_view",
+    "clinic_settings",
+    "diary_history",
+]
+
+
+#: Cached analyses are recomputed at least this often (seconds).
+TTL_SECONDS = 600
+
+
+_ROWS = "data.rows"
+
+
+_PAGE = "data.page"
+
+
+def db_url() -> str:
+    """The database URL the app uses: ``$PAINDIARY_DB`` or the store's default."""
+    from analytics.store import default_url
+
+    return str(default_url())
+
+
+@st.cache_resource(show_spinner=False)
+def get_store(url: str) -> Any:
+    """The store of ``url`` (one connection pool per server process), for the service."""
+    from analytics.store import open_store
+
+    return open_store(url)
+
+
+def service(user: Any, purpose: str = "") -> Any:
+    """:class:`analytics.service.Service` for ``user``; ``purpose`` names the page."""
+    from analytics.service import Service
+
+    face = f"dashboard:{purpose}" if purpose else "dashboard"
+    return Service(get_store(db_url()), user, face=face)
+
+
+def user_key(user: Any) -> tuple[Any, ...]:
+    return (int(user.user_id), str(user.username), str(user.role), user.patient_id)
+
+
+def begin_run(page: str) -> None:
+    """Start a new visit when the page changed since the last run of this session."""
+    if st.session_state.get(_PAGE) != page:
+        st.session_state[_PAGE] = page
+        forget_rows()
+
+
+def forget_rows() -> None:
+    """Drop the rows this session read: the next read goes to the service (and the log)."""
+    st.session_state.pop(_ROWS, None)
+
+
+def visit_rows() -> dict[tuple[Any, ...], Any]:
+    rows = st.session_state.get(_ROWS)
+    if rows is None:
+        rows = st.session_state[_ROWS] = {}
+    return rows
+
+
+@dataclass(frozen=True)
+class ClinicData:
+    """The canonical frames one user may see (``analytics.contract.schema``).
+
+    ``sessions`` has an extra ``technique_band`` column
+    (:func:`analytics.stats._common.frequency_band`) for colouring.
+    """
+
+    patients: pd.DataFrame
+    diary: pd.DataFrame
+    sessions: pd.DataFrame
+
+    def fingerprint(self) -> tuple[int, ...]:
+        """A cheap hash of the rows, part of the key of every cached analysis."""
+        return tuple(
+            int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0
+            for frame in (self.patients, self.diary, self.sessions)
+        ) + (len(self.patients), len(self.diary), len(self.sessions))
+
+
+def _with_band(ds: Any) -> ClinicData:
+    sessions = ds.sessions.assign(
+        technique_band=frequency_band(ds.sessions["technique"], ds.sessions["frequency_hz"])
+    )
+    return ClinicData(patients=ds.patients, diary=ds.diary, sessions=sessions)
+
+
+def patient_ids(user: Any) -> list[str]:
+    """Sorted ids of the patients ``user`` may see (no patient data, not a "view")."""
+    return sorted(str(p) for p in service(user).visible_patient_ids())
+
+
+def patients(user: Any) -> pd.DataFrame:
+    """The patients frame of the visible patients (who, condition, clinician)."""
+    return service(user).patients()
+
+
+def cohort(user: Any, *, purpose: str) -> ClinicData:
+    """Rows of every patient ``user`` may see; one audited read per visit."""
+    key = ("cohort", user_key(user), purpose)
+    rows = visit_rows()
+    if key not in rows:
+        rows[key] = _with_band(service(user, purpose).cohort_dataset(purpose=purpose))
+    return rows[key]
+
+
+@dataclass(frozen=True)
+class PatientView:
+    """One patient's rows."""
+
+    patient: pd.Series | None
+    diary: pd.DataFrame
+    sessions: pd.DataFrame
+    data: ClinicData
+
+
+def patient_view(user: Any, patient_id: str, *, purpose: str) -> PatientView:
+    """The rows of ``patient_id``; one audited read per visit.
+
+    Raises :class:`analytics.errors.AccessDeniedError` outside the user's scope.
+    """
+    key = ("patient", user_key(user), purpose, str(patient_id))
+    rows = visit_rows()
+    if key not in rows:
+        ds = service(user, purpose).patient_dataset(str(patient_id), purpose=purpose)
+        rows[key] = _with_band(ds)
+    data: ClinicData = rows[key]
+    pats = data.patients[data.patients["patient_id"] == patient_id]
+    return PatientView(
+        patient=pats.iloc[0] if len(pats) else None,
+        diary=data.diary.reset_index(drop=True),
+        sessions=data.sessions.reset_index(drop=True),
+        data=data,
+    )
+
+
+def clinic_settings(user: Any) -> Any:
+    """The clinic-wide :class:`analytics.pipeline.AnalysisSettings` (what patients are shown).
+
+    Set by admins; the defaults until then.
+    """
+    return service(user).analysis_settings()
+
+
+def diary_history(user: Any, patient_id: str, *, purpose: str) -> pd.DataFrame:
+    """The kept changes of the patient's diary, oldest first; one audited read per visit.
+
+    Rows of :meth:`analytics.service.Service.history` for the ``diary`` table:
+    ``changed_at`` (UTC), ``actor``, ``action`` (create/update/delete), ``key``
+    (the ISO date of the day), ``old`` and ``new`` (JSON objects of the entry, NaN
+    when none), ``reason``.
+    """
+    key = ("history", user_key(user), purpose, str(patient_id))
+    rows = visit_rows()
+    if key not in rows:
+        frame = service(user, purpose).history(str(patient_id))
+        rows[key] = frame[frame["table"] == "diary"].reset_index(drop=True)
+    history: pd.DataFrame = rows[key]
+    return history

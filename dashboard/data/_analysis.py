@@ -1,0 +1,249 @@
+"""Analyses of the user's patients, cached per user, rows and settings."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import clock
+from dashboard.data._access import (
+    TTL_SECONDS,
+    ClinicData,
+    PatientView,
+    patient_view,
+    service,
+    user_key,
+    visit_rows,
+)
+from dashboard.frames import build_overview
+
+__all__ = [
+    "patient_adverse_events",
+    "stored_cohort",
+    "stored_outcomes",
+    "analysis",
+    "patient_trends",
+    "its_lines",
+    "outcome_row",
+    "BACKFILL_DAYS",
+    "status_settings",
+    "factor_rows",
+    "overview_table",
+]
+
+
+#: Per-thread count of cohort results computed (each session's script runs in its own thread).
+_MISS = threading.local()
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=32)
+def _analysis(
+    user_key: tuple[Any, ...], fingerprint: tuple[int, ...], settings: Any, _data: ClinicData
+) -> Any:
+    from analytics.pipeline import analyze
+
+    sessions = _data.sessions.drop(columns="technique_band")
+    return analyze(_data.patients, _data.diary, sessions, settings)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=32)
+def _stored_result(
+    user_key: tuple[Any, ...],
+    version: tuple[Any, ...],
+    settings: Any,
+    purpose: str,
+    _user: Any,
+    outcomes_only: bool = False,
+) -> tuple[Any, pd.DataFrame]:
+    _MISS.count = getattr(_MISS, "count", 0) + 1  # this thread ran the body: not a cache hit
+    tables = service(_user, purpose).cohort_tables(
+        settings, purpose=purpose, tables=() if outcomes_only else None
+    )
+    anchor = tables.pop("status_anchor")
+    if outcomes_only:
+        return tables["patient_outcomes"], anchor
+    from analytics.pipeline import cohort as cohort_summary
+
+    return cohort_summary(tables, settings=settings), anchor
+
+
+def _stored(
+    user: Any, settings: Any, purpose: str, outcomes_only: bool
+) -> tuple[Any, pd.DataFrame]:
+    svc = service(user, purpose)
+    version = svc.outcomes_version(settings)
+    key = ("stored", user_key(user), purpose, version, settings, outcomes_only)
+    rows = visit_rows()
+    if key not in rows:
+        before = _stored_result_misses()
+        found = _stored_result(user_key(user), version, settings, purpose, user, outcomes_only)
+        if _stored_result_misses() == before:  # served from the cache: record the visit
+            n = len(found[0] if outcomes_only else found[0].patient_outcomes)
+            svc.record_cohort_view(purpose=purpose, n_patients=n)
+        rows[key] = found
+    return rows[key]  # type: ignore[no-any-return]
+
+
+def stored_cohort(user: Any, settings: Any, *, purpose: str) -> tuple[Any, pd.DataFrame]:
+    """The cohort result of the user's patients from the stored outcomes, and their
+    ``status_anchor`` table (``patient_id``, ``last_diary``, ``began``, ``latest_7day_mean``).
+
+    Cached under the service's ``outcomes_version`` of the user's scope: a save by
+    one patient changes the version (and recomputes that patient only, on the
+    write), so the next read rebuilds the summaries from stored rows; the clinic's
+    diary is never read. Each visit is recorded once in the audit log.
+    """
+    return _stored(user, settings, purpose, outcomes_only=False)
+
+
+def stored_outcomes(user: Any, settings: Any, *, purpose: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``patient_outcomes`` of the user's patients (status as of ``settings.as_of``)
+    and their ``status_anchor``, from the stored outcomes, without the cohort summaries.
+
+    Cached and recorded as :func:`stored_cohort`; what the Clinic overview needs.
+    """
+    return _stored(user, settings, purpose, outcomes_only=True)
+
+
+def _stored_result_misses() -> int:
+    return int(getattr(_MISS, "count", 0))
+
+
+def analysis(user: Any, settings: Any, *, purpose: str, patient_id: str | None = None) -> Any:
+    """The analysis of the user's cohort (from the stored outcomes), or of one patient (cached).
+
+    With ``patient_id`` only that patient's rows are analysed (a patient's own
+    pages); without, every patient in the user's scope, summarised from their
+    stored per-patient outcomes (:func:`stored_cohort`).
+    """
+    if patient_id is None:
+        return stored_cohort(user, settings, purpose=purpose)[0]
+    data = patient_view(user, patient_id, purpose=purpose).data
+    return _analysis(user_key(user), data.fingerprint(), settings, data)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=256)
+def _patient_trends(
+    user_key: tuple[Any, ...],
+    fingerprint: tuple[int, ...],
+    patient_id: str,
+    min_entries: int,
+    _data: ClinicData,
+) -> pd.DataFrame:
+    from analytics.stats import rolling_mean
+
+    diary = _data.diary[_data.diary["patient_id"] == patient_id]
+    rolled = rolling_mean(diary, window_days=7, min_entries=min_entries)
+    return diary.merge(
+        rolled[["patient_id", "date", "pain_rolling_mean", "n_in_window"]],
+        on=["patient_id", "date"],
+        how="left",
+        validate="one_to_one",
+    )
+
+
+def patient_trends(
+    user: Any, patient_id: str, *, purpose: str, min_entries: int = 4
+) -> pd.DataFrame:
+    """The patient's diary rows plus ``pain_rolling_mean`` and ``n_in_window``.
+
+    The 7-day trailing mean of :func:`analytics.stats.rolling_mean`.
+    """
+    data = patient_view(user, patient_id, purpose=purpose).data
+    return _patient_trends(user_key(user), data.fingerprint(), patient_id, min_entries, data)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=256)
+def _its_lines(
+    user_key: tuple[Any, ...], fingerprint: tuple[int, ...], patient_id: str, _data: ClinicData
+) -> pd.DataFrame | None:
+    from analytics.contract import index_dates
+    from analytics.errors import InsufficientDataError
+    from analytics.stats import its_fit_lines
+
+    idx = index_dates(_data.patients, _data.sessions)
+    try:
+        return its_fit_lines(_data.diary, idx, patient_id)
+    except InsufficientDataError:
+        return None
+
+
+def its_lines(user: Any, patient_id: str, *, purpose: str) -> pd.DataFrame | None:
+    """Fitted interrupted-time-series segments of a patient, or None when not estimable."""
+    data = patient_view(user, patient_id, purpose=purpose).data
+    return _its_lines(user_key(user), data.fingerprint(), patient_id, data)
+
+
+def outcome_row(result: Any, patient_id: str) -> dict[str, Any] | None:
+    """The patient's row of ``result.patient_outcomes`` as a dict, or None."""
+    po = result.patient_outcomes
+    rows = po[po["patient_id"] == patient_id]
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
+#: A patient logs or changes the entry of today or of one of the last ``BACKFILL_DAYS``
+#: days; older days are the clinic's record (a clinician corrects them).
+BACKFILL_DAYS = 7
+
+
+def status_settings(settings: Any, day: Any = None) -> Any:
+    """``settings`` with ``as_of`` = ``day`` (default :func:`today`).
+
+    The status columns of the analysis (current 7-day mean, days since the last
+    entry, adherence and recent adverse events over the days ending at that date,
+    the recent valid follow-up) then count back from that day; the trial-style
+    outcomes do not change.
+    """
+    import dataclasses
+
+    return dataclasses.replace(settings, as_of=clock.today() if day is None else day)
+
+
+def factor_rows(result: Any, patient_id: str) -> pd.DataFrame:
+    """The patient's rows of ``result.factor_effects`` (``analytics.stats``)."""
+    fe = result.factor_effects
+    return fe[fe["patient_id"] == patient_id].reset_index(drop=True)
+
+
+def overview_table(user: Any, settings: Any, *, purpose: str) -> pd.DataFrame:
+    """One row per patient in the user's scope, attention first, for the clinic overview.
+
+    ``patient_outcomes`` (status columns as of ``settings.as_of``) plus:
+
+    - ``clinician_id`` (from the patients);
+    - ``flag_not_logging`` (bool): the status' ``not_logging``, and ``flags`` with
+      ``not_logging`` added, so the flag filter and the flag column treat it as a flag;
+    - the columns of :func:`followup_status` (the strict follow-up, else the most
+      recent valid one with its dates);
+    - ``attention`` (int): 0 for the patients who need a look first (any flag), 1
+      otherwise.
+
+    Sorted by ``attention`` (flagged first), then worsening, a recent adverse event,
+    not logging (the longest silence first), low adherence, then by patient id.
+    """
+    # from the stored per-patient outcomes (:func:`stored_outcomes`): the clinic's diary
+    # is not read, nor the cohort summaries computed
+    outcomes, _ = stored_outcomes(user, settings, purpose=purpose)
+    rows = visit_rows()
+    # built once per visit and outcomes read: reruns of the page (a filter, a sort)
+    # reuse it; new outcomes (a save changed the version) build it again
+    done = ("overview", user_key(user), purpose, id(outcomes))
+    if done in rows:
+        built: pd.DataFrame = rows[done]
+        return built.copy()
+    key = ("patients", user_key(user), purpose)
+    if key not in rows:
+        rows[key] = service(user, purpose).patients()
+    table = build_overview(outcomes, rows[key])
+    rows[done] = table
+    return table.copy()
+
+
+def patient_adverse_events(view: PatientView) -> pd.DataFrame:
+    """The patient's adverse events, one row per event (``analytics.stats``)."""
+    from analytics.stats import adverse_event_list
+
+    return adverse_event_list(view.sessions.drop(columns="technique_band"))

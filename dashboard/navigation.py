@@ -1,0 +1,90 @@
+"""The pages of the dashboard, the roles that may open each, and the refusal of the others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from dashboard.session import user
+
+__all__ = ["ROLES", "PageSpec", "PAGES", "pages_for", "home_page", "refuse", "require_role"]
+
+
+ROLES: tuple[str, ...] = ("patient", "clinician", "admin")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page of the dashboard and the roles that may open it."""
+
+    url_path: str
+    script: str
+    title: str
+    icon: str
+    roles: tuple[str, ...]
+    section: str
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("log_today", "views/log_today.py", "Log today", "📝", ("patient",), "My diary"),
+    PageSpec("my_progress", "views/my_progress.py", "My progress", "📈", ("patient",), "My diary"),
+    PageSpec("history", "views/history.py", "History", "🗓️", ("patient",), "My diary"),
+    PageSpec(
+        "clinic_overview",
+        "views/clinic_overview.py",
+        "Clinic overview",
+        "🏥",
+        ("clinician", "admin"),
+        "Clinic",
+    ),
+    PageSpec(
+        "patient_chart",
+        "views/patient_chart.py",
+        "Patient chart",
+        "🩺",
+        ("clinician", "admin"),
+        "Clinic",
+    ),
+    PageSpec(
+        "treatment_response",
+        "views/treatment_response.py",
+        "Treatment response",
+        "📊",
+        ("clinician", "admin"),
+        "Clinic",
+    ),
+    PageSpec(
+        "data_manager", "views/data_manager.py", "Data", "🗂️", ("clinician", "admin"), "Clinic"
+    ),
+    PageSpec("admin", "views/admin.py", "Admin", "🛡️", ("admin",), "Administration"),
+    PageSpec("account", "views/account.py", "Account", "👤", ROLES, "Account"),
+)
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    """The pages ``role`` may open, in menu order."""
+    return [p for p in PAGES if role in p.roles]
+
+
+def home_page(role: str) -> PageSpec:
+    """The page a role lands on after signing in."""
+    return pages_for(role)[0]
+
+
+def refuse(page_title: str, role: str | None = None) -> None:
+    """Show a refusal (no data, no other page) and stop the run."""
+    st.title("⛔ Not available")
+    who = f"your account (role: {role})" if role else "your account"
+    st.error(f"**{page_title}** is not open to {who}.", icon="⛔")
+    st.caption("Use the menu to open one of your pages.")
+    st.stop()
+
+
+def require_role(*roles: str) -> Any:
+    """The signed-in user, or a refusal when the role is not one of ``roles``."""
+    current = user()
+    if current.role not in roles:
+        refuse("This page", current.role)
+    return current
