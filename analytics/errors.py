@@ -6,7 +6,7 @@ else in the package raises a bare ``Exception`` at a user.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -70,6 +70,9 @@ class StoreError(RuntimeError):
 
 class ConflictError(StoreError):
     """A write would overwrite a different stored value without permission."""
+
+    #: The stored record that differs (a single save), or None.
+    existing: dict[str, Any] | None = None
 
 
 class NotFoundError(StoreError, LookupError):

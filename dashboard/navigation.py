@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import streamlit as st
 
+from analytics.access import User
 from dashboard.session import user
 
 __all__ = ["ROLES", "PageSpec", "PAGES", "pages_for", "home_page", "refuse", "require_role"]
@@ -82,7 +82,7 @@ def refuse(page_title: str, role: str | None = None) -> None:
     st.stop()
 
 
-def require_role(*roles: str) -> Any:
+def require_role(*roles: str) -> User:
     """The signed-in user, or a refusal when the role is not one of ``roles``."""
     current = user()
     if current.role not in roles:

@@ -48,6 +48,8 @@ from typing import Any
 
 import streamlit as st
 
+from analytics import access
+from analytics.access import User
 from analytics.errors import AuthenticationError
 from dashboard import data
 
@@ -104,50 +106,44 @@ _SELECTED = "chart.patient"
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_\-.:]{16,4096}$")
 
 
-def _store() -> Any:
+def _store() -> data.Store:
     return data.get_store(data.db_url())
-
-
-def _auth() -> Any:
-    from analytics import access as auth
-
-    return auth
 
 
 #: The clock of the sign-in code (None: the library's, real UTC time); tests move it.
 _clock: Callable[[], dt.datetime] | None = None
 
 
-def _authenticate(username: str, password: str) -> tuple[Any, str]:
-    auth = _auth()
-    account = auth.authenticate(_store(), username, password, face="dashboard:login", clock=_clock)
-    return account, auth.issue_token(_store(), account, clock=_clock)
+def _authenticate(username: str, password: str) -> tuple[User, str]:
+    account = access.authenticate(
+        _store(), username, password, face="dashboard:login", clock=_clock
+    )
+    return account, access.issue_token(_store(), account, clock=_clock)
 
 
 def _password_ok(username: str, password: str) -> bool:
     try:
-        _auth().authenticate(_store(), username, password, face="dashboard:Account", clock=_clock)
+        access.authenticate(_store(), username, password, face="dashboard:Account", clock=_clock)
     except AuthenticationError:
         return False
     return True
 
 
-def _user_of(token: str) -> Any:
-    return _auth().read_token(_store(), token, max_idle_minutes=IDLE_MINUTES, clock=_clock)
+def _user_of(token: str) -> User:
+    return access.read_token(_store(), token, max_idle_minutes=IDLE_MINUTES, clock=_clock)
 
 
 def _renew(token: str) -> str:
-    return str(_auth().renew_token(_store(), token, max_idle_minutes=IDLE_MINUTES, clock=_clock))
+    return str(access.renew_token(_store(), token, max_idle_minutes=IDLE_MINUTES, clock=_clock))
 
 
 def _revoke(token: str) -> None:
-    _auth().revoke_token(_store(), token, face="dashboard:logout", clock=_clock)
+    access.revoke_token(_store(), token, face="dashboard:logout", clock=_clock)
 
 
-def _sso_session(username: str) -> tuple[Any, str]:
-    auth = _auth()
-    account = auth.user_for_sso(_store(), username, face="dashboard:sso", clock=_clock)
-    return account, auth.issue_token(_store(), account, clock=_clock)
+def _sso_session(username: str) -> tuple[User, str]:
+    account = access.user_for_sso(_store(), username, face="dashboard:sso", clock=_clock)
+    return account, access.issue_token(_store(), account, clock=_clock)
 
 
 def sso_enabled() -> bool:
@@ -197,14 +193,14 @@ def _end(notice: str | None) -> None:
     st.session_state[_COOKIE_STATE] = {"token": None}
 
 
-def _start(user: Any, token: str) -> Any:
+def _start(user: User, token: str) -> User:
     st.session_state[_TOKEN] = token
     st.session_state[_ISSUED] = _now()
     st.session_state[_COOKIE_STATE] = {"token": token}
     return user
 
 
-def signed_in() -> Any | None:
+def signed_in() -> User | None:
     """The signed-in :class:`analytics.access.User` of this run, or None.
 
     Reads the token from the session (or, after a reload, the cookie), asks the
@@ -240,12 +236,12 @@ def signed_in() -> Any | None:
 _run = threading.local()
 
 
-def set_run_user(current: Any | None) -> None:
+def set_run_user(current: User | None) -> None:
     """Keep the user of this run (the router calls it once, before the page runs)."""
     _run.user = current
 
 
-def user() -> Any:
+def user() -> User:
     """The signed-in user of this run; a page that runs without one stops."""
     current = getattr(_run, "user", None)
     if current is None:
@@ -259,7 +255,7 @@ def pop_notice() -> str | None:
     return st.session_state.pop(_NOTICE, None)
 
 
-def login(username: str, password: str) -> Any:
+def login(username: str, password: str) -> User:
     """Check the password and start a session; raises AuthenticationError."""
     account, token = _authenticate(username, password)
     for key in list(st.session_state.keys()):
@@ -308,7 +304,7 @@ def _sso_name() -> str:
     return ""
 
 
-def _sso_start() -> Any | None:
+def _sso_start() -> User | None:
     """Start a session for the identity-provider user, matched in the user table."""
     name = _sso_name()
     try:

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from analytics.access import User
 from analytics.errors import DataValidationError
 from dashboard.components.feedback import as_record, flash, fmt, plain_value, show_error
 from dashboard.components.status_card import describe_entry
@@ -194,7 +195,7 @@ def _medicine_label(name: Any) -> str:
 
 
 def entry_editor(
-    user: Any,
+    user: User,
     patient_id: str,
     day: dt.date,
     stored: Mapping[str, Any] | None,

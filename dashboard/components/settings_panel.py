@@ -11,6 +11,7 @@ from typing import Any
 
 import streamlit as st
 
+from analytics.settings import AnalysisSettings
 from dashboard import clock
 
 __all__ = ["DEFAULTS", "settings_sidebar", "current_settings", "settings_caption"]
@@ -75,7 +76,7 @@ def settings_sidebar() -> None:
         st.button("Reset to defaults", on_click=_reset, key="settings.reset")
 
 
-def current_settings(*, as_of_today: bool = False) -> Any:
+def current_settings(*, as_of_today: bool = False) -> AnalysisSettings:
     """The :class:`analytics.settings.AnalysisSettings` chosen in the sidebar.
 
     With ``as_of_today`` the status columns (current mean, days since the last

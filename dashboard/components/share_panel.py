@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
 
+from analytics.access import User
 from analytics.errors import AccessDeniedError, NotFoundError
 from dashboard import data, navigation
 from dashboard.components import feedback
@@ -137,7 +137,7 @@ def _show_new_link(token: str, days: int) -> None:
         )
 
 
-def share_panel(user: Any, patient_id: str, *, purpose: str, key: str) -> None:
+def share_panel(user: User, patient_id: str, *, purpose: str, key: str) -> None:
     """Create, list and revoke the share links of ``patient_id``."""
     who = "your" if user.role == "patient" else f"{shown(patient_id)}'s"
     with st.expander(f"🔗 Share {who} summary by link", expanded=False):
@@ -182,7 +182,9 @@ def share_panel(user: Any, patient_id: str, *, purpose: str, key: str) -> None:
         chosen = c1.selectbox(
             "Link to revoke", links["link_id"].tolist(), index=None, key=f"{key}.pick"
         )
-        if c2.button("Revoke", key=f"{key}.revoke", icon="🚫", disabled=chosen is None):
+        if c2.button("Revoke", key=f"{key}.revoke", icon="🚫", disabled=chosen is None) and (
+            chosen is not None
+        ):
             try:
                 data.revoke_share_link(user, int(chosen), purpose=purpose)
             except (AccessDeniedError, NotFoundError) as exc:

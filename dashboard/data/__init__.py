@@ -38,6 +38,7 @@ from __future__ import annotations
 from dashboard.data._access import (
     ClinicData,
     PatientView,
+    Store,
     begin_run,
     clinic_settings,
     cohort,
@@ -93,6 +94,7 @@ from dashboard.data._writes import (
 )
 
 __all__ = [
+    "Store",
     "db_url",
     "get_store",
     "service",

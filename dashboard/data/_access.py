@@ -8,9 +8,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics.contract import frequency_band
+from analytics.access import User
+from analytics.contract import Dataset, frequency_band
+from analytics.service import Service
+from analytics.settings import AnalysisSettings
+from analytics.store import ImportReport, SaveResult, Store, default_url, open_store
 
 __all__ = [
+    "Store",
+    "SaveResult",
+    "ImportReport",
     "TTL_SECONDS",
     "db_url",
     "get_store",
@@ -42,28 +49,23 @@ _PAGE = "data.page"
 
 def db_url() -> str:
     """The database URL the app uses: ``$PAINDIARY_DB`` or the store's default."""
-    from analytics.store import default_url
-
     return str(default_url())
 
 
 @st.cache_resource(show_spinner=False)
-def get_store(url: str) -> Any:
+def get_store(url: str) -> Store:
     """The store of ``url`` (one connection pool per server process), for the service."""
-    from analytics.store import open_store
-
     return open_store(url)
 
 
-def service(user: Any, purpose: str = "") -> Any:
+def service(user: User, purpose: str = "") -> Service:
     """:class:`analytics.service.Service` for ``user``; ``purpose`` names the page."""
-    from analytics.service import Service
-
     face = f"dashboard:{purpose}" if purpose else "dashboard"
     return Service(get_store(db_url()), user, face=face)
 
 
-def user_key(user: Any) -> tuple[Any, ...]:
+def user_key(user: User) -> tuple[int, str, str, str | None]:
+    """The parts of ``user`` every cache key holds, so one user's rows never serve another."""
     return (int(user.user_id), str(user.username), str(user.role), user.patient_id)
 
 
@@ -80,6 +82,7 @@ def forget_rows() -> None:
 
 
 def visit_rows() -> dict[tuple[Any, ...], Any]:
+    """The rows this browser session read in this visit, by what was read (kinds differ)."""
     rows = st.session_state.get(_ROWS)
     if rows is None:
         rows = st.session_state[_ROWS] = {}
@@ -106,24 +109,24 @@ class ClinicData:
         ) + (len(self.patients), len(self.diary), len(self.sessions))
 
 
-def _with_band(ds: Any) -> ClinicData:
+def _with_band(ds: Dataset) -> ClinicData:
     sessions = ds.sessions.assign(
         technique_band=frequency_band(ds.sessions["technique"], ds.sessions["frequency_hz"])
     )
     return ClinicData(patients=ds.patients, diary=ds.diary, sessions=sessions)
 
 
-def patient_ids(user: Any) -> list[str]:
+def patient_ids(user: User) -> list[str]:
     """Sorted ids of the patients ``user`` may see (no patient data, not a "view")."""
     return sorted(str(p) for p in service(user).visible_patient_ids())
 
 
-def patients(user: Any) -> pd.DataFrame:
+def patients(user: User) -> pd.DataFrame:
     """The patients frame of the visible patients (who, condition, clinician)."""
     return service(user).patients()
 
 
-def cohort(user: Any, *, purpose: str) -> ClinicData:
+def cohort(user: User, *, purpose: str) -> ClinicData:
     """Rows of every patient ``user`` may see; one audited read per visit."""
     key = ("cohort", user_key(user), purpose)
     rows = visit_rows()
@@ -142,7 +145,7 @@ class PatientView:
     data: ClinicData
 
 
-def patient_view(user: Any, patient_id: str, *, purpose: str) -> PatientView:
+def patient_view(user: User, patient_id: str, *, purpose: str) -> PatientView:
     """The rows of ``patient_id``; one audited read per visit.
 
     Raises :class:`analytics.errors.AccessDeniedError` outside the user's scope.
@@ -162,7 +165,7 @@ def patient_view(user: Any, patient_id: str, *, purpose: str) -> PatientView:
     )
 
 
-def clinic_settings(user: Any) -> Any:
+def clinic_settings(user: User) -> AnalysisSettings:
     """The clinic-wide :class:`analytics.pipeline.AnalysisSettings` (what patients are shown).
 
     Set by admins; the defaults until then.
@@ -170,7 +173,7 @@ def clinic_settings(user: Any) -> Any:
     return service(user).analysis_settings()
 
 
-def diary_history(user: Any, patient_id: str, *, purpose: str) -> pd.DataFrame:
+def diary_history(user: User, patient_id: str, *, purpose: str) -> pd.DataFrame:
     """The kept changes of the patient's diary, oldest first; one audited read per visit.
 
     Rows of :meth:`analytics.service.Service.history` for the ``diary`` table:

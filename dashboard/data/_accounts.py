@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from collections.abc import Sequence
-from typing import Any
 
 import pandas as pd
 
+from analytics.access import User
+from analytics.contract import Dataset
+from analytics.service import Service
 from dashboard.data._access import (
     db_url,
     forget_rows,
@@ -43,43 +47,41 @@ def demo_accounts() -> pd.DataFrame | None:
     return pd.DataFrame(accounts)
 
 
-def users(user: Any) -> pd.DataFrame:
+def users(user: User) -> pd.DataFrame:
     """Every account: username, role, patient_id, disabled, locked_until, ... (admins)."""
     return service(user, "Admin").users()
 
 
 def add_user(
-    user: Any, username: str, *, role: str, password: str, patient_id: str | None = None
-) -> Any:
+    user: User, username: str, *, role: str, password: str, patient_id: str | None = None
+) -> User:
     """Create an account (admins)."""
     return service(user, "Admin").add_user(
         username, role=role, password=password, patient_id=patient_id
     )
 
 
-def set_password(user: Any, username: str, password: str, *, purpose: str = "Admin") -> None:
+def set_password(user: User, username: str, password: str, *, purpose: str = "Admin") -> None:
     """Set a password: an admin for anyone, any user for themselves."""
     service(user, purpose).set_password(username, password)
 
 
-def disable_user(user: Any, username: str) -> None:
+def disable_user(user: User, username: str) -> None:
     """Disable an account (admins); its sessions end."""
     service(user, "Admin").disable_user(username)
 
 
-def assign(user: Any, clinician: str, patient_ids: Sequence[str]) -> None:
+def assign(user: User, clinician: str, patient_ids: Sequence[str]) -> None:
     """Assign patients to a clinician (admins)."""
     service(user, "Admin").assign(clinician, list(patient_ids))
     forget_rows()
 
 
-def assigned_patients(user: Any, clinician: str) -> list[str]:
+def assigned_patients(user: User, clinician: str) -> list[str]:
     """The patient ids assigned to ``clinician``: the scope the service gives that account.
 
     Admins only (the account list is theirs); ids alone show no patient data.
     """
-    from analytics.access import User
-
     accounts = users(user)
     row = accounts[(accounts["username"] == clinician) & (accounts["role"] == "clinician")]
     if row.empty:
@@ -88,18 +90,18 @@ def assigned_patients(user: Any, clinician: str) -> list[str]:
     return sorted(service(them, "Admin").visible_patient_ids())
 
 
-def unassign(user: Any, clinician: str, patient_ids: Sequence[str]) -> None:
+def unassign(user: User, clinician: str, patient_ids: Sequence[str]) -> None:
     """Take patients away from a clinician (admins)."""
     service(user, "Admin").unassign(clinician, list(patient_ids))
     forget_rows()
 
 
 def audit_log(
-    user: Any,
+    user: User,
     *,
     username: str | None = None,
     patient_id: str | None = None,
-    since: Any = None,
+    since: dt.date | str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> pd.DataFrame:
@@ -109,22 +111,22 @@ def audit_log(
     )
 
 
-def create_share_link(user: Any, patient_id: str, *, days: int, purpose: str) -> str:
+def create_share_link(user: User, patient_id: str, *, days: int, purpose: str) -> str:
     """A new share link token to ``patient_id`` (shown once; the service keeps its hash)."""
     return str(service(user, purpose).create_share_link(str(patient_id), days=int(days)))
 
 
-def revoke_share_link(user: Any, link_id: int, *, purpose: str) -> None:
+def revoke_share_link(user: User, link_id: int, *, purpose: str) -> None:
     """Revoke a share link of a patient ``user`` may see."""
     service(user, purpose).revoke_share_link(int(link_id))
 
 
-def share_links(user: Any, patient_id: str, *, purpose: str) -> pd.DataFrame:
+def share_links(user: User, patient_id: str, *, purpose: str) -> pd.DataFrame:
     """The share links of ``patient_id`` (never their tokens), newest first."""
     return service(user, purpose).share_links(str(patient_id))
 
 
-def share_service(token: str, *, now: Any = None) -> Any:
+def share_service(token: str, *, now: dt.datetime | None = None) -> Service:
     """The read-only :class:`analytics.service.Service` of a share link.
 
     The link is checked on every run (a revoked link stops working at the next
@@ -134,10 +136,6 @@ def share_service(token: str, *, now: Any = None) -> Any:
     Raises :class:`analytics.errors.AuthenticationError` for an unknown, expired or
     revoked link, with one message for all three.
     """
-    import hashlib
-
-    from analytics.service import Service
-
     rows = visit_rows()
     key = ("share", hashlib.sha256(token.encode()).hexdigest())
     svc = Service.for_share_link(get_store(db_url()), token, now=now, record=key not in rows)
@@ -145,7 +143,7 @@ def share_service(token: str, *, now: Any = None) -> Any:
     return svc
 
 
-def share_dataset(svc: Any, patient_id: str, *, purpose: str) -> Any:
+def share_dataset(svc: Service, patient_id: str, *, purpose: str) -> Dataset:
     """The rows of a share link's patient, read (and recorded) once per visit."""
     key = ("share-rows", svc.face, str(patient_id), purpose)
     rows = visit_rows()

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.data._access import forget_rows, patients, service, user_key
+from analytics.access import User
+from analytics.contract import Dataset
+from dashboard.data._access import (
+    ImportReport,
+    SaveResult,
+    forget_rows,
+    patients,
+    service,
+    user_key,
+)
 
 __all__ = [
     "get_diary_entry",
@@ -24,14 +34,14 @@ __all__ = [
 ]
 
 
-def get_diary_entry(user: Any, patient_id: str, date: Any) -> Any:
+def get_diary_entry(user: User, patient_id: str, date: dt.date) -> dict[str, Any] | None:
     """The stored diary entry of a day, or None (not cached: used right before a save)."""
     return service(user, "Log today").get_diary_entry(patient_id, date)
 
 
 def save_diary_entry(
-    user: Any, entry: dict[str, Any], *, replace: bool = False, purpose: str = "Log today"
-) -> Any:
+    user: User, entry: dict[str, Any], *, replace: bool = False, purpose: str = "Log today"
+) -> SaveResult:
     """Save a diary day; raises ConflictError when it exists with other values."""
     try:
         return service(user, purpose).save_diary_entry(entry, replace=replace)
@@ -40,8 +50,8 @@ def save_diary_entry(
 
 
 def save_session(
-    user: Any, session: dict[str, Any], *, replace: bool = False, purpose: str = "Data"
-) -> Any:
+    user: User, session: dict[str, Any], *, replace: bool = False, purpose: str = "Data"
+) -> SaveResult:
     """Save a session; raises ConflictError when it exists with other values."""
     try:
         return service(user, purpose).save_session(session, replace=replace)
@@ -50,15 +60,15 @@ def save_session(
 
 
 def import_dataset(
-    user: Any,
-    dataset: Any,
+    user: User,
+    dataset: Dataset,
     *,
     update: bool = False,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
     outcomes_progress: Callable[[int, int], None] | None = None,
-) -> Any:
-    """Import a loaded :class:`analytics.io._loaders.Dataset` (admins); a dry run changes nothing.
+) -> ImportReport:
+    """Import a loaded :class:`analytics.contract.Dataset` (admins); a dry run changes nothing.
 
     ``progress(rows_written, rows)`` and ``outcomes_progress(patients_done, patients)``
     report the two steps of a long import.
@@ -75,7 +85,7 @@ def import_dataset(
     return report
 
 
-def load_uploads(user: Any, files: dict[str, Any]) -> tuple[Any, pd.DataFrame | None]:
+def load_uploads(user: User, files: dict[str, Any]) -> tuple[Dataset | None, pd.DataFrame | None]:
     """Validate uploaded CSV files with the project's loaders.
 
     Parameters
@@ -156,7 +166,7 @@ def _load_uploads(
     ), None
 
 
-def export_csv_callable(user: Any, table: str, *, deidentify: bool = False) -> Callable[[], bytes]:
+def export_csv_callable(user: User, table: str, *, deidentify: bool = False) -> Callable[[], bytes]:
     """A function producing the contract CSV of ``table`` for ``st.download_button``.
 
     Streamlit calls it only when the person clicks the button (deferred data), so
@@ -179,13 +189,13 @@ def csv_bytes(frame: pd.DataFrame, table: str) -> bytes:
     return bytes(table_to_csv_bytes(frame, table))
 
 
-def record_export(user: Any, what: str, patient_id: str | None = None, detail: str = "") -> None:
+def record_export(user: User, what: str, patient_id: str | None = None, detail: str = "") -> None:
     """Record a download of rows already on the page (a download button's ``on_click``)."""
     service(user, "download").record_export(what, patient_id=patient_id, detail=detail)
 
 
 def record_file(
-    user: Any, what: str, patient_id: str | None, *, report: bool, purpose: str
+    user: User, what: str, patient_id: str | None, *, report: bool, purpose: str
 ) -> None:
     """Record that a file was produced for ``user``: "report" for a PDF, else "export"."""
     svc = service(user, purpose)

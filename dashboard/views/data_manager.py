@@ -139,7 +139,7 @@ if is_admin:
                             "message": st.column_config.TextColumn("Problem and how to fix it"),
                         },
                     )
-            else:
+            elif loaded is not None:
                 for note in loaded.warnings:  # e.g. a misspelt column that was not loaded
                     st.warning(shown(note), icon="🔎")
                 try:
@@ -234,8 +234,8 @@ if is_admin:
         # hidden tab could be clicked with a file id the tab's own rerun has replaced.
         if tabs[2].open:
             cols = st.columns(3)
-            for col, table in zip(cols, ("patients", "diary", "sessions"), strict=True):
-                col.download_button(
+            for box, table in zip(cols, ("patients", "diary", "sessions"), strict=True):
+                box.download_button(
                     f"{table}.csv",
                     data.export_csv_callable(user, table, deidentify=deidentify),
                     file_name=f"{'deidentified_' if deidentify else ''}{table}.csv",
