@@ -64,12 +64,12 @@ PAGES: tuple[PageSpec, ...] = (
 
 
 def pages_for(role: str) -> list[PageSpec]:
-    """The pages ``role`` may open, in menu order."""
+    """Return the pages ``role`` may open, in menu order."""
     return [p for p in PAGES if role in p.roles]
 
 
 def home_page(role: str) -> PageSpec:
-    """The page a role lands on after signing in."""
+    """Return the page a role lands on after signing in."""
     return pages_for(role)[0]
 
 
@@ -83,7 +83,7 @@ def refuse(page_title: str, role: str | None = None) -> None:
 
 
 def require_role(*roles: str) -> User:
-    """The signed-in user, or a refusal when the role is not one of ``roles``."""
+    """Return the signed-in user, or refuse the page when the role is not one of ``roles``."""
     current = user()
     if current.role not in roles:
         refuse("This page", current.role)

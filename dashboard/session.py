@@ -147,7 +147,7 @@ def _sso_session(username: str) -> tuple[User, str]:
 
 
 def sso_enabled() -> bool:
-    """True when single sign-on (``[auth]`` in ``.streamlit/secrets.toml``) is configured."""
+    """Tell whether single sign-on (``[auth]`` in ``.streamlit/secrets.toml``) is configured."""
     try:
         return "auth" in st.secrets
     except FileNotFoundError:
@@ -163,7 +163,7 @@ def _now() -> float:
 
 
 def _request_cookies() -> dict[str, str]:
-    """The cookies the browser sent when it opened this session's websocket."""
+    """Return the cookies the browser sent when it opened this session's websocket."""
     try:
         return st.context.cookies.to_dict()
     except Exception:  # no browser context (a bare script run)
@@ -201,7 +201,7 @@ def _start(user: User, token: str) -> User:
 
 
 def signed_in() -> User | None:
-    """The signed-in :class:`analytics.access.User` of this run, or None.
+    """Return the signed-in :class:`analytics.access.User` of this run, or None.
 
     Reads the token from the session (or, after a reload, the cookie), asks the
     library who it belongs to and renews it when due. Without a token, a person
@@ -242,7 +242,7 @@ def set_run_user(current: User | None) -> None:
 
 
 def user() -> User:
-    """The signed-in user of this run; a page that runs without one stops."""
+    """Return the signed-in user of this run; a page that runs without one stops."""
     current = getattr(_run, "user", None)
     if current is None:
         st.warning("Please sign in.")
@@ -251,7 +251,7 @@ def user() -> User:
 
 
 def pop_notice() -> str | None:
-    """The message kept for the login page (why the last session ended), once."""
+    """Return the message kept for the login page (why the last session ended), once."""
     return st.session_state.pop(_NOTICE, None)
 
 
@@ -265,7 +265,7 @@ def login(username: str, password: str) -> User:
 
 
 def password_ok(username: str, password: str) -> bool:
-    """True when ``password`` is the account's (a failure counts towards the lockout)."""
+    """Tell whether ``password`` is the account's (a failure counts towards the lockout)."""
     return _password_ok(username, password)
 
 
@@ -294,7 +294,7 @@ def _sso_logged_in() -> bool:
 
 
 def _sso_name() -> str:
-    """The identity provider's name for the person: e-mail, else preferred username."""
+    """Return the identity provider's name for the person: e-mail, else preferred username."""
     claims = _sso_claims()
     for claim in ("email", "preferred_username"):
         value = claims.get(claim)
@@ -361,7 +361,7 @@ def sync_cookie() -> None:
 
 
 def selected_patient(ids: list[str]) -> str | None:
-    """The patient chosen for the patient chart (the first visible one by default)."""
+    """Return the patient chosen for the patient chart (the first visible one by default)."""
     chosen = st.session_state.get(_SELECTED)
     if chosen not in ids:
         chosen = ids[0] if ids else None

@@ -94,6 +94,6 @@ def shown(value: Any, where: Where = "markdown") -> str:
 
 
 def shown_error(exc: BaseException) -> str:
-    """The first line of an error's message for an error box: secrets masked, text escaped."""
+    """Return the first line of an error's message for an error box: secrets masked, text escaped."""
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return shown(mask_secrets(message))

@@ -1,0 +1,1 @@
+"""Blocks the pages share: each draws with Streamlit and returns what the person chose."""

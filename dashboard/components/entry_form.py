@@ -10,7 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from analytics.access import User
-from analytics.errors import DataValidationError
+from analytics.contract import DOSE_UNITS, OPIOIDS, daily_mme
+from analytics.errors import ConflictError, DataValidationError, StoreError
+from dashboard import clock, data
 from dashboard.components.feedback import as_record, flash, fmt, plain_value, show_error
 from dashboard.components.status_card import describe_entry
 from dashboard.text import shown
@@ -115,7 +117,7 @@ def _item_text(field: str, value: Any) -> str:
 
 
 def entry_changes(stored: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """What saving ``new`` over ``stored`` changes, item by item.
+    """List what saving ``new`` over ``stored`` changes, item by item.
 
     Returns one dict per changed item of :data:`ENTRY_FIELDS`: ``field``,
     ``label``, ``kind`` ("added", "replaced" or "cleared"), ``old``, ``new``.
@@ -177,7 +179,6 @@ def _scale(label: str, key: str, stored: Any) -> Any:
 
 
 def _opioid(name: Any) -> str | None:
-    from analytics.contract import OPIOIDS
 
     if not name:
         return None
@@ -186,7 +187,6 @@ def _opioid(name: Any) -> str | None:
 
 
 def _medicine_label(name: Any) -> str:
-    from analytics.contract import DOSE_UNITS
 
     code = _opioid(name)
     if code is None:
@@ -203,7 +203,7 @@ def entry_editor(
     prefix: str,
     purpose: str,
 ) -> None:
-    """The diary form of one day, prefilled with its stored entry; saves only on a clear yes.
+    """Show the diary form of one day, prefilled with its stored entry; save only on a clear yes.
 
     Every item starts at its stored value, so re-logging one item keeps the
     others. Saving a day that holds an entry first lists exactly which items are
@@ -211,12 +211,21 @@ def entry_editor(
     (the old one goes to the kept history), "Keep the stored entry" changes
     nothing. Widget keys start with ``prefix`` ("log", "history").
     """
-    from analytics.contract import OPIOIDS, daily_mme
-    from analytics.errors import ConflictError, StoreError
-    from dashboard import clock, data
-
     stored = dict(stored or {})
-    # prefill whenever another day (or a changed stored entry) is shown
+    _prefill(prefix, day, stored)
+    _ask_to_replace(user, day, prefix=prefix, purpose=purpose)
+    values = _form(prefix, stored)
+    if values is None:
+        return
+    checked = _checked(values, day)
+    if checked is None:
+        return
+    entry = {"patient_id": patient_id, "date": day, **checked[0]}
+    _save(user, entry, stored, day, prefix=prefix, purpose=purpose, note=checked[1])
+
+
+def _prefill(prefix: str, day: dt.date, stored: Mapping[str, Any]) -> None:
+    """Put the stored values into the form whenever another day (or a changed entry) is shown."""
     signature = (
         day.isoformat(),
         tuple(sorted((k, str(plain_value(v))) for k, v in stored.items())),
@@ -227,32 +236,57 @@ def entry_editor(
         st.session_state[f"{prefix}.loaded"] = signature
         st.session_state.pop(f"{prefix}.pending", None)
 
-    pending = st.session_state.get(f"{prefix}.pending")
-    if pending is not None:
-        entry, changes, existing = pending
-        st.warning(
-            f"You already logged **{day:%A %d %B}**: {describe_entry(existing)}.  \n"
-            f"Saving changes: {describe_changes(changes)}.  \n"
-            "Everything else stays as stored; the old values are kept in the history."
-        )
-        c1, c2 = st.columns(2)
-        if c1.button("Save these changes", type="primary", key=f"{prefix}.replace"):
-            try:
-                data.save_diary_entry(user, entry, replace=True, purpose=purpose)
-            except (StoreError, DataValidationError) as exc:
-                show_error(exc)
-            else:
-                st.session_state.pop(f"{prefix}.pending", None)
-                st.session_state.pop(f"{prefix}.loaded", None)
-                flash(
-                    prefix, f"Replaced your entry for {day:%A %d %B}: {describe_changes(changes)}."
-                )
-                st.rerun()
-        if c2.button("Keep the stored entry", key=f"{prefix}.keep"):
-            st.session_state.pop(f"{prefix}.pending", None)
-            st.session_state.pop(f"{prefix}.loaded", None)
-            st.rerun()
 
+def _forget_pending(prefix: str) -> None:
+    st.session_state.pop(f"{prefix}.pending", None)
+    st.session_state.pop(f"{prefix}.loaded", None)
+
+
+def _ask_to_replace(user: User, day: dt.date, *, prefix: str, purpose: str) -> None:
+    """Ask before replacing a stored entry: the changes, then save them or keep the stored one."""
+    pending = st.session_state.get(f"{prefix}.pending")
+    if pending is None:
+        return
+    entry, changes, existing = pending
+    st.warning(
+        f"You already logged **{day:%A %d %B}**: {describe_entry(existing)}.  \n"
+        f"Saving changes: {describe_changes(changes)}.  \n"
+        "Everything else stays as stored; the old values are kept in the history."
+    )
+    c1, c2 = st.columns(2)
+    if c1.button("Save these changes", type="primary", key=f"{prefix}.replace"):
+        try:
+            data.save_diary_entry(user, entry, replace=True, purpose=purpose)
+        except (StoreError, DataValidationError) as exc:
+            show_error(exc)
+        else:
+            _forget_pending(prefix)
+            flash(prefix, f"Replaced your entry for {day:%A %d %B}: {describe_changes(changes)}.")
+            st.rerun()
+    if c2.button("Keep the stored entry", key=f"{prefix}.keep"):
+        _forget_pending(prefix)
+        st.rerun()
+
+
+#: The 0-10 items of the "more about this day" part, with their questions.
+_DETAIL_SCALES = (
+    ("worst_pain", "Worst pain in the past 24 hours"),
+    (
+        "enjoyment_interference",
+        "How much did pain interfere with your enjoyment of life? (0 = not at all)",
+    ),
+    (
+        "activity_interference",
+        "How much did pain interfere with your general activity? (0 = not at all)",
+    ),
+    ("sleep_quality", "Sleep quality (0 = very poor, 10 = excellent)"),
+    ("mood", "Mood (0 = very low, 10 = excellent)"),
+    ("stress", "Stress (0 = none, 10 = extreme)"),
+)
+
+
+def _form(prefix: str, stored: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Draw the form; return its values when it was sent, else None."""
     has_details = any(plain_value(stored.get(f)) is not None for f in ENTRY_FIELDS if f != "pain")
     st.html(PAIN_SCALE_CSS)
     # no "Press Ctrl+Enter to submit" under the note: the form is sent by its button only
@@ -265,94 +299,103 @@ def entry_editor(
         )
         label = "More about this day" + (" (stored items shown)" if has_details else " (optional)")
         with st.expander(label, expanded=has_details):
-            for field, text in (
-                ("worst_pain", "Worst pain in the past 24 hours"),
-                (
-                    "enjoyment_interference",
-                    "How much did pain interfere with your enjoyment of life? (0 = not at all)",
-                ),
-                (
-                    "activity_interference",
-                    "How much did pain interfere with your general activity? (0 = not at all)",
-                ),
-                ("sleep_quality", "Sleep quality (0 = very poor, 10 = excellent)"),
-                ("mood", "Mood (0 = very low, 10 = excellent)"),
-                ("stress", "Stress (0 = none, 10 = extreme)"),
-            ):
+            for field, text in _DETAIL_SCALES:
                 values[field] = _scale(
                     text, f"{prefix}.{field}", st.session_state.get(f"{prefix}.{field}")
                 )
-            values["analgesic_doses"] = st.number_input(
-                "Pain-medication doses taken",
-                min_value=0,
-                max_value=50,
-                value=None,
-                step=1,
-                key=f"{prefix}.analgesic_doses",
-            )
-            names = [*OPIOIDS, *_OTHER_MEDICINES]
-            current = st.session_state.get(f"{prefix}.medication")
-            if current and current not in names:
-                names.append(current)
-            values["medication"] = st.selectbox(
-                "Medicine taken (optional; type another name if it is not listed)",
-                names,
-                index=None,
-                format_func=_medicine_label,
-                accept_new_options=True,
-                placeholder="Choose or type a medicine",
-                key=f"{prefix}.medication",
-            )
-            values["medication_dose"] = st.number_input(
-                "Its total dose today (mg; fentanyl patch: mcg/h)",
-                min_value=0.0,
-                max_value=10000.0,
-                value=None,
-                step=5.0,
-                key=f"{prefix}.medication_dose",
-            )
-            values["opioid_mme"] = st.number_input(
-                "Opioid dose (morphine mg equivalents), if you know it",
-                min_value=0.0,
-                max_value=1000.0,
-                value=None,
-                step=5.0,
-                key=f"{prefix}.opioid_mme",
-                help="For an opioid named above the app works this out from its dose.",
-            )
+            values.update(_medicine_inputs(prefix))
             values["notes"] = st.text_area("Notes", max_chars=2000, key=f"{prefix}.notes")
         submitted = st.form_submit_button("Save", type="primary", width="stretch")
+    return values if submitted else None
 
-    if not submitted:
-        return
-    today = clock.today()
+
+def _medicine_inputs(prefix: str) -> dict[str, Any]:
+    """Draw the medicine inputs: doses, a named medicine and its dose, the opioid MME."""
+    values: dict[str, Any] = {}
+    values["analgesic_doses"] = st.number_input(
+        "Pain-medication doses taken",
+        min_value=0,
+        max_value=50,
+        value=None,
+        step=1,
+        key=f"{prefix}.analgesic_doses",
+    )
+    names = [*OPIOIDS, *_OTHER_MEDICINES]
+    current = st.session_state.get(f"{prefix}.medication")
+    if current and current not in names:
+        names.append(current)
+    values["medication"] = st.selectbox(
+        "Medicine taken (optional; type another name if it is not listed)",
+        names,
+        index=None,
+        format_func=_medicine_label,
+        accept_new_options=True,
+        placeholder="Choose or type a medicine",
+        key=f"{prefix}.medication",
+    )
+    values["medication_dose"] = st.number_input(
+        "Its total dose today (mg; fentanyl patch: mcg/h)",
+        min_value=0.0,
+        max_value=10000.0,
+        value=None,
+        step=5.0,
+        key=f"{prefix}.medication_dose",
+    )
+    values["opioid_mme"] = st.number_input(
+        "Opioid dose (morphine mg equivalents), if you know it",
+        min_value=0.0,
+        max_value=1000.0,
+        value=None,
+        step=5.0,
+        key=f"{prefix}.opioid_mme",
+        help="For an opioid named above the app works this out from its dose.",
+    )
+    return values
+
+
+def _checked(values: dict[str, Any], day: dt.date) -> tuple[dict[str, Any], str] | None:
+    """Return the values to save and a note on the MME worked out; None after an error shown."""
     if values["pain"] is None:
         st.error("Choose your average pain (0–10) before saving.", icon="⚠️")
-        return
-    if day > today:
+        return None
+    if day > clock.today():
         st.error("You cannot log a day in the future.", icon="⚠️")
-        return
-    medicine = (values["medication"] or "").strip() or None
-    values["medication"] = medicine
-    values["notes"] = (values["notes"] or "").strip() or None
-    mme_note = ""
+        return None
+    out = dict(values)
+    medicine = (out["medication"] or "").strip() or None
+    out["medication"] = medicine
+    out["notes"] = (out["notes"] or "").strip() or None
     code = _opioid(medicine)
-    if code is not None and values["medication_dose"] is not None:
-        try:
-            values["opioid_mme"] = daily_mme(code, values["medication_dose"], 1)
-        except ValueError:
-            st.error(
-                f"A daily dose of {fmt(values['medication_dose'], 'g')} for "
-                f"{code.replace('_', ' ')} is above 1000; enter the total of the day in mg "
-                "(fentanyl patch: its strength in mcg/h).",
-                icon="⚠️",
-            )
-            return
-        mme_note = (
-            f" {code.replace('_', ' ').capitalize()} {fmt(values['medication_dose'], 'g')} = "
-            f"{fmt(values['opioid_mme'], 'g')} MME for the day."
+    if code is None or out["medication_dose"] is None:
+        return out, ""
+    try:
+        out["opioid_mme"] = daily_mme(code, out["medication_dose"], 1)
+    except ValueError:
+        st.error(
+            f"A daily dose of {fmt(out['medication_dose'], 'g')} for "
+            f"{code.replace('_', ' ')} is above 1000; enter the total of the day in mg "
+            "(fentanyl patch: its strength in mcg/h).",
+            icon="⚠️",
         )
-    entry = {"patient_id": patient_id, "date": day, **values}
+        return None
+    note = (
+        f" {code.replace('_', ' ').capitalize()} {fmt(out['medication_dose'], 'g')} = "
+        f"{fmt(out['opioid_mme'], 'g')} MME for the day."
+    )
+    return out, note
+
+
+def _save(
+    user: User,
+    entry: dict[str, Any],
+    stored: Mapping[str, Any],
+    day: dt.date,
+    *,
+    prefix: str,
+    purpose: str,
+    note: str,
+) -> None:
+    """Save a new day, or ask first when the day holds an entry (or was saved meanwhile)."""
     if stored:
         changes = entry_changes(stored, entry)
         if not changes:
@@ -375,14 +418,12 @@ def entry_editor(
                 prefix, f"Nothing to change: {day:%A %d %B} was already logged with these values."
             )
         else:
-            flash(
-                prefix, f"Saved: pain {values['pain']}/10 on {day:%A %d %B}. Thank you!{mme_note}"
-            )
+            flash(prefix, f"Saved: pain {entry['pain']}/10 on {day:%A %d %B}. Thank you!{note}")
         st.rerun()
 
 
 def history_changes(history: pd.DataFrame, day: dt.date) -> list[str]:
-    """The kept changes of one diary day, newest first, as markdown lines."""
+    """Return the kept changes of one diary day, newest first, as markdown lines."""
     import json
 
     rows = history[history["key"] == day.isoformat()]

@@ -86,7 +86,7 @@ def plain_value(value: Any) -> Any:
 
 
 def as_record(row: Any) -> dict[str, Any]:
-    """A stored row (Series, mapping or dataclass-like) as a dict of plain Python values."""
+    """Return a stored row (Series, mapping or dataclass-like) as a dict of plain Python values."""
     if row is None:
         return {}
     if isinstance(row, pd.DataFrame):

@@ -77,7 +77,7 @@ def settings_sidebar() -> None:
 
 
 def current_settings(*, as_of_today: bool = False) -> AnalysisSettings:
-    """The :class:`analytics.settings.AnalysisSettings` chosen in the sidebar.
+    """Return the :class:`analytics.settings.AnalysisSettings` chosen in the sidebar.
 
     With ``as_of_today`` the status columns (current mean, days since the last
     entry, adherence, recent adverse events, recent valid follow-up) count back from

@@ -69,7 +69,7 @@ def fixed_now() -> dt.datetime | None:
 
 
 def is_share_request() -> bool:
-    """True when this run asks for the share page (a ``token`` or the ``/shared`` path)."""
+    """Tell whether this run asks for the share page (a ``token`` or the ``/shared`` path)."""
     if "token" in st.query_params:
         return True
     try:
@@ -80,7 +80,7 @@ def is_share_request() -> bool:
 
 
 def share_url(token: str) -> str:
-    """The full link of ``token``, on the host and port the app is served from."""
+    """Return the full link of ``token``, on the host and port the app is served from."""
     try:
         url = st.context.url
     except Exception:
@@ -98,14 +98,14 @@ def share_url(token: str) -> str:
 
 
 def qr_svg(text: str) -> str:
-    """A QR code of ``text`` as an SVG document (segno, drawn locally)."""
+    """Draw a QR code of ``text`` as an SVG document (segno, locally)."""
     from analytics.reports import qr_svg as make
 
     return make(text)
 
 
 def qr_png(text: str) -> bytes:
-    """A QR code of ``text`` as PNG bytes (segno, drawn locally)."""
+    """Draw a QR code of ``text`` as PNG bytes (segno, locally)."""
     from analytics.reports import qr_png as make
 
     return make(text)

@@ -48,13 +48,13 @@ _PAGE = "data.page"
 
 
 def db_url() -> str:
-    """The database URL the app uses: ``$PAINDIARY_DB`` or the store's default."""
+    """Return the database URL the app uses: ``$PAINDIARY_DB`` or the store's default."""
     return str(default_url())
 
 
 @st.cache_resource(show_spinner=False)
 def get_store(url: str) -> Store:
-    """The store of ``url`` (one connection pool per server process), for the service."""
+    """Open the store of ``url`` once per server process (one connection pool), for the service."""
     return open_store(url)
 
 
@@ -65,7 +65,7 @@ def service(user: User, purpose: str = "") -> Service:
 
 
 def user_key(user: User) -> tuple[int, str, str, str | None]:
-    """The parts of ``user`` every cache key holds, so one user's rows never serve another."""
+    """Return the parts of ``user`` every cache key holds, so one user's rows never serve another."""
     return (int(user.user_id), str(user.username), str(user.role), user.patient_id)
 
 
@@ -82,7 +82,7 @@ def forget_rows() -> None:
 
 
 def visit_rows() -> dict[tuple[Any, ...], Any]:
-    """The rows this browser session read in this visit, by what was read (kinds differ)."""
+    """Return the rows this browser session read in this visit, by what was read (kinds differ)."""
     rows = st.session_state.get(_ROWS)
     if rows is None:
         rows = st.session_state[_ROWS] = {}
@@ -102,7 +102,7 @@ class ClinicData:
     sessions: pd.DataFrame
 
     def fingerprint(self) -> tuple[int, ...]:
-        """A cheap hash of the rows, part of the key of every cached analysis."""
+        """Return a cheap hash of the rows, part of the key of every cached analysis."""
         return tuple(
             int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0
             for frame in (self.patients, self.diary, self.sessions)
@@ -122,7 +122,7 @@ def patient_ids(user: User) -> list[str]:
 
 
 def patients(user: User) -> pd.DataFrame:
-    """The patients frame of the visible patients (who, condition, clinician)."""
+    """Return the patients frame of the visible patients (who, condition, clinician)."""
     return service(user).patients()
 
 
@@ -146,7 +146,7 @@ class PatientView:
 
 
 def patient_view(user: User, patient_id: str, *, purpose: str) -> PatientView:
-    """The rows of ``patient_id``; one audited read per visit.
+    """Return the rows of ``patient_id``; one audited read per visit.
 
     Raises :class:`analytics.errors.AccessDeniedError` outside the user's scope.
     """
@@ -166,7 +166,7 @@ def patient_view(user: User, patient_id: str, *, purpose: str) -> PatientView:
 
 
 def clinic_settings(user: User) -> AnalysisSettings:
-    """The clinic-wide :class:`analytics.pipeline.AnalysisSettings` (what patients are shown).
+    """Return the clinic-wide :class:`analytics.settings.AnalysisSettings` (what patients are shown).
 
     Set by admins; the defaults until then.
     """
@@ -174,7 +174,7 @@ def clinic_settings(user: User) -> AnalysisSettings:
 
 
 def diary_history(user: User, patient_id: str, *, purpose: str) -> pd.DataFrame:
-    """The kept changes of the patient's diary, oldest first; one audited read per visit.
+    """Return the kept changes of the patient's diary, oldest first; one audited read per visit.
 
     Rows of :meth:`analytics.service.Service.history` for the ``diary`` table:
     ``changed_at`` (UTC), ``actor``, ``action`` (create/update/delete), ``key``

@@ -38,7 +38,7 @@ __all__ = [
 
 
 def demo_accounts() -> pd.DataFrame | None:
-    """The demo accounts and passwords while the database is the demo clinic, else None."""
+    """Return the demo accounts and passwords while the database is the demo clinic, else None."""
     from analytics import access as auth
 
     accounts = auth.demo_accounts(get_store(db_url()))
@@ -78,7 +78,7 @@ def assign(user: User, clinician: str, patient_ids: Sequence[str]) -> None:
 
 
 def assigned_patients(user: User, clinician: str) -> list[str]:
-    """The patient ids assigned to ``clinician``: the scope the service gives that account.
+    """Return the patient ids assigned to ``clinician``: the scope the service gives that account.
 
     Admins only (the account list is theirs); ids alone show no patient data.
     """
@@ -105,14 +105,14 @@ def audit_log(
     limit: int = 100,
     offset: int = 0,
 ) -> pd.DataFrame:
-    """A page of the audit log, newest first (admins)."""
+    """Return a page of the audit log, newest first (admins)."""
     return service(user, "Admin").audit_log(
         username=username, patient_id=patient_id, since=since, limit=limit, offset=offset
     )
 
 
 def create_share_link(user: User, patient_id: str, *, days: int, purpose: str) -> str:
-    """A new share link token to ``patient_id`` (shown once; the service keeps its hash)."""
+    """Create a share link to ``patient_id``; return its token (shown once; the service keeps its hash)."""
     return str(service(user, purpose).create_share_link(str(patient_id), days=int(days)))
 
 
@@ -122,12 +122,12 @@ def revoke_share_link(user: User, link_id: int, *, purpose: str) -> None:
 
 
 def share_links(user: User, patient_id: str, *, purpose: str) -> pd.DataFrame:
-    """The share links of ``patient_id`` (never their tokens), newest first."""
+    """Return the share links of ``patient_id`` (never their tokens), newest first."""
     return service(user, purpose).share_links(str(patient_id))
 
 
 def share_service(token: str, *, now: dt.datetime | None = None) -> Service:
-    """The read-only :class:`analytics.service.Service` of a share link.
+    """Return the read-only :class:`analytics.service.Service` of a share link.
 
     The link is checked on every run (a revoked link stops working at the next
     click), and its use recorded ("share_use") once per visit of this browser
@@ -144,7 +144,7 @@ def share_service(token: str, *, now: dt.datetime | None = None) -> Service:
 
 
 def share_dataset(svc: Service, patient_id: str, *, purpose: str) -> Dataset:
-    """The rows of a share link's patient, read (and recorded) once per visit."""
+    """Return the rows of a share link's patient, read (and recorded) once per visit."""
     key = ("share-rows", svc.face, str(patient_id), purpose)
     rows = visit_rows()
     if key not in rows:

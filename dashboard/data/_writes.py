@@ -35,7 +35,7 @@ __all__ = [
 
 
 def get_diary_entry(user: User, patient_id: str, date: dt.date) -> dict[str, Any] | None:
-    """The stored diary entry of a day, or None (not cached: used right before a save)."""
+    """Return the stored diary entry of a day, or None (not cached: used right before a save)."""
     return service(user, "Log today").get_diary_entry(patient_id, date)
 
 
@@ -104,7 +104,6 @@ def load_uploads(user: User, files: dict[str, Any]) -> tuple[Dataset | None, pd.
         valid, else None and the problems of all files (file, line, column,
         value, message).
     """
-
     payload = tuple((t, f.name, bytes(f.getvalue())) for t, f in sorted(files.items()))
     stored = patients(user)
     return _load_uploads(user_key(user), payload, stored)
@@ -167,7 +166,7 @@ def _load_uploads(
 
 
 def export_csv_callable(user: User, table: str, *, deidentify: bool = False) -> Callable[[], bytes]:
-    """A function producing the contract CSV of ``table`` for ``st.download_button``.
+    """Return a function producing the contract CSV of ``table`` for ``st.download_button``.
 
     Streamlit calls it only when the person clicks the button (deferred data), so
     rendering the page exports nothing. ``Service.export_dataset`` (admins only)

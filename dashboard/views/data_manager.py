@@ -79,7 +79,7 @@ def _clear_session_form() -> None:
 
 
 def _problem_lines(problems: pd.DataFrame, limit: int = 20) -> str:
-    """The first ``limit`` problems as a markdown list, each message in full."""
+    """Return the first ``limit`` problems as a markdown list, each message in full."""
     lines = []
     for row in problems.head(limit).itertuples(index=False):
         where = ", ".join(
@@ -182,9 +182,11 @@ if is_admin:
                         bar = st.progress(0.0, text="Importing rows…")
 
                         def rows_done(done: int, total: int) -> None:
+                            """Move the bar as the rows are written."""
                             bar.progress(done / total if total else 1.0, text="Importing rows…")
 
                         def outcomes_done(done: int, total: int) -> None:
+                            """Move the bar as the patients' outcomes are updated."""
                             bar.progress(
                                 done / total if total else 1.0,
                                 text=f"Updating the outcomes of {total:,} patient(s)…",

@@ -16,7 +16,7 @@ __all__ = ["page"]
 
 
 def page() -> None:
-    """The sign-in page: username and password (or single sign-on), demo accounts.
+    """Show the sign-in page: username and password (or single sign-on), demo accounts.
 
     The error after a failed sign-in is the library's, and never says whether the
     username exists. While the database is the demo clinic, the demo accounts and
