@@ -1,5 +1,5 @@
 """The analysis as a whole: the per-patient path, the cohort path, one patient's summary,
-the Dask engine and the per-patient tables as they are stored.
+the Dask engine, the per-patient tables as they are stored and their upkeep in the database.
 """
 
 from __future__ import annotations
@@ -38,6 +38,14 @@ from ._stored import (
     stored_tables,
 )
 from ._summary import PatientSummary, summarize_patient
+from ._upkeep import (
+    StoredCohort,
+    fill_missing_outcomes,
+    refresh_after_write,
+    refresh_stored_outcomes,
+    store_outcomes,
+    stored_cohort,
+)
 
 __all__ = [
     "AnalysisSettings",
@@ -69,4 +77,10 @@ __all__ = [
     "apply_status_date",
     "PatientSummary",
     "summarize_patient",
+    "StoredCohort",
+    "store_outcomes",
+    "refresh_after_write",
+    "refresh_stored_outcomes",
+    "fill_missing_outcomes",
+    "stored_cohort",
 ]

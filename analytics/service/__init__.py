@@ -1,10 +1,27 @@
 """The one door to patient data: every face reads and writes through a Service built for
-the signed-in user, which checks the user's role and scope, reads with the scope in
-the SQL query and records every access in the audit log.
+the signed-in user, which checks the user's role and scope against one policy table,
+reads with the scope in the SQL query and records every access in the audit log.
 """
 
 from __future__ import annotations
 
-from analytics.service._service import ANALYSIS_SETTINGS_KEY, SHARE_LINK_MAX_DAYS, Service
+from analytics.service._door import ANALYSIS_SETTINGS_KEY, Governance, governance_of, governed
+from analytics.service._policy import ALL, ASSIGNED, NO, OWN, POLICY, POLICY_ROLES, Rule
+from analytics.service._service import Service
+from analytics.service._sharing import SHARE_LINK_MAX_DAYS
 
-__all__ = ["Service", "SHARE_LINK_MAX_DAYS", "ANALYSIS_SETTINGS_KEY"]
+__all__ = [
+    "Service",
+    "SHARE_LINK_MAX_DAYS",
+    "ANALYSIS_SETTINGS_KEY",
+    "POLICY",
+    "POLICY_ROLES",
+    "Rule",
+    "OWN",
+    "ASSIGNED",
+    "ALL",
+    "NO",
+    "governed",
+    "governance_of",
+    "Governance",
+]

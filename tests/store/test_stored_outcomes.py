@@ -341,7 +341,7 @@ def test_an_import_that_fails_stores_no_outcome(store: Store, clinic: Dataset) -
 def test_a_failing_computation_during_an_import_leaves_the_patients_to_the_next_read(
     store: Store, clinic: Dataset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import analytics.pipeline as stored_module  # where the service looks the computation up
+    import analytics.pipeline._upkeep as stored_module  # where the upkeep looks it up
 
     service = Service(store, LOCAL_OPERATOR, face="test")
     real = stored_module.per_patient_tables

@@ -1,0 +1,473 @@
+"""The clinic's administration through the service: imports and exports, stored-outcome
+refreshes, analysis settings, accounts and the audit log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analytics import access
+from analytics.access import User
+from analytics.errors import NotFoundError
+from analytics.service._door import (
+    ANALYSIS_SETTINGS_KEY,
+    COHORT,
+    FAILURES,
+    Door,
+    PatientArg,
+    governed,
+)
+from analytics.store import ImportReport
+
+__all__ = ["ClinicAdmin"]
+
+_EXPORTED_PATIENT = PatientArg("patient_id", cohort=(None,))
+
+
+def _touched_patients(dataset: Any) -> list[str]:
+    """Ids of the patients with rows in an imported dataset."""
+    ids: set[str] = set()
+    for name in ("patients", "diary", "sessions"):
+        frame = getattr(dataset, name, None)
+        if frame is not None and len(frame):
+            ids.update(frame["patient_id"].astype("str").unique().tolist())
+    return sorted(ids)
+
+
+class ClinicAdmin(Door):
+    """What concerns the clinic as a whole rather than one patient's care."""
+
+    # -- data in and out --------------------------------------------------------------
+
+    @governed("import", patient=COHORT)
+    def import_dataset(
+        self,
+        dataset: Any,
+        *,
+        update: bool = False,
+        dry_run: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        outcomes_progress: Callable[[int, int], None] | None = None,
+    ) -> ImportReport:
+        """Import a loaded dataset in one transaction (see ``Store.import_dataset``).
+
+        The imported patients' stored outcomes are computed after the rows are
+        written: patients new to the database from the imported rows themselves,
+        the others from the database. Audited "import" (also a dry run, with the
+        counts it would write; a failure with outcome "failed").
+
+        Parameters
+        ----------
+        dataset : analytics.contract.Dataset
+        update : bool, default False
+            Overwrite stored values that differ (kept in the history).
+        dry_run : bool, default False
+            Count what would be written and write nothing.
+        progress : callable, optional
+            ``progress(rows_done, rows)`` while the rows are written.
+        outcomes_progress : callable, optional
+            ``progress(patients_done, patients)`` while the outcomes are computed.
+
+        Returns
+        -------
+        analytics.store.ImportReport
+
+        Raises
+        ------
+        ConflictError
+            A stored value differs and ``update`` is False (nothing is imported).
+        """
+        touched = _touched_patients(dataset)
+        try:
+            report = self.store.import_dataset(
+                self.user.username, dataset, update=update, dry_run=dry_run,
+                role=self._audit_role, face=self.face, progress=progress,
+            )  # fmt: skip
+        except FAILURES as exc:
+            self._audit("import", "*", outcome="failed", error=type(exc).__name__, dry_run=dry_run)
+            raise
+        changed = sum(report.inserted.values()) + sum(report.updated.values())
+        if report.applied and changed:
+            self._refresh_after_write(
+                touched, new_rows=dataset, new_ids=report.new_patients, progress=outcomes_progress
+            )
+        if report.applied and changed and self.store.get_setting("demo") == "true":
+            # Imported data make the demo a clinic: the login page stops listing demo accounts.
+            self.store.set_setting(self.user.username, "demo", "false")
+        if dry_run:
+            self._audit(
+                "import", "*", dry_run=True,
+                counts=report.to_frame().set_index("table").to_dict("index"),
+            )  # fmt: skip
+        return report
+
+    def _exported(self, patient_id: str | None, deidentify: bool, rng: Any) -> tuple[Any, Any]:
+        """The rows to export (as read) and what to write (de-identified or not)."""
+        if patient_id is not None:
+            ds = self.store.patient_dataset(self.user.username, patient_id)
+        else:
+            ds = self.store.dataset(self.user.username)
+        if not deidentify:
+            return ds, ds
+        return ds, access.deidentify(ds, rng=rng)
+
+    def _record_export(self, patient_id: str | None, deidentify: bool, ds: Any) -> None:
+        self._audit(
+            "export", patient_id or "*", deidentified=bool(deidentify),
+            patients=len(ds.patients), diary=len(ds.diary), sessions=len(ds.sessions),
+        )  # fmt: skip
+
+    @governed("export", patient=_EXPORTED_PATIENT)
+    def export_dataset(
+        self, *, patient_id: str | None = None, deidentify: bool = False, rng: Any = None
+    ) -> Any:
+        """Return the clinic's (or one patient's) rows for a file (audited "export").
+
+        Parameters
+        ----------
+        patient_id : str, optional
+            One patient; default: the whole clinic.
+        deidentify : bool, default False
+            Remove what identifies a person (see :func:`analytics.access.deidentify`).
+        rng : int or numpy.random.Generator, optional
+            Seeds the de-identified codes.
+
+        Returns
+        -------
+        analytics.contract.Dataset or analytics.access.DeidentifiedDataset
+            The same three attribute names either way.
+
+        Raises
+        ------
+        AccessDeniedError
+            The user is not an admin.
+        NotFoundError
+            No such patient.
+        """
+        ds, out = self._exported(patient_id, deidentify, rng)
+        self._record_export(patient_id, deidentify, ds)
+        return out
+
+    @governed("export", patient=_EXPORTED_PATIENT)
+    def export_to(
+        self,
+        directory: Any,
+        *,
+        patient_id: str | None = None,
+        deidentify: bool = False,
+        rng: Any = None,
+    ) -> tuple[Any, list[Any]]:
+        """Write the clinic's (or one patient's) rows as CSV files in ``directory``.
+
+        The export is recorded when its files are complete: they are written to
+        temporary files, the audit row ("export") is added, and only then are they
+        renamed into place. If the audit row cannot be written (e.g. a read-only
+        database) no file is put in place; a write that fails leaves no file (nor
+        a folder it created) and is recorded as a failed export.
+
+        Parameters
+        ----------
+        directory : str or pathlib.Path
+        patient_id, deidentify, rng
+            As :meth:`export_dataset`.
+
+        Returns
+        -------
+        (dataset, paths)
+            What was written (as :meth:`export_dataset` returns it) and the files.
+
+        Raises
+        ------
+        AccessDeniedError
+            The user is not an admin.
+        ValueError
+            A target file is a symbolic link (refused before anything is read).
+        OSError
+            A file cannot be written (recorded as failed).
+        """
+        from analytics.io import check_targets, write_dataset
+
+        check_targets(directory)  # a link among the targets is refused before any read
+        ds, out = self._exported(patient_id, deidentify, rng)
+        folder = Path(directory)
+        created = not folder.exists()
+        try:
+            if deidentify:
+                paths = out.write(
+                    folder, before_rename=lambda: self._record_export(patient_id, True, ds)
+                )
+            else:
+                paths = write_dataset(
+                    out, folder, before_rename=lambda: self._record_export(patient_id, False, ds)
+                )
+        except BaseException as exc:
+            if created and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()  # a failed export leaves nothing behind, not even its folder
+            if isinstance(exc, OSError):
+                self._audit(
+                    "export", patient_id or "*", outcome="failed", deidentified=bool(deidentify),
+                    error=str(exc.strerror or exc),
+                )  # fmt: skip
+            raise
+        return out, paths
+
+    # -- stored outcomes and settings ---------------------------------------------------
+
+    @governed("refresh_outcomes", patient=COHORT)
+    def refresh_outcomes(
+        self,
+        settings: Any = None,
+        *,
+        full: bool = False,
+        batch_size: int = 500,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Compute the stored outcomes of the clinic (audited "refresh").
+
+        Parameters
+        ----------
+        settings : AnalysisSettings, optional
+            Default: the clinic's saved settings.
+        full : bool, default False
+            Recompute every patient (dropping rows of other settings); default: only
+            the patients without rows for these settings.
+        batch_size : int, default 500
+            Patients read and computed at a time (bounds the memory).
+        progress : callable, optional
+            ``progress(done, total)`` after each batch.
+
+        Returns
+        -------
+        int
+            Patients computed.
+
+        Raises
+        ------
+        AccessDeniedError
+            The user is not an admin.
+        ValueError
+            ``batch_size`` is not a positive int.
+        """
+        from analytics import pipeline
+
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise ValueError(
+                "The 'batch_size' parameter of Service.refresh_outcomes must be an int in "
+                f"[1, inf). Got {batch_size!r} instead."
+            )
+        settings = self.analysis_settings() if settings is None else settings
+        n = pipeline.refresh_stored_outcomes(
+            self.store, settings, actor=self.user.username, full=full, batch_size=batch_size,
+            progress=progress,
+        )  # fmt: skip
+        self._audit("refresh", "*", n_patients=n, full=full)
+        return n
+
+    @governed("change_settings")
+    def save_analysis_settings(self, settings: Any) -> None:
+        """Store the clinic-wide analysis settings (audited "settings").
+
+        Parameters
+        ----------
+        settings : AnalysisSettings or dict
+            Checked by building an ``AnalysisSettings`` from them.
+
+        Raises
+        ------
+        AccessDeniedError
+            The user is not an admin.
+        ValueError
+            An option is invalid (the message names it).
+        """
+        from dataclasses import asdict
+
+        from analytics.pipeline import AnalysisSettings
+
+        values = asdict(settings) if isinstance(settings, AnalysisSettings) else dict(settings)
+        checked = AnalysisSettings(**values)  # raises ValueError naming a bad option
+        self.store.set_setting(
+            self.user.username, ANALYSIS_SETTINGS_KEY, json.dumps(asdict(checked))
+        )
+        self._audit("settings", None, **asdict(checked))
+
+    # -- accounts ---------------------------------------------------------------------------
+
+    @governed("manage_accounts")
+    def users(self) -> pd.DataFrame:
+        """Return every account, without password hashes (see ``Store.users``; not audited).
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Raises
+        ------
+        AccessDeniedError
+            The user is not an admin.
+        """
+        return self.store.users(self.user.username)
+
+    @governed("manage_accounts", patient=PatientArg("patient_id", scoped=False))
+    def add_user(
+        self,
+        username: str,
+        *,
+        role: str,
+        password: str,
+        patient_id: str | None = None,
+        display_name: str = "",
+    ) -> User:
+        """Create an account with an argon2id-hashed password (audited "user_admin").
+
+        Parameters
+        ----------
+        username : str
+        role : {"patient", "clinician", "admin"}
+        password : str
+            Never stored or recorded; only its hash is kept.
+        patient_id : str, optional
+            The patient of a patient account.
+        display_name : str, default ""
+
+        Returns
+        -------
+        analytics.access.User
+
+        Raises
+        ------
+        AccessDeniedError
+            The user is not an admin.
+        """
+        record = self.store.add_user(
+            self.user.username,
+            username=username,
+            role=role,
+            password_hash=access.hash_password(password),
+            patient_id=patient_id,
+            display_name=display_name,
+        )
+        self._audit("user_admin", patient_id, op="add_user", username=username, new_role=role)
+        return access.user_from_record(record)
+
+    @governed("change_password", account="username")
+    def set_password(self, username: str, password: str) -> None:
+        """Set a password and end the account's older sessions (audited "user_admin").
+
+        Admins may set anyone's; every user may set their own.
+
+        Parameters
+        ----------
+        username : str
+        password : str
+            Never stored or recorded; only its hash is kept.
+
+        Raises
+        ------
+        AccessDeniedError
+            Another user's password, by someone who is not an admin.
+        NotFoundError
+            No such account.
+        """
+        if self.store.user_record(username) is None:
+            raise NotFoundError(f"No account named {username!r}.")
+        self.store.set_password_hash(self.user.username, username, access.hash_password(password))
+        self._audit("user_admin", None, op="set_password", username=username)
+
+    @governed("manage_accounts")
+    def disable_user(self, username: str) -> None:
+        """Disable an account: it can no longer sign in, its sessions end (audited "user_admin").
+
+        Parameters
+        ----------
+        username : str
+
+        Raises
+        ------
+        AccessDeniedError
+            The user is not an admin.
+        ValueError
+            The account is the user's own.
+        """
+        if username == self.user.username:
+            raise ValueError("You cannot disable your own account; ask another administrator.")
+        self.store.set_disabled(self.user.username, username)
+        self._audit("user_admin", None, op="disable_user", username=username)
+
+    @governed("manage_accounts")
+    def assign(self, clinician: str, patient_ids: Sequence[str]) -> None:
+        """Let a clinician see these patients (audited "user_admin").
+
+        Parameters
+        ----------
+        clinician : str
+            The clinician's username.
+        patient_ids : sequence of str
+
+        Raises
+        ------
+        AccessDeniedError
+            The user is not an admin.
+        """
+        ids = [str(p) for p in patient_ids]
+        n = self.store.assign(self.user.username, clinician, ids)
+        self._audit("user_admin", None, op="assign", clinician=clinician, patient_ids=ids, newly=n)
+
+    @governed("manage_accounts")
+    def unassign(self, clinician: str, patient_ids: Sequence[str]) -> None:
+        """Stop a clinician seeing these patients (audited "user_admin").
+
+        Parameters
+        ----------
+        clinician : str
+            The clinician's username.
+        patient_ids : sequence of str
+
+        Raises
+        ------
+        AccessDeniedError
+            The user is not an admin.
+        """
+        ids = [str(p) for p in patient_ids]
+        n = self.store.unassign(self.user.username, clinician, ids)
+        self._audit(
+            "user_admin", None, op="unassign", clinician=clinician, patient_ids=ids, removed=n
+        )
+
+    @governed("read_audit_log")
+    def audit_log(
+        self,
+        *,
+        username: str | None = None,
+        patient_id: str | None = None,
+        since: Any = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> pd.DataFrame:
+        """Return audit rows, newest first, filtered and paged (see ``Store.audit_log``).
+
+        Parameters
+        ----------
+        username, patient_id : str, optional
+            Only the rows of this user, of this patient.
+        since : date-like, optional
+            Only rows from this time on.
+        limit : int, default 100
+        offset : int, default 0
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Raises
+        ------
+        AccessDeniedError
+            The user is not an admin.
+        """
+        return self.store.audit_log(
+            self.user.username, username=username, patient_id=patient_id, since=since,
+            limit=limit, offset=offset, newest_first=True,
+        )  # fmt: skip

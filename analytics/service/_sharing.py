@@ -1,0 +1,169 @@
+"""Share links: a read-only door to one patient's data, for someone without an account."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Mapping
+from typing import Any, Self
+
+import pandas as pd
+
+from analytics.access import User
+from analytics.errors import AuthenticationError
+from analytics.service._door import Door, SharedPatient, governed, utcnow
+from analytics.store import Store
+
+__all__ = ["SHARE_LINK_MAX_DAYS", "ShareLinks"]
+
+#: Longest validity of a share link, days.
+SHARE_LINK_MAX_DAYS = 90
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_days(arguments: Mapping[str, Any]) -> None:
+    days = arguments["days"]
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= SHARE_LINK_MAX_DAYS:
+        raise ValueError(
+            f"The 'days' parameter of Service.create_share_link must be an int in "
+            f"[1, {SHARE_LINK_MAX_DAYS}]. Got {days!r} instead."
+        )
+
+
+class ShareLinks(Door):
+    """Share links made, listed and revoked; the read-only service of a link."""
+
+    @governed("create_share_link", patient="patient_id", check=_check_days)
+    def create_share_link(self, patient_id: str, *, days: int = 14) -> str:
+        """Return a new read-only link token to one patient's data (audited "share_create").
+
+        Only the SHA-256 hash of the token is stored; the token is shown once.
+        Patients share their own diary, clinicians their assigned patients, admins anyone.
+
+        Parameters
+        ----------
+        patient_id : str
+        days : int, default 14
+            Validity, in [1, :data:`SHARE_LINK_MAX_DAYS`].
+
+        Returns
+        -------
+        str
+            The token (URL-safe text).
+
+        Raises
+        ------
+        AccessDeniedError
+            The patient is outside the user's scope, or the user is a share link.
+        ValueError
+            ``days`` is out of range.
+        """
+        token = secrets.token_urlsafe(32)
+        expires = utcnow() + dt.timedelta(days=days)
+        link_id = self.store.add_share_link(
+            self.user.username,
+            token_hash=_token_hash(token),
+            patient_id=patient_id,
+            expires_at=expires,
+        )
+        self._audit("share_create", patient_id, link_id=link_id, expires_at=expires.isoformat())
+        return token
+
+    @governed("revoke_share_link", patient=SharedPatient("link_id"))
+    def revoke_share_link(self, link_id: int) -> None:
+        """Revoke a share link (anyone who may reach its patient; audited "share_revoke").
+
+        Parameters
+        ----------
+        link_id : int
+
+        Raises
+        ------
+        NotFoundError
+            No such link.
+        AccessDeniedError
+            The link's patient is outside the user's scope, or the user is a share link.
+        """
+        link = self.store.share_link(link_id=int(link_id))  # it exists: checked by the policy
+        pid = None if link is None else str(link["patient_id"])
+        self.store.revoke_share_link(self.user.username, int(link_id), utcnow())
+        self._audit("share_revoke", pid, link_id=int(link_id))
+
+    @governed("view_share_links", patient="patient_id")
+    def share_links(self, patient_id: str) -> pd.DataFrame:
+        """Return the share links of one patient, never their tokens (not audited).
+
+        Parameters
+        ----------
+        patient_id : str
+
+        Returns
+        -------
+        pandas.DataFrame
+            As ``Store.share_links``, newest first.
+
+        Raises
+        ------
+        AccessDeniedError, NotFoundError, ValueError
+            As :meth:`analytics.service.Service.patient_dataset`.
+        """
+        return self.store.share_links(self.user.username, patient_id)
+
+    @classmethod
+    def for_share_link(
+        cls, store: Store, token: str, *, now: dt.datetime | None = None, record: bool = True
+    ) -> Self:
+        """Return the read-only service of a share link's one patient (face ``share-link:<id>``).
+
+        Every use is recorded ("share_use"), every view through it too, and every
+        refusal. The service's column of the policy is "share-link".
+
+        Parameters
+        ----------
+        store : analytics.store.Store
+        token : str
+            The token of the link, as :meth:`create_share_link` returned it.
+        now : datetime, optional
+            The time to check the expiry at (UTC); default: now.
+        record : bool, default True
+            False checks the link again without another "share_use" row (a face
+            re-checking the link on each rerun of a visit it has recorded).
+
+        Returns
+        -------
+        Service
+
+        Raises
+        ------
+        AuthenticationError
+            Unknown, expired or revoked link (one message for all).
+        """
+        moment = now or utcnow()
+        refused = AuthenticationError(
+            "This share link is not valid: it may have expired or been revoked. Ask for a new one."
+        )
+        if not isinstance(token, str) or not 20 <= len(token) <= 200:
+            raise refused
+        link = store.share_link(token_hash=_token_hash(token))
+        if link is None:
+            raise refused
+        face = f"share-link:{link['id']}"
+        name = face
+        if link["revoked_at"] is not None or link["expires_at"] <= moment:
+            store.record_audit(
+                name, "share_use", role="share-link", face=face, patient_id=link["patient_id"],
+                outcome="denied",
+                detail={"reason": "revoked" if link["revoked_at"] is not None else "expired"},
+            )  # fmt: skip
+            raise refused
+        user = User(-int(link["id"]), name, "patient", str(link["patient_id"]), "share link")
+        service = cls(store, user, face=face)
+        service.read_only = True
+        service._audit_role = "share-link"
+        if record:
+            service._audit("share_use", str(link["patient_id"]), link_id=int(link["id"]))
+        return service
