@@ -77,11 +77,16 @@ class NotFoundError(StoreError, LookupError):
 
 
 class AuthenticationError(PermissionError):
-    """Sign-in refused: wrong username or password, a locked or disabled account, or an
-    expired, revoked or outdated session token. The message never says whether the
-    account exists."""
+    """Sign-in refused.
+
+    A wrong username or password, a locked or disabled account, or an expired, revoked
+    or outdated session token. The message never says whether the account exists.
+    """
 
 
 class AccessDeniedError(PermissionError):
-    """The signed-in user asked for something outside their role's scope (e.g. another
-    patient's diary). The refusal is recorded in the audit log before this is raised."""
+    """The signed-in user asked for something outside their role's scope.
+
+    For example another patient's diary. The refusal is recorded in the audit log
+    before this is raised.
+    """

@@ -323,6 +323,7 @@ class AnalysisSettings:
     )
 
     def __post_init__(self) -> None:
+        """Check every option against its range (scikit-learn's wording); normalise numbers and dates."""
         from analytics.checks import check_int, check_number
 
         func = "AnalysisSettings"
@@ -361,7 +362,7 @@ class AnalysisSettings:
         return min(self.min_entries, self.trend_window_days)
 
     def window_kwargs(self) -> dict[str, Any]:
-        """The options of :func:`analytics.stats.patient_outcomes` windows."""
+        """Give the window options of :func:`analytics.stats.patient_outcomes` as keywords."""
         return {
             "baseline_days": self.baseline_days,
             "followup_days": self.followup_days,
@@ -432,7 +433,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def from_arguments(args: argparse.Namespace) -> AnalysisSettings:
-    """The :class:`AnalysisSettings` of parsed :func:`add_arguments` options.
+    """Build the :class:`AnalysisSettings` of parsed :func:`add_arguments` options.
 
     Raises
     ------

@@ -247,15 +247,18 @@ def _refused(message: str) -> None:
 
 
 def _legacy_demo(store: Store) -> bool:
-    """A demo database made before accounts existed: its only imports were init-demo's."""
+    """Tell whether this demo database predates accounts (its only imports were init-demo's)."""
     log = store.audit_log("cli:init-demo")
     imports = log[log["action"] == "import"]
     return bool(len(imports)) and bool((imports["username"] == "cli:init-demo").all())
 
 
 def _demo_accounts(service: Any, store: Store, patient_ids: list[str]) -> None:
-    """Create the demo accounts that are missing (a new clinician gets half the patients);
-    re-derive the never-changed demo passwords when the secret key changed."""
+    """Create the demo accounts that are missing and refresh the demo passwords.
+
+    A new clinician gets half the patients; the never-changed demo passwords are
+    derived again when the secret key changed.
+    """
     import json
 
     names = [DEMO_ADMIN, *DEMO_CLINICIANS, *(p.lower() for p in patient_ids)]

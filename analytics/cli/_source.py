@@ -55,7 +55,7 @@ def add_identity(p: argparse.ArgumentParser, *, user_flag: bool = True) -> None:
 
 
 def add_source_arguments(p: argparse.ArgumentParser) -> None:
-    """``--data DIR`` or ``--db URL`` (default: the database), and ``--as NAME``."""
+    """Add ``--data DIR`` or ``--db URL`` (default: the database), and ``--as NAME``."""
     source = p.add_mutually_exclusive_group()
     source.add_argument(
         "--data", metavar="DIR", default=None, help="read the CSV files of this directory"
@@ -90,7 +90,7 @@ def iso_date(text: str) -> dt.date:
 
 
 def open_service(args: argparse.Namespace, store: Any, command: str) -> Any:
-    """The :class:`~analytics.service.Service` of a command (face ``cli:<command>``).
+    """Open the :class:`~analytics.service.Service` of a command (face ``cli:<command>``).
 
     The local operator, or the account named with ``--as``/``--user`` after its
     password is checked (:class:`~analytics.errors.AuthenticationError` when not).
@@ -108,7 +108,7 @@ def open_service(args: argparse.Namespace, store: Any, command: str) -> Any:
 
 
 def load_folder(directory: str, *, skip_invalid: bool = False, what: str = "written") -> Any:
-    """The :class:`analytics.contract.Dataset` of a CSV folder; warnings are printed.
+    """Load the :class:`analytics.contract.Dataset` of a CSV folder, printing its warnings.
 
     Raises
     ------
@@ -173,9 +173,10 @@ def check_output_file(out: Path, *, overwrite: bool) -> None:
 
 
 class Source:
-    """Where a command reads its rows: a CSV folder (``--data``) or the database through
-    :class:`analytics.service.Service` (``--db``, the default).
+    """Where a command reads its rows: a CSV folder or the database.
 
+    A CSV folder with ``--data``; the database through :class:`analytics.service.Service`
+    with ``--db`` (the default).
     Use as a context manager. Methods raise ``LookupError`` for an unknown patient,
     the service's ``AccessDeniedError``/``AuthenticationError`` outside the user's
     scope, and ``StoreError`` when the database cannot be read.
@@ -210,19 +211,19 @@ class Source:
         return self._dataset
 
     def patient(self, patient_id: str, *, purpose: str) -> Any:
-        """The rows of one patient (a whole folder with --data: the caller picks the rows)."""
+        """Read the rows of one patient (a whole folder with --data: the caller picks the rows)."""
         if self.service is None:
             return self._folder()
         return self.service.patient_dataset(patient_id, purpose=purpose)
 
     def cohort(self, *, purpose: str) -> Any:
-        """The rows of every patient the user may see."""
+        """Read the rows of every patient the user may see."""
         if self.service is None:
             return self._folder()
         return self.service.cohort_dataset(purpose=purpose)
 
     def settings(self, args: argparse.Namespace) -> Any:
-        """The clinic's saved analysis settings (--db) or the defaults, with the options given."""
+        """Apply the options given to the clinic's saved settings (--db) or to the defaults."""
         from dataclasses import replace
 
         from analytics.settings import AnalysisSettings
@@ -240,8 +241,11 @@ class Source:
     def record(
         self, what: str, *, patient_id: str | None, report: bool = False, detail: str = ""
     ) -> None:
-        """Record in the audit log that a file was produced: action "report" for a PDF
-        report, "export" for an export (nothing to record with --data)."""
+        """Record in the audit log that a file was produced.
+
+        The action is "report" for a PDF report and "export" for an export; nothing is
+        recorded with --data.
+        """
         if self.service is None:
             return
         if report:

@@ -595,7 +595,7 @@ def _diary_items(
     cum_r: np.ndarray,
     base: np.ndarray,
 ) -> dict[str, Any]:
-    """The optional diary columns of the recorded rows (``ri``: patient of each row).
+    """Simulate the optional diary columns of the recorded rows (``ri``: patient of each row).
 
     Sleep and mood fall and stress rises with the recorded pain; PEG items for about a
     third of the patients; analgesic doses follow the noise-free pain ``lat_r`` and

@@ -1,5 +1,7 @@
-"""Files in and out: the CSV loaders (the only CSV parser), Parquet, CSV exports, the
-calendar reminder (.ics) and FHIR bundles.
+"""Files in and out.
+
+The CSV loaders (the only CSV parser), Parquet, CSV exports, the calendar reminder
+(.ics) and FHIR bundles.
 """
 
 from __future__ import annotations

@@ -304,7 +304,7 @@ def patient_bundle(
 
 
 def bundle_json(bundle: Any) -> str:
-    """The bundle as FHIR JSON text (no empty elements), UTF-8 safe."""
+    """Serialise the bundle as FHIR JSON text (no empty elements), UTF-8 safe."""
     return bundle.model_dump_json(exclude_none=True, indent=1)
 
 
@@ -606,7 +606,7 @@ def bundle_dataset(
     file: str = "bundle.json",
     today: dt.date | None = None,
 ) -> tuple[Any, BundleContent]:
-    """The bundle's pain Observations and Procedures as canonical frames of ``patient_id``.
+    """Read the bundle's pain Observations and Procedures as canonical frames of ``patient_id``.
 
     Parameters
     ----------

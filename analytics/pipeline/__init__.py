@@ -1,5 +1,7 @@
-"""The analysis as a whole: the per-patient path, the cohort path, one patient's summary,
-the Dask engine and the per-patient tables as they are stored.
+"""The analysis as a whole.
+
+The per-patient path, the cohort path, one patient's summary, the Dask engine and the
+per-patient tables as they are stored.
 """
 
 from __future__ import annotations

@@ -235,7 +235,7 @@ class AnalysisResult:
 
 
 def _fit_frame(fit: Any, name: str) -> pd.DataFrame:
-    """The table of a fit, or its header with no rows when there is no fit."""
+    """Tabulate a fit, or give its header with no rows when there is no fit."""
     if fit is not None:
         return fit.table if name == "kaplan_meier" else fit.to_frame()
     if name == "kaplan_meier":
@@ -424,7 +424,7 @@ def cohort(
     sessions: pd.DataFrame | None = None,
     settings: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> AnalysisResult:
-    """The cohort summaries, computed from the per-patient tables only.
+    """Summarise the cohort from the per-patient tables only.
 
     Parameters
     ----------
@@ -536,8 +536,11 @@ def analyze(
 
 
 def outcome_summary(patient_outcomes: pd.DataFrame, settings: AnalysisSettings) -> str:
-    """'40 with baseline and follow-up; 12 of 38 responders at 30% (32%)': the end of
-    the line ``paindiary analyze`` prints, whichever engine ran."""
+    """Say how many patients were evaluated and how many responded.
+
+    For example '40 with baseline and follow-up; 12 of 38 responders at 30% (32%)': the
+    end of the line ``paindiary analyze`` prints, whichever engine ran.
+    """
     responder = patient_outcomes["responder"]
     n_eval = int(responder.notna().sum())
     n_resp = int(responder.fillna(False).astype(bool).sum())

@@ -238,7 +238,7 @@ def start_client(
     n_workers: int | None = None,
     worker_memory: str | int = DEFAULT_WORKER_MEMORY,
 ):
-    """A dask.distributed client: of an existing cluster, or of a new local one.
+    """Connect a dask.distributed client to an existing cluster, or start a new local one.
 
     Parameters
     ----------

@@ -53,8 +53,11 @@ def _measures(diary: pd.DataFrame) -> pd.DataFrame:
 
 
 def _patient_codes(pid: pd.Series) -> tuple[np.ndarray, Callable[[Any], Any]]:
-    """Integer codes of ``pid`` for grouping, and the function that labels a grouped
-    result (Series or DataFrame indexed by code) with the patient ids again."""
+    """Code ``pid`` as integers for grouping.
+
+    Returns the codes and the function that labels a grouped result (Series or
+    DataFrame indexed by code) with the patient ids again.
+    """
     codes, uniques = pd.factorize(pid)
     labels = pd.Index(uniques, dtype="str")
 

@@ -215,7 +215,7 @@ class KaplanMeier:
     alpha: float = 0.05
 
     def to_frame(self) -> pd.DataFrame:
-        """The survival table (a copy)."""
+        """Return a copy of the survival table."""
         return self.table.copy()
 
     def cumulative_response(self) -> pd.DataFrame:

@@ -136,7 +136,7 @@ class History(StoreBase):
         )
 
     def history(self, actor: str, patient_id: str | None = None) -> pd.DataFrame:
-        """Recorded changes, oldest first.
+        """Read the recorded changes, oldest first.
 
         Returns
         -------

@@ -30,7 +30,7 @@ class Import(Edits):
     def _stored_for(
         self, conn: sa.Connection, table: Table, patient_ids: np.ndarray
     ) -> pd.DataFrame:
-        """Stored rows of the given patients (the whole table when they are many)."""
+        """Read the stored rows of the given patients (the whole table when they are many)."""
         if len(patient_ids) > 2000:
             return self._frame(conn, table, self._select(table))
         t = models.DATA_TABLES[table]
@@ -301,7 +301,7 @@ class Import(Edits):
     def export_dataset(
         self, actor: str, patient_id: str | None = None, *, role: str = "", face: str = ""
     ) -> Any:
-        """The stored data (one patient or all) as a Dataset, recorded in the audit log.
+        """Export the stored data (one patient or all) as a Dataset, recorded in the audit log.
 
         Write it to CSV with :func:`analytics.io.write_dataset`.
         """
@@ -351,7 +351,7 @@ _COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 def _copy_text(spec: TableSpec, frame: pd.DataFrame) -> str:
-    """Rows of ``frame`` in PostgreSQL's COPY text format (tab-separated, ``\\N`` for NULL)."""
+    r"""Rows of ``frame`` in PostgreSQL's COPY text format (tab-separated, ``\N`` for NULL)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 

@@ -54,7 +54,7 @@ _PATCH_LIMIT = 2000
 
 
 def clinician_scope(user_id: int) -> str:
-    """The scope name of one clinician's assigned patients."""
+    """Name the scope of one clinician's assigned patients."""
     return f"clinician:{int(user_id)}"
 
 
@@ -82,7 +82,7 @@ def _stamp(value: Any) -> str:
 
 
 def _ids(table: Any) -> Any:
-    """The ``patient_id`` column of ``table`` as plain strings."""
+    """Take the ``patient_id`` column of ``table`` as plain strings."""
     import pyarrow as pa
 
     column = table.column("patient_id")
@@ -103,8 +103,11 @@ class Snapshots(Outcomes):
     def outcome_stamps(
         self, fingerprint: str, *, clinician_user_id: int | None = None
     ) -> dict[str, str]:
-        """``{patient_id: stamp}`` of the patients in the scope with stored rows for
-        ``fingerprint`` (the ``updated_at`` of their ``patient_outcomes`` row, ISO text)."""
+        """Stamp each patient in the scope with stored rows for ``fingerprint``.
+
+        Returns ``{patient_id: stamp}``; the stamp is the ``updated_at`` of the patient's
+        ``patient_outcomes`` row as ISO text.
+        """
         t = models.stored_outcomes
         stmt = sa.select(t.c.patient_id, t.c.updated_at).where(
             t.c.fingerprint == fingerprint, t.c.table_name == "patient_outcomes"
@@ -150,9 +153,12 @@ class Snapshots(Outcomes):
         clinician_user_id: int | None,
         patient_ids: Sequence[str] | None,
     ) -> dict[str, Any]:
-        """``{table: rows}`` stored for the scope (or for ``patient_ids`` in it): an Arrow
-        table in patient_id order, or — when the patients' rows have different
-        columns and Arrow cannot join them — a DataFrame (:func:`decode_frames`)."""
+        """Read the rows stored for the scope (or for ``patient_ids`` in it), per table.
+
+        Returns ``{table: rows}``: an Arrow table in patient_id order, or — when the
+        patients' rows have different columns and Arrow cannot join them — a DataFrame
+        (:func:`decode_frames`).
+        """
         import pyarrow as pa
 
         t = models.stored_outcomes
@@ -237,7 +243,7 @@ class Snapshots(Outcomes):
         scope: str,
         clinician_user_id: int | None = None,
     ) -> dict[str, pd.DataFrame]:
-        """The stored tables ``names`` of every patient in a scope, through its snapshot.
+        """Read the stored tables ``names`` of every patient in a scope, through its snapshot.
 
         Parameters
         ----------

@@ -176,7 +176,7 @@ def load_patients(
     max_bytes: int = DEFAULT_MAX_BYTES,
     name: str | None = None,
 ) -> pd.DataFrame:
-    """Load ``patients.csv``.
+    r"""Load ``patients.csv``.
 
     Parameters
     ----------
@@ -207,7 +207,7 @@ def load_patients(
     Examples
     --------
     >>> import io
-    >>> load_patients(io.StringIO("patient_id,condition\\nP1,neck_pain\\n"))["condition"].tolist()
+    >>> load_patients(io.StringIO("patient_id,condition\nP1,neck_pain\n"))["condition"].tolist()
     ['neck_pain']
     """
     return _single(
@@ -231,7 +231,7 @@ def load_diary(
     max_bytes: int = DEFAULT_MAX_BYTES,
     name: str | None = None,
 ) -> pd.DataFrame:
-    """Load ``diary.csv`` (at most one row per patient per day).
+    r"""Load ``diary.csv`` (at most one row per patient per day).
 
     Parameters are those of :func:`load_patients`, plus ``patients``: a canonical
     patients frame; when given, every ``patient_id`` must be in it.
@@ -244,7 +244,7 @@ def load_diary(
     Examples
     --------
     >>> import io, datetime
-    >>> csv_text = "patient_id,date,pain\\nP1,2026-03-01,6\\nP1,2026-03-02,5.5\\n"
+    >>> csv_text = "patient_id,date,pain\nP1,2026-03-01,6\nP1,2026-03-02,5.5\n"
     >>> load_diary(io.StringIO(csv_text), today=datetime.date(2026, 3, 2))["pain"].tolist()
     [6.0, 5.5]
     """

@@ -161,7 +161,7 @@ def _join_by_row(items: pd.Series, sep: str) -> pd.Series:
 
 
 def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
-    """The Arrow strings behind a ``str`` Series with no missing cell, else None."""
+    """Return the Arrow strings behind a ``str`` Series with no missing cell, else None."""
     if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
         return None
     if values.hasnans:
@@ -202,7 +202,7 @@ class _Codes:
 
     @classmethod
     def constant(cls, value: str, n: int) -> _Codes:
-        """A column of ``n`` equal cells."""
+        """Encode a column of ``n`` equal cells."""
         return cls(pa.array([value], type=pa.string()), [np.zeros(n, dtype=np.int32)], [None])
 
     def flat(self) -> np.ndarray:
@@ -346,7 +346,7 @@ class _Checker:
         return s, pd.Series(missing)
 
     def _mini(self, cells: dict[str, pa.Array]) -> _Checker:
-        """A checker of a few rows of raw cells (each distinct cell, or pair of cells, once)."""
+        """Make a checker of a few rows of raw cells (each distinct cell or pair once)."""
         rows = pd.DataFrame(
             {c: pd.Series(pd.array(v, dtype="str"), copy=False) for c, v in cells.items()}
         )
@@ -728,7 +728,7 @@ class _Checker:
 
 
 def _whole_frame(chk: _Checker, spec: TableSpec) -> pd.DataFrame:
-    """The canonical frame when every row is valid, in key order, without copying twice.
+    """Build the canonical frame when every row is valid, in key order, without copying twice.
 
     Equal to filtering, casting and stably sorting by the key as for a partly
     valid table: the columns already have their canonical dtypes (cast otherwise),

@@ -75,7 +75,7 @@ class RawTable:
 
 
 def _decoded(column: Any) -> pd.Series:
-    """A ``str`` Series of an Arrow (dictionary-encoded) string column."""
+    """Decode an Arrow (dictionary-encoded) string column into a ``str`` Series."""
     import pyarrow as pa
 
     return pd.Series(pd.array(column.cast(pa.large_string()), dtype="str"))
@@ -120,7 +120,7 @@ def _read_limited(read: Callable[[int], Any], max_bytes: int) -> bytes | str | N
 
 
 def _read_sized(fh: IO[bytes], size: int, max_bytes: int) -> bytes | None:
-    """A regular file's bytes read in one piece, or None when there are more than ``max_bytes``.
+    """Read a regular file in one piece; None when it has more than ``max_bytes`` bytes.
 
     One read of the size the file had (plus a byte to see its end) spares joining
     chunks; should the file have grown since, the rest is read in chunks.
@@ -423,7 +423,7 @@ def _arrow_records(data: bytes) -> _Records | None:
 
 
 def _rows_of(table: Any, picked: np.ndarray) -> list[list[str]]:
-    """The cells of the rows ``picked`` (sorted), one list per column, taken batch by batch.
+    """Take the cells of the rows ``picked`` (sorted), one list per column, batch by batch.
 
     Taking from each record batch alone avoids joining a whole column's chunks.
     """
@@ -580,7 +580,7 @@ def csv_records(text: str) -> _Records:
 
 
 def _near_miss(name: str, known: Iterable[str]) -> str | None:
-    """The known column a header cell was probably meant to be (case, spaces, dashes)."""
+    """Guess the known column a header cell was meant to be (case, spaces, dashes), or None."""
     norm = re.sub(r"[\s-]+", "_", name.strip().lower())
     if not name.isascii() or not name.isprintable():
         return None  # invisible or look-alike characters: _hidden_hint words it
