@@ -16,7 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analytics.contract.schema import DATE_DTYPE
-from analytics.errors import ConflictError, DataValidationError, NotFoundError
+from analytics.errors import ConflictError, DataValidationError, NotFoundError, StoreError
 from analytics.store import _models as models
 from analytics.store._engine import StoreBase
 from analytics.store._values import check_actor, check_text, utcnow
@@ -180,7 +180,11 @@ class Access(StoreBase):
                 },
             )
             record = self._user_where(conn, u.c.username == username)
-            assert record is not None
+            if record is None:  # the insert went through, so only a faulty database gets here
+                raise StoreError(
+                    f"The account {username!r} could not be read back right after it was "
+                    "written; nothing was saved. Check the database and try again."
+                )
             return record
 
         return self._write(f"create the account {username!r}", work)

@@ -155,8 +155,8 @@ class StoreBase:
 
     def _write(self, what: str, work: Callable[[sa.Connection], _T]) -> _T:
         """Run ``work(conn)`` in one write transaction, retrying lock and race failures."""
-        last: BaseException | None = None
-        for attempt in range(MAX_ATTEMPTS):
+        attempt = 0
+        while True:
             try:
                 with self._engine.connect() as conn:
                     if self.dialect == "sqlite":
@@ -169,13 +169,13 @@ class StoreBase:
                 # retried like any other, and the retry finds the rows stored.
                 if not _retryable(exc):
                     raise self._fail(what, exc) from None
-                last = exc
+                if attempt + 1 >= MAX_ATTEMPTS:
+                    raise StoreError(
+                        f"Could not {what} in the database {self.name}: it stayed busy after "
+                        f"{MAX_ATTEMPTS} attempts ({_reason(exc)}). Nothing was written; try again."
+                    ) from None
                 time.sleep(min(0.05 * 2**attempt, 1.0) * random.uniform(0.5, 1.5))
-        assert last is not None
-        raise StoreError(
-            f"Could not {what} in the database {self.name}: it stayed busy after {MAX_ATTEMPTS} "
-            f"attempts ({_reason(last)}). Nothing was written; try again."
-        )
+                attempt += 1
 
 
 # --------------------------------------------------------------------------- opening
