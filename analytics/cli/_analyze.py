@@ -156,20 +156,27 @@ def _pandas(args: argparse.Namespace, settings: Any) -> int:
     return _finish(result, settings, counts, rejects, ds.n_rejected, paths, out_dir)
 
 
-def _dask(args: argparse.Namespace, settings: Any) -> int:
+def _check_dask_options(args: argparse.Namespace) -> None:
+    """Check ``--partitions``, ``--workers`` and ``--worker-memory``; raise ValueError."""
     from analytics.checks import check_int
+    from analytics.pipeline import check_memory
+
+    if args.partitions is not None:
+        check_int(args.partitions, "partitions", "analyze", 1, 1_000_000)
+    if args.workers is not None:
+        check_int(args.workers, "workers", "analyze", 1, 1024)
+    check_memory(args.worker_memory, "worker_memory", "analyze")
+
+
+def _dask(args: argparse.Namespace, settings: Any) -> int:
     from analytics.cli._progress import ProgressBar
     from analytics.errors import DataValidationError, InsufficientDataError
     from analytics.io import write_rejects
-    from analytics.pipeline import analyze_distributed, check_memory
+    from analytics.pipeline import analyze_distributed
 
     out_dir = Path(args.out)
     try:
-        if args.partitions is not None:
-            check_int(args.partitions, "partitions", "analyze", 1, 1_000_000)
-        if args.workers is not None:
-            check_int(args.workers, "workers", "analyze", 1, 1024)
-        check_memory(args.worker_memory, "worker_memory", "analyze")
+        _check_dask_options(args)
     except ValueError as exc:
         return usage_error("analyze", str(exc))
     try:

@@ -307,38 +307,10 @@ def open_engine(url: str | None = None, *, create: bool = True) -> tuple[sa.Engi
     engine: sa.Engine | None = None
     try:
         if parsed.get_backend_name() == "sqlite":
-            path = parsed.database
-            if not path or path == ":memory:" or "mode=memory" in path:
-                raise StoreError(
-                    f"{raw!r} is an in-memory SQLite database: every entry would be lost when it is "
-                    "closed, and each thread would see a different one. Give a file, e.g. "
-                    "sqlite:///path/to/paindiary.sqlite3 (four slashes for an absolute path)."
-                )
-            if not path.startswith("file:"):
-                p = Path(path).absolute()
-                name = str(p)  # messages name the file the user can find, not a relative path
-                if p.is_dir():
-                    raise StoreError(
-                        f"Cannot open the database {name}: it is a directory, not a file."
-                    )
-                if not p.exists():
-                    if not create:
-                        raise StoreError(
-                            f"No database at {name}. Create it with 'paindiary init-demo --db {raw}'."
-                        )
-                    if not p.parent.is_dir():
-                        # Only the default data directory is created (by data_dir()); a missing
-                        # folder in an explicit URL is usually a typo (e.g. sqlite:///tmp/x with
-                        # three slashes is relative to the current directory).
-                        raise StoreError(
-                            f"Cannot create the database {name}: the folder {p.parent} does not "
-                            "exist. Check the URL (sqlite:///relative/path, sqlite:////absolute/"
-                            "path) or create the folder first."
-                        )
-                    # Health data: a new database file is readable by its owner only (SQLite
-                    # gives its -wal and -shm files the same permissions).
-                    with contextlib.suppress(FileExistsError):  # another process was first
-                        os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            path = _sqlite_file(parsed, raw)
+            if path is not None:
+                name = str(path)  # messages name the file the user can find, not a relative path
+                _prepare_sqlite_file(path, raw, create=create)
             engine = _sqlite_engine(parsed)
         else:
             args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
@@ -354,14 +326,58 @@ def open_engine(url: str | None = None, *, create: bool = True) -> tuple[sa.Engi
     except (sa.exc.SQLAlchemyError, OSError, ImportError, AlembicCommandError) as exc:
         if engine is not None:
             engine.dispose()
-        hint = ""
-        text = _reason(exc).lower()
-        if "not a database" in text or "malformed" in text or "corrupt" in text:
-            hint = " The file is corrupt or not a SQLite database; restore it from a backup (docs/operations.md)."
-        elif "unable to open" in text:
-            hint = " Check that the file and its folder exist and are readable and writable."
-        raise StoreError(f"Cannot open the database {name}: {_reason(exc)}.{hint}") from None
+        raise _cannot_open(name, exc) from None
     return engine, name
+
+
+def _sqlite_file(parsed: sa.URL, raw: str) -> Path | None:
+    """Find the file of a SQLite URL (None for a ``file:`` URI); refuse an in-memory database."""
+    path = parsed.database
+    if not path or path == ":memory:" or "mode=memory" in path:
+        raise StoreError(
+            f"{raw!r} is an in-memory SQLite database: every entry would be lost when it is "
+            "closed, and each thread would see a different one. Give a file, e.g. "
+            "sqlite:///path/to/paindiary.sqlite3 (four slashes for an absolute path)."
+        )
+    return None if path.startswith("file:") else Path(path).absolute()
+
+
+def _prepare_sqlite_file(p: Path, raw: str, *, create: bool) -> None:
+    """Check the file of a SQLite database, and create it empty when it is missing and ``create``."""
+    name = str(p)
+    if p.is_dir():
+        raise StoreError(f"Cannot open the database {name}: it is a directory, not a file.")
+    if p.exists():
+        return
+    if not create:
+        raise StoreError(f"No database at {name}. Create it with 'paindiary init-demo --db {raw}'.")
+    if not p.parent.is_dir():
+        # Only the default data directory is created (by data_dir()); a missing folder in
+        # an explicit URL is usually a typo (e.g. sqlite:///tmp/x with three slashes is
+        # relative to the current directory).
+        raise StoreError(
+            f"Cannot create the database {name}: the folder {p.parent} does not "
+            "exist. Check the URL (sqlite:///relative/path, sqlite:////absolute/"
+            "path) or create the folder first."
+        )
+    # Health data: a new database file is readable by its owner only (SQLite gives its
+    # -wal and -shm files the same permissions).
+    with contextlib.suppress(FileExistsError):  # another process was first
+        os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _cannot_open(name: str, exc: BaseException) -> StoreError:
+    """Word a driver's failure to open a database, with a hint for the usual causes."""
+    hint = ""
+    text = _reason(exc).lower()
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        hint = (
+            " The file is corrupt or not a SQLite database; restore it from a backup "
+            "(docs/operations.md)."
+        )
+    elif "unable to open" in text:
+        hint = " Check that the file and its folder exist and are readable and writable."
+    return StoreError(f"Cannot open the database {name}: {_reason(exc)}.{hint}")
 
 
 def database_is_empty(url: str | None = None) -> bool:
