@@ -38,7 +38,7 @@ from analytics.contract.schema import TABLES
 from analytics.errors import PROBLEM_COLUMNS, DataQualityWarning, DataValidationError
 from analytics.io._loaders import REJECT_COLUMNS, raise_problems, today_and_now
 from analytics.io._loaders._cells import check_table
-from analytics.io._loaders._read import RawTable
+from analytics.io._loaders._raw import RawTable
 
 __all__ = [
     "PARQUET_FILES",

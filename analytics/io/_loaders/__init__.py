@@ -25,19 +25,14 @@ from analytics.checks import check_choice
 from analytics.contract import Dataset, empty_frame
 from analytics.contract.schema import TABLES
 from analytics.errors import PROBLEM_COLUMNS, DataQualityWarning, DataValidationError
-from analytics.io._loaders._cells import EXTRA_CELLS, REJECT_COLUMNS, check_table, restore_cell
-from analytics.io._loaders._read import (
-    DEFAULT_MAX_BYTES,
-    OnError,
-    RawTable,
-    Source,
-    display_name,
-    read_raw,
-)
+from analytics.io._loaders._cells import EXTRA_CELLS, REJECT_COLUMNS, check_table
+from analytics.io._loaders._raw import RawTable, display_name, read_raw
+from analytics.io._loaders._read import DEFAULT_MAX_BYTES, OnError, Source
 
 # the two record splitters stay importable from here (tests compare their results)
 from analytics.io._loaders._read import csv_records as csv_records
 from analytics.io._loaders._read import fast_records as fast_records
+from analytics.io._loaders._text import restore_cell
 from analytics.safe_text import visible
 
 __all__ = [
