@@ -204,15 +204,7 @@ def generate_clinic(
     grid = _simulate_diary(gen, p, plan)
 
     ids = pd.array([f"P{i:0{max(3, len(str(n)))}d}" for i in range(1, n + 1)], dtype="str")
-    items = diary_items(gen, grid.ri, grid.pain, grid.latent, grid.cumulative, p.base)
-    diary = pd.DataFrame(
-        {
-            "patient_id": ids.take(grid.ri),
-            "date": (plan.start[grid.ri] + grid.rj.astype("timedelta64[D]")),
-            "pain": grid.pain,
-            **items,
-        }
-    )
+    diary = _diary_frame(gen, ids, p, plan, grid)
     sessions = session_frame(
         gen,
         ids=ids,
@@ -509,6 +501,25 @@ def _simulate_diary(gen: np.random.Generator, p: _Patients, plan: _Schedule) -> 
 
     ri, rj = np.nonzero(rec)  # row-major: sorted by patient, then date
     return _Diary(ri, rj, pain[ri, rj], latent[ri, rj], cumulative[ri, rj], emax, pct)
+
+
+def _diary_frame(
+    gen: np.random.Generator,
+    ids: pd.api.extensions.ExtensionArray,
+    p: _Patients,
+    plan: _Schedule,
+    grid: _Diary,
+) -> pd.DataFrame:
+    """Build the diary rows (not yet canonical): the recorded pain and the other columns."""
+    items = diary_items(gen, grid.ri, grid.pain, grid.latent, grid.cumulative, p.base)
+    return pd.DataFrame(
+        {
+            "patient_id": ids.take(grid.ri),
+            "date": (plan.start[grid.ri] + grid.rj.astype("timedelta64[D]")),
+            "pain": grid.pain,
+            **items,
+        }
+    )
 
 
 def _patients_and_truth(

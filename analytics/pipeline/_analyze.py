@@ -335,6 +335,48 @@ def per_patient(
     index = index_dates(patients, sessions)
     baseline = outcomes.set_index("patient_id")["baseline_pain"].dropna()
 
+    table, ttr = _outcome_table(diary, sessions, patients, index, outcomes, baseline, s)
+    return {
+        "patient_outcomes": table,
+        "session_response": session_response(
+            diary,
+            sessions,
+            window_days=s.session_window_days,
+            min_entries=s.session_min_entries,
+            relief_points=s.relief_points,
+        ),
+        "dose_response": dose_response(diary, sessions, baseline),
+        "time_to_response": ttr,
+        "adverse_event_counts": adverse_event_counts(sessions, patients=patients),
+        "factor_effects": factor_effects(
+            diary,
+            sessions,
+            min_days=s.factor_min_days,
+            poor_sleep_max=s.poor_sleep_max,
+            high_stress_min=s.high_stress_min,
+            low_mood_max=s.low_mood_max,
+        ),
+        "nof1_effects": nof1_effects(
+            diary, index, baseline_days=s.baseline_days, min_entries=s.min_entries
+        ),
+    }
+
+
+def _outcome_table(
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame,
+    patients: pd.DataFrame | None,
+    index: pd.Series,
+    outcomes: pd.DataFrame,
+    baseline: pd.Series,
+    s: AnalysisSettings,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Join every per-patient measure to the outcomes: the ``patient_outcomes`` table.
+
+    Slopes, interrupted time series, secondary outcomes, data quality, status and
+    time to response, computed in that order; returns the table and the time to
+    response (a table of its own).
+    """
     slopes = theil_sen_slopes(diary, index, period="treatment", min_entries=max(2, s.min_entries))
     its = interrupted_time_series(diary, index, min_entries=s.its_min_entries)
     secondary = secondary_outcomes(diary, index, **s.window_kwargs())
@@ -390,32 +432,7 @@ def per_patient(
     table["its_reason"] = table["its_reason"].fillna("no_diary").astype("str")
     label = table["group"].astype("str").str.strip().str.lower()
     table["control"] = (label.isin(s.control_labels) | (table["n_sessions"] == 0)).astype("bool")
-    table = table[PATIENT_OUTCOME_COLUMNS]
-
-    return {
-        "patient_outcomes": table,
-        "session_response": session_response(
-            diary,
-            sessions,
-            window_days=s.session_window_days,
-            min_entries=s.session_min_entries,
-            relief_points=s.relief_points,
-        ),
-        "dose_response": dose_response(diary, sessions, baseline),
-        "time_to_response": ttr,
-        "adverse_event_counts": adverse_event_counts(sessions, patients=patients),
-        "factor_effects": factor_effects(
-            diary,
-            sessions,
-            min_days=s.factor_min_days,
-            poor_sleep_max=s.poor_sleep_max,
-            high_stress_min=s.high_stress_min,
-            low_mood_max=s.low_mood_max,
-        ),
-        "nof1_effects": nof1_effects(
-            diary, index, baseline_days=s.baseline_days, min_entries=s.min_entries
-        ),
-    }
+    return table[PATIENT_OUTCOME_COLUMNS], ttr
 
 
 def cohort(

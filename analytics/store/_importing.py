@@ -203,44 +203,11 @@ class Import(Edits):
             found: dict[str, dict[str, Any]] = {
                 t: self._compare(conn, t, frames[t]) for t in _ORDER
             }
-            n_conf = {t: len(found[t]["changed_new"]) for t in TABLES}
-            conflicts = pd.concat(
-                [found[t]["conflicts"] for t in TABLES if len(found[t]["conflicts"])]
-                or [pd.DataFrame(columns=CONFLICT_COLUMNS).astype("str")],
-                ignore_index=True,
-            )
-            apply = not dry_run and (update or not sum(n_conf.values()))
-            report = ImportReport(
-                applied=apply,
-                dry_run=dry_run,
-                update=update,
-                n_incoming={t: len(frames[t]) for t in TABLES},
-                inserted={t: len(found[t]["new"]) for t in TABLES},
-                unchanged={t: found[t]["n_unchanged"] for t in TABLES},
-                updated={t: n_conf[t] if update else 0 for t in TABLES},
-                conflicting=n_conf,
-                conflicts=conflicts,
-                new_patients=tuple(
-                    sorted(found["patients"]["new"]["patient_id"].astype("str").tolist())
-                ),
-            )
-            if not apply:
+            report = _import_report(frames, found, update=update, dry_run=dry_run)
+            if not report.applied:
                 conn.rollback()
                 return report
-            total = sum(len(found[t]["new"]) for t in _ORDER)
-            written = 0
-            for t in _ORDER:
-                new_rows = found[t]["new"]
-                for start in range(0, max(len(new_rows), 1), CHUNK_ROWS):
-                    chunk = new_rows.iloc[start : start + CHUNK_ROWS]
-                    self._insert(conn, t, chunk)
-                    written += len(chunk)
-                    if progress is not None:
-                        progress(written, total)
-                if update and n_conf[t]:
-                    self._update_rows(
-                        conn, actor, t, found[t]["changed_old"], found[t]["changed_new"]
-                    )
+            self._write_rows(conn, actor, found, update=update, progress=progress)
             self._audit(
                 conn, actor, "import", report.to_frame().set_index("table").to_dict("index"),
                 role=role, face=face, patient_id="*",
@@ -258,6 +225,29 @@ class Import(Edits):
             exc.report = report  # type: ignore[attr-defined]
             raise exc
         return report
+
+    def _write_rows(
+        self,
+        conn: sa.Connection,
+        actor: str,
+        found: dict[str, dict[str, Any]],
+        *,
+        update: bool,
+        progress: Callable[[int, int], None] | None,
+    ) -> None:
+        """Insert the new rows in chunks, parents first; with ``update``, the changed rows."""
+        total = sum(len(found[t]["new"]) for t in _ORDER)
+        written = 0
+        for t in _ORDER:
+            new_rows = found[t]["new"]
+            for start in range(0, max(len(new_rows), 1), CHUNK_ROWS):
+                chunk = new_rows.iloc[start : start + CHUNK_ROWS]
+                self._insert(conn, t, chunk)
+                written += len(chunk)
+                if progress is not None:
+                    progress(written, total)
+            if update and len(found[t]["changed_new"]):
+                self._update_rows(conn, actor, t, found[t]["changed_old"], found[t]["changed_new"])
 
     def _check_references(self, conn: sa.Connection, frames: Mapping[str, pd.DataFrame]) -> None:
         referenced = pd.Index(frames["diary"]["patient_id"]).union(
@@ -316,6 +306,38 @@ class Import(Edits):
             ),
         )  # fmt: skip
         return ds
+
+
+def _import_report(
+    frames: Mapping[str, pd.DataFrame],
+    found: dict[str, dict[str, Any]],
+    *,
+    update: bool,
+    dry_run: bool,
+) -> ImportReport:
+    """Count what an import inserts, leaves, updates and finds in conflict.
+
+    The report is ``applied`` unless it is a dry run or there are conflicts and
+    ``update`` is off.
+    """
+    n_conf = {t: len(found[t]["changed_new"]) for t in TABLES}
+    conflicts = pd.concat(
+        [found[t]["conflicts"] for t in TABLES if len(found[t]["conflicts"])]
+        or [pd.DataFrame(columns=CONFLICT_COLUMNS).astype("str")],
+        ignore_index=True,
+    )
+    return ImportReport(
+        applied=not dry_run and (update or not sum(n_conf.values())),
+        dry_run=dry_run,
+        update=update,
+        n_incoming={t: len(frames[t]) for t in TABLES},
+        inserted={t: len(found[t]["new"]) for t in TABLES},
+        unchanged={t: found[t]["n_unchanged"] for t in TABLES},
+        updated={t: n_conf[t] if update else 0 for t in TABLES},
+        conflicting=n_conf,
+        conflicts=conflicts,
+        new_patients=tuple(sorted(found["patients"]["new"]["patient_id"].astype("str").tolist())),
+    )
 
 
 def _iso(values: pd.Series, unit: str) -> np.ndarray:
