@@ -6,7 +6,7 @@ else in the package raises a bare ``Exception`` at a user.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -69,7 +69,18 @@ class StoreError(RuntimeError):
 
 
 class ConflictError(StoreError):
-    """A write would overwrite a different stored value without permission."""
+    """A write would overwrite a different stored value without permission.
+
+    Attributes
+    ----------
+    existing : dict or None
+        The stored record a save would have overwritten (the store's single saves).
+    report : analytics.store.ImportReport or None
+        The report of a refused import, listing every conflict.
+    """
+
+    existing: dict[str, Any] | None = None
+    report: Any = None  # an analytics.store.ImportReport: the store is a layer above
 
 
 class NotFoundError(StoreError, LookupError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from typing import Any, Literal
 
 __all__ = [
@@ -257,7 +257,7 @@ class AnalysisSettings:
         high=10.0,
         help="session response: points below the pre-session mean that count as relief",
     )
-    as_of: Any = _opt(
+    as_of: str | dt.date | None = _opt(  # a pandas.Timestamp (a date) once checked
         None,
         kind="date",
         low=None,
@@ -371,7 +371,7 @@ class AnalysisSettings:
         }
 
 
-def _check_date(value: Any, name: str, func: str) -> Any:
+def _check_date(value: object, name: str, func: str) -> dt.date:
     import pandas as pd
 
     try:
@@ -384,7 +384,7 @@ def _check_date(value: Any, name: str, func: str) -> Any:
     )
 
 
-def options() -> list[tuple[Any, Option]]:
+def options() -> list[tuple[Field[Any], Option]]:
     """Every field of :class:`AnalysisSettings` with its :class:`Option`, in order."""
     return [(f, f.metadata["option"]) for f in fields(AnalysisSettings)]
 

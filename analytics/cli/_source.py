@@ -15,9 +15,15 @@ import getpass
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from analytics.cli._output import CommandError, print_problems, reported_warnings
+
+if TYPE_CHECKING:  # deferred at run time: 'paindiary --help' loads none of these
+    from analytics.contract import Dataset
+    from analytics.service import Service
+    from analytics.settings import AnalysisSettings
+    from analytics.store import Store
 
 __all__ = [
     "add_db",
@@ -89,7 +95,7 @@ def iso_date(text: str) -> dt.date:
         ) from None
 
 
-def open_service(args: argparse.Namespace, store: Any, command: str) -> Any:
+def open_service(args: argparse.Namespace, store: Store, command: str) -> Service:
     """Open the :class:`~analytics.service.Service` of a command (face ``cli:<command>``).
 
     The local operator, or the account named with ``--as``/``--user`` after its
@@ -107,7 +113,7 @@ def open_service(args: argparse.Namespace, store: Any, command: str) -> Any:
     return Service(store, user, face=face)
 
 
-def load_folder(directory: str, *, skip_invalid: bool = False, what: str = "written") -> Any:
+def load_folder(directory: str, *, skip_invalid: bool = False, what: str = "written") -> Dataset:
     """Load the :class:`analytics.contract.Dataset` of a CSV folder, printing its warnings.
 
     Raises
@@ -177,6 +183,7 @@ class Source:
 
     A CSV folder with ``--data``; the database through :class:`analytics.service.Service`
     with ``--db`` (the default).
+
     Use as a context manager. Methods raise ``LookupError`` for an unknown patient,
     the service's ``AccessDeniedError``/``AuthenticationError`` outside the user's
     scope, and ``StoreError`` when the database cannot be read.
@@ -185,9 +192,9 @@ class Source:
     def __init__(self, args: argparse.Namespace, command: str) -> None:
         self.args = args
         self.command = command
-        self.service: Any = None
-        self._store: Any = None
-        self._dataset: Any = None
+        self.service: Service | None = None
+        self._store: Store | None = None
+        self._dataset: Dataset | None = None
         self.name = str(args.data) if args.data is not None else ""
 
     def __enter__(self) -> Source:
@@ -205,24 +212,24 @@ class Source:
         if self._store is not None:
             self._store.close()
 
-    def _folder(self) -> Any:
+    def _folder(self) -> Dataset:
         if self._dataset is None:
             self._dataset = load_folder(self.args.data)
         return self._dataset
 
-    def patient(self, patient_id: str, *, purpose: str) -> Any:
+    def patient(self, patient_id: str, *, purpose: str) -> Dataset:
         """Read the rows of one patient (a whole folder with --data: the caller picks the rows)."""
         if self.service is None:
             return self._folder()
         return self.service.patient_dataset(patient_id, purpose=purpose)
 
-    def cohort(self, *, purpose: str) -> Any:
+    def cohort(self, *, purpose: str) -> Dataset:
         """Read the rows of every patient the user may see."""
         if self.service is None:
             return self._folder()
         return self.service.cohort_dataset(purpose=purpose)
 
-    def settings(self, args: argparse.Namespace) -> Any:
+    def settings(self, args: argparse.Namespace) -> AnalysisSettings:
         """Apply the options given to the clinic's saved settings (--db) or to the defaults."""
         from dataclasses import replace
 

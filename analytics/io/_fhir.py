@@ -28,9 +28,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:  # fhir.resources is imported when a bundle is made
+    from fhir.resources.R4B.bundle import Bundle
 
 __all__ = [
     "LOINC",
@@ -121,7 +124,7 @@ def patient_bundle(
     *,
     include_notes: bool = False,
     now: dt.datetime | None = None,
-) -> Any:
+) -> Bundle:
     """One patient's diary and sessions as a FHIR R4 ``Bundle`` (type collection).
 
     Parameters
@@ -332,6 +335,6 @@ def _session_summary(row: Any) -> list[str]:
     return summary
 
 
-def bundle_json(bundle: Any) -> str:
+def bundle_json(bundle: Bundle) -> str:
     """Serialise the bundle as FHIR JSON text (no empty elements), UTF-8 safe."""
     return bundle.model_dump_json(exclude_none=True, indent=1)

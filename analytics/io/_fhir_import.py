@@ -14,7 +14,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -32,6 +32,9 @@ from analytics.io._fhir import (
     SESSION_EXTENSIONS,
     SNOMED,
 )
+
+if TYPE_CHECKING:
+    from analytics.contract import Dataset
 
 __all__ = ["BundleContent", "read_bundle", "bundle_dataset", "fill_from_stored"]
 
@@ -364,7 +367,7 @@ def bundle_dataset(
     patients: pd.DataFrame | None,
     file: str = "bundle.json",
     today: dt.date | None = None,
-) -> tuple[Any, BundleContent]:
+) -> tuple[Dataset, BundleContent]:
     """Read the bundle's pain Observations and Procedures as canonical frames of ``patient_id``.
 
     Parameters
@@ -380,7 +383,7 @@ def bundle_dataset(
 
     Returns
     -------
-    (analytics.io._loaders.Dataset, BundleContent)
+    (analytics.contract.Dataset, BundleContent)
         Empty ``patients``; ``diary`` and ``sessions`` validated with
         :func:`analytics.io.validate_records`.
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +23,8 @@ from analytics.stats import (
     GROUPINGS,
     KM_COLUMNS,
     STATUS_COLUMNS,
+    EmaxFit,
+    KaplanMeier,
     adverse_event_counts,
     cpra_curve,
     data_quality,
@@ -189,9 +190,9 @@ class AnalysisResult:
     session_response_by_technique: pd.DataFrame
     dose_response: pd.DataFrame
     dose_response_summary: pd.DataFrame
-    emax_fit: Any
+    emax_fit: EmaxFit | None
     time_to_response: pd.DataFrame
-    kaplan_meier: Any
+    kaplan_meier: KaplanMeier | None
     adverse_events: pd.DataFrame
     cpra: pd.DataFrame
     factor_effects: pd.DataFrame
@@ -206,8 +207,8 @@ class AnalysisResult:
             value = getattr(self, f.name)
             if isinstance(value, pd.DataFrame):
                 out[f.name] = value
-        out["emax_fit"] = _fit_frame(self.emax_fit, "emax_fit")
-        out["kaplan_meier"] = _fit_frame(self.kaplan_meier, "kaplan_meier")
+        out["emax_fit"] = _fit_frame(self.emax_fit, EMAX_COLUMNS)
+        out["kaplan_meier"] = _fit_frame(self.kaplan_meier, KM_COLUMNS)
         return out
 
     def write_csv(self, out_dir: str | Path) -> list[Path]:
@@ -234,14 +235,13 @@ class AnalysisResult:
         return paths
 
 
-def _fit_frame(fit: Any, name: str) -> pd.DataFrame:
-    """Tabulate a fit, or give its header with no rows when there is no fit."""
+def _fit_frame(fit: EmaxFit | KaplanMeier | None, columns: dict[str, str]) -> pd.DataFrame:
+    """Tabulate a fit, or give its header (``columns``) with no rows when there is no fit."""
+    if isinstance(fit, KaplanMeier):
+        return fit.table
     if fit is not None:
-        return fit.table if name == "kaplan_meier" else fit.to_frame()
-    if name == "kaplan_meier":
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in KM_COLUMNS.items()})
-
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in EMAX_COLUMNS.items()})
+        return fit.to_frame()
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
 
 
 def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
@@ -269,8 +269,9 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _canonical_inputs(
-    patients: pd.DataFrame | None, sessions: pd.DataFrame | None, settings: Any, func: str
+    patients: pd.DataFrame | None, sessions: pd.DataFrame | None, settings: object, func: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Check ``settings`` and stand empty frames in for missing patients and sessions."""
     if not isinstance(settings, AnalysisSettings):
         raise TypeError(
             f"The 'settings' parameter of {func} must be an AnalysisSettings. "

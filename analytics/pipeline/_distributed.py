@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,9 @@ from analytics.pipeline._analyze import (
     per_patient,
 )
 from analytics.settings import DEFAULT_SETTINGS, AnalysisSettings
+
+if TYPE_CHECKING:  # the dask engine is an optional dependency, imported when it runs
+    from distributed import Client, Future
 
 __all__ = [
     "DEFAULT_WORKER_MEMORY",
@@ -237,7 +240,7 @@ def start_client(
     *,
     n_workers: int | None = None,
     worker_memory: str | int = DEFAULT_WORKER_MEMORY,
-):
+) -> Client:
     """Connect a dask.distributed client to an existing cluster, or start a new local one.
 
     Parameters
@@ -279,7 +282,7 @@ def start_client(
     return Client(cluster, set_as_default=False)
 
 
-def _close(client) -> None:
+def _close(client: Client) -> None:
     """Close a client of :func:`start_client` and the local cluster it started, if any."""
     from distributed import LocalCluster
 
@@ -303,7 +306,7 @@ def analyze_distributed(
     directory: str | os.PathLike[str],
     settings: AnalysisSettings = DEFAULT_SETTINGS,
     *,
-    client: Any = None,
+    client: Client | None = None,
     scheduler: str | None = None,
     partitions: int | None = None,
     n_workers: int | None = None,
@@ -360,14 +363,13 @@ def analyze_distributed(
     base = Path(directory)
     if not base.is_dir():
         raise FileNotFoundError(f"{base} is not a directory; give the folder holding the diary")
-    own_client = client is None
-    if own_client:
-        client = start_client(scheduler, n_workers=n_workers, worker_memory=worker_memory)
-    try:
+    if client is not None:
         return _run(base, settings, client, partitions, on_error, today, progress)
+    own = start_client(scheduler, n_workers=n_workers, worker_memory=worker_memory)
+    try:
+        return _run(base, settings, own, partitions, on_error, today, progress)
     finally:
-        if own_client:
-            _close(client)
+        _close(own)
 
 
 @dataclass
@@ -437,19 +439,23 @@ def _read_csv(base: Path, on_error: OnError, today: dt.date | None) -> _Driver:
 
 
 def _submit(
-    client: Any,
+    client: Client,
     driver: _Driver,
     parts: list[Slice],
     settings: AnalysisSettings,
     on_error: OnError,
     today: dt.date | None,
-) -> list[Any]:
+) -> list[Future]:
     """Start one task per patient range, with the rows this machine holds of it."""
     futures = []
     for part in parts:
         p_part = _in_part(driver.patients, part) if driver.patients is not None else None
         if driver.source is not None:
-            frames: tuple[Any, Any, Any] = (p_part, None, None)
+            frames: tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None] = (
+                p_part,
+                None,
+                None,
+            )
         else:
             frames = (
                 p_part,
@@ -465,7 +471,7 @@ def _submit(
     return futures
 
 
-def _gather(client: Any, futures: list[Any], progress: Progress | None) -> list[_PartResult]:
+def _gather(client: Client, futures: list[Future], progress: Progress | None) -> list[_PartResult]:
     """Collect the tasks' results in range order, reporting progress as they finish."""
     from distributed import as_completed
 
@@ -509,7 +515,7 @@ def _raise_once(problems: list[pd.DataFrame]) -> None:
 def _run(
     base: Path,
     settings: AnalysisSettings,
-    client: Any,
+    client: Client,
     partitions: int | None,
     on_error: OnError,
     today: dt.date | None,

@@ -28,6 +28,7 @@ the caller — :func:`needs_recompute` names them.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
@@ -275,7 +276,7 @@ def assemble(
     return out
 
 
-def needs_recompute(anchor: pd.DataFrame, as_of: Any) -> list[str]:
+def needs_recompute(anchor: pd.DataFrame, as_of: str | dt.date | None) -> list[str]:
     """Patients whose diary goes past the status date ``as_of`` (None: nobody)."""
     if as_of is None or not len(anchor):
         return []

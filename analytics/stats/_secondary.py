@@ -7,6 +7,7 @@ outcome (:func:`analytics.stats.outcome_windows`). Definitions in
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -138,7 +139,7 @@ def data_quality(
     sessions: pd.DataFrame | None,
     outcomes: pd.DataFrame,
     *,
-    as_of: str | pd.Timestamp | None = None,
+    as_of: str | dt.date | None = None,
     window_days: int = 28,
 ) -> pd.DataFrame:
     """Diary adherence, gaps and clinical flags per patient.

@@ -8,6 +8,8 @@ do not change with D.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -107,7 +109,7 @@ def patient_status(
     index_dates: pd.Series,
     *,
     patients: pd.DataFrame | None = None,
-    as_of: str | pd.Timestamp | None = None,
+    as_of: str | dt.date | None = None,
     window_days: int = 7,
     min_entries: int = 4,
     followup_days: int = 14,
@@ -244,7 +246,11 @@ def _session_days(sessions: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
 
 
 def _status_dates(
-    frame: pd.DataFrame, s_pid: pd.Series, s_day: pd.Series, ids: pd.Index, as_of: object
+    frame: pd.DataFrame,
+    s_pid: pd.Series,
+    s_day: pd.Series,
+    ids: pd.Index,
+    as_of: str | dt.date | None,
 ) -> pd.Series:
     """Find D per patient: ``as_of``, else the last diary day (last session day without)."""
     if as_of is None:

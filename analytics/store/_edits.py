@@ -74,7 +74,7 @@ class Edits(Queries, History):
                     f"with different {', '.join(changed)}; nothing was written. Save with replace=True "
                     "to overwrite it (the old values are kept in the history)."
                 )
-                exc.existing = old  # type: ignore[attr-defined]
+                exc.existing = old
                 raise exc
             conn.execute(t.update().where(*(t.c[k] == v for k, v in key.items())).values(new))
             self._history(conn, actor, "update", table, [(old, new)])

@@ -20,13 +20,16 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import sqlalchemy as sa
 from alembic.util import CommandError as AlembicCommandError
 
 from analytics.errors import StoreError
 from analytics.safe_text import mask_secrets
+
+if TYPE_CHECKING:  # Alembic's configuration is built only when migrating
+    from alembic.config import Config
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -209,7 +212,7 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
     return engine
 
 
-def alembic_config() -> Any:
+def alembic_config() -> Config:
     """Configure Alembic for the migrations in ``analytics/store/migrations``."""
     from alembic.config import Config
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from analytics.contract import empty_frame
+from analytics.contract import Dataset, empty_frame
 from analytics.contract.schema import TABLES, TableSpec
 from analytics.errors import ConflictError, DataValidationError
 from analytics.store import _models as models
@@ -137,7 +137,7 @@ class Import(Edits):
     def import_dataset(
         self,
         actor: str,
-        dataset: Any,
+        dataset: Dataset,
         *,
         update: bool = False,
         dry_run: bool = False,
@@ -150,7 +150,7 @@ class Import(Edits):
         Parameters
         ----------
         actor : str
-        dataset : analytics.io._loaders.Dataset
+        dataset : analytics.contract.Dataset
             Canonical frames (already validated by the loader).
         update : bool, default False
             Overwrite stored rows whose values differ (old values go to the
@@ -222,7 +222,7 @@ class Import(Edits):
                 "import with update=True (--update) to overwrite them; the old values are kept in "
                 "the history."
             )
-            exc.report = report  # type: ignore[attr-defined]
+            exc.report = report
             raise exc
         return report
 
@@ -290,7 +290,7 @@ class Import(Edits):
 
     def export_dataset(
         self, actor: str, patient_id: str | None = None, *, role: str = "", face: str = ""
-    ) -> Any:
+    ) -> Dataset:
         """Export the stored data (one patient or all) as a Dataset, recorded in the audit log.
 
         Write it to CSV with :func:`analytics.io.write_dataset`.

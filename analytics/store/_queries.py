@@ -159,7 +159,7 @@ class Queries(StoreBase):
         clinician_user_id: int | None = None,
         patient_ids: Sequence[str] | None = None,
     ) -> Any:
-        """One patient's rows as an :class:`analytics.io._loaders.Dataset` (one snapshot).
+        """Read one patient's rows as an :class:`analytics.contract.Dataset` (one snapshot).
 
         With a scope (as in :meth:`patients`) a patient outside it reads as empty.
         """
