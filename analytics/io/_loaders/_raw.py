@@ -95,7 +95,7 @@ def read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> RawT
     if error is not None or data is None:
         return _fatal(raw, error or "cannot read the file")
     split = _split(data, spec)
-    if isinstance(split, Unreadable):
+    if isinstance(split, _Unreadable):
         return _fatal(raw, split.message, split.line)
     (header_line, header, lines, columns, broken), arrow_columns = split
     if not header:  # only blank lines
@@ -305,14 +305,14 @@ def _too_wide(width: int, spec: TableSpec) -> str:
 
 
 @dataclass
-class Unreadable:
+class _Unreadable:
     """Why a file cannot be read as a table, and the line it points at (0: none)."""
 
     message: str
     line: int = 0
 
 
-def _split(data: bytes | str, spec: TableSpec) -> tuple[Records, list[Any] | None] | Unreadable:
+def _split(data: bytes | str, spec: TableSpec) -> tuple[Records, list[Any] | None] | _Unreadable:
     """Split a file into records numbered by physical line, or say why it cannot be.
 
     Arrow's reader takes the bytes of most files (:func:`read_arrow`); the text paths
@@ -325,17 +325,17 @@ def _split(data: bytes | str, spec: TableSpec) -> tuple[Records, list[Any] | Non
             return arrow
     # bytes were tried by Arrow already; a text source has not been
     parsed = _text_records(data, spec, arrow=not isinstance(data, bytes))
-    return parsed if isinstance(parsed, Unreadable) else (parsed, None)
+    return parsed if isinstance(parsed, _Unreadable) else (parsed, None)
 
 
-def _text_records(data: bytes | str, spec: TableSpec, *, arrow: bool) -> Records | Unreadable:
+def _text_records(data: bytes | str, spec: TableSpec, *, arrow: bool) -> Records | _Unreadable:
     """Decode a file and split it with :func:`fast_records`, else :func:`csv_records`."""
     expected = ",".join(spec.required)
     text, error, bad_line = _decode(data)
     if error is not None or text is None:
-        return Unreadable(error or "cannot decode the file", bad_line)
+        return _Unreadable(error or "cannot decode the file", bad_line)
     if not text.strip():
-        return Unreadable(
+        return _Unreadable(
             f"file is empty; it needs at least the header row, e.g. '{expected}' "
             "(see docs/data-format.md)"
         )
@@ -343,14 +343,14 @@ def _text_records(data: bytes | str, spec: TableSpec, *, arrow: bool) -> Records
     if nul >= 0:
         line = text.count("\n", 0, nul) + 1
         col = nul - (text.rfind("\n", 0, nul) + 1) + 1
-        return Unreadable(
+        return _Unreadable(
             f"file contains a NUL character (line {line}, character {col}), so it is not a "
             "plain-text CSV file (UTF-16 text or a spreadsheet file?); save it as 'CSV UTF-8'",
             line,
         )
     width, first_line = _header_width(text)
     if width > MAX_COLUMNS:
-        return Unreadable(_too_wide(width, spec), first_line)
+        return _Unreadable(_too_wide(width, spec), first_line)
     parsed = fast_records(text, arrow=arrow)
     if parsed is not None:
         return parsed
@@ -360,20 +360,20 @@ def _text_records(data: bytes | str, spec: TableSpec, *, arrow: bool) -> Records
         return _broken_quoting(exc, text)
 
 
-def _broken_quoting(exc: csv.Error, text: str) -> Unreadable:
+def _broken_quoting(exc: csv.Error, text: str) -> _Unreadable:
     """Word the csv module's error on a file, at the line where the quote opened."""
     line = getattr(exc, "line_num", 0)
     if "field larger" in str(exc) or "unexpected end of data" in str(exc):
         line = _unclosed_quote_line(text) or line  # where the quote opened
     if "field larger than field limit" in str(exc):
-        return Unreadable(
+        return _Unreadable(
             f"a value starting on or before this line is longer than "
             f"{csv.field_size_limit():,} characters, far more than any column "
             f"allows (notes: at most {TEXT_MAX}); usually a double quote that is "
             "never closed has swallowed the rest of the file",
             line,
         )
-    return Unreadable(
+    return _Unreadable(
         f"the CSV quoting is broken near here ({exc}); a value containing commas, "
         "quotes or line breaks must be enclosed in double quotes, with inner quotes "
         'doubled ("")',
