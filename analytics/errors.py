@@ -69,10 +69,18 @@ class StoreError(RuntimeError):
 
 
 class ConflictError(StoreError):
-    """A write would overwrite a different stored value without permission."""
+    """A write would overwrite a different stored value without permission.
 
-    #: The stored record that differs (a single save), or None.
+    Attributes
+    ----------
+    existing : dict or None
+        The stored record a save would have overwritten (the store's single saves).
+    report : analytics.store.ImportReport or None
+        The report of a refused import, listing every conflict.
+    """
+
     existing: dict[str, Any] | None = None
+    report: Any = None  # an analytics.store.ImportReport: the store is a layer above
 
 
 class NotFoundError(StoreError, LookupError):
@@ -80,11 +88,16 @@ class NotFoundError(StoreError, LookupError):
 
 
 class AuthenticationError(PermissionError):
-    """Sign-in refused: wrong username or password, a locked or disabled account, or an
-    expired, revoked or outdated session token. The message never says whether the
-    account exists."""
+    """Sign-in refused.
+
+    A wrong username or password, a locked or disabled account, or an expired, revoked
+    or outdated session token. The message never says whether the account exists.
+    """
 
 
 class AccessDeniedError(PermissionError):
-    """The signed-in user asked for something outside their role's scope (e.g. another
-    patient's diary). The refusal is recorded in the audit log before this is raised."""
+    """The signed-in user asked for something outside their role's scope.
+
+    For example another patient's diary. The refusal is recorded in the audit log
+    before this is raised.
+    """

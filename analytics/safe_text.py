@@ -1,12 +1,12 @@
-"""Safe text for messages: what a reader cannot see is shown, what they must not see is masked.
+r"""Safe text for messages: what a reader cannot see is shown, what they must not see is masked.
 
 Two rules, used by every message paindiary prints or shows:
 
 * :func:`visible` writes every character a reader would not see as itself —
   control characters (terminal escapes included), byte-order marks, zero-width
   and other format characters, bidirectional overrides, unusual spaces and line
-  separators — as a Python-style escape (``\\x1b``, ``\\ufeff``, ``\\u202e``),
-  so ``found: \\ufeffpatient_id`` shows why ``patient_id`` was not found and a
+  separators — as a Python-style escape (``\x1b``, ``\ufeff``, ``\u202e``),
+  so ``found: \ufeffpatient_id`` shows why ``patient_id`` was not found and a
   value cannot move the cursor, recolour the terminal or reverse the text.
 * :func:`mask_secrets` replaces the password of every database URL form — the
   ``user:password@`` part, a ``?password=`` (or ``pwd``, ``token``, ...)
@@ -67,7 +67,7 @@ def _escape(ch: str) -> str:
 
 
 def visible(text: str, *, keep: str = "") -> str:
-    """``text`` with every invisible or control character written as an escape.
+    r"""``text`` with every invisible or control character written as an escape.
 
     A character is escaped when :meth:`str.isprintable` says it is not printable:
     C0 and C1 controls (ESC of terminal codes, CR, TAB, DEL), format characters
@@ -80,14 +80,14 @@ def visible(text: str, *, keep: str = "") -> str:
     ----------
     text : str
     keep : str, default ""
-        Characters left as they are (``"\\n"`` for a multi-line message).
+        Characters left as they are (``"\n"`` for a multi-line message).
 
     Examples
     --------
-    >>> visible("\\ufeffpatient_id")
-    '\\\\ufeffpatient_id'
-    >>> visible("P1\\x1b[31m")
-    'P1\\\\x1b[31m'
+    >>> visible("\ufeffpatient_id")
+    '\\ufeffpatient_id'
+    >>> visible("P1\x1b[31m")
+    'P1\\x1b[31m'
     """
     if text.isprintable():
         return text
@@ -111,7 +111,7 @@ def mask_secrets(text: str) -> str:
 
 
 def safe_message(text: str, *, keep: str = "\n") -> str:
-    """A message fit to print or show: secrets masked, invisible characters escaped."""
+    """Make a message fit to print or show: secrets masked, invisible characters escaped."""
     return visible(mask_secrets(text), keep=keep)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from typing import Any, Literal
 
 __all__ = [
@@ -257,7 +257,7 @@ class AnalysisSettings:
         high=10.0,
         help="session response: points below the pre-session mean that count as relief",
     )
-    as_of: Any = _opt(
+    as_of: str | dt.date | None = _opt(  # a pandas.Timestamp (a date) once checked
         None,
         kind="date",
         low=None,
@@ -323,6 +323,7 @@ class AnalysisSettings:
     )
 
     def __post_init__(self) -> None:
+        """Check every option against its range (scikit-learn's wording); normalise numbers and dates."""
         from analytics.checks import check_int, check_number
 
         func = "AnalysisSettings"
@@ -361,7 +362,7 @@ class AnalysisSettings:
         return min(self.min_entries, self.trend_window_days)
 
     def window_kwargs(self) -> dict[str, Any]:
-        """The options of :func:`analytics.stats.patient_outcomes` windows."""
+        """Give the window options of :func:`analytics.stats.patient_outcomes` as keywords."""
         return {
             "baseline_days": self.baseline_days,
             "followup_days": self.followup_days,
@@ -370,7 +371,7 @@ class AnalysisSettings:
         }
 
 
-def _check_date(value: Any, name: str, func: str) -> Any:
+def _check_date(value: object, name: str, func: str) -> dt.date:
     import pandas as pd
 
     try:
@@ -383,7 +384,7 @@ def _check_date(value: Any, name: str, func: str) -> Any:
     )
 
 
-def options() -> list[tuple[Any, Option]]:
+def options() -> list[tuple[Field[Any], Option]]:
     """Every field of :class:`AnalysisSettings` with its :class:`Option`, in order."""
     return [(f, f.metadata["option"]) for f in fields(AnalysisSettings)]
 
@@ -432,7 +433,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def from_arguments(args: argparse.Namespace) -> AnalysisSettings:
-    """The :class:`AnalysisSettings` of parsed :func:`add_arguments` options.
+    """Build the :class:`AnalysisSettings` of parsed :func:`add_arguments` options.
 
     Raises
     ------

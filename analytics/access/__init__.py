@@ -1,5 +1,6 @@
-"""Who may sign in and what leaves the clinic: accounts, passwords and session tokens,
-de-identification for research exports.
+"""Who may sign in and what leaves the clinic.
+
+Accounts, passwords and session tokens; de-identification for research exports.
 """
 
 from __future__ import annotations

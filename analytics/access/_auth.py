@@ -137,7 +137,7 @@ LOCAL_OPERATOR = User(0, f"local:{_os_user()}", "admin", None, "local operator")
 
 
 def user_from_record(record: dict[str, Any]) -> User:
-    """The :class:`User` of a stored account record (see ``Store.user_record``)."""
+    """Build the :class:`User` of a stored account record (see ``Store.user_record``)."""
     return User(
         user_id=int(record["id"]),
         username=str(record["username"]),
@@ -177,13 +177,13 @@ def check_password(password: Any, *, func: str = "check_password") -> str:
 
 
 def hash_password(password: str) -> str:
-    """The argon2id hash (PHC string, ``$argon2id$v=19$...``) of an acceptable password."""
+    """Hash an acceptable password with argon2id (PHC string, ``$argon2id$v=19$...``)."""
     check_password(password, func="hash_password")
     return str(_hasher().hash(password))
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    """True when ``password`` matches ``password_hash`` (constant-time, argon2 verify)."""
+    """Tell whether ``password`` matches ``password_hash`` (constant-time, argon2 verify)."""
     from argon2.exceptions import InvalidHashError, VerificationError
 
     try:
@@ -277,7 +277,7 @@ def authenticate(
 def user_for_sso(
     store: Store, username: str, *, face: str = "dashboard:sso", clock: Clock | None = None
 ) -> User:
-    """The account of a user signed in by single sign-on (the provider checked the password).
+    """Return the account of a user signed in by single sign-on (the provider checked the password).
 
     The role and patient come from the user table. Records "login" (method "sso").
 
@@ -315,7 +315,7 @@ def user_for_sso(
 
 
 def secret_key() -> bytes:
-    """The key that signs session tokens.
+    """Return the key that signs session tokens.
 
     ``$PAINDIARY_SECRET_KEY`` (at least 32 characters) when set, else the key in
     ``<data dir>/secret_key``, created once with 32 random bytes and mode 0600.
@@ -444,7 +444,7 @@ def _check_session(
 def read_token(
     store: Store, token: str, *, max_idle_minutes: int = IDLE_MINUTES, clock: Clock | None = None
 ) -> User:
-    """The :class:`User` of a valid session token.
+    """Check a session token and return the :class:`User` it belongs to.
 
     Raises
     ------
@@ -467,7 +467,10 @@ def read_token(
 def renew_token(
     store: Store, token: str, *, max_idle_minutes: int = IDLE_MINUTES, clock: Clock | None = None
 ) -> str:
-    """A fresh token of the same session (the idle clock restarts); raises as :func:`read_token`."""
+    """Issue a fresh token of the same session (the idle clock restarts).
+
+    Raises as :func:`read_token`.
+    """
     read_token(store, token, max_idle_minutes=max_idle_minutes, clock=clock)
     data = _payload(token, clock, None)
     return _sign(int(data["u"]), str(data["s"]), str(data["p"]), clock)
@@ -496,7 +499,7 @@ def revoke_token(
 
 
 def demo_password(username: str) -> str:
-    """The password of a demo account: derived from the secret key, never stored.
+    """Derive the password of a demo account from the secret key (it is never stored).
 
     Twelve characters from an alphabet without look-alikes, in three groups
     (e.g. ``"k7mq-2xhd-p9rt"``). The same database and key give the same passwords.
@@ -508,13 +511,16 @@ def demo_password(username: str) -> str:
 
 
 def demo_key_id() -> str:
-    """A fingerprint of the secret key (not the key): tells whether the demo passwords
-    stored as hashes were derived from the key in use."""
+    """Fingerprint the secret key without revealing it.
+
+    The fingerprint tells whether the demo passwords stored as hashes were derived from
+    the key in use.
+    """
     return hashlib.sha256(b"paindiary demo key id:" + secret_key()).hexdigest()[:16]
 
 
 def demo_accounts(store: Store) -> list[dict[str, Any]] | None:
-    """The demo accounts with their passwords while the database is the demo, else None.
+    """List the demo accounts with their passwords while the database is the demo, else None.
 
     Lists only the accounts ``paindiary init-demo`` created (setting
     ``demo_accounts``) whose password was never changed (so their demo password

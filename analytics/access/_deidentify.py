@@ -25,13 +25,15 @@ actual knowledge that the rest could identify a person. See docs/security.md.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analytics.contract import index_dates
+from analytics.contract import Dataset, index_dates
 
 __all__ = [
     "deidentify",
@@ -103,7 +105,12 @@ class DeidentifiedDataset:
     diary: pd.DataFrame
     sessions: pd.DataFrame
 
-    def write(self, directory: Any, *, before_rename: Any = None) -> list[Any]:
+    def write(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        before_rename: Callable[[], None] | None = None,
+    ) -> list[Path]:
         """Write ``patients.csv``, ``diary.csv`` and ``sessions.csv`` to ``directory``.
 
         The directory is created when missing; returns the paths written. Text
@@ -133,13 +140,16 @@ def _codes(n: int, prefix: str, digits: int, rng: np.random.Generator) -> list[s
 
 
 def deidentify(
-    dataset: Any, *, rng: Any = None, today: dt.date | None = None
+    dataset: Dataset,
+    *,
+    rng: int | np.random.Generator | None = None,
+    today: dt.date | None = None,
 ) -> DeidentifiedDataset:
     """De-identify a canonical dataset (see the module notes for what it does and does not do).
 
     Parameters
     ----------
-    dataset : analytics.io._loaders.Dataset
+    dataset : analytics.contract.Dataset
         Canonical frames.
     rng : int or numpy.random.Generator, optional
         Source of the random codes; default fresh OS entropy (never reproducible).

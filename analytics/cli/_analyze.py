@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analytics.cli._output import (
     error,
@@ -18,7 +18,11 @@ from analytics.cli._output import (
     reported_warnings,
     usage_error,
 )
-from analytics.settings import add_arguments, from_arguments
+from analytics.settings import AnalysisSettings, add_arguments, from_arguments
+
+if TYPE_CHECKING:  # deferred at run time: the parser loads no statistics
+    from analytics.errors import DataValidationError
+    from analytics.pipeline import AnalysisResult
 
 __all__ = ["add_parsers", "analyze_command"]
 
@@ -88,7 +92,7 @@ def add_parsers(sub: Any) -> None:
     p.set_defaults(handler=analyze_command)
 
 
-def _invalid_input(exc: Any) -> int:
+def _invalid_input(exc: DataValidationError) -> int:
     print_problems(exc.problems)
     n = len(exc.problems)
     return error(
@@ -97,8 +101,16 @@ def _invalid_input(exc: Any) -> int:
     )
 
 
-def _finish(result: Any, settings: Any, counts: str, rejects: list[Path], n_rejected: int,
-            paths: list[Path], out_dir: Path) -> int:  # fmt: skip
+def _finish(
+    result: AnalysisResult,
+    settings: AnalysisSettings,
+    counts: str,
+    rejects: list[Path],
+    n_rejected: int,
+    paths: list[Path],
+    out_dir: Path,
+) -> int:
+    """Print the notes, the counts, the outcome summary and the files written; return 0."""
     from analytics.pipeline import outcome_summary
 
     for note in result.notes:
@@ -121,7 +133,7 @@ def analyze_command(args: argparse.Namespace) -> int:
     return _pandas(args, settings)
 
 
-def _pandas(args: argparse.Namespace, settings: Any) -> int:
+def _pandas(args: argparse.Namespace, settings: AnalysisSettings) -> int:
     # deferred: the parser and 'paindiary --help' never load scipy or statsmodels
     from analytics.cli._progress import ProgressBar
     from analytics.errors import DataValidationError, InsufficientDataError
@@ -156,20 +168,27 @@ def _pandas(args: argparse.Namespace, settings: Any) -> int:
     return _finish(result, settings, counts, rejects, ds.n_rejected, paths, out_dir)
 
 
-def _dask(args: argparse.Namespace, settings: Any) -> int:
+def _check_dask_options(args: argparse.Namespace) -> None:
+    """Check ``--partitions``, ``--workers`` and ``--worker-memory``; raise ValueError."""
     from analytics.checks import check_int
+    from analytics.pipeline import check_memory
+
+    if args.partitions is not None:
+        check_int(args.partitions, "partitions", "analyze", 1, 1_000_000)
+    if args.workers is not None:
+        check_int(args.workers, "workers", "analyze", 1, 1024)
+    check_memory(args.worker_memory, "worker_memory", "analyze")
+
+
+def _dask(args: argparse.Namespace, settings: AnalysisSettings) -> int:
     from analytics.cli._progress import ProgressBar
     from analytics.errors import DataValidationError, InsufficientDataError
     from analytics.io import write_rejects
-    from analytics.pipeline import analyze_distributed, check_memory
+    from analytics.pipeline import analyze_distributed
 
     out_dir = Path(args.out)
     try:
-        if args.partitions is not None:
-            check_int(args.partitions, "partitions", "analyze", 1, 1_000_000)
-        if args.workers is not None:
-            check_int(args.workers, "workers", "analyze", 1, 1024)
-        check_memory(args.worker_memory, "worker_memory", "analyze")
+        _check_dask_options(args)
     except ValueError as exc:
         return usage_error("analyze", str(exc))
     try:

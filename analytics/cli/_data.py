@@ -13,13 +13,17 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analytics import access
 from analytics.cli._output import error, guarded, reported_warnings
 from analytics.cli._source import add_db, add_identity, open_service
 from analytics.errors import ConflictError, NotFoundError, StoreError
 from analytics.store import ImportReport, Store, open_store, project_root
+
+if TYPE_CHECKING:  # deferred at run time: the parser loads neither
+    from analytics.contract import Dataset
+    from analytics.service import Service
 
 __all__ = [
     "add_parsers",
@@ -103,7 +107,7 @@ def add_parsers(sub: Any) -> None:
     p.set_defaults(handler=init_demo_command)
 
 
-def _load(directory: str, *, skip_invalid: bool) -> Any:
+def _load(directory: str, *, skip_invalid: bool) -> Dataset:
     from analytics.io import load_dataset
 
     with reported_warnings():
@@ -247,15 +251,18 @@ def _refused(message: str) -> None:
 
 
 def _legacy_demo(store: Store) -> bool:
-    """A demo database made before accounts existed: its only imports were init-demo's."""
+    """Tell whether this demo database predates accounts (its only imports were init-demo's)."""
     log = store.audit_log("cli:init-demo")
     imports = log[log["action"] == "import"]
     return bool(len(imports)) and bool((imports["username"] == "cli:init-demo").all())
 
 
-def _demo_accounts(service: Any, store: Store, patient_ids: list[str]) -> None:
-    """Create the demo accounts that are missing (a new clinician gets half the patients);
-    re-derive the never-changed demo passwords when the secret key changed."""
+def _demo_accounts(service: Service, store: Store, patient_ids: list[str]) -> None:
+    """Create the demo accounts that are missing and refresh the demo passwords.
+
+    A new clinician gets half the patients; the never-changed demo passwords are
+    derived again when the secret key changed.
+    """
     import json
 
     names = [DEMO_ADMIN, *DEMO_CLINICIANS, *(p.lower() for p in patient_ids)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -52,12 +53,12 @@ def add_parsers(sub: Any) -> None:
     p.set_defaults(handler=fhir_import_command)
 
 
-def fhir_command(args: Any) -> int:
+def fhir_command(args: argparse.Namespace) -> int:
     """``paindiary fhir --patient ID --out bundle.json [--data DIR | --db URL]``."""
     return guarded(_fhir, args)
 
 
-def _fhir(args: Any) -> int:
+def _fhir(args: argparse.Namespace) -> int:
     from analytics.io import bundle_json, patient_bundle
 
     out = Path(args.out)
@@ -79,6 +80,8 @@ def _fhir(args: Any) -> int:
         source.record(f"FHIR R4 bundle{notes}", patient_id=args.patient)
     kinds: dict[str, int] = {}
     for e in bundle.entry or []:
+        if e.resource is None:  # pragma: no cover - every entry of patient_bundle has one
+            continue
         kind = e.resource.get_resource_type()
         kinds[kind] = kinds.get(kind, 0) + 1
     counts = ", ".join(f"{n} {k}" for k, n in kinds.items())
@@ -86,12 +89,12 @@ def _fhir(args: Any) -> int:
     return 0
 
 
-def fhir_import_command(args: Any) -> int:
+def fhir_import_command(args: argparse.Namespace) -> int:
     """``paindiary fhir-import bundle.json --patient ID [--db URL] [--update] [--as NAME]``."""
     return guarded(_fhir_import, args)
 
 
-def _fhir_import(args: Any) -> int:
+def _fhir_import(args: argparse.Namespace) -> int:
     from analytics.contract import Dataset
     from analytics.errors import ConflictError, DataValidationError
     from analytics.io import bundle_dataset, fill_from_stored

@@ -151,7 +151,7 @@ class _SafeText(io.TextIOBase):
 
 @contextlib.contextmanager
 def safe_output() -> Iterator[None]:
-    """Standard output and error pass through :func:`safe_message` inside."""
+    """Pass standard output and error through :func:`safe_message` inside the block."""
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _SafeText(out), _SafeText(err)  # type: ignore[assignment]
     try:

@@ -24,7 +24,7 @@ COMMANDS = (_files, _analyze, _data, _refresh, _report, _fhir, _accounts, _db)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser of every subcommand; each sets ``handler`` to the function that runs it."""
+    """Build the parser of every subcommand; each sets ``handler`` to the function that runs it."""
     parser = argparse.ArgumentParser(
         prog="paindiary",
         description="Pain diary and treatment-outcomes analytics for acupuncture and chronic-pain "

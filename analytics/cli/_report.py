@@ -37,7 +37,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def _add_report_arguments(p: argparse.ArgumentParser) -> None:
-    """The options of ``paindiary report``."""
+    """Add the options of ``paindiary report`` to its parser."""
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--patient", metavar="ID", help="one patient's visit report")
     what.add_argument("--cohort", action="store_true", help="the cohort report of every patient")

@@ -15,9 +15,15 @@ import getpass
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from analytics.cli._output import CommandError, print_problems, reported_warnings
+
+if TYPE_CHECKING:  # deferred at run time: 'paindiary --help' loads none of these
+    from analytics.contract import Dataset
+    from analytics.service import Service
+    from analytics.settings import AnalysisSettings
+    from analytics.store import Store
 
 __all__ = [
     "add_db",
@@ -55,7 +61,7 @@ def add_identity(p: argparse.ArgumentParser, *, user_flag: bool = True) -> None:
 
 
 def add_source_arguments(p: argparse.ArgumentParser) -> None:
-    """``--data DIR`` or ``--db URL`` (default: the database), and ``--as NAME``."""
+    """Add ``--data DIR`` or ``--db URL`` (default: the database), and ``--as NAME``."""
     source = p.add_mutually_exclusive_group()
     source.add_argument(
         "--data", metavar="DIR", default=None, help="read the CSV files of this directory"
@@ -89,8 +95,8 @@ def iso_date(text: str) -> dt.date:
         ) from None
 
 
-def open_service(args: argparse.Namespace, store: Any, command: str) -> Any:
-    """The :class:`~analytics.service.Service` of a command (face ``cli:<command>``).
+def open_service(args: argparse.Namespace, store: Store, command: str) -> Service:
+    """Open the :class:`~analytics.service.Service` of a command (face ``cli:<command>``).
 
     The local operator, or the account named with ``--as``/``--user`` after its
     password is checked (:class:`~analytics.errors.AuthenticationError` when not).
@@ -107,8 +113,8 @@ def open_service(args: argparse.Namespace, store: Any, command: str) -> Any:
     return Service(store, user, face=face)
 
 
-def load_folder(directory: str, *, skip_invalid: bool = False, what: str = "written") -> Any:
-    """The :class:`analytics.contract.Dataset` of a CSV folder; warnings are printed.
+def load_folder(directory: str, *, skip_invalid: bool = False, what: str = "written") -> Dataset:
+    """Load the :class:`analytics.contract.Dataset` of a CSV folder, printing its warnings.
 
     Raises
     ------
@@ -173,8 +179,10 @@ def check_output_file(out: Path, *, overwrite: bool) -> None:
 
 
 class Source:
-    """Where a command reads its rows: a CSV folder (``--data``) or the database through
-    :class:`analytics.service.Service` (``--db``, the default).
+    """Where a command reads its rows: a CSV folder or the database.
+
+    A CSV folder with ``--data``; the database through :class:`analytics.service.Service`
+    with ``--db`` (the default).
 
     Use as a context manager. Methods raise ``LookupError`` for an unknown patient,
     the service's ``AccessDeniedError``/``AuthenticationError`` outside the user's
@@ -184,9 +192,9 @@ class Source:
     def __init__(self, args: argparse.Namespace, command: str) -> None:
         self.args = args
         self.command = command
-        self.service: Any = None
-        self._store: Any = None
-        self._dataset: Any = None
+        self.service: Service | None = None
+        self._store: Store | None = None
+        self._dataset: Dataset | None = None
         self.name = str(args.data) if args.data is not None else ""
 
     def __enter__(self) -> Source:
@@ -204,25 +212,25 @@ class Source:
         if self._store is not None:
             self._store.close()
 
-    def _folder(self) -> Any:
+    def _folder(self) -> Dataset:
         if self._dataset is None:
             self._dataset = load_folder(self.args.data)
         return self._dataset
 
-    def patient(self, patient_id: str, *, purpose: str) -> Any:
-        """The rows of one patient (a whole folder with --data: the caller picks the rows)."""
+    def patient(self, patient_id: str, *, purpose: str) -> Dataset:
+        """Read the rows of one patient (a whole folder with --data: the caller picks the rows)."""
         if self.service is None:
             return self._folder()
         return self.service.patient_dataset(patient_id, purpose=purpose)
 
-    def cohort(self, *, purpose: str) -> Any:
-        """The rows of every patient the user may see."""
+    def cohort(self, *, purpose: str) -> Dataset:
+        """Read the rows of every patient the user may see."""
         if self.service is None:
             return self._folder()
         return self.service.cohort_dataset(purpose=purpose)
 
-    def settings(self, args: argparse.Namespace) -> Any:
-        """The clinic's saved analysis settings (--db) or the defaults, with the options given."""
+    def settings(self, args: argparse.Namespace) -> AnalysisSettings:
+        """Apply the options given to the clinic's saved settings (--db) or to the defaults."""
         from dataclasses import replace
 
         from analytics.settings import AnalysisSettings
@@ -240,8 +248,11 @@ class Source:
     def record(
         self, what: str, *, patient_id: str | None, report: bool = False, detail: str = ""
     ) -> None:
-        """Record in the audit log that a file was produced: action "report" for a PDF
-        report, "export" for an export (nothing to record with --data)."""
+        """Record in the audit log that a file was produced.
+
+        The action is "report" for a PDF report and "export" for an export; nothing is
+        recorded with --data.
+        """
         if self.service is None:
             return
         if report:

@@ -1,5 +1,7 @@
-"""The data contract: the schema of the three CSV files, the dataset type, words for codes,
-medicines and their morphine equivalents, technique bands.
+"""The data contract.
+
+The schema of the three CSV files, the dataset type, words for codes, medicines and
+their morphine equivalents, technique bands.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ __all__ = ["Dataset", "empty_frame"]
 
 
 def empty_frame(table: str) -> pd.DataFrame:
-    """A canonical frame of ``table`` with zero rows and the right dtypes."""
+    """Make a canonical frame of ``table`` with zero rows and the right dtypes."""
     spec = TABLES[table]
     return pd.DataFrame({c.name: pd.Series(dtype=c.dtype) for c in spec.columns})
 

@@ -124,6 +124,7 @@ class ColumnSpec:
 
     @property
     def dtype(self) -> str:
+        """The pandas dtype of the column in a canonical frame."""
         return {
             "number": "float64",
             "integer": "Int64",
@@ -143,13 +144,16 @@ class TableSpec:
 
     @property
     def column_names(self) -> list[str]:
+        """Every column of the file, in the contract's order."""
         return [c.name for c in self.columns]
 
     @property
     def required(self) -> list[str]:
+        """The columns the file must have."""
         return [c.name for c in self.columns if c.required]
 
     def column(self, name: str) -> ColumnSpec:
+        """Return the spec of column ``name``; raise KeyError when the file has no such column."""
         for c in self.columns:
             if c.name == name:
                 return c

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from ._synthetic import (
-    ARMS,
-    EDGE_CASES,
-    TRUTH_COLUMNS,
-    freshen_demo,
-    generate_clinic,
-    main,
-    shift_dates,
-    write_clinic,
-)
+from ._details import ARMS
+from ._files import freshen_demo, main, shift_dates, write_clinic
+from ._synthetic import EDGE_CASES, TRUTH_COLUMNS, generate_clinic
 
 __all__ = [
     "ARMS",

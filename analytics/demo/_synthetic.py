@@ -31,12 +31,8 @@ to regenerate the committed sample clinic.
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import datetime as dt
-import os
-from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,28 +40,11 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from analytics.checks import check_int
-from analytics.contract import Dataset
 from analytics.contract.schema import CONDITIONS, TABLES, dtypes
-from analytics.io import write_dataset
+from analytics.demo._details import ARMS, diary_items, round_clip, session_frame
 
-__all__ = [
-    "ARMS",
-    "EDGE_CASES",
-    "TRUTH_COLUMNS",
-    "generate_clinic",
-    "write_clinic",
-    "shift_dates",
-    "freshen_demo",
-    "main",
-]
+__all__ = ["EDGE_CASES", "TRUTH_COLUMNS", "generate_clinic"]
 
-#: Treatment arms of ``truth.technique``: (arm, session technique, frequency_hz).
-ARMS = (
-    ("manual", "manual", None),
-    ("electro_low", "electro", "2"),
-    ("electro_high", "electro", "100"),
-    ("electro_mixed", "electro", "2/100"),
-)
 #: Values of ``truth.edge_case`` (besides missing).
 EDGE_CASES = ("short_baseline", "single_session", "long_gap")
 #: Columns of the ``truth`` frame.
@@ -100,59 +79,9 @@ _CONDITION_WEIGHTS = {
     "musculoskeletal_pain": 0.10,
     "post_surgical_pain": 0.05,
 }
-# Point prescriptions per condition; midline (GV) points have no side.
-_POINTS = {
-    "chronic_low_back_pain": ("BL23", "BL25", "BL40", "GB30", "GV4", "KI3", "BL60"),
-    "neck_pain": ("GB20", "GB21", "SI3", "BL10", "TE5", "LI4", "GV14"),
-    "osteoarthritis": ("ST35", "ST36", "SP9", "GB34", "SP10", "ST34", "LR3"),
-    "rheumatoid_arthritis": ("LI4", "LI11", "ST36", "SP6", "TE5", "GB34", "LR3"),
-    "migraine": ("GB20", "GB8", "TE5", "LR3", "GV20", "GB41", "LI4"),
-    "tension_type_headache": ("GB20", "GV20", "LI4", "LR3", "GB21", "BL10", "TE5"),
-    "fibromyalgia": ("LI4", "LR3", "ST36", "SP6", "GB34", "HT7", "PC6"),
-    "neuropathic_pain": ("ST36", "SP6", "KI3", "LR3", "BL60", "GB39", "LI4"),
-    "musculoskeletal_pain": ("LI15", "SI9", "TE14", "LI4", "GB34", "ST38", "LI11"),
-    "post_surgical_pain": ("LI4", "PC6", "ST36", "SP6", "LR3", "GV20", "ST25"),
-}
-_EXTRA_POINTS = ("LI4", "ST36", "SP6", "LR3", "PC6", "GV20", "GB34")
 # Responder probability and extra % reduction of responders per arm (index as ARMS).
 _RESPONDER_P = np.array([0.40, 0.50, 0.50, 0.65])
 _ARM_BONUS = np.array([0.0, 2.0, 2.0, 5.0])
-# Opioid regimens as MME/day with CDC 2022 factors: tramadol 50 mg (x0.2), oxycodone
-# 10 mg (x1.5), hydrocodone 20 mg, oxycodone 15 mg, tramadol 150 mg, codeine 240 mg
-# (x0.15), tapentadol 100 mg (x0.4), oxycodone 30 mg, morphine 60 mg.
-_MME = np.array([10.0, 15.0, 20.0, 22.5, 30.0, 36.0, 40.0, 45.0, 60.0])
-_ADVERSE = np.array(["soreness", "bruising", "bleeding", "dizziness"])
-_ADVERSE_P = np.array([0.45, 0.30, 0.20, 0.05])
-_DIARY_NOTES = np.array(
-    [
-        "good day",
-        "slept badly",
-        "walked 30 min",
-        "flare-up after gardening",
-        "busy at work",
-        "took a warm bath",
-        "rainy, stiff in the morning",
-        "did my exercises",
-    ]
-)
-# Always placed (once each) so CSV quoting and the formula-injection round trip are exercised.
-_TRICKY_NOTES = (
-    "pain in back, hips, and knees",
-    'physio said "keep moving"',
-    "long day.\nbetter in the evening",
-    "-2 after walk",
-    "=better than last week",
-)
-_SESSION_NOTES = np.array(
-    [
-        "de qi achieved",
-        "cupping added",
-        "heat lamp on lower back",
-        "moxibustion at ST36",
-        "exercise advice given",
-        "nervous at first, relaxed after 5 min",
-    ]
-)
 
 
 def _end_date(value: Any) -> np.datetime64:
@@ -175,10 +104,6 @@ def _weekday(days: np.ndarray) -> np.ndarray:
 
 def _group_starts(counts: np.ndarray) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-
-
-def _round_clip(x: np.ndarray, low: float = 0.0, high: float = 10.0) -> np.ndarray:
-    return np.clip(np.round(x), low, high)
 
 
 def _choose_edge_cases(gen: np.random.Generator, acu: np.ndarray) -> dict[str, int]:
@@ -273,8 +198,69 @@ def generate_clinic(
     if n_days is not None:
         n_days = check_int(n_days, "n_days", _FUNC, 90, 3650)
     gen = np.random.default_rng(rng)
+    # the steps draw from ``gen`` in this order: the same seed gives the same clinic
+    p = _draw_patients(gen, n, n_days)
+    plan = _schedule(gen, p, end, n_days)
+    grid = _simulate_diary(gen, p, plan)
 
-    # ---------------------------------------------------------------- patients
+    ids = pd.array([f"P{i:0{max(3, len(str(n)))}d}" for i in range(1, n + 1)], dtype="str")
+    diary = _diary_frame(gen, ids, p, plan, grid)
+    sessions = session_frame(
+        gen,
+        ids=ids,
+        s_pat=plan.s_pat,
+        s_k=plan.s_k,
+        s_off=plan.s_off,
+        index=plan.index,
+        emax=grid.emax,
+        k50=p.k50,
+        base=p.base,
+        dip_amp=p.dip_amp,
+        dip_tau=p.dip_tau,
+        cond=p.cond,
+        arm=p.arm,
+        clinician=p.clinician,
+    )
+    patients, truth = _patients_and_truth(gen, p, plan, grid, ids)
+    return {
+        "patients": _canonical(patients, "patients"),
+        "diary": _canonical(diary, "diary"),
+        "sessions": _canonical(sessions, "sessions"),
+        "truth": truth,
+    }
+
+
+@dataclass
+class _Patients:
+    """The per-patient draws of a simulated clinic (arrays of length ``n``)."""
+
+    waitlist: np.ndarray
+    cond: np.ndarray  # index into CONDITIONS
+    arm: np.ndarray  # index into ARMS; -1 on the waitlist
+    sex: np.ndarray
+    birth_year: np.ndarray
+    clinician: np.ndarray
+    edges: dict[str, int]  # edge case -> its patient
+    cls: np.ndarray  # 0 non-responder, 1 responder, 2 worsens, 3 waitlist
+    target: np.ndarray  # drawn % change over the last 14 days
+    base: np.ndarray  # true baseline, points
+    noise_sd: np.ndarray
+    adherence: np.ndarray
+    k50: np.ndarray
+    dip_amp: np.ndarray
+    dip_tau: np.ndarray
+    baseline_days: np.ndarray
+    tail_days: np.ndarray
+    days_target: np.ndarray
+    end_offset: np.ndarray
+
+
+def _draw_patients(gen: np.random.Generator, n: int, n_days: int | None) -> _Patients:
+    """Draw the patients: group, condition, arm, response class and course parameters.
+
+    Responders are a fixed share of each arm (not Bernoulli draws) so the technique
+    differences are visible even in a 60-patient clinic.
+    """
     n_wait = int(round(n / 6))
     waitlist = np.zeros(n, dtype=bool)
     waitlist[gen.choice(n, size=n_wait, replace=False)] = True
@@ -292,11 +278,50 @@ def generate_clinic(
     clinician = gen.choice(
         np.array(["C01", "C02", "C03", "C04"]), size=n, p=[0.35, 0.30, 0.20, 0.15]
     )
-
-    # response class: 0 non-responder, 1 responder, 2 worsens, 3 waitlist. Responders are
-    # a fixed share of each arm (not Bernoulli draws) so the technique differences are
-    # visible even in a 60-patient clinic.
     edges = _choose_edge_cases(gen, acu)
+    cls = _response_classes(gen, waitlist, acu, arm, edges)
+    target = np.select(
+        [cls == 1, cls == 0, cls == 2],
+        [
+            gen.uniform(40.0, 70.0, n) + _ARM_BONUS[np.maximum(arm, 0)],
+            gen.uniform(0.0, 18.0, n),
+            gen.uniform(-35.0, -15.0, n),
+        ],
+        default=gen.uniform(0.0, 10.0, n),  # waitlist drift
+    )
+    return _Patients(
+        waitlist=waitlist,
+        cond=cond,
+        arm=arm,
+        sex=sex,
+        birth_year=birth_year,
+        clinician=clinician,
+        edges=edges,
+        cls=cls,
+        target=target,
+        base=gen.uniform(4.5, 8.0, n),
+        noise_sd=gen.uniform(0.7, 0.9, n),
+        adherence=gen.uniform(0.55, 0.98, n),
+        k50=np.where(waitlist, np.nan, gen.uniform(1.0, 4.0, n)),
+        dip_amp=np.where(waitlist, 0.0, gen.uniform(0.3, 1.2, n)),
+        dip_tau=gen.uniform(1.0, 2.5, n),
+        baseline_days=gen.integers(14, 29, size=n),
+        tail_days=gen.integers(7, 29, size=n),
+        days_target=(
+            gen.integers(90, _MAX_DAYS + 1, size=n) if n_days is None else np.full(n, n_days)
+        ),
+        end_offset=gen.integers(0, 46, size=n),
+    )
+
+
+def _response_classes(
+    gen: np.random.Generator,
+    waitlist: np.ndarray,
+    acu: np.ndarray,
+    arm: np.ndarray,
+    edges: dict[str, int],
+) -> np.ndarray:
+    """Draw who worsens and who responds: 6 % worsen, a share of each arm responds."""
     cls = np.where(waitlist, 3, 0)
     n_worse = int(round(0.06 * len(acu)))
     if len(acu) >= 20:
@@ -308,28 +333,39 @@ def generate_clinic(
         eligible = members[(cls[members] == 0) & (members != edges.get("single_session", -1))]
         n_resp = min(int(round(_RESPONDER_P[a] * len(members))), len(eligible))
         cls[gen.permutation(eligible)[:n_resp]] = 1
-    target = np.select(
-        [cls == 1, cls == 0, cls == 2],
-        [
-            gen.uniform(40.0, 70.0, n) + _ARM_BONUS[np.maximum(arm, 0)],
-            gen.uniform(0.0, 18.0, n),
-            gen.uniform(-35.0, -15.0, n),
-        ],
-        default=gen.uniform(0.0, 10.0, n),  # waitlist drift
-    )
-    base = gen.uniform(4.5, 8.0, n)
-    noise_sd = gen.uniform(0.7, 0.9, n)
-    adherence = gen.uniform(0.55, 0.98, n)
-    k50 = np.where(waitlist, np.nan, gen.uniform(1.0, 4.0, n))
-    dip_amp = np.where(waitlist, 0.0, gen.uniform(0.3, 1.2, n))
-    dip_tau = gen.uniform(1.0, 2.5, n)
-    baseline_days = gen.integers(14, 29, size=n)
-    tail_days = gen.integers(7, 29, size=n)
-    days_target = gen.integers(90, _MAX_DAYS + 1, size=n) if n_days is None else np.full(n, n_days)
-    end_offset = gen.integers(0, 46, size=n)
+    return cls
 
-    # ---------------------------------------------------------------- session schedule
-    n_sess = np.where(waitlist, 0, gen.integers(6, 17, size=n))
+
+@dataclass
+class _Schedule:
+    """When each diary runs and the sessions happen.
+
+    Per session: ``s_pat`` (its patient), ``s_k`` (0-based number) and ``s_off`` (day
+    from the index date). Per patient: ``diary_days``, ``index`` and ``start`` (dates),
+    ``post`` (diary days from the index date on) and ``baseline_days``.
+    """
+
+    s_pat: np.ndarray
+    s_k: np.ndarray
+    s_off: np.ndarray
+    diary_days: np.ndarray
+    baseline_days: np.ndarray
+    index: np.ndarray
+    start: np.ndarray
+    post: np.ndarray
+
+
+def _schedule(
+    gen: np.random.Generator, p: _Patients, end: np.datetime64, n_days: int | None
+) -> _Schedule:
+    """Schedule the sessions and place each diary so that its index date is a weekday.
+
+    Weekly sessions for the first 4-8, then fortnightly; the diary is long enough for
+    the course and a tail after it (unless ``n_days`` fixes its length).
+    """
+    n, edges = len(p.base), p.edges
+    baseline_days = p.baseline_days.copy()
+    n_sess = np.where(p.waitlist, 0, gen.integers(6, 17, size=n))
     n_weekly = gen.integers(4, 9, size=n)
     if "short_baseline" in edges:
         baseline_days[edges["short_baseline"]] = 3
@@ -345,15 +381,15 @@ def generate_clinic(
     last_off = np.zeros(n, dtype=np.int64)
     np.maximum.at(last_off, s_pat, s_off)
     if n_days is None:
-        need = baseline_days + last_off + 1 + tail_days + 1
-        diary_days = np.minimum(np.maximum(days_target, need), _MAX_DAYS)
+        need = baseline_days + last_off + 1 + p.tail_days + 1
+        diary_days = np.minimum(np.maximum(p.days_target, need), _MAX_DAYS)
         if "long_gap" in edges:
             i = edges["long_gap"]
             diary_days[i] = min(max(diary_days[i], baseline_days[i] + 100), _MAX_DAYS)
     else:
-        diary_days = days_target
+        diary_days = p.days_target
     # dates: index on a weekday (shift the whole diary back by 1-2 days if needed)
-    end_i = end - end_offset.astype("timedelta64[D]")
+    end_i = end - p.end_offset.astype("timedelta64[D]")
     index0 = end_i - (diary_days - 1 - baseline_days).astype("timedelta64[D]")
     wd = _weekday(index0)
     shift = np.where(wd == 5, 1, np.where(wd == 6, 2, 0)).astype("timedelta64[D]")
@@ -368,28 +404,64 @@ def generate_clinic(
     s_pat, s_off = s_pat[keep], s_off[keep]
     n_sess = np.bincount(s_pat, minlength=n)
     s_k = np.arange(len(s_pat)) - np.repeat(_group_starts(n_sess), n_sess)
+    return _Schedule(s_pat, s_k, s_off, diary_days, baseline_days, index, start, post)
 
-    # ---------------------------------------------------------------- latent pain on a grid
+
+@dataclass
+class _Diary:
+    """The recorded diary days: patient ``ri`` and day ``rj`` of each row, its pain.
+
+    ``pain`` is the recorded (noisy, whole-point) pain, ``latent`` the noise-free
+    pain and ``cumulative`` the pain without the post-session dips. Per patient:
+    ``emax`` (points) and ``pct`` (the true % change over the last 14 days).
+    """
+
+    ri: np.ndarray
+    rj: np.ndarray
+    pain: np.ndarray
+    latent: np.ndarray
+    cumulative: np.ndarray
+    emax: np.ndarray
+    pct: np.ndarray
+
+
+def _simulate_diary(gen: np.random.Generator, p: _Patients, plan: _Schedule) -> _Diary:
+    """Simulate pain on a patients x days grid and keep the days that were recorded.
+
+    Emax is solved so that the noise-free change over the last 14 days equals the
+    drawn target; AR(1) noise is added and the pain rounded to whole points. Days
+    are missed at the patient's adherence (less at weekends, more kept in the two
+    windows); the edge cases get their short baseline and long gap.
+    """
+    n, edges = len(p.base), p.edges
+    diary_days, baseline_days, waitlist, base = (
+        plan.diary_days,
+        plan.baseline_days,
+        p.waitlist,
+        p.base,
+    )
     width = int(diary_days.max())
     j = np.arange(width)
     valid = j < diary_days[:, None]
     t = j - baseline_days[:, None]  # days from the index date
     got = np.zeros((n, width), dtype=np.int32)
-    got[s_pat, baseline_days[s_pat] + s_off] = 1
+    got[plan.s_pat, baseline_days[plan.s_pat] + plan.s_off] = 1
     k_t = np.cumsum(got, axis=1)
     last_s = np.maximum.accumulate(np.where(got == 1, j, -(10**6)), axis=1)
-    dip = dip_amp[:, None] * np.exp(-(j - last_s) / dip_tau[:, None])
+    dip = p.dip_amp[:, None] * np.exp(-(j - last_s) / p.dip_tau[:, None])
     with np.errstate(invalid="ignore", divide="ignore"):
-        frac = np.where(k_t > 0, k_t / (k50[:, None] + k_t), 0.0)
+        frac = np.where(k_t > 0, k_t / (p.k50[:, None] + k_t), 0.0)
     last_window = valid & (j >= diary_days[:, None] - _WINDOW)
     mean_frac = np.where(last_window, frac, 0.0).sum(axis=1) / _WINDOW
     mean_dip = np.where(last_window, dip, 0.0).sum(axis=1) / _WINDOW
     with np.errstate(invalid="ignore", divide="ignore"):
-        emax = (target / 100.0 * base - mean_dip) / mean_frac
-    emax = np.where(cls == 0, np.maximum(emax, 0.0), emax)
+        emax = (p.target / 100.0 * base - mean_dip) / mean_frac
+    emax = np.where(p.cls == 0, np.maximum(emax, 0.0), emax)
     emax = np.where(waitlist, 0.0, emax)
     drift = (
-        (base * target / 100.0)[:, None] * np.clip(t, 0, None) / np.maximum(post - 1, 1)[:, None]
+        (base * p.target / 100.0)[:, None]
+        * np.clip(t, 0, None)
+        / np.maximum(plan.post - 1, 1)[:, None]
     )
     latent = np.where(
         waitlist[:, None],
@@ -405,14 +477,14 @@ def generate_clinic(
     z = gen.standard_normal((n, width))
     z[:, 0] /= np.sqrt(1 - _AR_PHI**2)
     noise = (
-        lfilter([1.0], [1.0, -_AR_PHI], z, axis=1) * (noise_sd * np.sqrt(1 - _AR_PHI**2))[:, None]
+        lfilter([1.0], [1.0, -_AR_PHI], z, axis=1) * (p.noise_sd * np.sqrt(1 - _AR_PHI**2))[:, None]
     )
-    pain = _round_clip(latent + noise)
+    pain = round_clip(latent + noise)
     del z, noise
 
-    # ---------------------------------------------------------------- which days are recorded
-    weekend = _weekday(start.astype(np.int64)[:, None] + j) >= 5
-    p_rec = adherence[:, None] - np.where(weekend, 0.12, 0.0)
+    # which days are recorded
+    weekend = _weekday(plan.start.astype(np.int64)[:, None] + j) >= 5
+    p_rec = p.adherence[:, None] - np.where(weekend, 0.12, 0.0)
     del weekend
     in_windows = ((t >= -_WINDOW) & (t < 0)) | last_window
     p_rec = np.where(in_windows, np.maximum(p_rec, 0.85), p_rec)
@@ -427,74 +499,69 @@ def generate_clinic(
         gap_len = int(min(21 + gen.integers(0, 8), diary_days[i] - _WINDOW - 1 - gap_start))
         rec[i, gap_start : gap_start + gap_len] = False
 
-    # ---------------------------------------------------------------- diary rows
     ri, rj = np.nonzero(rec)  # row-major: sorted by patient, then date
-    pain_r = pain[ri, rj]
-    lat_r = latent[ri, rj]
-    cum_r = cumulative[ri, rj]
-    del pain, latent, cumulative, rec
+    return _Diary(ri, rj, pain[ri, rj], latent[ri, rj], cumulative[ri, rj], emax, pct)
 
-    items = _diary_items(gen, ri, pain_r, lat_r, cum_r, base)
-    ids = pd.array([f"P{i:0{max(3, len(str(n)))}d}" for i in range(1, n + 1)], dtype="str")
-    diary = pd.DataFrame(
+
+def _diary_frame(
+    gen: np.random.Generator,
+    ids: pd.api.extensions.ExtensionArray,
+    p: _Patients,
+    plan: _Schedule,
+    grid: _Diary,
+) -> pd.DataFrame:
+    """Build the diary rows (not yet canonical): the recorded pain and the other columns."""
+    items = diary_items(gen, grid.ri, grid.pain, grid.latent, grid.cumulative, p.base)
+    return pd.DataFrame(
         {
-            "patient_id": ids.take(ri),
-            "date": (start[ri] + rj.astype("timedelta64[D]")),
-            "pain": pain_r,
+            "patient_id": ids.take(grid.ri),
+            "date": (plan.start[grid.ri] + grid.rj.astype("timedelta64[D]")),
+            "pain": grid.pain,
             **items,
         }
     )
 
-    # ---------------------------------------------------------------- sessions
-    sessions = _session_frame(
-        gen,
-        ids=ids,
-        s_pat=s_pat,
-        s_k=s_k,
-        s_off=s_off,
-        index=index,
-        emax=emax,
-        k50=k50,
-        base=base,
-        dip_amp=dip_amp,
-        dip_tau=dip_tau,
-        cond=cond,
-        arm=arm,
-        clinician=clinician,
-    )
 
-    # ---------------------------------------------------------------- patients and truth
-    first_session = index  # every acupuncture course starts on the index date
+def _patients_and_truth(
+    gen: np.random.Generator,
+    p: _Patients,
+    plan: _Schedule,
+    diary: _Diary,
+    ids: pd.api.extensions.ExtensionArray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Build the patients rows (not yet canonical) and the truth frame."""
+    n, waitlist = len(p.base), p.waitlist
+    first_session = plan.index  # every acupuncture course starts on the index date
     explicit = ~waitlist & (gen.random(n) < 0.15)
     start_date = np.where(waitlist | explicit, first_session, np.datetime64("NaT", "D"))
     group = np.where(waitlist, "waitlist", "acupuncture")
     patients = pd.DataFrame(
         {
             "patient_id": ids,
-            "condition": np.array(CONDITIONS)[cond],
+            "condition": np.array(CONDITIONS)[p.cond],
             "group": group,
             "start_date": start_date,
-            "sex": sex,
-            "birth_year": pd.array(birth_year, dtype="Int64"),
-            "clinician_id": clinician,
+            "sex": p.sex,
+            "birth_year": pd.array(p.birth_year, dtype="Int64"),
+            "clinician_id": p.clinician,
         }
     )
     edge = np.full(n, None, dtype=object)
-    for name, i in edges.items():
+    for name, i in p.edges.items():
         edge[i] = name
     truth = pd.DataFrame(
         {
             "patient_id": ids,
             "group": group,
-            "condition": np.array(CONDITIONS)[cond],
-            "technique": np.array([a[0] for a in ARMS] + ["none"])[arm],
-            "frequency_hz": np.array([a[2] for a in ARMS] + [None], dtype=object)[arm],
-            "true_baseline": base,
-            "true_emax": emax,
-            "true_k50": k50,
-            "true_pct_change": pct,
-            "responder": pct >= 30.0,
-            "worsens": cls == 2,
+            "condition": np.array(CONDITIONS)[p.cond],
+            "technique": np.array([a[0] for a in ARMS] + ["none"])[p.arm],
+            "frequency_hz": np.array([a[2] for a in ARMS] + [None], dtype=object)[p.arm],
+            "true_baseline": p.base,
+            "true_emax": diary.emax,
+            "true_k50": p.k50,
+            "true_pct_change": diary.pct,
+            "responder": diary.pct >= 30.0,
+            "worsens": p.cls == 2,
             "edge_case": edge,
         }
     )
@@ -504,173 +571,7 @@ def generate_clinic(
             for c in ("patient_id", "group", "condition", "technique", "frequency_hz", "edge_case")
         }
     )
-    return {
-        "patients": _canonical(patients, "patients"),
-        "diary": _canonical(diary, "diary"),
-        "sessions": _canonical(sessions, "sessions"),
-        "truth": truth,
-    }
-
-
-def _session_frame(
-    gen: np.random.Generator,
-    *,
-    ids: pd.api.extensions.ExtensionArray,
-    s_pat: np.ndarray,
-    s_k: np.ndarray,
-    s_off: np.ndarray,
-    index: np.ndarray,
-    emax: np.ndarray,
-    k50: np.ndarray,
-    base: np.ndarray,
-    dip_amp: np.ndarray,
-    dip_tau: np.ndarray,
-    cond: np.ndarray,
-    arm: np.ndarray,
-    clinician: np.ndarray,
-) -> pd.DataFrame:
-    """Session rows (not yet canonical) of the scheduled sessions.
-
-    ``s_pat`` is the patient, ``s_k`` the 0-based session number and ``s_off`` the
-    day from the index date of each session; the other arrays are per patient.
-    pain_before is the noise-free pain just before the session (effect of the
-    previous sessions and what is left of the last dip) plus noise; pain_after is
-    0-3 points lower, more for a patient with a large post-session dip. Both are
-    missing at a few sessions; about 8 % of sessions have an adverse event.
-    """
-    n, ns = len(base), len(s_pat)
-    prev_off = np.where(s_k > 0, np.roll(s_off, 1), 0)
-    k_prev = s_k  # sessions received before this one
-    e_prev = emax[s_pat] * k_prev / (k50[s_pat] + k_prev)
-    prev_dip = np.where(s_k > 0, dip_amp[s_pat] * np.exp(-(s_off - prev_off) / dip_tau[s_pat]), 0.0)
-    before = _round_clip(base[s_pat] - e_prev - prev_dip + gen.normal(0, 0.8, ns))
-    drop = _round_clip(1.5 * dip_amp[s_pat] + gen.normal(0, 0.7, ns), 0, 3)
-    after = np.maximum(before - drop, 0.0)
-    u = gen.random(ns)
-    before = np.where(u < 0.08, np.nan, before)
-    after = np.where(u < 0.12, np.nan, after)
-    ae_first = gen.choice(_ADVERSE, size=ns, p=_ADVERSE_P)
-    ae_second = gen.choice(_ADVERSE, size=ns, p=_ADVERSE_P)
-    two = (gen.random(ns) < 0.1) & (ae_first != ae_second)
-    ae = np.where(two, np.char.add(np.char.add(ae_first, ";"), ae_second), ae_first).astype(object)
-    ae[gen.random(ns) >= 0.08] = None
-    slot = gen.integers(0, 20, size=n)  # usual half-hour slot 08:00-17:30
-    slot_s = np.where(gen.random(ns) < 0.7, slot[s_pat], gen.integers(0, 20, size=ns))
-    when = (index[s_pat] + s_off.astype("timedelta64[D]")).astype("datetime64[m]") + (
-        480 + 30 * slot_s
-    ).astype("timedelta64[m]")
-    retention = gen.choice(np.array([15, 20, 25, 30]), size=n)
-    ret_s = np.clip(
-        retention[s_pat] + gen.choice(np.array([-5, 0, 0, 0, 0, 0, 5]), size=ns), 15, 30
-    )
-    points, needles = _prescriptions(gen, cond)
-    variant = (gen.random(ns) < 0.3).astype(int)
-    s_notes = np.full(ns, None, dtype=object)
-    noted = np.flatnonzero(gen.random(ns) < 0.12)
-    s_notes[noted] = gen.choice(_SESSION_NOTES, size=len(noted))
-    arm_s = arm[s_pat]
-    return pd.DataFrame(
-        {
-            "patient_id": ids.take(s_pat),
-            "date": when,
-            "technique": np.array([a[1] for a in ARMS], dtype=object)[arm_s],
-            "frequency_hz": np.array([a[2] for a in ARMS], dtype=object)[arm_s],
-            "points": points[s_pat, variant],
-            "needles": pd.array(needles[s_pat, variant], dtype="Int64"),
-            "retention_min": pd.array(ret_s, dtype="Int64"),
-            "pain_before": before,
-            "pain_after": after,
-            "adverse_events": ae,
-            "practitioner": clinician[s_pat],
-            "notes": s_notes,
-        }
-    )
-
-
-def _diary_items(
-    gen: np.random.Generator,
-    ri: np.ndarray,
-    pain_r: np.ndarray,
-    lat_r: np.ndarray,
-    cum_r: np.ndarray,
-    base: np.ndarray,
-) -> dict[str, Any]:
-    """The optional diary columns of the recorded rows (``ri``: patient of each row).
-
-    Sleep and mood fall and stress rises with the recorded pain; PEG items for about a
-    third of the patients; analgesic doses follow the noise-free pain ``lat_r`` and
-    opioid MME is halved once the cumulative benefit ``cum_r`` reaches 35 %.
-    """
-    n, m = len(base), len(ri)
-
-    def patient_flag(p: float) -> np.ndarray:
-        return (gen.random(n) < p)[ri]
-
-    def row_nan(values: np.ndarray, has: np.ndarray, p_missing: float) -> np.ndarray:
-        keep_r = has & (gen.random(m) >= p_missing)
-        return np.where(keep_r, values, np.nan)
-
-    worst = _round_clip(pain_r + 1 + gen.poisson(0.8, m))
-    worst = row_nan(worst, patient_flag(0.6), 0.05)
-    has_peg = patient_flag(1 / 3)
-    enjoy = row_nan(_round_clip(0.85 * pain_r + 0.5 + gen.normal(0, 1.0, m)), has_peg, 0.03)
-    activity = row_nan(_round_clip(0.9 * pain_r + 0.3 + gen.normal(0, 1.0, m)), has_peg, 0.03)
-    has_wellbeing = patient_flag(0.85)
-    sleep = row_nan(_round_clip(8.5 - 0.55 * pain_r + gen.normal(0, 1.0, m)), has_wellbeing, 0.05)
-    mood = row_nan(_round_clip(8.0 - 0.45 * pain_r + gen.normal(0, 1.0, m)), has_wellbeing, 0.05)
-    stress = row_nan(_round_clip(1.0 + 0.6 * pain_r + gen.normal(0, 1.1, m)), has_wellbeing, 0.05)
-    dose_rate = gen.uniform(0.5, 3.5, n)[ri] * (np.maximum(lat_r, 0.0) / base[ri]) ** 1.5
-    doses = np.minimum(gen.poisson(dose_rate), 6).astype(float)
-    doses = row_nan(doses, patient_flag(0.8), 0.04)
-    opioid_user = gen.random(n) < 0.3
-    mme_base = gen.choice(_MME, size=n)
-    benefit = 1.0 - cum_r / base[ri]  # share of the cumulative benefit, no daily dip
-    mme = np.where(opioid_user[ri], mme_base[ri] * np.where(benefit >= 0.35, 0.5, 1.0), 0.0)
-    mme = row_nan(mme, patient_flag(0.85) | opioid_user[ri], 0.04)
-    notes = np.full(m, None, dtype=object)
-    noted = np.flatnonzero(gen.random(m) < 0.04)
-    notes[noted] = gen.choice(_DIARY_NOTES, size=len(noted))
-    tricky_rows = gen.choice(m, size=min(len(_TRICKY_NOTES), m), replace=False)
-    notes[np.sort(tricky_rows)] = _TRICKY_NOTES[: len(tricky_rows)]
-
-    return {
-        "worst_pain": worst,
-        "enjoyment_interference": enjoy,
-        "activity_interference": activity,
-        "sleep_quality": sleep,
-        "mood": mood,
-        "stress": stress,
-        "analgesic_doses": pd.array(doses, dtype="Int64"),
-        "opioid_mme": mme,
-        "notes": notes,
-    }
-
-
-def _prescriptions(gen: np.random.Generator, cond: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per patient two point prescriptions (usual, usual + one point) and their needle counts.
-
-    A loop over patients (not patient-days): each picks 4-7 points of its condition,
-    bilateral (2 needles), or one side (-L / -R, 1 needle); midline GV points take 1.
-    """
-    n = len(cond)
-    points = np.empty((n, 2), dtype=object)
-    needles = np.empty((n, 2), dtype=np.int64)
-    n_points = gen.integers(4, 8, size=n)
-    for i in range(n):
-        pool = _POINTS[CONDITIONS[cond[i]]]
-        chosen = list(gen.choice(pool, size=n_points[i], replace=False))
-        extra = [p for p in _EXTRA_POINTS if p not in chosen]
-        chosen_plus = chosen + [str(gen.choice(extra))]
-        side = gen.choice(np.array(["", "", "", "-L", "-R"]), size=len(chosen_plus))
-        codes = [p if p.startswith("GV") else p + s for p, s in zip(chosen_plus, side, strict=True)]
-        count = [
-            1 if (p.startswith("GV") or s) else 2 for p, s in zip(chosen_plus, side, strict=True)
-        ]
-        points[i, 0] = ";".join(codes[:-1])
-        points[i, 1] = ";".join(codes)
-        needles[i, 0] = sum(count[:-1])
-        needles[i, 1] = sum(count)
-    return points, needles
+    return patients, truth
 
 
 def _canonical(frame: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -679,123 +580,3 @@ def _canonical(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     # optional columns the generator does not draw (e.g. a named medication) stay empty
     out = frame.reindex(columns=spec.column_names).astype(dtypes(table))
     return out.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
-
-
-# ------------------------------------------------------------------------- writing
-
-
-def write_clinic(clinic: dict[str, pd.DataFrame], directory: str | os.PathLike[str]) -> list[Path]:
-    """Write a generated clinic as ``patients.csv``, ``diary.csv``, ``sessions.csv``, ``truth.csv``.
-
-    The three contract files are written by :func:`analytics.io.write_dataset`
-    (contract format, formula-injection neutralisation included); ``truth.csv`` is
-    plain CSV (full float precision, ``True``/``False``, empty cell when missing).
-
-    Parameters
-    ----------
-    clinic : dict of str to pandas.DataFrame
-        As returned by :func:`generate_clinic`.
-    directory : path
-        Created when missing; existing files are overwritten.
-
-    Returns
-    -------
-    list of pathlib.Path
-        The files written.
-    """
-    base = Path(directory)
-    base.mkdir(parents=True, exist_ok=True)
-    write_dataset(
-        Dataset(patients=clinic["patients"], diary=clinic["diary"], sessions=clinic["sessions"]),
-        base,
-    )
-    clinic["truth"].to_csv(base / "truth.csv", index=False, lineterminator="\n")
-    return [base / f for f in ("patients.csv", "diary.csv", "sessions.csv", "truth.csv")]
-
-
-# ------------------------------------------------------------------------- command line
-
-
-def shift_dates(dataset: Dataset, days: int) -> Dataset:
-    """Move every date of a dataset by ``days`` (start dates, diary days, session times).
-
-    Everything relative — baselines, follow-up, session windows, weekdays when
-    ``days`` is a multiple of 7 — is unchanged; the input is not modified.
-
-    Examples
-    --------
-    >>> from analytics.io import load_dataset
-    >>> ds = load_dataset("sample_data")
-    >>> moved = shift_dates(ds, 7)
-    >>> int((moved.diary["date"] - ds.diary["date"]).dt.days.unique()[0])
-    7
-    """
-    check_int(days, "days", "shift_dates", -36500, 36500)
-    delta = pd.Timedelta(days=days)
-    patients = dataset.patients.copy()
-    patients["start_date"] = patients["start_date"] + delta
-    diary = dataset.diary.copy()
-    diary["date"] = diary["date"] + delta
-    sessions = dataset.sessions.copy()
-    sessions["date"] = sessions["date"] + delta
-    return dataclasses.replace(dataset, patients=patients, diary=diary, sessions=sessions)
-
-
-def freshen_demo(dataset: Dataset, *, today: dt.date | None = None) -> tuple[Dataset, int]:
-    """Move a demo clinic forward by whole weeks so its latest diary day is in the past week.
-
-    The committed sample clinic ends on a fixed date so that it is reproducible;
-    a demo opened weeks later would show every patient as having stopped logging.
-    ``paindiary init-demo`` therefore shifts it by the largest number of whole weeks
-    that keeps the latest diary day before ``today`` (weekdays, and with them the
-    weekend pattern of missed days, are kept). Nothing is moved when the data are
-    already recent or empty.
-
-    Returns
-    -------
-    (Dataset, int)
-        The shifted dataset and the shift in days (a multiple of 7, >= 0).
-    """
-    today = dt.date.today() if today is None else today
-    if not len(dataset.diary):
-        return dataset, 0
-    last = dataset.diary["date"].max().date()
-    weeks = ((today - dt.timedelta(days=1)) - last).days // 7
-    if weeks <= 0:
-        return dataset, 0
-    return shift_dates(dataset, 7 * weeks), 7 * weeks
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m analytics.demo --seed N --patients N --out DIR [--end-date D] [--days N]``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m analytics.demo",
-        description="Generate a deterministic demo clinic (patients.csv, diary.csv, sessions.csv "
-        "and truth.csv) in OUT_DIR.",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--patients", type=int, default=60, help="number of patients (default 60)")
-    parser.add_argument("--out", metavar="OUT_DIR", required=True, help="output directory")
-    parser.add_argument(
-        "--end-date",
-        default="2026-10-31",
-        metavar="YYYY-MM-DD",
-        help="latest diary day (default 2026-10-31)",
-    )
-    parser.add_argument(
-        "--days", type=int, default=None, help="diary length for every patient (default 90-200)"
-    )
-    args = parser.parse_args(argv)
-    try:
-        clinic = generate_clinic(
-            args.patients, rng=args.seed, end_date=args.end_date, n_days=args.days
-        )
-    except ValueError as exc:
-        parser.exit(1, f"error: {exc}\n")
-    for path in write_clinic(clinic, args.out):
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -1,5 +1,7 @@
-"""Files in and out: the CSV loaders (the only CSV parser), Parquet, CSV exports, the
-calendar reminder (.ics) and FHIR bundles.
+"""Files in and out.
+
+The CSV loaders (the only CSV parser), Parquet, CSV exports, the calendar reminder
+(.ics) and FHIR bundles.
 """
 
 from __future__ import annotations
@@ -22,13 +24,10 @@ from ._fhir import (
     PATIENT_ID_SYSTEM,
     PEG_LOINC,
     SNOMED,
-    BundleContent,
-    bundle_dataset,
     bundle_json,
-    fill_from_stored,
     patient_bundle,
-    read_bundle,
 )
+from ._fhir_import import BundleContent, bundle_dataset, fill_from_stored, read_bundle
 from ._ics import ICS_FILE_NAME, ICS_MEDIA_TYPE, escape_text, fold_line, reminder_calendar
 from ._loaders import (
     DEFAULT_MAX_BYTES,

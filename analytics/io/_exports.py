@@ -188,7 +188,7 @@ def write_tables(
 
 
 def table_to_csv_bytes(frame: pd.DataFrame, table: str) -> bytes:
-    """The contract CSV file of a canonical frame as UTF-8 bytes (for downloads)."""
+    """Write a canonical frame as the contract's CSV file in UTF-8 bytes (for downloads)."""
     buf = io.StringIO()
     _to_csv(format_table(frame, table), buf)
     return buf.getvalue().encode("utf-8")

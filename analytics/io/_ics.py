@@ -46,7 +46,7 @@ _URL_RE = re.compile(r"^https?://[^\s\"<>\\^`{|}]+$")
 
 
 def escape_text(value: str) -> str:
-    r"""A TEXT property value escaped as RFC 5545 section 3.3.11 requires.
+    r"""Escape a TEXT property value as RFC 5545 section 3.3.11 requires.
 
     Backslash, semicolon and comma get a backslash; a line break (CRLF, CR or
     LF) becomes the two characters ``\n``.
@@ -136,7 +136,7 @@ def reminder_calendar(
     duration_minutes: int = 5,
     now: dt.datetime | None = None,
 ) -> str:
-    r"""An iCalendar file with a daily reminder to log the pain diary.
+    r"""Write an iCalendar file with a daily reminder to log the pain diary.
 
     Parameters
     ----------

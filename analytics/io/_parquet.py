@@ -38,7 +38,7 @@ from analytics.contract.schema import TABLES
 from analytics.errors import PROBLEM_COLUMNS, DataQualityWarning, DataValidationError
 from analytics.io._loaders import REJECT_COLUMNS, raise_problems, today_and_now
 from analytics.io._loaders._cells import check_table
-from analytics.io._loaders._read import RawTable
+from analytics.io._loaders._raw import RawTable
 
 __all__ = [
     "PARQUET_FILES",
@@ -67,7 +67,7 @@ _TABLE_ORDER = ("patients", "diary", "sessions")
 
 
 def arrow_schema(table: str):
-    """The Arrow schema of ``table``'s Parquet file (column order of the contract).
+    """Return the Arrow schema of ``table``'s Parquet file (column order of the contract).
 
     ``id``/``text``/``choice``/``list`` columns are strings, ``number`` float64,
     ``integer`` int64, ``date`` date32 and ``datetime`` timestamp[us].
@@ -210,7 +210,7 @@ class Slice:
 
 
 def _read_arrow(path: Path, part: Slice | None):
-    """The table and the 1-based row numbers of its rows in the file."""
+    """Read the table and the 1-based row numbers of its rows in the file."""
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(path)
@@ -293,7 +293,7 @@ def _format_times(values, kind: str):
 
 
 def _cells(column, kind: str, name: str) -> tuple[pd.Series | None, str | None]:
-    """The CSV text of one Parquet column, or a message why the type cannot hold the column."""
+    """Write one Parquet column as CSV text, or say why its type cannot hold the column."""
     import pyarrow as pa
     import pyarrow.compute as pc
 

@@ -1,5 +1,7 @@
-"""The analysis as a whole: the per-patient path, the cohort path, one patient's summary,
-the Dask engine, the per-patient tables as they are stored and their upkeep in the database.
+"""The analysis as a whole.
+
+The per-patient path, the cohort path, one patient's summary, the Dask engine, the
+per-patient tables as they are stored and their upkeep in the database.
 """
 
 from __future__ import annotations

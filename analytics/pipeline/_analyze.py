@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +23,8 @@ from analytics.stats import (
     GROUPINGS,
     KM_COLUMNS,
     STATUS_COLUMNS,
+    EmaxFit,
+    KaplanMeier,
     adverse_event_counts,
     cpra_curve,
     data_quality,
@@ -189,9 +190,9 @@ class AnalysisResult:
     session_response_by_technique: pd.DataFrame
     dose_response: pd.DataFrame
     dose_response_summary: pd.DataFrame
-    emax_fit: Any
+    emax_fit: EmaxFit | None
     time_to_response: pd.DataFrame
-    kaplan_meier: Any
+    kaplan_meier: KaplanMeier | None
     adverse_events: pd.DataFrame
     cpra: pd.DataFrame
     factor_effects: pd.DataFrame
@@ -206,8 +207,8 @@ class AnalysisResult:
             value = getattr(self, f.name)
             if isinstance(value, pd.DataFrame):
                 out[f.name] = value
-        out["emax_fit"] = _fit_frame(self.emax_fit, "emax_fit")
-        out["kaplan_meier"] = _fit_frame(self.kaplan_meier, "kaplan_meier")
+        out["emax_fit"] = _fit_frame(self.emax_fit, EMAX_COLUMNS)
+        out["kaplan_meier"] = _fit_frame(self.kaplan_meier, KM_COLUMNS)
         return out
 
     def write_csv(self, out_dir: str | Path) -> list[Path]:
@@ -234,14 +235,13 @@ class AnalysisResult:
         return paths
 
 
-def _fit_frame(fit: Any, name: str) -> pd.DataFrame:
-    """The table of a fit, or its header with no rows when there is no fit."""
+def _fit_frame(fit: EmaxFit | KaplanMeier | None, columns: dict[str, str]) -> pd.DataFrame:
+    """Tabulate a fit, or give its header (``columns``) with no rows when there is no fit."""
+    if isinstance(fit, KaplanMeier):
+        return fit.table
     if fit is not None:
-        return fit.table if name == "kaplan_meier" else fit.to_frame()
-    if name == "kaplan_meier":
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in KM_COLUMNS.items()})
-
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in EMAX_COLUMNS.items()})
+        return fit.to_frame()
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
 
 
 def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
@@ -269,8 +269,9 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _canonical_inputs(
-    patients: pd.DataFrame | None, sessions: pd.DataFrame | None, settings: Any, func: str
+    patients: pd.DataFrame | None, sessions: pd.DataFrame | None, settings: object, func: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Check ``settings`` and stand empty frames in for missing patients and sessions."""
     if not isinstance(settings, AnalysisSettings):
         raise TypeError(
             f"The 'settings' parameter of {func} must be an AnalysisSettings. "
@@ -335,6 +336,48 @@ def per_patient(
     index = index_dates(patients, sessions)
     baseline = outcomes.set_index("patient_id")["baseline_pain"].dropna()
 
+    table, ttr = _outcome_table(diary, sessions, patients, index, outcomes, baseline, s)
+    return {
+        "patient_outcomes": table,
+        "session_response": session_response(
+            diary,
+            sessions,
+            window_days=s.session_window_days,
+            min_entries=s.session_min_entries,
+            relief_points=s.relief_points,
+        ),
+        "dose_response": dose_response(diary, sessions, baseline),
+        "time_to_response": ttr,
+        "adverse_event_counts": adverse_event_counts(sessions, patients=patients),
+        "factor_effects": factor_effects(
+            diary,
+            sessions,
+            min_days=s.factor_min_days,
+            poor_sleep_max=s.poor_sleep_max,
+            high_stress_min=s.high_stress_min,
+            low_mood_max=s.low_mood_max,
+        ),
+        "nof1_effects": nof1_effects(
+            diary, index, baseline_days=s.baseline_days, min_entries=s.min_entries
+        ),
+    }
+
+
+def _outcome_table(
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame,
+    patients: pd.DataFrame | None,
+    index: pd.Series,
+    outcomes: pd.DataFrame,
+    baseline: pd.Series,
+    s: AnalysisSettings,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Join every per-patient measure to the outcomes: the ``patient_outcomes`` table.
+
+    Slopes, interrupted time series, secondary outcomes, data quality, status and
+    time to response, computed in that order; returns the table and the time to
+    response (a table of its own).
+    """
     slopes = theil_sen_slopes(diary, index, period="treatment", min_entries=max(2, s.min_entries))
     its = interrupted_time_series(diary, index, min_entries=s.its_min_entries)
     secondary = secondary_outcomes(diary, index, **s.window_kwargs())
@@ -390,32 +433,7 @@ def per_patient(
     table["its_reason"] = table["its_reason"].fillna("no_diary").astype("str")
     label = table["group"].astype("str").str.strip().str.lower()
     table["control"] = (label.isin(s.control_labels) | (table["n_sessions"] == 0)).astype("bool")
-    table = table[PATIENT_OUTCOME_COLUMNS]
-
-    return {
-        "patient_outcomes": table,
-        "session_response": session_response(
-            diary,
-            sessions,
-            window_days=s.session_window_days,
-            min_entries=s.session_min_entries,
-            relief_points=s.relief_points,
-        ),
-        "dose_response": dose_response(diary, sessions, baseline),
-        "time_to_response": ttr,
-        "adverse_event_counts": adverse_event_counts(sessions, patients=patients),
-        "factor_effects": factor_effects(
-            diary,
-            sessions,
-            min_days=s.factor_min_days,
-            poor_sleep_max=s.poor_sleep_max,
-            high_stress_min=s.high_stress_min,
-            low_mood_max=s.low_mood_max,
-        ),
-        "nof1_effects": nof1_effects(
-            diary, index, baseline_days=s.baseline_days, min_entries=s.min_entries
-        ),
-    }
+    return table[PATIENT_OUTCOME_COLUMNS], ttr
 
 
 def cohort(
@@ -424,7 +442,7 @@ def cohort(
     sessions: pd.DataFrame | None = None,
     settings: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> AnalysisResult:
-    """The cohort summaries, computed from the per-patient tables only.
+    """Summarise the cohort from the per-patient tables only.
 
     Parameters
     ----------
@@ -536,8 +554,11 @@ def analyze(
 
 
 def outcome_summary(patient_outcomes: pd.DataFrame, settings: AnalysisSettings) -> str:
-    """'40 with baseline and follow-up; 12 of 38 responders at 30% (32%)': the end of
-    the line ``paindiary analyze`` prints, whichever engine ran."""
+    """Say how many patients were evaluated and how many responded.
+
+    For example '40 with baseline and follow-up; 12 of 38 responders at 30% (32%)': the
+    end of the line ``paindiary analyze`` prints, whichever engine ran.
+    """
     responder = patient_outcomes["responder"]
     n_eval = int(responder.notna().sum())
     n_resp = int(responder.fillna(False).astype(bool).sum())

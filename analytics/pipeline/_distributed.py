@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,9 @@ from analytics.pipeline._analyze import (
     per_patient,
 )
 from analytics.settings import DEFAULT_SETTINGS, AnalysisSettings
+
+if TYPE_CHECKING:  # the dask engine is an optional dependency, imported when it runs
+    from distributed import Client, Future
 
 __all__ = [
     "DEFAULT_WORKER_MEMORY",
@@ -237,8 +240,8 @@ def start_client(
     *,
     n_workers: int | None = None,
     worker_memory: str | int = DEFAULT_WORKER_MEMORY,
-):
-    """A dask.distributed client: of an existing cluster, or of a new local one.
+) -> Client:
+    """Connect a dask.distributed client to an existing cluster, or start a new local one.
 
     Parameters
     ----------
@@ -279,7 +282,7 @@ def start_client(
     return Client(cluster, set_as_default=False)
 
 
-def _close(client) -> None:
+def _close(client: Client) -> None:
     """Close a client of :func:`start_client` and the local cluster it started, if any."""
     from distributed import LocalCluster
 
@@ -303,7 +306,7 @@ def analyze_distributed(
     directory: str | os.PathLike[str],
     settings: AnalysisSettings = DEFAULT_SETTINGS,
     *,
-    client: Any = None,
+    client: Client | None = None,
     scheduler: str | None = None,
     partitions: int | None = None,
     n_workers: int | None = None,
@@ -360,95 +363,118 @@ def analyze_distributed(
     base = Path(directory)
     if not base.is_dir():
         raise FileNotFoundError(f"{base} is not a directory; give the folder holding the diary")
-    own_client = client is None
-    if own_client:
-        client = start_client(scheduler, n_workers=n_workers, worker_memory=worker_memory)
-    try:
+    if client is not None:
         return _run(base, settings, client, partitions, on_error, today, progress)
+    own = start_client(scheduler, n_workers=n_workers, worker_memory=worker_memory)
+    try:
+        return _run(base, settings, own, partitions, on_error, today, progress)
     finally:
-        if own_client:
-            _close(client)
+        _close(own)
 
 
-def _run(
-    base: Path,
-    settings: AnalysisSettings,
-    client: Any,
-    partitions: int | None,
-    on_error: OnError,
-    today: dt.date | None,
-    progress: Progress | None,
-) -> DistributedRun:
-    from distributed import as_completed
+@dataclass
+class _Driver:
+    """What this machine reads before the ranges run.
 
+    ``patients`` is None when there is no patients file (the ranges then check no
+    patient ids); ``source`` is the folder the workers read their ranges from
+    (Parquet), or None when this machine sends them the rows of ``diary`` and
+    ``sessions`` (CSV). ``counts`` holds the diary rows per patient.
+    """
+
+    patients: pd.DataFrame | None
+    diary: pd.DataFrame | None
+    sessions: pd.DataFrame | None
+    source: str | None
+    counts: pd.Series
+    notes: list[str]
+    rejects: dict[str, pd.DataFrame]
+    problems: list[pd.DataFrame]
+
+
+def _read_parquet_head(base: Path, on_error: OnError, today: dt.date | None) -> _Driver:
+    """Read the patients of a Parquet folder and count the diary's rows per patient."""
     from analytics.io import raise_problems
 
-    parquet = dataset_format(base) == "parquet"
-    driver_problems: list[pd.DataFrame] = []
-    rejects: dict[str, pd.DataFrame] = {}
-    notes: list[str] = []
-    if parquet:
-        head = load_tables(base, on_error=on_error, today=today, part=None, tables=("patients",))
-        patients = head.frames["patients"]
-        notes.extend(head.notes)
-        rejects.update(head.rejects)
-        if len(head.problems):
-            driver_problems.append(head.problems)
-        if head.fatal or (len(head.problems) and on_error == "raise"):
-            raise_problems(head.problems)
-        known = patients if (base / PARQUET_FILES["patients"]).exists() else None
-        diary_path = base / PARQUET_FILES["diary"]
-        if not diary_path.exists():
-            raise_problems(
-                pd.DataFrame(
-                    [
-                        (
-                            diary_path.name,
-                            0,
-                            "",
-                            "",
-                            f"no {diary_path.name} in {base}; it is required",
-                        )
-                    ],
-                    columns=PROBLEM_COLUMNS,
-                )
+    head = load_tables(base, on_error=on_error, today=today, part=None, tables=("patients",))
+    if head.fatal or (len(head.problems) and on_error == "raise"):
+        raise_problems(head.problems)
+    diary_path = base / PARQUET_FILES["diary"]
+    if not diary_path.exists():
+        raise_problems(
+            pd.DataFrame(
+                [(diary_path.name, 0, "", "", f"no {diary_path.name} in {base}; it is required")],
+                columns=PROBLEM_COLUMNS,
             )
-        counts = _parquet_counts(diary_path)
-        diary = sessions = None
-    else:
-        from analytics.io import load_dataset
+        )
+    return _Driver(
+        patients=head.frames["patients"] if (base / PARQUET_FILES["patients"]).exists() else None,
+        diary=None,
+        sessions=None,
+        source=str(base),
+        counts=_parquet_counts(diary_path),
+        notes=list(head.notes),
+        rejects=dict(head.rejects),
+        problems=[head.problems] if len(head.problems) else [],
+    )
 
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", DataQualityWarning)
-            ds = load_dataset(base, on_error=on_error, today=today)
-        notes.extend(str(w.message) for w in caught if issubclass(w.category, DataQualityWarning))
-        rejects.update(ds.rejects)
-        patients, diary, sessions = ds.patients, ds.diary, ds.sessions
-        known = patients
-        counts = diary["patient_id"].value_counts()
 
-    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-    n_rows = int(counts.sum())
-    n_parts = partitions or max(2 * n_workers, math.ceil(n_rows / ROWS_PER_PARTITION))
-    parts = partition_bounds(counts, n_parts)
+def _read_csv(base: Path, on_error: OnError, today: dt.date | None) -> _Driver:
+    """Load and check a CSV folder whole on this machine (the loader's file limit applies)."""
+    from analytics.io import load_dataset
 
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataQualityWarning)
+        ds = load_dataset(base, on_error=on_error, today=today)
+    return _Driver(
+        patients=ds.patients,
+        diary=ds.diary,
+        sessions=ds.sessions,
+        source=None,
+        counts=ds.diary["patient_id"].value_counts(),
+        notes=[str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)],
+        rejects=dict(ds.rejects),
+        problems=[],
+    )
+
+
+def _submit(
+    client: Client,
+    driver: _Driver,
+    parts: list[Slice],
+    settings: AnalysisSettings,
+    on_error: OnError,
+    today: dt.date | None,
+) -> list[Future]:
+    """Start one task per patient range, with the rows this machine holds of it."""
     futures = []
     for part in parts:
-        p_part = _in_part(patients, part) if known is not None else None
-        if parquet:
-            frames: tuple[Any, Any, Any] = (p_part, None, None)
-            source: str | None = str(base)
+        p_part = _in_part(driver.patients, part) if driver.patients is not None else None
+        if driver.source is not None:
+            frames: tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None] = (
+                p_part,
+                None,
+                None,
+            )
         else:
             frames = (
                 p_part,
-                _in_part(cast(pd.DataFrame, diary), part),
-                _in_part(cast(pd.DataFrame, sessions), part),
+                _in_part(cast(pd.DataFrame, driver.diary), part),
+                _in_part(cast(pd.DataFrame, driver.sessions), part),
             )
-            source = None
         [scattered] = client.scatter([frames])
         futures.append(
-            client.submit(_run_part, source, scattered, part, settings, on_error, today, pure=False)
+            client.submit(
+                _run_part, driver.source, scattered, part, settings, on_error, today, pure=False
+            )
         )
+    return futures
+
+
+def _gather(client: Client, futures: list[Future], progress: Progress | None) -> list[_PartResult]:
+    """Collect the tasks' results in range order, reporting progress as they finish."""
+    from distributed import as_completed
+
     order = {f.key: i for i, f in enumerate(futures)}
     results: list[_PartResult | None] = [None] * len(futures)
     done = 0
@@ -457,22 +483,59 @@ def _run(
         done += 1
         if progress is not None:
             progress(done, len(futures))
-    finished = [r for r in results if r is not None]
+    return [r for r in results if r is not None]
 
-    problems = [*driver_problems, *(r.problems for r in finished if len(r.problems))]
+
+def _merge_notes_and_rejects(driver: _Driver, finished: list[_PartResult]) -> None:
+    """Add the ranges' notes (each once) and rejected rows to the driver's, in range order."""
     for r in finished:
         for note in r.notes:
-            if note not in notes:
-                notes.append(note)
+            if note not in driver.notes:
+                driver.notes.append(note)
         for table, frame in r.rejects.items():
+            rejects = driver.rejects
             rejects[table] = _concat([rejects[table], frame]) if table in rejects else frame
+
+
+def _raise_once(problems: list[pd.DataFrame]) -> None:
+    """Raise the problems of the driver and the ranges, a whole file's problem once.
+
+    Every range finds a problem with a whole file; the problems are ordered by file
+    (patients, diary, sessions) and line.
+    """
+    from analytics.io import raise_problems
+
+    found = pd.concat(problems, ignore_index=True).drop_duplicates()
+    rank = {PARQUET_FILES[t]: i for i, t in enumerate(("patients", "diary", "sessions"))}
+    found = found.assign(_rank=found["file"].map(rank).fillna(len(rank)))
+    found = found.sort_values(["_rank", "line"], kind="stable").drop(columns="_rank")
+    raise_problems(found.reset_index(drop=True))
+
+
+def _run(
+    base: Path,
+    settings: AnalysisSettings,
+    client: Client,
+    partitions: int | None,
+    on_error: OnError,
+    today: dt.date | None,
+    progress: Progress | None,
+) -> DistributedRun:
+    if dataset_format(base) == "parquet":
+        driver = _read_parquet_head(base, on_error, today)
+    else:
+        driver = _read_csv(base, on_error, today)
+
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    n_rows = int(driver.counts.sum())
+    n_parts = partitions or max(2 * n_workers, math.ceil(n_rows / ROWS_PER_PARTITION))
+    parts = partition_bounds(driver.counts, n_parts)
+    finished = _gather(client, _submit(client, driver, parts, settings, on_error, today), progress)
+
+    problems = [*driver.problems, *(r.problems for r in finished if len(r.problems))]
+    _merge_notes_and_rejects(driver, finished)
     if problems and (on_error == "raise" or any(r.fatal for r in finished)):
-        # a problem with a whole file is found by every range: report it once
-        found = pd.concat(problems, ignore_index=True).drop_duplicates()
-        rank = {PARQUET_FILES[t]: i for i, t in enumerate(("patients", "diary", "sessions"))}
-        found = found.assign(_rank=found["file"].map(rank).fillna(len(rank)))
-        found = found.sort_values(["_rank", "line"], kind="stable").drop(columns="_rank")
-        raise_problems(found.reset_index(drop=True))
+        _raise_once(problems)
     tables = {name: _concat([r.tables[name] for r in finished]) for name in PER_PATIENT_TABLES}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataQualityWarning)
@@ -484,8 +547,8 @@ def _run(
         n_diary=sum(r.n_diary for r in finished),
         n_sessions=sum(r.n_sessions for r in finished),
         n_partitions=len(parts),
-        rejects=rejects,
-        notes=tuple(notes),
+        rejects=driver.rejects,
+        notes=tuple(driver.notes),
         warnings=tuple(dict.fromkeys(said)),
     )
 

@@ -28,6 +28,7 @@ the caller — :func:`needs_recompute` names them.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
@@ -85,14 +86,18 @@ def _pipeline_tables() -> tuple[str, ...]:
 
 
 def stored_tables() -> tuple[str, ...]:
-    """Every table kept per patient: :data:`analytics.pipeline.PER_PATIENT_TABLES`
-    then :data:`STATUS_TABLES`."""
+    """Name every table kept per patient.
+
+    :data:`analytics.pipeline.PER_PATIENT_TABLES`, then :data:`STATUS_TABLES`.
+    """
     return _pipeline_tables() + STATUS_TABLES
 
 
 def settings_fingerprint(settings: AnalysisSettings) -> str:
-    """SHA-256 (hex) of the settings that shape per-patient rows (not ``as_of``, ``seed``,
-    ``n_boot``), with :data:`FINGERPRINT_VERSION`."""
+    """Hash the settings that shape per-patient rows with SHA-256 (hex).
+
+    ``as_of``, ``seed`` and ``n_boot`` are left out; :data:`FINGERPRINT_VERSION` is in.
+    """
     if not isinstance(settings, AnalysisSettings):
         raise TypeError(
             "The 'settings' parameter of settings_fingerprint must be an AnalysisSettings. "
@@ -105,12 +110,12 @@ def settings_fingerprint(settings: AnalysisSettings) -> str:
 
 
 def stored_settings(settings: AnalysisSettings) -> AnalysisSettings:
-    """The settings the stored rows are computed with: ``settings`` without a status date."""
+    """Drop the status date: the stored rows are computed with ``settings`` without one."""
     return replace(settings, as_of=None)
 
 
 def _latest_means(diary: pd.DataFrame, min_entries: int) -> pd.Series:
-    """The last 7-day mean of :func:`analytics.stats.rolling_mean` per patient."""
+    """Take the last 7-day mean of :func:`analytics.stats.rolling_mean` per patient."""
     from analytics.stats import rolling_mean
 
     if not len(diary):
@@ -210,8 +215,10 @@ def per_patient_tables(
 
 
 def split_by_patient(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, Any]]:
-    """``{patient_id: {table: that patient's rows}}`` for the patients of ``patient_outcomes``;
-    a table without rows for a patient is left out for that patient.
+    """Cut every table into ``{patient_id: {table: that patient's rows}}``.
+
+    The patients are those of ``patient_outcomes``; a table without rows for a patient
+    is left out for that patient.
 
     Each table is converted to Arrow once and cut into zero-copy slices, one per
     patient (``pyarrow.Table``; rows in their original order), so every patient's
@@ -251,9 +258,11 @@ def assemble(
     *,
     names: Sequence[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Every table of :func:`per_patient_tables` (or those in ``names``) from what the
-    store returned (the patients' rows concatenated in ``patient_id`` order); a table
-    nobody has rows in comes back empty, its dtypes intact."""
+    """Rebuild every table of :func:`per_patient_tables` (or those in ``names``).
+
+    From what the store returned: the patients' rows concatenated in ``patient_id``
+    order. A table nobody has rows in comes back empty, its dtypes intact.
+    """
     out: dict[str, pd.DataFrame] = {}
     empty: dict[str, pd.DataFrame] | None = None
     for name in stored_tables() if names is None else names:
@@ -267,7 +276,7 @@ def assemble(
     return out
 
 
-def needs_recompute(anchor: pd.DataFrame, as_of: Any) -> list[str]:
+def needs_recompute(anchor: pd.DataFrame, as_of: str | dt.date | None) -> list[str]:
     """Patients whose diary goes past the status date ``as_of`` (None: nobody)."""
     if as_of is None or not len(anchor):
         return []

@@ -1,5 +1,7 @@
-"""Upkeep of the stored outcomes: compute the per-patient tables of some patients and keep them
-in the database, and read a scope's tables back with the status date applied.
+"""Upkeep of the stored outcomes, in the database.
+
+Compute the per-patient tables of some patients and keep them in the database, and
+read a scope's tables back with the status date applied.
 
 These functions do the work; :class:`analytics.service.Service` decides who may ask
 for it, records it in the audit log and calls them with its store and the acting
@@ -51,8 +53,10 @@ Progress = Callable[[int, int], None]
 
 
 def _rows_by_patient(dataset: Any) -> Callable[[Sequence[str]], Any]:
-    """A function giving the rows of some patients of ``dataset`` (a Dataset of
-    canonical frames) as a Dataset, each table's rows located once."""
+    """Return a function giving the rows of some patients of ``dataset`` as a Dataset.
+
+    ``dataset`` holds canonical frames; each table's rows are located once.
+    """
     from analytics.contract import Dataset
 
     frames = {name: getattr(dataset, name) for name in ("patients", "diary", "sessions")}

@@ -1,5 +1,6 @@
-"""The one door to patient data: every face reads and writes through a Service built for
-the signed-in user, which checks the user's role and scope against one policy table,
+"""The one door to patient data.
+
+Every face reads and writes through a Service built for the signed-in user, which checks the user's role and scope against one policy table,
 reads with the scope in the SQL query and records every access in the audit log.
 """
 

@@ -1,5 +1,7 @@
-"""The clinic's administration through the service: imports and exports, stored-outcome
-refreshes, analysis settings, accounts and the audit log."""
+"""The clinic's administration through the service.
+
+Imports and exports, stored-outcome refreshes, analysis settings, accounts and the audit log.
+"""
 
 from __future__ import annotations
 
@@ -106,7 +108,7 @@ class ClinicAdmin(Door):
         return report
 
     def _exported(self, patient_id: str | None, deidentify: bool, rng: Any) -> tuple[Any, Any]:
-        """The rows to export (as read) and what to write (de-identified or not)."""
+        """Return the rows to export (as read) and what to write (de-identified or not)."""
         if patient_id is not None:
             ds = self.store.patient_dataset(self.user.username, patient_id)
         else:

@@ -1,5 +1,7 @@
-"""The cohort path of the service: the patients in the user's reach together, selected in SQL,
-and their outcomes read from the stored per-patient tables."""
+"""The cohort path of the service.
+
+The patients in the user's reach together, selected in SQL, and their outcomes read from the stored per-patient tables.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""What every part of the service shares: the signed-in user, their reach, the audit log,
-and :func:`governed`, the one decorator that applies the policy table
+"""What every part of the service shares.
+
+The signed-in user, their reach, the audit log, and :func:`governed`, the one decorator that applies the policy table
 (:data:`analytics.service.POLICY`) at the head of each public method.
 
 A governed call runs in this order, so that a refusal never depends on whether
@@ -366,8 +367,11 @@ class Door:
         return "share-link" if self.read_only else self.user.role
 
     def _scope(self, action: str) -> dict[str, Any]:
-        """Keyword arguments that restrict a store read to the patients this user may
-        reach with ``action`` (their cell of the policy), in SQL."""
+        """Return the keyword arguments that restrict a store read, in SQL.
+
+        The read is restricted to the patients this user may reach with ``action``
+        (their cell of the policy).
+        """
         scope = POLICY[action].scope(self._role)
         if scope == ALL:
             return {}
@@ -403,8 +407,10 @@ class Door:
         return AccessDeniedError(message)
 
     def _authorize(self, governance: Governance, call: str, arguments: dict[str, Any]) -> None:
-        """Apply the policy to one call (see the module's docstring for the order);
-        put the patient the call was checked for in ``arguments``."""
+        """Apply the policy to one call (see the module's docstring for the order).
+
+        The patient the call was checked for is put in ``arguments``.
+        """
         reach = _locate(governance.target, arguments, call, self.store)
         action = governance.action
         if reach.kind == "cohort" and governance.cohort_action is not None:
@@ -461,8 +467,10 @@ class Door:
         new_ids: Sequence[str] = (),
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
-        """Recompute the stored outcomes of the patients a write changed (clinic settings);
-        see :func:`analytics.pipeline.refresh_after_write`."""
+        """Recompute the stored outcomes of the patients a write changed (clinic settings).
+
+        See :func:`analytics.pipeline.refresh_after_write`.
+        """
         if not patient_ids:
             return
         from analytics import pipeline

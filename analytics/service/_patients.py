@@ -1,5 +1,7 @@
-"""The per-patient path of the service: one patient's rows, their diary and sessions written,
-and the files made of them recorded."""
+"""The per-patient path of the service.
+
+One patient's rows, their diary and sessions written, and the files made of them recorded.
+"""
 
 from __future__ import annotations
 

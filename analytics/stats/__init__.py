@@ -1,5 +1,6 @@
-"""The statistics of pain diaries and treatment sessions, one family a module; every
-function takes canonical frames and returns a documented frame or a frozen result.
+"""The statistics of pain diaries and treatment sessions, one family a module.
+
+Every function takes canonical frames and returns a documented frame or a frozen result.
 """
 
 from __future__ import annotations

@@ -251,7 +251,7 @@ class EmaxFit:
 
 
 def _emax_start(k: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """Starting values: best k50 on a log grid with emax solved in closed form.
+    """Find starting values: the best k50 on a log grid, emax solved in closed form.
 
     For a fixed k50 the model is linear in emax; the weighted sums are taken
     per distinct k so that the grid costs O(grid x distinct k).

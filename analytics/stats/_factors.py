@@ -247,7 +247,6 @@ def factor_effects(
         low_mood_max=low_mood_max,
     )
     days = days[days["pain"].notna()].reset_index(drop=True)
-    factors = list(FACTORS)
     # rows are sorted by patient: codes in patient order, as a sorted unique would give
     code, ids = pd.factorize(days["patient_id"], sort=True)
     code = code.astype(np.int64)
@@ -257,8 +256,20 @@ def factor_effects(
     # their precision (variance from sums, one bincount per factor and lag)
     count = np.bincount(code, minlength=n_pat)
     centre = np.bincount(code, weights=pain, minlength=n_pat) / np.maximum(count, 1)
-    centred = pain - centre[code]
-    # lag 1: the factor of day t beside the pain of day t + 1, when both are diary days
+    sums = _side_sums(days, code, pain - centre[code], n_pat)
+    return _effect_table(ids, centre, sums, min_days)
+
+
+def _side_sums(
+    days: pd.DataFrame, code: np.ndarray, centred: np.ndarray, n_pat: int
+) -> dict[str, np.ndarray]:
+    """Count, sum and sum of squares of the centred pain on days with and without each factor.
+
+    Arrays of shape (patient, factor, lag) under ``n1``, ``s1``, ``q1`` (days with
+    the factor) and ``n0``, ``s0``, ``q0`` (days without). At lag 1 the factor of
+    day t is paired with the pain of day t + 1 when both are diary days.
+    """
+    factors = list(FACTORS)
     day = days["date"].to_numpy(dtype="datetime64[D]").astype("int64")
     nxt = np.zeros(len(days), dtype=bool)
     nxt[:-1] = (code[1:] == code[:-1]) & (day[1:] == day[:-1] + 1)
@@ -287,7 +298,16 @@ def factor_effects(
                 stats_["n" + side][:, fi, li] = counts[:, col]
                 stats_["s" + side][:, fi, li] = sums[:, col]
                 stats_["q" + side][:, fi, li] = squares[:, col]
-    flat_stats = {k: v.reshape(-1) for k, v in stats_.items()}
+    return stats_
+
+
+def _effect_table(
+    ids: pd.Index, centre: np.ndarray, sums: dict[str, np.ndarray], min_days: int
+) -> pd.DataFrame:
+    """Turn the sums of :func:`_side_sums` into the rows of :func:`factor_effects`."""
+    factors = list(FACTORS)
+    n_pat = len(ids)
+    flat_stats = {k: v.reshape(-1) for k, v in sums.items()}
     base = np.repeat(centre, len(factors) * len(LAGS))
     n1 = flat_stats["n1"].astype("int64")
     n2 = flat_stats["n0"].astype("int64")

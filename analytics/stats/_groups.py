@@ -295,7 +295,7 @@ def _typed(frame: pd.DataFrame, text: tuple[str, ...]) -> pd.DataFrame:
 
 
 def _ancova(sub: pd.DataFrame, a: str) -> tuple[float, float, float, float]:
-    """Adjusted difference a − b of follow-up given baseline, its 95 % CI and p."""
+    """Estimate the adjusted difference a − b of follow-up given baseline, its 95 % CI and p."""
     x = np.column_stack(
         [np.ones(len(sub)), (sub["label"] == a).to_numpy("float64"), sub["baseline"].to_numpy()]
     )

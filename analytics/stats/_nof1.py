@@ -214,7 +214,9 @@ def tau_u(baseline, treatment, *, alpha: float = 0.05) -> dict[str, float]:
 def _pair_counts(
     ka: np.ndarray, kb: np.ndarray, code_a: np.ndarray, code_b: np.ndarray, span: int, n_pat: int
 ) -> tuple[np.ndarray, ...]:
-    """Per A day: B days of its patient with less pain and with equal pain; per B day:
+    """Count the days of the other phase with less, more and equal pain.
+
+    Per A day: B days of its patient with less pain and with equal pain; per B day:
     A days with more pain and with equal pain.
 
     Keys are ``code · span + rank of the pain + 1``. With few distinct keys the

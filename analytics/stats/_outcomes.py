@@ -341,6 +341,35 @@ def patient_outcomes(
 
     ids = all_patients(diary, patients, sessions)
     out = pd.DataFrame(index=ids)
+    n_sess = _add_patient_info(out, patients, sessions)
+    index = index_dates(patients, sessions)
+    index.index = index.index.astype("str")
+    out["index_date"] = index.reindex(ids).astype(DATE_DTYPE)
+    pid = diary["patient_id"].astype("str")
+    by_patient = diary["date"].groupby(pid)
+    out["n_diary_days"] = by_patient.size().reindex(ids, fill_value=0).astype("int64")
+    out["first_date"] = by_patient.min().reindex(ids).astype(DATE_DTYPE)
+    out["last_date"] = by_patient.max().reindex(ids).astype(DATE_DTYPE)
+    out["n_sessions"] = n_sess.reindex(ids, fill_value=0).astype("int64")
+    win, rows = outcome_windows(
+        diary,
+        index,
+        baseline_days=baseline_days,
+        followup_days=followup_days,
+        followup_at=followup_at,
+    )
+    _add_window_means(out, diary, pid, win, rows, min_entries)
+    _add_change(out, threshold)
+    out = out.reset_index()
+    out["patient_id"] = out["patient_id"].astype("str")
+    return out
+
+
+def _add_patient_info(
+    out: pd.DataFrame, patients: pd.DataFrame | None, sessions: pd.DataFrame | None
+) -> pd.Series:
+    """Add group, condition and technique to ``out``; return the sessions per patient."""
+    ids = out.index
     if patients is not None and len(patients):
         info = patients.set_index(patients["patient_id"].astype("str"))
         out["group"] = info["group"].reindex(ids).astype("str")
@@ -352,29 +381,21 @@ def patient_outcomes(
         tech = predominant_technique(sessions)
         tech.index = tech.index.astype("str")
         out["technique"] = tech.reindex(ids).fillna("none").astype("str")
-        n_sess = sessions.groupby(sessions["patient_id"].astype("str")).size()
-    else:
-        out["technique"] = pd.Series("none", index=ids, dtype="str")
-        n_sess = pd.Series(dtype="int64")
+        return sessions.groupby(sessions["patient_id"].astype("str")).size()
+    out["technique"] = pd.Series("none", index=ids, dtype="str")
+    return pd.Series(dtype="int64")
 
-    index = index_dates(patients, sessions)
-    index.index = index.index.astype("str")
-    out["index_date"] = index.reindex(ids).astype(DATE_DTYPE)
 
-    pid = diary["patient_id"].astype("str")
-    by_patient = diary["date"].groupby(pid)
-    out["n_diary_days"] = by_patient.size().reindex(ids, fill_value=0).astype("int64")
-    out["first_date"] = by_patient.min().reindex(ids).astype(DATE_DTYPE)
-    out["last_date"] = by_patient.max().reindex(ids).astype(DATE_DTYPE)
-    out["n_sessions"] = n_sess.reindex(ids, fill_value=0).astype("int64")
-
-    win, rows = outcome_windows(
-        diary,
-        index,
-        baseline_days=baseline_days,
-        followup_days=followup_days,
-        followup_at=followup_at,
-    )
+def _add_window_means(
+    out: pd.DataFrame,
+    diary: pd.DataFrame,
+    pid: pd.Series,
+    win: pd.DataFrame,
+    rows: pd.DataFrame,
+    min_entries: int,
+) -> None:
+    """Add the baseline and follow-up windows of :func:`outcome_windows` and their means."""
+    ids = out.index
     pain = diary["pain"].astype("float64")
     out["baseline_start"] = win["baseline_start"].reindex(ids).astype(DATE_DTYPE)
     out["baseline_end"] = win["baseline_end"].reindex(ids).astype(DATE_DTYPE)
@@ -387,6 +408,9 @@ def patient_outcomes(
     out["followup_start"] = win["followup_start"].reindex(ids).astype(DATE_DTYPE)
     out["followup_end"] = win["followup_end"].reindex(ids).astype(DATE_DTYPE)
 
+
+def _add_change(out: pd.DataFrame, threshold: float) -> None:
+    """Add the change, the % change, the response columns and the reasons."""
     base = out["baseline_pain"]
     change = base - out["followup_pain"]
     out["change"] = change
@@ -404,10 +428,7 @@ def patient_outcomes(
             "insufficient_followup": out["followup_pain"].isna(),
             "zero_baseline": base == 0,
         },
-        index=ids,
+        index=out.index,
     )
     joined = join_flags(parts)
     out["reason"] = joined.where(~no_index, "no_index").astype("str")
-    out = out.reset_index()
-    out["patient_id"] = out["patient_id"].astype("str")
-    return out

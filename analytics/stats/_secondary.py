@@ -7,6 +7,7 @@ outcome (:func:`analytics.stats.outcome_windows`). Definitions in
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -53,8 +54,11 @@ def _measures(diary: pd.DataFrame) -> pd.DataFrame:
 
 
 def _patient_codes(pid: pd.Series) -> tuple[np.ndarray, Callable[[Any], Any]]:
-    """Integer codes of ``pid`` for grouping, and the function that labels a grouped
-    result (Series or DataFrame indexed by code) with the patient ids again."""
+    """Code ``pid`` as integers for grouping.
+
+    Returns the codes and the function that labels a grouped result (Series or
+    DataFrame indexed by code) with the patient ids again.
+    """
     codes, uniques = pd.factorize(pid)
     labels = pd.Index(uniques, dtype="str")
 
@@ -135,7 +139,7 @@ def data_quality(
     sessions: pd.DataFrame | None,
     outcomes: pd.DataFrame,
     *,
-    as_of: str | pd.Timestamp | None = None,
+    as_of: str | dt.date | None = None,
     window_days: int = 28,
 ) -> pd.DataFrame:
     """Diary adherence, gaps and clinical flags per patient.
@@ -225,13 +229,7 @@ def data_quality(
         rate = (n_recent / n_window.where(n_window > 0)).astype("float64")
     out["adherence_28d"] = rate.where(n_window > 0, 0.0).where(end.notna())
 
-    order = sort_by_patient_day(pd.DataFrame({"patient_id": pid.array, "date": dates.to_numpy()}))
-    o_codes, o_uniques = pd.factorize(order["patient_id"])
-    gaps = order["date"].groupby(o_codes).diff().dt.days - 1
-    longest = gaps.groupby(o_codes).max()
-    longest = longest[longest.index.to_numpy() >= 0]
-    longest.index = pd.Index(o_uniques, dtype="str")[longest.index.to_numpy()]
-    out["longest_gap_days"] = longest.reindex(ids).fillna(0).clip(lower=0).astype("int64")
+    out["longest_gap_days"] = _longest_gaps(pid, dates, ids)
 
     o = outcomes.set_index(outcomes["patient_id"].astype("str")).reindex(ids)
     out["baseline_sufficient"] = o["baseline_pain"].notna().to_numpy(bool)
@@ -240,12 +238,7 @@ def data_quality(
     out["flag_worsening"] = (at_most(change, -2.0) | at_most(pct, -30.0)).to_numpy(bool)
     out["flag_low_adherence"] = (out["adherence_28d"] < 0.5).to_numpy(bool)
     if sessions is not None and len(s_pid):
-        has_ae = sessions["adverse_events"].notna() & (
-            sessions["adverse_events"].astype("str").str.strip() != ""
-        )
-        s_end = per_row(end, s_pid)
-        in_window = (s_day <= s_end) & (s_day > s_end - window_days * _DAY)
-        ae = (has_ae & in_window).groupby(s_pid).any().reindex(ids, fill_value=False)
+        ae = _recent_adverse_event(sessions, s_pid, s_day, end, window_days)
         out["flag_recent_adverse_event"] = ae.to_numpy(bool)
     else:
         out["flag_recent_adverse_event"] = False
@@ -258,3 +251,26 @@ def data_quality(
     out = out.reset_index()
     out["patient_id"] = out["patient_id"].astype("str")
     return out
+
+
+def _longest_gaps(pid: pd.Series, dates: pd.Series, ids: pd.Index) -> pd.Series:
+    """Count the most consecutive days without an entry between each diary's first and last."""
+    order = sort_by_patient_day(pd.DataFrame({"patient_id": pid.array, "date": dates.to_numpy()}))
+    o_codes, o_uniques = pd.factorize(order["patient_id"])
+    gaps = order["date"].groupby(o_codes).diff().dt.days - 1
+    longest = gaps.groupby(o_codes).max()
+    longest = longest[longest.index.to_numpy() >= 0]
+    longest.index = pd.Index(o_uniques, dtype="str")[longest.index.to_numpy()]
+    return longest.reindex(ids).fillna(0).clip(lower=0).astype("int64")
+
+
+def _recent_adverse_event(
+    sessions: pd.DataFrame, s_pid: pd.Series, s_day: pd.Series, end: pd.Series, window_days: int
+) -> pd.Series:
+    """Tell per patient whether a session of the window ending on ``end`` had an adverse event."""
+    has_ae = sessions["adverse_events"].notna() & (
+        sessions["adverse_events"].astype("str").str.strip() != ""
+    )
+    s_end = per_row(end, s_pid)
+    in_window = (s_day <= s_end) & (s_day > s_end - window_days * _DAY)
+    return (has_ae & in_window).groupby(s_pid).any().reindex(end.index, fill_value=False)

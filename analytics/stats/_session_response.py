@@ -287,8 +287,49 @@ def session_response(
         return empty_table(RESPONSE_COLUMNS)
 
     s, s_day, s_code, pain = prepare_sessions(diary, sessions)
+    windows = _windows_and_relief(pain, s_code, s_day, window_days, min_entries, relief_points)
+    events = adverse_events_long(s)
+    n_events = np.bincount(events["row"].to_numpy(), minlength=len(s)).astype(np.int64)
+    out = pd.DataFrame(
+        {
+            **_as_recorded(s, s_day),
+            **windows,
+            "n_adverse_events": n_events,
+            "adverse_events": s["adverse_events"].astype("str"),
+        }
+    )
+    return out.astype(RESPONSE_COLUMNS)
 
-    # One row per distinct (patient, session day): windows and relief are per day.
+
+def _as_recorded(s: pd.DataFrame, s_day: np.ndarray) -> dict[str, pd.Series | np.ndarray]:
+    """Take the columns of :func:`session_response` that describe the sessions as recorded."""
+    return {
+        "patient_id": s["patient_id"].astype("str"),
+        "session_date": to_dates(s_day),
+        "session_number": s.groupby("patient_id", sort=False).cumcount().to_numpy() + 1,
+        "technique": s["technique"].astype("str"),
+        "frequency_hz": s["frequency_hz"].astype("str"),
+        "technique_band": frequency_band(s["technique"], s["frequency_hz"]),
+        "pain_before": s["pain_before"].astype("float64"),
+        "pain_after": s["pain_after"].astype("float64"),
+        "immediate_change": (s["pain_before"] - s["pain_after"]).astype("float64"),
+    }
+
+
+def _windows_and_relief(
+    pain: PainIndex,
+    s_code: np.ndarray,
+    s_day: np.ndarray,
+    window_days: int,
+    min_entries: int,
+    relief_points: float,
+) -> dict[str, np.ndarray]:
+    """Compute each session's pre and post windows and its relief run, per session day.
+
+    The windows and relief belong to a distinct (patient, session day): sessions on
+    one calendar date share them. Returns the columns of :func:`session_response`
+    from ``pre_mean`` to ``relief_censor_reason``, one value per session.
+    """
     s_key = pain.keys_obj.key(s_code, s_day)
     u_key, u_of_session = np.unique(s_key, return_inverse=True)
     first = np.searchsorted(s_key, u_key, side="left")
@@ -310,35 +351,17 @@ def session_response(
     reason = np.select(
         [by_next & has_relief, by_end & has_relief], ["next_session", "diary_end"], ""
     )
-
-    events = adverse_events_long(s)
-    n_events = np.bincount(events["row"].to_numpy(), minlength=len(s)).astype(np.int64)
-
     pick = u_of_session
-    out = pd.DataFrame(
-        {
-            "patient_id": s["patient_id"].astype("str"),
-            "session_date": to_dates(s_day),
-            "session_number": s.groupby("patient_id", sort=False).cumcount().to_numpy() + 1,
-            "technique": s["technique"].astype("str"),
-            "frequency_hz": s["frequency_hz"].astype("str"),
-            "technique_band": frequency_band(s["technique"], s["frequency_hz"]),
-            "pain_before": s["pain_before"].astype("float64"),
-            "pain_after": s["pain_after"].astype("float64"),
-            "immediate_change": (s["pain_before"] - s["pain_after"]).astype("float64"),
-            "pre_mean": pre_mean[pick],
-            "pre_n": pre_n[pick],
-            "post_mean": post_mean[pick],
-            "post_n": post_n[pick],
-            "short_term_change": (pre_mean - post_mean)[pick],
-            "relief_days": np.where(has_relief, relief, np.nan)[pick],
-            "relief_censored": (reason != "")[pick],
-            "relief_censor_reason": reason[pick],
-            "n_adverse_events": n_events,
-            "adverse_events": s["adverse_events"].astype("str"),
-        }
-    )
-    return out.astype(RESPONSE_COLUMNS)
+    return {
+        "pre_mean": pre_mean[pick],
+        "pre_n": pre_n[pick],
+        "post_mean": post_mean[pick],
+        "post_n": post_n[pick],
+        "short_term_change": (pre_mean - post_mean)[pick],
+        "relief_days": np.where(has_relief, relief, np.nan)[pick],
+        "relief_censored": (reason != "")[pick],
+        "relief_censor_reason": reason[pick],
+    }
 
 
 def _relief_run(

@@ -8,6 +8,8 @@ do not change with D.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -107,7 +109,7 @@ def patient_status(
     index_dates: pd.Series,
     *,
     patients: pd.DataFrame | None = None,
-    as_of: str | pd.Timestamp | None = None,
+    as_of: str | dt.date | None = None,
     window_days: int = 7,
     min_entries: int = 4,
     followup_days: int = 14,
@@ -188,8 +190,6 @@ def patient_status(
     >>> patient_status(empty_frame("diary"), None, pd.Series(dtype="datetime64[ns]")).shape
     (0, 14)
     """
-    from analytics.stats._safety import adverse_events_long
-
     func = "patient_status"
     window_days = check_int(window_days, "window_days", func, 1, 3650)
     min_entries = check_int(min_entries, "min_entries", func, 1, window_days)
@@ -201,11 +201,29 @@ def patient_status(
     idx = index_dates.astype(DATE_DTYPE)
     idx.index = idx.index.astype("str")
     ids = all_patients(diary, patients, sessions, pd.DataFrame({"patient_id": idx.index}))
+    frame = _pain_days(diary)
+    s_pid, s_day = _session_days(sessions)
+    end = _status_dates(frame, s_pid, s_day, ids, as_of)
+    # the diary up to D: entries after D are ignored
+    upto = frame[frame["date"].to_numpy() <= per_row(end, frame["patient_id"]).to_numpy()]
+    upto = upto.reset_index(drop=True)
     out = pd.DataFrame(index=ids)
+    out["status_date"] = end
+    _add_logging(out, upto, end, not_logging_days)
+    _add_current_means(out, upto, end, window_days, min_entries)
+    out["n_recent_adverse_events"] = _recent_adverse_events(
+        sessions, s_pid, s_day, end, recent_days
+    )
+    _add_recent_followup(out, upto, idx, followup_days, followup_min_entries)
+    out = out.reset_index(names="patient_id")
+    return out[list(STATUS_COLUMNS)].astype(STATUS_COLUMNS)
 
+
+def _pain_days(diary: pd.DataFrame) -> pd.DataFrame:
+    """Keep the diary's patient, day (midnight) and pain, sorted by patient and day."""
     pid = diary["patient_id"].astype("str")
     dates = diary["date"].astype(DATE_DTYPE).dt.normalize()
-    frame = sort_by_patient_day(
+    return sort_by_patient_day(
         pd.DataFrame(
             {
                 "patient_id": pid.array,
@@ -214,29 +232,52 @@ def patient_status(
             }
         )
     )
+
+
+def _session_days(sessions: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
+    """Take each session's patient and day (midnight); empty without sessions."""
     if sessions is not None and len(sessions):
         s_pid = sessions["patient_id"].astype("str")
         s_day = sessions["date"].astype(DATE_DTYPE).dt.normalize()
     else:
         s_pid = pd.Series(dtype="str")
         s_day = pd.Series(dtype=DATE_DTYPE)
+    return s_pid, s_day
+
+
+def _status_dates(
+    frame: pd.DataFrame,
+    s_pid: pd.Series,
+    s_day: pd.Series,
+    ids: pd.Index,
+    as_of: str | dt.date | None,
+) -> pd.Series:
+    """Find D per patient: ``as_of``, else the last diary day (last session day without)."""
     if as_of is None:
         last_diary = frame.groupby("patient_id")["date"].max()
         last_session = s_day.groupby(s_pid).max()
         end = last_diary.reindex(ids).fillna(last_session.reindex(ids))
     else:
         end = pd.Series(pd.Timestamp(as_of).normalize(), index=ids)
-    end = end.astype(DATE_DTYPE)
-    out["status_date"] = end
+    return end.astype(DATE_DTYPE)
 
-    row_end = per_row(end, frame["patient_id"]).to_numpy()
-    upto = frame[frame["date"].to_numpy() <= row_end].reset_index(drop=True)
-    last_entry = upto.groupby("patient_id")["date"].max().reindex(ids).astype(DATE_DTYPE)
+
+def _add_logging(
+    out: pd.DataFrame, upto: pd.DataFrame, end: pd.Series, not_logging_days: int
+) -> None:
+    """Add the last entry on or before D, the days since, and whether the patient stopped."""
+    last_entry = upto.groupby("patient_id")["date"].max().reindex(out.index).astype(DATE_DTYPE)
     out["last_entry_date"] = last_entry
     since = (end - last_entry).dt.days
     out["days_since_last_entry"] = pd.array(since, dtype="Int64")
     out["not_logging"] = (since.isna() | (since >= not_logging_days)).to_numpy(bool)
 
+
+def _add_current_means(
+    out: pd.DataFrame, upto: pd.DataFrame, end: pd.Series, window_days: int, min_entries: int
+) -> None:
+    """Add the trailing mean ending on D, and the latest valid one on or before D."""
+    ids = out.index
     u_end = per_row(end, upto["patient_id"]).to_numpy()
     in_window = upto["date"].to_numpy() > u_end - window_days * _DAY
     recent = upto[in_window]
@@ -247,6 +288,17 @@ def patient_status(
     mean_last, _, date_last = _last_valid(upto, window_days, min_entries)
     out["last_valid_mean"] = mean_last.reindex(ids).astype("float64")
     out["last_valid_mean_date"] = date_last.reindex(ids).astype(DATE_DTYPE)
+
+
+def _recent_adverse_events(
+    sessions: pd.DataFrame | None,
+    s_pid: pd.Series,
+    s_day: pd.Series,
+    end: pd.Series,
+    recent_days: int,
+) -> pd.Series:
+    """Count the adverse events of the sessions in ``[D − recent_days + 1, D]``."""
+    from analytics.stats._safety import adverse_events_long
 
     if sessions is not None and len(s_pid):
         s_sorted = pd.DataFrame({"patient_id": s_pid.to_numpy(), "day": s_day.to_numpy()})
@@ -261,8 +313,18 @@ def patient_status(
         n_ae = pd.Series(who).value_counts()
     else:
         n_ae = pd.Series(dtype="int64")
-    out["n_recent_adverse_events"] = n_ae.reindex(ids, fill_value=0).astype("int64")
+    return n_ae.reindex(end.index, fill_value=0).astype("int64")
 
+
+def _add_recent_followup(
+    out: pd.DataFrame,
+    upto: pd.DataFrame,
+    idx: pd.Series,
+    followup_days: int,
+    followup_min_entries: int,
+) -> None:
+    """Add the most recent valid follow-up window, never starting before the index date."""
+    ids = out.index
     row_index = per_row(idx, upto["patient_id"]).to_numpy()
     post = upto[upto["date"].to_numpy() >= row_index].reset_index(drop=True)
     fu_mean, fu_n, fu_end = _last_valid(post, followup_days, followup_min_entries)
@@ -273,5 +335,3 @@ def patient_status(
     t0 = idx.reindex(ids)
     out["recent_followup_start"] = start.where(start >= t0, t0).where(fu_end.notna())
     out["recent_followup_end"] = fu_end
-    out = out.reset_index(names="patient_id")
-    return out[list(STATUS_COLUMNS)].astype(STATUS_COLUMNS)

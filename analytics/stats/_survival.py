@@ -152,24 +152,9 @@ def time_to_response(
     pain = PainIndex(diary, keys)
     last = pain.last_day(code)
 
-    # Dense calendar days t0..last per patient, all patients in one array.
-    n_eval = np.maximum(last - day0 + 1, 0)
-    first_pos = np.cumsum(n_eval) - n_eval
-    owner = np.repeat(np.arange(len(ids)), n_eval)
-    t = day0[owner] + (np.arange(n_eval.sum()) - first_pos[owner])
-    # the trailing mean uses post-index days only, so it never reaches back into
-    # the baseline (on day t0 it is the mean of day t0 alone)
-    total, n = pain.window(code[owner], np.maximum(t - window_days + 1, day0[owner]), t)
-    with np.errstate(invalid="ignore"):
-        qualifies = at_most(window_mean(total, n, min_entries), fraction * base[owner])
-    cum = np.concatenate([[0], np.cumsum(qualifies)])
-    pos = np.arange(len(t))
-    fits = pos + hold_days <= (first_pos + n_eval)[owner]
-    ends = np.minimum(pos + hold_days, len(t))
-    starts_run = fits & (cum[ends] - cum[pos] == hold_days)
-    hit_owner, first_hit = np.unique(owner[starts_run], return_index=True)
-    response = np.full(len(ids), -1, dtype=np.int64)
-    response[hit_owner] = t[starts_run][first_hit]
+    response = _response_days(
+        pain, code, day0, last, fraction * base, hold_days, window_days, min_entries
+    )
     event = response >= 0
     days = np.where(event, response - day0, np.maximum(last - day0, 0))
     out = pd.DataFrame(
@@ -184,6 +169,42 @@ def time_to_response(
         }
     )
     return out.astype(TIME_TO_RESPONSE_COLUMNS)
+
+
+def _response_days(
+    pain: PainIndex,
+    code: np.ndarray,
+    day0: np.ndarray,
+    last: np.ndarray,
+    limit: np.ndarray,
+    hold_days: int,
+    window_days: int,
+    min_entries: int,
+) -> np.ndarray:
+    """Find each patient's response day: the first of ``hold_days`` qualifying days, else -1.
+
+    Day t qualifies when the trailing mean of days max(t0, t − window_days + 1)..t,
+    with at least ``min_entries`` entries, is at most ``limit``; the run must lie in
+    t0..last. All patients' calendar days t0..last are laid out in one array.
+    """
+    n_eval = np.maximum(last - day0 + 1, 0)
+    first_pos = np.cumsum(n_eval) - n_eval
+    owner = np.repeat(np.arange(len(day0)), n_eval)
+    t = day0[owner] + (np.arange(n_eval.sum()) - first_pos[owner])
+    # the trailing mean uses post-index days only, so it never reaches back into
+    # the baseline (on day t0 it is the mean of day t0 alone)
+    total, n = pain.window(code[owner], np.maximum(t - window_days + 1, day0[owner]), t)
+    with np.errstate(invalid="ignore"):
+        qualifies = at_most(window_mean(total, n, min_entries), limit[owner])
+    cum = np.concatenate([[0], np.cumsum(qualifies)])
+    pos = np.arange(len(t))
+    fits = pos + hold_days <= (first_pos + n_eval)[owner]
+    ends = np.minimum(pos + hold_days, len(t))
+    starts_run = fits & (cum[ends] - cum[pos] == hold_days)
+    hit_owner, first_hit = np.unique(owner[starts_run], return_index=True)
+    response = np.full(len(day0), -1, dtype=np.int64)
+    response[hit_owner] = t[starts_run][first_hit]
+    return response
 
 
 @dataclass(frozen=True, eq=False)
@@ -215,7 +236,7 @@ class KaplanMeier:
     alpha: float = 0.05
 
     def to_frame(self) -> pd.DataFrame:
-        """The survival table (a copy)."""
+        """Return a copy of the survival table."""
         return self.table.copy()
 
     def cumulative_response(self) -> pd.DataFrame:

@@ -277,10 +277,12 @@ def _summaries(
 def series_summary(
     x: np.ndarray, y: np.ndarray, starts: np.ndarray, lengths: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per series (x non-decreasing within each): the tie sums of x and of y
-    (Σ k(k−1)(2k+5) over the multiplicities k of its values), the number of pairs
-    with equal x, and the medians of x and y (``numpy.median``'s mean of the two
-    middle values)."""
+    """Summarise each series (x non-decreasing within each) for the Theil–Sen test.
+
+    Per series: the tie sums of x and of y (Σ k(k−1)(2k+5) over the multiplicities k
+    of its values), the number of pairs with equal x, and the medians of x and y
+    (``numpy.median``'s mean of the two middle values).
+    """
     m = len(starts)
     ties_x = np.zeros(m, dtype=np.int64)
     ties_y = np.zeros(m, dtype=np.int64)
@@ -312,7 +314,7 @@ _MAX_GRID_LENGTH = 46340
 def _grid_layout(
     x: np.ndarray, y: np.ndarray, starts: np.ndarray, lengths: np.ndarray
 ) -> tuple[np.ndarray, int, int, int, np.ndarray, np.ndarray]:
-    """The series that can be counted on a (Δy, Δx) grid, and that grid.
+    """Find the series that can be counted on a (Δy, Δx) grid, and lay out that grid.
 
     A series qualifies when its x and y are whole numbers of moderate size (days
     and NRS scores): then each slope ``(y[j] − y[i]) / (x[j] − x[i])`` is the IEEE

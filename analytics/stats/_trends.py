@@ -484,56 +484,10 @@ def interrupted_time_series(
     lags_used = np.full(m, -1, dtype="int64")
     reason = np.full(m, "", dtype=object)
     if m:
-        has_index = np.add.reduceat(~np.isnan(t_all), first) > 0
-        reason[~has_index] = "no_index"
-        n_pre = np.where(has_index, np.add.reduceat(t_all < 0, first), 0).astype("int64")
-        n_post = np.where(has_index, np.add.reduceat(t_all >= 0, first), 0).astype("int64")
-        few_pre, few_post = has_index & (n_pre < min_entries), has_index & (n_post < min_entries)
-        reason[few_pre & few_post] = "insufficient_pre;insufficient_post"
-        reason[few_pre & ~few_post] = "insufficient_pre"
-        reason[few_post & ~few_pre] = "insufficient_post"
-        # a diary without variation: the fit is exact and its standard errors are
-        # round-off (~1e-15), not information
-        flat = np.maximum.reduceat(y_all, first) - np.minimum.reduceat(y_all, first) == 0
-        reason[(reason == "") & flat] = "no_variation"
-        pre = t_all < 0
-        pre_flat = np.maximum.reduceat(np.where(pre, y_all, -np.inf), first) == (
-            np.minimum.reduceat(np.where(pre, y_all, np.inf), first)
+        n_pre, n_post, pre_flat = _screen(t_all, y_all, first, min_entries, reason)
+        _fit_by_length(
+            t_all, y_all, first, lengths, maxlags, pids, reason, pre_flat, cols, lags_used, log
         )
-        # patients of one diary length are checked and fitted together
-        candidates = np.flatnonzero(reason == "")
-        for n in np.unique(lengths[candidates]):
-            group = candidates[lengths[candidates] == n]
-            rows = first[group][:, None] + np.arange(n)
-            t_g, y_g = t_all[rows], y_all[rows]
-            design = _its_design(t_g)
-            singular = np.linalg.matrix_rank(design) < 4
-            reason[group[singular]] = "singular"
-            if singular.any():
-                group, t_g, y_g = group[~singular], t_g[~singular], y_g[~singular]
-                design = design[~singular]
-            lags = newey_west_lags(int(n)) if maxlags is None else maxlags
-            why = np.where(
-                pre_flat[group],
-                "pre-treatment pain constant, HAC standard errors not computable",
-                "HAC standard errors not computable",
-            )
-            params, ci, pvalues = _hac_fits(t_g, y_g, design, lags, pids[group], why, log)
-            ok = np.isfinite(ci[:, 2:]).all(axis=(1, 2))
-            reason[group[~ok]] = "se_not_estimable"
-            fit = group[ok]
-            params, ci, pvalues = params[ok], ci[ok], pvalues[ok]
-            cols["its_intercept"][fit] = params[:, 0]
-            cols["its_pre_slope"][fit] = 7.0 * params[:, 1]
-            cols["its_level_change"][fit] = params[:, 2]
-            cols["its_level_ci_low"][fit] = ci[:, 2, 0]
-            cols["its_level_ci_high"][fit] = ci[:, 2, 1]
-            cols["its_level_p_value"][fit] = pvalues[:, 2]
-            cols["its_slope_change"][fit] = 7.0 * params[:, 3]
-            cols["its_slope_ci_low"][fit] = 7.0 * ci[:, 3, 0]
-            cols["its_slope_ci_high"][fit] = 7.0 * ci[:, 3, 1]
-            cols["its_slope_p_value"][fit] = pvalues[:, 3]
-            lags_used[fit] = lags
     log.report()
     out = pd.DataFrame({"patient_id": pd.array(pids, dtype="str"), **cols})
     out["n_pre"] = n_pre
@@ -542,6 +496,86 @@ def interrupted_time_series(
     out.loc[lags_used < 0, "lags"] = pd.NA
     out["its_reason"] = pd.array(reason.astype(str), dtype="str")
     return out[ITS_COLUMNS]
+
+
+def _screen(
+    t_all: np.ndarray, y_all: np.ndarray, first: np.ndarray, min_entries: int, reason: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Say which patients cannot be fitted (in ``reason``); count entries before and from t0.
+
+    Returns ``n_pre``, ``n_post`` and whether each patient's pre-treatment pain is
+    constant.
+    """
+    has_index = np.add.reduceat(~np.isnan(t_all), first) > 0
+    reason[~has_index] = "no_index"
+    n_pre = np.where(has_index, np.add.reduceat(t_all < 0, first), 0).astype("int64")
+    n_post = np.where(has_index, np.add.reduceat(t_all >= 0, first), 0).astype("int64")
+    few_pre, few_post = has_index & (n_pre < min_entries), has_index & (n_post < min_entries)
+    reason[few_pre & few_post] = "insufficient_pre;insufficient_post"
+    reason[few_pre & ~few_post] = "insufficient_pre"
+    reason[few_post & ~few_pre] = "insufficient_post"
+    # a diary without variation: the fit is exact and its standard errors are
+    # round-off (~1e-15), not information
+    flat = np.maximum.reduceat(y_all, first) - np.minimum.reduceat(y_all, first) == 0
+    reason[(reason == "") & flat] = "no_variation"
+    pre = t_all < 0
+    pre_flat = np.maximum.reduceat(np.where(pre, y_all, -np.inf), first) == (
+        np.minimum.reduceat(np.where(pre, y_all, np.inf), first)
+    )
+    return n_pre, n_post, pre_flat
+
+
+def _fit_by_length(
+    t_all: np.ndarray,
+    y_all: np.ndarray,
+    first: np.ndarray,
+    lengths: np.ndarray,
+    maxlags: int | None,
+    pids: np.ndarray,
+    reason: np.ndarray,
+    pre_flat: np.ndarray,
+    cols: dict[str, np.ndarray],
+    lags_used: np.ndarray,
+    log: FitWarnings,
+) -> None:
+    """Fit the patients left without a ``reason``, those of one diary length together.
+
+    Fills ``cols`` and ``lags_used`` of the fitted patients in place, and ``reason``
+    of those whose design is singular or whose HAC interval is not finite.
+    """
+    candidates = np.flatnonzero(reason == "")
+    for n in np.unique(lengths[candidates]):
+        group = candidates[lengths[candidates] == n]
+        rows = first[group][:, None] + np.arange(n)
+        t_g, y_g = t_all[rows], y_all[rows]
+        design = _its_design(t_g)
+        singular = np.linalg.matrix_rank(design) < 4
+        reason[group[singular]] = "singular"
+        if singular.any():
+            group, t_g, y_g = group[~singular], t_g[~singular], y_g[~singular]
+            design = design[~singular]
+        lags = newey_west_lags(int(n)) if maxlags is None else maxlags
+        why = np.where(
+            pre_flat[group],
+            "pre-treatment pain constant, HAC standard errors not computable",
+            "HAC standard errors not computable",
+        )
+        params, ci, pvalues = _hac_fits(t_g, y_g, design, lags, pids[group], why, log)
+        ok = np.isfinite(ci[:, 2:]).all(axis=(1, 2))
+        reason[group[~ok]] = "se_not_estimable"
+        fit = group[ok]
+        params, ci, pvalues = params[ok], ci[ok], pvalues[ok]
+        cols["its_intercept"][fit] = params[:, 0]
+        cols["its_pre_slope"][fit] = 7.0 * params[:, 1]
+        cols["its_level_change"][fit] = params[:, 2]
+        cols["its_level_ci_low"][fit] = ci[:, 2, 0]
+        cols["its_level_ci_high"][fit] = ci[:, 2, 1]
+        cols["its_level_p_value"][fit] = pvalues[:, 2]
+        cols["its_slope_change"][fit] = 7.0 * params[:, 3]
+        cols["its_slope_ci_low"][fit] = 7.0 * ci[:, 3, 0]
+        cols["its_slope_ci_high"][fit] = 7.0 * ci[:, 3, 1]
+        cols["its_slope_p_value"][fit] = pvalues[:, 3]
+        lags_used[fit] = lags
 
 
 #: Fewest patients of one diary length fitted as one stack; fewer are fitted one by one.

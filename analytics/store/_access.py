@@ -16,7 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analytics.contract.schema import DATE_DTYPE
-from analytics.errors import ConflictError, DataValidationError, NotFoundError
+from analytics.errors import ConflictError, DataValidationError, NotFoundError, StoreError
 from analytics.store import _models as models
 from analytics.store._engine import StoreBase
 from analytics.store._values import check_actor, check_text, utcnow
@@ -93,7 +93,7 @@ class Access(StoreBase):
         return record
 
     def user_record(self, username: str) -> dict[str, Any] | None:
-        """The stored account ``username`` (with its password hash), or None.
+        """Read the stored account ``username`` (with its password hash), or None.
 
         Keys: ``id``, ``username``, ``role``, ``patient_id``, ``display_name``,
         ``password_hash``, ``disabled``, ``failed_count``, ``locked_until``,
@@ -105,7 +105,7 @@ class Access(StoreBase):
             return self._user_where(conn, models.users.c.username == username)
 
     def user_record_by_id(self, user_id: int) -> dict[str, Any] | None:
-        """The stored account with id ``user_id`` (see :meth:`user_record`), or None."""
+        """Read the stored account with id ``user_id`` (see :meth:`user_record`), or None."""
         with self._reading("read an account") as conn:
             return self._user_where(conn, models.users.c.id == int(user_id))
 
@@ -180,7 +180,11 @@ class Access(StoreBase):
                 },
             )
             record = self._user_where(conn, u.c.username == username)
-            assert record is not None
+            if record is None:  # the insert went through, so only a faulty database gets here
+                raise StoreError(
+                    f"The account {username!r} could not be read back right after it was "
+                    "written; nothing was saved. Check the database and try again."
+                )
             return record
 
         return self._write(f"create the account {username!r}", work)
@@ -387,7 +391,7 @@ class Access(StoreBase):
         return sorted(ids)
 
     def is_assigned(self, user_id: int, patient_id: str) -> bool:
-        """True when ``patient_id`` is assigned to the clinician ``user_id``."""
+        """Tell whether ``patient_id`` is assigned to the clinician ``user_id``."""
         cp = models.clinician_patients
         with self._reading("read the assignments") as conn:
             row = conn.execute(
@@ -398,7 +402,7 @@ class Access(StoreBase):
         return row is not None
 
     def patient_exists(self, patient_id: str) -> bool:
-        """True when ``patient_id`` is stored."""
+        """Tell whether ``patient_id`` is stored."""
         p = models.patients
         with self._reading("read the patient list") as conn:
             row = conn.execute(
@@ -419,7 +423,7 @@ class Access(StoreBase):
         )
 
     def auth_session(self, session_id: str) -> dict[str, Any] | None:
-        """The session ``session_id`` (``id``, ``user_id``, ``created_at``, ``revoked_at``)."""
+        """Read a session: ``id``, ``user_id``, ``created_at``, ``revoked_at`` (None if unknown)."""
         s = models.auth_sessions
         with self._reading("read a sign-in session") as conn:
             row = conn.execute(sa.select(s).where(s.c.id == session_id)).first()
@@ -466,8 +470,11 @@ class Access(StoreBase):
     def share_link(
         self, *, token_hash: str | None = None, link_id: int | None = None
     ) -> dict[str, Any] | None:
-        """One share link by token hash or id (``id``, ``token_hash``, ``patient_id``,
-        ``created_by``, ``created_at``, ``expires_at``, ``revoked_at``), or None."""
+        """Read one share link by token hash or id, or None.
+
+        Keys: ``id``, ``token_hash``, ``patient_id``, ``created_by``, ``created_at``,
+        ``expires_at``, ``revoked_at``.
+        """
         s = models.share_links
         clause = s.c.token_hash == token_hash if token_hash is not None else s.c.id == link_id
         with self._reading("read a share link") as conn:
@@ -509,7 +516,7 @@ class Access(StoreBase):
     # -- settings --------------------------------------------------------------------------
 
     def get_setting(self, key: str) -> str | None:
-        """The stored value of setting ``key``, or None."""
+        """Read the stored value of setting ``key``, or None."""
         s = models.settings
         with self._reading("read a setting") as conn:
             return conn.execute(sa.select(s.c.value).where(s.c.key == key)).scalar_one_or_none()

@@ -136,7 +136,7 @@ class History(StoreBase):
         )
 
     def history(self, actor: str, patient_id: str | None = None) -> pd.DataFrame:
-        """Recorded changes, oldest first.
+        """Read the recorded changes, oldest first.
 
         Returns
         -------
@@ -202,18 +202,7 @@ class History(StoreBase):
         if patient_id is not None:
             stmt = stmt.where(a.c.patient_id == patient_id)
         if since is not None:
-            try:
-                start = pd.Timestamp(since)
-            except (TypeError, ValueError):
-                start = pd.NaT
-            if start is pd.NaT or pd.isna(start):
-                raise ValueError(
-                    f"The 'since' parameter of {func} must be a date or date-time "
-                    f"('YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM'). Got {since!r} instead."
-                )
-            if start.tzinfo is not None:
-                start = start.tz_convert("UTC").tz_localize(None)
-            stmt = stmt.where(a.c.at >= start.to_pydatetime())
+            stmt = stmt.where(a.c.at >= _utc_start(since, func))
         for name, value, low in (("limit", limit, 1), ("offset", offset, 0)):
             if value is not None and (
                 not isinstance(value, int) or isinstance(value, bool) or value < low
@@ -234,3 +223,19 @@ class History(StoreBase):
         out["patient_id"] = frame["patient_id"].astype("str")
         out["at"] = pd.to_datetime(frame["at"]).astype(DATE_DTYPE)
         return out
+
+
+def _utc_start(since: dt.datetime | dt.date | str, func: str) -> dt.datetime:
+    """Read the ``since`` parameter of ``func`` as a naive UTC time; raise ValueError."""
+    try:
+        start = pd.Timestamp(since)
+    except (TypeError, ValueError):
+        start = pd.NaT
+    if start is pd.NaT or pd.isna(start):
+        raise ValueError(
+            f"The 'since' parameter of {func} must be a date or date-time "
+            f"('YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM'). Got {since!r} instead."
+        )
+    if start.tzinfo is not None:
+        start = start.tz_convert("UTC").tz_localize(None)
+    return start.to_pydatetime()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from analytics.contract import empty_frame
+from analytics.contract import Dataset, empty_frame
 from analytics.contract.schema import TABLES, TableSpec
 from analytics.errors import ConflictError, DataValidationError
 from analytics.store import _models as models
@@ -30,7 +30,7 @@ class Import(Edits):
     def _stored_for(
         self, conn: sa.Connection, table: Table, patient_ids: np.ndarray
     ) -> pd.DataFrame:
-        """Stored rows of the given patients (the whole table when they are many)."""
+        """Read the stored rows of the given patients (the whole table when they are many)."""
         if len(patient_ids) > 2000:
             return self._frame(conn, table, self._select(table))
         t = models.DATA_TABLES[table]
@@ -137,7 +137,7 @@ class Import(Edits):
     def import_dataset(
         self,
         actor: str,
-        dataset: Any,
+        dataset: Dataset,
         *,
         update: bool = False,
         dry_run: bool = False,
@@ -150,7 +150,7 @@ class Import(Edits):
         Parameters
         ----------
         actor : str
-        dataset : analytics.io._loaders.Dataset
+        dataset : analytics.contract.Dataset
             Canonical frames (already validated by the loader).
         update : bool, default False
             Overwrite stored rows whose values differ (old values go to the
@@ -203,44 +203,11 @@ class Import(Edits):
             found: dict[str, dict[str, Any]] = {
                 t: self._compare(conn, t, frames[t]) for t in _ORDER
             }
-            n_conf = {t: len(found[t]["changed_new"]) for t in TABLES}
-            conflicts = pd.concat(
-                [found[t]["conflicts"] for t in TABLES if len(found[t]["conflicts"])]
-                or [pd.DataFrame(columns=CONFLICT_COLUMNS).astype("str")],
-                ignore_index=True,
-            )
-            apply = not dry_run and (update or not sum(n_conf.values()))
-            report = ImportReport(
-                applied=apply,
-                dry_run=dry_run,
-                update=update,
-                n_incoming={t: len(frames[t]) for t in TABLES},
-                inserted={t: len(found[t]["new"]) for t in TABLES},
-                unchanged={t: found[t]["n_unchanged"] for t in TABLES},
-                updated={t: n_conf[t] if update else 0 for t in TABLES},
-                conflicting=n_conf,
-                conflicts=conflicts,
-                new_patients=tuple(
-                    sorted(found["patients"]["new"]["patient_id"].astype("str").tolist())
-                ),
-            )
-            if not apply:
+            report = _import_report(frames, found, update=update, dry_run=dry_run)
+            if not report.applied:
                 conn.rollback()
                 return report
-            total = sum(len(found[t]["new"]) for t in _ORDER)
-            written = 0
-            for t in _ORDER:
-                new_rows = found[t]["new"]
-                for start in range(0, max(len(new_rows), 1), CHUNK_ROWS):
-                    chunk = new_rows.iloc[start : start + CHUNK_ROWS]
-                    self._insert(conn, t, chunk)
-                    written += len(chunk)
-                    if progress is not None:
-                        progress(written, total)
-                if update and n_conf[t]:
-                    self._update_rows(
-                        conn, actor, t, found[t]["changed_old"], found[t]["changed_new"]
-                    )
+            self._write_rows(conn, actor, found, update=update, progress=progress)
             self._audit(
                 conn, actor, "import", report.to_frame().set_index("table").to_dict("index"),
                 role=role, face=face, patient_id="*",
@@ -255,9 +222,32 @@ class Import(Edits):
                 "import with update=True (--update) to overwrite them; the old values are kept in "
                 "the history."
             )
-            exc.report = report  # type: ignore[attr-defined]
+            exc.report = report
             raise exc
         return report
+
+    def _write_rows(
+        self,
+        conn: sa.Connection,
+        actor: str,
+        found: dict[str, dict[str, Any]],
+        *,
+        update: bool,
+        progress: Callable[[int, int], None] | None,
+    ) -> None:
+        """Insert the new rows in chunks, parents first; with ``update``, the changed rows."""
+        total = sum(len(found[t]["new"]) for t in _ORDER)
+        written = 0
+        for t in _ORDER:
+            new_rows = found[t]["new"]
+            for start in range(0, max(len(new_rows), 1), CHUNK_ROWS):
+                chunk = new_rows.iloc[start : start + CHUNK_ROWS]
+                self._insert(conn, t, chunk)
+                written += len(chunk)
+                if progress is not None:
+                    progress(written, total)
+            if update and len(found[t]["changed_new"]):
+                self._update_rows(conn, actor, t, found[t]["changed_old"], found[t]["changed_new"])
 
     def _check_references(self, conn: sa.Connection, frames: Mapping[str, pd.DataFrame]) -> None:
         referenced = pd.Index(frames["diary"]["patient_id"]).union(
@@ -300,8 +290,8 @@ class Import(Edits):
 
     def export_dataset(
         self, actor: str, patient_id: str | None = None, *, role: str = "", face: str = ""
-    ) -> Any:
-        """The stored data (one patient or all) as a Dataset, recorded in the audit log.
+    ) -> Dataset:
+        """Export the stored data (one patient or all) as a Dataset, recorded in the audit log.
 
         Write it to CSV with :func:`analytics.io.write_dataset`.
         """
@@ -316,6 +306,38 @@ class Import(Edits):
             ),
         )  # fmt: skip
         return ds
+
+
+def _import_report(
+    frames: Mapping[str, pd.DataFrame],
+    found: dict[str, dict[str, Any]],
+    *,
+    update: bool,
+    dry_run: bool,
+) -> ImportReport:
+    """Count what an import inserts, leaves, updates and finds in conflict.
+
+    The report is ``applied`` unless it is a dry run or there are conflicts and
+    ``update`` is off.
+    """
+    n_conf = {t: len(found[t]["changed_new"]) for t in TABLES}
+    conflicts = pd.concat(
+        [found[t]["conflicts"] for t in TABLES if len(found[t]["conflicts"])]
+        or [pd.DataFrame(columns=CONFLICT_COLUMNS).astype("str")],
+        ignore_index=True,
+    )
+    return ImportReport(
+        applied=not dry_run and (update or not sum(n_conf.values())),
+        dry_run=dry_run,
+        update=update,
+        n_incoming={t: len(frames[t]) for t in TABLES},
+        inserted={t: len(found[t]["new"]) for t in TABLES},
+        unchanged={t: found[t]["n_unchanged"] for t in TABLES},
+        updated={t: n_conf[t] if update else 0 for t in TABLES},
+        conflicting=n_conf,
+        conflicts=conflicts,
+        new_patients=tuple(sorted(found["patients"]["new"]["patient_id"].astype("str").tolist())),
+    )
 
 
 def _iso(values: pd.Series, unit: str) -> np.ndarray:
@@ -351,7 +373,7 @@ _COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 def _copy_text(spec: TableSpec, frame: pd.DataFrame) -> str:
-    """Rows of ``frame`` in PostgreSQL's COPY text format (tab-separated, ``\\N`` for NULL)."""
+    r"""Rows of ``frame`` in PostgreSQL's COPY text format (tab-separated, ``\N`` for NULL)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 

@@ -26,8 +26,10 @@ __all__ = ["Outcomes", "encode_frame", "decode_frame", "decode_frames"]
 
 
 def encode_frame(frame: Any) -> bytes:
-    """The rows of ``frame`` (a DataFrame, index dropped, or an Arrow table) as an Arrow
-    IPC stream."""
+    """Encode the rows of ``frame`` as an Arrow IPC stream.
+
+    ``frame`` is a DataFrame (its index dropped) or an Arrow table.
+    """
     import pyarrow as pa
 
     table = (
@@ -40,7 +42,7 @@ def encode_frame(frame: Any) -> bytes:
 
 
 def decode_frame(payload: bytes) -> pd.DataFrame:
-    """The frame :func:`encode_frame` wrote."""
+    """Decode the frame :func:`encode_frame` wrote."""
     import pyarrow as pa
 
     with pa.ipc.open_stream(pa.py_buffer(payload)) as reader:
@@ -59,7 +61,7 @@ def _read_stream(data: bytes) -> Any:
 
 
 def decoded_tables(payloads: Sequence[bytes]) -> list[Any]:
-    """The Arrow tables of ``payloads``, consecutive payloads of one schema read as one.
+    """Decode ``payloads`` into Arrow tables, consecutive payloads of one schema read as one.
 
     Payloads cut from one table share their schema message byte for byte: their
     record batches are joined behind it into a single stream, read at once instead
@@ -97,7 +99,7 @@ def decoded_tables(payloads: Sequence[bytes]) -> list[Any]:
 
 
 def decode_frames(payloads: Sequence[bytes]) -> pd.DataFrame:
-    """The frames of several :func:`encode_frame` payloads, concatenated in order.
+    """Decode several :func:`encode_frame` payloads into one frame, concatenated in order.
 
     The Arrow tables are concatenated first and converted once (fast for thousands
     of patients); when their schemas cannot be unified the frames are converted one
@@ -247,8 +249,11 @@ class Outcomes(Queries):
         clinician_user_id: int | None = None,
         patient_ids: Sequence[str] | None = None,
     ) -> tuple[int, int, str]:
-        """A cheap version of the stored rows in a scope: (patients in the scope, stored
-        rows, latest ``updated_at`` as ISO text). Changes whenever a patient's rows do."""
+        """Stamp the stored rows of a scope cheaply; the stamp changes whenever a patient's rows do.
+
+        The stamp is (patients in the scope, stored rows, latest ``updated_at`` as ISO
+        text).
+        """
         t = models.stored_outcomes
         stmt = sa.select(sa.func.count(), sa.func.max(t.c.updated_at)).where(
             t.c.fingerprint == fingerprint
@@ -270,7 +275,7 @@ class Outcomes(Queries):
         clinician_user_id: int | None = None,
         patient_ids: Sequence[str] | None = None,
     ) -> dict[str, pd.DataFrame]:
-        """The stored tables of the patients in the scope, read in SQL.
+        """Read the stored tables of the patients in the scope, in SQL.
 
         Returns
         -------

@@ -142,7 +142,7 @@ class Queries(StoreBase):
         clinician_user_id: int | None = None,
         patient_ids: Sequence[str] | None = None,
     ) -> Any:
-        """The clinic as an :class:`analytics.io._loaders.Dataset`, read in one snapshot.
+        """Read the clinic as an :class:`analytics.contract.Dataset`, in one snapshot.
 
         Scoped in SQL as in :meth:`patients` (default: every patient).
         """
@@ -159,7 +159,7 @@ class Queries(StoreBase):
         clinician_user_id: int | None = None,
         patient_ids: Sequence[str] | None = None,
     ) -> Any:
-        """One patient's rows as an :class:`analytics.io._loaders.Dataset` (one snapshot).
+        """Read one patient's rows as an :class:`analytics.contract.Dataset` (one snapshot).
 
         With a scope (as in :meth:`patients`) a patient outside it reads as empty.
         """
@@ -192,7 +192,7 @@ class Queries(StoreBase):
         return dict(row) if row is not None else None
 
     def get_diary_entry(self, actor: str, patient_id: str, date: dt.date | str) -> dict | None:
-        """The stored diary entry of one day as a record dict (see SaveResult), or None."""
+        """Read the stored diary entry of one day as a record dict (see SaveResult), or None."""
         check_actor(actor, "Store.get_diary_entry")
         key = {"patient_id": patient_id, "date": as_date(date, "date", "Store.get_diary_entry")}
         with self._reading("read a diary entry") as conn:

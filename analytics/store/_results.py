@@ -88,7 +88,7 @@ class ImportReport:
         return int(sum(self.conflicting.values()))
 
     def to_frame(self) -> pd.DataFrame:
-        """Counts per table.
+        """Tabulate the counts per table.
 
         Returns
         -------

@@ -54,7 +54,7 @@ _PATCH_LIMIT = 2000
 
 
 def clinician_scope(user_id: int) -> str:
-    """The scope name of one clinician's assigned patients."""
+    """Name the scope of one clinician's assigned patients."""
     return f"clinician:{int(user_id)}"
 
 
@@ -82,7 +82,7 @@ def _stamp(value: Any) -> str:
 
 
 def _ids(table: Any) -> Any:
-    """The ``patient_id`` column of ``table`` as plain strings."""
+    """Take the ``patient_id`` column of ``table`` as plain strings."""
     import pyarrow as pa
 
     column = table.column("patient_id")
@@ -103,8 +103,11 @@ class Snapshots(Outcomes):
     def outcome_stamps(
         self, fingerprint: str, *, clinician_user_id: int | None = None
     ) -> dict[str, str]:
-        """``{patient_id: stamp}`` of the patients in the scope with stored rows for
-        ``fingerprint`` (the ``updated_at`` of their ``patient_outcomes`` row, ISO text)."""
+        """Stamp each patient in the scope with stored rows for ``fingerprint``.
+
+        Returns ``{patient_id: stamp}``; the stamp is the ``updated_at`` of the patient's
+        ``patient_outcomes`` row as ISO text.
+        """
         t = models.stored_outcomes
         stmt = sa.select(t.c.patient_id, t.c.updated_at).where(
             t.c.fingerprint == fingerprint, t.c.table_name == "patient_outcomes"
@@ -150,9 +153,12 @@ class Snapshots(Outcomes):
         clinician_user_id: int | None,
         patient_ids: Sequence[str] | None,
     ) -> dict[str, Any]:
-        """``{table: rows}`` stored for the scope (or for ``patient_ids`` in it): an Arrow
-        table in patient_id order, or — when the patients' rows have different
-        columns and Arrow cannot join them — a DataFrame (:func:`decode_frames`)."""
+        """Read the rows stored for the scope (or for ``patient_ids`` in it), per table.
+
+        Returns ``{table: rows}``: an Arrow table in patient_id order, or — when the
+        patients' rows have different columns and Arrow cannot join them — a DataFrame
+        (:func:`decode_frames`).
+        """
         import pyarrow as pa
 
         t = models.stored_outcomes
@@ -237,7 +243,7 @@ class Snapshots(Outcomes):
         scope: str,
         clinician_user_id: int | None = None,
     ) -> dict[str, pd.DataFrame]:
-        """The stored tables ``names`` of every patient in a scope, through its snapshot.
+        """Read the stored tables ``names`` of every patient in a scope, through its snapshot.
 
         Parameters
         ----------
@@ -256,7 +262,6 @@ class Snapshots(Outcomes):
             ``patient_id`` order; a table no patient has rows in is absent.
         """
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         expected = CLINIC_SCOPE if clinician_user_id is None else clinician_scope(clinician_user_id)
         if scope != expected:
@@ -265,47 +270,18 @@ class Snapshots(Outcomes):
                 f"this clinician_user_id. Got {scope!r} instead."
             )
         stamps = self.outcome_stamps(fingerprint, clinician_user_id=clinician_user_id)
-        members = self._snapshot_members(scope, fingerprint, names)
-        changed: dict[str, list[str]] = {}
-        usable: list[str] = []
-        for name in names:
-            had = members.get(name)
-            if had is None or not had.keys() <= stamps.keys():
-                continue  # none yet, or it holds a patient no longer in the scope: not read
-            usable.append(name)
-            changed[name] = sorted(p for p, at in stamps.items() if had.get(p) != at)
-        old = self._snapshot_rows(scope, fingerprint, usable) if usable else {}
-        whole = [n for n in names if n not in old]
-        patch_ids = sorted({p for n in old for p in changed[n]})
-        fresh: dict[str, Any] = {}
-        if whole:
-            fresh.update(self._stored_rows(fingerprint, whole, clinician_user_id, None))
-        if patch_ids:
-            patch_names = [n for n in old if changed[n]]
-            limit = patch_ids if len(patch_ids) <= _PATCH_LIMIT else None
-            fresh.update(self._stored_rows(fingerprint, patch_names, clinician_user_id, limit))
+        changed = _changed_members(stamps, self._snapshot_members(scope, fingerprint, names), names)
+        old = self._snapshot_rows(scope, fingerprint, list(changed)) if changed else {}
+        fresh = self._fresh_rows(fingerprint, names, old, changed, clinician_user_id)
 
         out: dict[str, Any] = {}
         to_write: dict[str, tuple[dict[str, str], Any]] = {}
         for name in names:
             new = fresh.get(name)
             if name in old and changed[name]:
-                gone = pa.array(changed[name], pa.string())
-                kept = old[name].filter(pc.invert(pc.is_in(_ids(old[name]), gone)))
-                if isinstance(new, pa.Table):
-                    # the read covered the patients changed in any table asked for (or the
-                    # whole scope): only those changed in this one replace its rows
-                    new = new.filter(pc.is_in(_ids(new), gone))
-                merged = None
-                if new is None or isinstance(new, pa.Table):
-                    try:
-                        merged = kept if new is None else pa.concat_tables([kept, new])
-                    except (pa.ArrowInvalid, pa.ArrowTypeError):
-                        merged = None
-                if merged is None:  # other columns since: every patient's stored rows
-                    new = self._stored_rows(fingerprint, [name], clinician_user_id, None).get(name)
-                else:
-                    new = _sorted_by_patient(merged)
+                new = self._patched(
+                    fingerprint, name, old[name], changed[name], new, clinician_user_id
+                )
             elif name in old:
                 new = old[name]
             if isinstance(new, pa.Table) and new is not old.get(name):
@@ -319,3 +295,79 @@ class Snapshots(Outcomes):
             for name, rows in out.items()
         }
         return {name: frame for name, frame in frames.items() if len(frame)}
+
+    def _fresh_rows(
+        self,
+        fingerprint: str,
+        names: Sequence[str],
+        old: dict[str, Any],
+        changed: dict[str, list[str]],
+        clinician_user_id: int | None,
+    ) -> dict[str, Any]:
+        """Read the stored rows a scope's snapshot lacks, per table.
+
+        A table without a usable snapshot is read whole; the tables whose snapshot holds
+        changed patients are read for those patients only (all of them, in one read).
+        """
+        whole = [n for n in names if n not in old]
+        patch_ids = sorted({p for n in old for p in changed[n]})
+        fresh: dict[str, Any] = {}
+        if whole:
+            fresh.update(self._stored_rows(fingerprint, whole, clinician_user_id, None))
+        if patch_ids:
+            patch_names = [n for n in old if changed[n]]
+            limit = patch_ids if len(patch_ids) <= _PATCH_LIMIT else None
+            fresh.update(self._stored_rows(fingerprint, patch_names, clinician_user_id, limit))
+        return fresh
+
+    def _patched(
+        self,
+        fingerprint: str,
+        name: str,
+        snapshot: Any,
+        changed: list[str],
+        new: Any,
+        clinician_user_id: int | None,
+    ) -> Any:
+        """Replace the rows of the ``changed`` patients in a table's snapshot by ``new``.
+
+        ``new`` holds the stored rows read for the changed patients (None when none of
+        them has rows in this table any more). When the snapshot and the new rows no
+        longer share their columns, every patient's stored rows are read instead.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        gone = pa.array(changed, pa.string())
+        kept = snapshot.filter(pc.invert(pc.is_in(_ids(snapshot), gone)))
+        if isinstance(new, pa.Table):
+            # the read covered the patients changed in any table asked for (or the whole
+            # scope): only those changed in this one replace its rows
+            new = new.filter(pc.is_in(_ids(new), gone))
+        merged = None
+        if new is None or isinstance(new, pa.Table):
+            try:
+                merged = kept if new is None else pa.concat_tables([kept, new])
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                merged = None
+        if merged is None:  # other columns since: every patient's stored rows
+            return self._stored_rows(fingerprint, [name], clinician_user_id, None).get(name)
+        return _sorted_by_patient(merged)
+
+
+def _changed_members(
+    stamps: dict[str, str], members: dict[str, dict[str, str]], names: Sequence[str]
+) -> dict[str, list[str]]:
+    """Find the usable snapshots and, for each, the patients changed since it was kept.
+
+    A snapshot is usable when it exists and holds no patient that left the scope;
+    a patient has changed when its stamp differs from the one the snapshot holds (or
+    it is new to the scope).
+    """
+    changed: dict[str, list[str]] = {}
+    for name in names:
+        had = members.get(name)
+        if had is None or not had.keys() <= stamps.keys():
+            continue  # none yet, or it holds a patient no longer in the scope: not read
+        changed[name] = sorted(p for p, at in stamps.items() if had.get(p) != at)
+    return changed

@@ -25,19 +25,14 @@ from analytics.checks import check_choice
 from analytics.contract import Dataset, empty_frame
 from analytics.contract.schema import TABLES
 from analytics.errors import PROBLEM_COLUMNS, DataQualityWarning, DataValidationError
-from analytics.io._loaders._cells import EXTRA_CELLS, REJECT_COLUMNS, check_table, restore_cell
-from analytics.io._loaders._read import (
-    DEFAULT_MAX_BYTES,
-    OnError,
-    RawTable,
-    Source,
-    display_name,
-    read_raw,
-)
+from analytics.io._loaders._cells import EXTRA_CELLS, REJECT_COLUMNS, check_table
+from analytics.io._loaders._raw import RawTable, display_name, read_raw
+from analytics.io._loaders._read import DEFAULT_MAX_BYTES, OnError, Source
 
 # the two record splitters stay importable from here (tests compare their results)
 from analytics.io._loaders._read import csv_records as csv_records
 from analytics.io._loaders._read import fast_records as fast_records
+from analytics.io._loaders._text import restore_cell
 from analytics.safe_text import visible
 
 __all__ = [
@@ -176,7 +171,7 @@ def load_patients(
     max_bytes: int = DEFAULT_MAX_BYTES,
     name: str | None = None,
 ) -> pd.DataFrame:
-    """Load ``patients.csv``.
+    r"""Load ``patients.csv``.
 
     Parameters
     ----------
@@ -207,7 +202,7 @@ def load_patients(
     Examples
     --------
     >>> import io
-    >>> load_patients(io.StringIO("patient_id,condition\\nP1,neck_pain\\n"))["condition"].tolist()
+    >>> load_patients(io.StringIO("patient_id,condition\nP1,neck_pain\n"))["condition"].tolist()
     ['neck_pain']
     """
     return _single(
@@ -231,7 +226,7 @@ def load_diary(
     max_bytes: int = DEFAULT_MAX_BYTES,
     name: str | None = None,
 ) -> pd.DataFrame:
-    """Load ``diary.csv`` (at most one row per patient per day).
+    r"""Load ``diary.csv`` (at most one row per patient per day).
 
     Parameters are those of :func:`load_patients`, plus ``patients``: a canonical
     patients frame; when given, every ``patient_id`` must be in it.
@@ -244,7 +239,7 @@ def load_diary(
     Examples
     --------
     >>> import io, datetime
-    >>> csv_text = "patient_id,date,pain\\nP1,2026-03-01,6\\nP1,2026-03-02,5.5\\n"
+    >>> csv_text = "patient_id,date,pain\nP1,2026-03-01,6\nP1,2026-03-02,5.5\n"
     >>> load_diary(io.StringIO(csv_text), today=datetime.date(2026, 3, 2))["pain"].tolist()
     [6.0, 5.5]
     """
@@ -327,6 +322,45 @@ def load_dataset(
     base = Path(directory)
     if not base.is_dir():
         raise FileNotFoundError(f"{base} is not a directory; give the folder holding diary.csv")
+    frames, problems, rejects, notes, any_fatal = _load_folder(
+        base, on_error=on_error, today=today, max_bytes=max_bytes
+    )
+    if len(problems) and (on_error == "raise" or any_fatal):
+        raise_problems(problems)
+    for w in notes:
+        warnings.warn(visible(w), DataQualityWarning, stacklevel=2)
+    if rejects:
+        n = sum(len(r) for r in rejects.values())
+        warnings.warn(f"{n} row(s) were rejected and not loaded", DataQualityWarning, stacklevel=2)
+    return Dataset(
+        patients=frames["patients"],
+        diary=frames["diary"],
+        sessions=frames["sessions"],
+        rejects=rejects,
+        warnings=tuple(visible(w) for w in notes),
+    )
+
+
+def _missing_file(table: str, base: Path) -> tuple[pd.DataFrame | None, str | None]:
+    """Word a file missing from ``base``: a problem for the diary, a note for the others."""
+    file_name = TABLES[table].file_name
+    if table != "diary":
+        return None, f"no {file_name} in {base}; loaded as empty"
+    problem = pd.DataFrame(
+        [(file_name, 0, "", "", f"no {file_name} in {base}; it is required")],
+        columns=PROBLEM_COLUMNS,
+    )
+    return problem, None
+
+
+def _load_folder(
+    base: Path, *, on_error: OnError, today: dt.date | None, max_bytes: int
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict[str, pd.DataFrame], list[str], bool]:
+    """Read and check the three files of a folder: (frames, problems, rejects, notes, fatal).
+
+    The patients file is read first: when it loads, diary rows and sessions must name
+    its patients.
+    """
     all_problems: list[pd.DataFrame] = []
     rejects: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
@@ -334,27 +368,14 @@ def load_dataset(
     patients: pd.DataFrame | None = None
     any_fatal = False
     for table in ("patients", "diary", "sessions"):
-        spec = TABLES[table]
-        path = base / spec.file_name
+        path = base / TABLES[table].file_name
         if not path.exists() and not path.is_symlink():  # a broken link gets its own message
-            if table == "diary":
-                all_problems.append(
-                    pd.DataFrame(
-                        [
-                            (
-                                spec.file_name,
-                                0,
-                                "",
-                                "",
-                                f"no {spec.file_name} in {base}; it is required",
-                            )
-                        ],
-                        columns=PROBLEM_COLUMNS,
-                    )
-                )
+            problem, note = _missing_file(table, base)
+            if problem is not None:
+                all_problems.append(problem)
                 any_fatal = True
-            else:
-                notes.append(f"no {spec.file_name} in {base}; loaded as empty")
+            if note is not None:
+                notes.append(note)
             frames[table] = empty_frame(table)
             continue
         frame, problems, rej, warns, fatal = _load(
@@ -382,20 +403,7 @@ def load_dataset(
         if all_problems
         else pd.DataFrame(columns=PROBLEM_COLUMNS)
     )
-    if len(problems) and (on_error == "raise" or any_fatal):
-        raise_problems(problems)
-    for w in notes:
-        warnings.warn(visible(w), DataQualityWarning, stacklevel=2)
-    if rejects:
-        n = sum(len(r) for r in rejects.values())
-        warnings.warn(f"{n} row(s) were rejected and not loaded", DataQualityWarning, stacklevel=2)
-    return Dataset(
-        patients=frames["patients"],
-        diary=frames["diary"],
-        sessions=frames["sessions"],
-        rejects=rejects,
-        warnings=tuple(visible(w) for w in notes),
-    )
+    return frames, problems, rejects, notes, any_fatal
 
 
 def _cell_text(value: Any, kind: str) -> str:

@@ -1,6 +1,6 @@
 """Cell checks: every column of a raw table checked lazily against the schema.
 
-:func:`check_table` turns a :class:`~analytics.io._loaders._read.RawTable` into the
+:func:`check_table` turns a :class:`~analytics.io._loaders._raw.RawTable` into the
 canonical frame of its valid rows, the problems (file, line, column, value,
 message) and the rejected rows verbatim.
 """
@@ -11,9 +11,6 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,10 +19,18 @@ import pyarrow.compute as pc
 
 from analytics.contract.schema import DATE_DTYPE, PATIENT_ID_RE, POINT_RE, ColumnSpec, TableSpec
 from analytics.errors import PROBLEM_COLUMNS
-from analytics.io._loaders._read import RawTable
-from analytics.safe_text import hidden_characters
+from analytics.io._loaders._codes import Codes, arrow_text, rising, row_keys, spread, take
+from analytics.io._loaders._raw import RawTable
+from analytics.io._loaders._text import (
+    describe_range,
+    fullmatch_where,
+    quote,
+    restore_cell,
+    to_float,
+    with_hidden_hint,
+)
 
-__all__ = ["restore_cell", "REJECT_COLUMNS", "EXTRA_CELLS"]
+__all__ = ["REJECT_COLUMNS", "EXTRA_CELLS"]
 
 #: Leading columns of a rejects frame; the raw cells of the row follow.
 REJECT_COLUMNS = ["line", "reason"]
@@ -38,8 +43,6 @@ _INT_RE = r"^[+-]?\d+$"
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 _DATETIME_RE = r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2})?$"
 _FREQ_RE = re.compile(r"^(\d+(?:\.\d+)?)(?:/(\d+(?:\.\d+)?))?$")
-# A cell our exporter neutralised: one extra leading apostrophe before a formula trigger.
-_NEUTRALISED_RE = r"^'(?='*[=+\-@\t\r])"
 _MISSING = ("", "NA")
 #: Largest whole number accepted where the schema sets no maximum (SQL INTEGER).
 _INT_MAX = 2**31 - 1
@@ -48,72 +51,6 @@ _DATE_MIN = pd.Timestamp("1900-01-01")
 _DATE_MAX = pd.Timestamp("2199-12-31 23:59")
 #: How many lines a duplicate-row message lists.
 _DUPLICATE_LINES = 5
-
-
-def _fullmatch_where(text: pd.Series, pattern: Any, where: np.ndarray) -> np.ndarray:
-    """Whether each cell fully matches ``pattern``, tested only where ``where`` (else False).
-
-    Mostly empty columns then cost little: the expression runs on the filled cells.
-    """
-    out = np.zeros(len(text), dtype=bool)
-    if where.all():
-        out[:] = text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
-    elif where.any():
-        out[where] = text[where].str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
-    return out
-
-
-def _to_float(text: pd.Series, ok: np.ndarray) -> pd.Series:
-    """float64 of the cells where ``ok`` (already checked against _NUMBER_RE), else NaN.
-
-    Arrow's string-to-double cast parses correctly rounded, like Python's float();
-    pandas.to_numeric is the fallback. ``+ 0.0`` turns ``-0`` into 0.
-    """
-    values = np.full(len(text), np.nan)
-    if ok.any():
-        cells = text[ok]
-        try:
-            arr = pc.cast(pa.array(cells, from_pandas=True), pa.float64())
-            values[ok] = arr.to_numpy(zero_copy_only=False)
-        except (ValueError, TypeError):  # pragma: no cover - ArrowInvalid is a ValueError
-            values[ok] = pd.to_numeric(cells, errors="coerce").to_numpy(
-                dtype=float, na_value=np.nan
-            )
-    return pd.Series(values + 0.0, index=text.index, dtype="float64")
-
-
-def _quote(value: str) -> str:
-    value = value if len(value) <= 60 else value[:57] + "..."
-    plain = value.strip() == value and value and value.isprintable()
-    return f'"{value}"' if plain else repr(value)
-
-
-def _with_hidden_hint(rule: str, values: pd.Series, bad: np.ndarray) -> str | pd.Series:
-    """``rule`` per bad cell, naming the invisible or look-alike characters it holds.
-
-    An id such as a Cyrillic "Р1" looks valid; saying which character is not what it
-    seems is the fix. Returns ``rule`` itself when no bad cell holds such characters.
-    """
-    cells = values.astype("str").str.slice(0, 200)
-    hidden = cells[bad].map(hidden_characters)
-    if not hidden.map(bool).any():
-        return rule
-    out = pd.Series("", index=values.index, dtype="str")
-    out[bad] = [
-        rule.replace("{value}", _quote(v)) + (f"; it contains {', '.join(h)}" if h else "")
-        for v, h in zip(cells[bad], hidden, strict=True)
-    ]
-    return out
-
-
-def restore_cell(values: pd.Series) -> pd.Series:
-    """Undo the exporter's formula-injection neutralisation (one leading ``'``)."""
-    quoted = values.str.startswith("'").fillna(False)
-    if not quoted.any():
-        return values
-    out = values.copy()
-    out[quoted] = values[quoted].str.replace(_NEUTRALISED_RE, "", regex=True)
-    return out
 
 
 def _csv_line(cells: list[str]) -> str:
@@ -126,16 +63,6 @@ def _line_list(lines: pd.Series) -> str:
     shown = ", ".join(map(str, lines.iloc[:_DUPLICATE_LINES]))
     more = len(lines) - _DUPLICATE_LINES
     return f"{shown} and {more} more" if more > 0 else shown
-
-
-def _fmt_range(spec: ColumnSpec, max_value: float | None) -> str:
-    what = "a whole number" if spec.kind == "integer" else "a number"
-    lo, hi = spec.min, max_value
-    if lo is not None and hi is not None:
-        return f"{what} from {lo:g} to {hi:g}"
-    if lo is not None:
-        return f"{what} >= {lo:g}"
-    return what
 
 
 def _join_by_row(items: pd.Series, sep: str) -> pd.Series:
@@ -160,128 +87,6 @@ def _join_by_row(items: pd.Series, sep: str) -> pd.Series:
     )
 
 
-def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
-    """The Arrow strings behind a ``str`` Series with no missing cell, else None."""
-    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
-        return None
-    if values.hasnans:
-        return None
-    data = pa.array(values.array)
-    return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
-
-
-@dataclass
-class _Codes:
-    """A column as its distinct cells and, chunk by chunk, each row's index into them.
-
-    ``chunks[i]`` indexes the chunk's own dictionary; ``maps[i]`` (None: the same
-    order) turns those indexes into indexes of ``values``.
-    """
-
-    values: pa.Array
-    chunks: list[np.ndarray]
-    maps: list[np.ndarray | None]
-
-    @classmethod
-    def of(cls, column: pa.ChunkedArray) -> _Codes | None:
-        """From a dictionary-encoded column without missing cells (None if it has any)."""
-        if column.null_count or column.num_chunks == 0:
-            return None
-        dictionaries = [chunk.dictionary for chunk in column.chunks]
-        values = dictionaries[0]
-        if all(d.equals(values) for d in dictionaries[1:]):
-            maps: list[np.ndarray | None] = [None] * len(dictionaries)
-        else:  # one dictionary per chunk: join them
-            joined = pc.dictionary_encode(pa.concat_arrays(dictionaries))
-            values = joined.dictionary
-            where = joined.indices.to_numpy()
-            bounds = np.cumsum([0] + [len(d) for d in dictionaries])
-            maps = [where[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
-        chunks = [chunk.indices.to_numpy() for chunk in column.chunks]
-        return cls(values, chunks, maps)
-
-    @classmethod
-    def constant(cls, value: str, n: int) -> _Codes:
-        """A column of ``n`` equal cells."""
-        return cls(pa.array([value], type=pa.string()), [np.zeros(n, dtype=np.int32)], [None])
-
-    def flat(self) -> np.ndarray:
-        """Each row's index into ``values``."""
-        return np.concatenate(
-            [c if m is None else m[c] for c, m in zip(self.chunks, self.maps, strict=True)]
-        )
-
-    def chunk_tables(self, table: np.ndarray) -> list[np.ndarray]:
-        """``table`` (one entry per distinct cell) reindexed for each chunk's own codes."""
-        return [table if m is None else table[m] for m in self.maps]
-
-
-def _spread(values: pd.Series, codes: _Codes) -> pd.Series:
-    """``values`` (one per distinct cell) taken for every row, as a new Series."""
-    n = sum(len(c) for c in codes.chunks)
-    dtype = values.dtype
-    if isinstance(dtype, np.dtype):
-        out = np.empty(n, dtype=dtype)
-        pos = 0
-        for table, chunk in zip(codes.chunk_tables(values.to_numpy()), codes.chunks, strict=True):
-            np.take(table, chunk, out=out[pos : pos + len(chunk)])
-            pos += len(chunk)
-        return pd.Series(out, copy=False)
-    if isinstance(dtype, pd.Int64Dtype):
-        data = _spread(pd.Series(values.to_numpy(dtype="int64", na_value=0)), codes)
-        mask = _spread(pd.Series(values.isna().to_numpy()), codes)
-        return pd.Series(pd.arrays.IntegerArray(data.to_numpy(), mask.to_numpy()), copy=False)
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-        text = pa.array(values.array)
-        text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-        parts = []
-        for m, chunk in zip(codes.maps, codes.chunks, strict=True):
-            table = text if m is None else text.take(pa.array(m))
-            parts.append(table.take(pa.array(chunk)))
-        return pd.Series(pd.array(pa.chunked_array(parts, type=text.type), dtype=dtype), copy=False)
-    return _at(values, codes.flat())  # pragma: no cover - the checks give no other dtype
-
-
-def _at(values: pd.Series, index: np.ndarray) -> pd.Series:
-    """``values`` taken at ``index``, as a new Series with a default index."""
-    return pd.Series(values.array.take(index), copy=False)
-
-
-def _row_keys(parts: list[tuple[np.ndarray, _Codes]]) -> Iterator[np.ndarray]:
-    """Each row's key as one integer, chunk by chunk, from the ranks of each key column.
-
-    ``parts`` holds, most significant first, the rank of each distinct cell
-    (0, 1, ... in sort order; equal cells share a rank) and the column's codes.
-    Comparing the integers compares the keys column by column.
-    """
-    levels = [int(rank.max()) + 1 if len(rank) else 1 for rank, _ in parts]
-    lengths = [[len(c) for c in codes.chunks] for _, codes in parts]
-    if all(lg == lengths[0] for lg in lengths):
-        tables = [codes.chunk_tables(rank) for rank, codes in parts]
-        for i in range(len(lengths[0])):
-            key = np.zeros(lengths[0][i], dtype=np.int64)
-            for level, table, (_, codes) in zip(levels, tables, parts, strict=True):
-                key = key * level + table[i][codes.chunks[i]]
-            yield key
-    else:  # pragma: no cover - the columns of one read share their chunks
-        key = np.zeros(sum(lengths[0]), dtype=np.int64)
-        for level, (rank, codes) in zip(levels, parts, strict=True):
-            key = key * level + rank[codes.flat()]
-        yield key
-
-
-def _rising(keys: Iterator[np.ndarray]) -> bool:
-    """Whether the keys, chunk after chunk, strictly increase (in order, no two alike)."""
-    last = None
-    for key in keys:
-        if not len(key):
-            continue
-        if (last is not None and key[0] <= last) or (key[1:] <= key[:-1]).any():
-            return False
-        last = key[-1]
-    return True
-
-
 class _Checker:
     """Collects problems for one table, vectorised per column.
 
@@ -302,7 +107,7 @@ class _Checker:
         self.out: dict[str, pd.Series] = {}
         # canonical value of each distinct cell and each row's index into them, per column
         # checked by its distinct cells
-        self.distinct: dict[str, tuple[pd.Series, _Codes]] = {}
+        self.distinct: dict[str, tuple[pd.Series, Codes]] = {}
         # the sort order by the key (None: already in order) once the key was found unique
         self.order: np.ndarray | None = None
         self.order_known = False
@@ -318,7 +123,7 @@ class _Checker:
         vals = values[mask].astype("str").str.slice(0, 200)
         msg = message[mask] if isinstance(message, pd.Series) else message
         if isinstance(msg, str) and "{value}" in msg:
-            msg = vals.map(lambda v, m=msg: m.replace("{value}", _quote(v)))
+            msg = vals.map(lambda v, m=msg: m.replace("{value}", quote(v)))
         self.problems.append(
             pd.DataFrame(
                 {
@@ -346,7 +151,7 @@ class _Checker:
         return s, pd.Series(missing)
 
     def _mini(self, cells: dict[str, pa.Array]) -> _Checker:
-        """A checker of a few rows of raw cells (each distinct cell, or pair of cells, once)."""
+        """Make a checker of a few rows of raw cells (each distinct cell or pair once)."""
         rows = pd.DataFrame(
             {c: pd.Series(pd.array(v, dtype="str"), copy=False) for c, v in cells.items()}
         )
@@ -363,14 +168,14 @@ class _Checker:
         name = spec.name
         if self.n == 0:
             return False
-        codes: _Codes | None
+        codes: Codes | None
         if name in self.raw.cells:  # read by Arrow, already dictionary-encoded
-            codes = _Codes.of(self.raw.cells[name])
+            codes = Codes.of(self.raw.cells[name])
         elif name in self.raw.header:
-            text = _arrow_text(self.raw.column(name))
-            codes = _Codes.of(pc.dictionary_encode(text)) if text is not None else None
+            text = arrow_text(self.raw.column(name))
+            codes = Codes.of(pc.dictionary_encode(text)) if text is not None else None
         else:  # an absent optional column: every cell is empty
-            codes = _Codes.constant("", self.n)
+            codes = Codes.constant("", self.n)
         if codes is None:
             return False
         mini = self._mini({name: codes.values})
@@ -378,181 +183,221 @@ class _Checker:
         if mini.problems:
             return False
         canonical = mini.out[name]
-        self.out[name] = _spread(canonical, codes)
+        self.out[name] = spread(canonical, codes)
         self.distinct[name] = (canonical, codes)
         return True
 
     def _check_rows(self, spec: ColumnSpec) -> None:
-        name = spec.name
-        original, text, missing = self._cells(name)
+        """Check one column row by row with the rule of its kind; keep its canonical values."""
+        original, text, missing = self._cells(spec.name)
         if spec.required:
-            na = (text == "NA").to_numpy()  # the missing-value marker, shown as the text it is
-            self.add(missing & ~na, name, original, f"{name} is empty; {name} is required")
+            self._check_required(spec.name, original, text, missing)
+        kinds = {
+            "id": self._check_ids,
+            "text": self._check_text,
+            "number": self._check_numbers,
+            "integer": self._check_numbers,
+            "date": self._check_dates,
+            "datetime": self._check_dates,
+            "choice": self._check_choices,
+            "list": self._check_lists,
+        }
+        kinds[spec.kind](spec, original, text, ~missing)  # the schema's kinds are closed
+
+    def _check_required(
+        self, name: str, original: pd.Series, text: pd.Series, missing: np.ndarray
+    ) -> None:
+        na = (text == "NA").to_numpy()  # the missing-value marker, shown as the text it is
+        self.add(missing & ~na, name, original, f"{name} is empty; {name} is required")
+        self.add(
+            missing & na,
+            name,
+            original,
+            f'{name} is "NA", which means a missing value; {name} is required',
+        )
+
+    def _check_ids(
+        self, spec: ColumnSpec, original: pd.Series, text: pd.Series, present: np.ndarray
+    ) -> None:
+        name = spec.name
+        text = restore_cell(text)
+        ok = text.str.fullmatch(PATIENT_ID_RE.pattern).fillna(False).to_numpy()
+        rule = f"{name} is {{value}}; {name} must be 1-64 characters of letters, digits, '.', '_' or '-'"
+        self.add(present & ~ok, name, original, with_hidden_hint(rule, original, present & ~ok))
+        self.out[name] = text.where(present)
+
+    def _check_text(
+        self, spec: ColumnSpec, original: pd.Series, text: pd.Series, present: np.ndarray
+    ) -> None:
+        name = spec.name
+        # free text keeps its spaces; labels are stripped
+        val = original if name == "notes" else text
+        val = restore_cell(val)
+        if spec.max_len is not None:
+            too_long = present & (val.str.len().to_numpy() > spec.max_len)
             self.add(
-                missing & na,
+                too_long,
                 name,
                 original,
-                f'{name} is "NA", which means a missing value; {name} is required',
+                f"{name} is longer than {spec.max_len} characters; shorten it to at most {spec.max_len}",
             )
-        present = ~missing
-        kind = spec.kind
-        if kind == "id":
-            text = restore_cell(text)
-            ok = text.str.fullmatch(PATIENT_ID_RE.pattern).fillna(False).to_numpy()
-            rule = f"{name} is {{value}}; {name} must be 1-64 characters of letters, digits, '.', '_' or '-'"
+        self.out[name] = val.where(present)
+
+    def _check_numbers(
+        self, spec: ColumnSpec, original: pd.Series, text: pd.Series, present: np.ndarray
+    ) -> None:
+        """Numbers and whole numbers: the form, the range, and 32 bits for whole numbers."""
+        name, kind = spec.name, spec.kind
+        max_value = spec.max
+        if name == "birth_year":
+            max_value = float(self.today.year)
+        is_num = fullmatch_where(text, _NUMBER_RE, present)
+        self.add(
+            present & ~is_num,
+            name,
+            original,
+            f"{name} is {{value}}; {name} must be {describe_range(spec, max_value)}"
+            + (" (use a point, not a comma, as the decimal separator)" if kind == "number" else ""),
+        )
+        nums = to_float(text, present & is_num)
+        if kind == "integer":
+            is_int = fullmatch_where(text, _INT_RE, present & is_num)
             self.add(
-                present & ~ok, name, original, _with_hidden_hint(rule, original, present & ~ok)
+                present & is_num & ~is_int,
+                name,
+                original,
+                f"{name} is {{value}}; {name} must be a whole number written without a decimal "
+                f"point ({describe_range(spec, max_value)})",
             )
-            self.out[name] = text.where(present)
-        elif kind == "text":
-            # free text keeps its spaces; labels are stripped
-            val = original if name == "notes" else text
-            val = restore_cell(val)
-            if spec.max_len is not None:
-                too_long = present & (val.str.len().to_numpy() > spec.max_len)
-                self.add(
-                    too_long,
-                    name,
-                    original,
-                    f"{name} is longer than {spec.max_len} characters; shorten it to at most {spec.max_len}",
+        finite = np.isfinite(nums.to_numpy(dtype=float, na_value=np.nan))
+        out_of_range = present & is_num & ~finite
+        if spec.min is not None:
+            out_of_range |= (nums < spec.min).fillna(False).to_numpy()
+        if max_value is not None:
+            out_of_range |= (nums > max_value).fillna(False).to_numpy()
+        self.add(
+            out_of_range,
+            name,
+            original,
+            f"{name} is {{value}}; {name} must be {describe_range(spec, max_value)}",
+        )
+        if kind == "integer" and max_value is None:
+            # the database stores whole numbers as 32-bit INTEGER
+            self.add(
+                (nums > _INT_MAX).fillna(False).to_numpy() & ~out_of_range,
+                name,
+                original,
+                f"{name} is {{value}}, which is too large; the largest whole number "
+                f"accepted is {_INT_MAX}",
+            )
+        if kind == "integer":
+            ints = nums.where(finite & (nums <= _INT_MAX).to_numpy()).round()
+            self.out[name] = ints.astype("Float64").astype("Int64")
+        else:
+            self.out[name] = nums.astype("float64")
+
+    def _check_dates(
+        self, spec: ColumnSpec, original: pd.Series, text: pd.Series, present: np.ndarray
+    ) -> None:
+        """Dates and date-times: ISO 8601 form, a real calendar day, plausible, not future."""
+        name, kind = spec.name, spec.kind
+        pattern = _DATE_RE if kind == "date" else _DATETIME_RE
+        form = "YYYY-MM-DD" if kind == "date" else "YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+        shape_ok = text.str.fullmatch(pattern).fillna(False).to_numpy()
+        self.add(
+            present & ~shape_ok,
+            name,
+            original,
+            f"{name} is {{value}}; {name} must be an ISO 8601 date {form} (e.g. 2026-03-14); "
+            "day/month order is never guessed",
+        )
+        cand = text.where(present & shape_ok)
+        has_time = cand.str.contains("T", regex=False).fillna(False)
+        parsed = pd.Series(pd.NaT, index=text.index, dtype=DATE_DTYPE)
+        plausible = np.ones(self.n, dtype=bool)
+        for part, form_ in ((~has_time, "%Y-%m-%d"), (has_time, "%Y-%m-%dT%H:%M")):
+            if part.any():
+                when = pd.to_datetime(cand[part], format=form_, errors="coerce")
+                inside = (when >= _DATE_MIN) & (when <= _DATE_MAX)
+                plausible[part.to_numpy()] = (inside | when.isna()).to_numpy()
+                parsed[part] = when.where(inside).astype(DATE_DTYPE)
+        impossible = present & shape_ok & parsed.isna().to_numpy() & plausible
+        self.add(
+            impossible,
+            name,
+            original,
+            f"{name} is {{value}}, which is not a real calendar date or time; check the day, month and hour",
+        )
+        self.add(
+            ~plausible,
+            name,
+            original,
+            f"{name} is {{value}}; dates must lie between {_DATE_MIN.date()} and "
+            f"{_DATE_MAX.date()} (check the year)",
+        )
+        if name != "start_date":
+            self._check_not_future(spec, original, parsed, has_time)
+        self.out[name] = parsed
+
+    def _check_not_future(
+        self, spec: ColumnSpec, original: pd.Series, parsed: pd.Series, has_time: pd.Series
+    ) -> None:
+        """No date after today; a date-time with a time must not be after now."""
+        name = spec.name
+        if spec.kind == "date":
+            future = (parsed > pd.Timestamp(self.today)).fillna(False).to_numpy()
+            limit = f"today ({self.today.isoformat()})"
+        else:
+            day_after = pd.Timestamp(self.today) + pd.Timedelta(days=1)
+            future = (
+                (
+                    ((~has_time) & (parsed >= day_after))
+                    | (has_time & (parsed > pd.Timestamp(self.now)))
                 )
-            self.out[name] = val.where(present)
-        elif kind in ("number", "integer"):
-            max_value = spec.max
-            if name == "birth_year":
-                max_value = float(self.today.year)
-            is_num = _fullmatch_where(text, _NUMBER_RE, present)
-            self.add(
-                present & ~is_num,
-                name,
-                original,
-                f"{name} is {{value}}; {name} must be {_fmt_range(spec, max_value)}"
-                + (
-                    " (use a point, not a comma, as the decimal separator)"
-                    if kind == "number"
-                    else ""
-                ),
+                .fillna(False)
+                .to_numpy()
             )
-            nums = _to_float(text, present & is_num)
-            if kind == "integer":
-                is_int = _fullmatch_where(text, _INT_RE, present & is_num)
-                self.add(
-                    present & is_num & ~is_int,
-                    name,
-                    original,
-                    f"{name} is {{value}}; {name} must be a whole number written without a decimal "
-                    f"point ({_fmt_range(spec, max_value)})",
-                )
-            finite = np.isfinite(nums.to_numpy(dtype=float, na_value=np.nan))
-            out_of_range = present & is_num & ~finite
-            if spec.min is not None:
-                out_of_range |= (nums < spec.min).fillna(False).to_numpy()
-            if max_value is not None:
-                out_of_range |= (nums > max_value).fillna(False).to_numpy()
-            self.add(
-                out_of_range,
-                name,
-                original,
-                f"{name} is {{value}}; {name} must be {_fmt_range(spec, max_value)}",
-            )
-            if kind == "integer" and max_value is None:
-                # the database stores whole numbers as 32-bit INTEGER
-                self.add(
-                    (nums > _INT_MAX).fillna(False).to_numpy() & ~out_of_range,
-                    name,
-                    original,
-                    f"{name} is {{value}}, which is too large; the largest whole number "
-                    f"accepted is {_INT_MAX}",
-                )
-            if kind == "integer":
-                ints = nums.where(finite & (nums <= _INT_MAX).to_numpy()).round()
-                self.out[name] = ints.astype("Float64").astype("Int64")
-            else:
-                self.out[name] = nums.astype("float64")
-        elif kind in ("date", "datetime"):
-            pattern = _DATE_RE if kind == "date" else _DATETIME_RE
-            form = "YYYY-MM-DD" if kind == "date" else "YYYY-MM-DD or YYYY-MM-DDTHH:MM"
-            shape_ok = text.str.fullmatch(pattern).fillna(False).to_numpy()
-            self.add(
-                present & ~shape_ok,
-                name,
-                original,
-                f"{name} is {{value}}; {name} must be an ISO 8601 date {form} (e.g. 2026-03-14); "
-                "day/month order is never guessed",
-            )
-            cand = text.where(present & shape_ok)
-            has_time = cand.str.contains("T", regex=False).fillna(False)
-            parsed = pd.Series(pd.NaT, index=text.index, dtype=DATE_DTYPE)
-            plausible = np.ones(self.n, dtype=bool)
-            for part, form_ in ((~has_time, "%Y-%m-%d"), (has_time, "%Y-%m-%dT%H:%M")):
-                if part.any():
-                    when = pd.to_datetime(cand[part], format=form_, errors="coerce")
-                    inside = (when >= _DATE_MIN) & (when <= _DATE_MAX)
-                    plausible[part.to_numpy()] = (inside | when.isna()).to_numpy()
-                    parsed[part] = when.where(inside).astype(DATE_DTYPE)
-            impossible = present & shape_ok & parsed.isna().to_numpy() & plausible
-            self.add(
-                impossible,
-                name,
-                original,
-                f"{name} is {{value}}, which is not a real calendar date or time; check the day, month and hour",
-            )
-            self.add(
-                ~plausible,
-                name,
-                original,
-                f"{name} is {{value}}; dates must lie between {_DATE_MIN.date()} and "
-                f"{_DATE_MAX.date()} (check the year)",
-            )
-            if name != "start_date":
-                if kind == "date":
-                    future = (parsed > pd.Timestamp(self.today)).fillna(False).to_numpy()
-                    limit = f"today ({self.today.isoformat()})"
-                else:
-                    day_after = pd.Timestamp(self.today) + pd.Timedelta(days=1)
-                    future = (
-                        (
-                            ((~has_time) & (parsed >= day_after))
-                            | (has_time & (parsed > pd.Timestamp(self.now)))
-                        )
-                        .fillna(False)
-                        .to_numpy()
-                    )
-                    limit = "now"
-                self.add(
-                    future,
-                    name,
-                    original,
-                    f"{name} is {{value}}, in the future; {name} must not be after {limit}",
-                )
-            self.out[name] = parsed
-        elif kind == "choice":
-            ok = text.isin(spec.choices).to_numpy()
-            self.add(
-                present & ~ok,
-                name,
-                original,
-                f"{name} is {{value}}; {name} must be one of: {', '.join(spec.choices)}",
-            )
-            self.out[name] = text.where(present)
-        elif kind == "list":
-            items = text.where(present).str.split(";")
-            exploded = items.explode().astype("str").str.strip()
-            unknown = exploded[exploded.notna() & (exploded != "") & ~exploded.isin(spec.choices)]
-            bad_rows = np.zeros(self.n, dtype=bool)
-            bad_rows[unknown.index.unique().to_numpy()] = True
-            words = _join_by_row(unknown, ", ").reindex(range(self.n))
-            msg = (
-                f"{name} has unknown word(s) "
-                + words.fillna("")
-                + f"; use ';'-separated words from: {', '.join(spec.choices)}"
-            )
-            self.add(bad_rows, name, original, msg)
-            clean = exploded[exploded.notna() & (exploded != "")]
-            joined = _join_by_row(clean, ";").reindex(range(self.n))
-            self.out[name] = joined.astype("str").where(joined.notna())
-        else:  # pragma: no cover - schema kinds are closed
-            raise AssertionError(kind)
+            limit = "now"
+        self.add(
+            future,
+            name,
+            original,
+            f"{name} is {{value}}, in the future; {name} must not be after {limit}",
+        )
+
+    def _check_choices(
+        self, spec: ColumnSpec, original: pd.Series, text: pd.Series, present: np.ndarray
+    ) -> None:
+        name = spec.name
+        ok = text.isin(spec.choices).to_numpy()
+        self.add(
+            present & ~ok,
+            name,
+            original,
+            f"{name} is {{value}}; {name} must be one of: {', '.join(spec.choices)}",
+        )
+        self.out[name] = text.where(present)
+
+    def _check_lists(
+        self, spec: ColumnSpec, original: pd.Series, text: pd.Series, present: np.ndarray
+    ) -> None:
+        """';'-separated words, each one of the column's choices; kept stripped and joined."""
+        name = spec.name
+        items = text.where(present).str.split(";")
+        exploded = items.explode().astype("str").str.strip()
+        unknown = exploded[exploded.notna() & (exploded != "") & ~exploded.isin(spec.choices)]
+        bad_rows = np.zeros(self.n, dtype=bool)
+        bad_rows[unknown.index.unique().to_numpy()] = True
+        words = _join_by_row(unknown, ", ").reindex(range(self.n))
+        msg = (
+            f"{name} has unknown word(s) "
+            + words.fillna("")
+            + f"; use ';'-separated words from: {', '.join(spec.choices)}"
+        )
+        self.add(bad_rows, name, original, msg)
+        clean = exploded[exploded.notna() & (exploded != "")]
+        joined = _join_by_row(clean, ";").reindex(range(self.n))
+        self.out[name] = joined.astype("str").where(joined.notna())
 
     def check_points(self) -> None:
         if "points" not in self.out:
@@ -563,7 +408,7 @@ class _Checker:
             mini.out["points"] = canonical
             mini.check_points()
             if not mini.problems:
-                self.out["points"] = _spread(mini.out["points"], codes)
+                self.out["points"] = spread(mini.out["points"], codes)
                 self.distinct["points"] = (mini.out["points"], codes)
                 return
         original, _ = self.cells("points")
@@ -597,8 +442,8 @@ class _Checker:
             first = np.unique(pairs, return_index=True)[1]
             f_first, t_first = f_rows[first], t_rows[first]
             mini = self._mini({"frequency_hz": f_codes.values.take(pa.array(f_first))})
-            mini.out["frequency_hz"] = _at(f_canonical, f_first)
-            mini.out["technique"] = _at(t_canonical, t_first)
+            mini.out["frequency_hz"] = take(f_canonical, f_first)
+            mini.out["technique"] = take(t_canonical, t_first)
             mini.check_frequency()
             if not mini.problems:
                 return
@@ -660,8 +505,8 @@ class _Checker:
                 return False
             parts.append((np.unique(values, return_inverse=True)[1].astype(np.int64), codes))
         order = None
-        if not _rising(_row_keys(parts)):
-            keys = np.concatenate(list(_row_keys(parts)))
+        if not rising(row_keys(parts)):
+            keys = np.concatenate(list(row_keys(parts)))
             order = np.argsort(keys, kind="stable")
             ordered = keys[order]
             if (ordered[1:] == ordered[:-1]).any():
@@ -728,7 +573,7 @@ class _Checker:
 
 
 def _whole_frame(chk: _Checker, spec: TableSpec) -> pd.DataFrame:
-    """The canonical frame when every row is valid, in key order, without copying twice.
+    """Build the canonical frame when every row is valid, in key order, without copying twice.
 
     Equal to filtering, casting and stably sorting by the key as for a partly
     valid table: the columns already have their canonical dtypes (cast otherwise),
@@ -740,7 +585,7 @@ def _whole_frame(chk: _Checker, spec: TableSpec) -> pd.DataFrame:
         if col.dtype != pd.api.types.pandas_dtype(c.dtype):
             col = col.astype(c.dtype)
         if chk.order is not None:
-            col = _at(col, chk.order)
+            col = take(col, chk.order)
         columns[c.name] = col.reset_index(drop=True)
     return pd.DataFrame(columns, copy=False)
 

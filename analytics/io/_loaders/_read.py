@@ -1,8 +1,11 @@
-"""Reading a loader's source: raw bytes, text, CSV records and the header.
+"""Reading a loader's source: its bytes and its CSV records.
 
-Everything before the cell checks: the file is read (within the size limit),
-decoded, split into records numbered by their physical line, and its header is
-checked against the table's spec. The result is a :class:`RawTable` of text cells.
+The file is read within the size limit (:func:`read_bytes`) and split into records
+numbered by their physical line: by Arrow's CSV reader when it numbers the records
+exactly as the csv module would (:func:`read_arrow`), else by a bulk split of the
+lines (:func:`fast_records`) or by the csv module itself (:func:`csv_records`).
+:mod:`._raw` decodes the text, says why a file is no table, checks the header and
+builds the :class:`~analytics.io._loaders._raw.RawTable`.
 """
 
 from __future__ import annotations
@@ -10,19 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import stat
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO, Any, Literal
 
 import numpy as np
 import pandas as pd
-
-from analytics.contract.schema import TEXT_MAX, TableSpec
-from analytics.safe_text import hidden_characters, plain_form
 
 __all__: list[str] = []
 
@@ -38,55 +35,11 @@ OnError = Literal["raise", "skip"]
 Source = str | os.PathLike[str] | IO[bytes] | IO[str]
 
 
-@dataclass
-class RawTable:
-    """A CSV file read as text: header, rows (all str) and their physical lines.
-
-    The rows are either a frame of ``str`` columns, or Arrow's dictionary-encoded
-    columns as the CSV reader gave them (``cells``); then the frame is built only
-    when asked for, and :meth:`column` decodes one column alone.
-    """
-
-    name: str
-    header: list[str]
-    frame: pd.DataFrame | None  # one column per header name, str cells (None: see cells)
-    lines: np.ndarray  # physical line of each row's start (header = 1)
-    problems: list[tuple[int, str, str, str]]  # (line, column, value, message)
-    warnings: list[str]
-    fatal: bool = False  # the file could not be read as a table at all
-    overflow: dict[int, list[str]] = field(default_factory=dict)  # line -> cells past the header
-    cells: dict[str, Any] = field(default_factory=dict)  # header name -> Arrow dictionary column
-    decoded: dict[str, pd.Series] = field(default_factory=dict, repr=False)  # columns of cells
-
-    @property
-    def rows(self) -> pd.DataFrame:
-        """The rows as a frame of ``str`` columns, one per header name."""
-        if self.frame is None:
-            self.frame = pd.DataFrame({h: self.column(h) for h in self.header})
-        return self.frame
-
-    def column(self, name: str) -> pd.Series:
-        """One column's cells as ``str``."""
-        if self.frame is None and name in self.cells:
-            if name not in self.decoded:
-                self.decoded[name] = _decoded(self.cells[name])
-            return self.decoded[name]
-        return self.rows[name]
-
-
-def _decoded(column: Any) -> pd.Series:
-    """A ``str`` Series of an Arrow (dictionary-encoded) string column."""
+def decoded_column(column: Any) -> pd.Series:
+    """Decode an Arrow (dictionary-encoded) string column into a ``str`` Series."""
     import pyarrow as pa
 
     return pd.Series(pd.array(column.cast(pa.large_string()), dtype="str"))
-
-
-def display_name(source: Source, name: str | None, default: str) -> str:
-    if name:
-        return name
-    if isinstance(source, (str, os.PathLike)):
-        return Path(source).name
-    return getattr(source, "name", None) and Path(str(source.name)).name or default
 
 
 def _file_kind(mode: int) -> str:
@@ -120,7 +73,7 @@ def _read_limited(read: Callable[[int], Any], max_bytes: int) -> bytes | str | N
 
 
 def _read_sized(fh: IO[bytes], size: int, max_bytes: int) -> bytes | None:
-    """A regular file's bytes read in one piece, or None when there are more than ``max_bytes``.
+    """Read a regular file in one piece; None when it has more than ``max_bytes`` bytes.
 
     One read of the size the file had (plus a byte to see its end) spares joining
     chunks; should the file have grown since, the rest is read in chunks.
@@ -177,7 +130,7 @@ def _read_path(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes | No
     return (data.encode() if isinstance(data, str) else data), None
 
 
-def _read_bytes(source: Source, name: str, max_bytes: int) -> tuple[bytes | str | None, str | None]:
+def read_bytes(source: Source, name: str, max_bytes: int) -> tuple[bytes | str | None, str | None]:
     """Read the whole source; the size limit is checked on the bytes actually read."""
     limit_msg = (
         f"file is larger than the limit of {max_bytes / 1024 / 1024:g} MB; split it into "
@@ -194,33 +147,11 @@ def _read_bytes(source: Source, name: str, max_bytes: int) -> tuple[bytes | str 
     return read, None
 
 
-def _decode(data: bytes | str) -> tuple[str | None, str | None, int]:
-    """Text of the file, or an error message and the line it points at."""
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff"), None, 0
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8"), None, 0
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        byte = data[exc.start : exc.start + 1].hex().upper()
-        return (
-            None,
-            (
-                f"file is not UTF-8 text: byte 0x{byte} at offset {exc.start} (line {line}, "
-                f"character {col}) cannot be decoded; save the file as 'CSV UTF-8' "
-                "(Excel: File > Save As > CSV UTF-8; LibreOffice: character set Unicode (UTF-8))"
-            ),
-            line,
-        )
+#: ``(header_line, header, lines, columns, broken)``: see :func:`csv_records`.
+Records = tuple[int, list[str], np.ndarray, list[pd.Series], dict[int, list[str]]]
 
 
-_Records = tuple[int, list[str], np.ndarray, list[pd.Series], dict[int, list[str]]]
-
-
-def _parse_chunk(chunk: str) -> list[str] | None:
+def parse_chunk(chunk: str) -> list[str] | None:
     """Physical lines parsed alone as exactly one CSV record ([] when blank), or None.
 
     None means the text is not one complete record on its own: a quoted value runs
@@ -335,9 +266,33 @@ def _arrow_table(data: bytes) -> _ArrowRead | None:
     The cells come dictionary-encoded: each column holds its distinct cells once,
     which is what the checks work on.
     """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
+    header = _arrow_header(data)
+    if header is None:
+        return None
+    layout = _layout(data)
+    if layout is None or len(layout.quotes) % 2:
+        return None
+    table = _read_arrow_csv(data, len(header))
+    if table is None:
+        return None
+    inner = layout.quote_lines[1::2] - layout.quote_lines[0::2]  # line breaks inside each pair
+    n_records = layout.n_breaks - int(inner.sum()) + (0 if data.endswith(b"\n") else 1)
+    if n_records != table.num_rows + 1:
+        return None
+    # an empty line outside quotes: Arrow reads it as a row of empty cells, the csv module
+    # skips it
+    if len(layout.empty) and (np.searchsorted(layout.quotes, layout.empty) % 2 == 0).any():
+        return None
+    lines = _quoted_lines(data, layout, table)
+    return None if lines is None else _ArrowRead(header, lines, table.columns)
 
+
+def _arrow_header(data: bytes) -> list[str] | None:
+    """Read the header of a file Arrow's reader may take, else None.
+
+    The file must be UTF-8 without NUL, its header on line 1, unquoted, with 2 to
+    :data:`MAX_COLUMNS` cells.
+    """
     if b"\x00" in data:
         return None
     end = data.find(b"\n")
@@ -349,19 +304,23 @@ def _arrow_table(data: bytes) -> _ArrowRead | None:
             data.decode("utf-8")
         except UnicodeDecodeError:
             return None
-    header = _parse_chunk(first.decode("utf-8"))
+    header = parse_chunk(first.decode("utf-8"))
     if header is None or _is_blank(header) or not 2 <= len(header) <= MAX_COLUMNS:
         return None
-    layout = _layout(data)
-    if layout is None:
-        return None
-    quotes = layout.quotes
-    if len(quotes) % 2:
-        return None
-    width = len(header)
+    return header
+
+
+def _read_arrow_csv(data: bytes, width: int) -> Any | None:
+    """Read the rows below the header with Arrow, every cell dictionary-encoded text.
+
+    None when a row has another width or the quoting is broken.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     names = [f"c{j}" for j in range(width)]
     try:
-        table = pacsv.read_csv(
+        return pacsv.read_csv(
             pa.py_buffer(data),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(
@@ -379,51 +338,54 @@ def _arrow_table(data: bytes) -> _ArrowRead | None:
         )
     except (pa.ArrowInvalid, ValueError):
         return None  # a row of another width, or broken quoting
+
+
+def _quoted_lines(data: bytes, layout: _Layout, table: Any) -> np.ndarray | None:
+    """Give each row its physical line; check every row holding a quote.
+
+    The line breaks inside a pair of quotes belong to a value, so the rows after it
+    start that many lines later. Each row holding a quote is parsed again alone by
+    the csv module; None when it reads other cells than Arrow gave.
+    """
     rows = table.num_rows
+    lines = np.arange(2, rows + 2, dtype=np.int64)  # physical line where each row starts
+    quotes = layout.quotes
+    if not len(quotes):
+        return lines
     opened, closed = quotes[0::2], quotes[1::2]
     inner = layout.quote_lines[1::2] - layout.quote_lines[0::2]  # line breaks inside each pair
-    n_records = layout.n_breaks - int(inner.sum()) + (0 if data.endswith(b"\n") else 1)
-    if n_records != rows + 1:
-        return None
-    if len(layout.empty):
-        # an empty line outside quotes: Arrow reads it as a row of empty cells, the csv
-        # module skips it
-        if (np.searchsorted(quotes, layout.empty) % 2 == 0).any():
+    before = np.cumsum(inner) - inner  # line breaks inside the pairs before each pair
+    pair_rows = layout.quote_lines[0::2] - before - 2  # the row each pair is in
+    if pair_rows[0] < 0 or pair_rows[-1] >= rows:
+        return None  # pragma: no cover - the counts agree, so do the rows
+    if inner.any():
+        shift = np.zeros(rows + 1, dtype=np.int64)
+        np.add.at(shift, pair_rows + 1, inner)
+        lines += np.cumsum(shift[:-1])
+    picked, first_pair = np.unique(pair_rows, return_index=True)  # rows holding a quote
+    last_pair = np.append(first_pair[1:], len(pair_rows)) - 1
+    cells = _rows_of(table, picked)
+    for k, (a, b) in enumerate(
+        zip(opened[first_pair].tolist(), closed[last_pair].tolist(), strict=True)
+    ):
+        start = data.rfind(b"\n", 0, a) + 1  # a row's first quote is on its first line
+        stop = data.find(b"\n", b)
+        record = parse_chunk(data[start : stop if stop >= 0 else len(data)].decode("utf-8"))
+        if record != [col[k] for col in cells]:
             return None
-    lines = np.arange(2, rows + 2, dtype=np.int64)  # physical line where each row starts
-    if len(quotes):
-        before = np.cumsum(inner) - inner  # line breaks inside the pairs before each pair
-        pair_rows = layout.quote_lines[0::2] - before - 2  # the row each pair is in
-        if pair_rows[0] < 0 or pair_rows[-1] >= rows:
-            return None  # pragma: no cover - the counts above agree, so do the rows
-        if inner.any():
-            shift = np.zeros(rows + 1, dtype=np.int64)
-            np.add.at(shift, pair_rows + 1, inner)
-            lines += np.cumsum(shift[:-1])
-        picked, first_pair = np.unique(pair_rows, return_index=True)  # rows holding a quote
-        last_pair = np.append(first_pair[1:], len(pair_rows)) - 1
-        cells = _rows_of(table, picked)
-        for k, (a, b) in enumerate(
-            zip(opened[first_pair].tolist(), closed[last_pair].tolist(), strict=True)
-        ):
-            start = data.rfind(b"\n", 0, a) + 1  # a row's first quote is on its first line
-            stop = data.find(b"\n", b)
-            record = _parse_chunk(data[start : stop if stop >= 0 else len(data)].decode("utf-8"))
-            if record != [col[k] for col in cells]:
-                return None
-    return _ArrowRead(header, lines, table.columns)
+    return lines
 
 
-def _arrow_records(data: bytes) -> _Records | None:
+def _arrow_records(data: bytes) -> Records | None:
     """:func:`_arrow_table` as ``(header_line, header, lines, columns, broken)``."""
     read = _arrow_table(data)
     if read is None:
         return None
-    return 1, read.header, read.lines, [_decoded(c) for c in read.columns], {}
+    return 1, read.header, read.lines, [decoded_column(c) for c in read.columns], {}
 
 
 def _rows_of(table: Any, picked: np.ndarray) -> list[list[str]]:
-    """The cells of the rows ``picked`` (sorted), one list per column, taken batch by batch.
+    """Take the cells of the rows ``picked`` (sorted), one list per column, batch by batch.
 
     Taking from each record batch alone avoids joining a whole column's chunks.
     """
@@ -442,7 +404,7 @@ def _rows_of(table: Any, picked: np.ndarray) -> list[list[str]]:
     return cells
 
 
-def _plain_records(text: str) -> _Records | None:
+def _plain_records(text: str) -> Records | None:
     """:func:`_arrow_records` on a text (None when it cannot be UTF-8 encoded)."""
     try:
         data = text.encode("utf-8")
@@ -451,7 +413,7 @@ def _plain_records(text: str) -> _Records | None:
     return _arrow_records(data)
 
 
-def fast_records(text: str, *, arrow: bool = True) -> _Records | None:
+def fast_records(text: str, *, arrow: bool = True) -> Records | None:
     """Split a file whose records are all one physical line each, in bulk.
 
     Returns ``(header_line, header, lines, columns, broken)`` like
@@ -476,17 +438,10 @@ def fast_records(text: str, *, arrow: bool = True) -> _Records | None:
     physical = text.split("\n")  # lines keep the CR of a CRLF
     if physical[-1] == "":
         physical.pop()
-    start = 0
-    header: list[str] | None = None
-    while start < len(physical):
-        header = _parse_chunk(physical[start])
-        if header is None:
-            return None
-        if not _is_blank(header):
-            break
-        start += 1
-    if header is None or _is_blank(header) or len(header) < 2:
+    found = _first_record(physical)
+    if found is None:
         return None
+    start, header = found
     width = len(header)
     body = pa.array(physical[start + 1 :], type=pa.string())
     if has_cr:
@@ -495,35 +450,10 @@ def fast_records(text: str, *, arrow: bool = True) -> _Records | None:
     commas = pc.count_substring(body, ",").to_numpy(zero_copy_only=False)
     simple = ~quoted & (commas == width - 1)
     first = start + 2  # physical line of body[0]
-
-    other_lines: list[int] = []
-    other_rows: list[list[str]] = []
-    broken: dict[int, list[str]] = {}
-    consumed = -1  # last body index taken by a quoted value spanning lines
-    n_body = len(body)
-    for i in np.flatnonzero(~simple).tolist():
-        if i <= consumed:
-            continue
-        line = physical[start + 1 + i]
-        if quoted[i]:
-            record = _parse_chunk(line)
-            end = i
-            while record is None and end + 1 < min(n_body, i + _MAX_SPAN):
-                end += 1  # a quoted value may go on over the next lines: parse them together
-                record = _parse_chunk("\n".join(physical[start + 1 + i : start + 2 + end]))
-            if record is None:
-                return None  # broken quoting: the csv-module path words the message
-            simple[i + 1 : end + 1] = False
-            consumed = end
-        else:
-            record = line.removesuffix("\r").split(",")
-        if _is_blank(record):
-            continue
-        if len(record) != width:
-            broken[first + i] = record
-            record = _fit(record, width)
-        other_lines.append(first + i)
-        other_rows.append(record)
+    odd = _odd_records(physical[start + 1 :], quoted, simple, width, first)
+    if odd is None:
+        return None  # broken quoting: the csv-module path words the message
+    other_lines, other_rows, broken = odd
 
     sub = body.filter(pa.array(simple))
     flat = pc.split_pattern(sub, ",").flatten()
@@ -544,7 +474,67 @@ def fast_records(text: str, *, arrow: bool = True) -> _Records | None:
     return start + 1, header, lines, columns, broken
 
 
-def csv_records(text: str) -> _Records:
+def _first_record(physical: list[str]) -> tuple[int, list[str]] | None:
+    """Find the header: the first line that is not blank, as (index, cells).
+
+    None when a line before it or the header itself is not one complete record, or
+    the header has fewer than two cells.
+    """
+    start = 0
+    header: list[str] | None = None
+    while start < len(physical):
+        header = parse_chunk(physical[start])
+        if header is None:
+            return None
+        if not _is_blank(header):
+            break
+        start += 1
+    if header is None or _is_blank(header) or len(header) < 2:
+        return None
+    return start, header
+
+
+def _odd_records(
+    body: list[str], quoted: np.ndarray, simple: np.ndarray, width: int, first: int
+) -> tuple[list[int], list[list[str]], dict[int, list[str]]] | None:
+    """Parse one by one the body lines that are not a plain row of ``width`` cells.
+
+    A quoted value may go on over the next lines: they are parsed together, and
+    marked not ``simple`` (in place). Returns the physical lines (``first`` is the
+    first body line's) and cells of these rows, and the cells of the rows of another
+    width by line; None when the quoting is broken.
+    """
+    other_lines: list[int] = []
+    other_rows: list[list[str]] = []
+    broken: dict[int, list[str]] = {}
+    consumed = -1  # last body index taken by a quoted value spanning lines
+    n_body = len(body)
+    for i in np.flatnonzero(~simple).tolist():
+        if i <= consumed:
+            continue
+        if quoted[i]:
+            record = parse_chunk(body[i])
+            end = i
+            while record is None and end + 1 < min(n_body, i + _MAX_SPAN):
+                end += 1  # a quoted value may go on over the next lines: parse them together
+                record = parse_chunk("\n".join(body[i : end + 1]))
+            if record is None:
+                return None
+            simple[i + 1 : end + 1] = False
+            consumed = end
+        else:
+            record = body[i].removesuffix("\r").split(",")
+        if _is_blank(record):
+            continue
+        if len(record) != width:
+            broken[first + i] = record
+            record = _fit(record, width)
+        other_lines.append(first + i)
+        other_rows.append(record)
+    return other_lines, other_rows, broken
+
+
+def csv_records(text: str) -> Records:
     """Read records with the csv module, numbering each by its first physical line.
 
     Returns ``(header_line, header, lines, columns, broken)``: the header's line and
@@ -579,213 +569,13 @@ def csv_records(text: str) -> _Records:
     return header_line, header, lines, [_str_series(list(c)) for c in cols], broken
 
 
-def _near_miss(name: str, known: Iterable[str]) -> str | None:
-    """The known column a header cell was probably meant to be (case, spaces, dashes)."""
-    norm = re.sub(r"[\s-]+", "_", name.strip().lower())
-    if not name.isascii() or not name.isprintable():
-        return None  # invisible or look-alike characters: _hidden_hint words it
-    for k in known:
-        if norm == k and name != k:
-            return k
-    return None
+def read_arrow(data: bytes) -> tuple[Records, list[Any]] | None:
+    """Split a file's bytes with Arrow's reader (see :func:`_arrow_table`), else None.
 
-
-def _label(name: str) -> str:
-    return name if name and name.strip() == name and name.isprintable() else repr(name)
-
-
-def _hidden_hint(name: str, known: Iterable[str]) -> str | None:
-    """Hint for a header cell that is a known column only to the eye (BOM, look-alikes)."""
-    hidden = hidden_characters(name)
-    if not hidden:
-        return None
-    norm = re.sub(r"[\s-]+", "_", plain_form(name).strip().lower())
-    for k in known:
-        if norm == k:
-            return f"{_label(name)} contains {', '.join(hidden)}: type it as '{k}'"
-    return None
-
-
-def _header_width(text: str) -> tuple[int, int]:
-    """Cells and physical line of the first non-blank line, without splitting the rows."""
-    start = re.match("[\r\n]*", text).end()  # type: ignore[union-attr]
-    end = text.find("\n", start)
-    first = text[start : end if end >= 0 else len(text)]
-    record = _parse_chunk(first)
-    width = len(record) if record is not None else first.count(",") + 1
-    return width, len(re.findall("\r\n|\r|\n", text[:start])) + 1
-
-
-def _unclosed_quote_line(text: str) -> int | None:
-    """Physical line of the double quote that opens a value never closed, or None.
-
-    Walks the quotes once: a quote right after a closing one is an escaped inner
-    quote ("") and keeps the value open from its first quote.
+    Returns the records without their columns, and the columns as Arrow gave them,
+    dictionary-encoded.
     """
-    inside = False
-    opened = closed = -2
-    for m in re.finditer('"', text):
-        pos = m.start()
-        if inside:
-            inside, closed = False, pos
-        else:
-            inside = True
-            if pos != closed + 1:
-                opened = pos
-    if not inside:
+    arrow = _arrow_table(data.removeprefix(_BOM))
+    if arrow is None:
         return None
-    return len(re.findall("\r\n|\r|\n", text[:opened])) + 1
-
-
-def _too_wide(width: int, spec: TableSpec) -> str:
-    return (
-        f"the header has {width:,} columns; at most {MAX_COLUMNS:,} are accepted ("
-        f"{spec.file_name} has {len(spec.columns)} known columns): check that this is the "
-        "right file and that it is comma-separated"
-    )
-
-
-def read_raw(source: Source, spec: TableSpec, name: str, max_bytes: int) -> RawTable:
-    raw = RawTable(name, [], pd.DataFrame(), np.empty(0, dtype=np.int64), [], [])
-
-    def fatal(message: str, line: int = 0, column: str = "", value: str = "") -> RawTable:
-        raw.problems.append((line, column, value, message))
-        raw.fatal = True
-        return raw
-
-    data, error = _read_bytes(source, name, max_bytes)
-    if error is not None or data is None:
-        return fatal(error or "cannot read the file")
-    expected = ",".join(spec.required)
-    # most files: Arrow's reader on the bytes; the text paths read the rest and word problems
-    arrow = _arrow_table(data.removeprefix(_BOM)) if isinstance(data, bytes) else None
-    parsed: _Records | None = None
-    if arrow is not None:
-        parsed = (1, arrow.header, arrow.lines, [], {})
-    else:
-        text, error, bad_line = _decode(data)
-        if error is not None or text is None:
-            return fatal(error or "cannot decode the file", line=bad_line)
-        if not text.strip():
-            return fatal(
-                f"file is empty; it needs at least the header row, e.g. '{expected}' "
-                "(see docs/data-format.md)"
-            )
-        nul = text.find("\x00")
-        if nul >= 0:
-            line = text.count("\n", 0, nul) + 1
-            col = nul - (text.rfind("\n", 0, nul) + 1) + 1
-            return fatal(
-                f"file contains a NUL character (line {line}, character {col}), so it is not a "
-                "plain-text CSV file (UTF-16 text or a spreadsheet file?); save it as 'CSV UTF-8'",
-                line=line,
-            )
-
-        width, first_line = _header_width(text)
-        if width > MAX_COLUMNS:
-            return fatal(_too_wide(width, spec), line=first_line)
-
-        # bytes were tried by Arrow already; a text source has not been
-        parsed = fast_records(text, arrow=not isinstance(data, bytes))
-        if parsed is None:
-            try:
-                parsed = csv_records(text)
-            except csv.Error as exc:
-                line = getattr(exc, "line_num", 0)
-                if "field larger" in str(exc) or "unexpected end of data" in str(exc):
-                    line = _unclosed_quote_line(text) or line  # where the quote opened
-                if "field larger than field limit" in str(exc):
-                    return fatal(
-                        f"a value starting on or before this line is longer than "
-                        f"{csv.field_size_limit():,} characters, far more than any column "
-                        f"allows (notes: at most {TEXT_MAX}); usually a double quote that is "
-                        "never closed has swallowed the rest of the file",
-                        line=line,
-                    )
-                return fatal(
-                    f"the CSV quoting is broken near here ({exc}); a value containing commas, "
-                    "quotes or line breaks must be enclosed in double quotes, with inner quotes "
-                    'doubled ("")',
-                    line=line,
-                )
-    header_line, header, lines, columns, broken = parsed
-    if not header:  # only blank lines
-        return fatal(f"file is empty; it needs at least the header row, e.g. '{expected}'")
-
-    header = [h.strip() for h in header]
-    if len(header) > MAX_COLUMNS:
-        return fatal(_too_wide(len(header), spec), line=header_line)
-    if header_line != 1:
-        raw.warnings.append(
-            f"{name}: the header is on line {header_line}; blank lines before it were ignored"
-        )
-    if len(header) == 1:
-        for sep, label in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
-            if sep in header[0]:
-                return fatal(
-                    f"this file looks {label}-separated (the header is '{header[0][:80]}'); "
-                    "the contract needs comma-separated values: export it again as CSV with a "
-                    "comma as the separator",
-                    line=header_line,
-                )
-    dupes = sorted(h for h, n in Counter(header).items() if n > 1)
-    if dupes:
-        return fatal(
-            f"the header repeats column(s) {', '.join(map(_label, dupes))}; each column must "
-            "appear once",
-            line=header_line,
-        )
-    missing = [c for c in spec.required if c not in header]
-    if missing:
-        hints = [
-            f"'{h}' must be spelled '{k}' (column names are case-sensitive)"
-            for h in header
-            if (k := _near_miss(h, missing))
-        ] + [hint for h in header if (hint := _hidden_hint(h, missing))]
-        return fatal(
-            f"missing required column(s): {', '.join(missing)}; found: "
-            f"{', '.join(map(_label, header))}. The header of {spec.file_name} must include "
-            f"{', '.join(spec.required)}" + (f"; {'; '.join(hints)}" if hints else ""),
-            line=header_line,
-        )
-    unknown = [h for h in header if h not in spec.column_names]
-    if unknown:
-        shown = [
-            _label(h) + (f" (did you mean {k}?)" if (k := _near_miss(h, spec.column_names)) else "")
-            for h in unknown
-        ]
-        raw.warnings.append(
-            f"{name}: unknown column(s) {', '.join(shown)} were not loaded "
-            f"(known columns: {', '.join(spec.column_names)})"
-        )
-
-    width = len(header)
-    for line, record in broken.items():
-        raw.problems.append(
-            (
-                line,
-                "",
-                ",".join(record)[:200],
-                f"the row has {len(record)} fields but the header has {width}; "
-                + (
-                    "a value containing a comma must be enclosed in double quotes"
-                    if len(record) > width
-                    else "every row needs one cell per header column (leave optional cells "
-                    "empty, e.g. 'P1,2026-03-01,5,,')"
-                ),
-            )
-        )
-        if len(record) > width:
-            raw.overflow[line] = record[width:]
-    raw.header = header
-    if not len(lines):
-        raw.frame = pd.DataFrame({h: pd.Series(dtype="str") for h in header})
-    elif arrow is not None:
-        raw.frame = None  # built from the Arrow columns only if asked for
-        raw.cells = dict(zip(header, arrow.columns, strict=True))
-    else:
-        raw.frame = pd.DataFrame(dict(zip(header, columns, strict=True)))
-    if broken:
-        lines = np.where(np.isin(lines, list(broken)), -lines, lines)  # negative: rejected
-    raw.lines = lines
-    return raw
+    return (1, arrow.header, arrow.lines, [], {}), arrow.columns
