@@ -6,10 +6,13 @@ Accounts, passwords and session tokens; de-identification for research exports.
 from __future__ import annotations
 
 from ._auth import (
+    CHECKS_IN_FLIGHT,
+    CHECKS_PER_ACCOUNT,
     IDLE_MINUTES,
     LOCAL_OPERATOR,
     LOCK_MINUTES,
     MAX_FAILURES,
+    MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     ROLES,
     SESSION_MAX_HOURS,
@@ -28,6 +31,7 @@ from ._auth import (
     renew_token,
     revoke_token,
     secret_key,
+    sign_ins_waiting,
     user_for_sso,
     user_from_record,
     verify_password,
@@ -41,6 +45,10 @@ from ._deidentify import (
 )
 
 __all__ = [
+    "CHECKS_IN_FLIGHT",
+    "CHECKS_PER_ACCOUNT",
+    "MAX_PASSWORD_LENGTH",
+    "sign_ins_waiting",
     "Role",
     "ROLES",
     "User",

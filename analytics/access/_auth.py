@@ -8,6 +8,14 @@ and never stored, printed or logged in clear. Sign-in counts failures: after
 whether the account exists, is locked, disabled or the password is wrong; the
 audit log (for admins) records which it was.
 
+Failures are counted and accounts locked in one database statement per attempt, a
+lock is checked again after the password check (a right password that arrives while
+other attempts lock the account is refused), and at most :data:`CHECKS_PER_ACCOUNT`
+password checks run at once for one username and :data:`CHECKS_IN_FLIGHT` in the
+whole process, so a burst of sign-ins neither outruns the lockout nor takes
+argon2's 64 MiB per check many times over. A password longer than
+:data:`MAX_PASSWORD_LENGTH` is refused before it is hashed.
+
 A signed-in user carries a session token: an itsdangerous signature over the
 user id, a sign-in session id (revoked by a sign-out) and a stamp of the
 password hash (so a password change ends every older session), timed so that a
@@ -29,7 +37,9 @@ import json
 import os
 import secrets
 import stat
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -49,7 +59,11 @@ __all__ = [
     "IDLE_MINUTES",
     "SESSION_MAX_HOURS",
     "MIN_PASSWORD_LENGTH",
+    "MAX_PASSWORD_LENGTH",
+    "CHECKS_PER_ACCOUNT",
+    "CHECKS_IN_FLIGHT",
     "SIGN_IN_REFUSED",
+    "sign_ins_waiting",
     "Clock",
     "hash_password",
     "verify_password",
@@ -82,6 +96,10 @@ SESSION_MAX_HOURS = 12
 MIN_PASSWORD_LENGTH = 8
 #: Longest accepted password (argon2 hashes anything, but a megabyte is an attack).
 MAX_PASSWORD_LENGTH = 1024
+#: Password checks running at once for one username; later attempts wait their turn.
+CHECKS_PER_ACCOUNT = 2
+#: Password checks running at once in the whole process (argon2 takes 64 MiB each).
+CHECKS_IN_FLIGHT = 4
 #: The one message of every refused sign-in: it never says whether the account exists.
 SIGN_IN_REFUSED = (
     "Sign-in refused: the username or password is wrong, or the account is locked or "
@@ -213,6 +231,51 @@ def _audit_name(username: Any) -> str:
     return text or "(empty)"
 
 
+class _CheckGate:
+    """Bound the password checks running at once: per username and in all."""
+
+    def __init__(self, per_account: int, overall: int) -> None:
+        self._per_account = per_account
+        self._overall = threading.BoundedSemaphore(overall)
+        self._lock = threading.Lock()
+        # username -> (its semaphore, attempts holding or waiting for it)
+        self._accounts: dict[str, tuple[threading.BoundedSemaphore, int]] = {}
+
+    @contextmanager
+    def turn(self, name: str) -> Iterator[None]:
+        """Wait for this username's turn, then for a free check, and hold both."""
+        with self._lock:
+            gate, waiting = self._accounts.get(name) or (
+                threading.BoundedSemaphore(self._per_account),
+                0,
+            )
+            self._accounts[name] = (gate, waiting + 1)
+        try:
+            with gate, self._overall:
+                yield
+        finally:
+            with self._lock:
+                gate, waiting = self._accounts[name]
+                if waiting == 1:
+                    del self._accounts[name]
+                else:
+                    self._accounts[name] = (gate, waiting - 1)
+
+    def waiting(self, name: str) -> int:
+        """Count the attempts for ``name`` being checked or waiting for their turn."""
+        with self._lock:
+            entry = self._accounts.get(name)
+            return entry[1] if entry else 0
+
+
+_GATE = _CheckGate(CHECKS_PER_ACCOUNT, CHECKS_IN_FLIGHT)
+
+
+def sign_ins_waiting(username: str) -> int:
+    """Count sign-in attempts for ``username`` in this process, checked or waiting their turn."""
+    return _GATE.waiting(_audit_name(username))
+
+
 def authenticate(
     store: Store,
     username: str,
@@ -233,7 +296,6 @@ def authenticate(
         or disabled account.
     """
     now = (clock or _utcnow)()
-    record = store.user_record(username) if isinstance(username, str) else None
     given = password if isinstance(password, str) else ""
 
     def refuse(reason: str, role: str = "") -> AuthenticationError:
@@ -243,35 +305,52 @@ def authenticate(
         )  # fmt: skip
         return AuthenticationError(SIGN_IN_REFUSED)
 
-    if record is None:
-        verify_password(_dummy_hash(), given)
-        raise refuse("unknown user")
-    role = str(record["role"])
-    ok = verify_password(record["password_hash"], given)  # also when locked: same timing
-    if record["locked_until"] is not None and record["locked_until"] > now:
-        raise refuse(f"locked until {record['locked_until']:%Y-%m-%d %H:%M} UTC", role)
-    if record["disabled"]:
-        raise refuse("disabled", role)
-    if not ok:
-        state = store.record_login_failure(
-            int(record["id"]),
-            now=now,
-            max_failures=MAX_FAILURES,
-            lock_for=dt.timedelta(minutes=LOCK_MINUTES),
-        )
-        error = refuse(f"wrong password ({state['failed_count']} in a row)", role)
-        if state["locked_until"] is not None:
-            store.record_audit(
-                str(record["username"]), "lockout", role=role, face=face, outcome="ok",
-                detail={"locked_until": state["locked_until"].isoformat(), "minutes": LOCK_MINUTES},
-            )  # fmt: skip
-        raise error
-    store.record_login_success(int(record["id"]))
+    if len(given) > MAX_PASSWORD_LENGTH:  # never hashed: no account has such a password
+        raise refuse(f"password over {MAX_PASSWORD_LENGTH} characters")
+    with _GATE.turn(_audit_name(username)):
+        record = store.user_record(username) if isinstance(username, str) else None
+        if record is None:
+            verify_password(_dummy_hash(), given)
+            raise refuse("unknown user")
+        role = str(record["role"])
+        ok = verify_password(record["password_hash"], given)  # also when locked: same timing
+        if record["locked_until"] is not None and record["locked_until"] > now:
+            raise refuse(f"locked until {record['locked_until']:%Y-%m-%d %H:%M} UTC", role)
+        if record["disabled"]:
+            raise refuse("disabled", role)
+        if not ok:
+            raise _count_failure(store, record, face, now, refuse)
+        if not store.record_login_success(int(record["id"]), now=(clock or _utcnow)()):
+            raise refuse("locked or disabled while the password was checked", role)
     if _hasher().check_needs_rehash(record["password_hash"]):
         name = str(record["username"])
         store.set_password_hash(name, name, str(_hasher().hash(given)), changed=False)
     store.record_audit(str(record["username"]), "login", role=role, face=face)
     return user_from_record(record)
+
+
+def _count_failure(
+    store: Store,
+    record: dict[str, Any],
+    face: str,
+    now: dt.datetime,
+    refuse: Callable[[str, str], AuthenticationError],
+) -> AuthenticationError:
+    """Count a wrong password (locking the account at the limit); return the refusal."""
+    role = str(record["role"])
+    state = store.record_login_failure(
+        int(record["id"]),
+        now=now,
+        max_failures=MAX_FAILURES,
+        lock_for=dt.timedelta(minutes=LOCK_MINUTES),
+    )
+    error = refuse(f"wrong password ({state['failed_count']} in a row)", role)
+    if state["locked_until"] is not None:
+        store.record_audit(
+            str(record["username"]), "lockout", role=role, face=face, outcome="ok",
+            detail={"locked_until": state["locked_until"].isoformat(), "minutes": LOCK_MINUTES},
+        )  # fmt: skip
+    return error
 
 
 def user_for_sso(

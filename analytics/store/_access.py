@@ -234,6 +234,9 @@ class Access(StoreBase):
     ) -> dict[str, Any]:
         """Count one failed sign-in; lock the account when ``max_failures`` is reached.
 
+        The count and the lock change in one statement, so concurrent failures are all
+        counted, and a failure never clears or shortens a lock another one set.
+
         Returns
         -------
         dict
@@ -241,31 +244,52 @@ class Access(StoreBase):
             failure locked the account).
         """
         u = models.users
+        reached = u.c.failed_count + 1 >= max_failures
+        until = now + lock_for
 
         def work(conn: sa.Connection) -> dict[str, Any]:
-            stmt = sa.select(u.c.failed_count).where(u.c.id == int(user_id))
-            if self.dialect == "postgresql":
-                stmt = stmt.with_for_update()
-            count = int(conn.execute(stmt).scalar_one()) + 1
-            locked = now + lock_for if count >= max_failures else None
             conn.execute(
                 u.update()
                 .where(u.c.id == int(user_id))
-                .values(failed_count=0 if locked else count, locked_until=locked)
+                .values(
+                    failed_count=sa.case((reached, 0), else_=u.c.failed_count + 1),
+                    locked_until=sa.case((reached, until), else_=u.c.locked_until),
+                )
             )
-            return {"failed_count": count, "locked_until": locked}
+            count = int(
+                conn.execute(sa.select(u.c.failed_count).where(u.c.id == int(user_id))).scalar_one()
+            )
+            # Only the failure that reached the limit sets the count back to 0.
+            if count == 0:
+                return {"failed_count": max_failures, "locked_until": until}
+            return {"failed_count": count, "locked_until": None}
 
         return self._write("record a failed sign-in", work)
 
-    def record_login_success(self, user_id: int) -> None:
-        """Reset an account's failed sign-in count and lock."""
+    def record_login_success(self, user_id: int, *, now: dt.datetime) -> bool:
+        """Reset an account's failed sign-in count, unless it is locked or disabled by now.
+
+        Returns
+        -------
+        bool
+            True when the sign-in may go ahead; False when another attempt locked the
+            account (or an administrator disabled it) while this password was checked.
+        """
         u = models.users
-        self._write(
+        open_account = sa.and_(
+            u.c.id == int(user_id),
+            u.c.disabled.is_(False),
+            sa.or_(u.c.locked_until.is_(None), u.c.locked_until <= now),
+        )
+        changed = self._write(
             "record a sign-in",
-            lambda conn: conn.execute(
-                u.update().where(u.c.id == int(user_id)).values(failed_count=0, locked_until=None)
+            lambda conn: (
+                conn.execute(
+                    u.update().where(open_account).values(failed_count=0, locked_until=None)
+                ).rowcount
             ),
         )
+        return bool(changed == 1)
 
     def users(self, actor: str) -> pd.DataFrame:
         """Every account, without password hashes.
