@@ -17,6 +17,7 @@ from analytics.cli._source import (
     open_service,
     write_atomically,
 )
+from analytics.errors import AccessDeniedError
 
 __all__ = ["add_parsers", "fhir_command", "fhir_import_command"]
 
@@ -72,12 +73,18 @@ def _fhir(args: argparse.Namespace) -> int:
         except LookupError:
             return error(f"no patient {args.patient!r} in {source.name}; nothing was written.")
         text = bundle_json(bundle)
+        notes = " with notes" if args.include_notes else ""
         try:
-            write_atomically(out, text.encode("utf-8"), overwrite=args.overwrite)
+            write_atomically(
+                out,
+                text.encode("utf-8"),
+                overwrite=args.overwrite,
+                before=lambda: source.record(f"FHIR R4 bundle{notes}", patient_id=args.patient),
+            )
+        except AccessDeniedError as exc:  # the refusal is recorded; the file never appeared
+            return error(f"{exc} Nothing was written.")
         except OSError as exc:
             return error(f"cannot write {out}: {exc.strerror or exc}")
-        notes = " with notes" if args.include_notes else ""
-        source.record(f"FHIR R4 bundle{notes}", patient_id=args.patient)
     kinds: dict[str, int] = {}
     for e in bundle.entry or []:
         if e.resource is None:  # pragma: no cover - every entry of patient_bundle has one

@@ -18,6 +18,7 @@ from analytics.cli._source import (
     iso_date,
     write_atomically,
 )
+from analytics.errors import AccessDeniedError
 
 __all__ = ["add_parsers", "report_command"]
 
@@ -137,10 +138,16 @@ def _report(args: argparse.Namespace) -> int:
             kind = "visit-12 report" if args.visit_12 else "visit report"
             what = f"{kind} (PDF){' with notes' if args.include_notes else ''}"
         try:
-            write_atomically(out, pdf, overwrite=args.overwrite)
+            write_atomically(
+                out,
+                pdf,
+                overwrite=args.overwrite,
+                before=lambda: source.record(what, patient_id=pid, report=True),
+            )
+        except AccessDeniedError as exc:  # the refusal is recorded; the file never appeared
+            return error(f"{exc} Nothing was written.")
         except OSError as exc:
             return error(f"cannot write {out}: {exc.strerror or exc}")
-        source.record(what, patient_id=pid, report=True)
     subject = "the cohort report" if pid is None else f"the {what.split(' (')[0]} of {pid}"
     print(f"Wrote {subject} to {out} ({len(pdf) // 1024} KB).")
     return 0

@@ -14,6 +14,7 @@ import datetime as dt
 import getpass
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -138,15 +139,20 @@ def load_folder(directory: str, *, skip_invalid: bool = False, what: str = "writ
             raise CommandError(f"cannot read {directory}: {exc}") from None
 
 
-def write_atomically(path: Path, data: bytes, *, overwrite: bool) -> None:
+def write_atomically(
+    path: Path, data: bytes, *, overwrite: bool, before: Callable[[], None] | None = None
+) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder.
 
     A failure leaves no partial file; an existing file is replaced only with
-    ``overwrite``.
+    ``overwrite``. ``before`` (e.g. recording the file in the audit log) runs once
+    the data is on disk and before the file appears under its name: when it
+    raises, no file appears.
 
     Raises
     ------
     FileExistsError, OSError
+        And whatever ``before`` raises.
     """
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} already exists; nothing was written. Pass --overwrite.")
@@ -157,6 +163,8 @@ def write_atomically(path: Path, data: bytes, *, overwrite: bool) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        if before is not None:
+            before()
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
