@@ -17,6 +17,9 @@ The pages live in ``dashboard/views`` (not ``pages/``: Streamlit would also serv
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import streamlit as st
 
 from analytics.errors import StoreError
@@ -41,11 +44,28 @@ if share_panel.is_share_request():
     ).run()
     st.stop()
 
+_log = logging.getLogger("paindiary.dashboard")
+
+
+def _run(page: Any, role: str | None) -> None:
+    """Run a page; a database that cannot be read is said in a sentence, never a traceback.
+
+    An administrator reads what failed; anyone else reads one neutral sentence, and the
+    details go to the server's log.
+    """
+    try:
+        page.run()
+    except StoreError as exc:
+        _log.error("a page could not read the database: %s", exc)
+        st.error(str(exc) if role == "admin" else login_view.SIGN_IN_UNAVAILABLE, icon="⚠️")
+
+
 try:
     data.get_store(data.db_url())  # a database that cannot be opened is said first, once
     user = session.signed_in()
 except StoreError as exc:
-    st.error(f"The database cannot be opened: {exc}")
+    _log.error("the database cannot be opened: %s", exc)
+    st.error(login_view.SIGN_IN_UNAVAILABLE, icon="⚠️")
     st.stop()
 session.set_run_user(user)
 
@@ -97,7 +117,7 @@ session.sync_cookie()
 
 if user is None:
     # whatever page the URL names: sign in first; the rerun after it opens that page
-    current.run()
+    _run(current, None)
     st.stop()
 
 if current is LOGIN or current is HOME:
@@ -127,4 +147,4 @@ if user.role in ("clinician", "admin"):
     # the analysis settings define "improvement": patients never see or change them
     settings_panel.settings_sidebar()
 
-current.run()
+_run(current, user.role)

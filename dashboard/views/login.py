@@ -12,7 +12,14 @@ import streamlit as st
 
 from dashboard.components.feedback import table
 
-__all__ = ["page"]
+__all__ = ["SIGN_IN_UNAVAILABLE", "page"]
+
+#: Shown by the router to anyone but an administrator when the database cannot be read
+#: (a full disk, a server down): a visitor learns nothing about the server.
+SIGN_IN_UNAVAILABLE = (
+    "Signing in is not possible right now: the clinic's database cannot be reached. "
+    "Try again in a few minutes; if it keeps happening, tell the clinic's administrator."
+)
 
 
 def page() -> None:
