@@ -38,12 +38,14 @@ import os
 import secrets
 import stat
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from analytics.access._common_passwords import COMMON_PASSWORDS
 from analytics.errors import AuthenticationError, StoreError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -174,40 +176,85 @@ def _hasher() -> Any:
     return PasswordHasher(type=Type.ID)  # RFC 9106 low-memory profile: t=3, m=64 MiB, p=4
 
 
-def check_password(password: Any, *, func: str = "check_password") -> str:
-    """Return ``password`` when it is acceptable, else raise ValueError saying why.
+def check_password(
+    password: Any, *, username: str | None = None, func: str = "check_password"
+) -> str:
+    """Return ``password`` in Unicode NFKC form when it is acceptable, else raise ValueError.
 
-    The message never contains the password.
+    The rules of NIST SP 800-63B (5.1.1.2): 8 to 1024 characters after NFKC
+    normalisation (so a password typed in composed or decomposed form is the same
+    password), no control characters, not a well-known password, not one character
+    repeated or a run such as ``12345678``, and not mostly the account's username
+    (fewer than 8 characters left without it). Each message says why in a sentence and never contains the password.
     """
     if not isinstance(password, str):
         raise ValueError(
             f"The 'password' parameter of {func} must be a str. Got {type(password).__name__} "
             "instead."
         )
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+    text = unicodedata.normalize("NFKC", password)
+    if not MIN_PASSWORD_LENGTH <= len(text) <= MAX_PASSWORD_LENGTH:
         raise ValueError(
             f"The password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters "
-            f"(it has {len(password)}). A few unrelated words make a good one."
+            f"(it has {len(text)}). A few unrelated words make a good one."
         )
-    if not password.strip():
+    if not text.strip():
         raise ValueError("The password must not be only spaces.")
-    return password
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
+        raise ValueError(
+            "The password must not contain control characters (such as a tab, a line break "
+            "or a NUL character)."
+        )
+    folded = text.casefold()
+    if folded in COMMON_PASSWORDS or _is_run(folded):
+        raise ValueError(
+            "This password is one of the first that attackers try (a well-known password, "
+            "one character repeated or a run like 12345678). Choose another: a few unrelated "
+            "words make a good one."
+        )
+    name = unicodedata.normalize("NFKC", username or "").casefold()
+    if name and len(folded.replace(name, "").strip()) < MIN_PASSWORD_LENGTH:
+        raise ValueError(
+            "The password must not be made mostly of the username. Choose another: a few "
+            "unrelated words make a good one."
+        )
+    return text
 
 
-def hash_password(password: str) -> str:
-    """Hash an acceptable password with argon2id (PHC string, ``$argon2id$v=19$...``)."""
-    check_password(password, func="hash_password")
-    return str(_hasher().hash(password))
+def _is_run(text: str) -> bool:
+    """Tell whether ``text`` is one character repeated or a run of consecutive characters."""
+    if len(set(text)) == 1:
+        return True
+    steps = {ord(b) - ord(a) for a, b in zip(text, text[1:], strict=False)}
+    return steps in ({1}, {-1})
+
+
+def hash_password(password: str, *, username: str | None = None) -> str:
+    """Hash an acceptable password with argon2id (PHC string, ``$argon2id$v=19$...``).
+
+    The password is checked by :func:`check_password` (``username`` is the account's)
+    and hashed in its NFKC form.
+    """
+    text = check_password(password, username=username, func="hash_password")
+    return str(_hasher().hash(text))
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    """Tell whether ``password`` matches ``password_hash`` (constant-time, argon2 verify)."""
+    """Tell whether ``password`` matches ``password_hash`` (constant-time, argon2 verify).
+
+    The password is compared in its NFKC form, as :func:`hash_password` stores it; a
+    hash made before passwords were normalised also matches the password as typed.
+    """
     from argon2.exceptions import InvalidHashError, VerificationError
 
-    try:
-        return bool(_hasher().verify(password_hash, password))
-    except (VerificationError, InvalidHashError):
-        return False
+    text = unicodedata.normalize("NFKC", password)
+    for candidate in (text, password) if text != password else (text,):
+        try:
+            if _hasher().verify(password_hash, candidate):
+                return True
+        except (VerificationError, InvalidHashError):
+            continue
+    return False
 
 
 # A hash of a random password, verified for unknown usernames so that a refusal
@@ -324,7 +371,9 @@ def authenticate(
             raise refuse("locked or disabled while the password was checked", role)
     if _hasher().check_needs_rehash(record["password_hash"]):
         name = str(record["username"])
-        store.set_password_hash(name, name, str(_hasher().hash(given)), changed=False)
+        store.set_password_hash(
+            name, name, str(_hasher().hash(unicodedata.normalize("NFKC", given))), changed=False
+        )
     store.record_audit(str(record["username"]), "login", role=role, face=face)
     return user_from_record(record)
 

@@ -79,10 +79,10 @@ def _new_password(args: argparse.Namespace, username: str) -> str:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = getpass.getpass(f"New password of {username}: ")
-        access.check_password(password)
+        access.check_password(password, username=username)
         if getpass.getpass("Repeat it: ") != password:
             raise ValueError("the two passwords differ; nothing was changed.")
-    return access.check_password(password)
+    return access.check_password(password, username=username)
 
 
 def _user(args: argparse.Namespace) -> int:

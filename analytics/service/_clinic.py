@@ -348,7 +348,7 @@ class ClinicAdmin(Door):
             self.user.username,
             username=username,
             role=role,
-            password_hash=access.hash_password(password),
+            password_hash=access.hash_password(password, username=username),
             patient_id=patient_id,
             display_name=display_name,
         )
@@ -376,7 +376,9 @@ class ClinicAdmin(Door):
         """
         if self.store.user_record(username) is None:
             raise NotFoundError(f"No account named {username!r}.")
-        self.store.set_password_hash(self.user.username, username, access.hash_password(password))
+        self.store.set_password_hash(
+            self.user.username, username, access.hash_password(password, username=username)
+        )
         self._audit("user_admin", None, op="set_password", username=username)
 
     @governed("manage_accounts")
