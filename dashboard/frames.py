@@ -6,6 +6,8 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.presentation import days_text
+
 __all__ = [
     "GROUPINGS",
     "group_summaries",
@@ -18,7 +20,6 @@ __all__ = [
     "dose_views",
     "secondary_table",
     "not_logging_text",
-    "quality_notes",
     "ATTENTION_ORDER",
     "followup_status",
     "build_overview",
@@ -126,53 +127,11 @@ def secondary_table(outcome: dict[str, Any] | None) -> pd.DataFrame | None:
     return pd.DataFrame(rows, columns=["measure", "baseline", "follow-up", "change"])
 
 
-_FLAG_TEXT = {
-    "worsening": "Pain is worse than at baseline (≥ 2 points or ≥ 30%).",
-    "low_adherence": "Fewer than half of the last 28 days (counted back from today) were logged.",
-    "recent_adverse_event": "An adverse event was recorded in the last 28 days.",
-    "insufficient_baseline": "Not enough diary days before the first session for a baseline.",
-}
-
-
-_REASON_TEXT = {
-    "no_index": "No start of treatment yet (no session and no start date).",
-    "insufficient_followup": "Not enough diary days in the follow-up window.",
-    "zero_baseline": "Baseline pain is 0, so a % change is undefined.",
-}
-
-
-def _days(n: Any) -> str:
-    return "1 day" if int(n) == 1 else f"{int(n)} days"
-
-
 def not_logging_text(days: Any) -> str:
     """'not logging for 47 days' (the flag in words), 'no diary entry yet' without entries."""
     if days is None or pd.isna(days):
         return "no diary entry yet"
-    return f"not logging for {_days(days)}"
-
-
-def quality_notes(outcome: dict[str, Any] | None) -> list[str]:
-    """Plain sentences for the patient's data-quality flags and missing outcomes."""
-    if outcome is None:
-        return []
-    notes = []
-    if bool(outcome.get("not_logging")):
-        since = outcome.get("days_since_last_entry")
-        notes.append(
-            "No diary entry yet."
-            if since is None or pd.isna(since)
-            else f"No diary entry for {_days(since)} (last on "
-            f"{pd.Timestamp(outcome['last_entry_date']):%d %b %Y})."
-        )
-    notes += [_FLAG_TEXT.get(f, f) for f in str(outcome.get("flags") or "").split(";") if f]
-    notes += [
-        _REASON_TEXT[r] for r in str(outcome.get("reason") or "").split(";") if r in _REASON_TEXT
-    ]
-    gap = outcome.get("longest_gap_days")
-    if gap is not None and pd.notna(gap) and gap >= 7:
-        notes.append(f"The diary has a gap of {int(gap)} days without entries.")
-    return notes
+    return f"not logging for {days_text(days)}"
 
 
 #: Order of the flags in the clinic overview's "needs attention" text: most urgent first.
@@ -309,7 +268,7 @@ def status_lines(outcome: dict[str, Any] | None, today: Any) -> dict[str, str]:
     elif last_valid is not None and pd.notna(last_valid):
         out["mean"] = (
             f"{last_valid:.1f} on {day(outcome['last_valid_mean_date'])} — the latest 7-day "
-            f"mean; the last 7 days hold {_days(outcome.get('current_n') or 0)} of entries"
+            f"mean; the last 7 days hold {days_text(outcome.get('current_n') or 0)} of entries"
         )
     else:
         out["mean"] = "none yet — no 7 days with enough entries"

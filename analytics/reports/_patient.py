@@ -24,6 +24,7 @@ from analytics.presentation import (
     events_text,
     is_missing,
     reasons_text,
+    trailing_mean_label,
 )
 from analytics.reports._charts import pain_trajectory_png
 from analytics.reports._data import VISIT_COUNT, VISIT_WINDOW_DAYS, PatientReportData, Visit12
@@ -367,8 +368,10 @@ def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None)
                 baseline=baseline,
                 followup=followup,
                 x_start=data.period_start,
+                window_days=data.settings.trend_window_days,
             ),
-            alt="Pain trajectory with 7-day mean, baseline window and sessions",
+            alt=f"Pain trajectory with {trailing_mean_label(data.settings.trend_window_days)}, "
+            "baseline window and sessions",
         )
     pdf.heading("What this means")
     pdf.paragraph(what_this_means(data))
@@ -499,7 +502,8 @@ def _definitions(data: PatientReportData) -> list[str]:
         "Pain reduction = baseline − follow-up (positive = less pain); % = 100 × reduction / baseline.",
         f"IMMPACT categories of the % reduction (Dworkin 2008): {cats}.",
         f"Responder: ≥ {s.responder_threshold:g}% reduction.",
-        f"7-day mean: mean of the diary days in the 7 days ending that day, shown with ≥ {s.min_entries} entries.",
+        f"{trailing_mean_label(s.trend_window_days)}: mean of the diary days in the "
+        f"{s.trend_window_days} days ending that day, shown with ≥ {s.rolling_min_entries} entries.",
         "Adherence, last 28 days: share of the 28 days up to the last entry with a diary entry.",
         "PEG-3: mean of pain, interference with enjoyment of life and with general activity (0-10), "
         "on days with all three.",
