@@ -56,7 +56,7 @@ def group_comparisons(result: Any) -> dict[str, pd.DataFrame]:
 
 
 def kaplan_meier_table(result: Any) -> pd.DataFrame | None:
-    """The Kaplan–Meier table of time to response, or None."""
+    """Return the Kaplan–Meier table of time to response, or None."""
     km = result.kaplan_meier
     return None if km is None else km.table
 
@@ -78,7 +78,7 @@ def session_response_by_technique(result: Any) -> pd.DataFrame:
 
 
 def emax_points(fit: Any, max_session: float, n: int = 100) -> tuple[Any, Any] | None:
-    """The Emax curve ``fit.predict`` on a grid of session numbers 1..max_session."""
+    """Return the Emax curve ``fit.predict`` on a grid of session numbers 1..max_session."""
     import numpy as np
 
     if fit is None or not np.isfinite(fit.emax) or max_session < 1:
@@ -88,7 +88,7 @@ def emax_points(fit: Any, max_session: float, n: int = 100) -> tuple[Any, Any] |
 
 
 def dose_views(result: Any, patient_id: str) -> tuple[pd.DataFrame | None, pd.DataFrame, Any]:
-    """The patient's change by session number, the cohort summary and the Emax curve."""
+    """Return the patient's change by session number, the cohort summary and the Emax curve."""
     dr = result.dose_response
     patient = dr[(dr["patient_id"] == patient_id) & dr["change_from_baseline"].notna()]
     cohort = result.dose_response_summary
@@ -145,7 +145,7 @@ ATTENTION_ORDER = (
 
 
 def followup_status(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """The follow-up a status view shows: the strict one, else the most recent valid one.
+    """Return the follow-up a status view shows: the strict one, else the most recent valid one.
 
     The strict follow-up (the last ``followup_days`` diary days) is blank when those
     days hold too few entries — one entry after a long gap is enough for that. A
@@ -208,7 +208,7 @@ def followup_status(outcomes: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_overview(outcomes: pd.DataFrame, pats: pd.DataFrame) -> pd.DataFrame:
-    """The table of :func:`overview_table` from the patients' outcomes and the patients frame."""
+    """Build the table of :func:`overview_table` from the patients' outcomes and the patients frame."""
     table = outcomes.merge(
         pats[["patient_id", "clinician_id"]],
         on="patient_id",
@@ -245,7 +245,7 @@ def build_overview(outcomes: pd.DataFrame, pats: pd.DataFrame) -> pd.DataFrame:
 
 
 def status_lines(outcome: dict[str, Any] | None, today: Any) -> dict[str, str]:
-    """The patient's status as of ``today`` in words, for a status block.
+    """Write the patient's status as of ``today`` in words, for a status block.
 
     Keys: ``mean`` ("4.2 on 28 Nov 2026 (7-day mean, 5 entries)" or why there is
     none), ``last_entry`` ("today", "3 days ago (27 Nov 2026)"), ``adherence``
@@ -303,7 +303,7 @@ def status_lines(outcome: dict[str, Any] | None, today: Any) -> dict[str, str]:
 
 
 def factor_effects_of(result: Any, patient_id: str) -> pd.DataFrame:
-    """The patient's factor effects with an estimate (``result.factor_effects``).
+    """Return the patient's factor effects with an estimate (``result.factor_effects``).
 
     Rows of :func:`analytics.stats.factor_effects` whose ``reason`` is empty,
     same-day and next-day (lag 1) effects, in the library's order.
@@ -314,7 +314,7 @@ def factor_effects_of(result: Any, patient_id: str) -> pd.DataFrame:
 
 
 def nof1_of(result: Any, patient_id: str) -> dict[str, Any] | None:
-    """The patient's row of ``result.nof1_effects`` (NAP and Tau-U) as a dict, or None."""
+    """Return the patient's row of ``result.nof1_effects`` (NAP and Tau-U) as a dict, or None."""
     ne = result.nof1_effects
     rows = ne[ne["patient_id"] == patient_id]
     return None if rows.empty else rows.iloc[0].to_dict()

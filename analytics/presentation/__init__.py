@@ -1,5 +1,6 @@
-"""Words, labels, colours and number formats shared by the dashboard and the PDF reports
-(no streamlit, no plotly).
+"""Words, labels, colours and number formats shared by the dashboard and the PDF reports.
+
+No streamlit, no plotly: the one home of what both faces print and draw.
 """
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ SECONDARY_LABELS: dict[str, str] = {
 
 
 def is_missing(value: Any) -> bool:
-    """True for None, NaN, NA and NaT (never for text)."""
+    """Tell whether ``value`` is None, NaN, NA or NaT (never true for text)."""
     if value is None or isinstance(value, str):
         return value is None
     try:
@@ -104,8 +104,11 @@ def is_missing(value: Any) -> bool:
 
 
 def label_of(mapping: Mapping[str, str], code: Any) -> str:
-    """The words for ``code`` in ``mapping``; the code with spaces for underscores when
-    it has none; :data:`MISSING` for a missing value."""
+    """Return the words for ``code`` in ``mapping``.
+
+    The code with spaces for underscores when it has none; :data:`MISSING` for a
+    missing value.
+    """
     if is_missing(code):
         return MISSING
     text = str(code)
@@ -133,7 +136,7 @@ def adverse_event_label(code: Any) -> str:
 
 
 def group_label(by: str, code: Any) -> str:
-    """The label of ``code`` in a ``group_by`` grouping (technique, condition or group)."""
+    """Return the label of ``code`` in a ``group_by`` grouping (technique, condition or group)."""
     if by == "technique":
         return technique_label(code)
     if by == "condition":

@@ -68,7 +68,7 @@ def _settings_line(data: PatientReportData) -> str:
 
 
 def what_this_means(data: PatientReportData) -> str:
-    """The plain-language paragraph of page 1."""
+    """Write the plain-language paragraph of page 1."""
     o = data.outcome
     s = data.settings
     parts: list[str] = []
@@ -239,7 +239,7 @@ def _visit12_block(pdf: ReportPDF, v: Visit12, condition: str | None) -> None:
 
 
 def _share_block(pdf: ReportPDF, url: str) -> None:
-    """The share link the report was made from, with its QR code (page 1)."""
+    """Print the share link the report was made from, with its QR code (page 1)."""
     from analytics.reports._qr import qr_png
 
     side = 24.0
@@ -263,7 +263,7 @@ def _share_block(pdf: ReportPDF, url: str) -> None:
 
 
 def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None) -> bytes:
-    """The patient report as PDF bytes.
+    """Lay out the patient report as PDF bytes.
 
     Parameters
     ----------

@@ -54,7 +54,7 @@ _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSan
 
 
 def mpl_color(color: str) -> str | tuple[float, float, float, float]:
-    """A colour matplotlib understands: ``#rrggbb`` as is, CSS ``rgba(r, g, b, a)`` as a tuple."""
+    """Return a colour matplotlib understands: ``#rrggbb`` as is, CSS ``rgba(...)`` as a tuple."""
     m = _RGBA.fullmatch(color.strip())
     if m is None:
         return color

@@ -144,7 +144,7 @@ MIN_SPAN_DAYS = 7
 
 
 def label_text(value: object) -> str:
-    """Stored text (ids, group names, points, frequencies) made safe for a chart.
+    """Make stored text (ids, group names, points, frequencies) made safe for a chart.
 
     Plotly reads ``<b>``, ``<br>``, ``<a href=...>`` and ``&...;`` entities in
     every label: text a person typed must not turn into markup, so ``&``, ``<``
@@ -176,13 +176,13 @@ def apply_layout(
 
 
 def axis_title(text: str) -> str:
-    """A long axis title on two lines, before its "(...)" part, to fit a phone's plot height."""
+    """Put a long axis title on two lines, before its "(...)" part, to fit a phone's plot."""
     head, sep, tail = text.partition(" (")
     return f"{head}<br>({tail}" if sep and len(text) > 28 else text
 
 
 def wrap_label(text: str) -> str:
-    """A long category name on two lines, before its "(...)" part (axis room on a phone)."""
+    """Put a long category name on two lines, before its "(...)" part (axis room on a phone)."""
     head, sep, tail = text.partition(" (")
     return f"{head}<br>({tail}" if sep and len(text) > 16 else text
 
@@ -195,7 +195,7 @@ def session_axis(fig: go.Figure) -> None:
 
 
 def int_step(top: float, max_ticks: int = 6) -> int:
-    """The smallest of 1, 2, 5, 10, 20, 50, ... giving at most ``max_ticks`` steps to ``top``."""
+    """Return the smallest of 1, 2, 5, 10, 20, 50, ... giving at most ``max_ticks`` steps to ``top``."""
     step = 1
     for magnitude in (10**k for k in range(0, 7)):
         for mult in (1, 2, 5):
@@ -235,7 +235,7 @@ def as_dates(*series: object) -> pd.Series:
 
 
 def period(end: object, days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The ``days`` calendar days ending on ``end``: ``(first day, end)``.
+    """Return the ``days`` calendar days ending on ``end``: ``(first day, end)``.
 
     The ``x_range`` of a "4 weeks" view ending today is ``period(today, 28)``.
 
@@ -322,7 +322,8 @@ def same_x_range(
         periods.append(tuple(pd.Timestamp(x) for x in meta["period"]))
     if x_range is not None:
         resolved = resolve_period(x_range)
-        assert resolved is not None
+        if resolved is None:  # a given x_range always resolves; say so if it did not
+            raise ValueError(f"same_x_range could not read the x_range {x_range!r}.")
         lo, hi = resolved
     elif periods:
         lo, hi = min(p[0] for p in periods), max(p[1] for p in periods)
@@ -365,7 +366,7 @@ def pain_axis(fig: go.Figure, **kw: object) -> None:
 
 
 def empty_figure(message: str, *, title: str = "") -> go.Figure:
-    """A figure with no data and a centred message (used for empty states)."""
+    """Build a figure with no data and a centred message (used for empty states)."""
     fig = go.Figure()
     fig.add_annotation(
         text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 15}

@@ -88,8 +88,10 @@ def _stored(
 
 
 def stored_cohort(user: Any, settings: Any, *, purpose: str) -> tuple[Any, pd.DataFrame]:
-    """The cohort result of the user's patients from the stored outcomes, and their
-    ``status_anchor`` table (``patient_id``, ``last_diary``, ``began``, ``latest_7day_mean``).
+    """Return the cohort result of the user's patients from the stored outcomes.
+
+    With it, their ``status_anchor`` table (``patient_id``, ``last_diary``,
+    ``began``, ``latest_7day_mean``).
 
     Cached under the service's ``outcomes_version`` of the user's scope: a save by
     one patient changes the version (and recomputes that patient only, on the
@@ -100,8 +102,10 @@ def stored_cohort(user: Any, settings: Any, *, purpose: str) -> tuple[Any, pd.Da
 
 
 def stored_outcomes(user: Any, settings: Any, *, purpose: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ``patient_outcomes`` of the user's patients (status as of ``settings.as_of``)
-    and their ``status_anchor``, from the stored outcomes, without the cohort summaries.
+    """Return the ``patient_outcomes`` of the user's patients, and their ``status_anchor``.
+
+    From the stored outcomes (status as of ``settings.as_of``), without the cohort
+    summaries.
 
     Cached and recorded as :func:`stored_cohort`; what the Clinic overview needs.
     """
@@ -185,7 +189,7 @@ BACKFILL_DAYS = 7
 
 
 def status_settings(settings: Any, day: Any = None) -> Any:
-    """``settings`` with ``as_of`` = ``day`` (default :func:`today`).
+    """Return ``settings`` with ``as_of`` = ``day`` (default :func:`today`).
 
     The status columns of the analysis (current 7-day mean, days since the last
     entry, adherence and recent adverse events over the days ending at that date,
