@@ -28,7 +28,6 @@ SKIPPED = ("analytics/store/migrations/versions/",)
 #: (file, function or None for the file) -> why it is not split yet.
 PENDING = {
     ("analytics/reports/_cohort.py", "cohort_report_pdf"): "until the reports are reworked",
-    ("analytics/reports/_patient.py", "patient_report_pdf"): "until the reports are reworked",
 }
 
 
