@@ -6,6 +6,8 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.presentation import days_text
+
 __all__ = [
     "GROUPINGS",
     "group_summaries",
@@ -18,7 +20,6 @@ __all__ = [
     "dose_views",
     "secondary_table",
     "not_logging_text",
-    "quality_notes",
     "ATTENTION_ORDER",
     "followup_status",
     "build_overview",
@@ -55,7 +56,7 @@ def group_comparisons(result: Any) -> dict[str, pd.DataFrame]:
 
 
 def kaplan_meier_table(result: Any) -> pd.DataFrame | None:
-    """The Kaplan–Meier table of time to response, or None."""
+    """Return the Kaplan–Meier table of time to response, or None."""
     km = result.kaplan_meier
     return None if km is None else km.table
 
@@ -77,7 +78,7 @@ def session_response_by_technique(result: Any) -> pd.DataFrame:
 
 
 def emax_points(fit: Any, max_session: float, n: int = 100) -> tuple[Any, Any] | None:
-    """The Emax curve ``fit.predict`` on a grid of session numbers 1..max_session."""
+    """Return the Emax curve ``fit.predict`` on a grid of session numbers 1..max_session."""
     import numpy as np
 
     if fit is None or not np.isfinite(fit.emax) or max_session < 1:
@@ -87,7 +88,7 @@ def emax_points(fit: Any, max_session: float, n: int = 100) -> tuple[Any, Any] |
 
 
 def dose_views(result: Any, patient_id: str) -> tuple[pd.DataFrame | None, pd.DataFrame, Any]:
-    """The patient's change by session number, the cohort summary and the Emax curve."""
+    """Return the patient's change by session number, the cohort summary and the Emax curve."""
     dr = result.dose_response
     patient = dr[(dr["patient_id"] == patient_id) & dr["change_from_baseline"].notna()]
     cohort = result.dose_response_summary
@@ -126,53 +127,11 @@ def secondary_table(outcome: dict[str, Any] | None) -> pd.DataFrame | None:
     return pd.DataFrame(rows, columns=["measure", "baseline", "follow-up", "change"])
 
 
-_FLAG_TEXT = {
-    "worsening": "Pain is worse than at baseline (≥ 2 points or ≥ 30%).",
-    "low_adherence": "Fewer than half of the last 28 days (counted back from today) were logged.",
-    "recent_adverse_event": "An adverse event was recorded in the last 28 days.",
-    "insufficient_baseline": "Not enough diary days before the first session for a baseline.",
-}
-
-
-_REASON_TEXT = {
-    "no_index": "No start of treatment yet (no session and no start date).",
-    "insufficient_followup": "Not enough diary days in the follow-up window.",
-    "zero_baseline": "Baseline pain is 0, so a % change is undefined.",
-}
-
-
-def _days(n: Any) -> str:
-    return "1 day" if int(n) == 1 else f"{int(n)} days"
-
-
 def not_logging_text(days: Any) -> str:
     """'not logging for 47 days' (the flag in words), 'no diary entry yet' without entries."""
     if days is None or pd.isna(days):
         return "no diary entry yet"
-    return f"not logging for {_days(days)}"
-
-
-def quality_notes(outcome: dict[str, Any] | None) -> list[str]:
-    """Plain sentences for the patient's data-quality flags and missing outcomes."""
-    if outcome is None:
-        return []
-    notes = []
-    if bool(outcome.get("not_logging")):
-        since = outcome.get("days_since_last_entry")
-        notes.append(
-            "No diary entry yet."
-            if since is None or pd.isna(since)
-            else f"No diary entry for {_days(since)} (last on "
-            f"{pd.Timestamp(outcome['last_entry_date']):%d %b %Y})."
-        )
-    notes += [_FLAG_TEXT.get(f, f) for f in str(outcome.get("flags") or "").split(";") if f]
-    notes += [
-        _REASON_TEXT[r] for r in str(outcome.get("reason") or "").split(";") if r in _REASON_TEXT
-    ]
-    gap = outcome.get("longest_gap_days")
-    if gap is not None and pd.notna(gap) and gap >= 7:
-        notes.append(f"The diary has a gap of {int(gap)} days without entries.")
-    return notes
+    return f"not logging for {days_text(days)}"
 
 
 #: Order of the flags in the clinic overview's "needs attention" text: most urgent first.
@@ -186,7 +145,7 @@ ATTENTION_ORDER = (
 
 
 def followup_status(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """The follow-up a status view shows: the strict one, else the most recent valid one.
+    """Return the follow-up a status view shows: the strict one, else the most recent valid one.
 
     The strict follow-up (the last ``followup_days`` diary days) is blank when those
     days hold too few entries — one entry after a long gap is enough for that. A
@@ -249,7 +208,7 @@ def followup_status(outcomes: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_overview(outcomes: pd.DataFrame, pats: pd.DataFrame) -> pd.DataFrame:
-    """The table of :func:`overview_table` from the patients' outcomes and the patients frame."""
+    """Build the table of :func:`overview_table` from the patients' outcomes and the patients frame."""
     table = outcomes.merge(
         pats[["patient_id", "clinician_id"]],
         on="patient_id",
@@ -286,7 +245,7 @@ def build_overview(outcomes: pd.DataFrame, pats: pd.DataFrame) -> pd.DataFrame:
 
 
 def status_lines(outcome: dict[str, Any] | None, today: Any) -> dict[str, str]:
-    """The patient's status as of ``today`` in words, for a status block.
+    """Write the patient's status as of ``today`` in words, for a status block.
 
     Keys: ``mean`` ("4.2 on 28 Nov 2026 (7-day mean, 5 entries)" or why there is
     none), ``last_entry`` ("today", "3 days ago (27 Nov 2026)"), ``adherence``
@@ -309,7 +268,7 @@ def status_lines(outcome: dict[str, Any] | None, today: Any) -> dict[str, str]:
     elif last_valid is not None and pd.notna(last_valid):
         out["mean"] = (
             f"{last_valid:.1f} on {day(outcome['last_valid_mean_date'])} — the latest 7-day "
-            f"mean; the last 7 days hold {_days(outcome.get('current_n') or 0)} of entries"
+            f"mean; the last 7 days hold {days_text(outcome.get('current_n') or 0)} of entries"
         )
     else:
         out["mean"] = "none yet — no 7 days with enough entries"
@@ -344,7 +303,7 @@ def status_lines(outcome: dict[str, Any] | None, today: Any) -> dict[str, str]:
 
 
 def factor_effects_of(result: Any, patient_id: str) -> pd.DataFrame:
-    """The patient's factor effects with an estimate (``result.factor_effects``).
+    """Return the patient's factor effects with an estimate (``result.factor_effects``).
 
     Rows of :func:`analytics.stats.factor_effects` whose ``reason`` is empty,
     same-day and next-day (lag 1) effects, in the library's order.
@@ -355,7 +314,7 @@ def factor_effects_of(result: Any, patient_id: str) -> pd.DataFrame:
 
 
 def nof1_of(result: Any, patient_id: str) -> dict[str, Any] | None:
-    """The patient's row of ``result.nof1_effects`` (NAP and Tau-U) as a dict, or None."""
+    """Return the patient's row of ``result.nof1_effects`` (NAP and Tau-U) as a dict, or None."""
     ne = result.nof1_effects
     rows = ne[ne["patient_id"] == patient_id]
     return None if rows.empty else rows.iloc[0].to_dict()

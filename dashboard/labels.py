@@ -43,6 +43,7 @@ from analytics.presentation import (
     group_label,
     is_missing,
     label_of,
+    reasons_text,
     technique_label,
 )
 
@@ -138,7 +139,7 @@ def frequency_band_label(code: Any) -> str:
 
 
 def event_label(code: Any) -> str:
-    """'changed' for the history action ``update``, 'imported CSV files' for ``import``."""
+    """Name a history or audit event: 'changed' for ``update``, 'imported CSV files' for ``import``."""
     return label_of(EVENT_LABELS, code)
 
 
@@ -166,11 +167,6 @@ def _joined(mapping: Mapping[str, str], codes: Any, sep: str) -> str:
 def flags_text(codes: Any) -> str:
     """'⚠️ worsening, 📉 low adherence' for ``"worsening;low_adherence"`` ("" for none)."""
     return _joined(FLAG_LABELS, codes, ", ")
-
-
-def reasons_text(codes: Any) -> str:
-    """'not enough baseline days; not enough recent diary days' for an outcome's ``reason``."""
-    return _joined(REASON_LABELS, codes, "; ")
 
 
 def relabel(values: Iterable[Any] | pd.Series, how: Any) -> pd.Series:
@@ -295,7 +291,7 @@ TABLE_COLUMN_LABELS: dict[str, dict[str, str]] = {
 
 
 def column_label(name: Any, table: str | None = None) -> str:
-    """The readable name of an analytics column ('risk difference, 95% CI low' for ``rd_ci_low``).
+    """Return the readable name of an analytics column ('risk difference, 95% CI low' for ``rd_ci_low``).
 
     ``table`` (a key of :data:`TABLE_COLUMN_LABELS`, e.g. ``"group_comparison"``)
     names columns whose meaning depends on the table. An unknown column comes

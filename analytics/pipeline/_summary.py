@@ -9,6 +9,7 @@ does not depend on other patients).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 import pandas as pd
 
@@ -45,8 +46,12 @@ class PatientSummary:
         recent valid follow-up).
     trend : pandas.DataFrame
         :func:`analytics.stats.rolling_mean` (trailing mean over
-        ``settings.trend_window_days`` with ``settings.rolling_min_entries``): ``patient_id``, ``date``, ``pain``,
-        ``pain_rolling_mean``, ``n_in_window``.
+        ``settings.trend_window_days`` with ``settings.rolling_min_entries``):
+        ``patient_id``, ``date``, ``pain``, ``pain_rolling_mean``, ``n_in_window``.
+    diary : pandas.DataFrame
+        The patient's diary rows sorted by date (every column of the canonical
+        diary) plus ``pain_rolling_mean`` and ``n_in_window`` of ``trend``: what a
+        chart of the patient's days draws.
     weekly : pandas.DataFrame
         :func:`analytics.stats.weekly_means` aligned on the index date.
     its_lines : pandas.DataFrame
@@ -75,6 +80,7 @@ class PatientSummary:
     settings: AnalysisSettings
     outcome: pd.DataFrame
     trend: pd.DataFrame
+    diary: pd.DataFrame
     weekly: pd.DataFrame
     its_lines: pd.DataFrame
     session_response: pd.DataFrame
@@ -86,11 +92,33 @@ class PatientSummary:
     nof1_effects: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
-        """The one-row outcome table (a copy)."""
+        """Return the one-row outcome table (a copy).
+
+        Returns
+        -------
+        pandas.DataFrame
+            :attr:`outcome`, copied.
+        """
         return self.outcome.copy()
 
+    def outcome_row(self) -> dict[str, Any] | None:
+        """Return the outcome as a dict of column to value, or None without a row.
+
+        Returns
+        -------
+        dict or None
+            The columns of :attr:`outcome`; None when the patient has no outcome row.
+        """
+        return None if self.outcome.empty else self.outcome.iloc[0].to_dict()
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table of the summary by attribute name."""
+        """Return every table of the summary by attribute name.
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            One entry per table attribute, in declaration order.
+        """
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
@@ -99,7 +127,58 @@ class PatientSummary:
 
 
 def _only(frame: pd.DataFrame, patient_id: str) -> pd.DataFrame:
+    """Keep the rows of one patient."""
     return frame[frame["patient_id"].astype("str") == patient_id].reset_index(drop=True)
+
+
+def _one_patient_id(
+    patients: pd.DataFrame | None,
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame | None,
+    patient_id: str | None,
+) -> str:
+    """Return ``patient_id``, or the only patient of the frames."""
+    if patient_id is not None:
+        return str(patient_id)
+    ids: set[str] = set()
+    for frame in (patients, diary, sessions):
+        if frame is not None:
+            ids |= set(frame["patient_id"].dropna().astype("str"))
+    if len(ids) != 1:
+        raise ValueError(
+            "summarize_patient needs the rows of exactly one patient or a 'patient_id'; "
+            f"got {len(ids)} patients."
+        )
+    return ids.pop()
+
+
+def _with_trend(diary: pd.DataFrame, trend: pd.DataFrame) -> pd.DataFrame:
+    """Return the diary rows sorted by date with the trailing mean of each day."""
+    rows = diary.sort_values("date", kind="stable").reset_index(drop=True)
+    return rows.merge(
+        trend[["patient_id", "date", "pain_rolling_mean", "n_in_window"]],
+        on=["patient_id", "date"],
+        how="left",
+        validate="one_to_one",
+    )
+
+
+def _its_lines(
+    diary: pd.DataFrame, index: pd.DataFrame, patient_id: str, settings: AnalysisSettings
+) -> pd.DataFrame:
+    """Return the fitted interrupted time series, or an empty table when it is too short."""
+    try:
+        return its_fit_lines(diary, index, patient_id, min_entries=settings.its_min_entries)
+    except InsufficientDataError:
+        return pd.DataFrame(
+            {
+                "date": pd.Series(dtype="datetime64[ns]"),
+                "t": pd.Series(dtype="int64"),
+                "segment": pd.Series(dtype="str"),
+                "fitted": pd.Series(dtype="float64"),
+                "counterfactual": pd.Series(dtype="float64"),
+            }
+        )
 
 
 def summarize_patient(
@@ -110,7 +189,7 @@ def summarize_patient(
     *,
     patient_id: str | None = None,
 ) -> PatientSummary:
-    """Everything one patient's page, PDF and FHIR bundle need.
+    """Compute everything one patient's page, PDF and FHIR bundle need.
 
     Parameters
     ----------
@@ -142,44 +221,23 @@ def summarize_patient(
     >>> summarize_patient(None, diary, None).outcome["n_diary_days"].tolist()
     [1]
     """
-    if patient_id is None:
-        ids = set()
-        for frame in (patients, diary, sessions):
-            if frame is not None:
-                ids |= set(frame["patient_id"].dropna().astype("str"))
-        if len(ids) != 1:
-            raise ValueError(
-                "summarize_patient needs the rows of exactly one patient or a 'patient_id'; "
-                f"got {len(ids)} patients."
-            )
-        patient_id = ids.pop()
-    patient_id = str(patient_id)
+    patient_id = _one_patient_id(patients, diary, sessions, patient_id)
     p = _only(patients if patients is not None else empty_frame("patients"), patient_id)
     d = _only(diary, patient_id)
     s = _only(sessions if sessions is not None else empty_frame("sessions"), patient_id)
     tables = per_patient(p, d, s, settings)
     index = index_dates(p, s)
-    try:
-        lines = its_fit_lines(d, index, patient_id, min_entries=settings.its_min_entries)
-    except InsufficientDataError:
-        lines = pd.DataFrame(
-            {
-                "date": pd.Series(dtype="datetime64[ns]"),
-                "t": pd.Series(dtype="int64"),
-                "segment": pd.Series(dtype="str"),
-                "fitted": pd.Series(dtype="float64"),
-                "counterfactual": pd.Series(dtype="float64"),
-            }
-        )
+    trend = rolling_mean(
+        d, window_days=settings.trend_window_days, min_entries=settings.rolling_min_entries
+    )
     return PatientSummary(
         patient_id=patient_id,
         settings=settings,
         outcome=tables["patient_outcomes"],
-        trend=rolling_mean(
-            d, window_days=settings.trend_window_days, min_entries=settings.rolling_min_entries
-        ),
+        trend=trend,
+        diary=_with_trend(d, trend),
         weekly=weekly_means(d, index_dates=index),
-        its_lines=lines,
+        its_lines=_its_lines(d, index, patient_id, settings),
         session_response=tables["session_response"],
         dose_response=tables["dose_response"],
         time_to_response=tables["time_to_response"],

@@ -1,5 +1,6 @@
-"""Words, labels, colours and number formats shared by the dashboard and the PDF reports
-(no streamlit, no plotly).
+"""Words, labels, colours and number formats shared by the dashboard and the PDF reports.
+
+No streamlit, no plotly: the one home of what both faces print and draw.
 """
 
 from __future__ import annotations
@@ -22,6 +23,18 @@ from ._labels import (
     reasons_text,
     technique_label,
 )
+from ._palette import (
+    ADHERENCE_COLOR,
+    CATEGORY_COLORS,
+    FOLLOWUP_BAND,
+    KM_BAND,
+    PAIN_RANGE,
+    SERIES_COLORS,
+    TECHNIQUE_COLORS,
+    category_color,
+    technique_color,
+)
+from ._sentences import days_text, quality_notes, trailing_mean_label
 
 __all__ = [
     "MISSING",
@@ -40,4 +53,16 @@ __all__ = [
     "reasons_text",
     "is_missing",
     "label_of",
+    "trailing_mean_label",
+    "quality_notes",
+    "days_text",
+    "TECHNIQUE_COLORS",
+    "CATEGORY_COLORS",
+    "ADHERENCE_COLOR",
+    "SERIES_COLORS",
+    "FOLLOWUP_BAND",
+    "KM_BAND",
+    "PAIN_RANGE",
+    "technique_color",
+    "category_color",
 ]

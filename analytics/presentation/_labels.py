@@ -1,10 +1,10 @@
 """Words for the codes the analytics return, as the reports print them.
 
-The mappings are the dashboard's (``dashboard.labels`` and the data-quality
-sentences of ``dashboard.data``), copied because ``analytics`` never imports the
-dashboard; a test keeps them equal so a code reads the same on screen and on
-paper. The dashboard's flag labels start with an emoji, which a PDF font does not
-have: the reports print the full sentences of :data:`FLAG_TEXT` instead.
+The one home of these words: the dashboard (``dashboard.labels``) and the PDF
+reports both import them, so a code reads the same on screen and on paper. The
+dashboard's short flag labels start with an emoji, which a PDF font does not
+have: both faces print the full sentences of :data:`FLAG_TEXT` in their
+data-quality notes.
 
 Every ``*_label`` function returns the code itself with underscores as spaces for
 a code it does not know, and :data:`MISSING` for a missing value.
@@ -70,7 +70,7 @@ GROUPING_LABELS: dict[str, str] = {
 #: Sentences for the flags of ``analytics.stats.data_quality``.
 FLAG_TEXT: dict[str, str] = {
     "worsening": "Pain is worse than at baseline (≥ 2 points or ≥ 30%).",
-    "low_adherence": ("Fewer than half of the last 28 days (counted back from today) were logged."),
+    "low_adherence": "Fewer than half of the last 28 days were logged.",
     "recent_adverse_event": "An adverse event was recorded in the last 28 days.",
     "insufficient_baseline": "Not enough diary days before the first session for a baseline.",
 }
@@ -94,7 +94,7 @@ SECONDARY_LABELS: dict[str, str] = {
 
 
 def is_missing(value: Any) -> bool:
-    """True for None, NaN, NA and NaT (never for text)."""
+    """Tell whether ``value`` is None, NaN, NA or NaT (never true for text)."""
     if value is None or isinstance(value, str):
         return value is None
     try:
@@ -104,8 +104,11 @@ def is_missing(value: Any) -> bool:
 
 
 def label_of(mapping: Mapping[str, str], code: Any) -> str:
-    """The words for ``code`` in ``mapping``; the code with spaces for underscores when
-    it has none; :data:`MISSING` for a missing value."""
+    """Return the words for ``code`` in ``mapping``.
+
+    The code with spaces for underscores when it has none; :data:`MISSING` for a
+    missing value.
+    """
     if is_missing(code):
         return MISSING
     text = str(code)
@@ -133,7 +136,7 @@ def adverse_event_label(code: Any) -> str:
 
 
 def group_label(by: str, code: Any) -> str:
-    """The label of ``code`` in a ``group_by`` grouping (technique, condition or group)."""
+    """Return the label of ``code`` in a ``group_by`` grouping (technique, condition or group)."""
     if by == "technique":
         return technique_label(code)
     if by == "condition":

@@ -1,5 +1,7 @@
-"""PDF reports a clinician hands on: the patient visit report, its visit-12
-variant and the cohort report (fpdf2 pages, matplotlib charts; no browser).
+"""PDF reports a clinician hands on.
+
+The patient visit report, its visit-12 variant and the cohort report (fpdf2
+pages, matplotlib charts; no browser).
 
 ``_data`` gathers the numbers, ``_patient`` and ``_cohort`` lay them out,
 ``_charts`` draws the charts in the shared palette (:mod:`analytics.presentation`),

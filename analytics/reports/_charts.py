@@ -23,7 +23,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter, DayLocator
 from matplotlib.figure import Figure
 
-from analytics.presentation import adverse_event_label, category_label, group_label, technique_label
+from analytics.presentation import (
+    adverse_event_label,
+    category_label,
+    group_label,
+    technique_label,
+    trailing_mean_label,
+)
 from analytics.reports._style import (
     CATEGORY_COLORS,
     FOLLOWUP_BAND,
@@ -109,6 +115,133 @@ def _legend_below(ax: Any, ncol: int = 3) -> None:
         ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), ncol=ncol, handlelength=1.8)
 
 
+def _draw_baseline(
+    ax: Any,
+    baseline: tuple[pd.Timestamp, pd.Timestamp, float | None],
+    first_shown: pd.Timestamp | None,
+) -> None:
+    """Shade the baseline window and draw its mean; a line across the period when before it."""
+    start, end, b_mean = baseline
+    mean = float("nan") if b_mean is None else float(b_mean)
+    has_mean = bool(np.isfinite(mean))
+    if first_shown is not None and end < first_shown:
+        # the baseline lies before the period shown: its mean as a reference line
+        # across the period, its dates in the legend (as the dashboard does)
+        if has_mean:
+            ax.axhline(
+                mean,
+                ls="--",
+                lw=1.6,
+                color=SERIES_COLORS["baseline_line"],
+                label=f"Baseline mean ({mean:.1f}), {start:%d %b}–{end:%d %b %Y}, "
+                "before this period",
+            )
+        return
+    if first_shown is not None:
+        start = max(start, first_shown)
+    ax.axvspan(
+        start - pd.Timedelta(hours=12),
+        end + pd.Timedelta(hours=12),
+        color=mpl_color(SERIES_COLORS["baseline"]),
+        lw=0,
+        zorder=0,
+        label="Baseline window",
+    )
+    if has_mean:
+        ax.plot(
+            [start, end],
+            [mean, mean],
+            ls="--",
+            lw=1.6,
+            color=SERIES_COLORS["baseline_line"],
+            label=f"Baseline mean ({mean:.1f})",
+        )
+
+
+def _draw_followup(ax: Any, followup: tuple[pd.Timestamp, pd.Timestamp, float | None]) -> None:
+    """Shade the follow-up window and draw its mean."""
+    start, end, f_mean = followup
+    ax.axvspan(
+        start - pd.Timedelta(hours=12),
+        end + pd.Timedelta(hours=12),
+        color=mpl_color(FOLLOWUP_BAND),
+        lw=0,
+        zorder=0,
+        label="Follow-up window",
+    )
+    if f_mean is not None and np.isfinite(f_mean):
+        ax.plot(
+            [start, end],
+            [f_mean, f_mean],
+            ls=":",
+            lw=1.8,
+            color=SERIES_COLORS["rolling"],
+            label=f"Follow-up mean ({f_mean:.1f})",
+        )
+
+
+def _draw_days(ax: Any, diary: pd.DataFrame, window_days: int) -> None:
+    """Draw each day's pain and the trailing mean."""
+    ax.scatter(
+        diary["date"],
+        diary["pain"],
+        s=9,
+        color=SERIES_COLORS["pain"],
+        alpha=0.65,
+        lw=0,
+        label="Daily pain",
+        zorder=3,
+    )
+    if "pain_rolling_mean" in diary:
+        ax.plot(
+            diary["date"],
+            diary["pain_rolling_mean"],
+            color=SERIES_COLORS["rolling"],
+            lw=2,
+            label=trailing_mean_label(window_days),
+            zorder=4,
+        )
+
+
+def _draw_sessions(ax: Any, sessions: pd.DataFrame) -> None:
+    """Draw the sessions as triangles above the x axis, one colour per technique band."""
+    for band, part in sessions.groupby("technique_band", sort=True):
+        ax.scatter(
+            part["date"],
+            np.full(len(part), 0.35),
+            marker="^",
+            s=42,
+            color=technique_color(band),
+            label=f"Session: {technique_label(band)}",
+            zorder=5,
+            clip_on=False,
+        )
+
+
+def _date_axis(ax: Any, diary: pd.DataFrame, sessions: pd.DataFrame | None) -> None:
+    """Label the pain and date axes; a short period shows a week of days."""
+    ax.set_ylim(*PAIN_RANGE)
+    ax.set_yticks(range(PAIN_RANGE[0], PAIN_RANGE[1] + 1))
+    ax.set_ylabel(_PAIN_TITLE)
+    ax.set_xlabel("Date")
+    days = pd.concat(
+        [diary["date"], sessions["date"] if sessions is not None else pd.Series(dtype=object)]
+    ).dropna()
+    if not len(days):
+        return
+    first, last = pd.Timestamp(days.min()).normalize(), pd.Timestamp(days.max()).normalize()
+    if last - first < pd.Timedelta(days=7):
+        ax.set_xlim(first - pd.Timedelta(hours=12), first + pd.Timedelta(days=7, hours=12))
+        ax.xaxis.set_major_locator(DayLocator())
+        ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    else:
+        locator = AutoDateLocator(minticks=4, maxticks=9)
+        ax.xaxis.set_major_locator(locator)
+        formatter = ConciseDateFormatter(locator, show_offset=True)
+        formatter.offset_formats = ["", "%Y", "%Y", "%Y", "%Y", "%Y"]
+        ax.xaxis.set_major_formatter(formatter)
+
+
 def pain_trajectory_figure(
     diary: pd.DataFrame,
     *,
@@ -117,125 +250,44 @@ def pain_trajectory_figure(
     followup: tuple[pd.Timestamp, pd.Timestamp, float | None] | None = None,
     x_start: pd.Timestamp | None = None,
     size: tuple[float, float] = (7.1, 3.05),
+    window_days: int = 7,
 ) -> Figure:
-    """Daily pain, 7-day mean, baseline and follow-up bands and session markers.
+    """Draw daily pain, the trailing mean, baseline and follow-up bands and session markers.
 
-    ``diary`` holds ``date``, ``pain`` and ``pain_rolling_mean``; ``sessions``
-    ``date`` and ``technique_band``; ``baseline`` and ``followup`` are (window
-    start, window end, mean or None); the baseline as in
-    ``dashboard.charts.pain_trajectory``. ``x_start`` is the first day of the
-    period shown: a baseline wholly before it becomes a dashed line at its mean
-    across the period, with its dates in the legend.
+    Parameters
+    ----------
+    diary : pandas.DataFrame
+        ``date``, ``pain`` and ``pain_rolling_mean``
+        (``analytics.pipeline.PatientSummary.diary``).
+    sessions : pandas.DataFrame, optional
+        ``date`` and ``technique_band``.
+    baseline, followup : (start, end, mean or None), optional
+        The windows with their means; the baseline as in
+        ``dashboard.charts.pain_trajectory``.
+    x_start : pandas.Timestamp, optional
+        The first day of the period shown: a baseline wholly before it becomes a
+        dashed line at its mean across the period, with its dates in the legend.
+    size : (float, float)
+        Figure size, inches.
+    window_days : int, default 7
+        Days of the trailing mean, named in the legend.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     with _style():
         fig = Figure(figsize=size, layout="constrained")
         ax = fig.add_subplot()
         first_shown = None if x_start is None else pd.Timestamp(x_start).normalize()
         if baseline is not None:
-            start, end, b_mean = baseline
-            mean = float("nan") if b_mean is None else float(b_mean)
-            has_mean = bool(np.isfinite(mean))
-            if first_shown is not None and end < first_shown:
-                # the baseline lies before the period shown: its mean as a reference line
-                # across the period, its dates in the legend (as the dashboard does)
-                if has_mean:
-                    ax.axhline(
-                        mean,
-                        ls="--",
-                        lw=1.6,
-                        color=SERIES_COLORS["baseline_line"],
-                        label=f"Baseline mean ({mean:.1f}), {start:%d %b}–{end:%d %b %Y}, "
-                        "before this period",
-                    )
-            else:
-                if first_shown is not None:
-                    start = max(start, first_shown)
-                ax.axvspan(
-                    start - pd.Timedelta(hours=12),
-                    end + pd.Timedelta(hours=12),
-                    color=mpl_color(SERIES_COLORS["baseline"]),
-                    lw=0,
-                    zorder=0,
-                    label="Baseline window",
-                )
-                if has_mean:
-                    ax.plot(
-                        [start, end],
-                        [mean, mean],
-                        ls="--",
-                        lw=1.6,
-                        color=SERIES_COLORS["baseline_line"],
-                        label=f"Baseline mean ({mean:.1f})",
-                    )
+            _draw_baseline(ax, baseline, first_shown)
         if followup is not None:
-            start, end, f_mean = followup
-            ax.axvspan(
-                start - pd.Timedelta(hours=12),
-                end + pd.Timedelta(hours=12),
-                color=mpl_color(FOLLOWUP_BAND),
-                lw=0,
-                zorder=0,
-                label="Follow-up window",
-            )
-            if f_mean is not None and np.isfinite(f_mean):
-                ax.plot(
-                    [start, end],
-                    [f_mean, f_mean],
-                    ls=":",
-                    lw=1.8,
-                    color=SERIES_COLORS["rolling"],
-                    label=f"Follow-up mean ({f_mean:.1f})",
-                )
-        ax.scatter(
-            diary["date"],
-            diary["pain"],
-            s=9,
-            color=SERIES_COLORS["pain"],
-            alpha=0.65,
-            lw=0,
-            label="Daily pain",
-            zorder=3,
-        )
-        if "pain_rolling_mean" in diary:
-            ax.plot(
-                diary["date"],
-                diary["pain_rolling_mean"],
-                color=SERIES_COLORS["rolling"],
-                lw=2,
-                label="7-day mean",
-                zorder=4,
-            )
+            _draw_followup(ax, followup)
+        _draw_days(ax, diary, window_days)
         if sessions is not None and len(sessions):
-            for band, part in sessions.groupby("technique_band", sort=True):
-                ax.scatter(
-                    part["date"],
-                    np.full(len(part), 0.35),
-                    marker="^",
-                    s=42,
-                    color=technique_color(band),
-                    label=f"Session: {technique_label(band)}",
-                    zorder=5,
-                    clip_on=False,
-                )
-        ax.set_ylim(*PAIN_RANGE)
-        ax.set_yticks(range(PAIN_RANGE[0], PAIN_RANGE[1] + 1))
-        ax.set_ylabel(_PAIN_TITLE)
-        ax.set_xlabel("Date")
-        days = pd.concat(
-            [diary["date"], sessions["date"] if sessions is not None else pd.Series(dtype=object)]
-        ).dropna()
-        if len(days):
-            first, last = pd.Timestamp(days.min()).normalize(), pd.Timestamp(days.max()).normalize()
-            if last - first < pd.Timedelta(days=7):
-                ax.set_xlim(first - pd.Timedelta(hours=12), first + pd.Timedelta(days=7, hours=12))
-                ax.xaxis.set_major_locator(DayLocator())
-                ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
-            else:
-                locator = AutoDateLocator(minticks=4, maxticks=9)
-                ax.xaxis.set_major_locator(locator)
-                formatter = ConciseDateFormatter(locator, show_offset=True)
-                formatter.offset_formats = ["", "%Y", "%Y", "%Y", "%Y", "%Y"]
-                ax.xaxis.set_major_formatter(formatter)
+            _draw_sessions(ax, sessions)
+        _date_axis(ax, diary, sessions)
         _legend_below(ax, ncol=4)
         return fig
 

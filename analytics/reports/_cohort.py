@@ -1,5 +1,7 @@
-"""The cohort report as a PDF: responder rates, waterfall, dose–response, time to
-response and adverse events of every patient in the data.
+"""The cohort report as a PDF.
+
+Responder rates, waterfall, dose–response, time to response and adverse events of
+every patient in the data.
 
 :func:`cohort_report_pdf` lays out a :class:`analytics.reports._data.CohortReportData`;
 every number is a value of its ``AnalysisResult``, formatted.
@@ -30,7 +32,7 @@ _GROUPINGS = ("group", "condition", "technique")
 
 
 def responder_rows(summary: pd.DataFrame, by: str) -> list[list[str]]:
-    """Printed rows of one grouping of ``AnalysisResult.group_summary``."""
+    """Return the printed rows of one grouping of ``AnalysisResult.group_summary``."""
     rows = []
     for r in summary.itertuples(index=False):
         ci = (
@@ -53,7 +55,7 @@ def responder_rows(summary: pd.DataFrame, by: str) -> list[list[str]]:
 
 
 def emax_curve_points(fit, max_session: float, n: int = 100):
-    """The Emax curve on a grid of session numbers 1..max_session, or None."""
+    """Return the Emax curve on a grid of session numbers 1..max_session, or None."""
     if fit is None or not np.isfinite(fit.emax) or max_session < 1:
         return None
     k = np.linspace(1.0, float(max_session), n)
@@ -61,7 +63,7 @@ def emax_curve_points(fit, max_session: float, n: int = 100):
 
 
 def cohort_report_pdf(data: CohortReportData) -> bytes:
-    """The cohort report as PDF bytes (A4)."""
+    """Lay out the cohort report as PDF bytes (A4)."""
     r = data.result
     s = r.settings
     pdf = ReportPDF("Cohort outcomes report", f"{data.n_patients} patients", data.generated)

@@ -1,9 +1,9 @@
 """What a report prints, gathered in one place: small frozen dataclasses.
 
 :func:`patient_report_data` is the only code that turns a patient's canonical
-rows into the numbers of a patient report, and :func:`patient_summary` the only
-call into the statistics: swapping the source of the summary (for example a
-per-patient path of the pipeline) is a change to that one function. The PDF
+rows into the numbers of a patient report; every number, window and line comes
+from :func:`analytics.pipeline.summarize_patient`, the per-patient path the
+dashboard's patient pages share, so screen and paper agree. The PDF
 builders (:mod:`analytics.reports._patient`, :mod:`analytics.reports._cohort`)
 only lay out what these dataclasses hold; they compute nothing.
 
@@ -21,9 +21,15 @@ import numpy as np
 import pandas as pd
 
 from analytics.contract import frequency_band
-from analytics.pipeline import AnalysisResult, AnalysisSettings, analyze
-from analytics.presentation import FLAG_TEXT, REASON_TEXT
-from analytics.stats import adverse_event_list, rolling_mean
+from analytics.pipeline import (
+    AnalysisResult,
+    AnalysisSettings,
+    PatientSummary,
+    cohort,
+    per_patient,
+    summarize_patient,
+)
+from analytics.presentation import quality_notes
 
 __all__ = [
     "VISIT_COUNT",
@@ -31,11 +37,9 @@ __all__ = [
     "PatientReportData",
     "Visit12",
     "CohortReportData",
-    "patient_summary",
     "patient_report_data",
     "visit12_evidence",
     "cohort_report_data",
-    "quality_notes",
 ]
 
 #: Sessions after which improvement must be demonstrated (Medicare NCD 30.3.3).
@@ -136,8 +140,9 @@ class PatientReportData:
         Baseline window (inclusive), None without an index date.
     diary : pandas.DataFrame
         Diary rows in the period plus ``pain_rolling_mean`` and ``n_in_window``
-        (``analytics.stats.rolling_mean`` over the whole diary); ``notes`` only
-        when ``include_notes``.
+        (``analytics.pipeline.PatientSummary.diary``: the trailing mean over
+        ``settings.trend_window_days`` of the whole diary); ``notes`` only when
+        ``include_notes``.
     sessions : pandas.DataFrame
         Sessions in the period plus ``technique_band`` and ``session_number``
         (1-based over all sessions); ``notes`` only when ``include_notes``.
@@ -150,7 +155,8 @@ class PatientReportData:
     days_since_last_entry : int or None
         ``as_of`` − last diary day, days.
     quality_notes : tuple of str
-        Plain sentences (:func:`quality_notes`).
+        Plain sentences (:func:`analytics.presentation.quality_notes`, as the
+        dashboard's patient chart shows them).
     include_notes : bool
     visit12 : Visit12 or None
         Only for the visit-12 variant.
@@ -185,7 +191,7 @@ class CohortReportData:
     Attributes
     ----------
     result : AnalysisResult
-        ``analytics.pipeline.analyze`` of the clinic.
+        ``analytics.pipeline.cohort`` of the clinic's ``per_patient`` tables.
     n_patients, n_diary_days, n_sessions : int
     first_date, last_date : pandas.Timestamp or None
         First and last diary day of the clinic.
@@ -215,34 +221,11 @@ class CohortReportData:
     notes: tuple[str, ...] = field(default=())
 
 
-def patient_summary(
-    patients: pd.DataFrame,
-    diary: pd.DataFrame,
-    sessions: pd.DataFrame,
-    settings: AnalysisSettings,
-) -> dict[str, Any] | None:
-    """The outcome row of one patient's canonical rows, or None without any row.
-
-    The one call into the statistics for a patient report (``analyze`` is
-    partition-safe: a patient's numbers do not depend on other patients' rows).
-    """
-    result = analyze(patients, diary, sessions, settings)
-    rows = result.patient_outcomes
-    return None if rows.empty else rows.iloc[0].to_dict()
-
-
-def quality_notes(outcome: dict[str, Any] | None) -> tuple[str, ...]:
-    """Plain sentences for a patient's data-quality flags and missing outcomes."""
-    if outcome is None:
-        return ()
-    notes = [FLAG_TEXT.get(f, f) for f in str(outcome.get("flags") or "").split(";") if f]
-    notes += [
-        REASON_TEXT[r] for r in str(outcome.get("reason") or "").split(";") if r in REASON_TEXT
-    ]
-    gap = outcome.get("longest_gap_days")
-    if gap is not None and pd.notna(gap) and gap >= 7:
-        notes.append(f"The diary has a gap of {int(gap)} days without entries.")
-    return tuple(notes)
+def _outcome(summary: PatientSummary) -> dict[str, Any] | None:
+    """Return the outcome row of a summary, None when the patient has no diary day."""
+    if summary.diary.empty:
+        return None
+    return summary.outcome_row()
 
 
 def _day(value: Any, name: str) -> pd.Timestamp | None:
@@ -278,8 +261,8 @@ def visit12_evidence(
 
     Notes
     -----
-    The outcome of :func:`patient_summary` on the diary up to the 12th session's
-    date and the first 12 sessions: the baseline is the usual one (the
+    The outcome of :func:`analytics.pipeline.summarize_patient` on the diary up to
+    the 12th session's date and the first 12 sessions: the baseline is the usual one (the
     ``baseline_days`` before the index date) and the follow-up window is the
     ``followup_days`` ending on the last diary day on or before the 12th session.
     Improvement is demonstrated when the % reduction reaches the responder
@@ -304,14 +287,10 @@ def visit12_evidence(
     days = int((last.normalize() - start.normalize()).days)
     first12 = s.iloc[:VISIT_COUNT]
     upto = diary[diary["date"] <= last.normalize()]
-    row = patient_summary(patients, upto, first12, settings) or {}
+    pid = str(s["patient_id"].iloc[0])
+    row = summarize_patient(patients, upto, first12, settings, patient_id=pid).outcome_row() or {}
     pct = _num(row.get("pct_change"))
     reason = str(row.get("reason") or "")
-    bstart = bend = None
-    idx = _ts(row.get("index_date"))
-    if idx is not None:
-        bstart = idx - pd.Timedelta(days=settings.baseline_days)
-        bend = idx - pd.Timedelta(days=1)
     category = row.get("response_category")
     return Visit12(
         n_sessions=n,
@@ -320,8 +299,8 @@ def visit12_evidence(
         last_counted_session=last,
         days_first_to_last=days,
         within_window=days <= VISIT_WINDOW_DAYS,
-        baseline_start=bstart,
-        baseline_end=bend,
+        baseline_start=_ts(row.get("baseline_start")),
+        baseline_end=_ts(row.get("baseline_end")),
         baseline_pain=_num(row.get("baseline_pain")),
         baseline_n=int(row.get("baseline_n") or 0),
         followup_start=_ts(row.get("followup_start")),
@@ -384,7 +363,45 @@ def patient_report_data(
     """
     settings = settings if settings is not None else AnalysisSettings()
     now = now if now is not None else dt.datetime.now(dt.UTC).replace(microsecond=0)
-    today = today if today is not None else now.date()
+    start_day, as_of = _period(start, end, today if today is not None else now.date())
+    pid = str(patient_id)
+    p, d, s = _rows_up_to(patients, diary, sessions, pid, as_of)
+    summary = summarize_patient(p, d, s, settings, patient_id=pid)
+    outcome = _outcome(summary)
+    trend, shown, events = _listed(summary, s, start_day, include_notes=include_notes)
+    first_day = start_day
+    if first_day is None and len(d):
+        first_day = pd.Timestamp(d["date"].min())
+    if first_day is None and len(s):
+        first_day = pd.Timestamp(s["date"].min()).normalize()
+    last_entry = _ts(d["date"].max()) if len(d) else None
+    info = p.iloc[0] if len(p) else None
+    return PatientReportData(
+        patient_id=pid,
+        condition=_text(info, "condition"),
+        group=_text(info, "group"),
+        clinician_id=_text(info, "clinician_id"),
+        period_start=first_day,
+        period_end=as_of,
+        as_of=as_of,
+        generated=now,
+        settings=settings,
+        outcome=outcome,
+        baseline_window=_baseline_window(outcome),
+        diary=trend,
+        sessions=shown,
+        adverse_events=events,
+        n_sessions=len(s),
+        first_session=pd.Timestamp(s["date"].iloc[0]) if len(s) else None,
+        days_since_last_entry=None if last_entry is None else int((as_of - last_entry).days),
+        quality_notes=quality_notes(outcome, recent_days=settings.recent_days),
+        include_notes=include_notes,
+        visit12=visit12_evidence(p, d, s, settings) if visit_12 else None,
+    )
+
+
+def _period(start: Any, end: Any, today: dt.date) -> tuple[pd.Timestamp | None, pd.Timestamp]:
+    """Return the first day listed (or None) and the report's date, checked."""
     start_day, end_day = _day(start, "start"), _day(end, "end")
     as_of = end_day if end_day is not None else pd.Timestamp(today)
     if start_day is not None and start_day > as_of:
@@ -392,7 +409,17 @@ def patient_report_data(
             f"The report period starts on {start_day:%Y-%m-%d}, after its end {as_of:%Y-%m-%d}; "
             "give --from on or before --to."
         )
-    pid = str(patient_id)
+    return start_day, as_of
+
+
+def _rows_up_to(
+    patients: pd.DataFrame,
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame,
+    pid: str,
+    as_of: pd.Timestamp,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return the patient's rows up to the report's date, diary and sessions by date."""
     p = patients[patients["patient_id"] == pid].reset_index(drop=True)
     known = len(p) or (diary["patient_id"] == pid).any() or (sessions["patient_id"] == pid).any()
     if not known:
@@ -402,71 +429,48 @@ def patient_report_data(
     d = d.sort_values("date", kind="stable").reset_index(drop=True)
     s = sessions[(sessions["patient_id"] == pid) & (sessions["date"] < next_day)]
     s = s.sort_values("date", kind="stable").reset_index(drop=True)
-    outcome = patient_summary(p, d, s, settings) if len(d) else None
-    visit12 = visit12_evidence(p, d, s, settings) if visit_12 else None
+    return p, d, s
 
-    rolled = rolling_mean(d, window_days=7, min_entries=settings.min_entries)
-    trend = d.merge(
-        rolled[["patient_id", "date", "pain_rolling_mean", "n_in_window"]],
-        on=["patient_id", "date"],
-        how="left",
-        validate="one_to_one",
+
+def _listed(
+    summary: PatientSummary,
+    sessions: pd.DataFrame,
+    start_day: pd.Timestamp | None,
+    *,
+    include_notes: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return the diary (with its trailing mean), sessions and events of the period."""
+    trend = summary.diary
+    shown = sessions.assign(
+        technique_band=frequency_band(sessions["technique"], sessions["frequency_hz"]),
+        session_number=np.arange(1, len(sessions) + 1, dtype="int64"),
     )
-    shown = s.assign(
-        technique_band=frequency_band(s["technique"], s["frequency_hz"]),
-        session_number=np.arange(1, len(s) + 1, dtype="int64"),
-    )
-    events = adverse_event_list(s)
+    events = summary.adverse_events
     if not include_notes:
         trend = trend.drop(columns="notes")
         shown = shown.drop(columns="notes")
-    first_day = start_day
-    if first_day is None and len(d):
-        first_day = pd.Timestamp(d["date"].min())
-    if first_day is None and len(s):
-        first_day = pd.Timestamp(s["date"].min()).normalize()
     if start_day is not None:
         trend = trend[trend["date"] >= start_day].reset_index(drop=True)
         shown = shown[shown["date"] >= start_day].reset_index(drop=True)
         events = events[events["date"] >= start_day].reset_index(drop=True)
+    return trend, shown, events
 
-    baseline_window = None
-    idx = _ts(outcome.get("index_date")) if outcome else None
-    if idx is not None:
-        baseline_window = (
-            idx - pd.Timedelta(days=settings.baseline_days),
-            idx - pd.Timedelta(days=1),
-        )
-    last_entry = _ts(d["date"].max()) if len(d) else None
-    info = p.iloc[0] if len(p) else None
 
-    def text(col: str) -> str | None:
-        if info is None or pd.isna(info[col]):
-            return None
-        return str(info[col])
+def _baseline_window(
+    outcome: dict[str, Any] | None,
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """Return the outcome's baseline window, None without a start of treatment."""
+    if not outcome:
+        return None
+    start, end = _ts(outcome.get("baseline_start")), _ts(outcome.get("baseline_end"))
+    return None if start is None or end is None else (start, end)
 
-    return PatientReportData(
-        patient_id=pid,
-        condition=text("condition"),
-        group=text("group"),
-        clinician_id=text("clinician_id"),
-        period_start=first_day,
-        period_end=as_of,
-        as_of=as_of,
-        generated=now,
-        settings=settings,
-        outcome=outcome,
-        baseline_window=baseline_window,
-        diary=trend,
-        sessions=shown,
-        adverse_events=events,
-        n_sessions=len(s),
-        first_session=pd.Timestamp(s["date"].iloc[0]) if len(s) else None,
-        days_since_last_entry=None if last_entry is None else int((as_of - last_entry).days),
-        quality_notes=quality_notes(outcome),
-        include_notes=include_notes,
-        visit12=visit12,
-    )
+
+def _text(info: pd.Series | None, col: str) -> str | None:
+    """Return a patients-table cell as text, None when missing."""
+    if info is None or pd.isna(info[col]):
+        return None
+    return str(info[col])
 
 
 def cohort_report_data(
@@ -477,12 +481,14 @@ def cohort_report_data(
     settings: AnalysisSettings | None = None,
     now: dt.datetime | None = None,
 ) -> CohortReportData:
-    """Gather what the cohort report prints: ``analyze`` of the clinic and its size."""
+    """Gather what the cohort report prints: the clinic's analysis and its size."""
     settings = settings if settings is not None else AnalysisSettings()
     now = now if now is not None else dt.datetime.now(dt.UTC).replace(microsecond=0)
     from analytics.stats import wilson_interval
 
-    result = analyze(patients, diary, sessions, settings)
+    # the per-patient tables (each patient's rows alone, as summarize_patient), then
+    # the cohort summaries built from them
+    result = cohort(per_patient(patients, diary, sessions, settings), patients, sessions, settings)
     ids = set(patients["patient_id"]) | set(diary["patient_id"]) | set(sessions["patient_id"])
     responder = result.patient_outcomes["responder"]
     n_eval = int(responder.notna().sum())

@@ -24,6 +24,7 @@ from analytics.presentation import (
     events_text,
     is_missing,
     reasons_text,
+    trailing_mean_label,
 )
 from analytics.reports._charts import pain_trajectory_png
 from analytics.reports._data import VISIT_COUNT, VISIT_WINDOW_DAYS, PatientReportData, Visit12
@@ -67,7 +68,7 @@ def _settings_line(data: PatientReportData) -> str:
 
 
 def what_this_means(data: PatientReportData) -> str:
-    """The plain-language paragraph of page 1."""
+    """Write the plain-language paragraph of page 1."""
     o = data.outcome
     s = data.settings
     parts: list[str] = []
@@ -238,7 +239,7 @@ def _visit12_block(pdf: ReportPDF, v: Visit12, condition: str | None) -> None:
 
 
 def _share_block(pdf: ReportPDF, url: str) -> None:
-    """The share link the report was made from, with its QR code (page 1)."""
+    """Print the share link the report was made from, with its QR code (page 1)."""
     from analytics.reports._qr import qr_png
 
     side = 24.0
@@ -261,43 +262,9 @@ def _share_block(pdf: ReportPDF, url: str) -> None:
     pdf.set_xy(pdf.l_margin, top + side + 2)
 
 
-def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None) -> bytes:
-    """The patient report as PDF bytes.
-
-    Parameters
-    ----------
-    data : PatientReportData
-        From :func:`analytics.reports._data.patient_report_data`.
-    share_url : str, optional
-        The share link the report is made from; printed with its QR code on page 1.
-
-    Returns
-    -------
-    bytes
-        A PDF document (A4).
-    """
-    title = "Visit-12 improvement report" if data.visit12 is not None else "Pain treatment report"
-    pdf = ReportPDF(title, f"patient {data.patient_id}", data.generated)
-    pdf.add_page()
+def _summary_section(pdf: ReportPDF, data: PatientReportData) -> None:
+    """Print the summary box: baseline, follow-up, change, sessions, adherence."""
     o = data.outcome or {}
-    pdf.title_block(
-        title,
-        [
-            ("Patient", data.patient_id),
-            ("Period", _span(data.period_start, data.period_end)),
-            ("Condition", condition_label(data.condition)),
-            ("Generated", fmt_date(data.generated)),
-            ("Clinician", data.clinician_id or MISSING),
-            ("Group", data.group or MISSING),
-        ],
-    )
-    pdf.paragraph(_settings_line(data), size=7.5, color=(90, 90, 90))
-    if share_url:
-        _share_block(pdf, share_url)
-    if data.visit12 is not None:
-        _visit12_block(pdf, data.visit12, data.condition)
-        pdf.heading("Summary")
-
     category = o.get("response_category")
     first = data.first_session
     last_entry = (
@@ -348,6 +315,11 @@ def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None)
             ),
         ]
     )
+
+
+def _trajectory_section(pdf: ReportPDF, data: PatientReportData) -> None:
+    """Draw the pain trajectory with its trailing mean, windows and sessions."""
+    o = data.outcome or {}
     if not data.diary.empty:
         baseline = followup = None
         if data.baseline_window is not None:
@@ -367,12 +339,15 @@ def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None)
                 baseline=baseline,
                 followup=followup,
                 x_start=data.period_start,
+                window_days=data.settings.trend_window_days,
             ),
-            alt="Pain trajectory with 7-day mean, baseline window and sessions",
+            alt=f"Pain trajectory with {trailing_mean_label(data.settings.trend_window_days)}, "
+            "baseline window and sessions",
         )
-    pdf.heading("What this means")
-    pdf.paragraph(what_this_means(data))
 
+
+def _sessions_section(pdf: ReportPDF, data: PatientReportData) -> None:
+    """Print the sessions of the period."""
     pdf.heading("Sessions")
     if data.sessions.empty:
         pdf.paragraph("No sessions recorded in this period.")
@@ -396,6 +371,9 @@ def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None)
             size=7.5,
         )
 
+
+def _secondary_section(pdf: ReportPDF, data: PatientReportData) -> None:
+    """Print the secondary outcomes at baseline and follow-up."""
     pdf.heading("Secondary outcomes: baseline and follow-up")
     rows = secondary_rows(data.outcome)
     if rows:
@@ -415,6 +393,9 @@ def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None)
     else:
         pdf.paragraph("No secondary measures logged in both windows.")
 
+
+def _events_section(pdf: ReportPDF, data: PatientReportData) -> None:
+    """Print the adverse events of the period."""
     pdf.heading("Adverse events")
     ev = data.adverse_events
     if ev.empty:
@@ -444,6 +425,51 @@ def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None)
             size=8.5,
         )
 
+
+def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None) -> bytes:
+    """Lay out the patient report as PDF bytes.
+
+    Parameters
+    ----------
+    data : PatientReportData
+        From :func:`analytics.reports._data.patient_report_data`.
+    share_url : str, optional
+        The share link the report is made from; printed with its QR code on page 1.
+
+    Returns
+    -------
+    bytes
+        A PDF document (A4).
+    """
+    title = "Visit-12 improvement report" if data.visit12 is not None else "Pain treatment report"
+    pdf = ReportPDF(title, f"patient {data.patient_id}", data.generated)
+    pdf.add_page()
+    pdf.title_block(
+        title,
+        [
+            ("Patient", data.patient_id),
+            ("Period", _span(data.period_start, data.period_end)),
+            ("Condition", condition_label(data.condition)),
+            ("Generated", fmt_date(data.generated)),
+            ("Clinician", data.clinician_id or MISSING),
+            ("Group", data.group or MISSING),
+        ],
+    )
+    pdf.paragraph(_settings_line(data), size=7.5, color=(90, 90, 90))
+    if share_url:
+        _share_block(pdf, share_url)
+    if data.visit12 is not None:
+        _visit12_block(pdf, data.visit12, data.condition)
+        pdf.heading("Summary")
+
+    _summary_section(pdf, data)
+    _trajectory_section(pdf, data)
+    pdf.heading("What this means")
+    pdf.paragraph(what_this_means(data))
+
+    _sessions_section(pdf, data)
+    _secondary_section(pdf, data)
+    _events_section(pdf, data)
     pdf.heading("Data quality")
     if data.quality_notes:
         pdf.bullets(list(data.quality_notes))
@@ -499,7 +525,8 @@ def _definitions(data: PatientReportData) -> list[str]:
         "Pain reduction = baseline − follow-up (positive = less pain); % = 100 × reduction / baseline.",
         f"IMMPACT categories of the % reduction (Dworkin 2008): {cats}.",
         f"Responder: ≥ {s.responder_threshold:g}% reduction.",
-        f"7-day mean: mean of the diary days in the 7 days ending that day, shown with ≥ {s.min_entries} entries.",
+        f"{trailing_mean_label(s.trend_window_days)}: mean of the diary days in the "
+        f"{s.trend_window_days} days ending that day, shown with ≥ {s.rolling_min_entries} entries.",
         "Adherence, last 28 days: share of the 28 days up to the last entry with a diary entry.",
         "PEG-3: mean of pain, interference with enjoyment of life and with general activity (0-10), "
         "on days with all three.",

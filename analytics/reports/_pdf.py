@@ -60,7 +60,7 @@ def _glyphs() -> frozenset[int]:
 
 
 def clean(value: Any, max_len: int | None = None) -> str:
-    """``value`` as one line of text the report font can draw.
+    r"""Return ``value`` as one line of text the report font can draw.
 
     Line breaks and tabs become spaces and runs of spaces collapse; every other
     character a reader could not see (controls, zero-width and bidirectional
@@ -80,7 +80,7 @@ def clean(value: Any, max_len: int | None = None) -> str:
 
 
 def fmt(value: Any, decimals: int = 1, *, signed: bool = False, suffix: str = "") -> str:
-    """A number with ``decimals`` places, a true minus sign and ``+`` when ``signed``."""
+    """Format a number with ``decimals`` places, a true minus sign and ``+`` when ``signed``."""
     if is_missing(value):
         return MISSING
     x = float(value)
@@ -93,14 +93,14 @@ def fmt(value: Any, decimals: int = 1, *, signed: bool = False, suffix: str = ""
 
 
 def fmt_pct(value: Any, decimals: int = 0, *, signed: bool = False, scale: float = 1.0) -> str:
-    """A percentage; ``scale=100`` for a fraction 0-1."""
+    """Format a percentage; ``scale=100`` for a fraction 0-1."""
     if is_missing(value):
         return MISSING
     return fmt(float(value) * scale, decimals, signed=signed, suffix="%")
 
 
 def fmt_int(value: Any) -> str:
-    """A count."""
+    """Format a count."""
     return MISSING if is_missing(value) else str(int(value))
 
 
@@ -200,7 +200,7 @@ class ReportPDF(FPDF):
         return self.w - self.l_margin - self.r_margin
 
     def title_block(self, title: str, lines: Sequence[tuple[str, str]]) -> None:
-        """The first page's title and a two-column list of (label, value) lines."""
+        """Print the first page's title and a two-column list of (label, value) lines."""
         self.set_font(FONT_FAMILY, "B", 16)
         self.cell(0, 9, clean(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_draw_color(31, 119, 180)
@@ -221,7 +221,7 @@ class ReportPDF(FPDF):
         self.ln(8)
 
     def heading(self, text: str) -> None:
-        """A section heading (moves to a new page when fewer than 30 mm are left)."""
+        """Print a section heading (moves to a new page when fewer than 30 mm are left)."""
         if self.get_y() > self.h - 45:
             self.add_page()
         self.ln(2)
@@ -232,7 +232,7 @@ class ReportPDF(FPDF):
         self.set_font(FONT_FAMILY, "", 9.5)
 
     def paragraph(self, text: str, *, size: float = 9.5, style: str = "", color=None) -> None:
-        """Wrapped text across the usable width."""
+        """Print wrapped text across the usable width."""
         self.set_font(FONT_FAMILY, style, size)
         if color is not None:
             self.set_text_color(*color)
@@ -273,7 +273,7 @@ class ReportPDF(FPDF):
         return text.rstrip() + "…"
 
     def summary_box(self, cells: Sequence[tuple[str, str, str]], *, per_row: int = 3) -> None:
-        """A framed grid of (label, big value, small note) cells."""
+        """Print a framed grid of (label, big value, small note) cells."""
         width = self.width / per_row
         height = 19.0
         rows = [cells[i : i + per_row] for i in range(0, len(cells), per_row)]
@@ -314,7 +314,7 @@ class ReportPDF(FPDF):
     def callout(
         self, text: str, *, fill: tuple[int, int, int], border: tuple[int, int, int]
     ) -> None:
-        """A framed, filled paragraph (e.g. the visit-12 verdict)."""
+        """Print a framed, filled paragraph (e.g. the visit-12 verdict)."""
         self.set_font(FONT_FAMILY, "B", 10.5)
         self.set_fill_color(*fill)
         self.set_draw_color(*border)
@@ -336,7 +336,7 @@ class ReportPDF(FPDF):
         size: float = 8,
         max_len: int = 300,
     ) -> None:
-        """A table with a shaded heading row, repeated on every page it spans."""
+        """Print a table with a shaded heading row, repeated on every page it spans."""
         self.set_font(FONT_FAMILY, "", size)
         self.set_draw_color(*_RULE)
         aligns = list(align or ["L"] * len(header))
@@ -362,7 +362,7 @@ class ReportPDF(FPDF):
         self.ln(2)
 
     def png(self, data: bytes, *, width: float | None = None, alt: str = "") -> None:
-        """A PNG image across the usable width (new page when it does not fit)."""
+        """Place a PNG image across the usable width (new page when it does not fit)."""
         from PIL import Image
 
         with Image.open(io.BytesIO(data)) as img:

@@ -15,7 +15,7 @@ def _check(text: str, name: str) -> None:
 
 
 def qr_png(text: str, *, scale: int = 6) -> bytes:
-    """A QR code of ``text`` as PNG bytes (error correction level M, 2-module border).
+    r"""Draw a QR code of ``text`` as PNG bytes (error correction level M, 2-module border).
 
     Examples
     --------
@@ -31,7 +31,7 @@ def qr_png(text: str, *, scale: int = 6) -> bytes:
 
 
 def qr_svg(text: str, *, scale: int = 4) -> str:
-    """A QR code of ``text`` as an SVG document (no XML declaration)."""
+    """Draw a QR code of ``text`` as an SVG document (no XML declaration)."""
     import segno
 
     _check(text, "qr_svg")

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 
 from dashboard.charts._style import (
     CATEGORY_COLORS,
+    KM_BAND,
     REDUCTION_PCT_TITLE,
     REDUCTION_POINTS_TITLE,
     SERIES_COLORS,
@@ -218,7 +219,7 @@ def kaplan_meier_chart(
             )
             * 100,
             fill="toself",
-            fillcolor="rgba(0,114,178,0.15)",
+            fillcolor=KM_BAND,
             line={"width": 0, "shape": "hv"},
             name="95% CI",
             hoverinfo="skip",

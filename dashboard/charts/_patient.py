@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analytics.presentation import trailing_mean_label
 from dashboard.charts._style import (
     DATE_TITLE,
     FONT,
@@ -39,6 +40,158 @@ from dashboard.labels import (
 __all__ = ["pain_trajectory", "wellbeing_small_multiples", "medication_chart"]
 
 
+def _baseline_mean_trace(fig: go.Figure, x: list[pd.Timestamp], mean: float) -> None:
+    """Draw the baseline mean as a dashed line over ``x``."""
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[mean, mean],
+            mode="lines",
+            name=f"Baseline mean ({fmt_number(mean)})",
+            line={"color": SERIES_COLORS["baseline_line"], "dash": "dash", "width": 2},
+            hovertemplate="Baseline mean: %{y:.1f}<extra></extra>",
+        )
+    )
+
+
+def _add_baseline(
+    fig: go.Figure,
+    baseline: tuple[pd.Timestamp, pd.Timestamp, float],
+    lo: pd.Timestamp | None,
+    hi: pd.Timestamp | None,
+) -> str | None:
+    """Shade the baseline window and draw its mean; return the note of a window outside."""
+    b_start, b_end, mean = baseline
+    b_start, b_end = pd.Timestamp(b_start), pd.Timestamp(b_end)
+    if lo is not None and hi is not None and (b_end < lo or b_start > hi):
+        if pd.isna(mean):
+            return None
+        _baseline_mean_trace(fig, [lo - HALF_DAY, hi + HALF_DAY], mean)
+        # two short lines: one long line would run off a 390 px phone
+        return (
+            f"Dashed line: baseline mean ({b_start:%d %b}–{b_end:%d %b %Y}),<br>before this period"
+        )
+    x0 = b_start if lo is None else max(b_start, lo)
+    x1 = b_end if hi is None else min(b_end, hi)
+    fig.add_vrect(
+        x0=x0 - HALF_DAY,
+        x1=x1 + HALF_DAY,
+        fillcolor=SERIES_COLORS["baseline"],
+        line_width=0,
+        layer="below",
+    )
+    if pd.notna(mean):
+        _baseline_mean_trace(fig, [x0, x1], mean)
+    return None
+
+
+def _add_daily_pain(fig: go.Figure, diary: pd.DataFrame) -> None:
+    """Draw each day's pain, and worst pain when any day holds it."""
+    fig.add_trace(
+        go.Scatter(
+            x=diary["date"],
+            y=diary["pain"],
+            mode="markers",
+            name="Daily pain",
+            marker={"color": SERIES_COLORS["pain"], "size": 6, "opacity": 0.75},
+            # a pain of 0 or 10 sits on the axis' edge: draw the whole marker
+            cliponaxis=False,
+            hovertemplate="%{x|%a %d %b %Y}<br>Pain: %{y:.0f}/10<extra></extra>",
+        )
+    )
+    if "worst_pain" not in diary.columns or all_missing(diary["worst_pain"]):
+        return
+    logged = diary[diary["worst_pain"].notna()]
+    fig.add_trace(
+        go.Scatter(
+            x=logged["date"],
+            y=logged["worst_pain"].astype("float64"),
+            mode="markers",
+            name="Worst pain",
+            marker={
+                "color": SERIES_COLORS["worst_pain"],
+                "size": 7,
+                "symbol": "triangle-down-open",
+                "line": {"width": 1.5},
+            },
+            hovertemplate="%{x|%a %d %b %Y}<br>Worst pain: %{y:.0f}/10<extra></extra>",
+            cliponaxis=False,
+        )
+    )
+
+
+def _add_rolling(fig: go.Figure, dates: pd.Series, rolling: pd.Series, window_days: int) -> None:
+    """Draw the trailing mean, broken wherever a day has no entry."""
+    if all_missing(rolling):
+        return
+    xs, ys = gapped(dates, pd.Series(rolling).to_numpy())
+    name = trailing_mean_label(window_days)
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            # markers too, so a trailing mean between two gaps still shows
+            mode="lines+markers",
+            name=name,
+            line={"color": SERIES_COLORS["rolling"], "width": 3},
+            marker={"size": 4},
+            connectgaps=False,
+            hovertemplate=f"%{{x|%d %b %Y}}<br>{name}: %{{y:.1f}}<extra></extra>",
+        )
+    )
+
+
+def _add_its(fig: go.Figure, its_lines: pd.DataFrame, its_names: tuple[str, str]) -> None:
+    """Draw the fitted interrupted time series, one dotted line per segment."""
+    for segment, label in zip(("pre", "post"), its_names, strict=True):
+        part = its_lines[its_lines["segment"] == segment]
+        if len(part) and not all_missing(part["fitted"]):
+            fig.add_trace(
+                go.Scatter(
+                    x=part["date"],
+                    y=part["fitted"],
+                    mode="lines",
+                    name=label,
+                    line={"color": SERIES_COLORS[f"its_{segment}"], "width": 2, "dash": "dot"},
+                    hovertemplate=f"{label}: %{{y:.1f}}<extra></extra>",
+                )
+            )
+
+
+def _add_sessions(fig: go.Figure, sessions: pd.DataFrame) -> None:
+    """Draw the sessions as triangles above the x axis, one trace per technique band."""
+    for band, part in sessions.groupby("technique_band", sort=True):
+        fig.add_trace(
+            go.Scatter(
+                x=part["date"],
+                y=np.full(len(part), 0.35),
+                mode="markers",
+                name=f"Session: {technique_label(band)}",
+                marker={"symbol": "triangle-up", "size": 13, "color": technique_color(band)},
+                text=session_hover(part),
+                hovertemplate="%{text}<extra></extra>",
+                cliponaxis=False,
+            )
+        )
+
+
+def _add_note(fig: go.Figure, note: str) -> None:
+    """Write ``note`` above the plot, at its left."""
+    fig.add_annotation(
+        text=note,
+        showarrow=False,
+        x=0,
+        xref="paper",
+        xanchor="left",
+        y=1,
+        yref="paper",
+        yanchor="bottom",
+        align="left",
+        font={"size": 12, "color": SERIES_COLORS["baseline_line"]},
+    )
+    fig.update_layout(margin={"t": 100})
+
+
 def pain_trajectory(
     diary: pd.DataFrame,
     *,
@@ -49,8 +202,9 @@ def pain_trajectory(
     title: str = "Pain over time",
     x_range: tuple[object, object] | None = None,
     its_names: tuple[str, str] = ("Trend before treatment", "Trend after start"),
+    window_days: int = 7,
 ) -> go.Figure:
-    """Daily pain, worst pain, 7-day mean, baseline, session markers and ITS fit.
+    """Draw daily pain, worst pain, the trailing mean, baseline, session markers and ITS fit.
 
     Parameters
     ----------
@@ -58,11 +212,12 @@ def pain_trajectory(
         Canonical diary rows of one patient (``date``, ``pain`` and optionally
         ``worst_pain``, drawn when any day holds it).
     rolling : pandas.Series, optional
-        The 7-day mean (``analytics.stats.rolling_mean``'s ``pain_rolling_mean``)
-        aligned with ``diary``'s rows. The line breaks wherever a day has no entry.
+        The trailing mean (``analytics.pipeline.PatientSummary.diary``'s
+        ``pain_rolling_mean``) aligned with ``diary``'s rows. The line breaks
+        wherever a day has no entry.
     sessions : pandas.DataFrame, optional
         Sessions of the patient with a ``technique_band`` column
-        (``analytics.stats._common.frequency_band``). Drawn as triangles just above the
+        (``analytics.contract.frequency_band``). Drawn as triangles just above the
         x axis, one trace per band, with technique, frequency and points in the
         tooltip.
     baseline : (start, end, mean), optional
@@ -82,145 +237,32 @@ def pain_trajectory(
     its_names : (str, str)
         Legend names of the two ITS segments (e.g. "Trend after randomisation"
         for a comparison group).
+    window_days : int, default 7
+        Days of the trailing mean (``AnalysisSettings.trend_window_days``), named
+        in the legend.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
     """
     fig = go.Figure()
     session_dates = None if sessions is None else sessions["date"]
     span = resolve_period(x_range, diary["date"], session_dates)
     lo, hi = span if span is not None else (None, None)
-    note = None
-    if baseline is not None:
-        b_start, b_end, mean = baseline
-        b_start, b_end = pd.Timestamp(b_start), pd.Timestamp(b_end)
-        outside = lo is not None and hi is not None and (b_end < lo or b_start > hi)
-        if outside and lo is not None and hi is not None:
-            if pd.notna(mean):
-                fig.add_trace(
-                    go.Scatter(
-                        x=[lo - HALF_DAY, hi + HALF_DAY],
-                        y=[mean, mean],
-                        mode="lines",
-                        name=f"Baseline mean ({fmt_number(mean)})",
-                        line={"color": SERIES_COLORS["baseline_line"], "dash": "dash", "width": 2},
-                        hovertemplate="Baseline mean: %{y:.1f}<extra></extra>",
-                    )
-                )
-                # two short lines: one long line would run off a 390 px phone
-                note = (
-                    f"Dashed line: baseline mean ({b_start:%d %b}–{b_end:%d %b %Y}),"
-                    "<br>before this period"
-                )
-        else:
-            x0 = b_start if lo is None else max(b_start, lo)
-            x1 = b_end if hi is None else min(b_end, hi)
-            fig.add_vrect(
-                x0=x0 - HALF_DAY,
-                x1=x1 + HALF_DAY,
-                fillcolor=SERIES_COLORS["baseline"],
-                line_width=0,
-                layer="below",
-            )
-            if pd.notna(mean):
-                fig.add_trace(
-                    go.Scatter(
-                        x=[x0, x1],
-                        y=[mean, mean],
-                        mode="lines",
-                        name=f"Baseline mean ({fmt_number(mean)})",
-                        line={"color": SERIES_COLORS["baseline_line"], "dash": "dash", "width": 2},
-                        hovertemplate="Baseline mean: %{y:.1f}<extra></extra>",
-                    )
-                )
-    fig.add_trace(
-        go.Scatter(
-            x=diary["date"],
-            y=diary["pain"],
-            mode="markers",
-            name="Daily pain",
-            marker={"color": SERIES_COLORS["pain"], "size": 6, "opacity": 0.75},
-            # a pain of 0 or 10 sits on the axis' edge: draw the whole marker
-            cliponaxis=False,
-            hovertemplate="%{x|%a %d %b %Y}<br>Pain: %{y:.0f}/10<extra></extra>",
-        )
-    )
-    if "worst_pain" in diary.columns and not all_missing(diary["worst_pain"]):
-        logged = diary[diary["worst_pain"].notna()]
-        fig.add_trace(
-            go.Scatter(
-                x=logged["date"],
-                y=logged["worst_pain"].astype("float64"),
-                mode="markers",
-                name="Worst pain",
-                marker={
-                    "color": SERIES_COLORS["worst_pain"],
-                    "size": 7,
-                    "symbol": "triangle-down-open",
-                    "line": {"width": 1.5},
-                },
-                hovertemplate="%{x|%a %d %b %Y}<br>Worst pain: %{y:.0f}/10<extra></extra>",
-                cliponaxis=False,
-            )
-        )
-    if rolling is not None and not all_missing(rolling):
-        xs, ys = gapped(diary["date"], pd.Series(rolling).to_numpy())
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                # markers too, so a 7-day mean between two gaps still shows
-                mode="lines+markers",
-                name="7-day mean",
-                line={"color": SERIES_COLORS["rolling"], "width": 3},
-                marker={"size": 4},
-                connectgaps=False,
-                hovertemplate="%{x|%d %b %Y}<br>7-day mean: %{y:.1f}<extra></extra>",
-            )
-        )
+    note = None if baseline is None else _add_baseline(fig, baseline, lo, hi)
+    _add_daily_pain(fig, diary)
+    if rolling is not None:
+        _add_rolling(fig, diary["date"], rolling, window_days)
     if its_lines is not None and len(its_lines):
-        for segment, label in zip(("pre", "post"), its_names, strict=True):
-            part = its_lines[its_lines["segment"] == segment]
-            if len(part) and not all_missing(part["fitted"]):
-                fig.add_trace(
-                    go.Scatter(
-                        x=part["date"],
-                        y=part["fitted"],
-                        mode="lines",
-                        name=label,
-                        line={"color": SERIES_COLORS[f"its_{segment}"], "width": 2, "dash": "dot"},
-                        hovertemplate=f"{label}: %{{y:.1f}}<extra></extra>",
-                    )
-                )
+        _add_its(fig, its_lines, its_names)
     if sessions is not None and len(sessions):
-        for band, part in sessions.groupby("technique_band", sort=True):
-            fig.add_trace(
-                go.Scatter(
-                    x=part["date"],
-                    y=np.full(len(part), 0.35),
-                    mode="markers",
-                    name=f"Session: {technique_label(band)}",
-                    marker={"symbol": "triangle-up", "size": 13, "color": technique_color(band)},
-                    text=session_hover(part),
-                    hovertemplate="%{text}<extra></extra>",
-                    cliponaxis=False,
-                )
-            )
+        _add_sessions(fig, sessions)
     apply_layout(fig, title=title, x_title=DATE_TITLE, y_title=PAIN_TITLE)
     pain_axis(fig)
     if lo is not None and hi is not None:
         apply_period(fig, lo, hi)
     if note is not None:
-        fig.add_annotation(
-            text=note,
-            showarrow=False,
-            x=0,
-            xref="paper",
-            xanchor="left",
-            y=1,
-            yref="paper",
-            yanchor="bottom",
-            align="left",
-            font={"size": 12, "color": SERIES_COLORS["baseline_line"]},
-        )
-        fig.update_layout(margin={"t": 100})
+        _add_note(fig, note)
     return fig
 
 

@@ -33,7 +33,7 @@ __all__ = ["session_before_after", "session_response_chart", "change_by_session"
 def session_before_after(
     sessions: pd.DataFrame, *, title: str = "Pain just before and after each session"
 ) -> go.Figure:
-    """Grouped bars of ``pain_before`` and ``pain_after`` per session (x = session date)."""
+    """Draw grouped bars of ``pain_before`` and ``pain_after`` per session (x = session date)."""
     labels = sessions["date"].dt.strftime("%d %b %Y")
     fig = go.Figure()
     for col, name in (("pain_before", "Before session"), ("pain_after", "After session")):

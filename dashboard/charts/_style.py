@@ -9,6 +9,17 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+# the palette is the library's, so screen and PDF draw in the same colours
+from analytics.presentation import (
+    ADHERENCE_COLOR,
+    CATEGORY_COLORS,
+    KM_BAND,
+    PAIN_RANGE,
+    SERIES_COLORS,
+    TECHNIQUE_COLORS,
+    category_color,
+    technique_color,
+)
 from dashboard.labels import (
     adverse_event_label,
     technique_label,
@@ -21,6 +32,7 @@ __all__ = [
     "ADHERENCE_COLOR",
     "SERIES_COLORS",
     "PAIN_RANGE",
+    "KM_BAND",
     "SESSION_RESPONSE_RANGE",
     "CHART_CONFIG",
     "MODEBAR_REMOVE",
@@ -55,71 +67,6 @@ __all__ = [
     "session_hover",
     "session_number_axis",
 ]
-
-
-#: One colour per technique band (``analytics.stats._common.frequency_band`` labels).
-#: Electro bands share a blue family, lighter (low Hz) to darker (high Hz); every
-#: colour keeps at least 3:1 contrast on white.
-TECHNIQUE_COLORS: dict[str, str] = {
-    "manual": "#1B7837",
-    "auricular": "#7B3294",
-    "other": "#616161",
-    "electro": "#0072B2",
-    "electro_low": "#3E7CB1",
-    "electro_medium": "#1D5A9E",
-    "electro_high": "#08306B",
-    "electro_mixed": "#00838F",
-    "electro_unknown": "#4A6D8C",
-}
-
-
-#: One colour per IMMPACT response category (DOMAIN.md section 4); red = no
-#: response, dark green = substantial, grey = not evaluable.
-CATEGORY_COLORS: dict[str, str] = {
-    "none": "#B2182B",
-    "minimal": "#B35806",
-    "moderate": "#4D9221",
-    "substantial": "#1B5E20",
-    "not_evaluable": "#757575",
-}
-
-
-#: Neutral colour of adherence (share of days logged): neither "good" green nor
-#: "bad" red, since the value is a fact to read, not a verdict. Pages use it for
-#: ``st.column_config.ProgressColumn(color=ADHERENCE_COLOR)``.
-ADHERENCE_COLOR = "#4A6D8C"
-
-
-#: Colours of series that are not techniques or categories. Fills (``rgba``) are
-#: backgrounds; every other entry has at least 3:1 contrast on white.
-SERIES_COLORS: dict[str, str] = {
-    "pain": "#333333",
-    "worst_pain": "#D55E00",
-    "rolling": "#B2182B",
-    "baseline": "rgba(0, 114, 178, 0.12)",
-    "baseline_line": "#0072B2",
-    "its_pre": "#8C510A",
-    "its_post": "#C51B7D",
-    "cohort": "#616161",
-    "patient": "#B2182B",
-    "before": "#B35806",
-    "after": "#0072B2",
-    "relief": "#00838F",
-    "benchmark": "#B2182B",
-    "sleep_quality": "#0072B2",
-    "mood": "#1B7837",
-    "stress": "#B2182B",
-    "analgesic_doses": "#5E3C99",
-    "opioid_mme": "#8C510A",
-    "adherence": ADHERENCE_COLOR,
-    "event_any": "#0072B2",
-    "event": "#4A6D8C",
-    "reference": "#333333",
-}
-
-
-#: Fixed range of every 0-10 pain or score axis.
-PAIN_RANGE = (0, 10)
 
 
 #: Half-width, in points, of the session-response axis: the axis spans
@@ -197,7 +144,7 @@ MIN_SPAN_DAYS = 7
 
 
 def label_text(value: object) -> str:
-    """Stored text (ids, group names, points, frequencies) made safe for a chart.
+    """Make stored text (ids, group names, points, frequencies) made safe for a chart.
 
     Plotly reads ``<b>``, ``<br>``, ``<a href=...>`` and ``&...;`` entities in
     every label: text a person typed must not turn into markup, so ``&``, ``<``
@@ -205,18 +152,6 @@ def label_text(value: object) -> str:
     of stored text on a chart passes through here.
     """
     return shown(value, "chart")
-
-
-def technique_color(band: str) -> str:
-    """Colour of a technique band (grey for an unknown label)."""
-    return TECHNIQUE_COLORS.get(str(band), TECHNIQUE_COLORS["other"])
-
-
-def category_color(category: object) -> str:
-    """Colour of a response category (grey when missing or unknown)."""
-    if not isinstance(category, str):
-        return CATEGORY_COLORS["not_evaluable"]
-    return CATEGORY_COLORS.get(category, CATEGORY_COLORS["not_evaluable"])
 
 
 def apply_layout(
@@ -241,13 +176,13 @@ def apply_layout(
 
 
 def axis_title(text: str) -> str:
-    """A long axis title on two lines, before its "(...)" part, to fit a phone's plot height."""
+    """Put a long axis title on two lines, before its "(...)" part, to fit a phone's plot."""
     head, sep, tail = text.partition(" (")
     return f"{head}<br>({tail}" if sep and len(text) > 28 else text
 
 
 def wrap_label(text: str) -> str:
-    """A long category name on two lines, before its "(...)" part (axis room on a phone)."""
+    """Put a long category name on two lines, before its "(...)" part (axis room on a phone)."""
     head, sep, tail = text.partition(" (")
     return f"{head}<br>({tail}" if sep and len(text) > 16 else text
 
@@ -260,7 +195,7 @@ def session_axis(fig: go.Figure) -> None:
 
 
 def int_step(top: float, max_ticks: int = 6) -> int:
-    """The smallest of 1, 2, 5, 10, 20, 50, ... giving at most ``max_ticks`` steps to ``top``."""
+    """Return the smallest of 1, 2, 5, 10, 20, 50, ... giving at most ``max_ticks`` steps to ``top``."""
     step = 1
     for magnitude in (10**k for k in range(0, 7)):
         for mult in (1, 2, 5):
@@ -300,7 +235,7 @@ def as_dates(*series: object) -> pd.Series:
 
 
 def period(end: object, days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The ``days`` calendar days ending on ``end``: ``(first day, end)``.
+    """Return the ``days`` calendar days ending on ``end``: ``(first day, end)``.
 
     The ``x_range`` of a "4 weeks" view ending today is ``period(today, 28)``.
 
@@ -387,7 +322,8 @@ def same_x_range(
         periods.append(tuple(pd.Timestamp(x) for x in meta["period"]))
     if x_range is not None:
         resolved = resolve_period(x_range)
-        assert resolved is not None
+        if resolved is None:  # a given x_range always resolves; say so if it did not
+            raise ValueError(f"same_x_range could not read the x_range {x_range!r}.")
         lo, hi = resolved
     elif periods:
         lo, hi = min(p[0] for p in periods), max(p[1] for p in periods)
@@ -430,7 +366,7 @@ def pain_axis(fig: go.Figure, **kw: object) -> None:
 
 
 def empty_figure(message: str, *, title: str = "") -> go.Figure:
-    """A figure with no data and a centred message (used for empty states)."""
+    """Build a figure with no data and a centred message (used for empty states)."""
     fig = go.Figure()
     fig.add_annotation(
         text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 15}

@@ -16,8 +16,8 @@ Caching, and why it cannot mix users
   patient's stored outcomes (``Service.cohort_tables``), never from the clinic's
   diary, and cached under the service's ``outcomes_version`` of the user's scope,
   which changes with any visible patient's stored rows.
-- **Analyses** (``analytics.pipeline.analyze`` and friends) are expensive and cached
-  with ``st.cache_data``; their key holds the user (id, role, patient id and the
+- **One patient's summary** (``analytics.pipeline.summarize_patient``) is expensive and cached
+  with ``st.cache_data``; its key holds the user (id, role, patient id and the
   patient ids in scope), a fingerprint of the rows analysed and the settings, so
   one user's cached result can never be served to another, and new rows give a
   new result.
@@ -70,12 +70,9 @@ from dashboard.data._accounts import (
 from dashboard.data._analysis import (
     BACKFILL_DAYS,
     analysis,
-    factor_rows,
-    its_lines,
     outcome_row,
     overview_table,
-    patient_adverse_events,
-    patient_trends,
+    patient_summary,
     status_settings,
     stored_cohort,
     stored_outcomes,
@@ -108,16 +105,13 @@ __all__ = [
     "patient_view",
     "clinic_settings",
     "diary_history",
-    "patient_adverse_events",
     "stored_cohort",
     "stored_outcomes",
     "analysis",
-    "patient_trends",
-    "its_lines",
+    "patient_summary",
     "outcome_row",
     "BACKFILL_DAYS",
     "status_settings",
-    "factor_rows",
     "overview_table",
     "get_diary_entry",
     "save_diary_entry",

@@ -12,7 +12,6 @@ from dashboard import clock
 from dashboard.data._access import (
     TTL_SECONDS,
     ClinicData,
-    PatientView,
     patient_view,
     service,
     user_key,
@@ -21,16 +20,13 @@ from dashboard.data._access import (
 from dashboard.frames import build_overview
 
 __all__ = [
-    "patient_adverse_events",
     "stored_cohort",
     "stored_outcomes",
     "analysis",
-    "patient_trends",
-    "its_lines",
+    "patient_summary",
     "outcome_row",
     "BACKFILL_DAYS",
     "status_settings",
-    "factor_rows",
     "overview_table",
 ]
 
@@ -39,14 +35,18 @@ __all__ = [
 _MISS = threading.local()
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=32)
-def _analysis(
-    user_key: tuple[Any, ...], fingerprint: tuple[int, ...], settings: Any, _data: ClinicData
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=256)
+def _patient_summary(
+    user_key: tuple[Any, ...],
+    fingerprint: tuple[int, ...],
+    patient_id: str,
+    settings: Any,
+    _data: ClinicData,
 ) -> Any:
-    from analytics.pipeline import analyze
+    from analytics.pipeline import summarize_patient
 
     sessions = _data.sessions.drop(columns="technique_band")
-    return analyze(_data.patients, _data.diary, sessions, settings)
+    return summarize_patient(_data.patients, _data.diary, sessions, settings, patient_id=patient_id)
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=32)
@@ -88,8 +88,10 @@ def _stored(
 
 
 def stored_cohort(user: Any, settings: Any, *, purpose: str) -> tuple[Any, pd.DataFrame]:
-    """The cohort result of the user's patients from the stored outcomes, and their
-    ``status_anchor`` table (``patient_id``, ``last_diary``, ``began``, ``latest_7day_mean``).
+    """Return the cohort result of the user's patients from the stored outcomes.
+
+    With it, their ``status_anchor`` table (``patient_id``, ``last_diary``,
+    ``began``, ``latest_7day_mean``).
 
     Cached under the service's ``outcomes_version`` of the user's scope: a save by
     one patient changes the version (and recomputes that patient only, on the
@@ -100,8 +102,10 @@ def stored_cohort(user: Any, settings: Any, *, purpose: str) -> tuple[Any, pd.Da
 
 
 def stored_outcomes(user: Any, settings: Any, *, purpose: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ``patient_outcomes`` of the user's patients (status as of ``settings.as_of``)
-    and their ``status_anchor``, from the stored outcomes, without the cohort summaries.
+    """Return the ``patient_outcomes`` of the user's patients, and their ``status_anchor``.
+
+    From the stored outcomes (status as of ``settings.as_of``), without the cohort
+    summaries.
 
     Cached and recorded as :func:`stored_cohort`; what the Clinic overview needs.
     """
@@ -112,76 +116,71 @@ def _stored_result_misses() -> int:
     return int(getattr(_MISS, "count", 0))
 
 
-def analysis(user: Any, settings: Any, *, purpose: str, patient_id: str | None = None) -> Any:
-    """The analysis of the user's cohort (from the stored outcomes), or of one patient (cached).
+def analysis(user: Any, settings: Any, *, purpose: str) -> Any:
+    """Return the analysis of the user's cohort, from the stored outcomes.
 
-    With ``patient_id`` only that patient's rows are analysed (a patient's own
-    pages); without, every patient in the user's scope, summarised from their
-    stored per-patient outcomes (:func:`stored_cohort`).
+    Every patient in the user's scope, summarised from their stored per-patient
+    outcomes (:func:`stored_cohort`).
+
+    Parameters
+    ----------
+    user : analytics.service.User
+        The signed-in user.
+    settings : analytics.settings.AnalysisSettings
+        The analysis options.
+    purpose : str
+        The page, recorded in the audit log.
+
+    Returns
+    -------
+    analytics.pipeline.AnalysisResult
     """
-    if patient_id is None:
-        return stored_cohort(user, settings, purpose=purpose)[0]
-    data = patient_view(user, patient_id, purpose=purpose).data
-    return _analysis(user_key(user), data.fingerprint(), settings, data)
+    return stored_cohort(user, settings, purpose=purpose)[0]
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=256)
-def _patient_trends(
-    user_key: tuple[Any, ...],
-    fingerprint: tuple[int, ...],
-    patient_id: str,
-    min_entries: int,
-    _data: ClinicData,
-) -> pd.DataFrame:
-    from analytics.stats import rolling_mean
+def patient_summary(user: Any, patient_id: str, settings: Any, *, purpose: str) -> Any:
+    """Return everything one patient's page shows, from that patient's rows (cached).
 
-    diary = _data.diary[_data.diary["patient_id"] == patient_id]
-    rolled = rolling_mean(diary, window_days=7, min_entries=min_entries)
-    return diary.merge(
-        rolled[["patient_id", "date", "pain_rolling_mean", "n_in_window"]],
-        on=["patient_id", "date"],
-        how="left",
-        validate="one_to_one",
-    )
+    :func:`analytics.pipeline.summarize_patient`, the one per-patient path the
+    patient chart, My progress, the PDF reports and the FHIR export share: the
+    outcome row, the diary with its trailing mean (``settings.trend_window_days``,
+    ``settings.rolling_min_entries``), the interrupted time series, the factor
+    effects, the adverse events.
 
+    Parameters
+    ----------
+    user : analytics.service.User
+        The signed-in user; the service decides whether they may see the patient.
+    patient_id : str
+        The patient.
+    settings : analytics.settings.AnalysisSettings
+        The analysis options.
+    purpose : str
+        The page, recorded in the audit log.
 
-def patient_trends(
-    user: Any, patient_id: str, *, purpose: str, min_entries: int = 4
-) -> pd.DataFrame:
-    """The patient's diary rows plus ``pain_rolling_mean`` and ``n_in_window``.
-
-    The 7-day trailing mean of :func:`analytics.stats.rolling_mean`.
+    Returns
+    -------
+    analytics.pipeline.PatientSummary
     """
     data = patient_view(user, patient_id, purpose=purpose).data
-    return _patient_trends(user_key(user), data.fingerprint(), patient_id, min_entries, data)
+    return _patient_summary(user_key(user), data.fingerprint(), patient_id, settings, data)
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=256)
-def _its_lines(
-    user_key: tuple[Any, ...], fingerprint: tuple[int, ...], patient_id: str, _data: ClinicData
-) -> pd.DataFrame | None:
-    from analytics.contract import index_dates
-    from analytics.errors import InsufficientDataError
-    from analytics.stats import its_fit_lines
+def outcome_row(summary: Any) -> dict[str, Any] | None:
+    """Return the patient's outcome row of a :class:`~analytics.pipeline.PatientSummary`.
 
-    idx = index_dates(_data.patients, _data.sessions)
-    try:
-        return its_fit_lines(_data.diary, idx, patient_id)
-    except InsufficientDataError:
-        return None
+    Parameters
+    ----------
+    summary : analytics.pipeline.PatientSummary
+        From :func:`patient_summary`.
 
-
-def its_lines(user: Any, patient_id: str, *, purpose: str) -> pd.DataFrame | None:
-    """Fitted interrupted-time-series segments of a patient, or None when not estimable."""
-    data = patient_view(user, patient_id, purpose=purpose).data
-    return _its_lines(user_key(user), data.fingerprint(), patient_id, data)
-
-
-def outcome_row(result: Any, patient_id: str) -> dict[str, Any] | None:
-    """The patient's row of ``result.patient_outcomes`` as a dict, or None."""
-    po = result.patient_outcomes
-    rows = po[po["patient_id"] == patient_id]
-    return None if rows.empty else rows.iloc[0].to_dict()
+    Returns
+    -------
+    dict or None
+        The columns of ``summary.outcome``; None without a row.
+    """
+    row: dict[str, Any] | None = summary.outcome_row()
+    return row
 
 
 #: A patient logs or changes the entry of today or of one of the last ``BACKFILL_DAYS``
@@ -190,7 +189,7 @@ BACKFILL_DAYS = 7
 
 
 def status_settings(settings: Any, day: Any = None) -> Any:
-    """``settings`` with ``as_of`` = ``day`` (default :func:`today`).
+    """Return ``settings`` with ``as_of`` = ``day`` (default :func:`today`).
 
     The status columns of the analysis (current 7-day mean, days since the last
     entry, adherence and recent adverse events over the days ending at that date,
@@ -200,12 +199,6 @@ def status_settings(settings: Any, day: Any = None) -> Any:
     import dataclasses
 
     return dataclasses.replace(settings, as_of=clock.today() if day is None else day)
-
-
-def factor_rows(result: Any, patient_id: str) -> pd.DataFrame:
-    """The patient's rows of ``result.factor_effects`` (``analytics.stats``)."""
-    fe = result.factor_effects
-    return fe[fe["patient_id"] == patient_id].reset_index(drop=True)
 
 
 def overview_table(user: Any, settings: Any, *, purpose: str) -> pd.DataFrame:
@@ -240,10 +233,3 @@ def overview_table(user: Any, settings: Any, *, purpose: str) -> pd.DataFrame:
     table = build_overview(outcomes, rows[key])
     rows[done] = table
     return table.copy()
-
-
-def patient_adverse_events(view: PatientView) -> pd.DataFrame:
-    """The patient's adverse events, one row per event (``analytics.stats``)."""
-    from analytics.stats import adverse_event_list
-
-    return adverse_event_list(view.sessions.drop(columns="technique_band"))

@@ -58,9 +58,9 @@ entry_form.entry_editor(user, pid, day, stored, prefix="log", purpose=PAGE)
 # ------------------------------------------------------------------ status as of today
 cfg = data.status_settings(data.clinic_settings(user), today)
 if not view.diary.empty:
-    result = data.analysis(user, cfg, purpose=PAGE, patient_id=pid)
+    summary = data.patient_summary(user, pid, cfg, purpose=PAGE)
     status_card.status_card(
-        data.outcome_row(result, pid), view.diary["date"], today=today, settings=cfg
+        data.outcome_row(summary), view.diary["date"], today=today, settings=cfg
     )
 
 # ------------------------------------------------------------------ reminder

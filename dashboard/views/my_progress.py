@@ -27,9 +27,9 @@ if view.diary.empty:
 
 # patients see the clinic's settings (only admins change them), with status as of today
 cfg = data.status_settings(data.clinic_settings(user), today)
-result = data.analysis(user, cfg, purpose=PAGE, patient_id=pid)
-trend = data.patient_trends(user, pid, purpose=PAGE, min_entries=cfg.rolling_min_entries)
-outcome = data.outcome_row(result, pid)
+summary = data.patient_summary(user, pid, cfg, purpose=PAGE)
+trend = summary.diary
+outcome = data.outcome_row(summary)
 o = outcome or {}
 
 # ------------------------------------------------------------------ where you stand today
@@ -122,15 +122,16 @@ else:
             rolling=diary_in["pain_rolling_mean"],
             sessions=sessions_in,
             baseline=baseline,
-            title="Your daily pain and 7-day average",
+            title=f"Your daily pain and {cfg.trend_window_days}-day average",
             x_range=x_range,
+            window_days=cfg.trend_window_days,
         ),
         key="progress.pain",
         config=charts.CHART_CONFIG,
     )
     st.caption(
         "Dots: each day's pain; open triangles: worst pain. Red line: average of the last "
-        "7 days (it breaks where days are missing). Shaded or dashed: the days before "
+        f"{cfg.trend_window_days} days (it breaks where days are missing). Shaded or dashed: the days before "
         "treatment we compare with. Triangles at the bottom: your sessions (tap one for details)."
     )
 
@@ -158,7 +159,7 @@ else:
 
 # ------------------------------------------------------------------ factor effects
 st.subheader("What goes with more or less pain")
-effects = data.factor_rows(result, pid)
+effects = summary.factor_effects
 found = effects[(effects["reason"].fillna("") == "") & effects["difference"].notna()]
 if found.empty:
     st.caption(

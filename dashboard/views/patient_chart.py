@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.errors import AccessDeniedError, NotFoundError
+from analytics.presentation import quality_notes
 from dashboard import charts, clock, data, frames, labels, navigation, session
 from dashboard.components import feedback, file_buttons, settings_panel
 from dashboard.text import shown
@@ -58,8 +59,9 @@ if choice != pid:
     st.rerun()
 
 cfg = settings_panel.current_settings(as_of_today=True)
-result = data.analysis(user, cfg, purpose=PAGE)
-outcome = data.outcome_row(result, pid)
+result = data.analysis(user, cfg, purpose=PAGE)  # the cohort the patient is compared with
+summary = data.patient_summary(user, pid, cfg, purpose=PAGE)
+outcome = data.outcome_row(summary)
 is_control = outcome is not None and bool(outcome["control"])
 start_word = "the comparison date" if is_control else "the start of treatment"
 
@@ -100,17 +102,19 @@ if outcome is not None:
             if pd.notna(outcome["current_mean"])
             else outcome["last_valid_mean"]
         )
+        window = cfg.trend_window_days
         c1.metric(
-            "7-day mean (0–10)",
+            f"{window}-day mean (0–10)",
             feedback.fmt(mean_value),
-            help=f"Mean pain of the latest 7 days with at least {min(cfg.min_entries, 7)} entries.",
+            help=f"Mean pain of the latest {window} days with at least "
+            f"{cfg.rolling_min_entries} entries.",
         )
         if pd.notna(outcome["current_mean"]):
-            c1.caption(f"7 days to {_day(outcome['status_date'])}")
+            c1.caption(f"{window} days to {_day(outcome['status_date'])}")
         elif pd.notna(outcome["last_valid_mean"]):
-            c1.caption(f"7 days to {_day(outcome['last_valid_mean_date'])}")
+            c1.caption(f"{window} days to {_day(outcome['last_valid_mean_date'])}")
         else:
-            c1.caption("no 7 days with enough entries")
+            c1.caption(f"no {window} days with enough entries")
         since = outcome["days_since_last_entry"]
         c2.metric(
             "Days since last entry",
@@ -198,7 +202,7 @@ if outcome is not None:
     st.caption(settings_panel.settings_caption(as_of_today=True))
 
 # ------------------------------------------------------------------ trajectory
-trend = data.patient_trends(user, pid, purpose=PAGE, min_entries=cfg.min_entries)
+trend = summary.diary
 baseline = None
 if (
     outcome is not None
@@ -210,7 +214,7 @@ if (
         pd.Timestamp(outcome["baseline_end"]),
         outcome["baseline_pain"],
     )
-its = data.its_lines(user, pid, purpose=PAGE)
+its = summary.its_lines
 its_names = (
     ("Trend before the comparison date", "Trend after the comparison date")
     if is_control
@@ -224,6 +228,7 @@ trajectory = charts.pain_trajectory(
     its_lines=its,
     title=f"Pain over time, {pid}",
     its_names=its_names,
+    window_days=cfg.trend_window_days,
 )
 wellbeing = charts.wellbeing_small_multiples(view.diary)
 medication = charts.medication_chart(view.diary)
@@ -302,8 +307,7 @@ st.subheader("Sessions")
 if view.sessions.empty:
     st.info("No sessions recorded yet for this patient.")
 else:
-    response = result.session_response
-    response = response[response["patient_id"] == pid]
+    response = summary.session_response
     c1, c2 = st.columns(2)
     with c1:
         st.plotly_chart(
@@ -357,7 +361,7 @@ else:
 
 # ------------------------------------------------------------------ factor effects and N-of-1
 st.subheader("What goes with more pain, and how clear is the change")
-effects = frames.factor_effects_of(result, pid)
+effects = frames.factor_effects_of(summary, pid)
 if effects.empty:
     st.caption(
         f"No factor effects: each factor needs at least {cfg.factor_min_days} diary days with "
@@ -400,7 +404,7 @@ else:
         "Welch 95% CI; days treated as independent, so the interval is optimistic). "
         + ASSOCIATION_NOTE.replace("your diary", "the diary")
     )
-nof1 = frames.nof1_of(result, pid)
+nof1 = frames.nof1_of(summary, pid)
 if nof1 is not None and not nof1["reason"]:
     effect = pd.DataFrame(
         {
@@ -434,7 +438,7 @@ elif nof1 is not None:
 
 # ------------------------------------------------------------------ safety and data quality
 st.subheader("Adverse events")
-events = data.patient_adverse_events(view)
+events = summary.adverse_events
 if events.empty:
     st.caption("No adverse events recorded.")
 else:
@@ -454,7 +458,7 @@ else:
     )
 
 st.subheader("Data quality")
-notes = frames.quality_notes(outcome)
+notes = quality_notes(outcome, recent_days=cfg.recent_days)
 if not notes:
     st.caption("No data-quality notes.")
 for note in notes:

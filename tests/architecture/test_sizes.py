@@ -27,14 +27,7 @@ MARK = "# Long:"
 SKIPPED = ("analytics/store/migrations/versions/",)
 #: (file, function or None for the file) -> why it is not split yet.
 PENDING = {
-    ("analytics/reports/_charts.py", "pain_trajectory_figure"): "until the reports are reworked",
-    (
-        "dashboard/charts/_patient.py",
-        "pain_trajectory",
-    ): "until the per-patient charts are reworked",
     ("analytics/reports/_cohort.py", "cohort_report_pdf"): "until the reports are reworked",
-    ("analytics/reports/_data.py", "patient_report_data"): "until the reports are reworked",
-    ("analytics/reports/_patient.py", "patient_report_pdf"): "until the reports are reworked",
 }
 
 
