@@ -20,7 +20,7 @@ from .test_browser import (  # noqa: F401 - the module's server and browser fixt
     demo,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _open_panel(page, pid: str) -> None:

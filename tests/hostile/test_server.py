@@ -35,7 +35,7 @@ from .clinic_text import write_hostile_clinic
 from .conftest import fingerprint
 from .test_store_faults import data_part
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PORT = 8521
 APP = project_root() / "dashboard" / "app.py"
