@@ -1,4 +1,4 @@
-"""Settings for the whole test suite."""
+"""Settings and shared fixtures of the whole test suite."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import pytest
 from argon2 import PasswordHasher, Type
 
 from analytics.access import _auth
+from tests.demo_clinic import demo_clinic_template
+
+__all__ = ["cheap_password_hashes", "demo_clinic_template", "production_password_hashes"]
 
 #: The product's password hasher, kept for the tests of its costs.
 PRODUCTION_HASHER = _auth._hasher
