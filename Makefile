@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 CONSTRAINTS := .ci/constraints.txt
 PORT   ?= 8501
 
-.PHONY: run serve-clinic test bench bench-registry bench-pages lint demo system-deps venv clean-demo lock
+.PHONY: run serve-clinic test test-fast bench bench-registry bench-pages lint demo system-deps venv clean-demo lock
 
 venv: $(BIN)/python
 $(BIN)/python:
@@ -46,6 +46,11 @@ system-deps:
 
 test: system-deps lint
 	$(BIN)/pytest
+
+# The quick loop while working: no lint, no test marked slow (browser, PostgreSQL, Dask,
+# several processes). `make test` still runs everything.
+test-fast: $(VENV)/.dev-installed
+	$(BIN)/pytest -m "not slow"
 
 # Clinic scale (1k / 3k / 10k patients x 365 days): writes docs/performance.md in < 15 min.
 # PAINDIARY_BENCH_SIZES=100,300 make bench  tries it on small clinics.

@@ -9,6 +9,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+import argon2
 import pytest
 
 from analytics.access import _auth as auth
@@ -69,6 +70,32 @@ def test_passwords_are_argon2id_hashes_and_never_stored_in_clear(store: Store) -
     with pytest.raises(ValueError, match="8 to 1024 characters") as exc:
         auth.hash_password("short")
     assert "short" not in str(exc.value)
+
+
+def test_the_product_hashes_with_the_rfc_9106_low_memory_costs(
+    store: Store, production_password_hashes: None
+) -> None:
+    """The costs are pinned: weakening them must fail here (the other tests hash cheaply).
+
+    ``store`` comes first, so its account is hashed cheaply before the product's costs apply.
+    """
+    h = auth.hash_password("same password")
+    assert argon2.extract_parameters(h) == argon2.Parameters(
+        type=argon2.Type.ID,
+        version=19,
+        salt_len=16,
+        hash_len=32,
+        time_cost=3,
+        memory_cost=65536,  # KiB: 64 MiB
+        parallelism=4,
+    )
+    assert auth.verify_password(h, "same password")
+    # an account hashed at other costs is brought to these at its next sign-in
+    assert argon2.extract_parameters(store.user_record("pat")["password_hash"]).time_cost == 1
+    auth.authenticate(store, "pat", "correct horse", face="test")
+    rehashed = store.user_record("pat")["password_hash"]
+    assert argon2.extract_parameters(rehashed) == argon2.extract_parameters(h)
+    assert auth.verify_password(rehashed, "correct horse")
 
 
 def test_right_and_wrong_passwords(store: Store, clock: FakeClock) -> None:

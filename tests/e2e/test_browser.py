@@ -1,7 +1,7 @@
 """End-to-end: a real Chromium drives ``streamlit run`` on the demo clinic.
 
-The fixture creates a demo database with ``paindiary init-demo`` (with its demo
-accounts), starts the app on a free localhost port and stops it afterwards. A
+The fixture copies the session's demo database (made by ``paindiary init-demo``, with
+its demo accounts: ``tests/demo_clinic.py``), starts the app on a free localhost port and stops it afterwards. A
 patient signs in on a phone-sized screen, logs a day, reloads (still the same
 patient on the same page: the session cookie), opens a clinician's URL (refused);
 the patient's clinician sees the entry on a desktop screen; the other clinician
@@ -27,8 +27,10 @@ from pathlib import Path
 import pytest
 
 from analytics.store import project_root
+from tests.demo_clinic import DEMO_SECRET_KEY, copy_demo_clinic
+from tests.waiting import TIMEOUT_MS, click_until, eventually, settled
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -44,7 +46,6 @@ CHROMIUM_ARGS = [
 ]
 ROOT = project_root()
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
-TIMEOUT_MS = 60_000
 
 
 def _free_port() -> int:
@@ -78,7 +79,7 @@ class Demo:
     other_clinician: str
 
 
-SECRET = "e2e-secret-key-" + "x" * 32
+SECRET = DEMO_SECRET_KEY  # the demo passwords derive from the key
 
 
 def _demo_accounts(db: str) -> tuple[dict[str, str], str, str, str, str]:
@@ -105,10 +106,10 @@ def _demo_accounts(db: str) -> tuple[dict[str, str], str, str, str, str]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """``streamlit run dashboard/app.py`` on a temp demo database, and its accounts."""
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_clinic_template: Path) -> Iterator[Demo]:
+    """``streamlit run dashboard/app.py`` on a copy of the demo database, and its accounts."""
     tmp = tmp_path_factory.mktemp("e2e")
-    db = f"sqlite:///{tmp / 'demo.sqlite3'}"
+    db = copy_demo_clinic(demo_clinic_template, tmp)
     bin_dir = Path(sys.executable).parent
     env = {
         **os.environ,
@@ -116,14 +117,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         "PAINDIARY_DATA_DIR": str(tmp),
         "PAINDIARY_SECRET_KEY": SECRET,
     }
-    subprocess.run(
-        [str(bin_dir / "paindiary"), "init-demo", "--db", db],
-        check=True,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        timeout=300,
-    )
     old = os.environ.get("PAINDIARY_SECRET_KEY")
     os.environ["PAINDIARY_SECRET_KEY"] = SECRET  # the demo passwords derive from the key
     try:
@@ -215,14 +208,6 @@ def _sign_in(page, demo: Demo, username: str) -> None:
     page.get_by_role("button", name="Sign in", exact=True).click()
 
 
-def _settled(page) -> None:
-    """Wait until the app's script run has finished (nothing left to replace on the page)."""
-    page.wait_for_function(
-        "document.querySelector('[data-test-script-state]')"
-        "?.getAttribute('data-test-script-state') === 'notRunning'"
-    )
-
-
 def _no_exception(page) -> None:
     assert not page.locator('[data-testid="stException"]').count()
 
@@ -244,13 +229,17 @@ def test_patient_logs_a_day_reloads_and_is_refused_a_clinician_page(demo, browse
         pills = page.locator('[data-testid="stButtonGroup"]').first
         pills.get_by_role("radio", name="5", exact=True).wait_for()
         _shot(page, "02_log_today_phone")
-        pills.get_by_role("radio", name="5", exact=True).click()
-        page.get_by_role("button", name="Save", exact=True).click()
+        click_until(
+            pills.get_by_role("radio", name="5", exact=True),
+            pills.get_by_role("radio", name="5", exact=True, checked=True),
+        )
         saved = page.get_by_text("Saved: pain 5/10").or_(page.get_by_text("You already logged"))
-        saved.first.wait_for()
+        click_until(page.get_by_role("button", name="Save", exact=True), saved)
         if page.get_by_text("You already logged").count():  # the demo's last day is today
-            page.get_by_role("button", name="Save these changes", exact=True).click()
-            page.get_by_text("Replaced your entry").wait_for()
+            click_until(
+                page.get_by_role("button", name="Save these changes", exact=True),
+                page.get_by_text("Replaced your entry"),
+            )
         _shot(page, "03_saved_phone")
 
         # a reload keeps the person and the page (the session cookie)
@@ -294,8 +283,10 @@ def test_the_assigned_clinician_sees_the_entry(demo, browser):
         _charts(page, 4)
         _shot(page, "06_treatment_response_desktop")
 
-        page.get_by_role("link", name="Clinic overview").click()
-        _heading(page, "🏥 Clinic overview")
+        click_until(
+            page.get_by_role("link", name="Clinic overview"),
+            page.get_by_role("heading", name="🏥 Clinic overview"),
+        )
         page.locator('[data-testid="stDataFrame"]').first.wait_for()
         _shot(page, "07_clinic_overview_desktop")
 
@@ -316,9 +307,10 @@ def test_the_assigned_clinician_sees_the_entry(demo, browser):
         _heading(page, "🏥 Clinic overview")
         _no_exception(page)
 
-        page.get_by_role("button", name="Sign out").first.click()
+        click_until(
+            page.get_by_role("button", name="Sign out"), page.get_by_text("You are signed out")
+        )
         _heading(page, "🩺 Pain diary")
-        page.get_by_text("You are signed out").wait_for()
         page.goto(f"{demo.url}/clinic_overview", wait_until="commit")
         _heading(page, "🩺 Pain diary")  # the cookie no longer signs anyone in
     finally:
@@ -334,12 +326,17 @@ def test_the_other_clinician_does_not_see_the_patient(demo, browser):
         _sign_in(page, demo, demo.other_clinician)
         _heading(page, "🏥 Clinic overview")
         page.locator('[data-testid="stDataFrame"]').first.wait_for()
-        page.get_by_role("link", name="Patient chart").click()
-        _heading(page, "🩺 Patient chart")
+        click_until(
+            page.get_by_role("link", name="Patient chart"),
+            page.get_by_role("heading", name="🩺 Patient chart"),
+        )
         # the patient picker lists this clinician's patients only
-        page.locator('[data-testid="stSelectbox"]').first.click()
         options = page.get_by_role("option")
-        options.first.wait_for()
+        click_until(  # a rerun of the page can close the list that the click opened
+            page.locator('[data-testid="stSelectbox"]'),
+            options,
+            before_retry=lambda: page.keyboard.press("Escape"),
+        )
         names = options.all_inner_texts()
         assert names and demo.patient_id not in names
         page.keyboard.press("Escape")
@@ -368,18 +365,25 @@ def test_an_admin_download_is_produced_and_recorded_on_click(demo, browser):
         page.goto(f"{demo.url}/data_manager", wait_until="commit")
         _sign_in(page, demo, "admin")
         _heading(page, "🗂️ Data")
-        page.get_by_role("tab", name="⬇️ Export CSV").click()
-        page.get_by_role("button", name="diary.csv").wait_for()
-        _settled(page)
+        # a click on the tab during a rerun of the page can be lost: click until it shows
+        click_until(
+            page.get_by_role("tab", name="⬇️ Export CSV"),
+            page.get_by_role("button", name="diary.csv"),
+        )
+        settled(page)
         assert exports() == 0  # showing the buttons exports nothing
-        with page.expect_download() as download:
+        with page.expect_download(timeout=TIMEOUT_MS) as download:
             page.get_by_role("button", name="diary.csv").click()
         path = download.value.path()
         assert Path(path).read_bytes().startswith(b"patient_id,date,pain")
-        assert exports() == 1
+        eventually(lambda: _assert_equal(exports(), 1))
         _no_exception(page)
     finally:
         context.close()
+
+
+def _assert_equal(got: object, expected: object) -> None:
+    assert got == expected, (got, expected)
 
 
 # ------------------------------------------------------------------ the patient's pages, phone and desktop
@@ -452,7 +456,10 @@ def _screens(page, name: str, most: int = 4) -> None:
     total = page.evaluate(f"document.querySelector('{_MAIN}').scrollHeight")
     for i in range(min(most, max(1, -(-total // height)))):
         page.evaluate(f"document.querySelector('{_MAIN}').scrollTo(0, {i * (height - 80)})")
-        page.wait_for_timeout(300)
+        page.wait_for_function(  # the scroll has happened (or reached the bottom)
+            f"(() => {{ const m = document.querySelector('{_MAIN}'); const want = {i * (height - 80)};"
+            " return Math.abs(m.scrollTop - Math.min(want, m.scrollHeight - m.clientHeight)) < 2; })()"
+        )
         page.screenshot(path=str(ARTIFACTS / f"{name}_{i + 1}.png"))
     page.evaluate(f"document.querySelector('{_MAIN}').scrollTo(0, 0)")
 
@@ -482,38 +489,37 @@ def test_patient_pages_read_right_on_phone_and_desktop(demo, browser, size):
         assert ten.locator("p").evaluate("e => e.scrollWidth <= e.clientWidth + 1")
         # the chosen number stands out: dark fill, white text
         six = scale.get_by_role("radio", name="6", exact=True)
-        six.click()
-        page.wait_for_function(
-            '() => document.querySelector(\'[role="radio"][aria-checked="true"]\') !== null'
-        )
+        click_until(six, scale.get_by_role("radio", name="6", exact=True, checked=True))
         fill = six.evaluate("e => getComputedStyle(e).backgroundColor")
         ink = six.locator("p").evaluate("e => getComputedStyle(e).color")
         assert fill == "rgb(31, 41, 55)" and ink == "rgb(255, 255, 255)", (fill, ink)
 
         # the note box gives no keyboard-only hint
         more = page.get_by_text("More about this day").first
-        if not page.get_by_label("Notes").count() or not page.get_by_label("Notes").is_visible():
-            more.click()
         notes = page.get_by_label("Notes")
+        click_until(more, notes)
         notes.click()
         notes.type("walked 20 min")
-        page.wait_for_timeout(500)
+        eventually(lambda: _assert_equal(notes.input_value(), "walked 20 min"))
         assert not page.get_by_text("Enter to submit").count()
         assert not page.get_by_text("Ctrl+Enter").count()
         _screens(page, f"patient_{size}_1_log_today")
 
         # the menu: a row of links; after choosing a page nothing covers it
-        page.get_by_role("link", name="My progress").first.click()
-        _heading(page, "📈 My progress")
+        click_until(
+            page.get_by_role("link", name="My progress"),
+            page.get_by_role("heading", name="📈 My progress"),
+        )
         _charts(page, 2)
-        page.wait_for_timeout(1000)
-        _assert_page_uncovered(page, "📈 My progress")
-        _assert_chart_titles_uncovered(page)
+        # plotly lays the charts out after they appear: wait until nothing covers them
+        eventually(lambda: _assert_page_uncovered(page, "📈 My progress"))
+        eventually(lambda: _assert_chart_titles_uncovered(page))
         assert not page.get_by_text("hover").count()
         _screens(page, f"patient_{size}_2_my_progress", most=6)
 
-        page.get_by_role("link", name="History").first.click()
-        _heading(page, "🗓️ History")
+        click_until(
+            page.get_by_role("link", name="History"), page.get_by_role("heading", name="🗓️ History")
+        )
         page.locator('[data-testid="stDataFrame"]').first.wait_for()
         page.get_by_text("Kept history of this day").wait_for()
         _assert_page_uncovered(page, "🗓️ History")

@@ -5,7 +5,8 @@ link is refused. Screenshots (phone 390x844 and desktop) go to ``test-artifacts/
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from tests.waiting import ATTEMPT_MS, click_until, eventually
 
 from .test_browser import (  # noqa: F401 - the module's server and browser fixtures
     DESKTOP,
@@ -20,12 +21,14 @@ from .test_browser import (  # noqa: F401 - the module's server and browser fixt
     demo,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _open_panel(page, pid: str) -> None:
-    page.get_by_text(f"Share {pid}'s summary by link").click()
-    page.get_by_role("button", name="Create share link").wait_for()
+    click_until(
+        page.get_by_text(f"Share {pid}'s summary by link"),
+        page.get_by_role("button", name="Create share link"),
+    )
 
 
 def _shared(browser, link: str, context_args: dict, shot: str | None = None):  # noqa: F811
@@ -48,9 +51,8 @@ def test_a_clinician_shares_a_patient_then_revokes_the_link(demo, browser):  # n
         _heading(page, "🩺 Patient chart")
         _charts(page, 3)
         _open_panel(page, pid)
-        page.get_by_role("button", name="Create share link").click()
         code = page.locator('[data-testid="stCode"]').first
-        code.wait_for()
+        click_until(page.get_by_role("button", name="Create share link"), code)
         link = code.inner_text().strip()
         assert link.startswith(f"{demo.url}/shared?token="), link
         page.get_by_role("img", name="Scan to open the summary").or_(
@@ -90,16 +92,22 @@ def test_a_clinician_shares_a_patient_then_revokes_the_link(demo, browser):  # n
         page.get_by_text("Active links").wait_for()
         box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Link to revoke")
         option = page.get_by_role("option").first
-        for _ in range(4):  # a rerun of the page can close the list that the click opened
-            box.locator("input").click()
-            try:
-                option.wait_for(timeout=10_000)
-                break
-            except PlaywrightTimeoutError:
-                box.locator("input").press("Escape")
-        option.click()
-        page.get_by_role("button", name="Revoke").click()
-        page.get_by_text("No active share links.").wait_for()
+        revoke_ready = page.locator("button:enabled", has_text="Revoke")
+
+        def choose_a_link() -> None:
+            # a rerun of the page can close the list that the click opened, or lose the choice
+            click_until(
+                box.locator("input"),
+                option,
+                before_retry=lambda: box.locator("input").press("Escape"),
+            )
+            option.click(timeout=ATTEMPT_MS)
+            revoke_ready.wait_for(timeout=ATTEMPT_MS)
+
+        eventually(choose_a_link)
+        click_until(
+            page.get_by_role("button", name="Revoke"), page.get_by_text("No active share links.")
+        )
 
         other, refused = _shared(browser, link, PHONE)
         try:

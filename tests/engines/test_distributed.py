@@ -69,6 +69,7 @@ def _assert_same_result(got, expected) -> None:
     assert got.notes == expected.notes
 
 
+@pytest.mark.slow  # a cluster of two worker processes
 def test_sample_clinic_in_4_partitions_equals_one_pandas_pass(client, sample):
     seen = []
     run = analyze_distributed(
@@ -80,6 +81,7 @@ def test_sample_clinic_in_4_partitions_equals_one_pandas_pass(client, sample):
     _assert_same_result(run.result, analyze(sample.patients, sample.diary, sample.sessions))
 
 
+@pytest.mark.slow  # a cluster of two worker processes
 def test_generated_clinic_from_parquet_in_4_partitions(client, clinic_dir):
     ds = load_parquet_dataset(clinic_dir)
     run = analyze_distributed(clinic_dir, client=client, partitions=4)
@@ -87,6 +89,7 @@ def test_generated_clinic_from_parquet_in_4_partitions(client, clinic_dir):
     _assert_same_result(run.result, analyze(ds.patients, ds.diary, ds.sessions))
 
 
+@pytest.mark.slow  # a cluster of two worker processes
 def test_written_files_are_byte_identical(client, sample, tmp_path):
     write_parquet_dataset(sample, tmp_path / "pq")
     run = analyze_distributed(tmp_path / "pq", client=client, partitions=3)
@@ -114,6 +117,7 @@ def _break(sample, tmp_path: Path) -> Path:
     return d
 
 
+@pytest.mark.slow  # a cluster of two worker processes
 def test_every_problem_of_every_range_is_reported_like_the_loader(client, sample, tmp_path):
     d = _break(sample, tmp_path)
     with pytest.raises(DataValidationError) as whole:
@@ -126,6 +130,7 @@ def test_every_problem_of_every_range_is_reported_like_the_loader(client, sample
     assert len(got) == 3 and set(got["file"]) == {"diary.parquet", "sessions.parquet"}
 
 
+@pytest.mark.slow  # a cluster of two worker processes
 def test_skip_invalid_analyses_the_valid_rows_and_returns_the_rejects(client, sample, tmp_path):
     d = _break(sample, tmp_path)
     import warnings
@@ -182,6 +187,7 @@ def test_memory_sizes_are_checked_in_scikit_learns_wording():
             check_memory(bad, "worker_memory", "analyze")
 
 
+@pytest.mark.slow  # starts a cluster
 def test_the_command_with_engine_dask_writes_the_pandas_files(tmp_path, capsys):
     """The whole command, with its own local cluster of one worker."""
     code = main(

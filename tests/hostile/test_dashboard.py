@@ -14,7 +14,7 @@ from analytics.store import open_store, project_root
 from dashboard.text import shown
 from dashboard.views.login import SIGN_IN_UNAVAILABLE
 
-from ..dashboard.conftest import PASSWORD, sign_in
+from ..dashboard.conftest import PASSWORD, signed_in_app
 from .clinic_text import hostile_texts, write_hostile_clinic
 from .conftest import fingerprint, run_cli
 from .test_store_faults import data_part
@@ -50,9 +50,8 @@ def _add_admin(url: str) -> None:
 
 
 def _open(page: str, **state: str) -> AppTest:
-    """``page`` as the admin sees it, after signing in through the login form."""
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    sign_in(at, "admin")
+    """``page`` as the admin sees it, signed in."""
+    at = signed_in_app("admin")
     for key, value in state.items():
         at.session_state[key] = value
     at.switch_page(page)

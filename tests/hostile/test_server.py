@@ -30,14 +30,23 @@ import pytest
 
 from analytics.store import project_root
 from dashboard.text import NO_LINK
+from tests.waiting import TIMEOUT_MS, click_until, eventually, settled
 
 from .clinic_text import write_hostile_clinic
 from .conftest import fingerprint
 from .test_store_faults import data_part
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PORT = 8521
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+#: A free port, not a fixed one: another test run on this machine may serve on any port.
+PORT = _free_port()
 APP = project_root() / "dashboard" / "app.py"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -51,7 +60,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--disable-dev-shm-usage",
 ]
-TIMEOUT_MS = 60_000
 ARTIFACTS = project_root() / "test-artifacts" / "hostile"
 
 
@@ -183,19 +191,21 @@ def _handshake(host: str, origin: str) -> str:
 @pytest.mark.parametrize(
     "host,origin",
     [
-        (f"attacker.example:{PORT}", f"http://attacker.example:{PORT}"),  # DNS rebinding
+        ("attacker.example:{port}", "http://attacker.example:{port}"),  # DNS rebinding
         ("attacker.example", "http://attacker.example"),
-        (f"localhost.attacker.example:{PORT}", f"http://localhost.attacker.example:{PORT}"),
-        (f"localhost:{PORT}", "http://attacker.example"),  # a foreign page, local Host
-        (f"user:pw@localhost:{PORT}", f"http://localhost:{PORT}"),
+        ("localhost.attacker.example:{port}", "http://localhost.attacker.example:{port}"),
+        ("localhost:{port}", "http://attacker.example"),  # a foreign page, local Host
+        ("user:pw@localhost:{port}", "http://localhost:{port}"),
     ],
 )
 def test_a_websocket_from_another_host_or_origin_is_refused(app, host, origin):
+    host, origin = host.format(port=PORT), origin.format(port=PORT)
     assert _handshake(host, origin) == "HTTP/1.1 403 Forbidden"
 
 
-@pytest.mark.parametrize("host", [f"localhost:{PORT}", f"127.0.0.1:{PORT}"])
+@pytest.mark.parametrize("host", ["localhost:{port}", "127.0.0.1:{port}"])
 def test_a_websocket_from_this_machine_is_accepted(app, host):
+    host = host.format(port=PORT)
     assert _handshake(host, f"http://{host}") == "HTTP/1.1 101 Switching Protocols"
 
 
@@ -235,26 +245,45 @@ def test_stored_markup_makes_no_outside_request(app, counter):
             page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
             page.get_by_role("button", name="Sign in", exact=True).click()
             page.get_by_role("heading", name="🏥 Clinic overview").wait_for()
-            page.get_by_role("button", name="Open patient chart").click()
-            page.get_by_role("heading", name="🩺 Patient chart").wait_for()
-            # the header line is shown with its markup as plain text
+            click_until(
+                page.get_by_role("button", name="Open patient chart"),
+                page.get_by_role("heading", name="🩺 Patient chart"),
+            )
+            # the header line is shown with its markup as plain text (polled: the page
+            # may still be drawing when the heading appears)
             page.get_by_text("OVERDOSE ALERT", exact=False).first.wait_for()
-            shown_text = page.locator('[data-testid="stMain"]').inner_text().replace(NO_LINK, "")
-            assert f"group [Session expired, log in again]({base}/login) ![g](" in shown_text
-            assert ":red[OVERDOSE ALERT] $x^2$" in shown_text
-            assert f'<img src="{base}/leak-img.png">' in shown_text
+
+            def markup_shown_as_text() -> None:
+                main = page.locator('[data-testid="stMain"]')
+                shown_text = main.inner_text().replace(NO_LINK, "")
+                assert f"group [Session expired, log in again]({base}/login) ![g](" in shown_text
+                assert ":red[OVERDOSE ALERT] $x^2$" in shown_text
+                assert f'<img src="{base}/leak-img.png">' in shown_text
+
+            eventually(markup_shown_as_text)
+            settled(page)
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "patient_chart.png"), full_page=True)
             assert page.locator('[data-testid="stMarkdown"] img').count() == 0
             assert page.locator(f'[data-testid="stMarkdown"] a[href^="{base}"]').count() == 0
-            page.get_by_role("link", name="Treatment response").click()
-            page.get_by_role("heading", name="📊 Treatment response").wait_for()
+            click_until(
+                page.get_by_role("link", name="Treatment response"),
+                page.get_by_role("heading", name="📊 Treatment response"),
+            )
             page.wait_for_function(
                 "document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 2"
             )
+            settled(page)
             assert page.locator(f'.main-svg a[href^="{base}"]').count() == 0
             page.screenshot(path=str(ARTIFACTS / "treatment_response.png"), full_page=True)
-            page.wait_for_timeout(2000)  # time for any image request to arrive
+            # every image of the drawn page has loaded or failed, and the browser asked
+            # for nothing at the outside address (its own record of the requests it made)
+            page.wait_for_function("[...document.images].every((img) => img.complete)")
+            asked = page.evaluate(
+                "performance.getEntriesByType('resource').map((e) => e.name)"
+                f".filter((u) => u.startsWith('{base}'))"
+            )
+            assert asked == []
         finally:
             browser.close()
     assert requests == []

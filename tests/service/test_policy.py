@@ -20,9 +20,7 @@ from typing import Any
 import pandas as pd
 import pandas.testing as pdt
 import pytest
-from argon2 import PasswordHasher, Type
 
-from analytics.access import _auth as auth
 from analytics.errors import AccessDeniedError, NotFoundError
 from analytics.pipeline import AnalysisSettings, per_patient
 from analytics.service import (
@@ -46,13 +44,8 @@ INSIDE, OUTSIDE = "P1", "P3"  # in every role's reach; outside the patient's and
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """argon2id with small costs (the hashing itself is tested in test_auth.py)."""
-    monkeypatch.setattr(
-        auth,
-        "_hasher",
-        lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID),
-    )
+def _own_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A data directory of this test's own (passwords hash cheaply: tests/conftest.py)."""
     monkeypatch.setenv("PAINDIARY_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("PAINDIARY_SECRET_KEY", raising=False)
 
@@ -60,16 +53,7 @@ def _fast_hashes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "clinic.sqlite3"
-    mp = pytest.MonkeyPatch()
-    mp.setattr(
-        auth,
-        "_hasher",
-        lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID),
-    )
-    try:
-        _build(path)
-    finally:
-        mp.undo()
+    _build(path)
     return path
 
 

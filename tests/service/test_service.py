@@ -16,7 +16,6 @@ from typing import Any
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher, Type
 
 from analytics.access import LOCAL_OPERATOR, User
 from analytics.access import _auth as auth
@@ -41,13 +40,8 @@ ALL = ANN_PATIENTS + BEN_PATIENTS
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """argon2id with small costs (the hashing itself is tested in test_auth.py)."""
-    monkeypatch.setattr(
-        auth,
-        "_hasher",
-        lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID),
-    )
+def _own_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A data directory of this test's own (passwords hash cheaply: tests/conftest.py)."""
     monkeypatch.setenv("PAINDIARY_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("PAINDIARY_SECRET_KEY", raising=False)
 
@@ -85,16 +79,7 @@ def _build(path: Path) -> None:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "clinic.sqlite3"
-    mp = pytest.MonkeyPatch()
-    mp.setattr(
-        auth,
-        "_hasher",
-        lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID),
-    )
-    try:
-        _build(path)
-    finally:
-        mp.undo()
+    _build(path)
     return path
 
 

@@ -21,7 +21,7 @@ from analytics.store import Store, open_store, project_root
 
 from .pg_server import PgServer, PgServerError
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.slow])]
 
 
 @pytest.fixture(scope="session")

@@ -16,15 +16,8 @@ from analytics.store import open_store, project_root
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashes_and_own_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """argon2id with small costs (hashing is tested in tests/test_auth.py); a key per test."""
-    from argon2 import PasswordHasher, Type
-
-    monkeypatch.setattr(
-        auth,
-        "_hasher",
-        lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID),
-    )
+def _own_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A key per test (passwords hash cheaply: tests/conftest.py)."""
     monkeypatch.setenv("PAINDIARY_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("PAINDIARY_SECRET_KEY", raising=False)
 

@@ -69,6 +69,7 @@ def _process_worker(args: tuple) -> list[tuple]:
         return _run(store, worker)
 
 
+@pytest.mark.slow  # writer processes and threads
 @pytest.mark.timeout(300)
 def test_concurrent_writers_lose_nothing(db_url: str) -> None:
     with open_store(db_url) as store:
@@ -149,6 +150,7 @@ def test_concurrent_writers_lose_nothing(db_url: str) -> None:
         assert dupes == []
 
 
+@pytest.mark.slow  # two importing processes
 def test_concurrent_imports_of_the_same_new_patients(db_url: str, clinic: Dataset) -> None:
     """Two imports of the same new patients at once: one inserts, the other retries and finds
     every row stored (SQLite serialises writers; on PostgreSQL the unique-key race of COPY is

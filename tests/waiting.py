@@ -1,0 +1,86 @@
+"""Waiting, in browser tests, for the state a test asserts.
+
+Streamlit draws a page over a websocket, and a click can start a rerun that redraws the
+page: a single read right after a click may see the page before it is drawn, and a click
+that lands during a rerun may be lost. So a browser test never sleeps for a fixed time and
+never reads the page once: it polls for the text or element it expects, with a timeout,
+and repeats a click until the page shows what the click does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+__all__ = ["ATTEMPT_MS", "TIMEOUT_MS", "click_until", "eventually", "settled"]
+
+T = TypeVar("T")
+
+#: How long a browser test waits for one expected state.
+TIMEOUT_MS = 60_000
+
+#: How long one click is given to show its effect before it is repeated.
+ATTEMPT_MS = 8_000
+
+_POLL_S = 0.1
+
+
+def eventually(check: Callable[[], T], *, timeout_ms: float = TIMEOUT_MS) -> T:
+    """Call ``check`` until it passes (returns without an AssertionError); return its value.
+
+    After ``timeout_ms`` the last failure is raised, so the message is the assertion's own.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        try:
+            return check()
+        except (AssertionError, PlaywrightError):
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(_POLL_S)
+
+
+def _shown(locator: Locator) -> bool:
+    return locator.first.is_visible()
+
+
+def click_until(
+    target: Locator,
+    shown: Locator,
+    *,
+    timeout_ms: float = TIMEOUT_MS,
+    attempt_ms: float = ATTEMPT_MS,
+    before_retry: Callable[[], Any] | None = None,
+) -> None:
+    """Click ``target`` until ``shown`` is visible.
+
+    A click lost in a rerun is clicked again; ``before_retry`` undoes a half-done attempt
+    (for example, presses Escape to close a list that a rerun left open).
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        if _shown(shown):
+            return
+        try:
+            target.first.click(timeout=attempt_ms)
+            shown.first.wait_for(timeout=attempt_ms)
+            return
+        except PlaywrightTimeoutError:
+            if time.monotonic() >= deadline:
+                raise
+            if before_retry is not None:
+                before_retry()
+
+
+def settled(page: Page, *, timeout_ms: float = TIMEOUT_MS) -> None:
+    """Wait until the app's script run has finished (nothing left to redraw on the page)."""
+    page.wait_for_function(
+        "document.querySelector('[data-test-script-state]')"
+        "?.getAttribute('data-test-script-state') === 'notRunning'",
+        timeout=timeout_ms,
+    )
