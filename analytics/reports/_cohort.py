@@ -65,9 +65,22 @@ def emax_curve_points(fit, max_session: float, n: int = 100):
 def cohort_report_pdf(data: CohortReportData) -> bytes:
     """Lay out the cohort report as PDF bytes (A4)."""
     r = data.result
-    s = r.settings
     pdf = ReportPDF("Cohort outcomes report", f"{data.n_patients} patients", data.generated)
     pdf.add_page()
+    _title(pdf, data)
+    _summary(pdf, data)
+    _waterfall(pdf, data)
+    _groupings(pdf, r.group_summary)
+    _dose_response(pdf, data)
+    _time_to_response(pdf, data)
+    _adverse_events(pdf, data)
+    _definitions(pdf, data)
+    return bytes(pdf.output())
+
+
+def _title(pdf: ReportPDF, data: CohortReportData) -> None:
+    """Write the title block and the windows the report uses."""
+    s = data.result.settings
     pdf.title_block(
         "Cohort outcomes report",
         [
@@ -86,10 +99,14 @@ def cohort_report_pdf(data: CohortReportData) -> bytes:
         size=7.5,
         color=(90, 90, 90),
     )
+
+
+def _summary(pdf: ReportPDF, data: CohortReportData) -> None:
+    """Write the box of headline figures."""
+    r = data.result
     po = r.patient_outcomes
     km = r.kaplan_meier
-    ae = r.adverse_events.set_index("event")
-    any_rate = ae.loc["any", "events_per_100_sessions"] if "any" in ae.index else float("nan")
+    any_rate = _any_rate(data)
     fit = r.emax_fit
     pdf.summary_box(
         [
@@ -135,6 +152,18 @@ def cohort_report_pdf(data: CohortReportData) -> bytes:
             ),
         ]
     )
+
+
+def _any_rate(data: CohortReportData) -> float:
+    """Return the cohort's adverse events of any kind per 100 treatments (NaN when none)."""
+    ae = data.result.adverse_events.set_index("event")
+    return float(ae.loc["any", "events_per_100_sessions"]) if "any" in ae.index else float("nan")
+
+
+def _waterfall(pdf: ReportPDF, data: CohortReportData) -> None:
+    """Write the waterfall of % change per patient."""
+    po = data.result.patient_outcomes
+    s = data.result.settings
     pdf.heading("Change in pain per patient (waterfall)")
     if po["pct_change"].notna().any():
         pdf.png(waterfall_png(po, threshold=s.responder_threshold), alt="Waterfall of % change")
@@ -147,7 +176,9 @@ def cohort_report_pdf(data: CohortReportData) -> bytes:
     else:
         pdf.paragraph("No patient has both a baseline and a follow-up yet.")
 
-    gs = r.group_summary
+
+def _groupings(pdf: ReportPDF, gs: pd.DataFrame) -> None:
+    """Write the responder table and chart of each grouping."""
     for by in _GROUPINGS:
         part = gs[gs["group_by"] == by] if "group_by" in gs else gs.iloc[0:0]
         pdf.heading(f"Responders by {GROUPING_LABELS[by].lower()}")
@@ -175,6 +206,11 @@ def cohort_report_pdf(data: CohortReportData) -> bytes:
                 alt=f"Responder rate by {by}",
             )
 
+
+def _dose_response(pdf: ReportPDF, data: CohortReportData) -> None:
+    """Write the dose–response chart and the Emax fit."""
+    r = data.result
+    fit = r.emax_fit
     pdf.heading("Dose–response: change from baseline by session number")
     dose = r.dose_response_summary
     if len(dose):
@@ -204,6 +240,10 @@ def cohort_report_pdf(data: CohortReportData) -> bytes:
             size=8.5,
         )
 
+
+def _time_to_response(pdf: ReportPDF, data: CohortReportData) -> None:
+    """Write the Kaplan–Meier curve of time to response."""
+    km = data.result.kaplan_meier
     pdf.heading("Time to response (Kaplan–Meier)")
     if km is None:
         pdf.paragraph("No patient with a start of treatment and a baseline.")
@@ -217,6 +257,11 @@ def cohort_report_pdf(data: CohortReportData) -> bytes:
             size=8.5,
         )
 
+
+def _adverse_events(pdf: ReportPDF, data: CohortReportData) -> None:
+    """Write the adverse events against the published benchmark."""
+    r = data.result
+    any_rate = _any_rate(data)
     pdf.heading("Adverse events against the published benchmark")
     rates = r.adverse_events
     shown = rates[(rates["n_events"] > 0) | (rates["event"] == "any")]
@@ -250,6 +295,10 @@ def cohort_report_pdf(data: CohortReportData) -> bytes:
             size=8.5,
         )
 
+
+def _definitions(pdf: ReportPDF, data: CohortReportData) -> None:
+    """Write the definitions the report uses."""
+    s = data.result.settings
     pdf.heading("Definitions used")
     pdf.bullets(
         [
@@ -269,4 +318,3 @@ def cohort_report_pdf(data: CohortReportData) -> bytes:
         ],
         size=8.5,
     )
-    return bytes(pdf.output())

@@ -49,7 +49,7 @@ class PatientRows:
 
 
 def patient_rows(data: Any) -> PatientRows:
-    """The canonical frames of a :class:`dashboard.data.ClinicData` or a ``Dataset``."""
+    """Return the canonical frames of a :class:`dashboard.data.ClinicData` or a ``Dataset``."""
     sessions = data.sessions
     if "technique_band" in sessions.columns:
         sessions = sessions.drop(columns="technique_band")
@@ -65,7 +65,7 @@ def visit_pdf(
     visit_12: bool = False,
     share_url: str | None = None,
 ) -> bytes:
-    """The visit (or visit-12) report of ``patient_id`` as PDF bytes.
+    """Build the visit (or visit-12) report of ``patient_id`` as PDF bytes.
 
     ``share_url``: the share link the report is made from (printed with its QR code).
     """
@@ -84,7 +84,7 @@ def visit_pdf(
 
 
 def fhir_bytes(rows: PatientRows, patient_id: str, *, include_notes: bool = False) -> bytes:
-    """The FHIR R4 bundle (type collection) of ``patient_id`` as UTF-8 JSON."""
+    """Build the FHIR R4 bundle (type collection) of ``patient_id`` as UTF-8 JSON."""
     from analytics.io import bundle_json, patient_bundle
 
     bundle = patient_bundle(
@@ -94,7 +94,7 @@ def fhir_bytes(rows: PatientRows, patient_id: str, *, include_notes: bool = Fals
 
 
 def cohort_pdf(rows: PatientRows, *, settings: Any) -> bytes:
-    """The cohort report of ``rows`` (the patients the user may see) as PDF bytes."""
+    """Build the cohort report of ``rows`` (the patients the user may see) as PDF bytes."""
     from analytics.reports import cohort_report_data, cohort_report_pdf
 
     return cohort_report_pdf(
@@ -134,7 +134,7 @@ def _file_button(
     file_name: str,
     mime: str,
 ) -> None:
-    """A "Prepare" button that builds and records the file, then its download button."""
+    """Show a "Prepare" button that builds and records the file, then its download button."""
     made = st.session_state.get(key)
     if made is not None and made[0] == signature:
         st.download_button(
@@ -223,7 +223,7 @@ def patient_files(
 
 
 def cohort_file(rows: PatientRows, *, settings: Any, record: Recorder, key: str) -> None:
-    """A button that prepares and downloads the cohort report PDF of ``rows``."""
+    """Show a button that prepares and downloads the cohort report PDF of ``rows``."""
     stamp = dt.date.today().isoformat()
     signature = (len(rows.patients), len(rows.diary), len(rows.sessions), str(settings), stamp)
     _file_button(
@@ -241,7 +241,7 @@ def cohort_file(rows: PatientRows, *, settings: Any, record: Recorder, key: str)
 
 
 def patient_section(user: Any, patient_id: str, *, settings: Any, purpose: str) -> None:
-    """The end of a patient page: report/FHIR downloads and the share-link panel.
+    """Show the end of a patient page: report/FHIR downloads and the share-link panel.
 
     The rows are the ones the page read for this visit (no second audited read);
     every file is recorded for ``user`` when it is produced.
@@ -261,7 +261,7 @@ def patient_section(user: Any, patient_id: str, *, settings: Any, purpose: str) 
 
 
 def cohort_section(user: Any, *, settings: Any, purpose: str) -> None:
-    """The cohort report PDF of the patients ``user`` may see (a clinician's assigned ones)."""
+    """Offer the cohort report PDF of the patients ``user`` may see (a clinician's assigned ones)."""
     from dashboard import data
 
     rows = patient_rows(data.cohort(user, purpose=purpose))

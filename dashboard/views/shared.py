@@ -29,7 +29,7 @@ def _refuse() -> None:
 
 
 def page() -> None:
-    """The read-only summary a share link opens (the only thing it opens)."""
+    """Show the read-only summary a share link opens (the only thing it opens)."""
     token = st.query_params.get("token")
     if not token:
         _refuse()

@@ -26,9 +26,7 @@ MARK = "# Long:"
 #: Generated migration files, left as Alembic wrote them.
 SKIPPED = ("analytics/store/migrations/versions/",)
 #: (file, function or None for the file) -> why it is not split yet.
-PENDING = {
-    ("analytics/reports/_cohort.py", "cohort_report_pdf"): "until the reports are reworked",
-}
+PENDING: dict[tuple[str, str], str] = {}
 
 
 def _says_why(lines: list[str], first: int) -> bool:
