@@ -23,7 +23,6 @@ __all__ = [
     "ATTENTION_ORDER",
     "followup_status",
     "build_overview",
-    "status_lines",
     "factor_effects_of",
     "nof1_of",
 ]
@@ -242,64 +241,6 @@ def build_overview(outcomes: pd.DataFrame, pats: pd.DataFrame) -> pd.DataFrame:
     ).sort_values(keys, kind="stable")
     table = table.loc[order.index].reset_index(drop=True)
     return table
-
-
-def status_lines(outcome: dict[str, Any] | None, today: Any) -> dict[str, str]:
-    """Write the patient's status as of ``today`` in words, for a status block.
-
-    Keys: ``mean`` ("4.2 on 28 Nov 2026 (7-day mean, 5 entries)" or why there is
-    none), ``last_entry`` ("today", "3 days ago (27 Nov 2026)"), ``adherence``
-    ("20 of the last 28 days"), ``events`` ("none in the last 28 days"),
-    ``followup`` (the follow-up used for the response, with its dates).
-    """
-    if outcome is None:
-        return {}
-
-    def day(value: Any) -> str:
-        return f"{pd.Timestamp(value):%d %b %Y}"
-
-    out: dict[str, str] = {}
-    current, last_valid = outcome.get("current_mean"), outcome.get("last_valid_mean")
-    if current is not None and pd.notna(current):
-        out["mean"] = (
-            f"{current:.1f} on {day(outcome['status_date'])} "
-            f"(7-day mean of {int(outcome['current_n'])} entries)"
-        )
-    elif last_valid is not None and pd.notna(last_valid):
-        out["mean"] = (
-            f"{last_valid:.1f} on {day(outcome['last_valid_mean_date'])} — the latest 7-day "
-            f"mean; the last 7 days hold {days_text(outcome.get('current_n') or 0)} of entries"
-        )
-    else:
-        out["mean"] = "none yet — no 7 days with enough entries"
-    since = outcome.get("days_since_last_entry")
-    if since is None or pd.isna(since):
-        out["last_entry"] = "no diary entry yet"
-    elif int(since) == 0:
-        out["last_entry"] = "today"
-    else:
-        ago = "yesterday" if int(since) == 1 else f"{int(since)} days ago"
-        out["last_entry"] = f"{ago} ({day(outcome['last_entry_date'])})"
-    adherence = outcome.get("adherence_28d")
-    out["adherence"] = (
-        "—" if adherence is None or pd.isna(adherence) else f"{100 * adherence:.0f}% of the days"
-    )
-    n_events = int(outcome.get("n_recent_adverse_events") or 0)
-    out["events"] = "none" if n_events == 0 else f"{n_events}"
-    frame = pd.DataFrame([outcome])
-    shown_fu = followup_status(frame).iloc[0]
-    if shown_fu["followup_source"]:
-        window = (
-            f"{pd.Timestamp(shown_fu['shown_followup_start']):%d %b}–"
-            f"{day(shown_fu['shown_followup_end'])}"
-        )
-        out["followup"] = (
-            f"{window} ({int(outcome['followup_n'])} diary entries)"
-            if shown_fu["followup_source"] == "strict"
-            else f"{window}: the most recent valid follow-up — the last diary days hold too "
-            "few entries"
-        )
-    return out
 
 
 def factor_effects_of(result: Any, patient_id: str) -> pd.DataFrame:

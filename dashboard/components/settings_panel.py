@@ -11,6 +11,7 @@ from typing import Any
 
 import streamlit as st
 
+from analytics.presentation import trailing_mean_label
 from analytics.settings import AnalysisSettings
 from dashboard import clock
 
@@ -112,7 +113,8 @@ def settings_caption(*, as_of_today: bool = False) -> str:
         f"follow-up: {follow}; responder: ≥ {v['responder_threshold']:g}% less pain. "
         "Change these in the sidebar."
     ) + (
-        f" Status (7-day mean, adherence, flags) as of today, {clock.today():%d %b %Y}."
+        f" Status ({trailing_mean_label(current_settings().trend_window_days)}, adherence, flags) as of "
+        f"today, {clock.today():%d %b %Y}."
         if as_of_today
         else ""
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analytics.presentation import trailing_mean_label
 from dashboard import charts, clock, data, frames, labels, navigation, session
 from dashboard.components import feedback, settings_panel
 
@@ -14,6 +15,7 @@ st.title("🏥 Clinic overview")
 
 cfg = settings_panel.current_settings(as_of_today=True)
 table = data.overview_table(user, cfg, purpose=PAGE)
+MEAN_NOW = trailing_mean_label(cfg.trend_window_days)
 if table.empty:
     if user.role == "admin":
         st.info(
@@ -98,7 +100,7 @@ c4.metric(
 )
 n_recent = int((shown["followup_source"] == "recent").sum())
 st.caption(
-    f"Status as of today, {clock.today():%d %b %Y}: 7-day mean, adherence and flags count "
+    f"Status as of today, {clock.today():%d %b %Y}: {MEAN_NOW}, adherence and flags count "
     "back from today. "
     + (
         f"For {n_recent} patient{'s' if n_recent != 1 else ''} the last "
@@ -192,9 +194,9 @@ columns = {
         "not a verdict).",
     ),
     "mean_now": st.column_config.TextColumn(
-        "7-day mean",
+        MEAN_NOW.capitalize(),
         width=88,
-        help="Latest 7-day mean pain (0–10) with enough entries, and the day it ends.",
+        help=f"Latest {MEAN_NOW} of pain (0–10) with enough entries, and the day it ends.",
     ),
 }
 if st.session_state.pop("overview.goto", False):

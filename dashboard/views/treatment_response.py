@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from analytics.presentation import trailing_mean_label
 from dashboard import charts, data, frames, labels, navigation
 from dashboard.components import feedback, file_buttons, settings_panel
 
@@ -242,7 +243,8 @@ with c2:
         median = frames.kaplan_meier_median(result)
         st.caption(
             "The share of patients not yet responding, day by day after the start; a patient "
-            f"responds when the 7-day mean stays at or below {100 * cfg.response_fraction:.0f}% "
+            f"responds when the {trailing_mean_label(cfg.trend_window_days)} stays at or below "
+            f"{100 * cfg.response_fraction:.0f}% "
             f"of baseline for {cfg.response_hold_days} days. "
             + (
                 f"Half of the patients had responded by day {median:.0f}."
