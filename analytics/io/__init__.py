@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from ._exports import (
     check_targets,
+    csv_file_bytes,
+    dataset_files,
     format_table,
     neutralise_cell,
+    table_files,
     table_to_csv_bytes,
     write_dataset,
+    write_files,
     write_rejects,
     write_table,
     write_tables,
+    zip_files,
 )
 from ._fhir import (
     ACUPUNCTURE_SNOMED,
@@ -65,6 +70,11 @@ __all__ = [
     "check_targets",
     "write_rejects",
     "table_to_csv_bytes",
+    "csv_file_bytes",
+    "dataset_files",
+    "table_files",
+    "write_files",
+    "zip_files",
     "LOINC",
     "SNOMED",
     "PAIN_LOINC",

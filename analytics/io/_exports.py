@@ -6,6 +6,12 @@ apostrophe; a cell that already starts with apostrophes before such a character
 gets one more, so :func:`analytics.io.restore_cell` can undo exactly what
 was added and an export → import round trip is exact.
 
+An export is first a set of files, each a name and its text cells
+(:func:`dataset_files` for the contract tables, :func:`table_files` for other
+frames such as a de-identified export); those cells then go to a folder
+(:func:`write_files`) or into one zip archive (:func:`zip_files`), byte for byte
+the same CSV text either way.
+
 Files are written whole or not at all: each goes to a temporary file in the
 target folder and is renamed into place only when complete, so an interrupted
 export never leaves a truncated CSV that still validates. A target that is a
@@ -15,10 +21,12 @@ outside the folder).
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import io
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
@@ -37,7 +45,15 @@ __all__ = [
     "check_targets",
     "write_rejects",
     "table_to_csv_bytes",
+    "dataset_files",
+    "table_files",
+    "write_files",
+    "zip_files",
+    "csv_file_bytes",
 ]
+
+#: The contract tables an export holds, in the order they are written.
+_EXPORT_TABLES = ("patients", "diary", "sessions")
 
 _FORMULA_RE = r"^(?='*[=+\-@\t\r])"
 
@@ -174,24 +190,98 @@ def write_tables(
     :func:`write_dataset`). The directory is created when missing; a target that
     is a symbolic link raises OSError and nothing is written.
     """
-    out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    files = []
+    return write_files(table_files(tables), directory, before_rename=before_rename)
+
+
+def csv_file_bytes(cells: pd.DataFrame) -> bytes:
+    """Return text cells as the UTF-8 bytes of their CSV file (exactly what a write puts on disk)."""
+    buf = io.StringIO()
+    _to_csv(cells, buf)
+    return buf.getvalue().encode("utf-8")
+
+
+def table_to_csv_bytes(frame: pd.DataFrame, table: str) -> bytes:
+    """Write a canonical frame as the contract's CSV file in UTF-8 bytes (for downloads)."""
+    return csv_file_bytes(format_table(frame, table))
+
+
+def dataset_files(dataset) -> dict[str, pd.DataFrame]:
+    """Return the files of a Dataset's export: contract file name to its text cells.
+
+    ``patients.csv``, ``diary.csv`` and ``sessions.csv`` in the contract's columns
+    (:func:`format_table`, formula-like text neutralised), in that order.
+    """
+    return {TABLES[n].file_name: format_table(getattr(dataset, n), n) for n in _EXPORT_TABLES}
+
+
+def table_files(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Return the files of frames that are not contract tables: ``<stem>.csv`` to its cells.
+
+    Every column is kept as it is; text cells that a spreadsheet would run as a
+    formula are neutralised (:func:`neutralise_cell`); numbers, booleans and
+    missing values are left to the CSV writer.
+    """
+    files = {}
     for stem, frame in tables.items():
         cells = frame.copy()
         for col in cells.columns:
             if cells[col].dtype == object or pd.api.types.is_string_dtype(cells[col]):
                 text = cells[col].astype("str").where(cells[col].notna())
                 cells[col] = neutralise_cell(text)
-        files.append((cells, out / f"{stem}.csv"))
-    return _write_files(files, before_rename)
+        files[f"{stem}.csv"] = cells
+    return files
 
 
-def table_to_csv_bytes(frame: pd.DataFrame, table: str) -> bytes:
-    """Write a canonical frame as the contract's CSV file in UTF-8 bytes (for downloads)."""
-    buf = io.StringIO()
-    _to_csv(format_table(frame, table), buf)
-    return buf.getvalue().encode("utf-8")
+def write_files(
+    files: Mapping[str, pd.DataFrame],
+    directory: str | os.PathLike[str],
+    *,
+    before_rename: Callable[[], None] | None = None,
+) -> list[Path]:
+    """Write files (a name to its text cells, as :func:`dataset_files` returns) into a folder.
+
+    The directory is created when missing. Every file is written to a temporary
+    file first and all are renamed into place together once complete; a target
+    that is a symbolic link raises OSError and nothing is written.
+    ``before_rename`` runs when the temporary files are complete, before any is
+    renamed; if it raises, no file is put in place. Returns the paths written.
+    """
+    base = Path(directory)
+    base.mkdir(parents=True, exist_ok=True)
+    targets = [(cells, base / name) for name, cells in files.items()]
+    for _, path in targets:  # a link among the targets is refused before anything is written
+        _check_target(path)
+    return _write_files(targets, before_rename)
+
+
+def zip_files(files: Mapping[str, pd.DataFrame], *, when: dt.datetime | None = None) -> bytes:
+    """Return files (a name to its text cells) as the bytes of one zip archive.
+
+    Each member holds exactly the bytes :func:`write_files` would write to a file
+    of that name, at the top of the archive, compressed (deflate), readable by
+    its owner only when unpacked (mode 0600).
+
+    Parameters
+    ----------
+    files : mapping of str to pandas.DataFrame
+        File name to its text cells, as :func:`dataset_files` or :func:`table_files`
+        return them.
+    when : datetime.datetime, optional
+        The members' modification time; default now (local time, as zip keeps it).
+
+    Returns
+    -------
+    bytes
+    """
+    stamp = (when or dt.datetime.now()).timetuple()[:6]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, cells in files.items():
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o100600 << 16  # a regular file, owner read/write
+            archive.writestr(info, csv_file_bytes(cells))
+    return buf.getvalue()
 
 
 def check_targets(directory: str | os.PathLike[str]) -> None:
@@ -200,7 +290,7 @@ def check_targets(directory: str | os.PathLike[str]) -> None:
     Lets a caller refuse an export before doing anything else (reading, auditing).
     """
     base = Path(directory)
-    for name in ("patients", "diary", "sessions"):
+    for name in _EXPORT_TABLES:
         _check_target(base / TABLES[name].file_name)
 
 
@@ -217,14 +307,7 @@ def write_dataset(
     before anything is written. ``before_rename`` runs when the temporary files
     are complete, before any is renamed; if it raises, no file is put in place.
     """
-    base = Path(directory)
-    base.mkdir(parents=True, exist_ok=True)
-    names = ("patients", "diary", "sessions")
-    check_targets(base)
-    return _write_files(
-        [(format_table(getattr(dataset, n), n), base / TABLES[n].file_name) for n in names],
-        before_rename,
-    )
+    return write_files(dataset_files(dataset), directory, before_rename=before_rename)
 
 
 def write_rejects(

@@ -117,10 +117,30 @@ class ClinicAdmin(Door):
             return ds, ds
         return ds, access.deidentify(ds, rng=rng)
 
-    def _record_export(self, patient_id: str | None, deidentify: bool, ds: Any) -> None:
+    def _export_files(
+        self, patient_id: str | None, deidentify: bool, rng: Any
+    ) -> tuple[Any, Any, dict[str, Any]]:
+        """Return the rows read, what is written, and the files: name to its text cells.
+
+        The one place that decides what an export's files hold, whether they then go
+        to a folder (:meth:`export_to`) or into a zip (:meth:`export_zip`): the
+        contract's three files, or the de-identified ones with the same names.
+        """
+        from analytics.io import dataset_files, table_files
+
+        ds, out = self._exported(patient_id, deidentify, rng)
+        if deidentify:
+            files = table_files({n: getattr(out, n) for n in ("patients", "diary", "sessions")})
+        else:
+            files = dataset_files(out)
+        return ds, out, files
+
+    def _record_export(
+        self, patient_id: str | None, deidentify: bool, ds: Any, **detail: Any
+    ) -> None:
         self._audit(
             "export", patient_id or "*", deidentified=bool(deidentify),
-            patients=len(ds.patients), diary=len(ds.diary), sessions=len(ds.sessions),
+            patients=len(ds.patients), diary=len(ds.diary), sessions=len(ds.sessions), **detail,
         )  # fmt: skip
 
     @governed("export", patient=_EXPORTED_PATIENT)
@@ -165,11 +185,13 @@ class ClinicAdmin(Door):
     ) -> tuple[Any, list[Any]]:
         """Write the clinic's (or one patient's) rows as CSV files in ``directory``.
 
-        The export is recorded when its files are complete: they are written to
-        temporary files, the audit row ("export") is added, and only then are they
-        renamed into place. If the audit row cannot be written (e.g. a read-only
-        database) no file is put in place; a write that fails leaves no file (nor
-        a folder it created) and is recorded as a failed export.
+        The files are ``patients.csv``, ``diary.csv`` and ``sessions.csv``, exactly
+        those :meth:`export_zip` puts in its archive. The export is recorded when its
+        files are complete: they are written to temporary files, the audit row
+        ("export") is added, and only then are they renamed into place. If the audit
+        row cannot be written (e.g. a read-only database) no file is put in place; a
+        write that fails leaves no file (nor a folder it created) and is recorded as a
+        failed export.
 
         Parameters
         ----------
@@ -191,21 +213,16 @@ class ClinicAdmin(Door):
         OSError
             A file cannot be written (recorded as failed).
         """
-        from analytics.io import check_targets, write_dataset
+        from analytics.io import check_targets, write_files
 
         check_targets(directory)  # a link among the targets is refused before any read
-        ds, out = self._exported(patient_id, deidentify, rng)
+        ds, out, files = self._export_files(patient_id, deidentify, rng)
         folder = Path(directory)
         created = not folder.exists()
         try:
-            if deidentify:
-                paths = out.write(
-                    folder, before_rename=lambda: self._record_export(patient_id, True, ds)
-                )
-            else:
-                paths = write_dataset(
-                    out, folder, before_rename=lambda: self._record_export(patient_id, False, ds)
-                )
+            paths = write_files(
+                files, folder, before_rename=lambda: self._record_export(patient_id, deidentify, ds)
+            )
         except BaseException as exc:
             if created and folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()  # a failed export leaves nothing behind, not even its folder
@@ -216,6 +233,50 @@ class ClinicAdmin(Door):
                 )  # fmt: skip
             raise
         return out, paths
+
+    @governed("export", patient=_EXPORTED_PATIENT)
+    def export_zip(
+        self, *, patient_id: str | None = None, deidentify: bool = False, rng: Any = None
+    ) -> bytes:
+        """Return the clinic's (or one patient's) export as the bytes of one zip archive.
+
+        The archive holds ``patients.csv``, ``diary.csv`` and ``sessions.csv``, each
+        byte for byte the file :meth:`export_to` (``paindiary export``) writes for the
+        same rows and ``rng``: the same columns, one set of de-identified codes across
+        the three files, formula-like text neutralised. The export is recorded once
+        ("export", ``format: "zip"``) when the archive is complete and before its bytes
+        are returned: when the audit row cannot be written, no bytes leave.
+
+        Parameters
+        ----------
+        patient_id, deidentify, rng
+            As :meth:`export_dataset`.
+
+        Returns
+        -------
+        bytes
+            The zip archive.
+
+        Raises
+        ------
+        AccessDeniedError
+            The user is not an admin.
+        NotFoundError
+            No such patient.
+
+        Examples
+        --------
+        >>> import io, zipfile  # doctest: +SKIP
+        >>> payload = service.export_zip(deidentify=True)  # doctest: +SKIP
+        >>> zipfile.ZipFile(io.BytesIO(payload)).namelist()  # doctest: +SKIP
+        ['patients.csv', 'diary.csv', 'sessions.csv']
+        """
+        from analytics.io import zip_files
+
+        ds, _, files = self._export_files(patient_id, deidentify, rng)
+        payload = zip_files(files)
+        self._record_export(patient_id, deidentify, ds, format="zip")
+        return payload
 
     # -- stored outcomes and settings ---------------------------------------------------
 

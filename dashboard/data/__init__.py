@@ -79,7 +79,7 @@ from dashboard.data._analysis import (
 )
 from dashboard.data._writes import (
     csv_bytes,
-    export_csv_callable,
+    export_zip_callable,
     get_diary_entry,
     import_dataset,
     load_uploads,
@@ -119,7 +119,7 @@ __all__ = [
     "import_dataset",
     "load_uploads",
     "release_uploads",
-    "export_csv_callable",
+    "export_zip_callable",
     "csv_bytes",
     "record_export",
     "record_file",

@@ -27,7 +27,7 @@ __all__ = [
     "import_dataset",
     "load_uploads",
     "release_uploads",
-    "export_csv_callable",
+    "export_zip_callable",
     "csv_bytes",
     "record_export",
     "record_file",
@@ -165,18 +165,17 @@ def _load_uploads(
     ), None
 
 
-def export_csv_callable(user: User, table: str, *, deidentify: bool = False) -> Callable[[], bytes]:
-    """Return a function producing the contract CSV of ``table`` for ``st.download_button``.
+def export_zip_callable(user: User, *, deidentify: bool = False) -> Callable[[], bytes]:
+    """Return a function producing the clinic's export zip for ``st.download_button``.
 
     Streamlit calls it only when the person clicks the button (deferred data), so
-    rendering the page exports nothing. ``Service.export_dataset`` (admins only)
-    records the export in the audit log at that moment, once per file produced.
+    rendering the page exports nothing. It is ``Service.export_zip`` (admins only):
+    the files ``paindiary export`` writes, de-identified or not, in one zip, recorded
+    in the audit log once per download.
     """
-    from analytics.io import table_to_csv_bytes
 
     def produce() -> bytes:
-        ds = service(user, "Data").export_dataset(deidentify=deidentify)
-        return table_to_csv_bytes(getattr(ds, table), table)
+        return service(user, "Data").export_zip(deidentify=deidentify)
 
     return produce
 

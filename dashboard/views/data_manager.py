@@ -219,33 +219,48 @@ if is_admin:
     # ------------------------------------------------------------------ export
     with tabs[2]:
         st.markdown(
-            "CSV files in the import format. Cells a spreadsheet would run as a formula are "
-            "neutralised; importing them again restores them exactly."
+            "The whole clinic as one zip file holding `patients.csv`, `diary.csv` and "
+            "`sessions.csv`: the files `paindiary export` writes, with the same columns. "
+            "Cells a spreadsheet would run as a formula are neutralised."
         )
         deidentify = st.toggle(
             "De-identified (for research)",
             key="data.deidentify",
-            help="Random patient codes, dates as days from the start of treatment, no "
-            "notes or practitioner names, birth year only (docs/security.md).",
+            help="Random patient and clinician codes, the same in all three files; days from "
+            "the start of treatment instead of dates; no notes or practitioner names; birth "
+            "year only, with people aged 90 or over grouped.",
         )
-        st.caption(
-            "A file is produced only when you click its button; each one is recorded in the "
-            "audit log."
-        )
-        # The buttons exist only while this tab is open: a download registered for a
+        # The button exists only while this tab is open: a download registered for a
         # hidden tab could be clicked with a file id the tab's own rerun has replaced.
         if tabs[2].open:
-            cols = st.columns(3)
-            for box, table in zip(cols, ("patients", "diary", "sessions"), strict=True):
-                box.download_button(
-                    f"{table}.csv",
-                    data.export_csv_callable(user, table, deidentify=deidentify),
-                    file_name=f"{'deidentified_' if deidentify else ''}{table}.csv",
-                    mime="text/csv",
-                    key=f"data.download.{table}",
-                    icon="⬇️",
-                    on_click="ignore",
+            st.download_button(
+                "Download the clinic (zip)",
+                data.export_zip_callable(user, deidentify=deidentify),
+                file_name=f"paindiary-clinic-{'deidentified-' if deidentify else ''}"
+                f"{dt.date.today():%Y-%m-%d}.zip",
+                mime="application/zip",
+                key="data.download.zip",
+                icon="⬇️",
+                on_click="ignore",
+            )
+            # below the button: once this sentence shows, the button is the one it describes
+            if deidentify:
+                st.caption(
+                    "De-identified: each patient has a random code (patient_code) that is the "
+                    "same in the three files; dates are days from the start of treatment (day); "
+                    "notes and practitioner names are left out; the birth year is given only "
+                    "for people under 90 (age_90_or_over marks the others). These files are for "
+                    "research and cannot be imported again."
                 )
+            else:
+                st.caption(
+                    "With patient ids and dates, in the import format: importing the files "
+                    "again restores the clinic exactly."
+                )
+            st.caption(
+                "The zip is produced only when you click the button; each download is recorded "
+                "in the audit log."
+            )
 
 # ------------------------------------------------------------------ record a session
 with tab_session:

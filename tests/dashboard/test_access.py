@@ -180,10 +180,10 @@ def test_clinicians_record_sessions_but_never_import_or_export(demo_db):
     assert not at.get("file_uploader")
     at = open_page("views/data_manager.py", user="admin")
     assert len(at.tabs) == 3
-    assert not at.get("download_button")  # the buttons exist while the Export tab is open
+    assert not at.get("download_button")  # the button exists while the Export tab is open
     at.session_state["data.section"] = "⬇️ Export CSV"
     at.run()
-    assert len(at.get("download_button")) == 3
+    assert len(at.get("download_button")) == 1
 
 
 # ------------------------------------------------------------------ tampering
@@ -447,15 +447,15 @@ def test_a_clinic_export_is_recorded_when_the_file_is_produced_not_rendered(demo
     at = open_page("views/data_manager.py", user="admin")
     at.session_state["data.section"] = "⬇️ Export CSV"
     at.run()
-    assert len(at.get("download_button")) == 3
+    assert len(at.get("download_button")) == 1
     log = _audit(demo_db, username="admin")
     assert not (log["action"] == "export").any()
     # Streamlit calls the button's deferred data function when the person clicks; call it
     # the same way (a real click is in tests/e2e)
     with open_store(demo_db) as store:
         admin = auth.user_from_record(store.user_record("admin"))
-    payload = data.export_csv_callable(admin, "diary")()
-    assert payload.startswith(b"patient_id,date")
+    payload = data.export_zip_callable(admin)()
+    assert payload.startswith(b"PK")
     exports = _audit(demo_db, username="admin").query("action == 'export'")
     assert len(exports) == 1
     assert exports["patient_id"].tolist() == ["*"]

@@ -330,10 +330,10 @@ def test_valid_upload_previews_then_imports(demo_db):
     assert all(not u.value for u in at.file_uploader)
 
 
-def test_data_page_offers_three_downloads(demo_db):
+def test_data_page_offers_one_download_of_the_clinic(demo_db):
     at = _data_section("export")
     downloads = at.get("download_button")
-    assert len(downloads) == 3
+    assert [d.label for d in downloads] == ["Download the clinic (zip)"]
 
 
 def test_record_a_session(demo_db):

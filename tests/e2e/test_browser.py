@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analytics.store import project_root
@@ -350,7 +353,25 @@ def test_the_other_clinician_does_not_see_the_patient(demo, browser):
         context.close()
 
 
-def test_an_admin_download_is_produced_and_recorded_on_click(demo, browser):
+def _zip_tables(path: str) -> dict[str, pd.DataFrame]:
+    """The three CSV files of a downloaded zip, every cell as text."""
+    with zipfile.ZipFile(path) as archive:
+        assert archive.namelist() == ["patients.csv", "diary.csv", "sessions.csv"]
+        return {
+            name.removesuffix(".csv"): pd.read_csv(
+                archive.open(name), dtype="str", keep_default_na=False
+            )
+            for name in archive.namelist()
+        }
+
+
+def _without_codes(frame: pd.DataFrame) -> pd.DataFrame:
+    rest = frame.drop(columns=[c for c in ("patient_code", "clinician_code") if c in frame])
+    return rest.sort_values(list(rest.columns)).reset_index(drop=True)
+
+
+def test_an_admin_download_is_produced_and_recorded_on_click(demo, browser, tmp_path):
+    from analytics.cli import main
     from analytics.store import open_store
 
     def exports() -> int:
@@ -361,25 +382,56 @@ def test_an_admin_download_is_produced_and_recorded_on_click(demo, browser):
     context = browser.new_context(**DESKTOP, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+    button = page.get_by_role("button", name="Download the clinic (zip)")
     try:
         page.goto(f"{demo.url}/data_manager", wait_until="commit")
         _sign_in(page, demo, "admin")
         _heading(page, "🗂️ Data")
         # a click on the tab during a rerun of the page can be lost: click until it shows
+        click_until(page.get_by_role("tab", name="⬇️ Export CSV"), button)
+        settled(page)
+        before = exports()
+        with page.expect_download(timeout=TIMEOUT_MS) as download:
+            button.click()
+        assert download.value.suggested_filename.startswith("paindiary-clinic-2")
+        plain = _zip_tables(download.value.path())
+        assert plain["diary"].columns[:3].tolist() == ["patient_id", "date", "pain"]
+        eventually(lambda: _assert_equal(exports(), before + 1))
+
+        # the same button, de-identified: the caption below it names what it now holds
         click_until(
-            page.get_by_role("tab", name="⬇️ Export CSV"),
-            page.get_by_role("button", name="diary.csv"),
+            page.get_by_text("De-identified (for research)", exact=True),
+            page.get_by_text("De-identified: each patient has a random code"),
         )
         settled(page)
-        assert exports() == 0  # showing the buttons exports nothing
         with page.expect_download(timeout=TIMEOUT_MS) as download:
-            page.get_by_role("button", name="diary.csv").click()
-        path = download.value.path()
-        assert Path(path).read_bytes().startswith(b"patient_id,date,pain")
-        eventually(lambda: _assert_equal(exports(), 1))
+            button.click()
+        assert "deidentified" in download.value.suggested_filename
+        t = _zip_tables(download.value.path())
+        eventually(lambda: _assert_equal(exports(), before + 2))
+        _shot(page, "10_admin_deidentified_export_desktop")
         _no_exception(page)
     finally:
         context.close()
+
+    # the three files join on one code per patient, carry days, never ids or dates
+    codes = t["patients"]["patient_code"]
+    assert (codes != "").all() and codes.is_unique
+    assert len(t["patients"]) == len(plain["patients"])
+    for name in ("diary", "sessions"):
+        assert (t[name]["patient_code"] != "").all(), name
+        joined = t[name].merge(t["patients"], on="patient_code", validate="many_to_one")
+        assert len(joined) == len(t[name]) == len(plain[name]), name
+        assert t[name]["day"].str.fullmatch(r"-?\d+").all(), name
+    text = t["patients"].to_csv() + t["diary"].to_csv() + t["sessions"].to_csv()
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+    assert not set(plain["patients"]["patient_id"]) & set(re.findall(r"P\d{3}", text))
+    # what the command line writes from the same database, but for the random codes
+    assert main(["export", str(tmp_path / "cli"), "--db", demo.db, "--deidentify"]) == 0
+    for name in ("patients", "diary", "sessions"):
+        cli = pd.read_csv(tmp_path / "cli" / f"{name}.csv", dtype="str", keep_default_na=False)
+        assert t[name].columns.tolist() == cli.columns.tolist(), name
+        pd.testing.assert_frame_equal(_without_codes(t[name]), _without_codes(cli))
 
 
 def _assert_equal(got: object, expected: object) -> None:

@@ -209,6 +209,13 @@ CALLS = [
         ADMIN,
         "export",
     ),
+    Call("export_zip", lambda s: s.export_zip(), ADMIN, "export"),
+    Call(
+        "export_zip P1 deidentified",
+        lambda s: s.export_zip(patient_id="P1", deidentify=True, rng=1),
+        ADMIN,
+        "export",
+    ),
     Call("users", lambda s: s.users(), ADMIN, "user_admin"),
     Call(
         "add_user",
