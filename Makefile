@@ -44,13 +44,16 @@ serve-clinic: demo
 system-deps:
 	@bash tests/system_deps.sh
 
+# One test process per core (at most 4; a 2-core machine runs two).
+PYTEST_WORKERS ?= -n auto --maxprocesses 4
+
 test: system-deps lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_WORKERS)
 
 # The quick loop while working: no lint, no test marked slow (browser, PostgreSQL, Dask,
 # several processes). `make test` still runs everything.
 test-fast: $(VENV)/.dev-installed
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest $(PYTEST_WORKERS) -m "not slow"
 
 # Clinic scale (1k / 3k / 10k patients x 365 days): writes docs/performance.md in < 15 min.
 # PAINDIARY_BENCH_SIZES=100,300 make bench  tries it on small clinics.
