@@ -110,11 +110,14 @@ def _report(args: argparse.Namespace) -> int:
         if args.cohort:
             from analytics.reports import cohort_report_data, cohort_report_pdf
 
-            ds = source.cohort(purpose="cohort report")
+            what, pid = "cohort report (PDF)", None
+            try:
+                ds = source.cohort(purpose="cohort report", report=what)
+            except AccessDeniedError as exc:  # refused before a row was read
+                return error(f"{exc} Nothing was written.")
             pdf = cohort_report_pdf(
                 cohort_report_data(ds.patients, ds.diary, ds.sessions, settings=settings)
             )
-            what, pid = "cohort report (PDF)", None
         else:
             from analytics.reports import patient_report_data, patient_report_pdf
 

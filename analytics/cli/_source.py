@@ -231,10 +231,16 @@ class Source:
             return self._folder()
         return self.service.patient_dataset(patient_id, purpose=purpose)
 
-    def cohort(self, *, purpose: str) -> Dataset:
-        """Read the rows of every patient the user may see."""
+    def cohort(self, *, purpose: str, report: str | None = None) -> Dataset:
+        """Read the rows of every patient the user may see.
+
+        With ``report`` (what the command will write) a user who may not record a
+        cohort report is refused before any row is read.
+        """
         if self.service is None:
             return self._folder()
+        if report is not None:
+            self.service.check_cohort_report(report)
         return self.service.cohort_dataset(purpose=purpose)
 
     def settings(self, args: argparse.Namespace) -> AnalysisSettings:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.service._door import FAILURES, Door, PatientArg, as_text, governed
+from analytics.service._door import COHORT, FAILURES, Door, PatientArg, as_text, governed
 from analytics.store import SaveResult
 
 __all__ = ["PatientRecords"]
@@ -239,6 +239,24 @@ class PatientRecords(Door):
             The patient is outside the user's scope, or a patient records a cohort file.
         """
         self._record_file("export", what, patient_id, detail)
+
+    @governed("record_cohort_report", patient=COHORT)
+    def check_cohort_report(self, what: str) -> None:
+        """Refuse, before any row is read, a cohort report this user may not record.
+
+        A command that writes a cohort report calls this first, so a refused user's
+        rows are never read (the refusal is recorded like that of :meth:`record_report`).
+
+        Parameters
+        ----------
+        what : str
+            The report, e.g. ``"cohort report (PDF)"``.
+
+        Raises
+        ------
+        AccessDeniedError
+            The user may not record a report of the cohort (a patient).
+        """
 
     @governed("record_report", patient=_FILE_PATIENT, cohort_action="record_cohort_report")
     def record_report(self, what: str, *, patient_id: str | None, detail: str = "") -> None:

@@ -1,7 +1,8 @@
 """A report or FHIR bundle appears only after it is recorded in the audit log.
 
 A patient account may see its own rows but not record a cohort report: the command
-is refused, says nothing was written, and no file (nor a temporary one) is left.
+is refused before it reads a row, says nothing was written, and no file (nor a
+temporary one) is left.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ def test_a_patient_cohort_report_is_refused_and_no_file_appears(
     assert {t: v for t, v in after.items() if t != "audit_log"} == {
         t: v for t, v in before.items() if t != "audit_log"
     }
-    assert ("report", "denied", "*") in _audit_rows(url)
+    rows = _audit_rows(url)
+    assert ("report", "denied", "*") in rows
+    assert [r for r in rows if r[0] == "view"] == []  # refused before a row was read
 
 
 @pytest.mark.parametrize("command", ["report", "fhir"])
