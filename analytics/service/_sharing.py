@@ -13,6 +13,7 @@ import pandas as pd
 from analytics.access import User
 from analytics.errors import AuthenticationError
 from analytics.service._door import Door, SharedPatient, governed, utcnow
+from analytics.service._policy import ALL, ASSIGNED, OWN, POLICY
 from analytics.store import Store
 
 __all__ = ["SHARE_LINK_MAX_DAYS", "ShareLinks"]
@@ -23,6 +24,30 @@ SHARE_LINK_MAX_DAYS = 90
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _creator_may_share(store: Store, link: Mapping[str, Any]) -> bool:
+    """Tell whether the link's creator may still share its patient, as of now.
+
+    A link lives only as long as its creator's access: it stops working when the
+    account is disabled or deleted, or (a clinician) is no longer assigned the patient.
+    The machine's local operator (``local:<os user>``) keeps the access of an admin.
+    """
+    creator = str(link["created_by"])
+    if creator.startswith("local:"):
+        return True
+    record = store.user_record(creator)
+    if record is None or record["disabled"]:
+        return False
+    scope = POLICY["create_share_link"].scope(str(record["role"]))
+    patient_id = str(link["patient_id"])
+    if scope == ALL:
+        return True
+    if scope == ASSIGNED:
+        return bool(store.is_assigned(int(record["id"]), patient_id))
+    if scope == OWN:
+        return record["patient_id"] == patient_id
+    return False
 
 
 def _check_days(arguments: Mapping[str, Any]) -> None:
@@ -158,6 +183,12 @@ class ShareLinks(Door):
                 name, "share_use", role="share-link", face=face, patient_id=link["patient_id"],
                 outcome="denied",
                 detail={"reason": "revoked" if link["revoked_at"] is not None else "expired"},
+            )  # fmt: skip
+            raise refused
+        if not _creator_may_share(store, link):
+            store.record_audit(
+                name, "share_use", role="share-link", face=face, patient_id=link["patient_id"],
+                outcome="denied", detail={"reason": "creator lost access"},
             )  # fmt: skip
             raise refused
         user = User(-int(link["id"]), name, "patient", str(link["patient_id"]), "share link")

@@ -249,6 +249,12 @@ CALLS = [
         "export",
     ),
     Call(
+        "check_cohort_report",
+        lambda s: s.check_cohort_report("cohort report (PDF)"),
+        STAFF,
+        "report",
+    ),
+    Call(
         "record_report P3",
         lambda s: s.record_report("referral.pdf", patient_id="P3"),
         P3_READERS,

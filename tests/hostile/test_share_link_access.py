@@ -1,0 +1,87 @@
+"""A share link lives only as long as its creator's access to the patient.
+
+Each use checks that the creator's account is active and still may share that
+patient; a refused use is recorded with its reason and changes nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from analytics.access import LOCAL_OPERATOR, User, hash_password, user_from_record
+from analytics.errors import AuthenticationError
+from analytics.service import Service
+from analytics.store import Store, open_store
+
+from .conftest import fingerprint
+
+REFUSED = "This share link is not valid: it may have expired or been revoked. Ask for a new one."
+
+
+@pytest.fixture
+def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Store, Path]]:
+    monkeypatch.setenv("PAINDIARY_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("PAINDIARY_SECRET_KEY", raising=False)
+    path = tmp_path / "clinic.sqlite3"
+    with open_store(f"sqlite:///{path}") as s:
+        for pid in ("P1", "P2"):
+            s.save_patient("setup", {"patient_id": pid, "condition": "neck pain"})
+            s.save_diary_entry("setup", {"patient_id": pid, "date": "2024-01-02", "pain": 6})
+        h = hash_password("clinic test password 1")
+        s.add_user("setup", username="ann", role="clinician", password_hash=h)
+        s.add_user("setup", username="pat", role="patient", patient_id="P1", password_hash=h)
+        s.assign("setup", "ann", ["P1", "P2"])
+        yield s, path
+
+
+def _as(store: Store, name: str) -> Service:
+    record = store.user_record(name)
+    assert record is not None
+    user: User = user_from_record(record)
+    return Service(store, user, face="test")
+
+
+def _denials(store: Store) -> list[tuple[str, str]]:
+    log = store.audit_log("test")
+    rows = log[(log["action"] == "share_use") & (log["outcome"] == "denied")]
+    return [(r.patient_id, r.detail) for r in rows.itertuples()]
+
+
+def test_a_link_stops_working_when_its_clinician_is_unassigned(
+    clinic: tuple[Store, Path],
+) -> None:
+    store, path = clinic
+    token = _as(store, "ann").create_share_link("P2", days=7)
+    assert Service.for_share_link(store, token).patient_dataset("P2", purpose="t").diary.shape[0]
+    Service(store, LOCAL_OPERATOR, face="test").unassign("ann", ["P2"])
+    before = fingerprint(path)
+    with pytest.raises(AuthenticationError) as err:
+        Service.for_share_link(store, token)
+    assert str(err.value) == REFUSED
+    after = fingerprint(path)
+    assert {t: v for t, v in after.items() if t != "audit_log"} == {
+        t: v for t, v in before.items() if t != "audit_log"
+    }
+    [(patient, detail)] = _denials(store)
+    assert patient == "P2" and "creator lost access" in str(detail)
+
+
+def test_a_link_stops_working_when_its_creator_is_disabled(clinic: tuple[Store, Path]) -> None:
+    store, _ = clinic
+    token = _as(store, "pat").create_share_link("P1", days=7)
+    Service.for_share_link(store, token)  # works while the account is active
+    Service(store, LOCAL_OPERATOR, face="test").disable_user("pat")
+    with pytest.raises(AuthenticationError, match="not valid"):
+        Service.for_share_link(store, token)
+    assert [p for p, _ in _denials(store)] == ["P1"]
+
+
+def test_another_clinicians_links_keep_working(clinic: tuple[Store, Path]) -> None:
+    store, _ = clinic
+    token = _as(store, "ann").create_share_link("P1", days=7)
+    Service(store, LOCAL_OPERATOR, face="test").unassign("ann", ["P2"])  # not P1
+    assert Service.for_share_link(store, token).read_only
+    assert _denials(store) == []
