@@ -228,7 +228,7 @@ def same_day_rows(
         day = ", ".join(f"{k} {_key_text(values.at[i, k])}" for k in key)
         merged.append(
             f"{where([int(lines[kept]), int(lines[i])])}: the same diary day ({day}) with the "
-            "same values in every column; the first is loaded, the second left out"
+            "same values in every column; the day is kept once"
         )
     if len(repeats) > NOTED_DAYS:
         merged.append(f"... and {len(repeats) - NOTED_DAYS} more repeated diary day(s) loaded once")
