@@ -361,7 +361,14 @@ def _checked(values: dict[str, Any], day: dt.date) -> tuple[dict[str, Any], str]
     try:
         mme = medication_mme(medicine, out["medication_dose"])
     except ValueError as exc:
-        text = str(exc)
+        if out["opioid_mme"] is not None:
+            return out, ""  # an MME the person gave stands, as in an import
+        # the contract's sentence, with the form's field names for the file's columns
+        text = (
+            str(exc)
+            .replace("in opioid_mme", "in “Opioid dose (morphine mg equivalents)”")
+            .replace("in medication_dose", "as its dose")
+        )
         st.error(text[0].upper() + text[1:] + ".", icon="⚠️")
         return None
     code = opioid_code(medicine)

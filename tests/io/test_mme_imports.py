@@ -432,3 +432,23 @@ def test_a_failed_import_changes_nothing_in_the_store(tmp_path, monkeypatch, cap
     out = capsys.readouterr()
     assert 'opioid_mme is "40", but oxycodone 30 mg a day is 45 MME' in out.out + out.err
     assert _fingerprint(db) == before
+
+
+def test_the_form_refuses_an_opioid_it_cannot_convert_in_the_loaders_words(monkeypatch):
+    from dashboard import clock
+    from dashboard.components import entry_form
+
+    shown: list[str] = []
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    monkeypatch.setattr(entry_form.st, "error", lambda text, **kw: shown.append(text))
+    values = {"pain": 5, "medication": "oxycodon", "medication_dose": 30.0, "opioid_mme": None}
+    assert entry_form._checked({**values, "notes": ""}, dt.date(2026, 3, 1)) is None
+    assert shown == [
+        '"oxycodon" is not an opioid paindiary converts to MME (did you mean oxycodone?); name '
+        f"one of {KNOWN} (CDC 2022 factors), or give the day's MME in “Opioid dose (morphine "
+        "mg equivalents)”."
+    ]
+    # with an MME given, the medicine is stored by name with that MME, as an import would
+    given = {**values, "medication": "buprenorphine", "medication_dose": 0.3, "opioid_mme": 12.0}
+    checked = entry_form._checked({**given, "notes": ""}, dt.date(2026, 3, 1))
+    assert checked is not None and checked[0]["opioid_mme"] == 12.0
