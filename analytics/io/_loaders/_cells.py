@@ -552,7 +552,7 @@ class _Checker:
         dup = frame.duplicated(keep=False).to_numpy() & valid_key
         if not dup.any():
             return
-        differing = pd.Series("", index=frame.index, dtype="str")
+        differing_text = np.full(self.n, "", dtype=object)
         if self.spec.name == "diary":
             # a day repeated value for value is loaded once; other repeats are conflicts
             rows = np.flatnonzero(dup)
@@ -561,13 +561,15 @@ class _Checker:
             same = same_day_rows(values, rows, ~self.bad[rows], lines, key, self.where)
             self.dropped[same.dropped] = True
             self.notes.merged.extend(same.merged)
-            for row, columns in same.differing.items():
-                differing.iat[row] = f" with different {columns}"
+            if same.differing:
+                at = np.fromiter(same.differing, dtype=np.int64, count=len(same.differing))
+                differing_text[at] = [f" with different {c}" for c in same.differing.values()]
             kept = ~self.dropped
             dup = np.zeros(self.n, dtype=bool)
             dup[kept] = frame[kept].duplicated(keep=False).to_numpy() & valid_key[kept]
             if not dup.any():
                 return
+        differing = pd.Series(differing_text, index=frame.index, dtype="str")
         # list the lines of each duplicated key, computed on the duplicated rows only
         dup_frame = frame[dup]
         dup_lines = pd.Series(np.abs(self.raw.lines[dup]), index=dup_frame.index)

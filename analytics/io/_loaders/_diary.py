@@ -231,17 +231,25 @@ def same_day_rows(
             "same values in every column; the day is kept once"
         )
     if len(repeats) > NOTED_DAYS:
-        merged.append(f"... and {len(repeats) - NOTED_DAYS} more repeated diary day(s) loaded once")
-    left = values[~repeat]
+        merged.append(f"... and {len(repeats) - NOTED_DAYS} more repeated diary day(s) kept once")
+    # the columns that differ, for the days still repeated once the repeats are left out
+    left_at = np.flatnonzero(~repeat)
+    left = values.iloc[left_at]
+    clash = left.duplicated(list(key), keep=False).to_numpy()
     others = [c for c in columns if c not in key]
     differing: dict[int, str] = {}
-    if len(left):
-        counts = left.groupby(list(key), sort=False, dropna=False)[others].nunique(dropna=False)
-        names = counts.gt(1).apply(lambda r: ", ".join(c for c in others if r[c]), axis=1)
-        per_row = left.set_index(list(key)).index.map(names.to_dict())
-        for i, text in zip(np.flatnonzero(~repeat), per_row, strict=True):
-            if isinstance(text, str) and text:
-                differing[int(rows[i])] = text
+    if clash.any():
+        clashing = left[clash]
+        by_day = clashing.groupby(list(key), sort=False, dropna=False)
+        differs = by_day[others].nunique(dropna=False).gt(1).to_numpy()
+        # the differing columns of each day, joined column by column (days may be many)
+        names = np.full(len(differs), "", dtype=object)
+        for j, column in enumerate(others):
+            names[differs[:, j]] = names[differs[:, j]] + f", {column}"
+        per_row = names[by_day.ngroup().to_numpy()]
+        differing = {
+            int(rows[i]): text[2:] for i, text in zip(left_at[clash], per_row, strict=True) if text
+        }
     return SameDays(rows[repeat], merged, differing)
 
 
