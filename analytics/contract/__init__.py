@@ -9,7 +9,17 @@ from __future__ import annotations
 from ._bands import frequency_band
 from ._dataset import Dataset, empty_frame
 from ._index import index_dates
-from ._medications import DOSE_UNITS, MME_FACTORS, OPIOIDS, daily_mme
+from ._medications import (
+    DOSE_UNITS,
+    MME_FACTORS,
+    MME_TOLERANCE,
+    OPIOIDS,
+    UNCONVERTED_OPIOIDS,
+    daily_mme,
+    medication_mme,
+    mme_mismatch,
+    opioid_code,
+)
 from ._vocabulary import ADVERSE_EVENT_LABELS, CONDITION_LABELS, TECHNIQUE_LABELS
 
 __all__ = [
@@ -21,6 +31,11 @@ __all__ = [
     "DOSE_UNITS",
     "OPIOIDS",
     "daily_mme",
+    "medication_mme",
+    "mme_mismatch",
+    "opioid_code",
+    "UNCONVERTED_OPIOIDS",
+    "MME_TOLERANCE",
     "TECHNIQUE_LABELS",
     "CONDITION_LABELS",
     "ADVERSE_EVENT_LABELS",

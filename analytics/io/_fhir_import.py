@@ -4,7 +4,9 @@
 (or any bundle with pain Observations and acupuncture Procedures) back into
 canonical diary and session frames through :func:`analytics.io.validate_records`,
 the CSV import's rules; every problem names the file, the entry index and the
-field. :func:`fill_from_stored` keeps the columns of a stored day the bundle does
+field. A ``MedicationStatement`` of a diary day gives that day's ``medication``
+and ``medication_dose``, and so, for a named opioid, its MME, computed as for a
+CSV file. :func:`fill_from_stored` keeps the columns of a stored day the bundle does
 not carry.
 """
 
@@ -12,12 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from analytics.contract import DOSE_UNITS, opioid_code
 from analytics.errors import PROBLEM_COLUMNS, DataValidationError
 from analytics.io._fhir import (
     ACUPUNCTURE_SNOMED,
@@ -50,6 +53,9 @@ class BundleContent:
         ``patient_id``), in bundle order.
     diary_entries, session_entries : list of int
         The 0-based entry index each record came from.
+    medication_entries : dict of int to int
+        For a diary record with a named medicine: the entry index of its
+        MedicationStatement.
     bundle_patient_ids : tuple of str
         paindiary ids found in the bundle's Patient identifiers.
     skipped : dict of str to int
@@ -60,6 +66,7 @@ class BundleContent:
     sessions: list[dict[str, Any]] = field(default_factory=list)
     diary_entries: list[int] = field(default_factory=list)
     session_entries: list[int] = field(default_factory=list)
+    medication_entries: dict[int, int] = field(default_factory=dict)
     bundle_patient_ids: tuple[str, ...] = ()
     skipped: dict[str, int] = field(default_factory=dict)
 
@@ -144,6 +151,7 @@ def read_bundle(data: Any, *, file: str = "bundle.json") -> BundleContent:
         if res is not None:
             reader.take(i, res)
     reader.attach_peg()
+    reader.attach_medicines()
     reader.problems.raise_if_any("nothing was imported.")
     c = reader.content
     return BundleContent(
@@ -151,6 +159,7 @@ def read_bundle(data: Any, *, file: str = "bundle.json") -> BundleContent:
         sessions=c.sessions,
         diary_entries=c.diary_entries,
         session_entries=c.session_entries,
+        medication_entries=c.medication_entries,
         bundle_patient_ids=tuple(dict.fromkeys(reader.ids)),
         skipped=c.skipped,
     )
@@ -219,6 +228,7 @@ class _Reader:
         self.ids: list[str] = []  # paindiary ids of the Patient resources
         self.by_day: dict[str, int] = {}  # diary date -> its first pain record
         self.peg: list[tuple[int, str, dict[str, Any]]] = []  # (entry, date, PEG items)
+        self.medicines: list[tuple[int, str, dict[str, Any]]] = []  # (entry, date, columns)
 
     def take(self, i: int, res: Mapping[str, Any]) -> None:
         """Take a valid resource: a Patient's ids, a pain or PEG Observation, a session."""
@@ -234,6 +244,8 @@ class _Reader:
             self._pain(i, res)
         elif kind == "Observation" and (LOINC, PEG_LOINC) in codes:
             self._peg(i, res)
+        elif kind == "MedicationStatement":
+            self._medicine(i, res)
         elif kind == "Procedure" and _is_acupuncture(res, codes):
             session = _session_record(res, f"entry[{i}]", self.problems)
             if session is not None:
@@ -276,6 +288,48 @@ class _Reader:
         else:
             self._skip("Observation (PEG score without items)")
 
+    def _medicine(self, i: int, res: Mapping[str, Any]) -> None:
+        if res.get("status") in ("entered-in-error", "not-taken"):
+            self._skip(f"MedicationStatement ({res['status']})")
+            return
+        effective = res.get("effectiveDateTime")
+        if effective is None and isinstance(res.get("effectivePeriod"), Mapping):
+            effective = res["effectivePeriod"].get("start")
+        day = _day(effective)
+        if day is None:
+            self.problems.add(
+                f"entry[{i}].effectiveDateTime", "a MedicationStatement needs the diary date"
+            )
+            return
+        columns = _medicine_columns(res, f"entry[{i}]", self.problems)
+        if columns is not None:
+            self.medicines.append((i, day, columns))
+
+    def attach_medicines(self) -> None:
+        """Add each day's medicine to the pain record of that day (one medicine a day)."""
+        seen: dict[str, int] = {}
+        for i, day, columns in self.medicines:
+            if day not in self.by_day:
+                self.problems.add(
+                    f"entry[{i}].effectiveDateTime",
+                    f"the MedicationStatement of {day} has no pain Observation for that day",
+                    day,
+                )
+                continue
+            if day in seen:
+                self.problems.add(
+                    f"entry[{i}].effectiveDateTime",
+                    f"entry[{seen[day]}] already names the medicine of {day}; the diary holds "
+                    "one named medicine a day: give the others' MME in the opioid_mme "
+                    "extension of one statement",
+                    day,
+                )
+                continue
+            seen[day] = i
+            record = self.by_day[day]
+            self.content.diary[record].update(columns)
+            self.content.medication_entries[record] = i
+
     def attach_peg(self) -> None:
         """Add the PEG items to the pain record of their day; a day without one is a problem."""
         for i, day, items in self.peg:
@@ -287,6 +341,71 @@ class _Reader:
                 )
                 continue
             self.content.diary[self.by_day[day]].update(items)
+
+
+#: UCUM units of a MedicationStatement dose: mg, or a fentanyl patch's µg/h.
+_DOSE_UNITS = {"mg": "mg", "ug/h": "mcg/h", "mcg/h": "mcg/h"}
+
+
+def _medicine_name(res: Mapping[str, Any]) -> str | None:
+    concept = res.get("medicationCodeableConcept")
+    if not isinstance(concept, Mapping):
+        return None
+    if concept.get("text"):
+        return str(concept["text"])
+    for c in concept.get("coding") or []:
+        if isinstance(c, Mapping) and c.get("display"):
+            return str(c["display"])
+    return None
+
+
+def _daily_dose(dosage: Mapping[str, Any]) -> tuple[Any, str | None]:
+    """Return a dosage's dose a day and its unit: doseQuantity × times a day (timing n per 1 d)."""
+    dose_and_rate = dosage.get("doseAndRate") or []
+    quantity = dose_and_rate[0].get("doseQuantity") if dose_and_rate else None
+    if not isinstance(quantity, Mapping) or quantity.get("value") is None:
+        return None, None
+    unit = str(quantity.get("code") or quantity.get("unit") or "")
+    repeat = (dosage.get("timing") or {}).get("repeat") or {}
+    per_day = 1
+    if repeat.get("periodUnit") == "d" and repeat.get("period", 1) == 1:
+        per_day = int(repeat.get("frequency", 1))
+    return quantity["value"] * per_day, unit
+
+
+def _medicine_columns(
+    res: Mapping[str, Any], where: str, problems: _Problems
+) -> dict[str, Any] | None:
+    """Read a MedicationStatement as diary columns: medication, medication_dose, opioid_mme."""
+    name = _medicine_name(res)
+    if name is None:
+        problems.add(
+            f"{where}.medicationCodeableConcept",
+            "a MedicationStatement needs the medicine's name in medicationCodeableConcept.text "
+            "or a coding's display",
+        )
+        return None
+    columns: dict[str, Any] = {"medication": name}
+    dosages = [d for d in res.get("dosage") or [] if isinstance(d, Mapping)]
+    if dosages:
+        dose, unit = _daily_dose(dosages[0])
+        code = opioid_code(name)
+        wanted = DOSE_UNITS[code] if code is not None else None
+        if dose is not None and (
+            unit not in _DOSE_UNITS or (wanted is not None and _DOSE_UNITS[unit] != wanted)
+        ):
+            problems.add(
+                f"{where}.dosage[0].doseAndRate[0].doseQuantity",
+                f"the dose of {name} is in {unit or 'no unit'}; give it in "
+                + ("ug/h (the patch's strength)" if wanted == "mcg/h" else "mg"),
+                unit,
+            )
+            return None
+        columns["medication_dose"] = dose
+    for e in res.get("extension") or []:
+        if isinstance(e, Mapping) and e.get("url") == f"{EXTENSION}opioid_mme":
+            columns["opioid_mme"] = e.get("valueDecimal")
+    return columns
 
 
 def _is_acupuncture(res: Mapping[str, Any], codes: set[tuple[str, str]]) -> bool:
@@ -348,16 +467,36 @@ def _session_record(res: Mapping[str, Any], where: str, problems: _Problems) -> 
     }
 
 
-def _relabel(exc: DataValidationError, entries: list[int], table: str) -> DataValidationError:
+#: Diary columns a MedicationStatement gives: their problems name its entry.
+_MEDICINE_COLUMNS = ("medication", "medication_dose", "opioid_mme")
+
+
+def _relabel(
+    exc: DataValidationError, entries: list[int], table: str, medicines: Mapping[int, int]
+) -> DataValidationError:
     problems = exc.problems.copy()
     where = []
     for line, col in zip(problems["line"], problems["column"], strict=True):
         idx = entries[int(line) - 1] if 0 < int(line) <= len(entries) else None
+        if col in _MEDICINE_COLUMNS and int(line) - 1 in medicines:
+            idx = medicines[int(line) - 1]
         prefix = f"entry[{idx}]" if idx is not None else table
         where.append(f"{prefix}.{col}" if col else prefix)
     problems["column"] = where
     problems["line"] = 0
     return DataValidationError(str(exc), problems)
+
+
+def _entry_words(file: str, entries: list[int]) -> Callable[[list[int]], str]:
+    """Word records (1-based) as the bundle entries they came from: ``x.json entry[1] and entry[3]``."""
+
+    def words(records: list[int]) -> str:
+        named = [f"entry[{entries[r - 1]}]" for r in records]
+        return f"{file} " + (
+            ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else named[0]
+        )
+
+    return words
 
 
 def bundle_dataset(
@@ -405,9 +544,17 @@ def bundle_dataset(
     for table, records, entries in parts:
         rows = [{"patient_id": patient_id, **r} for r in records]
         try:
-            frames[table] = validate_records(table, rows, patients=patients, today=today, file=file)
+            frames[table] = validate_records(
+                table,
+                rows,
+                patients=patients,
+                today=today,
+                file=file,
+                where=_entry_words(file, entries),
+            )
         except DataValidationError as exc:
-            raise _relabel(exc, entries, table) from None
+            medicines = content.medication_entries if table == "diary" else {}
+            raise _relabel(exc, entries, table, medicines) from None
     ds = Dataset(
         patients=empty_frame("patients"), diary=frames["diary"], sessions=frames["sessions"]
     )

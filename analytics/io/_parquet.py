@@ -348,6 +348,7 @@ def _check(
     *,
     patients: pd.DataFrame | None,
     today: dt.date | None,
+    on_error: OnError = "raise",
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str], bool]:
     """Validate one Parquet table: (frame, problems, rejects, warnings, fatal)."""
     spec = TABLES[table]
@@ -391,8 +392,10 @@ def _check(
     raw = RawTable(file_name, header, frame, rows.astype(np.int64), [], [])
     d, now = today_and_now(today)
     known = pd.Index(patients["patient_id"]) if patients is not None else None
-    out, problems, rejects = check_table(raw, spec, today=d, now=now, known_patients=known)
-    return out, problems, rejects, warns, False
+    out, problems, rejects, notes = check_table(raw, spec, today=d, now=now, known_patients=known)
+    # conflicting repeats are problems; with "skip" their rows are left out, and a note says so
+    told = notes.merged + (notes.refused if on_error == "skip" else [])
+    return out, problems, rejects, warns + told, False
 
 
 def load_parquet(
@@ -435,7 +438,7 @@ def load_parquet(
     check_choice(on_error, "on_error", "load_parquet", ("raise", "skip"))
     path = Path(path)
     frame, problems, rejects, warns, fatal = _read_checked(
-        table, path, patients=patients, today=today, part=part
+        table, path, patients=patients, today=today, part=part, on_error=on_error
     )
     for w in warns:
         warnings.warn(w, DataQualityWarning, stacklevel=2)
@@ -460,6 +463,7 @@ def _read_checked(
     patients: pd.DataFrame | None,
     today: dt.date | None,
     part: Slice | None,
+    on_error: OnError = "raise",
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str], bool]:
     try:
         arrow, rows = _read_arrow(path, part)
@@ -478,7 +482,7 @@ def _read_checked(
             columns=PROBLEM_COLUMNS,
         )
         return empty_frame(table), problems, pd.DataFrame(columns=REJECT_COLUMNS), [], True
-    return _check(table, arrow, rows, path.name, patients=patients, today=today)
+    return _check(table, arrow, rows, path.name, patients=patients, today=today, on_error=on_error)
 
 
 def load_parquet_dataset(
@@ -584,7 +588,7 @@ def load_tables(
             frames[table] = empty_frame(table)
             continue
         frame, problems, rej, warns, fatal = _read_checked(
-            table, path, patients=patients, today=today, part=part
+            table, path, patients=patients, today=today, part=part, on_error=on_error
         )
         any_fatal |= fatal
         notes.extend(warns)

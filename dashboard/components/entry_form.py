@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.access import User
-from analytics.contract import DOSE_UNITS, OPIOIDS, daily_mme
+from analytics.contract import DOSE_UNITS, OPIOIDS, medication_mme, opioid_code
 from analytics.errors import ConflictError, DataValidationError, StoreError
 from dashboard import clock, data
 from dashboard.components.feedback import as_record, flash, fmt, plain_value, show_error
@@ -178,17 +178,9 @@ def _scale(label: str, key: str, stored: Any) -> Any:
         return st.pills(label, options, key=key)
 
 
-def _opioid(name: Any) -> str | None:
-
-    if not name:
-        return None
-    code = str(name).strip().lower().replace(" ", "_")
-    return code if code in OPIOIDS else None
-
-
 def _medicine_label(name: Any) -> str:
 
-    code = _opioid(name)
+    code = opioid_code(name)
     if code is None:
         return str(name)
     return f"{code.replace('_', ' ')} (opioid, {DOSE_UNITS[code]})"
@@ -365,19 +357,24 @@ def _checked(values: dict[str, Any], day: dt.date) -> tuple[dict[str, Any], str]
     medicine = (out["medication"] or "").strip() or None
     out["medication"] = medicine
     out["notes"] = (out["notes"] or "").strip() or None
-    code = _opioid(medicine)
-    if code is None or out["medication_dose"] is None:
-        return out, ""
+    # the one conversion of every entry point (CSV, Parquet, FHIR, the store)
     try:
-        out["opioid_mme"] = daily_mme(code, out["medication_dose"], 1)
-    except ValueError:
-        st.error(
-            f"A daily dose of {fmt(out['medication_dose'], 'g')} for "
-            f"{code.replace('_', ' ')} is above 1000; enter the total of the day in mg "
-            "(fentanyl patch: its strength in mcg/h).",
-            icon="⚠️",
+        mme = medication_mme(medicine, out["medication_dose"])
+    except ValueError as exc:
+        if out["opioid_mme"] is not None:
+            return out, ""  # an MME the person gave stands, as in an import
+        # the contract's sentence, with the form's field names for the file's columns
+        text = (
+            str(exc)
+            .replace("in opioid_mme", "in “Opioid dose (morphine mg equivalents)”")
+            .replace("in medication_dose", "as its dose")
         )
+        st.error(text[0].upper() + text[1:] + ".", icon="⚠️")
         return None
+    code = opioid_code(medicine)
+    if mme is None or code is None:
+        return out, ""
+    out["opioid_mme"] = mme
     note = (
         f" {code.replace('_', ' ').capitalize()} {fmt(out['medication_dose'], 'g')} = "
         f"{fmt(out['opioid_mme'], 'g')} MME for the day."

@@ -884,9 +884,9 @@ SESSIONS_HEADER = (
         (
             load_diary,
             DIARY_HEADER + "\n"
-            'P2,2026-03-02,4,6,,,7,8,NA,1,7.5,"ok, fine",oxycodone,10\n'
+            'P2,2026-03-02,4,6,,,7,8,NA,1,15,"ok, fine",oxycodone,10\n'
             'P1,2026-03-02, 5.5 ,,,,,,,0,,"two\nlines ""q""",,\n'
-            "P1,2026-03-01,0,10,1e0,.5,5.,-0,+3,2,0,, Tramadol ,50\n"
+            "P1,2026-03-01,0,10,1e0,.5,5.,-0,+3,2,,, Tramadol ,50\n"
             "P1,2026-03-03,3,,,,,,,,,'=cmd,,\n",
         ),
         # the same with CRLF line ends, a BOM and a CRLF inside a quoted value

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,13 +25,14 @@ from analytics.checks import check_choice
 from analytics.contract import Dataset, empty_frame
 from analytics.contract.schema import TABLES
 from analytics.errors import PROBLEM_COLUMNS, DataQualityWarning, DataValidationError
-from analytics.io._loaders._cells import EXTRA_CELLS, REJECT_COLUMNS, check_table
+from analytics.io._loaders._cells import check_table
 from analytics.io._loaders._raw import RawTable, display_name, read_raw
 from analytics.io._loaders._read import DEFAULT_MAX_BYTES, OnError, Source
 
 # the two record splitters stay importable from here (tests compare their results)
 from analytics.io._loaders._read import csv_records as csv_records
 from analytics.io._loaders._read import fast_records as fast_records
+from analytics.io._loaders._rejects import EXTRA_CELLS, REJECT_COLUMNS
 from analytics.io._loaders._text import restore_cell
 from analytics.safe_text import visible
 
@@ -122,8 +123,10 @@ def _load(
         )
     d, now = today_and_now(today)
     known = pd.Index(patients["patient_id"]) if patients is not None else None
-    frame, problems, rejects = check_table(raw, spec, today=d, now=now, known_patients=known)
-    return frame, _visible_messages(problems), rejects, raw.warnings, False
+    frame, problems, rejects, notes = check_table(raw, spec, today=d, now=now, known_patients=known)
+    # conflicting repeats are problems; with "skip" their rows are left out, and a note says so
+    told = notes.merged + (notes.refused if on_error == "skip" else [])
+    return frame, _visible_messages(problems), rejects, raw.warnings + told, False
 
 
 def _single(
@@ -437,12 +440,17 @@ def validate_records(
     patients: pd.DataFrame | None = None,
     today: dt.date | None = None,
     file: str = "<form>",
+    where: Callable[[list[int]], str] | None = None,
 ) -> pd.DataFrame:
     """Validate records from a form or an API with exactly the CSV rules.
 
     Values may be Python objects (int, float, date, datetime, str, None) or text;
     each record is checked as if it were a CSV row. ``line`` in problems is the
-    1-based record number.
+    1-based record number. A diary record naming an opioid and its dose without
+    ``opioid_mme`` gets its MME (:func:`analytics.contract.medication_mme`); a
+    diary day given twice with the same values is kept once with a
+    DataQualityWarning, whose words for the records ``where`` gives (default
+    ``<file> lines 1 and 3``).
 
     Returns
     -------
@@ -479,7 +487,11 @@ def validate_records(
     )
     d, now = today_and_now(today)
     known = pd.Index(patients["patient_id"]) if patients is not None else None
-    frame, problems, _ = check_table(raw, spec, today=d, now=now, known_patients=known)
+    frame, problems, _, notes = check_table(
+        raw, spec, today=d, now=now, known_patients=known, where=where
+    )
     if len(problems):
         raise_problems(problems)
+    for note in notes.merged:
+        warnings.warn(visible(note), DataQualityWarning, stacklevel=2)
     return frame

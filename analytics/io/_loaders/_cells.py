@@ -7,10 +7,10 @@ message) and the rejected rows verbatim.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,14 @@ import pyarrow.compute as pc
 from analytics.contract.schema import DATE_DTYPE, PATIENT_ID_RE, POINT_RE, ColumnSpec, TableSpec
 from analytics.errors import PROBLEM_COLUMNS
 from analytics.io._loaders._codes import Codes, arrow_text, rising, row_keys, spread, take
+from analytics.io._loaders._diary import (
+    conflict_notes,
+    lines_words,
+    mme_from_medication,
+    same_day_rows,
+)
 from analytics.io._loaders._raw import RawTable
+from analytics.io._loaders._rejects import rejected_rows
 from analytics.io._loaders._text import (
     describe_range,
     fullmatch_where,
@@ -30,12 +37,7 @@ from analytics.io._loaders._text import (
     with_hidden_hint,
 )
 
-__all__ = ["REJECT_COLUMNS", "EXTRA_CELLS"]
-
-#: Leading columns of a rejects frame; the raw cells of the row follow.
-REJECT_COLUMNS = ["line", "reason"]
-#: Rejects column holding, as CSV text, the cells of a row beyond the header's width.
-EXTRA_CELLS = "extra_cells"
+__all__ = ["CheckNotes", "check_table"]
 
 
 _NUMBER_RE = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
@@ -49,14 +51,21 @@ _INT_MAX = 2**31 - 1
 #: Dates outside this range are refused as implausible (and would not fit datetime64[ns]).
 _DATE_MIN = pd.Timestamp("1900-01-01")
 _DATE_MAX = pd.Timestamp("2199-12-31 23:59")
-#: How many lines a duplicate-row message lists.
+#: How many lines a duplicate-row message lists, and how many repeated days a note names.
 _DUPLICATE_LINES = 5
 
 
-def _csv_line(cells: list[str]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="").writerow(cells)
-    return buf.getvalue()
+@dataclass
+class CheckNotes:
+    """What a table's check tells besides its problems.
+
+    ``merged``: diary days repeated with the same values, loaded once (a warning
+    each); ``refused``: diary days repeated with different values, none of their
+    rows loaded (worth a warning when the valid rows load anyway).
+    """
+
+    merged: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
 
 
 def _line_list(lines: pd.Series) -> str:
@@ -103,6 +112,9 @@ class _Checker:
         self.now = now
         self.n = len(raw.lines)
         self.bad = raw.lines < 0  # rows already rejected while reading
+        self.dropped = np.zeros(self.n, dtype=bool)  # repeats of an earlier row, loaded once
+        self.notes = CheckNotes()
+        self.where: Callable[[list[int]], str] = lines_words(raw.name)
         self.problems: list[pd.DataFrame] = []
         self.out: dict[str, pd.Series] = {}
         # canonical value of each distinct cell and each row's index into them, per column
@@ -484,6 +496,22 @@ class _Checker:
             "frequency_hz is {value}; each frequency must be between 0.5 and 200 Hz",
         )
 
+    def check_mme(self) -> None:
+        """Compute ``opioid_mme`` from a named opioid and its dose; word the rows that disagree."""
+        if not self.out["medication"].notna().any():
+            return
+        mme, problems = mme_from_medication(
+            self.out["medication"],
+            self.out["medication_dose"],
+            self.out["opioid_mme"],
+            self.cells("opioid_mme")[0],
+        )
+        if mme is not self.out["opioid_mme"]:
+            self.out["opioid_mme"] = mme
+            self.distinct.pop("opioid_mme", None)
+        for p in problems:
+            self.add(p.mask, p.column, self.cells(p.column)[0], p.messages)
+
     def _unique_by_codes(self, key: tuple[str, ...]) -> bool:
         """Whether the key is unique, found from the distinct cells' codes; notes the sort order.
 
@@ -524,6 +552,24 @@ class _Checker:
         dup = frame.duplicated(keep=False).to_numpy() & valid_key
         if not dup.any():
             return
+        differing_text = np.full(self.n, "", dtype=object)
+        if self.spec.name == "diary":
+            # a day repeated value for value is loaded once; other repeats are conflicts
+            rows = np.flatnonzero(dup)
+            values = pd.DataFrame({c: self.out[c].iloc[rows] for c in self.spec.column_names})
+            lines = np.abs(self.raw.lines[rows])
+            same = same_day_rows(values, rows, ~self.bad[rows], lines, key, self.where)
+            self.dropped[same.dropped] = True
+            self.notes.merged.extend(same.merged)
+            if same.differing:
+                at = np.fromiter(same.differing, dtype=np.int64, count=len(same.differing))
+                differing_text[at] = [f" with different {c}" for c in same.differing.values()]
+            kept = ~self.dropped
+            dup = np.zeros(self.n, dtype=bool)
+            dup[kept] = frame[kept].duplicated(keep=False).to_numpy() & valid_key[kept]
+            if not dup.any():
+                return
+        differing = pd.Series(differing_text, index=frame.index, dtype="str")
         # list the lines of each duplicated key, computed on the duplicated rows only
         dup_frame = frame[dup]
         dup_lines = pd.Series(np.abs(self.raw.lines[dup]), index=dup_frame.index)
@@ -536,10 +582,16 @@ class _Checker:
             + " and ".join(key)
             + " appear on lines "
             + first_line
+            + differing
             + "; keep one row per "
             + " and ".join(key)
         )
         self.add(dup, key[-1], original, msg)
+        if self.spec.name == "diary":
+            notes, more = conflict_notes(dup_frame, dup_lines, differing[dup], self.where)
+            self.notes.refused.extend(notes)
+            if more:
+                self.notes.refused.append(f"... and {more} more repeated diary day(s) not loaded")
 
     def check_known_patients(self, known: pd.Index | None) -> None:
         if known is None or "patient_id" not in self.out:
@@ -597,11 +649,22 @@ def check_table(
     today: dt.date,
     now: dt.datetime,
     known_patients: pd.Index | None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Validate a raw table. Returns (canonical valid rows, problems, rejects)."""
+    where: Callable[[list[int]], str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, CheckNotes]:
+    """Validate a raw table. Returns (canonical valid rows, problems, rejects, notes).
+
+    A diary row naming an opioid and its dose without ``opioid_mme`` gets the MME
+    of :func:`analytics.contract.medication_mme`; a diary day repeated with the
+    same values in every column loads once (``notes.merged`` names the lines).
+    ``where`` words a list of lines in the notes (default ``<file> lines 2 and 4``).
+    """
     chk = _Checker(raw, spec, today, now)
+    if where is not None:
+        chk.where = where
     for col in spec.columns:
         chk.check_column(col)
+    if spec.name == "diary":
+        chk.check_mme()
     if spec.name == "sessions":
         chk.check_points()
         chk.check_frequency()
@@ -622,35 +685,10 @@ def check_table(
     if not chk.bad.any() and chk.order_known and chk.key == spec.key:
         frame = _whole_frame(chk, spec)
     else:
-        good = ~chk.bad
+        good = ~chk.bad & ~chk.dropped
         out = pd.DataFrame({c.name: chk.out[c.name] for c in spec.columns})
         frame = out[good].astype({c.name: c.dtype for c in spec.columns})
         frame = frame.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
 
-    rejects = pd.DataFrame(columns=REJECT_COLUMNS + raw.header)
-    if chk.bad.any():
-        reasons = (
-            problems.assign(
-                text=lambda d: np.where(
-                    d["column"] != "", d["column"] + ": " + d["message"], d["message"]
-                )
-            )
-            .groupby("line")["text"]
-            .agg("; ".join)
-        )
-        bad_raw = raw.rows[chk.bad].reset_index(drop=True)
-        bad_lines = np.abs(raw.lines[chk.bad])
-        rejects = pd.concat(
-            [
-                pd.DataFrame({"line": bad_lines, "reason": reasons.reindex(bad_lines).to_numpy()}),
-                bad_raw,
-            ],
-            axis=1,
-        )
-        if raw.overflow:
-            # cells past the header's width, so the rejected row stays verbatim
-            extra = pd.Series(
-                {line: _csv_line(cells) for line, cells in raw.overflow.items()}, dtype="str"
-            )
-            rejects[EXTRA_CELLS] = extra.reindex(bad_lines).to_numpy()
-    return frame, problems, rejects
+    rejects = rejected_rows(raw, chk.bad, problems)
+    return frame, problems, rejects, chk.notes
