@@ -12,9 +12,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# The project (editable) with its runtime dependencies, at the tested versions.
+# The project (editable) with its runtime dependencies, at the tested versions, and the
+# distributed engine (paindiary analyze --engine dask).
 $(VENV)/.run-installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e .
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dask]"
 	touch $@
 
 # ... plus the test and lint tools.

@@ -26,6 +26,13 @@ if TYPE_CHECKING:  # deferred at run time: the parser loads no statistics
 
 __all__ = ["add_parsers", "analyze_command"]
 
+#: What to do when the distributed engine is not installed (make run installs it).
+DASK_MISSING = (
+    "the dask engine needs Dask's distributed scheduler, which is not installed here; "
+    "install it with: pip install 'paindiary[dask]' (make run does this), or leave out "
+    "--engine dask to analyse in this process."
+)
+
 
 def add_parsers(sub: Any) -> None:
     """Add ``analyze`` to the subcommands."""
@@ -191,6 +198,8 @@ def _dask(args: argparse.Namespace, settings: AnalysisSettings) -> int:
         _check_dask_options(args)
     except ValueError as exc:
         return usage_error("analyze", str(exc))
+    except ImportError:
+        return error(DASK_MISSING)
     try:
         with ProgressBar("analysing patient ranges") as bar:
             run = analyze_distributed(
@@ -207,8 +216,8 @@ def _dask(args: argparse.Namespace, settings: AnalysisSettings) -> int:
         return _invalid_input(exc)
     except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
         return error(f"cannot read {args.directory}: {exc}")
-    except ImportError as exc:
-        return error(str(exc))
+    except ImportError:
+        return error(DASK_MISSING)
     except (OSError, TimeoutError) as exc:  # the scheduler cannot be reached
         return error(f"cannot use the Dask cluster: {exc}")
     for note in run.notes:

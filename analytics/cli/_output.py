@@ -32,6 +32,7 @@ __all__ = [
     "usage_error",
     "print_problems",
     "reported_warnings",
+    "one_line_warnings",
     "guarded",
     "safe_output",
     "os_error_text",
@@ -83,6 +84,29 @@ def os_error_text(exc: OSError) -> str:
     """``path: reason`` of a failed file operation, without Python's ``[Errno n]``."""
     where = f"{exc.filename}: " if exc.filename else ""
     return f"{where}{exc.strerror or exc}"
+
+
+@contextlib.contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """Print every warning shown inside as one ``warning: ...`` line, without its source.
+
+    A person running a command reads what happened, never a file name and line number
+    of the library.
+    """
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        yield
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    print(safe_message(f"warning: {message}", keep=""), file=sys.stderr)
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from analytics.cli import (
     _refresh,
     _report,
 )
-from analytics.cli._output import safe_output
+from analytics.cli._output import one_line_warnings, safe_output
 
 __all__ = ["build_parser", "main"]
 
@@ -38,6 +38,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``paindiary`` with ``argv`` (default: the process's arguments); the exit code."""
-    with safe_output():
+    with safe_output(), one_line_warnings():
         args = build_parser().parse_args(argv)
         return int(args.handler(args) or 0)
