@@ -10,9 +10,14 @@ import pytest
 from argon2 import PasswordHasher, Type
 
 from analytics.access import _auth
-from tests.demo_clinic import demo_clinic_template
+from tests.demo_clinic import demo_clinic_kept_dates, demo_clinic_template
 
-__all__ = ["cheap_password_hashes", "demo_clinic_template", "production_password_hashes"]
+__all__ = [
+    "cheap_password_hashes",
+    "demo_clinic_kept_dates",
+    "demo_clinic_template",
+    "production_password_hashes",
+]
 
 #: The product's password hasher, kept for the tests of its costs.
 PRODUCTION_HASHER = _auth._hasher

@@ -17,20 +17,19 @@ import pytest
 
 from analytics.errors import DataQualityWarning
 
-__all__ = ["DEMO_SECRET_KEY", "copy_demo_clinic", "demo_clinic_template"]
+__all__ = [
+    "DEMO_SECRET_KEY",
+    "copy_demo_clinic",
+    "demo_clinic_kept_dates",
+    "demo_clinic_template",
+]
 
 #: The secret key of the shared demo database: the demo passwords derive from it, so a
 #: server started on a copy must sign with it too.
 DEMO_SECRET_KEY = "demo-clinic-tests-" + "k" * 32
 
 
-@pytest.fixture(scope="session")
-def demo_clinic_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file made by ``paindiary init-demo`` (the demo clinic and its accounts).
-
-    Built once a session, in this process; tests copy it (:func:`copy_demo_clinic`)
-    rather than run init-demo each. The tests of init-demo itself run the command.
-    """
+def _init_demo(tmp_path_factory: pytest.TempPathFactory, *options: str) -> Path:
     from analytics.cli import main
 
     folder = tmp_path_factory.mktemp("demo-clinic")
@@ -41,9 +40,25 @@ def demo_clinic_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         mp.setenv("PAINDIARY_DATA_DIR", str(folder))
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
-            code = main(["init-demo", "--db", f"sqlite:///{path}"])
+            code = main(["init-demo", "--db", f"sqlite:///{path}", *options])
     assert code == 0, printed.getvalue()
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_clinic_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file made by ``paindiary init-demo`` (the demo clinic and its accounts).
+
+    Built once a session, in this process; tests copy it (:func:`copy_demo_clinic`)
+    rather than run init-demo each. The tests of init-demo itself run the command.
+    """
+    return _init_demo(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def demo_clinic_kept_dates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """As :func:`demo_clinic_template`, with the dates of ``sample_data`` (``--keep-dates``)."""
+    return _init_demo(tmp_path_factory, "--keep-dates")
 
 
 def copy_demo_clinic(template: Path, folder: Path) -> str:

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from analytics.cli import build_parser, main
+from tests.commands import run_paindiary
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "analytics.cli", *args], capture_output=True, text=True, cwd=ROOT
-    )
+    return run_paindiary(*args)
 
 
 def test_every_subcommand_has_help():

@@ -21,6 +21,7 @@ from analytics.io import (
     read_bundle,
 )
 from analytics.store import open_store
+from tests.demo_clinic import copy_demo_clinic
 
 from .conftest import NOW, SAMPLE_DIR
 
@@ -278,12 +279,13 @@ def test_fhir_import_errors_exit_1_and_write_nothing(tmp_path, capsys):
     assert "cannot read" in capsys.readouterr().err
 
 
-def test_db_export_and_import_go_through_the_service_and_are_audited(tmp_path):
+def test_db_export_and_import_go_through_the_service_and_are_audited(
+    demo_clinic_kept_dates, tmp_path
+):
     from analytics.access import LOCAL_OPERATOR
     from analytics.service import Service
 
-    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    assert main(["init-demo", "--db", url, "--keep-dates"]) == 0
+    url = copy_demo_clinic(demo_clinic_kept_dates, tmp_path)
     out = tmp_path / "b.json"
     assert main(["fhir", "--patient", PID, "--out", str(out), "--db", url]) == 0
     assert main(["fhir-import", str(out), "--patient", PID, "--db", url]) == 0  # all unchanged

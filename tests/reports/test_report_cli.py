@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 from analytics.cli import main
+from tests.commands import run_paindiary
+from tests.demo_clinic import copy_demo_clinic
 
-from .conftest import ROOT, SAMPLE_DIR, pdf_text
+from .conftest import SAMPLE_DIR, pdf_text
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "analytics.cli", *args], capture_output=True, text=True, cwd=ROOT
-    )
+    return run_paindiary(*args)
 
 
 def test_patient_and_cohort_reports_are_written(tmp_path, capsys):
@@ -68,13 +67,12 @@ def _strip_stamp(text: str) -> str:
     return re.sub(r"generated \d{4}-\d\d-\d\d \d\d:\d\d UTC", "", text)
 
 
-def test_db_reports_read_through_the_service_and_are_audited(tmp_path):
+def test_db_reports_read_through_the_service_and_are_audited(demo_clinic_kept_dates, tmp_path):
     from analytics.access import LOCAL_OPERATOR
     from analytics.service import Service
     from analytics.store import open_store
 
-    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    assert main(["init-demo", "--db", url, "--keep-dates"]) == 0
+    url = copy_demo_clinic(demo_clinic_kept_dates, tmp_path)
     from_db, from_csv = tmp_path / "db.pdf", tmp_path / "csv.pdf"
     args = ["report", "--patient", "P006", "--visit-12", "--to", "2026-11-30"]
     assert main([*args, "--out", str(from_db), "--db", url]) == 0
@@ -94,9 +92,8 @@ def test_db_reports_read_through_the_service_and_are_audited(tmp_path):
     assert {"P006", "*"} <= set(views["patient_id"])
 
 
-def test_db_report_of_an_unknown_patient_writes_nothing(tmp_path):
-    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    assert main(["init-demo", "--db", url, "--keep-dates"]) == 0
+def test_db_report_of_an_unknown_patient_writes_nothing(demo_clinic_kept_dates, tmp_path):
+    url = copy_demo_clinic(demo_clinic_kept_dates, tmp_path)
     out = tmp_path / "x.pdf"
     r = run("report", "--patient", "NOPE", "--out", str(out), "--db", url)
     assert r.returncode == 1 and "no patient 'NOPE'" in r.stderr and not out.exists()
@@ -104,15 +101,16 @@ def test_db_report_of_an_unknown_patient_writes_nothing(tmp_path):
     assert r.returncode == 2  # one source or the other
 
 
-def test_an_account_gets_only_the_reports_of_its_scope(tmp_path, monkeypatch, capsys):
+def test_an_account_gets_only_the_reports_of_its_scope(
+    demo_clinic_kept_dates, tmp_path, monkeypatch, capsys
+):
     import getpass
 
     from analytics.access import LOCAL_OPERATOR
     from analytics.service import Service
     from analytics.store import open_store
 
-    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    assert main(["init-demo", "--db", url, "--keep-dates"]) == 0
+    url = copy_demo_clinic(demo_clinic_kept_dates, tmp_path)
     with open_store(url) as store:
         admin = Service(store, LOCAL_OPERATOR, face="test")
         admin.add_user("dr.rep", role="clinician", password="correct horse battery")
