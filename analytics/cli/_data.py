@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from analytics import access
 from analytics.cli._output import error, guarded, reported_warnings
-from analytics.cli._source import add_db, add_identity, open_service
+from analytics.cli._source import add_db, add_identity, open_service, patient_id
 from analytics.errors import ConflictError, NotFoundError, StoreError
 from analytics.store import ImportReport, Store, open_store, project_root
 
@@ -71,7 +71,9 @@ def add_parsers(sub: Any) -> None:
     )
     p.add_argument("directory", metavar="DIR")
     add_db(p)
-    p.add_argument("--patient", metavar="ID", default=None, help="export one patient only")
+    p.add_argument(
+        "--patient", metavar="ID", type=patient_id, default=None, help="export one patient only"
+    )
     p.add_argument(
         "--overwrite",
         action="store_true",

@@ -15,6 +15,7 @@ from analytics.cli._source import (
     add_source_arguments,
     check_output_file,
     open_service,
+    patient_id,
     write_atomically,
 )
 from analytics.errors import AccessDeniedError
@@ -31,7 +32,7 @@ def add_parsers(sub: Any) -> None:
         "(LOINC 72514-3) per diary day, PEG score Observations (LOINC 91147-9) and an "
         "acupuncture Procedure per session. Notes only with --include-notes.",
     )
-    p.add_argument("--patient", metavar="ID", required=True)
+    p.add_argument("--patient", metavar="ID", type=patient_id, required=True)
     p.add_argument("--out", metavar="bundle.json", required=True)
     add_source_arguments(p)
     p.add_argument("--include-notes", action="store_true", help="put free-text notes in 'note'")
@@ -47,7 +48,9 @@ def add_parsers(sub: Any) -> None:
         "--update is given.",
     )
     p.add_argument("bundle", metavar="bundle.json")
-    p.add_argument("--patient", metavar="ID", required=True, help="import into this patient")
+    p.add_argument(
+        "--patient", metavar="ID", type=patient_id, required=True, help="import into this patient"
+    )
     add_db(p)
     p.add_argument("--update", action="store_true", help="overwrite differing stored values")
     add_identity(p)

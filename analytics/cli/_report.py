@@ -16,6 +16,7 @@ from analytics.cli._source import (
     add_source_arguments,
     check_output_file,
     iso_date,
+    patient_id,
     write_atomically,
 )
 from analytics.errors import AccessDeniedError
@@ -40,7 +41,7 @@ def add_parsers(sub: Any) -> None:
 def _add_report_arguments(p: argparse.ArgumentParser) -> None:
     """Add the options of ``paindiary report`` to its parser."""
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--patient", metavar="ID", help="one patient's visit report")
+    what.add_argument("--patient", metavar="ID", type=patient_id, help="one patient's visit report")
     what.add_argument("--cohort", action="store_true", help="the cohort report of every patient")
     p.add_argument("--out", metavar="FILE.pdf", required=True, help="PDF file to write")
     add_source_arguments(p)

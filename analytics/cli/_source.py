@@ -96,6 +96,17 @@ def iso_date(text: str) -> dt.date:
         ) from None
 
 
+def patient_id(text: str) -> str:
+    """Argparse type of a patient id option: the id as given, not empty."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a patient id cannot be empty; give one such as P001")
+    if any(not ch.isprintable() for ch in text):
+        raise argparse.ArgumentTypeError(
+            "a patient id cannot contain control characters (a tab, a line break)"
+        )
+    return text
+
+
 def open_service(args: argparse.Namespace, store: Store, command: str) -> Service:
     """Open the :class:`~analytics.service.Service` of a command (face ``cli:<command>``).
 
@@ -174,10 +185,18 @@ def write_atomically(
 def check_output_file(out: Path, *, overwrite: bool) -> None:
     """Refuse an output file that exists (without ``overwrite``) or whose folder does not.
 
+    Only a regular file can be replaced: a link, a folder, a device (``/dev/null``) or
+    a named pipe is refused even with ``overwrite``.
+
     Raises
     ------
     CommandError
     """
+    if out.is_symlink() or (out.exists() and not out.is_file()):
+        raise CommandError(
+            f"{out} is not a regular file (it is a link, a folder, a device or a pipe); "
+            "nothing was written. Write to a new file name or to a regular file."
+        )
     if out.exists() and not overwrite:
         raise CommandError(
             f"{out} already exists; nothing was written. Pass --overwrite to replace it."

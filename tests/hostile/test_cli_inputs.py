@@ -1,0 +1,66 @@
+"""Command-line inputs a person can get wrong: an empty patient id, an output that
+is not a regular file. Each is one sentence, exit code 1 or 2, and nothing written."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.commands import run_paindiary
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+
+
+@pytest.mark.parametrize("command", ["report", "fhir"])
+@pytest.mark.parametrize("given", ["", "   ", "P0\t01"])
+def test_an_empty_or_garbled_patient_id_is_a_usage_error(
+    tmp_path: Path, command: str, given: str
+) -> None:
+    out = tmp_path / "out.file"
+    r = run_paindiary(command, "--patient", given, "--out", str(out), "--data", str(SAMPLE))
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.splitlines()[-1].startswith(f"paindiary {command}: error: argument --patient: ")
+    assert "a patient id cannot" in r.stderr and "Traceback" not in r.stderr
+    assert not out.exists()
+
+
+def _pipe(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe"
+    os.mkfifo(path)
+    return path
+
+
+def _link(tmp_path: Path) -> Path:
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep me")
+    path = tmp_path / "link.pdf"
+    path.symlink_to(target)
+    return path
+
+
+def _folder(tmp_path: Path) -> Path:
+    path = tmp_path / "folder.pdf"
+    path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize("make", [_pipe, _link, _folder], ids=["pipe", "link", "folder"])
+@pytest.mark.parametrize("command", ["report", "fhir"])
+def test_an_output_that_is_not_a_regular_file_is_refused_even_with_overwrite(
+    tmp_path: Path, make, command: str
+) -> None:
+    out = make(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    r = run_paindiary(
+        command, "--patient", "P001", "--out", str(out), "--data", str(SAMPLE), "--overwrite"
+    )
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr == (
+        f"error: {out} is not a regular file (it is a link, a folder, a device or a pipe); "
+        "nothing was written. Write to a new file name or to a regular file.\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    if out.is_symlink():
+        assert out.resolve().read_text() == "keep me"
