@@ -11,6 +11,7 @@ __all__ = [
     "quality_notes",
     "days_text",
     "range_text",
+    "medicine_texts",
     "MEDICINE_RULE",
     "medicine_rule",
     "medicine_notes",
@@ -159,6 +160,42 @@ def range_text(low: Any, high: Any, unit: str = "") -> str:
     lo, hi = _amount(low), _amount(high)
     text = lo if lo == hi else f"{lo}–{hi}"
     return f"{text} {unit}".strip()
+
+
+def medicine_texts(medicines: Any) -> Any:
+    """Write the worded columns of the medicines table, as the chart and the PDF print them.
+
+    Parameters
+    ----------
+    medicines : pandas.DataFrame
+        ``analytics.pipeline.PatientSummary.medicines``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index; ``medicine`` ("tramadol (opioid)" for an opioid), ``dose``
+        ("100–200 mg", the missing mark without a dose) and ``mme`` ("20–40",
+        "not an opioid").
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> meds = pd.DataFrame({"medicine": ["tramadol"], "opioid": [True], "dose_min": [100.0],
+    ...     "dose_max": [200.0], "dose_unit": ["mg"], "mme_min": [20.0], "mme_max": [40.0]})
+    >>> medicine_texts(meds).iloc[0].tolist()
+    ['tramadol (opioid)', '100–200 mg', '20–40']
+    """
+    import pandas as pd
+
+    rows = [
+        (
+            f"{r.medicine} (opioid)" if r.opioid else str(r.medicine),
+            range_text(r.dose_min, r.dose_max, str(r.dose_unit)),
+            range_text(r.mme_min, r.mme_max) if r.opioid else "not an opioid",
+        )
+        for r in medicines.itertuples(index=False)
+    ]
+    return pd.DataFrame(rows, columns=["medicine", "dose", "mme"], index=medicines.index)
 
 
 def _span(start: Any, end: Any) -> str:

@@ -23,7 +23,7 @@ from analytics.presentation import (
     condition_label,
     events_text,
     is_missing,
-    range_text,
+    medicine_texts,
     reasons_text,
     trailing_mean_label,
 )
@@ -158,19 +158,13 @@ def secondary_rows(outcome: dict[str, Any] | None) -> list[list[str]]:
 
 def medicine_rows(medicines: pd.DataFrame) -> list[list[str]]:
     """(medicine, days taken, dose range, MME/day range, first day, last day) per medicine."""
-    rows = []
-    for r in medicines.itertuples(index=False):
-        rows.append(
-            [
-                f"{r.medicine} (opioid)" if r.opioid else str(r.medicine),
-                fmt_int(r.n_days),
-                range_text(r.dose_min, r.dose_max, str(r.dose_unit)),
-                range_text(r.mme_min, r.mme_max) if r.opioid else "not an opioid",
-                fmt_date(r.first_day),
-                fmt_date(r.last_day),
-            ]
+    texts = medicine_texts(medicines)
+    return [
+        [t.medicine, fmt_int(r.n_days), t.dose, t.mme, fmt_date(r.first_day), fmt_date(r.last_day)]
+        for r, t in zip(
+            medicines.itertuples(index=False), texts.itertuples(index=False), strict=True
         )
-    return rows
+    ]
 
 
 def _points(value: Any) -> str:
