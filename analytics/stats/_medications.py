@@ -163,9 +163,10 @@ def opioid_mme_per_day(diary: pd.DataFrame) -> pd.Series:
     mme = recorded.fillna(dose * factor)
     pid = diary["patient_id"].astype("str")
     # each patient's days in date order: the value before a blank day decides it
-    order = np.lexsort((diary["date"].to_numpy(), pid.to_numpy()))
+    codes, _ = pd.factorize(pid)
+    order = np.lexsort((diary["date"].to_numpy(), codes))
     by_day = mme.iloc[order]
-    key = pid.iloc[order].to_numpy()
+    key = codes[order]
     before = by_day.groupby(key).shift(1)
     before = before.groupby(key).ffill()
     records = by_day.notna().groupby(key).transform("any").astype(bool)
