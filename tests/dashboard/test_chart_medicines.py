@@ -10,6 +10,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+import streamlit as st
 
 from analytics.access import LOCAL_OPERATOR
 from analytics.pipeline import summarize_patient
@@ -40,6 +41,18 @@ def tramadol_today(demo_db, monkeypatch):
             },
         )
     return demo_db
+
+
+@pytest.fixture(autouse=True)
+def no_cached_cohort():
+    """Leave no cached cohort behind for the next test.
+
+    The cached cohort is keyed by the stored outcomes' version, not by the database:
+    another test's copy of the demo database, with the same fixed "today", would be
+    served this test's cohort.
+    """
+    yield
+    st.cache_data.clear()
 
 
 def _chart(patient_id: str):
