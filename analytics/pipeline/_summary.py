@@ -17,7 +17,14 @@ from analytics.contract import empty_frame, index_dates
 from analytics.errors import InsufficientDataError
 from analytics.pipeline._analyze import per_patient
 from analytics.settings import DEFAULT_SETTINGS, AnalysisSettings
-from analytics.stats import adverse_event_list, its_fit_lines, rolling_mean, weekly_means
+from analytics.stats import (
+    adverse_event_list,
+    its_fit_lines,
+    medicine_table,
+    opioid_change,
+    rolling_mean,
+    weekly_means,
+)
 
 __all__ = ["PatientSummary", "summarize_patient"]
 
@@ -74,6 +81,15 @@ class PatientSummary:
     nof1_effects : pandas.DataFrame
         :func:`analytics.stats.nof1_effects`, one row: NAP and Tau-U of the
         baseline against the treatment days.
+    medicines : pandas.DataFrame
+        :func:`analytics.stats.medicine_table`: one row per named medicine of
+        the diary (days taken, dose range and unit, MME/day range of an opioid,
+        first and last day, ``started`` when an opioid was first taken after the
+        baseline window).
+    opioid_change : pandas.DataFrame
+        :func:`analytics.stats.opioid_change`, one row: mean MME/day of the
+        baseline window and of the last ``settings.trend_window_days`` days of the
+        diary, ``flag_opioid_started`` and ``flag_mme_rose``.
     """
 
     patient_id: str
@@ -90,6 +106,8 @@ class PatientSummary:
     adverse_event_counts: pd.DataFrame
     factor_effects: pd.DataFrame
     nof1_effects: pd.DataFrame
+    medicines: pd.DataFrame
+    opioid_change: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
         """Return the one-row outcome table (a copy).
@@ -245,4 +263,11 @@ def summarize_patient(
         adverse_event_counts=tables["adverse_event_counts"],
         factor_effects=tables["factor_effects"],
         nof1_effects=tables["nof1_effects"],
+        medicines=medicine_table(d, index, baseline_days=settings.baseline_days),
+        opioid_change=opioid_change(
+            d,
+            index,
+            baseline_days=settings.baseline_days,
+            recent_days=settings.trend_window_days,
+        ),
     )

@@ -34,7 +34,16 @@ from ._palette import (
     category_color,
     technique_color,
 )
-from ._sentences import days_text, quality_notes, trailing_mean_label
+from ._sentences import (
+    MEDICINE_RULE,
+    days_text,
+    medicine_notes,
+    medicine_rule,
+    medicine_texts,
+    quality_notes,
+    range_text,
+    trailing_mean_label,
+)
 
 __all__ = [
     "MISSING",
@@ -56,6 +65,11 @@ __all__ = [
     "trailing_mean_label",
     "quality_notes",
     "days_text",
+    "range_text",
+    "medicine_texts",
+    "MEDICINE_RULE",
+    "medicine_rule",
+    "medicine_notes",
     "TECHNIQUE_COLORS",
     "CATEGORY_COLORS",
     "ADHERENCE_COLOR",

@@ -29,7 +29,8 @@ from analytics.pipeline import (
     per_patient,
     summarize_patient,
 )
-from analytics.presentation import quality_notes
+from analytics.presentation import medicine_notes, medicine_rule, quality_notes
+from analytics.stats import MIN_MME_RISE
 
 __all__ = [
     "VISIT_COUNT",
@@ -157,6 +158,15 @@ class PatientReportData:
     quality_notes : tuple of str
         Plain sentences (:func:`analytics.presentation.quality_notes`, as the
         dashboard's patient chart shows them).
+    medicines : pandas.DataFrame
+        ``analytics.pipeline.PatientSummary.medicines`` (the whole diary up to
+        ``as_of``), limited to the medicines taken on or after ``period_start``
+        when the report starts later.
+    medicine_notes : tuple of str
+        The opioid flags in sentences (:func:`analytics.presentation.medicine_notes`,
+        as the patient chart shows them).
+    medicine_rule : str
+        How the flags are decided (:func:`analytics.presentation.medicine_rule`).
     include_notes : bool
     visit12 : Visit12 or None
         Only for the visit-12 variant.
@@ -180,6 +190,9 @@ class PatientReportData:
     first_session: pd.Timestamp | None
     days_since_last_entry: int | None
     quality_notes: tuple[str, ...]
+    medicines: pd.DataFrame
+    medicine_notes: tuple[str, ...]
+    medicine_rule: str
     include_notes: bool = False
     visit12: Visit12 | None = None
 
@@ -395,6 +408,9 @@ def patient_report_data(
         first_session=pd.Timestamp(s["date"].iloc[0]) if len(s) else None,
         days_since_last_entry=None if last_entry is None else int((as_of - last_entry).days),
         quality_notes=quality_notes(outcome, recent_days=settings.recent_days),
+        medicines=_medicines_in(summary.medicines, start_day),
+        medicine_notes=medicine_notes(summary.medicines, _first_row(summary.opioid_change)),
+        medicine_rule=medicine_rule(settings.trend_window_days, MIN_MME_RISE),
         include_notes=include_notes,
         visit12=visit12_evidence(p, d, s, settings) if visit_12 else None,
     )
@@ -454,6 +470,18 @@ def _listed(
         shown = shown[shown["date"] >= start_day].reset_index(drop=True)
         events = events[events["date"] >= start_day].reset_index(drop=True)
     return trend, shown, events
+
+
+def _medicines_in(medicines: pd.DataFrame, start_day: pd.Timestamp | None) -> pd.DataFrame:
+    """Return the medicines taken on or after ``start_day`` (all without a start)."""
+    if start_day is None:
+        return medicines
+    return medicines[medicines["last_day"] >= start_day].reset_index(drop=True)
+
+
+def _first_row(frame: pd.DataFrame) -> dict[str, Any] | None:
+    """Return the first row of a one-row table as a dict, None when it has no row."""
+    return None if frame.empty else frame.iloc[0].to_dict()
 
 
 def _baseline_window(

@@ -23,6 +23,7 @@ from analytics.presentation import (
     condition_label,
     events_text,
     is_missing,
+    medicine_texts,
     reasons_text,
     trailing_mean_label,
 )
@@ -40,7 +41,13 @@ from analytics.reports._pdf import (
 )
 from analytics.stats import BENCHMARK_EVENTS_PER_100_SESSIONS
 
-__all__ = ["patient_report_pdf", "what_this_means", "secondary_rows", "session_rows"]
+__all__ = [
+    "patient_report_pdf",
+    "what_this_means",
+    "secondary_rows",
+    "session_rows",
+    "medicine_rows",
+]
 
 #: Secondary measures where a higher value is better (the others: lower is better).
 _HIGHER_IS_BETTER = {"sleep_quality", "mood"}
@@ -147,6 +154,17 @@ def secondary_rows(outcome: dict[str, Any] | None) -> list[list[str]]:
             continue
         rows.append([label, fmt(b), fmt(f), fmt(c, signed=True), _direction(m, c)])
     return rows
+
+
+def medicine_rows(medicines: pd.DataFrame) -> list[list[str]]:
+    """(medicine, days taken, dose range, MME/day range, first day, last day) per medicine."""
+    texts = medicine_texts(medicines)
+    return [
+        [t.medicine, fmt_int(r.n_days), t.dose, t.mme, fmt_date(r.first_day), fmt_date(r.last_day)]
+        for r, t in zip(
+            medicines.itertuples(index=False), texts.itertuples(index=False), strict=True
+        )
+    ]
 
 
 def _points(value: Any) -> str:
@@ -394,6 +412,25 @@ def _secondary_section(pdf: ReportPDF, data: PatientReportData) -> None:
         pdf.paragraph("No secondary measures logged in both windows.")
 
 
+def _medicines_section(pdf: ReportPDF, data: PatientReportData) -> None:
+    """Print the medicines named in the diary and the opioid flags."""
+    pdf.heading("Medicines in this period")
+    if data.medicines.empty:
+        pdf.paragraph("No medicine named in the diary in this period.")
+    else:
+        pdf.data_table(
+            ["Medicine", "Days taken", "Dose per day", "MME per day", "First day", "Last day"],
+            medicine_rows(data.medicines),
+            widths=(26, 11, 18, 15, 15, 15),
+            align=("L", "R", "R", "R", "L", "L"),
+            size=8.5,
+        )
+    if data.medicine_notes:
+        pdf.bullets(list(data.medicine_notes))
+    if not data.medicines.empty or data.medicine_notes:
+        pdf.paragraph(data.medicine_rule, size=7.5, color=(90, 90, 90))
+
+
 def _events_section(pdf: ReportPDF, data: PatientReportData) -> None:
     """Print the adverse events of the period."""
     pdf.heading("Adverse events")
@@ -469,6 +506,7 @@ def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None)
 
     _sessions_section(pdf, data)
     _secondary_section(pdf, data)
+    _medicines_section(pdf, data)
     _events_section(pdf, data)
     pdf.heading("Data quality")
     if data.quality_notes:
@@ -530,7 +568,9 @@ def _definitions(data: PatientReportData) -> list[str]:
         "Adherence, last 28 days: share of the 28 days up to the last entry with a diary entry.",
         "PEG-3: mean of pain, interference with enjoyment of life and with general activity (0-10), "
         "on days with all three.",
-        "Opioid MME: morphine milligram equivalents per day (CDC 2022 factors).",
+        "Opioid MME: morphine milligram equivalents per day (CDC 2022 factors); on a diary that "
+        "records opioid doses, a blank day counts as 0 until an opioid is logged, and again "
+        "after a day logged as 0.",
         f"Visit-12 report: follow-up window = the {s.followup_days} days ending on the last diary day "
         f"on or before the 12th session; Medicare NCD 30.3.3 allows 12 visits in {VISIT_WINDOW_DAYS} "
         "days and 8 more only with demonstrated improvement.",

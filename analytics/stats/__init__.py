@@ -37,6 +37,15 @@ from ._groups import (
     predominant_technique,
     wilson_interval,
 )
+from ._medications import (
+    MEDICINE_COLUMNS,
+    MIN_MME_RISE,
+    OPIOID_CHANGE_COLUMNS,
+    medicine_names,
+    medicine_table,
+    opioid_change,
+    opioid_mme_per_day,
+)
 from ._nof1 import NOF1_COLUMNS, nap, nof1_effects, tau_u
 from ._outcomes import (
     REASONS,
@@ -139,6 +148,13 @@ __all__ = [
     "rates_from_counts",
     "adverse_event_list",
     "adverse_events_long",
+    "MEDICINE_COLUMNS",
+    "OPIOID_CHANGE_COLUMNS",
+    "MIN_MME_RISE",
+    "medicine_names",
+    "opioid_mme_per_day",
+    "medicine_table",
+    "opioid_change",
     "SECONDARY_MEASURES",
     "FLAGS",
     "secondary_outcomes",

@@ -17,6 +17,7 @@ import pandas as pd
 from analytics.checks import check_int
 from analytics.contract.schema import DATE_DTYPE
 from analytics.stats._common import sort_by_patient_day
+from analytics.stats._medications import opioid_mme_per_day
 from analytics.stats._outcomes import (
     all_patients,
     check_windows,
@@ -48,8 +49,11 @@ def _measures(diary: pd.DataFrame) -> pd.DataFrame:
     values = pd.DataFrame(index=diary.index)
     # PEG only on days where all three items were answered
     values["peg"] = peg_items.mean(axis=1).where(peg_items.notna().all(axis=1))
-    for col in SECONDARY_MEASURES[1:]:
+    for col in SECONDARY_MEASURES[1:-1]:
         values[col] = pd.to_numeric(diary[col]).astype("float64")
+    # the day's MME: recorded, else from a named opioid's dose; a blank day of a
+    # patient who records opioid doses is a day without one (0), not a missing day
+    values["opioid_mme"] = opioid_mme_per_day(diary)
     return values
 
 

@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics.errors import AccessDeniedError, NotFoundError
-from analytics.presentation import quality_notes
+from analytics.presentation import medicine_notes, medicine_rule, medicine_texts, quality_notes
+from analytics.stats import MIN_MME_RISE
 from dashboard import charts, clock, data, frames, labels, navigation, session
 from dashboard.components import feedback, file_buttons, settings_panel
 from dashboard.text import shown
@@ -301,6 +302,40 @@ if secondary is not None and len(secondary):
         "Same windows as pain. “Better” means: less pain, PEG, stress or medication, or "
         "more sleep quality or a better mood."
     )
+
+# ------------------------------------------------------------------ medicines
+st.subheader("Medicines in this period")
+medicines = summary.medicines
+change = summary.opioid_change
+if medicines.empty:
+    st.caption("No medicine named in the diary yet.")
+else:
+    texts = medicine_texts(medicines)
+    feedback.table(
+        pd.DataFrame(
+            {
+                "medicine": texts["medicine"].map(lambda v: shown(v, "table")),
+                "days": medicines["n_days"],
+                "dose": texts["dose"],
+                "mme": texts["mme"],
+                "first_day": medicines["first_day"],
+                "last_day": medicines["last_day"],
+            }
+        ),
+        column_config={
+            "medicine": st.column_config.TextColumn("Medicine"),
+            "days": st.column_config.NumberColumn("Days taken"),
+            "dose": st.column_config.TextColumn("Dose per day"),
+            "mme": st.column_config.TextColumn("MME per day"),
+            "first_day": st.column_config.DateColumn("First day", format="D MMM YYYY"),
+            "last_day": st.column_config.DateColumn("Last day", format="D MMM YYYY"),
+        },
+        key="chart.medicines",
+    )
+for note in medicine_notes(medicines, None if change.empty else change.iloc[0].to_dict()):
+    st.warning(shown(note), icon="💊")
+if not medicines.empty:
+    st.caption(medicine_rule(summary.settings.trend_window_days, MIN_MME_RISE))
 
 # ------------------------------------------------------------------ sessions
 st.subheader("Sessions")

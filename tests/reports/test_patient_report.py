@@ -149,7 +149,10 @@ def test_stored_text_is_data_not_layout_or_markup(sample):
     assert "Dr. Müller \\u202eevil line ?" in page1
     assert "ΩΩΩxxx" in page1
     assert "…" in page1  # the 200-character condition is cut, not spilled over the page
-    assert "Page 1 of 2" in page1
+    plain = patient_report_pdf(
+        patient_report_data(sample.patients, sample.diary, sample.sessions, "P006", now=NOW)
+    )
+    assert len(pdf_pages(pdf)) == len(pdf_pages(plain))  # no page more than without it
 
 
 def test_a_period_limits_what_is_listed_and_as_of_limits_every_number(sample):
