@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.checks import check_int, check_number
-from analytics.contract import DOSE_UNITS, MME_FACTORS
+from analytics.contract import DOSE_UNITS, MME_FACTORS, opioid_code
 from analytics.contract.schema import DATE_DTYPE
 from analytics.stats._outcomes import all_patients, outcome_windows
 from analytics.stats._thresholds import at_least
@@ -105,10 +105,13 @@ def medicine_names(medication: pd.Series) -> pd.Series:
     return text.where(text.notna() & (text != "")).astype("str")
 
 
-def _opioid_codes(names: pd.Series) -> pd.Series:
-    """Return the :data:`analytics.contract.MME_FACTORS` key of each opioid name, else missing."""
-    codes = names.str.replace(" ", "_", regex=False)
-    return codes.where(codes.isin(list(MME_FACTORS)))
+def _opioid_codes(medication: pd.Series) -> pd.Series:
+    """Return the :data:`analytics.contract.MME_FACTORS` key of each opioid name, else missing.
+
+    Names are read by :func:`analytics.contract.opioid_code`, as every import reads them.
+    """
+    table = {name: opioid_code(name) for name in medication.dropna().unique()}
+    return medication.map(table).astype("str")
 
 
 def opioid_mme_per_day(diary: pd.DataFrame) -> pd.Series:
@@ -157,7 +160,7 @@ def opioid_mme_per_day(diary: pd.DataFrame) -> pd.Series:
     [0.0, 20.0]
     """
     recorded = pd.to_numeric(diary["opioid_mme"]).astype("float64")
-    codes = _opioid_codes(medicine_names(diary["medication"]))
+    codes = _opioid_codes(diary["medication"])
     factor = codes.map(dict(MME_FACTORS)).astype("float64")
     dose = pd.to_numeric(diary["medication_dose"]).astype("float64")
     mme = recorded.fillna(dose * factor)
