@@ -64,9 +64,13 @@ def service(user: User, purpose: str = "") -> Service:
     return Service(get_store(db_url()), user, face=face)
 
 
-def user_key(user: User) -> tuple[int, str, str, str | None]:
-    """Return the parts of ``user`` every cache key holds, so one user's rows never serve another."""
-    return (int(user.user_id), str(user.username), str(user.role), user.patient_id)
+def user_key(user: User) -> tuple[str, int, str, str, str | None]:
+    """Return the parts every cache key holds: the database and the user.
+
+    One user's rows never serve another, and one database's never another's (a
+    server process may be pointed at another database, as the tests do).
+    """
+    return (db_url(), int(user.user_id), str(user.username), str(user.role), user.patient_id)
 
 
 def begin_run(page: str) -> None:
