@@ -23,7 +23,7 @@ from typing import Any
 import streamlit as st
 
 from analytics.errors import StoreError
-from dashboard import data, navigation, session
+from dashboard import data, labels, navigation, session
 from dashboard.components import settings_panel, share_panel
 from dashboard.text import shown
 from dashboard.views import login as login_view
@@ -138,6 +138,9 @@ with st.container(horizontal=True, key="nav-row", gap="small"):
     for path in pages:
         if path in allowed:
             st.page_link(registered[path], label=pages[path].title, icon=pages[path].icon)
+
+if data.is_demo():
+    st.info(labels.DEMO_BANNER, icon="🧪")
 
 if current_path not in allowed:
     navigation.refuse(current.title, user.role)

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from analytics.access._common_passwords import COMMON_PASSWORDS
+from analytics.access._passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, check_password
 from analytics.errors import AuthenticationError, StoreError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -78,6 +78,7 @@ __all__ = [
     "revoke_token",
     "secret_key",
     "demo_password",
+    "is_demo",
     "demo_key_id",
     "demo_accounts",
     "user_from_record",
@@ -94,10 +95,6 @@ LOCK_MINUTES = 15
 IDLE_MINUTES = 30
 #: A sign-in session ends after this many hours even when active.
 SESSION_MAX_HOURS = 12
-#: Shortest accepted password (NIST SP 800-63B asks for at least 8).
-MIN_PASSWORD_LENGTH = 8
-#: Longest accepted password (argon2 hashes anything, but a megabyte is an attack).
-MAX_PASSWORD_LENGTH = 1024
 #: Password checks running at once for one username; later attempts wait their turn.
 CHECKS_PER_ACCOUNT = 2
 #: Password checks running at once in the whole process (argon2 takes 64 MiB each).
@@ -174,59 +171,6 @@ def _hasher() -> Any:
     from argon2 import PasswordHasher, Type
 
     return PasswordHasher(type=Type.ID)  # RFC 9106 low-memory profile: t=3, m=64 MiB, p=4
-
-
-def check_password(
-    password: Any, *, username: str | None = None, func: str = "check_password"
-) -> str:
-    """Return ``password`` in Unicode NFKC form when it is acceptable, else raise ValueError.
-
-    The rules of NIST SP 800-63B (5.1.1.2): 8 to 1024 characters after NFKC
-    normalisation (so a password typed in composed or decomposed form is the same
-    password), no control characters, not a well-known password, not one character
-    repeated or a run such as ``12345678``, and not mostly the account's username
-    (fewer than 8 characters left without it). Each message says why in a sentence and never contains the password.
-    """
-    if not isinstance(password, str):
-        raise ValueError(
-            f"The 'password' parameter of {func} must be a str. Got {type(password).__name__} "
-            "instead."
-        )
-    text = unicodedata.normalize("NFKC", password)
-    if not MIN_PASSWORD_LENGTH <= len(text) <= MAX_PASSWORD_LENGTH:
-        raise ValueError(
-            f"The password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters "
-            f"(it has {len(text)}). A few unrelated words make a good one."
-        )
-    if not text.strip():
-        raise ValueError("The password must not be only spaces.")
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
-        raise ValueError(
-            "The password must not contain control characters (such as a tab, a line break "
-            "or a NUL character)."
-        )
-    folded = text.casefold()
-    if folded in COMMON_PASSWORDS or _is_run(folded):
-        raise ValueError(
-            "This password is one of the first that attackers try (a well-known password, "
-            "one character repeated or a run like 12345678). Choose another: a few unrelated "
-            "words make a good one."
-        )
-    name = unicodedata.normalize("NFKC", username or "").casefold()
-    if name and len(folded.replace(name, "").strip()) < MIN_PASSWORD_LENGTH:
-        raise ValueError(
-            "The password must not be made mostly of the username. Choose another: a few "
-            "unrelated words make a good one."
-        )
-    return text
-
-
-def _is_run(text: str) -> bool:
-    """Tell whether ``text`` is one character repeated or a run of consecutive characters."""
-    if len(set(text)) == 1:
-        return True
-    steps = {ord(b) - ord(a) for a, b in zip(text, text[1:], strict=False)}
-    return steps in ({1}, {-1})
 
 
 def hash_password(password: str, *, username: str | None = None) -> str:
@@ -367,6 +311,8 @@ def authenticate(
             raise refuse("disabled", role)
         if not ok:
             raise _count_failure(store, record, face, now, refuse)
+        if _demo_password_outside_the_demo(store, record):  # a clinic's database
+            raise refuse("a demo account's demo password outside the demo", role)
         if not store.record_login_success(int(record["id"]), now=(clock or _utcnow)()):
             raise refuse("locked or disabled while the password was checked", role)
     if _hasher().check_needs_rehash(record["password_hash"]):
@@ -376,6 +322,13 @@ def authenticate(
         )
     store.record_audit(str(record["username"]), "login", role=role, face=face)
     return user_from_record(record)
+
+
+def _demo_password_outside_the_demo(store: Store, record: dict[str, Any]) -> bool:
+    """Tell whether ``record`` is a demo account, demo password unchanged, outside the demo."""
+    if is_demo(store) or record["password_changed_at"] != record["created_at"]:
+        return False
+    return record["username"] in _demo_account_names(store)
 
 
 def _count_failure(
@@ -647,6 +600,19 @@ def demo_key_id() -> str:
     return hashlib.sha256(b"paindiary demo key id:" + secret_key()).hexdigest()[:16]
 
 
+def _demo_account_names(store: Store) -> list[str]:
+    """Return the usernames ``paindiary init-demo`` created (none when the setting is damaged)."""
+    try:
+        return list(json.loads(store.get_setting("demo_accounts") or "[]"))
+    except (ValueError, TypeError):
+        return []
+
+
+def is_demo(store: Store) -> bool:
+    """Tell whether the database is the demo clinic (made by ``paindiary init-demo``)."""
+    return store.get_setting("demo") == "true"
+
+
 def demo_accounts(store: Store) -> list[dict[str, Any]] | None:
     """List the demo accounts with their passwords while the database is the demo, else None.
 
@@ -655,14 +621,11 @@ def demo_accounts(store: Store) -> list[dict[str, Any]] | None:
     still works) and that are not disabled: dicts with ``username``, ``role``,
     ``patient_id`` and ``password``; admins, then clinicians, then patients.
     """
-    if store.get_setting("demo") != "true":
+    if not is_demo(store):
         return None
     if store.get_setting("demo_key_id") not in (None, demo_key_id()):
         return []  # made with another key: the derived passwords would be wrong (re-run init-demo)
-    try:
-        names = json.loads(store.get_setting("demo_accounts") or "[]")
-    except ValueError:
-        names = []
+    names = _demo_account_names(store)
     users = store.users("demo-listing")
     users = users[
         users["username"].isin(list(names))

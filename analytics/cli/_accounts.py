@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
 from typing import Any
 
-from analytics import access
 from analytics.cli._output import guarded
-from analytics.cli._source import add_db, add_identity, open_service
+from analytics.cli._source import add_db, add_identity, new_password, open_service
 from analytics.store import open_store
 
 __all__ = ["add_parsers", "user_command", "audit_command"]
@@ -73,24 +70,12 @@ def _printable(frame: Any) -> Any:
     return frame.map(clean)
 
 
-def _new_password(args: argparse.Namespace, username: str) -> str:
-
-    if getattr(args, "password_stdin", False):
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = getpass.getpass(f"New password of {username}: ")
-        access.check_password(password, username=username)
-        if getpass.getpass("Repeat it: ") != password:
-            raise ValueError("the two passwords differ; nothing was changed.")
-    return access.check_password(password, username=username)
-
-
 def _user(args: argparse.Namespace) -> int:
     with open_store(args.db, create=False) as store:
         service = open_service(args, store, f"user {args.user_command}")
         cmd = args.user_command
         if cmd == "add":
-            password = _new_password(args, args.name)
+            password = new_password(args, args.name)
             new = service.add_user(
                 args.name, role=args.role, password=password, patient_id=args.patient,
                 display_name=args.display_name or "",
@@ -98,7 +83,7 @@ def _user(args: argparse.Namespace) -> int:
             extra = f" for patient {new.patient_id}" if new.patient_id else ""
             print(f"Created the {new.role} account {new.username}{extra}.")
         elif cmd == "passwd":
-            service.set_password(args.name, _new_password(args, args.name))
+            service.set_password(args.name, new_password(args, args.name))
             print(f"Changed the password of {args.name}; its open sessions have ended.")
         elif cmd == "disable":
             service.disable_user(args.name)

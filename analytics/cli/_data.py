@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from analytics import access
 from analytics.cli._output import error, guarded, reported_warnings
-from analytics.cli._source import add_db, add_identity, open_service, patient_id
+from analytics.cli._source import add_db, add_identity, new_password, open_service, patient_id
 from analytics.errors import ConflictError, NotFoundError, StoreError
 from analytics.store import ImportReport, Store, open_store, project_root
 
@@ -30,6 +30,7 @@ __all__ = [
     "import_command",
     "export_command",
     "init_demo_command",
+    "init_command",
     "CONFLICTS_SHOWN",
     "DEMO_ADMIN",
     "DEMO_CLINICIANS",
@@ -107,6 +108,21 @@ def add_parsers(sub: Any) -> None:
         "the latest diary day falls in the past week)",
     )
     p.set_defaults(handler=init_demo_command)
+
+    p = sub.add_parser(
+        "init",
+        help="create a clinic's database with its first admin account (no demo data)",
+        description="Create (migrate) a new, empty database for a clinic's real patients and its "
+        "first admin account; the password is asked twice (or read with --password-stdin) and "
+        "never printed. A database that holds anything is left alone. The demo is "
+        "'paindiary init-demo'; the two are never mixed.",
+    )
+    add_db(p)
+    p.add_argument(
+        "--admin", metavar="NAME", default="admin", help="the admin's username (default: admin)"
+    )
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.set_defaults(handler=init_command)
 
 
 def _load(directory: str, *, skip_invalid: bool) -> Dataset:
@@ -327,14 +343,12 @@ def _init_demo(args: argparse.Namespace) -> int:
         ds = _load(str(data), skip_invalid=False)
         demo_ids = sorted(ds.patients["patient_id"])
         foreign = sorted(set(stored) - set(demo_ids))
-        if foreign:
-            if marker == "true":
-                store.set_setting(service.user.username, "demo", "false")
+        if foreign and marker != "true":
             shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
             _refused(
                 f"{store.name} holds {len(foreign)} patient(s) that are not in the demo "
-                f"({shown}); it is no longer treated as the demo database. Nothing was imported "
-                "and no demo accounts were made."
+                f"({shown}); it is not the demo database. Nothing was imported and no demo "
+                "accounts were made."
             )
             return 0
         if stored:
@@ -356,9 +370,45 @@ def _init_demo(args: argparse.Namespace) -> int:
                     f"The demo's dates were moved {shift // 7} weeks forward so its latest diary "
                     "day is in the past week (use --keep-dates to import them as they are)."
                 )
-        _demo_accounts(service, store, demo_ids if not stored else sorted(stored))
+        # accounts for the demo's own patients only (patients imported into the demo get none)
+        _demo_accounts(service, store, sorted(set(stored) & set(demo_ids)) if stored else demo_ids)
         _print_demo_accounts(store)
     return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from analytics.service import Service
+    from analytics.store import database_is_empty
+
+    if not database_is_empty(args.db):
+        with open_store(args.db, create=False) as store:
+            name = store.name
+        return error(
+            f"{name} already holds data; nothing was changed. 'paindiary init' creates a new "
+            "clinic database: choose a new file (--db sqlite:///path/clinic.sqlite3) or an "
+            "empty PostgreSQL database."
+        )
+    password = new_password(args, args.admin)
+    with open_store(args.db) as store:
+        store.set_setting(access.LOCAL_OPERATOR.username, "demo", "false")
+        Service(store, access.LOCAL_OPERATOR, face="cli:init").add_user(
+            args.admin, role="admin", password=password, display_name="Clinic admin"
+        )
+        name = store.name
+    print(
+        f"Created the clinic database {name} with the admin account {args.admin}. Start the app "
+        f"with PAINDIARY_DB set to it and sign in as {args.admin}; add accounts on the Admin "
+        "page or with 'paindiary user add'."
+    )
+    return 0
+
+
+def init_command(args: argparse.Namespace) -> int:
+    """``paindiary init [--db URL] [--admin NAME] [--password-stdin]``: a clinic's new database.
+
+    Refuses a database that holds anything; never makes demo accounts.
+    """
+    return guarded(_init, args)
 
 
 def init_demo_command(args: argparse.Namespace) -> int:

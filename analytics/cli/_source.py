@@ -13,11 +13,13 @@ import argparse
 import datetime as dt
 import getpass
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analytics import access
 from analytics.cli._output import CommandError, print_problems, reported_warnings
 
 if TYPE_CHECKING:  # deferred at run time: 'paindiary --help' loads none of these
@@ -27,6 +29,9 @@ if TYPE_CHECKING:  # deferred at run time: 'paindiary --help' loads none of thes
     from analytics.store import Store
 
 __all__ = [
+    "new_password",
+    "patient_id",
+    "check_output_file",
     "add_db",
     "add_identity",
     "add_source_arguments",
@@ -94,6 +99,28 @@ def iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-03-14)"
         ) from None
+
+
+def new_password(args: argparse.Namespace, username: str) -> str:
+    """Ask for the new password of ``username`` twice, or read it from stdin; return it checked.
+
+    With ``--password-stdin`` one line of standard input is the password. The
+    password is never printed; :func:`analytics.access.check_password` says in a
+    sentence why one is refused.
+
+    Raises
+    ------
+    ValueError
+        The password is refused, or the two typed passwords differ.
+    """
+    if getattr(args, "password_stdin", False):
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"New password of {username}: ")
+        access.check_password(password, username=username)
+        if getpass.getpass("Repeat it: ") != password:
+            raise ValueError("the two passwords differ; nothing was changed.")
+    return access.check_password(password, username=username)
 
 
 def patient_id(text: str) -> str:

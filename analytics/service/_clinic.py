@@ -97,9 +97,8 @@ class ClinicAdmin(Door):
             self._refresh_after_write(
                 touched, new_rows=dataset, new_ids=report.new_patients, progress=outcomes_progress
             )
-        if report.applied and changed and self.store.get_setting("demo") == "true":
-            # Imported data make the demo a clinic: the login page stops listing demo accounts.
-            self.store.set_setting(self.user.username, "demo", "false")
+        # A database is a demo or a clinic from its creation: rows imported into the demo
+        # are demo rows (its pages say "never enter real patients"), and it stays the demo.
         if dry_run:
             self._audit(
                 "import", "*", dry_run=True,

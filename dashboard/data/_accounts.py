@@ -21,6 +21,7 @@ from dashboard.data._access import (
 
 __all__ = [
     "demo_accounts",
+    "is_demo",
     "users",
     "add_user",
     "set_password",
@@ -45,6 +46,13 @@ def demo_accounts() -> pd.DataFrame | None:
     if accounts is None:
         return None
     return pd.DataFrame(accounts)
+
+
+def is_demo() -> bool:
+    """Tell whether the database is the demo clinic (made by ``paindiary init-demo``)."""
+    from analytics import access as auth
+
+    return auth.is_demo(get_store(db_url()))
 
 
 def users(user: User) -> pd.DataFrame:

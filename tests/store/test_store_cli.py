@@ -256,7 +256,7 @@ def test_init_demo_refuses_a_clinic_database(
         assert s.get_setting("demo") is None
 
 
-def test_importing_real_patients_ends_the_demo(
+def test_importing_patients_into_the_demo_keeps_it_the_demo(
     db_url: str, clinic_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["init-demo", "--db", db_url, "--data", str(clinic_dir)]) == 0
@@ -269,12 +269,14 @@ def test_importing_real_patients_ends_the_demo(
     (real / "sessions.csv").write_text("patient_id,date,technique\n")
     assert main(["import", str(real), "--db", db_url]) == 0
     with open_store(db_url) as s:
-        assert s.get_setting("demo") == "false"
-        assert auth.demo_accounts(s) is None  # the login page stops listing passwords
+        assert s.get_setting("demo") == "true"  # a demo from its creation: its pages say so
+        assert auth.demo_accounts(s)  # the sign-in page still lists the demo accounts
     capsys.readouterr()
     assert main(["init-demo", "--db", db_url, "--data", str(clinic_dir)]) == 0
-    err = capsys.readouterr().err
-    assert "REAL1" in err and "nothing was imported" in err.lower()
+    captured = capsys.readouterr()
+    assert "refused" not in captured.err and "already holds" in captured.out
+    with open_store(db_url) as s:
+        assert "real1" not in set(s.users("test")["username"])  # no demo account for REAL1
 
 
 def test_user_commands(
