@@ -409,6 +409,28 @@ def holm(p_values) -> np.ndarray:
     return out
 
 
+def _risk_difference(
+    evaluable: pd.DataFrame, a: str, b: str, threshold: float, min_group_size: int
+) -> tuple[float, float, float, float, float, float, int, int]:
+    """Give the responder rates of a and b, their difference with Newcombe's CI, NNT and counts.
+
+    The difference, its interval and the NNT are NaN when a group has fewer than
+    ``min_group_size`` evaluable patients.
+    """
+    ra = at_least(evaluable.loc[evaluable["label"] == a, "pct"], threshold)
+    rb = at_least(evaluable.loc[evaluable["label"] == b, "pct"], threshold)
+    na, nb = len(ra), len(rb)
+    pa = float(ra.mean()) if na else np.nan
+    pb = float(rb.mean()) if nb else np.nan
+    rd, rd_low, rd_high, nnt = (np.nan,) * 4
+    if min(na, nb) >= min_group_size:
+        rd = pa - pb
+        rd_low, rd_high = newcombe_interval(int(ra.sum()), na, int(rb.sum()), nb)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            nnt = np.inf if rd == 0 else 1.0 / rd
+    return pa, pb, rd, rd_low, rd_high, nnt, na, nb
+
+
 def group_comparison(
     outcomes: pd.DataFrame,
     *,
@@ -477,10 +499,8 @@ def group_comparison(
     ``followup ~ C(group) + baseline`` is fitted by OLS separately on
     the patients of each pair (statsmodels ``ols``), so a pair's estimate does not
     depend on the other groups. Vickers AJ, Altman DG. BMJ 2001;323:1123.
-    Holm's family is the pairs with a p-value: a pair withheld for its size is
-    not a test and does not count. ``ci_low``/``ci_high`` are not adjusted for
-    multiplicity: they go with ``p_value``, not with ``p_value_holm``
-    (``docs/analytics.md`` says why).
+    Holm's family is the pairs with a p-value (a pair withheld for its size is
+    not a test); ``ci_low``/``ci_high`` go with ``p_value``, not ``p_value_holm``.
     """
     func = "group_comparison"
     threshold = check_number(responder_threshold, "responder_threshold", func, 0.0, 100.0)
@@ -499,18 +519,9 @@ def group_comparison(
         if min(n_a, n_b) >= min_group_size:
             with log.watch(f"{a} vs {b}", "standard errors not computable"):
                 diff, lo, hi, p = _ancova(sub, a)
-        ev = evaluable[evaluable["label"].isin([a, b])]
-        ra = at_least(ev.loc[ev["label"] == a, "pct"], threshold)
-        rb = at_least(ev.loc[ev["label"] == b, "pct"], threshold)
-        na, nb = len(ra), len(rb)
-        pa = ra.mean() if na else np.nan
-        pb = rb.mean() if nb else np.nan
-        rd, rd_low, rd_high, nnt = (np.nan,) * 4
-        if min(na, nb) >= min_group_size:
-            rd = pa - pb
-            rd_low, rd_high = newcombe_interval(int(ra.sum()), na, int(rb.sum()), nb)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                nnt = np.inf if rd == 0 else 1.0 / rd
+        pa, pb, rd, rd_low, rd_high, nnt, na, nb = _risk_difference(
+            evaluable, a, b, threshold, min_group_size
+        )
         rows.append(
             {
                 "group_by": by,
