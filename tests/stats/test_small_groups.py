@@ -269,3 +269,12 @@ def test_number_formats_round_half_away_from_zero_in_whole_percentages():
     assert p_value_text(0.0496) == "0.0496" and p_value_text(0.0504) == "0.050"
     assert p_value_text(0.0001) == "< 0.001" and p_value_text(np.nan) == "—"
     assert too_few_text(5) == TOO_FEW
+
+
+def test_min_group_size_leaves_stored_per_patient_rows_valid():
+    from analytics.pipeline import settings_fingerprint
+
+    # only the cohort tables depend on it: a clinic's stored rows are not recomputed
+    assert settings_fingerprint(AnalysisSettings(min_group_size=2)) == settings_fingerprint(
+        AnalysisSettings()
+    )
