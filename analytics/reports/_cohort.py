@@ -19,6 +19,7 @@ from analytics.presentation import (
     MISSING,
     adverse_event_label,
     group_summary_cells,
+    interval_text,
     percent_text,
     too_few_text,
 )
@@ -127,7 +128,7 @@ def _summary(pdf: ReportPDF, data: CohortReportData) -> None:
                 "Responders (Wilson 95% CI)",
                 percent_text(data.responder_rate),
                 f"{data.n_responders} of {data.n_evaluable} · 95% CI "
-                f"{percent_text(data.responder_ci_low)}–{percent_text(data.responder_ci_high)}"
+                + interval_text(data.responder_ci_low, data.responder_ci_high, percent=True)
                 if data.n_evaluable
                 else "no patient evaluable yet",
             ),

@@ -31,7 +31,7 @@ def test_overall_responder_rate_matches_statsmodels_wilson(cohort, sample):
     assert data.responder_ci_high == pytest.approx(high)
     page1 = pdf_pages(pdf)[0]
     assert f"Patients {sample.patients['patient_id'].nunique()}" in page1
-    assert f"{n_resp} of {n_eval} · 95% CI {num(100 * low, 0)}%–{num(100 * high, 0)}%" in page1
+    assert f"{n_resp} of {n_eval} · 95% CI {num(100 * low, 0)}% to {num(100 * high, 0)}%" in page1
 
 
 def test_every_subgroup_row_prints_the_analytics_numbers(cohort):
