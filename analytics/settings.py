@@ -130,6 +130,10 @@ class AnalysisSettings:
         case-insensitively after trimming. A patient in one of them, or with no
         session, is ``control`` in ``patient_outcomes`` and left out of the
         condition and technique summaries (kept in the group summaries).
+    min_group_size : int, default 5
+        Fewest patients (with a baseline and a follow-up) in each group before a
+        group summary or a comparison between groups shows a confidence interval
+        or a p-value, in [2, 100000]; smaller groups get counts only.
     seed : int, default 0
         Seed of the bootstrap confidence intervals, >= 0.
     n_boot : int, default 2000
@@ -314,6 +318,14 @@ class AnalysisSettings:
         high=None,
         help="comma-separated group labels of control patients (compared case-insensitively), "
         "kept out of the condition and technique responder rates",
+    )
+    min_group_size: int = _opt(
+        5,
+        kind="int",
+        low=2,
+        high=100_000,
+        help="fewest patients per group for a group's confidence interval or a comparison's "
+        "p-value; smaller groups get counts only",
     )
     seed: int = _opt(
         0, kind="int", low=0, high=None, help="seed of the bootstrap confidence intervals"

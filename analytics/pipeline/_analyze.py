@@ -482,9 +482,19 @@ def cohort(
     t = per_patient_tables
     outcomes = t["patient_outcomes"]
     notes: list[str] = []
-    kw = {"responder_threshold": s.responder_threshold}
-    summary = _stack([group_summary(outcomes, by=by, **kw) for by in GROUPINGS])
-    comparison = _stack([group_comparison(outcomes, by=by, **kw) for by in GROUPINGS])
+    threshold, size = s.responder_threshold, s.min_group_size
+    summary = _stack(
+        [
+            group_summary(outcomes, by=by, responder_threshold=threshold, min_group_size=size)
+            for by in GROUPINGS
+        ]
+    )
+    comparison = _stack(
+        [
+            group_comparison(outcomes, by=by, responder_threshold=threshold, min_group_size=size)
+            for by in GROUPINGS
+        ]
+    )
     responses = t["session_response"]
     by_technique = session_response_by_technique(responses, n_boot=s.n_boot, rng=s.seed)
     dose = t["dose_response"]

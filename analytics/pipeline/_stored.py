@@ -57,8 +57,9 @@ __all__ = [
 
 #: Bumped when the stored format or a per-patient computation changes meaning.
 FINGERPRINT_VERSION = 1
-#: Settings that never shape a per-patient row.
-_NOT_IN_FINGERPRINT = ("as_of", "seed", "n_boot")
+#: Settings that never shape a per-patient row (min_group_size shapes only the cohort
+#: tables: stored rows stay valid when it changes).
+_NOT_IN_FINGERPRINT = ("as_of", "seed", "n_boot", "min_group_size")
 #: The small tables behind :func:`apply_status_date`.
 STATUS_TABLES = ("status_tail", "status_sessions", "status_anchor")
 #: Columns of ``patient_outcomes`` that depend on the status date.

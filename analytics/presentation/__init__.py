@@ -5,6 +5,14 @@ No streamlit, no plotly: the one home of what both faces print and draw.
 
 from __future__ import annotations
 
+from ._group_tables import (
+    COMPARISON_CELLS,
+    SUMMARY_CELLS,
+    group_comparison_cells,
+    group_summary_cells,
+    holm_label,
+    small_pairs_text,
+)
 from ._labels import (
     CATEGORY_LABELS,
     FLAG_TEXT,
@@ -22,6 +30,16 @@ from ._labels import (
     label_of,
     reasons_text,
     technique_label,
+)
+from ._numbers import (
+    CLIPPED_NOTE,
+    MINUS,
+    interval_text,
+    number_text,
+    p_value_text,
+    percent_text,
+    share_text,
+    too_few_text,
 )
 from ._palette import (
     ADHERENCE_COLOR,
@@ -79,4 +97,18 @@ __all__ = [
     "PAIN_RANGE",
     "technique_color",
     "category_color",
+    "MINUS",
+    "CLIPPED_NOTE",
+    "number_text",
+    "percent_text",
+    "share_text",
+    "interval_text",
+    "p_value_text",
+    "too_few_text",
+    "SUMMARY_CELLS",
+    "COMPARISON_CELLS",
+    "group_summary_cells",
+    "group_comparison_cells",
+    "holm_label",
+    "small_pairs_text",
 ]

@@ -14,7 +14,15 @@ import math
 import numpy as np
 import pandas as pd
 
-from analytics.presentation import GROUPING_LABELS, MISSING, adverse_event_label, group_label
+from analytics.presentation import (
+    GROUPING_LABELS,
+    MISSING,
+    adverse_event_label,
+    group_summary_cells,
+    interval_text,
+    percent_text,
+    too_few_text,
+)
 from analytics.reports._charts import (
     adverse_events_png,
     dose_response_png,
@@ -23,35 +31,36 @@ from analytics.reports._charts import (
     waterfall_png,
 )
 from analytics.reports._data import CohortReportData
-from analytics.reports._pdf import ReportPDF, fmt, fmt_date, fmt_int, fmt_pct, fmt_span
-from analytics.stats import BENCHMARK_EVENTS_PER_100_SESSIONS, BENCHMARK_PCT_PATIENTS_WITH_EVENT
+from analytics.reports._pdf import ReportPDF, fmt, fmt_date, fmt_int, fmt_span
+from analytics.stats import (
+    BENCHMARK_EVENTS_PER_100_SESSIONS,
+    BENCHMARK_PCT_PATIENTS_WITH_EVENT,
+    TOO_FEW_PATIENTS,
+)
 
 __all__ = ["cohort_report_pdf", "responder_rows", "emax_curve_points"]
 
 _GROUPINGS = ("group", "condition", "technique")
 
 
-def responder_rows(summary: pd.DataFrame, by: str) -> list[list[str]]:
-    """Return the printed rows of one grouping of ``AnalysisResult.group_summary``."""
-    rows = []
-    for r in summary.itertuples(index=False):
-        ci = (
-            MISSING
-            if pd.isna(r.responder_ci_low)
-            else f"{fmt_pct(r.responder_ci_low, scale=100)}–{fmt_pct(r.responder_ci_high, scale=100)}"
-        )
-        rows.append(
-            [
-                group_label(by, r.group),
-                fmt_int(r.n_patients),
-                fmt_int(r.n_evaluable),
-                fmt_int(r.n_responders),
-                fmt_pct(r.responder_rate, scale=100),
-                ci,
-                fmt(r.mean_change, signed=True),
-            ]
-        )
-    return rows
+def responder_rows(summary: pd.DataFrame, by: str, *, min_group_size: int = 5) -> list[list[str]]:
+    """Return the printed rows of one grouping of ``AnalysisResult.group_summary``.
+
+    The cells of :func:`analytics.presentation.group_summary_cells` (the dashboard
+    prints the same): a group below ``min_group_size`` shows its counts and
+    "too few patients to compare" instead of an interval.
+    """
+    cells = group_summary_cells(summary, by, min_group_size=min_group_size)
+    columns = [
+        "group",
+        "n_patients",
+        "n_evaluable",
+        "n_responders",
+        "responder_rate",
+        "responder_ci",
+        "mean_change",
+    ]
+    return cells[columns].to_numpy().tolist()
 
 
 def emax_curve_points(fit, max_session: float, n: int = 100):
@@ -70,7 +79,7 @@ def cohort_report_pdf(data: CohortReportData) -> bytes:
     _title(pdf, data)
     _summary(pdf, data)
     _waterfall(pdf, data)
-    _groupings(pdf, r.group_summary)
+    _groupings(pdf, r.group_summary, min_group_size=r.settings.min_group_size)
     _dose_response(pdf, data)
     _time_to_response(pdf, data)
     _adverse_events(pdf, data)
@@ -117,10 +126,9 @@ def _summary(pdf: ReportPDF, data: CohortReportData) -> None:
             ),
             (
                 "Responders (Wilson 95% CI)",
-                fmt_pct(data.responder_rate, scale=100),
+                percent_text(data.responder_rate),
                 f"{data.n_responders} of {data.n_evaluable} · 95% CI "
-                f"{fmt_pct(data.responder_ci_low, scale=100)}–"
-                f"{fmt_pct(data.responder_ci_high, scale=100)}"
+                + interval_text(data.responder_ci_low, data.responder_ci_high, percent=True)
                 if data.n_evaluable
                 else "no patient evaluable yet",
             ),
@@ -129,7 +137,7 @@ def _summary(pdf: ReportPDF, data: CohortReportData) -> None:
                 MISSING
                 if po["change"].isna().all()
                 else f"{fmt(po['change'].mean(), signed=True)} pts",
-                f"median % change {fmt_pct(po['pct_change'].median(), signed=True)}",
+                f"median % change {percent_text(po['pct_change'].median() / 100, signed=True)}",
             ),
             (
                 "Median days to response",
@@ -177,7 +185,7 @@ def _waterfall(pdf: ReportPDF, data: CohortReportData) -> None:
         pdf.paragraph("No patient has both a baseline and a follow-up yet.")
 
 
-def _groupings(pdf: ReportPDF, gs: pd.DataFrame) -> None:
+def _groupings(pdf: ReportPDF, gs: pd.DataFrame, *, min_group_size: int) -> None:
     """Write the responder table and chart of each grouping."""
     for by in _GROUPINGS:
         part = gs[gs["group_by"] == by] if "group_by" in gs else gs.iloc[0:0]
@@ -195,11 +203,18 @@ def _groupings(pdf: ReportPDF, gs: pd.DataFrame) -> None:
                 "Wilson 95% CI",
                 "Mean reduction (points)",
             ],
-            responder_rows(part, by),
-            widths=(48, 15, 17, 20, 13, 24, 25),
+            responder_rows(part, by, min_group_size=min_group_size),
+            widths=(40, 15, 17, 20, 13, 32, 25),
             align=("L", "R", "R", "R", "R", "R", "R"),
             size=8,
         )
+        if (part["reason"] == TOO_FEW_PATIENTS).any():
+            pdf.paragraph(
+                f"A group with fewer than {min_group_size} patients with a baseline and a "
+                f"follow-up shows its counts only: {too_few_text(min_group_size)}.",
+                size=7.5,
+                color=(90, 90, 90),
+            )
         if part["responder_rate"].notna().any():
             pdf.png(
                 responder_rates_png(part, by="group", grouping=by),
@@ -274,7 +289,7 @@ def _adverse_events(pdf: ReportPDF, data: CohortReportData) -> None:
                 fmt_int(x.n_sessions),
                 fmt(x.events_per_100_sessions),
                 f"{x.n_patients_with_event} of {x.n_patients}",
-                fmt_pct(x.pct_patients_with_event, 1),
+                percent_text(x.pct_patients_with_event / 100),
             ]
             for x in shown.itertuples(index=False)
         ],

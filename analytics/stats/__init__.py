@@ -30,6 +30,8 @@ from ._factors import (
 from ._groups import (
     GROUPINGS,
     MISSING_LABEL,
+    SCALE_POINTS,
+    TOO_FEW_PATIENTS,
     group_comparison,
     group_summary,
     holm,
@@ -119,6 +121,8 @@ __all__ = [
     "describe_factor_effect",
     "GROUPINGS",
     "MISSING_LABEL",
+    "TOO_FEW_PATIENTS",
+    "SCALE_POINTS",
     "predominant_technique",
     "wilson_interval",
     "newcombe_interval",

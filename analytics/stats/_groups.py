@@ -14,7 +14,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from analytics.checks import check_choice, check_number
+from analytics.checks import check_choice, check_int, check_number
 from analytics.contract import frequency_band
 from analytics.stats._common import FitWarnings
 from analytics.stats._thresholds import at_least
@@ -22,6 +22,8 @@ from analytics.stats._thresholds import at_least
 __all__ = [
     "GROUPINGS",
     "MISSING_LABEL",
+    "TOO_FEW_PATIENTS",
+    "SCALE_POINTS",
     "predominant_technique",
     "wilson_interval",
     "newcombe_interval",
@@ -35,6 +37,13 @@ Grouping = Literal["group", "condition", "technique"]
 GROUPINGS: tuple[Grouping, ...] = ("group", "condition", "technique")
 #: Label of patients whose grouping value is missing.
 MISSING_LABEL = "unassigned"
+#: ``reason`` of a group or pair whose interval or p-value is withheld because a
+#: group has fewer than ``min_group_size`` patients.
+TOO_FEW_PATIENTS = "too_few_patients"
+#: Width of the pain scale (NRS 0-10, DOMAIN.md section 3): a mean change, or a
+#: difference of follow-up means, lies in [-SCALE_POINTS, SCALE_POINTS], so an
+#: interval is cut there (cutting at the parameter space never loses coverage).
+SCALE_POINTS = 10.0
 
 SUMMARY_COLUMNS = [
     "group_by",
@@ -46,6 +55,7 @@ SUMMARY_COLUMNS = [
     "mean_change",
     "mean_change_ci_low",
     "mean_change_ci_high",
+    "mean_change_ci_clipped",
     "pct_change_of_means",
     "n_evaluable",
     "n_responders",
@@ -56,6 +66,7 @@ SUMMARY_COLUMNS = [
     "responder_rate_30",
     "n_responders_50",
     "responder_rate_50",
+    "reason",
 ]
 
 COMPARISON_COLUMNS = [
@@ -67,6 +78,7 @@ COMPARISON_COLUMNS = [
     "adjusted_difference",
     "ci_low",
     "ci_high",
+    "ci_clipped",
     "p_value",
     "p_value_holm",
     "responder_rate_a",
@@ -75,6 +87,7 @@ COMPARISON_COLUMNS = [
     "rd_ci_low",
     "rd_ci_high",
     "nnt",
+    "reason",
 ]
 
 
@@ -184,6 +197,7 @@ def group_summary(
     *,
     by: Grouping = "group",
     responder_threshold: float = 30.0,
+    min_group_size: int = 5,
 ) -> pd.DataFrame:
     """Per-group baseline, follow-up, change and responder rates.
 
@@ -196,6 +210,9 @@ def group_summary(
         Column that defines the groups; missing labels become ``"unassigned"``.
     responder_threshold : float, default 30.0
         % reduction that makes a responder (0-100).
+    min_group_size : int, default 5
+        Fewest patients behind an interval (``AnalysisSettings.min_group_size``);
+        a smaller group gets its counts, means and rates but no interval.
 
     Returns
     -------
@@ -209,38 +226,48 @@ def group_summary(
         - ``mean_baseline``, ``mean_followup`` (float, NRS 0-10);
         - ``mean_change`` (float, points, positive = better) with a 95 %
           t-interval ``mean_change_ci_low``/``_high``
-          (``mean ± t(0.975, n−1)·sd/√n``, NaN with fewer than 2 patients);
+          (``mean ± t(0.975, n−1)·sd/√n`` cut to [−10, 10]; NaN with fewer
+          than ``min_group_size`` complete patients);
+        - ``mean_change_ci_clipped`` (bool): the t-interval reached past −10 or
+          10 points and was cut at the end of the scale;
         - ``pct_change_of_means`` (float, %):
           ``100·(mean_baseline − mean_followup)/mean_baseline``;
         - ``n_evaluable`` (int): complete patients with a % change (baseline > 0),
           the denominator of every rate below;
         - ``n_responders`` (int), ``responder_rate`` (fraction 0-1): % change >=
           ``responder_threshold``, with a Wilson 95 % interval
-          ``responder_ci_low``/``_high``;
+          ``responder_ci_low``/``_high`` (NaN with fewer than
+          ``min_group_size`` evaluable patients);
         - ``n_responders_30``, ``responder_rate_30``: the same at 30 % (equal to
           the above at the default threshold, kept so that the 30 % benchmark is
           always reported);
-        - ``n_responders_50``, ``responder_rate_50``: the same at 50 %.
+        - ``n_responders_50``, ``responder_rate_50``: the same at 50 %;
+        - ``reason`` (str): ``"too_few_patients"`` (:data:`TOO_FEW_PATIENTS`)
+          when an interval is withheld for the group's size, else ``""``.
 
     Raises
     ------
     ValueError
-        When ``by`` or ``responder_threshold`` is invalid or the ``by`` column is
-        missing.
+        When ``by``, ``responder_threshold`` or ``min_group_size`` is invalid or
+        the ``by`` column is missing.
 
     Notes
     -----
     DOMAIN.md section 4; the Wilson interval is statsmodels'
     ``proportion_confint(method="wilson")``, the t-interval ``scipy.stats.t``.
-    With ``by`` = condition or technique, patients flagged ``control`` in
-    ``outcomes`` (waitlist, usual care, ...) are left out: they say nothing about
-    a technique or about how a condition responds to treatment.
+    The mean change of 0-10 scores lies in [−10, 10]: a t-interval reaching past
+    it is cut there and marked, which cannot lower its coverage (the true mean
+    is inside the scale). With ``by`` = condition or technique, patients flagged
+    ``control`` in ``outcomes`` (waitlist, usual care, ...) are left out: they
+    say nothing about a technique or about how a condition responds to
+    treatment.
     """
     func = "group_summary"
     threshold = check_number(responder_threshold, "responder_threshold", func, 0.0, 100.0)
+    check_int(min_group_size, "min_group_size", func, 2, None)
     frame = _labelled(outcomes, by, func)
     if not len(frame):
-        return _empty(SUMMARY_COLUMNS, ("group_by", "group"))
+        return _empty(SUMMARY_COLUMNS, ("group_by", "group", "reason"))
     comp = frame[frame["complete"]]
     evaluable = frame["pct"].notna()
     frame["resp"] = at_least(frame["pct"], threshold) & evaluable
@@ -259,9 +286,10 @@ def group_summary(
     with np.errstate(divide="ignore", invalid="ignore"):
         t = stats.t.ppf(0.975, n - 1)
         half = t * sd / np.sqrt(n)
-    half = half.where(n >= 2)
-    out["mean_change_ci_low"] = out["mean_change"] - half
-    out["mean_change_ci_high"] = out["mean_change"] + half
+    half = half.where(n >= min_group_size)
+    low, high, clipped = _on_scale(out["mean_change"] - half, out["mean_change"] + half)
+    out["mean_change_ci_low"], out["mean_change_ci_high"] = low, high
+    out["mean_change_ci_clipped"] = clipped
     with np.errstate(divide="ignore", invalid="ignore"):
         pcm = 100.0 * (out["mean_baseline"] - out["mean_followup"]) / out["mean_baseline"]
     out["pct_change_of_means"] = pcm.where(out["mean_baseline"] != 0)
@@ -271,11 +299,21 @@ def group_summary(
         out[f"n_responders{suffix}"] = g[col].sum()
         out[f"responder_rate{suffix}"] = out[f"n_responders{suffix}"] / ne
         if suffix == "":
+            big = (out["n_evaluable"] >= min_group_size).to_numpy()
             low, high = wilson_interval(out["n_responders"], out["n_evaluable"])
-            out["responder_ci_low"], out["responder_ci_high"] = low, high
+            out["responder_ci_low"] = np.where(big, low, np.nan)
+            out["responder_ci_high"] = np.where(big, high, np.nan)
+    small = (out["n_with_followup"] < min_group_size) | (out["n_evaluable"] < min_group_size)
+    out["reason"] = np.where(small, TOO_FEW_PATIENTS, "")
     out = out.reset_index(names="group")
     out.insert(0, "group_by", by)
-    return _typed(out[SUMMARY_COLUMNS], ("group_by", "group"))
+    return _typed(out[SUMMARY_COLUMNS], ("group_by", "group", "reason"))
+
+
+def _on_scale(low: pd.Series, high: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Cut an interval of points to the scale [−10, 10]; say which rows were cut."""
+    clipped = (low < -SCALE_POINTS) | (high > SCALE_POINTS)
+    return low.clip(lower=-SCALE_POINTS), high.clip(upper=SCALE_POINTS), clipped
 
 
 def _empty(columns: list[str], text: tuple[str, ...]) -> pd.DataFrame:
@@ -287,6 +325,8 @@ def _typed(frame: pd.DataFrame, text: tuple[str, ...]) -> pd.DataFrame:
     for col in frame.columns:
         if col in text:
             frame[col] = frame[col].astype("str")
+        elif col.endswith("_clipped"):
+            frame[col] = frame[col].astype("bool")
         elif col.startswith("n_"):
             frame[col] = frame[col].astype("int64")
         else:
@@ -369,11 +409,34 @@ def holm(p_values) -> np.ndarray:
     return out
 
 
+def _risk_difference(
+    evaluable: pd.DataFrame, a: str, b: str, threshold: float, min_group_size: int
+) -> tuple[float, float, float, float, float, float, int, int]:
+    """Give the responder rates of a and b, their difference with Newcombe's CI, NNT and counts.
+
+    The difference, its interval and the NNT are NaN when a group has fewer than
+    ``min_group_size`` evaluable patients.
+    """
+    ra = at_least(evaluable.loc[evaluable["label"] == a, "pct"], threshold)
+    rb = at_least(evaluable.loc[evaluable["label"] == b, "pct"], threshold)
+    na, nb = len(ra), len(rb)
+    pa = float(ra.mean()) if na else np.nan
+    pb = float(rb.mean()) if nb else np.nan
+    rd, rd_low, rd_high, nnt = (np.nan,) * 4
+    if min(na, nb) >= min_group_size:
+        rd = pa - pb
+        rd_low, rd_high = newcombe_interval(int(ra.sum()), na, int(rb.sum()), nb)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            nnt = np.inf if rd == 0 else 1.0 / rd
+    return pa, pb, rd, rd_low, rd_high, nnt, na, nb
+
+
 def group_comparison(
     outcomes: pd.DataFrame,
     *,
     by: Grouping = "group",
     responder_threshold: float = 30.0,
+    min_group_size: int = 5,
 ) -> pd.DataFrame:
     """Baseline-adjusted follow-up difference and responder risk difference, every pair.
 
@@ -385,6 +448,10 @@ def group_comparison(
         Column that defines the groups; missing labels become ``"unassigned"``.
     responder_threshold : float, default 30.0
         % reduction that makes a responder (0-100).
+    min_group_size : int, default 5
+        Fewest patients in each group of a pair (``AnalysisSettings.min_group_size``):
+        a smaller pair gets its counts and responder rates only, no difference,
+        interval or p-value.
 
     Returns
     -------
@@ -395,9 +462,13 @@ def group_comparison(
         - ``n_a``, ``n_b`` (int): patients with a valid baseline and follow-up;
         - ``adjusted_difference`` (float, NRS points): ANCOVA estimate of the mean
           follow-up pain of ``group_a`` minus ``group_b`` at equal baseline
-          (negative = less pain in ``group_a``), with a 95 % CI ``ci_low``,
-          ``ci_high`` (t distribution) and ``p_value`` (two-sided); NaN when the
-          pair has fewer than 4 complete patients or a group has none;
+          (negative = less pain in ``group_a``), with an unadjusted 95 % CI
+          ``ci_low``, ``ci_high`` (t distribution, cut to [−10, 10]) and the
+          unadjusted two-sided ``p_value`` that goes with it (the interval
+          excludes 0 exactly when ``p_value`` < 0.05); NaN when a group has
+          fewer than ``min_group_size`` complete patients or the design is
+          singular;
+        - ``ci_clipped`` (bool): the interval reached past ±10 points and was cut;
         - ``responder_rate_a``, ``responder_rate_b`` (fraction 0-1): over
           patients with a % change;
         - ``p_value_holm`` (float): ``p_value`` adjusted for the pairs of this
@@ -409,7 +480,11 @@ def group_comparison(
         - ``nnt`` (float, patients): ``1/risk_difference``: positive = patients
           treated as ``group_a`` rather than ``group_b`` for one more responder,
           negative = number needed to harm; ``inf`` when the risk difference is
-          exactly 0 and NaN when it is missing.
+          exactly 0 and NaN when it is missing;
+        - ``reason`` (str): ``"too_few_patients"`` (:data:`TOO_FEW_PATIENTS`)
+          when a group of the pair has fewer than ``min_group_size`` complete
+          (for the risk difference: evaluable) patients, so the differences,
+          their intervals and p-values are NaN; else ``""``.
 
     Raises
     ------
@@ -424,9 +499,12 @@ def group_comparison(
     ``followup ~ C(group) + baseline`` is fitted by OLS separately on
     the patients of each pair (statsmodels ``ols``), so a pair's estimate does not
     depend on the other groups. Vickers AJ, Altman DG. BMJ 2001;323:1123.
+    Holm's family is the pairs with a p-value (a pair withheld for its size is
+    not a test); ``ci_low``/``ci_high`` go with ``p_value``, not ``p_value_holm``.
     """
     func = "group_comparison"
     threshold = check_number(responder_threshold, "responder_threshold", func, 0.0, 100.0)
+    check_int(min_group_size, "min_group_size", func, 2, None)
     frame = _labelled(outcomes, by, func)
     labels = sorted(frame["label"].unique())
     rows = []
@@ -436,25 +514,21 @@ def group_comparison(
     log = FitWarnings(f"ANCOVA by {by}")
     for a, b in combinations(labels, 2):
         sub = comp[comp["label"].isin([a, b])]
-        with log.watch(f"{a} vs {b}", "standard errors not computable"):
-            diff, lo, hi, p = _ancova(sub, a)
-        ev = evaluable[evaluable["label"].isin([a, b])]
-        ra = at_least(ev.loc[ev["label"] == a, "pct"], threshold)
-        rb = at_least(ev.loc[ev["label"] == b, "pct"], threshold)
-        na, nb = len(ra), len(rb)
-        pa = ra.mean() if na else np.nan
-        pb = rb.mean() if nb else np.nan
-        rd = pa - pb
-        rd_low, rd_high = newcombe_interval(int(ra.sum()), na, int(rb.sum()), nb)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            nnt = np.inf if rd == 0 else 1.0 / rd
+        n_a, n_b = int((sub["label"] == a).sum()), int((sub["label"] == b).sum())
+        diff, lo, hi, p = (np.nan,) * 4
+        if min(n_a, n_b) >= min_group_size:
+            with log.watch(f"{a} vs {b}", "standard errors not computable"):
+                diff, lo, hi, p = _ancova(sub, a)
+        pa, pb, rd, rd_low, rd_high, nnt, na, nb = _risk_difference(
+            evaluable, a, b, threshold, min_group_size
+        )
         rows.append(
             {
                 "group_by": by,
                 "group_a": a,
                 "group_b": b,
-                "n_a": int((sub["label"] == a).sum()),
-                "n_b": int((sub["label"] == b).sum()),
+                "n_a": n_a,
+                "n_b": n_b,
                 "adjusted_difference": diff,
                 "ci_low": lo,
                 "ci_high": hi,
@@ -465,11 +539,15 @@ def group_comparison(
                 "rd_ci_low": rd_low,
                 "rd_ci_high": rd_high,
                 "nnt": nnt,
+                "reason": TOO_FEW_PATIENTS if min(n_a, n_b, na, nb) < min_group_size else "",
             }
         )
+    text = ("group_by", "group_a", "group_b", "reason")
     if not rows:
-        return _empty(COMPARISON_COLUMNS, ("group_by", "group_a", "group_b"))
+        return _empty(COMPARISON_COLUMNS, text)
     log.report()
     out = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    low, high, clipped = _on_scale(out["ci_low"], out["ci_high"])
+    out["ci_low"], out["ci_high"], out["ci_clipped"] = low, high, clipped
     out["p_value_holm"] = holm(out["p_value"])
-    return _typed(out, ("group_by", "group_a", "group_b"))
+    return _typed(out, text)

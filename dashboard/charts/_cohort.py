@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.presentation import interval_text, share_text
 from dashboard.charts._style import (
     CATEGORY_COLORS,
     KM_BAND,
@@ -132,17 +133,20 @@ def responder_rates(
                 "array": high - rate,
                 "arrayminus": rate - low,
             },
-            customdata=np.column_stack(
+            customdata=[
                 [
-                    data["n_responders"].astype(float),
-                    data["n_evaluable"].astype(float),
-                    low,
-                    high,
+                    share_text(k, n),
+                    # a Wilson interval is missing only when it was withheld for the size
+                    "too few patients to compare"
+                    if np.isnan(lo) or np.isnan(hi)
+                    else interval_text(lo / 100, hi / 100, percent=True),
                 ]
-            ),
+                for k, n, lo, hi in zip(
+                    data["n_responders"], data["n_evaluable"], low, high, strict=True
+                )
+            ],
             name="Responders",
-            hovertemplate="%{y}<br>Responders: %{x:.0f}% (%{customdata[0]:.0f} of "
-            "%{customdata[1]:.0f})<br>95% CI %{customdata[2]:.0f}–%{customdata[3]:.0f}%"
+            hovertemplate="%{y}<br>Responders: %{customdata[0]}<br>95% CI: %{customdata[1]}"
             "<extra></extra>",
         )
     )

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analytics.presentation import trailing_mean_label
+from analytics.presentation import (
+    group_comparison_cells,
+    group_summary_cells,
+    holm_label,
+    small_pairs_text,
+    trailing_mean_label,
+)
 from dashboard import charts, data, frames, labels, navigation
 from dashboard.components import feedback, file_buttons, settings_panel
 
@@ -64,120 +70,62 @@ summaries = frames.group_summaries(result)
 comparisons = frames.group_comparisons(result)
 
 
-def _pct(value: float) -> str:
-    return labels.number_text(100 * value, ".0f") + "%"
-
-
-def _ci(low: float, high: float, *, percent: bool = False, spec: str = ".1f") -> str:
-    """'31–69%' or '1.5 to 2.7' (missing: —)."""
-    if pd.isna(low) or pd.isna(high):
-        return labels.MISSING
-    if percent:
-        return f"{labels.number_text(100 * low, '.0f')}–{labels.number_text(100 * high, '.0f')}%"
-    return f"{labels.number_text(low, spec)} to {labels.number_text(high, spec)}"
-
-
 def _summary_view(by: str, summary: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
-    frame = pd.DataFrame(
-        {
-            "group": [labels.group_label(by, v) for v in summary["group"]],
-            "n_patients": summary["n_patients"],
-            "n_evaluable": summary["n_evaluable"],
-            "n_responders": summary["n_responders"],
-            "responder_rate": summary["responder_rate"],
-            "responder_ci": [
-                _ci(lo, hi, percent=True)
-                for lo, hi in zip(
-                    summary["responder_ci_low"], summary["responder_ci_high"], strict=True
-                )
-            ],
-            "mean_change": labels.drop_negative_zero(summary["mean_change"], 1),
-            "mean_change_ci": [
-                _ci(lo, hi)
-                for lo, hi in zip(
-                    summary["mean_change_ci_low"], summary["mean_change_ci_high"], strict=True
-                )
-            ],
-        }
-    )
+    cells = group_summary_cells(summary, by, min_group_size=cfg.min_group_size)
+    frame = cells[
+        ["group", "n_patients", "responders", "responder_ci", "mean_change", "mean_change_ci"]
+    ]
     config: dict[str, object] = {
         "group": st.column_config.TextColumn(labels.GROUPING_LABELS[by]),
-        "n_patients": st.column_config.NumberColumn("Patients", format="%d"),
-        "n_evaluable": st.column_config.NumberColumn(
-            "With a % change", format="%d", help="Patients with a baseline and a follow-up."
-        ),
-        "n_responders": st.column_config.NumberColumn("Responders", format="%d"),
-        "responder_rate": st.column_config.NumberColumn(
-            "Responder rate", format="percent", help="Responders / patients with a % change."
+        "n_patients": st.column_config.TextColumn("Patients"),
+        "responders": st.column_config.TextColumn(
+            "Responders",
+            help="Responders of the patients with a baseline and a follow-up (a % change).",
         ),
         "responder_ci": st.column_config.TextColumn(
-            "95% CI", help="Wilson score interval of the responder rate."
+            "95% CI of the rate", help="Wilson score interval of the responder rate."
         ),
-        "mean_change": st.column_config.NumberColumn(
-            "Pain reduction, points",
-            format="%+.1f",
-            help="Mean pain reduction, points (positive = better).",
+        "mean_change": st.column_config.TextColumn(
+            "Pain reduction, points", help="Mean pain reduction, points (positive = better)."
         ),
         "mean_change_ci": st.column_config.TextColumn(
-            "95% CI ", help="95% CI of the mean pain reduction, points."
+            "95% CI of the reduction",
+            help="t-interval of the mean pain reduction, points; never past the 0–10 scale.",
         ),
     }
     return frame, config
 
 
 def _comparison_view(by: str, comparison: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
-    frame = pd.DataFrame(
-        {
-            "group_a": [labels.group_label(by, v) for v in comparison["group_a"]],
-            "group_b": [labels.group_label(by, v) for v in comparison["group_b"]],
-            "adjusted_difference": labels.drop_negative_zero(comparison["adjusted_difference"], 1),
-            "adjusted_ci": [
-                _ci(lo, hi)
-                for lo, hi in zip(comparison["ci_low"], comparison["ci_high"], strict=True)
-            ],
-            "p_value_holm": comparison["p_value_holm"],
-            "patients": [
-                f"{a} / {b}" for a, b in zip(comparison["n_a"], comparison["n_b"], strict=True)
-            ],
-            "rates": [
-                f"{_pct(a)} / {_pct(b)}"
-                for a, b in zip(
-                    comparison["responder_rate_a"], comparison["responder_rate_b"], strict=True
-                )
-            ],
-            "risk_difference": labels.drop_negative_zero(comparison["risk_difference"], 2),
-            "rd_ci": [
-                _ci(lo, hi, percent=True)
-                for lo, hi in zip(comparison["rd_ci_low"], comparison["rd_ci_high"], strict=True)
-            ],
-        }
-    )
+    frame = group_comparison_cells(comparison, by, min_group_size=cfg.min_group_size)
     config: dict[str, object] = {
         "group_a": st.column_config.TextColumn("A"),
         "group_b": st.column_config.TextColumn("B"),
         "patients": st.column_config.TextColumn("Patients A / B"),
-        "rates": st.column_config.TextColumn("Responders A / B"),
-        "risk_difference": st.column_config.NumberColumn(
-            "Difference A − B",
-            format="percent",
-            help="Responder rate of A minus B (percentage points).",
-        ),
-        "rd_ci": st.column_config.TextColumn(
-            "95% CI  ",
-            help="Newcombe's hybrid score interval of the difference in responder rates.",
-        ),
-        "adjusted_difference": st.column_config.NumberColumn(
+        "adjusted_difference": st.column_config.TextColumn(
             "Pain A − B, points",
-            format="%+.1f",
             help="Follow-up pain of A minus B at equal baseline (ANCOVA); negative = less pain in A.",
         ),
-        "adjusted_ci": st.column_config.TextColumn("95% CI "),
-        "p_value_holm": st.column_config.NumberColumn(
-            "p-value (Holm-adjusted)",
-            format="%.3f",
-            width=165,
-            help="p-value of the pain difference, adjusted for all the pairs of this table "
-            "(Holm 1979).",
+        "ci": st.column_config.TextColumn(
+            "95% CI (unadjusted)",
+            help="Interval of the pain difference; it excludes 0 exactly when the unadjusted "
+            "p is below 0.05.",
+        ),
+        "p_value": st.column_config.TextColumn(
+            "p (unadjusted)", help="p-value of the pain difference, for this pair alone."
+        ),
+        "p_value_holm": st.column_config.TextColumn(
+            holm_label(comparison),
+            help="The same p-value adjusted for all the pairs compared in this table (Holm 1979).",
+        ),
+        "responder_rates": st.column_config.TextColumn("Responders A / B"),
+        "risk_difference": st.column_config.TextColumn(
+            "Responders A − B, percentage points",
+            help="Responder rate of A minus B, in whole percentage points.",
+        ),
+        "rd_ci": st.column_config.TextColumn(
+            "95% CI of the difference",
+            help="Newcombe's hybrid score interval of the difference in responder rates.",
         ),
     }
     return frame, config
@@ -209,15 +157,13 @@ for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
             )
             frame, config = _comparison_view(by, comparison)
             feedback.table(frame, column_config=config, key=f"response.comparison.{by}")
+            small = small_pairs_text(comparison, min_group_size=cfg.min_group_size)
             st.caption(
                 "Pain A − B: follow-up pain of A minus B at equal baseline, negative = less pain "
-                "in A (ANCOVA). Difference A − B: responder rate of A minus B. "
-                + (
-                    f"p-values are Holm-adjusted for the {n_pairs} pairs, so a chance finding "
-                    "among many comparisons is not shown as significant."
-                    if n_pairs > 1
-                    else "With a single pair the Holm-adjusted p-value is the plain one."
-                )
+                "in A (ANCOVA). Responders A − B: responder rate of A minus B. The 95% CI and "
+                "the unadjusted p belong together; the Holm-adjusted p says whether a "
+                "difference survives the number of pairs compared, so a chance finding among "
+                "many comparisons is not shown as significant." + (f" {small}" if small else "")
             )
 
 # ------------------------------------------------------------------ CPRA and time to response

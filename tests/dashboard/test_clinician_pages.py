@@ -17,6 +17,7 @@ from statsmodels.stats.multitest import multipletests
 
 from analytics.io import load_dataset
 from analytics.pipeline import analyze
+from analytics.presentation import p_value_text, too_few_text
 from analytics.settings import AnalysisSettings
 from analytics.store import open_store, project_root
 from dashboard import charts, clock
@@ -211,28 +212,39 @@ def test_treatment_response_shows_holm_p_values_and_keeps_controls_out(demo_db, 
     pairs = [t for t in at.dataframe if "group_a" in t.value.columns]
     group, condition, technique = (t.value for t in summaries)
     # waitlist patients are not in the technique or condition rates; they are under Group
-    assert technique["n_patients"].sum() == n_treated
-    assert condition["n_patients"].sum() == n_treated
-    assert group["n_patients"].sum() == len(po)
+    assert technique["n_patients"].astype(int).sum() == n_treated
+    assert condition["n_patients"].astype(int).sum() == n_treated
+    assert group["n_patients"].astype(int).sum() == len(po)
     assert not technique["group"].str.contains("None|waitlist", case=False).any()
 
     gc = result.group_comparison
+    size = result.settings.min_group_size
     for by in ("group", "condition", "technique"):
         shown = pairs[("group", "condition", "technique").index(by)]
         frame = shown.value
-        assert "p_value" not in frame.columns and "p_value_holm" in frame.columns
+        rows = gc[gc["group_by"] == by].reset_index(drop=True)
         # independent reference: statsmodels' Holm on the unadjusted p-values of the pairs
-        raw = gc.loc[gc["group_by"] == by, "p_value"].to_numpy()
+        raw = rows["p_value"].to_numpy()
         ok = ~np.isnan(raw)
         expected = np.full_like(raw, np.nan)
         expected[ok] = multipletests(raw[ok], method="holm")[1]
-        np.testing.assert_allclose(frame["p_value_holm"].to_numpy(float), expected, equal_nan=True)
+        assert frame["p_value_holm"].tolist() == [p_value_text(p) for p in expected]
+        assert frame["p_value"].tolist() == [p_value_text(p) for p in raw]
+        # a pair with a group under the minimum shows counts and the sentence, no p
+        small = (rows[["n_a", "n_b"]].min(axis=1) < size).to_numpy()
+        assert (frame.loc[small, "ci"] == too_few_text(size)).all()
+        assert (frame.loc[small, ["p_value", "p_value_holm"]] == "—").all().all()
+        assert not frame.loc[~small, "ci"].str.contains("too few").any()
         titles = {c["label"] if "label" in c else "" for c in _columns(shown).values()}
-        assert "p-value (Holm-adjusted)" in titles
+        assert {"95% CI (unadjusted)", "p (unadjusted)"} <= titles
+        m = int(ok.sum())
+        assert f"p (Holm-adjusted for {m} pair{'' if m == 1 else 's'})" in titles
         assert not any("_" in t for t in titles)
+    assert (condition["responder_ci"] == too_few_text(size)).any()
     captions = _texts(at.caption)
     assert "left out of the condition and technique rates" in captions
     assert "Holm-adjusted" in captions
+    assert "too few patients to compare (n < 5 per group)" in captions
     assert "Kaplan" not in captions or "share of patients not yet responding" in captions
     assert "Emax model" in captions or "Too few session numbers" in captions
     assert "Clinic overview" in captions  # why its responder count can differ

@@ -31,21 +31,29 @@ def test_overall_responder_rate_matches_statsmodels_wilson(cohort, sample):
     assert data.responder_ci_high == pytest.approx(high)
     page1 = pdf_pages(pdf)[0]
     assert f"Patients {sample.patients['patient_id'].nunique()}" in page1
-    assert f"{n_resp} of {n_eval} · 95% CI {num(100 * low, 0)}%–{num(100 * high, 0)}%" in page1
+    assert f"{n_resp} of {n_eval} · 95% CI {num(100 * low, 0)}% to {num(100 * high, 0)}%" in page1
 
 
 def test_every_subgroup_row_prints_the_analytics_numbers(cohort):
     data, pdf = cohort
     text = pdf_text(pdf)
     gs = data.result.group_summary
+    size = data.result.settings.min_group_size
+    assert (gs["n_evaluable"] < size).any()  # the sample clinic has small conditions
     for row in gs.itertuples(index=False):
         label = group_label(row.group_by, row.group)
-        ci = f"{num(100 * row.responder_ci_low, 0)}%–{num(100 * row.responder_ci_high, 0)}%"
+        if row.n_evaluable < size:
+            # counts only: the sentence instead of an interval (the table wraps it)
+            assert np.isnan(row.responder_ci_low)
+            ci = "too few patients"
+        else:
+            ci = f"{num(100 * row.responder_ci_low, 0)}% to {num(100 * row.responder_ci_high, 0)}%"
         line = (
             f"{label} {row.n_patients} {row.n_evaluable} {row.n_responders} "
-            f"{num(100 * row.responder_rate, 0)}% {ci} {num(row.mean_change, signed=True)}"
+            f"{num(100 * row.responder_rate, 0)}% {ci}"
         )
         assert line in text, line
+    assert f"counts only: too few patients to compare (n < {size} per group)" in text
 
 
 def test_emax_kaplan_meier_and_adverse_events_are_reported(cohort):

@@ -46,7 +46,7 @@ def _outcomes() -> pd.DataFrame:
 
 def test_group_summary_known_answers():
     outcomes = _outcomes()
-    summary = group_summary(outcomes).set_index("group")
+    summary = group_summary(outcomes, min_group_size=2).set_index("group")
     assert summary.index.tolist() == ["acu-puncture", "sham", "unassigned", "wait list"]
     for label, row in summary.iterrows():
         g = outcomes[outcomes["group"].fillna("unassigned") == label]
@@ -67,8 +67,11 @@ def test_group_summary_known_answers():
         pct = 100 * (ev["baseline_pain"] - ev["followup_pain"]) / ev["baseline_pain"]
         k = int((pct >= 30).sum())
         assert row.n_evaluable == len(ev) and row.n_responders == k
-        lo, hi = proportion_confint(k, len(ev), alpha=0.05, method="wilson")
-        assert_allclose([row.responder_ci_low, row.responder_ci_high], [lo, hi], rtol=1e-9)
+        if len(ev) >= 2:
+            lo, hi = proportion_confint(k, len(ev), alpha=0.05, method="wilson")
+            assert_allclose([row.responder_ci_low, row.responder_ci_high], [lo, hi], rtol=1e-9)
+        else:  # one patient: below the smallest group size
+            assert np.isnan(row.responder_ci_low) and row.reason == "too_few_patients"
         assert row.n_responders_50 == int((pct >= 50).sum())
         assert row.n_responders_30 == row.n_responders
     acu = summary.loc["acu-puncture"]
@@ -106,7 +109,7 @@ def _wilson_by_hand(k, n, z=1.959963984540054):
 
 def test_group_comparison_matches_statsmodels_ancova_and_newcombe():
     outcomes = _outcomes()
-    comp = group_comparison(outcomes)
+    comp = group_comparison(outcomes, min_group_size=2)
     pairs = list(zip(comp["group_a"], comp["group_b"], strict=True))
     labels = ["acu-puncture", "sham", "unassigned", "wait list"]
     assert pairs == [(a, b) for i, a in enumerate(labels) for b in labels[i + 1 :]]
@@ -136,9 +139,9 @@ def test_group_comparison_matches_statsmodels_ancova_and_newcombe():
     high = d + np.sqrt((ua - pa) ** 2 + (pb - lb) ** 2)
     assert_allclose([row.rd_ci_low, row.rd_ci_high], [low, high], rtol=1e-9)
     assert_allclose(row.nnt, 1 / (pa - pb), rtol=1e-12)
-    # "unassigned" has one patient: no ANCOVA with the sham pair of 5+1 is still fitted
+    # "unassigned" has one patient, below even the smallest min_group_size of 2
     tiny = comp.set_index(["group_a", "group_b"]).loc[("sham", "unassigned")]
-    assert np.isfinite(tiny.adjusted_difference)
+    assert np.isnan(tiny.adjusted_difference) and tiny.reason == "too_few_patients"
 
 
 def test_group_comparison_nnt_rules_and_small_groups():
@@ -150,7 +153,7 @@ def test_group_comparison_nnt_rules_and_small_groups():
             "followup_pain": [2.0, 5.0, 2.0, 5.0],
         }
     )
-    row = group_comparison(outcomes).iloc[0]
+    row = group_comparison(outcomes, min_group_size=2).iloc[0]
     assert row.risk_difference == 0.0 and np.isinf(row.nnt)
     # baseline constant -> design singular -> no ANCOVA
     assert np.isnan(row.adjusted_difference)

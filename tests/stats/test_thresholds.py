@@ -100,8 +100,8 @@ def test_group_summary_and_comparison_count_exact_responders():
     summary = group_summary(outcomes).set_index("group")
     assert summary.loc["acu", "n_responders"] == 2 and summary.loc["acu", "n_responders_30"] == 2
     assert summary.loc["acu", "responder_rate"] == 1.0
-    comparison = group_comparison(outcomes).iloc[0]
-    # hand: rates 2/2 and 0/2 -> RD 1, NNT 1
+    comparison = group_comparison(outcomes, min_group_size=2).iloc[0]
+    # hand: rates 2/2 and 0/2 -> RD 1, NNT 1 (two per group: computed only at a minimum of 2)
     assert comparison["risk_difference"] == 1.0 and comparison["nnt"] == 1.0
 
 
