@@ -285,6 +285,7 @@ def _demo_accounts(service: Service, store: Store, patient_ids: list[str]) -> No
         service.add_user(
             name, role=role, password=access.demo_password(name), patient_id=pid,
             display_name=f"Demo {role}" if pid is None else f"Demo patient {pid}",
+            must_change_password=False,  # derived and printed, never handed to one person
         )  # fmt: skip
         if role == "clinician" and halves[name]:
             service.assign(name, halves[name])

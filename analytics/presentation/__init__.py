@@ -5,6 +5,7 @@ No streamlit, no plotly: the one home of what both faces print and draw.
 
 from __future__ import annotations
 
+from ._accounts import ACCOUNT_COLUMN_LABELS, ROLE_LABELS, account_table
 from ._labels import (
     CATEGORY_LABELS,
     FLAG_TEXT,
@@ -37,6 +38,9 @@ from ._palette import (
 from ._sentences import days_text, quality_notes, trailing_mean_label
 
 __all__ = [
+    "ACCOUNT_COLUMN_LABELS",
+    "ROLE_LABELS",
+    "account_table",
     "MISSING",
     "CATEGORY_LABELS",
     "REASON_LABELS",

@@ -59,12 +59,14 @@ from dashboard.data._accounts import (
     create_share_link,
     demo_accounts,
     disable_user,
+    enable_user,
     revoke_share_link,
     set_password,
     share_dataset,
     share_links,
     share_service,
     unassign,
+    unlock_user,
     users,
 )
 from dashboard.data._analysis import (
@@ -128,6 +130,8 @@ __all__ = [
     "add_user",
     "set_password",
     "disable_user",
+    "enable_user",
+    "unlock_user",
     "assign",
     "assigned_patients",
     "unassign",
