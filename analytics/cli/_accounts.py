@@ -33,6 +33,12 @@ def add_parsers(sub: Any) -> None:
     q.add_argument("--patient", metavar="ID", default=None, help="the patient of a patient account")
     q.add_argument("--display-name", metavar="TEXT", default=None)
     q.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    q.add_argument(
+        "--own-password",
+        action="store_true",
+        help="the account's owner typed this password themselves (e.g. your own first admin "
+        "account): no new password is asked for at the first sign-in",
+    )
     q = users.add_parser("passwd", help="set an account's password (ends its open sessions)")
     q.add_argument("name", metavar="NAME")
     q.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
@@ -101,12 +107,14 @@ def _user(args: argparse.Namespace) -> int:
             password = _new_password(args, args.name)
             new = service.add_user(
                 args.name, role=args.role, password=password, patient_id=args.patient,
-                display_name=args.display_name or "",
+                display_name=args.display_name or "", must_change_password=not args.own_password,
             )  # fmt: skip
             extra = f" for patient {new.patient_id}" if new.patient_id else ""
             print(
                 f"Created the {new.role} account {new.username}{extra}; "
                 f"{new.username} chooses a new password at the first sign-in."
+                if new.must_change_password
+                else f"Created the {new.role} account {new.username}{extra}."
             )
         elif cmd == "passwd":
             service.set_password(args.name, _new_password(args, args.name))

@@ -82,7 +82,8 @@ def _account_state(row: Any) -> str:
         parts.append(f"{int(row['failed_count'])} failed sign-in(s) in a row")
     if row["must_change_password"]:
         parts.append("must choose a new password at the next sign-in")
-    return "; ".join(parts).capitalize() + "."
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
 
 
 user = navigation.require_role("admin")
