@@ -200,7 +200,9 @@ with tab_users:
 
     with st.form("admin.reset", clear_on_submit=True):
         st.markdown("**Reset a password**")
-        reset_who = st.selectbox("User", usernames, index=None, key="admin.reset.user")
+        reset_who = st.selectbox(
+            "User", usernames, index=None, placeholder="Choose an account", key="admin.reset.user"
+        )
         password = st.text_input("New password", type="password", key="admin.reset.password")
         reset = st.form_submit_button("Set password")
     if reset:
