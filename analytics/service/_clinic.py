@@ -14,7 +14,7 @@ import pandas as pd
 
 from analytics import access
 from analytics.access import User
-from analytics.errors import NotFoundError
+from analytics.errors import DataValidationError, NotFoundError
 from analytics.service._account_checks import account_error, check_new_account
 from analytics.service._door import (
     ANALYSIS_SETTINGS_KEY,
@@ -357,8 +357,36 @@ class ClinicAdmin(Door):
             The user is not an admin.
         DataValidationError
             A field is missing or wrong, the username is taken or the patient is not
-            stored; ``problems`` has one row per field (column = the field).
+            stored; ``problems`` has one row per field (column = the field). The
+            refusal is recorded ("user_admin", outcome "failed", with the fields).
         """
+        try:
+            self._check_new_account(username, role, patient_id, display_name, password)
+        except DataValidationError as exc:
+            self._audit(
+                "user_admin", None, outcome="failed", op="add_user", username=str(username)[:80],
+                fields=sorted(set(exc.problems["column"])),
+            )  # fmt: skip
+            raise
+        record = self.store.add_user(
+            self.user.username,
+            username=username,
+            role=role,
+            password_hash=access.hash_password(password, username=username),
+            patient_id=patient_id,
+            display_name=display_name,
+            must_change_password=must_change_password,
+        )
+        self._audit(
+            "user_admin", patient_id, op="add_user", username=username, new_role=role,
+            must_change_password=bool(must_change_password),
+        )  # fmt: skip
+        return access.user_from_record(record)
+
+    def _check_new_account(
+        self, username: Any, role: Any, patient_id: Any, display_name: Any, password: Any
+    ) -> None:
+        """Check a new account's fields, then that the name is free and the patient stored."""
         check_new_account(
             username=username, role=role, patient_id=patient_id, display_name=display_name,
             password=password,
@@ -378,20 +406,6 @@ class ClinicAdmin(Door):
             )  # fmt: skip
         if problems:
             raise account_error(problems, what="the account was not added")
-        record = self.store.add_user(
-            self.user.username,
-            username=username,
-            role=role,
-            password_hash=access.hash_password(password, username=username),
-            patient_id=patient_id,
-            display_name=display_name,
-            must_change_password=must_change_password,
-        )
-        self._audit(
-            "user_admin", patient_id, op="add_user", username=username, new_role=role,
-            must_change_password=bool(must_change_password),
-        )  # fmt: skip
-        return access.user_from_record(record)
 
     @governed("change_password", account="username")
     def set_password(self, username: str, password: str) -> None:

@@ -160,7 +160,7 @@ with tab_users:
         st.caption(f"**{shown(who)}**: {_account_state(row)}")
         sure = st.checkbox(
             f"I understand {shown(who)} can no longer sign in after Disable",
-            key="admin.account.sure",
+            key=f"admin.account.sure.{who}",  # a tick for one account never carries to another
             disabled=bool(row["disabled"]) or who == user.username,
         )
         c1, c2, c3 = st.columns(3)

@@ -69,7 +69,7 @@ def test_admin_resets_a_password_and_disables_an_account(demo_db):
 
     at.selectbox(key="admin.account.user").set_value("dr.b").run()
     assert at.button(key="admin.account.disable").disabled  # until the box is ticked
-    at.checkbox(key="admin.account.sure").check().run()
+    at.checkbox(key="admin.account.sure.dr.b").check().run()
     at.button(key="admin.account.disable").click().run()
     assert "Disabled dr.b" in _texts(at.success)
     assert bool(_accounts(demo_db).loc["dr.b", "disabled"])

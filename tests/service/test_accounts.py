@@ -142,6 +142,10 @@ def test_add_user_names_the_field_in_a_sentence(
     assert "parameter" not in str(info.value)
     assert OTHER not in problems.to_string()  # a password is never echoed
     pd.testing.assert_frame_equal(store.users("test"), before)  # nothing written
+    row = _admin_rows(store).iloc[-1]  # the refusal is recorded, without the password
+    assert (row["username"], row["outcome"]) == ("boss", "failed")
+    assert _detail(row)["op"] == "add_user" and _detail(row)["fields"] == [field]
+    assert OTHER not in str(row["detail"])
 
 
 def test_add_user_reports_every_field_at_once(store: Store) -> None:
