@@ -120,6 +120,12 @@ if user is None:
     _run(current, None)
     st.stop()
 
+if user.must_change_password:
+    # an administrator set this password: its owner chooses their own before anything
+    # else, at whatever address (the service refuses them every other call meanwhile)
+    login_view.choose_password(user)
+    st.stop()
+
 if current is LOGIN or current is HOME:
     st.switch_page(registered[str(home)])
 

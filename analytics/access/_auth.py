@@ -132,6 +132,9 @@ class User:
     patient_id : str or None
         The patient of a patient account (exactly one); None for other roles.
     display_name : str
+    must_change_password : bool
+        The password was set by an administrator: until the person chooses their own,
+        the service refuses everything else.
     """
 
     user_id: int
@@ -139,6 +142,7 @@ class User:
     role: Role
     patient_id: str | None
     display_name: str = ""
+    must_change_password: bool = False
 
 
 def _os_user() -> str:
@@ -161,6 +165,7 @@ def user_from_record(record: dict[str, Any]) -> User:
         role=record["role"],
         patient_id=record["patient_id"],
         display_name=str(record.get("display_name") or ""),
+        must_change_password=bool(record.get("must_change_password", False)),
     )
 
 

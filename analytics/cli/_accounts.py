@@ -16,9 +16,12 @@ def add_parsers(sub: Any) -> None:
     """Add ``user`` and ``audit`` to the subcommands."""
     p = sub.add_parser(
         "user",
-        help="manage accounts: add, passwd, disable, list, assign, unassign (admins)",
+        help="manage accounts: add, passwd, enable, disable, unlock, list, assign, unassign "
+        "(admins)",
         description="Accounts of the dashboard. Passwords are asked for twice (or read from "
-        "standard input with --password-stdin), hashed with argon2id and never shown.",
+        "standard input with --password-stdin), hashed with argon2id and never shown. A "
+        "password set here for someone else's account must be changed by its owner at the "
+        "next sign-in.",
     )
     users = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     q = users.add_parser("add", help="create an account")
@@ -27,11 +30,22 @@ def add_parsers(sub: Any) -> None:
     q.add_argument("--patient", metavar="ID", default=None, help="the patient of a patient account")
     q.add_argument("--display-name", metavar="TEXT", default=None)
     q.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    q.add_argument(
+        "--own-password",
+        action="store_true",
+        help="the account's owner typed this password themselves (e.g. your own first admin "
+        "account): no new password is asked for at the first sign-in",
+    )
     q = users.add_parser("passwd", help="set an account's password (ends its open sessions)")
     q.add_argument("name", metavar="NAME")
     q.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    q = users.add_parser("disable", help="disable an account (it can no longer sign in)")
-    q.add_argument("name", metavar="NAME")
+    for action, text in (
+        ("enable", "enable a disabled account (it can sign in again with its password)"),
+        ("disable", "disable an account (it can no longer sign in)"),
+        ("unlock", "clear an account's lock and failed sign-ins; its password is kept"),
+    ):
+        q = users.add_parser(action, help=text)
+        q.add_argument("name", metavar="NAME")
     users.add_parser("list", help="list the accounts")
     for action, text in (("assign", "let a clinician see these patients"),
                          ("unassign", "stop a clinician seeing these patients")):  # fmt: skip
@@ -78,23 +92,28 @@ def _user(args: argparse.Namespace) -> int:
             password = new_password(args, args.name)
             new = service.add_user(
                 args.name, role=args.role, password=password, patient_id=args.patient,
-                display_name=args.display_name or "",
+                display_name=args.display_name or "", must_change_password=not args.own_password,
             )  # fmt: skip
             extra = f" for patient {new.patient_id}" if new.patient_id else ""
-            print(f"Created the {new.role} account {new.username}{extra}.")
+            print(
+                f"Created the {new.role} account {new.username}{extra}; "
+                f"{new.username} chooses a new password at the first sign-in."
+                if new.must_change_password
+                else f"Created the {new.role} account {new.username}{extra}."
+            )
         elif cmd == "passwd":
             service.set_password(args.name, new_password(args, args.name))
-            print(f"Changed the password of {args.name}; its open sessions have ended.")
-        elif cmd == "disable":
-            service.disable_user(args.name)
-            print(f"Disabled {args.name}: it can no longer sign in.")
+            then = (
+                ""
+                if args.name == service.user.username
+                else f"; {args.name} chooses a new one at the next sign-in"
+            )
+            print(f"Changed the password of {args.name}; its open sessions have ended{then}.")
+        elif cmd in ("enable", "disable", "unlock"):
+            getattr(service, f"{cmd}_user")(args.name)
+            print(_DONE[cmd].format(name=args.name))
         elif cmd == "list":
-            users = service.users()
-            if users.empty:
-                print("No accounts yet. Create one with 'paindiary user add NAME --role admin'.")
-            else:
-                shown = users.drop(columns=["user_id"]).fillna("")
-                print(_printable(shown).to_string(index=False))
+            _list(service)
         elif cmd in ("assign", "unassign"):
             getattr(service, cmd)(args.clinician, args.patient_ids)
             verb = "Assigned" if cmd == "assign" else "Unassigned"
@@ -103,8 +122,32 @@ def _user(args: argparse.Namespace) -> int:
     return 0
 
 
+_DONE = {
+    "enable": "Enabled {name}: it can sign in again with its password.",
+    "disable": "Disabled {name}: it can no longer sign in.",
+    "unlock": "Unlocked {name}: the failed sign-ins are cleared and the password is kept.",
+}
+
+
+def _list(service: Any) -> None:
+    """Print the accounts with the column names the Admin page shows."""
+    from analytics.presentation import account_table
+
+    users = service.users()
+    if users.empty:
+        print("No accounts yet. Create one with 'paindiary user add NAME --role admin'.")
+        return
+    shown = account_table(users)
+    for col in shown.columns:
+        if shown[col].dtype == bool:
+            shown[col] = shown[col].map({True: "yes", False: "no"})
+        if shown[col].dtype.kind == "M":
+            shown[col] = shown[col].dt.strftime("%Y-%m-%d %H:%M")
+    print(_printable(shown.astype(object).fillna("")).to_string(index=False))
+
+
 def user_command(args: argparse.Namespace) -> int:
-    """``paindiary user add|passwd|disable|list|assign|unassign ...`` (admins)."""
+    """``paindiary user add|passwd|enable|disable|unlock|list|assign|unassign ...`` (admins)."""
     return guarded(_user, args)
 
 

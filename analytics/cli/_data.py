@@ -303,6 +303,7 @@ def _demo_accounts(service: Service, store: Store, patient_ids: list[str]) -> No
         service.add_user(
             name, role=role, password=access.demo_password(name), patient_id=pid,
             display_name=f"Demo {role}" if pid is None else f"Demo patient {pid}",
+            must_change_password=False,  # derived and printed, never handed to one person
         )  # fmt: skip
         if role == "clinician" and halves[name]:
             service.assign(name, halves[name])
@@ -392,7 +393,11 @@ def _init(args: argparse.Namespace) -> int:
     with open_store(args.db) as store:
         store.set_setting(access.LOCAL_OPERATOR.username, "demo", "false")
         Service(store, access.LOCAL_OPERATOR, face="cli:init").add_user(
-            args.admin, role="admin", password=password, display_name="Clinic admin"
+            args.admin,
+            role="admin",
+            password=password,
+            display_name="Clinic admin",
+            must_change_password=False,  # the operator chose it just now
         )
         name = store.name
     print(

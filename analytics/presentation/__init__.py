@@ -5,6 +5,7 @@ No streamlit, no plotly: the one home of what both faces print and draw.
 
 from __future__ import annotations
 
+from ._accounts import ACCOUNT_COLUMN_LABELS, ROLE_LABELS, account_table
 from ._group_tables import (
     COMPARISON_CELLS,
     SUMMARY_CELLS,
@@ -64,6 +65,9 @@ from ._sentences import (
 )
 
 __all__ = [
+    "ACCOUNT_COLUMN_LABELS",
+    "ROLE_LABELS",
+    "account_table",
     "MISSING",
     "CATEGORY_LABELS",
     "REASON_LABELS",

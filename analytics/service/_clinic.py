@@ -14,7 +14,8 @@ import pandas as pd
 
 from analytics import access
 from analytics.access import User
-from analytics.errors import NotFoundError
+from analytics.errors import DataValidationError, NotFoundError
+from analytics.service._account_checks import account_error, check_new_account
 from analytics.service._door import (
     ANALYSIS_SETTINGS_KEY,
     COHORT,
@@ -382,18 +383,29 @@ class ClinicAdmin(Door):
         password: str,
         patient_id: str | None = None,
         display_name: str = "",
+        must_change_password: bool = True,
     ) -> User:
         """Create an account with an argon2id-hashed password (audited "user_admin").
+
+        Every field is checked first and each problem is a sentence naming its field
+        (see :func:`analytics.service._account_checks.check_new_account`); a taken
+        username and an unknown patient are reported the same way.
 
         Parameters
         ----------
         username : str
+            1 to 64 letters a to z, digits, dots, dashes or underscores (an e-mail
+            address may also have one @).
         role : {"patient", "clinician", "admin"}
         password : str
             Never stored or recorded; only its hash is kept.
         patient_id : str, optional
-            The patient of a patient account.
+            The patient of a patient account (and only of one).
         display_name : str, default ""
+        must_change_password : bool, default True
+            The person must choose their own password at their first sign-in (the
+            service refuses everything else until then). False for accounts whose
+            password is not handed to a person (the demo's derived passwords).
 
         Returns
         -------
@@ -403,7 +415,19 @@ class ClinicAdmin(Door):
         ------
         AccessDeniedError
             The user is not an admin.
+        DataValidationError
+            A field is missing or wrong, the username is taken or the patient is not
+            stored; ``problems`` has one row per field (column = the field). The
+            refusal is recorded ("user_admin", outcome "failed", with the fields).
         """
+        try:
+            self._check_new_account(username, role, patient_id, display_name, password)
+        except DataValidationError as exc:
+            self._audit(
+                "user_admin", None, outcome="failed", op="add_user", username=str(username)[:80],
+                fields=sorted(set(exc.problems["column"])),
+            )  # fmt: skip
+            raise
         record = self.store.add_user(
             self.user.username,
             username=username,
@@ -411,15 +435,46 @@ class ClinicAdmin(Door):
             password_hash=access.hash_password(password, username=username),
             patient_id=patient_id,
             display_name=display_name,
+            must_change_password=must_change_password,
         )
-        self._audit("user_admin", patient_id, op="add_user", username=username, new_role=role)
+        self._audit(
+            "user_admin", patient_id, op="add_user", username=username, new_role=role,
+            must_change_password=bool(must_change_password),
+        )  # fmt: skip
         return access.user_from_record(record)
+
+    def _check_new_account(
+        self, username: Any, role: Any, patient_id: Any, display_name: Any, password: Any
+    ) -> None:
+        """Check a new account's fields, then that the name is free and the patient stored."""
+        check_new_account(
+            username=username, role=role, patient_id=patient_id, display_name=display_name,
+            password=password,
+        )  # fmt: skip
+        problems: list[tuple[str, Any, str]] = []
+        if self.store.user_record(username) is not None:
+            problems.append(
+                ("username", username, f"An account named {username} exists; choose another name.")
+            )
+        if patient_id is not None and not self.store.patient_exists(patient_id):
+            problems.append(
+                (
+                    "patient_id", patient_id,
+                    f"No patient {patient_id} is stored; import or save the patient before "
+                    "creating their account.",
+                )
+            )  # fmt: skip
+        if problems:
+            raise account_error(problems, what="the account was not added")
 
     @governed("change_password", account="username")
     def set_password(self, username: str, password: str) -> None:
         """Set a password and end the account's older sessions (audited "user_admin").
 
-        Admins may set anyone's; every user may set their own.
+        Admins may set anyone's; every user may set their own. A password set for
+        another account must be changed by its owner at their next sign-in (until
+        then the service refuses them everything else); setting one's own clears
+        that, and must then choose a password other than the one they were given.
 
         Parameters
         ----------
@@ -433,13 +488,36 @@ class ClinicAdmin(Door):
             Another user's password, by someone who is not an admin.
         NotFoundError
             No such account.
+        ValueError
+            The password breaks a rule (the sentence says which), or is the one an
+            administrator set and its owner must replace.
         """
-        if self.store.user_record(username) is None:
+        record = self.store.user_record(username)
+        if record is None:
             raise NotFoundError(f"No account named {username!r}.")
-        self.store.set_password_hash(
-            self.user.username, username, access.hash_password(password, username=username)
+        own = username == self.user.username
+        new_hash = access.hash_password(password, username=username)
+        if own and record["must_change_password"]:
+            if access.verify_password(record["password_hash"], password):
+                raise ValueError(
+                    "Choose a password other than the one you were given: an administrator "
+                    "knows that one."
+                )
+        self.store.set_password_hash(self.user.username, username, new_hash, must_change=not own)
+        self._audit(
+            "user_admin", None, op="set_password", username=username, must_change_password=not own
         )
-        self._audit("user_admin", None, op="set_password", username=username)
+
+    def _known_account(self, op: str, username: str) -> dict[str, Any]:
+        """Return the record of ``username``; an unknown account is recorded as failed and raised."""
+        record = self.store.user_record(username)
+        if record is None:
+            self._audit(
+                "user_admin", None, outcome="failed", op=op, username=username,
+                error="NotFoundError",
+            )  # fmt: skip
+            raise NotFoundError(f"No account named {username}. Check the spelling.")
+        return record
 
     @governed("manage_accounts")
     def disable_user(self, username: str) -> None:
@@ -453,13 +531,64 @@ class ClinicAdmin(Door):
         ------
         AccessDeniedError
             The user is not an admin.
+        NotFoundError
+            No such account (recorded as failed).
         ValueError
             The account is the user's own.
         """
         if username == self.user.username:
             raise ValueError("You cannot disable your own account; ask another administrator.")
+        self._known_account("disable_user", username)
         self.store.set_disabled(self.user.username, username)
         self._audit("user_admin", None, op="disable_user", username=username)
+
+    @governed("manage_accounts")
+    def enable_user(self, username: str) -> None:
+        """Enable a disabled account again: it can sign in with its password (audited "user_admin").
+
+        Parameters
+        ----------
+        username : str
+
+        Raises
+        ------
+        AccessDeniedError
+            The user is not an admin.
+        NotFoundError
+            No such account (recorded as failed).
+        """
+        record = self._known_account("enable_user", username)
+        self.store.set_disabled(self.user.username, username, disabled=False)
+        self._audit(
+            "user_admin", None, op="enable_user", username=username,
+            was_disabled=bool(record["disabled"]),
+        )  # fmt: skip
+
+    @governed("manage_accounts")
+    def unlock_user(self, username: str) -> None:
+        """Clear an account's lock and failed sign-in count, keeping its password (audited "user_admin").
+
+        The person signs in again with the password they have; nothing else about the
+        account changes.
+
+        Parameters
+        ----------
+        username : str
+
+        Raises
+        ------
+        AccessDeniedError
+            The user is not an admin.
+        NotFoundError
+            No such account (recorded as failed).
+        """
+        self._known_account("unlock_user", username)
+        before = self.store.unlock(self.user.username, username)
+        until = before["locked_until"]
+        self._audit(
+            "user_admin", None, op="unlock_user", username=username, failed_count=before["failed_count"],
+            locked_until=until.isoformat() if until is not None else None,
+        )  # fmt: skip
 
     @governed("manage_accounts")
     def assign(self, clinician: str, patient_ids: Sequence[str]) -> None:

@@ -6,6 +6,9 @@ The signed-in user, their reach, the audit log, and :func:`governed`, the one de
 A governed call runs in this order, so that a refusal never depends on whether
 a patient exists and every refusal is recorded before it raises:
 
+0. an account whose password an administrator set may only change it
+   (:data:`~analytics.service._policy.WHILE_PASSWORD_MUST_CHANGE`): any other call
+   is recorded as "denied" and refused, whatever its role's cell says;
 1. find what the call reaches: nothing named, the user's cohort (``"*"``), one
    patient (an argument, a key of a dict argument, or the patient of a share
    link) or one account — a malformed argument raises ``ValueError`` here, an
@@ -48,7 +51,9 @@ from analytics.service._policy import (
     ASSIGNED,
     OWN,
     POLICY,
+    WHILE_PASSWORD_MUST_CHANGE,
     Rule,
+    password_change_refusal,
     role_refusal,
     scope_refusal,
 )
@@ -406,11 +411,23 @@ class Door:
         self._audit(rule.audit, patient_id, outcome="denied", **detail)
         return AccessDeniedError(message)
 
+    def _own_password_change(self, governance: Governance, arguments: Mapping[str, Any]) -> bool:
+        """Tell whether a call is one an account with a password to change may make: its own."""
+        target = governance.target
+        return (
+            governance.action in WHILE_PASSWORD_MUST_CHANGE
+            and isinstance(target, AccountArg)
+            and arguments[target.argument] == self.user.username
+        )
+
     def _authorize(self, governance: Governance, call: str, arguments: dict[str, Any]) -> None:
         """Apply the policy to one call (see the module's docstring for the order).
 
         The patient the call was checked for is put in ``arguments``.
         """
+        if self.user.must_change_password and not self._own_password_change(governance, arguments):
+            message = password_change_refusal(self.user.username)
+            raise self._refuse(POLICY[governance.action], call, arguments, None, message)
         reach = _locate(governance.target, arguments, call, self.store)
         action = governance.action
         if reach.kind == "cohort" and governance.cohort_action is not None:

@@ -36,6 +36,8 @@ __all__ = [
     "POLICY_ROLES",
     "ACCOUNT_ROLES",
     "READ_ONLY_REFUSAL",
+    "WHILE_PASSWORD_MUST_CHANGE",
+    "password_change_refusal",
     "Rule",
     "POLICY",
     "role_refusal",
@@ -58,6 +60,10 @@ ACCOUNT_ROLES: Final = ("patient", "clinician", "admin")
 
 #: What a share link is told when it asks for anything but a view.
 READ_ONLY_REFUSAL: Final = "Access denied: a share link can only view this patient's data."
+
+#: The only actions of an account whose password an administrator set, until its owner
+#: chooses their own: every other call is refused (and recorded) whatever the role's cell.
+WHILE_PASSWORD_MUST_CHANGE: Final = frozenset({"change_password"})
 
 
 @dataclass(frozen=True)
@@ -169,7 +175,7 @@ POLICY: Final[Mapping[str, Rule]] = _by_action(
          "set an account's password", subject="account",
          refusal=_OWN_PASSWORD, refusal_detail=("call", "username")),
     Rule("manage_accounts",        "user_admin",   NO,      NO,        ALL,   NO,
-         "list, add and disable accounts; assign patients to clinicians"),
+         "list, add, enable, disable and unlock accounts; assign patients to clinicians"),
     Rule("read_audit_log",         "view",         NO,      NO,        ALL,   NO,
          "read the audit log"),
     Rule("import",                 "import",       NO,      NO,        ALL,   NO,
@@ -210,6 +216,25 @@ def role_refusal(rule: Rule, role: str, *, call: str, username: str, account_rol
         return READ_ONLY_REFUSAL
     roles = " or ".join(rule.account_roles())
     return f"Access denied: {call} is for {roles} accounts; {username} is a {account_role}."
+
+
+def password_change_refusal(username: str) -> str:
+    """Return the refusal of any call but a password change while one is due.
+
+    Parameters
+    ----------
+    username : str
+
+    Returns
+    -------
+    str
+        E.g. "Access denied: an administrator set the password of ann; ann must choose a
+        new password before anything else."
+    """
+    return (
+        f"Access denied: an administrator set the password of {username}; {username} must "
+        "choose a new password before anything else."
+    )
 
 
 def scope_refusal(rule: Rule, scope: str, *, username: str, target: str) -> str:

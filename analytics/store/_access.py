@@ -38,6 +38,8 @@ USER_COLUMNS = [
     "password_changed_at",
     "created_at",
     "assigned_patients",
+    "must_change_password",
+    "last_sign_in",
 ]
 #: Columns of :meth:`Access.share_links`.
 SHARE_LINK_COLUMNS = [
@@ -61,6 +63,7 @@ _USER_FIELDS = [
     "locked_until",
     "password_changed_at",
     "created_at",
+    "must_change_password",
 ]
 
 
@@ -90,6 +93,7 @@ class Access(StoreBase):
             return None
         record = dict(row._mapping)
         record["disabled"] = bool(record["disabled"])
+        record["must_change_password"] = bool(record["must_change_password"])
         return record
 
     def user_record(self, username: str) -> dict[str, Any] | None:
@@ -97,7 +101,8 @@ class Access(StoreBase):
 
         Keys: ``id``, ``username``, ``role``, ``patient_id``, ``display_name``,
         ``password_hash``, ``disabled``, ``failed_count``, ``locked_until``,
-        ``password_changed_at``, ``created_at`` (times naive UTC).
+        ``password_changed_at``, ``created_at`` (times naive UTC),
+        ``must_change_password`` (bool: the password was set by an administrator).
         """
         if not isinstance(username, str):
             return None
@@ -118,8 +123,12 @@ class Access(StoreBase):
         password_hash: str,
         patient_id: str | None = None,
         display_name: str = "",
+        must_change_password: bool = False,
     ) -> dict[str, Any]:
         """Create an account and return its record (see :meth:`user_record`).
+
+        ``must_change_password`` marks a password its owner must replace at the next
+        sign-in (one an administrator chose).
 
         Raises
         ------
@@ -177,6 +186,7 @@ class Access(StoreBase):
                     "locked_until": None,
                     "password_changed_at": now,
                     "created_at": now,
+                    "must_change_password": bool(must_change_password),
                 },
             )
             record = self._user_where(conn, u.c.username == username)
@@ -204,13 +214,21 @@ class Access(StoreBase):
         self._write(what, work)
 
     def set_password_hash(
-        self, actor: str, username: str, password_hash: str, *, changed: bool = True
+        self,
+        actor: str,
+        username: str,
+        password_hash: str,
+        *,
+        changed: bool = True,
+        must_change: bool = False,
     ) -> None:
         """Replace an account's password hash and unlock it.
 
         Tokens carry a stamp of the hash, so every token issued before is refused.
         With ``changed=False`` (a re-hash of the same password with newer
-        parameters) ``password_changed_at`` is kept.
+        parameters) ``password_changed_at`` and ``must_change_password`` are kept;
+        otherwise ``must_change_password`` becomes ``must_change`` (True for a
+        password an administrator chose, False for the owner's own).
         """
         func = "Store.set_password_hash"
         check_actor(actor, func)
@@ -222,12 +240,49 @@ class Access(StoreBase):
         }
         if changed:
             values["password_changed_at"] = utcnow()
+            values["must_change_password"] = bool(must_change)
         self._update_user(username, f"change the password of {username!r}", values)
 
     def set_disabled(self, actor: str, username: str, disabled: bool = True) -> None:
-        """Disable (or enable again) an account. A disabled account cannot sign in."""
+        """Disable (or enable again) an account. A disabled account cannot sign in.
+
+        Raises
+        ------
+        NotFoundError
+            No such account.
+        """
         check_actor(actor, "Store.set_disabled")
-        self._update_user(username, f"disable the account {username!r}", disabled=bool(disabled))
+        verb = "disable" if disabled else "enable"
+        self._update_user(username, f"{verb} the account {username!r}", disabled=bool(disabled))
+
+    def unlock(self, actor: str, username: str) -> dict[str, Any]:
+        """Clear an account's lock and failed sign-in count; its password is kept.
+
+        Returns
+        -------
+        dict
+            ``failed_count`` and ``locked_until`` as they were before the unlock.
+
+        Raises
+        ------
+        NotFoundError
+            No such account.
+        """
+        check_actor(actor, "Store.unlock")
+        u = models.users
+
+        def work(conn: sa.Connection) -> dict[str, Any]:
+            row = conn.execute(
+                sa.select(u.c.failed_count, u.c.locked_until).where(u.c.username == username)
+            ).first()
+            if row is None:
+                raise NotFoundError(f"No account named {username!r}.")
+            conn.execute(
+                u.update().where(u.c.username == username).values(failed_count=0, locked_until=None)
+            )
+            return {"failed_count": int(row.failed_count), "locked_until": row.locked_until}
+
+        return self._write(f"unlock the account {username!r}", work)
 
     def record_login_failure(
         self, user_id: int, *, now: dt.datetime, max_failures: int, lock_for: dt.timedelta
@@ -301,19 +356,29 @@ class Access(StoreBase):
             a patient account), ``display_name``, ``disabled`` (bool),
             ``failed_count`` (int64), ``locked_until``, ``password_changed_at``,
             ``created_at`` (datetime64, UTC, NaT when none), ``assigned_patients``
-            (int64: patients assigned to a clinician, else 0). Sorted by username.
+            (int64: patients assigned to a clinician, else 0), ``must_change_password``
+            (bool: the password was set by an administrator and is not changed yet),
+            ``last_sign_in`` (datetime64, UTC: the newest sign-in session, NaT when
+            none). Sorted by username.
         """
         check_actor(actor, "Store.users")
-        u, cp = models.users, models.clinician_patients
+        u, cp, s = models.users, models.clinician_patients, models.auth_sessions
         n = (
             sa.select(sa.func.count())
             .where(cp.c.user_id == u.c.id)
             .scalar_subquery()
             .label("assigned_patients")
         )
+        last = (
+            sa.select(sa.func.max(s.c.created_at))
+            .where(s.c.user_id == u.c.id)
+            .scalar_subquery()
+            .label("last_sign_in")
+        )
         stmt = sa.select(
             u.c.id, u.c.username, u.c.role, u.c.patient_id, u.c.display_name, u.c.disabled,
             u.c.failed_count, u.c.locked_until, u.c.password_changed_at, u.c.created_at, n,
+            u.c.must_change_password, last,
         ).order_by(u.c.username)  # fmt: skip
         with self._reading("read the accounts") as conn:
             rows = conn.execute(stmt).all()
@@ -328,9 +393,10 @@ class Access(StoreBase):
                 "disabled": "bool",
                 "failed_count": "int64",
                 "assigned_patients": "int64",
+                "must_change_password": "bool",
             }
         )
-        for c in ("locked_until", "password_changed_at", "created_at"):
+        for c in ("locked_until", "password_changed_at", "created_at", "last_sign_in"):
             out[c] = pd.to_datetime(frame[c]).astype(DATE_DTYPE)
         return out
 

@@ -29,7 +29,8 @@ Accounts and access:
 ``users``
     one row per account: unique username, role (patient, clinician, admin), the
     patient a patient account belongs to, the argon2id password hash (never the
-    password), whether it is disabled, the failed-login count and lock.
+    password), whether it is disabled, the failed-login count and lock, and whether
+    its password was set by an administrator and must be changed at the next sign-in.
 ``clinician_patients``
     which patients a clinician may see (set by admins).
 ``share_links``
@@ -223,6 +224,13 @@ users = sa.Table(
     sa.Column("locked_until", sa.DateTime, comment="UTC, naive"),
     sa.Column("password_changed_at", sa.DateTime, nullable=False, comment="UTC, naive"),
     sa.Column("created_at", sa.DateTime, nullable=False, comment="UTC, naive"),
+    sa.Column(
+        "must_change_password",
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.false(),
+        comment="set by an administrator's password; cleared when the owner sets theirs",
+    ),
     sa.UniqueConstraint("username", name="uq_users_username"),
     sa.CheckConstraint("length(username) BETWEEN 1 AND 64", name="ck_users_username_len"),
     sa.CheckConstraint("role IN ('patient', 'clinician', 'admin')", name="ck_users_role"),

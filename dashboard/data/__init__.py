@@ -59,6 +59,7 @@ from dashboard.data._accounts import (
     create_share_link,
     demo_accounts,
     disable_user,
+    enable_user,
     is_demo,
     revoke_share_link,
     set_password,
@@ -66,6 +67,7 @@ from dashboard.data._accounts import (
     share_links,
     share_service,
     unassign,
+    unlock_user,
     users,
 )
 from dashboard.data._analysis import (
@@ -130,6 +132,8 @@ __all__ = [
     "add_user",
     "set_password",
     "disable_user",
+    "enable_user",
+    "unlock_user",
     "assign",
     "assigned_patients",
     "unassign",

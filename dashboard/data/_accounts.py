@@ -26,6 +26,8 @@ __all__ = [
     "add_user",
     "set_password",
     "disable_user",
+    "enable_user",
+    "unlock_user",
     "assign",
     "assigned_patients",
     "unassign",
@@ -61,12 +63,23 @@ def users(user: User) -> pd.DataFrame:
 
 
 def add_user(
-    user: User, username: str, *, role: str, password: str, patient_id: str | None = None
+    user: User,
+    username: str,
+    *,
+    role: str | None,
+    password: str,
+    patient_id: str | None = None,
+    display_name: str = "",
 ) -> User:
-    """Create an account (admins)."""
+    """Create an account whose owner chooses a new password at the first sign-in (admins).
+
+    Raises :class:`analytics.errors.DataValidationError` whose ``problems`` name the
+    fields (``column``) with a sentence each.
+    """
     return service(user, "Admin").add_user(
-        username, role=role, password=password, patient_id=patient_id
-    )
+        username, role=role or "", password=password, patient_id=patient_id,
+        display_name=display_name,
+    )  # fmt: skip
 
 
 def set_password(user: User, username: str, password: str, *, purpose: str = "Admin") -> None:
@@ -77,6 +90,16 @@ def set_password(user: User, username: str, password: str, *, purpose: str = "Ad
 def disable_user(user: User, username: str) -> None:
     """Disable an account (admins); its sessions end."""
     service(user, "Admin").disable_user(username)
+
+
+def enable_user(user: User, username: str) -> None:
+    """Enable a disabled account again (admins)."""
+    service(user, "Admin").enable_user(username)
+
+
+def unlock_user(user: User, username: str) -> None:
+    """Clear an account's lock and failed sign-ins, keeping its password (admins)."""
+    service(user, "Admin").unlock_user(username)
 
 
 def assign(user: User, clinician: str, patient_ids: Sequence[str]) -> None:

@@ -1,20 +1,90 @@
-"""Admin: accounts (add, disable, reset a password), assignments, and the audit log."""
+"""Admin: accounts (add, enable, disable, unlock, reset a password), assignments, the audit log."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from analytics.access import User
 from analytics.errors import AccessDeniedError, DataValidationError, NotFoundError, StoreError
+from analytics.presentation import ROLE_LABELS, account_table
 from dashboard import data, navigation
 from dashboard.components import feedback
+from dashboard.text import shown
 
 PAGE = "Admin"
 AUDIT_PAGE_SIZE = 50
-ROLE_LABELS = {"patient": "Patient", "clinician": "Clinician", "admin": "Administrator"}
 EXPECTED = (AccessDeniedError, DataValidationError, NotFoundError, StoreError, ValueError)
+#: The widgets of the Add user form, by the service's field names.
+ADD_FIELDS = {
+    "username": "admin.add.username",
+    "display_name": "admin.add.name",
+    "role": "admin.add.role",
+    "patient_id": "admin.add.patient",
+    "password": "admin.add.password",
+}
+#: The field messages of the last press of Add user (field -> sentence; "" for the form).
+ADD_ERRORS = "admin.add.errors"
+
+
+def _add_user(admin: User) -> None:
+    """Add the account of the form (the button's callback, before the page runs).
+
+    The form keeps what was typed after a refusal and shows each problem under its
+    field; after a success its fields are emptied.
+    """
+    state = st.session_state
+    role = state.get(ADD_FIELDS["role"])
+    name = str(state.get(ADD_FIELDS["username"]) or "").strip()
+    state[ADD_ERRORS] = {}
+    try:
+        data.add_user(
+            admin,
+            name,
+            role=role,
+            password=str(state.get(ADD_FIELDS["password"]) or ""),
+            patient_id=state.get(ADD_FIELDS["patient_id"]) if role == "patient" else None,
+            display_name=str(state.get(ADD_FIELDS["display_name"]) or "").strip(),
+        )
+    except DataValidationError as exc:
+        fields = exc.problems["column"].tolist() if len(exc.problems) else []
+        messages = exc.problems["message"].tolist() if len(exc.problems) else []
+        state[ADD_ERRORS] = dict(zip(fields, messages, strict=True)) or {"": str(exc)}
+    except EXPECTED as exc:
+        state[ADD_ERRORS] = {"": str(exc)}
+    else:
+        for field, key in ADD_FIELDS.items():
+            state[key] = None if field in ("role", "patient_id") else ""
+        feedback.flash(
+            "admin",
+            f"Added {name} ({ROLE_LABELS[str(role)]}). Give them the password by a safe way; "
+            "they choose their own at the first sign-in.",
+        )
+
+
+def _field_error(field: str) -> None:
+    """Show the message of the last Add user press about ``field``, if any."""
+    message = st.session_state.get(ADD_ERRORS, {}).get(field)
+    if message:
+        st.error(shown(message), icon="⚠️")
+
+
+def _account_state(row: Any) -> str:
+    """Say in words whether an account is active, locked, and what is due."""
+    parts = ["disabled (cannot sign in)" if row["disabled"] else "active"]
+    locked = row["locked_until"]
+    if pd.notna(locked) and locked > pd.Timestamp(dt.datetime.now(dt.UTC).replace(tzinfo=None)):
+        parts.append(f"locked until {locked:%H:%M} UTC")
+    if int(row["failed_count"]):
+        parts.append(f"{int(row['failed_count'])} failed sign-in(s) in a row")
+    if row["must_change_password"]:
+        parts.append("must choose a new password at the next sign-in")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
 
 user = navigation.require_role("admin")
 st.title("🛡️ Admin")
@@ -29,75 +99,129 @@ patient_ids = data.patient_ids(user)
 
 # ------------------------------------------------------------------ users
 with tab_users:
-    feedback.table(accounts, key="admin.users")
+    feedback.table(
+        account_table(accounts),
+        key="admin.users",
+        column_config={
+            "Active": st.column_config.CheckboxColumn("Active"),
+            "Password to change": st.column_config.CheckboxColumn("Password to change"),
+            **{
+                c: st.column_config.DatetimeColumn(c, format="YYYY-MM-DD HH:mm")
+                for c in (
+                    "Locked until (UTC)",
+                    "Last sign-in (UTC)",
+                    "Password set (UTC)",
+                    "Created (UTC)",
+                )
+            },  # fmt: skip
+        },
+    )
 
     st.subheader("Add a user")
-    with st.form("admin.add", clear_on_submit=True):
-        c1, c2, c3 = st.columns(3)
-        new_name = c1.text_input("Username", key="admin.add.username")
-        new_role = c2.selectbox(
-            "Role", list(ROLE_LABELS), format_func=ROLE_LABELS.__getitem__, key="admin.add.role"
-        )
-        new_pid = c3.selectbox(
-            "Patient (for a patient account)",
-            patient_ids,
-            index=None,
-            key="admin.add.patient",
-        )
-        new_password = st.text_input("Initial password", type="password", key="admin.add.password")
-        add = st.form_submit_button("Add user", type="primary")
-    if add:
-        try:
-            data.add_user(
-                user,
-                new_name.strip(),
-                role=new_role,
-                password=new_password,
-                patient_id=new_pid if new_role == "patient" else None,
-            )
-        except EXPECTED as exc:
-            feedback.show_error(exc)
-        else:
-            feedback.flash("admin", f"Added {new_name.strip()} ({ROLE_LABELS[new_role]}).")
-            st.rerun()
+    with st.form("admin.add", clear_on_submit=False):
+        c1, c2 = st.columns(2)
+        with c1:
+            st.text_input(
+                "Username", key=ADD_FIELDS["username"],
+                help="1 to 64 letters, digits, dots, dashes or underscores.",
+            )  # fmt: skip
+            _field_error("username")
+        with c2:
+            st.text_input("Name (optional)", key=ADD_FIELDS["display_name"])
+            _field_error("display_name")
+        c1, c2 = st.columns(2)
+        with c1:
+            st.selectbox(
+                "Role", list(ROLE_LABELS), format_func=ROLE_LABELS.__getitem__, index=None,
+                placeholder="Choose a role", key=ADD_FIELDS["role"],
+            )  # fmt: skip
+            _field_error("role")
+        with c2:
+            st.selectbox(
+                "Patient (for a patient account)", patient_ids, index=None,
+                placeholder="Choose a patient", key=ADD_FIELDS["patient_id"],
+            )  # fmt: skip
+            _field_error("patient_id")
+        st.text_input(
+            "Initial password", type="password", key=ADD_FIELDS["password"],
+            autocomplete="new-password",
+            help="The person chooses their own password at the first sign-in.",
+        )  # fmt: skip
+        _field_error("password")
+        _field_error("")
+        st.form_submit_button("Add user", type="primary", on_click=_add_user, args=(user,))
 
-    c1, c2 = st.columns(2)
-    with c1, st.form("admin.reset", clear_on_submit=True):
+    st.subheader("Enable, disable or unlock an account")
+    who = st.selectbox(
+        "Account", usernames, index=None, placeholder="Choose an account", key="admin.account.user"
+    )
+    if who is not None:
+        row = accounts.set_index("username").loc[who]
+        st.caption(f"**{shown(who)}**: {_account_state(row)}")
+        sure = st.checkbox(
+            f"I understand {shown(who)} can no longer sign in after Disable",
+            key=f"admin.account.sure.{who}",  # a tick for one account never carries to another
+            disabled=bool(row["disabled"]) or who == user.username,
+        )
+        c1, c2, c3 = st.columns(3)
+        actions = {
+            "enable": c1.button(
+                "Enable", key="admin.account.enable", disabled=not row["disabled"], icon="✅"
+            ),
+            "disable": c2.button(
+                "Disable",
+                key="admin.account.disable",
+                icon="⛔",
+                disabled=bool(row["disabled"]) or who == user.username or not sure,
+            ),  # fmt: skip
+            "unlock": c3.button(
+                "Unlock",
+                key="admin.account.unlock",
+                icon="🔓",
+                disabled=pd.isna(row["locked_until"]) and not int(row["failed_count"]),
+            ),  # fmt: skip
+        }
+        done = {
+            "enable": f"Enabled {who}: they can sign in again with their password.",
+            "disable": f"Disabled {who}: they can no longer sign in; their sessions ended.",
+            "unlock": f"Unlocked {who}: the failed sign-ins are cleared; their password is kept.",
+        }
+        for action, pressed in actions.items():
+            if pressed:
+                try:
+                    getattr(data, f"{action}_user")(user, who)
+                except EXPECTED as exc:
+                    feedback.show_error(exc)
+                else:
+                    feedback.flash("admin", done[action])
+                    st.rerun()
+        if who == user.username:
+            st.caption("You cannot disable your own account; ask another administrator.")
+
+    with st.form("admin.reset", clear_on_submit=True):
         st.markdown("**Reset a password**")
-        who = st.selectbox("User", usernames, index=None, key="admin.reset.user")
+        reset_who = st.selectbox(
+            "User", usernames, index=None, placeholder="Choose an account", key="admin.reset.user"
+        )
         password = st.text_input("New password", type="password", key="admin.reset.password")
         reset = st.form_submit_button("Set password")
     if reset:
-        if who is None:
+        if reset_who is None:
             st.error("Choose the user whose password to set.", icon="⚠️")
         else:
             try:
-                data.set_password(user, who, password)
+                data.set_password(user, reset_who, password)
             except EXPECTED as exc:
                 feedback.show_error(exc)
             else:
-                feedback.flash("admin", f"New password set for {who}; their sessions ended.")
-                st.rerun()
-    with c2, st.form("admin.disable"):
-        st.markdown("**Disable an account**")
-        gone = st.selectbox(
-            "User",
-            [u for u in usernames if u != user.username],
-            index=None,
-            key="admin.disable.user",
-        )
-        sure = st.checkbox("I understand this user can no longer sign in", key="admin.disable.ok")
-        disable = st.form_submit_button("Disable")
-    if disable:
-        if gone is None or not sure:
-            st.error("Choose the user and tick the box to confirm.", icon="⚠️")
-        else:
-            try:
-                data.disable_user(user, gone)
-            except EXPECTED as exc:
-                feedback.show_error(exc)
-            else:
-                feedback.flash("admin", f"Disabled {gone}.")
+                then = (
+                    ""
+                    if reset_who == user.username
+                    else "; they choose their own at the next sign-in"
+                )
+                feedback.flash(
+                    "admin", f"New password set for {reset_who}; their sessions ended{then}."
+                )
                 st.rerun()
 
 # ------------------------------------------------------------------ assignments

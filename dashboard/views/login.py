@@ -4,15 +4,20 @@ The error after a failed sign-in is the library's, and never says whether the
 username exists. While the database is the demo clinic, the demo accounts and
 their passwords are listed below the form. The router also shows :func:`page` at
 every other address while nobody is signed in.
+
+:func:`choose_password` is the one page of a person whose password an administrator
+set, at every address, until they choose their own (the service refuses them
+everything else meanwhile).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from analytics.access import User
 from dashboard.components.feedback import table
 
-__all__ = ["SIGN_IN_UNAVAILABLE", "page"]
+__all__ = ["SIGN_IN_UNAVAILABLE", "page", "choose_password"]
 
 #: Shown by the router to anyone but an administrator when the database cannot be read
 #: (a full disk, a server down): a visitor learns nothing about the server.
@@ -87,6 +92,64 @@ def page() -> None:
                     "role": st.column_config.TextColumn("Role"),
                 },
             )
+
+
+def choose_password(user: User) -> None:
+    """Show "Choose a new password": the only page until the person sets their own.
+
+    The password the administrator gave is asked for again (an unattended session
+    cannot take the account over), the new one twice. The service checks the rules
+    and that the new password is not the one given, and clears the request; the new
+    password then starts a fresh session and the page the address names opens.
+
+    Parameters
+    ----------
+    user : analytics.access.User
+        The signed-in user, whose ``must_change_password`` is set.
+    """
+    from analytics.errors import AccessDeniedError, AuthenticationError, NotFoundError
+    from dashboard import data, session
+    from dashboard.components import feedback
+
+    st.title("🔑 Choose a new password")
+    st.info(
+        "An administrator set your password. Choose your own to continue: nobody else will "
+        "know it. A few unrelated words make a good one.",
+        icon="🔒",
+    )
+    with st.form("first.password", clear_on_submit=False, enter_to_submit=True):
+        given = st.text_input(
+            "Password you were given", type="password", key="first.given",
+            autocomplete="current-password",
+        )  # fmt: skip
+        new = st.text_input(
+            "New password", type="password", key="first.new", autocomplete="new-password"
+        )
+        again = st.text_input(
+            "New password again", type="password", key="first.again", autocomplete="new-password"
+        )
+        submitted = st.form_submit_button("Save my password", type="primary")
+    if submitted:
+        if not new:
+            st.error("Enter a new password.", icon="⚠️")
+        elif new != again:
+            st.error("The two new passwords differ. Type the same new password twice.", icon="⚠️")
+        elif not session.password_ok(user.username, given):
+            st.error("The password you were given is not this one; type it again.", icon="⚠️")
+        else:
+            try:
+                data.set_password(user, user.username, new, purpose="Choose a new password")
+            except (AccessDeniedError, NotFoundError, ValueError) as exc:
+                feedback.show_error(exc)
+            else:
+                try:  # the change ended every session of this account, this one too
+                    session.login(user.username, new)
+                except AuthenticationError:
+                    session.logout()
+                st.rerun()
+    if st.button("Sign out", key="first.logout", icon="🚪"):
+        session.logout()
+        st.rerun()
 
 
 if __name__ == "__main__":  # run by Streamlit as the page script

@@ -60,12 +60,16 @@ def add_accounts(url: str, patient_ids: tuple[str, ...] = PATIENT_ACCOUNTS) -> N
     """Add the test accounts to the database at ``url`` (as the local operator)."""
     with open_store(url) as store:
         svc = Service(store, LOCAL_OPERATOR, face="test:setup")
-        svc.add_user("admin", role="admin", password=PASSWORD)
+        # the test accounts sign in with PASSWORD as it is (no new password asked for)
+        svc.add_user("admin", role="admin", password=PASSWORD, must_change_password=False)
         for name, ids in (("dr.a", DR_A), ("dr.b", DR_B)):
-            svc.add_user(name, role="clinician", password=PASSWORD)
+            svc.add_user(name, role="clinician", password=PASSWORD, must_change_password=False)
             svc.assign(name, ids)
         for pid in patient_ids:
-            svc.add_user(patient_user(pid), role="patient", password=PASSWORD, patient_id=pid)
+            svc.add_user(
+                patient_user(pid), role="patient", password=PASSWORD, patient_id=pid,
+                must_change_password=False,
+            )  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -100,8 +104,8 @@ def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     with open_store(url) as store:
         svc = Service(store, LOCAL_OPERATOR, face="test:setup")
-        svc.add_user("admin", role="admin", password=PASSWORD)
-        svc.add_user("dr.a", role="clinician", password=PASSWORD)
+        svc.add_user("admin", role="admin", password=PASSWORD, must_change_password=False)
+        svc.add_user("dr.a", role="clinician", password=PASSWORD, must_change_password=False)
     monkeypatch.setenv("PAINDIARY_DB", url)
     return url
 

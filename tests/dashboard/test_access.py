@@ -128,7 +128,10 @@ def test_five_wrong_passwords_lock_the_account(demo_db):
 def test_the_demo_lists_its_accounts_on_the_login_page(demo_db):
     with open_store(demo_db) as store:
         svc = Service(store, LOCAL_OPERATOR, face="test:setup")
-        svc.add_user("demo.dr", role="clinician", password=auth.demo_password("demo.dr"))
+        svc.add_user(
+            "demo.dr", role="clinician", password=auth.demo_password("demo.dr"),
+            must_change_password=False,
+        )  # fmt: skip
         svc.assign("demo.dr", ["P010"])
         store.set_setting("test:setup", "demo", "true")
         store.set_setting("test:setup", "demo_accounts", json.dumps(["demo.dr"]))
@@ -384,7 +387,9 @@ def _sso_app(email: str):
 def test_single_sign_on_takes_the_role_from_the_user_table(demo_db):
     with open_store(demo_db) as store:
         svc = Service(store, LOCAL_OPERATOR, face="test:setup")
-        svc.add_user("dr.c@clinic.example", role="clinician", password=PASSWORD)
+        svc.add_user(
+            "dr.c@clinic.example", role="clinician", password=PASSWORD, must_change_password=False
+        )
         svc.assign("dr.c@clinic.example", ["P005", "P006"])
     at = _sso_app("Dr.C@clinic.example").run()
     assert not at.exception, at.exception

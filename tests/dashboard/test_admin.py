@@ -25,7 +25,7 @@ def _accounts(url: str):
 
 def test_admin_adds_a_patient_account_that_can_sign_in(demo_db):
     at = open_page("views/admin.py", user="admin")
-    assert {"p003", "dr.a", "admin"} <= set(at.dataframe[0].value["username"])
+    assert {"p003", "dr.a", "admin"} <= set(at.dataframe[0].value["Username"])
     at.text_input(key="admin.add.username").input("p020")
     at.selectbox(key="admin.add.role").set_value("patient")
     at.selectbox(key="admin.add.patient").set_value("P020")
@@ -34,7 +34,14 @@ def test_admin_adds_a_patient_account_that_can_sign_in(demo_db):
     assert not at.exception
     assert "Added p020" in _texts(at.success)
     assert _accounts(demo_db).loc["p020", "patient_id"] == "P020"
+    # the password an admin chose is changed at the first sign-in, then the diary opens
     patient = sign_in(new_app().run(), "p020", "a fresh password")
+    assert patient.title[0].value == "🔑 Choose a new password"
+    patient.text_input(key="first.given").input("a fresh password")
+    patient.text_input(key="first.new").input("my own secret words")
+    patient.text_input(key="first.again").input("my own secret words")
+    patient.button(key="FormSubmitter:first.password-Save my password").click().run()
+    assert not patient.exception
     assert "Diary of patient **P020**" in _texts(patient.caption)
 
 
@@ -57,16 +64,19 @@ def test_admin_resets_a_password_and_disables_an_account(demo_db):
     at.button(key="FormSubmitter:admin.reset-Set password").click().run()
     assert "New password set for p003" in _texts(at.success)
     assert sign_in(new_app().run(), "p003", PASSWORD).title[0].value == "🩺 Pain diary"
-    assert sign_in(new_app().run(), "p003", "reset by the admin").title[0].value == "📝 Log today"
+    reset = sign_in(new_app().run(), "p003", "reset by the admin")
+    assert reset.title[0].value == "🔑 Choose a new password"
 
-    at.selectbox(key="admin.disable.user").set_value("dr.b")
-    at.checkbox(key="admin.disable.ok").check()
-    at.button(key="FormSubmitter:admin.disable-Disable").click().run()
+    at.selectbox(key="admin.account.user").set_value("dr.b").run()
+    assert at.button(key="admin.account.disable").disabled  # until the box is ticked
+    at.checkbox(key="admin.account.sure.dr.b").check().run()
+    at.button(key="admin.account.disable").click().run()
     assert "Disabled dr.b" in _texts(at.success)
     assert bool(_accounts(demo_db).loc["dr.b", "disabled"])
     assert sign_in(new_app().run(), "dr.b").title[0].value == "🩺 Pain diary"
     # an admin cannot disable themselves from the page
-    assert "admin" not in at.selectbox(key="admin.disable.user").options
+    at.selectbox(key="admin.account.user").set_value("admin").run()
+    assert at.button(key="admin.account.disable").disabled
 
 
 def test_admin_assigns_and_unassigns_patients(demo_db):

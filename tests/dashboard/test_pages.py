@@ -392,7 +392,10 @@ def awkward_db(demo_db):
 
         svc = Service(store, LOCAL_OPERATOR, face="test:setup")
         for pid in ("N001", "N002", "N003"):
-            svc.add_user(patient_user(pid), role="patient", password=PASSWORD, patient_id=pid)
+            svc.add_user(
+                patient_user(pid), role="patient", password=PASSWORD, patient_id=pid,
+                must_change_password=False,
+            )  # fmt: skip
     return demo_db
 
 

@@ -45,7 +45,7 @@ def hostile_db(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _add_admin(url: str) -> None:
     with open_store(url) as store:
         Service(store, LOCAL_OPERATOR, face="test:setup").add_user(
-            "admin", role="admin", password=PASSWORD
+            "admin", role="admin", password=PASSWORD, must_change_password=False
         )
 
 

@@ -26,7 +26,7 @@ def patient_account(db: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> tu
     url, path = db
     with open_store(url) as store:
         Service(store, LOCAL_OPERATOR, face="test").add_user(
-            "p1", role="patient", patient_id="P1", password=PASSWORD
+            "p1", role="patient", patient_id="P1", password=PASSWORD, must_change_password=False
         )
     monkeypatch.setattr(getpass, "getpass", lambda prompt="": PASSWORD)
     return url, path

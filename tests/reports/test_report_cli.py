@@ -113,7 +113,9 @@ def test_an_account_gets_only_the_reports_of_its_scope(
     url = copy_demo_clinic(demo_clinic_kept_dates, tmp_path)
     with open_store(url) as store:
         admin = Service(store, LOCAL_OPERATOR, face="test")
-        admin.add_user("dr.rep", role="clinician", password="correct horse battery")
+        admin.add_user(
+            "dr.rep", role="clinician", password="correct horse battery", must_change_password=False
+        )
         admin.assign("dr.rep", ["P001"])
     monkeypatch.setattr(getpass, "getpass", lambda prompt="": "correct horse battery")
     own, other = tmp_path / "own.pdf", tmp_path / "other.pdf"

@@ -233,6 +233,8 @@ CALLS = [
         "user_admin",
     ),
     Call("disable_user", lambda s: s.disable_user("spare"), ADMIN, "user_admin"),
+    Call("enable_user", lambda s: s.enable_user("spare"), ADMIN, "user_admin"),
+    Call("unlock_user", lambda s: s.unlock_user("spare"), ADMIN, "user_admin"),
     Call("assign", lambda s: s.assign("spare", ["P1"]), ADMIN, "user_admin"),
     Call("unassign", lambda s: s.unassign("ann", ["P2"]), ADMIN, "user_admin"),
     Call("audit_log", lambda s: s.audit_log(limit=5), ADMIN, "view"),

@@ -127,7 +127,9 @@ def test_the_snapshot_follows_deletions_sessions_and_a_full_refresh(
 
 
 def _doctor(store: Store, admin: Service, patient_ids: list[str]) -> Service:
-    admin.add_user("dr_s", role="clinician", password="a long enough password 1")
+    admin.add_user(
+        "dr_s", role="clinician", password="a long enough password 1", must_change_password=False
+    )
     admin.assign("dr_s", patient_ids)
     record = store.user_record("dr_s")
     assert record is not None

@@ -103,7 +103,8 @@ def test_import_conflicts_then_update(
     err = capsys.readouterr().err
     assert "pain" in err and "--update" in err and "Traceback" not in err
     _stdin(monkeypatch, "boss password 1\n")
-    assert main(["user", "add", "boss", "--role", "admin", "--password-stdin", "--db", db_url]) == 0
+    assert main(["user", "add", "boss", "--role", "admin", "--password-stdin", "--own-password",
+                 "--db", db_url]) == 0  # fmt: skip
     _password(monkeypatch, "boss password 1")
     assert main(["import", str(edited), "--db", db_url, "--update", "--user", "boss"]) == 0
     assert "1 updated" in capsys.readouterr().out

@@ -176,7 +176,9 @@ def test_an_import_refreshes_exactly_the_patients_it_touched(
 def test_a_clinicians_cohort_covers_only_their_patients(store: Store, admin: Service) -> None:
     ids = admin.visible_patient_ids()
     mine = ids[:3]
-    admin.add_user("dr_a", role="clinician", password="a long enough password 1")
+    admin.add_user(
+        "dr_a", role="clinician", password="a long enough password 1", must_change_password=False
+    )
     admin.assign("dr_a", mine)
     from analytics.access import user_from_record
 
