@@ -46,6 +46,9 @@ def diary_day() -> None:
         current = session.signed_in()
         if current is None or current.user_id != user.user_id:
             st.rerun()
+    # a save's confirmation first: it is on the screen before the rows are read again
+    feedback.show_flash("log")
+
     # ------------------------------------------------------------------ whose diary, streak
     # one compact line, so that on a phone the pain buttons are visible without scrolling
     view = data.patient_view(user, pid, purpose=PAGE)
@@ -54,8 +57,6 @@ def diary_day() -> None:
         f"{status_card.adherence_summary(view.diary, today=today)}",
         help="Not you? Sign out in the side panel (» at the top left).",
     )
-
-    feedback.show_flash("log")
 
     # ------------------------------------------------------------------ the day and its entry
     # outside the form, so that choosing another day opens that day's stored entry

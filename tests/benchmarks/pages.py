@@ -40,8 +40,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
-from tests.waiting import TIMEOUT_MS, click_until, settled
+from tests.waiting import ATTEMPT_MS, TIMEOUT_MS, click_until, settled
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = "## Pages in the browser (`make bench-pages`)"
@@ -271,13 +273,18 @@ def clinician_round(browser, clinic: Clinic, size: dict) -> dict[str, float]:
             # the row marker column at the grid's left edge, first row under the header
             page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
 
-        t = time.perf_counter()
-        click_first_row()
         heading = page.get_by_role("heading", name="🩺 Patient chart")
-        try:
-            heading.first.wait_for(timeout=8_000)
-        except Exception:  # a click lost in a rerun: once more, counted in the time
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        t = time.perf_counter()
+        while not heading.first.is_visible():
+            # a click lost in a rerun is clicked again (counted in the time); a page already
+            # on its way is waited for, never clicked twice (a second click deselects the row)
             click_first_row()
+            try:
+                heading.first.wait_for(timeout=ATTEMPT_MS)
+            except PlaywrightTimeoutError:
+                if time.monotonic() >= deadline:
+                    raise
         _shown(page, "🩺 Patient chart", charts=1)
         return {"chart": time.perf_counter() - t}
     finally:
