@@ -65,10 +65,13 @@ bench: system-deps $(VENV)/.dev-installed
 bench-registry: $(VENV)/.dev-installed
 	$(BIN)/python -m tests.benchmarks.registry
 
-# Page micro-benchmarks of the dashboard (pytest-benchmark).
-bench-pages: $(VENV)/.dev-installed
+# Page micro-benchmarks of the dashboard (pytest-benchmark), then the pages in Chromium
+# (sign-in, a tap + Save, page switches; phone and desktop sizes, medians of 5 runs),
+# written to docs/performance.md under "Pages in the browser".
+bench-pages: system-deps $(VENV)/.dev-installed
 	$(BIN)/pytest tests/dashboard -o python_files='bench_*.py' --benchmark-only \
 	  --benchmark-columns=min,median,max,rounds
+	$(BIN)/python -m tests.benchmarks.pages
 
 # ruff (lint and format), import-linter (the layers of pyproject.toml), mypy.
 lint: $(VENV)/.dev-installed

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analytics.access import User
 from analytics.contract import DOSE_UNITS, OPIOIDS, medication_mme, opioid_code
@@ -229,6 +230,18 @@ def _prefill(prefix: str, day: dt.date, stored: Mapping[str, Any]) -> None:
         st.session_state.pop(f"{prefix}.pending", None)
 
 
+def _rerun() -> NoReturn:
+    """Rerun what shows the form: its fragment during a fragment's rerun, else the page.
+
+    A page that draws the form in ``st.fragment`` has a save rerun the fragment only;
+    elsewhere (and in a full run of the page) the whole page reruns.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.fragment_ids_this_run:
+        st.rerun(scope="fragment")
+    st.rerun()
+
+
 def _forget_pending(prefix: str) -> None:
     st.session_state.pop(f"{prefix}.pending", None)
     st.session_state.pop(f"{prefix}.loaded", None)
@@ -254,10 +267,10 @@ def _ask_to_replace(user: User, day: dt.date, *, prefix: str, purpose: str) -> N
         else:
             _forget_pending(prefix)
             flash(prefix, f"Replaced your entry for {day:%A %d %B}: {describe_changes(changes)}.")
-            st.rerun()
+            _rerun()
     if c2.button("Keep the stored entry", key=f"{prefix}.keep"):
         _forget_pending(prefix)
-        st.rerun()
+        _rerun()
 
 
 #: The 0-10 items of the "more about this day" part, with their questions.
@@ -397,15 +410,15 @@ def _save(
         changes = entry_changes(stored, entry)
         if not changes:
             flash(prefix, f"Nothing to change: {day:%A %d %B} is stored with these values.")
-            st.rerun()
+            _rerun()
         st.session_state[f"{prefix}.pending"] = (entry, changes, stored)
-        st.rerun()
+        _rerun()
     try:
         result = data.save_diary_entry(user, entry, purpose=purpose)
     except ConflictError as exc:  # saved meanwhile (another tab): ask, as above
         existing = as_record(exc.existing)
         st.session_state[f"{prefix}.pending"] = (entry, entry_changes(existing, entry), existing)
-        st.rerun()
+        _rerun()
     except (StoreError, DataValidationError) as exc:
         show_error(exc)
     else:
@@ -416,7 +429,7 @@ def _save(
             )
         else:
             flash(prefix, f"Saved: pain {entry['pain']}/10 on {day:%A %d %B}. Thank you!{note}")
-        st.rerun()
+        _rerun()
 
 
 def history_changes(history: pd.DataFrame, day: dt.date) -> list[str]:

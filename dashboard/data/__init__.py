@@ -18,9 +18,10 @@ Caching, and why it cannot mix users
   which changes with any visible patient's stored rows.
 - **One patient's summary** (``analytics.pipeline.summarize_patient``) is expensive and cached
   with ``st.cache_data``; its key holds the user (id, role, patient id and the
-  patient ids in scope), a fingerprint of the rows analysed and the settings, so
-  one user's cached result can never be served to another, and new rows give a
-  new result.
+  patient ids in scope), the version of the patient's rows (their fingerprint, worked
+  out once per read: :func:`patient_version`) and the settings, so one user's cached
+  result can never be served to another, new rows give a new result, and a revisit
+  with unchanged rows does no analysis. Reruns of a visit reuse the summary itself.
 - A write made here forgets the session's rows, so the next read sees it.
 
 ``_access`` builds the service and keeps the rows of a visit; ``_analysis`` caches the
@@ -47,6 +48,7 @@ from dashboard.data._access import (
     forget_rows,
     get_store,
     patient_ids,
+    patient_version,
     patient_view,
     patients,
     service,
@@ -106,6 +108,7 @@ __all__ = [
     "cohort",
     "PatientView",
     "patient_view",
+    "patient_version",
     "clinic_settings",
     "diary_history",
     "stored_cohort",

@@ -32,6 +32,7 @@ __all__ = [
     "cohort",
     "PatientView",
     "patient_view",
+    "patient_version",
     "clinic_settings",
     "diary_history",
 ]
@@ -159,6 +160,7 @@ def patient_view(user: User, patient_id: str, *, purpose: str) -> PatientView:
     if key not in rows:
         ds = service(user, purpose).patient_dataset(str(patient_id), purpose=purpose)
         rows[key] = _with_band(ds)
+        rows[("version", *key)] = rows[key].fingerprint()
     data: ClinicData = rows[key]
     pats = data.patients[data.patients["patient_id"] == patient_id]
     return PatientView(
@@ -167,6 +169,19 @@ def patient_view(user: User, patient_id: str, *, purpose: str) -> PatientView:
         sessions=data.sessions.reset_index(drop=True),
         data=data,
     )
+
+
+def patient_version(user: User, patient_id: str, *, purpose: str) -> tuple[int, ...]:
+    """Return the version of the patient's rows read in this visit (their fingerprint).
+
+    Worked out once per read (:func:`patient_view`), so reruns of a page key their
+    cached analyses on it at no cost; rows that differ in any value have another version.
+    """
+    patient_view(user, patient_id, purpose=purpose)
+    version: tuple[int, ...] = visit_rows()[
+        ("version", "patient", user_key(user), purpose, str(patient_id))
+    ]
+    return version
 
 
 def clinic_settings(user: User) -> AnalysisSettings:

@@ -12,6 +12,7 @@ from dashboard import clock
 from dashboard.data._access import (
     TTL_SECONDS,
     ClinicData,
+    patient_version,
     patient_view,
     service,
     user_key,
@@ -35,10 +36,12 @@ __all__ = [
 _MISS = threading.local()
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=256)
+# no time limit: the key holds the version of the rows and the settings (with the status
+# date), so a cached summary is never stale, and a revisit with unchanged rows does no analysis
+@st.cache_data(show_spinner=False, max_entries=256)
 def _patient_summary(
     user_key: tuple[Any, ...],
-    fingerprint: tuple[int, ...],
+    version: tuple[int, ...],
     patient_id: str,
     settings: Any,
     _data: ClinicData,
@@ -163,7 +166,13 @@ def patient_summary(user: Any, patient_id: str, settings: Any, *, purpose: str) 
     analytics.pipeline.PatientSummary
     """
     data = patient_view(user, patient_id, purpose=purpose).data
-    return _patient_summary(user_key(user), data.fingerprint(), patient_id, settings, data)
+    version = patient_version(user, patient_id, purpose=purpose)
+    # reruns of the visit reuse the summary itself; another visit finds it in the cache
+    key = ("summary", user_key(user), str(patient_id), version, settings)
+    rows = visit_rows()
+    if key not in rows:
+        rows[key] = _patient_summary(user_key(user), version, patient_id, settings, data)
+    return rows[key]
 
 
 def outcome_row(summary: Any) -> dict[str, Any] | None:

@@ -1,6 +1,7 @@
 """Log today: the patient's daily diary form (phone-friendly).
 
-The chosen day's stored entry opens prefilled, so re-logging one item keeps the
+The form, its confirmation and the status below it are one fragment: a Save reruns
+that part only. The chosen day's stored entry opens prefilled, so re-logging one item keeps the
 others; saving over a stored entry first says which items change. Below the form:
 where the patient stands today, and a daily reminder for their calendar.
 """
@@ -11,8 +12,9 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboard import clock, data, navigation
+from dashboard import clock, data, navigation, session
 from dashboard.components import entry_form, feedback, status_card
 from dashboard.text import shown
 
@@ -24,44 +26,71 @@ st.title("📝 Log today")
 pid = str(user.patient_id)
 today = clock.today()
 
-# ------------------------------------------------------------------ whose diary, streak, adherence
-# one compact line, so that on a phone the pain buttons are visible without scrolling
-view = data.patient_view(user, pid, purpose=PAGE)
-st.caption(
-    f"Diary of patient **{shown(pid)}** · {status_card.adherence_summary(view.diary, today=today)}",
-    help="Not you? Sign out in the side panel (» at the top left).",
-)
 
-feedback.show_flash("log")
+def _fragment_rerun() -> bool:
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
 
-# ------------------------------------------------------------------ the day and its entry
-# outside the form, so that choosing another day opens that day's stored entry
-day = st.date_input(
-    "Day",
-    value=today,
-    min_value=today - dt.timedelta(days=data.BACKFILL_DAYS),
-    max_value=today,
-    format="YYYY-MM-DD",
-    help=f"Today, or one of the last {data.BACKFILL_DAYS} days. Older days: see History.",
-    key="log.date",
-)
-rows = view.diary[view.diary["date"] == pd.Timestamp(day)]
-stored = feedback.as_record(rows) if len(rows) else None
-if stored:
+
+@st.fragment
+def diary_day() -> None:
+    """Draw the diary of the day: who, the form and its confirmation, the status as of today.
+
+    A fragment: choosing a day, a Save and its confirmation rerun this part only, never
+    the page around it. After a save it reads the patient's rows again (the save forgot
+    them) and the status below counts the new day.
+    """
+    if _fragment_rerun():
+        # the router checked the session before the page's full run, not before this
+        # part's own reruns: a signed-out, expired or disabled session goes back to it
+        current = session.signed_in()
+        if current is None or current.user_id != user.user_id:
+            st.rerun()
+    # a save's confirmation first: it is on the screen before the rows are read again
+    feedback.show_flash("log")
+
+    # ------------------------------------------------------------------ whose diary, streak
+    # one compact line, so that on a phone the pain buttons are visible without scrolling
+    view = data.patient_view(user, pid, purpose=PAGE)
     st.caption(
-        f"{day:%A %d %B} is logged: {status_card.describe_entry(stored)}. "
-        "Change what you need; everything else stays."
+        f"Diary of patient **{shown(pid)}** · "
+        f"{status_card.adherence_summary(view.diary, today=today)}",
+        help="Not you? Sign out in the side panel (» at the top left).",
     )
 
-entry_form.entry_editor(user, pid, day, stored, prefix="log", purpose=PAGE)
-
-# ------------------------------------------------------------------ status as of today
-cfg = data.status_settings(data.clinic_settings(user), today)
-if not view.diary.empty:
-    summary = data.patient_summary(user, pid, cfg, purpose=PAGE)
-    status_card.status_card(
-        data.outcome_row(summary), view.diary["date"], today=today, settings=cfg
+    # ------------------------------------------------------------------ the day and its entry
+    # outside the form, so that choosing another day opens that day's stored entry
+    day = st.date_input(
+        "Day",
+        value=today,
+        min_value=today - dt.timedelta(days=data.BACKFILL_DAYS),
+        max_value=today,
+        format="YYYY-MM-DD",
+        help=f"Today, or one of the last {data.BACKFILL_DAYS} days. Older days: see History.",
+        key="log.date",
     )
+    rows = view.diary[view.diary["date"] == pd.Timestamp(day)]
+    stored = feedback.as_record(rows) if len(rows) else None
+    if stored:
+        st.caption(
+            f"{day:%A %d %B} is logged: {status_card.describe_entry(stored)}. "
+            "Change what you need; everything else stays."
+        )
+
+    entry_form.entry_editor(user, pid, day, stored, prefix="log", purpose=PAGE)
+
+    # ------------------------------------------------------------------ status as of today
+    # drawn after the form: a save's confirmation shows before the status is worked out,
+    # and the status of unchanged rows comes from the cache (keyed on their version)
+    cfg = data.status_settings(data.clinic_settings(user), today)
+    if not view.diary.empty:
+        summary = data.patient_summary(user, pid, cfg, purpose=PAGE)
+        status_card.status_card(
+            data.outcome_row(summary), view.diary["date"], today=today, settings=cfg
+        )
+
+
+diary_day()
 
 # ------------------------------------------------------------------ reminder
 with st.expander("⏰ Daily reminder in your calendar"):
