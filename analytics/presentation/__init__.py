@@ -53,6 +53,14 @@ from ._palette import (
     category_color,
     technique_color,
 )
+from ._rounding import (
+    NO_CHANGE_PCT,
+    change_words,
+    round_shown,
+    shown_difference,
+    shown_number,
+    shown_percent,
+)
 from ._sentences import (
     MEDICINE_RULE,
     days_text,
@@ -115,4 +123,10 @@ __all__ = [
     "group_comparison_cells",
     "holm_label",
     "small_pairs_text",
+    "NO_CHANGE_PCT",
+    "round_shown",
+    "shown_number",
+    "shown_percent",
+    "shown_difference",
+    "change_words",
 ]

@@ -218,8 +218,17 @@ def _draw_sessions(ax: Any, sessions: pd.DataFrame) -> None:
         )
 
 
-def _date_axis(ax: Any, diary: pd.DataFrame, sessions: pd.DataFrame | None) -> None:
-    """Label the pain and date axes; a short period shows a week of days."""
+def _date_axis(
+    ax: Any,
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame | None,
+    x_end: pd.Timestamp | None = None,
+) -> None:
+    """Label the pain and date axes; a short period shows a week of days.
+
+    The axis runs to ``x_end`` (the report's date) when it is after the last day
+    drawn, so days without entries before it show as an empty stretch.
+    """
     ax.set_ylim(*PAIN_RANGE)
     ax.set_yticks(range(PAIN_RANGE[0], PAIN_RANGE[1] + 1))
     ax.set_ylabel(_PAIN_TITLE)
@@ -230,6 +239,8 @@ def _date_axis(ax: Any, diary: pd.DataFrame, sessions: pd.DataFrame | None) -> N
     if not len(days):
         return
     first, last = pd.Timestamp(days.min()).normalize(), pd.Timestamp(days.max()).normalize()
+    if x_end is not None:
+        last = max(last, pd.Timestamp(x_end).normalize())
     if last - first < pd.Timedelta(days=7):
         ax.set_xlim(first - pd.Timedelta(hours=12), first + pd.Timedelta(days=7, hours=12))
         ax.xaxis.set_major_locator(DayLocator())
@@ -240,6 +251,8 @@ def _date_axis(ax: Any, diary: pd.DataFrame, sessions: pd.DataFrame | None) -> N
         formatter = ConciseDateFormatter(locator, show_offset=True)
         formatter.offset_formats = ["", "%Y", "%Y", "%Y", "%Y", "%Y"]
         ax.xaxis.set_major_formatter(formatter)
+        if x_end is not None:
+            ax.set_xlim(right=last + pd.Timedelta(hours=12))
 
 
 def pain_trajectory_figure(
@@ -249,6 +262,7 @@ def pain_trajectory_figure(
     baseline: tuple[pd.Timestamp, pd.Timestamp, float | None] | None = None,
     followup: tuple[pd.Timestamp, pd.Timestamp, float | None] | None = None,
     x_start: pd.Timestamp | None = None,
+    x_end: pd.Timestamp | None = None,
     size: tuple[float, float] = (7.1, 3.05),
     window_days: int = 7,
 ) -> Figure:
@@ -267,6 +281,9 @@ def pain_trajectory_figure(
     x_start : pandas.Timestamp, optional
         The first day of the period shown: a baseline wholly before it becomes a
         dashed line at its mean across the period, with its dates in the legend.
+    x_end : pandas.Timestamp, optional
+        The report's date: the date axis runs to it, and a line marks it when it
+        is after the last diary day, so the days without entries since then show.
     size : (float, float)
         Figure size, inches.
     window_days : int, default 7
@@ -287,7 +304,15 @@ def pain_trajectory_figure(
         _draw_days(ax, diary, window_days)
         if sessions is not None and len(sessions):
             _draw_sessions(ax, sessions)
-        _date_axis(ax, diary, sessions)
+        _date_axis(ax, diary, sessions, x_end)
+        if x_end is not None and len(diary) and pd.Timestamp(x_end) > diary["date"].max():
+            ax.axvline(
+                pd.Timestamp(x_end).normalize(),
+                color=SERIES_COLORS["reference"],
+                lw=1,
+                ls="-.",
+                label=f"Report date ({pd.Timestamp(x_end):%d %b})",
+            )
         _legend_below(ax, ncol=4)
         return fig
 

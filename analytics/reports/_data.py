@@ -14,7 +14,7 @@ it, so a report built without notes cannot print them by mistake.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from analytics.pipeline import (
     per_patient,
     summarize_patient,
 )
-from analytics.presentation import medicine_notes, medicine_rule, quality_notes
+from analytics.presentation import is_missing, medicine_notes, medicine_rule, quality_notes
 from analytics.stats import MIN_MME_RISE
 
 __all__ = [
@@ -134,9 +134,12 @@ class PatientReportData:
     generated : datetime.datetime
         When the report was made (UTC).
     settings : AnalysisSettings
+        The settings of the report, ``as_of`` set to the report's date.
     outcome : dict or None
         The patient's row of ``AnalysisResult.patient_outcomes`` (columns of
-        ``analytics.pipeline.PATIENT_OUTCOME_COLUMNS``); None without diary.
+        ``analytics.pipeline.PATIENT_OUTCOME_COLUMNS``) with the status columns
+        (``days_since_last_entry``, ``adherence_28d`` over ``settings.recent_days``,
+        recent adverse events) counted back from ``as_of``; None without diary.
     baseline_window : (start, end) or None
         Baseline window (inclusive), None without an index date.
     diary : pandas.DataFrame
@@ -154,7 +157,7 @@ class PatientReportData:
     first_session : pandas.Timestamp or None
         Date-time of the first session (before the period too).
     days_since_last_entry : int or None
-        ``as_of`` − last diary day, days.
+        ``as_of`` − last diary day, days (the outcome's status column).
     quality_notes : tuple of str
         Plain sentences (:func:`analytics.presentation.quality_notes`, as the
         dashboard's patient chart shows them).
@@ -379,6 +382,10 @@ def patient_report_data(
     start_day, as_of = _period(start, end, today if today is not None else now.date())
     pid = str(patient_id)
     p, d, s = _rows_up_to(patients, diary, sessions, pid, as_of)
+    # the status columns (days since the last entry, adherence and adverse events of
+    # the last recent_days days) count back from the report's date, as the dashboard's
+    # count back from today; the trial-style outcomes do not depend on it
+    settings = replace(settings, as_of=as_of)
     summary = summarize_patient(p, d, s, settings, patient_id=pid)
     outcome = _outcome(summary)
     trend, shown, events = _listed(summary, s, start_day, include_notes=include_notes)
@@ -387,7 +394,7 @@ def patient_report_data(
         first_day = pd.Timestamp(d["date"].min())
     if first_day is None and len(s):
         first_day = pd.Timestamp(s["date"].min()).normalize()
-    last_entry = _ts(d["date"].max()) if len(d) else None
+    since: Any = None if outcome is None else outcome.get("days_since_last_entry")
     info = p.iloc[0] if len(p) else None
     return PatientReportData(
         patient_id=pid,
@@ -406,7 +413,7 @@ def patient_report_data(
         adverse_events=events,
         n_sessions=len(s),
         first_session=pd.Timestamp(s["date"].iloc[0]) if len(s) else None,
-        days_since_last_entry=None if last_entry is None else int((as_of - last_entry).days),
+        days_since_last_entry=None if is_missing(since) else int(since),
         quality_notes=quality_notes(outcome, recent_days=settings.recent_days),
         medicines=_medicines_in(summary.medicines, start_day),
         medicine_notes=medicine_notes(summary.medicines, _first_row(summary.opioid_change)),

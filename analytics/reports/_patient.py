@@ -18,13 +18,16 @@ from analytics.contract import TECHNIQUE_LABELS
 from analytics.presentation import (
     CATEGORY_LABELS,
     MISSING,
+    NO_CHANGE_PCT,
     SECONDARY_LABELS,
-    category_label,
+    change_words,
     condition_label,
     events_text,
     is_missing,
     medicine_texts,
     reasons_text,
+    round_shown,
+    shown_difference,
     trailing_mean_label,
 )
 from analytics.reports._charts import pain_trajectory_png
@@ -47,16 +50,15 @@ __all__ = [
     "secondary_rows",
     "session_rows",
     "medicine_rows",
+    "response_words",
 ]
 
 #: Secondary measures where a higher value is better (the others: lower is better).
 _HIGHER_IS_BETTER = {"sleep_quality", "mood"}
 #: Technique words of the session table: a soft hyphen lets the long word break.
+#: IMMPACT categories of an improvement, named after the change in words.
+_IMPROVEMENT_GRADES = ("minimal", "moderate", "substantial")
 _TABLE_TECHNIQUE = {**TECHNIQUE_LABELS, "electro": f"Electro{SOFT_HYPHEN}acupuncture (EA)"}
-#: A change smaller than this prints as 0.0 and reads "no change".
-_NO_CHANGE = 0.05
-
-
 _span = fmt_span
 
 
@@ -74,6 +76,25 @@ def _settings_line(data: PatientReportData) -> str:
     )
 
 
+def _shown_change(outcome: dict[str, Any]) -> float:
+    """Return baseline − follow-up pain of the outcome as the report prints them (each rounded)."""
+    return shown_difference(outcome.get("baseline_pain"), outcome.get("followup_pain"))
+
+
+def response_words(pct_change: Any, category: Any) -> str:
+    """Put the change in pain in words, with its IMMPACT category when it is an improvement.
+
+    ``"Worse (pain +14%)"``, ``"No change"``,
+    ``"Improved (pain −32%), IMMPACT moderate"``; ``"not evaluable"`` without a % change.
+    """
+    if is_missing(pct_change):
+        return "not evaluable"
+    words = change_words(pct_change)
+    if words.startswith("Improved") and str(category) in _IMPROVEMENT_GRADES:
+        words += f", IMMPACT {category}"
+    return words
+
+
 def what_this_means(data: PatientReportData) -> str:
     """Write the plain-language paragraph of page 1."""
     o = data.outcome
@@ -88,7 +109,8 @@ def what_this_means(data: PatientReportData) -> str:
         why = reasons_text(o.get("reason")) or "not enough diary days"
         parts.append(f"A change in pain cannot be worked out yet ({why}).")
     else:
-        change = float(o["change"])
+        # the points are the difference of the two means as printed, so the sentence adds up
+        change = _shown_change(o)
         pct = o.get("pct_change")
         direction = "lower" if change > 0 else "higher" if change < 0 else "the same"
         amount = f"{fmt(abs(change))} points {direction}" if change else "unchanged"
@@ -135,8 +157,8 @@ def what_this_means(data: PatientReportData) -> str:
 def _direction(measure: str, change: Any) -> str:
     if is_missing(change):
         return MISSING
-    c = float(change)  # baseline − follow-up: positive = the value went down
-    if abs(c) < _NO_CHANGE:
+    c = round_shown(change)  # baseline − follow-up as printed: positive = the value went down
+    if c == 0:
         return "no change"
     went_down = c > 0
     better = not went_down if measure in _HIGHER_IS_BETTER else went_down
@@ -152,6 +174,8 @@ def secondary_rows(outcome: dict[str, Any] | None) -> list[list[str]]:
         b, f, c = (outcome.get(f"{stage}_{m}") for stage in ("baseline", "followup", "change"))
         if all(is_missing(v) for v in (b, f, c)):
             continue
+        if not (is_missing(b) or is_missing(f)):
+            c = shown_difference(b, f)  # the change of the two values printed beside it
         rows.append([label, fmt(b), fmt(f), fmt(c, signed=True), _direction(m, c)])
     return rows
 
@@ -200,6 +224,8 @@ def _whole(value: Any) -> bool:
 
 
 def _visit12_block(pdf: ReportPDF, v: Visit12, condition: str | None) -> None:
+    # the points are the difference of the two means the window table prints
+    change = None if v.change is None else shown_difference(v.baseline_pain, v.followup_pain)
     pdf.heading(f"Improvement after {VISIT_COUNT} sessions (Medicare NCD 30.3.3)")
     if condition != "chronic_low_back_pain":
         pdf.paragraph(
@@ -218,7 +244,7 @@ def _visit12_block(pdf: ReportPDF, v: Visit12, condition: str | None) -> None:
         verdict = "YES" if v.demonstrated else "NO"
         pdf.callout(
             f"Improvement demonstrated: {verdict}. Pain reduction after {VISIT_COUNT} sessions: "
-            f"{fmt_pct(v.pct_change, signed=True)} ({fmt(v.change, signed=True)} points); the "
+            f"{fmt_pct(v.pct_change, signed=True)} ({fmt(change, signed=True)} points); the "
             f"responder rule asks for ≥ {v.threshold:g}% less pain.",
             fill=(229, 245, 224) if v.demonstrated else (253, 232, 232),
             border=(44, 160, 44) if v.demonstrated else (214, 39, 40),
@@ -247,8 +273,8 @@ def _visit12_block(pdf: ReportPDF, v: Visit12, condition: str | None) -> None:
         )
         within = "met" if v.within_window else "not met"
         pdf.paragraph(
-            f"Pain reduction {fmt(v.change, signed=True)} points ({fmt_pct(v.pct_change, signed=True)}); "
-            f"IMMPACT: {category_label(v.category)}. Sessions 1 to {VISIT_COUNT}: "
+            f"Pain reduction {fmt(change, signed=True)} points ({fmt_pct(v.pct_change, signed=True)}): "
+            f"{response_words(v.pct_change, v.category)}. Sessions 1 to {VISIT_COUNT}: "
             f"{_span(v.first_session, v.last_counted_session)} ({v.days_first_to_last} days; "
             f"{VISIT_COUNT} visits within {VISIT_WINDOW_DAYS} days: {within}). "
             f"{v.n_sessions} sessions recorded in all.",
@@ -283,13 +309,8 @@ def _share_block(pdf: ReportPDF, url: str) -> None:
 def _summary_section(pdf: ReportPDF, data: PatientReportData) -> None:
     """Print the summary box: baseline, follow-up, change, sessions, adherence."""
     o = data.outcome or {}
-    category = o.get("response_category")
     first = data.first_session
-    last_entry = (
-        data.as_of - pd.Timedelta(days=data.days_since_last_entry)
-        if data.days_since_last_entry is not None
-        else None
-    )
+    recent = data.settings.recent_days
     pdf.summary_box(
         [
             (
@@ -312,9 +333,9 @@ def _summary_section(pdf: ReportPDF, data: PatientReportData) -> None:
                 "Pain reduction (+ = better)",
                 MISSING
                 if is_missing(o.get("change"))
-                else f"{fmt(o.get('change'), signed=True)} pts · "
+                else f"{fmt(_shown_change(o), signed=True)} pts · "
                 f"{fmt_pct(o.get('pct_change'), signed=True)}",
-                category_label(category) if not is_missing(category) else "not evaluable",
+                response_words(o.get("pct_change"), o.get("response_category")),
             ),
             (
                 "Sessions so far",
@@ -322,14 +343,14 @@ def _summary_section(pdf: ReportPDF, data: PatientReportData) -> None:
                 f"first {fmt_date(first)}" if first is not None else "none recorded",
             ),
             (
-                "Diary adherence, last 28 days",
+                f"Diary adherence, last {recent} days",
                 fmt_pct(o.get("adherence_28d"), scale=100),
                 f"whole diary {fmt_pct(o.get('adherence'), scale=100)} of days logged",
             ),
             (
                 "Days since the last entry",
                 fmt_int(data.days_since_last_entry),
-                f"last entry {fmt_date(last_entry)}",
+                f"last entry {fmt_date(o.get('last_entry_date'))} · to {fmt_date(data.as_of)}",
             ),
         ]
     )
@@ -357,6 +378,7 @@ def _trajectory_section(pdf: ReportPDF, data: PatientReportData) -> None:
                 baseline=baseline,
                 followup=followup,
                 x_start=data.period_start,
+                x_end=data.as_of,
                 window_days=data.settings.trend_window_days,
             ),
             alt=f"Pain trajectory with {trailing_mean_label(data.settings.trend_window_days)}, "
@@ -565,7 +587,17 @@ def _definitions(data: PatientReportData) -> list[str]:
         f"Responder: ≥ {s.responder_threshold:g}% reduction.",
         f"{trailing_mean_label(s.trend_window_days)}: mean of the diary days in the "
         f"{s.trend_window_days} days ending that day, shown with ≥ {s.rolling_min_entries} entries.",
-        "Adherence, last 28 days: share of the 28 days up to the last entry with a diary entry.",
+        f"Adherence, last {s.recent_days} days: share of the {s.recent_days} days ending on the "
+        "report date with a diary entry (of the days since the diary or treatment began, when "
+        "that is later); days since the last entry also count to the report date.",
+        f"Change in words: 'No change' when the % change in pain, rounded to a whole percent, is "
+        f"smaller than {NO_CHANGE_PCT:g}% of the baseline (IMMPACT's smallest category, Dworkin "
+        "2008); else 'Improved' (less pain) or 'Worse' (more pain), with the change in pain "
+        "(− = less pain).",
+        "Numbers are rounded half away from zero (6.25 → 6.3). A change in points is the "
+        "difference of the two rounded values printed beside it; % changes, categories and the "
+        "responder rule use the unrounded means, so a % can differ slightly from one worked "
+        "out from the printed means.",
         "PEG-3: mean of pain, interference with enjoyment of life and with general activity (0-10), "
         "on days with all three.",
         "Opioid MME: morphine milligram equivalents per day (CDC 2022 factors); on a diary that "

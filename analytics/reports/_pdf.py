@@ -2,7 +2,9 @@
 
 :class:`ReportPDF` registers DejaVu Sans (a TTF with ≥, −, – and accents), draws
 the running header and the page footer, and offers the few blocks the reports
-are made of: headings, paragraphs, a summary box, a table and an image. Every
+are made of: headings, paragraphs, a summary box, a table and an image. Numbers
+are written by :mod:`analytics.presentation`'s one rounding rule (half away from
+zero). Every
 piece of text goes through :func:`clean` first: stored text (ids, group names,
 notes) is data, so line breaks become spaces, invisible and control characters
 are shown as escapes, characters the font lacks become ``?``, long text is cut
@@ -24,7 +26,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from analytics.presentation import MISSING, is_missing
+from analytics.presentation import MINUS, MISSING, is_missing, shown_number, shown_percent
 from analytics.reports._style import FONT_FAMILY, PAGE_MARGIN_MM, font_path
 from analytics.safe_text import visible
 
@@ -39,9 +41,6 @@ __all__ = [
     "MINUS",
     "SOFT_HYPHEN",
 ]
-
-#: The minus sign printed for negative numbers (U+2212).
-MINUS = "\u2212"
 
 _BREAKS = re.compile(r"[\r\n\t\u2028\u2029]")
 #: A soft hyphen: an allowed break inside a long word of the report's own labels.
@@ -79,24 +78,11 @@ def clean(value: Any, max_len: int | None = None) -> str:
     return text
 
 
-def fmt(value: Any, decimals: int = 1, *, signed: bool = False, suffix: str = "") -> str:
-    """Format a number with ``decimals`` places, a true minus sign and ``+`` when ``signed``."""
-    if is_missing(value):
-        return MISSING
-    x = float(value)
-    text = f"{abs(x):.{decimals}f}"
-    if x < 0 and float(text) != 0:
-        text = MINUS + text
-    elif signed and float(text) != 0:
-        text = "+" + text
-    return text + suffix
-
-
-def fmt_pct(value: Any, decimals: int = 0, *, signed: bool = False, scale: float = 1.0) -> str:
-    """Format a percentage; ``scale=100`` for a fraction 0-1."""
-    if is_missing(value):
-        return MISSING
-    return fmt(float(value) * scale, decimals, signed=signed, suffix="%")
+#: A number as the reports print it: :func:`analytics.presentation.shown_number`
+#: (half away from zero, a true minus sign), the rule the dashboard shares.
+fmt = shown_number
+#: A percentage as the reports print it (:func:`analytics.presentation.shown_percent`).
+fmt_pct = shown_percent
 
 
 def fmt_int(value: Any) -> str:

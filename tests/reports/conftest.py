@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import shutil
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -60,11 +62,18 @@ def render_page1(pdf_path: Path, out_prefix: Path, dpi: int = 60) -> Path:
 
 
 def num(value: float, decimals: int = 1, *, signed: bool = False) -> str:
-    """A number as the reports print it: fixed decimals, a true minus sign (U+2212)."""
-    text = f"{value:.{decimals}f}"
-    if text.startswith("-"):
-        return "\u2212" + text[1:] if float(text) != 0 else text[1:]
-    if signed and float(text) != 0:
+    """A number as the reports print it: half away from zero, a true minus sign (U+2212).
+
+    Worked out with exact fractions of the decimal the float prints as (not with
+    the ``decimal`` module the product uses): |x|·10^d + 1/2, floored.
+    """
+    scaled = Fraction(repr(float(value))) * 10**decimals
+    units = math.floor(abs(scaled) + Fraction(1, 2))
+    whole, part = divmod(units, 10**decimals)
+    text = f"{whole}.{part:0{decimals}d}" if decimals else str(whole)
+    if units and scaled < 0:
+        return "\u2212" + text
+    if units and signed:
         return "+" + text
     return text
 
