@@ -40,6 +40,7 @@ from analytics.presentation import (
     adverse_event_label,
     category_label,
     condition_label,
+    format_shown,
     group_label,
     is_missing,
     label_of,
@@ -334,7 +335,7 @@ def number_text(value: Any, spec: str = ".2f", *, missing: str = MISSING) -> str
     if is_missing(value):
         return missing
     try:
-        text = format(value, spec)
+        text = format_shown(value, spec)
     except (TypeError, ValueError):
         return str(value)
     # a formatted zero with a sign ("-0", "-0.00", "+0.0", "-0%") carries no direction

@@ -56,6 +56,7 @@ from ._palette import (
 from ._rounding import (
     NO_CHANGE_PCT,
     change_words,
+    format_shown,
     round_shown,
     shown_difference,
     shown_number,
@@ -129,4 +130,5 @@ __all__ = [
     "shown_percent",
     "shown_difference",
     "change_words",
+    "format_shown",
 ]

@@ -19,6 +19,7 @@ A change in pain is put in words by :func:`change_words` ("Worse (pain +14%)",
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -32,6 +33,7 @@ __all__ = [
     "shown_percent",
     "shown_difference",
     "change_words",
+    "format_shown",
 ]
 
 #: The minus sign printed for negative numbers (U+2212).
@@ -160,6 +162,44 @@ def shown_percent(
     # 56.49999999999999 in binary, and the fraction a person reads is 56.5%
     scaled = float(f"{float(value) * scale:.12g}") if scale != 1.0 else float(value)
     return shown_number(scaled, decimals, signed=signed, suffix="%")
+
+
+#: A fixed-point format specification: sign, grouping, places, ``f`` or ``%``.
+_FIXED_SPEC = re.compile(r"([+\- ]?)(,?)\.(\d+)([f%])")
+
+
+def format_shown(value: Any, spec: str) -> str:
+    """Format a number with a format specification, rounding half away from zero.
+
+    Parameters
+    ----------
+    value : Any
+        The value; anything but a finite real number is formatted as ``format``
+        would.
+    spec : str
+        A :func:`format` specification. A fixed-point one (``".1f"``, ``"+.0f"``,
+        ``".0%"``) rounds the number first with :func:`round_shown` at the places
+        shown (two more for ``%``), so the digits follow the one rule; any other
+        (``"g"``, ``"d"``) is passed to :func:`format` unchanged.
+
+    Returns
+    -------
+    str
+        As :func:`format` writes it (ASCII minus); the faces add their own sign
+        rules.
+
+    Examples
+    --------
+    >>> format_shown(6.25, ".1f"), format_shown(0.565, ".0%"), format_shown(-2.45, "+.1f")
+    ('6.3', '57%', '-2.5')
+    """
+    match = _FIXED_SPEC.fullmatch(spec)
+    if match is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return format(value, spec)
+    if not math.isfinite(value):
+        return format(value, spec)
+    places = int(match.group(3)) + (2 if match.group(4) == "%" else 0)
+    return format(round_shown(value, places), spec)
 
 
 def shown_difference(first: Any, second: Any, decimals: int = 1) -> float:

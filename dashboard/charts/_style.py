@@ -18,6 +18,7 @@ from analytics.presentation import (
     SERIES_COLORS,
     TECHNIQUE_COLORS,
     category_color,
+    format_shown,
     technique_color,
 )
 from dashboard.labels import (
@@ -387,7 +388,7 @@ def fmt_number(value: object, spec: str = ".1f") -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return "—"
     try:
-        return format(value, spec)
+        return format_shown(value, spec)
     except (TypeError, ValueError):
         return str(value)
 

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.errors import DataValidationError
+from analytics.presentation import format_shown
 from dashboard.text import shown_error
 
 __all__ = [
@@ -108,6 +109,6 @@ def fmt(value: Any, spec: str = ".1f", missing: str = "—") -> str:
     if value is None:
         return missing
     try:
-        return format(value, spec)
+        return format_shown(value, spec)
     except (TypeError, ValueError):
         return str(value)

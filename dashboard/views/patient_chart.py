@@ -6,7 +6,16 @@ import pandas as pd
 import streamlit as st
 
 from analytics.errors import AccessDeniedError, NotFoundError
-from analytics.presentation import medicine_notes, medicine_rule, medicine_texts, quality_notes
+from analytics.presentation import (
+    NO_CHANGE_PCT,
+    change_words,
+    medicine_notes,
+    medicine_rule,
+    medicine_texts,
+    quality_notes,
+    shown_difference,
+    shown_percent,
+)
 from analytics.stats import MIN_MME_RISE
 from dashboard import charts, clock, data, frames, labels, navigation, session
 from dashboard.components import feedback, file_buttons, settings_panel
@@ -126,7 +135,7 @@ if outcome is not None:
             "Adherence, 28 days",
             labels.MISSING
             if pd.isna(outcome["adherence_28d"])
-            else f"{100 * outcome['adherence_28d']:.0f}%",
+            else shown_percent(outcome["adherence_28d"], scale=100),
             help="Share of the 28 days ending today with a diary entry.",
         )
         c3.caption("of the days had an entry")
@@ -157,11 +166,8 @@ if outcome is not None:
         feedback.fmt(followup["shown_followup_pain"]),
         help="Mean pain (0–10) of the follow-up window.",
     )
-    reduction = (
-        outcome["baseline_pain"] - followup["shown_followup_pain"]
-        if pd.notna(followup["shown_followup_pain"])
-        else float("nan")
-    )
+    # the difference of the two means as shown beside it, so the three boxes add up
+    reduction = shown_difference(outcome["baseline_pain"], followup["shown_followup_pain"])
     c3.metric(
         "Reduction, points",
         labels.number_text(reduction, "+.1f"),
@@ -175,8 +181,9 @@ if outcome is not None:
     category = labels.category_label(followup["shown_response_category"] or None)
     c5.metric(
         "Response",
-        category.split(" (")[0],
-        help=f"IMMPACT category of the % reduction (Dworkin 2008): {category}.",
+        change_words(followup["shown_pct_change"]),
+        help=f"Change in pain (+ = more pain); under {NO_CHANGE_PCT:g}% either way reads "
+        f"“No change”. IMMPACT category of the % reduction (Dworkin 2008): {category}.",
     )
     lines = [
         "Pain reduction: positive = better. "
