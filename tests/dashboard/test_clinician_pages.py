@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -145,7 +146,8 @@ def test_one_entry_after_a_long_gap_keeps_the_response(demo_db, monkeypatch):
 
     at = _chart("P003")
     metrics = _metrics(at)
-    assert metrics["Response"] == "Substantial"
+    # the change in pain in words, its size rounded half away from zero by hand
+    assert metrics["Response"] == f"Improved (pain \u2212{math.floor(pct + 0.5)}%)"
     assert metrics["At follow-up"] == f"{p003['recent_followup_pain']:.1f}"
     assert metrics["Days since last entry"] == "0"
     assert "the most recent valid follow-up" in _texts(at.caption)

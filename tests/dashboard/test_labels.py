@@ -129,7 +129,9 @@ def test_every_change_column_states_its_direction_in_words():
         (-0.006, ".2f", "−0.01"),
         (0.0, "+.1f", "0.0"),
         (-0.04, "+.1f", "0.0"),
-        (1.25, "+.1f", "+1.2"),  # round-half-even of the binary value 1.25
+        (1.25, "+.1f", "+1.3"),  # half away from zero (format alone gives +1.2)
+        (-2.45, "+.1f", "−2.5"),
+        (0.565, ".0%", "57%"),
         (-1.5, "+.1f", "−1.5"),
         (-0.001, ".0%", "0%"),
         (-0.25, ".0%", "−25%"),

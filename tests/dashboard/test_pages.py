@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -498,6 +499,10 @@ def test_clinic_overview_flag_filter_keeps_patients_with_any_chosen_flag(demo_db
 def test_patient_chart_response_metric_is_short_enough_to_read(demo_db):
     at = open_chart("P001")
     response = next(m for m in at.metric if m.label == "Response")
-    # the category name only; its IMMPACT range goes to the help text
-    assert response.value in {"No improvement", "Minimal", "Moderate", "Substantial"}
+    # the change in words with its size; the IMMPACT category goes to the help text
+    assert re.fullmatch(
+        r"No change|Worse \(pain \+\d+%\)|Improved \(pain \u2212\d+%\)", response.value
+    )
+    assert len(response.value) <= 24
     assert "IMMPACT" in response.help
+    assert "No change" in response.help
