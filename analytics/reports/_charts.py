@@ -27,6 +27,7 @@ from analytics.presentation import (
     adverse_event_label,
     category_label,
     group_label,
+    shown_number,
     technique_label,
     trailing_mean_label,
 )
@@ -133,7 +134,7 @@ def _draw_baseline(
                 ls="--",
                 lw=1.6,
                 color=SERIES_COLORS["baseline_line"],
-                label=f"Baseline mean ({mean:.1f}), {start:%d %b}–{end:%d %b %Y}, "
+                label=f"Baseline mean ({shown_number(mean)}), {start:%d %b}–{end:%d %b %Y}, "
                 "before this period",
             )
         return
@@ -154,7 +155,7 @@ def _draw_baseline(
             ls="--",
             lw=1.6,
             color=SERIES_COLORS["baseline_line"],
-            label=f"Baseline mean ({mean:.1f})",
+            label=f"Baseline mean ({shown_number(mean)})",
         )
 
 
@@ -176,7 +177,7 @@ def _draw_followup(ax: Any, followup: tuple[pd.Timestamp, pd.Timestamp, float | 
             ls=":",
             lw=1.8,
             color=SERIES_COLORS["rolling"],
-            label=f"Follow-up mean ({f_mean:.1f})",
+            label=f"Follow-up mean ({shown_number(f_mean)})",
         )
 
 

@@ -125,7 +125,11 @@ def what_this_means(data: PatientReportData) -> str:
             f"follow-up window: {amount}{pct_text if change else ''}."
         )
         cat = o.get("response_category")
-        if not is_missing(cat):
+        if change_words(pct).startswith("Worse"):
+            parts.append(
+                "Pain is worse than before treatment: by the IMMPACT criteria, no improvement."
+            )
+        elif not is_missing(cat):
             words = {
                 "none": "no meaningful improvement",
                 "minimal": "a minimal improvement",

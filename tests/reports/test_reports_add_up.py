@@ -112,6 +112,9 @@ def test_the_chart_runs_to_the_report_date(report):
     assert right - date2num(data.diary["date"].max()) >= 27  # the gap is drawn
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert "Report date (27 Mar)" in labels
+    baseline = (*data.baseline_window, data.outcome["baseline_pain"])
+    fig = pain_trajectory_figure(data.diary, baseline=baseline, x_end=data.as_of, **kw)
+    assert "Baseline mean (6.3)" in fig.axes[0].get_legend_handles_labels()[1]  # 6.25
     # without the report date the axis ends near the last diary day
     plain = pain_trajectory_figure(data.diary, **kw).axes[0].get_xlim()[1]
     assert plain < date2num(pd.Timestamp(REPORT_DATE)) - 20
@@ -127,6 +130,8 @@ def test_a_14_percent_worsening_reads_worse_not_no_improvement(report):
     assert "Baseline pain (0-10) 6.3" in page
     assert "Follow-up pain (0-10) 7.1" in page
     assert f"{MINUS}0.8 pts · {MINUS}14%" in page
+    assert "0.8 points higher, 14% more pain" in page
+    assert "Pain is worse than before treatment" in page
 
 
 def test_secondary_rows_add_up_from_the_printed_values(report):
