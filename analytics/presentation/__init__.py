@@ -59,8 +59,6 @@ from ._rounding import (
     format_shown,
     round_shown,
     shown_difference,
-    shown_number,
-    shown_percent,
 )
 from ._sentences import (
     MEDICINE_RULE,
@@ -126,8 +124,6 @@ __all__ = [
     "small_pairs_text",
     "NO_CHANGE_PCT",
     "round_shown",
-    "shown_number",
-    "shown_percent",
     "shown_difference",
     "change_words",
     "format_shown",

@@ -1,7 +1,9 @@
 """How a number is rounded and written wherever a person reads it.
 
 The one rounding rule of every face (the PDF reports and the dashboard): **half
-away from zero** at the precision shown, on the decimal a number prints as.
+away from zero** at the precision shown, on the decimal a number prints as —
+:func:`analytics.presentation.number_text`, which every function here writes
+through.
 6.25 is written 6.3, 56.5% is 57%, −2.45 is −2.5. Python's ``format`` and
 ``round`` round half to even on the binary value instead (6.25 → "6.2",
 56.5 → "56", 2.675 → "2.67"), so two faces using them could show one value two
@@ -20,24 +22,19 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from ._labels import MISSING, is_missing
+from ._numbers import MINUS, number_text
 
 __all__ = [
-    "MINUS",
     "NO_CHANGE_PCT",
     "round_shown",
-    "shown_number",
-    "shown_percent",
     "shown_difference",
     "change_words",
     "format_shown",
 ]
-
-#: The minus sign printed for negative numbers (U+2212).
-MINUS = "\u2212"
 
 #: A change in pain smaller than this many percent of the baseline (after rounding to
 #: a whole percent) reads "No change". IMMPACT (Dworkin 2008, J Pain 9:105) calls less
@@ -46,18 +43,10 @@ NO_CHANGE_PCT = 10.0
 
 
 def _decimal(value: Any, decimals: int) -> Decimal | None:
-    """Return ``value`` rounded half away from zero to ``decimals`` places, None when not finite."""
-    if is_missing(value):
+    """Return ``value`` as :func:`number_text` writes it, as a Decimal; None when not finite."""
+    if is_missing(value) or not math.isfinite(float(value)):
         return None
-    x = float(value)
-    if not math.isfinite(x):
-        return None
-    # repr is the shortest text that reads back as the same float: 6.25 stays 6.25 and
-    # -2.45 (stored as -2.4500000000000002) is rounded as the -2.45 a person reads
-    try:
-        return Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    except InvalidOperation:  # more digits than the decimal context holds: no rounding needed
-        return Decimal(repr(x))
+    return Decimal(number_text(value, decimals).replace(MINUS, "-"))
 
 
 def round_shown(value: Any, decimals: int = 1) -> float:
@@ -78,7 +67,8 @@ def round_shown(value: Any, decimals: int = 1) -> float:
 
     Notes
     -----
-    Rounding is done on the decimal the float prints as (its ``repr``), with
+    The value :func:`analytics.presentation.number_text` writes, read back: it
+    rounds the decimal the float prints as (its ``repr``) with
     :data:`decimal.ROUND_HALF_UP`, which rounds ties away from zero. Python's
     ``round`` rounds ties to even on the binary value: ``round(6.25, 1)`` is 6.2.
 
@@ -91,77 +81,6 @@ def round_shown(value: Any, decimals: int = 1) -> float:
     if d is None:
         return float("nan")
     return float(d) + 0.0  # + 0.0 turns -0.0 into 0.0
-
-
-def shown_number(value: Any, decimals: int = 1, *, signed: bool = False, suffix: str = "") -> str:
-    """Write a number with ``decimals`` places, rounded half away from zero.
-
-    Parameters
-    ----------
-    value : float
-        The number; missing or not finite gives :data:`MISSING`.
-    decimals : int, default 1
-        Places after the decimal point.
-    signed : bool, default False
-        Write ``+`` before a positive number.
-    suffix : str, optional
-        Text after the number (e.g. ``"%"``).
-
-    Returns
-    -------
-    str
-        A true minus sign (U+2212) before a negative number; a number that
-        rounds to zero has no sign.
-
-    Examples
-    --------
-    >>> shown_number(6.25), shown_number(-2.45, signed=True), shown_number(-0.04)
-    ('6.3', '−2.5', '0.0')
-    >>> shown_number(0.35, signed=True, suffix=" points")
-    '+0.4 points'
-    """
-    d = _decimal(value, decimals)
-    if d is None:
-        return MISSING
-    text = f"{abs(d):.{decimals}f}"
-    if d < 0:
-        text = MINUS + text
-    elif signed and d > 0:
-        text = "+" + text
-    return text + suffix
-
-
-def shown_percent(
-    value: Any, decimals: int = 0, *, signed: bool = False, scale: float = 1.0
-) -> str:
-    """Write a percentage, rounded half away from zero; ``scale=100`` for a fraction 0-1.
-
-    Parameters
-    ----------
-    value : float
-        The percentage (or a fraction with ``scale=100``); missing gives :data:`MISSING`.
-    decimals : int, default 0
-        Places after the decimal point.
-    signed : bool, default False
-        Write ``+`` before a positive percentage.
-    scale : float, default 1.0
-        Factor applied before rounding.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> shown_percent(56.5), shown_percent(0.565, scale=100), shown_percent(-14.2, signed=True)
-    ('57%', '57%', '−14%')
-    """
-    if is_missing(value):
-        return MISSING
-    # the product is rounded to 12 significant digits first: 0.565 × 100 is
-    # 56.49999999999999 in binary, and the fraction a person reads is 56.5%
-    scaled = float(f"{float(value) * scale:.12g}") if scale != 1.0 else float(value)
-    return shown_number(scaled, decimals, signed=signed, suffix="%")
 
 
 #: A fixed-point format specification: sign, grouping, places, ``f`` or ``%``.
@@ -258,4 +177,4 @@ def change_words(pct_reduction: Any) -> str:
     if abs(pain_change) < Decimal(repr(NO_CHANGE_PCT)):
         return "No change"
     word = "Worse" if pain_change > 0 else "Improved"
-    return f"{word} (pain {shown_number(pain_change, 0, signed=True)}%)"
+    return f"{word} (pain {number_text(pain_change, 0, signed=True)}%)"

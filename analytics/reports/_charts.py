@@ -27,7 +27,7 @@ from analytics.presentation import (
     adverse_event_label,
     category_label,
     group_label,
-    shown_number,
+    number_text,
     technique_label,
     trailing_mean_label,
 )
@@ -134,7 +134,7 @@ def _draw_baseline(
                 ls="--",
                 lw=1.6,
                 color=SERIES_COLORS["baseline_line"],
-                label=f"Baseline mean ({shown_number(mean)}), {start:%d %b}–{end:%d %b %Y}, "
+                label=f"Baseline mean ({number_text(mean)}), {start:%d %b}–{end:%d %b %Y}, "
                 "before this period",
             )
         return
@@ -155,7 +155,7 @@ def _draw_baseline(
             ls="--",
             lw=1.6,
             color=SERIES_COLORS["baseline_line"],
-            label=f"Baseline mean ({shown_number(mean)})",
+            label=f"Baseline mean ({number_text(mean)})",
         )
 
 
@@ -177,7 +177,7 @@ def _draw_followup(ax: Any, followup: tuple[pd.Timestamp, pd.Timestamp, float | 
             ls=":",
             lw=1.8,
             color=SERIES_COLORS["rolling"],
-            label=f"Follow-up mean ({shown_number(f_mean)})",
+            label=f"Follow-up mean ({number_text(f_mean)})",
         )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 import secrets
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from analytics.presentation import MINUS, MISSING, is_missing, shown_number, shown_percent
+from analytics.presentation import MINUS, MISSING, is_missing, number_text
 from analytics.reports._style import FONT_FAMILY, PAGE_MARGIN_MM, font_path
 from analytics.safe_text import visible
 
@@ -78,11 +79,18 @@ def clean(value: Any, max_len: int | None = None) -> str:
     return text
 
 
-#: A number as the reports print it: :func:`analytics.presentation.shown_number`
-#: (half away from zero, a true minus sign), the rule the dashboard shares.
-fmt = shown_number
-#: A percentage as the reports print it (:func:`analytics.presentation.shown_percent`).
-fmt_pct = shown_percent
+def fmt(value: Any, decimals: int = 1, *, signed: bool = False, suffix: str = "") -> str:
+    """Format a number as :func:`analytics.presentation.number_text` (half away from zero)."""
+    if is_missing(value) or not math.isfinite(float(value)):
+        return MISSING
+    return number_text(value, decimals, signed=signed) + suffix
+
+
+def fmt_pct(value: Any, decimals: int = 0, *, signed: bool = False, scale: float = 1.0) -> str:
+    """Format a percentage; ``scale=100`` for a fraction 0-1 (scaled exactly in decimal)."""
+    if is_missing(value) or not math.isfinite(float(value)):
+        return MISSING
+    return number_text(value, decimals, signed=signed, scale=scale) + "%"
 
 
 def fmt_int(value: Any) -> str:

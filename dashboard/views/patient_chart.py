@@ -12,9 +12,9 @@ from analytics.presentation import (
     medicine_notes,
     medicine_rule,
     medicine_texts,
+    percent_text,
     quality_notes,
     shown_difference,
-    shown_percent,
 )
 from analytics.stats import MIN_MME_RISE
 from dashboard import charts, clock, data, frames, labels, navigation, session
@@ -135,7 +135,7 @@ if outcome is not None:
             "Adherence, 28 days",
             labels.MISSING
             if pd.isna(outcome["adherence_28d"])
-            else shown_percent(outcome["adherence_28d"], scale=100),
+            else percent_text(outcome["adherence_28d"]),
             help="Share of the 28 days ending today with a diary entry.",
         )
         c3.caption("of the days had an entry")

@@ -11,10 +11,10 @@ from analytics.presentation import (
     NO_CHANGE_PCT,
     change_words,
     format_shown,
+    number_text,
+    percent_text,
     round_shown,
     shown_difference,
-    shown_number,
-    shown_percent,
 )
 
 MINUS = "\u2212"
@@ -55,29 +55,30 @@ def test_round_shown_never_gives_a_negative_zero_and_passes_missing_values():
         (-2.45, {"signed": True}, f"{MINUS}2.5"),
         (0.35, {"signed": True}, "+0.4"),
         (-0.04, {"signed": True}, "0.0"),  # rounds to zero: no sign
-        (56.5, {"decimals": 0, "suffix": "%"}, "57%"),
+        (56.5, {"decimals": 0}, "57"),
         (None, {}, "—"),
         (np.float64(6.25), {}, "6.3"),
     ],
 )
-def test_shown_number(value, kw, expected):
-    assert shown_number(value, **kw) == expected
+def test_number_text_writes_the_rounded_value(value, kw, expected):
+    assert number_text(value, **kw) == expected
+    if expected != "—":
+        decimals = kw.get("decimals", 1)
+        assert float(expected.replace(MINUS, "-")) == round_shown(value, decimals)
 
 
-def test_shown_percent_of_a_fraction_rounds_the_percent_a_person_reads():
+def test_a_share_prints_the_percent_a_person_reads():
     # 0.565 × 100 is 56.49999999999999 in binary; the share is 56.5% and prints 57%
     assert 0.565 * 100 < 56.5
-    assert shown_percent(0.565, scale=100) == "57%"
-    assert shown_percent(56.5) == "57%"
-    assert shown_percent(-14.2, signed=True) == f"{MINUS}14%"
-    assert shown_percent(1 / 28, scale=100) == "4%"  # 3.571...%
+    assert percent_text(0.565) == "57%"
+    assert percent_text(1 / 28) == "4%"  # 3.571...%
 
 
 def test_shown_difference_is_the_difference_of_the_printed_values():
     # sleep 3.75 → 6.125 prints 3.8 → 6.1: the change beside them is 3.8 − 6.1 = −2.3
     assert 3.75 - 6.125 == -2.375  # unrounded: would print −2.4
     assert shown_difference(3.75, 6.125) == pytest.approx(-2.3, abs=1e-12)
-    assert shown_number(shown_difference(3.75, 6.125)) == f"{MINUS}2.3"
+    assert number_text(shown_difference(3.75, 6.125)) == f"{MINUS}2.3"
     assert shown_difference(6.25, 6.0) == pytest.approx(0.3, abs=1e-12)
     assert math.isnan(shown_difference(None, 6.0))
 
