@@ -124,7 +124,8 @@ def _problem_lines(problems: pd.DataFrame, limit: int = 20) -> str:
 def _file_format(*, downloads: bool) -> None:
     """Show the three files' columns, an example row of each, common mistakes and downloads.
 
-    ``downloads`` draws the two download buttons (only while the import tab is open).
+    ``downloads`` draws the two download buttons (only while the import tab is open);
+    their files are made when clicked.
     """
     st.markdown("**What most often goes wrong**")
     st.markdown("\n".join(f"- {rule}" for rule in FORMAT_RULES))
@@ -144,20 +145,22 @@ def _file_format(*, downloads: bool) -> None:
         c1, c2 = st.columns(2)
         c1.download_button(
             "Empty templates (zip)",
-            templates_zip(),
+            templates_zip,
             file_name=TEMPLATES_ZIP_NAME,
             mime="application/zip",
             key="data.download.templates",
             icon="⬇️",
+            on_click="ignore",
             help="patients.csv, diary.csv and sessions.csv with their header line only.",
         )
         c2.download_button(
             "Example clinic (zip)",
-            example_zip(),
+            example_zip,
             file_name=EXAMPLE_ZIP_NAME,
             mime="application/zip",
             key="data.download.example",
             icon="⬇️",
+            on_click="ignore",
             help="Three made-up patients with twelve weeks of diary and weekly sessions: "
             "files that import as they are.",
         )
