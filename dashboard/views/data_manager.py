@@ -132,12 +132,11 @@ def _file_format(*, downloads: bool) -> None:
     for table in FILE_TABLES:
         spec = TABLES[table]
         st.markdown(f"**{spec.file_name}** — {FILE_ROWS[table]}")
-        feedback.table(
-            column_table(table),
-            key=f"data.format.{table}",
-            column_config={
-                col: st.column_config.TextColumn(title) for col, title in FORMAT_TITLES.items()
-            },
+        # a static table: long rules wrap instead of being cut off in a cell
+        st.table(
+            column_table(table).rename(columns=FORMAT_TITLES),
+            hide_index=True,
+            border="horizontal",
         )
         st.caption(f"An example of {spec.file_name}: the header line and one row.")
         st.code(example_row(table).to_csv(index=False), language="csv")

@@ -14,6 +14,7 @@ from .conftest import open_page
 from .test_export_zip import deferred_downloads, press
 
 IMPORT_TAB = "⬆️ Import CSV"
+HEADERS = ["Column", "Required", "What it holds", "Allowed values", "Unit"]
 
 
 def _page_text(at) -> str:
@@ -31,10 +32,12 @@ def test_the_import_tab_shows_the_format_and_both_downloads(demo_db: str) -> Non
     assert "docs/data-format.md" not in text
     assert "YYYY-MM-DD" in text and "semicolons" in text and "0 to 10" in text
     # the column tables, in file order, exactly as the contract describes them
-    tables = [frame.value for frame in at.dataframe]
+    assert not at.dataframe  # the upload's problems and preview stay the page's only grids
+    tables = [frame.value for frame in at.table]
     assert len(tables) == 3
     for shown, table in zip(tables, ("patients", "diary", "sessions"), strict=True):
-        assert shown.reset_index(drop=True).equals(column_table(table)), table
+        assert list(shown.columns) == HEADERS
+        assert shown.to_numpy().tolist() == column_table(table).to_numpy().tolist(), table
         assert TABLES[table].file_name in text
     # an example row under each table: the header line and one row of the example clinic
     codes = [c.value for c in at.code]
