@@ -9,6 +9,7 @@ as it is.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import numpy as np
 import pandas as pd
@@ -174,9 +175,15 @@ def example_clinic() -> Dataset:
     )
 
 
+@functools.cache
+def _example_files() -> dict[str, pd.DataFrame]:
+    """Make the example clinic's files once; callers copy what they hand out."""
+    return dataset_files(example_clinic())
+
+
 def example_zip() -> bytes:
     """Return :func:`example_clinic` as one zip of its three CSV files."""
-    return zip_files(dataset_files(example_clinic()), when=_STAMP)
+    return zip_files(_example_files(), when=_STAMP)
 
 
 def example_row(table: str) -> pd.DataFrame:
@@ -196,5 +203,4 @@ def example_row(table: str) -> pd.DataFrame:
             f"The 'table' parameter of example_row must be one of {list(FILE_TABLES)}. "
             f"Got {table!r} instead."
         )
-    files = dataset_files(example_clinic())
-    return files[TABLES[table].file_name].head(1).reset_index(drop=True)
+    return _example_files()[TABLES[table].file_name].head(1).reset_index(drop=True).copy()
