@@ -1,6 +1,6 @@
 """The data contract.
 
-The schema of the three CSV files, the dataset type, words for codes, medicines and
+The schema of the three CSV files and its description in words, the dataset type, words for codes, medicines and
 their morphine equivalents, technique bands.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ._bands import frequency_band
 from ._dataset import Dataset, empty_frame
+from ._describe import COLUMN_TABLE_COLUMNS, CONDITIONALLY_REQUIRED, UNITS, column_table
 from ._index import index_dates
 from ._medications import (
     DOSE_UNITS,
@@ -23,6 +24,10 @@ from ._medications import (
 from ._vocabulary import ADVERSE_EVENT_LABELS, CONDITION_LABELS, TECHNIQUE_LABELS
 
 __all__ = [
+    "column_table",
+    "COLUMN_TABLE_COLUMNS",
+    "CONDITIONALLY_REQUIRED",
+    "UNITS",
     "frequency_band",
     "Dataset",
     "empty_frame",

@@ -6,6 +6,17 @@ No streamlit, no plotly: the one home of what both faces print and draw.
 from __future__ import annotations
 
 from ._accounts import ACCOUNT_COLUMN_LABELS, ROLE_LABELS, account_table
+from ._file_format import (
+    EXAMPLE_ZIP_NAME,
+    FILE_TABLES,
+    FORMAT_RULES,
+    TEMPLATES_ZIP_NAME,
+    example_clinic,
+    example_row,
+    example_zip,
+    template_files,
+    templates_zip,
+)
 from ._group_tables import (
     COMPARISON_CELLS,
     SUMMARY_CELLS,
@@ -72,6 +83,15 @@ from ._sentences import (
 )
 
 __all__ = [
+    "FILE_TABLES",
+    "FORMAT_RULES",
+    "TEMPLATES_ZIP_NAME",
+    "EXAMPLE_ZIP_NAME",
+    "example_clinic",
+    "example_row",
+    "example_zip",
+    "template_files",
+    "templates_zip",
     "ACCOUNT_COLUMN_LABELS",
     "ROLE_LABELS",
     "account_table",

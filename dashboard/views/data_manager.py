@@ -7,8 +7,18 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics.contract.schema import ADVERSE_EVENTS, TECHNIQUES
+from analytics.contract import column_table
+from analytics.contract.schema import ADVERSE_EVENTS, TABLES, TECHNIQUES
 from analytics.errors import ConflictError, DataValidationError, StoreError
+from analytics.presentation import (
+    EXAMPLE_ZIP_NAME,
+    FILE_TABLES,
+    FORMAT_RULES,
+    TEMPLATES_ZIP_NAME,
+    example_row,
+    example_zip,
+    templates_zip,
+)
 from dashboard import data, labels, navigation, session
 from dashboard.components import feedback
 from dashboard.text import shown
@@ -30,6 +40,21 @@ CONFLICT_TITLES = {
     "column": "Item",
     "stored": "Stored value",
     "incoming": "Value in the file",
+}
+
+#: Headers of the column tables of the file format (analytics.contract.column_table).
+FORMAT_TITLES = {
+    "column": "Column",
+    "required": "Required",
+    "holds": "What it holds",
+    "allowed": "Allowed values",
+    "unit": "Unit",
+}
+#: What one row of each file is.
+FILE_ROWS = {
+    "patients": "one row per patient",
+    "diary": "one row per patient and day",
+    "sessions": "one row per treatment session",
 }
 
 PAGE = "Data"
@@ -96,14 +121,59 @@ def _problem_lines(problems: pd.DataFrame, limit: int = 20) -> str:
     return "\n".join(lines)
 
 
+def _file_format(*, downloads: bool) -> None:
+    """Show the three files' columns, an example row of each, common mistakes and downloads.
+
+    ``downloads`` draws the two download buttons (only while the import tab is open);
+    their files are made when clicked.
+    """
+    st.markdown("**What most often goes wrong**")
+    st.markdown("\n".join(f"- {rule}" for rule in FORMAT_RULES))
+    for table in FILE_TABLES:
+        spec = TABLES[table]
+        st.markdown(f"**{spec.file_name}** — {FILE_ROWS[table]}")
+        # a static table: long rules wrap instead of being cut off in a cell
+        st.table(
+            column_table(table).rename(columns=FORMAT_TITLES),
+            hide_index=True,
+            border="horizontal",
+        )
+        st.caption(f"An example of {spec.file_name}: the header line and one row.")
+        st.code(example_row(table).to_csv(index=False), language="csv")
+    if downloads:
+        c1, c2 = st.columns(2)
+        c1.download_button(
+            "Empty templates (zip)",
+            templates_zip,
+            file_name=TEMPLATES_ZIP_NAME,
+            mime="application/zip",
+            key="data.download.templates",
+            icon="⬇️",
+            on_click="ignore",
+            help="patients.csv, diary.csv and sessions.csv with their header line only.",
+        )
+        c2.download_button(
+            "Example clinic (zip)",
+            example_zip,
+            file_name=EXAMPLE_ZIP_NAME,
+            mime="application/zip",
+            key="data.download.example",
+            icon="⬇️",
+            on_click="ignore",
+            help="Three made-up patients with twelve weeks of diary and weekly sessions: "
+            "files that import as they are.",
+        )
+
+
 if is_admin:
     # ------------------------------------------------------------------ import
     with tabs[1]:
         st.markdown(
-            "Upload `patients.csv`, `diary.csv` and/or `sessions.csv` (the format of "
-            "`docs/data-format.md`). Every problem is listed with its file, line and column; "
-            "nothing is imported until the files are valid."
+            "Upload `patients.csv`, `diary.csv` and/or `sessions.csv`. Every problem is listed "
+            "with its file, line and column; nothing is imported until the files are valid."
         )
+        with st.expander("📄 The file format, empty templates and a filled example"):
+            _file_format(downloads=bool(tabs[1].open))
         uploads = {
             table: st.file_uploader(
                 f"{table}.csv",

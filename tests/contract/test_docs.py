@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.contract import schema
+from analytics.contract import column_table, schema
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "data-format.md").read_text()
 
@@ -47,3 +47,19 @@ def test_every_column_is_documented_with_its_requirement_and_type(table):
             assert f"{col.max_len} characters" in line, col.name
         if col.kind in ("number", "integer") and col.min is not None and col.max is not None:
             assert f"{col.min:g}–{col.max:g}" in line, col.name
+
+
+@pytest.mark.parametrize("table", ["patients", "diary", "sessions"])
+def test_the_required_column_says_what_the_data_page_says(table):
+    """The docs' "required" cell of every column is the column table the Data page shows."""
+    rows = doc_table(schema.TABLES[table].file_name)
+    described = column_table(table)
+    assert [rows[c][0] for c in described["column"]] == described["required"].tolist()
+
+
+@pytest.mark.parametrize("table", ["patients", "diary", "sessions"])
+def test_the_example_files_have_the_contract_header(table):
+    spec = schema.TABLES[table]
+    section = DOC.split(f"## {spec.file_name}")[1].split("\n## ")[0]
+    example = section.split("```csv\n")[1].split("```")[0]
+    assert example.splitlines()[0] == ",".join(spec.column_names)
