@@ -111,7 +111,17 @@ def app(tmp_path_factory: pytest.TempPathFactory, counter) -> Iterator[Path]:
     )
     assert capsys_free.returncode == 0, capsys_free.stderr
     added = subprocess.run(
-        [sys.executable, "-m", "analytics.cli", "user", "add", "admin", "--role", "admin"]
+        [
+            sys.executable,
+            "-m",
+            "analytics.cli",
+            "user",
+            "add",
+            "admin",
+            "--role",
+            "admin",
+            "--own-password",
+        ]
         + ["--password-stdin", "--db", f"sqlite:///{db_file}"],
         input=ADMIN_PASSWORD + "\n",
         capture_output=True,
