@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.errors import AuthenticationError
+from analytics.presentation import change_words
 from dashboard import data
 from dashboard.components import feedback, file_buttons
 from dashboard.components.share_panel import fixed_now, share_url
@@ -67,7 +68,8 @@ def page() -> None:
         )
         category = labels.category_label(outcome["response_category"])
         st.caption(
-            f"Response: {category}. Pain reduction: + = less pain than at baseline. Baseline: "
+            f"Response: {change_words(outcome['pct_change'])} (IMMPACT category: {category}). "
+            "Pain reduction: + = less pain than at baseline. Baseline: "
             f"the {settings.baseline_days} days before the first session; follow-up: the last "
             f"{settings.followup_days} diary days."
         )

@@ -106,14 +106,23 @@ def test_the_shared_numbers_are_the_patients_analysis(demo_db):
     ds = load_dataset(project_root() / "sample_data")
     po = analyze(ds.patients, ds.diary, ds.sessions, AnalysisSettings()).patient_outcomes
     row = po[po["patient_id"] == PID].iloc[0]
-    table = next(
-        m.value for m in _open_link(_create(demo_db)).markdown if "Baseline pain" in m.value
-    )
+    at = _open_link(_create(demo_db))
+    table = next(m.value for m in at.markdown if "Baseline pain" in m.value)
     cells = [c.strip() for c in table.splitlines()[-1].strip("|").split("|")]
     assert cells[0] == f"{row['baseline_pain']:.1f}/10"
     assert cells[1] == f"{row['followup_pain']:.1f}/10"
     assert cells[2] == f"{row['pct_change']:+.0f}%"
     assert cells[3] == str(int((ds.sessions["patient_id"] == PID).sum()))
+    # the response in words: the change in pain, whole percent rounded half away from zero
+    from decimal import ROUND_HALF_UP, Decimal
+
+    pain = Decimal(repr(-float(row["pct_change"]))).quantize(Decimal(1), ROUND_HALF_UP)
+    words = (
+        "No change"
+        if abs(pain) < 10
+        else f"{'Worse' if pain > 0 else 'Improved'} (pain {'+' if pain > 0 else '−'}{abs(pain)}%)"
+    )
+    assert any(c.value.startswith(f"Response: {words} (IMMPACT category: ") for c in at.caption)
 
 
 def test_an_expired_link_is_refused_and_the_refusal_audited(demo_db, clock):
