@@ -90,10 +90,7 @@ __all__ = [
 #: Electroacupuncture frequency bands of ``analytics.contract.schema.FREQUENCY_BANDS``
 #: (DOMAIN.md section 1) and ``unknown`` for an EA session without a frequency.
 #: Shown above every page while the database is the demo clinic.
-DEMO_BANNER = (
-    "Demo clinic: made-up patients for trying paindiary. Never enter a real patient here — "
-    "a clinic keeps its patients in its own database (paindiary init)."
-)
+DEMO_BANNER = "Demo clinic, made-up patients: never enter a real patient here."
 
 FREQUENCY_BAND_LABELS: dict[str, str] = {
     "low": "low frequency (< 20 Hz)",
