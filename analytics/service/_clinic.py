@@ -23,6 +23,7 @@ from analytics.service._door import (
     Door,
     PatientArg,
     governed,
+    utcnow,
 )
 from analytics.store import ImportReport
 
@@ -519,6 +520,13 @@ class ClinicAdmin(Door):
             raise NotFoundError(f"No account named {username}. Check the spelling.")
         return record
 
+    def _revoke_links_of(self, username: str, patient_ids: list[str] | None, reason: str) -> None:
+        """Revoke the share links ``username`` made (of these patients), each audited."""
+        for link_id, pid in self.store.revoke_share_links_by(
+            self.user.username, username, utcnow(), patient_ids
+        ):
+            self._audit("share_revoke", pid, link_id=link_id, created_by=username, reason=reason)
+
     @governed("manage_accounts")
     def disable_user(self, username: str) -> None:
         """Disable an account: it can no longer sign in, its sessions end (audited "user_admin").
@@ -541,6 +549,7 @@ class ClinicAdmin(Door):
         self._known_account("disable_user", username)
         self.store.set_disabled(self.user.username, username)
         self._audit("user_admin", None, op="disable_user", username=username)
+        self._revoke_links_of(username, None, reason="creator disabled")
 
     @governed("manage_accounts")
     def enable_user(self, username: str) -> None:
@@ -629,6 +638,7 @@ class ClinicAdmin(Door):
         self._audit(
             "user_admin", None, op="unassign", clinician=clinician, patient_ids=ids, removed=n
         )
+        self._revoke_links_of(clinician, ids, reason="creator unassigned")
 
     @governed("read_audit_log")
     def audit_log(

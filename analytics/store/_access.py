@@ -586,6 +586,32 @@ class Access(StoreBase):
 
         return self._write("revoke a share link", work)
 
+    def revoke_share_links_by(
+        self,
+        actor: str,
+        created_by: str,
+        now: dt.datetime,
+        patient_ids: list[str] | None = None,
+    ) -> list[tuple[int, str]]:
+        """Revoke the live share links ``created_by`` made (of ``patient_ids`` only, if given).
+
+        Returns the ``(link id, patient id)`` of each link revoked, in one transaction.
+        """
+        check_actor(actor, "Store.revoke_share_links_by")
+        s = models.share_links
+
+        def work(conn: sa.Connection) -> list[tuple[int, str]]:
+            where = [s.c.created_by == created_by, s.c.revoked_at.is_(None)]
+            if patient_ids is not None:
+                where.append(s.c.patient_id.in_(list(patient_ids)))
+            rows = conn.execute(sa.select(s.c.id, s.c.patient_id).where(*where)).all()
+            if rows:
+                ids = [int(r.id) for r in rows]
+                conn.execute(s.update().where(s.c.id.in_(ids)).values(revoked_at=now))
+            return [(int(r.id), str(r.patient_id)) for r in rows]
+
+        return self._write("revoke share links", work)
+
     def share_links(self, actor: str, patient_id: str | None = None) -> pd.DataFrame:
         """Share links (never their tokens), newest first; columns :data:`SHARE_LINK_COLUMNS`."""
         check_actor(actor, "Store.share_links")

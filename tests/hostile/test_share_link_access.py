@@ -50,13 +50,14 @@ def _denials(store: Store) -> list[tuple[str, str]]:
     return [(r.patient_id, r.detail) for r in rows.itertuples()]
 
 
-def test_a_link_stops_working_when_its_clinician_is_unassigned(
+def test_a_link_stops_working_when_its_clinician_loses_the_patient(
     clinic: tuple[Store, Path],
 ) -> None:
     store, path = clinic
     token = _as(store, "ann").create_share_link("P2", days=7)
     assert Service.for_share_link(store, token).patient_dataset("P2", purpose="t").diary.shape[0]
-    Service(store, LOCAL_OPERATOR, face="test").unassign("ann", ["P2"])
+    # the assignment ends behind the service's back (no revocation): each use still checks
+    store.unassign("setup", "ann", ["P2"])
     before = fingerprint(path)
     with pytest.raises(AuthenticationError) as err:
         Service.for_share_link(store, token)
@@ -85,3 +86,42 @@ def test_another_clinicians_links_keep_working(clinic: tuple[Store, Path]) -> No
     Service(store, LOCAL_OPERATOR, face="test").unassign("ann", ["P2"])  # not P1
     assert Service.for_share_link(store, token).read_only
     assert _denials(store) == []
+
+
+def _revocations(store: Store) -> list[tuple[str, str]]:
+    log = store.audit_log("test")
+    rows = log[log["action"] == "share_revoke"]
+    return [(r.patient_id, r.detail) for r in rows.itertuples()]
+
+
+def test_unassigning_revokes_the_clinicians_links_for_those_patients_for_good(
+    clinic: tuple[Store, Path],
+) -> None:
+    store, _ = clinic
+    ann = _as(store, "ann")
+    kept, revoked = ann.create_share_link("P1", days=7), ann.create_share_link("P2", days=7)
+    admin = Service(store, LOCAL_OPERATOR, face="test")
+    admin.unassign("ann", ["P2"])
+    [(patient, detail)] = _revocations(store)
+    assert patient == "P2" and "creator unassigned" in str(detail)
+    admin.assign("ann", ["P2"])  # assigned again: the revoked link stays revoked
+    with pytest.raises(AuthenticationError, match="not valid"):
+        Service.for_share_link(store, revoked)
+    assert Service.for_share_link(store, kept).read_only
+    links = store.share_links("test")
+    assert links.set_index("patient_id")["revoked_at"].notna().to_dict() == {
+        "P1": False,
+        "P2": True,
+    }
+
+
+def test_disabling_revokes_every_link_the_account_made(clinic: tuple[Store, Path]) -> None:
+    store, _ = clinic
+    token = _as(store, "pat").create_share_link("P1", days=7)
+    admin = Service(store, LOCAL_OPERATOR, face="test")
+    admin.disable_user("pat")
+    admin.enable_user("pat")  # enabled again: the link stays revoked
+    with pytest.raises(AuthenticationError, match="not valid"):
+        Service.for_share_link(store, token)
+    [(patient, detail)] = _revocations(store)
+    assert patient == "P1" and "creator disabled" in str(detail)
