@@ -164,7 +164,8 @@ display = pd.DataFrame(
     }
 )
 columns = {
-    "patient_id": st.column_config.TextColumn("Patient", width=54),
+    # pinned: on a phone the table swipes sideways and the patient stays in view
+    "patient_id": st.column_config.TextColumn("Patient", width=54, pinned=True),
     "attention": st.column_config.TextColumn(
         "Needs attention",
         width=276,
@@ -268,7 +269,7 @@ with st.expander("More columns: condition, group, technique, baseline, follow-up
         details,
         key="overview.details",
         column_config={
-            "patient_id": st.column_config.TextColumn("Patient"),
+            "patient_id": st.column_config.TextColumn("Patient", pinned=True),
             "condition": st.column_config.TextColumn("Condition"),
             "group": st.column_config.TextColumn("Group"),
             "technique": st.column_config.TextColumn("Technique"),

@@ -298,3 +298,12 @@ def test_data_page_has_no_select_all_and_no_raw_codes(demo_db):
     # the next session starts without them: nothing is carried over by accident
     assert not at.pills(key="data.s.events.1").value  # a new, empty widget
     assert at.selectbox(key="data.s.patient").value == "P007"
+
+
+def test_the_overview_keeps_the_patient_column_in_view_when_swiped(demo_db):
+    import json
+
+    at = open_page("views/clinic_overview.py", user="dr.a")
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["patient_id"]["pinned"] is True
+    assert [name for name, c in columns.items() if c.get("pinned")] == ["patient_id"]
