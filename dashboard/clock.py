@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["today"]
+__all__ = ["today", "now", "zone"]
 
 
 def today() -> dt.date:
     """Return the server's local date."""
     return dt.date.today()
+
+
+def now() -> dt.datetime:
+    """Return the server's local time (naive, to the minute the forms use)."""
+    return dt.datetime.now().replace(second=0, microsecond=0)
+
+
+def zone() -> str:
+    """Name the server's time zone, the clinic time every form uses (e.g. ``"CET"``)."""
+    return dt.datetime.now().astimezone().tzname() or "local time"

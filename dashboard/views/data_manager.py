@@ -19,7 +19,7 @@ from analytics.presentation import (
     example_zip,
     templates_zip,
 )
-from dashboard import data, labels, navigation, session
+from dashboard import clock, data, labels, navigation, session
 from dashboard.components import feedback
 from dashboard.text import shown
 
@@ -391,7 +391,13 @@ with tab_session:
                 key="data.s.date",
                 format="YYYY-MM-DD",
             )
-            at = c3.time_input("Time", value=None, key=_one_session_key("time"), step=900)
+            at = c3.time_input(
+                f"Time ({clock.zone()})",
+                value=None,
+                key=_one_session_key("time"),
+                step=900,
+                help=f"Clinic time: the server's time zone, {clock.zone()}.",
+            )
             c1, c2, c3 = st.columns(3)
             technique = c1.selectbox(
                 "Technique",
@@ -421,18 +427,18 @@ with tab_session:
             )
             before = c3.number_input(
                 "Pain before (0-10)",
-                min_value=0.0,
-                max_value=10.0,
+                min_value=0,
+                max_value=10,
                 value=None,
-                step=1.0,
+                step=1,
                 key=_one_session_key("before"),
             )
             after = c4.number_input(
                 "Pain after (0-10)",
-                min_value=0.0,
-                max_value=10.0,
+                min_value=0,
+                max_value=10,
                 value=None,
-                step=1.0,
+                step=1,
                 key=_one_session_key("after"),
             )
             # pills, not a multiselect: each event is tapped on its own (a multiselect
@@ -451,7 +457,14 @@ with tab_session:
             practitioner = c1.text_input("Practitioner", key="data.s.practitioner")
             notes = c2.text_input("Notes", key=_one_session_key("notes"))
             submitted = st.form_submit_button("Save session", type="primary")
-        if submitted:
+        if submitted and at is not None and dt.datetime.combine(day, at) > clock.now():
+            now = clock.now()
+            st.error(
+                f"{at:%H:%M} on {day:%d %b %Y} is later than now ({now:%H:%M} on "
+                f"{now:%d %b %Y}, clinic time {clock.zone()}); a session cannot be in the future.",
+                icon="⚠️",
+            )
+        elif submitted:
             when = dt.datetime.combine(day, at) if at is not None else day
             record = {
                 "patient_id": pid,

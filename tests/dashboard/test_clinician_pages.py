@@ -307,3 +307,32 @@ def test_the_overview_keeps_the_patient_column_in_view_when_swiped(demo_db):
     columns = json.loads(at.dataframe[0].proto.columns)
     assert columns["patient_id"]["pinned"] is True
     assert [name for name, c in columns.items() if c.get("pinned")] == ["patient_id"]
+
+
+def test_a_session_later_than_now_is_refused_in_a_sentence_naming_the_clinic_time(
+    demo_db, monkeypatch
+):
+    from dashboard import clock
+
+    now = dt.datetime(2026, 11, 30, 4, 12)
+    monkeypatch.setattr(clock, "now", lambda: now)
+    monkeypatch.setattr(clock, "zone", lambda: "GMT")
+    monkeypatch.setattr(clock, "today", lambda: now.date())
+    at = open_page("views/data_manager.py", user="admin")
+    assert at.time_input(key="data.s.time").label == "Time (GMT)"
+    before = at.number_input(key="data.s.before")
+    assert (before.min, before.max, before.step) == (0, 10, 1)
+    assert before.proto.data_type == before.proto.INT  # whole points, shown as "6", not "6.00"
+    at.selectbox(key="data.s.patient").set_value("P007")
+    at.date_input(key="data.s.date").set_value(now.date())
+    at.time_input(key="data.s.time").set_value(dt.time(23, 45))
+    with open_store(demo_db) as store:
+        n_before = len(store.sessions("test:check", "P007"))
+    at.button(key="FormSubmitter:data.session_form-Save session").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "23:45 on 30 Nov 2026 is later than now (04:12 on 30 Nov 2026, clinic time GMT); "
+        "a session cannot be in the future."
+    ]
+    with open_store(demo_db) as store:
+        assert len(store.sessions("test:check", "P007")) == n_before  # nothing saved
