@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -91,6 +92,29 @@ tab_session = tabs[0]
 #: browser), so the next session's adverse events or pain scores are never carried over.
 #: Patient, date, technique and practitioner keep their keys and stay for the next entry.
 _FORM_ROUND = "data.s.round"
+
+
+def _copy_last_session(user: Any, patient_id: str) -> None:
+    """Fill the protocol fields of the session form from the patient's last session."""
+    sessions = data.patient_view(user, patient_id, purpose=PAGE).sessions
+    if sessions.empty:
+        st.session_state["data.s.copy_note"] = f"{patient_id} has no session yet to copy."
+        return
+    last = sessions.sort_values("date", kind="stable").iloc[-1]
+
+    def text(value: Any) -> str:
+        return "" if pd.isna(value) else str(value)
+
+    st.session_state["data.s.technique"] = last["technique"]
+    st.session_state[_one_session_key("frequency")] = text(last["frequency_hz"])
+    st.session_state[_one_session_key("points")] = text(last["points"])
+    for field, column in (("needles", "needles"), ("retention", "retention_min")):
+        value = last[column]
+        st.session_state[_one_session_key(field)] = None if pd.isna(value) else int(value)
+    st.session_state["data.s.copy_note"] = (
+        f"Copied the protocol of {patient_id}'s session of {last['date']:%d %b %Y}; check it "
+        "and add today's pain and events."
+    )
 
 
 def _one_session_key(name: str) -> str:
@@ -376,14 +400,26 @@ with tab_session:
             if c2.button("Keep the stored session", key="data.session_keep"):
                 st.session_state.pop("data.session_pending", None)
                 st.rerun()
+        c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+        pid = c1.selectbox(
+            "Patient",
+            ids,
+            key="data.s.patient",
+            index=ids.index(session.selected_patient(ids) or ids[0]),
+        )
+        c2.button(
+            "Copy the last session",
+            key="data.s.copy",
+            on_click=_copy_last_session,
+            args=(user, pid),
+            help="Fill technique, frequency, points, needles and retention from this patient's "
+            "last session.",
+        )
+        note = st.session_state.pop("data.s.copy_note", None)
+        if note:
+            st.info(note, icon="📋")
         with st.form("data.session_form"):
-            c1, c2, c3 = st.columns(3)
-            pid = c1.selectbox(
-                "Patient",
-                ids,
-                key="data.s.patient",
-                index=ids.index(session.selected_patient(ids) or ids[0]),
-            )
+            c2, c3 = st.columns(2)
             day = c2.date_input(
                 "Date",
                 value=dt.date.today(),

@@ -336,3 +336,25 @@ def test_a_session_later_than_now_is_refused_in_a_sentence_naming_the_clinic_tim
     ]
     with open_store(demo_db) as store:
         assert len(store.sessions("test:check", "P007")) == n_before  # nothing saved
+
+
+def test_copy_the_last_session_fills_the_protocol_of_that_patient(demo_db):
+    # independent reference: the patient's last session as stored
+    with open_store(demo_db) as store:
+        sessions = store.sessions("test:check", "P007")
+    last = sessions.sort_values("date").iloc[-1]
+    at = open_page("views/data_manager.py", user="admin")
+    at.selectbox(key="data.s.patient").set_value("P007").run()
+    at.button(key="data.s.copy").click().run()
+    assert not at.exception
+    assert at.selectbox(key="data.s.technique").value == last["technique"]
+    frequency = "" if pd.isna(last["frequency_hz"]) else str(last["frequency_hz"])
+    assert at.text_input(key="data.s.frequency").value == frequency
+    assert at.text_input(key="data.s.points").value == (
+        "" if pd.isna(last["points"]) else last["points"]
+    )
+    for key, column in (("data.s.needles", "needles"), ("data.s.retention", "retention_min")):
+        expected = None if pd.isna(last[column]) else int(last[column])
+        assert at.number_input(key=key).value == expected
+    assert at.number_input(key="data.s.before").value is None  # today's pain is not copied
+    assert any(f"session of {last['date']:%d %b %Y}" in i.value for i in at.info)
