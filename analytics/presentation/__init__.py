@@ -6,6 +6,13 @@ No streamlit, no plotly: the one home of what both faces print and draw.
 from __future__ import annotations
 
 from ._accounts import ACCOUNT_COLUMN_LABELS, ROLE_LABELS, account_table
+from ._audit_words import (
+    AUDIT_ACTION_LABELS,
+    AUDIT_COLUMN_LABELS,
+    AUDIT_OUTCOME_LABELS,
+    audit_table,
+    audit_what,
+)
 from ._group_tables import (
     COMPARISON_CELLS,
     SUMMARY_CELLS,
@@ -68,6 +75,11 @@ __all__ = [
     "ACCOUNT_COLUMN_LABELS",
     "ROLE_LABELS",
     "account_table",
+    "AUDIT_ACTION_LABELS",
+    "AUDIT_COLUMN_LABELS",
+    "AUDIT_OUTCOME_LABELS",
+    "audit_table",
+    "audit_what",
     "MISSING",
     "CATEGORY_LABELS",
     "REASON_LABELS",
