@@ -54,6 +54,8 @@ AUDIT_COLUMN_LABELS = {
     "action": "Action",
     "patient_id": "Patient",
     "outcome": "Outcome",
+    "n_times": "Times",
+    "last_at": "Last time (UTC)",
     "detail": "Detail (as recorded)",
 }
 
@@ -189,7 +191,9 @@ def _detail(text: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def audit_what(action: str, detail: Any, *, patient_id: Any = None, outcome: str = "ok") -> str:
+def audit_what(
+    action: str, detail: Any, *, patient_id: Any = None, outcome: str = "ok", n_times: int = 1
+) -> str:
     """Say in words what one audit row records.
 
     Parameters
@@ -201,13 +205,15 @@ def audit_what(action: str, detail: Any, *, patient_id: Any = None, outcome: str
     patient_id : str, optional
         The row's patient ("*" for the patients in reach).
     outcome : {"ok", "denied", "failed"}, default "ok"
+    n_times : int, default 1
+        How many times it happened (repeats counted on the row).
 
     Returns
     -------
     str
         E.g. "Viewed the diary of P003 (My progress)", "Sign-in refused: wrong
-        password", "Denied: export of all patients in reach"; a repeat counted on
-        the row ends with "— 5 times".
+        password", "Denied: exported a file of all patients in reach"; an event
+        that happened more than once ends with "— 5 times".
 
     Examples
     --------
@@ -228,9 +234,8 @@ def audit_what(action: str, detail: Any, *, patient_id: Any = None, outcome: str
         text = words(d, who)
         if outcome == "failed" and action not in ("login_failed", "import"):
             text = f"Failed: {text[0].lower()}{text[1:]}"
-    count = d.get("count")
-    if isinstance(count, int) and count > 1:
-        text += f" — {count} times"
+    if int(n_times) > 1:
+        text += f" — {int(n_times)} times"
     return text
 
 
@@ -241,7 +246,7 @@ def audit_table(rows: pd.DataFrame) -> pd.DataFrame:
     ----------
     rows : pandas.DataFrame
         Rows of ``Store.audit_log``: ``at``, ``username``, ``role``, ``face``,
-        ``action``, ``patient_id``, ``outcome``, ``detail``.
+        ``action``, ``patient_id``, ``outcome``, ``n_times``, ``last_at``, ``detail``.
 
     Returns
     -------
@@ -249,10 +254,11 @@ def audit_table(rows: pd.DataFrame) -> pd.DataFrame:
         ``at``, ``what`` (str, :func:`audit_what`), then the other columns as given
         (``detail`` kept as the recorded JSON text). The input is not changed.
     """
+    times = rows["n_times"] if "n_times" in rows.columns else pd.Series(1, index=rows.index)
     what = [
-        audit_what(a, d, patient_id=p, outcome=o)
-        for a, d, p, o in zip(
-            rows["action"], rows["detail"], rows["patient_id"], rows["outcome"], strict=True
+        audit_what(a, d, patient_id=p, outcome=o, n_times=n)
+        for a, d, p, o, n in zip(
+            rows["action"], rows["detail"], rows["patient_id"], rows["outcome"], times, strict=True
         )
     ]
     out = rows.copy()

@@ -673,7 +673,7 @@ class ClinicAdmin(Door):
             action=action, outcomes=outcomes, limit=limit, offset=offset, newest_first=True,
         )  # fmt: skip
 
-    @governed("read_audit_log")
+    @governed("export_audit_log")
     def audit_log_csv(
         self,
         *,
@@ -699,7 +699,8 @@ class ClinicAdmin(Door):
         Returns
         -------
         bytes
-            UTF-8 CSV: ``at`` (UTC, ISO), ``what``, then the columns of ``Store.audit_log``.
+            UTF-8 CSV: ``at`` (UTC, ISO), ``what``, then the other columns of
+            ``Store.audit_log`` (``last_at`` ISO, empty for an event that happened once).
 
         Raises
         ------
@@ -720,7 +721,8 @@ class ClinicAdmin(Door):
         )
         table = audit_table(rows)
         cells = table.astype("str").where(table.notna(), "")
-        cells["at"] = table["at"].dt.strftime("%Y-%m-%dT%H:%M:%S")
+        for column in ("at", "last_at"):
+            cells[column] = table[column].dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("")
         cells = cells.apply(neutralise_cell)
         self._audit(
             "export", None, what="audit log (CSV)", n_rows=len(rows),

@@ -30,7 +30,19 @@ HISTORY_COLUMNS = [
     "reason",
 ]
 #: Columns of :meth:`Store.audit_log`.
-AUDIT_COLUMNS = ["at", "username", "role", "face", "action", "patient_id", "outcome", "detail"]
+AUDIT_COLUMNS = [
+    "at",
+    "username",
+    "role",
+    "face",
+    "action",
+    "patient_id",
+    "outcome",
+    "n_times",
+    "last_at",
+    "detail",
+]
+_TEXT_COLUMNS = ["username", "role", "face", "action", "outcome", "detail"]
 
 
 class History(StoreBase):
@@ -93,8 +105,8 @@ class History(StoreBase):
         merge_within : timedelta, optional
             Count a repeat instead of adding a row: when the newest row of the same
             username, action, patient, outcome and detail began less than this long
-            ago, its detail's ``count`` goes up by one and its ``last_at`` becomes now
-            (a refused share link opened again and again is one row, not hundreds).
+            ago, its ``n_times`` goes up by one and its ``last_at`` becomes now (a
+            refused share link opened again and again is one row, not hundreds).
         """
         func = "Store.record_audit"
         check_actor(actor, func)
@@ -127,36 +139,33 @@ class History(StoreBase):
         outcome: str,
         within: dt.timedelta,
     ) -> bool:
-        """Count a repeat of the newest matching row begun within ``within``; tell whether one was."""
-        a = models.audit_log
+        """Count a repeat on the newest identical row begun within ``within``; tell if there was one.
+
+        The audit row itself is never changed (the log is append-only): the count and
+        the latest time live in ``audit_repeats``.
+        """
+        a, r = models.audit_log, models.audit_repeats
         now = utcnow()
-        stmt = (
-            sa.select(a.c.id, a.c.detail)
+        found = conn.execute(
+            sa.select(a.c.id)
             .where(
                 a.c.username == actor,
                 a.c.action == action,
                 a.c.outcome == outcome,
                 a.c.at >= now - within,
+                a.c.detail == json.dumps(dict(detail), ensure_ascii=False, default=str),
                 a.c.patient_id.is_(None) if patient_id is None else a.c.patient_id == patient_id,
             )
             .order_by(a.c.id.desc())
             .limit(1)
-        )
-        found = conn.execute(stmt).first()
+        ).scalar_one_or_none()
         if found is None:
             return False
-        kept = json.loads(found.detail or "{}")
-        count = int(kept.pop("count", 1))
-        kept.pop("last_at", None)
-        wanted = json.loads(json.dumps(dict(detail), ensure_ascii=False, default=str))
-        if kept != wanted:
-            return False
-        merged = {**kept, "count": count + 1, "last_at": now.isoformat(timespec="seconds")}
-        conn.execute(
-            a.update()
-            .where(a.c.id == found.id)
-            .values(detail=json.dumps(merged, ensure_ascii=False, default=str))
+        counted = conn.execute(
+            r.update().where(r.c.audit_id == found).values(n_times=r.c.n_times + 1, last_at=now)
         )
+        if not counted.rowcount:
+            conn.execute(r.insert(), {"audit_id": found, "n_times": 2, "last_at": now})
         return True
 
     def _history(
@@ -252,13 +261,22 @@ class History(StoreBase):
         pandas.DataFrame
             ``at`` (datetime64, UTC), ``username``, ``role``, ``face``, ``action``,
             ``patient_id`` (NaN when no patient is concerned), ``outcome`` ("ok",
-            "denied", "failed") and ``detail`` (JSON object as text).
+            "denied", "failed"), ``n_times`` (int: how many times it happened, 1
+            unless repeats were counted on the row), ``last_at`` (datetime64, UTC,
+            the latest repeat; NaT for one) and ``detail`` (JSON object as text).
         """
         func = "Store.audit_log"
         check_actor(actor, func)
-        a = models.audit_log
-        stmt = sa.select(*(a.c[c] for c in AUDIT_COLUMNS)).where(
-            *_audit_conditions(username, patient_id, since, action, outcomes, func)
+        a, r = models.audit_log, models.audit_repeats
+        columns = {
+            **{c: a.c[c] for c in AUDIT_COLUMNS if c in a.c},
+            "n_times": sa.func.coalesce(r.c.n_times, 1),
+            "last_at": r.c.last_at,
+        }
+        stmt = (
+            sa.select(*(columns[c] for c in AUDIT_COLUMNS))
+            .select_from(a.outerjoin(r, r.c.audit_id == a.c.id))
+            .where(*_audit_conditions(username, patient_id, since, action, outcomes, func))
         )
         for name, value, low in (("limit", limit, 1), ("offset", offset, 0)):
             if value is not None and (
@@ -276,9 +294,11 @@ class History(StoreBase):
         with self._reading("read the audit log") as conn:
             rows = conn.execute(stmt).all()
         frame = pd.DataFrame.from_records(rows, columns=AUDIT_COLUMNS)
-        out = frame.astype({c: "str" for c in AUDIT_COLUMNS[1:] if c != "patient_id"})
+        out = frame.astype({c: "str" for c in _TEXT_COLUMNS})
         out["patient_id"] = frame["patient_id"].astype("str")
-        out["at"] = pd.to_datetime(frame["at"]).astype(DATE_DTYPE)
+        out["n_times"] = frame["n_times"].astype("int64")
+        for c in ("at", "last_at"):
+            out[c] = pd.to_datetime(frame[c]).astype(DATE_DTYPE)
         return out
 
 

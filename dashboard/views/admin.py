@@ -328,6 +328,9 @@ with tab_audit:
                 AUDIT_COLUMN_LABELS["at"]: st.column_config.DatetimeColumn(
                     AUDIT_COLUMN_LABELS["at"], format="YYYY-MM-DD HH:mm:ss"
                 ),
+                AUDIT_COLUMN_LABELS["last_at"]: st.column_config.DatetimeColumn(
+                    AUDIT_COLUMN_LABELS["last_at"], format="YYYY-MM-DD HH:mm:ss"
+                ),
                 AUDIT_COLUMN_LABELS["what"]: st.column_config.TextColumn(
                     AUDIT_COLUMN_LABELS["what"], width="large"
                 ),
