@@ -60,8 +60,6 @@ AUDIT_COLUMN_LABELS = {
 }
 
 _SIGN_IN_REASONS = {
-    "bad password": "wrong password",
-    "wrong password": "wrong password",
     "unknown user": "no such account",
     "disabled": "the account is disabled",
     "locked": "the account is locked",
