@@ -41,6 +41,20 @@ AUDIT_ACTION_LABELS = {
     "settings": "Changed the analysis settings",
 }
 
+#: What a refused request asked for, by audit action ("Denied: export of P040").
+_ASKED = {
+    "view": "view",
+    "edit": "change",
+    "import": "import",
+    "export": "export",
+    "report": "report",
+    "user_admin": "account change",
+    "share_create": "new share link",
+    "share_revoke": "share link revocation",
+    "refresh": "outcome refresh",
+    "settings": "settings change",
+}
+
 #: Words of each outcome.
 AUDIT_OUTCOME_LABELS = {"ok": "Done", "denied": "Denied", "failed": "Failed"}
 
@@ -87,18 +101,33 @@ def _whose(patient_id: Any) -> str:
 
 def _view(d: Mapping[str, Any], who: str) -> str:
     purpose = str(d.get("purpose") or "")
+    page = f" ({purpose})" if purpose and purpose != "patient list" else ""
     if who == "all patients in reach":
         n = d.get("n_patients")
         some = f"{n} patient(s)" if n is not None else "the patients in reach"
-        what = "the patient list" if purpose == "patient list" else f"the outcomes of {some}"
-        return f"Viewed {what}" + (f" ({purpose})" if purpose and purpose != "patient list" else "")
+        if purpose == "patient list":
+            return f"Viewed the list of {some}"
+        if "diary" in d:
+            return f"Viewed the diaries of {some}{page}"
+        return f"Viewed the outcomes of {some}{page}"
     if purpose == "history":
         return f"Viewed the history of changes of {who}"
     if purpose == "diary entry":
         return f"Viewed the diary day {d.get('date', '')} of {who}"
-    if purpose == "read the audit log" or not who:
-        return "Viewed the audit log" if not purpose else f"Viewed {purpose}"
-    return f"Viewed the diary of {who}" + (f" ({purpose})" if purpose else "")
+    if not who:
+        return f"Viewed {purpose}" if purpose else "Viewed"
+    return f"Viewed the diary of {who}{page}"
+
+
+def _edit(d: Mapping[str, Any], who: str) -> str:
+    day = f" {d['date']}" if d.get("date") else ""
+    done = {
+        "save_diary_entry": f"Saved the diary day{day} of {who}",
+        "delete_diary_entry": f"Deleted the diary day{day} of {who}",
+        "save_session": f"Saved the session{day} of {who}",
+    }.get(str(d.get("call")), f"Changed the records of {who}")
+    result = d.get("result")
+    return done + (f" ({result})" if result and result != "deleted" else "")
 
 
 def _import(d: Mapping[str, Any], who: str) -> str:
@@ -122,7 +151,9 @@ def _import(d: Mapping[str, Any], who: str) -> str:
 def _export(d: Mapping[str, Any], who: str) -> str:
     what = d.get("what")
     if what:
-        return f"Exported {what}" + (f" of {who}" if who and who != "all patients in reach" else "")
+        return f"Exported {what}" + (
+            f" for {who}" if who and who != "all patients in reach" else ""
+        )
     whose = "the clinic" if who in ("", "all patients in reach") else who
     how = ", de-identified" if d.get("deidentified") else ""
     form = f" ({d['format']})" if d.get("format") else ""
@@ -131,7 +162,7 @@ def _export(d: Mapping[str, Any], who: str) -> str:
 
 def _report(d: Mapping[str, Any], who: str) -> str:
     what = d.get("what") or "a report"
-    return f"Made {what}" + (f" of {who}" if who and who != "all patients in reach" else "")
+    return f"Made {what}" + (f" for {who}" if who and who != "all patients in reach" else "")
 
 
 def _user_admin(d: Mapping[str, Any], who: str) -> str:
@@ -156,9 +187,7 @@ def _share_use(d: Mapping[str, Any], who: str) -> str:
 
 _WORDS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
     "view": _view,
-    "edit": lambda d, who: (
-        f"Changed the records of {who}" + (f" ({d['result']})" if d.get("result") else "")
-    ),
+    "edit": _edit,
     "import": _import,
     "export": _export,
     "report": _report,
@@ -210,7 +239,7 @@ def audit_what(
     -------
     str
         E.g. "Viewed the diary of P003 (My progress)", "Sign-in refused: wrong
-        password", "Denied: exported a file of all patients in reach"; an event
+        password", "Denied: export of all patients in reach (outcomes.csv)"; an event
         that happened more than once ends with "— 5 times".
 
     Examples
@@ -223,9 +252,10 @@ def audit_what(
     words = _WORDS.get(str(action))
     if outcome == "denied" and action != "share_use":
         target = f" of {who}" if who else ""
-        text = f"Denied: {AUDIT_ACTION_LABELS.get(action, action).lower()}{target}"
-        if d.get("call"):
-            text += f" ({d['call']})"
+        text = f"Denied: {_ASKED.get(str(action), str(action))}{target}"
+        asked = d.get("what") or d.get("call")
+        if asked:
+            text += f" ({asked})"
     elif words is None:
         text = AUDIT_ACTION_LABELS.get(str(action), str(action))
     else:

@@ -228,3 +228,35 @@ def test_the_csv_is_for_admins_and_a_refusal_is_recorded(store: Store) -> None:
         _as(store, "ann").audit_log_csv()
     last = store.audit_log("test", newest_first=True, limit=1).iloc[0]
     assert (last["username"], last["action"], last["outcome"]) == ("ann", "export", "denied")
+
+
+@pytest.mark.parametrize(
+    ("action", "detail", "patient", "outcome", "words"),
+    [
+        ("view", {}, "P040", "denied", "Denied: view of P040"),
+        (
+            "export",
+            {"what": "outcomes.csv"},
+            "*",
+            "denied",
+            "Denied: export of all patients in reach (outcomes.csv)",
+        ),  # fmt: skip
+        (
+            "edit",
+            {"call": "save_diary_entry", "date": "2026-01-02", "result": "inserted"},
+            "P1",
+            "ok",
+            "Saved the diary day 2026-01-02 of P1 (inserted)",
+        ),  # fmt: skip
+        ("export", {"what": "my diary (CSV)"}, "P003", "ok", "Exported my diary (CSV) for P003"),
+        (
+            "view",
+            {"purpose": "Treatment response", "n_patients": 3, "diary": 90},
+            "*",
+            "ok",
+            "Viewed the diaries of 3 patient(s) (Treatment response)",
+        ),  # fmt: skip
+    ],
+)
+def test_refusals_edits_and_files_in_words(action, detail, patient, outcome, words) -> None:
+    assert audit_what(action, detail, patient_id=patient, outcome=outcome) == words
