@@ -67,6 +67,20 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--user", metavar="NAME", default=None, help="only this account's rows")
     p.add_argument("--patient", metavar="ID", default=None, help="only rows about this patient")
     p.add_argument("--since", metavar="DATE", default=None, help="only rows at or after (UTC)")
+    p.add_argument(
+        "--action", metavar="ACTION", default=None,
+        help="only this action (view, edit, import, export, report, login, login_failed, "
+        "lockout, logout, user_admin, share_create, share_use, share_revoke, refresh, settings)",
+    )  # fmt: skip
+    p.add_argument(
+        "--outcome", default=None, choices=["ok", "denied", "failed"], help="only this outcome"
+    )
+    p.add_argument(
+        "--problems", action="store_true", help="only denied and failed rows (not with --outcome)"
+    )
+    p.add_argument(
+        "--detail", action="store_true", help="add the detail of each row, as recorded (JSON)"
+    )
     p.add_argument("--limit", type=int, default=50, help="rows per page (default 50)")
     p.add_argument("--offset", type=int, default=0, help="skip this many rows (paging)")
     add_identity(p, user_flag=False)
@@ -152,15 +166,23 @@ def user_command(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    from analytics.presentation import audit_table  # not loaded for the other commands
+
     with open_store(args.db, create=False) as store:
         service = open_service(args, store, "audit")
+        if args.problems and args.outcome:
+            raise ValueError("Give --problems or --outcome, not both.")
+        outcomes = ["denied", "failed"] if args.problems else args.outcome and [args.outcome]
         log = service.audit_log(
-            username=args.user, patient_id=args.patient, since=args.since, limit=args.limit,
-            offset=args.offset,
+            username=args.user, patient_id=args.patient, since=args.since, action=args.action,
+            outcomes=outcomes or None, limit=args.limit, offset=args.offset,
         )  # fmt: skip
     if log.empty:
         print("No audit rows match.")
         return 0
+    log = audit_table(log)
+    if not args.detail:
+        log = log.drop(columns="detail")
     log = log.assign(at=log["at"].dt.strftime("%Y-%m-%d %H:%M:%S")).fillna("")
     print(_printable(log).to_string(index=False))
     if len(log) == args.limit:
@@ -169,5 +191,8 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def audit_command(args: argparse.Namespace) -> int:
-    """``paindiary audit [--user NAME] [--patient ID] [--since DATE] [--limit N]`` (admins)."""
+    """``paindiary audit [--user NAME] [--patient ID] [--action A] [--problems] ...`` (admins).
+
+    Rows newest first, with the "what" column in words; ``--detail`` adds the raw detail.
+    """
     return guarded(_audit, args)

@@ -6,6 +6,13 @@ No streamlit, no plotly: the one home of what both faces print and draw.
 from __future__ import annotations
 
 from ._accounts import ACCOUNT_COLUMN_LABELS, ROLE_LABELS, account_table
+from ._audit_words import (
+    AUDIT_ACTION_LABELS,
+    AUDIT_COLUMN_LABELS,
+    AUDIT_OUTCOME_LABELS,
+    audit_table,
+    audit_what,
+)
 from ._file_format import (
     EXAMPLE_ZIP_NAME,
     FILE_TABLES,
@@ -95,6 +102,11 @@ __all__ = [
     "ACCOUNT_COLUMN_LABELS",
     "ROLE_LABELS",
     "account_table",
+    "AUDIT_ACTION_LABELS",
+    "AUDIT_COLUMN_LABELS",
+    "AUDIT_OUTCOME_LABELS",
+    "audit_table",
+    "audit_what",
     "MISSING",
     "CATEGORY_LABELS",
     "REASON_LABELS",

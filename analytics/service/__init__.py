@@ -9,11 +9,12 @@ from __future__ import annotations
 from analytics.service._door import ANALYSIS_SETTINGS_KEY, Governance, governance_of, governed
 from analytics.service._policy import ALL, ASSIGNED, NO, OWN, POLICY, POLICY_ROLES, Rule
 from analytics.service._service import Service
-from analytics.service._sharing import SHARE_LINK_MAX_DAYS
+from analytics.service._sharing import SHARE_DENIAL_WINDOW, SHARE_LINK_MAX_DAYS
 
 __all__ = [
     "Service",
     "SHARE_LINK_MAX_DAYS",
+    "SHARE_DENIAL_WINDOW",
     "ANALYSIS_SETTINGS_KEY",
     "POLICY",
     "POLICY_ROLES",

@@ -1,6 +1,6 @@
 """The clinic's administration through the service.
 
-Imports and exports, stored-outcome refreshes, analysis settings, accounts and the audit log.
+Imports and exports, stored-outcome refreshes, analysis settings and accounts.
 """
 
 from __future__ import annotations
@@ -639,38 +639,3 @@ class ClinicAdmin(Door):
             "user_admin", None, op="unassign", clinician=clinician, patient_ids=ids, removed=n
         )
         self._revoke_links_of(clinician, ids, reason="creator unassigned")
-
-    @governed("read_audit_log")
-    def audit_log(
-        self,
-        *,
-        username: str | None = None,
-        patient_id: str | None = None,
-        since: Any = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> pd.DataFrame:
-        """Return audit rows, newest first, filtered and paged (see ``Store.audit_log``).
-
-        Parameters
-        ----------
-        username, patient_id : str, optional
-            Only the rows of this user, of this patient.
-        since : date-like, optional
-            Only rows from this time on.
-        limit : int, default 100
-        offset : int, default 0
-
-        Returns
-        -------
-        pandas.DataFrame
-
-        Raises
-        ------
-        AccessDeniedError
-            The user is not an admin.
-        """
-        return self.store.audit_log(
-            self.user.username, username=username, patient_id=patient_id, since=since,
-            limit=limit, offset=offset, newest_first=True,
-        )  # fmt: skip

@@ -32,8 +32,13 @@ class CohortViews(Door):
         return self.store.patient_ids(self.user.username, **self._scope("list_patients"))
 
     @governed("view_cohort", patient=COHORT)
-    def patients(self) -> pd.DataFrame:
+    def patients(self, *, purpose: str = "patient list") -> pd.DataFrame:
         """Return the canonical ``patients`` frame of the visible patients (audited "view", "*").
+
+        Parameters
+        ----------
+        purpose : str, default "patient list"
+            Recorded in the audit log (the page that shows them).
 
         Returns
         -------
@@ -41,7 +46,7 @@ class CohortViews(Door):
             One row per visible patient, the columns of the ``patients`` table.
         """
         frame = self.store.patients(self.user.username, **self._scope("view_cohort"))
-        self._audit("view", "*", purpose="patient list", n_patients=len(frame))
+        self._audit("view", "*", purpose=purpose, n_patients=len(frame))
         return frame
 
     @governed("view_cohort", patient=COHORT)
@@ -94,7 +99,12 @@ class CohortViews(Door):
 
     @governed("view_cohort", patient=COHORT)
     def cohort_tables(
-        self, settings: Any = None, *, purpose: str, tables: Sequence[str] | None = None
+        self,
+        settings: Any = None,
+        *,
+        purpose: str,
+        tables: Sequence[str] | None = None,
+        with_patients: bool = False,
     ) -> dict[str, pd.DataFrame]:
         """Return the per-patient tables of the visible patients, read from the stored outcomes.
 
@@ -114,12 +124,17 @@ class CohortViews(Door):
         tables : sequence of str, optional
             Only these tables of :data:`analytics.pipeline.PER_PATIENT_TABLES`
             (``patient_outcomes`` is always returned); default: every one.
+        with_patients : bool, default False
+            Also return the canonical ``patients`` frame of the visible patients,
+            read in this call and recorded in its one audit row (a page showing
+            outcomes next to who the patients are is one view, not two).
 
         Returns
         -------
         dict of str to pandas.DataFrame
             The tables asked for plus ``status_anchor`` (``patient_id``,
-            ``last_diary``, ``began``, ``latest_7day_mean``).
+            ``last_diary``, ``began``, ``latest_7day_mean``), and ``patients``
+            with ``with_patients``.
 
         Raises
         ------
@@ -145,11 +160,14 @@ class CohortViews(Door):
             self.store, settings, actor=self.user.username, names=names,
             **self._scope("view_cohort"),
         )  # fmt: skip
+        out = dict(read.tables)
+        if with_patients:
+            out["patients"] = self.store.patients(self.user.username, **self._scope("view_cohort"))
         self._audit(
             "view", "*", purpose=purpose, n_patients=len(read.tables["patient_outcomes"]),
             stored=True, computed=len(read.computed), recomputed_for_date=len(read.recomputed),
         )  # fmt: skip
-        return read.tables
+        return out
 
     @governed("view_cohort", patient=COHORT)
     def record_cohort_view(self, *, purpose: str, n_patients: int) -> None:

@@ -178,6 +178,8 @@ POLICY: Final[Mapping[str, Rule]] = _by_action(
          "list, add, enable, disable and unlock accounts; assign patients to clinicians"),
     Rule("read_audit_log",         "view",         NO,      NO,        ALL,   NO,
          "read the audit log"),
+    Rule("export_audit_log",       "export",       NO,      NO,        ALL,   NO,
+         "download the audit log's rows as a CSV file"),
     Rule("import",                 "import",       NO,      NO,        ALL,   NO,
          "import a dataset (and preview an import)"),
     Rule("export",                 "export",       NO,      NO,        ALL,   NO,

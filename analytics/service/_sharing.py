@@ -16,10 +16,24 @@ from analytics.service._door import Door, SharedPatient, governed, utcnow
 from analytics.service._policy import ALL, ASSIGNED, OWN, POLICY
 from analytics.store import Store
 
-__all__ = ["SHARE_LINK_MAX_DAYS", "ShareLinks"]
+__all__ = ["SHARE_LINK_MAX_DAYS", "SHARE_DENIAL_WINDOW", "ShareLinks"]
 
 #: Longest validity of a share link, days.
 SHARE_LINK_MAX_DAYS = 90
+#: Refused uses of one link for one reason within this time are one audit row with a count:
+#: a revoked link in a browser tab that reloads, or a link tried again and again, must not
+#: bury the rest of the log.
+SHARE_DENIAL_WINDOW = dt.timedelta(minutes=10)
+
+
+def _record_denial(store: Store, link: Mapping[str, Any], reason: str) -> None:
+    """Record a refused use of ``link`` ("share_use", denied), or count it on the last one."""
+    face = f"share-link:{link['id']}"
+    store.record_audit(
+        face, "share_use", role="share-link", face=face, patient_id=link["patient_id"],
+        outcome="denied", detail={"reason": reason, "link_id": int(link["id"])},
+        merge_within=SHARE_DENIAL_WINDOW,
+    )  # fmt: skip
 
 
 def _token_hash(token: str) -> str:
@@ -145,7 +159,8 @@ class ShareLinks(Door):
         """Return the read-only service of a share link's one patient (face ``share-link:<id>``).
 
         Every use is recorded ("share_use"), every view through it too, and every
-        refusal. The service's column of the policy is "share-link".
+        refusal (repeated refusals of the link for one reason within
+        :data:`SHARE_DENIAL_WINDOW` as one row with a ``count``). The service's column of the policy is "share-link".
 
         Parameters
         ----------
@@ -179,17 +194,10 @@ class ShareLinks(Door):
         face = f"share-link:{link['id']}"
         name = face
         if link["revoked_at"] is not None or link["expires_at"] <= moment:
-            store.record_audit(
-                name, "share_use", role="share-link", face=face, patient_id=link["patient_id"],
-                outcome="denied",
-                detail={"reason": "revoked" if link["revoked_at"] is not None else "expired"},
-            )  # fmt: skip
+            _record_denial(store, link, "revoked" if link["revoked_at"] is not None else "expired")
             raise refused
         if not _creator_may_share(store, link):
-            store.record_audit(
-                name, "share_use", role="share-link", face=face, patient_id=link["patient_id"],
-                outcome="denied", detail={"reason": "creator lost access"},
-            )  # fmt: skip
+            _record_denial(store, link, "creator lost access")
             raise refused
         user = User(-int(link["id"]), name, "patient", str(link["patient_id"]), "share link")
         service = cls(store, user, face=face)

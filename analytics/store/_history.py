@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -30,7 +30,19 @@ HISTORY_COLUMNS = [
     "reason",
 ]
 #: Columns of :meth:`Store.audit_log`.
-AUDIT_COLUMNS = ["at", "username", "role", "face", "action", "patient_id", "outcome", "detail"]
+AUDIT_COLUMNS = [
+    "at",
+    "username",
+    "role",
+    "face",
+    "action",
+    "patient_id",
+    "outcome",
+    "n_times",
+    "last_at",
+    "detail",
+]
+_TEXT_COLUMNS = ["username", "role", "face", "action", "outcome", "detail"]
 
 
 class History(StoreBase):
@@ -72,8 +84,9 @@ class History(StoreBase):
         patient_id: str | None = None,
         outcome: str = "ok",
         detail: Mapping[str, Any] | None = None,
+        merge_within: dt.timedelta | None = None,
     ) -> None:
-        """Append one row to the audit log (its own transaction).
+        """Append one row to the audit log (its own transaction), or count a repeat.
 
         Parameters
         ----------
@@ -89,6 +102,11 @@ class History(StoreBase):
         outcome : {"ok", "denied", "failed"}
         detail : dict, optional
             Anything else worth keeping (stored as a JSON object). Never a password.
+        merge_within : timedelta, optional
+            Count a repeat instead of adding a row: when the newest row of the same
+            username, action, patient, outcome and detail began less than this long
+            ago, its ``n_times`` goes up by one and its ``last_at`` becomes now (a
+            refused share link opened again and again is one row, not hundreds).
         """
         func = "Store.record_audit"
         check_actor(actor, func)
@@ -98,13 +116,57 @@ class History(StoreBase):
                 f"The 'outcome' parameter of {func} must be a str among "
                 f"{list(models.AUDIT_OUTCOMES)}. Got {outcome!r} instead."
             )
-        self._write(
-            f"record the {action}",
-            lambda conn: self._audit(
+
+        def work(conn: sa.Connection) -> None:
+            if merge_within is not None and self._count_repeat(
+                conn, actor, action, detail or {}, patient_id, outcome, merge_within
+            ):
+                return
+            self._audit(
                 conn, actor, action, detail or {}, role=role, face=face,
                 patient_id=patient_id, outcome=outcome,
-            ),
-        )  # fmt: skip
+            )  # fmt: skip
+
+        self._write(f"record the {action}", work)
+
+    def _count_repeat(
+        self,
+        conn: sa.Connection,
+        actor: str,
+        action: str,
+        detail: Mapping[str, Any],
+        patient_id: str | None,
+        outcome: str,
+        within: dt.timedelta,
+    ) -> bool:
+        """Count a repeat on the newest identical row begun within ``within``; tell if there was one.
+
+        The audit row itself is never changed (the log is append-only): the count and
+        the latest time live in ``audit_repeats``.
+        """
+        a, r = models.audit_log, models.audit_repeats
+        now = utcnow()
+        found = conn.execute(
+            sa.select(a.c.id)
+            .where(
+                a.c.username == actor,
+                a.c.action == action,
+                a.c.outcome == outcome,
+                a.c.at >= now - within,
+                a.c.detail == json.dumps(dict(detail), ensure_ascii=False, default=str),
+                a.c.patient_id.is_(None) if patient_id is None else a.c.patient_id == patient_id,
+            )
+            .order_by(a.c.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if found is None:
+            return False
+        counted = conn.execute(
+            r.update().where(r.c.audit_id == found).values(n_times=r.c.n_times + 1, last_at=now)
+        )
+        if not counted.rowcount:
+            conn.execute(r.insert(), {"audit_id": found, "n_times": 2, "last_at": now})
+        return True
 
     def _history(
         self,
@@ -168,17 +230,25 @@ class History(StoreBase):
         username: str | None = None,
         patient_id: str | None = None,
         since: dt.datetime | dt.date | str | None = None,
+        action: str | None = None,
+        outcomes: Sequence[str] | None = None,
         limit: int | None = None,
         offset: int = 0,
         newest_first: bool = False,
     ) -> pd.DataFrame:
         """Audit rows, oldest first (or newest first), optionally filtered and paged.
 
+        Every filter is a condition of the SQL query: only the rows asked for are read.
+
         Parameters
         ----------
         actor : str
         username, patient_id : str, optional
             Only the rows of this user / about this patient ("*" for cohort rows).
+        action : str, optional
+            Only the rows of this action ("view", "export", "share_use", ...).
+        outcomes : sequence of {"ok", "denied", "failed"}, optional
+            Only the rows with one of these outcomes.
         since : datetime, date or ISO text, optional
             Only rows at or after this UTC time.
         limit : int, optional
@@ -191,18 +261,23 @@ class History(StoreBase):
         pandas.DataFrame
             ``at`` (datetime64, UTC), ``username``, ``role``, ``face``, ``action``,
             ``patient_id`` (NaN when no patient is concerned), ``outcome`` ("ok",
-            "denied", "failed") and ``detail`` (JSON object as text).
+            "denied", "failed"), ``n_times`` (int: how many times it happened, 1
+            unless repeats were counted on the row), ``last_at`` (datetime64, UTC,
+            the latest repeat; NaT for one) and ``detail`` (JSON object as text).
         """
         func = "Store.audit_log"
         check_actor(actor, func)
-        a = models.audit_log
-        stmt = sa.select(*(a.c[c] for c in AUDIT_COLUMNS))
-        if username is not None:
-            stmt = stmt.where(a.c.username == username)
-        if patient_id is not None:
-            stmt = stmt.where(a.c.patient_id == patient_id)
-        if since is not None:
-            stmt = stmt.where(a.c.at >= _utc_start(since, func))
+        a, r = models.audit_log, models.audit_repeats
+        columns = {
+            **{c: a.c[c] for c in AUDIT_COLUMNS if c in a.c},
+            "n_times": sa.func.coalesce(r.c.n_times, 1),
+            "last_at": r.c.last_at,
+        }
+        stmt = (
+            sa.select(*(columns[c] for c in AUDIT_COLUMNS))
+            .select_from(a.outerjoin(r, r.c.audit_id == a.c.id))
+            .where(*_audit_conditions(username, patient_id, since, action, outcomes, func))
+        )
         for name, value, low in (("limit", limit, 1), ("offset", offset, 0)):
             if value is not None and (
                 not isinstance(value, int) or isinstance(value, bool) or value < low
@@ -219,10 +294,42 @@ class History(StoreBase):
         with self._reading("read the audit log") as conn:
             rows = conn.execute(stmt).all()
         frame = pd.DataFrame.from_records(rows, columns=AUDIT_COLUMNS)
-        out = frame.astype({c: "str" for c in AUDIT_COLUMNS[1:] if c != "patient_id"})
+        out = frame.astype({c: "str" for c in _TEXT_COLUMNS})
         out["patient_id"] = frame["patient_id"].astype("str")
-        out["at"] = pd.to_datetime(frame["at"]).astype(DATE_DTYPE)
+        out["n_times"] = frame["n_times"].astype("int64")
+        for c in ("at", "last_at"):
+            out[c] = pd.to_datetime(frame[c]).astype(DATE_DTYPE)
         return out
+
+
+def _audit_conditions(
+    username: str | None,
+    patient_id: str | None,
+    since: dt.datetime | dt.date | str | None,
+    action: str | None,
+    outcomes: Sequence[str] | None,
+    func: str,
+) -> list[sa.ColumnElement[bool]]:
+    """Return the SQL conditions of the audit log's filters; raise ValueError on a bad one."""
+    a = models.audit_log
+    where: list[sa.ColumnElement[bool]] = []
+    if username is not None:
+        where.append(a.c.username == username)
+    if patient_id is not None:
+        where.append(a.c.patient_id == patient_id)
+    if since is not None:
+        where.append(a.c.at >= _utc_start(since, func))
+    if action is not None:
+        where.append(a.c.action == action)
+    if outcomes is not None:
+        wrong = [o for o in outcomes if o not in models.AUDIT_OUTCOMES]
+        if wrong or isinstance(outcomes, str):
+            raise ValueError(
+                f"The 'outcomes' parameter of {func} must be a sequence of "
+                f"{list(models.AUDIT_OUTCOMES)}. Got {outcomes!r} instead."
+            )
+        where.append(a.c.outcome.in_(list(outcomes)))
+    return where
 
 
 def _utc_start(since: dt.datetime | dt.date | str, func: str) -> dt.datetime:

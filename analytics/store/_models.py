@@ -22,6 +22,9 @@ Two bookkeeping tables keep what the data tables no longer show:
     import, login, failed login, lockout and account change: when (UTC), who
     (username and role), through which face, what, which patient ("*" for the
     cohort), the outcome ("ok", "denied", "failed") and details as JSON text.
+``audit_repeats``
+    the count of an audit row's event repeated within minutes (the row stands
+    for all of them) and the time of the latest; the audit row is never changed.
     Database triggers refuse UPDATE and DELETE of its rows.
 
 Accounts and access:
@@ -72,6 +75,7 @@ __all__ = [
     "sessions",
     "history",
     "audit_log",
+    "audit_repeats",
     "users",
     "clinician_patients",
     "share_links",
@@ -198,6 +202,23 @@ audit_log = sa.Table(
     sa.CheckConstraint("outcome IN ('ok', 'denied', 'failed')", name="ck_audit_log_outcome"),
     sa.Index("ix_audit_log_patient", "patient_id", "id"),
     sa.Index("ix_audit_log_username", "username", "id"),
+)
+
+audit_repeats = sa.Table(
+    "audit_repeats",
+    metadata,
+    sa.Column(
+        "audit_id",
+        sa.Integer,
+        sa.ForeignKey("audit_log.id"),
+        primary_key=True,
+        comment="the audit row that stands for the repeats",
+    ),  # fmt: skip
+    sa.Column(
+        "n_times", sa.Integer, nullable=False, comment="times it happened, the first included"
+    ),
+    sa.Column("last_at", sa.DateTime, nullable=False, comment="UTC, naive: the latest repeat"),
+    sa.CheckConstraint("n_times >= 2", name="ck_audit_repeats_n_times"),
 )
 
 #: Roles of :data:`users`.

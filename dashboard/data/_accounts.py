@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
@@ -32,6 +32,7 @@ __all__ = [
     "assigned_patients",
     "unassign",
     "audit_log",
+    "audit_csv_callable",
     "create_share_link",
     "revoke_share_link",
     "share_links",
@@ -133,13 +134,48 @@ def audit_log(
     username: str | None = None,
     patient_id: str | None = None,
     since: dt.date | str | None = None,
+    action: str | None = None,
+    outcomes: Sequence[str] | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> pd.DataFrame:
-    """Return a page of the audit log, newest first (admins)."""
-    return service(user, "Admin").audit_log(
-        username=username, patient_id=patient_id, since=since, limit=limit, offset=offset
-    )
+    """Return a page of the audit log, newest first, filtered in SQL, with its "what" column.
+
+    The rows of :meth:`analytics.service.Service.audit_log` through
+    :func:`analytics.presentation.audit_table` (admins).
+    """
+    from analytics.presentation import audit_table
+
+    rows = service(user, "Admin").audit_log(
+        username=username, patient_id=patient_id, since=since, action=action,
+        outcomes=outcomes, limit=limit, offset=offset,
+    )  # fmt: skip
+    return audit_table(rows)
+
+
+def audit_csv_callable(
+    user: User,
+    *,
+    username: str | None = None,
+    patient_id: str | None = None,
+    since: dt.date | str | None = None,
+    action: str | None = None,
+    outcomes: Sequence[str] | None = None,
+) -> Callable[[], bytes]:
+    """Return a function producing the filtered audit rows as CSV, for ``st.download_button``.
+
+    Streamlit calls it only when the person clicks the button, so showing the page
+    exports nothing; each download is recorded ("export") by
+    :meth:`analytics.service.Service.audit_log_csv`, formula-safe.
+    """
+
+    def produce() -> bytes:
+        return service(user, "Admin").audit_log_csv(
+            username=username, patient_id=patient_id, since=since, action=action,
+            outcomes=outcomes,
+        )  # fmt: skip
+
+    return produce
 
 
 def create_share_link(user: User, patient_id: str, *, days: int, purpose: str) -> str:

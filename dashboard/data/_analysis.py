@@ -60,34 +60,55 @@ def _stored_result(
     purpose: str,
     _user: Any,
     outcomes_only: bool = False,
-) -> tuple[Any, pd.DataFrame]:
+) -> tuple[Any, pd.DataFrame, pd.DataFrame | None]:
     _MISS.count = getattr(_MISS, "count", 0) + 1  # this thread ran the body: not a cache hit
     tables = service(_user, purpose).cohort_tables(
-        settings, purpose=purpose, tables=() if outcomes_only else None
+        settings,
+        purpose=purpose,
+        tables=() if outcomes_only else None,
+        with_patients=outcomes_only,  # the overview's patient list, in the same audited read
     )
     anchor = tables.pop("status_anchor")
     if outcomes_only:
-        return tables["patient_outcomes"], anchor
+        return tables["patient_outcomes"], anchor, tables["patients"]
     from analytics.pipeline import cohort as cohort_summary
 
-    return cohort_summary(tables, settings=settings), anchor
+    return cohort_summary(tables, settings=settings), anchor, None
 
 
 def _stored(
     user: Any, settings: Any, purpose: str, outcomes_only: bool
 ) -> tuple[Any, pd.DataFrame]:
+    """Read the stored outcomes once per visit, recording the visit in one audit row.
+
+    A cache miss is recorded by the service's read itself. That read may store the
+    outcomes of patients it computed, which moves the version it was keyed on; the
+    result is kept under the version after the read too, so a rerun of the same
+    visit does not read (and record) again. A cache hit is recorded here: by the
+    read of the patient list the overview shows, else as a cached cohort view.
+    """
     svc = service(user, purpose)
     version = svc.outcomes_version(settings)
-    key = ("stored", user_key(user), purpose, version, settings, outcomes_only)
     rows = visit_rows()
-    if key not in rows:
+
+    def key_of(v: tuple[Any, ...]) -> tuple[Any, ...]:
+        return ("stored", user_key(user), purpose, v, settings, outcomes_only)
+
+    if key_of(version) not in rows:
         before = _stored_result_misses()
-        found = _stored_result(user_key(user), version, settings, purpose, user, outcomes_only)
-        if _stored_result_misses() == before:  # served from the cache: record the visit
-            n = len(found[0] if outcomes_only else found[0].patient_outcomes)
-            svc.record_cohort_view(purpose=purpose, n_patients=n)
-        rows[key] = found
-    return rows[key]  # type: ignore[no-any-return]
+        result, anchor, pats = _stored_result(
+            user_key(user), version, settings, purpose, user, outcomes_only
+        )
+        if _stored_result_misses() != before:  # read now: recorded by the service
+            rows[key_of(svc.outcomes_version(settings))] = (result, anchor)
+        elif outcomes_only:  # the patient list, fresh, is the visit's record
+            pats = svc.patients(purpose=purpose)
+        else:
+            svc.record_cohort_view(purpose=purpose, n_patients=len(result.patient_outcomes))
+        if pats is not None:
+            rows[("patients", user_key(user), purpose)] = pats
+        rows[key_of(version)] = (result, anchor)
+    return rows[key_of(version)]  # type: ignore[no-any-return]
 
 
 def stored_cohort(user: Any, settings: Any, *, purpose: str) -> tuple[Any, pd.DataFrame]:
@@ -237,8 +258,8 @@ def overview_table(user: Any, settings: Any, *, purpose: str) -> pd.DataFrame:
         built: pd.DataFrame = rows[done]
         return built.copy()
     key = ("patients", user_key(user), purpose)
-    if key not in rows:
-        rows[key] = service(user, purpose).patients()
+    if key not in rows:  # read with the outcomes (:func:`stored_outcomes`), in one audit row
+        rows[key] = service(user, purpose).patients(purpose=purpose)
     table = build_overview(outcomes, rows[key])
     rows[done] = table
     return table.copy()

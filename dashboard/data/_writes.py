@@ -18,6 +18,7 @@ from dashboard.data._access import (
     patients,
     service,
     user_key,
+    visit_rows,
 )
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "save_diary_entry",
     "save_session",
     "import_dataset",
+    "preview_import",
     "load_uploads",
     "release_uploads",
     "export_zip_callable",
@@ -82,6 +84,25 @@ def import_dataset(
     )
     if not dry_run:
         forget_rows()
+    return report
+
+
+def preview_import(user: User, dataset: Dataset) -> ImportReport:
+    """Return what importing ``dataset`` would change (a dry run), once per preview.
+
+    The page reruns on every click while the preview shows (a toggle, a table
+    sort); the dry run (and its audit row) runs once for these files in this
+    visit. An import, or new files, starts a new preview.
+    """
+    version = tuple(
+        int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0
+        for frame in (dataset.patients, dataset.diary, dataset.sessions)
+    ) + (len(dataset.patients), len(dataset.diary), len(dataset.sessions))
+    key = ("import-preview", user_key(user), version)
+    rows = visit_rows()
+    if key not in rows:
+        rows[key] = import_dataset(user, dataset, dry_run=True)
+    report: ImportReport = rows[key]
     return report
 
 

@@ -10,7 +10,13 @@ import streamlit as st
 
 from analytics.access import User
 from analytics.errors import AccessDeniedError, DataValidationError, NotFoundError, StoreError
-from analytics.presentation import ROLE_LABELS, account_table
+from analytics.presentation import (
+    AUDIT_ACTION_LABELS,
+    AUDIT_COLUMN_LABELS,
+    AUDIT_OUTCOME_LABELS,
+    ROLE_LABELS,
+    account_table,
+)
 from dashboard import data, navigation
 from dashboard.components import feedback
 from dashboard.text import shown
@@ -266,10 +272,31 @@ with tab_audit:
         "sign-in, newest first. The log cannot be edited or deleted from the app."
     )
     c1, c2, c3 = st.columns(3)
-    f_user = c1.selectbox("User", usernames, index=None, key="admin.audit.user")
-    f_patient = c2.selectbox("Patient", ["*", *patient_ids], index=None, key="admin.audit.patient")
+    f_action = c1.selectbox(
+        "Action", list(AUDIT_ACTION_LABELS), format_func=AUDIT_ACTION_LABELS.__getitem__,
+        index=None, placeholder="Any action", key="admin.audit.action",
+    )  # fmt: skip
+    f_user = c2.selectbox(
+        "User", usernames, index=None, placeholder="Anyone", key="admin.audit.user"
+    )
+    f_patient = c3.selectbox(
+        "Patient", ["*", *patient_ids], index=None, placeholder="Any patient",
+        format_func=lambda p: "All patients in reach (lists, exports)" if p == "*" else p,
+        key="admin.audit.patient",
+    )  # fmt: skip
+    c1, c2, c3 = st.columns(3)
+    f_problems = c1.toggle(
+        "Denied and failed only", key="admin.audit.problems",
+        help="Refused requests and failures: wrong passwords, pages or patients out of reach, "
+        "failed imports.",
+    )  # fmt: skip
+    f_outcome = c2.selectbox(
+        "Outcome", list(AUDIT_OUTCOME_LABELS), format_func=AUDIT_OUTCOME_LABELS.__getitem__,
+        index=None, placeholder="Any outcome", key="admin.audit.outcome", disabled=f_problems,
+    )  # fmt: skip
     f_since = c3.date_input("Since", value=None, key="admin.audit.since", format="YYYY-MM-DD")
-    filters = (f_user, f_patient, f_since)
+    outcomes = ["denied", "failed"] if f_problems else None if f_outcome is None else [f_outcome]
+    filters = (f_action, f_user, f_patient, f_since, tuple(outcomes or ()))
     if st.session_state.get("admin.audit.filters") != filters:
         st.session_state["admin.audit.filters"] = filters
         st.session_state["admin.audit.page"] = 0
@@ -279,11 +306,13 @@ with tab_audit:
         if f_since is not None
         else None
     )
+    chosen = {
+        "username": f_user, "patient_id": f_patient, "since": since, "action": f_action,
+        "outcomes": outcomes,
+    }  # fmt: skip
     rows = data.audit_log(
         user,
-        username=f_user,
-        patient_id=f_patient,
-        since=since,
+        **chosen,  # type: ignore[arg-type]
         limit=AUDIT_PAGE_SIZE + 1,  # one more tells whether a next page exists
         offset=page * AUDIT_PAGE_SIZE,
     )
@@ -293,10 +322,18 @@ with tab_audit:
         st.info("No audit rows match these filters.")
     else:
         feedback.table(
-            rows,
+            rows.rename(columns=AUDIT_COLUMN_LABELS),
             key="admin.audit.table",
             column_config={
-                "at": st.column_config.DatetimeColumn("at (UTC)", format="YYYY-MM-DD HH:mm:ss")
+                AUDIT_COLUMN_LABELS["at"]: st.column_config.DatetimeColumn(
+                    AUDIT_COLUMN_LABELS["at"], format="YYYY-MM-DD HH:mm:ss"
+                ),
+                AUDIT_COLUMN_LABELS["last_at"]: st.column_config.DatetimeColumn(
+                    AUDIT_COLUMN_LABELS["last_at"], format="YYYY-MM-DD HH:mm:ss"
+                ),
+                AUDIT_COLUMN_LABELS["what"]: st.column_config.TextColumn(
+                    AUDIT_COLUMN_LABELS["what"], width="large"
+                ),
             },
         )
     c1, c2, c3 = st.columns([1, 2, 1])
@@ -310,3 +347,14 @@ with tab_audit:
     if c3.button("Older →", key="admin.audit.next", disabled=not has_next):
         st.session_state["admin.audit.page"] = page + 1
         st.rerun()
+    # every matching row, not just this page; the download itself is recorded as an export
+    st.download_button(
+        "Download these rows (CSV)",
+        data.audit_csv_callable(user, **chosen),  # type: ignore[arg-type]
+        file_name=f"paindiary-audit-{dt.datetime.now(dt.UTC):%Y-%m-%d}.csv",
+        mime="text/csv",
+        key="admin.audit.download",
+        icon="⬇️",
+        on_click="ignore",
+        disabled=rows.empty,
+    )

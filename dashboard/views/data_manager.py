@@ -237,7 +237,7 @@ if is_admin:
                 for note in loaded.warnings:  # e.g. a misspelt column that was not loaded
                     st.warning(shown(note), icon="🔎")
                 try:
-                    preview = data.import_dataset(user, loaded, dry_run=True)
+                    preview = data.preview_import(user, loaded)
                 except (StoreError, DataValidationError) as exc:
                     feedback.show_error(exc)
                 else:

@@ -168,3 +168,20 @@ def test_user_add_own_password_is_not_asked_again(
     monkeypatch.setattr("getpass.getpass", lambda prompt="": "the boss's own words")
     assert main(["user", "unlock", "ann", "--db", db, "--as", "boss"]) == 0
     assert [r["must_change_password"] for r in _user_admin(db) if r["op"] == "add_user"] == [False]
+
+
+def test_audit_shows_what_happened_and_filters(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with open_store(db) as s, pytest.raises(AuthenticationError):
+        access.authenticate(s, "ann", "a wrong password!", face="test")
+    assert main(["audit", "--db", db, "--problems"]) == 0
+    out = capsys.readouterr().out
+    assert "Sign-in refused: wrong password (1 in a row)" in out
+    assert "what" in out.splitlines()[0] and "detail" not in out.splitlines()[0]
+    assert "save_patient" not in out and "user_admin" not in out
+    assert main(["audit", "--db", db, "--action", "login_failed", "--detail"]) == 0
+    out = capsys.readouterr().out
+    assert '{"reason": "wrong password (1 in a row)"}' in out
+    assert main(["audit", "--db", db, "--outcome", "ok", "--action", "login_failed"]) == 0
+    assert "No audit rows match" in capsys.readouterr().out
+    assert main(["audit", "--db", db, "--problems", "--outcome", "ok"]) == 1
+    assert "Give --problems or --outcome, not both." in capsys.readouterr().err

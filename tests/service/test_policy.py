@@ -116,6 +116,7 @@ PROBES: dict[str, Probe] = {
     "change_password": Probe(lambda s, a: s.set_password(a, PASSWORD + "!"), "account"),
     "manage_accounts": Probe(lambda s, p: s.users(), "nothing"),
     "read_audit_log": Probe(lambda s, p: s.audit_log(limit=1), "nothing"),
+    "export_audit_log": Probe(lambda s, p: s.audit_log_csv(action="login"), "nothing"),
     "import": Probe(lambda s, p: s.import_dataset(_small_dataset(), dry_run=True), "cohort"),
     "export": Probe(lambda s, p: s.export_dataset(), "cohort"),
     "refresh_outcomes": Probe(lambda s, p: s.refresh_outcomes(), "cohort"),

@@ -238,6 +238,7 @@ CALLS = [
     Call("assign", lambda s: s.assign("spare", ["P1"]), ADMIN, "user_admin"),
     Call("unassign", lambda s: s.unassign("ann", ["P2"]), ADMIN, "user_admin"),
     Call("audit_log", lambda s: s.audit_log(limit=5), ADMIN, "view"),
+    Call("audit_log_csv", lambda s: s.audit_log_csv(action="login"), ADMIN, "export"),
     Call(
         "record_export cohort",
         lambda s: s.record_export("outcomes.csv", patient_id=None),
