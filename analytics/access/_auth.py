@@ -103,7 +103,7 @@ CHECKS_IN_FLIGHT = 4
 SIGN_IN_REFUSED = (
     "Sign-in refused: the username or password is wrong, or the account is locked or "
     f"disabled. After {MAX_FAILURES} wrong passwords an account is locked for "
-    f"{LOCK_MINUTES} minutes; an administrator can reset a password."
+    f"{LOCK_MINUTES} minutes; an administrator can unlock it sooner or set a new password."
 )
 _SESSION_ENDED = (
     "Your session has ended (signed out, {idle} minutes without activity, or the password "
