@@ -18,6 +18,7 @@ import pytest
 
 from analytics.cli import main
 from analytics.errors import DataQualityWarning
+from tests.commands import run_paindiary
 
 PATIENTS = (
     "patient_id,condition,group,start_date,sex,birth_year,clinician_id\n"
@@ -76,11 +77,9 @@ def db(tmp_path: Path, clinic: Path) -> Iterator[tuple[str, Path]]:
     yield url, path
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """``paindiary ARGS`` in this process: (exit code, stdout, stderr)."""
-    capsys.readouterr()
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """``paindiary ARGS`` in this process, data-quality warnings aside: (code, stdout, stderr)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+        done = run_paindiary(*args, cwd=Path.cwd())
+    return done.returncode, done.stdout, done.stderr

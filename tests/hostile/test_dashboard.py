@@ -33,9 +33,7 @@ def signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
 def hostile_db(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> Path:
     db_file = tmp_path / "hostile.sqlite3"
     url = f"sqlite:///{db_file}"
-    code, _, err = run_cli(
-        capsys, "import", str(write_hostile_clinic(tmp_path / "c", BASE)), "--db", url
-    )
+    code, _, err = run_cli("import", str(write_hostile_clinic(tmp_path / "c", BASE)), "--db", url)
     assert code == 0, err
     _add_admin(url)
     monkeypatch.setenv("PAINDIARY_DB", url)

@@ -85,9 +85,9 @@ def test_special_files_are_refused_by_type(tmp_path, capsys, db, make, message):
     assert problems_of(lambda: load_dataset(folder)) == [f"diary.csv:0: {expected}"]
     # the CLI: validate, and import into a database that must not change
     before = fingerprint(db_file)
-    code, out, err = run_cli(capsys, "validate", str(folder))
+    code, out, err = run_cli("validate", str(folder))
     assert code == 1 and out == f"diary.csv: {expected}\n"
-    code, out, err = run_cli(capsys, "import", str(folder), "--db", url)
+    code, out, err = run_cli("import", str(folder), "--db", url)
     assert code == 1
     assert f"diary.csv: {expected}\n" in err
     assert fingerprint(db_file) == before
@@ -186,7 +186,7 @@ def test_hidden_characters_in_a_header_are_shown(tmp_path, capsys, header, found
         "condition; " + hint
     )
     assert problems_of(lambda: load_dataset(folder))[0] == f"patients.csv:1: {message}"
-    code, out, _ = run_cli(capsys, "validate", str(folder))
+    code, out, _ = run_cli("validate", str(folder))
     assert code == 1 and out.splitlines()[0] == f"patients.csv:1: {message}"
 
 
@@ -200,9 +200,9 @@ def test_terminal_escapes_in_cells_are_printed_as_escapes(tmp_path, capsys, db):
         "patient_id must be 1-64 characters of letters, digits, '.', '_' or '-'; it contains "
         "U+001B (control character), U+0007 (control character)"
     )
-    code, out, err = run_cli(capsys, "validate", str(folder))
+    code, out, err = run_cli("validate", str(folder))
     assert code == 1 and out.splitlines()[0] == message
-    code, out, err = run_cli(capsys, "import", str(folder), "--db", url)
+    code, out, err = run_cli("import", str(folder), "--db", url)
     assert code == 1 and message in err.splitlines()
     for text in (out, err):
         assert "\x1b" not in text and "\x07" not in text
@@ -210,7 +210,7 @@ def test_terminal_escapes_in_cells_are_printed_as_escapes(tmp_path, capsys, db):
 
 
 def test_control_characters_in_a_folder_name_are_escaped(tmp_path, capsys):
-    code, out, err = run_cli(capsys, "validate", str(tmp_path / "x\x1b[2Jy"))
+    code, out, err = run_cli("validate", str(tmp_path / "x\x1b[2Jy"))
     assert code == 1
     assert err == (
         f"error: {tmp_path}/x\\x1b[2Jy is not a directory; give the folder holding diary.csv\n"
@@ -265,10 +265,10 @@ def test_formula_and_sql_looking_cells_are_data(tmp_path, capsys, db):
         for i, h in enumerate(hostile)
     )
     folder = write_clinic(tmp_path / "formula", diary=diary)
-    code, *_ = run_cli(capsys, "import", str(folder), "--db", url)
+    code, *_ = run_cli("import", str(folder), "--db", url)
     assert code == 0
     out = tmp_path / "out"
-    code, *_ = run_cli(capsys, "export", str(out), "--db", url)
+    code, *_ = run_cli("export", str(out), "--db", url)
     assert code == 0
     text = (out / "diary.csv").read_text()
     assert "'=HYPERLINK" in text and "'+1+2" in text and "'@SUM(A1)" in text
@@ -301,8 +301,8 @@ def test_ids_with_look_alike_or_invisible_characters_say_which(tmp_path, capsys,
         f'patients.csv:6: patient_id: patient_id is "P 4"; patient_id {rule}',
     ]
     before = fingerprint(db_file)
-    code, out, _ = run_cli(capsys, "validate", str(folder))
+    code, out, _ = run_cli("validate", str(folder))
     assert code == 1 and out.splitlines() == expected
-    code, _, err = run_cli(capsys, "import", str(folder), "--db", url)
+    code, _, err = run_cli("import", str(folder), "--db", url)
     assert code == 1 and err.splitlines()[:3] == expected
     assert fingerprint(db_file) == before

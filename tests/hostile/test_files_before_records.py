@@ -46,7 +46,7 @@ def test_a_patient_cohort_report_is_refused_and_no_file_appears(
     out_dir.mkdir()
     before = fingerprint(path)
     code, out, err = run_cli(
-        capsys, "report", "--cohort", "--db", url, "--as", "p1", "--out", str(out_dir / "c.pdf")
+        "report", "--cohort", "--db", url, "--as", "p1", "--out", str(out_dir / "c.pdf")
     )
     assert code == 1 and out == ""
     assert (
@@ -73,7 +73,7 @@ def test_an_own_file_is_recorded_and_then_written(
     url, _ = patient_account
     out = tmp_path / ("own.pdf" if command == "report" else "own.json")
     code, stdout, err = run_cli(
-        capsys, command, "--patient", "P1", "--db", url, "--as", "p1", "--out", str(out)
+        command, "--patient", "P1", "--db", url, "--as", "p1", "--out", str(out)
     )
     assert code == 0, err
     assert stdout.startswith("Wrote ") and out.stat().st_size > 0

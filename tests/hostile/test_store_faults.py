@@ -79,7 +79,7 @@ def test_export_refuses_a_link_in_the_folder_before_anything_happens(tmp_path, c
     outside = tmp_path / "outside.csv"
     (out / "patients.csv").symlink_to(outside)  # dangling: would create a file outside out/
     before = fingerprint(db_file)
-    code, stdout, err = run_cli(capsys, "export", str(out), "--db", url)
+    code, stdout, err = run_cli("export", str(out), "--db", url)
     assert code == 1
     assert err == (
         f"error: {out}/patients.csv: is a symbolic link; nothing was written (an export never "
@@ -114,7 +114,7 @@ def _big_clinic(folder: Path) -> Path:
 def test_an_export_on_a_full_disk_leaves_no_partial_file(tmp_path, capsys):
     db_file = tmp_path / "big.sqlite3"
     url = f"sqlite:///{db_file}"
-    code, *_ = run_cli(capsys, "import", str(_big_clinic(tmp_path / "big")), "--db", url)
+    code, *_ = run_cli("import", str(_big_clinic(tmp_path / "big")), "--db", url)
     assert code == 0
     before = fingerprint(db_file)
     out = tmp_path / "out"
@@ -142,7 +142,7 @@ def test_export_from_a_read_only_database_says_why_nothing_was_exported(tmp_path
     before = fingerprint(db_file)
     out = tmp_path / "out"
     code, stdout, err = run_cli(
-        capsys, "export", str(out), "--db", f"sqlite:///file:{db_file}?mode=ro&uri=true"
+        "export", str(out), "--db", f"sqlite:///file:{db_file}?mode=ro&uri=true"
     )
     assert code == 1 and stdout == ""
     assert err == (
@@ -192,7 +192,7 @@ def test_rejects_headers_are_neutralised_like_cells(tmp_path, capsys, db):
     quoted = evil.replace('"', '""')
     diary = f'patient_id,date,pain,"{quoted}",@cmd\nP1,2026-01-05,11,=1+1,x\nP1,2026-01-06,4,a,b\n'
     folder = write_clinic(tmp_path / "rej", diary=diary)
-    code, out, err = run_cli(capsys, "import", str(folder), "--db", url, "--skip-invalid")
+    code, out, err = run_cli("import", str(folder), "--db", url, "--skip-invalid")
     assert code == 0
     lines = (folder / "diary.rejects.csv").read_text().splitlines()
     assert lines[0] == (
@@ -234,7 +234,7 @@ SECRET = "Pa55-w0rd"
 @pytest.mark.parametrize("command", ["import", "export", "init-demo"])
 def test_no_cli_message_shows_a_password(tmp_path, capsys, clinic, url, shown, command):
     args = {"import": [str(clinic)], "export": [str(tmp_path / "out")], "init-demo": []}[command]
-    code, out, err = run_cli(capsys, command, *args, "--db", url)
+    code, out, err = run_cli(command, *args, "--db", url)
     assert code == 1
     assert SECRET not in out + err
     assert shown in err
@@ -242,7 +242,7 @@ def test_no_cli_message_shows_a_password(tmp_path, capsys, clinic, url, shown, c
 
 def test_sqlite_url_with_a_password_parameter_is_masked(tmp_path, capsys):
     url = f"sqlite:///{tmp_path}/none.sqlite3?password={SECRET}"
-    code, out, err = run_cli(capsys, "export", str(tmp_path / "out"), "--db", url)
+    code, out, err = run_cli("export", str(tmp_path / "out"), "--db", url)
     assert code == 1 and SECRET not in out + err
     assert "?password=***" in err
 
@@ -252,7 +252,7 @@ def test_conflict_tables_escape_terminal_codes_in_stored_notes(tmp_path, capsys,
     changed = DIARY.replace("first note", "\x1b[2J\x1b[31mnew\x1b[0m note")
     folder = write_clinic(tmp_path / "conflict", diary=changed)
     before = fingerprint(db_file)
-    code, out, err = run_cli(capsys, "import", str(folder), "--db", url)
+    code, out, err = run_cli("import", str(folder), "--db", url)
     assert code == 1
     assert "\x1b" not in out + err
     assert "\\x1b[2J\\x1b[31mnew\\x1b[0m note" in err
