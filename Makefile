@@ -45,8 +45,9 @@ serve-clinic: demo
 system-deps:
 	@bash tests/system_deps.sh
 
-# One test process per core (at most 4; a 2-core machine runs two).
-PYTEST_WORKERS ?= -n auto --maxprocesses 4
+# One test process per core (at most 4; a 2-core machine runs two). Each file's tests run
+# in one process, in order: some browser tests build on the state an earlier one left.
+PYTEST_WORKERS ?= -n auto --maxprocesses 4 --dist loadfile
 
 test: system-deps lint
 	$(BIN)/pytest $(PYTEST_WORKERS)

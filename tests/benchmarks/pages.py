@@ -27,14 +27,9 @@ import contextlib
 import datetime as dt
 import io
 import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -42,6 +37,7 @@ from pathlib import Path
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tests.app_server import served_app
 from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
 from tests.waiting import ATTEMPT_MS, TIMEOUT_MS, click_until, settled
 
@@ -69,12 +65,6 @@ class Clinic:
     patient_id: str
     clinician: str
     passwords: dict[str, str]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _make_demo(folder: Path) -> str:
@@ -121,63 +111,12 @@ def _served(folder: Path) -> Iterator[Clinic]:
         **os.environ,
         "PAINDIARY_SECRET_KEY": SECRET,
         "PAINDIARY_DATA_DIR": str(folder),
-        "PYTHONPATH": str(ROOT),  # this checkout's code, whatever the venv points at
     }
     os.environ.update({k: env[k] for k in ("PAINDIARY_SECRET_KEY", "PAINDIARY_DATA_DIR")})
     db = _make_demo(folder)
     patient, pid, clinician, passwords = _accounts(db)
-    port = _free_port()
-    log = folder / "streamlit.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "streamlit"),
-                "run",
-                "dashboard/app.py",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.fileWatcherType",
-                "none",
-                "--client.toolbarMode",
-                "minimal",
-            ],
-            cwd=ROOT,
-            env={**env, "PAINDIARY_DB": db},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log)
+    with served_app({**env, "PAINDIARY_DB": db}, folder / "streamlit.log") as url:
         yield Clinic(url, db, patient, pid, clinician, passwords)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=20)
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"streamlit did not become healthy within {timeout:.0f} s:\n{log.read_text()}")
 
 
 def _forget_today(clinic: Clinic) -> None:

@@ -15,12 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +24,7 @@ import pandas as pd
 import pytest
 
 from analytics.store import project_root
+from tests.app_server import AppNotServing, served_app
 from tests.demo_clinic import DEMO_SECRET_KEY, copy_demo_clinic
 from tests.waiting import TIMEOUT_MS, click_until, eventually, settled
 
@@ -49,26 +44,6 @@ CHROMIUM_ARGS = [
 ]
 ROOT = project_root()
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"streamlit did not become healthy within {timeout:.0f} s:\n{log.read_text()}")
 
 
 @dataclass(frozen=True)
@@ -113,7 +88,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory, demo_clinic_template: Path) -
     """``streamlit run dashboard/app.py`` on a copy of the demo database, and its accounts."""
     tmp = tmp_path_factory.mktemp("e2e")
     db = copy_demo_clinic(demo_clinic_template, tmp)
-    bin_dir = Path(sys.executable).parent
     env = {
         **os.environ,
         "PAINDIARY_DB": db,
@@ -129,45 +103,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory, demo_clinic_template: Path) -
             os.environ.pop("PAINDIARY_SECRET_KEY", None)
         else:
             os.environ["PAINDIARY_SECRET_KEY"] = old
-    port = _free_port()
-    log = tmp / "streamlit.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                str(bin_dir / "streamlit"),
-                "run",
-                "dashboard/app.py",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.fileWatcherType",
-                "none",
-                # like `make run`: no deploy button in the toolbar
-                "--client.toolbarMode",
-                "minimal",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc, log)
-        yield Demo(url, db, passwords, patient, pid, mine, other)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=20)
+        with served_app(env, tmp / "streamlit.log") as url:
+            yield Demo(url, db, passwords, patient, pid, mine, other)
+    except AppNotServing as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="module")

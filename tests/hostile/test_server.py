@@ -30,6 +30,7 @@ import pytest
 
 from analytics.store import project_root
 from dashboard.text import NO_LINK
+from tests.app_server import free_port
 from tests.waiting import TIMEOUT_MS, click_until, eventually, settled
 
 from .clinic_text import write_hostile_clinic
@@ -39,14 +40,8 @@ from .test_store_faults import data_part
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 #: A free port, not a fixed one: another test run on this machine may serve on any port.
-PORT = _free_port()
+PORT = free_port()
 APP = project_root() / "dashboard" / "app.py"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -17,11 +17,12 @@ import atexit
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
 from pathlib import Path
+
+from tests.app_server import free_port
 
 INSTALL_HINT = "apt-get install -y postgresql  (or: make system-deps)"
 
@@ -50,12 +51,6 @@ def find_bindir() -> Path:
     )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class PgServer:
     """Start with :meth:`start`, stop with :meth:`stop` (idempotent)."""
 
@@ -64,7 +59,7 @@ class PgServer:
         self.root = Path(tempfile.mkdtemp(prefix="paindiary-pg-", dir="/tmp"))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
-        self.port = _free_port()
+        self.port = free_port()
         self.as_root = hasattr(os, "geteuid") and os.geteuid() == 0
         self.user = "postgres"
         self._running = False
