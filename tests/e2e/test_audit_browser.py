@@ -8,7 +8,7 @@ import csv
 
 import pytest
 
-from tests.waiting import click_until, eventually, settled
+from tests.waiting import ATTEMPT_MS, click_until, eventually, settled
 
 from .test_browser import (  # noqa: F401 - the module's server and browser fixtures
     DESKTOP,
@@ -56,8 +56,7 @@ def test_an_admin_downloads_the_denied_and_failed_rows(demo, browser):  # noqa: 
         eventually(lambda: _assert_equal(min(refused.count(), 1), 1))
         settled(page)
         button = page.get_by_role("button", name="Download these rows (CSV)")
-        with page.expect_download(timeout=TIMEOUT_MS) as download:
-            button.click()
+        download = _download(page, button)
         assert download.value.suggested_filename.startswith("paindiary-audit-")
         with open(download.value.path(), encoding="utf-8", newline="") as f:
             rows = list(csv.DictReader(f))
@@ -68,6 +67,21 @@ def test_an_admin_downloads_the_denied_and_failed_rows(demo, browser):  # noqa: 
         _no_exception(page)
     finally:
         context.close()
+
+
+def _download(page, button):
+    """Click ``button`` until its download starts (a click during a rerun can be lost)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    for _ in range(TIMEOUT_MS // ATTEMPT_MS):
+        try:
+            with page.expect_download(timeout=ATTEMPT_MS) as download:
+                button.click()
+            download.value  # noqa: B018 - raises if no download started
+            return download
+        except PlaywrightTimeoutError:
+            settled(page)
+    raise AssertionError("the download never started")
 
 
 def _assert_equal(got: int, expected: int) -> None:
