@@ -17,6 +17,8 @@ from typing import Any, Literal
 __all__ = [
     "AnalysisSettings",
     "DEFAULT_SETTINGS",
+    "FHIR_PATIENT_FIELDS",
+    "fhir_patient_fields",
     "Option",
     "options",
     "add_arguments",
@@ -60,6 +62,10 @@ class Option:
     none_as_zero: bool = False
     cli: bool = True
     format: str | None = None
+
+
+#: Patient fields a clinic may share in a FHIR export (``fhir_patient_fields``).
+FHIR_PATIENT_FIELDS = ("sex", "birth_year", "clinician")
 
 
 def _opt(default: Any, **kw: Any) -> Any:
@@ -134,6 +140,12 @@ class AnalysisSettings:
         Fewest patients (with a baseline and a follow-up) in each group before a
         group summary or a comparison between groups shows a confidence interval
         or a p-value, in [2, 100000]; smaller groups get counts only.
+    fhir_identifier_system : str, default "https://paindiary.org/fhir/patient-id"
+        FHIR export: the identifier system of the patient id; a clinic sets the
+        URI its record system knows the patient by.
+    fhir_patient_fields : str, default "sex,birth_year"
+        FHIR export: comma-separated patient fields shared (``sex``,
+        ``birth_year``, ``clinician``); empty = the identifier only.
     seed : int, default 0
         Seed of the bootstrap confidence intervals, >= 0.
     n_boot : int, default 2000
@@ -327,6 +339,24 @@ class AnalysisSettings:
         help="fewest patients per group for a group's confidence interval or a comparison's "
         "p-value; smaller groups get counts only",
     )
+    fhir_identifier_system: str = _opt(
+        "https://paindiary.org/fhir/patient-id",
+        kind="text",
+        low=None,
+        high=None,
+        help="FHIR export: identifier system of the patient id (the clinic's own URI, so a "
+        "receiving record system can match the patient)",
+        cli=False,
+    )
+    fhir_patient_fields: str = _opt(
+        "sex,birth_year",
+        kind="text",
+        low=None,
+        high=None,
+        help="FHIR export: comma-separated patient fields the clinic shares (sex, birth_year, "
+        "clinician; empty = the identifier only)",
+        cli=False,
+    )
     seed: int = _opt(
         0, kind="int", low=0, high=None, help="seed of the bootstrap confidence intervals"
     )
@@ -356,6 +386,7 @@ class AnalysisSettings:
                     )
             else:
                 object.__setattr__(self, f.name, _check_date(value, f.name, func))
+        _check_fhir(self.fhir_identifier_system, self.fhir_patient_fields)
         if self.session_min_entries > self.session_window_days:
             raise ValueError(
                 "The 'session_min_entries' parameter of AnalysisSettings must be an int in "
@@ -381,6 +412,27 @@ class AnalysisSettings:
             "followup_at": self.followup_at,
             "min_entries": self.min_entries,
         }
+
+
+def _check_fhir(system: str, shared: str) -> None:
+    """Check the FHIR export settings: an absolute URI, and known patient fields."""
+    if ":" not in system or any(c.isspace() for c in system) or system.startswith(":"):
+        raise ValueError(
+            "The 'fhir_identifier_system' parameter of AnalysisSettings must be an absolute "
+            f"URI without spaces, such as https://clinic.example/patient-id. Got {system!r} "
+            "instead."
+        )
+    unknown = [x for x in fhir_patient_fields(shared) if x not in FHIR_PATIENT_FIELDS]
+    if unknown:
+        raise ValueError(
+            "The 'fhir_patient_fields' parameter of AnalysisSettings must name fields among "
+            f"{', '.join(FHIR_PATIENT_FIELDS)}. Got {shared!r} instead."
+        )
+
+
+def fhir_patient_fields(text: str) -> tuple[str, ...]:
+    """Split the ``fhir_patient_fields`` setting into trimmed, lower-case words."""
+    return tuple(x.strip().lower() for x in text.split(",") if x.strip())
 
 
 def _check_date(value: object, name: str, func: str) -> dt.date:

@@ -1,23 +1,27 @@
-"""HL7 FHIR R4 export and import of one patient's diary and sessions.
+"""HL7 FHIR R4 export of one patient's diary, medicines and sessions.
 
-Export (:func:`patient_bundle`) builds a ``Bundle`` of type ``collection`` with
-the ``fhir.resources.R4B`` models, so every resource is validated as it is made:
+:func:`patient_bundle` builds a ``Bundle`` with the ``fhir.resources.R4B``
+models, so every resource is validated as it is made:
 
-* one ``Patient`` (the paindiary id as an identifier, sex, birth year);
-* one pain ``Observation`` per diary day: LOINC 72514-3, category ``survey``,
-  ``effectiveDateTime`` the diary date, ``valueInteger`` (``valueQuantity`` for a
-  score with decimals);
-* one PEG ``Observation`` (LOINC 91147-9, the mean of the three items) per day
-  where pain, enjoyment and activity interference were all answered, the items
-  as components;
-* one ``Procedure`` per session: SNOMED CT 44868003 (acupuncture), status
-  ``completed``, ``performedDateTime`` the session's date, technique, frequency,
-  points, needles, retention, pain before/after and the local time of day as
-  extensions (``urn:paindiary:fhir:...``), adverse events as ``complication``, a
-  readable summary in ``code.text``.
+* one ``Patient``: the paindiary id under the clinic's identifier system and the
+  fields the clinic chooses to share (sex, birth year, responsible clinician);
+* one ``Observation`` per diary item of a day (category ``survey``, US Core
+  Observation Screening Assessment profile): pain (LOINC 72514-3), the PEG items
+  (LOINC 91145-3, 91146-1), worst pain, sleep, mood, stress, analgesic doses and
+  the daily MME (paindiary's code system), and the PEG score (LOINC 91147-9,
+  ``derivedFrom`` its three items) on days with all three items;
+* one ``MedicationStatement`` per day with a named medicine: RxNorm where the
+  ingredient code is verified, the name as text, the day's dose;
+* one ``Procedure`` per session (SNOMED CT 44868003, US Core Procedure profile):
+  the points as ``bodySite`` (text: the WHO point codes), the practitioner as
+  ``performer``, adverse events as ``complication``, notes as ``note``; the
+  details R4 has no element for (technique, frequency, needles, retention, pain
+  before and after, the local time of day) as extensions.
 
-Free-text notes go into ``note`` only when asked for (``include_notes``). The
-import of such bundles is in :mod:`._fhir_import`.
+Every resource carries a stable identifier (:data:`RECORD_ID_SYSTEM`), so a
+``transaction`` bundle creates each resource only if none with that identifier
+exists (``ifNoneExist``): sending it again creates nothing new. Codes and their
+sources are in :mod:`._fhir_codes`; the import is in :mod:`._fhir_import`.
 
 Session times: the data contract stores a session's local date-time without a
 time zone, and FHIR requires a zone on a dateTime with a time, so the time of day
@@ -27,10 +31,31 @@ travels in an extension with a FHIR ``time`` value.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
+
+from analytics.io._fhir_codes import (
+    ACUPUNCTURE_SNOMED,
+    ADVERSE_EVENT_SYSTEM,
+    CATEGORY_SYSTEM,
+    DIARY_ITEMS,
+    EXTENSION,
+    LOINC,
+    PAIN_LOINC,
+    PATIENT_ID_SYSTEM,
+    PEG_ITEMS,
+    PEG_LOINC,
+    RECORD_ID_SYSTEM,
+    RXNORM,
+    SESSION_EXTENSIONS,
+    SNOMED,
+    UCUM,
+    US_CORE_PROCEDURE,
+    US_CORE_SCREENING,
+    record_id,
+    rxnorm_code,
+)
 
 if TYPE_CHECKING:  # fhir.resources is imported when a bundle is made
     from fhir.resources.R4B.bundle import Bundle
@@ -43,51 +68,19 @@ __all__ = [
     "ACUPUNCTURE_SNOMED",
     "PATIENT_ID_SYSTEM",
     "EXTENSION",
-    "PEG_ITEM_SYSTEM",
-    "ADVERSE_EVENT_SYSTEM",
-    "PEG_ITEMS",
-    "SESSION_EXTENSIONS",
+    "BUNDLE_TYPES",
     "patient_bundle",
     "bundle_json",
 ]
 
-LOINC = "http://loinc.org"
-SNOMED = "http://snomed.info/sct"
-UCUM = "http://unitsofmeasure.org"
-CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
-#: Pain severity - 0-10 verbal numeric rating [Score] - Reported.
-PAIN_LOINC = "72514-3"
-#: PEG 3-item pain scale score.
-PEG_LOINC = "91147-9"
-#: SNOMED CT: acupuncture (procedure).
-ACUPUNCTURE_SNOMED = "44868003"
-#: Identifier system of the paindiary patient id.
-PATIENT_ID_SYSTEM = "urn:paindiary:patient-id"
-#: Prefix of the session extensions; the suffix is the sessions column.
-EXTENSION = "urn:paindiary:fhir:"
-PEG_ITEM_SYSTEM = "urn:paindiary:peg-item"
-ADVERSE_EVENT_SYSTEM = "urn:paindiary:adverse-event"
+#: Bundle types :func:`patient_bundle` writes.
+BUNDLE_TYPES = ("collection", "transaction")
 
-#: The PEG items of a diary day, by diary column.
-PEG_ITEMS = {
-    "pain": "Pain, average (0-10)",
-    "enjoyment_interference": "Interference with enjoyment of life (0-10)",
-    "activity_interference": "Interference with general activity (0-10)",
-}
 _GENDER = {"F": "female", "M": "male", "X": "other", "U": "unknown"}
-#: The sessions columns that travel as Procedure extensions, with their value type.
-SESSION_EXTENSIONS = {
-    "technique": "valueCode",
-    "frequency_hz": "valueString",
-    "points": "valueString",
-    "needles": "valueInteger",
-    "retention_min": "valueInteger",
-    "pain_before": "valueDecimal",
-    "pain_after": "valueDecimal",
-    "local_time": "valueTime",
-}
 _SURVEY = [{"coding": [{"system": CATEGORY_SYSTEM, "code": "survey", "display": "Survey"}]}]
-_NS = uuid.UUID("6f1c3b7e-3a52-4c7e-9d1e-70a1d5c0f001")
+_SCORE_UNIT = {"unit": "{score}", "system": UCUM, "code": "{score}"}
+#: UCUM code of a dose unit of the diary.
+_UCUM_DOSE = {"mg": "mg", "mcg/h": "ug/h"}
 
 
 def _missing(value: Any) -> bool:
@@ -99,21 +92,54 @@ def _missing(value: Any) -> bool:
         return False
 
 
-def _full_url(*parts: str) -> str:
-    return "urn:uuid:" + str(uuid.uuid5(_NS, "\x1f".join(parts)))
-
-
-def _score(value: Any) -> dict[str, Any]:
+def _value(value: Any, kind: str) -> dict[str, Any]:
     x = float(value)
+    if kind == "mme":
+        return {"valueQuantity": {"value": x, "unit": "MME/day", "system": UCUM, "code": "mg/d"}}
     if x.is_integer():
         return {"valueInteger": int(x)}
-    return {"valueQuantity": {"value": x, "unit": "{score}", "system": UCUM, "code": "{score}"}}
+    return {"valueQuantity": {"value": x, **_SCORE_UNIT}}
 
 
 def _note(text: Any, include: bool) -> dict[str, Any]:
     if not include or _missing(text) or not str(text).strip():
         return {}
     return {"note": [{"text": str(text)}]}
+
+
+class _Writer:
+    """The entries of one patient's bundle: stable identifiers, references, requests."""
+
+    def __init__(self, pid: str, system: str, transaction: bool) -> None:
+        self.pid = pid
+        self.system = system
+        self.transaction = transaction
+        self.entries: list[dict[str, Any]] = []
+        self.subject = {"reference": self.url("Patient")}
+
+    def url(self, *parts: str) -> str:
+        return "urn:uuid:" + record_id(self.system, self.pid, *parts)
+
+    def add(self, resource: Any, *parts: str, identifier: dict[str, str] | None = None) -> str:
+        """Add a validated resource under its stable id; return its fullUrl."""
+        full_url = self.url(*parts)
+        entry: dict[str, Any] = {"fullUrl": full_url, "resource": resource}
+        if self.transaction:
+            ident = identifier or {
+                "system": RECORD_ID_SYSTEM,
+                "value": record_id(self.system, self.pid, *parts),
+            }
+            kind = resource.get_resource_type()
+            entry["request"] = {
+                "method": "POST",
+                "url": kind,
+                "ifNoneExist": f"identifier={ident['system']}|{ident['value']}",
+            }
+        self.entries.append(entry)
+        return full_url
+
+    def identifier(self, *parts: str) -> list[dict[str, str]]:
+        return [{"system": RECORD_ID_SYSTEM, "value": record_id(self.system, self.pid, *parts)}]
 
 
 def patient_bundle(
@@ -123,9 +149,12 @@ def patient_bundle(
     patient_id: str,
     *,
     include_notes: bool = False,
+    bundle_type: Literal["collection", "transaction"] = "collection",
+    identifier_system: str = PATIENT_ID_SYSTEM,
+    patient_fields: tuple[str, ...] = ("sex", "birth_year"),
     now: dt.datetime | None = None,
 ) -> Bundle:
-    """One patient's diary and sessions as a FHIR R4 ``Bundle`` (type collection).
+    """One patient's diary, medicines and sessions as a FHIR R4 ``Bundle``.
 
     Parameters
     ----------
@@ -134,6 +163,17 @@ def patient_bundle(
     patient_id : str
     include_notes : bool, default False
         Put diary and session notes into the resources' ``note``.
+    bundle_type : {"collection", "transaction"}, default "collection"
+        ``transaction``: every entry has a ``request`` that creates the resource
+        only if none with its stable identifier exists (re-sending creates
+        nothing new).
+    identifier_system : str
+        Identifier system of the patient id (the ``fhir_identifier_system``
+        setting).
+    patient_fields : tuple of str, default ("sex", "birth_year")
+        Patient fields shared (the ``fhir_patient_fields`` setting): ``sex``
+        (``gender``), ``birth_year`` (``birthDate``), ``clinician``
+        (``generalPractitioner.display``).
     now : datetime.datetime, optional
         The bundle's ``timestamp`` (UTC); default the clock.
 
@@ -146,12 +186,18 @@ def patient_bundle(
     ------
     LookupError
         When the patient has no row in any frame.
+    ValueError
+        When ``bundle_type`` is not one of :data:`BUNDLE_TYPES`.
     """
     from fhir.resources.R4B.bundle import Bundle
-    from fhir.resources.R4B.observation import Observation
     from fhir.resources.R4B.patient import Patient
     from fhir.resources.R4B.procedure import Procedure
 
+    if bundle_type not in BUNDLE_TYPES:
+        raise ValueError(
+            "The 'bundle_type' parameter of patient_bundle must be one of "
+            f"{', '.join(BUNDLE_TYPES)}. Got {bundle_type!r} instead."
+        )
     pid = str(patient_id)
     p = patients[patients["patient_id"] == pid]
     d = diary[diary["patient_id"] == pid].sort_values("date")
@@ -159,105 +205,119 @@ def patient_bundle(
     if not (len(p) or len(d) or len(s)):
         raise LookupError(f"no patient {pid!r} in the data")
     now = now if now is not None else dt.datetime.now(dt.UTC).replace(microsecond=0)
-    patient_url = _full_url(pid, "Patient")
-    subject = {"reference": patient_url}
-    patient = Patient.model_validate(_patient(pid, p))
-    entries = [{"fullUrl": patient_url, "resource": patient}]
+    w = _Writer(pid, identifier_system, bundle_type == "transaction")
+    ident = {"system": identifier_system, "value": pid}
+    w.add(Patient.model_validate(_patient(ident, p, patient_fields)), "Patient", identifier=ident)
     for row in d.itertuples(index=False):
-        day = pd.Timestamp(row.date).strftime("%Y-%m-%d")
-        obs = _pain_observation(row, subject, day, include_notes)
-        entries.append(
-            {"fullUrl": _full_url(pid, "pain", day), "resource": Observation.model_validate(obs)}
-        )
-        peg = _peg_observation(row, subject, day)
-        if peg is not None:
-            entries.append(
-                {"fullUrl": _full_url(pid, "peg", day), "resource": Observation.model_validate(peg)}
-            )
+        _diary_day(w, row, include_notes)
     for row in s.itertuples(index=False):
-        when = pd.Timestamp(row.date)
-        entries.append(
-            {
-                "fullUrl": _full_url(pid, "session", when.isoformat()),
-                "resource": Procedure.model_validate(_procedure(row, subject, include_notes)),
-            }
-        )
+        when = pd.Timestamp(row.date).isoformat()
+        proc = _procedure(row, w.subject, include_notes)
+        proc["identifier"] = w.identifier("session", when)
+        w.add(Procedure.model_validate(proc), "session", when)
     stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return Bundle.model_validate({"type": "collection", "timestamp": stamp, "entry": entries})
+    return Bundle.model_validate({"type": bundle_type, "timestamp": stamp, "entry": w.entries})
 
 
-def _patient(pid: str, p: pd.DataFrame) -> dict[str, Any]:
-    """Write the Patient resource: the paindiary id, and sex and birth year when known."""
-    resource: dict[str, Any] = {
-        "resourceType": "Patient",
-        "identifier": [{"system": PATIENT_ID_SYSTEM, "value": pid}],
-    }
-    if len(p):
-        info = p.iloc[0]
-        if not _missing(info["sex"]):
-            resource["gender"] = _GENDER.get(str(info["sex"]), "unknown")
-        if not _missing(info["birth_year"]):
-            resource["birthDate"] = f"{int(info['birth_year']):04d}"
+def _patient(ident: dict[str, str], p: pd.DataFrame, fields: tuple[str, ...]) -> dict[str, Any]:
+    """Write the Patient resource: the identifier, and the fields the clinic shares."""
+    resource: dict[str, Any] = {"resourceType": "Patient", "identifier": [ident]}
+    if not len(p):
+        return resource
+    info = p.iloc[0]
+    if "sex" in fields and not _missing(info["sex"]):
+        resource["gender"] = _GENDER.get(str(info["sex"]), "unknown")
+    if "birth_year" in fields and not _missing(info["birth_year"]):
+        resource["birthDate"] = f"{int(info['birth_year']):04d}"
+    if "clinician" in fields and not _missing(info["clinician_id"]):
+        resource["generalPractitioner"] = [{"display": str(info["clinician_id"])}]
     return resource
 
 
-def _pain_observation(
-    row: Any, subject: dict[str, str], day: str, include_notes: bool
+def _diary_day(w: _Writer, row: Any, include_notes: bool) -> None:
+    """Add the Observations of one diary day, its PEG score and its medicine."""
+    from fhir.resources.R4B.medicationstatement import MedicationStatement
+    from fhir.resources.R4B.observation import Observation
+
+    day = pd.Timestamp(row.date).strftime("%Y-%m-%d")
+    urls: dict[str, str] = {}
+    for column, item in DIARY_ITEMS.items():
+        value = getattr(row, column)
+        if _missing(value):
+            continue
+        obs = {
+            **_observation(w, day, column, item.system, item.code, item.display),
+            **_value(value, item.kind),
+            **(_note(getattr(row, "notes", None), include_notes) if column == "pain" else {}),
+        }
+        urls[column] = w.add(Observation.model_validate(obs), column, day)
+    if all(c in urls for c in PEG_ITEMS):
+        mean = sum(float(getattr(row, c)) for c in PEG_ITEMS) / 3
+        peg = {
+            **_observation(
+                w, day, "peg", LOINC, PEG_LOINC, "Pain, Enjoyment, General activity (PEG) score"
+            ),
+            "valueQuantity": {"value": mean, **_SCORE_UNIT},
+            "derivedFrom": [{"reference": urls[c]} for c in PEG_ITEMS],
+        }
+        w.add(Observation.model_validate(peg), "peg", day)
+    if not _missing(getattr(row, "medication", None)):
+        statement = _medication_statement(w, row, day)
+        w.add(MedicationStatement.model_validate(statement), "medication", day)
+
+
+def _observation(
+    w: _Writer, day: str, key: str, system: str, code: str, display: str
 ) -> dict[str, Any]:
-    """Write the pain Observation of one diary day (LOINC 72514-3)."""
     return {
         "resourceType": "Observation",
+        "meta": {"profile": [US_CORE_SCREENING]},
+        "identifier": w.identifier(key, day),
         "status": "final",
         "category": _SURVEY,
-        "code": {
-            "coding": [
-                {
-                    "system": LOINC,
-                    "code": PAIN_LOINC,
-                    "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
-                }
-            ],
-            "text": "Average pain over the past 24 hours (0-10)",
-        },
-        "subject": subject,
+        "code": {"coding": [{"system": system, "code": code, "display": display}]},
+        "subject": w.subject,
         "effectiveDateTime": day,
-        **_score(row.pain),
-        **_note(getattr(row, "notes", None), include_notes),
     }
 
 
-def _peg_observation(row: Any, subject: dict[str, str], day: str) -> dict[str, Any] | None:
-    """Write the PEG Observation of one diary day (LOINC 91147-9), None unless all 3 items are there."""
-    items = {k: getattr(row, k) for k in PEG_ITEMS}
-    if any(_missing(v) for v in items.values()):
-        return None
-    return {
-        "resourceType": "Observation",
-        "status": "final",
-        "category": _SURVEY,
-        "code": {
-            "coding": [{"system": LOINC, "code": PEG_LOINC}],
-            "text": "PEG-3 score: mean of pain, enjoyment of life and general activity",
-        },
-        "subject": subject,
+def _medication_statement(w: _Writer, row: Any, day: str) -> dict[str, Any]:
+    """Write the MedicationStatement of a day's named medicine: RxNorm where verified, the dose."""
+    from analytics.contract import DOSE_UNITS, opioid_code
+
+    name = str(row.medication)
+    concept: dict[str, Any] = {"text": name}
+    rx = rxnorm_code(name)
+    if rx is not None:
+        concept["coding"] = [{"system": RXNORM, "code": rx[0], "display": rx[1]}]
+    statement: dict[str, Any] = {
+        "resourceType": "MedicationStatement",
+        "identifier": w.identifier("medication", day),
+        "status": "completed",
+        "medicationCodeableConcept": concept,
+        "subject": w.subject,
         "effectiveDateTime": day,
-        "valueQuantity": {
-            "value": float(sum(float(v) for v in items.values()) / 3),
-            "unit": "{score}",
-            "system": UCUM,
-            "code": "{score}",
-        },
-        "component": [
+    }
+    dose: Any = getattr(row, "medication_dose", None)
+    if not _missing(dose):
+        code = opioid_code(name)
+        unit = DOSE_UNITS[code] if code is not None else "mg"
+        statement["dosage"] = [
             {
-                "code": {
-                    "coding": [{"system": PEG_ITEM_SYSTEM, "code": k}],
-                    "text": PEG_ITEMS[k],
-                },
-                **_score(v),
+                "text": f"{float(dose):g} {unit} over the day",
+                "doseAndRate": [
+                    {
+                        "doseQuantity": {
+                            "value": float(dose),
+                            "unit": unit,
+                            "system": UCUM,
+                            "code": _UCUM_DOSE[unit],
+                        }
+                    }
+                ],
             }
-            for k, v in items.items()
-        ],
-    }
+        ]
+    return statement
 
 
 def _procedure(row: Any, subject: dict[str, str], include_notes: bool) -> dict[str, Any]:
@@ -266,6 +326,7 @@ def _procedure(row: Any, subject: dict[str, str], include_notes: bool) -> dict[s
 
     proc: dict[str, Any] = {
         "resourceType": "Procedure",
+        "meta": {"profile": [US_CORE_PROCEDURE]},
         "status": "completed",
         "code": {
             "coding": [{"system": SNOMED, "code": ACUPUNCTURE_SNOMED, "display": "Acupuncture"}],
@@ -276,6 +337,8 @@ def _procedure(row: Any, subject: dict[str, str], include_notes: bool) -> dict[s
         "extension": _session_extensions(row),
         **_note(getattr(row, "notes", None), include_notes),
     }
+    if not _missing(row.points):
+        proc["bodySite"] = [{"text": p} for p in str(row.points).split(";") if p]
     if not _missing(row.practitioner):
         proc["performer"] = [{"actor": {"display": str(row.practitioner)}}]
     if not _missing(row.adverse_events):
@@ -287,16 +350,17 @@ def _procedure(row: Any, subject: dict[str, str], include_notes: bool) -> dict[s
             for e in str(row.adverse_events).split(";")
             if e
         ]
+    if not proc["extension"]:
+        del proc["extension"]
     return proc
 
 
 def _session_extensions(row: Any) -> list[dict[str, Any]]:
-    """Write a session's columns as extensions, the local time of day included."""
+    """Write the session details R4 has no element for as extensions, the local time included."""
     when = pd.Timestamp(row.date)
     values = {
         "technique": row.technique,
         "frequency_hz": row.frequency_hz,
-        "points": row.points,
         "needles": row.needles,
         "retention_min": row.retention_min,
         "pain_before": row.pain_before,

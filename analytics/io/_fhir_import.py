@@ -1,12 +1,20 @@
-"""HL7 FHIR R4 import of one patient's pain diary and sessions.
+"""HL7 FHIR R4 import of patients' diaries, medicines and sessions.
 
 :func:`bundle_dataset` reads a bundle written by :func:`analytics.io.patient_bundle`
-(or any bundle with pain Observations and acupuncture Procedures) back into
-canonical diary and session frames through :func:`analytics.io.validate_records`,
-the CSV import's rules; every problem names the file, the entry index and the
-field. A ``MedicationStatement`` of a diary day gives that day's ``medication``
-and ``medication_dose``, and so, for a named opioid, its MME, computed as for a
-CSV file. :func:`fill_from_stored` keeps the columns of a stored day the bundle does
+(a ``collection`` or a ``transaction``, or any bundle with pain Observations and
+acupuncture Procedures) back into canonical diary and session frames through
+:func:`analytics.io.validate_records`, the CSV import's rules; every problem names
+the file, the entry index and the field.
+
+Every resource is filed under its own subject: the Patient its ``subject``
+references (by ``fullUrl``, ``Patient/id`` or an identifier of the patient-id
+system). A bundle naming a patient other than the one imported into is refused
+unless a mapping says whose records they become, so one bundle never mixes two
+patients' records. Each diary item is an Observation of its own (LOINC where one
+exists, paindiary's code system otherwise, :data:`DIARY_ITEMS`); a
+``MedicationStatement`` of a diary day gives that day's ``medication`` and
+``medication_dose`` (and so, for a named opioid, its MME, computed as for a CSV
+file). :func:`fill_from_stored` keeps the columns of a stored day the bundle does
 not carry.
 """
 
@@ -20,26 +28,40 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from analytics.contract import DOSE_UNITS, opioid_code
 from analytics.errors import PROBLEM_COLUMNS, DataValidationError
-from analytics.io._fhir import (
-    ACUPUNCTURE_SNOMED,
-    ADVERSE_EVENT_SYSTEM,
-    EXTENSION,
+from analytics.io._fhir_codes import (
+    DIARY_ITEMS,
+    LEGACY_PATIENT_ID_SYSTEM,
+    LEGACY_PEG_ITEM_SYSTEM,
     LOINC,
     PAIN_LOINC,
     PATIENT_ID_SYSTEM,
-    PEG_ITEM_SYSTEM,
-    PEG_ITEMS,
     PEG_LOINC,
-    SESSION_EXTENSIONS,
-    SNOMED,
+)
+from analytics.io._fhir_records import (
+    Problems,
+    codes_of,
+    day_of,
+    is_acupuncture,
+    medicine_columns,
+    notes_of,
+    session_record,
+    value_of,
 )
 
 if TYPE_CHECKING:
     from analytics.contract import Dataset
 
-__all__ = ["BundleContent", "read_bundle", "bundle_dataset", "fill_from_stored"]
+__all__ = [
+    "BundleContent",
+    "read_bundle",
+    "bundle_dataset",
+    "fill_from_stored",
+    "patient_assignment",
+]
+
+#: (system, code) of an item Observation -> its diary column (pain is read on its own).
+_ITEM_COLUMNS = {(i.system, i.code): c for c, i in DIARY_ITEMS.items() if c != "pain"}
 
 
 @dataclass(frozen=True)
@@ -53,9 +75,15 @@ class BundleContent:
         ``patient_id``), in bundle order.
     diary_entries, session_entries : list of int
         The 0-based entry index each record came from.
+    diary_subjects, session_subjects : list of str or None
+        The patient id each record's subject names; None for a resource without
+        a subject.
     medication_entries : dict of int to int
         For a diary record with a named medicine: the entry index of its
         MedicationStatement.
+    item_entries : dict of (int, str) to int
+        For a diary record's item (``(record, column)``): the entry index of its
+        Observation.
     bundle_patient_ids : tuple of str
         paindiary ids found in the bundle's Patient identifiers.
     skipped : dict of str to int
@@ -66,72 +94,29 @@ class BundleContent:
     sessions: list[dict[str, Any]] = field(default_factory=list)
     diary_entries: list[int] = field(default_factory=list)
     session_entries: list[int] = field(default_factory=list)
+    diary_subjects: list[str | None] = field(default_factory=list)
+    session_subjects: list[str | None] = field(default_factory=list)
     medication_entries: dict[int, int] = field(default_factory=dict)
+    item_entries: dict[tuple[int, str], int] = field(default_factory=dict)
     bundle_patient_ids: tuple[str, ...] = ()
     skipped: dict[str, int] = field(default_factory=dict)
 
 
-class _Problems:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.rows: list[tuple[str, int, str, str, str]] = []
-
-    def add(self, where: str, message: str, value: Any = "") -> None:
-        text = "" if value is None else str(value)
-        self.rows.append((self.file, 0, where, text[:200], message))
-
-    def raise_if_any(self, what: str) -> None:
-        if self.rows:
-            frame = pd.DataFrame(self.rows, columns=PROBLEM_COLUMNS)
-            n = len(frame)
-            raise DataValidationError(
-                f"{self.file}: {n} problem{'s' if n != 1 else ''} in the bundle; {what}", frame
-            )
-
-
-def _codes(concept: Any) -> set[tuple[str, str]]:
-    if not isinstance(concept, Mapping):
-        return set()
-    out = set()
-    for c in concept.get("coding") or []:
-        if isinstance(c, Mapping):
-            out.add((str(c.get("system", "")), str(c.get("code", ""))))
-    return out
-
-
-def _value(res: Mapping[str, Any]) -> Any:
-    if "valueInteger" in res:
-        return res["valueInteger"]
-    q = res.get("valueQuantity")
-    if isinstance(q, Mapping) and "value" in q:
-        return q["value"]
-    return None
-
-
-def _day(text: Any) -> str | None:
-    if not isinstance(text, str) or len(text) < 10:
-        return None
-    return text[:10]
-
-
-def _notes(res: Mapping[str, Any]) -> str | None:
-    texts = [
-        str(n.get("text"))
-        for n in res.get("note") or []
-        if isinstance(n, Mapping) and n.get("text")
-    ]
-    return " / ".join(texts) if texts else None
-
-
-def read_bundle(data: Any, *, file: str = "bundle.json") -> BundleContent:
+def read_bundle(
+    data: Any, *, file: str = "bundle.json", identifier_system: str = PATIENT_ID_SYSTEM
+) -> BundleContent:
     """Check a FHIR R4 bundle and collect its diary and session records.
 
     Parameters
     ----------
     data : str, bytes or dict
-        Bundle JSON text or the parsed object.
+        Bundle JSON text or the parsed object: a ``collection``, or a
+        ``transaction`` or ``batch`` whose entries create resources.
     file : str
         Name used in problems.
+    identifier_system : str
+        Identifier system of the patient id in the bundle's Patients (the
+        ``fhir_identifier_system`` setting); paindiary's own systems are read too.
 
     Returns
     -------
@@ -140,18 +125,31 @@ def read_bundle(data: Any, *, file: str = "bundle.json") -> BundleContent:
     Raises
     ------
     DataValidationError
-        The text is not JSON, not a Bundle, or entries break the FHIR R4 model
-        or lack what an import needs (a date, a 0-10 value); ``problems`` name
-        the entry (``column`` = ``entry[i].field``) and say what is wrong.
-        Nothing is returned when any entry is wrong.
+        The text is not JSON, not a Bundle, or entries break the FHIR R4 model,
+        ask for anything but creating a resource, name a subject the bundle does
+        not hold, or lack what an import needs (a date, a 0-10 value);
+        ``problems`` name the entry (``column`` = ``entry[i].field``) and say
+        what is wrong. Nothing is returned when any entry is wrong.
     """
-    reader = _Reader(file)
+    reader = _Reader(file, identifier_system)
+    resources = []
     for i, entry in enumerate(_entries(data, reader.problems)):
         res = _valid_resource(entry, f"entry[{i}]", reader.problems)
-        if res is not None:
-            reader.take(i, res)
-    reader.attach_peg()
-    reader.attach_medicines()
+        if res is not None and _creates(entry, f"entry[{i}]", reader.problems):
+            resources.append((i, entry, res))
+            if res["resourceType"] == "Patient":
+                reader.patient(i, entry, res)
+    refs = {
+        res["subject"].get("reference")
+        for _i, _entry, res in resources
+        if isinstance(res.get("subject"), Mapping)
+    }
+    # a bundle without paindiary Patients whose resources all name one patient (or
+    # none) is that one patient's: its records are filed under the patient imported into
+    reader.loose = not reader.ids and len(refs - set(reader.refs)) <= 1
+    for i, _entry, res in resources:
+        reader.take(i, res)
+    reader.attach()
     reader.problems.raise_if_any("nothing was imported.")
     c = reader.content
     return BundleContent(
@@ -159,13 +157,16 @@ def read_bundle(data: Any, *, file: str = "bundle.json") -> BundleContent:
         sessions=c.sessions,
         diary_entries=c.diary_entries,
         session_entries=c.session_entries,
+        diary_subjects=c.diary_subjects,
+        session_subjects=c.session_subjects,
         medication_entries=c.medication_entries,
+        item_entries=c.item_entries,
         bundle_patient_ids=tuple(dict.fromkeys(reader.ids)),
         skipped=c.skipped,
     )
 
 
-def _entries(data: Any, problems: _Problems) -> list[Any]:
+def _entries(data: Any, problems: Problems) -> list[Any]:
     """Parse the bundle and return its entries; raise when it is no Bundle at all."""
     if isinstance(data, bytes | str):
         try:
@@ -189,7 +190,24 @@ def _entries(data: Any, problems: _Problems) -> list[Any]:
     return entries
 
 
-def _valid_resource(entry: Any, where: str, problems: _Problems) -> Mapping[str, Any] | None:
+def _creates(entry: Mapping[str, Any], where: str, problems: Problems) -> bool:
+    """Tell whether an entry files its resource: no request, or a POST or PUT of it."""
+    request = entry.get("request")
+    if not isinstance(request, Mapping):
+        return True
+    method = str(request.get("method", "")).upper()
+    if method in ("POST", "PUT"):
+        return True
+    problems.add(
+        f"{where}.request.method",
+        f"the entry asks to {method or 'do nothing'}; an import only files resources "
+        "(POST or PUT): remove the entry or import its resource",
+        method,
+    )
+    return False
+
+
+def _valid_resource(entry: Any, where: str, problems: Problems) -> Mapping[str, Any] | None:
     """Return the entry's resource when the FHIR R4 model accepts it; else note why, None."""
     from fhir.resources.R4B import get_fhir_model_class
     from pydantic import ValidationError
@@ -220,251 +238,215 @@ def _valid_resource(entry: Any, where: str, problems: _Problems) -> Mapping[str,
 
 
 class _Reader:
-    """The records of a bundle, collected entry by entry, and its problems."""
+    """The records of a bundle, collected entry by entry, each under its subject."""
 
-    def __init__(self, file: str) -> None:
-        self.problems = _Problems(file)
+    def __init__(self, file: str, identifier_system: str) -> None:
+        self.problems = Problems(file)
         self.content = BundleContent()
+        self.systems = (identifier_system, PATIENT_ID_SYSTEM, LEGACY_PATIENT_ID_SYSTEM)
         self.ids: list[str] = []  # paindiary ids of the Patient resources
-        self.by_day: dict[str, int] = {}  # diary date -> its first pain record
-        self.peg: list[tuple[int, str, dict[str, Any]]] = []  # (entry, date, PEG items)
-        self.medicines: list[tuple[int, str, dict[str, Any]]] = []  # (entry, date, columns)
+        self.refs: dict[str, str | None] = {}  # fullUrl / Patient/id -> paindiary id
+        self.loose = False  # references outside the bundle name the one patient imported into
+        self.by_day: dict[tuple[str | None, str], int] = {}  # (subject, date) -> pain record
+        # (entry, subject, date, column, value) of the diary items other than pain
+        self.items: list[tuple[int, str | None, str, str, Any]] = []
+        self.medicines: list[tuple[int, str | None, str, dict[str, Any]]] = []
 
-    def take(self, i: int, res: Mapping[str, Any]) -> None:
-        """Take a valid resource: a Patient's ids, a pain or PEG Observation, a session."""
-        kind = res["resourceType"]
-        codes = _codes(res.get("code"))
-        if kind == "Patient":
-            self.ids += [
+    def patient(self, i: int, entry: Mapping[str, Any], res: Mapping[str, Any]) -> None:
+        """Note a Patient's paindiary id and the references that name it."""
+        pid = next(
+            (
                 str(x.get("value"))
                 for x in res.get("identifier") or []
-                if isinstance(x, Mapping) and x.get("system") == PATIENT_ID_SYSTEM
-            ]
-        elif kind == "Observation" and (LOINC, PAIN_LOINC) in codes:
-            self._pain(i, res)
+                if isinstance(x, Mapping) and x.get("system") in self.systems and x.get("value")
+            ),
+            None,
+        )
+        if pid is not None:
+            self.ids.append(pid)
+        if entry.get("fullUrl"):
+            self.refs[str(entry["fullUrl"])] = pid
+        if res.get("id"):
+            self.refs[f"Patient/{res['id']}"] = pid
+
+    def subject(self, i: int, res: Mapping[str, Any]) -> tuple[bool, str | None]:
+        """Return (found, the paindiary id) of a resource's subject; note a problem if unknown."""
+        subject = res.get("subject")
+        if not isinstance(subject, Mapping):
+            return True, None
+        ident = subject.get("identifier")
+        if isinstance(ident, Mapping) and ident.get("system") in self.systems:
+            return True, str(ident.get("value"))
+        ref = subject.get("reference")
+        if isinstance(ref, str) and ref in self.refs:
+            pid = self.refs[ref]
+            if pid is None:
+                self.problems.add(
+                    f"entry[{i}].subject",
+                    f"the subject {ref} has no identifier under {self.systems[0]}; give the "
+                    "Patient its paindiary id there",
+                    ref,
+                )
+                return False, None
+            return True, pid
+        if self.loose:
+            return True, None
+        self.problems.add(
+            f"entry[{i}].subject",
+            f"the subject {ref or '(no reference)'} is no Patient of the bundle, which names "
+            "more than one patient; add the Patient entry, or name the patient by identifier",
+            ref,
+        )
+        return False, None
+
+    def take(self, i: int, res: Mapping[str, Any]) -> None:
+        """Take a valid resource: a diary item, a medicine or a session, under its subject."""
+        kind = res["resourceType"]
+        if kind == "Patient":
+            return
+        codes = codes_of(res.get("code"))
+        wanted = (
+            kind == "MedicationStatement"
+            or (kind == "Procedure" and is_acupuncture(res, codes))
+            or (
+                kind == "Observation"
+                and ((LOINC, PAIN_LOINC) in codes or (LOINC, PEG_LOINC) in codes)
+            )
+            or (kind == "Observation" and any(c in _ITEM_COLUMNS for c in codes))
+        )
+        if not wanted:
+            self._skip(f"{kind} (not a diary item, medicine or acupuncture)")
+            return
+        found, subject = self.subject(i, res)
+        if not found:
+            return
+        if kind == "Observation" and (LOINC, PAIN_LOINC) in codes:
+            self._pain(i, res, subject)
         elif kind == "Observation" and (LOINC, PEG_LOINC) in codes:
-            self._peg(i, res)
+            self._peg(i, res, subject)
+        elif kind == "Observation":
+            column = next(_ITEM_COLUMNS[c] for c in codes if c in _ITEM_COLUMNS)
+            self._item(i, res, subject, column)
         elif kind == "MedicationStatement":
-            self._medicine(i, res)
-        elif kind == "Procedure" and _is_acupuncture(res, codes):
-            session = _session_record(res, f"entry[{i}]", self.problems)
+            self._medicine(i, res, subject)
+        else:
+            session = session_record(res, f"entry[{i}]", self.problems)
             if session is not None:
                 self.content.sessions.append(session)
                 self.content.session_entries.append(i)
-        else:
-            self._skip(f"{kind} (not pain or acupuncture)")
+                self.content.session_subjects.append(subject)
 
     def _skip(self, label: str) -> None:
         self.content.skipped[label] = self.content.skipped.get(label, 0) + 1
 
-    def _pain(self, i: int, res: Mapping[str, Any]) -> None:
-        where = f"entry[{i}]"
+    def _dated(self, i: int, res: Mapping[str, Any], what: str) -> str | None:
+        """Return the diary date of an Observation; None (with a problem or a skip) without one."""
         if res.get("status") in ("entered-in-error", "cancelled"):
             self._skip(f"Observation ({res['status']})")
-            return
-        day = _day(res.get("effectiveDateTime"))
-        value = _value(res)
+            return None
+        day = day_of(res.get("effectiveDateTime"))
         if day is None:
+            self.problems.add(f"entry[{i}].effectiveDateTime", f"{what} needs the diary date")
+        return day
+
+    def _pain(self, i: int, res: Mapping[str, Any], subject: str | None) -> None:
+        day = self._dated(i, res, "a pain Observation")
+        if day is None:
+            return
+        value = value_of(res)
+        if value is None:
             self.problems.add(
-                f"{where}.effectiveDateTime", "a pain Observation needs the diary date"
+                f"entry[{i}]", "a pain Observation needs valueInteger or valueQuantity 0-10"
             )
             return
-        if value is None:
-            self.problems.add(where, "a pain Observation needs valueInteger or valueQuantity 0-10")
-            return
-        self.by_day.setdefault(day, len(self.content.diary))
-        self.content.diary.append({"date": day, "pain": value, "notes": _notes(res)})
+        self.by_day.setdefault((subject, day), len(self.content.diary))
+        self.content.diary.append({"date": day, "pain": value, "notes": notes_of(res)})
         self.content.diary_entries.append(i)
+        self.content.diary_subjects.append(subject)
 
-    def _peg(self, i: int, res: Mapping[str, Any]) -> None:
+    def _item(self, i: int, res: Mapping[str, Any], subject: str | None, column: str) -> None:
+        day = self._dated(i, res, f"the {column} Observation")
+        if day is None:
+            return
+        value = value_of(res)
+        if value is None:
+            self.problems.add(f"entry[{i}]", f"the {column} Observation needs a value")
+            return
+        self.items.append((i, subject, day, column, value))
+
+    def _peg(self, i: int, res: Mapping[str, Any], subject: str | None) -> None:
+        """Read the items of a PEG score written as components (earlier bundles)."""
         items = {}
         for comp in res.get("component") or []:
-            for system, code in _codes(comp.get("code") if isinstance(comp, Mapping) else None):
-                if system == PEG_ITEM_SYSTEM and code in PEG_ITEMS and code != "pain":
-                    items[code] = _value(comp)
-        day = _day(res.get("effectiveDateTime"))
+            for system, code in codes_of(comp.get("code") if isinstance(comp, Mapping) else None):
+                if system == LEGACY_PEG_ITEM_SYSTEM and code in DIARY_ITEMS and code != "pain":
+                    items[code] = value_of(comp)
+        day = day_of(res.get("effectiveDateTime"))
         if items and day is not None:
-            self.peg.append((i, day, items))
+            self.items += [(i, subject, day, c, v) for c, v in items.items()]
         else:
-            self._skip("Observation (PEG score without items)")
+            self._skip("Observation (PEG score, computed from its items)")
 
-    def _medicine(self, i: int, res: Mapping[str, Any]) -> None:
+    def _medicine(self, i: int, res: Mapping[str, Any], subject: str | None) -> None:
         if res.get("status") in ("entered-in-error", "not-taken"):
             self._skip(f"MedicationStatement ({res['status']})")
             return
         effective = res.get("effectiveDateTime")
         if effective is None and isinstance(res.get("effectivePeriod"), Mapping):
             effective = res["effectivePeriod"].get("start")
-        day = _day(effective)
+        day = day_of(effective)
         if day is None:
             self.problems.add(
                 f"entry[{i}].effectiveDateTime", "a MedicationStatement needs the diary date"
             )
             return
-        columns = _medicine_columns(res, f"entry[{i}]", self.problems)
+        columns = medicine_columns(res, f"entry[{i}]", self.problems)
         if columns is not None:
-            self.medicines.append((i, day, columns))
+            self.medicines.append((i, subject, day, columns))
 
-    def attach_medicines(self) -> None:
-        """Add each day's medicine to the pain record of that day (one medicine a day)."""
-        seen: dict[str, int] = {}
-        for i, day, columns in self.medicines:
-            if day not in self.by_day:
+    def attach(self) -> None:
+        """Add medicines and items to the pain record of their subject's day."""
+        seen: dict[tuple[str | None, str], int] = {}
+        for i, subject, day, columns in self.medicines:
+            record = self._record(i, subject, day, "the MedicationStatement")
+            if record is None:
+                continue
+            if (subject, day) in seen:
                 self.problems.add(
                     f"entry[{i}].effectiveDateTime",
-                    f"the MedicationStatement of {day} has no pain Observation for that day",
+                    f"entry[{seen[subject, day]}] already names the medicine of {day}; the "
+                    "diary holds one named medicine a day: give the others' MME in the "
+                    "opioid_mme Observation of that day",
                     day,
                 )
                 continue
-            if day in seen:
-                self.problems.add(
-                    f"entry[{i}].effectiveDateTime",
-                    f"entry[{seen[day]}] already names the medicine of {day}; the diary holds "
-                    "one named medicine a day: give the others' MME in the opioid_mme "
-                    "extension of one statement",
-                    day,
-                )
-                continue
-            seen[day] = i
-            record = self.by_day[day]
+            seen[subject, day] = i
             self.content.diary[record].update(columns)
             self.content.medication_entries[record] = i
-
-    def attach_peg(self) -> None:
-        """Add the PEG items to the pain record of their day; a day without one is a problem."""
-        for i, day, items in self.peg:
-            if day not in self.by_day:
+        for i, subject, day, column, value in self.items:
+            record = self._record(i, subject, day, f"the {column} Observation")
+            if record is None:
+                continue
+            earlier = self.content.item_entries.get((record, column))
+            if earlier is not None and self.content.diary[record].get(column) != value:
                 self.problems.add(
-                    f"entry[{i}].effectiveDateTime",
-                    f"PEG items on {day} have no pain Observation for that day",
-                    day,
+                    f"entry[{i}]",
+                    f"entry[{earlier}] already gives {column} of {day} another value",
+                    value,
                 )
                 continue
-            self.content.diary[self.by_day[day]].update(items)
+            self.content.diary[record][column] = value
+            self.content.item_entries[record, column] = i
 
-
-#: UCUM units of a MedicationStatement dose: mg, or a fentanyl patch's µg/h.
-_DOSE_UNITS = {"mg": "mg", "ug/h": "mcg/h", "mcg/h": "mcg/h"}
-
-
-def _medicine_name(res: Mapping[str, Any]) -> str | None:
-    concept = res.get("medicationCodeableConcept")
-    if not isinstance(concept, Mapping):
-        return None
-    if concept.get("text"):
-        return str(concept["text"])
-    for c in concept.get("coding") or []:
-        if isinstance(c, Mapping) and c.get("display"):
-            return str(c["display"])
-    return None
-
-
-def _daily_dose(dosage: Mapping[str, Any]) -> tuple[Any, str | None]:
-    """Return a dosage's dose a day and its unit: doseQuantity × times a day (timing n per 1 d)."""
-    dose_and_rate = dosage.get("doseAndRate") or []
-    quantity = dose_and_rate[0].get("doseQuantity") if dose_and_rate else None
-    if not isinstance(quantity, Mapping) or quantity.get("value") is None:
-        return None, None
-    unit = str(quantity.get("code") or quantity.get("unit") or "")
-    repeat = (dosage.get("timing") or {}).get("repeat") or {}
-    per_day = 1
-    if repeat.get("periodUnit") == "d" and repeat.get("period", 1) == 1:
-        per_day = int(repeat.get("frequency", 1))
-    return quantity["value"] * per_day, unit
-
-
-def _medicine_columns(
-    res: Mapping[str, Any], where: str, problems: _Problems
-) -> dict[str, Any] | None:
-    """Read a MedicationStatement as diary columns: medication, medication_dose, opioid_mme."""
-    name = _medicine_name(res)
-    if name is None:
-        problems.add(
-            f"{where}.medicationCodeableConcept",
-            "a MedicationStatement needs the medicine's name in medicationCodeableConcept.text "
-            "or a coding's display",
-        )
-        return None
-    columns: dict[str, Any] = {"medication": name}
-    dosages = [d for d in res.get("dosage") or [] if isinstance(d, Mapping)]
-    if dosages:
-        dose, unit = _daily_dose(dosages[0])
-        code = opioid_code(name)
-        wanted = DOSE_UNITS[code] if code is not None else None
-        if dose is not None and (
-            unit not in _DOSE_UNITS or (wanted is not None and _DOSE_UNITS[unit] != wanted)
-        ):
-            problems.add(
-                f"{where}.dosage[0].doseAndRate[0].doseQuantity",
-                f"the dose of {name} is in {unit or 'no unit'}; give it in "
-                + ("ug/h (the patch's strength)" if wanted == "mcg/h" else "mg"),
-                unit,
+    def _record(self, i: int, subject: str | None, day: str, what: str) -> int | None:
+        record = self.by_day.get((subject, day))
+        if record is None:
+            self.problems.add(
+                f"entry[{i}].effectiveDateTime",
+                f"{what} of {day} has no pain Observation of the same patient that day",
+                day,
             )
-            return None
-        columns["medication_dose"] = dose
-    for e in res.get("extension") or []:
-        if isinstance(e, Mapping) and e.get("url") == f"{EXTENSION}opioid_mme":
-            columns["opioid_mme"] = e.get("valueDecimal")
-    return columns
-
-
-def _is_acupuncture(res: Mapping[str, Any], codes: set[tuple[str, str]]) -> bool:
-    """Tell whether a Procedure is acupuncture: its SNOMED CT code, or paindiary extensions."""
-    return (SNOMED, ACUPUNCTURE_SNOMED) in codes or any(
-        isinstance(e, Mapping) and str(e.get("url", "")).startswith(EXTENSION)
-        for e in res.get("extension") or []
-    )
-
-
-def _session_record(res: Mapping[str, Any], where: str, problems: _Problems) -> dict | None:
-    performed = res.get("performedDateTime")
-    if performed is None and isinstance(res.get("performedPeriod"), Mapping):
-        performed = res["performedPeriod"].get("start")
-    day = _day(performed)
-    if day is None:
-        problems.add(f"{where}.performedDateTime", "an acupuncture Procedure needs its date")
-        return None
-    values: dict[str, Any] = {}
-    for e in res.get("extension") or []:
-        if not isinstance(e, Mapping):
-            continue
-        url = str(e.get("url", ""))
-        name = url[len(EXTENSION) :] if url.startswith(EXTENSION) else ""
-        if name in SESSION_EXTENSIONS:
-            values[name] = e.get(SESSION_EXTENSIONS[name])
-    when = day
-    time = values.pop("local_time", None)
-    if isinstance(performed, str) and len(performed) > 10 and time is None:
-        # a zoned date-time from another system: keep its local clock time
-        time = performed[11:16]
-    if isinstance(time, str) and len(time) >= 5:
-        when = f"{day}T{time[:5]}"
-    events = [
-        code
-        for comp in res.get("complication") or []
-        for system, code in _codes(comp)
-        if system == ADVERSE_EVENT_SYSTEM
-    ]
-    practitioners = [
-        str(p["actor"]["display"])
-        for p in res.get("performer") or []
-        if isinstance(p, Mapping)
-        and isinstance(p.get("actor"), Mapping)
-        and p["actor"].get("display")
-    ]
-    return {
-        "date": when,
-        "technique": values.get("technique") or "other",
-        "frequency_hz": values.get("frequency_hz"),
-        "points": values.get("points"),
-        "needles": values.get("needles"),
-        "retention_min": values.get("retention_min"),
-        "pain_before": values.get("pain_before"),
-        "pain_after": values.get("pain_after"),
-        "adverse_events": ";".join(events) or None,
-        "practitioner": practitioners[0] if practitioners else None,
-        "notes": _notes(res),
-    }
+        return record
 
 
 #: Diary columns a MedicationStatement gives: their problems name its entry.
@@ -472,13 +454,19 @@ _MEDICINE_COLUMNS = ("medication", "medication_dose", "opioid_mme")
 
 
 def _relabel(
-    exc: DataValidationError, entries: list[int], table: str, medicines: Mapping[int, int]
+    exc: DataValidationError,
+    entries: list[int],
+    table: str,
+    medicines: Mapping[int, int],
+    items: Mapping[tuple[int, str], int],
 ) -> DataValidationError:
     problems = exc.problems.copy()
     where = []
     for line, col in zip(problems["line"], problems["column"], strict=True):
         idx = entries[int(line) - 1] if 0 < int(line) <= len(entries) else None
-        if col in _MEDICINE_COLUMNS and int(line) - 1 in medicines:
+        if (int(line) - 1, col) in items:
+            idx = items[int(line) - 1, col]
+        elif col in _MEDICINE_COLUMNS and int(line) - 1 in medicines:
             idx = medicines[int(line) - 1]
         prefix = f"entry[{idx}]" if idx is not None else table
         where.append(f"{prefix}.{col}" if col else prefix)
@@ -499,6 +487,82 @@ def _entry_words(file: str, entries: list[int]) -> Callable[[list[int]], str]:
     return words
 
 
+def patient_assignment(
+    content: BundleContent,
+    patient_id: str,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    file: str = "bundle.json",
+) -> dict[str | None, str]:
+    """Whose records each subject of the bundle becomes; refuse another patient unless mapped.
+
+    Parameters
+    ----------
+    content : BundleContent
+        What :func:`read_bundle` found.
+    patient_id : str
+        The patient imported into: records of this subject, and of resources
+        without a subject, are filed under it.
+    mapping : dict of str to str, optional
+        Bundle patient id -> the patient its records are filed under
+        (``--map P999=P031``).
+    file : str
+
+    Returns
+    -------
+    dict of (str or None) to str
+        Every subject of the bundle's records (None: no subject) -> patient id.
+
+    Raises
+    ------
+    DataValidationError
+        A subject other than ``patient_id`` that ``mapping`` does not name: one
+        problem per such patient (``column`` = the first ``entry[i].subject``),
+        saying how to give the mapping. Nothing is imported.
+    """
+    mapping = dict(mapping or {})
+    firsts: dict[str | None, int] = {}
+    for subject, entry in zip(
+        [*content.diary_subjects, *content.session_subjects],
+        [*content.diary_entries, *content.session_entries],
+        strict=True,
+    ):
+        firsts.setdefault(subject, entry)
+    out: dict[str | None, str] = {}
+    foreign = []
+    for subject in firsts:
+        if subject in mapping:
+            out[subject] = mapping[subject]
+        elif subject is None or subject == patient_id:
+            out[subject] = patient_id
+        else:
+            foreign.append(subject)
+    if not foreign:
+        return out
+    named = sorted(s for s in firsts if s is not None)
+    holds = (
+        f"holds the records of {len(named)} patients ({', '.join(named)})"
+        if len(named) > 1
+        else f"names patient {named[0]}"
+    )
+    rows = [
+        (
+            file,
+            0,
+            f"entry[{firsts[s]}].subject",
+            s,
+            f"{file} {holds}, not only {patient_id}; a record is filed under its own patient: "
+            f"to file {s}'s records under another patient, give --map {s}=ID (e.g. --map "
+            f"{s}={patient_id}); nothing was imported",
+        )
+        for s in foreign
+    ]
+    raise DataValidationError(
+        f"{file} {holds}, not only {patient_id}; nothing was imported.",
+        pd.DataFrame(rows, columns=PROBLEM_COLUMNS),
+    )
+
+
 def bundle_dataset(
     data: Any,
     patient_id: str,
@@ -506,43 +570,56 @@ def bundle_dataset(
     patients: pd.DataFrame | None,
     file: str = "bundle.json",
     today: dt.date | None = None,
+    mapping: Mapping[str, str] | None = None,
+    identifier_system: str = PATIENT_ID_SYSTEM,
 ) -> tuple[Dataset, BundleContent]:
-    """Read the bundle's pain Observations and Procedures as canonical frames of ``patient_id``.
+    """Read the bundle's diary items, medicines and Procedures as canonical frames.
 
     Parameters
     ----------
     data : str, bytes or dict
         The bundle (see :func:`read_bundle`).
     patient_id : str
-        The patient the rows are imported for (whatever id the bundle carries).
+        The patient imported into; the bundle's records must be this patient's
+        (or name no patient) unless ``mapping`` says whose they become.
     patients : pandas.DataFrame or None
         Known patients: the rows must name one of them (as in a CSV import).
     file : str
     today : datetime.date, optional
+    mapping : dict of str to str, optional
+        Bundle patient id -> patient its records are filed under.
+    identifier_system : str
+        Identifier system of the patient id (the ``fhir_identifier_system``
+        setting).
 
     Returns
     -------
     (analytics.contract.Dataset, BundleContent)
         Empty ``patients``; ``diary`` and ``sessions`` validated with
-        :func:`analytics.io.validate_records`.
+        :func:`analytics.io.validate_records`, each row under its own patient.
 
     Raises
     ------
     DataValidationError
         Any problem of the bundle or of a record (``column`` =
-        ``entry[i].field``); nothing is returned.
+        ``entry[i].field``), or a patient the import may not file the records
+        under (:func:`patient_assignment`); nothing is returned.
     """
     from analytics.contract import Dataset, empty_frame
     from analytics.io._loaders import validate_records
 
-    content = read_bundle(data, file=file)
+    content = read_bundle(data, file=file, identifier_system=identifier_system)
+    owner = patient_assignment(content, patient_id, mapping, file=file)
     frames = {}
-    parts: tuple[tuple[Literal["diary", "sessions"], list[dict[str, Any]], list[int]], ...] = (
-        ("diary", content.diary, content.diary_entries),
-        ("sessions", content.sessions, content.session_entries),
+    parts: tuple[
+        tuple[Literal["diary", "sessions"], list[dict[str, Any]], list[int], list[str | None]],
+        ...,
+    ] = (
+        ("diary", content.diary, content.diary_entries, content.diary_subjects),
+        ("sessions", content.sessions, content.session_entries, content.session_subjects),
     )
-    for table, records, entries in parts:
-        rows = [{"patient_id": patient_id, **r} for r in records]
+    for table, records, entries, subjects in parts:
+        rows = [{"patient_id": owner[s], **r} for r, s in zip(records, subjects, strict=True)]
         try:
             frames[table] = validate_records(
                 table,
@@ -553,8 +630,14 @@ def bundle_dataset(
                 where=_entry_words(file, entries),
             )
         except DataValidationError as exc:
-            medicines = content.medication_entries if table == "diary" else {}
-            raise _relabel(exc, entries, table, medicines) from None
+            diary = table == "diary"
+            raise _relabel(
+                exc,
+                entries,
+                table,
+                content.medication_entries if diary else {},
+                content.item_entries if diary else {},
+            ) from None
     ds = Dataset(
         patients=empty_frame("patients"), diary=frames["diary"], sessions=frames["sessions"]
     )

