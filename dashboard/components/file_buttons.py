@@ -83,12 +83,25 @@ def visit_pdf(
     return patient_report_pdf(report, share_url=share_url)
 
 
-def fhir_bytes(rows: PatientRows, patient_id: str, *, include_notes: bool = False) -> bytes:
-    """Build the FHIR R4 bundle (type collection) of ``patient_id`` as UTF-8 JSON."""
-    from analytics.io import bundle_json, patient_bundle
+def fhir_bytes(
+    rows: PatientRows, patient_id: str, *, include_notes: bool = False, settings: Any = None
+) -> bytes:
+    """Build the FHIR R4 bundle (type collection) of ``patient_id`` as UTF-8 JSON.
 
+    ``settings`` (the clinic's) give the patient identifier system and the shared fields.
+    """
+    from analytics.io import bundle_json, patient_bundle
+    from analytics.settings import AnalysisSettings, fhir_patient_fields
+
+    settings = settings if settings is not None else AnalysisSettings()
     bundle = patient_bundle(
-        rows.patients, rows.diary, rows.sessions, patient_id, include_notes=include_notes
+        rows.patients,
+        rows.diary,
+        rows.sessions,
+        patient_id,
+        include_notes=include_notes,
+        identifier_system=settings.fhir_identifier_system,
+        patient_fields=fhir_patient_fields(settings.fhir_patient_fields),
     )
     return bundle_json(bundle).encode("utf-8")
 
@@ -195,7 +208,7 @@ def patient_files(
 
         def produce(kind: str = kind) -> bytes:
             if kind == "fhir":
-                return fhir_bytes(rows, patient_id, include_notes=notes)
+                return fhir_bytes(rows, patient_id, include_notes=notes, settings=settings)
             return visit_pdf(
                 rows,
                 patient_id,
