@@ -295,3 +295,26 @@ def test_references_to_two_unknown_patients_are_refused(sample):
     with pytest.raises(DataValidationError) as info:
         bundle_dataset(json.dumps(two), "P001", patients=sample.patients, file="b.json")
     assert set(info.value.problems["column"]) == {"entry[0].subject", "entry[1].subject"}
+
+
+def test_cli_writes_a_transaction_with_the_clinics_identifier(tmp_path, capsys):
+    from .conftest import SAMPLE_DIR
+
+    out = tmp_path / "t.json"
+    system = "https://clinic.example/mrn"
+    args = ["fhir", "--patient", "P006", "--out", str(out), "--data", str(SAMPLE_DIR)]
+    assert main([*args, "--bundle", "transaction", "--fhir-identifier-system", system,
+                 "--fhir-patient-fields", ""]) == 0  # fmt: skip
+    bundle = json.loads(out.read_text())
+    patient = bundle["entry"][0]
+    assert bundle["type"] == "transaction"
+    assert patient["resource"] == {
+        "resourceType": "Patient",
+        "identifier": [{"system": system, "value": "P006"}],
+    }
+    assert patient["request"]["ifNoneExist"] == f"identifier={system}|P006"
+    assert "Wrote a FHIR R4 transaction bundle of P006" in capsys.readouterr().out
+    bad = [*args[:4], str(tmp_path / "x.json"), *args[5:], "--fhir-patient-fields", "name"]
+    assert main(bad) == 1
+    assert "'fhir_patient_fields' parameter" in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists()
