@@ -13,7 +13,7 @@ from ._audit_words import (
     audit_table,
     audit_what,
 )
-from ._calendar import DAY_STATUSES, STATUS_WORDS, month_grid, month_span, shift_month
+from ._calendar import DAY_STATUSES, month_grid, month_span, shift_month
 from ._file_format import (
     EXAMPLE_ZIP_NAME,
     FILE_TABLES,
@@ -152,7 +152,6 @@ __all__ = [
     "pain_color",
     "pain_legend",
     "DAY_STATUSES",
-    "STATUS_WORDS",
     "month_grid",
     "month_span",
     "shift_month",

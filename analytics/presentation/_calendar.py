@@ -10,19 +10,10 @@ import pandas as pd
 
 from analytics.checks import check_int
 
-__all__ = ["DAY_STATUSES", "STATUS_WORDS", "month_grid", "shift_month", "month_span"]
+__all__ = ["DAY_STATUSES", "month_grid", "shift_month", "month_span"]
 
 #: What a day of the calendar can be, in the order a person reads them.
 DAY_STATUSES = ("logged", "gap", "today", "before_start", "future")
-
-#: Each status in words, for the legend and for the day a person opens.
-STATUS_WORDS: dict[str, str] = {
-    "logged": "logged",
-    "gap": "no entry",
-    "today": "today, not logged yet",
-    "before_start": "before your first entry",
-    "future": "not yet come",
-}
 
 _WEEKS = calendar.Calendar(firstweekday=calendar.MONDAY)
 

@@ -17,17 +17,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics.presentation import (
-    STATUS_WORDS,
-    month_grid,
-    month_span,
-    pain_band,
-    pain_legend,
-    shift_month,
-)
-from dashboard.components.feedback import fmt
+from analytics.presentation import month_grid, month_span, pain_band, pain_legend, shift_month
 
-__all__ = ["WEEKDAYS", "LEGEND", "calendar_css", "day_words", "month_calendar"]
+__all__ = ["WEEKDAYS", "LEGEND", "calendar_css", "month_calendar"]
 
 #: Column headings, Monday first.
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -45,23 +37,6 @@ _CLOSED = ("future", "before_start")
 _OUTLINE = "#424242"  # logged days: 10:1 on white
 _GAP_OUTLINE = "#767676"  # days without an entry: 4.5:1 on white
 _OPENED = "#1F2937"  # the open day's ring
-
-
-def day_words(cell: Any) -> str:
-    """Return one calendar cell in words: "Thursday 03 December: pain 7, severe pain".
-
-    ``cell`` is a row of :func:`analytics.presentation.month_grid` (a namedtuple or a Series).
-    """
-    day = pd.Timestamp(cell.date)
-    text = f"{day:%A %d %B}: "
-    if cell.status == "logged":
-        band = pain_band(cell.pain)
-        text += f"pain {fmt(cell.pain, 'g')}" + (f", {band.words}" if band else "")
-    else:
-        text += STATUS_WORDS[str(cell.status)]
-    if cell.changed:
-        text += ", changed after it was first logged"
-    return text
 
 
 def _cell_css(selector: str, cell: Any) -> str:
@@ -101,6 +76,7 @@ def calendar_css(grid: pd.DataFrame, *, key: str, opened: dt.date | None) -> str
     """
     box = f".st-key-{key}-grid"
     rules = [
+        f'{box} [data-testid="stVerticalBlock"] {{ gap: 0.35rem !important; }}\n',
         f'{box} [data-testid="stHorizontalBlock"] {{ flex-wrap: nowrap !important; '
         "gap: 4px !important; }\n",
         f'{box} [data-testid="stColumn"] {{ min-width: 0 !important; flex: 1 1 0 !important; '
@@ -136,7 +112,6 @@ def _month_row(
     left.button(
         f"‹ {dt.date(*before, 1):%b}",
         key=f"{key}-previous",
-        help=f"Show {dt.date(*before, 1):%B %Y}",
         disabled=before < first,
         on_click=_show_month,
         args=(state, before),
@@ -146,7 +121,6 @@ def _month_row(
     right.button(
         f"{dt.date(*after, 1):%b} ›",
         key=f"{key}-next",
-        help=f"Show {dt.date(*after, 1):%B %Y}",
         disabled=after > last,
         on_click=_show_month,
         args=(state, after),
@@ -169,7 +143,6 @@ def _weeks(grid: pd.DataFrame, *, key: str) -> None:
             col.button(
                 str(day.day),
                 key=f"{key}-{day.isoformat()}",
-                help=day_words(cell),
                 disabled=cell.status in _CLOSED,
                 on_click=_open,
                 args=(state, day),
