@@ -28,7 +28,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 LEGEND = (
     f"Colour = the day's pain: {pain_legend()}. "
     "Dashed outline = no entry that day. Faded = not yet come, or before your first entry. "
-    "✏️ = changed after it was first logged. Tap a day to open it."
+    "Underlined = today. ✏️ = changed after it was first logged. Tap a day to open it."
 )
 
 #: Days that cannot be opened: nothing was or can yet be logged there.
@@ -37,6 +37,7 @@ _CLOSED = ("future", "before_start")
 _OUTLINE = "#424242"  # logged days: 10:1 on white
 _GAP_OUTLINE = "#767676"  # days without an entry: 4.5:1 on white
 _OPENED = "#1F2937"  # the open day's ring
+_WIDTH_PX = 560
 
 
 def _cell_css(selector: str, cell: Any) -> str:
@@ -186,9 +187,10 @@ def month_calendar(
     shown = st.session_state.get(f"{key}-month", (opened.year, opened.month))
     shown = min(max(tuple(shown), first), last)
     grid = month_grid(diary, year=shown[0], month=shown[1], today=today, changed=changed)
-    with st.container(key=f"{key}-grid"):
+    # a calendar's width on a desk; a phone narrower than it gets the full width
+    with st.container(key=f"{key}-grid", width=_WIDTH_PX):
         st.html(calendar_css(grid, key=key, opened=opened))
         _month_row(key, shown, first, last)
         _weeks(grid, key=key)
-    st.caption(LEGEND)
+        st.caption(LEGEND)
     return opened
