@@ -77,7 +77,7 @@ def calendar_css(grid: pd.DataFrame, *, key: str, opened: dt.date | None) -> str
     """
     box = f".st-key-{key}-grid"
     rules = [
-        f'{box} [data-testid="stVerticalBlock"] {{ gap: 0.35rem !important; }}\n',
+        f'{box}, {box} [data-testid="stVerticalBlock"] {{ gap: 0.35rem !important; }}\n',
         f'{box} [data-testid="stHorizontalBlock"] {{ flex-wrap: nowrap !important; '
         "gap: 4px !important; }\n",
         f'{box} [data-testid="stColumn"] {{ min-width: 0 !important; flex: 1 1 0 !important; '
