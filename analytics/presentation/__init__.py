@@ -13,6 +13,7 @@ from ._audit_words import (
     audit_table,
     audit_what,
 )
+from ._calendar import DAY_STATUSES, month_grid, month_span, shift_month
 from ._file_format import (
     EXAMPLE_ZIP_NAME,
     FILE_TABLES,
@@ -65,10 +66,15 @@ from ._palette import (
     CATEGORY_COLORS,
     FOLLOWUP_BAND,
     KM_BAND,
+    PAIN_BANDS,
     PAIN_RANGE,
     SERIES_COLORS,
     TECHNIQUE_COLORS,
+    PainBand,
     category_color,
+    pain_band,
+    pain_color,
+    pain_legend,
     technique_color,
 )
 from ._rounding import (
@@ -140,6 +146,15 @@ __all__ = [
     "PAIN_RANGE",
     "technique_color",
     "category_color",
+    "PainBand",
+    "PAIN_BANDS",
+    "pain_band",
+    "pain_color",
+    "pain_legend",
+    "DAY_STATUSES",
+    "month_grid",
+    "month_span",
+    "shift_month",
     "MINUS",
     "CLIPPED_NOTE",
     "number_text",

@@ -1,4 +1,4 @@
-"""The palette: one colour per technique band, response category and series.
+"""The palette: one colour per technique band, response category, series and pain band.
 
 The dashboard's charts (plotly) and the PDF reports (matplotlib) both draw in
 these colours, so a technique or a response category has the same colour on
@@ -8,6 +8,9 @@ are; the reports convert them for matplotlib).
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 __all__ = [
     "TECHNIQUE_COLORS",
@@ -19,6 +22,11 @@ __all__ = [
     "PAIN_RANGE",
     "technique_color",
     "category_color",
+    "PainBand",
+    "PAIN_BANDS",
+    "pain_band",
+    "pain_color",
+    "pain_legend",
 ]
 
 #: One colour per technique band (``analytics.contract.frequency_band`` labels).
@@ -130,3 +138,108 @@ def category_color(category: object) -> str:
     if not isinstance(category, str):
         return CATEGORY_COLORS["not_evaluable"]
     return CATEGORY_COLORS.get(category, CATEGORY_COLORS["not_evaluable"])
+
+
+@dataclass(frozen=True)
+class PainBand:
+    """One band of the 0-10 pain scale as a calendar colours it.
+
+    Attributes
+    ----------
+    code : str
+        ``none``, ``mild``, ``moderate`` or ``severe``.
+    low, high : int
+        The scores of the band, both included.
+    words : str
+        What the band means, for the legend ("mild pain").
+    colour_name : str
+        The fill in words, for the legend ("yellow").
+    fill : str
+        ``#rrggbb`` of the day's mark.
+    ink : str
+        ``#rrggbb`` of the day number on the fill (contrast at least 4.5:1).
+    """
+
+    code: str
+    low: int
+    high: int
+    words: str
+    colour_name: str
+    fill: str
+    ink: str
+
+
+#: The bands of the 0-10 pain scale, lightest (no pain) to darkest (severe). The
+#: fills are ColorBrewer's YlOrRd sequential scheme (one hue family, lightness falling
+#: with pain, readable with red-green colour blindness); every day number keeps at
+#: least 4.5:1 contrast on its fill (WCAG 2.1, 1.4.3), and a logged day is drawn with a
+#: dark outline, so even the palest fill stands out from the page. The cut points are
+#: the common 0 / 1-3 / 4-6 / 7-10 reading of the scale; published cut points vary
+#: (Serlin 1995, Pain 61:277, put mild at 1-4), so the bands are words for a glance at
+#: a month, not a clinical category.
+PAIN_BANDS: tuple[PainBand, ...] = (
+    PainBand("none", 0, 0, "no pain", "pale yellow", "#FFFFB2", "#1A1A1A"),
+    PainBand("mild", 1, 3, "mild pain", "yellow", "#FECC5C", "#1A1A1A"),
+    PainBand("moderate", 4, 6, "moderate pain", "orange", "#FD8D3C", "#1A1A1A"),
+    PainBand("severe", 7, 10, "severe pain", "dark red", "#BD0026", "#FFFFFF"),
+)
+
+
+def pain_band(pain: object) -> PainBand | None:
+    """Return the band of a 0-10 pain score.
+
+    Parameters
+    ----------
+    pain : float or None
+        A score from 0 to 10; a mean of several scores is rounded to the nearest whole
+        point first (halves up), so 3.5 is moderate.
+
+    Returns
+    -------
+    PainBand or None
+        None when the score is missing or not a number from 0 to 10.
+
+    Examples
+    --------
+    >>> pain_band(2).code, pain_band(6.5).code, pain_band(None)
+    ('mild', 'severe', None)
+    """
+    if isinstance(pain, bool):
+        return None
+    if not isinstance(pain, (int, float)):
+        try:
+            pain = float(pain)  # type: ignore[arg-type]  # numpy scalars
+        except (TypeError, ValueError):
+            return None
+    if not math.isfinite(pain) or not PAIN_RANGE[0] <= pain <= PAIN_RANGE[1]:
+        return None
+    score = math.floor(pain + 0.5)
+    return next(band for band in PAIN_BANDS if band.low <= score <= band.high)
+
+
+def pain_color(pain: object) -> str | None:
+    """Return the fill of a day with this pain score (None when the score is missing).
+
+    Examples
+    --------
+    >>> pain_color(0), pain_color(8)
+    ('#FFFFB2', '#BD0026')
+    """
+    band = pain_band(pain)
+    return None if band is None else band.fill
+
+
+def pain_legend() -> str:
+    """Return the legend of the pain colours in words.
+
+    Examples
+    --------
+    >>> pain_legend().split(" · ")[0]
+    'pale yellow = 0, no pain'
+    """
+    return " · ".join(
+        f"{band.colour_name} = {band.low}, {band.words}"
+        if band.low == band.high
+        else f"{band.colour_name} = {band.low}–{band.high}, {band.words}"
+        for band in PAIN_BANDS
+    )

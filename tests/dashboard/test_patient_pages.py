@@ -9,6 +9,7 @@ import json
 import pandas as pd
 import pytest
 
+from analytics.presentation import pain_color
 from analytics.store import open_store
 from dashboard import clock, data
 
@@ -134,7 +135,7 @@ def test_history_edits_a_past_day_and_shows_its_kept_history(demo_db):
     at = open_page("views/history.py", user="p001")
     assert not at.exception, at.exception
     assert "History" in at.title[0].value
-    assert at.selectbox(key="history.day").value == day  # newest first
+    assert at.subheader[0].value == f"{day:%A %d %B %Y}"  # the newest day is open
     assert at.pills(key="history.pain").value == 4
     at.pills(key="history.pain").set_value(2)
     at.button(key="FormSubmitter:history.form-Save").click().run()
@@ -143,10 +144,12 @@ def test_history_edits_a_past_day_and_shows_its_kept_history(demo_db):
     assert not at.exception, at.exception
     after = _stored(demo_db, "P001", day)
     assert (after["pain"], after["sleep_quality"], after["notes"]) == (2.0, 6.0, "gardening")
-    # the change is kept and shown for that day
+    # the change is kept and shown for that day, which is marked changed
     kept = "\n".join(m.value for m in at.markdown)
     assert "**average pain** 4/10 → 2/10" in kept
     assert "first logged: pain 4/10, sleep 6/10" in kept
+    assert at.subheader[0].value == f"{day:%A %d %B %Y} ✏️"
+    assert "Replaced your entry" in _texts(at.success)
     with open_store(demo_db) as store:
         history = store.history("test:check", "P001")
     update = history[(history["action"] == "update") & (history["key"] == day.isoformat())]
@@ -157,11 +160,58 @@ def test_history_shows_older_days_read_only(demo_db):
     at = open_page("views/history.py", user="p003")
     diary = _diary(demo_db, "P003")
     last = diary["date"].max().date()
-    assert at.selectbox(key="history.day").value == last
+    assert at.subheader[0].value == f"{last:%A %d %B %Y}"
     assert last < dt.date.today() - dt.timedelta(days=data.BACKFILL_DAYS)
     assert not [b for b in at.button if b.key == "FormSubmitter:history.form-Save"]
     assert "part of your clinic's record" in _texts(at.caption)
     assert len(at.dataframe[0].value) == len(diary)
+    assert not at.selectbox  # days open from the calendar, not a long drop-down
+
+
+def _calendar_css(at) -> str:
+    return "\n".join(e.proto.body for e in at.get("html") if "history-cal" in e.proto.body)
+
+
+def test_history_calendar_marks_logged_days_and_gaps_and_opens_a_tapped_day(demo_db, fixed_today):
+    diary = _diary(demo_db, "P001").set_index("date")
+    last = diary.index.max().date()  # Thursday 22 October 2026 in the demo clinic
+    today = fixed_today(last + dt.timedelta(days=1))
+    october = pd.date_range(last.replace(day=1), last)
+    logged = [d.date() for d in october if d in diary.index and d.date() != last]
+    gaps = [d.date() for d in october if d not in diary.index]
+    assert logged and gaps, "the demo patient has logged days and a gap in October"
+    at = open_page("views/history.py", user="p001")
+    assert not at.exception, at.exception
+    # the month of the newest day, every day of it a button: logged, gap, not yet come
+    assert at.subheader[0].value == f"{last:%A %d %B %Y}"
+    assert f"**{last:%B %Y}**" in _texts(at.markdown)
+    assert "dark red = 7–10, severe pain" in _texts(at.caption)
+    for day in [*logged, *gaps]:
+        assert not at.button(key=f"history-cal-{day}").disabled, day
+    assert at.button(key=f"history-cal-{today + dt.timedelta(days=1)}").disabled
+    css = _calendar_css(at)
+    day = logged[-1]
+    pain = float(diary.loc[pd.Timestamp(day), "pain"])
+    assert f".st-key-history-cal-{day} button {{ background-color: {pain_color(pain)}" in css
+    assert f".st-key-history-cal-{gaps[-1]} button {{ background-color: #FFFFFF" in css
+    assert "dashed" in css.split(f".st-key-history-cal-{gaps[-1]} button")[1].split("}")[0]
+    # a tap on a logged day opens it with its stored values
+    at.button(key=f"history-cal-{day}").click().run()
+    assert at.subheader[0].value.startswith(f"{day:%A %d %B %Y}")
+    assert at.pills(key="history.pain").value == pain
+    assert f".st-key-history-cal-{day} button {{ box-shadow" in _calendar_css(at)
+    # a gap day of the back-fill period opens empty, to be logged
+    gap = gaps[-1]
+    at.button(key=f"history-cal-{gap}").click().run()
+    assert at.subheader[0].value == f"{gap:%A %d %B %Y}"
+    assert at.pills(key="history.pain").value is None
+    assert "No entry for this day yet" in _texts(at.caption)
+    # the month before, and no month after today's
+    assert at.button(key="history-cal-next").disabled
+    at.button(key="history-cal-previous").click().run()
+    assert not at.exception, at.exception
+    assert f"**{last.replace(day=1) - dt.timedelta(days=1):%B %Y}**" in _texts(at.markdown)
+    assert at.button(key="history-cal-2026-09-21")
 
 
 # ------------------------------------------------------------------ status as of today
