@@ -7,8 +7,9 @@ from analytics import access
 from analytics.access import LOCAL_OPERATOR
 from analytics.service import Service
 from analytics.store import open_store
+from dashboard.components.onboarding_panel import NEW_PATIENTS
 
-from .conftest import new_app, open_page
+from .conftest import new_app, open_page, signed_in_app
 
 NEW_PASSWORD = "blue kettle morning walk"
 
@@ -69,3 +70,16 @@ def test_the_admin_maps_a_clinician_code_and_its_patients_are_assigned(demo_db):
     with open_store(demo_db) as store:
         dr_b = store.user_record("dr.b")
         assert set(waiting) <= set(store.assigned_patient_ids(int(dr_b["id"])))
+
+
+def test_the_new_patients_of_an_import_get_accounts_and_a_sheet_at_once(demo_db):
+    at = signed_in_app("admin")
+    at.session_state[NEW_PATIENTS] = ["P005", "P006"]  # as an import leaves them
+    at.switch_page("views/data_manager.py")
+    at.run()
+    assert any(s.value == "The 2 new patient(s) of the import" for s in at.subheader)
+    at.button(key="onboarding.invite").click().run()
+    assert not at.exception and not at.error
+    assert at.get("download_button")  # the sheet, offered once
+    with open_store(demo_db) as store:
+        assert store.user_record("p006")["patient_id"] == "P006"
