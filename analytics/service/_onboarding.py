@@ -147,27 +147,32 @@ def _ids(patient_ids: Sequence[str]) -> list[str]:
     return sorted({str(p) for p in patient_ids})
 
 
-def _refused_invite(link: dict[str, Any] | None, moment: dt.datetime) -> str | None:
-    """Say why a first sign-in link cannot be used (a sentence), or None when it can."""
+def _refused_invite(link: dict[str, Any] | None, moment: dt.datetime) -> tuple[str, str] | None:
+    """Say why a first sign-in link cannot be used: (a word for the audit log, a sentence).
+
+    None when it can be used.
+    """
     if link is None:
-        return (
+        return "unknown", (
             "This sign-in link is not valid: check that the whole link was copied, or ask the "
             "clinic for a new one."
         )
     if link["used_at"] is not None:
-        return (
+        return "used", (
             f"This sign-in link was used on {link['used_at']:%Y-%m-%d}: it works once. Sign in "
             "with the password you chose then, or ask the clinic for a new link."
         )
     if link["revoked_at"] is not None:
-        return "This sign-in link was replaced by a newer one. Use the newest link the clinic gave you."
+        return "replaced", (
+            "This sign-in link was replaced by a newer one. Use the newest link the clinic gave you."
+        )
     if link["expires_at"] <= moment:
-        return (
+        return "expired", (
             f"This sign-in link expired on {link['expires_at']:%Y-%m-%d}. Ask the clinic for a "
             "new one."
         )
     if link["disabled"]:
-        return "This account is disabled. Ask the clinic."
+        return "disabled", "This account is disabled. Ask the clinic."
     return None
 
 
@@ -261,7 +266,7 @@ class Onboarding(Door):
         """
         ids = _ids(patient_ids)
         status = self.store.onboarding_status(ids)
-        self._audit("view", "*", what="onboarding", n_patients=len(status))
+        self._audit("view", "*", purpose="onboarding", n_patients=len(status))
         return status
 
     @governed("onboard_patients")
@@ -411,7 +416,7 @@ class Onboarding(Door):
         link = store.invite(token_hash(token)) if plausible_token(token) else None
         refused = _refused_invite(link, moment)
         if refused is not None or link is None:
-            raise AuthenticationError(refused or "This sign-in link is not valid.")
+            raise AuthenticationError(refused[1] if refused else "This sign-in link is not valid.")
         return str(link["username"])
 
     @staticmethod
@@ -452,10 +457,13 @@ class Onboarding(Door):
                 store.record_audit(
                     str(link["username"]), "user_admin", role=str(link["role"]),
                     face=f"{_FACE}:{link['id']}", patient_id=link["patient_id"], outcome="denied",
-                    detail={"op": "invite_use", "invite_id": int(link["id"]), "reason": refused},
+                    detail={
+                        "op": "invite_use", "invite_id": int(link["id"]),
+                        "username": str(link["username"]), "reason": refused and refused[0],
+                    },
                     merge_within=dt.timedelta(minutes=10),
                 )  # fmt: skip
-            raise AuthenticationError(refused or "This sign-in link is not valid.")
+            raise AuthenticationError(refused[1] if refused else "This sign-in link is not valid.")
         username = str(link["username"])
         new_hash = access.hash_password(password, username=username)  # the rules, in a sentence
         try:
