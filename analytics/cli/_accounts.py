@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-from analytics.cli._output import guarded
-from analytics.cli._source import add_db, add_identity, new_password, open_service
+from analytics.cli._output import CommandError, guarded
+from analytics.cli._source import (
+    add_db,
+    add_identity,
+    check_output_file,
+    new_password,
+    open_service,
+    write_atomically,
+)
 from analytics.store import open_store
 
-__all__ = ["add_parsers", "user_command", "audit_command"]
+# the defaults shown in --help (plain constants: the service loads when a command runs)
+INVITE_DAYS = 14
+APP_URL_VARIABLE = "PAINDIARY_URL"
+DEFAULT_APP_URL = "http://localhost:8501"
+
+__all__ = ["add_parsers", "user_command", "audit_command", "print_new_patients"]
 
 
 def add_parsers(sub: Any) -> None:
     """Add ``user`` and ``audit`` to the subcommands."""
     p = sub.add_parser(
         "user",
-        help="manage accounts: add, passwd, enable, disable, unlock, list, assign, unassign "
-        "(admins)",
+        help="manage accounts: add, passwd, enable, disable, unlock, list, assign, unassign, "
+        "map-clinician, invite (admins)",
         description="Accounts of the dashboard. Passwords are asked for twice (or read from "
         "standard input with --password-stdin), hashed with argon2id and never shown. A "
         "password set here for someone else's account must be changed by its owner at the "
@@ -52,6 +65,36 @@ def add_parsers(sub: Any) -> None:
         q = users.add_parser(action, help=text)
         q.add_argument("clinician", metavar="CLINICIAN")
         q.add_argument("patient_ids", metavar="PATIENT_ID", nargs="+")
+    q = users.add_parser(
+        "map-clinician",
+        help="map a clinician code of the data (C01) to a clinician account, once",
+        description="Imports then assign new patients with this clinician_id to the account; "
+        "the stored patients with the code and no clinician are assigned now.",
+    )
+    q.add_argument("code", metavar="CODE", help="a clinician_id of the data, e.g. C01")
+    q.add_argument("clinician", metavar="CLINICIAN", help="a clinician account's username")
+    q = users.add_parser(
+        "invite",
+        help="make patient accounts where missing and their one-time first sign-in links",
+        description="Each patient gets an account (username: the patient id in lower case) and a "
+        "link that works once, until it expires, to choose a password and sign in; a newer link "
+        "replaces the older. The links are written to a PDF sign-in sheet (--out, one page per "
+        "patient, with a QR code) and never to the audit log; they are printed only with "
+        f"--show-links. The links start with ${APP_URL_VARIABLE} (default {DEFAULT_APP_URL}).",
+    )
+    q.add_argument("patient_ids", metavar="PATIENT_ID", nargs="*")
+    q.add_argument(
+        "--without-account", action="store_true",
+        help="every stored patient who has no account yet (e.g. after an import)",
+    )  # fmt: skip
+    q.add_argument("--days", type=int, default=INVITE_DAYS,
+                   help=f"days a link works (default {INVITE_DAYS})")  # fmt: skip
+    q.add_argument("--out", metavar="PDF", default=None, help="write the sign-in sheet here")
+    q.add_argument("--overwrite", action="store_true", help="replace the PDF if it exists")
+    q.add_argument(
+        "--show-links", action="store_true",
+        help="also print the links (they open the accounts: keep the output private)",
+    )  # fmt: skip
     for q in users.choices.values():
         add_db(q)
         add_identity(q)
@@ -133,7 +176,82 @@ def _user(args: argparse.Namespace) -> int:
             verb = "Assigned" if cmd == "assign" else "Unassigned"
             print(f"{verb} {len(args.patient_ids)} patient(s) {'to' if cmd == 'assign' else 'from'} "
                   f"{args.clinician}.")  # fmt: skip
+        elif cmd == "map-clinician":
+            now = service.map_clinician_code(args.code, args.clinician)
+            print(
+                f"Mapped clinician code {args.code} to {args.clinician}: imports assign its new "
+                f"patients to {args.clinician}"
+                + (f"; {len(now)} stored patient(s) assigned now." if now else ".")
+            )
+        elif cmd == "invite":
+            _invite(service, args)
     return 0
+
+
+def _invite(service: Any, args: argparse.Namespace) -> None:
+    """Make the accounts and links of ``paindiary user invite``; write the sheet, print a summary."""
+    from analytics.service import clinic_name, invite_frame
+
+    ids = list(args.patient_ids)
+    if args.without_account:
+        status = service.onboarding_status(service.visible_patient_ids())
+        ids += status.loc[status["username"].isna(), "patient_id"].tolist()
+    if not ids:
+        raise CommandError(
+            "Name the patients to invite (PATIENT_ID ...), or give --without-account for every "
+            "patient who has no account yet."
+        )
+    if not args.out and not args.show_links:
+        raise CommandError(
+            "Give --out sheet.pdf to write the links to a printable sign-in sheet (or "
+            "--show-links to print them); nothing was made."
+        )
+    if args.out:  # a file that cannot be written is refused before any link is made
+        check_output_file(Path(args.out), overwrite=args.overwrite)
+    invites = service.invite_patients(sorted(set(ids)), days=args.days)
+    frame = invite_frame(invites)
+    if args.out:
+        from analytics.reports import sign_in_sheet_pdf
+
+        sheet = sign_in_sheet_pdf(frame, clinic=clinic_name())
+        write_atomically(Path(args.out), sheet, overwrite=args.overwrite)
+    made = sum(i.created for i in invites)
+    until = f"{invites[0].expires_at:%Y-%m-%d %H:%M} UTC" if invites else ""
+    print(
+        f"{len(invites)} first sign-in link(s), each working once until {until}; "
+        f"{made} account(s) made, {len(invites) - made} existing."
+        + (f" Sign-in sheet: {args.out} (one page per patient; hand it over, do not file it)."
+           if args.out else "")
+    )  # fmt: skip
+    if args.show_links:
+        print(frame[["patient_id", "username", "link"]].to_string(index=False))
+
+
+def print_new_patients(service: Any, new_patients: Any) -> None:
+    """Print the new patients of an import: their clinicians, accounts, and the next commands."""
+    ids = sorted(new_patients)
+    if not ids:
+        return
+    status = service.onboarding_status(ids)
+    shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+    print(f"{len(ids)} new patient(s): {shown}.")
+    assigned = status[status["clinicians"] != ""]
+    if len(assigned):
+        per = assigned.groupby("clinicians").size()
+        print("Assigned by their clinician codes: "
+              + ", ".join(f"{n} to {who}" for who, n in per.items()) + ".")  # fmt: skip
+    waiting = status[(status["clinicians"] == "")]
+    unmapped = waiting[waiting["clinician_id"].notna()].groupby("clinician_id").size()
+    for code, n in unmapped.items():
+        print(f"  {n} with clinician code {code}, not mapped yet: "
+              f"paindiary user map-clinician {code} CLINICIAN")  # fmt: skip
+    no_code = int(waiting["clinician_id"].isna().sum())
+    if no_code:
+        print(f"  {no_code} without a clinician code: paindiary user assign CLINICIAN "
+              "PATIENT_ID ...")  # fmt: skip
+    if status["username"].isna().any():
+        print("Their accounts and printable first sign-in links: paindiary user invite "
+              "--without-account --out sign-in-sheets.pdf")  # fmt: skip
 
 
 _DONE = {
@@ -161,7 +279,10 @@ def _list(service: Any) -> None:
 
 
 def user_command(args: argparse.Namespace) -> int:
-    """``paindiary user add|passwd|enable|disable|unlock|list|assign|unassign ...`` (admins)."""
+    """``paindiary user add|passwd|enable|disable|unlock|list|assign|unassign|map-clinician|invite``.
+
+    Administrators only.
+    """
     return guarded(_user, args)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analytics import access
+from analytics.cli._accounts import print_new_patients
 from analytics.cli._output import error, guarded, reported_warnings
 from analytics.cli._source import add_db, add_identity, new_password, open_service, patient_id
 from analytics.errors import ConflictError, NotFoundError, StoreError
@@ -199,6 +200,7 @@ def _import(args: argparse.Namespace) -> int:
             f"{sum(report.updated.values())} updated, {sum(report.unchanged.values())} unchanged "
             f"({timing})."
         )
+        print_new_patients(service, report.new_patients)
     return 0
 
 

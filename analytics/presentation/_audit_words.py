@@ -87,6 +87,10 @@ _ACCOUNT_OPS = {
     "unlock_user": "Unlocked the account {username}",
     "assign": "Assigned {n} patient(s) to {clinician}",
     "unassign": "Took {n} patient(s) from {clinician}",
+    "map_clinician_code": "Mapped the clinician code {code} to {clinician}",
+    "invite": "Made a first sign-in link for {username}",
+    "invite_use": "Chose a password with the first sign-in link of {username}",
+    "create_patient_accounts": "Made patient accounts",
 }
 
 
@@ -102,6 +106,8 @@ def _whose(patient_id: Any) -> str:
 def _view(d: Mapping[str, Any], who: str) -> str:
     purpose = str(d.get("purpose") or "")
     page = f" ({purpose})" if purpose and purpose != "patient list" else ""
+    if purpose == "onboarding":
+        return f"Viewed the clinicians and accounts of {d.get('n_patients', '')} new patient(s)"
     if who == "all patients in reach":
         n = d.get("n_patients")
         some = f"{n} patient(s)" if n is not None else "the patients in reach"
@@ -171,11 +177,13 @@ def _user_admin(d: Mapping[str, Any], who: str) -> str:
     if template is None:
         return "Changed an account"
     ids = d.get("patient_ids")
-    return template.format(
+    text = template.format(
         username=d.get("username", ""),
         clinician=d.get("clinician", ""),
+        code=d.get("code", ""),
         n=len(ids) if isinstance(ids, list) else "",
     )
+    return text + (f" (refused: {d['reason']})" if d.get("reason") else "")
 
 
 def _share_use(d: Mapping[str, Any], who: str) -> str:

@@ -5,7 +5,8 @@ pages, matplotlib charts; no browser).
 
 ``_data`` gathers the numbers, ``_patient`` and ``_cohort`` lay them out,
 ``_charts`` draws the charts in the shared palette (:mod:`analytics.presentation`),
-``_pdf`` and ``_style`` hold the page and its fonts.
+``_pdf`` and ``_style`` hold the page and its fonts. ``_sign_in_sheet`` prints new
+patients' first sign-in links with their QR codes, one page each.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from analytics.reports._data import (
 )
 from analytics.reports._patient import patient_report_pdf
 from analytics.reports._qr import qr_png, qr_svg
+from analytics.reports._sign_in_sheet import SIGN_IN_SHEET_COLUMNS, sign_in_sheet_pdf
 
 __all__ = [
     "CohortReportData",
@@ -37,4 +39,6 @@ __all__ = [
     "cohort_report_pdf",
     "qr_png",
     "qr_svg",
+    "sign_in_sheet_pdf",
+    "SIGN_IN_SHEET_COLUMNS",
 ]

@@ -176,6 +176,11 @@ POLICY: Final[Mapping[str, Rule]] = _by_action(
          refusal=_OWN_PASSWORD, refusal_detail=("call", "username")),
     Rule("manage_accounts",        "user_admin",   NO,      NO,        ALL,   NO,
          "list, add, enable, disable and unlock accounts; assign patients to clinicians"),
+    Rule("map_clinician_codes",    "user_admin",   NO,      NO,        ALL,   NO,
+         "map the clinician codes of the data (C01, ...) to clinician accounts"),
+    Rule("onboard_patients",       "user_admin",   NO,      NO,        ALL,   NO,
+         "see new patients' clinicians and accounts; assign them by clinician code, create "
+         "their accounts and first sign-in links in bulk"),
     Rule("read_audit_log",         "view",         NO,      NO,        ALL,   NO,
          "read the audit log"),
     Rule("export_audit_log",       "export",       NO,      NO,        ALL,   NO,

@@ -16,7 +16,14 @@ from analytics.service._door import Door, SharedPatient, governed, utcnow
 from analytics.service._policy import ALL, ASSIGNED, OWN, POLICY
 from analytics.store import Store
 
-__all__ = ["SHARE_LINK_MAX_DAYS", "SHARE_DENIAL_WINDOW", "ShareLinks"]
+__all__ = [
+    "SHARE_LINK_MAX_DAYS",
+    "SHARE_DENIAL_WINDOW",
+    "ShareLinks",
+    "new_token",
+    "token_hash",
+    "plausible_token",
+]
 
 #: Longest validity of a share link, days.
 SHARE_LINK_MAX_DAYS = 90
@@ -36,8 +43,24 @@ def _record_denial(store: Store, link: Mapping[str, Any], reason: str) -> None:
     )  # fmt: skip
 
 
-def _token_hash(token: str) -> str:
+def new_token() -> tuple[str, str]:
+    """Return a new link token (URL-safe, 256 random bits) and the hash the store keeps.
+
+    The one token machinery of the service's links: share links and first sign-in
+    links. The token is shown once; only its SHA-256 hash is stored.
+    """
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def token_hash(token: str) -> str:
+    """Return the SHA-256 hex digest of a link token (what the store keeps and looks up)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def plausible_token(token: object) -> bool:
+    """Tell whether ``token`` could be a link token at all (text of 20 to 200 characters)."""
+    return isinstance(token, str) and 20 <= len(token) <= 200
 
 
 def _creator_may_share(store: Store, link: Mapping[str, Any]) -> bool:
@@ -101,11 +124,11 @@ class ShareLinks(Door):
         ValueError
             ``days`` is out of range.
         """
-        token = secrets.token_urlsafe(32)
+        token, digest = new_token()
         expires = utcnow() + dt.timedelta(days=days)
         link_id = self.store.add_share_link(
             self.user.username,
-            token_hash=_token_hash(token),
+            token_hash=digest,
             patient_id=patient_id,
             expires_at=expires,
         )
@@ -186,9 +209,9 @@ class ShareLinks(Door):
         refused = AuthenticationError(
             "This share link is not valid: it may have expired or been revoked. Ask for a new one."
         )
-        if not isinstance(token, str) or not 20 <= len(token) <= 200:
+        if not plausible_token(token):
             raise refused
-        link = store.share_link(token_hash=_token_hash(token))
+        link = store.share_link(token_hash=token_hash(token))
         if link is None:
             raise refused
         face = f"share-link:{link['id']}"

@@ -19,9 +19,12 @@ from __future__ import annotations
 from analytics.store._core import (
     AUDIT_COLUMNS,
     BUSY_TIMEOUT_S,
+    CLINICIAN_CODE_COLUMNS,
     CONFLICT_COLUMNS,
     HISTORY_COLUMNS,
     MAX_ATTEMPTS,
+    NO_PASSWORD_YET,
+    ONBOARDING_COLUMNS,
     SHARE_LINK_COLUMNS,
     USER_COLUMNS,
     ImportReport,
@@ -61,4 +64,7 @@ __all__ = [
     "MAX_ATTEMPTS",
     "USER_COLUMNS",
     "SHARE_LINK_COLUMNS",
+    "CLINICIAN_CODE_COLUMNS",
+    "ONBOARDING_COLUMNS",
+    "NO_PASSWORD_YET",
 ]

@@ -14,6 +14,7 @@ The class is assembled from one module per room:
 * :mod:`.importing` — bulk import and export;
 * :mod:`.history` — the history of changes and the audit log;
 * :mod:`.access` — accounts, clinician assignments, sign-in sessions, share links;
+* :mod:`.onboarding` — clinician codes mapped to accounts, first sign-in links;
 * :mod:`.outcomes` — the stored per-patient analysis tables;
 * :mod:`.snapshots` — the same tables kept together per scope, patched per patient.
 
@@ -48,6 +49,12 @@ from analytics.store._engine import (
 )
 from analytics.store._history import AUDIT_COLUMNS, HISTORY_COLUMNS
 from analytics.store._importing import Import
+from analytics.store._onboarding import (
+    CLINICIAN_CODE_COLUMNS,
+    NO_PASSWORD_YET,
+    ONBOARDING_COLUMNS,
+    Onboarding,
+)
 from analytics.store._results import CONFLICT_COLUMNS, ImportReport, SaveResult
 from analytics.store._snapshots import Snapshots
 
@@ -67,6 +74,9 @@ __all__ = [
     "MAX_ATTEMPTS",
     "USER_COLUMNS",
     "SHARE_LINK_COLUMNS",
+    "CLINICIAN_CODE_COLUMNS",
+    "ONBOARDING_COLUMNS",
+    "NO_PASSWORD_YET",
     "alembic_config",
     "database_is_empty",
     "new_revision",
@@ -74,7 +84,7 @@ __all__ = [
 ]
 
 
-class Store(Import, Access, Snapshots):
+class Store(Import, Access, Snapshots, Onboarding):
     """Access to one paindiary database. Create it with :func:`open_store`.
 
     Use as a context manager (``with open_store() as store: ...``) or call

@@ -14,6 +14,7 @@ from analytics.contract.schema import TABLES, TableSpec
 from analytics.errors import ConflictError, DataValidationError
 from analytics.store import _models as models
 from analytics.store._edits import Edits
+from analytics.store._onboarding import assign_by_code
 from analytics.store._results import CONFLICT_COLUMNS, ImportReport
 from analytics.store._values import Table, cell_text, check_actor, same_value, table_records
 
@@ -186,7 +187,9 @@ class Import(Edits):
         Inserts are set-based (COPY on PostgreSQL, batched executemany on
         SQLite); each updated row gets a history entry; the import itself is
         recorded in the audit log with its counts. Rows stored but absent from
-        the dataset are left alone (an import never deletes).
+        the dataset are left alone (an import never deletes). New patients whose
+        ``clinician_id`` is mapped to a clinician account are assigned to it in the
+        same transaction, one audit row ("user_admin") per clinician.
         """
         func = "Store.import_dataset"
         check_actor(actor, func)
@@ -212,6 +215,11 @@ class Import(Edits):
                 conn, actor, "import", report.to_frame().set_index("table").to_dict("index"),
                 role=role, face=face, patient_id="*",
             )  # fmt: skip
+            # new patients whose clinician code is mapped go to that clinician
+            for clinician, ids in assign_by_code(conn, actor, report.new_patients).items():
+                detail = {"op": "assign", "clinician": clinician, "patient_ids": ids,
+                          "newly": len(ids), "by": "clinician code"}  # fmt: skip
+                self._audit(conn, actor, "user_admin", detail, role=role, face=face)
             return report
 
         report = self._write("import the dataset", work)

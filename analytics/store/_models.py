@@ -39,6 +39,12 @@ Accounts and access:
 ``share_links``
     read-only links to one patient's data: only the SHA-256 hash of the token
     is stored, with its expiry and revocation.
+``clinician_codes``
+    the clinician codes of the data (``patients.clinician_id``, e.g. C01), each
+    mapped once to a clinician account: an import assigns new patients by them.
+``invites``
+    first sign-in links of accounts: only the SHA-256 hash of the token, its
+    expiry, its one use and its revocation (a newer link revokes the older).
 ``auth_sessions``
     one row per sign-in: the signed session token carries its id, a sign-out
     revokes it.
@@ -79,6 +85,8 @@ __all__ = [
     "users",
     "clinician_patients",
     "share_links",
+    "clinician_codes",
+    "invites",
     "auth_sessions",
     "settings",
     "stored_outcomes",
@@ -296,6 +304,42 @@ share_links = sa.Table(
     sa.Column("expires_at", sa.DateTime, nullable=False, comment="UTC, naive"),
     sa.Column("revoked_at", sa.DateTime, comment="UTC, naive"),
     sa.UniqueConstraint("token_hash", name="uq_share_links_token_hash"),
+)
+
+clinician_codes = sa.Table(
+    "clinician_codes",
+    metadata,
+    sa.Column("clinician_id", sa.Text, primary_key=True, comment="a code of the data, e.g. C01"),
+    sa.Column(
+        "user_id",
+        sa.Integer,
+        sa.ForeignKey("users.id", name="fk_clinician_codes_user"),
+        nullable=False,
+        comment="the clinician account the code stands for",
+    ),
+    sa.Column("mapped_at", sa.DateTime, nullable=False, comment="UTC, naive"),
+    sa.Column("mapped_by", sa.Text, nullable=False),
+)
+
+invites = sa.Table(
+    "invites",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("token_hash", sa.Text, nullable=False, comment="SHA-256 hex of the token"),
+    sa.Column(
+        "user_id",
+        sa.Integer,
+        sa.ForeignKey("users.id", name="fk_invites_user"),
+        nullable=False,
+        comment="the account whose owner chooses a password with it",
+    ),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False, comment="UTC, naive"),
+    sa.Column("expires_at", sa.DateTime, nullable=False, comment="UTC, naive"),
+    sa.Column("used_at", sa.DateTime, comment="UTC, naive; a link works once"),
+    sa.Column("revoked_at", sa.DateTime, comment="UTC, naive; set by a newer link"),
+    sa.UniqueConstraint("token_hash", name="uq_invites_token_hash"),
+    sa.Index("ix_invites_user", "user_id"),
 )
 
 auth_sessions = sa.Table(

@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_DAYS",
     "MAX_DAYS",
     "is_share_request",
+    "app_address",
     "share_url",
     "qr_svg",
     "qr_png",
@@ -79,22 +80,29 @@ def is_share_request() -> bool:
     return bool(url) and urlsplit(str(url)).path.rstrip("/").endswith("/" + SHARE_PATH)
 
 
-def share_url(token: str) -> str:
-    """Return the full link of ``token``, on the host and port the app is served from."""
+def app_address() -> str | None:
+    """Return the app's own address (scheme, host, port and base path), None outside a browser."""
     try:
         url = st.context.url
     except Exception:
         url = None
     if not url:
-        return f"/{SHARE_PATH}?token={token}"
+        return None
     parts = urlsplit(str(url))
     path = parts.path
     # st.context.url ends with the current page's path: keep only the app's base path
-
     pages = {p.url_path for p in navigation.PAGES} | {"login", SHARE_PATH}
     head, _, last = path.rstrip("/").rpartition("/")
     base = head if last in pages else path.rstrip("/")
-    return f"{parts.scheme}://{parts.netloc}{base}/{SHARE_PATH}?token={token}"
+    return f"{parts.scheme}://{parts.netloc}{base}"
+
+
+def share_url(token: str) -> str:
+    """Return the full link of ``token``, on the host and port the app is served from."""
+    address = app_address()
+    if address is None:
+        return f"/{SHARE_PATH}?token={token}"
+    return f"{address}/{SHARE_PATH}?token={token}"
 
 
 def qr_svg(text: str) -> str:

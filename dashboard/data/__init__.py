@@ -26,7 +26,8 @@ Caching, and why it cannot mix users
 
 ``_access`` builds the service and keeps the rows of a visit; ``_analysis`` caches the
 analyses; ``_writes`` saves, imports and exports; ``_accounts`` manages accounts, the
-audit log and share links. Tables built from results for the pages are in
+audit log and share links; ``_onboarding`` maps clinician codes and makes new patients'
+accounts and first sign-in links. Tables built from results for the pages are in
 :mod:`dashboard.frames`.
 
 Exports are produced only when the person clicks the download button, and
@@ -83,6 +84,15 @@ from dashboard.data._analysis import (
     stored_cohort,
     stored_outcomes,
 )
+from dashboard.data._onboarding import (
+    accept_invite,
+    assign_by_code,
+    clinician_codes,
+    invite_account,
+    map_clinician_code,
+    onboarding_status,
+    sign_in_sheet,
+)
 from dashboard.data._writes import (
     csv_bytes,
     export_zip_callable,
@@ -98,6 +108,13 @@ from dashboard.data._writes import (
 )
 
 __all__ = [
+    "accept_invite",
+    "assign_by_code",
+    "clinician_codes",
+    "invite_account",
+    "map_clinician_code",
+    "onboarding_status",
+    "sign_in_sheet",
     "Store",
     "db_url",
     "get_store",

@@ -1,4 +1,9 @@
-"""Admin: accounts (add, enable, disable, unlock, reset a password), assignments, the audit log."""
+"""Admin: accounts, sign-in sheets, assignments and clinician codes, the audit log.
+
+Accounts: add, enable, disable, unlock, reset a password; first sign-in links printed
+as sheets. Assignments: patients to clinicians, clinician codes of the data mapped to
+accounts.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from analytics.presentation import (
     account_table,
 )
 from dashboard import data, navigation
-from dashboard.components import feedback
+from dashboard.components import feedback, onboarding_panel
 from dashboard.text import shown
 
 PAGE = "Admin"
@@ -157,6 +162,8 @@ with tab_users:
         _field_error("")
         st.form_submit_button("Add user", type="primary", on_click=_add_user, args=(user,))
 
+    onboarding_panel.sign_in_sheet_form(user, patient_ids, accounts)
+
     st.subheader("Enable, disable or unlock an account")
     who = st.selectbox(
         "Account", usernames, index=None, placeholder="Choose an account", key="admin.account.user"
@@ -264,6 +271,9 @@ with tab_assign:
                 st.rerun()
         except EXPECTED as exc:
             feedback.show_error(exc)
+
+    st.divider()
+    onboarding_panel.clinician_code_table(user, clinicians)
 
 # ------------------------------------------------------------------ audit log
 with tab_audit:

@@ -21,7 +21,7 @@ from analytics.presentation import (
     templates_zip,
 )
 from dashboard import clock, data, labels, navigation, session
-from dashboard.components import feedback
+from dashboard.components import feedback, onboarding_panel
 from dashboard.text import shown
 
 #: Headers of the import preview (the store's ImportReport.to_frame columns).
@@ -198,6 +198,7 @@ if is_admin:
         )
         with st.expander("📄 The file format, empty templates and a filled example"):
             _file_format(downloads=bool(tabs[1].open))
+        onboarding_panel.new_patients_panel(user)
         uploads = {
             table: st.file_uploader(
                 f"{table}.csv",
@@ -302,6 +303,7 @@ if is_admin:
                                 st.session_state.get("data.round", 0) + 1
                             )
                             data.release_uploads()
+                            onboarding_panel.remember_import(report)
                             feedback.flash(
                                 "data",
                                 f"Imported: {int(counts['inserted'].sum())} new and "

@@ -8,6 +8,11 @@ every other address while nobody is signed in.
 :func:`choose_password` is the one page of a person whose password an administrator
 set, at every address, until they choose their own (the service refuses them
 everything else meanwhile).
+
+:func:`first_sign_in` is the page a first sign-in link opens (``/?invite=TOKEN``, from
+a sign-in sheet): the patient chooses a password, the link is spent, and they are
+signed in. A used, replaced or expired link is refused in a sentence that says what
+to do.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ import streamlit as st
 
 from analytics.access import User
 from dashboard.components.feedback import table
+from dashboard.text import shown
 
-__all__ = ["SIGN_IN_UNAVAILABLE", "page", "choose_password"]
+__all__ = ["SIGN_IN_UNAVAILABLE", "page", "choose_password", "first_sign_in"]
 
 #: Shown by the router to anyone but an administrator when the database cannot be read
 #: (a full disk, a server down): a visitor learns nothing about the server.
@@ -37,6 +43,10 @@ def page() -> None:
     from analytics.errors import AuthenticationError
     from dashboard import data, session
 
+    invite = st.query_params.get("invite")
+    if invite:
+        first_sign_in(str(invite))
+        return
     st.title("🩺 Pain diary")
     notice = session.pop_notice()
     if notice:
@@ -149,6 +159,63 @@ def choose_password(user: User) -> None:
                 st.rerun()
     if st.button("Sign out", key="first.logout", icon="🚪"):
         session.logout()
+        st.rerun()
+
+
+def _leave_invite() -> None:
+    """Forget the link's token in the address: the sign-in page (or the home page) follows."""
+    st.query_params.pop("invite", None)
+
+
+def first_sign_in(token: str) -> None:
+    """Show "Choose your password" for a first sign-in link; sign the patient in with it.
+
+    Parameters
+    ----------
+    token : str
+        The link's token (the ``invite`` query parameter).
+    """
+    from analytics.errors import AuthenticationError
+    from dashboard import data, session
+
+    st.title("🩺 Welcome to your pain diary")
+    try:
+        username = data.invite_account(token)
+    except AuthenticationError as exc:
+        st.error(str(exc), icon="⚠️")
+        st.button("Go to the sign-in page", key="invite.leave", on_click=_leave_invite)
+        return
+    st.markdown(
+        f"Your username is **{shown(username)}**. Choose a password of your own: at least "
+        "8 characters; a few unrelated words make a good one. You sign in with it from now on."
+    )
+    with st.form("invite.form", clear_on_submit=False, enter_to_submit=True):
+        new = st.text_input(
+            "Choose a password", type="password", key="invite.new", autocomplete="new-password"
+        )
+        again = st.text_input(
+            "The same password again", type="password", key="invite.again",
+            autocomplete="new-password",
+        )  # fmt: skip
+        submitted = st.form_submit_button("Save my password and sign in", type="primary")
+    if not submitted:
+        return
+    if not new:
+        st.error("Enter a password.", icon="⚠️")
+    elif new != again:
+        st.error("The two passwords differ. Type the same password twice.", icon="⚠️")
+    else:
+        try:
+            data.accept_invite(token, new)
+        except (AuthenticationError, ValueError) as exc:
+            st.error(str(exc), icon="⚠️")
+            return
+        try:
+            session.login(username, new)
+        except AuthenticationError as exc:
+            st.error(str(exc), icon="⚠️")
+            return
+        _leave_invite()
         st.rerun()
 
 

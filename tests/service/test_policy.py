@@ -115,6 +115,8 @@ PROBES: dict[str, Probe] = {
     ),
     "change_password": Probe(lambda s, a: s.set_password(a, PASSWORD + "!"), "account"),
     "manage_accounts": Probe(lambda s, p: s.users(), "nothing"),
+    "map_clinician_codes": Probe(lambda s, p: s.clinician_codes(), "nothing"),
+    "onboard_patients": Probe(lambda s, p: s.onboarding_status([p]), "nothing"),
     "read_audit_log": Probe(lambda s, p: s.audit_log(limit=1), "nothing"),
     "export_audit_log": Probe(lambda s, p: s.audit_log_csv(action="login"), "nothing"),
     "import": Probe(lambda s, p: s.import_dataset(_small_dataset(), dry_run=True), "cohort"),
@@ -196,6 +198,9 @@ def _public_methods() -> dict[str, Any]:
 UNGOVERNED = {
     "for_share_link": "builds the service of a share link: it authenticates a token, and "
     "records its refusals itself (share_use, denied)",
+    "invite_account": "reads whom a first sign-in link is for, before anyone is signed in",
+    "accept_invite": "authenticates a first sign-in link's token, records its use and its "
+    "refusals itself (user_admin, invite_use)",
 }
 
 
