@@ -438,14 +438,14 @@ class FactorFindings:
     def rest_text(self) -> str:
         """The one line for everything that is not a finding ("" when there is none).
 
-        "No clear link yet: high stress, pain medicine. Not enough days yet to
-        compare: low mood."
+        "No clear link yet: high stress, pain medicine. Too few days to compare
+        so far: low mood."
         """
         parts = []
         if self.unclear:
             parts.append("No clear link yet: " + ", ".join(self.unclear) + ".")
         if self.too_few:
-            parts.append("Not enough days yet to compare: " + ", ".join(self.too_few) + ".")
+            parts.append("Too few days to compare so far: " + ", ".join(self.too_few) + ".")
         return " ".join(parts)
 
 
@@ -463,7 +463,7 @@ def factor_findings(effects: Any) -> FactorFindings:
     FactorFindings
         A finding is a row whose 95 % interval leaves out no difference
         (``analytics.stats.interval_excludes_zero``); the others are named as
-        "no clear link yet" or "not enough days yet".
+        "no clear link yet" or "too few days so far".
 
     Examples
     --------

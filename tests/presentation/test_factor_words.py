@@ -99,7 +99,7 @@ def test_only_intervals_that_leave_out_zero_are_findings():
     assert "high stress" not in found.rest_text
     assert found.rest_text.startswith("No clear link yet: poor sleep the day before")
     assert found.rest_text.endswith(
-        "Not enough days yet to compare: a session the day before, a session two days before."
+        "Too few days to compare so far: a session the day before, a session two days before."
     )
 
 
