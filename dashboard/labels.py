@@ -50,6 +50,9 @@ from analytics.presentation import (
 
 __all__ = [
     "DEMO_BANNER",
+    "PATIENT_FILE_LABELS",
+    "HEALTH_RECORD_NOTE",
+    "FINDINGS_RULE",
     "MISSING",
     "TECHNIQUE_LABELS",
     "FREQUENCY_BAND_LABELS",
@@ -91,6 +94,30 @@ __all__ = [
 #: (DOMAIN.md section 1) and ``unknown`` for an EA session without a frequency.
 #: Shown above every page while the database is the demo clinic.
 DEMO_BANNER = "Demo clinic, made-up patients: never enter a real patient here."
+
+# --------------------------------------------------------------------------- patient pages
+# A patient's pages carry no acronym and no statistical shorthand: the files and the
+# findings are named in words (the clinician's pages keep the clinical names).
+
+#: The files a patient can prepare on My progress, by kind of
+#: ``dashboard.components.file_buttons`` (read after "Prepare" / "Download").
+PATIENT_FILE_LABELS: dict[str, str] = {
+    "visit": "report for my doctor (PDF)",
+    "visit12": "progress report after 12 sessions (PDF)",
+    "fhir": "health-record file",
+}
+
+#: What the health-record file is, in one line under the buttons.
+HEALTH_RECORD_NOTE = (
+    "The health-record file holds your diary and sessions in the standard format that "
+    "clinic record systems read: give it to another clinic or a health app."
+)
+
+#: How My progress decides what counts as a finding, said once under the list.
+FINDINGS_RULE = (
+    "Only clear differences are listed: ones your diary days make unlikely to be chance. "
+    "As you log more days, others may become clear, and listed ones may fade."
+)
 
 FREQUENCY_BAND_LABELS: dict[str, str] = {
     "low": "low frequency (< 20 Hz)",

@@ -85,14 +85,22 @@ from ._rounding import (
     shown_difference,
 )
 from ._sentences import (
+    FACTOR_WORDS,
     MEDICINE_RULE,
+    FactorFindings,
     days_text,
+    describe_factor_effect,
+    factor_findings,
+    factor_label,
+    factor_name,
     medicine_notes,
     medicine_rule,
     medicine_texts,
     quality_notes,
     range_text,
+    start_event,
     trailing_mean_label,
+    untreated_change_sentence,
 )
 
 __all__ = [
@@ -137,6 +145,14 @@ __all__ = [
     "MEDICINE_RULE",
     "medicine_rule",
     "medicine_notes",
+    "FACTOR_WORDS",
+    "factor_label",
+    "factor_name",
+    "describe_factor_effect",
+    "FactorFindings",
+    "factor_findings",
+    "start_event",
+    "untreated_change_sentence",
     "TECHNIQUE_COLORS",
     "CATEGORY_COLORS",
     "ADHERENCE_COLOR",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ._labels import FLAG_TEXT, MISSING, REASON_TEXT, is_missing
+from ._numbers import number_text
 
 __all__ = [
     "trailing_mean_label",
@@ -15,6 +17,14 @@ __all__ = [
     "MEDICINE_RULE",
     "medicine_rule",
     "medicine_notes",
+    "FACTOR_WORDS",
+    "factor_label",
+    "factor_name",
+    "describe_factor_effect",
+    "FactorFindings",
+    "factor_findings",
+    "start_event",
+    "untreated_change_sentence",
 ]
 
 #: A gap in the diary at least this long is worth a note.
@@ -279,3 +289,274 @@ def medicine_notes(medicines: Any, change: dict[str, Any] | None) -> tuple[str, 
             f"+{_amount(change['mme_rise'])} MME/day."
         )
     return tuple(notes)
+
+
+# --------------------------------------------------------------------------- factor effects
+
+#: Each factor and lag of ``analytics.stats.factor_effects`` in words: how a sentence about
+#: it opens, and its short name in a list. Lag 0 = factor and pain on the same day; lag 1 =
+#: factor on day t, pain on day t + 1 — so "a session the day before" at lag 1 is a
+#: session two days before the day whose pain is compared.
+FACTOR_WORDS: dict[tuple[str, int], tuple[str, str]] = {
+    ("poor_sleep", 0): ("On days with poor sleep", "poor sleep"),
+    ("poor_sleep", 1): ("On days after a day with poor sleep", "poor sleep the day before"),
+    ("high_stress", 0): ("On days with high stress", "high stress"),
+    ("high_stress", 1): ("On days after a day with high stress", "high stress the day before"),
+    ("low_mood", 0): ("On days with low mood", "low mood"),
+    ("low_mood", 1): ("On days after a day with low mood", "low mood the day before"),
+    ("analgesic", 0): ("On days you took pain medicine", "pain medicine"),
+    ("analgesic", 1): (
+        "On days after a day you took pain medicine",
+        "pain medicine the day before",
+    ),
+    ("session_day_before", 0): ("On days after a session", "a session the day before"),
+    ("session_day_before", 1): ("On the second day after a session", "a session two days before"),
+}
+
+
+def _factor_words(factor: Any, lag: Any) -> tuple[str, str]:
+    key = (str(factor), int(lag))
+    if key in FACTOR_WORDS:
+        return FACTOR_WORDS[key]
+    name = str(factor).replace("_", " ")
+    if int(lag) == 0:
+        return f"On days with {name}", name
+    return f"On days after a day with {name}", f"{name} the day before"
+
+
+def factor_label(factor: Any, lag: Any) -> str:
+    """Open a sentence about a factor at a lag: "On the second day after a session".
+
+    Parameters
+    ----------
+    factor : str
+        A factor code of ``analytics.stats.FACTORS``; another code is written
+        with spaces for underscores.
+    lag : int
+        A lag of ``analytics.stats.LAGS`` (0 = same day, 1 = the day after).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> factor_label("poor_sleep", 1), factor_label("session_day_before", 1)
+    ('On days after a day with poor sleep', 'On the second day after a session')
+    """
+    return _factor_words(factor, lag)[0]
+
+
+def factor_name(factor: Any, lag: Any) -> str:
+    """Name a factor at a lag in a list: "poor sleep the day before".
+
+    Parameters
+    ----------
+    factor : str
+        A factor code of ``analytics.stats.FACTORS``.
+    lag : int
+        A lag of ``analytics.stats.LAGS``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> factor_name("analgesic", 0), factor_name("session_day_before", 1)
+    ('pain medicine', 'a session two days before')
+    """
+    return _factor_words(factor, lag)[1]
+
+
+def _points(size: float) -> str:
+    """'1 point', '1.5 points', '0.4 points' (one decimal, a whole number without it)."""
+    text = number_text(size, 1)
+    text = text[:-2] if text.endswith(".0") else text
+    return f"{text} point" if text == "1" else f"{text} points"
+
+
+def describe_factor_effect(row: Any) -> str:
+    """Say in one plain sentence how pain differed with a factor (a row of ``factor_effects``).
+
+    Parameters
+    ----------
+    row : dict or pandas.Series
+        ``factor``, ``lag``, ``difference`` and ``reason`` of a row of
+        ``analytics.stats.factor_effects``.
+
+    Returns
+    -------
+    str
+        "On days with poor sleep your pain was about 1.5 points higher than on
+        other days." — the size rounded to one decimal, no interval and no
+        acronym; "…: not enough days of each kind to compare yet." without an
+        estimate. Whether the row is a finding at all is
+        ``analytics.stats.interval_excludes_zero``'s to say; the note that an
+        association is not a cause (``analytics.stats.ASSOCIATION_NOTE``) goes
+        once under the list.
+
+    Examples
+    --------
+    >>> describe_factor_effect({"factor": "poor_sleep", "lag": 0, "difference": 1.04,
+    ...     "reason": ""})
+    'On days with poor sleep your pain was about 1 point higher than on other days.'
+    """
+    opening = factor_label(row["factor"], row["lag"])
+    difference = row.get("difference")
+    if row.get("reason") == "too_few_days" or is_missing(difference):
+        return f"{opening}: not enough days of each kind to compare yet."
+    d = float(difference)
+    if number_text(abs(d), 1) == "0.0":
+        return f"{opening} your pain was about the same as on other days."
+    direction = "higher" if d > 0 else "lower"
+    return f"{opening} your pain was about {_points(abs(d))} {direction} than on other days."
+
+
+@dataclass(frozen=True)
+class FactorFindings:
+    """One patient's factor effects sorted into findings and the rest, in words.
+
+    Attributes
+    ----------
+    findings : tuple of str
+        One sentence (:func:`describe_factor_effect`) per factor and lag whose
+        95 % interval leaves out no difference, largest difference first.
+    unclear : tuple of str
+        Short names (:func:`factor_name`) of those with an estimate whose interval
+        holds no difference (or has none: pain the same on every day).
+    too_few : tuple of str
+        Short names of those with fewer days of each kind than needed; a factor
+        that never occurred (no poor sleep logged, no session) is not named.
+    """
+
+    findings: tuple[str, ...]
+    unclear: tuple[str, ...]
+    too_few: tuple[str, ...]
+
+    @property
+    def rest_text(self) -> str:
+        """The one line for everything that is not a finding ("" when there is none).
+
+        "No clear link yet: high stress, pain medicine. Too few days to compare
+        so far: low mood."
+        """
+        parts = []
+        if self.unclear:
+            parts.append("No clear link yet: " + ", ".join(self.unclear) + ".")
+        if self.too_few:
+            parts.append("Too few days to compare so far: " + ", ".join(self.too_few) + ".")
+        return " ".join(parts)
+
+
+def factor_findings(effects: Any) -> FactorFindings:
+    """Sort one patient's factor effects into findings and the rest, in words.
+
+    Parameters
+    ----------
+    effects : pandas.DataFrame
+        Rows of ``analytics.stats.factor_effects`` for one patient
+        (``analytics.pipeline.PatientSummary.factor_effects``).
+
+    Returns
+    -------
+    FactorFindings
+        A finding is a row whose 95 % interval leaves out no difference
+        (``analytics.stats.interval_excludes_zero``); the others are named as
+        "no clear link yet" or "too few days so far".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"factor": ["poor_sleep", "low_mood"], "lag": [0, 0],
+    ...     "n_with": [9, 8], "difference": [1.5, 0.3], "ci_low": [0.6, -0.4],
+    ...     "ci_high": [2.4, 1.0], "reason": ["", ""]})
+    >>> f = factor_findings(rows)
+    >>> f.findings, f.rest_text
+    (('On days with poor sleep your pain was about 1.5 points higher than on other days.',), 'No clear link yet: low mood.')
+    """
+    from analytics.stats import interval_excludes_zero
+
+    clear = interval_excludes_zero(effects["ci_low"], effects["ci_high"])
+    estimated = effects["difference"].notna().to_numpy()
+    seen = effects["n_with"].to_numpy() > 0
+    found = effects[clear]
+    found = found.iloc[found["difference"].abs().to_numpy().argsort(kind="stable")[::-1]]
+    return FactorFindings(
+        findings=tuple(describe_factor_effect(r) for r in found.to_dict("records")),
+        unclear=tuple(
+            factor_name(r.factor, r.lag)
+            for r in effects[estimated & ~clear].itertuples(index=False)
+        ),
+        too_few=tuple(
+            factor_name(r.factor, r.lag) for r in effects[~estimated & seen].itertuples(index=False)
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- no treatment yet
+
+
+def start_event(group: Any) -> str:
+    """Name the start of a patient without sessions: "you joined the waiting list".
+
+    A patient with a start date and no session (a waiting-list or other control
+    group) is compared with the days before that date; the words say so and
+    never call the change a result of treatment.
+
+    Parameters
+    ----------
+    group : str or None
+        The patient's ``group`` (free text of the data contract).
+
+    Returns
+    -------
+    str
+        "you joined the waiting list" when the group names a waiting list
+        ("waitlist", "waiting list", "wait-list"), else "your start date"; it
+        reads after "since" and "before".
+
+    Examples
+    --------
+    >>> start_event("waitlist"), start_event("usual care"), start_event(None)
+    ('you joined the waiting list', 'your start date', 'your start date')
+    """
+    if not is_missing(group) and "wait" in str(group).lower():
+        return "you joined the waiting list"
+    return "your start date"
+
+
+def untreated_change_sentence(change: Any, pct: Any, group: Any) -> str:
+    """Say how pain changed since a patient without sessions started, with no verdict.
+
+    Parameters
+    ----------
+    change : float
+        Baseline − follow-up, NRS points (positive = less pain now).
+    pct : float
+        ``100 · change / baseline``; missing leaves the percentage out.
+    group : str or None
+        The patient's group (:func:`start_event`).
+
+    Returns
+    -------
+    str
+        "Your pain is up 0.4 points (8%) since you joined the waiting list." —
+        no "improvement" and no response category: there was no treatment to
+        judge.
+
+    Examples
+    --------
+    >>> untreated_change_sentence(-0.44, -7.9, "waitlist")
+    'Your pain is up 0.4 points (8%) since you joined the waiting list.'
+    >>> untreated_change_sentence(0.01, 0.2, "control")
+    'Your pain is about the same as before your start date.'
+    """
+    event = start_event(group)
+    if is_missing(change):
+        return f"Not enough diary days yet to compare with the days before {event}."
+    if number_text(abs(float(change)), 1) == "0.0":
+        return f"Your pain is about the same as before {event}."
+    head = "down" if float(change) > 0 else "up"
+    share = "" if is_missing(pct) else f" ({number_text(abs(float(pct)), 0)}%)"
+    return f"Your pain is {head} {_points(abs(float(change)))}{share} since {event}."

@@ -22,10 +22,10 @@ from ._factors import (
     FACTOR_SUMMARY_COLUMNS,
     FACTORS,
     LAGS,
-    describe_factor_effect,
     factor_days,
     factor_effects,
     factor_effects_summary,
+    interval_excludes_zero,
 )
 from ._groups import (
     GROUPINGS,
@@ -118,7 +118,7 @@ __all__ = [
     "factor_days",
     "factor_effects",
     "factor_effects_summary",
-    "describe_factor_effect",
+    "interval_excludes_zero",
     "GROUPINGS",
     "MISSING_LABEL",
     "TOO_FEW_PATIENTS",

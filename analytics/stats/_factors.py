@@ -8,10 +8,14 @@ kind; the cohort summary averages the patients' own differences.
 
 These are associations in observational diaries: a day with poor sleep may have
 more pain because pain disturbs sleep, not the reverse. Every text shown to a
-person says so (:data:`ASSOCIATION_NOTE`).
+person says so (:data:`ASSOCIATION_NOTE`). An association counts as a finding only
+when its interval leaves out no difference (:func:`interval_excludes_zero`); the
+sentences a patient reads are composed in ``analytics.presentation``.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,7 +34,7 @@ __all__ = [
     "factor_days",
     "factor_effects",
     "factor_effects_summary",
-    "describe_factor_effect",
+    "interval_excludes_zero",
 ]
 
 #: Factors in output order, with the plain-language label used in sentences.
@@ -399,23 +403,36 @@ def factor_effects_summary(effects: pd.DataFrame) -> pd.DataFrame:
     return out[list(FACTOR_SUMMARY_COLUMNS)].astype(FACTOR_SUMMARY_COLUMNS)
 
 
-def describe_factor_effect(row: pd.Series | dict) -> str:
-    """One plain sentence for a row of :func:`factor_effects`, ending with the association note.
+def interval_excludes_zero(ci_low: Any, ci_high: Any) -> np.ndarray:
+    """Whether each 95 % interval leaves out no difference: the rule for a clear association.
+
+    Parameters
+    ----------
+    ci_low, ci_high : float or array-like
+        Ends of the intervals (``ci_low``, ``ci_high`` of :func:`factor_effects`
+        or :func:`factor_effects_summary`); NaN where there is no interval.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Same shape as the inputs: True where the whole interval lies above 0 or
+        below 0; False where it holds 0 (touching it counts as holding it) or
+        either end is missing (too few days, no variation).
+
+    Notes
+    -----
+    A two-sided 95 % interval that leaves out 0 is the same decision as a
+    two-sided test at the 5 % level (here Welch's t-test, ``p_value < 0.05``).
+    Every face that calls an association a finding uses this one rule; the
+    rest are "no clear link yet".
 
     Examples
     --------
-    >>> describe_factor_effect({"factor": "poor_sleep", "lag": 0, "difference": 1.5,
-    ...     "ci_low": 0.5, "ci_high": 2.5, "reason": ""}).split(". ")[0]
-    'On days with poor sleep your pain was 1.5 points higher on average (95% CI 0.5 to 2.5)'
+    >>> interval_excludes_zero([0.2, -1.2, -0.8, float("nan")], [1.1, 0.5, -0.1, float("nan")])
+    array([ True, False,  True, False])
     """
-    label = FACTORS.get(str(row["factor"]), str(row["factor"]))
-    when = "On days with" if int(row["lag"]) == 0 else "The day after days with"
-    if row.get("reason") == "too_few_days" or pd.isna(row["difference"]):
-        return f"{when} {label}: not enough days of each kind to compare yet."
-    d = float(row["difference"])
-    direction = "higher" if d > 0 else "lower" if d < 0 else "no different"
-    ci = ""
-    if pd.notna(row.get("ci_low")) and pd.notna(row.get("ci_high")):
-        ci = f" (95% CI {float(row['ci_low']):.1f} to {float(row['ci_high']):.1f})"
-    size = f"{abs(d):.1f} points " if d != 0 else ""
-    return f"{when} {label} your pain was {size}{direction} on average{ci}. {ASSOCIATION_NOTE}"
+    low = np.asarray(ci_low, dtype="float64")
+    high = np.asarray(ci_high, dtype="float64")
+    whole = np.isfinite(low) & np.isfinite(high)  # no interval is no finding
+    with np.errstate(invalid="ignore"):
+        return whole & ((low > 0) | (high < 0))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,6 +179,8 @@ def patient_files(
     allow_notes: bool = True,
     kinds: tuple[str, ...] = ("visit", "visit12", "fhir"),
     share_url: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    note: str = "",
 ) -> None:
     """Buttons that prepare and download the patient's report PDFs and FHIR bundle.
 
@@ -190,6 +192,9 @@ def patient_files(
         ``record(what, report=bool)``; called once per file produced.
     allow_notes : bool
         Offer the "include free-text notes" box (off by default).
+    labels : mapping, optional
+        A label per kind in place of the clinician's ("report for my doctor (PDF)"
+        on a patient's page); ``note`` is a line printed under the buttons.
     """
     st.subheader("Reports and exports")
     notes = False
@@ -205,6 +210,7 @@ def patient_files(
     columns = st.columns(len(kinds))
     for column, kind in zip(columns, kinds, strict=True):
         label, suffix, mime = _KINDS[kind]
+        label = (labels or {}).get(kind, label)
 
         def produce(kind: str = kind) -> bytes:
             if kind == "fhir":
@@ -231,6 +237,8 @@ def patient_files(
                 file_name=f"{_safe(patient_id)}_{suffix}",
                 mime=mime,
             )
+    if note:
+        st.caption(note)
     if notes:
         st.caption("⚠️ The files include the free-text notes.")
 
@@ -253,11 +261,20 @@ def cohort_file(rows: PatientRows, *, settings: Any, record: Recorder, key: str)
 # --------------------------------------------------------------------------- page sections
 
 
-def patient_section(user: Any, patient_id: str, *, settings: Any, purpose: str) -> None:
+def patient_section(
+    user: Any,
+    patient_id: str,
+    *,
+    settings: Any,
+    purpose: str,
+    labels: Mapping[str, str] | None = None,
+    note: str = "",
+) -> None:
     """Show the end of a patient page: report/FHIR downloads and the share-link panel.
 
     The rows are the ones the page read for this visit (no second audited read);
-    every file is recorded for ``user`` when it is produced.
+    every file is recorded for ``user`` when it is produced. ``labels`` and
+    ``note`` word the buttons for the reader (:func:`patient_files`).
     """
     from dashboard import data
     from dashboard.components import share_panel
@@ -269,7 +286,15 @@ def patient_section(user: Any, patient_id: str, *, settings: Any, purpose: str) 
 
     key = f"files.{purpose}.{patient_id}"
     st.divider()
-    patient_files(patient_rows(view.data), patient_id, settings=settings, record=record, key=key)
+    patient_files(
+        patient_rows(view.data),
+        patient_id,
+        settings=settings,
+        record=record,
+        key=key,
+        labels=labels,
+        note=note,
+    )
     share_panel.share_panel(user, patient_id, purpose=purpose, key=f"share.{purpose}.{patient_id}")
 
 

@@ -140,8 +140,8 @@ def _show_new_link(token: str, days: int) -> None:
         st.image(qr_png(url), caption="Scan to open the summary", width=180)
     with c2:
         st.caption(
-            "Anyone with this link can see the read-only summary, the PDF and the FHIR "
-            "bundle until it expires or you revoke it. Every use is recorded."
+            "Anyone with this link can see the read-only summary, the report (PDF) and the "
+            "health-record file until it expires or you revoke it. Every use is recorded."
         )
 
 
@@ -150,8 +150,9 @@ def share_panel(user: User, patient_id: str, *, purpose: str, key: str) -> None:
     who = "your" if user.role == "patient" else f"{shown(patient_id)}'s"
     with st.expander(f"🔗 Share {who} summary by link", expanded=False):
         st.caption(
-            "A read-only summary (numbers, pain chart, sessions, PDF and FHIR download) "
-            "that opens without signing in, until the link expires or is revoked."
+            "A read-only summary (numbers, pain chart, sessions, the report and the "
+            "health-record file to download) that opens without signing in, until the link "
+            "expires or is revoked."
         )
         days = st.number_input(
             "Valid for (days)",

@@ -16,10 +16,10 @@ feedback.show_flash("account")
 
 with st.container(border=True):
     st.markdown(f"**{shown(user.display_name or user.username)}**")
-    st.caption(
-        f"Username {shown(user.username)} · role {user.role}"
-        + (f" · patient {shown(user.patient_id)}" if user.patient_id else "")
-    )
+    if user.role == "patient":
+        st.caption(f"Username {shown(user.username)} · your diary: {shown(user.patient_id)}")
+    else:
+        st.caption(f"Username {shown(user.username)} · role {user.role}")
 
 st.subheader("Change your password")
 with st.form("account.password", clear_on_submit=True):

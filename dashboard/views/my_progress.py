@@ -11,7 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, clock, data, navigation
+from analytics import presentation
+from analytics.stats import ASSOCIATION_NOTE
+from dashboard import charts, clock, data, labels, navigation
 from dashboard.components import feedback, file_buttons, status_card
 
 PAGE = "My progress"
@@ -36,6 +38,11 @@ o = outcome or {}
 status_card.status_card(outcome, view.diary["date"], today=today, settings=cfg)
 
 # ------------------------------------------------------------------ compared with before treatment
+# a patient with a start date and no session (a waiting list, another control group) is
+# compared with the days before that date, with no verdict about a treatment never given
+untreated = outcome is not None and pd.notna(o.get("index_date")) and not o.get("n_sessions")
+event = presentation.start_event(o.get("group"))
+before = f"Before {event}" if untreated else "Before treatment"
 with st.container(border=True):
     if outcome is None or pd.isna(o.get("index_date")):
         st.markdown(
@@ -43,8 +50,9 @@ with st.container(border=True):
             "after your first session we compare with these days."
         )
     elif pd.isna(o.get("baseline_pain")):
+        first = f"{event}" if untreated else "your first session"
         st.markdown(
-            "**Not enough diary days before your first session** to set a baseline "
+            f"**Not enough diary days before {first}** to set a starting level "
             f"(at least {cfg.min_entries} of the {cfg.baseline_days} days before it are needed), "
             "so a before-and-after comparison is not possible. Your chart and your recent "
             "averages below still show how your pain goes."
@@ -66,15 +74,20 @@ with st.container(border=True):
         else:
             follow = start = end = change = pct = category = None
         if follow is None:
+            since = f"the days before {event}" if untreated else "before treatment"
             step = (
                 f"Log on at least {cfg.min_entries} days within {cfg.followup_days} days "
-                "to compare with before treatment."
+                f"to compare with {since}."
             )
-            st.markdown(f"**No comparison with before treatment for now.** {step}")
+            st.markdown(f"**No comparison with {since} for now.** {step}")
+        elif untreated:
+            st.markdown(
+                "**" + presentation.untreated_change_sentence(change, pct, o["group"]) + "**"
+            )
         else:
             st.markdown("**" + status_card.improvement_sentence(change, pct, category) + "**")
         c1, c2, c3 = st.columns(3)
-        c1.metric("Before treatment (average)", f"{feedback.fmt(o['baseline_pain'])}/10")
+        c1.metric(f"{before} (average)", f"{feedback.fmt(o['baseline_pain'])}/10")
         c2.metric(
             "Compared period (average)",
             f"{feedback.fmt(follow)}/10",
@@ -83,7 +96,7 @@ with st.container(border=True):
         )
         c3.metric("Sessions so far", int(o["n_sessions"]))
         base = (
-            f"Before treatment: {pd.Timestamp(o['baseline_start']):%d %b}–"
+            f"{before}: {pd.Timestamp(o['baseline_start']):%d %b}–"
             f"{pd.Timestamp(o['baseline_end']):%d %b %Y}"
         )
         if follow is not None:
@@ -94,7 +107,9 @@ with st.container(border=True):
                 f"; compared period: {pd.Timestamp(start):%d %b}–{pd.Timestamp(end):%d %b %Y} "
                 f"({words})"
             )
-        st.caption(f"{base}. About 30% less pain is a change most people notice (IMMPACT).")
+        if not untreated:
+            base += ". About 30% less pain is a change most people notice"
+        st.caption(f"{base}.")
 
 # ------------------------------------------------------------------ charts of the chosen period
 ranges = {"4 weeks": 28, "3 months": 91, "6 months": 182, "All": None}
@@ -129,10 +144,13 @@ else:
         key="progress.pain",
         config=charts.CHART_CONFIG,
     )
+    sessions_note = (
+        "" if untreated else " Triangles at the bottom: your sessions (tap one for details)."
+    )
     st.caption(
         "Dots: each day's pain; open triangles: worst pain. Red line: average of the last "
-        f"{cfg.trend_window_days} days (it breaks where days are missing). Shaded or dashed: the days before "
-        "treatment we compare with. Triangles at the bottom: your sessions (tap one for details)."
+        f"{cfg.trend_window_days} days (it breaks where days are missing). Shaded or dashed: "
+        f"the days {before.lower()} that we compare with.{sessions_note}"
     )
 
     c1, c2 = st.columns(2)
@@ -159,21 +177,19 @@ else:
 
 # ------------------------------------------------------------------ factor effects
 st.subheader("What goes with more or less pain")
-effects = summary.factor_effects
-found = effects[(effects["reason"].fillna("") == "") & effects["difference"].notna()]
-if found.empty:
+links = presentation.factor_findings(summary.factor_effects)
+if not links.findings and not links.unclear:
     st.caption(
         f"When your diary holds at least {cfg.factor_min_days} days with and "
         f"{cfg.factor_min_days} days without poor sleep, high stress, low mood, pain medicine "
         "or a session the day before, this shows how your pain differed on those days."
     )
 else:
-    from analytics.stats import ASSOCIATION_NOTE, describe_factor_effect
-
-    found = found.reindex(found["difference"].abs().sort_values(ascending=False).index)
-    for row in found.head(6).to_dict("records"):
-        st.markdown("- " + describe_factor_effect(row).replace(" " + ASSOCIATION_NOTE, ""))
-    st.caption(ASSOCIATION_NOTE + " 95% CI: the range the difference plausibly lies in.")
+    for sentence in links.findings:
+        st.markdown("- " + sentence)
+    if links.rest_text:
+        st.markdown(links.rest_text)
+    st.caption(labels.FINDINGS_RULE + " " + ASSOCIATION_NOTE)
 
 st.caption(f"Last diary day: {view.diary['date'].max():%d %B %Y}. Today: {today:%d %B %Y}.")
 
@@ -190,4 +206,11 @@ st.download_button(
     args=(user, "my diary (CSV)", pid),
 )
 
-file_buttons.patient_section(user, pid, settings=cfg, purpose=PAGE)
+file_buttons.patient_section(
+    user,
+    pid,
+    settings=cfg,
+    purpose=PAGE,
+    labels=labels.PATIENT_FILE_LABELS,
+    note=labels.HEALTH_RECORD_NOTE,
+)

@@ -9,14 +9,13 @@ from scipy import stats
 
 from analytics.pipeline import AnalysisSettings, analyze, per_patient
 from analytics.stats import (
-    ASSOCIATION_NOTE,
     FACTOR_EFFECT_COLUMNS,
     FACTORS,
     LAGS,
-    describe_factor_effect,
     factor_days,
     factor_effects,
     factor_effects_summary,
+    interval_excludes_zero,
 )
 from tests.frames import daily_diary, make_sessions
 
@@ -143,14 +142,36 @@ def test_cohort_summary_is_a_one_sample_t_over_patients():
     assert _get(summary, "low_mood", 1)["n_patients"] == 0
 
 
-def test_sentence_says_association_not_cause(one_patient):
-    row = _get(factor_effects(*one_patient), "poor_sleep", 0)
-    text = describe_factor_effect(row)
-    assert text.startswith("On days with poor sleep your pain was 3.0 points higher")
-    assert ASSOCIATION_NOTE in text and "not proof of cause" in text
-    assert "not enough days" in describe_factor_effect(
-        _get(factor_effects(*one_patient), "low_mood", 0)
+def test_a_finding_is_an_interval_that_leaves_out_zero(one_patient):
+    """Intervals from scipy's Welch test on the day lists, independent of factor_effects.
+
+    Poor sleep, same day: 6, 7, 8 against 3, 4, 5, 4, 4 (above 0, and below 0 with
+    the sides swapped); the day after: 7, 8, 3 against 4, 5, 4, 4 (straddles 0).
+    """
+    above = stats.ttest_ind([6, 7, 8], [3, 4, 5, 4, 4], equal_var=False).confidence_interval()
+    below = stats.ttest_ind([3, 4, 5, 4, 4], [6, 7, 8], equal_var=False).confidence_interval()
+    straddle = stats.ttest_ind([7, 8, 3], [4, 5, 4, 4], equal_var=False).confidence_interval()
+    assert above.low > 0 and below.high < 0 and straddle.low < 0 < straddle.high
+    verdict = interval_excludes_zero(
+        [above.low, below.low, straddle.low], [above.high, below.high, straddle.high]
     )
+    assert verdict.tolist() == [True, True, False]
+    # touching 0 holds it; no interval is no finding
+    assert interval_excludes_zero([0.0, np.nan, 0.5], [1.0, np.nan, np.nan]).tolist() == [
+        False,
+        False,
+        False,
+    ]
+    out = factor_effects(*one_patient)
+    same_day, next_day = _get(out, "poor_sleep", 0), _get(out, "poor_sleep", 1)
+    assert (same_day["ci_low"], same_day["ci_high"]) == pytest.approx((above.low, above.high))
+    assert (next_day["ci_low"], next_day["ci_high"]) == pytest.approx((straddle.low, straddle.high))
+    rule = interval_excludes_zero(out["ci_low"], out["ci_high"])
+    assert rule[same_day.name] and not rule[next_day.name]
+    # the same decision as Welch's two-sided test at the 5 % level, where there is one
+    tested = out["p_value"].notna().to_numpy()
+    assert tested.sum() >= 3
+    assert (rule[tested] == (out["p_value"].to_numpy()[tested] < 0.05)).all()
 
 
 def test_factor_tables_in_analyze(sample_dataset):
