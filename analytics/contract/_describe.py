@@ -50,7 +50,10 @@ _HOLDS: dict[tuple[str, str], str] = {
     ("patients", "patient_id"): "the patient's identifier, unique in the file",
     ("patients", "sex"): "sex: female, male, other or unknown",
     ("patients", "birth_year"): "year of birth",
-    ("patients", "age"): "age at the start of the course (the index date), for adjusted comparisons",
+    (
+        "patients",
+        "age",
+    ): "age at the start of the course (the index date), for adjusted comparisons",
     ("patients", "pain_duration_years"): (
         "how long the pain condition has lasted at the start of the course, for adjusted "
         "comparisons"
