@@ -26,7 +26,10 @@ from ._file_format import (
 )
 from ._group_tables import (
     COMPARISON_CELLS,
+    COVARIATE_WORDS,
     SUMMARY_CELLS,
+    adjusted_for_text,
+    comparison_basis_text,
     group_comparison_cells,
     group_summary_cells,
     holm_label,
@@ -150,6 +153,9 @@ __all__ = [
     "too_few_text",
     "SUMMARY_CELLS",
     "COMPARISON_CELLS",
+    "COVARIATE_WORDS",
+    "adjusted_for_text",
+    "comparison_basis_text",
     "group_summary_cells",
     "group_comparison_cells",
     "holm_label",

@@ -18,6 +18,7 @@ from analytics.presentation import (
     GROUPING_LABELS,
     MISSING,
     adverse_event_label,
+    comparison_basis_text,
     group_summary_cells,
     interval_text,
     percent_text,
@@ -330,6 +331,7 @@ def _definitions(pdf: ReportPDF, data: CohortReportData) -> None:
             "Time to response: days from the start of treatment until the 7-day mean first stays "
             "≤ 70% of baseline for 7 days; Kaplan–Meier with log(−log) Greenwood 95% CI.",
             "Adverse events: events per 100 sessions; a session with two events counts two.",
+            comparison_basis_text(s.adjust_columns, s.completers_at),
         ],
         size=8.5,
     )

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.presentation import (
+    adjusted_for_text,
     group_comparison_cells,
     group_summary_cells,
     holm_label,
@@ -159,8 +160,8 @@ for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
             feedback.table(frame, column_config=config, key=f"response.comparison.{by}")
             small = small_pairs_text(comparison, min_group_size=cfg.min_group_size)
             st.caption(
-                "Pain A − B: follow-up pain of A minus B at equal baseline, negative = less pain "
-                "in A (ANCOVA). Responders A − B: responder rate of A minus B. The 95% CI and "
+                f"Pain A − B: follow-up pain of A minus B {adjusted_for_text(comparison)}, "
+                "negative = less pain in A (ANCOVA). Responders A − B: responder rate of A minus B. The 95% CI and "
                 "the unadjusted p belong together; the Holm-adjusted p says whether a "
                 "difference survives the number of pairs compared, so a chance finding among "
                 "many comparisons is not shown as significant." + (f" {small}" if small else "")

@@ -95,3 +95,12 @@ def test_a_clinic_without_outcomes_gets_a_report_with_empty_states(sample):
     assert "no patient evaluable yet" in text
     assert "No patient has both a baseline and a follow-up yet." in text
     assert "The Emax curve could not be fitted: An Emax curve needs" in text
+
+
+def test_the_definitions_name_what_group_differences_are_adjusted_for(cohort):
+    _, pdf = cohort
+    text = " ".join(pdf_text(pdf).split())
+    assert (
+        "Pain differences between groups: follow-up pain adjusted for baseline pain (ANCOVA)."
+        in text
+    )

@@ -165,3 +165,15 @@ def test_paindiary_analyze_writes_the_trials_adjusted_row(tmp_path):
     assert {"rd_wald_ci_low", "rd_chi2_p_value", "adjusted_for"} <= set(table.columns)
     outcomes = pd.read_csv(out / "patient_outcomes.csv")
     assert outcomes["completer"].sum() == 301
+
+
+def test_faces_name_the_covariates_in_words():
+    from analytics.presentation import adjusted_for_text, comparison_basis_text
+
+    table = pd.DataFrame({"adjusted_for": ["baseline, age, sex, clinician_id"]})
+    assert adjusted_for_text(table) == "adjusted for baseline pain, age, sex and clinician"
+    assert adjusted_for_text(pd.DataFrame({"p_value": [0.2]})) == "adjusted for baseline pain"
+    assert comparison_basis_text(("pain_duration_years",), 365) == (
+        "Pain differences between groups: follow-up pain adjusted for baseline pain and years "
+        "with pain (ANCOVA), among the patients with a valid follow-up at day 365."
+    )
