@@ -79,6 +79,7 @@ PATIENT_OUTCOME_COLUMNS = [
     "baseline_n",
     "baseline_start",
     "baseline_end",
+    "sessions_in_baseline",
     "followup_pain",
     "followup_n",
     "followup_start",
