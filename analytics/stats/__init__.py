@@ -87,6 +87,7 @@ from ._survival import (
     KM_COLUMNS,
     TIME_TO_RESPONSE_COLUMNS,
     KaplanMeier,
+    cadence_min_entries,
     kaplan_meier,
     time_to_response,
 )
@@ -179,6 +180,7 @@ __all__ = [
     "KaplanMeier",
     "time_to_response",
     "kaplan_meier",
+    "cadence_min_entries",
     "order_statistics",
     "series_summary",
     "EPS",
