@@ -92,6 +92,7 @@ PATIENT_OUTCOME_COLUMNS = [
     "slope_per_week",
     "slope_ci_low",
     "slope_ci_high",
+    "its_pre_slope",
     "its_level_change",
     "its_level_ci_low",
     "its_level_ci_high",

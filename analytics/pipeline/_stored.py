@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 #: Bumped when the stored format or a per-patient computation changes meaning.
-FINGERPRINT_VERSION = 2  # 2: patient_outcomes gained sessions_in_baseline
+FINGERPRINT_VERSION = 2  # 2: patient_outcomes gained sessions_in_baseline and its_pre_slope
 #: Settings that never shape a per-patient row (min_group_size shapes only the cohort
 #: tables: stored rows stay valid when it changes).
 _NOT_IN_FINGERPRINT = ("as_of", "seed", "n_boot", "min_group_size", "rd_interval")
