@@ -146,9 +146,8 @@ def test_unknown_adjustment_columns_and_methods_are_refused_in_a_sentence():
     assert AnalysisSettings(adjust=" sex,age,sex ").adjust_columns == ("sex", "age")
 
 
-@pytest.mark.slow
 def test_paindiary_analyze_writes_the_trials_adjusted_row(tmp_path):
-    """The command line of the published check, end to end (about 20 s: 401 patients)."""
+    """The command line of the published check, end to end (401 patients, a few seconds)."""
     from tests.commands import run_paindiary
 
     folder = write_clinic(tmp_path / "trial")
