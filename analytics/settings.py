@@ -15,6 +15,8 @@ from dataclasses import Field, dataclass, field, fields
 from typing import Any, Literal
 
 __all__ = [
+    "ADJUSTABLE_COLUMNS",
+    "RD_INTERVALS",
     "AnalysisSettings",
     "DEFAULT_SETTINGS",
     "FHIR_PATIENT_FIELDS",
@@ -24,6 +26,13 @@ __all__ = [
     "add_arguments",
     "from_arguments",
 ]
+
+
+#: Patient columns a comparison between groups can adjust for (``sex``, ``condition``
+#: and ``clinician_id`` as factors, ``age`` and ``pain_duration_years`` as numbers).
+ADJUSTABLE_COLUMNS = ("age", "pain_duration_years", "sex", "condition", "clinician_id")
+#: Intervals of the responder risk difference: Newcombe's alone, or Wald's beside it.
+RD_INTERVALS = ("newcombe", "wald")
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,7 @@ class Option:
     none_as_zero: bool = False
     cli: bool = True
     format: str | None = None
+    metavar: str | None = None
 
 
 #: Patient fields a clinic may share in a FHIR export (``fhir_patient_fields``).
@@ -146,6 +156,17 @@ class AnalysisSettings:
     fhir_patient_fields : str, default "sex,birth_year"
         FHIR export: comma-separated patient fields shared (``sex``,
         ``birth_year``, ``clinician``); empty = the identifier only.
+    adjust : str, default ""
+        Comma-separated patient columns the comparisons between groups adjust
+        for besides the baseline (:data:`ADJUSTABLE_COLUMNS`; ``sex``,
+        ``condition`` and ``clinician_id`` enter as factors); "" = baseline only.
+    completers_at : int or None, default None
+        Group summaries and comparisons keep only the patients with a valid
+        follow-up window ending on day H − 1 for H = this many days after the
+        index date (a trial's completers at that visit), in [1, 36500].
+    rd_interval : {"newcombe", "wald"}, default "newcombe"
+        ``wald`` adds the Wald interval of the responder risk difference and
+        the Pearson χ² p-value beside Newcombe's interval.
     seed : int, default 0
         Seed of the bootstrap confidence intervals, >= 0.
     n_boot : int, default 2000
@@ -357,6 +378,34 @@ class AnalysisSettings:
         "clinician; empty = the identifier only)",
         cli=False,
     )
+    adjust: str = _opt(
+        "",
+        kind="text",
+        low=None,
+        high=None,
+        help="comparisons between groups adjust for these patient columns besides the baseline "
+        "(comma-separated: age, pain_duration_years, sex, condition, clinician_id; the last "
+        "three as factors)",
+        metavar="COLUMNS",
+    )
+    completers_at: int | None = _opt(
+        None,
+        kind="int",
+        low=1,
+        high=36500,
+        help="group summaries and comparisons keep only patients with a valid follow-up window "
+        "ending H days after the index date (a trial's completers)",
+        metavar="DAY",
+    )
+    rd_interval: str = _opt(
+        "newcombe",
+        kind="text",
+        low=None,
+        high=None,
+        help="risk-difference interval: newcombe, or wald to add the Wald interval and the "
+        "chi-squared p-value beside Newcombe's",
+        metavar="METHOD",
+    )
     seed: int = _opt(
         0, kind="int", low=0, high=None, help="seed of the bootstrap confidence intervals"
     )
@@ -387,6 +436,7 @@ class AnalysisSettings:
             else:
                 object.__setattr__(self, f.name, _check_date(value, f.name, func))
         _check_fhir(self.fhir_identifier_system, self.fhir_patient_fields)
+        _check_comparison_options(self)
         if self.session_min_entries > self.session_window_days:
             raise ValueError(
                 "The 'session_min_entries' parameter of AnalysisSettings must be an int in "
@@ -403,6 +453,12 @@ class AnalysisSettings:
     def rolling_min_entries(self) -> int:
         """Fewest entries of a trailing mean: ``min_entries`` capped at its window."""
         return min(self.min_entries, self.trend_window_days)
+
+    @property
+    def adjust_columns(self) -> tuple[str, ...]:
+        """The ``adjust`` columns, trimmed, in the order given, without repeats."""
+        names = (x.strip() for x in self.adjust.split(","))
+        return tuple(dict.fromkeys(x for x in names if x))
 
     def window_kwargs(self) -> dict[str, Any]:
         """Give the window options of :func:`analytics.stats.patient_outcomes` as keywords."""
@@ -433,6 +489,22 @@ def _check_fhir(system: str, shared: str) -> None:
 def fhir_patient_fields(text: str) -> tuple[str, ...]:
     """Split the ``fhir_patient_fields`` setting into trimmed, lower-case words."""
     return tuple(x.strip().lower() for x in text.split(",") if x.strip())
+
+
+def _check_comparison_options(settings: AnalysisSettings) -> None:
+    """Check ``adjust`` names patient columns and ``rd_interval`` a method; raise ValueError."""
+    unknown = [c for c in settings.adjust_columns if c not in ADJUSTABLE_COLUMNS]
+    if unknown:
+        raise ValueError(
+            "The 'adjust' parameter of AnalysisSettings must name patient columns from "
+            f"{', '.join(ADJUSTABLE_COLUMNS)}, separated by commas. Got {', '.join(unknown)!s} "
+            "instead."
+        )
+    if settings.rd_interval not in RD_INTERVALS:
+        raise ValueError(
+            "The 'rd_interval' parameter of AnalysisSettings must be one of "
+            f"{', '.join(RD_INTERVALS)}. Got {settings.rd_interval!r} instead."
+        )
 
 
 def _check_date(value: object, name: str, func: str) -> dt.date:
@@ -491,7 +563,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             dest=f.name,
             type=types[opt.kind],
             default=default,
-            metavar={"date": "DATE", "text": "LABELS"}.get(opt.kind, opt.kind.upper()),
+            metavar=opt.metavar
+            or {"date": "DATE", "text": "LABELS"}.get(opt.kind, opt.kind.upper()),
             help=f"{opt.help}, {_range_text(opt)} (default {shown})".replace("%", "%%"),
         )
 

@@ -40,6 +40,8 @@ UNITS: dict[tuple[str, str], str] = {
     ("sessions", "pain_before"): "points (0 = none, 10 = worst imaginable)",
     ("sessions", "pain_after"): "points (0 = none, 10 = worst imaginable)",
     ("patients", "birth_year"): "year",
+    ("patients", "age"): "years",
+    ("patients", "pain_duration_years"): "years",
 }
 
 #: What a column holds where the schema's description (also the database's column
@@ -48,6 +50,14 @@ _HOLDS: dict[tuple[str, str], str] = {
     ("patients", "patient_id"): "the patient's identifier, unique in the file",
     ("patients", "sex"): "sex: female, male, other or unknown",
     ("patients", "birth_year"): "year of birth",
+    (
+        "patients",
+        "age",
+    ): "age at the start of the course (the index date), for adjusted comparisons",
+    ("patients", "pain_duration_years"): (
+        "how long the pain condition has lasted at the start of the course, for adjusted "
+        "comparisons"
+    ),
     ("diary", "patient_id"): "the patient, as in patients.csv",
     ("sessions", "patient_id"): "the patient, as in patients.csv",
     ("sessions", "technique"): "acupuncture technique",

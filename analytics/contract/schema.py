@@ -10,7 +10,9 @@ Canonical frames
 ``patients``
     patient_id (str), condition (str), group (str, may be missing),
     start_date (datetime64[ns], may be NaT), sex (str: F/M/X/U, may be missing),
-    birth_year (Int64), clinician_id (str, may be missing).
+    birth_year (Int64), clinician_id (str, may be missing), age (Int64, whole
+    years at the index date, may be missing), pain_duration_years (float64 >= 0,
+    may be NaN).
     One row per patient, sorted by patient_id.
 ``diary``
     patient_id (str), date (datetime64[ns], midnight), pain (float64, 0-10),
@@ -55,6 +57,8 @@ __all__ = [
     "FREQUENCY_BANDS",
     "TEXT_MAX",
     "MEDICATION_DOSE_MAX",
+    "AGE_MAX",
+    "PAIN_DURATION_MAX",
     "DATE_DTYPE",
     "columns",
     "dtypes",
@@ -68,6 +72,10 @@ DATE_DTYPE = "datetime64[ns]"
 TEXT_MAX = 2000
 #: Longest label (condition, group, clinician, practitioner, medication).
 LABEL_MAX = 200
+#: Oldest age accepted, whole years.
+AGE_MAX = 130
+#: Longest pain duration accepted, years.
+PAIN_DURATION_MAX = 130
 #: Largest daily dose of a named medication accepted (mg, or mcg/h for a patch).
 MEDICATION_DOSE_MAX = 10000
 
@@ -182,6 +190,16 @@ PATIENTS = TableSpec(
         ColumnSpec("sex", "choice", choices=SEXES, description="F, M, X or U"),
         ColumnSpec("birth_year", "integer", min=1900, max=None, description="1900..current year"),
         ColumnSpec("clinician_id", "text", max_len=LABEL_MAX, description="responsible clinician"),
+        ColumnSpec(
+            "age", "integer", min=0, max=AGE_MAX, description="age in whole years at the index date"
+        ),
+        ColumnSpec(
+            "pain_duration_years",
+            "number",
+            min=0,
+            max=PAIN_DURATION_MAX,
+            description="years since the pain condition began, at the index date",
+        ),
     ),
 )
 

@@ -14,8 +14,10 @@ from ._analyze import (
     AnalysisSettings,
     analyze,
     cohort,
+    group_tables,
     outcome_summary,
     per_patient,
+    with_comparison_columns,
 )
 from ._distributed import (
     DEFAULT_WORKER_MEMORY,
@@ -57,6 +59,8 @@ __all__ = [
     "PER_PATIENT_TABLES",
     "analyze",
     "cohort",
+    "group_tables",
+    "with_comparison_columns",
     "per_patient",
     "outcome_summary",
     "DEFAULT_WORKER_MEMORY",

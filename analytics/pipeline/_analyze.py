@@ -56,6 +56,8 @@ __all__ = [
     "PER_PATIENT_TABLES",
     "analyze",
     "cohort",
+    "group_tables",
+    "with_comparison_columns",
     "per_patient",
     "outcome_summary",
 ]
@@ -77,6 +79,7 @@ PATIENT_OUTCOME_COLUMNS = [
     "baseline_n",
     "baseline_start",
     "baseline_end",
+    "sessions_in_baseline",
     "followup_pain",
     "followup_n",
     "followup_start",
@@ -89,6 +92,7 @@ PATIENT_OUTCOME_COLUMNS = [
     "slope_per_week",
     "slope_ci_low",
     "slope_ci_high",
+    "its_pre_slope",
     "its_level_change",
     "its_level_ci_low",
     "its_level_ci_high",
@@ -337,6 +341,7 @@ def per_patient(
     baseline = outcomes.set_index("patient_id")["baseline_pain"].dropna()
 
     table, ttr = _outcome_table(diary, sessions, patients, index, outcomes, baseline, s)
+    table = with_comparison_columns(table, patients, diary, sessions, s)
     return {
         "patient_outcomes": table,
         "session_response": session_response(
@@ -436,6 +441,103 @@ def _outcome_table(
     return table[PATIENT_OUTCOME_COLUMNS], ttr
 
 
+def with_comparison_columns(
+    table: pd.DataFrame,
+    patients: pd.DataFrame,
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame | None,
+    s: AnalysisSettings,
+) -> pd.DataFrame:
+    """Append the patient columns to adjust for and, with ``completers_at``, ``completer``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Per-patient rows with ``patient_id`` (``patient_outcomes``).
+    patients, diary, sessions : pandas.DataFrame
+        The canonical frames ``table`` was computed from.
+    s : AnalysisSettings
+        ``adjust`` names the patient columns appended (``condition`` is already
+        there); ``completers_at`` = H appends ``completer`` (bool): the patient
+        has a valid follow-up window ending on day H − 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``table`` with those columns after its own; ``table`` itself
+        when neither option is set, so the default table keeps its columns.
+    """
+    if not s.adjust_columns and s.completers_at is None:
+        return table
+    table = table.copy()
+    people = patients.set_index("patient_id")
+    for name in s.adjust_columns:
+        if name not in table.columns:
+            table[name] = people[name].reindex(table["patient_id"]).to_numpy()
+    if s.completers_at is not None:
+        kwargs = {**s.window_kwargs(), "followup_at": s.completers_at}
+        at_day = patient_outcomes(
+            diary, patients, sessions, responder_threshold=s.responder_threshold, **kwargs
+        ).set_index("patient_id")["followup_pain"]
+        table["completer"] = at_day.reindex(table["patient_id"]).notna().to_numpy()
+    return table
+
+
+def group_tables(
+    outcomes: pd.DataFrame, s: AnalysisSettings = DEFAULT_SETTINGS
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Give the group summaries and comparisons by group, condition and technique, stacked.
+
+    Parameters
+    ----------
+    outcomes : pandas.DataFrame
+        ``patient_outcomes`` of :func:`per_patient` (with the columns of
+        :func:`with_comparison_columns` when ``adjust`` or ``completers_at`` is set).
+    s : AnalysisSettings
+        With ``completers_at`` set, only the patients flagged ``completer`` are
+        summarised and compared; ``adjust`` and ``rd_interval`` reach
+        :func:`analytics.stats.group_comparison`.
+
+    Returns
+    -------
+    (group_summary, group_comparison) : tuple of pandas.DataFrame
+
+    Raises
+    ------
+    ValueError
+        When ``completers_at`` is set but ``outcomes`` has no ``completer`` column.
+    """
+    compared = outcomes
+    if s.completers_at is not None:
+        if "completer" not in outcomes.columns:
+            raise ValueError(
+                "The per-patient tables given to cohort were computed without completers_at; "
+                "compute them with the same settings (per_patient(..., settings))."
+            )
+        compared = outcomes[outcomes["completer"].astype("bool").to_numpy()]
+    threshold, size = s.responder_threshold, s.min_group_size
+    summary = _stack(
+        [
+            group_summary(compared, by=by, responder_threshold=threshold, min_group_size=size)
+            for by in GROUPINGS
+        ]
+    )
+    comparison = _stack(
+        [
+            group_comparison(
+                compared,
+                by=by,
+                responder_threshold=threshold,
+                min_group_size=size,
+                adjust=s.adjust_columns,
+                rd_interval="wald" if s.rd_interval == "wald" else "newcombe",
+            )
+            for by in GROUPINGS
+        ]
+    )
+    return summary, comparison
+
+
 def cohort(
     per_patient_tables: dict[str, pd.DataFrame],
     patients: pd.DataFrame | None = None,
@@ -482,19 +584,7 @@ def cohort(
     t = per_patient_tables
     outcomes = t["patient_outcomes"]
     notes: list[str] = []
-    threshold, size = s.responder_threshold, s.min_group_size
-    summary = _stack(
-        [
-            group_summary(outcomes, by=by, responder_threshold=threshold, min_group_size=size)
-            for by in GROUPINGS
-        ]
-    )
-    comparison = _stack(
-        [
-            group_comparison(outcomes, by=by, responder_threshold=threshold, min_group_size=size)
-            for by in GROUPINGS
-        ]
-    )
+    summary, comparison = group_tables(outcomes, s)
     responses = t["session_response"]
     by_technique = session_response_by_technique(responses, n_boot=s.n_boot, rng=s.seed)
     dose = t["dose_response"]

@@ -56,10 +56,13 @@ __all__ = [
 ]
 
 #: Bumped when the stored format or a per-patient computation changes meaning.
-FINGERPRINT_VERSION = 1
+FINGERPRINT_VERSION = 2  # 2: patient_outcomes gained sessions_in_baseline and its_pre_slope
 #: Settings that never shape a per-patient row (min_group_size shapes only the cohort
 #: tables: stored rows stay valid when it changes).
-_NOT_IN_FINGERPRINT = ("as_of", "seed", "n_boot", "min_group_size")
+_NOT_IN_FINGERPRINT = ("as_of", "seed", "n_boot", "min_group_size", "rd_interval")
+#: Options that shape per-patient rows only when set: at their default they are left
+#: out, so settings that do not use them keep the fingerprint they always had.
+_ONLY_WHEN_SET = {"adjust": "", "completers_at": None}
 #: The small tables behind :func:`apply_status_date`.
 STATUS_TABLES = ("status_tail", "status_sessions", "status_anchor")
 #: Columns of ``patient_outcomes`` that depend on the status date.
@@ -104,7 +107,11 @@ def settings_fingerprint(settings: AnalysisSettings) -> str:
             "The 'settings' parameter of settings_fingerprint must be an AnalysisSettings. "
             f"Got {settings!r} instead."
         )
-    values = {k: v for k, v in asdict(settings).items() if k not in _NOT_IN_FINGERPRINT}
+    values = {
+        k: v
+        for k, v in asdict(settings).items()
+        if k not in _NOT_IN_FINGERPRINT and not (k in _ONLY_WHEN_SET and v == _ONLY_WHEN_SET[k])
+    }
     values["_version"] = FINGERPRINT_VERSION
     text = json.dumps(values, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

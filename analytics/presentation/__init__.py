@@ -14,6 +14,18 @@ from ._audit_words import (
     audit_what,
 )
 from ._calendar import DAY_STATUSES, month_grid, month_span, shift_month
+from ._captions import (
+    FLAT_POINTS_PER_WEEK,
+    FOLLOWUP_RESPONDER,
+    FOLLOWUP_RESPONDERS,
+    ITS_MIN_BASELINE_DAYS,
+    SUSTAINED_RESPONSE,
+    SUSTAINED_RESPONSE_RULE,
+    adverse_event_benchmark_text,
+    emax_plateau_reached,
+    emax_text,
+    its_caption,
+)
 from ._file_format import (
     EXAMPLE_ZIP_NAME,
     FILE_TABLES,
@@ -27,7 +39,10 @@ from ._file_format import (
 )
 from ._group_tables import (
     COMPARISON_CELLS,
+    COVARIATE_WORDS,
     SUMMARY_CELLS,
+    adjusted_for_text,
+    comparison_basis_text,
     group_comparison_cells,
     group_summary_cells,
     holm_label,
@@ -181,6 +196,19 @@ __all__ = [
     "too_few_text",
     "SUMMARY_CELLS",
     "COMPARISON_CELLS",
+    "FLAT_POINTS_PER_WEEK",
+    "FOLLOWUP_RESPONDER",
+    "FOLLOWUP_RESPONDERS",
+    "ITS_MIN_BASELINE_DAYS",
+    "SUSTAINED_RESPONSE",
+    "SUSTAINED_RESPONSE_RULE",
+    "adverse_event_benchmark_text",
+    "emax_plateau_reached",
+    "emax_text",
+    "its_caption",
+    "COVARIATE_WORDS",
+    "adjusted_for_text",
+    "comparison_basis_text",
     "group_summary_cells",
     "group_comparison_cells",
     "holm_label",

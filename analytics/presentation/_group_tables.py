@@ -29,7 +29,20 @@ __all__ = [
     "group_comparison_cells",
     "holm_label",
     "small_pairs_text",
+    "COVARIATE_WORDS",
+    "adjusted_for_text",
+    "comparison_basis_text",
 ]
+
+#: How each term an ANCOVA adjusts for is named in a sentence.
+COVARIATE_WORDS = {
+    "baseline": "baseline pain",
+    "age": "age",
+    "sex": "sex",
+    "condition": "condition",
+    "pain_duration_years": "years with pain",
+    "clinician_id": "clinician",
+}
 
 #: Columns of :func:`group_summary_cells`.
 SUMMARY_CELLS = [
@@ -203,3 +216,46 @@ def small_pairs_text(comparison: pd.DataFrame, *, min_group_size: int) -> str:
         f"{n} pair{'s' if n != 1 else ''} with a group of fewer than {int(min_group_size)} "
         f"patients: counts only, {too_few_text(min_group_size)}."
     )
+
+
+def _and_list(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def adjusted_for_text(columns=()) -> str:
+    """Name what the pain differences are adjusted for, baseline pain first.
+
+    Parameters
+    ----------
+    columns : sequence of str or pandas.DataFrame
+        The patient columns adjusted for besides the baseline
+        (``AnalysisSettings.adjust_columns``), or rows of
+        :func:`analytics.stats.group_comparison`, whose ``adjusted_for`` column
+        (absent = baseline only) says what their fit used.
+
+    Examples
+    --------
+    >>> adjusted_for_text()
+    'adjusted for baseline pain'
+    >>> adjusted_for_text(["age", "sex", "pain_duration_years"])
+    'adjusted for baseline pain, age, sex and years with pain'
+    """
+    if isinstance(columns, pd.DataFrame):
+        used = columns["adjusted_for"].dropna() if "adjusted_for" in columns else []
+        columns = next(iter(used), "baseline").split(", ")
+    terms = ["baseline", *(c for c in columns if c != "baseline")]
+    return "adjusted for " + _and_list([COVARIATE_WORDS.get(t, t) for t in terms])
+
+
+def comparison_basis_text(adjust=(), completers_at: int | None = None) -> str:
+    """Say how the groups are compared: the ANCOVA's terms and, if set, the completers.
+
+    Examples
+    --------
+    >>> comparison_basis_text(["age"], 365)
+    'Pain differences between groups: follow-up pain adjusted for baseline pain and age (ANCOVA), among the patients with a valid follow-up at day 365.'
+    """
+    text = f"Pain differences between groups: follow-up pain {adjusted_for_text(adjust)} (ANCOVA)"
+    if completers_at is not None:
+        text += f", among the patients with a valid follow-up at day {int(completers_at)}"
+    return text + "."

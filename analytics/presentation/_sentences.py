@@ -119,8 +119,8 @@ def quality_notes(outcome: dict[str, Any] | None, *, recent_days: int = 28) -> t
     tuple of str
         In order: not logging (with the days since the last entry), the flags
         (worsening, low adherence and recent adverse events over the days up to
-        the status date, insufficient baseline), why an outcome is missing, a gap
-        of at least 7 days. Empty without an outcome.
+        the status date, insufficient baseline), why an outcome is missing,
+        sessions inside the baseline window, a gap of at least 7 days. Empty without an outcome.
 
     Examples
     --------
@@ -134,6 +134,13 @@ def quality_notes(outcome: dict[str, Any] | None, *, recent_days: int = 28) -> t
     notes += [_flag_sentence(f, outcome, recent_days) for f in flags if f]
     reasons = str(outcome.get("reason") or "").split(";")
     notes += [REASON_TEXT[r] for r in reasons if r in REASON_TEXT]
+    in_baseline: Any = outcome.get("sessions_in_baseline")
+    if not is_missing(in_baseline) and in_baseline > 0:
+        n = int(in_baseline)
+        notes.append(
+            f"{n} session{'s' if n != 1 else ''} fell inside the baseline window: the baseline "
+            "is not treatment-free, so the change may understate the effect of treatment."
+        )
     gap: Any = outcome.get("longest_gap_days")
     if not is_missing(gap) and gap >= _GAP_NOTE_DAYS:
         notes.append(f"The diary has a gap of {int(gap)} days without entries.")

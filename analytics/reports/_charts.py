@@ -24,6 +24,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatte
 from matplotlib.figure import Figure
 
 from analytics.presentation import (
+    SUSTAINED_RESPONSE,
     adverse_event_label,
     category_label,
     group_label,
@@ -461,11 +462,11 @@ def kaplan_meier_figure(table: pd.DataFrame, *, size: tuple[float, float] = (7.1
             where="post",
             color=SERIES_COLORS["after"],
             lw=2,
-            label="Not yet responding",
+            label=f"No {SUSTAINED_RESPONSE} yet",
         )
         ax.set_ylim(0, 100)
         ax.set_xlabel("Days since start of treatment")
-        ax.set_ylabel("Patients not yet\nresponding (%)")
+        ax.set_ylabel(f"Patients without a\n{SUSTAINED_RESPONSE} yet (%)")
         _legend_below(ax, ncol=2)
         return fig
 

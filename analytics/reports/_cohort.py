@@ -15,9 +15,16 @@ import numpy as np
 import pandas as pd
 
 from analytics.presentation import (
+    FOLLOWUP_RESPONDER,
+    FOLLOWUP_RESPONDERS,
     GROUPING_LABELS,
     MISSING,
+    SUSTAINED_RESPONSE,
+    SUSTAINED_RESPONSE_RULE,
+    adverse_event_benchmark_text,
     adverse_event_label,
+    comparison_basis_text,
+    emax_text,
     group_summary_cells,
     interval_text,
     percent_text,
@@ -36,6 +43,7 @@ from analytics.stats import (
     BENCHMARK_EVENTS_PER_100_SESSIONS,
     BENCHMARK_PCT_PATIENTS_WITH_EVENT,
     TOO_FEW_PATIENTS,
+    wilson_interval,
 )
 
 __all__ = ["cohort_report_pdf", "responder_rows", "emax_curve_points"]
@@ -124,14 +132,7 @@ def _summary(pdf: ReportPDF, data: CohortReportData) -> None:
                 f"{data.n_evaluable} of {data.n_patients}",
                 "baseline and follow-up both valid",
             ),
-            (
-                "Responders (Wilson 95% CI)",
-                percent_text(data.responder_rate),
-                f"{data.n_responders} of {data.n_evaluable} · 95% CI "
-                + interval_text(data.responder_ci_low, data.responder_ci_high, percent=True)
-                if data.n_evaluable
-                else "no patient evaluable yet",
-            ),
+            *_arm_headlines(po),
             (
                 "Mean pain reduction",
                 MISSING
@@ -140,7 +141,7 @@ def _summary(pdf: ReportPDF, data: CohortReportData) -> None:
                 f"median % change {percent_text(po['pct_change'].median() / 100, signed=True)}",
             ),
             (
-                "Median days to response",
+                f"Median days to {SUSTAINED_RESPONSE}",
                 MISSING
                 if km is None
                 else "not reached"
@@ -151,15 +152,58 @@ def _summary(pdf: ReportPDF, data: CohortReportData) -> None:
             (
                 "Adverse events per 100 treatments",
                 fmt(any_rate),
-                f"benchmark {BENCHMARK_EVENTS_PER_100_SESSIONS:g} (Bäumler 2021)",
+                f"benchmark {BENCHMARK_EVENTS_PER_100_SESSIONS:g} per 100 (Bäumler 2021)",
             ),
             (
-                "Emax fit (points)",
-                MISSING if fit is None else fmt(fit.emax, 2),
-                MISSING if fit is None else f"half of it after k50 = {fmt(fit.k50, 2)} sessions",
+                "Patients with an adverse event",
+                _patients_with_event(data),
+                f"benchmark {BENCHMARK_PCT_PATIENTS_WITH_EVENT:g}% of patients per course",
+            ),
+            (
+                "Emax fit (maximum improvement)",
+                emax_text(fit, _max_session(data))[0],
+                MISSING if fit is None else f"{fit.n_points} patient-sessions",
             ),
         ]
     )
+
+
+def _arm_headlines(po: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """Give the responder headlines by arm: treated patients, then control/waitlist ones."""
+    control = po["control"].astype("bool") if "control" in po.columns else po["n_sessions"] == 0
+    evaluable = po["responder"].notna()
+    responded = po["responder"].fillna(False).astype("bool")
+    k, n = int(responded[~control & evaluable].sum()), int((~control & evaluable).sum())
+    kc, nc = int(responded[control & evaluable].sum()), int((control & evaluable).sum())
+    if n:
+        low, high = wilson_interval(k, n)
+        treated = (
+            percent_text(k / n),
+            f"{k} of {n} · 95% CI " + interval_text(low[0], high[0], percent=True),
+        )
+    else:
+        treated = (MISSING, "no treated patient evaluable yet")
+    controls = (
+        (percent_text(kc / nc), f"{kc} of {nc}, without treatment")
+        if nc
+        else (MISSING, "no control or waitlist patient")
+    )
+    label = FOLLOWUP_RESPONDERS.capitalize()
+    return [(f"{label}, treated", *treated), (f"{label}, control", *controls)]
+
+
+def _patients_with_event(data: CohortReportData) -> str:
+    """Write the share of patients with at least one adverse event ("—" when unknown)."""
+    ae = data.result.adverse_events.set_index("event")
+    if "any" not in ae.index:
+        return MISSING
+    return percent_text(float(ae.loc["any", "pct_patients_with_event"]) / 100)
+
+
+def _max_session(data: CohortReportData) -> float:
+    """Give the highest session number of the dose–response summary (0 when none)."""
+    dose = data.result.dose_response_summary
+    return float(dose["session_number"].max()) if len(dose) else 0.0
 
 
 def _any_rate(data: CohortReportData) -> float:
@@ -247,11 +291,9 @@ def _dose_response(pdf: ReportPDF, data: CohortReportData) -> None:
         )
     else:
         pdf.paragraph(
-            f"Emax fit on {fit.n_points} patient-sessions: Emax = {fmt(fit.emax, 2)} points "
-            f"(SE {fmt(fit.emax_se, 2)}), k50 = {fmt(fit.k50, 2)} sessions (SE {fmt(fit.k50_se, 2)}); "
-            f"80% of the maximum after about {fmt(4 * fit.k50, 1)} sessions, 90% after "
-            f"{fmt(9 * fit.k50, 1)}. Points: mean change of the patients with that many sessions "
-            "(95% CI), shown with ≥ 3 patients.",
+            emax_text(fit, _max_session(data))[1]
+            + " Points: mean change of the patients with that many sessions (95% CI), shown "
+            "with ≥ 3 patients.",
             size=8.5,
         )
 
@@ -259,16 +301,17 @@ def _dose_response(pdf: ReportPDF, data: CohortReportData) -> None:
 def _time_to_response(pdf: ReportPDF, data: CohortReportData) -> None:
     """Write the Kaplan–Meier curve of time to response."""
     km = data.result.kaplan_meier
-    pdf.heading("Time to response (Kaplan–Meier)")
+    pdf.heading(f"Time to {SUSTAINED_RESPONSE} (Kaplan–Meier)")
     if km is None:
         pdf.paragraph("No patient with a start of treatment and a baseline.")
     else:
         pdf.png(kaplan_meier_png(km.table), alt="Kaplan–Meier curve of time to response")
         median = "not reached" if math.isnan(km.median) else f"{fmt(km.median, 0)} days"
         pdf.paragraph(
-            f"{km.n_events} of {km.n} patients responded (7-day mean pain ≤ 70% of baseline for 7 "
-            f"days); median time to response: {median}. Patients who had not responded are "
-            "counted until the end of their diary (censored).",
+            f"{km.n_events} of {km.n} patients reached a {SUSTAINED_RESPONSE} "
+            f"({SUSTAINED_RESPONSE_RULE}); median time to it: {median}. Patients who had not "
+            "are counted until the end of their diary (censored). A different rule from a "
+            f"{FOLLOWUP_RESPONDER} (the follow-up mean against baseline).",
             size=8.5,
         )
 
@@ -299,13 +342,16 @@ def _adverse_events(pdf: ReportPDF, data: CohortReportData) -> None:
     )
     if len(shown) and rates["n_sessions"].iloc[0] > 0:
         pdf.png(adverse_events_png(shown), alt="Adverse events per 100 treatments")
+    any_row = rates[rates["event"] == "any"]
     if not math.isnan(any_rate):
-        side = "below" if any_rate < BENCHMARK_EVENTS_PER_100_SESSIONS else "at or above"
         pdf.paragraph(
-            f"{fmt(any_rate)} events per 100 treatments, {side} the published "
-            f"{BENCHMARK_EVENTS_PER_100_SESSIONS:g} per 100 (≥ 1 event in "
-            f"{BENCHMARK_PCT_PATIENTS_WITH_EVENT:g}% of patients; Bäumler 2021, prospective "
-            "studies). Routine records usually under-report, so a lower rate is not evidence of "
+            adverse_event_benchmark_text(
+                any_rate,
+                any_row["pct_patients_with_event"].iloc[0] if len(any_row) else None,
+                per_100_benchmark=BENCHMARK_EVENTS_PER_100_SESSIONS,
+                pct_benchmark=BENCHMARK_PCT_PATIENTS_WITH_EVENT,
+            )
+            + " Routine records usually under-report, so a lower rate is not evidence of "
             "greater safety.",
             size=8.5,
         )
@@ -327,9 +373,12 @@ def _definitions(pdf: ReportPDF, data: CohortReportData) -> None:
             "20–49 Hz, high ≥ 50 Hz, mixed a/b Hz).",
             "Dose–response: change from baseline by cumulative session number; Emax curve "
             "E(k) = Emax·k/(k50 + k) fitted to every patient-session.",
-            "Time to response: days from the start of treatment until the 7-day mean first stays "
-            "≤ 70% of baseline for 7 days; Kaplan–Meier with log(−log) Greenwood 95% CI.",
+            f"Time to {SUSTAINED_RESPONSE}: days from the start of treatment until the 7-day mean "
+            "first stays ≤ 70% of baseline for 7 days; Kaplan–Meier with log(−log) Greenwood "
+            f"95% CI. A {FOLLOWUP_RESPONDER}: % reduction of the follow-up mean ≥ the "
+            "responder rule.",
             "Adverse events: events per 100 sessions; a session with two events counts two.",
+            comparison_basis_text(s.adjust_columns, s.completers_at),
         ],
         size=8.5,
     )

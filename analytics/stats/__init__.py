@@ -5,6 +5,7 @@ Every function takes canonical frames and returns a documented frame or a frozen
 
 from __future__ import annotations
 
+from ._adjusted import wald_risk_difference
 from ._common import FitWarnings, sort_by_patient_day
 from ._dose import (
     DOSE_COLUMNS,
@@ -32,6 +33,7 @@ from ._groups import (
     MISSING_LABEL,
     SCALE_POINTS,
     TOO_FEW_PATIENTS,
+    WALD_COLUMNS,
     group_comparison,
     group_summary,
     holm,
@@ -85,6 +87,7 @@ from ._survival import (
     KM_COLUMNS,
     TIME_TO_RESPONSE_COLUMNS,
     KaplanMeier,
+    cadence_min_entries,
     kaplan_meier,
     time_to_response,
 )
@@ -122,10 +125,12 @@ __all__ = [
     "GROUPINGS",
     "MISSING_LABEL",
     "TOO_FEW_PATIENTS",
+    "WALD_COLUMNS",
     "SCALE_POINTS",
     "predominant_technique",
     "wilson_interval",
     "newcombe_interval",
+    "wald_risk_difference",
     "holm",
     "group_summary",
     "group_comparison",
@@ -175,6 +180,7 @@ __all__ = [
     "KaplanMeier",
     "time_to_response",
     "kaplan_meier",
+    "cadence_min_entries",
     "order_statistics",
     "series_summary",
     "EPS",

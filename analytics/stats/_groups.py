@@ -6,16 +6,17 @@ DOMAIN.md section 4 ("Group comparison") and ``docs/analytics.md``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import combinations
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from analytics.checks import check_choice, check_int, check_number
 from analytics.contract import frequency_band
+from analytics.stats._adjusted import ancova, wald_risk_difference
 from analytics.stats._common import FitWarnings
 from analytics.stats._thresholds import at_least
 
@@ -24,6 +25,7 @@ __all__ = [
     "MISSING_LABEL",
     "TOO_FEW_PATIENTS",
     "SCALE_POINTS",
+    "WALD_COLUMNS",
     "predominant_technique",
     "wilson_interval",
     "newcombe_interval",
@@ -89,6 +91,8 @@ COMPARISON_COLUMNS = [
     "nnt",
     "reason",
 ]
+#: Columns :func:`group_comparison` adds with ``rd_interval="wald"``.
+WALD_COLUMNS = ["rd_wald_ci_low", "rd_wald_ci_high", "rd_chi2_p_value"]
 
 
 def predominant_technique(sessions: pd.DataFrame) -> pd.Series:
@@ -168,12 +172,16 @@ def wilson_interval(count, nobs, *, alpha: float = 0.05) -> tuple[np.ndarray, np
     return low, high
 
 
-def _labelled(outcomes: pd.DataFrame, by: str, func: str) -> pd.DataFrame:
+def _labelled(
+    outcomes: pd.DataFrame, by: str, func: str, covariates: Sequence[str] = ()
+) -> pd.DataFrame:
     check_choice(by, "by", func, GROUPINGS)
-    if by not in outcomes.columns:
-        raise ValueError(
-            f"{func} needs a {by!r} column in outcomes; use analytics.stats.patient_outcomes."
-        )
+    for name in (by, *covariates):
+        if name not in outcomes.columns:
+            raise ValueError(
+                f"{func} needs a {name!r} column in outcomes; use analytics.stats.patient_outcomes"
+                + (" and join the patient columns to adjust for." if name != by else ".")
+            )
     if by != "group" and "control" in outcomes.columns:
         # a waitlist or usual-care patient is no evidence about a technique or about
         # how a condition responds to treatment
@@ -185,6 +193,8 @@ def _labelled(outcomes: pd.DataFrame, by: str, func: str) -> pd.DataFrame:
             "followup": pd.to_numeric(outcomes["followup_pain"]).astype("float64").to_numpy(),
         }
     )
+    for name in covariates:
+        frame[name] = outcomes[name].to_numpy()
     frame["complete"] = frame["baseline"].notna() & frame["followup"].notna()
     frame["change"] = (frame["baseline"] - frame["followup"]).where(frame["complete"])
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -334,23 +344,6 @@ def _typed(frame: pd.DataFrame, text: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
-def _ancova(sub: pd.DataFrame, a: str) -> tuple[float, float, float, float]:
-    """Estimate the adjusted difference a − b of follow-up given baseline, its 95 % CI and p."""
-    x = np.column_stack(
-        [np.ones(len(sub)), (sub["label"] == a).to_numpy("float64"), sub["baseline"].to_numpy()]
-    )
-    y = sub["followup"].to_numpy("float64")
-    counts = sub["label"].value_counts()
-    if len(sub) < 4 or len(counts) < 2 or np.linalg.matrix_rank(x) < 3:
-        return (np.nan,) * 4
-    res = sm.OLS(y, x).fit()
-    ci = res.conf_int(0.05)
-    out = (float(res.params[1]), float(ci[1, 0]), float(ci[1, 1]), float(res.pvalues[1]))
-    if not np.isfinite(out[1:]).all():
-        return (out[0], np.nan, np.nan, np.nan)
-    return out
-
-
 def newcombe_interval(
     count_a: int, nobs_a: int, count_b: int, nobs_b: int, *, alpha: float = 0.05
 ) -> tuple[float, float]:
@@ -410,12 +403,18 @@ def holm(p_values) -> np.ndarray:
 
 
 def _risk_difference(
-    evaluable: pd.DataFrame, a: str, b: str, threshold: float, min_group_size: int
-) -> tuple[float, float, float, float, float, float, int, int]:
+    evaluable: pd.DataFrame,
+    a: str,
+    b: str,
+    threshold: float,
+    min_group_size: int,
+    rd_interval: str = "newcombe",
+) -> dict[str, float]:
     """Give the responder rates of a and b, their difference with Newcombe's CI, NNT and counts.
 
     The difference, its interval and the NNT are NaN when a group has fewer than
-    ``min_group_size`` evaluable patients.
+    ``min_group_size`` evaluable patients. With ``rd_interval="wald"`` the Wald
+    interval and the χ² p-value come too.
     """
     ra = at_least(evaluable.loc[evaluable["label"] == a, "pct"], threshold)
     rb = at_least(evaluable.loc[evaluable["label"] == b, "pct"], threshold)
@@ -423,12 +422,73 @@ def _risk_difference(
     pa = float(ra.mean()) if na else np.nan
     pb = float(rb.mean()) if nb else np.nan
     rd, rd_low, rd_high, nnt = (np.nan,) * 4
+    wald = (np.nan,) * 3
     if min(na, nb) >= min_group_size:
         rd = pa - pb
         rd_low, rd_high = newcombe_interval(int(ra.sum()), na, int(rb.sum()), nb)
+        if rd_interval == "wald":
+            wald = wald_risk_difference(int(ra.sum()), na, int(rb.sum()), nb)
         with np.errstate(divide="ignore", invalid="ignore"):
             nnt = np.inf if rd == 0 else 1.0 / rd
-    return pa, pb, rd, rd_low, rd_high, nnt, na, nb
+    out = {
+        "responder_rate_a": pa,
+        "responder_rate_b": pb,
+        "risk_difference": rd,
+        "rd_ci_low": rd_low,
+        "rd_ci_high": rd_high,
+        "nnt": nnt,
+        "n_evaluable_a": na,
+        "n_evaluable_b": nb,
+    }
+    if rd_interval == "wald":
+        out.update(zip(WALD_COLUMNS, wald, strict=True))
+    return out
+
+
+def _pair_rows(
+    frame: pd.DataFrame,
+    by: str,
+    covariates: list[str],
+    threshold: float,
+    min_group_size: int,
+    rd_interval: str,
+) -> list[dict[str, object]]:
+    """Compare every pair of labels of :func:`_labelled`'s frame: one dict per pair."""
+    labels = sorted(frame["label"].unique())
+    rows = []
+    known = frame["complete"].copy()
+    for name in covariates:
+        known &= frame[name].notna()
+    comp = frame[known]
+    evaluable = frame[frame["pct"].notna()]
+    # one fit per pair of groups: the loop is over pairs, not over patients or days
+    log = FitWarnings(f"ANCOVA by {by}")
+    for a, b in combinations(labels, 2):
+        sub = comp[comp["label"].isin([a, b])]
+        n_a, n_b = int((sub["label"] == a).sum()), int((sub["label"] == b).sum())
+        diff, lo, hi, p = (np.nan,) * 4
+        if min(n_a, n_b) >= min_group_size:
+            with log.watch(f"{a} vs {b}", "standard errors not computable"):
+                diff, lo, hi, p = ancova(sub, a, covariates)
+        risk = _risk_difference(evaluable, a, b, threshold, min_group_size, rd_interval)
+        na, nb = risk.pop("n_evaluable_a"), risk.pop("n_evaluable_b")
+        rows.append(
+            {
+                "group_by": by,
+                "group_a": a,
+                "group_b": b,
+                "n_a": n_a,
+                "n_b": n_b,
+                "adjusted_difference": diff,
+                "ci_low": lo,
+                "ci_high": hi,
+                "p_value": p,
+                **risk,
+                "reason": TOO_FEW_PATIENTS if min(n_a, n_b, na, nb) < min_group_size else "",
+            }
+        )
+    log.report(stacklevel=4)
+    return rows
 
 
 def group_comparison(
@@ -437,6 +497,8 @@ def group_comparison(
     by: Grouping = "group",
     responder_threshold: float = 30.0,
     min_group_size: int = 5,
+    adjust: Sequence[str] = (),
+    rd_interval: Literal["newcombe", "wald"] = "newcombe",
 ) -> pd.DataFrame:
     """Baseline-adjusted follow-up difference and responder risk difference, every pair.
 
@@ -452,6 +514,17 @@ def group_comparison(
         Fewest patients in each group of a pair (``AnalysisSettings.min_group_size``):
         a smaller pair gets its counts and responder rates only, no difference,
         interval or p-value.
+    adjust : sequence of str, optional
+        Patient columns of ``outcomes`` the ANCOVA adjusts for besides the
+        baseline (``age``, ``pain_duration_years`` as numbers; text columns such
+        as ``sex``, ``condition``, ``clinician_id`` as factors). The ``by``
+        column itself is skipped (it is constant within a group). Patients with
+        a covariate missing are left out of the fit (not of the responder
+        rates). Empty (default): baseline only, and no ``adjusted_for`` column.
+    rd_interval : {"newcombe", "wald"}, default "newcombe"
+        ``"wald"`` adds ``rd_wald_ci_low``, ``rd_wald_ci_high`` and
+        ``rd_chi2_p_value`` (:func:`analytics.stats._adjusted.wald_risk_difference`)
+        after the other columns, before ``adjusted_for``.
 
     Returns
     -------
@@ -484,7 +557,13 @@ def group_comparison(
         - ``reason`` (str): ``"too_few_patients"`` (:data:`TOO_FEW_PATIENTS`)
           when a group of the pair has fewer than ``min_group_size`` complete
           (for the risk difference: evaluable) patients, so the differences,
-          their intervals and p-values are NaN; else ``""``.
+          their intervals and p-values are NaN; else ``""``;
+        - with ``rd_interval="wald"``: ``rd_wald_ci_low``, ``rd_wald_ci_high``
+          (fraction) and ``rd_chi2_p_value``;
+        - with ``adjust``: ``adjusted_for`` (str): the terms besides the group,
+          comma-separated (``"baseline, age, sex"``); ``n_a``/``n_b`` then
+          count the patients in the fit (baseline, follow-up and every
+          covariate known).
 
     Raises
     ------
@@ -496,7 +575,7 @@ def group_comparison(
     With ``by`` = condition or technique, patients flagged ``control`` in
     ``outcomes`` (waitlist, usual care, ...; see
     :func:`analytics.pipeline.per_patient`) are left out. The ANCOVA
-    ``followup ~ C(group) + baseline`` is fitted by OLS separately on
+    ``followup ~ C(group) + baseline [+ covariates]`` is fitted by OLS separately on
     the patients of each pair (statsmodels ``ols``), so a pair's estimate does not
     depend on the other groups. Vickers AJ, Altman DG. BMJ 2001;323:1123.
     Holm's family is the pairs with a p-value (a pair withheld for its size is
@@ -505,49 +584,20 @@ def group_comparison(
     func = "group_comparison"
     threshold = check_number(responder_threshold, "responder_threshold", func, 0.0, 100.0)
     check_int(min_group_size, "min_group_size", func, 2, None)
-    frame = _labelled(outcomes, by, func)
-    labels = sorted(frame["label"].unique())
-    rows = []
-    comp = frame[frame["complete"]]
-    evaluable = frame[frame["pct"].notna()]
-    # one fit per pair of groups: the loop is over pairs, not over patients or days
-    log = FitWarnings(f"ANCOVA by {by}")
-    for a, b in combinations(labels, 2):
-        sub = comp[comp["label"].isin([a, b])]
-        n_a, n_b = int((sub["label"] == a).sum()), int((sub["label"] == b).sum())
-        diff, lo, hi, p = (np.nan,) * 4
-        if min(n_a, n_b) >= min_group_size:
-            with log.watch(f"{a} vs {b}", "standard errors not computable"):
-                diff, lo, hi, p = _ancova(sub, a)
-        pa, pb, rd, rd_low, rd_high, nnt, na, nb = _risk_difference(
-            evaluable, a, b, threshold, min_group_size
-        )
-        rows.append(
-            {
-                "group_by": by,
-                "group_a": a,
-                "group_b": b,
-                "n_a": n_a,
-                "n_b": n_b,
-                "adjusted_difference": diff,
-                "ci_low": lo,
-                "ci_high": hi,
-                "p_value": p,
-                "responder_rate_a": pa,
-                "responder_rate_b": pb,
-                "risk_difference": rd,
-                "rd_ci_low": rd_low,
-                "rd_ci_high": rd_high,
-                "nnt": nnt,
-                "reason": TOO_FEW_PATIENTS if min(n_a, n_b, na, nb) < min_group_size else "",
-            }
-        )
-    text = ("group_by", "group_a", "group_b", "reason")
+    check_choice(rd_interval, "rd_interval", func, ("newcombe", "wald"))
+    covariates = [c for c in dict.fromkeys(adjust) if c != by]
+    frame = _labelled(outcomes, by, func, covariates)
+    rows = _pair_rows(frame, by, covariates, threshold, min_group_size, rd_interval)
+    columns = list(COMPARISON_COLUMNS)
+    columns += WALD_COLUMNS if rd_interval == "wald" else []
+    columns += ["adjusted_for"] if adjust else []
+    text = ("group_by", "group_a", "group_b", "reason", "adjusted_for")
     if not rows:
-        return _empty(COMPARISON_COLUMNS, text)
-    log.report()
-    out = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+        return _empty(columns, text)
+    out = pd.DataFrame(rows, columns=columns)
     low, high, clipped = _on_scale(out["ci_low"], out["ci_high"])
     out["ci_low"], out["ci_high"], out["ci_clipped"] = low, high, clipped
     out["p_value_holm"] = holm(out["p_value"])
+    if adjust:
+        out["adjusted_for"] = ", ".join(["baseline", *covariates])
     return _typed(out, text)

@@ -301,6 +301,10 @@ def patient_outcomes(
           ``min_entries`` entries; ``baseline_n`` (int): entries in that window;
           ``baseline_start``, ``baseline_end`` (datetime64[ns], inclusive): that
           window (NaT without an index date);
+        - ``sessions_in_baseline`` (int): sessions dated inside that baseline
+          window (0 when none): more than 0 means the baseline is not
+          treatment-free (a start date later than the first sessions), so the
+          change understates the treatment's effect;
         - ``followup_pain`` (float, NRS 0-10), ``followup_n`` (int): the same for the
           follow-up window ``[followup_start, followup_end]`` (datetime64[ns],
           inclusive);
@@ -359,6 +363,7 @@ def patient_outcomes(
         followup_at=followup_at,
     )
     _add_window_means(out, diary, pid, win, rows, min_entries)
+    out["sessions_in_baseline"] = _sessions_in_baseline(sessions, out)
     _add_change(out, threshold)
     out = out.reset_index()
     out["patient_id"] = out["patient_id"].astype("str")
@@ -407,6 +412,19 @@ def _add_window_means(
     )
     out["followup_start"] = win["followup_start"].reindex(ids).astype(DATE_DTYPE)
     out["followup_end"] = win["followup_end"].reindex(ids).astype(DATE_DTYPE)
+
+
+def _sessions_in_baseline(sessions: pd.DataFrame | None, out: pd.DataFrame) -> pd.Series:
+    """Count each patient's sessions dated inside the baseline window (0 when none)."""
+    ids = out.index
+    if sessions is None or not len(sessions):
+        return pd.Series(0, index=ids, dtype="int64")
+    s_pid = sessions["patient_id"].astype("str")
+    day = sessions["date"].astype(DATE_DTYPE).dt.normalize()
+    start = per_row(out["baseline_start"], s_pid)
+    end = per_row(out["baseline_end"], s_pid)
+    inside = (day >= start) & (day <= end)
+    return inside.groupby(s_pid).sum().reindex(ids, fill_value=0).astype("int64")
 
 
 def _add_change(out: pd.DataFrame, threshold: float) -> None:

@@ -158,7 +158,7 @@ class PainIndex:
         return out
 
 
-def window_mean(total: np.ndarray, n: np.ndarray, min_entries: int) -> np.ndarray:
+def window_mean(total: np.ndarray, n: np.ndarray, min_entries: int | np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n >= min_entries, total / np.maximum(n, 1), np.nan)
 

@@ -31,6 +31,7 @@ __all__ = [
     "KaplanMeier",
     "time_to_response",
     "kaplan_meier",
+    "cadence_min_entries",
 ]
 
 #: Columns of :func:`time_to_response` with their dtypes.
@@ -84,7 +85,8 @@ def time_to_response(
     window_days : int, default 7
         Length of the trailing window (days t-window_days+1..t), in [1, 365].
     min_entries : int, default 4
-        Diary entries needed in the trailing window, in [1, window_days].
+        Diary entries needed in the trailing window of a daily diary, in [1,
+        window_days]; a sparser diary needs fewer (:func:`cadence_min_entries`).
 
     Returns
     -------
@@ -109,8 +111,11 @@ def time_to_response(
     m_t is the mean pain of the diary entries on days max(t0,
     t-window_days+1)..t — **post-index days only**, so that the baseline never
     makes a response look earlier (or a day-0 response possible); with fewer than
-    ``min_entries`` entries m_t is missing (so with the defaults no day before
-    t0 + 3 qualifies). Day t qualifies when m_t <= fraction * B; a missing
+    the patient's minimum of entries m_t is missing (so with the defaults no day
+    before t0 + 3 qualifies in a daily diary). The minimum follows the patient's
+    logging cadence c, the median days between consecutive entries from t0 on
+    (:func:`cadence_min_entries`): 4 for a daily diary, 3 every second day, 2
+    every third day. Day t qualifies when m_t <= fraction * B; a missing
     m_t does not qualify and breaks a run. The **response day is the first day
     of the first run of hold_days consecutive qualifying days** lying wholly in
     t0..last diary day (a run cut off by the end of the diary is censored).
@@ -152,8 +157,10 @@ def time_to_response(
     pain = PainIndex(diary, keys)
     last = pain.last_day(code)
 
+    cadence = _logging_cadence(diary, ids, day0)
+    needed = cadence_min_entries(cadence, window_days=window_days, min_entries=min_entries)
     response = _response_days(
-        pain, code, day0, last, fraction * base, hold_days, window_days, min_entries
+        pain, code, day0, last, fraction * base, hold_days, window_days, needed
     )
     event = response >= 0
     days = np.where(event, response - day0, np.maximum(last - day0, 0))
@@ -179,13 +186,14 @@ def _response_days(
     limit: np.ndarray,
     hold_days: int,
     window_days: int,
-    min_entries: int,
+    min_entries: np.ndarray,
 ) -> np.ndarray:
     """Find each patient's response day: the first of ``hold_days`` qualifying days, else -1.
 
     Day t qualifies when the trailing mean of days max(t0, t − window_days + 1)..t,
-    with at least ``min_entries`` entries, is at most ``limit``; the run must lie in
-    t0..last. All patients' calendar days t0..last are laid out in one array.
+    with at least the patient's ``min_entries`` entries, is at most ``limit``; the
+    run must lie in t0..last. All patients' calendar days t0..last are laid out in
+    one array.
     """
     n_eval = np.maximum(last - day0 + 1, 0)
     first_pos = np.cumsum(n_eval) - n_eval
@@ -195,7 +203,7 @@ def _response_days(
     # the baseline (on day t0 it is the mean of day t0 alone)
     total, n = pain.window(code[owner], np.maximum(t - window_days + 1, day0[owner]), t)
     with np.errstate(invalid="ignore"):
-        qualifies = at_most(window_mean(total, n, min_entries), limit[owner])
+        qualifies = at_most(window_mean(total, n, min_entries[owner]), limit[owner])
     cum = np.concatenate([[0], np.cumsum(qualifies)])
     pos = np.arange(len(t))
     fits = pos + hold_days <= (first_pos + n_eval)[owner]
@@ -205,6 +213,62 @@ def _response_days(
     response = np.full(len(day0), -1, dtype=np.int64)
     response[hit_owner] = t[starts_run][first_hit]
     return response
+
+
+def _logging_cadence(diary: pd.DataFrame, ids: pd.Index, day0: np.ndarray) -> np.ndarray:
+    """Give each patient's median days between consecutive entries from t0 on (1 with < 2)."""
+    pos = pd.Index(ids).get_indexer(diary["patient_id"].astype("str"))
+    day = day_numbers(diary["date"])
+    keep = pos >= 0
+    pos, day = pos[keep], day[keep]
+    after = day >= day0[pos]
+    frame = pd.DataFrame({"pos": pos[after], "day": day[after]}).sort_values(
+        ["pos", "day"], kind="mergesort"
+    )
+    gaps = frame["day"].diff().where(frame["pos"].eq(frame["pos"].shift()))
+    median = gaps.groupby(frame["pos"]).median()
+    out = np.ones(len(ids))
+    found = median.dropna()
+    out[found.index.to_numpy()] = found.to_numpy()
+    return out
+
+
+def cadence_min_entries(cadence, *, window_days: int = 7, min_entries: int = 4) -> np.ndarray:
+    """Fewest entries a trailing window needs at a patient's logging cadence.
+
+    Parameters
+    ----------
+    cadence : array_like
+        Median days between the patient's consecutive diary entries (1 = daily).
+    window_days : int, default 7
+        Length of the trailing window.
+    min_entries : int, default 4
+        The fewest entries of a daily diary's window (``AnalysisSettings.min_entries``,
+        capped at the window).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``min(min_entries, max(2, floor(window_days / cadence)))`` per patient
+        (int64): the entries every window of that length holds when the patient
+        logs every ``cadence`` days, never more than ``min_entries`` and never
+        fewer than 2 (a mean of one day is not a trend).
+
+    Notes
+    -----
+    A fixed 4-in-7 rule can never be met by a patient who logs every third day,
+    however much the pain falls. Completeness is judged against the patient's own
+    schedule, as ecological momentary assessment judges compliance against the
+    prompts scheduled (Shiffman S, Stone AA, Hufford MR. Annu Rev Clin Psychol
+    2008;4:1-32); a daily diary (c = 1, also with missed days) keeps ``min_entries``.
+
+    Examples
+    --------
+    >>> cadence_min_entries([1, 1.5, 2, 3, 7]).tolist()
+    [4, 4, 3, 2, 2]
+    """
+    c = np.maximum(np.asarray(cadence, dtype="float64"), 1.0)
+    return np.minimum(min_entries, np.maximum(2, np.floor(window_days / c))).astype("int64")
 
 
 @dataclass(frozen=True, eq=False)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.presentation import interval_text, share_text
+from analytics.presentation import SUSTAINED_RESPONSE, interval_text, share_text
 from dashboard.charts._style import (
     CATEGORY_COLORS,
     KM_BAND,
@@ -206,7 +206,7 @@ def cpra_chart(
 def kaplan_meier_chart(
     table: pd.DataFrame,
     *,
-    title: str = "Time to response (Kaplan–Meier)",
+    title: str = f"Time to a {SUSTAINED_RESPONSE} (Kaplan–Meier)",
 ) -> go.Figure:
     """Share of patients not yet responding over time, with its 95% CI.
 
@@ -235,15 +235,17 @@ def kaplan_meier_chart(
             y=table["survival"].to_numpy(float) * 100,
             mode="lines",
             line={"shape": "hv", "color": SERIES_COLORS["after"], "width": 3},
-            name="Not yet responding",
-            hovertemplate="Day %{x:.0f}<br>%{y:.0f}% not yet responding<extra></extra>",
+            name=f"No {SUSTAINED_RESPONSE} yet",
+            hovertemplate="Day %{x:.0f}<br>%{y:.0f}% without a "
+            + SUSTAINED_RESPONSE
+            + " yet<extra></extra>",
         )
     )
     apply_layout(
         fig,
         title=title,
         x_title="Days since start of treatment",
-        y_title="Patients not yet responding (%)",
+        y_title=f"Patients without a {SUSTAINED_RESPONSE} yet (%)",
     )
     fig.update_yaxes(range=[0, 100])
     # whole days (a short follow-up would otherwise get ticks at 0.5 days)

@@ -9,6 +9,7 @@ from analytics.errors import AccessDeniedError, NotFoundError
 from analytics.presentation import (
     NO_CHANGE_PCT,
     change_words,
+    its_caption,
     medicine_notes,
     medicine_rule,
     medicine_texts,
@@ -247,16 +248,6 @@ charts.same_x_range(trajectory, wellbeing, medication, x_range=(view.diary["date
 st.plotly_chart(trajectory, key="chart.trajectory", config=charts.CHART_CONFIG)
 
 
-def _range_words(lo: float, hi: float, unit: str, digits: int = 1) -> str:
-    """'95% CI 0.4 to 2.0 points less pain' for the CI of a reduction (positive = better)."""
-    a, b = (labels.number_text(abs(v), f".{digits}f") for v in (lo, hi))
-    if lo >= 0:
-        return f"95% CI {a} to {b} {unit} less pain"
-    if hi <= 0:
-        return f"95% CI {b} to {a} {unit} more pain"
-    return f"95% CI from {a} {unit} more pain to {b} {unit} less"
-
-
 if its is None or outcome is None or pd.isna(outcome["its_level_change"]):
     reason = "" if outcome is None else str(outcome["its_reason"])
     st.caption(
@@ -269,16 +260,9 @@ if its is None or outcome is None or pd.isna(outcome["its_level_change"]):
         )
     )
 else:
-    # ITS changes are follow-up minus before (negative = less pain): turned round here
-    level = -float(outcome["its_level_change"])
-    slope = -float(outcome["its_slope_change"])
     st.caption(
-        f"Trend lines (interrupted time series, Newey–West): at {start_word} the pain level "
-        f"shifted by {labels.pain_change_words(level)} "
-        f"({_range_words(-outcome['its_level_ci_high'], -outcome['its_level_ci_low'], 'points')}); "
-        f"after it, pain {'fell' if slope > 0 else 'rose'} by {abs(slope):.2f} points a week "
-        f"{'more' if slope > 0 else 'less'} than the trend before would predict "
-        f"({_range_words(-outcome['its_slope_ci_high'], -outcome['its_slope_ci_low'], 'points a week', 2)})."
+        "Trend lines (interrupted time series, Newey–West). "
+        + its_caption(outcome, start_word=start_word)
         + (
             " This patient is in a comparison group: the lines show change without treatment."
             if is_control

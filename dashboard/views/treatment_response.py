@@ -7,6 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from analytics.presentation import (
+    FOLLOWUP_RESPONDER,
+    FOLLOWUP_RESPONDERS,
+    SUSTAINED_RESPONSE,
+    adjusted_for_text,
+    emax_text,
     group_comparison_cells,
     group_summary_cells,
     holm_label,
@@ -52,7 +57,8 @@ st.caption(
     f"Each bar is one patient: pain reduction from before treatment to follow-up, % (positive = "
     f"better). {int(evaluable.sum())} of {len(outcomes)} patients have a baseline and a "
     f"follow-up of at least {cfg.min_entries} entries in their last {cfg.followup_days} diary "
-    "days (the trial-style rule). The **Clinic overview** also uses a patient's most recent "
+    f"days (the trial-style rule); a bar past the {cfg.responder_threshold:g}% line is a "
+    f"{FOLLOWUP_RESPONDER}. The **Clinic overview** also uses a patient's most recent "
     "valid follow-up when the last days are too few, so it can count more patients and more "
     "responders than this page."
 )
@@ -159,8 +165,8 @@ for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
             feedback.table(frame, column_config=config, key=f"response.comparison.{by}")
             small = small_pairs_text(comparison, min_group_size=cfg.min_group_size)
             st.caption(
-                "Pain A − B: follow-up pain of A minus B at equal baseline, negative = less pain "
-                "in A (ANCOVA). Responders A − B: responder rate of A minus B. The 95% CI and "
+                f"Pain A − B: follow-up pain of A minus B {adjusted_for_text(comparison)}, "
+                "negative = less pain in A (ANCOVA). Responders A − B: responder rate of A minus B. The 95% CI and "
                 "the unadjusted p belong together; the Holm-adjusted p says whether a "
                 "difference survives the number of pairs compared, so a chance finding among "
                 "many comparisons is not shown as significant." + (f" {small}" if small else "")
@@ -188,14 +194,17 @@ with c2:
         )
         median = frames.kaplan_meier_median(result)
         st.caption(
-            "The share of patients not yet responding, day by day after the start; a patient "
-            f"responds when the {trailing_mean_label(cfg.trend_window_days)} stays at or below "
+            f"Time to a {SUSTAINED_RESPONSE}: the share of patients without one, day by day "
+            f"after the start; a {SUSTAINED_RESPONSE} is the "
+            f"{trailing_mean_label(cfg.trend_window_days)} staying at or below "
             f"{100 * cfg.response_fraction:.0f}% "
-            f"of baseline for {cfg.response_hold_days} days. "
+            f"of baseline for {cfg.response_hold_days} days — a different rule from the "
+            f"{FOLLOWUP_RESPONDERS} above, so the two counts differ. "
             + (
-                f"Half of the patients had responded by day {median:.0f}."
+                f"Half of the patients had reached a {SUSTAINED_RESPONSE} by day {median:.0f}."
                 if median is not None and np.isfinite(median)
-                else "Fewer than half of the patients responded, so there is no median."
+                else f"Fewer than half of the patients reached a {SUSTAINED_RESPONSE}, so there "
+                "is no median."
             )
         )
 
@@ -206,11 +215,8 @@ if summary is None or summary.empty:
     st.info("Not enough patients per session number for a dose–response curve.")
 else:
     curve = frames.emax_points(fit, float(summary["session_number"].max()))
-    label = (
-        f"Emax fit: Emax {fit.emax:.2f} points, k50 {fit.k50:.1f} sessions"
-        if curve is not None
-        else "Emax fit"
-    )
+    headline = emax_text(fit, float(summary["session_number"].max()))[0]
+    label = f"Emax fit: {headline}" if curve is not None else "Emax fit"
     st.plotly_chart(
         charts.dose_response_chart(
             summary.rename(columns={"n_patients": "n"}), emax=curve, emax_label=label
@@ -221,8 +227,7 @@ else:
     st.caption(
         "Mean pain reduction from baseline (positive = better) after each number of sessions. "
         + (
-            f"The curve levels off at about {fit.emax:.1f} points less pain, and half of that "
-            f"is reached after about {fit.k50:.1f} sessions (Emax model)."
+            emax_text(fit, float(summary["session_number"].max()))[1]
             if curve is not None
             else "Too few session numbers for an Emax curve."
         )

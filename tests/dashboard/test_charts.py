@@ -260,7 +260,7 @@ def test_kaplan_meier_chart_equals_the_km_table(clinic):
     _, result = clinic
     table = result.kaplan_meier.table
     fig = charts.kaplan_meier_chart(table)
-    curve = _trace(fig, "Not yet responding")
+    curve = _trace(fig, "No sustained response yet")
     assert curve.line.shape == "hv"
     assert_allclose(curve.x, table["time"])
     assert_allclose(curve.y, table["survival"] * 100)

@@ -168,6 +168,12 @@ def test_patient_chart_shows_trajectory_sessions_and_notes(demo_db):
     }
     assert any(s.value == "Adverse events" for s in at.subheader)
     assert any(s.value == "Data quality" for s in at.subheader)
+    # the trend caption starts from what the pain did after the start
+    captions = " ".join(c.value for c in at.caption)
+    assert (
+        "Trend lines (interrupted time series, Newey–West). After the start of treatment pain"
+        in (captions)
+    )
 
 
 def test_treatment_response_shows_every_cohort_chart(demo_db):

@@ -50,3 +50,5 @@ def test_treatment_response_tables_print_counts_and_whole_percentages(demo_db):
     # no decimal percentage anywhere in the group tables ("33.33%" beside "50%")
     text = " ".join(frame.astype(str).to_string() for frame in tables + pairs)
     assert not re.search(r"\d\.\d+%", text)
+    captions = " ".join(c.value for c in at.caption)
+    assert "follow-up pain of A minus B adjusted for baseline pain, negative" in captions

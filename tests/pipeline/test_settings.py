@@ -81,13 +81,14 @@ def test_time_to_response_takes_min_entries_and_window_from_the_settings():
     """The sidebar's fewest-entries setting reaches the trailing mean inside time to response.
 
     Hand calculation: baseline 14 days at 8 (mean 8, 70 % = 5.6); from the index
-    day (2026-01-15) the diary is at pain 2 every other day.
+    day (2026-01-15) the patient logs pain 2 on three days in a row, then skips four
+    (days 0-2, 7-9, ..., 35-37): the median gap between entries is 1 day, so the
+    daily minimum applies (tests/stats/test_sparse_response.py covers sparser
+    cadences), and every 7-day window from day 2 on holds exactly 3 entries.
     """
-    pains = [8.0] * 14 + [2.0 if i % 2 == 0 else float("nan") for i in range(40)]
-    # post-index days only, pain 2 on days 0, 2, 4, ..., 38: a 7-day window holds
-    # 3 or 4 entries. With >= 3 every window from day 4 (days 0, 2, 4) is valid and
-    # <= 5.6, so the run starts on day 4. With >= 4 every other window is too
-    # sparse, no run of 7 qualifying days exists: censored at day 38.
+    pains = [8.0] * 14 + [2.0 if i % 7 < 3 else float("nan") for i in range(38)]
+    # With >= 3 every window from day 2 (days 0, 1, 2) is valid and <= 5.6, so the
+    # run starts on day 2. With >= 4 no window is ever valid: censored at day 37.
     diary = daily_diary("p", "2026-01-01", pains)
     sessions = make_sessions(patient_id=["p"], date=["2026-01-15"])
     idx = pd.Series({"p": pd.Timestamp("2026-01-15")})
@@ -99,8 +100,8 @@ def test_time_to_response_takes_min_entries_and_window_from_the_settings():
         assert got["days_to_response"].tolist() == direct["days_to_response"].tolist()
     few = per_patient(None, diary, sessions, AnalysisSettings(min_entries=3))["time_to_response"]
     many = per_patient(None, diary, sessions, AnalysisSettings(min_entries=4))["time_to_response"]
-    assert few["days_to_response"].tolist() == [4]
-    assert many["days_to_response"].tolist() == [38] and not many["event"].iloc[0]
+    assert few["days_to_response"].tolist() == [2]
+    assert many["days_to_response"].tolist() == [37] and not many["event"].iloc[0]
 
 
 def test_docs_list_every_setting_with_its_option_and_default():

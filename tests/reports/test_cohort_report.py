@@ -31,7 +31,18 @@ def test_overall_responder_rate_matches_statsmodels_wilson(cohort, sample):
     assert data.responder_ci_high == pytest.approx(high)
     page1 = pdf_pages(pdf)[0]
     assert f"Patients {sample.patients['patient_id'].nunique()}" in page1
-    assert f"{n_resp} of {n_eval} · 95% CI {num(100 * low, 0)}% to {num(100 * high, 0)}%" in page1
+    # the headline is the treated arm's; the control arm is named beside it, never mixed in
+    treated = po[~po["control"].astype(bool) & po["responder"].notna()]
+    k, n = int(treated["responder"].astype(bool).sum()), len(treated)
+    low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
+    controls = po[po["control"].astype(bool) & po["responder"].notna()]
+    kc, nc = int(controls["responder"].astype(bool).sum()), len(controls)
+    assert 0 < nc and n + nc == n_eval
+    assert (
+        f"Responders at follow-up, treated {num(100 * k / n, 0)}% {k} of {n} · 95% CI "
+        f"{num(100 * low, 0)}% to {num(100 * high, 0)}%"
+    ) in page1
+    assert f"Responders at follow-up, control {num(100 * kc / nc, 0)}% {kc} of {nc}" in page1
 
 
 def test_every_subgroup_row_prints_the_analytics_numbers(cohort):
@@ -60,14 +71,33 @@ def test_emax_kaplan_meier_and_adverse_events_are_reported(cohort):
     data, pdf = cohort
     text = pdf_text(pdf)
     fit = data.result.emax_fit
-    assert f"Emax = {num(fit.emax, 2)} points" in text
-    assert f"k50 = {num(fit.k50, 2)} sessions" in text
+    # 80 % of the maximum after 4·k50 = 3.1 sessions, within the 15 observed: a plateau
+    assert f"at most {num(fit.emax, 1)} points less pain" in text
+    assert f"half of it after {num(fit.k50, 1)} sessions" in text
     km = data.result.kaplan_meier
-    assert f"{km.n_events} of {km.n} patients responded" in text
+    assert f"{km.n_events} of {km.n} patients reached a sustained response" in text
     ae = data.result.adverse_events.set_index("event").loc["any"]
     rate = 100 * ae["n_events"] / ae["n_sessions"]  # by hand
-    assert f"{num(rate)} events per 100 treatments" in text
-    assert "published 9.4 per 100" in text
+    joined = " ".join(text.split())
+    assert (
+        f"Per treatment: {num(rate)} events per 100 treatments, below the published 9.4 per "
+        "100 treatments." in joined
+    )
+    share = 100 * ae["n_patients_with_event"] / ae["n_patients"]
+    assert f"Per patient: {num(share, 0)}% of patients had at least one event" in joined
+    assert "published 9.31% of patients per course" in joined
+
+
+def test_emax_at_the_edge_of_its_range_says_no_plateau():
+    from analytics.presentation import emax_text
+    from analytics.stats import EmaxFit
+
+    edge = EmaxFit(10.0, 41.0, 66.0, 30.0, 200, True, 1.0, "per_patient")
+    assert emax_text(edge, 15)[0] == "no plateau within the data"
+    # a fit inside its range whose 80 % point (4·k50 = 20) lies past session 15
+    late = EmaxFit(3.0, 5.0, 0.5, 1.0, 200, True, 1.0, "per_patient")
+    assert emax_text(late, 15)[0] == "no plateau within the data"
+    assert emax_text(late, 20)[0] == "3.0 points"
 
 
 def test_cohort_page_one_renders(cohort, tmp_path):
@@ -92,6 +122,15 @@ def test_a_clinic_without_outcomes_gets_a_report_with_empty_states(sample):
     data = cohort_report_data(sample.patients.iloc[0:1], few, sample.sessions.iloc[0:0], now=NOW)
     assert data.n_evaluable == 0 and data.result.emax_fit is None
     text = pdf_text(cohort_report_pdf(data))
-    assert "no patient evaluable yet" in text
+    assert "no treated patient evaluable yet" in text
     assert "No patient has both a baseline and a follow-up yet." in text
     assert "The Emax curve could not be fitted: An Emax curve needs" in text
+
+
+def test_the_definitions_name_what_group_differences_are_adjusted_for(cohort):
+    _, pdf = cohort
+    text = " ".join(pdf_text(pdf).split())
+    assert (
+        "Pain differences between groups: follow-up pain adjusted for baseline pain (ANCOVA)."
+        in text
+    )
