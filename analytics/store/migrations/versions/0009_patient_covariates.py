@@ -21,26 +21,41 @@ branch_labels = None
 depends_on = None
 
 
+#: The two columns with their range checks, as one SQL column definition each.
+_COLUMNS = (
+    (
+        "age",
+        sa.Integer(),
+        "ck_patients_age_range",
+        '"age" BETWEEN 0 AND 130',
+        "age in whole years at the index date",
+    ),
+    (
+        "pain_duration_years",
+        sa.Double(),
+        "ck_patients_pain_duration_years_range",
+        '"pain_duration_years" BETWEEN 0 AND 130',
+        "years since the pain condition began, at the index date",
+    ),
+)
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("patients", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "age", sa.Integer(), nullable=True, comment="age in whole years at the index date"
+    # ADD COLUMN with its CHECK on both backends: a batch rebuild of the patients
+    # table would drop and recreate it, which SQLite refuses while diary and session
+    # rows refer to it.
+    dialect = op.get_bind().dialect
+    postgres = dialect.name == "postgresql"
+    for name, col_type, check_name, check, comment in _COLUMNS:
+        sql_type = col_type.compile(dialect=dialect)
+        op.execute(
+            sa.text(
+                f'ALTER TABLE patients ADD COLUMN "{name}" {sql_type} '
+                f"CONSTRAINT {check_name} CHECK ({check})"
             )
         )
-        batch_op.add_column(
-            sa.Column(
-                "pain_duration_years",
-                sa.Double(),
-                nullable=True,
-                comment="years since the pain condition began, at the index date",
-            )
-        )
-        batch_op.create_check_constraint("ck_patients_age_range", sa.text('"age" BETWEEN 0 AND 130'))
-        batch_op.create_check_constraint(
-            "ck_patients_pain_duration_years_range",
-            sa.text('"pain_duration_years" BETWEEN 0 AND 130'),
-        )
+        if postgres:
+            op.execute(sa.text(f"COMMENT ON COLUMN patients.\"{name}\" IS '{comment}'"))
 
 
 def downgrade() -> None:
