@@ -10,7 +10,8 @@ Canonical frames
 ``patients``
     patient_id (str), condition (str), group (str, may be missing),
     start_date (datetime64[ns], may be NaT), sex (str: F/M/X/U, may be missing),
-    birth_year (Int64), clinician_id (str, may be missing).
+    birth_year (Int64), clinician_id (str, may be missing), course_end
+    (datetime64[ns], may be NaT), course_end_reason (str, may be missing).
     One row per patient, sorted by patient_id.
 ``diary``
     patient_id (str), date (datetime64[ns], midnight), pain (float64, 0-10),
@@ -53,6 +54,7 @@ __all__ = [
     "SEXES",
     "CONDITIONS",
     "FREQUENCY_BANDS",
+    "COURSE_END_REASONS",
     "TEXT_MAX",
     "MEDICATION_DOSE_MAX",
     "DATE_DTYPE",
@@ -102,6 +104,8 @@ CONDITIONS = (
 )
 #: Electroacupuncture frequency bands (DOMAIN.md section 1).
 FREQUENCY_BANDS = ("low", "medium", "high", "mixed")
+#: Why a course of treatment ended.
+COURSE_END_REASONS = ("completed", "discharged", "dropped_out", "moved")
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,15 @@ PATIENTS = TableSpec(
         ColumnSpec("sex", "choice", choices=SEXES, description="F, M, X or U"),
         ColumnSpec("birth_year", "integer", min=1900, max=None, description="1900..current year"),
         ColumnSpec("clinician_id", "text", max_len=LABEL_MAX, description="responsible clinician"),
+        ColumnSpec(
+            "course_end", "date", description="day the course of treatment ended; empty = ongoing"
+        ),
+        ColumnSpec(
+            "course_end_reason",
+            "choice",
+            choices=COURSE_END_REASONS,
+            description="why the course ended; empty with a course_end = completed",
+        ),
     ),
 )
 

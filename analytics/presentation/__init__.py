@@ -13,6 +13,14 @@ from ._audit_words import (
     audit_table,
     audit_what,
 )
+from ._course_words import (
+    COURSE_END_REASON_LABELS,
+    COURSE_STATE_LABELS,
+    PROBABLY_ENDED,
+    SIGNAL_LABELS,
+    course_text,
+    signals_text,
+)
 from ._file_format import (
     EXAMPLE_ZIP_NAME,
     FILE_TABLES,
@@ -159,4 +167,10 @@ __all__ = [
     "shown_difference",
     "change_words",
     "format_shown",
+    "COURSE_END_REASON_LABELS",
+    "COURSE_STATE_LABELS",
+    "PROBABLY_ENDED",
+    "SIGNAL_LABELS",
+    "course_text",
+    "signals_text",
 ]

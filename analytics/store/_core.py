@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from analytics.errors import NotFoundError
 from analytics.store._access import SHARE_LINK_COLUMNS, USER_COLUMNS, Access
+from analytics.store._courses import Courses
 from analytics.store._engine import (
     BUSY_TIMEOUT_S,
     MAX_ATTEMPTS,
@@ -74,7 +75,7 @@ __all__ = [
 ]
 
 
-class Store(Import, Access, Snapshots):
+class Store(Import, Courses, Access, Snapshots):
     """Access to one paindiary database. Create it with :func:`open_store`.
 
     Use as a context manager (``with open_store() as store: ...``) or call
