@@ -469,7 +469,8 @@ def course_triage(
     )
     keys = out.assign(
         **{f"_{n}": ~out[n] for n in CLINICAL_SIGNALS},
-        _rise=np.nan_to_num(change, nan=0.0),
+        # the largest rise of pain first, among the patients with a clinical signal
+        _rise=np.where(group == 0, np.nan_to_num(change, nan=0.0), 0.0),
         _silence=-np.nan_to_num(silence, nan=1e9),
     )
     order = keys.sort_values(
