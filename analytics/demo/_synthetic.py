@@ -612,7 +612,7 @@ def _course_ends(
     reason = np.where(completed | waitlist, "completed", "dropped_out")
     out = patients.copy()
     out["course_end"] = last.where(ended).to_numpy()
-    out["course_end_reason"] = np.where(ended.to_numpy(), reason, None)
+    out["course_end_reason"] = pd.Series(reason, index=out.index).where(ended.to_numpy())
     return out
 
 
