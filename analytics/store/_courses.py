@@ -76,15 +76,7 @@ def check_course_change(
     if effective_date is None or (isinstance(effective_date, str) and not effective_date.strip()):
         day = today
     else:
-        try:
-            stamp = pd.Timestamp(effective_date)
-        except (ValueError, TypeError):
-            stamp = pd.NaT
-        if pd.isna(stamp):
-            raise DataValidationError(
-                f"{effective_date!r} is not a date; write it as YYYY-MM-DD (e.g. {today:%Y-%m-%d})."
-            )
-        day = stamp.date()
+        day = _as_day(effective_date, today)
     if day > today:
         raise DataValidationError(
             f"{day:%Y-%m-%d} is after today ({today:%Y-%m-%d}); a course cannot change state in "
@@ -105,6 +97,20 @@ def check_course_change(
     else:
         reason = None
     return str(state), day, reason
+
+
+def _as_day(value: Any, today: dt.date) -> dt.date:
+    """Read a day: a date, a timestamp, or text written YYYY-MM-DD (never 01/03/2026)."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    elif isinstance(value, dt.date | pd.Timestamp) and not pd.isna(value):
+        return pd.Timestamp(value).date()
+    raise DataValidationError(
+        f"{value!r} is not a date; write it as YYYY-MM-DD (e.g. {today:%Y-%m-%d})."
+    )
 
 
 def _latest_rows() -> sa.Select:

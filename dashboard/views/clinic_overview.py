@@ -255,7 +255,8 @@ st.caption(
         if n_ended
         else ""
     )
-    + "Patients who need attention come first. Click a row (or pick a patient below) to open "
+    + "Patients who need attention come first. Click a row (or pick any patient below, ended "
+    "courses too) to open "
     "the patient's chart."
 )
 feedback.table(
@@ -268,7 +269,7 @@ feedback.table(
 )
 
 c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-ids = listed["patient_id"].tolist()
+ids = shown["patient_id"].tolist()  # every patient of the filters, ended courses too
 
 
 def _open_target() -> None:
