@@ -455,6 +455,15 @@ def course_triage(
     out["not_logging"] = flag("not_logging") & ~quiet
     out["low_adherence"] = flag("flag_low_adherence")
     out["insufficient_baseline"] = flag("flag_insufficient_baseline")
+    silence = pd.to_numeric(outcomes["days_since_last_entry"], errors="coerce")
+    return _triage_order(out, active, change, silence.to_numpy(dtype="float64"))
+
+
+def _triage_order(
+    out: pd.DataFrame, active: np.ndarray, change: np.ndarray, silence: np.ndarray
+) -> pd.DataFrame:
+    """Add ``signals``, ``needs_attention`` and ``triage_group``; sort in triage order."""
+    state = out["course_state"].to_numpy()
     names = CLINICAL_SIGNALS + LOGGING_SIGNALS
     raised = out[list(names)].to_numpy(bool)
     out["signals"] = [";".join(n for n, on in zip(names, row, strict=True) if on) for row in raised]
@@ -464,9 +473,6 @@ def course_triage(
     group = np.where(clinical, 0, np.where(gaps, 1, 2))
     group = np.where(state == "paused", 3, np.where(state == "ended", 4, group))
     out["triage_group"] = group.astype("int64")
-    silence = pd.to_numeric(outcomes["days_since_last_entry"], errors="coerce").to_numpy(
-        dtype="float64"
-    )
     keys = out.assign(
         **{f"_{n}": ~out[n] for n in CLINICAL_SIGNALS},
         # the largest rise of pain first, among the patients with a clinical signal

@@ -25,22 +25,30 @@ _REASONS = "'completed', 'discharged', 'dropped_out', 'moved'"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("patients", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "course_end", sa.Date(), nullable=True,
-                comment="day the course of treatment ended; empty = ongoing",
-            )  # fmt: skip
+    op.add_column(
+        "patients",
+        sa.Column(
+            "course_end", sa.Date(), nullable=True,
+            comment="day the course of treatment ended; empty = ongoing",
+        ),
+    )  # fmt: skip
+    check = f'"course_end_reason" IN ({_REASONS})'
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a column with its CHECK in place; a batch copy of patients would
+        # break the foreign keys of the rows that point at it
+        op.execute(
+            'ALTER TABLE patients ADD COLUMN "course_end_reason" TEXT '
+            f"CONSTRAINT ck_patients_course_end_reason_choice CHECK ({check})"
         )
-        batch_op.add_column(
+    else:
+        op.add_column(
+            "patients",
             sa.Column(
                 "course_end_reason", sa.Text(), nullable=True,
                 comment="why the course ended; empty with a course_end = completed",
-            )  # fmt: skip
-        )
-        batch_op.create_check_constraint(
-            "ck_patients_course_end_reason_choice", f'"course_end_reason" IN ({_REASONS})'
-        )
+            ),
+        )  # fmt: skip
+        op.create_check_constraint("ck_patients_course_end_reason_choice", "patients", check)
     op.create_table(
         "course_states",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
