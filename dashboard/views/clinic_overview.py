@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics.presentation import course_text, signals_text, trailing_mean_label
+from analytics.presentation import SIGNAL_LABELS, course_text, signals_text, trailing_mean_label
 from dashboard import charts, clock, data, frames, labels, navigation, session
 from dashboard.components import feedback, settings_panel
 
@@ -57,10 +57,10 @@ with st.expander("Filter", expanded=False):
     clinicians = c4.multiselect("Clinician", _options("clinician_id"), key="overview.clinician")
     flags = c5.multiselect(
         "Flag",
-        list(labels.FLAG_LABELS),
-        format_func=labels.FLAG_LABELS.__getitem__,
+        list(SIGNAL_LABELS),
+        format_func=SIGNAL_LABELS.__getitem__,
         key="overview.flag",
-        help="Patients with any of the chosen flags.",
+        help="Active courses with any of the chosen signals.",
     )
     show_ended = c6.toggle(
         "Show ended courses",
@@ -80,7 +80,7 @@ for col, chosen in (
         keep &= table[col].astype(str).isin(chosen)
 if flags:
     # any of the chosen flags: choosing them all lists every flagged patient
-    keep &= table[[f"flag_{flag}" for flag in flags]].fillna(False).astype(bool).any(axis=1)
+    keep &= table["needs_attention"] & table[flags].astype(bool).any(axis=1)
 shown = table[keep].reset_index(drop=True)
 # the list: ended courses only on request; the counts below keep them
 listed = shown if show_ended else shown[shown["course_state"] != "ended"].reset_index(drop=True)

@@ -84,7 +84,8 @@ def test_overview_lists_patients_who_need_attention_first(demo_db, demo_today):
     silent = table[~worse & table["attention"].str.contains("not logging for")]
     days = silent["attention"].str.extract(r"not logging for (\d+) day")[0].astype(int)
     assert days.is_monotonic_decreasing
-    assert table["patient_id"].iloc[0] == "P020"  # pain 14 % above baseline, then silent
+    # P020: pain 14 % above baseline, then silent: among the first, not after the gaps
+    assert "P020" in set(table["patient_id"].iloc[: int(worse.sum())])
 
 
 def test_status_fields_count_back_from_a_fixed_today(demo_db, monkeypatch):
@@ -142,6 +143,7 @@ def test_one_entry_after_a_long_gap_keeps_the_response(demo_db, monkeypatch):
     assert pct > 50
 
     at = _overview()
+    at.toggle(key="overview.ended").set_value(True).run()  # P003's course has ended
     row = at.dataframe[0].value.set_index("patient_id").loc["P003"]
     # ... the overview shows the most recent valid follow-up, with its dates
     assert row["response"] == f"+{pct:.0f}% · Substantial"
