@@ -20,6 +20,7 @@ ENDED = set(
 )
 
 
+@pytest.mark.slow  # two pages and three reruns of the demo clinic: about 10 s
 def test_the_overview_lists_active_courses_and_the_chart_confirms_a_probable_end(
     demo_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -494,10 +494,10 @@ def test_clinic_overview_flag_filter_keeps_patients_with_any_chosen_flag(demo_db
     # choosing every flag lists every flagged patient, not only those with all of them
     at.multiselect(key="overview.flag").set_value(list(SIGNAL_LABELS)).run()
     assert len(at.dataframe[0].value) == n_flagged
-    at.multiselect(key="overview.flag").set_value(["insufficient_baseline"]).run()
+    at.multiselect(key="overview.flag").set_value(["worse_than_baseline"]).run()
     shown = at.dataframe[0].value
     assert 0 < len(shown) < n_flagged
-    assert shown["attention"].str.contains("not enough baseline").all()
+    assert shown["attention"].str.contains("worse than baseline").all()
 
 
 def test_patient_chart_response_metric_is_short_enough_to_read(demo_db):
