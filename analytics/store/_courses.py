@@ -181,7 +181,9 @@ def record_imported_course_ends(conn: sa.Connection, actor: str, patients: pd.Da
     if not len(patients):
         return 0
     ids = patients["patient_id"].astype("str").tolist()
-    current = _current(conn, ids)
+    # every current course (one row per patient who ever had a change): no list of
+    # ids in the query, which a clinic-sized import would push past SQLite's limits
+    current = {row.patient_id: row for row in conn.execute(_latest_rows())}
     ends = patients["course_end"]
     reasons = patients["course_end_reason"]
     rows: list[tuple[str, str, dt.date, str | None]] = []
