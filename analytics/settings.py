@@ -136,6 +136,9 @@ class AnalysisSettings:
     not_logging_days : int, default 7
         ``not_logging`` when the last entry is at least this many days before D,
         in [1, 3650].
+    course_quiet_weeks : int, default 8
+        An active course with no session for this many weeks is shown as "probably
+        ended — confirm" rather than "not logging", in [1, 520].
     factor_min_days : int, default 3
         Factor effects: fewest days with and without a factor, in [2, 365].
     poor_sleep_max, high_stress_min, low_mood_max : float, default 4, 7, 4
@@ -315,6 +318,13 @@ class AnalysisSettings:
         low=1,
         high=3650,
         help="a patient whose last entry is at least this many days old is not logging",
+    )
+    course_quiet_weeks: int = _opt(
+        8,
+        kind="int",
+        low=1,
+        high=520,
+        help="an active course with no session for this many weeks is shown as probably ended",
     )
     factor_min_days: int = _opt(
         3,

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from analytics.cli import (
     _accounts,
     _analyze,
+    _course,
     _data,
     _db,
     _fhir,
@@ -20,7 +21,7 @@ from analytics.cli._output import one_line_warnings, safe_output
 __all__ = ["build_parser", "main"]
 
 #: The command modules, in the order ``paindiary --help`` lists their subcommands.
-COMMANDS = (_files, _analyze, _data, _refresh, _report, _fhir, _accounts, _db)
+COMMANDS = (_files, _analyze, _data, _course, _refresh, _report, _fhir, _accounts, _db)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -58,6 +58,8 @@ _HOLDS: dict[tuple[str, str], str] = {
         "how long the pain condition has lasted at the start of the course, for adjusted "
         "comparisons"
     ),
+    ("patients", "course_end"): "the day the course of treatment ended (empty while it goes on)",
+    ("patients", "course_end_reason"): "why the course ended (empty = completed)",
     ("diary", "patient_id"): "the patient, as in patients.csv",
     ("sessions", "patient_id"): "the patient, as in patients.csv",
     ("sessions", "technique"): "acupuncture technique",
@@ -77,6 +79,10 @@ _ALLOWED: dict[tuple[str, str], str] = {
     ),
     ("patients", "birth_year"): "a whole number from 1900 to the current year",
     ("diary", "date"): "a date written YYYY-MM-DD, not after today",
+    ("patients", "course_end"): "a date written YYYY-MM-DD, not after today",
+    ("patients", "course_end_reason"): (
+        "one of completed, discharged, dropped_out, moved; read only with a course_end"
+    ),
     ("sessions", "date"): (
         "a date YYYY-MM-DD or a date and clinic time YYYY-MM-DDTHH:MM, not after now"
     ),

@@ -12,7 +12,8 @@ Canonical frames
     start_date (datetime64[ns], may be NaT), sex (str: F/M/X/U, may be missing),
     birth_year (Int64), clinician_id (str, may be missing), age (Int64, whole
     years at the index date, may be missing), pain_duration_years (float64 >= 0,
-    may be NaN).
+    may be NaN), course_end (datetime64[ns], may be NaT), course_end_reason (str,
+    may be missing).
     One row per patient, sorted by patient_id.
 ``diary``
     patient_id (str), date (datetime64[ns], midnight), pain (float64, 0-10),
@@ -55,6 +56,7 @@ __all__ = [
     "SEXES",
     "CONDITIONS",
     "FREQUENCY_BANDS",
+    "COURSE_END_REASONS",
     "TEXT_MAX",
     "MEDICATION_DOSE_MAX",
     "AGE_MAX",
@@ -110,6 +112,8 @@ CONDITIONS = (
 )
 #: Electroacupuncture frequency bands (DOMAIN.md section 1).
 FREQUENCY_BANDS = ("low", "medium", "high", "mixed")
+#: Why a course of treatment ended.
+COURSE_END_REASONS = ("completed", "discharged", "dropped_out", "moved")
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,15 @@ PATIENTS = TableSpec(
             min=0,
             max=PAIN_DURATION_MAX,
             description="years since the pain condition began, at the index date",
+        ),
+        ColumnSpec(
+            "course_end", "date", description="day the course of treatment ended; empty = ongoing"
+        ),
+        ColumnSpec(
+            "course_end_reason",
+            "choice",
+            choices=COURSE_END_REASONS,
+            description="why the course ended; empty with a course_end = completed",
         ),
     ),
 )

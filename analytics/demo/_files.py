@@ -54,7 +54,7 @@ def write_clinic(clinic: dict[str, pd.DataFrame], directory: str | os.PathLike[s
 
 
 def shift_dates(dataset: Dataset, days: int) -> Dataset:
-    """Move every date of a dataset by ``days`` (start dates, diary days, session times).
+    """Move every date of a dataset by ``days`` (start dates, course ends, diary days, sessions).
 
     Everything relative — baselines, follow-up, session windows, weekdays when
     ``days`` is a multiple of 7 — is unchanged; the input is not modified.
@@ -71,6 +71,7 @@ def shift_dates(dataset: Dataset, days: int) -> Dataset:
     delta = pd.Timedelta(days=days)
     patients = dataset.patients.copy()
     patients["start_date"] = patients["start_date"] + delta
+    patients["course_end"] = patients["course_end"] + delta
     diary = dataset.diary.copy()
     diary["date"] = diary["date"] + delta
     sessions = dataset.sessions.copy()

@@ -222,6 +222,7 @@ def generate_clinic(
         clinician=p.clinician,
     )
     patients, truth = _patients_and_truth(gen, p, plan, grid, ids)
+    patients = _course_ends(patients, diary, sessions, end, worsens=p.cls == 2)
     return {
         "patients": _canonical(patients, "patients"),
         "diary": _canonical(diary, "diary"),
@@ -572,6 +573,47 @@ def _patients_and_truth(
         }
     )
     return patients, truth
+
+
+#: A course whose last session (a waitlist patient: last diary day) is this many days
+#: before the clinic's last day has ended: the demo's former patients.
+COURSE_ENDED_AFTER_DAYS = 28
+#: Fewer sessions than this and the course ended by dropping out, else it was completed.
+COURSE_COMPLETED_SESSIONS = 6
+
+
+def _course_ends(
+    patients: pd.DataFrame,
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame,
+    end: np.datetime64,
+    *,
+    worsens: np.ndarray,
+) -> pd.DataFrame:
+    """End the courses of the patients who finished weeks before the clinic's last day.
+
+    Worked out from the simulated rows, drawing nothing (the rest of the clinic is
+    unchanged): a patient whose last session (waitlist: last diary day) is at least
+    :data:`COURSE_ENDED_AFTER_DAYS` days before ``end`` ended the course on that day,
+    "completed" after :data:`COURSE_COMPLETED_SESSIONS` sessions or more, else
+    "dropped_out" (a waitlist patient completed the waiting period). A patient
+    simulated as worsening is not discharged: their course stays open, for the
+    clinic to look at.
+    """
+    pid = patients["patient_id"].astype("str")
+    s_day = pd.to_datetime(sessions["date"]).dt.normalize()
+    last_session = s_day.groupby(sessions["patient_id"].astype("str")).max().reindex(pid)
+    n_sessions = sessions.groupby(sessions["patient_id"].astype("str")).size().reindex(pid)
+    last_diary = pd.to_datetime(diary["date"]).groupby(diary["patient_id"].astype("str")).max()
+    last = last_session.fillna(last_diary.reindex(pid))
+    ended = ((pd.Timestamp(end) - last).dt.days >= COURSE_ENDED_AFTER_DAYS) & ~worsens
+    completed = n_sessions.fillna(0).to_numpy() >= COURSE_COMPLETED_SESSIONS
+    waitlist = (patients["group"] == "waitlist").to_numpy()
+    reason = np.where(completed | waitlist, "completed", "dropped_out")
+    out = patients.copy()
+    out["course_end"] = last.where(ended).to_numpy()
+    out["course_end_reason"] = pd.Series(reason, index=out.index).where(ended.to_numpy())
+    return out
 
 
 def _canonical(frame: pd.DataFrame, table: str) -> pd.DataFrame:

@@ -26,6 +26,14 @@ from ._captions import (
     emax_text,
     its_caption,
 )
+from ._course_words import (
+    COURSE_END_REASON_LABELS,
+    COURSE_STATE_LABELS,
+    PROBABLY_ENDED,
+    SIGNAL_LABELS,
+    course_text,
+    signals_text,
+)
 from ._file_format import (
     EXAMPLE_ZIP_NAME,
     FILE_TABLES,
@@ -218,4 +226,10 @@ __all__ = [
     "shown_difference",
     "change_words",
     "format_shown",
+    "COURSE_END_REASON_LABELS",
+    "COURSE_STATE_LABELS",
+    "PROBABLY_ENDED",
+    "SIGNAL_LABELS",
+    "course_text",
+    "signals_text",
 ]

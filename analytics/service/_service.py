@@ -22,9 +22,10 @@ patient the user may not see exists: only users who may see everyone get
 :class:`~analytics.errors.NotFoundError` for an unknown patient id.
 
 The class is assembled from one part per family of calls: the per-patient path
-(:mod:`._patients`), the cohort path (:mod:`._cohort`), the clinic's
-administration (:mod:`._clinic`), onboarding in bulk (:mod:`._onboarding`: clinician
-codes, patient accounts, first sign-in links), the audit log (:mod:`._audit`) and share
+(:mod:`._patients`), courses of treatment (:mod:`._courses`), the cohort path
+(:mod:`._cohort`), the clinic's administration (:mod:`._clinic`), onboarding in bulk
+(:mod:`._onboarding`: clinician codes, patient accounts, first sign-in links), the
+audit log (:mod:`._audit`) and share
 links (:mod:`._sharing`), on the
 shared user, scope and audit log of :mod:`._door`. Keeping the stored outcomes
 up to date is the pipeline's work (:func:`analytics.pipeline.stored_cohort` and
@@ -36,6 +37,7 @@ from __future__ import annotations
 from analytics.service._audit import AuditLog
 from analytics.service._clinic import ClinicAdmin
 from analytics.service._cohort import CohortViews
+from analytics.service._courses import CourseRecords
 from analytics.service._onboarding import Onboarding
 from analytics.service._patients import PatientRecords
 from analytics.service._sharing import ShareLinks
@@ -43,7 +45,9 @@ from analytics.service._sharing import ShareLinks
 __all__ = ["Service"]
 
 
-class Service(PatientRecords, CohortViews, ClinicAdmin, Onboarding, AuditLog, ShareLinks):
+class Service(
+    PatientRecords, CourseRecords, CohortViews, ClinicAdmin, Onboarding, AuditLog, ShareLinks
+):
     """Patient data as one user may see it, every access recorded.
 
     Parameters

@@ -82,7 +82,14 @@ from ._session_response import (
     session_response,
     session_response_by_technique,
 )
-from ._status import STATUS_COLUMNS, patient_status
+from ._status import (
+    CLINICAL_SIGNALS,
+    LOGGING_SIGNALS,
+    OPIOID_RISE_MME,
+    STATUS_COLUMNS,
+    course_triage,
+    patient_status,
+)
 from ._survival import (
     KM_COLUMNS,
     TIME_TO_RESPONSE_COLUMNS,
@@ -175,6 +182,10 @@ __all__ = [
     "session_response_by_technique",
     "STATUS_COLUMNS",
     "patient_status",
+    "course_triage",
+    "CLINICAL_SIGNALS",
+    "LOGGING_SIGNALS",
+    "OPIOID_RISE_MME",
     "TIME_TO_RESPONSE_COLUMNS",
     "KM_COLUMNS",
     "KaplanMeier",

@@ -18,7 +18,14 @@ from analytics.contract.schema import DATE_DTYPE
 from analytics.stats._common import sort_by_patient_day
 from analytics.stats._outcomes import all_patients, per_row
 
-__all__ = ["STATUS_COLUMNS", "patient_status"]
+__all__ = [
+    "STATUS_COLUMNS",
+    "patient_status",
+    "CLINICAL_SIGNALS",
+    "LOGGING_SIGNALS",
+    "OPIOID_RISE_MME",
+    "course_triage",
+]
 
 _DAY = pd.Timedelta(days=1)
 
@@ -335,3 +342,145 @@ def _add_recent_followup(
     t0 = idx.reindex(ids)
     out["recent_followup_start"] = start.where(start >= t0, t0).where(fu_end.notna())
     out["recent_followup_end"] = fu_end
+
+
+#: Signals of the patient's pain and safety, most urgent first: they come before any gap.
+CLINICAL_SIGNALS = ("worse_than_baseline", "rising_pain", "recent_adverse_event", "opioid_rise")
+#: Gaps in the record: looked at after every clinical signal.
+LOGGING_SIGNALS = ("probably_ended", "not_logging", "low_adherence", "insufficient_baseline")
+#: A rise of the daily opioid dose (follow-up minus baseline, MME/day) that is "large":
+#: 20 MME is 100 mg of tramadol a day; the CDC 2022 guideline asks clinicians to
+#: reassess at every increase, and a rise this size is more than a dose adjustment.
+OPIOID_RISE_MME = 20.0
+
+
+def course_triage(
+    outcomes: pd.DataFrame,
+    courses: pd.DataFrame,
+    *,
+    as_of: str | dt.date,
+    quiet_weeks: int = 8,
+    opioid_rise_mme: float = OPIOID_RISE_MME,
+) -> pd.DataFrame:
+    """Who needs a look first: active courses, clinical signals before logging gaps.
+
+    Parameters
+    ----------
+    outcomes : pandas.DataFrame
+        One row per patient with ``patient_id``, ``change`` (pain reduction from
+        baseline, points, positive = better), ``slope_ci_low`` (lower 95 % limit
+        of the Theil–Sen slope of the treatment period, points/week),
+        ``change_opioid_mme`` (baseline − follow-up daily MME),
+        ``flag_recent_adverse_event``, ``not_logging``, ``flag_low_adherence``,
+        ``flag_insufficient_baseline`` (bool) and ``days_since_last_entry``.
+    courses : pandas.DataFrame
+        :meth:`analytics.store.Store.course_states`: ``patient_id``,
+        ``course_state`` ("active", "paused", "ended") and ``last_session``;
+        a patient without a row is on an active course.
+    as_of : date-like
+        The day of the status (today).
+    quiet_weeks : int, default 8
+        An active course with no session for at least this many weeks (counted from
+        the last session) is "probably ended"; in [1, 520].
+    opioid_rise_mme : float, default :data:`OPIOID_RISE_MME`
+        A follow-up daily opioid dose this many MME above the baseline is a large rise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per patient of ``outcomes``, in triage order, columns:
+
+        - ``patient_id`` (str), ``course_state`` (str);
+        - ``weeks_since_session`` (float, weeks): ``as_of`` − last session, NaN
+          without a session;
+        - ``worse_than_baseline`` (bool): ``change < 0`` — any rise of pain from
+          the baseline;
+        - ``rising_pain`` (bool): ``slope_ci_low > 0`` — pain rises over the
+          treatment period;
+        - ``recent_adverse_event`` (bool);
+        - ``opioid_rise`` (bool): ``change_opioid_mme <= −opioid_rise_mme``;
+        - ``probably_ended`` (bool): an active course whose last session is
+          ``quiet_weeks`` weeks or more before ``as_of``;
+        - ``not_logging`` (bool): not logging, and not probably ended (that
+          patient is asked about the course instead);
+        - ``low_adherence``, ``insufficient_baseline`` (bool);
+        - ``signals`` (str): the raised signals, clinical first (the order of
+          :data:`CLINICAL_SIGNALS` then :data:`LOGGING_SIGNALS`), joined by ``;``;
+        - ``needs_attention`` (bool): an active course with any signal; paused
+          and ended courses never need attention;
+        - ``triage_group`` (int): 0 an active course with a clinical signal, 1 an
+          active course with only gaps, 2 an active course without a signal, 3 a
+          paused course, 4 an ended course.
+
+        Sorted by ``triage_group``, then the clinical signals in their order, the
+        largest rise of pain from the baseline, the longest silence, and the
+        patient id.
+
+    Examples
+    --------
+    >>> out = pd.DataFrame({"patient_id": ["a"], "change": [-0.5], "slope_ci_low": [float("nan")],
+    ...     "change_opioid_mme": [float("nan")], "flag_recent_adverse_event": [False],
+    ...     "not_logging": [True], "flag_low_adherence": [False],
+    ...     "flag_insufficient_baseline": [False], "days_since_last_entry": [3]})
+    >>> course_triage(out, pd.DataFrame(columns=["patient_id", "course_state", "last_session"]),
+    ...     as_of="2026-03-01")["signals"].tolist()
+    ['worse_than_baseline;not_logging']
+    """
+    func = "course_triage"
+    quiet_weeks = check_int(quiet_weeks, "quiet_weeks", func, 1, 520)
+    day = pd.Timestamp(as_of).normalize()
+    pid = outcomes["patient_id"].astype("str")
+    c = courses.set_index(courses["patient_id"].astype("str"))
+    state = c["course_state"].reindex(pid).fillna("active").astype("str").to_numpy()
+    last = pd.to_datetime(c["last_session"].reindex(pid)).astype(DATE_DTYPE).dt.normalize()
+    weeks = ((day - last).dt.days / 7.0).to_numpy(dtype="float64")
+
+    def flag(name: str) -> np.ndarray:
+        return outcomes[name].astype("boolean").fillna(False).to_numpy(bool)
+
+    def num(name: str) -> np.ndarray:
+        return pd.to_numeric(outcomes[name], errors="coerce").to_numpy(dtype="float64")
+
+    active = state == "active"
+    change = num("change")
+    out = pd.DataFrame({"patient_id": pid.to_numpy(), "course_state": state})
+    out["weeks_since_session"] = weeks
+    with np.errstate(invalid="ignore"):
+        out["worse_than_baseline"] = change < 0
+        out["rising_pain"] = num("slope_ci_low") > 0
+        out["recent_adverse_event"] = flag("flag_recent_adverse_event")
+        out["opioid_rise"] = num("change_opioid_mme") <= -float(opioid_rise_mme)
+        quiet = active & (weeks >= quiet_weeks)
+    out["probably_ended"] = quiet
+    out["not_logging"] = flag("not_logging") & ~quiet
+    out["low_adherence"] = flag("flag_low_adherence")
+    out["insufficient_baseline"] = flag("flag_insufficient_baseline")
+    silence = pd.to_numeric(outcomes["days_since_last_entry"], errors="coerce")
+    return _triage_order(out, active, change, silence.to_numpy(dtype="float64"))
+
+
+def _triage_order(
+    out: pd.DataFrame, active: np.ndarray, change: np.ndarray, silence: np.ndarray
+) -> pd.DataFrame:
+    """Add ``signals``, ``needs_attention`` and ``triage_group``; sort in triage order."""
+    state = out["course_state"].to_numpy()
+    names = CLINICAL_SIGNALS + LOGGING_SIGNALS
+    raised = out[list(names)].to_numpy(bool)
+    out["signals"] = [";".join(n for n, on in zip(names, row, strict=True) if on) for row in raised]
+    clinical = out[list(CLINICAL_SIGNALS)].to_numpy(bool).any(axis=1)
+    gaps = out[list(LOGGING_SIGNALS)].to_numpy(bool).any(axis=1)
+    out["needs_attention"] = active & (clinical | gaps)
+    group = np.where(clinical, 0, np.where(gaps, 1, 2))
+    group = np.where(state == "paused", 3, np.where(state == "ended", 4, group))
+    out["triage_group"] = group.astype("int64")
+    keys = out.assign(
+        **{f"_{n}": ~out[n] for n in CLINICAL_SIGNALS},
+        # the largest rise of pain first, among the patients with a clinical signal
+        _rise=np.where(group == 0, np.nan_to_num(change, nan=0.0), 0.0),
+        _silence=-np.nan_to_num(silence, nan=1e9),
+    )
+    order = keys.sort_values(
+        ["triage_group", *(f"_{n}" for n in CLINICAL_SIGNALS), "_rise", "_silence", "patient_id"],
+        kind="stable",
+    ).index
+    return out.loc[order].reset_index(drop=True)

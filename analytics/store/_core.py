@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from analytics.errors import NotFoundError
 from analytics.store._access import SHARE_LINK_COLUMNS, USER_COLUMNS, Access
+from analytics.store._courses import Courses
 from analytics.store._engine import (
     BUSY_TIMEOUT_S,
     MAX_ATTEMPTS,
@@ -84,7 +85,7 @@ __all__ = [
 ]
 
 
-class Store(Import, Access, Snapshots, Onboarding):
+class Store(Import, Courses, Access, Snapshots, Onboarding):
     """Access to one paindiary database. Create it with :func:`open_store`.
 
     Use as a context manager (``with open_store() as store: ...``) or call

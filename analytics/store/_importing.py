@@ -13,6 +13,7 @@ from analytics.contract import Dataset, empty_frame
 from analytics.contract.schema import TABLES, TableSpec
 from analytics.errors import ConflictError, DataValidationError
 from analytics.store import _models as models
+from analytics.store._courses import record_imported_course_ends
 from analytics.store._edits import Edits
 from analytics.store._onboarding import assign_by_code
 from analytics.store._results import CONFLICT_COLUMNS, ImportReport
@@ -211,6 +212,11 @@ class Import(Edits):
                 conn.rollback()
                 return report
             self._write_rows(conn, actor, found, update=update, progress=progress)
+            # courses the file ends (course_end): recorded as every change of a course is
+            written = [found["patients"]["new"]]
+            if update:
+                written.append(found["patients"]["changed_new"])
+            record_imported_course_ends(conn, actor, pd.concat(written, ignore_index=True))
             self._audit(
                 conn, actor, "import", report.to_frame().set_index("table").to_dict("index"),
                 role=role, face=face, patient_id="*",

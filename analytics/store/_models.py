@@ -36,6 +36,10 @@ Accounts and access:
     its password was set by an administrator and must be changed at the next sign-in.
 ``clinician_patients``
     which patients a clinician may see (set by admins).
+``course_states``
+    the course of treatment of each patient, one row per change: active, paused
+    or ended (with the day and the reason), who set it and when; the latest row
+    is the current state, a patient without a row is on an active course.
 ``share_links``
     read-only links to one patient's data: only the SHA-256 hash of the token
     is stored, with its expiry and revocation.
@@ -84,6 +88,8 @@ __all__ = [
     "audit_repeats",
     "users",
     "clinician_patients",
+    "course_states",
+    "COURSE_STATES",
     "share_links",
     "clinician_codes",
     "invites",
@@ -286,6 +292,35 @@ clinician_patients = sa.Table(
     sa.Column("assigned_at", sa.DateTime, nullable=False, comment="UTC, naive"),
     sa.Column("assigned_by", sa.Text, nullable=False),
     sa.Index("ix_clinician_patients_patient", "patient_id"),
+)
+
+#: States of a course of treatment kept in :data:`course_states`.
+COURSE_STATES = ("active", "paused", "ended")
+
+course_states = sa.Table(
+    "course_states",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "patient_id",
+        sa.Text,
+        sa.ForeignKey("patients.patient_id", name="fk_course_states_patient"),
+        nullable=False,
+    ),
+    sa.Column("state", sa.Text, nullable=False, comment="active, paused or ended"),
+    sa.Column("effective_date", sa.Date, nullable=False, comment="the day the state began"),
+    sa.Column("reason", sa.Text, comment="why an ended course ended; empty otherwise"),
+    sa.Column("set_at", sa.DateTime, nullable=False, comment="UTC, naive"),
+    sa.Column("set_by", sa.Text, nullable=False, comment="username, or the import's actor"),
+    sa.CheckConstraint("state IN ('active', 'paused', 'ended')", name="ck_course_states_state"),
+    sa.CheckConstraint(
+        "reason IS NULL OR reason IN ('completed', 'discharged', 'dropped_out', 'moved')",
+        name="ck_course_states_reason",
+    ),
+    sa.CheckConstraint(
+        "(state = 'ended') = (reason IS NOT NULL)", name="ck_course_states_ended_reason"
+    ),
+    sa.Index("ix_course_states_patient", "patient_id", "id"),
 )
 
 share_links = sa.Table(

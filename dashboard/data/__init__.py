@@ -84,6 +84,12 @@ from dashboard.data._analysis import (
     stored_cohort,
     stored_outcomes,
 )
+from dashboard.data._courses import (
+    course_history,
+    course_states,
+    set_course_state,
+    triage_overview,
+)
 from dashboard.data._onboarding import (
     accept_invite,
     assign_by_code,
@@ -138,6 +144,10 @@ __all__ = [
     "BACKFILL_DAYS",
     "status_settings",
     "overview_table",
+    "course_states",
+    "course_history",
+    "set_course_state",
+    "triage_overview",
     "get_diary_entry",
     "save_diary_entry",
     "save_session",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics.presentation import trailing_mean_label
+from analytics.presentation import SIGNAL_LABELS, course_text, signals_text, trailing_mean_label
 from dashboard import charts, clock, data, frames, labels, navigation, session
 from dashboard.components import feedback, settings_panel
 
@@ -15,6 +15,8 @@ st.title("🏥 Clinic overview")
 
 cfg = settings_panel.current_settings(as_of_today=True)
 table = data.overview_table(user, cfg, purpose=PAGE)
+# each patient's course and signals: active courses with a clinical signal first
+table = data.triage_overview(user, table, cfg, purpose=PAGE)
 MEAN_NOW = trailing_mean_label(cfg.trend_window_days)
 if table.empty:
     if user.role == "admin":
@@ -34,7 +36,7 @@ if user.role == "clinician":
 # ------------------------------------------------------------------ filters
 with st.expander("Filter", expanded=False):
     c1, c2, c3 = st.columns(3)
-    c4, c5 = st.columns(2)
+    c4, c5, c6 = st.columns(3)
 
     def _options(col: str) -> list[str]:
         return sorted(table[col].dropna().astype(str).unique())
@@ -55,10 +57,16 @@ with st.expander("Filter", expanded=False):
     clinicians = c4.multiselect("Clinician", _options("clinician_id"), key="overview.clinician")
     flags = c5.multiselect(
         "Flag",
-        list(labels.FLAG_LABELS),
-        format_func=labels.FLAG_LABELS.__getitem__,
+        list(SIGNAL_LABELS),
+        format_func=SIGNAL_LABELS.__getitem__,
         key="overview.flag",
-        help="Patients with any of the chosen flags.",
+        help="Active courses with any of the chosen signals.",
+    )
+    show_ended = c6.toggle(
+        "Show ended courses",
+        key="overview.ended",
+        help="Ended courses are left out of the list; they always count in the responders "
+        "and in every cohort table.",
     )
 
 keep = pd.Series(True, index=table.index)
@@ -72,8 +80,11 @@ for col, chosen in (
         keep &= table[col].astype(str).isin(chosen)
 if flags:
     # any of the chosen flags: choosing them all lists every flagged patient
-    keep &= table[[f"flag_{flag}" for flag in flags]].fillna(False).astype(bool).any(axis=1)
+    keep &= table["needs_attention"] & table[flags].astype(bool).any(axis=1)
 shown = table[keep].reset_index(drop=True)
+# the list: ended courses only on request; the counts below keep them
+listed = shown if show_ended else shown[shown["course_state"] != "ended"].reset_index(drop=True)
+n_ended = int((shown["course_state"] == "ended").sum())
 
 # ------------------------------------------------------------------ counts
 responders = shown["shown_pct_change"] >= cfg.responder_threshold
@@ -82,14 +93,25 @@ n_eval = int(evaluable.sum())
 # a wrapping row, not st.columns: on a phone the four counts take two lines, not a screen
 counts = st.container(horizontal=True, gap="medium")
 c1 = c2 = c3 = c4 = counts
-c1.metric("Patients", len(shown), width="content")
+c1.metric(
+    "Patients",
+    len(shown),
+    help=f"{n_ended} of them with an ended course." if n_ended else None,
+    width="content",
+)
 c2.metric(
-    "Need attention", int((shown["flags"] != "").sum()), help="At least one flag.", width="content"
+    "Need attention",
+    int(shown["needs_attention"].sum()),
+    help="Active courses with at least one signal: worse than baseline, pain rising, a "
+    "recent adverse event, a large opioid rise, then logging gaps.",
+    width="content",
 )
 c3.metric(
     f"Not logging ≥ {cfg.not_logging_days} days",
-    int(shown["flag_not_logging"].sum()),
-    help="No diary entry in the last days, counted back from today.",
+    int((shown["not_logging"] & (shown["course_state"] == "active")).sum()),
+    help="Active courses with no diary entry in the last days, counted back from today "
+    f"(a course with no session for {cfg.course_quiet_weeks} weeks is counted as probably "
+    "ended instead).",
     width="content",
 )
 c4.metric(
@@ -121,15 +143,17 @@ def _day(value: object) -> str:
 
 
 def _attention(row: pd.Series) -> str:
-    words = []
-    for code in str(row["flags"]).split(";"):
-        if not code:
-            continue
-        if code == "not_logging":
-            words.append("💤 " + frames.not_logging_text(row["days_since_last_entry"]))
-        else:
-            words.append(labels.flag_label(code))
-    return ", ".join(words)
+    if row["course_state"] != "active":
+        return ""  # a paused or ended course needs no look
+    return signals_text(
+        row["signals"],
+        not_logging=frames.not_logging_text(row["days_since_last_entry"]),
+        weeks_since_session=row["weeks_since_session"],
+    )
+
+
+def _course(row: pd.Series) -> str:
+    return course_text(row["course_state"], row["course_since"], row["course_end_reason"])
 
 
 def _response(row: pd.Series) -> str:
@@ -154,13 +178,14 @@ def _mean_now(row: pd.Series) -> str:
 
 display = pd.DataFrame(
     {
-        "patient_id": shown["patient_id"],
-        "attention": shown.apply(_attention, axis=1) if len(shown) else [],
-        "response": shown.apply(_response, axis=1) if len(shown) else [],
-        "note": shown.apply(_note, axis=1) if len(shown) else [],
+        "patient_id": listed["patient_id"],
+        "attention": listed.apply(_attention, axis=1) if len(listed) else [],
+        "course": listed.apply(_course, axis=1) if len(listed) else [],
+        "response": listed.apply(_response, axis=1) if len(listed) else [],
+        "note": listed.apply(_note, axis=1) if len(listed) else [],
         # in % (0–100), so the cell reads "57%" rather than "57.14%"
-        "adherence_28d": 100 * shown["adherence_28d"],
-        "mean_now": shown.apply(_mean_now, axis=1) if len(shown) else [],
+        "adherence_28d": 100 * listed["adherence_28d"],
+        "mean_now": listed.apply(_mean_now, axis=1) if len(listed) else [],
     }
 )
 columns = {
@@ -169,8 +194,16 @@ columns = {
     "attention": st.column_config.TextColumn(
         "Needs attention",
         width=276,
-        help="Flags, most urgent first: worsening, not logging, adverse event in the last 28 "
-        "days, low adherence, not enough baseline.",
+        help="Active courses only. Clinical signals first — worse than baseline (any rise of "
+        "pain), pain rising over the treatment, an adverse event in the last 28 days, a large "
+        "opioid rise — then gaps: probably ended (no session for weeks), not logging, low "
+        "adherence, not enough baseline.",
+    ),
+    "course": st.column_config.TextColumn(
+        "Course",
+        width=120,
+        help="Active, paused or ended (with the day and the reason). Change it on the "
+        "patient's chart.",
     ),
     "response": st.column_config.TextColumn(
         "Response",
@@ -202,7 +235,7 @@ columns = {
 }
 if st.session_state.pop("overview.goto", False):
     st.switch_page("views/patient_chart.py")
-st.session_state["overview.ids"] = shown["patient_id"].tolist()
+st.session_state["overview.ids"] = listed["patient_id"].tolist()
 
 
 def _open_selected() -> None:
@@ -214,7 +247,16 @@ def _open_selected() -> None:
 
 
 st.caption(
-    "Patients who need attention come first. Click a row (or pick a patient below) to open "
+    (
+        ""
+        if show_ended
+        else f"{n_ended} ended course{'s are' if n_ended != 1 else ' is'} not "
+        "listed (“Show ended courses” in Filter); they count in the responders. "
+        if n_ended
+        else ""
+    )
+    + "Patients who need attention come first. Click a row (or pick any patient below, ended "
+    "courses too) to open "
     "the patient's chart."
 )
 feedback.table(
@@ -227,7 +269,7 @@ feedback.table(
 )
 
 c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-ids = shown["patient_id"].tolist()
+ids = shown["patient_id"].tolist()  # every patient of the filters, ended courses too
 
 
 def _open_target() -> None:

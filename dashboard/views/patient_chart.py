@@ -19,7 +19,7 @@ from analytics.presentation import (
 )
 from analytics.stats import MIN_MME_RISE
 from dashboard import charts, clock, data, frames, labels, navigation, session
-from dashboard.components import feedback, file_buttons, settings_panel
+from dashboard.components import course_panel, feedback, file_buttons, settings_panel
 from dashboard.text import shown
 
 PAGE = "Patient chart"
@@ -84,6 +84,7 @@ if info is not None:
         + (f" · clinician {shown(info['clinician_id'])}" if pd.notna(info["clinician_id"]) else "")
         + (" · comparison group: change without treatment" if is_control else "")
     )
+course_panel.show(user, pid, cfg, view.sessions, purpose=PAGE)
 
 if view.diary.empty:
     st.info(f"{shown(pid)} has no diary days yet.")

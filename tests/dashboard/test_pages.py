@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from analytics.io import load_diary
+from analytics.presentation import SIGNAL_LABELS
 from analytics.store import open_store
-from dashboard import clock, labels
+from dashboard import clock
 
 from .conftest import (
     ADMIN_PAGES,
@@ -112,6 +113,7 @@ def test_clinic_overview_of_a_clinician_lists_their_patients_only(demo_db):
 
     for user, mine in (("dr.a", DR_A), ("dr.b", DR_B)):
         at = open_page("views/clinic_overview.py", user=user)
+        at.toggle(key="overview.ended").set_value(True).run()  # every course, ended too
         table = at.dataframe[0].value
         assert sorted(table["patient_id"]) == mine
         assert {m.label: m.value for m in at.metric}["Patients"] == str(len(mine))
@@ -121,12 +123,14 @@ def test_clinic_overview_of_a_clinician_lists_their_patients_only(demo_db):
 
 def test_clinic_overview_lists_every_patient_with_flags_and_filters(demo_db, fixed_today):
     at = open_page("views/clinic_overview.py", user="admin")
+    at.toggle(key="overview.ended").set_value(True).run()  # every course, ended too
     table = at.dataframe[0].value
     assert len(table) == 60
     # the triage columns first; the rest in the "More columns" table
     assert list(table.columns) == [
         "patient_id",
         "attention",
+        "course",
         "response",
         "note",
         "adherence_28d",
@@ -494,12 +498,12 @@ def test_clinic_overview_flag_filter_keeps_patients_with_any_chosen_flag(demo_db
     n_flagged = int((flagged["attention"].fillna("") != "").sum())
     assert 0 < n_flagged < len(flagged)
     # choosing every flag lists every flagged patient, not only those with all of them
-    at.multiselect(key="overview.flag").set_value(list(labels.FLAG_LABELS)).run()
+    at.multiselect(key="overview.flag").set_value(list(SIGNAL_LABELS)).run()
     assert len(at.dataframe[0].value) == n_flagged
-    at.multiselect(key="overview.flag").set_value(["insufficient_baseline"]).run()
+    at.multiselect(key="overview.flag").set_value(["worse_than_baseline"]).run()
     shown = at.dataframe[0].value
     assert 0 < len(shown) < n_flagged
-    assert shown["attention"].str.contains("not enough baseline").all()
+    assert shown["attention"].str.contains("worse than baseline").all()
 
 
 def test_patient_chart_response_metric_is_short_enough_to_read(demo_db):

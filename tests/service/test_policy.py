@@ -100,6 +100,7 @@ PROBES: dict[str, Probe] = {
         lambda s, p: s.save_session({"patient_id": p, "date": "2024-01-17", "technique": "manual"}),
         "patient",
     ),
+    "set_course": Probe(lambda s, p: s.set_course_state(p, "paused"), "patient"),
     "record_export": Probe(lambda s, p: s.record_export("diary.csv", patient_id=p), "patient"),
     "record_cohort_export": Probe(
         lambda s, p: s.record_export("outcomes.csv", patient_id=None), "cohort"

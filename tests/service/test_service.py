@@ -175,6 +175,14 @@ CALLS = [
         P1_WRITERS,
         "edit",
     ),
+    Call("course_states", lambda s: s.course_states(), EVERYONE, "view"),
+    Call("course_history P1", lambda s: s.course_history("P1"), P1_READERS, "view"),
+    Call(
+        "set_course_state P1",
+        lambda s: s.set_course_state("P1", "paused"),
+        frozenset({"ann", "admin"}),
+        "edit",
+    ),
     Call(
         "save_session P1",
         lambda s: s.save_session({"patient_id": "P1", "date": "2024-01-17", "technique": "manual"}),

@@ -65,7 +65,15 @@ def test_upgrading_a_0001_database_keeps_every_row_and_the_outcome_numbers(
     with open_store(db_url) as store:  # migrates to the newest revision
         ds = store.dataset(ACTOR)
         for t in TABLES:
-            assert_frame_equal(getattr(ds, t), getattr(clinic, t), check_exact=True, obj=t)
+            # a database from before courses of treatment has no course ends
+            course = ["course_end", "course_end_reason"] if t == "patients" else []
+            assert getattr(ds, t)[course].isna().all().all()
+            assert_frame_equal(
+                getattr(ds, t).drop(columns=course),
+                getattr(clinic, t).drop(columns=course),
+                check_exact=True,
+                obj=t,
+            )
         after = patient_outcomes(ds.diary, ds.patients, ds.sessions)
         assert_frame_equal(after, before, check_exact=True)
         log = store.audit_log(ACTOR)

@@ -50,7 +50,15 @@ def test_upgrading_a_0002_database_keeps_every_diary_row(db_url: str, clinic: Da
     with open_store(db_url) as store:  # the newest revision
         ds = store.dataset(ACTOR)
         for t in TABLES:
-            assert_frame_equal(getattr(ds, t), getattr(clinic, t), check_exact=True, obj=t)
+            # a database from before courses of treatment has no course ends
+            course = ["course_end", "course_end_reason"] if t == "patients" else []
+            assert getattr(ds, t)[course].isna().all().all()
+            assert_frame_equal(
+                getattr(ds, t).drop(columns=course),
+                getattr(clinic, t).drop(columns=course),
+                check_exact=True,
+                obj=t,
+            )
         assert ds.diary["medication"].isna().all()
         assert ds.diary["medication_dose"].isna().all()
 

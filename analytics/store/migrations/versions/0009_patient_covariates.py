@@ -12,6 +12,8 @@ both columns empty.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -22,7 +24,7 @@ depends_on = None
 
 
 #: The two columns with their range checks, as one SQL column definition each.
-_COLUMNS = (
+_COLUMNS: tuple[tuple[str, sa.types.TypeEngine[Any], str, str, str], ...] = (
     (
         "age",
         sa.Integer(),
