@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics.presentation import trailing_mean_label
 from dashboard import charts, clock, data, frames, labels, navigation, session
-from dashboard.components import feedback, settings_panel
+from dashboard.components import settings_panel, table_download
 
 PAGE = "Clinic overview"
 user = navigation.require_role("clinician", "admin")
@@ -217,8 +217,11 @@ st.caption(
     "Patients who need attention come first. Click a row (or pick a patient below) to open "
     "the patient's chart."
 )
-feedback.table(
+table_download.data_table(
     display,
+    what="clinic overview",
+    patient_id=None,
+    purpose=PAGE,
     column_config=columns,
     on_select=_open_selected,
     selection_mode="single-row",
@@ -265,8 +268,11 @@ with st.expander("More columns: condition, group, technique, baseline, follow-up
             "days_since_last_entry": shown["days_since_last_entry"],
         }
     )
-    feedback.table(
+    table_download.data_table(
         details,
+        what="clinic overview, more columns",
+        patient_id=None,
+        purpose=PAGE,
         key="overview.details",
         column_config={
             "patient_id": st.column_config.TextColumn("Patient", pinned=True),

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import clock, data, navigation
-from dashboard.components import entry_form, feedback, status_card
+from dashboard.components import entry_form, feedback, status_card, table_download
 from dashboard.labels import MISSING
 from dashboard.text import shown
 
@@ -47,8 +47,11 @@ table = pd.DataFrame(
         "changed": diary["date"].dt.strftime("%Y-%m-%d").isin(changed).map({True: "✏️", False: ""}),
     }
 )
-feedback.table(
+table_download.data_table(
     table,
+    what=f"diary history of {pid}",
+    patient_id=pid,
+    purpose=PAGE,
     key="history.table",
     height=280,
     column_config={
