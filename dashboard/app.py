@@ -149,7 +149,8 @@ if data.is_demo():
     st.info(labels.DEMO_BANNER, icon="🧪")
 
 if current_path not in allowed:
-    navigation.refuse(current.title, user.role)
+    navigation.refuse_page(user, current.title)  # recorded once per visit; stops the run
+st.session_state.pop(navigation.REFUSED_KEY, None)
 data.begin_run(current_path)
 
 if user.role in ("clinician", "admin"):

@@ -7,9 +7,20 @@ from dataclasses import dataclass
 import streamlit as st
 
 from analytics.access import User
+from dashboard import data
 from dashboard.session import user
 
-__all__ = ["ROLES", "PageSpec", "PAGES", "pages_for", "home_page", "refuse", "require_role"]
+__all__ = [
+    "ROLES",
+    "PageSpec",
+    "PAGES",
+    "pages_for",
+    "home_page",
+    "refuse",
+    "refuse_page",
+    "REFUSED_KEY",
+    "require_role",
+]
 
 
 ROLES: tuple[str, ...] = ("patient", "clinician", "admin")
@@ -80,6 +91,23 @@ def refuse(page_title: str, role: str | None = None) -> None:
     st.error(f"**{page_title}** is not open to {who}.", icon="⛔")
     st.caption("Use the menu to open one of your pages.")
     st.stop()
+
+
+#: The session's key holding the page refused in this visit (recorded once, not per rerun).
+REFUSED_KEY = "navigation.refused"
+
+
+def refuse_page(person: User, page_title: str) -> None:
+    """Refuse a page to a signed-in person, record it once per visit, and stop the run.
+
+    The page's script never runs, so nothing of it is read; the audit log gets one
+    "denied" view row naming the page and the role (not one per rerun: the router
+    forgets the refusal when another page opens).
+    """
+    if st.session_state.get(REFUSED_KEY) != page_title:
+        data.service(person, page_title).record_page_refusal(page_title)
+        st.session_state[REFUSED_KEY] = page_title
+    refuse(page_title, person.role)
 
 
 def require_role(*roles: str) -> User:

@@ -174,6 +174,8 @@ POLICY: Final[Mapping[str, Rule]] = _by_action(
     Rule("change_password",        "user_admin",   OWN,     OWN,       ALL,   NO,
          "set an account's password", subject="account",
          refusal=_OWN_PASSWORD, refusal_detail=("call", "username")),
+    Rule("record_page_refusal",    "view",         OWN,     OWN,       OWN,   NO,
+         "record that a page of the dashboard was refused to the user (nothing is read)"),
     Rule("manage_accounts",        "user_admin",   NO,      NO,        ALL,   NO,
          "list, add, enable, disable and unlock accounts; assign patients to clinicians"),
     Rule("read_audit_log",         "view",         NO,      NO,        ALL,   NO,

@@ -114,6 +114,7 @@ PROBES: dict[str, Probe] = {
         lambda s, p: s.revoke_share_link(_link_to(s.store, p)), "patient", unknown_patient=False
     ),
     "change_password": Probe(lambda s, a: s.set_password(a, PASSWORD + "!"), "account"),
+    "record_page_refusal": Probe(lambda s, p: s.record_page_refusal("Admin"), "nothing"),
     "manage_accounts": Probe(lambda s, p: s.users(), "nothing"),
     "read_audit_log": Probe(lambda s, p: s.audit_log(limit=1), "nothing"),
     "export_audit_log": Probe(lambda s, p: s.audit_log_csv(action="login"), "nothing"),
