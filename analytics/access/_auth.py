@@ -39,10 +39,8 @@ import json
 import os
 import secrets
 import stat
-import threading
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -52,10 +50,12 @@ from analytics.access._delays import (
     LOCK_MEMORY_HOURS,
     LOCK_MINUTES,
     AddressDelays,
+    CheckGate,
     lock_minutes,
 )
 from analytics.access._passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, check_password
 from analytics.errors import AuthenticationError, StoreError
+from analytics.safe_text import hidden_characters
 
 if TYPE_CHECKING:  # pragma: no cover
     from analytics.store import Store
@@ -231,49 +231,29 @@ def _dummy_hash() -> str:
 
 
 def _audit_name(username: Any) -> str:
+    # every character outside printable ASCII as an escape: a Cyrillic "\u0430dmin" never
+    # reads as "admin" in the log (no account has such a name: usernames are ASCII)
     text = username if isinstance(username, str) else repr(username)
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)[:64]
-    return text or "(empty)"
+    text = "".join(ch if ch.isascii() and ch.isprintable() else _escaped(ch) for ch in text)
+    return text[:64] or "(empty)"
 
 
-class _CheckGate:
-    """Bound the password checks running at once: per username and in all."""
-
-    def __init__(self, per_account: int, overall: int) -> None:
-        self._per_account = per_account
-        self._overall = threading.BoundedSemaphore(overall)
-        self._lock = threading.Lock()
-        # username -> (its semaphore, attempts holding or waiting for it)
-        self._accounts: dict[str, tuple[threading.BoundedSemaphore, int]] = {}
-
-    @contextmanager
-    def turn(self, name: str) -> Iterator[None]:
-        """Wait for this username's turn, then for a free check, and hold both."""
-        with self._lock:
-            gate, waiting = self._accounts.get(name) or (
-                threading.BoundedSemaphore(self._per_account),
-                0,
-            )
-            self._accounts[name] = (gate, waiting + 1)
-        try:
-            with gate, self._overall:
-                yield
-        finally:
-            with self._lock:
-                gate, waiting = self._accounts[name]
-                if waiting == 1:
-                    del self._accounts[name]
-                else:
-                    self._accounts[name] = (gate, waiting - 1)
-
-    def waiting(self, name: str) -> int:
-        """Count the attempts for ``name`` being checked or waiting for their turn."""
-        with self._lock:
-            entry = self._accounts.get(name)
-            return entry[1] if entry else 0
+def _escaped(ch: str) -> str:
+    return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
 
 
-_GATE = _CheckGate(CHECKS_PER_ACCOUNT, CHECKS_IN_FLIGHT)
+def _lookalike_hint(username: Any) -> str:
+    """Name the characters of a username a reader would take for others (or "")."""
+    found = hidden_characters(username) if isinstance(username, str) else []
+    if not found:
+        return ""
+    return (
+        f" The username holds {'; '.join(found[:5])}: usernames are written with the letters "
+        "a to z, digits, dots, dashes and underscores."
+    )
+
+
+_GATE = CheckGate(CHECKS_PER_ACCOUNT, CHECKS_IN_FLIGHT)
 
 
 #: The failed sign-ins of each source address in this process.
@@ -313,11 +293,12 @@ def authenticate(
 
     def refuse(reason: str, role: str = "", *, counted: bool = True) -> AuthenticationError:
         _ADDRESSES.failed(source if counted else None, now)
+        hint = _lookalike_hint(username)
         store.record_audit(
             _audit_name(username), "login_failed", role=role, face=face, outcome="failed",
-            detail={"reason": reason, "address": source},
+            detail={"reason": reason, "address": source, "look_alikes": hint.strip() or None},
         )  # fmt: skip
-        return AuthenticationError(SIGN_IN_REFUSED)
+        return AuthenticationError(SIGN_IN_REFUSED + hint)
 
     early = _refused_before_hashing(given, source, now)
     if early is not None:

@@ -1,4 +1,4 @@
-"""Progressive delays after wrong passwords: per account and per source address.
+"""What sign-in attempts may cost: progressive delays, and a bound on password checks at once.
 
 A fixed 15-minute lock after five wrong passwords let anyone lock anyone out for 15
 minutes with five guesses. The delays grow instead:
@@ -20,13 +20,18 @@ The address is the one the server sees, or, behind a reverse proxy, the address 
 proxy puts in the header named by ``$PAINDIARY_FORWARDED_HEADER``
 (:func:`source_address`); without that setting the header is ignored, since anyone
 can send it.
+
+:class:`CheckGate` bounds the password checks running at once, per username and in the
+whole process: a burst of sign-ins waits its turn instead of outrunning the lockout or
+taking argon2's 64 MiB per check many times over.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 __all__ = [
     "FREE_FAILURES_PER_ADDRESS",
@@ -38,6 +43,7 @@ __all__ = [
     "lock_minutes",
     "address_delay",
     "AddressDelays",
+    "CheckGate",
     "source_address",
 ]
 
@@ -160,3 +166,40 @@ def source_address(
                 if last:
                     return last[:64]
     return remote[:64] if remote else None
+
+
+class CheckGate:
+    """Bound the password checks running at once: per username and in all."""
+
+    def __init__(self, per_account: int, overall: int) -> None:
+        self._per_account = per_account
+        self._overall = threading.BoundedSemaphore(overall)
+        self._lock = threading.Lock()
+        # username -> (its semaphore, attempts holding or waiting for it)
+        self._accounts: dict[str, tuple[threading.BoundedSemaphore, int]] = {}
+
+    @contextmanager
+    def turn(self, name: str) -> Iterator[None]:
+        """Wait for this username's turn, then for a free check, and hold both."""
+        with self._lock:
+            gate, waiting = self._accounts.get(name) or (
+                threading.BoundedSemaphore(self._per_account),
+                0,
+            )
+            self._accounts[name] = (gate, waiting + 1)
+        try:
+            with gate, self._overall:
+                yield
+        finally:
+            with self._lock:
+                gate, waiting = self._accounts[name]
+                if waiting == 1:
+                    del self._accounts[name]
+                else:
+                    self._accounts[name] = (gate, waiting - 1)
+
+    def waiting(self, name: str) -> int:
+        """Count the attempts for ``name`` being checked or waiting for their turn."""
+        with self._lock:
+            entry = self._accounts.get(name)
+            return entry[1] if entry else 0

@@ -132,3 +132,25 @@ def test_the_forwarded_header_counts_only_when_configured() -> None:
     )
     assert source_address("127.0.0.1", {}, forwarded_header="X-Forwarded-For") == "127.0.0.1"
     assert source_address(None, {}, forwarded_header=None) is None
+
+
+def test_a_look_alike_username_is_named_and_never_reads_as_another_in_the_log(
+    clinic: tuple[Store, Path],
+) -> None:
+    store, path = clinic
+    store.add_user("setup", username="admin", role="admin", password_hash=auth.hash_password(RIGHT))
+    before = fingerprint(path)
+    with pytest.raises(AuthenticationError) as refused:
+        auth.authenticate(store, "\u0430dmin", RIGHT, face="test", clock=Clock())
+    assert str(refused.value) == (
+        auth.SIGN_IN_REFUSED + " The username holds U+0430 CYRILLIC SMALL LETTER A (looks like "
+        "'a'): usernames are written with the letters a to z, digits, dots, dashes and "
+        "underscores."
+    )
+    after = fingerprint(path)
+    assert {t for t in after if after[t] != before[t]} == {"audit_log"}
+    row = store.audit_log("test").iloc[-1]
+    assert row["username"] == "\\u0430dmin" and row["action"] == "login_failed"
+    detail = json.loads(row["detail"])
+    assert detail["reason"] == "unknown user"
+    assert "U+0430 CYRILLIC SMALL LETTER A (looks like 'a')" in detail["look_alikes"]
