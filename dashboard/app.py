@@ -21,10 +21,11 @@ import logging
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analytics.errors import StoreError
 from dashboard import data, labels, navigation, session
-from dashboard.components import settings_panel, share_panel
+from dashboard.components import settings_panel, share_panel, upload_gate
 from dashboard.text import shown
 from dashboard.views import login as login_view
 from dashboard.views import shared as shared_view
@@ -68,6 +69,12 @@ except StoreError as exc:
     st.error(login_view.SIGN_IN_UNAVAILABLE, icon="⚠️")
     st.stop()
 session.set_run_user(user)
+# uploads are kept only for a session whose user may import (and within its limit)
+_ctx = get_script_run_ctx()
+upload_gate.allow(
+    _ctx.session_id if _ctx else None,
+    user.role if user is not None and not user.must_change_password else None,
+)
 
 LOGIN = st.Page(
     "views/login.py",
