@@ -109,7 +109,9 @@ def install() -> UploadGate | None:
     if not Runtime.exists():
         return None
     with _INSTALL:
-        store = Runtime.instance().uploaded_file_mgr
+        store: Any = (
+            Runtime.instance().uploaded_file_mgr
+        )  # the in-memory store: add_file, file_storage
         if _GATE is None or _GATE._store is not store:
             _GATE = UploadGate(store)
             store.add_file = _GATE.add_file
