@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analytics.access import User
 from dashboard import data
@@ -91,6 +93,25 @@ def refuse(page_title: str, role: str | None = None) -> None:
     st.error(f"**{page_title}** is not open to {who}.", icon="⛔")
     st.caption("Use the menu to open one of your pages.")
     st.stop()
+
+
+def forget_unknown_address(url_paths: Iterable[str]) -> bool:
+    """Send an address that names no page of the app to the app's root, without a dialog.
+
+    Streamlit answers an unknown path with a "Page not found" dialog before falling back
+    to the default page. Called before ``st.navigation``: when the address names none
+    of ``url_paths``, the run is pointed at the root instead, whose page opens the
+    role's home (or the sign-in form). Returns True when the address was unknown.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return False
+    pages = ctx.pages_manager
+    name = (pages.intended_page_name or "").strip("/")
+    if pages.intended_page_script_hash or not name or name in set(url_paths):
+        return False
+    pages.set_script_intent("", "")
+    return True
 
 
 #: The session's key holding the page refused in this visit (recorded once, not per rerun).
