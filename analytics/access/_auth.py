@@ -296,7 +296,8 @@ def authenticate(
         hint = _lookalike_hint(username)
         store.record_audit(
             _audit_name(username), "login_failed", role=role, face=face, outcome="failed",
-            detail={"reason": reason, "address": source, "look_alikes": hint.strip() or None},
+            detail={k: v for k, v in (("reason", reason), ("address", source),
+                                      ("look_alikes", hint.strip())) if v},
         )  # fmt: skip
         return AuthenticationError(SIGN_IN_REFUSED + hint)
 
