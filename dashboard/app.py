@@ -7,9 +7,14 @@ a deep link or a reload always resolves to the page that was asked for — never
 
 - nobody signed in: the login page runs, whatever page the URL names; after the
   sign-in the same URL opens the asked page (or its refusal);
-- signed in: the role's pages are a row of links above the page; any other page stays registered but
-  hidden, and opening it (a deep link, an edited URL, ``st.switch_page``) shows a
-  refusal instead of running the page script, so no data are read for it.
+- signed in: the role's pages are a row of links above the page, with Sign out last; any
+  other page stays registered but hidden, and opening it (a deep link, an edited URL,
+  ``st.switch_page``) shows a refusal (recorded once, with the page and the role) instead
+  of running the page script, so no data are read for it;
+- an address that names no page opens the role's home (or the sign-in form) without
+  Streamlit's "Page not found" dialog;
+- the side panel holds only the analysis settings of clinicians and admins (a patient
+  has none) and starts closed on every page a phone opens.
 
 The pages live in ``dashboard/views`` (not ``pages/``: Streamlit would also serve a
 ``pages/`` folder as stand-alone pages that bypass this router).
@@ -21,10 +26,11 @@ import logging
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analytics.errors import StoreError
 from dashboard import data, labels, navigation, session
-from dashboard.components import settings_panel, share_panel
+from dashboard.components import phone_shell, settings_panel, share_panel, upload_gate
 from dashboard.text import shown
 from dashboard.views import login as login_view
 from dashboard.views import shared as shared_view
@@ -68,6 +74,12 @@ except StoreError as exc:
     st.error(login_view.SIGN_IN_UNAVAILABLE, icon="⚠️")
     st.stop()
 session.set_run_user(user)
+# uploads are kept only for a session whose user may import (and within its limit)
+_ctx = get_script_run_ctx()
+upload_gate.allow(
+    _ctx.session_id if _ctx else None,
+    user.role if user is not None and not user.must_change_password else None,
+)
 
 LOGIN = st.Page(
     "views/login.py",
@@ -103,8 +115,13 @@ def _open_home() -> None:
 
 
 HOME = st.Page(_open_home, title="Home", url_path="home", default=True, visibility="hidden")
+SIGN_OUT = st.Page(
+    "views/sign_out.py", title="Sign out", icon="🚪", url_path="sign_out", visibility="hidden"
+)
+# an address that names no page goes to the role's home (or the sign-in), with no dialog
+navigation.forget_unknown_address([*registered, "login", "home", "sign_out"])
 sections: dict[str, list] = {
-    "": [*registered.values(), LOGIN, *([HOME] if user is not None else [])]
+    "": [*registered.values(), LOGIN, *([HOME, SIGN_OUT] if user is not None else [])]
 }
 # Streamlit's own menu is hidden: on a phone both its side panel and its top bar (which
 # falls back to the side panel on narrow screens) stay open over the page after a page
@@ -126,34 +143,37 @@ if user.must_change_password:
     login_view.choose_password(user)
     st.stop()
 
+if current is SIGN_OUT:
+    current.run()  # ends the session and opens the sign-in form
+    st.stop()
 if current is LOGIN or current is HOME:
     st.switch_page(registered[str(home)])
 
-with st.sidebar:
-    st.caption(
-        f"Signed in as **{shown(user.display_name or user.username)}**"
-        + (f" ({shown(user.username)})" if user.display_name else "")
-        + f" · {user.role}"
-    )
-    if st.button("Sign out", key="auth.logout", icon="🚪"):
-        session.logout()
-        st.rerun()
-
-# the menu: one row of links above the page (it wraps on a narrow phone)
+# the menu: one row of links above the page, Sign out last (it wraps on a narrow phone);
+# the side panel holds only the analysis settings of clinicians and admins, so a patient
+# has none, and it starts closed on a phone
 with st.container(horizontal=True, key="nav-row", gap="small"):
     for path in pages:
         if path in allowed:
             st.page_link(registered[path], label=pages[path].title, icon=pages[path].icon)
+    st.page_link(SIGN_OUT, label="Sign out", icon="🚪")
+st.caption(
+    f"Signed in as **{shown(user.display_name or user.username)}**"
+    + (f" ({shown(user.username)})" if user.display_name else "")
+    + f" · {user.role}"
+)
 
 if data.is_demo():
     st.info(labels.DEMO_BANNER, icon="🧪")
 
 if current_path not in allowed:
-    navigation.refuse(current.title, user.role)
+    navigation.refuse_page(user, current.title)  # recorded once per visit; stops the run
+st.session_state.pop(navigation.REFUSED_KEY, None)
 data.begin_run(current_path)
 
 if user.role in ("clinician", "admin"):
     # the analysis settings define "improvement": patients never see or change them
     settings_panel.settings_sidebar()
+    phone_shell.close_side_panel_on_phone()
 
 _run(current, user.role)

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analytics.access import User
+from dashboard import data
 from dashboard.session import user
 
-__all__ = ["ROLES", "PageSpec", "PAGES", "pages_for", "home_page", "refuse", "require_role"]
+__all__ = [
+    "ROLES",
+    "PageSpec",
+    "PAGES",
+    "pages_for",
+    "home_page",
+    "refuse",
+    "refuse_page",
+    "REFUSED_KEY",
+    "require_role",
+]
 
 
 ROLES: tuple[str, ...] = ("patient", "clinician", "admin")
@@ -80,6 +93,42 @@ def refuse(page_title: str, role: str | None = None) -> None:
     st.error(f"**{page_title}** is not open to {who}.", icon="⛔")
     st.caption("Use the menu to open one of your pages.")
     st.stop()
+
+
+def forget_unknown_address(url_paths: Iterable[str]) -> bool:
+    """Send an address that names no page of the app to the app's root, without a dialog.
+
+    Streamlit answers an unknown path with a "Page not found" dialog before falling back
+    to the default page. Called before ``st.navigation``: when the address names none
+    of ``url_paths``, the run is pointed at the root instead, whose page opens the
+    role's home (or the sign-in form). Returns True when the address was unknown.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return False
+    pages = ctx.pages_manager
+    name = (pages.intended_page_name or "").strip("/")
+    if pages.intended_page_script_hash or not name or name in set(url_paths):
+        return False
+    pages.set_script_intent("", "")
+    return True
+
+
+#: The session's key holding the page refused in this visit (recorded once, not per rerun).
+REFUSED_KEY = "navigation.refused"
+
+
+def refuse_page(person: User, page_title: str) -> None:
+    """Refuse a page to a signed-in person, record it once per visit, and stop the run.
+
+    The page's script never runs, so nothing of it is read; the audit log gets one
+    "denied" view row naming the page and the role (not one per rerun: the router
+    forgets the refusal when another page opens).
+    """
+    if st.session_state.get(REFUSED_KEY) != page_title:
+        data.service(person, page_title).record_page_refusal(page_title)
+        st.session_state[REFUSED_KEY] = page_title
+    refuse(page_title, person.role)
 
 
 def require_role(*roles: str) -> User:

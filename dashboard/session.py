@@ -40,6 +40,7 @@ signed out half an hour later, even with the tab still open.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import threading
 import time
@@ -114,9 +115,18 @@ def _store() -> data.Store:
 _clock: Callable[[], dt.datetime] | None = None
 
 
+def _source() -> str | None:
+    """Return the address a sign-in comes from (the proxy's header only when configured)."""
+    return access.source_address(
+        st.context.ip_address,
+        dict(st.context.headers or {}),
+        forwarded_header=os.environ.get(access.FORWARDED_HEADER_VARIABLE),
+    )
+
+
 def _authenticate(username: str, password: str) -> tuple[User, str]:
     account = access.authenticate(
-        _store(), username, password, face="dashboard:login", clock=_clock
+        _store(), username, password, face="dashboard:login", clock=_clock, source=_source()
     )
     return account, access.issue_token(_store(), account, clock=_clock)
 

@@ -10,7 +10,6 @@ from ._auth import (
     CHECKS_PER_ACCOUNT,
     IDLE_MINUTES,
     LOCAL_OPERATOR,
-    LOCK_MINUTES,
     MAX_FAILURES,
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -44,6 +43,12 @@ from ._deidentify import (
     DeidentifiedDataset,
     deidentify,
 )
+from ._delays import (
+    FIRST_LOCK_MINUTES,
+    FORWARDED_HEADER_VARIABLE,
+    LOCK_MINUTES,
+    source_address,
+)
 
 __all__ = [
     "CHECKS_IN_FLIGHT",
@@ -56,6 +61,9 @@ __all__ = [
     "LOCAL_OPERATOR",
     "MAX_FAILURES",
     "LOCK_MINUTES",
+    "FIRST_LOCK_MINUTES",
+    "FORWARDED_HEADER_VARIABLE",
+    "source_address",
     "IDLE_MINUTES",
     "SESSION_MAX_HOURS",
     "MIN_PASSWORD_LENGTH",

@@ -2,8 +2,10 @@
 
 Passwords are hashed with argon2id (argon2-cffi's RFC 9106 low-memory profile)
 and never stored, printed or logged in clear. Sign-in counts failures: after
-:data:`MAX_FAILURES` wrong passwords in a row an account is locked for
-:data:`LOCK_MINUTES` minutes. Every refusal raises
+:data:`MAX_FAILURES` wrong passwords in a row an account is locked, for 1 minute
+the first time in a day and twice as long each further time, at most
+:data:`LOCK_MINUTES` minutes; an address that keeps failing waits longer and longer
+between attempts (:mod:`analytics.access._delays`). Every refusal raises
 :class:`~analytics.errors.AuthenticationError` with one and the same message,
 whether the account exists, is locked, disabled or the password is wrong; the
 audit log (for admins) records which it was.
@@ -37,16 +39,23 @@ import json
 import os
 import secrets
 import stat
-import threading
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from analytics.access._delays import (
+    FIRST_LOCK_MINUTES,
+    LOCK_MEMORY_HOURS,
+    LOCK_MINUTES,
+    AddressDelays,
+    CheckGate,
+    lock_minutes,
+)
 from analytics.access._passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, check_password
 from analytics.errors import AuthenticationError, StoreError
+from analytics.safe_text import hidden_characters
 
 if TYPE_CHECKING:  # pragma: no cover
     from analytics.store import Store
@@ -87,10 +96,8 @@ __all__ = [
 Role = Literal["patient", "clinician", "admin"]
 #: The roles, least to most privileged.
 ROLES: tuple[Role, ...] = ("patient", "clinician", "admin")
-#: Wrong passwords in a row that lock an account.
+#: Wrong passwords in a row that lock an account (for 1 minute, longer after further locks).
 MAX_FAILURES = 5
-#: How long a locked account stays locked, in minutes.
-LOCK_MINUTES = 15
 #: A session token not renewed for this many minutes is refused (automatic logoff).
 IDLE_MINUTES = 30
 #: A sign-in session ends after this many hours even when active.
@@ -103,7 +110,9 @@ CHECKS_IN_FLIGHT = 4
 SIGN_IN_REFUSED = (
     "Sign-in refused: the username or password is wrong, or the account is locked or "
     f"disabled. After {MAX_FAILURES} wrong passwords an account is locked for "
-    f"{LOCK_MINUTES} minutes; an administrator can unlock it sooner or set a new password."
+    f"{FIRST_LOCK_MINUTES} minute, longer after each further lock (at most {LOCK_MINUTES} "
+    "minutes), and a device that keeps getting it wrong waits longer between tries; an "
+    "administrator can unlock an account sooner or set a new password."
 )
 _SESSION_ENDED = (
     "Your session has ended (signed out, {idle} minutes without activity, or the password "
@@ -222,49 +231,33 @@ def _dummy_hash() -> str:
 
 
 def _audit_name(username: Any) -> str:
+    # every character outside printable ASCII as an escape: a Cyrillic "\u0430dmin" never
+    # reads as "admin" in the log (no account has such a name: usernames are ASCII)
     text = username if isinstance(username, str) else repr(username)
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)[:64]
-    return text or "(empty)"
+    text = "".join(ch if ch.isascii() and ch.isprintable() else _escaped(ch) for ch in text)
+    return text[:64] or "(empty)"
 
 
-class _CheckGate:
-    """Bound the password checks running at once: per username and in all."""
-
-    def __init__(self, per_account: int, overall: int) -> None:
-        self._per_account = per_account
-        self._overall = threading.BoundedSemaphore(overall)
-        self._lock = threading.Lock()
-        # username -> (its semaphore, attempts holding or waiting for it)
-        self._accounts: dict[str, tuple[threading.BoundedSemaphore, int]] = {}
-
-    @contextmanager
-    def turn(self, name: str) -> Iterator[None]:
-        """Wait for this username's turn, then for a free check, and hold both."""
-        with self._lock:
-            gate, waiting = self._accounts.get(name) or (
-                threading.BoundedSemaphore(self._per_account),
-                0,
-            )
-            self._accounts[name] = (gate, waiting + 1)
-        try:
-            with gate, self._overall:
-                yield
-        finally:
-            with self._lock:
-                gate, waiting = self._accounts[name]
-                if waiting == 1:
-                    del self._accounts[name]
-                else:
-                    self._accounts[name] = (gate, waiting - 1)
-
-    def waiting(self, name: str) -> int:
-        """Count the attempts for ``name`` being checked or waiting for their turn."""
-        with self._lock:
-            entry = self._accounts.get(name)
-            return entry[1] if entry else 0
+def _escaped(ch: str) -> str:
+    return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
 
 
-_GATE = _CheckGate(CHECKS_PER_ACCOUNT, CHECKS_IN_FLIGHT)
+def _lookalike_hint(username: Any) -> str:
+    """Name the characters of a username a reader would take for others (or "")."""
+    found = hidden_characters(username) if isinstance(username, str) else []
+    if not found:
+        return ""
+    return (
+        f" The username holds {'; '.join(found[:5])}: usernames are written with the letters "
+        "a to z, digits, dots, dashes and underscores."
+    )
+
+
+_GATE = CheckGate(CHECKS_PER_ACCOUNT, CHECKS_IN_FLIGHT)
+
+
+#: The failed sign-ins of each source address in this process.
+_ADDRESSES = AddressDelays()
 
 
 def sign_ins_waiting(username: str) -> int:
@@ -279,11 +272,15 @@ def authenticate(
     *,
     face: str = "dashboard:login",
     clock: Clock | None = None,
+    source: str | None = None,
 ) -> User:
     """Check a username and password; return the :class:`User` or raise.
 
     Records "login" (ok), or "login_failed" (outcome "failed", with the reason
     for admins) and, when this failure locks the account, "lockout".
+    ``source``: the address the attempt comes from (:func:`source_address`); an
+    address that keeps failing waits longer and longer between attempts (refused
+    before any password check meanwhile). None (the command line) for no address rule.
 
     Raises
     ------
@@ -294,15 +291,19 @@ def authenticate(
     now = (clock or _utcnow)()
     given = password if isinstance(password, str) else ""
 
-    def refuse(reason: str, role: str = "") -> AuthenticationError:
+    def refuse(reason: str, role: str = "", *, counted: bool = True) -> AuthenticationError:
+        _ADDRESSES.failed(source if counted else None, now)
+        hint = _lookalike_hint(username)
         store.record_audit(
             _audit_name(username), "login_failed", role=role, face=face, outcome="failed",
-            detail={"reason": reason},
+            detail={k: v for k, v in (("reason", reason), ("address", source),
+                                      ("look_alikes", hint.strip())) if v},
         )  # fmt: skip
-        return AuthenticationError(SIGN_IN_REFUSED)
+        return AuthenticationError(SIGN_IN_REFUSED + hint)
 
-    if len(given) > MAX_PASSWORD_LENGTH:  # never hashed: no account has such a password
-        raise refuse(f"password over {MAX_PASSWORD_LENGTH} characters")
+    early = _refused_before_hashing(given, source, now)
+    if early is not None:
+        raise refuse(early[0], counted=early[1])
     with _GATE.turn(_audit_name(username)):
         record = store.user_record(username) if isinstance(username, str) else None
         if record is None:
@@ -325,8 +326,26 @@ def authenticate(
         store.set_password_hash(
             name, name, str(_hasher().hash(unicodedata.normalize("NFKC", given))), changed=False
         )
+    _ADDRESSES.succeeded(source)
     store.record_audit(str(record["username"]), "login", role=role, face=face)
     return user_from_record(record)
+
+
+def _refused_before_hashing(
+    given: str, source: str | None, now: dt.datetime
+) -> tuple[str, bool] | None:
+    """Return why an attempt is refused before any password check (and whether it counts).
+
+    An address inside its wait is refused without counting another failure against it;
+    a password over :data:`MAX_PASSWORD_LENGTH` characters is never hashed (no account
+    has one) and counts as a failure of its address.
+    """
+    until = _ADDRESSES.wait_until(source, now)
+    if until is not None:
+        return f"this address waits until {until:%H:%M:%S} UTC", False
+    if len(given) > MAX_PASSWORD_LENGTH:
+        return f"password over {MAX_PASSWORD_LENGTH} characters", True
+    return None
 
 
 def _demo_password_outside_the_demo(store: Store, record: dict[str, Any]) -> bool:
@@ -345,17 +364,22 @@ def _count_failure(
 ) -> AuthenticationError:
     """Count a wrong password (locking the account at the limit); return the refusal."""
     role = str(record["role"])
+    name = str(record["username"])
+    recent_locks = store.audit_log(
+        name, username=name, action="lockout", since=now - dt.timedelta(hours=LOCK_MEMORY_HOURS)
+    )
+    minutes = lock_minutes(len(recent_locks))
     state = store.record_login_failure(
         int(record["id"]),
         now=now,
         max_failures=MAX_FAILURES,
-        lock_for=dt.timedelta(minutes=LOCK_MINUTES),
+        lock_for=dt.timedelta(minutes=minutes),
     )
     error = refuse(f"wrong password ({state['failed_count']} in a row)", role)
     if state["locked_until"] is not None:
         store.record_audit(
-            str(record["username"]), "lockout", role=role, face=face, outcome="ok",
-            detail={"locked_until": state["locked_until"].isoformat(), "minutes": LOCK_MINUTES},
+            name, "lockout", role=role, face=face, outcome="ok",
+            detail={"locked_until": state["locked_until"].isoformat(), "minutes": minutes},
         )  # fmt: skip
     return error
 

@@ -204,7 +204,8 @@ _WORDS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
         "Sign-in refused: " + _SIGN_IN_REASONS.get(str(d.get("reason")), str(d.get("reason")))
     ),
     "lockout": lambda d, who: (
-        f"Account locked for {d.get('minutes', '')} minutes after failed sign-ins"
+        f"Account locked for {d.get('minutes', '')} "
+        f"minute{'' if str(d.get('minutes')) == '1' else 's'} after failed sign-ins"
     ),
     "logout": lambda d, who: "Signed out",
     "user_admin": _user_admin,

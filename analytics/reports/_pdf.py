@@ -9,6 +9,12 @@ piece of text goes through :func:`clean` first: stored text (ids, group names,
 notes) is data, so line breaks become spaces, invisible and control characters
 are shown as escapes, characters the font lacks become ``?``, long text is cut
 with ``…``, and nothing is ever read as markup (markdown is off everywhere).
+
+The font has no Chinese, Japanese or Korean characters, and the PDF is written
+without text shaping, so right-to-left scripts (Arabic, Hebrew) print letter by
+letter, left to right, unjoined. Neither is hidden: a report that met either ends
+with a note saying which characters were replaced and that the dashboard and the
+CSV export hold the text as stored (:func:`replaced_note`).
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ import io
 import math
 import re
 import secrets
+import unicodedata
 from collections.abc import Sequence
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -41,6 +49,7 @@ __all__ = [
     "fmt_int",
     "MINUS",
     "SOFT_HYPHEN",
+    "replaced_note",
 ]
 
 _BREAKS = re.compile(r"[\r\n\t\u2028\u2029]")
@@ -49,6 +58,36 @@ SOFT_HYPHEN = "\u00ad"
 _GREY = (90, 90, 90)
 _RULE = (200, 200, 200)
 _HEAD_FILL = (235, 241, 248)
+
+
+#: The characters the report being built could not print as stored (set per report).
+_TROUBLE: ContextVar[dict[str, set[str]] | None] = ContextVar("paindiary_pdf_text", default=None)
+
+
+def replaced_note(trouble: dict[str, set[str]]) -> str:
+    """Return the report's note on text it could not print as stored ("" when none).
+
+    ``trouble``: ``"missing"``, the characters the font lacks (printed as ``?``), and
+    ``"rtl"``, right-to-left letters (printed unjoined, left to right).
+    """
+    parts = []
+    missing = sorted(trouble.get("missing", ()))
+    if missing:
+        named = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '')}".strip() for c in missing[:3])
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        parts.append(
+            f"{len(missing)} character{'s' if len(missing) != 1 else ''} of the stored text "
+            f"cannot be printed with this report's font and {'are' if len(missing) != 1 else 'is'} "
+            f"shown as ? ({named}{more})."
+        )
+    if trouble.get("rtl"):
+        parts.append(
+            "Right-to-left text (Arabic, Hebrew) is printed letter by letter, left to right, "
+            "without joining."
+        )
+    if not parts:
+        return ""
+    return "Note: " + " ".join(parts) + " The dashboard and the CSV export show the text as stored."
 
 
 @lru_cache(maxsize=1)
@@ -73,6 +112,10 @@ def clean(value: Any, max_len: int | None = None) -> str:
         return MISSING
     text = " ".join(visible(_BREAKS.sub(" ", str(value)), keep=SOFT_HYPHEN).split())
     glyphs = _glyphs()
+    trouble = _TROUBLE.get()
+    if trouble is not None and not text.isascii():
+        trouble["missing"].update(c for c in text if ord(c) not in glyphs)
+        trouble["rtl"].update(c for c in text if unicodedata.bidirectional(c) in ("R", "AL"))
     text = "".join(c if ord(c) in glyphs else "?" for c in text)
     if max_len is not None and len(text) > max_len:
         text = text[: max_len - 1].rstrip() + "…"
@@ -134,6 +177,8 @@ class ReportPDF(FPDF):
 
     def __init__(self, title: str, subject: str, generated: dt.datetime) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
+        self.trouble: dict[str, set[str]] = {"missing": set(), "rtl": set()}
+        _TROUBLE.set(self.trouble)
         self.report_title = clean(title)
         self.report_subject = clean(subject, 80)
         self.generated = generated
@@ -152,6 +197,14 @@ class ReportPDF(FPDF):
         # turn stored text such as a group called "{nb}" into a number
         self._total_pages = "{" + secrets.token_hex(8) + "}"
         self.alias_nb_pages(self._total_pages)
+
+    def output(self, *args: Any, **kwargs: Any) -> Any:
+        """Finish the report (with :func:`replaced_note` when text was replaced) and write it."""
+        note = replaced_note(self.trouble)
+        if note and not self.buffer and self.page_no() > 0:  # not yet written
+            self.ln(2)
+            self.paragraph(note, size=8, color=_GREY)
+        return super().output(*args, **kwargs)
 
     # ------------------------------------------------------------------ page furniture
     def header(self) -> None:

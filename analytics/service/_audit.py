@@ -58,6 +58,26 @@ class AuditLog(Door):
             action=action, outcomes=outcomes, limit=limit, offset=offset, newest_first=True,
         )  # fmt: skip
 
+    @governed("record_page_refusal")
+    def record_page_refusal(self, page: str) -> None:
+        """Record that the dashboard refused ``page`` to this user: one "denied" view row.
+
+        A signed-in person who opens a page their role may not see (a deep link, an
+        edited address) is shown a refusal; the page's script never runs, so no
+        patient data are read. The row names the page and the role.
+
+        Parameters
+        ----------
+        page : str
+            The title of the refused page, e.g. ``"Admin"``.
+        """
+        role = self.user.role
+        shown = "".join(c if c.isprintable() else "?" for c in str(page))[:80]
+        self._audit(
+            "view", None, outcome="denied", page=shown, role=role,
+            what=f"the page {shown} as a {role}",
+        )  # fmt: skip
+
     @governed("export_audit_log")
     def audit_log_csv(
         self,

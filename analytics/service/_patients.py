@@ -240,6 +240,47 @@ class PatientRecords(Door):
         """
         self._record_file("export", what, patient_id, detail)
 
+    @governed("record_export", patient=_FILE_PATIENT, cohort_action="record_cohort_export")
+    def table_csv(
+        self, frame: pd.DataFrame, what: str, *, patient_id: str | None, detail: str = ""
+    ) -> bytes:
+        """Return a table the user already sees as a CSV file, recorded as an "export" first.
+
+        The one download of a page's table: the cells go through the export's own
+        writer (:func:`analytics.io.table_files`, formula-like text neutralised, and
+        :func:`analytics.io.csv_file_bytes`, byte for byte what ``paindiary export``
+        writes for such a table). The export row is written before the bytes are
+        returned: when it cannot be written, or the user may not record the file,
+        no bytes leave.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The table as shown (columns in their shown names); kept unchanged.
+        what : str
+            The file, e.g. ``"history of P003 (CSV)"``.
+        patient_id : str or None
+            The patient the table is about; None (or ``"*"``) for the user's cohort,
+            which patients and share links may not download.
+        detail : str, default ""
+            Anything else worth recording.
+
+        Returns
+        -------
+        bytes
+            UTF-8 CSV with one header row and one row per row of ``frame``.
+
+        Raises
+        ------
+        AccessDeniedError
+            The patient is outside the user's scope, or a patient downloads a cohort table.
+        """
+        from analytics.io import csv_file_bytes, table_files
+
+        cells = table_files({"table": frame})["table.csv"]
+        self._record_file("export", what, patient_id, f"{detail}; {len(frame)} rows".lstrip("; "))
+        return csv_file_bytes(cells)
+
     @governed("record_cohort_report", patient=COHORT)
     def check_cohort_report(self, what: str) -> None:
         """Refuse, before any row is read, a cohort report this user may not record.

@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics.presentation import SIGNAL_LABELS, course_text, signals_text, trailing_mean_label
 from dashboard import charts, clock, data, frames, labels, navigation, session
-from dashboard.components import feedback, settings_panel
+from dashboard.components import settings_panel, table_download
 
 PAGE = "Clinic overview"
 user = navigation.require_role("clinician", "admin")
@@ -259,8 +259,11 @@ st.caption(
     "courses too) to open "
     "the patient's chart."
 )
-feedback.table(
+table_download.data_table(
     display,
+    what="clinic overview",
+    patient_id=None,
+    purpose=PAGE,
     column_config=columns,
     on_select=_open_selected,
     selection_mode="single-row",
@@ -307,8 +310,11 @@ with st.expander("More columns: condition, group, technique, baseline, follow-up
             "days_since_last_entry": shown["days_since_last_entry"],
         }
     )
-    feedback.table(
+    table_download.data_table(
         details,
+        what="clinic overview, more columns",
+        patient_id=None,
+        purpose=PAGE,
         key="overview.details",
         column_config={
             "patient_id": st.column_config.TextColumn("Patient", pinned=True),

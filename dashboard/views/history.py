@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import clock, data, navigation
-from dashboard.components import calendar, entry_form, feedback, status_card
+from dashboard.components import calendar, entry_form, feedback, status_card, table_download
 from dashboard.labels import MISSING
 from dashboard.text import shown
 
@@ -94,8 +94,11 @@ table = pd.DataFrame(
         "note": diary["notes"].fillna("").map(lambda t: shown(t, "table") if t else MISSING),
     }
 )
-feedback.table(
+table_download.data_table(
     table,
+    what=f"diary history of {pid}",
+    patient_id=pid,
+    purpose=PAGE,
     key="history.table",
     height=280,
     column_config={

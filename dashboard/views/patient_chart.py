@@ -19,7 +19,13 @@ from analytics.presentation import (
 )
 from analytics.stats import MIN_MME_RISE
 from dashboard import charts, clock, data, frames, labels, navigation, session
-from dashboard.components import course_panel, feedback, file_buttons, settings_panel
+from dashboard.components import (
+    course_panel,
+    feedback,
+    file_buttons,
+    settings_panel,
+    table_download,
+)
 from dashboard.text import shown
 
 PAGE = "Patient chart"
@@ -280,8 +286,11 @@ with c2:
     st.plotly_chart(medication, key="chart.medication", config=charts.CHART_CONFIG)
 secondary = frames.secondary_table(outcome)
 if secondary is not None and len(secondary):
-    feedback.table(
+    table_download.data_table(
         secondary,
+        what=f"other outcomes of {pid}",
+        patient_id=pid,
+        purpose=PAGE,
         column_config={
             "measure": st.column_config.TextColumn("Measure"),
             "baseline": st.column_config.NumberColumn("Before treatment", format="%.1f"),
@@ -303,8 +312,11 @@ if medicines.empty:
     st.caption("No medicine named in the diary yet.")
 else:
     texts = medicine_texts(medicines)
-    feedback.table(
-        pd.DataFrame(
+    table_download.data_table(
+        what=f"medicines of {pid}",
+        patient_id=pid,
+        purpose=PAGE,
+        frame=pd.DataFrame(
             {
                 "medicine": texts["medicine"].map(lambda v: shown(v, "table")),
                 "days": medicines["n_days"],
@@ -378,8 +390,12 @@ else:
             ),
         )
         names = labels.column_labels(details.columns)
-        feedback.table(
+        table_download.data_table(
             details,
+            what=f"sessions of {pid}",
+            patient_id=pid,
+            purpose=PAGE,
+            key="chart.sessions",
             column_config={
                 **{c: st.column_config.Column(n) for c, n in names.items()},
                 "date": st.column_config.DatetimeColumn("date", format="YYYY-MM-DD HH:mm"),
@@ -413,8 +429,11 @@ else:
             "ci_high": labels.drop_negative_zero(effects["ci_high"], 1),
         }
     )
-    feedback.table(
+    table_download.data_table(
         factor_table,
+        what=f"factors of {pid}",
+        patient_id=pid,
+        purpose=PAGE,
         key="chart.factors",
         column_config={
             "factor": st.column_config.TextColumn("Factor"),
@@ -443,8 +462,11 @@ if nof1 is not None and not nof1["reason"]:
             "ci_high": [min(nof1["nap_ci_high"], 1.0), min(nof1["tau_u_ci_high"], 1.0)],
         }
     )
-    feedback.table(
+    table_download.data_table(
         effect,
+        what=f"single-patient effect sizes of {pid}",
+        patient_id=pid,
+        purpose=PAGE,
         key="chart.nof1",
         column_config={
             "measure": st.column_config.TextColumn("Single-patient effect size"),
@@ -469,8 +491,12 @@ events = summary.adverse_events
 if events.empty:
     st.caption("No adverse events recorded.")
 else:
-    feedback.table(
-        events.drop(columns=["patient_id"]).assign(
+    table_download.data_table(
+        what=f"adverse events of {pid}",
+        patient_id=pid,
+        purpose=PAGE,
+        key="chart.events",
+        frame=events.drop(columns=["patient_id"]).assign(
             event=labels.relabel(events["event"], labels.adverse_event_label)
         ),
         column_config={

@@ -10,7 +10,7 @@ import streamlit as st
 from analytics.errors import AuthenticationError
 from analytics.presentation import change_words
 from dashboard import data
-from dashboard.components import feedback, file_buttons
+from dashboard.components import feedback, file_buttons, table_download
 from dashboard.components.share_panel import fixed_now, share_url
 from dashboard.text import shown
 
@@ -113,8 +113,13 @@ def page() -> None:
         table = report.sessions[columns].assign(
             technique_band=labels.relabel(report.sessions["technique_band"], labels.technique_label)
         )
-        feedback.table(
+        table_download.data_table(
             table,
+            what=f"sessions of {pid}",
+            patient_id=pid,
+            purpose="shared summary",
+            service=svc,
+            key="shared.sessions",
             column_config={
                 "date": st.column_config.DatetimeColumn("date", format="YYYY-MM-DD"),
                 "session_number": st.column_config.NumberColumn("#"),

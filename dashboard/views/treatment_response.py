@@ -19,7 +19,7 @@ from analytics.presentation import (
     trailing_mean_label,
 )
 from dashboard import charts, data, frames, labels, navigation
-from dashboard.components import feedback, file_buttons, settings_panel
+from dashboard.components import file_buttons, settings_panel, table_download
 
 PAGE = "Treatment response"
 user = navigation.require_role("clinician", "admin")
@@ -148,7 +148,10 @@ for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
             config=charts.CHART_CONFIG,
         )
         frame, config = _summary_view(by, summary)
-        feedback.table(frame, column_config=config, key=f"response.summary.{by}")
+        table_download.data_table(
+            frame, what=f"treatment response by {by}", patient_id=None, purpose=PAGE,
+            column_config=config, key=f"response.summary.{by}",
+        )  # fmt: skip
         st.caption(
             f"Responder: at least {cfg.responder_threshold:g}% less pain at follow-up than before "
             "treatment, counted among the patients with a % change."
@@ -162,7 +165,10 @@ for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
                 f"**{names[by]}: pairwise comparison ({n_pairs} pair{'s' if n_pairs != 1 else ''})**"
             )
             frame, config = _comparison_view(by, comparison)
-            feedback.table(frame, column_config=config, key=f"response.comparison.{by}")
+            table_download.data_table(
+                frame, what=f"pairwise comparison by {by}", patient_id=None, purpose=PAGE,
+                column_config=config, key=f"response.comparison.{by}",
+            )  # fmt: skip
             small = small_pairs_text(comparison, min_group_size=cfg.min_group_size)
             st.caption(
                 f"Pain A − B: follow-up pain of A minus B {adjusted_for_text(comparison)}, "

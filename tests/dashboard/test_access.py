@@ -154,7 +154,9 @@ def test_sign_in_opens_the_role_home_page(demo_db, role):
         "admin": "🏥 Clinic overview",
     }
     assert at.title[0].value == home[role]
-    assert f"Signed in as **{shown(USERS[role])}**" in _texts(at.sidebar.caption)
+    assert f"Signed in as **{shown(USERS[role])}**" in _texts(at.caption)
+    links = [link.proto.label for link in at.get("page_link")]
+    assert links[-1] == "Sign out"  # the top row's last link; no side panel for it
 
 
 # ------------------------------------------------------------------ role x page matrix
@@ -224,7 +226,8 @@ def test_a_patient_with_a_query_parameter_sees_only_their_own_data(demo_db):
     assert "P001" not in fig
     assert not any("P001" in str(m.value) for m in at.markdown)
     views = _audit(demo_db, username="p003")
-    assert set(views.loc[views["action"] == "view", "patient_id"]) == {"P003"}
+    read = views[(views["action"] == "view") & (views["outcome"] == "ok")]
+    assert set(read["patient_id"]) == {"P003"}  # the refused pages are denied rows, no reads
 
 
 def test_a_forged_token_in_session_state_gets_the_login_page(demo_db):
@@ -269,7 +272,8 @@ def test_a_patient_editing_widget_keys_of_clinician_pages_is_refused(demo_db):
     at.switch_page("views/my_progress.py").run()
     assert "P001" not in at.get("plotly_chart")[0].proto.spec
     views = _audit(demo_db, username="p003")
-    assert set(views.loc[views["action"] == "view", "patient_id"]) == {"P003"}
+    read = views[(views["action"] == "view") & (views["outcome"] == "ok")]
+    assert set(read["patient_id"]) == {"P003"}  # the refused pages are denied rows, no reads
 
 
 def test_the_other_clinician_never_sees_the_patient(demo_db):
@@ -314,7 +318,7 @@ def test_a_deep_link_before_sign_in_shows_the_login_then_the_page(demo_db):
 def test_sign_out_revokes_the_token(demo_db, monkeypatch):
     at = open_page("views/log_today.py", user="p003")
     token = at.session_state[session._TOKEN]
-    at.sidebar.button(key="auth.logout").click().run()
+    at.switch_page("views/sign_out.py").run()
     assert at.title[0].value == "🩺 Pain diary"
     assert "signed out" in _texts(at.info)
     # the old token, sent again by a browser that kept the cookie, is refused
@@ -333,7 +337,7 @@ def test_sign_out_after_a_reload_says_so_and_stays_signed_out(demo_db, monkeypat
     clock.advance(2)
     again = _reload(at, monkeypatch).run()  # the cookie's token is renewed at once
     assert again.session_state[session._TOKEN] != at.session_state[session._TOKEN]
-    again.sidebar.button(key="auth.logout").click().run()
+    again.switch_page("views/sign_out.py").run()
     assert again.title[0].value == "🩺 Pain diary"
     assert "You are signed out." in _texts(again.info)
     again.run()  # the request still carries the old cookie: it signs nobody in

@@ -115,6 +115,7 @@ PROBES: dict[str, Probe] = {
         lambda s, p: s.revoke_share_link(_link_to(s.store, p)), "patient", unknown_patient=False
     ),
     "change_password": Probe(lambda s, a: s.set_password(a, PASSWORD + "!"), "account"),
+    "record_page_refusal": Probe(lambda s, p: s.record_page_refusal("Admin"), "nothing"),
     "manage_accounts": Probe(lambda s, p: s.users(), "nothing"),
     "map_clinician_codes": Probe(lambda s, p: s.clinician_codes(), "nothing"),
     "onboard_patients": Probe(lambda s, p: s.onboarding_status([p]), "nothing"),
