@@ -155,6 +155,8 @@ POLICY: Final[Mapping[str, Rule]] = _by_action(
          "save or delete a diary day"),
     Rule("record_session",         "edit",         NO,      ASSIGNED,  ALL,   NO,
          "save a treatment session"),
+    Rule("answer_session_pain",    "edit",         OWN,     ASSIGNED,  ALL,   NO,
+         "add a patient's missing pain just before and after a stored session"),
     Rule("record_export",          "export",       OWN,     ASSIGNED,  ALL,   OWN,
          "record a file made of one patient's data (CSV, PDF, FHIR)"),
     Rule("record_cohort_export",   "export",       NO,      ASSIGNED,  ALL,   NO,
