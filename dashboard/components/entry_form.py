@@ -33,6 +33,7 @@ __all__ = [
     "describe_changes",
     "describe_additions",
     "needs_question",
+    "show_confirmation",
     "entry_editor",
     "history_changes",
 ]
@@ -263,7 +264,7 @@ def entry_editor(
     stored = dict(stored or {})
     _prefill(prefix, day, stored)
     values = _form(prefix, stored)
-    show_flash(_confirmation(prefix))
+    show_confirmation(_confirmation(prefix))
     _ask_to_replace(user, day, prefix=prefix, purpose=purpose)
     if values is None:
         return
@@ -272,6 +273,32 @@ def entry_editor(
         return
     entry = {"patient_id": patient_id, "date": day, **checked[0]}
     _save(user, entry, stored, day, prefix=prefix, purpose=purpose, note=checked[1])
+
+
+def show_confirmation(key: str) -> None:
+    """Show (once) the confirmation kept under ``key`` by ``flash``, scrolled into view.
+
+    Drawn where it is called (right below a Save button) and, when that is off-screen
+    (a phone's Save at the bottom edge), scrolled just enough to be seen.
+    """
+    if not st.session_state.get(f"{key}.flash"):
+        return
+    with st.container(key=_dom_key(key, "confirmation")):
+        show_flash(key)
+    _scroll_into_view(_dom_key(key, "confirmation"))
+
+
+def _dom_key(key: str, what: str) -> str:
+    return f"{key.replace('.', '-')}-{what}"
+
+
+def _scroll_into_view(key: str) -> None:
+    """Scroll the container of ``key`` into view if it is off-screen (else nothing moves)."""
+    st.html(
+        "<script>requestAnimationFrame(() => document.querySelector("
+        f"'.st-key-{key}')?.scrollIntoView({{block: 'nearest', behavior: 'smooth'}}));</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def _confirmation(prefix: str) -> str:
@@ -315,12 +342,14 @@ def _ask_to_replace(user: User, day: dt.date, *, prefix: str, purpose: str) -> N
     if pending is None:
         return
     entry, changes, existing = pending
-    st.warning(
+    question = st.container(key=_dom_key(prefix, "question"))
+    question.warning(
         f"You already logged **{day:%A %d %B}**: {describe_entry(existing)}.  \n"
         f"Saving changes: {describe_changes(changes)}.  \n"
         "Everything else stays as stored; the old values are kept in the history."
     )
-    c1, c2 = st.columns(2)
+    c1, c2 = question.columns(2)
+    _scroll_into_view(_dom_key(prefix, "question"))
     if c1.button("Save these changes", type="primary", key=f"{prefix}.replace"):
         try:
             data.save_diary_entry(user, entry, replace=True, purpose=purpose)

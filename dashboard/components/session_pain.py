@@ -12,8 +12,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from analytics.access import User
 from analytics.errors import ConflictError, DataValidationError, NotFoundError, StoreError
 from dashboard import data
-from dashboard.components.entry_form import PAIN_SCALE_CSS
-from dashboard.components.feedback import flash, show_error, show_flash
+from dashboard.components.entry_form import PAIN_SCALE_CSS, show_confirmation
+from dashboard.components.feedback import flash, show_error
 
 __all__ = ["ASK_DAYS", "open_sessions", "session_pain_question"]
 
@@ -67,7 +67,7 @@ def session_pain_question(
     through the service as the patient's (audited, kept in the history) and
     confirmed below its button. Nothing is drawn when no session misses a score.
     """
-    show_flash("log.session")
+    show_confirmation("log.session")
     asked = open_sessions(sessions, today)
     if asked.empty:
         return
