@@ -96,7 +96,7 @@ SECONDARY_LABELS: dict[str, str] = {
 #: The series of a medication chart, as its legend names them.
 MEDICATION_SERIES_LABELS: dict[str, str] = {
     "analgesic_doses": "Analgesic doses",
-    "opioid_mme": "Opioid (MME/day)",
+    "opioid_mme": "Opioid dose (morphine-equivalent mg a day)",
     "opioid_day": "Opioid day",
 }
 

@@ -399,7 +399,7 @@ def medication_chart(
                     "color": color,
                     "line": {"color": "#ffffff", "width": 1},
                 },
-                hovertemplate="%{x|%d %b %Y}<br>Opioid: %{y:.1f} MME<extra></extra>",
+                hovertemplate="%{x|%d %b %Y}<br>Opioid: %{y:.1f} morphine-equivalent mg<extra></extra>",
             ),
             secondary_y=True,
         )

@@ -98,7 +98,7 @@ def diary_day() -> None:
     stored = feedback.as_record(rows) if len(rows) else None
     if stored:
         st.caption(
-            f"{day:%A %d %B} is logged: {status_card.describe_entry(stored)}. "
+            f"This day is logged: {status_card.describe_entry(stored)}. "
             "Change what you need; everything else stays."
         )
 

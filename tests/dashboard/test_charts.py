@@ -481,11 +481,13 @@ def test_lines_break_where_days_are_missing():
     wellbeing = charts.wellbeing_small_multiples(diary)
     assert all(list(t.y).count(None) == 1 and t.connectgaps is False for t in wellbeing.data)
     meds = charts.medication_chart(diary)
-    mme = _trace(meds, "Opioid (MME/day)")
+    mme = _trace(meds, "Opioid dose (morphine-equivalent mg a day)")
     assert list(mme.y) == [10.0, 10.0, 15.0, None, 15.0, 15.0]
     # the break survives serialisation (what st.plotly_chart sends)
     sent = json.loads(meds.to_json())["data"]
-    assert [t for t in sent if t["name"] == "Opioid (MME/day)"][0]["y"][3] is None
+    assert [t for t in sent if t["name"] == "Opioid dose (morphine-equivalent mg a day)"][0]["y"][
+        3
+    ] is None
 
 
 def test_consecutive_days_are_not_broken():
