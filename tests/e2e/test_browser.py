@@ -456,6 +456,22 @@ def _screens(page, name: str, most: int = 4) -> None:
     page.evaluate(f"document.querySelector('{_MAIN}').scrollTo(0, 0)")
 
 
+def _assert_scale_rows(scale, width: int) -> None:
+    """Every button of the 0-10 scale is at least 44 px tall and on screen; the rows are
+    one where eleven 44 px buttons fit, else 0-5 and 6-10."""
+    boxes = [scale.get_by_role("radio", name=str(k), exact=True).bounding_box() for k in range(11)]
+    assert all(b is not None for b in boxes)
+    assert min(b["height"] for b in boxes) >= 44, [b["height"] for b in boxes]
+    assert min(b["width"] for b in boxes) >= 24, "a scale button narrower than a fingertip"
+    rows = [round(b["y"]) for b in boxes]
+    if width < 11 * 44:
+        assert len(set(rows[:6])) == 1 and len(set(rows[6:])) == 1, rows
+        assert rows[6] >= rows[0] + boxes[0]["height"], rows  # the second row below
+    else:
+        assert len(set(rows)) == 1, rows
+    assert all(b["x"] + b["width"] <= width for b in boxes)
+
+
 def _assert_on_screen(locator, height: int) -> None:
     box = locator.bounding_box()
     assert box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 80) <= height, box
@@ -478,19 +494,8 @@ def test_patient_pages_read_right_on_phone_and_desktop(demo, browser, size):
         scale = page.locator('[data-testid="stButtonGroup"]').first
         ten = scale.get_by_role("radio", name="10", exact=True)
         ten.wait_for()
-        boxes = [
-            scale.get_by_role("radio", name=str(k), exact=True).bounding_box() for k in range(11)
-        ]
-        assert all(b is not None for b in boxes)
-        assert min(b["height"] for b in boxes) >= 44, [b["height"] for b in boxes]
-        assert min(b["width"] for b in boxes) >= 24, "a scale button narrower than a fingertip"
-        rows = [round(b["y"]) for b in boxes]
-        if width < 11 * 44:
-            assert len(set(rows[:6])) == 1 and len(set(rows[6:])) == 1, rows
-            assert rows[6] >= rows[0] + boxes[0]["height"], rows  # the second row below
-        else:
-            assert len(set(rows)) == 1, rows
-        assert all(b["x"] + b["width"] <= width for b in boxes)
+        settled(page)
+        eventually(lambda: _assert_scale_rows(scale, width))
         assert ten.locator("p").evaluate("e => e.scrollWidth <= e.clientWidth + 1")
         # the chosen number stands out: dark fill, white text
         six = scale.get_by_role("radio", name="6", exact=True)
