@@ -117,10 +117,19 @@ def test_saving_the_same_values_changes_nothing(demo_db):
     assert not at.warning
 
 
-def test_adding_items_to_a_logged_day_takes_one_save(demo_db):
+def test_today_yesterday_and_additions_to_a_logged_day_saved_with_one_save(demo_db):
     today = dt.date.today()
+    yesterday = today - dt.timedelta(days=1)
     _save(demo_db, "P001", today, pain=5, notes="stiff")
     at = open_page("views/log_today.py", user="p001")
+    # "Today" / "Yesterday" set the day, its weekday written by the Day field
+    assert f"**{today:%A} {today.day} {today:%B %Y}**" in _texts(at.markdown)
+    at.button(key="log.day.yesterday").click().run()
+    assert at.date_input(key="log.date").value == yesterday
+    assert f"**{yesterday:%A} {yesterday.day} {yesterday:%B %Y}**" in _texts(at.markdown)
+    at.button(key="log.day.today").click().run()
+    assert at.date_input(key="log.date").value == today
+
     at.pills(key="log.sleep_quality").set_value(4)
     at.pills(key="log.mood").set_value(6)
     at.button(key="FormSubmitter:log.form-Save").click().run()
@@ -136,18 +145,6 @@ def test_adding_items_to_a_logged_day_takes_one_save(demo_db):
     save = next(i for i, e in enumerate(main) if getattr(e, "label", None) == "Save")
     after = [e for e in main[save + 1 :] if e.type != "flex_container"][0]
     assert after.type == "success" and "Added:" in str(after.value)
-
-
-def test_today_and_yesterday_set_the_day_with_its_weekday(demo_db):
-    today = dt.date.today()
-    yesterday = today - dt.timedelta(days=1)
-    at = open_page("views/log_today.py", user="p001")
-    assert f"**{today:%A} {today.day} {today:%B %Y}**" in _texts(at.markdown)
-    at.button(key="log.day.yesterday").click().run()
-    assert at.date_input(key="log.date").value == yesterday
-    assert f"**{yesterday:%A} {yesterday.day} {yesterday:%B %Y}**" in _texts(at.markdown)
-    at.button(key="log.day.today").click().run()
-    assert at.date_input(key="log.date").value == today
 
 
 def test_choosing_another_day_opens_its_entry(demo_db):
