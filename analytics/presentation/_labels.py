@@ -27,6 +27,7 @@ __all__ = [
     "FLAG_TEXT",
     "REASON_TEXT",
     "SECONDARY_LABELS",
+    "MEDICATION_SERIES_LABELS",
     "technique_label",
     "condition_label",
     "category_label",
@@ -90,6 +91,13 @@ SECONDARY_LABELS: dict[str, str] = {
     "stress": "stress",
     "analgesic_doses": "pain-medication doses per day",
     "opioid_mme": "opioid dose, MME per day",
+}
+
+#: The series of a medication chart, as its legend names them.
+MEDICATION_SERIES_LABELS: dict[str, str] = {
+    "analgesic_doses": "Analgesic doses",
+    "opioid_mme": "Opioid dose (morphine-equivalent mg a day)",
+    "opioid_day": "Opioid day",
 }
 
 

@@ -10,14 +10,19 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.errors import ConflictError, NotFoundError
 from analytics.service._door import COHORT, FAILURES, Door, PatientArg, as_text, governed
 from analytics.store import SaveResult
 
-__all__ = ["PatientRecords"]
+__all__ = ["PatientRecords", "SESSION_PAIN_ITEMS"]
 
 _ENTRY = PatientArg("entry", key="patient_id", own_by_default=True)
 _SESSION = PatientArg("session", key="patient_id")
 _DIARY_PATIENT = PatientArg("patient_id", own_by_default=True)
+_ANSWER_PATIENT = PatientArg("patient_id", own_by_default=True)
+
+#: The session items a patient may answer, with their words in messages.
+SESSION_PAIN_ITEMS = {"pain_before": "pain just before", "pain_after": "pain just after"}
 _FILE_PATIENT = PatientArg("patient_id", cohort=(None, "*"))
 
 
@@ -214,6 +219,75 @@ class PatientRecords(Door):
             lambda: self.store.save_session(self.user.username, session, replace=replace),
         )  # fmt: skip
 
+    @governed("answer_session_pain", patient=_ANSWER_PATIENT)
+    def answer_session_pain(
+        self,
+        session_date: Any,
+        *,
+        pain_before: int | None = None,
+        pain_after: int | None = None,
+        patient_id: str | None = None,
+    ) -> SaveResult:
+        """Add the patient's own pain just before and after a stored session (audited "edit").
+
+        Only an empty item is filled: every other value of the session stays as the
+        clinician recorded it, and a stored pain score is never replaced (a clinician
+        corrects it with :meth:`save_session`). The change is kept in the history under
+        the user who answered.
+
+        Parameters
+        ----------
+        session_date : datetime-like
+            The session's stored date and time (its key with the patient).
+        pain_before, pain_after : int, optional
+            Whole numbers 0-10; at least one is given.
+        patient_id : str, optional
+            None for a patient's own sessions.
+
+        Returns
+        -------
+        analytics.store.SaveResult
+            ``updated`` with the previous and the new session record.
+
+        Raises
+        ------
+        AccessDeniedError
+            The user is not the session's patient.
+        ValueError
+            A score is not a whole number from 0 to 10, or none is given.
+        NotFoundError
+            No session of the patient at that time is stored (recorded as failed).
+        ConflictError
+            An answered item already holds a score (recorded as failed); nothing was written.
+        """
+        answers = _pain_answers(pain_before=pain_before, pain_after=pain_after)
+        pid = str(patient_id)
+        when = pd.Timestamp(session_date)
+
+        def run() -> SaveResult:
+            frame = self.store.sessions(self.user.username, pid)
+            rows = frame[frame["date"] == when]
+            if rows.empty:
+                raise NotFoundError(
+                    f"No session of patient {pid} on {when:%d %b %Y at %H:%M} is stored; "
+                    "ask the clinic to record it first."
+                )
+            record = {k: _plain(v) for k, v in rows.iloc[0].items()}
+            for field in answers:
+                if record.get(field) is not None:
+                    raise ConflictError(
+                        f"The {SESSION_PAIN_ITEMS[field]} the session on "
+                        f"{when:%d %b %Y at %H:%M} is already recorded "
+                        f"({record[field]:g}/10); ask the clinic to correct it."
+                    )
+            record.update(answers)
+            return self.store.save_session(self.user.username, record, replace=True)
+
+        return self._edit(
+            pid, "answer_session_pain",
+            {"table": "sessions", "date": as_text(when), "items": ",".join(answers)}, run,
+        )  # fmt: skip
+
     # -- files produced ----------------------------------------------------------------------
 
     def _record_file(self, action: str, what: str, patient_id: str | None, detail: str) -> None:
@@ -317,3 +391,28 @@ class PatientRecords(Door):
             As :meth:`record_export`.
         """
         self._record_file("report", what, patient_id, detail)
+
+
+def _pain_answers(**given: Any) -> dict[str, int]:
+    """Return the given answers; raise ValueError unless each is a whole number 0-10."""
+    answers = {k: v for k, v in given.items() if v is not None}
+    if not answers:
+        raise ValueError(
+            "Service.answer_session_pain needs the pain just before or just after the "
+            "session. Got neither."
+        )
+    for field, value in answers.items():
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if not whole or not 0 <= value <= 10:
+            raise ValueError(
+                f"The '{field}' parameter of Service.answer_session_pain must be an int in "
+                f"[0, 10]. Got {value!r} instead."
+            )
+    return answers
+
+
+def _plain(value: Any) -> Any:
+    """Return a stored value as a plain Python value (None for a missing one)."""
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return None
+    return value.item() if hasattr(value, "item") else value

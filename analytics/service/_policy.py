@@ -157,6 +157,8 @@ POLICY: Final[Mapping[str, Rule]] = _by_action(
          "save a treatment session"),
     Rule("set_course",             "edit",         NO,      ASSIGNED,  ALL,   NO,
          "start, pause or end a patient's course of treatment"),
+    Rule("answer_session_pain",    "edit",         OWN,     ASSIGNED,  ALL,   NO,
+         "add a patient's missing pain just before and after a stored session"),
     Rule("record_export",          "export",       OWN,     ASSIGNED,  ALL,   OWN,
          "record a file made of one patient's data (CSV, PDF, FHIR)"),
     Rule("record_cohort_export",   "export",       NO,      ASSIGNED,  ALL,   NO,

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analytics.presentation import trailing_mean_label
+from analytics.presentation import MEDICATION_SERIES_LABELS, trailing_mean_label
 from dashboard.charts._style import (
     DATE_TITLE,
     FONT,
@@ -345,10 +345,14 @@ def medication_chart(
 ) -> go.Figure:
     """Analgesic doses per day (bars) and opioid MME per day (line, right axis).
 
-    Doses get whole-number ticks; both axes start at 0, so their zeros are level.
-    A series never logged gets neither a trace nor an axis; the MME line breaks
-    wherever a day has no entry. ``x_range`` as in :func:`pain_trajectory`.
+    Both axes have round ticks (whole doses; MME in steps of 1, 2, 5, 10, ... as
+    0 / 5 / 10 / 15 / 20) and start at 0, so their zeros are level. Every day with an
+    opioid (MME above 0) carries a large diamond in the opioid colour, named
+    "Opioid day" in the legend. A series never logged gets neither a trace nor an axis;
+    the MME line breaks wherever a day has no entry. ``x_range`` as in
+    :func:`pain_trajectory`.
     """
+    words = MEDICATION_SERIES_LABELS
     doses = pd.to_numeric(diary["analgesic_doses"]).astype("float64")
     mme = pd.to_numeric(diary["opioid_mme"]).astype("float64")
     has_doses = not all_missing(doses)
@@ -361,34 +365,54 @@ def medication_chart(
             go.Bar(
                 x=diary["date"],
                 y=doses,
-                name="Analgesic doses",
+                name=words["analgesic_doses"],
                 marker_color=SERIES_COLORS["analgesic_doses"],
                 hovertemplate="%{x|%d %b %Y}<br>Doses: %{y:.0f}<extra></extra>",
             ),
             secondary_y=False,
         )
     if has_mme:
+        color = SERIES_COLORS["opioid_mme"]
         xs, ys = gapped(diary["date"], mme)
         fig.add_trace(
             go.Scatter(
                 x=xs,
                 y=ys,
-                mode="lines+markers",
-                name="Opioid (MME/day)",
-                line={"color": SERIES_COLORS["opioid_mme"]},
-                marker={"size": 4},
+                mode="lines",
+                name=words["opioid_mme"],
+                line={"color": color, "width": 2},
                 connectgaps=False,
-                hovertemplate="%{x|%d %b %Y}<br>Opioid: %{y:.1f} MME<extra></extra>",
+                hoverinfo="skip",
+            ),
+            secondary_y=True,
+        )
+        on = (mme > 0).to_numpy()
+        fig.add_trace(
+            go.Scatter(
+                x=diary["date"][on],
+                y=mme[on],
+                mode="markers",
+                name=words["opioid_day"],
+                marker={
+                    "symbol": "diamond",
+                    "size": 11,
+                    "color": color,
+                    "line": {"color": "#ffffff", "width": 1},
+                },
+                hovertemplate="%{x|%d %b %Y}<br>Opioid: %{y:.1f} morphine-equivalent mg<extra></extra>",
             ),
             secondary_y=True,
         )
     apply_layout(fig, title=title, x_title=DATE_TITLE, y_title="")
+    fig.update_layout(showlegend=True)
     if has_doses:
         int_ticks(fig, axis_top(doses), title_text="Doses per day", secondary_y=False)
     if has_mme:
-        # both axes run from 0, so the zeros are level
-        fig.update_yaxes(
-            range=[0, axis_top(mme)],
+        # both axes run from 0, so the zeros are level; round steps, never 6.67
+        int_ticks(
+            fig,
+            axis_top(mme),
+            max_ticks=5,
             title_text=axis_title("Opioid (morphine mg equivalents per day)"),
             showgrid=not has_doses,
             secondary_y=True,

@@ -14,15 +14,26 @@ from analytics.access import User
 from analytics.contract import DOSE_UNITS, OPIOIDS, medication_mme, opioid_code
 from analytics.errors import ConflictError, DataValidationError, StoreError
 from dashboard import clock, data
-from dashboard.components.feedback import as_record, flash, fmt, plain_value, show_error
+from dashboard.components.feedback import (
+    as_record,
+    flash,
+    fmt,
+    plain_value,
+    show_error,
+    show_flash,
+)
 from dashboard.components.status_card import describe_entry
 from dashboard.text import shown
 
 __all__ = [
     "ENTRY_FIELDS",
     "PAIN_SCALE_CSS",
+    "TOUCH_PX",
     "entry_changes",
     "describe_changes",
+    "describe_additions",
+    "needs_question",
+    "show_confirmation",
     "entry_editor",
     "history_changes",
 ]
@@ -63,26 +74,36 @@ _SCALE = list(range(11))
 _OTHER_MEDICINES = ("paracetamol", "ibuprofen", "naproxen", "diclofenac", "gabapentin")
 
 
-#: CSS of the 0-10 scales: eleven buttons in one row on a 390 px phone, and a
-#: selected button that reads at a glance (dark fill, white bold number).
-PAIN_SCALE_CSS = """
+#: The smallest touch target, in px (WCAG 2.5.5 and Apple's Human Interface Guidelines: 44).
+TOUCH_PX = 44
+
+#: CSS of the 0-10 scales: buttons at least 44 px tall, eleven in one row where eleven
+#: 44 px buttons fit, else two clear rows 0-5 and 6-10 (a 390 px phone); a selected button
+#: reads at a glance (dark fill, white bold number).
+PAIN_SCALE_CSS = f"""
 <style>
 [class*="st-key-scale-row"] [data-testid="stElementContainer"],
-[class*="st-key-scale-row"] [data-testid="stButtonGroup"] { width: 100% !important; }
-[class*="st-key-scale-row"] [role="radiogroup"] {
-  display: flex !important; flex-wrap: nowrap !important; gap: 3px !important;
+[class*="st-key-scale-row"] [data-testid="stButtonGroup"] {{ width: 100% !important; }}
+[class*="st-key-scale-row"] [role="radiogroup"] {{
+  display: flex !important; flex-wrap: nowrap !important; gap: 4px !important;
   width: 100% !important; max-width: 100% !important;
-}
-[class*="st-key-scale-row"] [role="radio"] {
-  flex: 1 1 0; min-width: 0 !important; max-width: 3.5rem; min-height: 2.5rem;
+}}
+[class*="st-key-scale-row"] [role="radio"] {{
+  flex: 1 1 0; min-width: 0 !important; max-width: 3.5rem; min-height: {TOUCH_PX}px !important;
   padding: 0 !important; justify-content: center;
-}
-[class*="st-key-scale-row"] [role="radio"][aria-checked="true"] {
+}}
+@media (max-width: {11 * TOUCH_PX - 0.02}px) {{
+  [class*="st-key-scale-row"] [role="radiogroup"] {{ flex-wrap: wrap !important; row-gap: 6px !important; }}
+  [class*="st-key-scale-row"] [role="radio"] {{
+    flex: 0 0 calc((100% - 5 * 4px) / 6); max-width: none;
+  }}
+}}
+[class*="st-key-scale-row"] [role="radio"][aria-checked="true"] {{
   background-color: #1f2937 !important; border-color: #1f2937 !important;
-}
-[class*="st-key-scale-row"] [role="radio"][aria-checked="true"] p {
+}}
+[class*="st-key-scale-row"] [role="radio"][aria-checked="true"] p {{
   color: #ffffff !important; font-weight: 700 !important;
-}
+}}
 </style>
 """
 
@@ -153,6 +174,39 @@ def describe_changes(changes: Sequence[Mapping[str, Any]]) -> str:
     return "; ".join(parts)
 
 
+#: Short words of the items in a confirmation ("Added: sleep 4, mood 6").
+_SHORT = {
+    **ENTRY_FIELDS,
+    "enjoyment_interference": "interference with enjoyment",
+    "activity_interference": "interference with activity",
+    "sleep_quality": "sleep",
+    "analgesic_doses": "doses",
+    "opioid_mme": "opioid MME",
+}
+
+
+def needs_question(changes: Sequence[Mapping[str, Any]]) -> bool:
+    """Tell whether saving ``changes`` (:func:`entry_changes`) would change a stored value.
+
+    Items only added to a stored day are saved at once; a replaced or cleared
+    item is asked about first.
+    """
+    return any(c["kind"] != "added" for c in changes)
+
+
+def describe_additions(changes: Sequence[Mapping[str, Any]]) -> str:
+    """'sleep 4, mood 6, note “walked”': the added items in short words (markdown)."""
+    parts = []
+    for c in changes:
+        field, value = c["field"], plain_value(c["new"])
+        if field in ("notes", "medication"):
+            text = _item_text(field, value)
+        else:
+            text = fmt(value, "g")
+        parts.append(f"{_SHORT[field]} {text}")
+    return ", ".join(parts)
+
+
 def _form_value(field: str, value: Any) -> Any:
     value = plain_value(value)
     if field in _SCORES:
@@ -199,15 +253,19 @@ def entry_editor(
     """Show the diary form of one day, prefilled with its stored entry; save only on a clear yes.
 
     Every item starts at its stored value, so re-logging one item keeps the
-    others. Saving a day that holds an entry first lists exactly which items are
-    replaced, added or cleared; "Save these changes" then stores the whole entry
-    (the old one goes to the kept history), "Keep the stored entry" changes
-    nothing. Widget keys start with ``prefix`` ("log", "history").
+    others. Items added to a day that holds an entry are saved at once ("Added:
+    sleep 4, mood 6"). Saving over a stored value first lists exactly which items
+    are replaced (old → new), added or cleared; "Save these changes" then stores
+    the whole entry (the old one goes to the kept history), "Keep the stored entry"
+    changes nothing. The question and every confirmation show right below the
+    Save button, where the person is looking. Widget keys start with ``prefix``
+    ("log", "history").
     """
     stored = dict(stored or {})
     _prefill(prefix, day, stored)
-    _ask_to_replace(user, day, prefix=prefix, purpose=purpose)
     values = _form(prefix, stored)
+    show_confirmation(_confirmation(prefix))
+    _ask_to_replace(user, day, prefix=prefix, purpose=purpose)
     if values is None:
         return
     checked = _checked(values, day)
@@ -215,6 +273,37 @@ def entry_editor(
         return
     entry = {"patient_id": patient_id, "date": day, **checked[0]}
     _save(user, entry, stored, day, prefix=prefix, purpose=purpose, note=checked[1])
+
+
+def show_confirmation(key: str) -> None:
+    """Show (once) the confirmation kept under ``key`` by ``flash``, scrolled into view.
+
+    Drawn where it is called (right below a Save button) and, when that is off-screen
+    (a phone's Save at the bottom edge), scrolled just enough to be seen.
+    """
+    if not st.session_state.get(f"{key}.flash"):
+        return
+    with st.container(key=_dom_key(key, "confirmation")):
+        show_flash(key)
+    _scroll_into_view(_dom_key(key, "confirmation"))
+
+
+def _dom_key(key: str, what: str) -> str:
+    return f"{key.replace('.', '-')}-{what}"
+
+
+def _scroll_into_view(key: str) -> None:
+    """Scroll the container of ``key`` into view if it is off-screen (else nothing moves)."""
+    st.html(
+        "<script>requestAnimationFrame(() => document.querySelector("
+        f"'.st-key-{key}')?.scrollIntoView({{block: 'nearest', behavior: 'smooth'}}));</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def _confirmation(prefix: str) -> str:
+    """Return the key of the form's confirmation (shown below its Save button)."""
+    return f"{prefix}.form"
 
 
 def _prefill(prefix: str, day: dt.date, stored: Mapping[str, Any]) -> None:
@@ -253,12 +342,14 @@ def _ask_to_replace(user: User, day: dt.date, *, prefix: str, purpose: str) -> N
     if pending is None:
         return
     entry, changes, existing = pending
-    st.warning(
+    question = st.container(key=_dom_key(prefix, "question"))
+    question.warning(
         f"You already logged **{day:%A %d %B}**: {describe_entry(existing)}.  \n"
         f"Saving changes: {describe_changes(changes)}.  \n"
         "Everything else stays as stored; the old values are kept in the history."
     )
-    c1, c2 = st.columns(2)
+    c1, c2 = question.columns(2)
+    _scroll_into_view(_dom_key(prefix, "question"))
     if c1.button("Save these changes", type="primary", key=f"{prefix}.replace"):
         try:
             data.save_diary_entry(user, entry, replace=True, purpose=purpose)
@@ -266,7 +357,10 @@ def _ask_to_replace(user: User, day: dt.date, *, prefix: str, purpose: str) -> N
             show_error(exc)
         else:
             _forget_pending(prefix)
-            flash(prefix, f"Replaced your entry for {day:%A %d %B}: {describe_changes(changes)}.")
+            flash(
+                _confirmation(prefix),
+                f"Replaced your entry for {day:%A %d %B}: {describe_changes(changes)}.",
+            )
             _rerun()
     if c2.button("Keep the stored entry", key=f"{prefix}.keep"):
         _forget_pending(prefix)
@@ -405,31 +499,61 @@ def _save(
     purpose: str,
     note: str,
 ) -> None:
-    """Save a new day, or ask first when the day holds an entry (or was saved meanwhile)."""
+    """Save a new day or additions to a stored one; ask first when a stored value would change."""
     if stored:
-        changes = entry_changes(stored, entry)
-        if not changes:
-            flash(prefix, f"Nothing to change: {day:%A %d %B} is stored with these values.")
-            _rerun()
-        st.session_state[f"{prefix}.pending"] = (entry, changes, stored)
-        _rerun()
+        _add_or_ask(user, entry, stored, day, prefix=prefix, purpose=purpose, note=note)
+        return
     try:
         result = data.save_diary_entry(user, entry, purpose=purpose)
-    except ConflictError as exc:  # saved meanwhile (another tab): ask, as above
-        existing = as_record(exc.existing)
-        st.session_state[f"{prefix}.pending"] = (entry, entry_changes(existing, entry), existing)
-        _rerun()
+    except ConflictError as exc:  # saved meanwhile (another tab): as a stored day
+        _add_or_ask(
+            user, entry, as_record(exc.existing), day, prefix=prefix, purpose=purpose, note=note
+        )
     except (StoreError, DataValidationError) as exc:
         show_error(exc)
     else:
         st.session_state.pop(f"{prefix}.loaded", None)
         if getattr(result, "action", "saved") == "unchanged":
-            flash(
-                prefix, f"Nothing to change: {day:%A %d %B} was already logged with these values."
-            )
+            message = f"Nothing to change: {day:%A %d %B} was already logged with these values."
         else:
-            flash(prefix, f"Saved: pain {entry['pain']}/10 on {day:%A %d %B}. Thank you!{note}")
+            message = f"Saved: pain {entry['pain']}/10 on {day:%A %d %B}. Thank you!{note}"
+        flash(_confirmation(prefix), message)
         _rerun()
+
+
+def _add_or_ask(
+    user: User,
+    entry: dict[str, Any],
+    stored: Mapping[str, Any],
+    day: dt.date,
+    *,
+    prefix: str,
+    purpose: str,
+    note: str,
+) -> None:
+    """Save items added to a stored day at once; ask first when a stored value would change."""
+    changes = entry_changes(stored, entry)
+    if not changes:
+        flash(
+            _confirmation(prefix),
+            f"Nothing to change: {day:%A %d %B} is stored with these values.",
+        )
+        _rerun()
+    if needs_question(changes):
+        st.session_state[f"{prefix}.pending"] = (entry, changes, dict(stored))
+        _rerun()
+    try:
+        # every stored item is in the entry unchanged (the form opened prefilled)
+        data.save_diary_entry(user, entry, replace=True, purpose=purpose)
+    except (StoreError, DataValidationError) as exc:
+        show_error(exc)
+        return
+    st.session_state.pop(f"{prefix}.loaded", None)
+    flash(
+        _confirmation(prefix),
+        f"Added: {describe_additions(changes)} on {day:%A %d %B}. Thank you!{note}",
+    )
+    _rerun()
 
 
 def history_changes(history: pd.DataFrame, day: dt.date) -> list[str]:

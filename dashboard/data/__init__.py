@@ -100,6 +100,7 @@ from dashboard.data._onboarding import (
     sign_in_sheet,
 )
 from dashboard.data._writes import (
+    answer_session_pain,
     csv_bytes,
     export_zip_callable,
     get_diary_entry,
@@ -151,6 +152,7 @@ __all__ = [
     "get_diary_entry",
     "save_diary_entry",
     "save_session",
+    "answer_session_pain",
     "import_dataset",
     "preview_import",
     "load_uploads",

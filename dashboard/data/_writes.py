@@ -25,6 +25,7 @@ __all__ = [
     "get_diary_entry",
     "save_diary_entry",
     "save_session",
+    "answer_session_pain",
     "import_dataset",
     "preview_import",
     "load_uploads",
@@ -57,6 +58,27 @@ def save_session(
     """Save a session; raises ConflictError when it exists with other values."""
     try:
         return service(user, purpose).save_session(session, replace=replace)
+    finally:
+        forget_rows()
+
+
+def answer_session_pain(
+    user: User,
+    session_date: Any,
+    *,
+    pain_before: int | None = None,
+    pain_after: int | None = None,
+    purpose: str = "Log today",
+) -> SaveResult:
+    """Add the patient's own missing pain just before and after a stored session.
+
+    ``Service.answer_session_pain``: only empty items change, audited and kept in
+    the history under the user who answered.
+    """
+    try:
+        return service(user, purpose).answer_session_pain(
+            session_date, pain_before=pain_before, pain_after=pain_after
+        )
     finally:
         forget_rows()
 

@@ -1,9 +1,12 @@
 """Log today: the patient's daily diary form (phone-friendly).
 
 The form, its confirmation and the status below it are one fragment: a Save reruns
-that part only. The chosen day's stored entry opens prefilled, so re-logging one item keeps the
-others; saving over a stored entry first says which items change. Below the form:
-where the patient stands today, and a daily reminder for their calendar.
+that part only. The day is chosen with "Today" / "Yesterday" or the date field, its weekday
+written beside it. The chosen day's stored entry opens prefilled, so re-logging one item keeps
+the others; items added to a logged day are saved at once, and saving over a stored value first
+says which items change (old → new). Below the form: the pain just before and after a recent
+session that has none (optional), where the patient stands today, and a daily reminder for
+their calendar.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import clock, data, navigation, session
-from dashboard.components import entry_form, feedback, status_card
+from dashboard.components import entry_form, feedback, session_pain, status_card
 from dashboard.text import shown
 
 PAGE = "Log today"
@@ -32,6 +35,39 @@ def _fragment_rerun() -> bool:
     return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
+def _set_day(day: dt.date) -> None:
+    st.session_state["log.date"] = day
+
+
+def _day_field() -> dt.date:
+    """Draw the day: "Today" / "Yesterday", the date field and its weekday; return the day."""
+    first = today - dt.timedelta(days=data.BACKFILL_DAYS)
+    chosen = st.session_state.get("log.date")
+    if not isinstance(chosen, dt.date) or not first <= chosen <= today:
+        st.session_state["log.date"] = today  # a new visit, or a visit that outlived midnight
+    yesterday = today - dt.timedelta(days=1)
+    with st.container(horizontal=True, vertical_alignment="bottom", key="log-day-row"):
+        day: dt.date = st.date_input(
+            "Day",
+            min_value=first,
+            max_value=today,
+            format="YYYY-MM-DD",
+            help=f"Today, or one of the last {data.BACKFILL_DAYS} days. Older days: see History.",
+            key="log.date",
+            width=150,
+        )
+        for label, value in (("Today", today), ("Yesterday", yesterday)):
+            st.button(
+                label,
+                key=f"log.day.{label.lower()}",
+                type="primary" if day == value else "secondary",
+                on_click=_set_day,
+                args=(value,),
+            )
+    st.markdown(f"**{day:%A} {day.day} {day:%B %Y}**")
+    return day
+
+
 @st.fragment
 def diary_day() -> None:
     """Draw the diary of the day: who, the form and its confirmation, the status as of today.
@@ -46,9 +82,6 @@ def diary_day() -> None:
         current = session.signed_in()
         if current is None or current.user_id != user.user_id:
             st.rerun()
-    # a save's confirmation first: it is on the screen before the rows are read again
-    feedback.show_flash("log")
-
     # ------------------------------------------------------------------ whose diary, streak
     # one compact line, so that on a phone the pain buttons are visible without scrolling
     view = data.patient_view(user, pid, purpose=PAGE)
@@ -60,24 +93,20 @@ def diary_day() -> None:
 
     # ------------------------------------------------------------------ the day and its entry
     # outside the form, so that choosing another day opens that day's stored entry
-    day = st.date_input(
-        "Day",
-        value=today,
-        min_value=today - dt.timedelta(days=data.BACKFILL_DAYS),
-        max_value=today,
-        format="YYYY-MM-DD",
-        help=f"Today, or one of the last {data.BACKFILL_DAYS} days. Older days: see History.",
-        key="log.date",
-    )
+    day = _day_field()
     rows = view.diary[view.diary["date"] == pd.Timestamp(day)]
     stored = feedback.as_record(rows) if len(rows) else None
     if stored:
         st.caption(
-            f"{day:%A %d %B} is logged: {status_card.describe_entry(stored)}. "
+            f"This day is logged: {status_card.describe_entry(stored)}. "
             "Change what you need; everything else stays."
         )
 
     entry_form.entry_editor(user, pid, day, stored, prefix="log", purpose=PAGE)
+
+    # ------------------------------------------------------------------ recent sessions
+    # from the rows already read for this visit: no query of its own
+    session_pain.session_pain_question(user, view.sessions, today, purpose=PAGE)
 
     # ------------------------------------------------------------------ status as of today
     # drawn after the form: a save's confirmation shows before the status is worked out,

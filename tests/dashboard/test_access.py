@@ -206,7 +206,7 @@ def test_a_patient_editing_session_state_stays_themselves(demo_db):
     at.run()
     assert "Diary of patient **P003**" in _texts(at.caption)
     at.pills(key="log.pain").set_value(4)
-    at.button[0].click().run()
+    at.button(key="FormSubmitter:log.form-Save").click().run()
     with open_store(demo_db) as store:
         assert store.get_diary_entry("test:check", "P001", dt.date.today()) is None
         assert store.get_diary_entry("test:check", "P003", dt.date.today())["pain"] == 4.0

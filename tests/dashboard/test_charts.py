@@ -159,11 +159,27 @@ def test_medication_chart_has_doses_and_mme_on_two_axes():
         [5, 5], analgesic_doses=pd.array([2, pd.NA], dtype="Int64"), opioid_mme=[0.0, 7.5]
     )
     fig = charts.medication_chart(diary)
-    bars, line = fig.data
+    bars, line, opioid_days = fig.data
     assert_allclose(bars.y, [2.0, np.nan], equal_nan=True)
     assert_allclose(_ys(line.y), [0.0, 7.5])
-    assert line.yaxis == "y2"
+    assert line.yaxis == opioid_days.yaxis == "y2"
     assert "morphine mg equivalents" in _title(fig.layout.yaxis2)
+
+
+def test_medication_chart_marks_opioid_days_and_has_round_ticks():
+    diary = _diary([5, 5, 5, 5], opioid_mme=[0.0, 20.0, np.nan, 7.5])
+    fig = charts.medication_chart(diary)
+    line, days = fig.data
+    # a distinct marker on each day with an opioid only, named in the legend
+    assert days.name == "Opioid day" and days.marker.symbol == "diamond"
+    assert_allclose(days.y, [20.0, 7.5])
+    assert days.marker.size >= 10 and fig.layout.showlegend is not False
+    assert days.marker.color == line.line.color
+    # the axis runs 0 to 21 (20 with 5 % room) in steps of 5: 0 / 5 / 10 / 15 / 20
+    axis = fig.layout.yaxis2
+    assert (axis.tickmode, axis.tick0, axis.dtick) == ("linear", 0, 5)
+    ticks = np.arange(axis.tick0, axis.range[1] + 1e-9, axis.dtick)
+    assert_allclose(ticks, [0, 5, 10, 15, 20])
 
 
 def test_session_before_after_bars():
@@ -465,11 +481,13 @@ def test_lines_break_where_days_are_missing():
     wellbeing = charts.wellbeing_small_multiples(diary)
     assert all(list(t.y).count(None) == 1 and t.connectgaps is False for t in wellbeing.data)
     meds = charts.medication_chart(diary)
-    mme = _trace(meds, "Opioid (MME/day)")
+    mme = _trace(meds, "Opioid dose (morphine-equivalent mg a day)")
     assert list(mme.y) == [10.0, 10.0, 15.0, None, 15.0, 15.0]
     # the break survives serialisation (what st.plotly_chart sends)
     sent = json.loads(meds.to_json())["data"]
-    assert [t for t in sent if t["name"] == "Opioid (MME/day)"][0]["y"][3] is None
+    assert [t for t in sent if t["name"] == "Opioid dose (morphine-equivalent mg a day)"][0]["y"][
+        3
+    ] is None
 
 
 def test_consecutive_days_are_not_broken():

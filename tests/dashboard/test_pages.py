@@ -215,7 +215,7 @@ def open_chart(patient_id: str, *, user: str = "admin"):
 def test_log_form_requires_a_pain_score(demo_db):
     at = open_page("views/log_today.py", user="p001")
     assert at.pills(key="log.pain").value is None  # no default that could be saved by accident
-    at.button[0].click().run()  # the form's Save button
+    at.button(key="FormSubmitter:log.form-Save").click().run()  # the form's Save button
     assert "Choose your average pain" in _texts(at.error)
     assert _stored_pain(demo_db, "P001", dt.date.today()) is None
 
@@ -226,7 +226,7 @@ def test_log_form_saves_and_asks_before_replacing(demo_db):
     assert at.date_input(key="log.date").value == today
     at.pills(key="log.pain").set_value(6)
     at.pills(key="log.sleep_quality").set_value(7)
-    at.button[0].click().run()
+    at.button(key="FormSubmitter:log.form-Save").click().run()
     assert not at.exception
     assert "Saved: pain 6/10" in _texts(at.success)
     assert _stored_pain(demo_db, "P001", today) == 6.0
@@ -236,7 +236,7 @@ def test_log_form_saves_and_asks_before_replacing(demo_db):
 
     # a second save of the same day with another score asks first
     at.pills(key="log.pain").set_value(3)
-    at.button[0].click().run()
+    at.button(key="FormSubmitter:log.form-Save").click().run()
     assert "You already logged" in _texts(at.warning)
     assert "pain 6/10" in _texts(at.warning)
     assert _stored_pain(demo_db, "P001", today) == 6.0
@@ -252,9 +252,9 @@ def test_log_form_keep_leaves_the_stored_entry(demo_db):
     today = dt.date.today()
     at = open_page("views/log_today.py", user="p002")
     at.pills(key="log.pain").set_value(4)
-    at.button[0].click().run()
+    at.button(key="FormSubmitter:log.form-Save").click().run()
     at.pills(key="log.pain").set_value(9)
-    at.button[0].click().run()
+    at.button(key="FormSubmitter:log.form-Save").click().run()
     at.button(key="log.keep").click().run()
     assert not at.warning
     assert _stored_pain(demo_db, "P002", today) == 4.0
@@ -267,24 +267,35 @@ def test_log_form_refuses_dates_outside_the_last_week(demo_db):
     assert widget.proto.max == dt.date.today().isoformat()
 
 
-def test_patients_cannot_record_sessions(demo_db):
-    # sessions are the clinic's record: the service refuses a patient's write, so the
-    # patient's page offers no session form (the clinician records pain before/after)
-    today = dt.date.today()
+def test_log_today_asks_for_the_missing_pain_around_a_recent_session(demo_db):
+    # the clinician recorded the pain before only: the patient is asked for the pain
+    # after, saves it through the service as theirs, and nothing else of the session changes
+    when = dt.datetime.combine(dt.date.today() - dt.timedelta(days=2), dt.time(9, 30))
+    session = {"patient_id": "P001", "date": when, "technique": "manual", "needles": 6}
     with open_store(demo_db) as store:
-        store.save_session(
-            "test:setup",
-            {"patient_id": "P001", "date": today, "technique": "manual"},
-        )
+        store.save_session("dr.a", {**session, "pain_before": 6})
     at = open_page("views/log_today.py", user="p001")
-    assert not any("Your session on" in s.value for s in at.subheader)
-    assert [b.label for b in at.main.button] == ["Save"]
+    key = f"log.session.{when:%Y%m%dT%H%M}"
+    assert [p.key for p in at.pills if p.key.startswith(key)] == [f"{key}.pain_after"]
+    at.pills(key=f"{key}.pain_after").set_value(3)
+    at.button(key=f"FormSubmitter:{key}-Save session pain").click().run()
+    assert not at.exception, at.exception
+    assert "session on" in _texts(at.success) and "after 3/10" in _texts(at.success)
+    assert not [p for p in at.pills if p.key.startswith(key)]  # answered: not asked again
+    with open_store(demo_db) as store:
+        stored = store.sessions("test:check", "P001").set_index("date").loc[pd.Timestamp(when)]
+        history = store.history("test:check", "P001")
+        audit = store.audit_log("test:check", action="edit")
+    assert (stored["pain_before"], stored["pain_after"], stored["needles"]) == (6.0, 3.0, 6)
+    assert (history.iloc[-1]["actor"], history.iloc[-1]["table"]) == ("p001", "sessions")
+    assert audit.iloc[-1]["username"] == "p001"
+    assert "answer_session_pain" in audit.iloc[-1]["detail"]
 
 
 def test_new_entry_shows_on_my_progress(demo_db):
     at = open_page("views/log_today.py", user="p004")
     at.pills(key="log.pain").set_value(2)
-    at.button[0].click().run()
+    at.button(key="FormSubmitter:log.form-Save").click().run()
     at.switch_page("views/my_progress.py").run()
     at.segmented_control(key="progress.range").set_value("All").run()
     fig = at.get("plotly_chart")[0].proto.spec

@@ -75,7 +75,7 @@ def test_relogging_only_pain_keeps_every_other_item(demo_db):
     assert at.number_input(key="log.opioid_mme").value == 15.0
 
     at.pills(key="log.pain").set_value(5)
-    at.button[0].click().run()  # Save
+    at.button(key="FormSubmitter:log.form-Save").click().run()  # Save
     assert not at.exception, at.exception
     question = _texts(at.warning)
     assert "You already logged" in question
@@ -100,7 +100,7 @@ def test_clearing_an_item_is_said_before_it_happens(demo_db):
     at = open_page("views/log_today.py", user="p002")
     at.text_area(key="log.notes").input("")
     at.pills(key="log.sleep_quality").set_value(None)
-    at.button[0].click().run()
+    at.button(key="FormSubmitter:log.form-Save").click().run()
     question = _texts(at.warning)
     assert "**sleep quality** 4/10 → cleared" in question
     assert "**note** “stiff” → cleared" in question
@@ -113,9 +113,39 @@ def test_saving_the_same_values_changes_nothing(demo_db):
     today = dt.date.today()
     _save(demo_db, "P004", today, pain=3)
     at = open_page("views/log_today.py", user="p004")
-    at.button[0].click().run()
+    at.button(key="FormSubmitter:log.form-Save").click().run()
     assert "Nothing to change" in _texts(at.success)
     assert not at.warning
+
+
+def test_today_yesterday_and_additions_to_a_logged_day_saved_with_one_save(demo_db):
+    today = dt.date.today()
+    yesterday = today - dt.timedelta(days=1)
+    _save(demo_db, "P001", today, pain=5, notes="stiff")
+    at = open_page("views/log_today.py", user="p001")
+    # "Today" / "Yesterday" set the day, its weekday written by the Day field
+    assert f"**{today:%A} {today.day} {today:%B %Y}**" in _texts(at.markdown)
+    at.button(key="log.day.yesterday").click().run()
+    assert at.date_input(key="log.date").value == yesterday
+    assert f"**{yesterday:%A} {yesterday.day} {yesterday:%B %Y}**" in _texts(at.markdown)
+    at.button(key="log.day.today").click().run()
+    assert at.date_input(key="log.date").value == today
+
+    at.pills(key="log.sleep_quality").set_value(4)
+    at.pills(key="log.mood").set_value(6)
+    at.button(key="FormSubmitter:log.form-Save").click().run()
+    assert not at.exception, at.exception
+    assert not at.warning  # no question: no stored value changes
+    assert "Added: sleep 4, mood 6 on" in _texts(at.success)
+    after = _stored(demo_db, "P001", today)
+    assert (after["pain"], after["notes"], after["sleep_quality"], after["mood"]) == (
+        5.0, "stiff", 4.0, 6.0,
+    )  # fmt: skip
+    # the confirmation is right below the form's Save button, not atop the page
+    main = list(at.main)  # depth first: the form's Save button, then what follows it
+    save = next(i for i, e in enumerate(main) if getattr(e, "label", None) == "Save")
+    after = [e for e in main[save + 1 :] if e.type != "flex_container"][0]
+    assert after.type == "success" and "Added:" in str(after.value)
 
 
 def test_choosing_another_day_opens_its_entry(demo_db):
@@ -302,7 +332,7 @@ def test_a_named_opioid_and_dose_give_the_daily_mme(demo_db):
     at.pills(key="log.pain").set_value(4)
     at.selectbox(key="log.medication").set_value("oxycodone")
     at.number_input(key="log.medication_dose").set_value(30.0)
-    at.button[0].click().run()
+    at.button(key="FormSubmitter:log.form-Save").click().run()
     assert not at.exception, at.exception
     assert "Oxycodone 30 = 45 MME for the day" in _texts(at.success)
     stored = _stored(demo_db, "P007", today)
@@ -316,7 +346,7 @@ def test_another_medicine_is_stored_by_name_without_mme(demo_db):
     at.pills(key="log.pain").set_value(4)
     at.selectbox(key="log.medication").set_value("ibuprofen")
     at.number_input(key="log.medication_dose").set_value(800.0)
-    at.button[0].click().run()
+    at.button(key="FormSubmitter:log.form-Save").click().run()
     stored = _stored(demo_db, "P007", today)
     assert stored["medication"] == "ibuprofen" and stored["opioid_mme"] is None
 

@@ -34,7 +34,7 @@ def test_a_save_in_the_fragment_shows_saved_and_persists_after_a_full_rerun(demo
     assert not at.exception, at.exception
     assert at.pills(key="log.pain").value is None
     at.pills(key="log.pain").set_value(4)
-    at.button[0].click().run()  # Save, inside the fragment
+    at.button(key="FormSubmitter:log.form-Save").click().run()  # Save, inside the fragment
     assert not at.exception, at.exception
     assert any("Saved: pain 4/10" in str(s.value) for s in at.success)
     assert _stored_pain(demo_db, "P007") == 4.0

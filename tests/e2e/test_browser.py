@@ -456,6 +456,27 @@ def _screens(page, name: str, most: int = 4) -> None:
     page.evaluate(f"document.querySelector('{_MAIN}').scrollTo(0, 0)")
 
 
+def _assert_scale_rows(scale, width: int) -> None:
+    """Every button of the 0-10 scale is at least 44 px tall and on screen; the rows are
+    one where eleven 44 px buttons fit, else 0-5 and 6-10."""
+    boxes = [scale.get_by_role("radio", name=str(k), exact=True).bounding_box() for k in range(11)]
+    assert all(b is not None for b in boxes)
+    assert min(b["height"] for b in boxes) >= 44, [b["height"] for b in boxes]
+    assert min(b["width"] for b in boxes) >= 24, "a scale button narrower than a fingertip"
+    rows = [round(b["y"]) for b in boxes]
+    if width < 11 * 44:
+        assert len(set(rows[:6])) == 1 and len(set(rows[6:])) == 1, rows
+        assert rows[6] >= rows[0] + boxes[0]["height"], rows  # the second row below
+    else:
+        assert len(set(rows)) == 1, rows
+    assert all(b["x"] + b["width"] <= width for b in boxes)
+
+
+def _assert_on_screen(locator, height: int) -> None:
+    box = locator.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 80) <= height, box
+
+
 @pytest.mark.parametrize("size", list(PATIENT_SIZES))
 def test_patient_pages_read_right_on_phone_and_desktop(demo, browser, size):
     context = browser.new_context(**PATIENT_SIZES[size])
@@ -468,16 +489,13 @@ def test_patient_pages_read_right_on_phone_and_desktop(demo, browser, size):
         _heading(page, "📝 Log today")
         _assert_page_uncovered(page, "📝 Log today")
 
-        # the 0-10 scale is one row: "0" and "10" side by side, "10" whole and on screen
+        # the 0-10 scale: every button at least 44 px tall (a fingertip); one row where eleven
+        # 44 px buttons fit, else two clear rows 0-5 and 6-10; "10" whole and on screen
         scale = page.locator('[data-testid="stButtonGroup"]').first
-        zero = scale.get_by_role("radio", name="0", exact=True)
         ten = scale.get_by_role("radio", name="10", exact=True)
         ten.wait_for()
-        a, b = zero.bounding_box(), ten.bounding_box()
-        assert a is not None and b is not None
-        assert abs(a["y"] - b["y"]) < 2 and b["x"] > a["x"], (a, b)
-        assert b["x"] + b["width"] <= width
-        assert b["width"] >= 24, "a scale button narrower than a fingertip"
+        settled(page)
+        eventually(lambda: _assert_scale_rows(scale, width))
         assert ten.locator("p").evaluate("e => e.scrollWidth <= e.clientWidth + 1")
         # the chosen number stands out: dark fill, white text
         six = scale.get_by_role("radio", name="6", exact=True)
@@ -491,11 +509,24 @@ def test_patient_pages_read_right_on_phone_and_desktop(demo, browser, size):
         notes = page.get_by_label("Notes")
         click_until(more, notes)
         notes.click()
+        notes.press("ControlOrMeta+a")
         notes.type("walked 20 min")
         eventually(lambda: _assert_equal(notes.input_value(), "walked 20 min"))
         assert not page.get_by_text("Enter to submit").count()
         assert not page.get_by_text("Ctrl+Enter").count()
         _screens(page, f"patient_{size}_1_log_today")
+
+        # Save at the bottom of the screen: its answer is shown on the screen, not below it
+        save = page.get_by_role("button", name="Save", exact=True)
+        save.scroll_into_view_if_needed()
+        answer = page.locator('[class*="log-form-confirmation"], [class*="log-question"]')
+        click_until(save, answer)
+        eventually(lambda: _assert_on_screen(answer.first, page.viewport_size["height"]))
+        if page.get_by_role("button", name="Keep the stored entry").count():
+            click_until(
+                page.get_by_role("button", name="Keep the stored entry"),
+                page.get_by_text("More about this day"),
+            )
 
         # the menu: a row of links; after choosing a page nothing covers it
         click_until(

@@ -87,6 +87,14 @@ class Probe:
     unknown_patient: bool = True  # it can be asked for a patient that does not exist
 
 
+def _answer_session_pain(service: Service, patient_id: str) -> Any:
+    """Answer the pain after a session of ``patient_id`` stored without it (no audit row)."""
+    session = {"patient_id": patient_id, "date": "2024-01-16T10:00", "technique": "manual"}
+    if service.store.patient_exists(patient_id):
+        service.store.save_session("test", session, replace=True)
+    return service.answer_session_pain("2024-01-16T10:00", pain_after=3, patient_id=patient_id)
+
+
 PROBES: dict[str, Probe] = {
     "list_patients": Probe(lambda s, p: s.visible_patient_ids(), "nothing"),
     "read_settings": Probe(lambda s, p: s.analysis_settings(), "nothing"),
@@ -101,6 +109,7 @@ PROBES: dict[str, Probe] = {
         "patient",
     ),
     "set_course": Probe(lambda s, p: s.set_course_state(p, "paused"), "patient"),
+    "answer_session_pain": Probe(lambda s, p: _answer_session_pain(s, p), "patient"),
     "record_export": Probe(lambda s, p: s.record_export("diary.csv", patient_id=p), "patient"),
     "record_cohort_export": Probe(
         lambda s, p: s.record_export("outcomes.csv", patient_id=None), "cohort"
