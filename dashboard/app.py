@@ -74,6 +74,14 @@ except StoreError as exc:
     st.error(login_view.SIGN_IN_UNAVAILABLE, icon="⚠️")
     st.stop()
 session.set_run_user(user)
+if user is not None and st.query_params.get("invite"):
+    # A first sign-in link is for a new account: say so rather than open the home page
+    # of whoever is signed in on this browser.
+    st.info(labels.INVITE_WHILE_SIGNED_IN.format(user=shown(user.username)), icon="🔑")
+    if st.button("Sign out and use the link", key="invite.sign_out"):
+        session.logout()
+        st.rerun()
+    st.stop()
 # uploads are kept only for a session whose user may import (and within its limit)
 _ctx = get_script_run_ctx()
 upload_gate.allow(

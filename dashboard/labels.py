@@ -50,6 +50,7 @@ from analytics.presentation import (
 
 __all__ = [
     "DEMO_BANNER",
+    "INVITE_WHILE_SIGNED_IN",
     "PATIENT_FILE_LABELS",
     "HEALTH_RECORD_NOTE",
     "FINDINGS_RULE",
@@ -93,6 +94,11 @@ __all__ = [
 #: Electroacupuncture frequency bands of ``analytics.contract.schema.FREQUENCY_BANDS``
 #: (DOMAIN.md section 1) and ``unknown`` for an EA session without a frequency.
 #: Shown above every page while the database is the demo clinic.
+#: A first sign-in link opened where someone is signed in already.
+INVITE_WHILE_SIGNED_IN = (
+    "This is a first sign-in link for a new account, and {user} is signed in on this "
+    "browser. Sign out to use it here, or open the link on the patient's own phone."
+)
 DEMO_BANNER = "Demo clinic, made-up patients: never enter a real patient here."
 
 # --------------------------------------------------------------------------- patient pages

@@ -210,7 +210,12 @@ def verify_password(password_hash: str, password: str) -> bool:
         try:
             if _hasher().verify(password_hash, candidate):
                 return True
-        except (VerificationError, InvalidHashError):
+        except InvalidHashError:
+            # No usable password (an account waiting for its first sign-in): spend
+            # the time of a real check, so a refusal does not tell such accounts apart.
+            verify_password(_dummy_hash(), password)
+            return False
+        except VerificationError:
             continue
     return False
 

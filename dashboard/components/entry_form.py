@@ -51,7 +51,7 @@ ENTRY_FIELDS: dict[str, str] = {
     "analgesic_doses": "pain-medication doses",
     "medication": "medicine",
     "medication_dose": "medicine dose",
-    "opioid_mme": "opioid dose (MME)",
+    "opioid_mme": "opioid dose (morphine-equivalent mg a day)",
     "notes": "note",
 }
 
@@ -181,7 +181,7 @@ _SHORT = {
     "activity_interference": "interference with activity",
     "sleep_quality": "sleep",
     "analgesic_doses": "doses",
-    "opioid_mme": "opioid MME",
+    "opioid_mme": "opioid (morphine mg)",
 }
 
 
@@ -484,7 +484,7 @@ def _checked(values: dict[str, Any], day: dt.date) -> tuple[dict[str, Any], str]
     out["opioid_mme"] = mme
     note = (
         f" {code.replace('_', ' ').capitalize()} {fmt(out['medication_dose'], 'g')} = "
-        f"{fmt(out['opioid_mme'], 'g')} MME for the day."
+        f"{fmt(out['opioid_mme'], 'g')} mg of morphine a day (morphine-equivalent dose)."
     )
     return out, note
 

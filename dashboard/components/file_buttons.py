@@ -269,12 +269,14 @@ def patient_section(
     purpose: str,
     labels: Mapping[str, str] | None = None,
     note: str = "",
+    kinds: tuple[str, ...] = ("visit", "visit12", "fhir"),
 ) -> None:
     """Show the end of a patient page: report/FHIR downloads and the share-link panel.
 
     The rows are the ones the page read for this visit (no second audited read);
     every file is recorded for ``user`` when it is produced. ``labels`` and
-    ``note`` word the buttons for the reader (:func:`patient_files`).
+    ``note`` word the buttons for the reader and ``kinds`` chooses the files
+    (:func:`patient_files`).
     """
     from dashboard import data
     from dashboard.components import share_panel
@@ -294,6 +296,7 @@ def patient_section(
         key=key,
         labels=labels,
         note=note,
+        kinds=kinds,
     )
     share_panel.share_panel(user, patient_id, purpose=purpose, key=f"share.{purpose}.{patient_id}")
 

@@ -213,4 +213,6 @@ file_buttons.patient_section(
     purpose=PAGE,
     labels=labels.PATIENT_FILE_LABELS,
     note=labels.HEALTH_RECORD_NOTE,
+    # the report after 12 sessions only for someone who has sessions
+    kinds=("visit", "visit12", "fhir") if len(view.sessions) else ("visit", "fhir"),
 )

@@ -68,7 +68,7 @@ def page() -> None:
         )
         category = labels.category_label(outcome["response_category"])
         st.caption(
-            f"Response: {change_words(outcome['pct_change'])} (IMMPACT category: {category}). "
+            f"Response: {change_words(outcome['pct_change'])} (category: {category}). "
             "Pain reduction: + = less pain than at baseline. Baseline: "
             f"the {settings.baseline_days} days before the first session; follow-up: the last "
             f"{settings.followup_days} diary days."

@@ -263,3 +263,20 @@ def test_demo_passwords_are_derived_not_stored(store: Store) -> None:
     assert listed is not None
     assert [a["username"] for a in listed] == ["clin-a"]  # pat's demo password is gone
     assert auth.authenticate(store, "clin-a", listed[0]["password"]).role == "clinician"
+
+
+def test_an_account_without_a_password_costs_a_real_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refusal of an account waiting for its first sign-in does the work of a real check."""
+    from analytics.store import NO_PASSWORD_YET
+
+    checked: list[str] = []
+    real_verify = argon2.PasswordHasher.verify
+
+    def counting_verify(self: argon2.PasswordHasher, hash: str, password: str) -> bool:
+        checked.append(hash)
+        return real_verify(self, hash, password)
+
+    monkeypatch.setattr(argon2.PasswordHasher, "verify", counting_verify)
+    assert auth.verify_password(NO_PASSWORD_YET, "anything at all") is False
+    assert checked[0] == NO_PASSWORD_YET
+    assert checked[1:] == [auth._dummy_hash()]  # one argon2 verification, as for a real hash

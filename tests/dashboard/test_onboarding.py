@@ -50,6 +50,21 @@ def test_a_first_sign_in_link_chooses_the_password_and_signs_in_once(demo_db):
     assert not again.text_input
 
 
+def test_a_first_sign_in_link_opened_while_signed_in_says_so_and_signs_out_on_request(demo_db):
+    token = _invite(demo_db, "P006")
+    at = signed_in_app("admin")
+    at.query_params["invite"] = token
+    at.run()
+    assert not at.exception
+    (info,) = at.info
+    assert "first sign-in link for a new account" in info.value and "admin" in info.value
+    assert not at.dataframe  # no page of the signed-in person runs under the link
+    at.button(key="invite.sign_out").click().run()
+    assert not at.exception
+    assert "p006" in at.markdown[0].value  # the link's own page: choose a password
+    assert at.text_input(key="invite.new")
+
+
 def _codes(at):
     (table,) = [d.value for d in at.dataframe if "Clinician code" in d.value.columns]
     return table.set_index("Clinician code")

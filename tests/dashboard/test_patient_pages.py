@@ -334,7 +334,7 @@ def test_a_named_opioid_and_dose_give_the_daily_mme(demo_db):
     at.number_input(key="log.medication_dose").set_value(30.0)
     at.button(key="FormSubmitter:log.form-Save").click().run()
     assert not at.exception, at.exception
-    assert "Oxycodone 30 = 45 MME for the day" in _texts(at.success)
+    assert "Oxycodone 30 = 45 mg of morphine a day" in _texts(at.success)
     stored = _stored(demo_db, "P007", today)
     assert (stored["medication"], stored["medication_dose"]) == ("oxycodone", 30.0)
     assert stored["opioid_mme"] == pytest.approx(30 * 1.5)  # CDC 2022: oxycodone 1.5

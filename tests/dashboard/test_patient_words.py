@@ -96,3 +96,4 @@ def test_waitlist_patient_sees_findings_in_words_and_no_verdict(demo_db):
     text = visible_text(at._tree)
     assert "Prepare report for my doctor (PDF)" in text and "Prepare health-record file" in text
     assert not acronyms_in(text)
+    assert "after 12 sessions" not in text  # no report of sessions a waitlist patient has not had

@@ -122,7 +122,7 @@ def test_the_shared_numbers_are_the_patients_analysis(demo_db):
         if abs(pain) < 10
         else f"{'Worse' if pain > 0 else 'Improved'} (pain {'+' if pain > 0 else '−'}{abs(pain)}%)"
     )
-    assert any(c.value.startswith(f"Response: {words} (IMMPACT category: ") for c in at.caption)
+    assert any(c.value.startswith(f"Response: {words} (category: ") for c in at.caption)
 
 
 def test_an_expired_link_is_refused_and_the_refusal_audited(demo_db, clock):
