@@ -174,7 +174,7 @@ def test_patient_chart_reads_in_one_sign_convention_and_one_x_range(demo_db, dem
     assert "negative = less pain" not in captions.lower()
     assert "hover" not in captions.lower()
     # the ITS caption says its change in words
-    assert "pain level shifted by" in captions and "95% CI" in captions
+    assert "level shifted by" in captions and "95% CI" in captions
     figures = _figures(at)
     dated = [f for f in figures if "period" in (f["layout"].get("meta") or {})]
     assert len(dated) == 3  # pain, sleep/mood/stress, medication

@@ -37,7 +37,7 @@ def test_a_first_sign_in_link_chooses_the_password_and_signs_in_once(demo_db):
     at.button(key="FormSubmitter:invite.form-Save my password and sign in").click().run()
     assert not at.exception and not at.error
     assert "invite" not in at.query_params
-    assert any("Signed in as" in c.value and "p005" in c.value for c in at.sidebar.caption)
+    assert any("Signed in as" in c.value and "p005" in c.value for c in at.caption)
     with open_store(demo_db) as store:
         assert access.authenticate(store, "p005", NEW_PASSWORD, face="test").patient_id == "P005"
 

@@ -103,11 +103,14 @@ def test_write_table_refuses_a_link_to_an_existing_file(tmp_path):
     assert victim.read_text() == "keep me"
 
 
+#: A diary note long enough that the big clinic's rows (~0.5 MB) outgrow the database's
+#: write-ahead log under the simulated full disk, whatever the size of an empty database.
+NOTE = " ".join(["an ordinary note about the day"] * 5)
+
+
 def _big_clinic(folder: Path) -> Path:
     days = pd.date_range("2017-01-01", periods=3000, freq="D")
-    diary = "patient_id,date,pain,notes\n" + "".join(
-        f"P1,{d:%Y-%m-%d},5,an ordinary note about the day\n" for d in days
-    )
+    diary = "patient_id,date,pain,notes\n" + "".join(f"P1,{d:%Y-%m-%d},5,{NOTE}\n" for d in days)
     return write_clinic(folder, diary=diary)
 
 
@@ -118,7 +121,7 @@ def test_an_export_on_a_full_disk_leaves_no_partial_file(tmp_path, capsys):
     assert code == 0
     before = fingerprint(db_file)
     out = tmp_path / "out"
-    result = run_limited(60_000, "export", str(out), "--db", url)  # diary.csv is ~115 kB
+    result = run_limited(60_000, "export", str(out), "--db", url)  # diary.csv is ~0.5 MB
     assert result.returncode == 1
     assert result.stderr == f"error: {out}/diary.csv: File too large; nothing was written\n"
     assert not out.exists()  # no diary.csv cut short, no temporary file, not even the folder

@@ -353,7 +353,7 @@ def test_audit_command(
     out = capsys.readouterr().out
     assert "login_failed" in out and "import" in out and "user_admin" in out
     assert "export" in out and pid in out
-    assert "\x1b" not in out and "?[31mevil" in out
+    assert "\x1b" not in out and "\\u001b[31mevil" in out
     assert main(["audit", "--db", db_url, "--user", "doc"]) == 0
     assert "No audit rows match" in capsys.readouterr().out
     assert main(["audit", "--db", db_url, "--limit", "1"]) == 0
