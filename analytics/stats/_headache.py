@@ -8,6 +8,8 @@ documented DataFrame; nothing is rounded.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -54,7 +56,6 @@ HEADACHE_COLUMNS = [
 #: Columns of :func:`headache_summary` in order.
 HEADACHE_SUMMARY_COLUMNS = [
     "group",
-    "compared_with",
     "n_headache_patients",
     "n_evaluable",
     "n_responders",
@@ -64,6 +65,10 @@ HEADACHE_SUMMARY_COLUMNS = [
     "mean_baseline_headache_days",
     "mean_followup_headache_days",
     "mean_change_headache_days",
+    "compared_with",
+    "risk_difference",
+    "rd_ci_low",
+    "rd_ci_high",
 ]
 
 
@@ -206,9 +211,9 @@ def headache_days(
 
 
 def headache_summary(
-    outcomes: pd.DataFrame, *, by: str = "group", control: str | None = None
+    outcomes: pd.DataFrame, *, by: str = "group", control_labels: Iterable[str] = ()
 ) -> pd.DataFrame:
-    """Give the 50 % responder rate of headache days by group and its difference between groups.
+    """Give the 50 % responder rate of headache days by group and its difference from a control.
 
     Parameters
     ----------
@@ -216,35 +221,35 @@ def headache_summary(
         Per-patient rows with ``by`` and the columns of :func:`headache_days`.
     by : str, default "group"
         The column that names the groups; a missing label is its own group ("").
-    control : str or None, default None
-        The group every other group is compared with; None = the first group
-        in label order.
+    control_labels : iterable of str, default ()
+        Labels of control groups (compared case-blind); the first group in label
+        order whose label is one of them is the control, or the first group when
+        none is.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`HEADACHE_SUMMARY_COLUMNS`; one row per group holding a
-        headache patient (``compared_with`` empty), then one row per other group
-        compared with ``control`` (``group`` the group, ``compared_with`` the
-        control):
+        One row per group holding a headache patient, in label order, columns
+        :data:`HEADACHE_SUMMARY_COLUMNS`:
 
         - ``n_headache_patients``, ``n_evaluable`` (with a responder verdict),
           ``n_responders`` (int);
-        - ``responder_rate`` (fraction): responders / evaluable, with the Wilson
-          95 % interval ``responder_ci_low``, ``responder_ci_high``; on a
-          comparison row the difference group − control with Newcombe's 95 %
-          hybrid score interval (fractions −1..1);
+        - ``responder_rate`` (fraction 0-1): responders / evaluable, with the
+          Wilson 95 % interval ``responder_ci_low``, ``responder_ci_high``;
         - ``mean_baseline_headache_days``, ``mean_followup_headache_days``,
           ``mean_change_headache_days`` (days per 28, over the evaluable
-          patients); on a comparison row the differences group − control.
+          patients);
+        - ``compared_with`` (str): the control group, empty on its own row and
+          when there is one group; ``risk_difference`` (fraction −1..1): this
+          group's responder rate − the control's, with Newcombe's 95 % hybrid
+          score interval ``rd_ci_low``, ``rd_ci_high``.
     """
     rows = outcomes[outcomes["headache_patient"].fillna(False).astype("bool").to_numpy()]
-    label = rows[by].astype("str").fillna("")
     responder = rows["headache_responder_50"].astype("boolean")
     evaluable = responder.notna()
     frame = pd.DataFrame(
         {
-            "group": label.to_numpy(),
+            "group": rows[by].astype("str").fillna("").to_numpy(),
             "evaluable": evaluable.to_numpy(),
             "responder": responder.fillna(False).to_numpy(dtype=bool),
             **{
@@ -262,43 +267,38 @@ def headache_summary(
             "n_evaluable": grouped["evaluable"].sum(),
             "n_responders": grouped["responder"].sum(),
         }
-    )
-    for column in ("baseline", "followup", "change"):
-        name = f"mean_{column}_headache_days"
-        out[name] = grouped[name].mean()
-    out = out.astype({c: "int64" for c in ("n_headache_patients", "n_evaluable", "n_responders")})
-    nobs = out["n_evaluable"].to_numpy()
+    ).astype("int64")
     out["responder_rate"] = out["n_responders"] / out["n_evaluable"].where(out["n_evaluable"] > 0)
-    low, high = wilson_interval(out["n_responders"].to_numpy(), nobs)
+    low, high = wilson_interval(out["n_responders"].to_numpy(), out["n_evaluable"].to_numpy())
     out["responder_ci_low"], out["responder_ci_high"] = low, high
-    out.index.name = "group"
-    out = out.reset_index()
-    out["compared_with"] = ""
-    pairs = _comparisons(out, control)
-    return pd.concat([out, pairs], ignore_index=True)[HEADACHE_SUMMARY_COLUMNS].astype(
-        {"group": "str", "compared_with": "str"}
-    )
-
-
-def _comparisons(groups: pd.DataFrame, control: str | None) -> pd.DataFrame:
-    """One row per group other than the control: differences with Newcombe's interval."""
-    empty = pd.DataFrame({c: pd.Series(dtype=groups[c].dtype) for c in groups.columns})
-    if len(groups) < 2:
-        return empty
-    match = groups[groups["group"] == control] if control is not None else groups.iloc[:1]
-    if not len(match):
-        return empty
-    ref = match.iloc[0]
-    others = groups[groups["group"] != ref["group"]].copy()
-    intervals = [
-        newcombe_interval(int(r), int(n), int(ref["n_responders"]), int(ref["n_evaluable"]))
-        for r, n in zip(others["n_responders"], others["n_evaluable"], strict=True)
-    ]
-    others["responder_rate"] = others["responder_rate"] - ref["responder_rate"]
-    others["responder_ci_low"] = [i[0] for i in intervals]
-    others["responder_ci_high"] = [i[1] for i in intervals]
     for stage in ("baseline", "followup", "change"):
         name = f"mean_{stage}_headache_days"
-        others[name] = others[name] - ref[name]
-    others["compared_with"] = str(ref["group"])
-    return others
+        out[name] = grouped[name].mean()
+    out.index.name = "group"
+    out = out.reset_index()
+    _compare(out, {str(c).strip().lower() for c in control_labels})
+    return out[HEADACHE_SUMMARY_COLUMNS].astype({"group": "str", "compared_with": "str"})
+
+
+def _compare(groups: pd.DataFrame, control_labels: set[str]) -> None:
+    """Add the difference of each group's responder rate from the control's, in place."""
+    groups["compared_with"] = ""
+    for name in ("risk_difference", "rd_ci_low", "rd_ci_high"):
+        groups[name] = np.nan
+    if len(groups) < 2:
+        return
+    is_control = groups["group"].str.strip().str.lower().isin(control_labels).to_numpy()
+    ref = groups[is_control].iloc[0] if is_control.any() else groups.iloc[0]
+    others = (groups["group"] != ref["group"]).to_numpy()
+    n_ref, r_ref = int(ref["n_evaluable"]), int(ref["n_responders"])
+    # one interval per group: a handful of rows, never one per patient
+    bounds = [
+        newcombe_interval(int(r), int(n), r_ref, n_ref)
+        for r, n in zip(groups["n_responders"], groups["n_evaluable"], strict=True)
+    ]
+    groups.loc[others, "compared_with"] = str(ref["group"])
+    groups.loc[others, "risk_difference"] = (
+        groups["responder_rate"] - ref["responder_rate"]
+    )[others]
+    groups.loc[others, "rd_ci_low"] = np.array([b[0] for b in bounds])[others]
+    groups.loc[others, "rd_ci_high"] = np.array([b[1] for b in bounds])[others]

@@ -80,15 +80,15 @@ def test_the_responder_rate_by_group_and_its_difference() -> None:
             "change_headache_days": [6.0] * n_a + [3.0] * n_b + [NAN],
         }
     )
-    out = headache_summary(outcomes, control="b")
-    a = out[(out["group"] == "a") & (out["compared_with"] == "")].iloc[0]
+    out = headache_summary(outcomes, control_labels=["B"]).set_index("group")
+    a = out.loc["a"]
     low, high = proportion_confint(r_a, n_a, method="wilson")
     assert (a["n_evaluable"], a["n_responders"]) == (70, 56)
     assert a["responder_rate"] == pytest.approx(0.8)
     assert (a["responder_ci_low"], a["responder_ci_high"]) == pytest.approx((low, high))
-    diff = out[out["compared_with"] == "b"].iloc[0]
-    assert diff["group"] == "a" and diff["responder_rate"] == pytest.approx(0.2)
-    assert diff["responder_ci_low"] == pytest.approx(0.0524, abs=5e-5)
-    assert diff["responder_ci_high"] == pytest.approx(0.3339, abs=5e-5)
-    assert diff["mean_change_headache_days"] == pytest.approx(3.0)
-    assert out["n_headache_patients"].tolist() == [70, 80, 70]
+    assert a["compared_with"] == "b" and a["risk_difference"] == pytest.approx(0.2)
+    assert a["rd_ci_low"] == pytest.approx(0.0524, abs=5e-5)
+    assert a["rd_ci_high"] == pytest.approx(0.3339, abs=5e-5)
+    assert a["mean_change_headache_days"] == pytest.approx(6.0)
+    assert out.loc["b", "compared_with"] == "" and np.isnan(out.loc["b", "risk_difference"])
+    assert out["n_headache_patients"].tolist() == [70, 80]
