@@ -20,8 +20,8 @@ from analytics.io import neutralise_cell
 from analytics.settings import DEFAULT_SETTINGS, AnalysisSettings
 from analytics.stats import (
     EMAX_COLUMNS,
-    HEADACHE_COLUMNS,
     GROUPINGS,
+    HEADACHE_COLUMNS,
     KM_COLUMNS,
     STATUS_COLUMNS,
     EmaxFit,
