@@ -56,6 +56,12 @@ from ._group_tables import (
     holm_label,
     small_pairs_text,
 )
+from ._headache_words import (
+    HEADACHE_CHOICE_LABELS,
+    HEADACHE_QUESTION,
+    headache_line,
+    headache_sentence,
+)
 from ._labels import (
     CATEGORY_LABELS,
     FLAG_TEXT,
@@ -127,6 +133,10 @@ from ._sentences import (
 )
 
 __all__ = [
+    "HEADACHE_CHOICE_LABELS",
+    "HEADACHE_QUESTION",
+    "headache_line",
+    "headache_sentence",
     "FILE_TABLES",
     "FORMAT_RULES",
     "TEMPLATES_ZIP_NAME",

@@ -297,8 +297,8 @@ def _compare(groups: pd.DataFrame, control_labels: set[str]) -> None:
         for r, n in zip(groups["n_responders"], groups["n_evaluable"], strict=True)
     ]
     groups.loc[others, "compared_with"] = str(ref["group"])
-    groups.loc[others, "risk_difference"] = (
-        groups["responder_rate"] - ref["responder_rate"]
-    )[others]
+    groups.loc[others, "risk_difference"] = (groups["responder_rate"] - ref["responder_rate"])[
+        others
+    ]
     groups.loc[others, "rd_ci_low"] = np.array([b[0] for b in bounds])[others]
     groups.loc[others, "rd_ci_high"] = np.array([b[1] for b in bounds])[others]
