@@ -87,6 +87,14 @@ def _day_kinds(diary: pd.DataFrame, condition_row: np.ndarray) -> tuple[np.ndarr
     return headache, migraine, marked
 
 
+def _has_condition(patients: pd.DataFrame | None, ids: pd.Index) -> pd.Series:
+    """Per patient of ``ids``: True for a condition of :data:`HEADACHE_CONDITIONS`."""
+    conditions = pd.Series(dtype="str")
+    if patients is not None and len(patients):
+        conditions = patients.set_index(patients["patient_id"].astype("str"))["condition"]
+    return conditions.astype("str").isin(HEADACHE_CONDITIONS).reindex(ids, fill_value=False)
+
+
 def headache_days(
     diary: pd.DataFrame,
     patients: pd.DataFrame | None,
@@ -154,12 +162,7 @@ def headache_days(
     if followup_at is not None:
         check_int(followup_at, "followup_at", func, 1, 36500)
     ids = all_patients(diary, patients)
-    conditions = pd.Series(dtype="str")
-    if patients is not None and len(patients):
-        conditions = patients.set_index(patients["patient_id"].astype("str"))["condition"]
-    has_condition = (
-        conditions.astype("str").isin(HEADACHE_CONDITIONS).reindex(ids, fill_value=False)
-    )
+    has_condition = _has_condition(patients, ids)
     pid = diary["patient_id"].astype("str")
     condition_row = per_row(has_condition.astype("bool"), pid).fillna(False).to_numpy(dtype=bool)
     headache, migraine, marked = _day_kinds(diary, condition_row)
