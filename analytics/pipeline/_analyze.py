@@ -622,7 +622,9 @@ def cohort(
         factor_effects=t["factor_effects"],
         factor_effects_summary=factor_effects_summary(t["factor_effects"]),
         nof1_effects=t["nof1_effects"],
-        headache_summary=headache_summary(outcomes, control_labels=s.control_labels),
+        headache_summary=headache_summary(
+            outcomes, control_labels=s.control_labels, min_group_size=s.min_group_size
+        ),
         notes=tuple(notes),
     )
 

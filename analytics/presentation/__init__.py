@@ -59,8 +59,10 @@ from ._group_tables import (
 from ._headache_words import (
     HEADACHE_CHOICE_LABELS,
     HEADACHE_QUESTION,
+    HEADACHE_SUMMARY_HEADER,
     headache_line,
     headache_sentence,
+    headache_summary_rows,
 )
 from ._labels import (
     CATEGORY_LABELS,
@@ -137,6 +139,8 @@ __all__ = [
     "HEADACHE_QUESTION",
     "headache_line",
     "headache_sentence",
+    "HEADACHE_SUMMARY_HEADER",
+    "headache_summary_rows",
     "FILE_TABLES",
     "FORMAT_RULES",
     "TEMPLATES_ZIP_NAME",

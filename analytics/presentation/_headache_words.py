@@ -11,13 +11,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._labels import is_missing
-from ._numbers import number_text
+from ._numbers import interval_text, number_text, percent_text, too_few_text
 
 __all__ = [
     "HEADACHE_QUESTION",
     "HEADACHE_CHOICE_LABELS",
     "headache_sentence",
     "headache_line",
+    "HEADACHE_SUMMARY_HEADER",
+    "headache_summary_rows",
 ]
 
 #: The optional diary question of a patient with a headache condition.
@@ -26,6 +28,18 @@ HEADACHE_QUESTION = "Headache today?"
 HEADACHE_CHOICE_LABELS = {"none": "No headache", "headache": "Headache", "migraine": "Migraine"}
 
 _PERIOD = 28
+
+#: Column titles of :func:`headache_summary_rows`.
+HEADACHE_SUMMARY_HEADER = (
+    "Group",
+    "Headache patients",
+    "Evaluable",
+    "Responders",
+    "Rate",
+    "Wilson 95% CI",
+    "Fewer days per 4 weeks",
+    "Difference from the control (Newcombe 95% CI)",
+)
 
 
 def _get(row: Mapping[str, Any], key: str) -> Any:
@@ -138,3 +152,58 @@ def headache_line(outcome: Mapping[str, Any] | None) -> str:
             f"{number_text(_get(o, 'followup_migraine_days'))} at follow-up."
         )
     return text
+
+
+def headache_summary_rows(summary: Any, *, min_group_size: int = 5) -> list[list[str]]:
+    """Write the rows of ``AnalysisResult.headache_summary`` as printed cells.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`analytics.stats.headache_summary`.
+    min_group_size : int, default 5
+        The size it was computed with: a withheld interval reads
+        "too few patients to compare (n < 5 per group)".
+
+    Returns
+    -------
+    list of list of str
+        One row per group, cells in :data:`HEADACHE_SUMMARY_HEADER` order; the
+        difference reads "+25% (−10% to 55%) vs waitlist", empty on the control's row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> row = {"group": "acupuncture", "n_headache_patients": 11, "n_evaluable": 4,
+    ...        "n_responders": 2, "responder_rate": 0.5, "responder_ci_low": 0.15,
+    ...        "responder_ci_high": 0.85, "mean_change_headache_days": 9.75,
+    ...        "compared_with": "waitlist", "risk_difference": 0.25, "rd_ci_low": -0.1,
+    ...        "rd_ci_high": 0.55, "reason": ""}
+    >>> headache_summary_rows(pd.DataFrame([row]))[0][4:]
+    ['50%', '15% to 85%', '9.8', '+25% (−10% to 55%) vs waitlist']
+    """
+    too = too_few_text(min_group_size)
+    rows = []
+    for r in summary.to_dict("records"):
+        diff = too if r["compared_with"] and r["reason"] else ""
+        if r["compared_with"] and not is_missing(r["risk_difference"]):
+            diff = (
+                f"{percent_text(r['risk_difference'], signed=True)} "
+                f"({interval_text(r['rd_ci_low'], r['rd_ci_high'], percent=True)}) "
+                f"vs {r['compared_with']}"
+            )
+        rows.append(
+            [
+                str(r["group"]) or "(no group)",
+                str(int(r["n_headache_patients"])),
+                str(int(r["n_evaluable"])),
+                str(int(r["n_responders"])),
+                percent_text(r["responder_rate"]),
+                too
+                if is_missing(r["responder_ci_low"]) and r["reason"]
+                else interval_text(r["responder_ci_low"], r["responder_ci_high"], percent=True),
+                number_text(r["mean_change_headache_days"]),
+                diff,
+            ]
+        )
+    return rows

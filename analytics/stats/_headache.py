@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.checks import check_int
-from analytics.stats._groups import newcombe_interval, wilson_interval
+from analytics.stats._groups import TOO_FEW_PATIENTS, newcombe_interval, wilson_interval
 from analytics.stats._outcomes import all_patients, outcome_windows, per_row
 
 __all__ = [
@@ -69,6 +69,7 @@ HEADACHE_SUMMARY_COLUMNS = [
     "risk_difference",
     "rd_ci_low",
     "rd_ci_high",
+    "reason",
 ]
 
 
@@ -214,7 +215,11 @@ def headache_days(
 
 
 def headache_summary(
-    outcomes: pd.DataFrame, *, by: str = "group", control_labels: Iterable[str] = ()
+    outcomes: pd.DataFrame,
+    *,
+    by: str = "group",
+    control_labels: Iterable[str] = (),
+    min_group_size: int = 5,
 ) -> pd.DataFrame:
     """Give the 50 % responder rate of headache days by group and its difference from a control.
 
@@ -228,6 +233,9 @@ def headache_summary(
         Labels of control groups (compared case-blind); the first group in label
         order whose label is one of them is the control, or the first group when
         none is.
+    min_group_size : int, default 5
+        Fewest evaluable patients of a group for its interval and for a
+        difference with it (as :func:`analytics.stats.group_summary`).
 
     Returns
     -------
@@ -245,8 +253,12 @@ def headache_summary(
         - ``compared_with`` (str): the control group, empty on its own row and
           when there is one group; ``risk_difference`` (fraction −1..1): this
           group's responder rate − the control's, with Newcombe's 95 % hybrid
-          score interval ``rd_ci_low``, ``rd_ci_high``.
+          score interval ``rd_ci_low``, ``rd_ci_high``;
+        - ``reason`` (str): ``too_few_patients`` when the group (or, for the
+          difference, the control) has fewer than ``min_group_size`` evaluable
+          patients: its intervals and difference are then withheld; else "".
     """
+    check_int(min_group_size, "min_group_size", "headache_summary", 1, 10_000)
     rows = outcomes[outcomes["headache_patient"].fillna(False).astype("bool").to_numpy()]
     responder = rows["headache_responder_50"].astype("boolean")
     evaluable = responder.notna()
@@ -280,7 +292,15 @@ def headache_summary(
     out.index.name = "group"
     out = out.reset_index()
     _compare(out, {str(c).strip().lower() for c in control_labels})
-    return out[HEADACHE_SUMMARY_COLUMNS].astype({"group": "str", "compared_with": "str"})
+    small = (out["n_evaluable"] < min_group_size).to_numpy()
+    control_small = out["compared_with"].isin(out.loc[small, "group"]).to_numpy()
+    out.loc[small, ["responder_ci_low", "responder_ci_high"]] = np.nan
+    withheld = small | control_small
+    out.loc[withheld, ["risk_difference", "rd_ci_low", "rd_ci_high"]] = np.nan
+    out["reason"] = np.where(withheld, TOO_FEW_PATIENTS, "")
+    return out[HEADACHE_SUMMARY_COLUMNS].astype(
+        {"group": "str", "compared_with": "str", "reason": "str"}
+    )
 
 
 def _compare(groups: pd.DataFrame, control_labels: set[str]) -> None:

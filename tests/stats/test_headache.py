@@ -92,3 +92,10 @@ def test_the_responder_rate_by_group_and_its_difference() -> None:
     assert a["mean_change_headache_days"] == pytest.approx(6.0)
     assert out.loc["b", "compared_with"] == "" and np.isnan(out.loc["b", "risk_difference"])
     assert out["n_headache_patients"].tolist() == [70, 80]
+    assert (out["reason"] == "").all()
+    few = headache_summary(outcomes, control_labels=["B"], min_group_size=75).set_index("group")
+    assert np.isnan(few.loc["a", "responder_ci_low"]) and np.isnan(few.loc["a", "rd_ci_low"])
+    assert few.loc["a", "reason"] == "too_few_patients" and few.loc["a", "responder_rate"] == 0.8
+    assert few.loc["b", "responder_ci_low"] == pytest.approx(
+        proportion_confint(48, 80, method="wilson")[0]
+    )
