@@ -43,7 +43,8 @@ def add_parsers(sub: Any) -> None:
         "group_summary.csv, group_comparison.csv, session_response.csv, "
         "session_response_by_technique.csv, dose_response.csv, dose_response_summary.csv, "
         "emax_fit.csv, time_to_response.csv, kaplan_meier.csv, adverse_events.csv, cpra.csv, "
-        "factor_effects.csv, factor_effects_summary.csv and nof1_effects.csv to OUT_DIR "
+        "factor_effects.csv, factor_effects_summary.csv, nof1_effects.csv and "
+        "headache_summary.csv to OUT_DIR "
         "(columns documented in docs/analytics.md). Every option below is a field of "
         "analytics.settings.AnalysisSettings; --as-of sets the date of the status columns.",
     )

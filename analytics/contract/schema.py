@@ -21,7 +21,8 @@ Canonical frames
     stress (float64, 0-10, may be NaN), analgesic_doses (Int64 >= 0),
     opioid_mme (float64 >= 0), notes (str, may be missing), medication (str, a
     drug name, may be missing), medication_dose (float64 >= 0, that drug's total
-    dose over the day, may be NaN).
+    dose over the day, may be NaN), headache (str: none/headache/migraine, may be
+    missing).
     At most one row per (patient_id, date), sorted by patient_id, date.
 ``sessions``
     patient_id (str), date (datetime64[ns]; midnight when no time was given),
@@ -57,6 +58,7 @@ __all__ = [
     "CONDITIONS",
     "FREQUENCY_BANDS",
     "COURSE_END_REASONS",
+    "HEADACHE_KINDS",
     "TEXT_MAX",
     "MEDICATION_DOSE_MAX",
     "AGE_MAX",
@@ -110,6 +112,8 @@ CONDITIONS = (
     "musculoskeletal_pain",
     "post_surgical_pain",
 )
+#: The kind of headache a diary day had (docs/analytics.md, "Headache days").
+HEADACHE_KINDS = ("none", "headache", "migraine")
 #: Electroacupuncture frequency bands (DOMAIN.md section 1).
 FREQUENCY_BANDS = ("low", "medium", "high", "mixed")
 #: Why a course of treatment ended.
@@ -247,6 +251,12 @@ DIARY = TableSpec(
             min=0,
             max=MEDICATION_DOSE_MAX,
             description="total dose of that medicine over the day: mg (fentanyl patch: mcg/h)",
+        ),
+        ColumnSpec(
+            "headache",
+            "choice",
+            choices=HEADACHE_KINDS,
+            description="headache that day: none, headache or migraine",
         ),
     ),
 )

@@ -2,7 +2,8 @@
 
 The sessions of the scheduled course (time of day, technique, points and needles,
 pain before and after, adverse events, notes) and the optional diary columns (worst
-pain, PEG items, sleep, mood, stress, analgesics, opioid MME, notes), drawn from the
+pain, PEG items, sleep, mood, stress, analgesics, opioid MME, notes, the kind of
+headache of a headache-condition patient's day), drawn from the
 simulated pain of :func:`analytics.demo.generate_clinic`.
 """
 
@@ -15,7 +16,7 @@ import pandas as pd
 
 from analytics.contract.schema import CONDITIONS
 
-__all__ = ["ARMS", "round_clip", "session_frame", "diary_items"]
+__all__ = ["ARMS", "round_clip", "session_frame", "diary_items", "headache_marks"]
 
 #: Treatment arms of ``truth.technique``: (arm, session technique, frequency_hz).
 ARMS = (
@@ -240,3 +241,33 @@ def _prescriptions(gen: np.random.Generator, cond: np.ndarray) -> tuple[np.ndarr
         needles[i, 0] = sum(count[:-1])
         needles[i, 1] = sum(count)
     return points, needles
+
+
+def headache_marks(
+    gen: np.random.Generator, diary: pd.DataFrame, patients: pd.DataFrame
+) -> pd.Series:
+    """Mark each day of a headache-condition patient ``none``, ``headache`` or ``migraine``.
+
+    A day is a headache day with probability (pain − 2) / 6 cut to [0.05, 0.95], so
+    that the days fall as the pain does (about 19 a month at pain 6, 7 at pain 3.5);
+    a migraine patient's headache day is a migraine with probability (pain − 3) / 5
+    cut to [0.1, 0.9], a tension-type headache never is. Other patients' days stay
+    empty. Two uniform numbers are drawn per diary row whoever the patient is, so the
+    draws do not depend on the conditions.
+
+    Returns
+    -------
+    pandas.Series
+        The ``headache`` column, aligned with ``diary`` (missing outside headache
+        conditions).
+    """
+    u = gen.random(len(diary))
+    v = gen.random(len(diary))
+    condition = diary["patient_id"].map(patients.set_index("patient_id")["condition"])
+    condition = condition.astype("str").to_numpy(dtype=object)
+    pain = diary["pain"].to_numpy(dtype="float64")
+    head = u < np.clip((pain - 2) / 6, 0.05, 0.95)
+    p_migraine = np.where(condition == "migraine", np.clip((pain - 3) / 5, 0.1, 0.9), 0.0)
+    kind = np.where(head & (v < p_migraine), "migraine", np.where(head, "headache", "none"))
+    marked = np.isin(condition, ("migraine", "tension_type_headache"))
+    return pd.Series(kind, index=diary.index, dtype="str").where(marked)

@@ -41,7 +41,7 @@ from scipy.signal import lfilter
 
 from analytics.checks import check_int
 from analytics.contract.schema import CONDITIONS, TABLES, dtypes
-from analytics.demo._details import ARMS, diary_items, round_clip, session_frame
+from analytics.demo._details import ARMS, diary_items, headache_marks, round_clip, session_frame
 
 __all__ = ["EDGE_CASES", "TRUTH_COLUMNS", "generate_clinic"]
 
@@ -143,7 +143,9 @@ def generate_clinic(
     -------
     dict of str to pandas.DataFrame
         ``patients``, ``diary``, ``sessions``: canonical frames with exactly the
-        columns and dtypes of :mod:`analytics.contract.schema`, sorted by their key.
+        columns and dtypes of :mod:`analytics.contract.schema`, sorted by their key;
+        a migraine or tension-type headache patient's diary days carry ``headache``
+        (:func:`analytics.demo._details.headache_marks`), others leave it empty.
         ``truth``: one row per patient, sorted by patient_id, with columns
 
         - ``patient_id`` (str)
@@ -223,6 +225,8 @@ def generate_clinic(
     )
     patients, truth = _patients_and_truth(gen, p, plan, grid, ids)
     patients = _course_ends(patients, diary, sessions, end, worsens=p.cls == 2)
+    # drawn last, so every earlier draw (and the rest of the clinic) stays as it was
+    diary["headache"] = headache_marks(gen, diary, patients)
     return {
         "patients": _canonical(patients, "patients"),
         "diary": _canonical(diary, "diary"),

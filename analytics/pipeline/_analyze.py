@@ -21,6 +21,7 @@ from analytics.settings import DEFAULT_SETTINGS, AnalysisSettings
 from analytics.stats import (
     EMAX_COLUMNS,
     GROUPINGS,
+    HEADACHE_COLUMNS,
     KM_COLUMNS,
     STATUS_COLUMNS,
     EmaxFit,
@@ -35,6 +36,8 @@ from analytics.stats import (
     fit_emax,
     group_comparison,
     group_summary,
+    headache_days,
+    headache_summary,
     interrupted_time_series,
     kaplan_meier,
     nof1_effects,
@@ -117,6 +120,7 @@ PATIENT_OUTCOME_COLUMNS = [
     "flag_insufficient_baseline",
     "flags",
     *[c for c in STATUS_COLUMNS if c != "patient_id"],
+    *HEADACHE_COLUMNS[1:],
 ]
 
 #: File written by :meth:`AnalysisResult.write_csv` for each result attribute.
@@ -136,6 +140,7 @@ OUTPUT_FILES = {
     "factor_effects": "factor_effects.csv",
     "factor_effects_summary": "factor_effects_summary.csv",
     "nof1_effects": "nof1_effects.csv",
+    "headache_summary": "headache_summary.csv",
 }
 
 
@@ -184,6 +189,8 @@ class AnalysisResult:
         :func:`analytics.stats.factor_effects_summary` (cohort).
     nof1_effects : pandas.DataFrame
         :func:`analytics.stats.nof1_effects`: NAP and Tau-U per patient.
+    headache_summary : pandas.DataFrame
+        :func:`analytics.stats.headache_summary` by group.
     """
 
     settings: AnalysisSettings
@@ -202,6 +209,7 @@ class AnalysisResult:
     factor_effects: pd.DataFrame
     factor_effects_summary: pd.DataFrame
     nof1_effects: pd.DataFrame
+    headache_summary: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -434,6 +442,8 @@ def _outcome_table(
     table = table.join(secondary.set_index("patient_id"))
     table = table.join(quality.set_index("patient_id").drop(columns=["n_diary_days"]))
     table = table.join(status.set_index("patient_id"))
+    headache = headache_days(diary, patients, index, followup_at=s.followup_at)
+    table = table.join(headache.set_index("patient_id"))
     table = table.reset_index()
     table["its_reason"] = table["its_reason"].fillna("no_diary").astype("str")
     label = table["group"].astype("str").str.strip().str.lower()
@@ -612,6 +622,9 @@ def cohort(
         factor_effects=t["factor_effects"],
         factor_effects_summary=factor_effects_summary(t["factor_effects"]),
         nof1_effects=t["nof1_effects"],
+        headache_summary=headache_summary(
+            outcomes, control_labels=s.control_labels, min_group_size=s.min_group_size
+        ),
         notes=tuple(notes),
     )
 

@@ -50,7 +50,9 @@ class PatientSummary:
         (``baseline_start``/``_end``, ``followup_start``/``_end``) and the status as
         of ``settings.as_of`` (:data:`analytics.stats.STATUS_COLUMNS`: current
         mean, days since the last entry, not logging, recent adverse events, most
-        recent valid follow-up).
+        recent valid follow-up) and the headache days per 4 weeks
+        (:data:`analytics.stats.HEADACHE_COLUMNS`: before, at follow-up, change, 50 %
+        responder, migraine days) that the chart, My progress and the reports print.
     trend : pandas.DataFrame
         :func:`analytics.stats.rolling_mean` (trailing mean over
         ``settings.trend_window_days`` with ``settings.rolling_min_entries``):

@@ -56,6 +56,14 @@ from ._group_tables import (
     holm_label,
     small_pairs_text,
 )
+from ._headache_words import (
+    HEADACHE_CHOICE_LABELS,
+    HEADACHE_QUESTION,
+    HEADACHE_SUMMARY_HEADER,
+    headache_line,
+    headache_sentence,
+    headache_summary_rows,
+)
 from ._labels import (
     CATEGORY_LABELS,
     FLAG_TEXT,
@@ -128,6 +136,12 @@ from ._sentences import (
 )
 
 __all__ = [
+    "HEADACHE_CHOICE_LABELS",
+    "HEADACHE_QUESTION",
+    "headache_line",
+    "headache_sentence",
+    "HEADACHE_SUMMARY_HEADER",
+    "headache_summary_rows",
     "FILE_TABLES",
     "FORMAT_RULES",
     "TEMPLATES_ZIP_NAME",

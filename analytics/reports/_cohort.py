@@ -18,6 +18,7 @@ from analytics.presentation import (
     FOLLOWUP_RESPONDER,
     FOLLOWUP_RESPONDERS,
     GROUPING_LABELS,
+    HEADACHE_SUMMARY_HEADER,
     MISSING,
     SUSTAINED_RESPONSE,
     SUSTAINED_RESPONSE_RULE,
@@ -26,6 +27,7 @@ from analytics.presentation import (
     comparison_basis_text,
     emax_text,
     group_summary_cells,
+    headache_summary_rows,
     interval_text,
     percent_text,
     too_few_text,
@@ -88,6 +90,7 @@ def cohort_report_pdf(data: CohortReportData) -> bytes:
     _summary(pdf, data)
     _waterfall(pdf, data)
     _groupings(pdf, r.group_summary, min_group_size=r.settings.min_group_size)
+    _headache(pdf, r.headache_summary, min_group_size=r.settings.min_group_size)
     _dose_response(pdf, data)
     _time_to_response(pdf, data)
     _adverse_events(pdf, data)
@@ -264,6 +267,28 @@ def _groupings(pdf: ReportPDF, gs: pd.DataFrame, *, min_group_size: int) -> None
                 responder_rates_png(part, by="group", grouping=by),
                 alt=f"Responder rate by {by}",
             )
+
+
+def _headache(pdf: ReportPDF, summary: pd.DataFrame, *, min_group_size: int) -> None:
+    """Write the 50 % responders of headache days by group; nothing without headache patients."""
+    if summary.empty:
+        return
+    pdf.heading("Headache days: 50% responders by group")
+    pdf.data_table(
+        list(HEADACHE_SUMMARY_HEADER),
+        headache_summary_rows(summary, min_group_size=min_group_size),
+        widths=(24, 16, 15, 17, 11, 24, 20, 35),
+        align=("L", "R", "R", "R", "R", "R", "R", "L"),
+        size=7.5,
+    )
+    pdf.paragraph(
+        "Patients with migraine or tension-type headache, or whose diary marks headache days. "
+        "Headache days per 4 weeks are scaled to the days logged in the 28 days before the "
+        "start and the last 28 days; a responder has at least 50% fewer (International "
+        "Headache Society guidelines).",
+        size=7.5,
+        color=(90, 90, 90),
+    )
 
 
 def _dose_response(pdf: ReportPDF, data: CohortReportData) -> None:

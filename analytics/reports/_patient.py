@@ -23,6 +23,7 @@ from analytics.presentation import (
     change_words,
     condition_label,
     events_text,
+    headache_line,
     is_missing,
     medicine_texts,
     reasons_text,
@@ -529,6 +530,14 @@ def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None)
     _trajectory_section(pdf, data)
     pdf.heading("What this means")
     pdf.paragraph(what_this_means(data))
+    if headache := headache_line(data.outcome):
+        pdf.heading("Headache days")
+        pdf.paragraph(
+            f"{headache} Days per 4 weeks, scaled to the days logged in the 28 days before the "
+            "start and the last 28 days; a 50% responder has at least half as many headache "
+            "days (International Headache Society guidelines).",
+            size=8.5,
+        )
 
     _sessions_section(pdf, data)
     _secondary_section(pdf, data)

@@ -41,6 +41,16 @@ from ._groups import (
     predominant_technique,
     wilson_interval,
 )
+from ._headache import (
+    HEADACHE_COLUMNS,
+    HEADACHE_CONDITIONS,
+    HEADACHE_MIN_DAYS,
+    HEADACHE_PERIOD_DAYS,
+    HEADACHE_RESPONSE_PCT,
+    HEADACHE_SUMMARY_COLUMNS,
+    headache_days,
+    headache_summary,
+)
 from ._medications import (
     MEDICINE_COLUMNS,
     MIN_MME_RISE,
@@ -164,6 +174,14 @@ __all__ = [
     "rates_from_counts",
     "adverse_event_list",
     "adverse_events_long",
+    "HEADACHE_COLUMNS",
+    "HEADACHE_CONDITIONS",
+    "HEADACHE_MIN_DAYS",
+    "HEADACHE_PERIOD_DAYS",
+    "HEADACHE_RESPONSE_PCT",
+    "HEADACHE_SUMMARY_COLUMNS",
+    "headache_days",
+    "headache_summary",
     "MEDICINE_COLUMNS",
     "OPIOID_CHANGE_COLUMNS",
     "MIN_MME_RISE",

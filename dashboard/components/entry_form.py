@@ -14,6 +14,7 @@ from analytics.access import User
 from analytics.contract import DOSE_UNITS, OPIOIDS, medication_mme, opioid_code
 from analytics.errors import ConflictError, DataValidationError, StoreError
 from dashboard import clock, data
+from dashboard.components import headache_day
 from dashboard.components.feedback import (
     as_record,
     flash,
@@ -53,6 +54,7 @@ ENTRY_FIELDS: dict[str, str] = {
     "medication_dose": "medicine dose",
     "opioid_mme": "opioid dose (morphine-equivalent mg a day)",
     "notes": "note",
+    "headache": "headache",
 }
 
 
@@ -117,7 +119,7 @@ def _number(value: Any) -> float | None:
 
 def _same(field: str, old: Any, new: Any) -> bool:
     old, new = plain_value(old), plain_value(new)
-    if field in ("notes", "medication"):
+    if field in ("notes", "medication", "headache"):
         return (str(old).strip() if old else "") == (str(new).strip() if new else "")
     a, b = _number(old), _number(new)
     if a is None or b is None:
@@ -263,7 +265,7 @@ def entry_editor(
     """
     stored = dict(stored or {})
     _prefill(prefix, day, stored)
-    values = _form(prefix, stored)
+    values = _form(prefix, stored, headache_day.asks_headache(user, patient_id, purpose=purpose))
     show_confirmation(_confirmation(prefix))
     _ask_to_replace(user, day, prefix=prefix, purpose=purpose)
     if values is None:
@@ -384,9 +386,13 @@ _DETAIL_SCALES = (
 )
 
 
-def _form(prefix: str, stored: Mapping[str, Any]) -> dict[str, Any] | None:
+def _form(prefix: str, stored: Mapping[str, Any], ask_headache: bool) -> dict[str, Any] | None:
     """Draw the form; return its values when it was sent, else None."""
-    has_details = any(plain_value(stored.get(f)) is not None for f in ENTRY_FIELDS if f != "pain")
+    has_details = any(
+        plain_value(stored.get(f)) is not None
+        for f in ENTRY_FIELDS
+        if f not in ("pain", "headache")
+    )
     st.html(PAIN_SCALE_CSS)
     # no "Press Ctrl+Enter to submit" under the note: the form is sent by its button only
     with st.form(f"{prefix}.form", clear_on_submit=False, enter_to_submit=False, border=True):
@@ -396,6 +402,7 @@ def _form(prefix: str, stored: Mapping[str, Any]) -> dict[str, Any] | None:
             f"{prefix}.pain",
             st.session_state.get(f"{prefix}.pain"),
         )
+        values.update(headache_day.headache_choice(prefix, ask=ask_headache))
         label = "More about this day" + (" (stored items shown)" if has_details else " (optional)")
         with st.expander(label, expanded=has_details):
             for field, text in _DETAIL_SCALES:

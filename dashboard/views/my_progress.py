@@ -111,6 +111,11 @@ with st.container(border=True):
             base += ". About 30% less pain is a change most people notice"
         st.caption(f"{base}.")
 
+# ------------------------------------------------------------------ headache days
+headache = presentation.headache_sentence(o, before=event if untreated else "treatment")
+if headache:
+    st.markdown(f"**{headache}**")
+
 # ------------------------------------------------------------------ charts of the chosen period
 ranges = {"4 weeks": 28, "3 months": 91, "6 months": 182, "All": None}
 choice = st.segmented_control("Show", list(ranges), default="3 months", key="progress.range")

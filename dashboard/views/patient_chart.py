@@ -9,6 +9,7 @@ from analytics.errors import AccessDeniedError, NotFoundError
 from analytics.presentation import (
     NO_CHANGE_PCT,
     change_words,
+    headache_line,
     its_caption,
     medicine_notes,
     medicine_rule,
@@ -215,6 +216,8 @@ if outcome is not None:
     elif outcome["reason"]:
         lines.append(f"No response: {labels.reasons_text(outcome['reason'])}.")
     st.caption(" ".join(lines))
+    if headache := headache_line(outcome):
+        st.markdown(headache)
     st.caption(settings_panel.settings_caption(as_of_today=True))
 
 # ------------------------------------------------------------------ trajectory

@@ -251,7 +251,7 @@ def test_the_assigned_clinician_sees_the_entry(demo, browser):
         _no_exception(page)
 
         click_until(
-            page.get_by_role("button", name="Sign out"), page.get_by_text("You are signed out")
+            page.get_by_role("link", name="Sign out"), page.get_by_text("You are signed out")
         )
         _heading(page, "🩺 Pain diary")
         page.goto(f"{demo.url}/clinic_overview", wait_until="commit")

@@ -134,3 +134,13 @@ def test_the_definitions_name_what_group_differences_are_adjusted_for(cohort):
         "Pain differences between groups: follow-up pain adjusted for baseline pain (ANCOVA)."
         in text
     )
+
+
+def test_headache_responders_by_group_print_the_analytics_numbers(cohort):
+    data, pdf = cohort
+    text = " ".join(pdf_text(pdf).split())
+    hs = data.result.headache_summary
+    assert len(hs) and "Headache days: 50% responders by group" in text
+    for row in hs.itertuples(index=False):
+        line = f"{row.group} {row.n_headache_patients} {row.n_evaluable} {row.n_responders}"
+        assert line in text, line

@@ -271,3 +271,17 @@ def test_a_later_period_keeps_the_first_session_and_the_baseline_line(sample):
     page1 = pdf_pages(pdf)[0]
     first = s["date"].iloc[0]
     assert f"Sessions so far {len(s)} first {first.day} {first:%b %Y}" in page1
+
+
+def test_a_migraine_patient_report_has_its_headache_days(sample, clinic_result):
+    # P004 (migraine): headache days per 4 weeks from the clinic-wide row, to one decimal
+    row = clinic_result.patient_outcomes.set_index("patient_id").loc["P004"]
+    _, pdf = _report(sample, "P004", end=REPORT_DATE)
+    text = " ".join(pdf_text(pdf).split())
+    assert (
+        f"Headache days per 4 weeks: {num(row['baseline_headache_days'])} before, "
+        f"{num(row['followup_headache_days'])} at follow-up" in text
+    )
+    assert "a 50% responder" in text and "not a 50% responder" not in text
+    _, other = _report(sample, "P001", end=REPORT_DATE)  # neuropathic pain
+    assert "Headache days" not in pdf_text(other)
