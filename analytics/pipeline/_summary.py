@@ -22,6 +22,8 @@ from analytics.stats import (
     its_fit_lines,
     medicine_table,
     opioid_change,
+    region_change,
+    region_days,
     rolling_mean,
     weekly_means,
 )
@@ -90,6 +92,13 @@ class PatientSummary:
         :func:`analytics.stats.opioid_change`, one row: mean MME/day of the
         baseline window and of the last ``settings.trend_window_days`` days of the
         diary, ``flag_opioid_started`` and ``flag_mme_rose``.
+    region_days : pandas.DataFrame
+        :func:`analytics.stats.region_days`: one row per day with body regions
+        marked, with its widespread pain index (0-19) and areas (0-5).
+    region_change : pandas.DataFrame
+        :func:`analytics.stats.region_change`, zero or one row: mean widespread
+        pain index and painful regions of the baseline window and of the last
+        ``settings.followup_days`` days of the diary, regions added and gone.
     """
 
     patient_id: str
@@ -108,6 +117,8 @@ class PatientSummary:
     nof1_effects: pd.DataFrame
     medicines: pd.DataFrame
     opioid_change: pd.DataFrame
+    region_days: pd.DataFrame
+    region_change: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
         """Return the one-row outcome table (a copy).
@@ -269,5 +280,13 @@ def summarize_patient(
             index,
             baseline_days=settings.baseline_days,
             recent_days=settings.trend_window_days,
+        ),
+        region_days=region_days(d),
+        region_change=region_change(
+            d,
+            index,
+            baseline_days=settings.baseline_days,
+            recent_days=settings.followup_days,
+            min_days=settings.min_entries,
         ),
     )
