@@ -13,7 +13,9 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from analytics.access import User
 from analytics.contract import DOSE_UNITS, OPIOIDS, medication_mme, opioid_code
 from analytics.errors import ConflictError, DataValidationError, StoreError
+from analytics.presentation import region_words
 from dashboard import clock, data
+from dashboard.components.body_map import body_map_input
 from dashboard.components.feedback import as_record, flash, fmt, plain_value, show_error
 from dashboard.components.status_card import describe_entry
 from dashboard.text import shown
@@ -42,6 +44,7 @@ ENTRY_FIELDS: dict[str, str] = {
     "medication_dose": "medicine dose",
     "opioid_mme": "opioid dose (MME)",
     "notes": "note",
+    "body_regions": "where it hurts",
 }
 
 
@@ -96,7 +99,7 @@ def _number(value: Any) -> float | None:
 
 def _same(field: str, old: Any, new: Any) -> bool:
     old, new = plain_value(old), plain_value(new)
-    if field in ("notes", "medication"):
+    if field in ("notes", "medication", "body_regions"):
         return (str(old).strip() if old else "") == (str(new).strip() if new else "")
     a, b = _number(old), _number(new)
     if a is None or b is None:
@@ -114,6 +117,8 @@ def _item_text(field: str, value: Any) -> str:
         return f"“{shown(value)}”"
     if field == "medication":
         return shown(value)
+    if field == "body_regions":
+        return region_words(value).lower()
     return fmt(value, "g")
 
 
@@ -292,7 +297,11 @@ _DETAIL_SCALES = (
 
 def _form(prefix: str, stored: Mapping[str, Any]) -> dict[str, Any] | None:
     """Draw the form; return its values when it was sent, else None."""
-    has_details = any(plain_value(stored.get(f)) is not None for f in ENTRY_FIELDS if f != "pain")
+    has_details = any(
+        plain_value(stored.get(f)) is not None
+        for f in ENTRY_FIELDS
+        if f not in ("pain", "body_regions")
+    )
     st.html(PAIN_SCALE_CSS)
     # no "Press Ctrl+Enter to submit" under the note: the form is sent by its button only
     with st.form(f"{prefix}.form", clear_on_submit=False, enter_to_submit=False, border=True):
@@ -302,6 +311,7 @@ def _form(prefix: str, stored: Mapping[str, Any]) -> dict[str, Any] | None:
             f"{prefix}.pain",
             st.session_state.get(f"{prefix}.pain"),
         )
+        values["body_regions"] = body_map_input(prefix)
         label = "More about this day" + (" (stored items shown)" if has_details else " (optional)")
         with st.expander(label, expanded=has_details):
             for field, text in _DETAIL_SCALES:
