@@ -41,7 +41,7 @@ from scipy.signal import lfilter
 
 from analytics.checks import check_int
 from analytics.contract.schema import CONDITIONS, TABLES, dtypes
-from analytics.demo._details import ARMS, diary_items, round_clip, session_frame
+from analytics.demo._details import ARMS, body_regions, diary_items, round_clip, session_frame
 
 __all__ = ["EDGE_CASES", "TRUTH_COLUMNS", "generate_clinic"]
 
@@ -222,6 +222,8 @@ def generate_clinic(
         clinician=p.clinician,
     )
     patients, truth = _patients_and_truth(gen, p, plan, grid, ids)
+    # drawn last, so the columns drawn before keep their values
+    diary["body_regions"] = body_regions(gen, grid.ri, p.cond, grid.pain)
     patients = _course_ends(patients, diary, sessions, end, worsens=p.cls == 2)
     return {
         "patients": _canonical(patients, "patients"),

@@ -24,6 +24,7 @@ from analytics.stats import (
     opioid_change,
     region_change,
     region_days,
+    region_frequency,
     rolling_mean,
     weekly_means,
 )
@@ -95,6 +96,10 @@ class PatientSummary:
     region_days : pandas.DataFrame
         :func:`analytics.stats.region_days`: one row per day with body regions
         marked, with its widespread pain index (0-19) and areas (0-5).
+    region_weeks : pandas.DataFrame
+        :func:`analytics.stats.region_frequency` in 7-day periods from the first
+        day with regions marked: per week and region, the days with the map
+        filled in, the days the region was marked and their share.
     region_change : pandas.DataFrame
         :func:`analytics.stats.region_change`, zero or one row: mean widespread
         pain index and painful regions of the baseline window and of the last
@@ -118,6 +123,7 @@ class PatientSummary:
     medicines: pd.DataFrame
     opioid_change: pd.DataFrame
     region_days: pd.DataFrame
+    region_weeks: pd.DataFrame
     region_change: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
@@ -282,6 +288,7 @@ def summarize_patient(
             recent_days=settings.trend_window_days,
         ),
         region_days=region_days(d),
+        region_weeks=region_frequency(d, bin_days=7),
         region_change=region_change(
             d,
             index,

@@ -4,6 +4,7 @@ heat map; the figure builders on their data."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pandas as pd
 
@@ -66,3 +67,18 @@ def test_region_heatmap_rows_are_regions_and_columns_weeks():
     assert heat.z[16][0] == 1.0 and heat.z[14][0] == 0.5  # lower back 2 of 2, neck 1 of 2
     empty = region_heatmap(region_frequency(diary.iloc[:0]))
     assert empty.layout.meta == {"empty": True}
+
+
+def test_patient_chart_shows_where_it_hurt_and_the_change(demo_db):
+    at = open_page("views/clinic_overview.py", user="admin")
+    at.session_state["chart.patient"] = "P017"  # fibromyalgia, body map filled in
+    at.switch_page("views/patient_chart.py").run()
+    assert not at.exception, at.exception
+    assert "Where it hurts" in [h.value for h in at.subheader]
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    heat = [s for s in specs if s["data"] and s["data"][0]["type"] == "heatmap"]
+    assert len(heat) == 1 and len(heat[0]["data"][0]["y"]) == 19
+    captions = " ".join(str(c.value) for c in at.caption)
+    assert "Painful regions (widespread pain index, 0–19)" in captions
+    at.segmented_control(key="chart.regions.period").set_value("Whole diary").run()
+    assert not at.exception, at.exception
