@@ -112,7 +112,9 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
-def region_change_lines(row: Mapping[str, Any] | None, *, recent_days: int) -> list[str]:
+def region_change_lines(
+    row: Mapping[str, Any] | None, *, recent_days: int, before: str = "before treatment"
+) -> list[str]:
     """Say how the painful area changed since baseline, one sentence a line.
 
     Parameters
@@ -121,6 +123,9 @@ def region_change_lines(row: Mapping[str, Any] | None, *, recent_days: int) -> l
         One row of :func:`analytics.stats.region_change`.
     recent_days : int
         Length of its recent window (``AnalysisSettings.followup_days``).
+    before : str, default "before treatment"
+        The baseline window in words ("before you joined the waiting list" for a
+        patient with no treatment).
 
     Returns
     -------
@@ -129,7 +134,7 @@ def region_change_lines(row: Mapping[str, Any] | None, *, recent_days: int) -> l
     """
     if row is None:
         return []
-    reference = "before treatment" if row["reference"] == "baseline" else "in the first days"
+    reference = before if row["reference"] == "baseline" else "in the first days"
     ref_wpi, rec_wpi = _number(row["reference_wpi"]), _number(row["recent_wpi"])
     lines = []
     if ref_wpi is not None:

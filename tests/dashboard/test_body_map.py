@@ -82,3 +82,13 @@ def test_patient_chart_shows_where_it_hurt_and_the_change(demo_db):
     assert "Painful regions (widespread pain index, 0–19)" in captions
     at.segmented_control(key="chart.regions.period").set_value("Whole diary").run()
     assert not at.exception, at.exception
+
+
+def test_my_progress_shows_where_it_hurt_from_the_summary(demo_db):
+    at = open_page("views/my_progress.py", user="p002")  # waitlist, no sessions
+    assert not at.exception, at.exception
+    assert "Where it hurt" in [h.value for h in at.subheader]
+    text = " ".join(str(m.value) for m in at.markdown)
+    assert "before you joined the waiting list" in text.lower()
+    assert "treatment" not in text.split("Where it hurt")[-1].lower()
+    assert "Most often:" in " ".join(str(c.value) for c in at.caption)
