@@ -117,7 +117,7 @@ def test_a_100000_column_header_is_refused_at_once(tmp_path, capsys, db):
     header = ",".join(["patient_id", "date", "pain"] + [f"c{i}" for i in range(99_997)])
     folder = write_clinic(tmp_path / "wide", diary=header + "\n" + "P1,2026-01-03,5\n")
     message = (
-        "the header has 100,000 columns; at most 1,000 are accepted (diary.csv has 14 known "
+        "the header has 100,000 columns; at most 1,000 are accepted (diary.csv has 15 known "
         "columns): check that this is the right file and that it is comma-separated"
     )
     before = fingerprint(db_file)
@@ -147,7 +147,7 @@ def test_a_header_one_past_the_limit_is_refused():
     header = ",".join(["patient_id", "date", "pain"] + [f"c{i}" for i in range(998)])
     assert problems_of(lambda: load_diary(io.StringIO(header + "\n"))) == [
         "diary.csv:1: the header has 1,001 columns; at most 1,000 are accepted (diary.csv has "
-        "14 known columns): check that this is the right file and that it is comma-separated"
+        "15 known columns): check that this is the right file and that it is comma-separated"
     ]
 
 
