@@ -1,6 +1,6 @@
 """The data contract.
 
-The schema of the three CSV files and its description in words, the dataset type, words for codes, medicines and
+The schema of the three CSV files and its description in words, the dataset type, words for codes, body regions, medicines and
 their morphine equivalents, technique bands.
 """
 
@@ -21,6 +21,7 @@ from ._medications import (
     mme_mismatch,
     opioid_code,
 )
+from ._regions import BODY_AREAS, BODY_REGIONS, REGION_AREA
 from ._vocabulary import ADVERSE_EVENT_LABELS, CONDITION_LABELS, TECHNIQUE_LABELS
 
 __all__ = [
@@ -44,4 +45,7 @@ __all__ = [
     "TECHNIQUE_LABELS",
     "CONDITION_LABELS",
     "ADVERSE_EVENT_LABELS",
+    "BODY_AREAS",
+    "BODY_REGIONS",
+    "REGION_AREA",
 ]

@@ -22,7 +22,8 @@ Canonical frames
     opioid_mme (float64 >= 0), notes (str, may be missing), medication (str, a
     drug name, may be missing), medication_dose (float64 >= 0, that drug's total
     dose over the day, may be NaN), headache (str: none/headache/migraine, may be
-    missing).
+    missing), body_regions (str, ";"-separated region codes of ``BODY_REGIONS``,
+    each at most once, in the contract's order; missing when none was marked).
     At most one row per (patient_id, date), sorted by patient_id, date.
 ``sessions``
     patient_id (str), date (datetime64[ns]; midnight when no time was given),
@@ -42,6 +43,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Literal
+
+from analytics.contract._regions import BODY_REGIONS
 
 __all__ = [
     "ColumnSpec",
@@ -257,6 +260,12 @@ DIARY = TableSpec(
             "choice",
             choices=HEADACHE_KINDS,
             description="headache that day: none, headache or migraine",
+        ),
+        ColumnSpec(
+            "body_regions",
+            "list",
+            choices=BODY_REGIONS,
+            description="';'-separated body regions where it hurt that day (widespread pain index)",
         ),
     ),
 )

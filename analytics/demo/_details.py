@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.contract import BODY_REGIONS
 from analytics.contract.schema import CONDITIONS
 
 __all__ = ["ARMS", "round_clip", "session_frame", "diary_items", "headache_marks"]
@@ -214,6 +215,81 @@ def diary_items(
         "opioid_mme": mme,
         "notes": notes,
     }
+
+
+#: Regions where each condition's pain usually is (a patient keeps each with the
+#: probability given, one side where a region is named "side_...") and, for every
+#: patient of the condition, how likely the others are on a bad day.
+_REGION_POOLS: dict[str, tuple[dict[str, float], float]] = {
+    "chronic_low_back_pain": (
+        {"low_back": 1.0, "side_hip": 0.6, "side_upper_leg": 0.4, "side_lower_leg": 0.3},
+        0.01,
+    ),
+    "neck_pain": ({"neck": 1.0, "upper_back": 0.6, "side_shoulder": 0.6}, 0.01),
+    "osteoarthritis": (
+        {"l_hip": 0.5, "r_hip": 0.5, "l_lower_leg": 0.6, "r_lower_leg": 0.6, "low_back": 0.4},
+        0.01,
+    ),
+    "rheumatoid_arthritis": (
+        {
+            "l_lower_arm": 0.9,
+            "r_lower_arm": 0.9,
+            "l_shoulder": 0.5,
+            "r_shoulder": 0.5,
+            "l_lower_leg": 0.6,
+            "r_lower_leg": 0.6,
+        },
+        0.02,
+    ),  # fmt: skip
+    "migraine": ({"neck": 0.7, "side_jaw": 0.3}, 0.005),
+    "tension_type_headache": (
+        {"neck": 1.0, "l_shoulder": 0.6, "r_shoulder": 0.6, "upper_back": 0.5, "side_jaw": 0.3},
+        0.005,
+    ),
+    "fibromyalgia": ({code: 0.8 for code in BODY_REGIONS}, 0.05),
+    "neuropathic_pain": ({"l_lower_leg": 0.9, "r_lower_leg": 0.9, "side_lower_arm": 0.3}, 0.01),
+    "musculoskeletal_pain": (
+        {"side_shoulder": 0.8, "side_upper_arm": 0.5, "side_lower_arm": 0.4},
+        0.01,
+    ),
+    "post_surgical_pain": ({"side_hip": 0.5, "abdomen": 0.4, "side_lower_leg": 0.4}, 0.01),
+}
+
+
+def body_regions(
+    gen: np.random.Generator, ri: np.ndarray, cond: np.ndarray, pain_r: np.ndarray
+) -> np.ndarray:
+    """Simulate the body regions marked on the recorded rows (``ri``: patient of each row).
+
+    Each patient keeps the usual regions of the condition (:data:`_REGION_POOLS`,
+    one side for a one-sided region); about 85 % of the patients fill in the map,
+    on about 90 % of their days. A usual region is marked with a probability that
+    rises with the day's pain (0.25 + 0.07 × pain), any other with the condition's
+    small chance × pain / 10; a day with no region marked stays empty. Returns the
+    ``;``-joined codes (or None) per row.
+    """
+    n, m = len(cond), len(ri)
+    codes = list(BODY_REGIONS)
+    usual = np.zeros((n, len(codes)))
+    other = np.zeros(n)
+    sides = gen.choice(np.array(["l_", "r_"]), size=n)
+    for i in range(n):  # per patient (not patient-day): its usual regions
+        pool, other[i] = _REGION_POOLS[CONDITIONS[cond[i]]]
+        keep = gen.random(len(pool))
+        for (name, prob), u in zip(pool.items(), keep, strict=True):
+            code = sides[i] + name.removeprefix("side_") if name.startswith("side_") else name
+            usual[i, codes.index(code)] = 1.0 if u < prob else 0.0
+    uses_map = (gen.random(n) < 0.85)[ri] & (gen.random(m) < 0.9)
+    pain = np.nan_to_num(pain_r, nan=0.0)[:, None]
+    prob = np.where(
+        usual[ri] > 0, np.clip(0.25 + 0.07 * pain, 0, 0.97), other[ri][:, None] * pain / 10
+    )
+    marks = (gen.random((m, len(codes))) < prob) & uses_map[:, None]
+    text = np.full(m, "", dtype=object)
+    for k, code in enumerate(codes):  # per region: 19 vectorised joins
+        text = np.where(marks[:, k], np.where(text == "", code, text + ";" + code), text)
+    text[text == ""] = None
+    return text
 
 
 def _prescriptions(gen: np.random.Generator, cond: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -41,7 +41,14 @@ from scipy.signal import lfilter
 
 from analytics.checks import check_int
 from analytics.contract.schema import CONDITIONS, TABLES, dtypes
-from analytics.demo._details import ARMS, diary_items, headache_marks, round_clip, session_frame
+from analytics.demo._details import (
+    ARMS,
+    body_regions,
+    diary_items,
+    headache_marks,
+    round_clip,
+    session_frame,
+)
 
 __all__ = ["EDGE_CASES", "TRUTH_COLUMNS", "generate_clinic"]
 
@@ -227,6 +234,8 @@ def generate_clinic(
     patients = _course_ends(patients, diary, sessions, end, worsens=p.cls == 2)
     # drawn last, so every earlier draw (and the rest of the clinic) stays as it was
     diary["headache"] = headache_marks(gen, diary, patients)
+    # drawn after the headache marks, so those keep the values they had before the map
+    diary["body_regions"] = body_regions(gen, grid.ri, p.cond, grid.pain)
     return {
         "patients": _canonical(patients, "patients"),
         "diary": _canonical(diary, "diary"),

@@ -22,6 +22,9 @@ from analytics.stats import (
     its_fit_lines,
     medicine_table,
     opioid_change,
+    region_change,
+    region_days,
+    region_frequency,
     rolling_mean,
     weekly_means,
 )
@@ -92,6 +95,17 @@ class PatientSummary:
         :func:`analytics.stats.opioid_change`, one row: mean MME/day of the
         baseline window and of the last ``settings.trend_window_days`` days of the
         diary, ``flag_opioid_started`` and ``flag_mme_rose``.
+    region_days : pandas.DataFrame
+        :func:`analytics.stats.region_days`: one row per day with body regions
+        marked, with its widespread pain index (0-19) and areas (0-5).
+    region_weeks : pandas.DataFrame
+        :func:`analytics.stats.region_frequency` in 7-day periods from the first
+        day with regions marked: per week and region, the days with the map
+        filled in, the days the region was marked and their share.
+    region_change : pandas.DataFrame
+        :func:`analytics.stats.region_change`, zero or one row: mean widespread
+        pain index and painful regions of the baseline window and of the last
+        ``settings.followup_days`` days of the diary, regions added and gone.
     """
 
     patient_id: str
@@ -110,6 +124,9 @@ class PatientSummary:
     nof1_effects: pd.DataFrame
     medicines: pd.DataFrame
     opioid_change: pd.DataFrame
+    region_days: pd.DataFrame
+    region_weeks: pd.DataFrame
+    region_change: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
         """Return the one-row outcome table (a copy).
@@ -271,5 +288,14 @@ def summarize_patient(
             index,
             baseline_days=settings.baseline_days,
             recent_days=settings.trend_window_days,
+        ),
+        region_days=region_days(d),
+        region_weeks=region_frequency(d, bin_days=7),
+        region_change=region_change(
+            d,
+            index,
+            baseline_days=settings.baseline_days,
+            recent_days=settings.followup_days,
+            min_days=settings.min_entries,
         ),
     )

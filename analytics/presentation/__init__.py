@@ -13,6 +13,19 @@ from ._audit_words import (
     audit_table,
     audit_what,
 )
+from ._body_regions import (
+    AREA_LABELS,
+    BODY_MAP_HELP,
+    BODY_MAP_QUESTION,
+    NO_REGIONS_TEXT,
+    REGION_HEATMAP_TITLE,
+    REGION_LABELS,
+    REGION_SHARE_LABEL,
+    REGION_SHORT_LABELS,
+    WPI_LABEL,
+    region_change_lines,
+    region_words,
+)
 from ._calendar import DAY_STATUSES, month_grid, month_span, shift_month
 from ._captions import (
     FLAT_POINTS_PER_WEEK,
@@ -142,6 +155,17 @@ __all__ = [
     "headache_sentence",
     "HEADACHE_SUMMARY_HEADER",
     "headache_summary_rows",
+    "AREA_LABELS",
+    "BODY_MAP_HELP",
+    "BODY_MAP_QUESTION",
+    "NO_REGIONS_TEXT",
+    "REGION_HEATMAP_TITLE",
+    "REGION_LABELS",
+    "REGION_SHARE_LABEL",
+    "REGION_SHORT_LABELS",
+    "WPI_LABEL",
+    "region_change_lines",
+    "region_words",
     "FILE_TABLES",
     "FORMAT_RULES",
     "TEMPLATES_ZIP_NAME",

@@ -71,6 +71,15 @@ from ._outcomes import (
     per_row,
     response_category,
 )
+from ._regions import (
+    PAINFUL_SHARE,
+    REGION_CHANGE_COLUMNS,
+    REGION_DAY_COLUMNS,
+    REGION_FREQUENCY_COLUMNS,
+    region_change,
+    region_days,
+    region_frequency,
+)
 from ._safety import (
     BENCHMARK_EVENTS_PER_100_SESSIONS,
     BENCHMARK_PCT_PATIENTS_WITH_EVENT,
@@ -189,6 +198,13 @@ __all__ = [
     "opioid_mme_per_day",
     "medicine_table",
     "opioid_change",
+    "PAINFUL_SHARE",
+    "REGION_CHANGE_COLUMNS",
+    "REGION_DAY_COLUMNS",
+    "REGION_FREQUENCY_COLUMNS",
+    "region_change",
+    "region_days",
+    "region_frequency",
     "SECONDARY_MEASURES",
     "FLAGS",
     "secondary_outcomes",

@@ -35,6 +35,7 @@ __all__ = [
     "opioid_mme_per_day",
     "medicine_table",
     "opioid_change",
+    "reference_windows",
 ]
 
 #: Columns of :func:`medicine_table`, in order.
@@ -178,7 +179,7 @@ def opioid_mme_per_day(diary: pd.DataFrame) -> pd.Series:
     return filled.reindex(diary.index).astype("float64").rename("opioid_mme")
 
 
-def _reference_windows(
+def reference_windows(
     diary: pd.DataFrame, index_dates: pd.Series | None, *, baseline_days: int
 ) -> pd.DataFrame:
     """Return the reference window of each patient with a diary (``patient_id`` index).
@@ -286,7 +287,7 @@ def medicine_table(
     ).reset_index()
     codes = _opioid_codes(out["medicine"])
     out["dose_unit"] = codes.map(dict(DOSE_UNITS)).fillna("mg").astype("str")
-    ref = _reference_windows(diary, index_dates, baseline_days=baseline_days)
+    ref = reference_windows(diary, index_dates, baseline_days=baseline_days)
     ref_end = ref["reference_end"].reindex(out["patient_id"]).to_numpy()
     out["started"] = (out["opioid"] & (out["first_day"].to_numpy() > ref_end)).astype(bool)
     out = out.astype(
@@ -384,7 +385,7 @@ def opioid_change(
     pid = diary["patient_id"].astype("str")
     date = diary["date"].astype(DATE_DTYPE)
     mme = opioid_mme_per_day(diary)
-    out = _reference_windows(diary, index_dates, baseline_days=baseline_days)
+    out = reference_windows(diary, index_dates, baseline_days=baseline_days)
     out["recent_end"] = date.groupby(pid).max().reindex(ids)
     out["recent_start"] = out["recent_end"] - (recent_days - 1) * _DAY
     ref_mean, ref_n = _window_mme(pid, date, mme, out["reference_start"], out["reference_end"])

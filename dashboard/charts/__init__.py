@@ -33,11 +33,13 @@ through :mod:`dashboard.labels`; text a person stored (ids, group names, points)
 goes through one helper, ``label_text``.
 
 ``_style`` holds the colours, axes, periods and layout every chart shares; ``_patient``,
-``_sessions`` and ``_cohort`` the charts of one patient, of sessions and of a cohort.
+``_sessions`` and ``_cohort`` the charts of one patient, of sessions and of a cohort;
+``_body_map`` the body map and the heat map of where it hurt.
 """
 
 from __future__ import annotations
 
+from dashboard.charts._body_map import REGION_POSITIONS, body_map_figure, region_heatmap
 from dashboard.charts._cohort import (
     adverse_event_chart,
     cpra_chart,
@@ -100,4 +102,7 @@ __all__ = [
     "dose_response_chart",
     "technique_response_chart",
     "adverse_event_chart",
+    "REGION_POSITIONS",
+    "body_map_figure",
+    "region_heatmap",
 ]

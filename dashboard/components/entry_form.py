@@ -13,8 +13,10 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from analytics.access import User
 from analytics.contract import DOSE_UNITS, OPIOIDS, medication_mme, opioid_code
 from analytics.errors import ConflictError, DataValidationError, StoreError
+from analytics.presentation import region_words
 from dashboard import clock, data
 from dashboard.components import headache_day
+from dashboard.components.body_map import body_map_input
 from dashboard.components.feedback import (
     as_record,
     flash,
@@ -55,6 +57,7 @@ ENTRY_FIELDS: dict[str, str] = {
     "opioid_mme": "opioid dose (morphine-equivalent mg a day)",
     "notes": "note",
     "headache": "headache",
+    "body_regions": "where it hurts",
 }
 
 
@@ -119,7 +122,7 @@ def _number(value: Any) -> float | None:
 
 def _same(field: str, old: Any, new: Any) -> bool:
     old, new = plain_value(old), plain_value(new)
-    if field in ("notes", "medication", "headache"):
+    if field in ("notes", "medication", "headache", "body_regions"):
         return (str(old).strip() if old else "") == (str(new).strip() if new else "")
     a, b = _number(old), _number(new)
     if a is None or b is None:
@@ -137,6 +140,8 @@ def _item_text(field: str, value: Any) -> str:
         return f"“{shown(value)}”"
     if field == "medication":
         return shown(value)
+    if field == "body_regions":
+        return region_words(value).lower()
     return fmt(value, "g")
 
 
@@ -391,7 +396,7 @@ def _form(prefix: str, stored: Mapping[str, Any], ask_headache: bool) -> dict[st
     has_details = any(
         plain_value(stored.get(f)) is not None
         for f in ENTRY_FIELDS
-        if f not in ("pain", "headache")
+        if f not in ("pain", "headache", "body_regions")
     )
     st.html(PAIN_SCALE_CSS)
     # no "Press Ctrl+Enter to submit" under the note: the form is sent by its button only
@@ -403,6 +408,7 @@ def _form(prefix: str, stored: Mapping[str, Any], ask_headache: bool) -> dict[st
             st.session_state.get(f"{prefix}.pain"),
         )
         values.update(headache_day.headache_choice(prefix, ask=ask_headache))
+        values["body_regions"] = body_map_input(prefix)
         label = "More about this day" + (" (stored items shown)" if has_details else " (optional)")
         with st.expander(label, expanded=has_details):
             for field, text in _DETAIL_SCALES:

@@ -14,7 +14,7 @@ import streamlit as st
 from analytics import presentation
 from analytics.stats import ASSOCIATION_NOTE
 from dashboard import charts, clock, data, labels, navigation
-from dashboard.components import feedback, file_buttons, status_card
+from dashboard.components import feedback, file_buttons, region_panel, status_card
 
 PAGE = "My progress"
 user = navigation.require_role("patient")
@@ -179,6 +179,8 @@ else:
             )
         else:
             st.info("No medication logged in this period.")
+
+region_panel.my_regions(summary, start=start, before=before.lower())
 
 # ------------------------------------------------------------------ factor effects
 st.subheader("What goes with more or less pain")

@@ -24,6 +24,7 @@ from dashboard.components import (
     course_panel,
     feedback,
     file_buttons,
+    region_panel,
     settings_panel,
     table_download,
 )
@@ -343,6 +344,10 @@ for note in medicine_notes(medicines, None if change.empty else change.iloc[0].t
     st.warning(shown(note), icon="💊")
 if not medicines.empty:
     st.caption(medicine_rule(summary.settings.trend_window_days, MIN_MME_RISE))
+
+# ------------------------------------------------------------------ body regions
+st.subheader("Where it hurts")
+region_panel.region_panel(summary, key="chart.regions")
 
 # ------------------------------------------------------------------ sessions
 st.subheader("Sessions")

@@ -65,8 +65,9 @@ def test_upgrading_a_0001_database_keeps_every_row_and_the_outcome_numbers(
     with open_store(db_url) as store:  # migrates to the newest revision
         ds = store.dataset(ACTOR)
         for t in TABLES:
-            # a database from before courses of treatment has no course ends
-            course = ["course_end", "course_end_reason"] if t == "patients" else []
+            # a database from before courses of treatment has no course ends, nor body regions
+            course = {"patients": ["course_end", "course_end_reason"], "diary": ["body_regions"]}
+            course = course.get(t, [])
             assert getattr(ds, t)[course].isna().all().all()
             assert_frame_equal(
                 getattr(ds, t).drop(columns=course),

@@ -50,8 +50,9 @@ def test_upgrading_a_0002_database_keeps_every_diary_row(db_url: str, clinic: Da
     with open_store(db_url) as store:  # the newest revision
         ds = store.dataset(ACTOR)
         for t in TABLES:
-            # a database from before courses of treatment has no course ends
-            course = ["course_end", "course_end_reason"] if t == "patients" else []
+            # a database from before courses of treatment has no course ends, nor body regions
+            course = {"patients": ["course_end", "course_end_reason"], "diary": ["body_regions"]}
+            course = course.get(t, [])
             assert getattr(ds, t)[course].isna().all().all()
             assert_frame_equal(
                 getattr(ds, t).drop(columns=course),

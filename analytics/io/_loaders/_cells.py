@@ -400,14 +400,15 @@ class _Checker:
         unknown = exploded[exploded.notna() & (exploded != "") & ~exploded.isin(spec.choices)]
         bad_rows = np.zeros(self.n, dtype=bool)
         bad_rows[unknown.index.unique().to_numpy()] = True
-        words = _join_by_row(unknown, ", ").reindex(range(self.n))
-        msg = (
-            f"{name} has unknown word(s) "
-            + words.fillna("")
-            + f"; use ';'-separated words from: {', '.join(spec.choices)}"
-        )
-        self.add(bad_rows, name, original, msg)
+        words = _join_by_row(unknown, ", ").reindex(range(self.n)).fillna("")
+        allowed = f"; use ';'-separated words from: {', '.join(spec.choices)}"
+        self.add(bad_rows, name, original, f"{name} has unknown word(s) " + words + allowed)
         clean = exploded[exploded.notna() & (exploded != "")]
+        repeats = clean[clean.reset_index().duplicated().to_numpy()]
+        repeats = repeats[~repeats.reset_index().duplicated().to_numpy()]
+        again = _join_by_row(repeats, ", ").reindex(range(self.n))
+        msg = f"{name} names " + again.fillna("") + " more than once; name each at most once"
+        self.add(again.notna().to_numpy(), name, original, msg)
         joined = _join_by_row(clean, ";").reindex(range(self.n))
         self.out[name] = joined.astype("str").where(joined.notna())
 
