@@ -1,7 +1,7 @@
 """The data contract.
 
 The schema of the three CSV files and its description in words, the dataset type, words for codes, medicines and
-their morphine equivalents, technique bands.
+their morphine equivalents, technique bands, the outcome questionnaires.
 """
 
 from __future__ import annotations
@@ -10,6 +10,16 @@ from ._bands import frequency_band
 from ._dataset import Dataset, empty_frame
 from ._describe import COLUMN_TABLE_COLUMNS, CONDITIONALLY_REQUIRED, UNITS, column_table
 from ._index import index_dates
+from ._instruments import (
+    INSTRUMENTS,
+    SCORE_RULES,
+    AnswerOption,
+    Band,
+    Instrument,
+    Item,
+    ScoreRule,
+    load_instrument,
+)
 from ._medications import (
     DOSE_UNITS,
     MME_FACTORS,
@@ -24,6 +34,14 @@ from ._medications import (
 from ._vocabulary import ADVERSE_EVENT_LABELS, CONDITION_LABELS, TECHNIQUE_LABELS
 
 __all__ = [
+    "INSTRUMENTS",
+    "SCORE_RULES",
+    "AnswerOption",
+    "Band",
+    "Instrument",
+    "Item",
+    "ScoreRule",
+    "load_instrument",
     "column_table",
     "COLUMN_TABLE_COLUMNS",
     "CONDITIONALLY_REQUIRED",

@@ -61,6 +61,13 @@ from ._outcomes import (
     per_row,
     response_category,
 )
+from ._questionnaires import (
+    ANSWER_COLUMNS,
+    QUESTIONNAIRE_COLUMNS,
+    SCORE_COLUMNS,
+    questionnaire_table,
+    score_questionnaires,
+)
 from ._safety import (
     BENCHMARK_EVENTS_PER_100_SESSIONS,
     BENCHMARK_PCT_PATIENTS_WITH_EVENT,
@@ -110,6 +117,11 @@ from ._trends import (
 )
 
 __all__ = [
+    "ANSWER_COLUMNS",
+    "QUESTIONNAIRE_COLUMNS",
+    "SCORE_COLUMNS",
+    "questionnaire_table",
+    "score_questionnaires",
     "FitWarnings",
     "sort_by_patient_day",
     "DOSE_COLUMNS",

@@ -1,0 +1,112 @@
+"""Questionnaire scoring against the instruments' manuals and hand calculations."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analytics.stats import QUESTIONNAIRE_COLUMNS, questionnaire_table, score_questionnaires
+
+
+def _answers(patient, date, instrument, answers):
+    return pd.DataFrame(
+        {
+            "patient_id": patient,
+            "date": pd.Timestamp(date),
+            "instrument": instrument,
+            "item": list(answers),
+            "answer": list(answers.values()),
+        }
+    )
+
+
+def test_phq4_scores_and_bands_follow_kroenke_2009():
+    # Kroenke et al. Psychosomatics 2009;50:613: total 0-12 is the sum of the four items
+    # (normal 0-2, mild 3-5, moderate 6-8, severe 9-12); GAD-2 = items 1-2, PHQ-2 =
+    # items 3-4, each positive at >= 3. Hand calculation: 1+2 = 3, 0+3 = 3, total 6.
+    answers = _answers(
+        "P001", "2026-01-05", "phq4", {"nervous": 1, "worrying": 2, "interest": 0, "down": 3}
+    )
+    scores = score_questionnaires(answers).set_index("score")
+    assert scores.loc["phq4_total", "value"] == 6
+    assert scores.loc["phq4_total", "band"] == "moderate"
+    assert scores.loc["gad2", "value"] == 3
+    assert scores.loc["gad2", "band"] == "at or above the screening cut-off of 3"
+    assert scores.loc["phq2", "value"] == 3
+    worst = _answers(
+        "P001", "2026-01-06", "phq4", {"nervous": 3, "worrying": 3, "interest": 3, "down": 3}
+    )
+    assert score_questionnaires(worst).set_index("score").loc["phq4_total", "band"] == "severe"
+
+
+def test_a_score_with_an_unanswered_item_is_absent_not_zero():
+    answers = _answers("P001", "2026-01-05", "phq4", {"nervous": 1, "worrying": 2, "interest": 0})
+    scores = score_questionnaires(answers)
+    assert list(scores["score"]) == ["gad2"]
+
+
+def test_psfs_mean_and_its_minimal_important_difference():
+    # Stratford et al. Physiotherapy Canada 1995;47:258: the score is the mean of the
+    # activity ratings; a change of 2 points is clinically important.
+    answers = pd.concat(
+        [
+            _answers(
+                "P001", "2026-01-05", "psfs", {"activity_1": 3, "activity_2": 5, "activity_3": 4}
+            ),
+            _answers(
+                "P001", "2026-02-16", "psfs", {"activity_1": 6, "activity_2": 7, "activity_3": 5}
+            ),
+            _answers(
+                "P002", "2026-01-05", "psfs", {"activity_1": 3, "activity_2": 5, "activity_3": 4}
+            ),
+            _answers(
+                "P002", "2026-02-16", "psfs", {"activity_1": 5, "activity_2": 6, "activity_3": 5}
+            ),
+        ]
+    )
+    table = questionnaire_table(answers)
+    assert list(table.columns) == QUESTIONNAIRE_COLUMNS
+    follow = table[table["date"] == pd.Timestamp("2026-02-16")].set_index("patient_id")
+    assert follow.loc["P001", "value"] == pytest.approx(6.0)  # (6+7+5)/3
+    assert follow.loc["P001", "improvement"] == pytest.approx(2.0)  # 6 - 4
+    assert bool(follow.loc["P001", "important_improvement"]) is True
+    assert follow.loc["P002", "improvement"] == pytest.approx(16 / 3 - 4)
+    assert bool(follow.loc["P002", "important_improvement"]) is False
+
+
+def test_phq4_improvement_is_positive_when_the_score_falls():
+    answers = pd.concat(
+        [
+            _answers(
+                "P001",
+                "2026-01-05",
+                "phq4",
+                {"nervous": 2, "worrying": 2, "interest": 1, "down": 1},
+            ),
+            _answers(
+                "P001",
+                "2026-03-02",
+                "phq4",
+                {"nervous": 1, "worrying": 0, "interest": 1, "down": 0},
+            ),
+        ]
+    )
+    table = questionnaire_table(answers)
+    total = table[(table["score"] == "phq4_total")].set_index("date")
+    assert total.loc[pd.Timestamp("2026-03-02"), "change"] == -4  # 2 - 6
+    assert total.loc[pd.Timestamp("2026-03-02"), "improvement"] == 4
+    assert total["important_improvement"].isna().all()  # no published MID used for PHQ-4
+
+
+def test_pgic_much_improved_is_a_responder_and_has_no_baseline():
+    # Farrar et al. Pain 2001;94:149: "much" or "very much improved" (1-2 of 7).
+    answers = pd.concat(
+        [
+            _answers("P001", "2026-02-16", "pgic", {"pgic": 3}),
+            _answers("P001", "2026-03-30", "pgic", {"pgic": 2}),
+        ]
+    )
+    table = questionnaire_table(answers).set_index("date")
+    assert list(table["important_improvement"]) == [False, True]
+    assert table.loc[pd.Timestamp("2026-03-30"), "band"] == "much or very much improved"
+    assert table["baseline_value"].isna().all() and table["change"].isna().all()
