@@ -43,7 +43,8 @@ def add_parsers(sub: Any) -> None:
         "group_summary.csv, group_comparison.csv, session_response.csv, "
         "session_response_by_technique.csv, dose_response.csv, dose_response_summary.csv, "
         "emax_fit.csv, time_to_response.csv, kaplan_meier.csv, adverse_events.csv, cpra.csv, "
-        "factor_effects.csv, factor_effects_summary.csv and nof1_effects.csv to OUT_DIR "
+        "factor_effects.csv, factor_effects_summary.csv and nof1_effects.csv to OUT_DIR, "
+        "and questionnaire_scores.csv when DATA_DIR has questionnaires.csv "
         "(columns documented in docs/analytics.md). Every option below is a field of "
         "analytics.settings.AnalysisSettings; --as-of sets the date of the status columns.",
     )
@@ -145,7 +146,7 @@ def _pandas(args: argparse.Namespace, settings: AnalysisSettings) -> int:
     from analytics.cli._progress import ProgressBar
     from analytics.errors import DataValidationError, InsufficientDataError
     from analytics.io import read_dataset, write_rejects
-    from analytics.pipeline import cohort, per_patient
+    from analytics.pipeline import cohort, per_patient, write_questionnaire_table
 
     out_dir = Path(args.out)
     with reported_warnings():
@@ -165,6 +166,7 @@ def _pandas(args: argparse.Namespace, settings: AnalysisSettings) -> int:
             result = cohort(tables, ds.patients, ds.sessions, settings)
             bar(2, 3)
             paths = result.write_csv(out_dir)
+            paths += [p for p in [write_questionnaire_table(ds.questionnaires, out_dir)] if p]
             bar(3, 3)
     except (InsufficientDataError, OSError) as exc:
         return error(str(exc))

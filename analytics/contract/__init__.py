@@ -6,6 +6,7 @@ their morphine equivalents, technique bands, the outcome questionnaires.
 
 from __future__ import annotations
 
+from ._answers import QUESTIONNAIRES, answer_problems, empty_answers
 from ._bands import frequency_band
 from ._dataset import Dataset, empty_frame
 from ._describe import COLUMN_TABLE_COLUMNS, CONDITIONALLY_REQUIRED, UNITS, column_table
@@ -34,6 +35,9 @@ from ._medications import (
 from ._vocabulary import ADVERSE_EVENT_LABELS, CONDITION_LABELS, TECHNIQUE_LABELS
 
 __all__ = [
+    "QUESTIONNAIRES",
+    "answer_problems",
+    "empty_answers",
     "INSTRUMENTS",
     "SCORE_RULES",
     "AnswerOption",

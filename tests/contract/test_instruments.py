@@ -62,3 +62,18 @@ def test_a_file_that_is_not_json_is_refused(tmp_path):
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(DataValidationError, match="cannot be read as JSON"):
         load_instrument(path)
+
+
+def test_data_format_documents_questionnaires_csv_as_the_contract_defines_it():
+    from pathlib import Path
+
+    from analytics.contract import QUESTIONNAIRES
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "data-format.md").read_text()
+    section = doc.split("## questionnaires.csv")[1].split("\n## ")[0]
+    documented = [line.split("`")[1] for line in section.splitlines() if line.startswith("| `")]
+    assert documented == QUESTIONNAIRES.column_names
+    for instrument in INSTRUMENTS.values():
+        assert f"`{instrument.id}`" in section
+        for item in instrument.items:
+            assert f"`{item.id}`" in section
