@@ -59,7 +59,14 @@ __all__ = [
 FINGERPRINT_VERSION = 2  # 2: patient_outcomes gained sessions_in_baseline and its_pre_slope
 #: Settings that never shape a per-patient row (min_group_size shapes only the cohort
 #: tables: stored rows stay valid when it changes).
-_NOT_IN_FINGERPRINT = ("as_of", "seed", "n_boot", "min_group_size", "rd_interval")
+_NOT_IN_FINGERPRINT = (
+    "as_of",
+    "seed",
+    "n_boot",
+    "min_group_size",
+    "rd_interval",
+    "questionnaire_sessions",
+)
 #: Options that shape per-patient rows only when set: at their default they are left
 #: out, so settings that do not use them keep the fingerprint they always had.
 _ONLY_WHEN_SET = {"adjust": "", "completers_at": None}

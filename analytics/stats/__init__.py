@@ -63,9 +63,11 @@ from ._outcomes import (
 )
 from ._questionnaires import (
     ANSWER_COLUMNS,
+    DUE_COLUMNS,
     QUESTIONNAIRE_COLUMNS,
     SCORE_COLUMNS,
     questionnaire_table,
+    questionnaires_due,
     score_questionnaires,
 )
 from ._safety import (
@@ -121,6 +123,8 @@ __all__ = [
     "QUESTIONNAIRE_COLUMNS",
     "SCORE_COLUMNS",
     "questionnaire_table",
+    "questionnaires_due",
+    "DUE_COLUMNS",
     "score_questionnaires",
     "FitWarnings",
     "sort_by_patient_day",

@@ -17,6 +17,8 @@ __all__ = [
     "QUESTIONNAIRE_COLUMNS",
     "score_questionnaires",
     "questionnaire_table",
+    "questionnaires_due",
+    "DUE_COLUMNS",
 ]
 
 #: Columns of a tidy frame of answers (the canonical ``questionnaires`` frame).
@@ -178,3 +180,116 @@ def questionnaire_table(
     important[by_value] = table.loc[by_value, "value"] <= table.loc[by_value, "responder_at_most"]
     table["important_improvement"] = important
     return table[QUESTIONNAIRE_COLUMNS].reset_index(drop=True)
+
+
+#: Columns of :func:`questionnaires_due`.
+DUE_COLUMNS = ["patient_id", "instrument", "time_point", "session_number", "due_since"]
+
+
+def _reached(
+    sessions: pd.DataFrame, patients: pd.Index, at_sessions: tuple[int, ...]
+) -> pd.DataFrame:
+    """Per patient: sessions so far, the latest scheduled session reached and its date."""
+    days = sessions[["patient_id", "date"]].assign(date=lambda d: d["date"].dt.normalize())
+    days = days.sort_values(["patient_id", "date"], kind="stable")
+    days["number"] = days.groupby("patient_id").cumcount() + 1
+    n_sessions = days.groupby("patient_id")["number"].max().reindex(patients, fill_value=0)
+    scheduled = days[days["number"].isin(at_sessions)]
+    latest = scheduled.groupby("patient_id").last().reindex(patients)
+    return pd.DataFrame(
+        {
+            "n_sessions": n_sessions,
+            "session_number": latest["number"],
+            "session_date": latest["date"],
+        },
+        index=patients,
+    )
+
+
+def questionnaires_due(
+    sessions: pd.DataFrame,
+    answers: pd.DataFrame,
+    *,
+    at_sessions: tuple[int, ...] = (6, 12),
+    patient_ids: list[str] | None = None,
+    today: object = None,
+    instruments: dict[str, Instrument] | None = None,
+) -> pd.DataFrame:
+    """List the questionnaires each patient should answer now.
+
+    Parameters
+    ----------
+    sessions : pandas.DataFrame
+        Canonical sessions (``patient_id``, ``date``).
+    answers : pandas.DataFrame
+        Canonical questionnaire answers.
+    at_sessions : tuple of int, default (6, 12)
+        Session numbers after which every instrument is due again
+        (``AnalysisSettings.questionnaire_session_numbers``).
+    patient_ids : list of str, optional
+        Patients to consider besides those with sessions (a new patient has none).
+    today : date-like, optional
+        Answers dated after it are ignored (default: all).
+    instruments : dict, optional
+        Default the shipped :data:`INSTRUMENTS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per patient and due instrument, sorted that way: ``patient_id``,
+        ``instrument``, ``time_point`` ("baseline" or "session N"),
+        ``session_number`` (0 at baseline), ``due_since`` (the date of that session;
+        NaT at baseline).
+
+    Notes
+    -----
+    Baseline: due for an instrument that measures a state (not PGIC, itself a rating
+    of change) while the patient has had fewer than two sessions and never answered
+    it. Session N: due from the day of the patient's N-th session (the latest of
+    ``at_sessions`` reached) until an answer dated that day or later; an earlier
+    time point not answered is superseded by the later one.
+    """
+    instruments = INSTRUMENTS if instruments is None else instruments
+    cutoff = pd.Timestamp.max if today is None else pd.Timestamp(today)
+    ids = pd.Index(sorted(set(sessions["patient_id"]) | set(patient_ids or [])), name="patient_id")
+    state = _reached(sessions, ids, tuple(at_sessions))
+    answered = answers[answers["date"] <= cutoff]
+    last = answered.groupby(["patient_id", "instrument"])["date"].max()
+    rows = []
+    for instrument in instruments.values():
+        last_answer = (
+            last.xs(instrument.id, level="instrument")
+            if instrument.id in last.index.get_level_values("instrument")
+            else pd.Series(dtype="datetime64[ns]")
+        )
+        mine = state.assign(last=last_answer.reindex(ids))
+        at_session = mine["session_number"].notna() & ~(mine["last"] >= mine["session_date"])
+        base_due = any(score.baseline for score in instrument.scores)
+        at_baseline = (mine["n_sessions"] < 2) & mine["last"].isna() & base_due & ~at_session
+        for due, number, since in (
+            (at_session, mine["session_number"], mine["session_date"]),
+            (
+                at_baseline,
+                pd.Series(0, index=ids),
+                pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]"),
+            ),
+        ):
+            picked = due[due].index
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "patient_id": picked,
+                        "instrument": instrument.id,
+                        "session_number": number[picked].astype("int64").to_numpy(),
+                        "due_since": since[picked].to_numpy(),
+                    }
+                )
+            )
+    due = pd.concat(rows, ignore_index=True)
+    due["time_point"] = np.where(
+        due["session_number"] == 0, "baseline", "session " + due["session_number"].astype("str")
+    )
+    due["due_since"] = due["due_since"].astype("datetime64[ns]")
+    return due.sort_values(["patient_id", "instrument"], kind="stable")[DUE_COLUMNS].reset_index(
+        drop=True
+    )

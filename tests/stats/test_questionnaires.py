@@ -110,3 +110,23 @@ def test_pgic_much_improved_is_a_responder_and_has_no_baseline():
     assert list(table["important_improvement"]) == [False, True]
     assert table.loc[pd.Timestamp("2026-03-30"), "band"] == "much or very much improved"
     assert table["baseline_value"].isna().all() and table["change"].isna().all()
+
+
+def test_questionnaires_fall_due_at_baseline_and_after_sessions_6_and_12():
+    from analytics.stats import questionnaires_due
+
+    days = pd.date_range("2026-01-05", periods=12, freq="7D")
+    sessions = pd.DataFrame({"patient_id": "P1", "date": days})
+    phq4 = {"nervous": 1, "worrying": 1, "interest": 1, "down": 1}
+    answers = _answers("P1", "2026-01-02", "phq4", phq4)
+    after_six = sessions.iloc[:7]  # seven sessions: the sixth was on 2026-02-09
+    due = questionnaires_due(after_six, answers, patient_ids=["P2"])
+    p1 = due[due["patient_id"] == "P1"].set_index("instrument")
+    assert list(p1.index) == ["pgic", "phq4", "psfs"]
+    assert (p1["time_point"] == "session 6").all()
+    assert (p1["due_since"] == pd.Timestamp("2026-02-09")).all()
+    assert due[due["patient_id"] == "P2"]["time_point"].tolist() == ["baseline", "baseline"]
+    answered = pd.concat([answers, _answers("P1", "2026-02-10", "pgic", {"pgic": 2})])
+    assert "pgic" not in set(questionnaires_due(after_six, answered)["instrument"])
+    at_twelve = questionnaires_due(sessions, answered)
+    assert set(at_twelve["time_point"]) == {"session 12"}  # session 6 superseded
