@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import clock, data, navigation, session
-from dashboard.components import entry_form, feedback, status_card
+from dashboard.components import entry_form, feedback, questionnaire_due, status_card
 from dashboard.text import shown
 
 PAGE = "Log today"
@@ -91,6 +91,7 @@ def diary_day() -> None:
 
 
 diary_day()
+questionnaire_due.questionnaire_due(user, pid, today=today, purpose=PAGE)
 
 # ------------------------------------------------------------------ reminder
 with st.expander("⏰ Daily reminder in your calendar"):
