@@ -63,9 +63,12 @@ from ._outcomes import (
 )
 from ._questionnaires import (
     ANSWER_COLUMNS,
+    COMPOSITE_COLUMNS,
+    COMPOSITE_METHODS,
     DUE_COLUMNS,
     QUESTIONNAIRE_COLUMNS,
     SCORE_COLUMNS,
+    composite_responders,
     questionnaire_table,
     questionnaires_due,
     score_questionnaires,
@@ -124,6 +127,9 @@ __all__ = [
     "SCORE_COLUMNS",
     "questionnaire_table",
     "questionnaires_due",
+    "COMPOSITE_COLUMNS",
+    "COMPOSITE_METHODS",
+    "composite_responders",
     "DUE_COLUMNS",
     "score_questionnaires",
     "FitWarnings",

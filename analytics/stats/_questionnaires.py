@@ -19,6 +19,9 @@ __all__ = [
     "questionnaire_table",
     "questionnaires_due",
     "DUE_COLUMNS",
+    "COMPOSITE_COLUMNS",
+    "COMPOSITE_METHODS",
+    "composite_responders",
 ]
 
 #: Columns of a tidy frame of answers (the canonical ``questionnaires`` frame).
@@ -292,4 +295,75 @@ def questionnaires_due(
     due["due_since"] = due["due_since"].astype("datetime64[ns]")
     return due.sort_values(["patient_id", "instrument"], kind="stable")[DUE_COLUMNS].reset_index(
         drop=True
+    )
+
+
+#: Columns of :func:`composite_responders`.
+COMPOSITE_COLUMNS = [
+    "patient_id",
+    "pain_responder",
+    "function_responder",
+    "pgic_responder",
+    "composite_responder",
+]
+#: The two methods of the composite responder, in words (IMMPACT, Dworkin 2008).
+COMPOSITE_METHODS = (
+    "pain reduction of at least the responder threshold (diary, numeric rating scale)",
+    "and at least one of: physical function improved by at least its minimal important "
+    "difference (PSFS, 2 points), or a global impression of change of much or very much "
+    "improved (PGIC)",
+)
+
+
+def _latest_judgement(table: pd.DataFrame, score: str) -> pd.Series:
+    rows = table[(table["score"] == score) & table["important_improvement"].notna()]
+    rows = rows[rows["date"] > rows["baseline_date"]] if score != "pgic" else rows
+    return (
+        rows.sort_values("date", kind="stable")
+        .groupby("patient_id")["important_improvement"]
+        .last()
+    )
+
+
+def composite_responders(outcomes: pd.DataFrame, questionnaires: pd.DataFrame) -> pd.DataFrame:
+    """Call a patient a responder by two methods, as IMMPACT asks.
+
+    Parameters
+    ----------
+    outcomes : pandas.DataFrame
+        Per-patient outcomes with ``patient_id`` and ``responder`` (pain reduction ≥ the
+        responder threshold; boolean, missing when not evaluable).
+    questionnaires : pandas.DataFrame
+        :func:`questionnaire_table` of the same patients.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per patient of ``outcomes``: ``patient_id``, ``pain_responder``,
+        ``function_responder`` (the latest PSFS after baseline improved by at least its
+        minimal important difference), ``pgic_responder`` (the latest PGIC is "much" or
+        "very much improved"), ``composite_responder`` = pain and (function or PGIC).
+        All nullable booleans; missing = not known (three-valued logic: a pain
+        non-responder is not a composite responder whatever else is known).
+
+    Notes
+    -----
+    Dworkin RH et al. J Pain 2008;9:105-121: responders defined by at least two
+    methods; pain ≥ 30 % (Farrar 2001), function by the instrument's minimal important
+    difference, PGIC much or very much improved.
+    """
+    ids = outcomes["patient_id"].astype("str")
+    pain = pd.array(outcomes["responder"].astype("boolean"), dtype="boolean")
+    function = pd.array(
+        _latest_judgement(questionnaires, "psfs_mean").reindex(ids), dtype="boolean"
+    )
+    pgic = pd.array(_latest_judgement(questionnaires, "pgic").reindex(ids), dtype="boolean")
+    return pd.DataFrame(
+        {
+            "patient_id": ids.to_numpy(),
+            "pain_responder": pain,
+            "function_responder": function,
+            "pgic_responder": pgic,
+            "composite_responder": pain & (function | pgic),
+        }
     )

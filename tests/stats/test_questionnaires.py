@@ -130,3 +130,70 @@ def test_questionnaires_fall_due_at_baseline_and_after_sessions_6_and_12():
     assert "pgic" not in set(questionnaires_due(after_six, answered)["instrument"])
     at_twelve = questionnaires_due(sessions, answered)
     assert set(at_twelve["time_point"]) == {"session 12"}  # session 6 superseded
+
+
+def test_composite_responder_needs_pain_and_function_or_pgic():
+    # IMMPACT (Dworkin 2008): two methods. Hand-worked truth table, Kleene logic for unknowns.
+    from analytics.stats import composite_responders
+
+    def psfs(p, d, v):
+        return _answers(p, d, "psfs", {"activity_1": v, "activity_2": v, "activity_3": v})
+
+    answers = pd.concat(
+        [
+            psfs("A", "2026-01-05", 3), psfs("A", "2026-03-30", 5),  # function +2: important
+            psfs("B", "2026-01-05", 3), psfs("B", "2026-03-30", 4),  # +1 only
+            _answers("B", "2026-03-30", "pgic", {"pgic": 2}),  # much improved
+            psfs("C", "2026-01-05", 3), psfs("C", "2026-03-30", 4),
+            _answers("C", "2026-03-30", "pgic", {"pgic": 3}),  # minimally improved
+            psfs("D", "2026-01-05", 3), psfs("D", "2026-03-30", 6),  # pain non-responder
+        ]
+    )  # fmt: skip
+    outcomes = pd.DataFrame(
+        {"patient_id": ["A", "B", "C", "D", "E"], "responder": [True, True, True, False, True]}
+    )
+    table = composite_responders(outcomes, questionnaire_table(answers)).set_index("patient_id")
+    assert table["function_responder"].tolist()[:4] == [True, False, False, True]
+    assert table["pgic_responder"].tolist()[1:3] == [True, False]
+    assert table.loc["A", "composite_responder"] and table.loc["B", "composite_responder"]
+    assert not table.loc["C", "composite_responder"] and not table.loc["D", "composite_responder"]
+    assert table["composite_responder"].isna().tolist() == [False, False, False, False, True]
+
+
+def test_summarize_patient_carries_the_scores_and_the_composite_responder():
+    from analytics.io import validate_records
+    from analytics.pipeline import summarize_patient
+
+    days = pd.date_range("2026-01-01", periods=70, freq="D")
+    diary = validate_records(
+        "diary",
+        [
+            {"patient_id": "P1", "date": d.date(), "pain": 6.0 if i < 14 else 3.0}
+            for i, d in enumerate(days)
+        ],
+    )
+    sessions = validate_records(
+        "sessions",
+        [{"patient_id": "P1", "date": f"2026-01-{d}", "technique": "manual"} for d in (15, 22, 29)],
+    )
+    answers = pd.concat(
+        [
+            _answers(
+                "P1", "2026-01-14", "psfs", {"activity_1": 3, "activity_2": 3, "activity_3": 3}
+            ),
+            _answers(
+                "P1", "2026-03-10", "psfs", {"activity_1": 6, "activity_2": 5, "activity_3": 4}
+            ),
+            _answers("P2", "2026-03-10", "pgic", {"pgic": 1}),  # another patient's row is dropped
+        ]
+    )
+    summary = summarize_patient(None, diary, sessions, patient_id="P1", questionnaires=answers)
+    assert set(summary.questionnaires["patient_id"]) == {"P1"}
+    assert summary.questionnaires["improvement"].tolist() == [0.0, 2.0]
+    row = summary.composite.iloc[0]
+    assert (
+        bool(row["pain_responder"])
+        and bool(row["function_responder"])
+        and bool(row["composite_responder"])
+    )
+    assert summarize_patient(None, diary, sessions, patient_id="P1").questionnaires.empty
