@@ -177,6 +177,28 @@ def _pandas(args: argparse.Namespace, settings: AnalysisSettings) -> int:
     return _finish(result, settings, counts, rejects, ds.n_rejected, paths, out_dir)
 
 
+def _output_failure(exc: Exception) -> int:
+    """Report why the outputs could not be written: invalid answers, too few data, a file error."""
+    from analytics.errors import DataValidationError
+
+    if isinstance(exc, DataValidationError):
+        return _invalid_input(exc)
+    return error(str(exc))
+
+
+def _questionnaire_table(directory: Path, out_dir: Path) -> list[Path]:
+    """Write the questionnaire table of a folder's questionnaires.csv (the Dask engine reads the rest)."""
+    from analytics.contract import QUESTIONNAIRES
+    from analytics.io import load_questionnaires
+    from analytics.pipeline import write_questionnaire_table
+
+    source = directory / QUESTIONNAIRES.file_name
+    if not source.exists():
+        return []
+    path = write_questionnaire_table(load_questionnaires(source), out_dir)
+    return [path] if path is not None else []
+
+
 def _check_dask_options(args: argparse.Namespace) -> None:
     """Check ``--partitions``, ``--workers`` and ``--worker-memory``; raise ValueError."""
     from analytics.checks import check_int
@@ -228,8 +250,9 @@ def _dask(args: argparse.Namespace, settings: AnalysisSettings) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
         rejects = write_rejects(run.rejects, out_dir) if args.skip_invalid else []
         paths = run.result.write_csv(out_dir)
-    except (InsufficientDataError, OSError) as exc:
-        return error(str(exc))
+        paths += _questionnaire_table(Path(args.directory), out_dir)
+    except (DataValidationError, InsufficientDataError, OSError) as exc:
+        return _output_failure(exc)
     for message in run.warnings:
         print(f"warning: {message}", file=sys.stderr)
     counts = (
