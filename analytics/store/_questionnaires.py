@@ -15,7 +15,7 @@ from analytics.store import _models as models
 from analytics.store._edits import Edits
 from analytics.store._values import as_date, check_actor, check_patient_id, to_json, utcnow
 
-__all__ = ["Questionnaires", "check_answers"]
+__all__ = ["Questionnaires", "check_answers", "import_answers"]
 
 
 def check_answers(
@@ -190,3 +190,59 @@ class Questionnaires(Edits):
             return empty_answers()
         frame = pd.DataFrame([tuple(r) for r in rows], columns=QUESTIONNAIRES.column_names)
         return frame.astype({c.name: c.dtype for c in QUESTIONNAIRES.columns})
+
+
+def import_answers(conn: sa.Connection, actor: str, answers: pd.DataFrame, *, update: bool) -> int:
+    """Store the questionnaire answers of an import, in its transaction; return the rows written.
+
+    Answers not stored yet are added; a stored answer that differs is replaced only
+    with ``update`` (the old value goes to the history), else kept. One history row per
+    patient, day and instrument written.
+    """
+    if answers is None or not len(answers):
+        return 0
+    t = models.questionnaire_answers
+    ids = sorted(set(answers["patient_id"].astype("str")))
+    stored = {
+        (row.patient_id, row.date, row.instrument, row.item): row.answer
+        for row in conn.execute(sa.select(t).where(t.c.patient_id.in_(ids)))
+    }
+    rows = []
+    for r in answers.itertuples(index=False):
+        key = (str(r.patient_id), pd.Timestamp(r.date).date(), str(r.instrument), str(r.item))
+        if key not in stored or (update and stored[key] != int(r.answer)):
+            rows.append((key, stored.get(key), int(r.answer)))
+    if not rows:
+        return 0
+    conn.execute(
+        t.delete().where(
+            sa.tuple_(t.c.patient_id, t.c.date, t.c.instrument, t.c.item).in_(
+                [k for k, _, _ in rows if _ is not None]
+            )
+        )
+    )
+    conn.execute(
+        t.insert(),
+        [
+            {"patient_id": k[0], "date": k[1], "instrument": k[2], "item": k[3], "answer": v}
+            for k, _, v in rows
+        ],
+    )
+    groups: dict[tuple[str, Any, str], tuple[dict[str, int], dict[str, int]]] = {}
+    for (pid, day, instrument, item), old, new in rows:
+        before, after = groups.setdefault((pid, day, instrument), ({}, {}))
+        if old is not None:
+            before[item] = old
+        after[item] = new
+    conn.execute(
+        models.history.insert(),
+        [
+            {
+                "changed_at": utcnow(), "actor": actor, "action": "update" if before else "create",
+                "table_name": QUESTIONNAIRES.name, "patient_id": pid, "key": f"{day.isoformat()}/{instrument}",
+                "old": to_json(before) if before else None, "new": to_json(after), "reason": "import",
+            }
+            for (pid, day, instrument), (before, after) in groups.items()
+        ],
+    )  # fmt: skip
+    return len(rows)
