@@ -170,6 +170,9 @@ class AnalysisSettings:
     rd_interval : {"newcombe", "wald"}, default "newcombe"
         ``wald`` adds the Wald interval of the responder risk difference and
         the Pearson χ² p-value beside Newcombe's interval.
+    questionnaire_sessions : str, default "6,12"
+        Outcome questionnaires are due at baseline and after these session
+        numbers (see :attr:`questionnaire_session_numbers`).
     seed : int, default 0
         Seed of the bootstrap confidence intervals, >= 0.
     n_boot : int, default 2000
@@ -416,6 +419,15 @@ class AnalysisSettings:
         "chi-squared p-value beside Newcombe's",
         metavar="METHOD",
     )
+    questionnaire_sessions: str = _opt(
+        "6,12",
+        kind="text",
+        low=None,
+        high=None,
+        help="outcome questionnaires are due at baseline and after these session numbers "
+        "(comma-separated whole numbers from 1 to 100)",
+        cli=False,
+    )
     seed: int = _opt(
         0, kind="int", low=0, high=None, help="seed of the bootstrap confidence intervals"
     )
@@ -447,12 +459,24 @@ class AnalysisSettings:
                 object.__setattr__(self, f.name, _check_date(value, f.name, func))
         _check_fhir(self.fhir_identifier_system, self.fhir_patient_fields)
         _check_comparison_options(self)
+        _ = self.questionnaire_session_numbers  # checks the text
         if self.session_min_entries > self.session_window_days:
             raise ValueError(
                 "The 'session_min_entries' parameter of AnalysisSettings must be an int in "
                 f"[1, session_window_days={self.session_window_days}]. "
                 f"Got {self.session_min_entries!r} instead."
             )
+
+    @property
+    def questionnaire_session_numbers(self) -> tuple[int, ...]:
+        """The ``questionnaire_sessions`` as sorted whole numbers, without repeats."""
+        parts = [x.strip() for x in self.questionnaire_sessions.split(",") if x.strip()]
+        if not all(x.isdigit() and 1 <= int(x) <= 100 for x in parts):
+            raise ValueError(
+                "The 'questionnaire_sessions' parameter of AnalysisSettings must be comma-separated "
+                f"whole numbers from 1 to 100, e.g. '6,12'. Got {self.questionnaire_sessions!r} instead."
+            )
+        return tuple(sorted({int(x) for x in parts}))
 
     @property
     def control_labels(self) -> frozenset[str]:

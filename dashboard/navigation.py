@@ -45,6 +45,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("my_progress", "views/my_progress.py", "My progress", "📈", ("patient",), "My diary"),
     PageSpec("history", "views/history.py", "History", "🗓️", ("patient",), "My diary"),
     PageSpec(
+        "questionnaire", "views/questionnaire.py", "Questionnaires", "📋", ("patient",), "My diary"
+    ),
+    PageSpec(
         "clinic_overview",
         "views/clinic_overview.py",
         "Clinic overview",

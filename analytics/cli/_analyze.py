@@ -44,7 +44,8 @@ def add_parsers(sub: Any) -> None:
         "session_response_by_technique.csv, dose_response.csv, dose_response_summary.csv, "
         "emax_fit.csv, time_to_response.csv, kaplan_meier.csv, adverse_events.csv, cpra.csv, "
         "factor_effects.csv, factor_effects_summary.csv, nof1_effects.csv and "
-        "headache_summary.csv to OUT_DIR "
+        "headache_summary.csv to OUT_DIR, and questionnaire_scores.csv when DATA_DIR has "
+        "questionnaires.csv "
         "(columns documented in docs/analytics.md). Every option below is a field of "
         "analytics.settings.AnalysisSettings; --as-of sets the date of the status columns.",
     )
@@ -146,7 +147,7 @@ def _pandas(args: argparse.Namespace, settings: AnalysisSettings) -> int:
     from analytics.cli._progress import ProgressBar
     from analytics.errors import DataValidationError, InsufficientDataError
     from analytics.io import read_dataset, write_rejects
-    from analytics.pipeline import cohort, per_patient
+    from analytics.pipeline import cohort, per_patient, write_questionnaire_table
 
     out_dir = Path(args.out)
     with reported_warnings():
@@ -166,6 +167,7 @@ def _pandas(args: argparse.Namespace, settings: AnalysisSettings) -> int:
             result = cohort(tables, ds.patients, ds.sessions, settings)
             bar(2, 3)
             paths = result.write_csv(out_dir)
+            paths += [p for p in [write_questionnaire_table(ds.questionnaires, out_dir)] if p]
             bar(3, 3)
     except (InsufficientDataError, OSError) as exc:
         return error(str(exc))
@@ -174,6 +176,28 @@ def _pandas(args: argparse.Namespace, settings: AnalysisSettings) -> int:
         f"{len(ds.sessions)} sessions"
     )
     return _finish(result, settings, counts, rejects, ds.n_rejected, paths, out_dir)
+
+
+def _output_failure(exc: Exception) -> int:
+    """Report why the outputs could not be written: invalid answers, too few data, a file error."""
+    from analytics.errors import DataValidationError
+
+    if isinstance(exc, DataValidationError):
+        return _invalid_input(exc)
+    return error(str(exc))
+
+
+def _questionnaire_table(directory: Path, out_dir: Path) -> list[Path]:
+    """Write the questionnaire table of a folder's questionnaires.csv (the Dask engine reads the rest)."""
+    from analytics.contract import QUESTIONNAIRES
+    from analytics.io import load_questionnaires
+    from analytics.pipeline import write_questionnaire_table
+
+    source = directory / QUESTIONNAIRES.file_name
+    if not source.exists():
+        return []
+    path = write_questionnaire_table(load_questionnaires(source), out_dir)
+    return [path] if path is not None else []
 
 
 def _check_dask_options(args: argparse.Namespace) -> None:
@@ -227,8 +251,9 @@ def _dask(args: argparse.Namespace, settings: AnalysisSettings) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
         rejects = write_rejects(run.rejects, out_dir) if args.skip_invalid else []
         paths = run.result.write_csv(out_dir)
-    except (InsufficientDataError, OSError) as exc:
-        return error(str(exc))
+        paths += _questionnaire_table(Path(args.directory), out_dir)
+    except (DataValidationError, InsufficientDataError, OSError) as exc:
+        return _output_failure(exc)
     for message in run.warnings:
         print(f"warning: {message}", file=sys.stderr)
     counts = (

@@ -1,15 +1,27 @@
 """The data contract.
 
-The schema of the three CSV files and its description in words, the dataset type, words for codes, body regions, medicines and
-their morphine equivalents, technique bands.
+The schema of the three CSV files and its description in words, the dataset type, words for
+codes, body regions, medicines and their morphine equivalents, technique bands, the outcome
+questionnaires.
 """
 
 from __future__ import annotations
 
+from ._answers import QUESTIONNAIRES, answer_problems, empty_answers
 from ._bands import frequency_band
 from ._dataset import Dataset, empty_frame
 from ._describe import COLUMN_TABLE_COLUMNS, CONDITIONALLY_REQUIRED, UNITS, column_table
 from ._index import index_dates
+from ._instruments import (
+    INSTRUMENTS,
+    SCORE_RULES,
+    AnswerOption,
+    Band,
+    Instrument,
+    Item,
+    ScoreRule,
+    load_instrument,
+)
 from ._medications import (
     DOSE_UNITS,
     MME_FACTORS,
@@ -25,6 +37,17 @@ from ._regions import BODY_AREAS, BODY_REGIONS, REGION_AREA
 from ._vocabulary import ADVERSE_EVENT_LABELS, CONDITION_LABELS, TECHNIQUE_LABELS
 
 __all__ = [
+    "QUESTIONNAIRES",
+    "answer_problems",
+    "empty_answers",
+    "INSTRUMENTS",
+    "SCORE_RULES",
+    "AnswerOption",
+    "Band",
+    "Instrument",
+    "Item",
+    "ScoreRule",
+    "load_instrument",
     "column_table",
     "COLUMN_TABLE_COLUMNS",
     "CONDITIONALLY_REQUIRED",

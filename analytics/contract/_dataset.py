@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analytics.contract._answers import empty_answers
 from analytics.contract.schema import TABLES
 
 __all__ = ["Dataset", "empty_frame"]
@@ -35,6 +36,9 @@ class Dataset:
     warnings : tuple of str
         Non-fatal remarks (unknown columns that were not loaded, missing
         optional files).
+    questionnaires : pandas.DataFrame
+        The answers of the optional ``questionnaires.csv`` (patient_id, date,
+        instrument, item, answer); empty when the clinic has none.
     """
 
     patients: pd.DataFrame
@@ -42,6 +46,7 @@ class Dataset:
     sessions: pd.DataFrame
     rejects: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    questionnaires: pd.DataFrame = field(default_factory=empty_answers)
 
     @property
     def n_rejected(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._details import ARMS
 from ._files import freshen_demo, main, shift_dates, write_clinic
+from ._questionnaires import demo_answers
 from ._synthetic import EDGE_CASES, TRUTH_COLUMNS, generate_clinic
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "EDGE_CASES",
     "TRUTH_COLUMNS",
     "generate_clinic",
+    "demo_answers",
     "write_clinic",
     "shift_dates",
     "freshen_demo",

@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.checks import check_int
-from analytics.contract import Dataset
+from analytics.contract import Dataset, empty_answers
+from analytics.demo._questionnaires import demo_answers
 from analytics.demo._synthetic import generate_clinic
 from analytics.io import write_dataset
 
@@ -26,6 +27,8 @@ __all__ = ["write_clinic", "shift_dates", "freshen_demo", "main"]
 
 def write_clinic(clinic: dict[str, pd.DataFrame], directory: str | os.PathLike[str]) -> list[Path]:
     """Write a generated clinic as ``patients.csv``, ``diary.csv``, ``sessions.csv``, ``truth.csv``.
+
+    With a ``questionnaires`` frame (:func:`demo_answers`) also ``questionnaires.csv``.
 
     The three contract files are written by :func:`analytics.io.write_dataset`
     (contract format, formula-injection neutralisation included); ``truth.csv`` is
@@ -45,12 +48,21 @@ def write_clinic(clinic: dict[str, pd.DataFrame], directory: str | os.PathLike[s
     """
     base = Path(directory)
     base.mkdir(parents=True, exist_ok=True)
+    answers = clinic.get("questionnaires")
     write_dataset(
-        Dataset(patients=clinic["patients"], diary=clinic["diary"], sessions=clinic["sessions"]),
+        Dataset(
+            patients=clinic["patients"],
+            diary=clinic["diary"],
+            sessions=clinic["sessions"],
+            questionnaires=empty_answers() if answers is None else answers,
+        ),
         base,
     )
     clinic["truth"].to_csv(base / "truth.csv", index=False, lineterminator="\n")
-    return [base / f for f in ("patients.csv", "diary.csv", "sessions.csv", "truth.csv")]
+    names = ["patients.csv", "diary.csv", "sessions.csv", "truth.csv"]
+    if answers is not None and len(answers):
+        names.insert(3, "questionnaires.csv")
+    return [base / f for f in names]
 
 
 def shift_dates(dataset: Dataset, days: int) -> Dataset:
@@ -108,8 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m analytics.demo --seed N --patients N --out DIR [--end-date D] [--days N]``."""
     parser = argparse.ArgumentParser(
         prog="python -m analytics.demo",
-        description="Generate a deterministic demo clinic (patients.csv, diary.csv, sessions.csv "
-        "and truth.csv) in OUT_DIR.",
+        description="Generate a deterministic demo clinic (patients.csv, diary.csv, sessions.csv, "
+        "questionnaires.csv and truth.csv) in OUT_DIR.",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--patients", type=int, default=60, help="number of patients (default 60)")
@@ -130,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except ValueError as exc:
         parser.exit(1, f"error: {exc}\n")
+    clinic["questionnaires"] = demo_answers(clinic, seed=args.seed)
     for path in write_clinic(clinic, args.out):
         print(path)
     return 0

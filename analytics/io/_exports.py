@@ -209,9 +209,16 @@ def dataset_files(dataset) -> dict[str, pd.DataFrame]:
     """Return the files of a Dataset's export: contract file name to its text cells.
 
     ``patients.csv``, ``diary.csv`` and ``sessions.csv`` in the contract's columns
-    (:func:`format_table`, formula-like text neutralised), in that order.
+    (:func:`format_table`, formula-like text neutralised), in that order, then the
+    optional ``questionnaires.csv`` when the dataset holds answers.
     """
-    return {TABLES[n].file_name: format_table(getattr(dataset, n), n) for n in _EXPORT_TABLES}
+    files = {TABLES[n].file_name: format_table(getattr(dataset, n), n) for n in _EXPORT_TABLES}
+    answers = getattr(dataset, "questionnaires", None)
+    if answers is not None and len(answers):
+        files |= table_files(
+            {"questionnaires": answers.assign(date=answers["date"].dt.strftime("%Y-%m-%d"))}
+        )
+    return files
 
 
 def table_files(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

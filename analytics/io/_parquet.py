@@ -21,6 +21,7 @@ column.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import warnings
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.checks import check_choice
-from analytics.contract import Dataset, empty_frame
+from analytics.contract import QUESTIONNAIRES, Dataset, empty_frame
 from analytics.contract.schema import TABLES
 from analytics.errors import PROBLEM_COLUMNS, DataQualityWarning, DataValidationError
 from analytics.io._loaders import REJECT_COLUMNS, raise_problems, today_and_now
@@ -168,10 +169,20 @@ def write_parquet_dataset(
             "pass --overwrite to replace them"
         )
     base.mkdir(parents=True, exist_ok=True)
-    return [
+    written = [
         write_parquet(getattr(dataset, name), path, name)
         for name, path in zip(_TABLE_ORDER, targets, strict=True)
     ]
+    if len(dataset.questionnaires):
+        # the few answers stay a CSV file of the contract next to the Parquet files
+        from analytics.io._exports import table_files, write_files
+
+        answers = dataset.questionnaires
+        cells = table_files(
+            {"questionnaires": answers.assign(date=answers["date"].dt.strftime("%Y-%m-%d"))}
+        )
+        written += write_files(cells, base)
+    return written
 
 
 # --------------------------------------------------------------------------- reading
@@ -665,7 +676,14 @@ def read_dataset(
             f"{directory} is not a directory; give the folder holding the diary file"
         )
     if dataset_format(directory) == "parquet":
-        return load_parquet_dataset(directory, on_error=on_error, today=today)
+        ds = load_parquet_dataset(directory, on_error=on_error, today=today)
+        answers = Path(directory) / QUESTIONNAIRES.file_name
+        if not answers.exists():
+            return ds
+        from analytics.io._loaders import load_questionnaires
+
+        found = load_questionnaires(answers, patients=ds.patients, on_error=on_error, today=today)
+        return dataclasses.replace(ds, questionnaires=found)
     return load_dataset(
         directory,
         on_error=on_error,

@@ -10,6 +10,7 @@ from ._analyze import (
     OUTPUT_FILES,
     PATIENT_OUTCOME_COLUMNS,
     PER_PATIENT_TABLES,
+    QUESTIONNAIRE_FILE,
     AnalysisResult,
     AnalysisSettings,
     analyze,
@@ -18,6 +19,7 @@ from ._analyze import (
     outcome_summary,
     per_patient,
     with_comparison_columns,
+    write_questionnaire_table,
 )
 from ._distributed import (
     DEFAULT_WORKER_MEMORY,
@@ -56,6 +58,8 @@ __all__ = [
     "AnalysisResult",
     "PATIENT_OUTCOME_COLUMNS",
     "OUTPUT_FILES",
+    "QUESTIONNAIRE_FILE",
+    "write_questionnaire_table",
     "PER_PATIENT_TABLES",
     "analyze",
     "cohort",

@@ -43,6 +43,7 @@ from analytics.stats import (
     nof1_effects,
     patient_outcomes,
     patient_status,
+    questionnaire_table,
     rates_from_counts,
     secondary_outcomes,
     session_response,
@@ -56,6 +57,8 @@ __all__ = [
     "AnalysisResult",
     "PATIENT_OUTCOME_COLUMNS",
     "OUTPUT_FILES",
+    "QUESTIONNAIRE_FILE",
+    "write_questionnaire_table",
     "PER_PATIENT_TABLES",
     "analyze",
     "cohort",
@@ -245,6 +248,34 @@ class AnalysisResult:
             _csv_cells(tables[name]).to_csv(path, index=False, lineterminator="\n")
             paths.append(path)
         return paths
+
+
+#: File :func:`write_questionnaire_table` writes next to :data:`OUTPUT_FILES`.
+QUESTIONNAIRE_FILE = "questionnaire_scores.csv"
+
+
+def write_questionnaire_table(answers: pd.DataFrame, out_dir: str | Path) -> Path | None:
+    """Write the questionnaire scores and their change from baseline, when there are answers.
+
+    Parameters
+    ----------
+    answers : pandas.DataFrame
+        The canonical questionnaire answers (``Dataset.questionnaires``).
+    out_dir : path
+        The folder the other outputs go to.
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``out_dir/questionnaire_scores.csv`` (the columns of
+        :func:`analytics.stats.questionnaire_table`), or None when there are no answers:
+        a clinic without questionnaires gets exactly the files it got before.
+    """
+    if not len(answers):
+        return None
+    path = Path(out_dir) / QUESTIONNAIRE_FILE
+    _csv_cells(questionnaire_table(answers)).to_csv(path, index=False, lineterminator="\n")
+    return path
 
 
 def _fit_frame(fit: EmaxFit | KaplanMeier | None, columns: dict[str, str]) -> pd.DataFrame:

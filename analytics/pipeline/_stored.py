@@ -68,6 +68,7 @@ _NOT_IN_FINGERPRINT = (
     "course_quiet_weeks",  # the overview's triage only
     "fhir_identifier_system",  # FHIR files only
     "fhir_patient_fields",
+    "questionnaire_sessions",
 )
 #: Options that shape per-patient rows only when set: at their default they are left
 #: out, so settings that do not use them keep the fingerprint they always had.

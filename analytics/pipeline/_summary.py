@@ -8,20 +8,23 @@ does not depend on other patients).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pandas as pd
 
-from analytics.contract import empty_frame, index_dates
+from analytics.contract import empty_answers, empty_frame, index_dates
 from analytics.errors import InsufficientDataError
 from analytics.pipeline._analyze import per_patient
 from analytics.settings import DEFAULT_SETTINGS, AnalysisSettings
 from analytics.stats import (
+    COMPOSITE_COLUMNS,
     adverse_event_list,
+    composite_responders,
     its_fit_lines,
     medicine_table,
     opioid_change,
+    questionnaire_table,
     region_change,
     region_days,
     region_frequency,
@@ -106,6 +109,12 @@ class PatientSummary:
         :func:`analytics.stats.region_change`, zero or one row: mean widespread
         pain index and painful regions of the baseline window and of the last
         ``settings.followup_days`` days of the diary, regions added and gone.
+    questionnaires : pandas.DataFrame
+        :func:`analytics.stats.questionnaire_table`: the patient's questionnaire
+        scores with their change from baseline (no rows without answers).
+    composite : pandas.DataFrame
+        :func:`analytics.stats.composite_responders`, one row: responder by pain and
+        by function or global impression (IMMPACT's two methods).
     """
 
     patient_id: str
@@ -127,6 +136,10 @@ class PatientSummary:
     region_days: pd.DataFrame
     region_weeks: pd.DataFrame
     region_change: pd.DataFrame
+    questionnaires: pd.DataFrame = field(
+        default_factory=lambda: questionnaire_table(empty_answers())
+    )
+    composite: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COMPOSITE_COLUMNS))
 
     def to_frame(self) -> pd.DataFrame:
         """Return the one-row outcome table (a copy).
@@ -225,6 +238,7 @@ def summarize_patient(
     settings: AnalysisSettings = DEFAULT_SETTINGS,
     *,
     patient_id: str | None = None,
+    questionnaires: pd.DataFrame | None = None,
 ) -> PatientSummary:
     """Compute everything one patient's page, PDF and FHIR bundle need.
 
@@ -238,6 +252,9 @@ def summarize_patient(
         Options; the defaults follow DOMAIN.md.
     patient_id : str, optional
         The patient; default: the only patient in the frames.
+    questionnaires : pandas.DataFrame, optional
+        Canonical questionnaire answers (``Dataset.questionnaires``); other
+        patients' rows are dropped. Default: none.
 
     Returns
     -------
@@ -263,6 +280,9 @@ def summarize_patient(
     d = _only(diary, patient_id)
     s = _only(sessions if sessions is not None else empty_frame("sessions"), patient_id)
     tables = per_patient(p, d, s, settings)
+    scores = questionnaire_table(
+        _only(questionnaires if questionnaires is not None else empty_answers(), patient_id)
+    )
     index = index_dates(p, s)
     trend = rolling_mean(
         d, window_days=settings.trend_window_days, min_entries=settings.rolling_min_entries
@@ -298,4 +318,6 @@ def summarize_patient(
             recent_days=settings.followup_days,
             min_days=settings.min_entries,
         ),
+        questionnaires=scores,
+        composite=composite_responders(tables["patient_outcomes"], scores),
     )

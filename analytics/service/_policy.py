@@ -153,6 +153,8 @@ POLICY: Final[Mapping[str, Rule]] = _by_action(
          "view the patients in reach together: their list, rows and outcomes"),
     Rule("edit_diary",             "edit",         OWN,     ASSIGNED,  ALL,   NO,
          "save or delete a diary day"),
+    Rule("answer_questionnaire",   "edit",         OWN,     ASSIGNED,  ALL,   NO,
+         "save the answers to an outcome questionnaire"),
     Rule("record_session",         "edit",         NO,      ASSIGNED,  ALL,   NO,
          "save a treatment session"),
     Rule("set_course",             "edit",         NO,      ASSIGNED,  ALL,   NO,

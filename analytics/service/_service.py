@@ -40,13 +40,21 @@ from analytics.service._cohort import CohortViews
 from analytics.service._courses import CourseRecords
 from analytics.service._onboarding import Onboarding
 from analytics.service._patients import PatientRecords
+from analytics.service._questionnaires import QuestionnaireRecords
 from analytics.service._sharing import ShareLinks
 
 __all__ = ["Service"]
 
 
 class Service(
-    PatientRecords, CourseRecords, CohortViews, ClinicAdmin, Onboarding, AuditLog, ShareLinks
+    PatientRecords,
+    CourseRecords,
+    CohortViews,
+    ClinicAdmin,
+    Onboarding,
+    AuditLog,
+    ShareLinks,
+    QuestionnaireRecords,
 ):
     """Patient data as one user may see it, every access recorded.
 

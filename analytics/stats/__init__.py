@@ -71,6 +71,18 @@ from ._outcomes import (
     per_row,
     response_category,
 )
+from ._questionnaires import (
+    ANSWER_COLUMNS,
+    COMPOSITE_COLUMNS,
+    COMPOSITE_METHODS,
+    DUE_COLUMNS,
+    QUESTIONNAIRE_COLUMNS,
+    SCORE_COLUMNS,
+    composite_responders,
+    questionnaire_table,
+    questionnaires_due,
+    score_questionnaires,
+)
 from ._regions import (
     PAINFUL_SHARE,
     REGION_CHANGE_COLUMNS,
@@ -129,6 +141,16 @@ from ._trends import (
 )
 
 __all__ = [
+    "ANSWER_COLUMNS",
+    "QUESTIONNAIRE_COLUMNS",
+    "SCORE_COLUMNS",
+    "questionnaire_table",
+    "questionnaires_due",
+    "COMPOSITE_COLUMNS",
+    "COMPOSITE_METHODS",
+    "composite_responders",
+    "DUE_COLUMNS",
+    "score_questionnaires",
     "FitWarnings",
     "sort_by_patient_day",
     "DOSE_COLUMNS",

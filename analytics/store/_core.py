@@ -15,6 +15,7 @@ The class is assembled from one module per room:
 * :mod:`.history` — the history of changes and the audit log;
 * :mod:`.access` — accounts, clinician assignments, sign-in sessions, share links;
 * :mod:`.onboarding` — clinician codes mapped to accounts, first sign-in links;
+* :mod:`.questionnaires` — the answers to the outcome questionnaires;
 * :mod:`.outcomes` — the stored per-patient analysis tables;
 * :mod:`.snapshots` — the same tables kept together per scope, patched per patient.
 
@@ -56,6 +57,7 @@ from analytics.store._onboarding import (
     ONBOARDING_COLUMNS,
     Onboarding,
 )
+from analytics.store._questionnaires import Questionnaires
 from analytics.store._results import CONFLICT_COLUMNS, ImportReport, SaveResult
 from analytics.store._snapshots import Snapshots
 
@@ -85,7 +87,7 @@ __all__ = [
 ]
 
 
-class Store(Import, Courses, Access, Snapshots, Onboarding):
+class Store(Import, Courses, Access, Snapshots, Onboarding, Questionnaires):
     """Access to one paindiary database. Create it with :func:`open_store`.
 
     Use as a context manager (``with open_store() as store: ...``) or call

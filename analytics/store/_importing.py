@@ -16,6 +16,7 @@ from analytics.store import _models as models
 from analytics.store._courses import record_imported_course_ends
 from analytics.store._edits import Edits
 from analytics.store._onboarding import assign_by_code
+from analytics.store._questionnaires import import_answers
 from analytics.store._results import CONFLICT_COLUMNS, ImportReport
 from analytics.store._values import Table, cell_text, check_actor, same_value, table_records
 
@@ -212,6 +213,7 @@ class Import(Edits):
                 conn.rollback()
                 return report
             self._write_rows(conn, actor, found, update=update, progress=progress)
+            import_answers(conn, actor, dataset.questionnaires, update=update)
             # courses the file ends (course_end): recorded as every change of a course is
             written = [found["patients"]["new"]]
             if update:

@@ -76,7 +76,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from analytics.contract import schema
+from analytics.contract import QUESTIONNAIRES, schema
 
 __all__ = [
     "metadata",
@@ -98,6 +98,7 @@ __all__ = [
     "stored_outcomes",
     "outcome_snapshots",
     "DATA_TABLES",
+    "questionnaire_answers",
     "ROLES",
     "AUDIT_OUTCOMES",
 ]
@@ -179,6 +180,15 @@ diary = _data_table(
 sessions = _data_table(
     schema.SESSIONS,
     sa.ForeignKeyConstraint(["patient_id"], ["patients.patient_id"], name="fk_sessions_patient"),
+)
+
+#: The answers to the outcome questionnaires, one row per patient, date, instrument and item
+#: (the contract's ``questionnaires.csv``); their changes are kept in :data:`history`.
+questionnaire_answers = _data_table(
+    QUESTIONNAIRES,
+    sa.ForeignKeyConstraint(
+        ["patient_id"], ["patients.patient_id"], name="fk_questionnaires_patient"
+    ),
 )
 
 #: Actions recorded in :data:`history`.

@@ -99,6 +99,11 @@ from dashboard.data._onboarding import (
     onboarding_status,
     sign_in_sheet,
 )
+from dashboard.data._questionnaires import (
+    questionnaire_scores,
+    questionnaires_due,
+    save_questionnaire,
+)
 from dashboard.data._writes import (
     answer_session_pain,
     csv_bytes,
@@ -115,6 +120,9 @@ from dashboard.data._writes import (
 )
 
 __all__ = [
+    "questionnaire_scores",
+    "questionnaires_due",
+    "save_questionnaire",
     "accept_invite",
     "assign_by_code",
     "clinician_codes",

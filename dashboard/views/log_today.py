@@ -18,7 +18,13 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import clock, data, navigation, session
-from dashboard.components import entry_form, feedback, session_pain, status_card
+from dashboard.components import (
+    entry_form,
+    feedback,
+    questionnaire_due,
+    session_pain,
+    status_card,
+)
 from dashboard.text import shown
 
 PAGE = "Log today"
@@ -120,6 +126,7 @@ def diary_day() -> None:
 
 
 diary_day()
+questionnaire_due.questionnaire_due(user, pid, today=today, purpose=PAGE)
 
 # ------------------------------------------------------------------ reminder
 with st.expander("⏰ Daily reminder in your calendar"):

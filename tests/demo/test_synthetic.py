@@ -443,7 +443,7 @@ def test_committed_sample_equals_the_documented_command(tmp_path):
         check=True,
         capture_output=True,
     )
-    for name in ("patients.csv", "diary.csv", "sessions.csv", "truth.csv"):
+    for name in ("patients.csv", "diary.csv", "sessions.csv", "questionnaires.csv", "truth.csv"):
         assert (out / name).read_bytes() == (SAMPLE_DIR / name).read_bytes(), name
 
 

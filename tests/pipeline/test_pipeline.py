@@ -13,6 +13,7 @@ from analytics.contract import empty_frame
 from analytics.pipeline import (
     OUTPUT_FILES,
     PATIENT_OUTCOME_COLUMNS,
+    QUESTIONNAIRE_FILE,
     AnalysisResult,
     AnalysisSettings,
     analyze,
@@ -109,7 +110,8 @@ def test_cli_end_to_end_on_sample(sample_run, capsys):
     code, out = sample_run
     assert code == 0
     written = sorted(p.name for p in out.iterdir())
-    assert written == sorted(OUTPUT_FILES.values())
+    # sample_data has questionnaires.csv: the questionnaire table is written beside the others
+    assert written == sorted([*OUTPUT_FILES.values(), QUESTIONNAIRE_FILE])
     for name, columns in CONTRACT_FIRST_COLUMNS.items():
         assert list(pd.read_csv(out / name, nrows=0).columns) == columns, name
     for name in OUTPUT_FILES.values():

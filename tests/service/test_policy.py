@@ -104,6 +104,9 @@ PROBES: dict[str, Probe] = {
         lambda s, p: s.save_diary_entry({"patient_id": p, "date": "2024-01-20", "pain": 2}),
         "patient",
     ),
+    "answer_questionnaire": Probe(
+        lambda s, p: s.save_questionnaire(p, "2024-01-20", "pgic", {"pgic": 2}), "patient"
+    ),
     "record_session": Probe(
         lambda s, p: s.save_session({"patient_id": p, "date": "2024-01-17", "technique": "manual"}),
         "patient",

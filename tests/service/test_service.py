@@ -332,6 +332,10 @@ def test_the_matrix_covers_every_public_service_function() -> None:
         "answer_session_pain",  # test_session_answer
         "table_csv",  # tests/hostile/test_table_download
         "record_page_refusal",  # test_policy's probe of its action, tests/dashboard/test_pages
+        "save_questionnaire",  # test_questionnaire_service, test_policy
+        "questionnaire_answers",  # test_questionnaire_service
+        "questionnaire_scores",  # test_questionnaire_service
+        "questionnaires_due",  # test_questionnaire_service
     }
     assert public <= covered, public - covered
 

@@ -22,10 +22,15 @@ import numpy as np
 import pandas as pd
 
 from analytics.checks import check_choice
-from analytics.contract import Dataset, empty_frame
+from analytics.contract import Dataset, empty_answers, empty_frame
 from analytics.contract.schema import TABLES
 from analytics.errors import PROBLEM_COLUMNS, DataQualityWarning, DataValidationError
 from analytics.io._loaders._cells import check_table
+from analytics.io._loaders._questionnaires import (
+    QuestionnaireLoad,
+    folder_questionnaires,
+    read_questionnaires,
+)
 from analytics.io._loaders._raw import RawTable, display_name, read_raw
 from analytics.io._loaders._read import DEFAULT_MAX_BYTES, OnError, Source
 
@@ -41,6 +46,7 @@ __all__ = [
     "load_diary",
     "load_sessions",
     "load_dataset",
+    "load_questionnaires",
     "validate_records",
     "restore_cell",
     "DEFAULT_MAX_BYTES",
@@ -328,6 +334,13 @@ def load_dataset(
     frames, problems, rejects, notes, any_fatal = _load_folder(
         base, on_error=on_error, today=today, max_bytes=max_bytes
     )
+    answers = _folder_answers(base, frames, on_error=on_error, today=today, max_bytes=max_bytes)
+    if answers is not None:
+        frames["questionnaires"], more, rejected, told, fatal = answers
+        problems = pd.concat([problems, more], ignore_index=True) if len(more) else problems
+        rejects.update({"questionnaires": rejected} if len(rejected) else {})
+        notes.extend(told)
+        any_fatal |= fatal
     if len(problems) and (on_error == "raise" or any_fatal):
         raise_problems(problems)
     for w in notes:
@@ -341,7 +354,83 @@ def load_dataset(
         sessions=frames["sessions"],
         rejects=rejects,
         warnings=tuple(visible(w) for w in notes),
+        questionnaires=frames.get("questionnaires", empty_answers()),
     )
+
+
+def _folder_answers(
+    base: Path,
+    frames: dict[str, pd.DataFrame],
+    *,
+    on_error: OnError,
+    today: dt.date | None,
+    max_bytes: int,
+) -> QuestionnaireLoad | None:
+    """Read the optional ``questionnaires.csv`` of a folder, its patients checked when patients.csv loaded."""
+    d, now = today_and_now(today)
+    patients = frames["patients"] if (base / TABLES["patients"].file_name).exists() else None
+    return folder_questionnaires(
+        base, patients=patients, on_error=on_error, today=d, now=now, max_bytes=max_bytes
+    )
+
+
+def load_questionnaires(
+    source: Source,
+    *,
+    patients: pd.DataFrame | None = None,
+    on_error: OnError = "raise",
+    today: dt.date | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    name: str | None = None,
+) -> pd.DataFrame:
+    r"""Load ``questionnaires.csv`` (one answer a row; see docs/data-format.md).
+
+        Parameters are those of :func:`load_diary`. Besides the column rules, each answer
+        must be an option of its instrument's item (docs/questionnaires.md).
+
+    Returns
+    -------
+        pandas.DataFrame
+            Columns ``patient_id``, ``date``, ``instrument``, ``item``, ``answer`` (Int64),
+            sorted by them.
+
+    Raises
+    ------
+        DataValidationError
+            With a ``problems`` frame (file, line, column, value, message).
+
+    Examples
+    --------
+        >>> import io, datetime
+        >>> text = "patient_id,date,instrument,item,answer
+    P1,2026-03-01,pgic,pgic,2
+    "
+        >>> load_questionnaires(io.StringIO(text), today=datetime.date(2026, 3, 2))["answer"].tolist()
+        [2]
+    """
+    check_choice(on_error, "on_error", "load_questionnaires", ("raise", "skip"))
+    d, now = today_and_now(today)
+    frame, problems, rejects, warns, fatal = read_questionnaires(
+        source,
+        patients=patients,
+        on_error=on_error,
+        today=d,
+        now=now,
+        max_bytes=max_bytes,
+        name=name,
+    )
+    for w in warns:
+        warnings.warn(visible(w), DataQualityWarning, stacklevel=2)
+    if len(problems) and (on_error == "raise" or fatal):
+        raise_problems(problems)
+    if len(rejects):
+        warnings.warn(
+            f"{len(rejects)} answer row(s) were rejected and not loaded",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+        frame.attrs["rejects"] = rejects
+    return frame
 
 
 def _missing_file(table: str, base: Path) -> tuple[pd.DataFrame | None, str | None]:

@@ -672,7 +672,9 @@ def check_table(
     if spec.name == "patients":
         chk.check_unique(("patient_id",), "patient")
     else:
-        chk.check_unique(spec.key, "diary day" if spec.name == "diary" else "session")
+        chk.check_unique(
+            spec.key, {"diary": "diary day", "sessions": "session"}.get(spec.name, "answer")
+        )
         chk.check_known_patients(known_patients)
 
     problems = chk.problems_frame()

@@ -1,0 +1,53 @@
+"""Questionnaires through the service: the patient answers their own, every call is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from analytics.errors import AccessDeniedError, DataValidationError
+from tests.service.test_service import _own_data_dir, _service, store, template  # noqa: F401, F811
+
+TODAY = dt.date(2024, 3, 1)
+PHQ4 = {"nervous": 2, "worrying": 2, "interest": 1, "down": 1}
+
+
+def test_a_patient_answers_their_own_and_sees_the_change(store):  # noqa: F811
+    pat = _service(store, "pat")
+    assert pat.save_questionnaire(None, "2024-01-09", "phq4", PHQ4, today=TODAY) == "created"
+    later = {"nervous": 1, "worrying": 0, "interest": 1, "down": 0}
+    assert pat.save_questionnaire(None, "2024-02-20", "phq4", later, today=TODAY) == "created"
+    scores = pat.questionnaire_scores("P1")
+    total = scores[scores["score"] == "phq4_total"]
+    assert total["value"].tolist() == [6.0, 2.0]
+    assert total["improvement"].tolist() == [0.0, 4.0]
+    log = store.audit_log("test")
+    edits = log[(log["action"] == "edit") & (log["patient_id"] == "P1")]
+    assert len(edits) == 2 and edits["detail"].str.contains("save_questionnaire").all()
+    assert (log["detail"].fillna("").str.contains("questionnaire scores")).any()
+
+
+def test_others_are_refused_and_bad_answers_are_refused_in_words(store):  # noqa: F811
+    with pytest.raises(AccessDeniedError):
+        _service(store, "ben").save_questionnaire(
+            "P1", "2024-01-09", "pgic", {"pgic": 2}, today=TODAY
+        )
+    with pytest.raises(AccessDeniedError):
+        _service(store, "share-link").save_questionnaire(
+            None, "2024-01-09", "pgic", {"pgic": 2}, today=TODAY
+        )
+    with pytest.raises(DataValidationError, match="not one of 1, 2, 3, 4, 5, 6, 7"):
+        _service(store, "ann").save_questionnaire(
+            "P1", "2024-01-09", "pgic", {"pgic": 9}, today=TODAY
+        )
+    log = store.audit_log("test")
+    assert set(log["outcome"]) >= {"denied", "failed"}
+
+
+def test_baseline_questionnaires_are_due_until_answered(store):  # noqa: F811
+    pat = _service(store, "pat")
+    due = pat.questionnaires_due(None, today=TODAY)
+    assert sorted(due["instrument"]) == ["phq4", "psfs"]  # one session so far: baseline, no PGIC
+    pat.save_questionnaire(None, "2024-01-09", "phq4", PHQ4, today=TODAY)
+    assert pat.questionnaires_due(None, today=TODAY)["instrument"].tolist() == ["psfs"]
