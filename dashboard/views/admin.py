@@ -101,7 +101,12 @@ user = navigation.require_role("admin")
 st.title("🛡️ Admin")
 feedback.show_flash("admin")
 
-tab_users, tab_assign, tab_audit = st.tabs(["👥 Users", "🔗 Assignments", "📜 Audit log"])
+#: The chosen tab is kept in the session (``key`` and ``on_change="rerun"``): the rerun
+#: after adding a user or mapping a clinician code shows the same tab again, not Users.
+ADMIN_TABS = ["👥 Users", "🔗 Assignments", "📜 Audit log"]
+tab_users, tab_assign, tab_audit = st.tabs(
+    ADMIN_TABS, key="admin.section", on_change="rerun", default=ADMIN_TABS[0]
+)
 
 accounts = data.users(user)
 usernames = accounts["username"].astype(str).tolist()

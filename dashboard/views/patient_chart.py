@@ -93,6 +93,14 @@ if info is not None:
         + (" · comparison group: change without treatment" if is_control else "")
     )
 course_panel.show(user, pid, cfg, view.sessions, purpose=PAGE)
+if st.button(
+    "Record a session",
+    key="chart.record_session",
+    icon="➕",
+    help="Open the session form of the Data page with this patient chosen.",
+):
+    session.select_patient(pid)
+    st.switch_page("views/data_manager.py")
 
 if view.diary.empty:
     st.info(f"{shown(pid)} has no diary days yet.")

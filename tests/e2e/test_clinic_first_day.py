@@ -1,0 +1,292 @@
+"""End-to-end: a new clinic's first day, in Chromium, from an empty database.
+
+An administrator imports a clinic of 200 patients on the Data page (files made by
+``analytics.demo``), maps its clinician codes to two clinician accounts on the Admin
+page, makes the new patients' accounts and downloads their sign-in sheets (a PDF read
+back with pypdf); one patient opens the first sign-in link of their sheet on a phone,
+chooses a password and lands on Log today; a clinician records a session from a
+patient's chart and ends three courses from the chart's course panel. No page shows a
+developer message at any step. Screenshots go to ``test-artifacts/e2e/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics.access import LOCAL_OPERATOR
+from analytics.presentation import course_text
+from analytics.service import Service
+from analytics.store import open_store
+from tests.app_server import AppNotServing, served_app
+from tests.waiting import TIMEOUT_MS, click_until, eventually
+
+from .test_browser import (  # noqa: F401 - the module's browser fixture
+    DESKTOP,
+    PHONE,
+    _heading,
+    _shot,
+    browser,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SECRET = "clinic-first-day-" + "k" * 32
+PASSWORD = "staff room kettle"
+#: The clinic's clinician codes (analytics.demo) and the accounts they stand for.
+CODES = {"C01": "dr.north", "C02": "dr.north", "C03": "dr.south", "C04": "dr.south"}
+#: The longest wait: importing 200 patients and making their 200 sign-in pages.
+SLOW_MS = 240_000
+DEVELOPER_TEXT = re.compile(r"Traceback|parameter of|^\s*Error:")
+END_DAY = dt.date.today() - dt.timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class Clinic:
+    url: str
+    files: Path
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
+    """The app on an empty database with one administrator and two clinicians."""
+    from analytics.demo import main as demo_main
+
+    tmp = tmp_path_factory.mktemp("first-day")
+    files = tmp / "files"
+    code = demo_main(
+        ["--patients", "200", "--days", "90", "--end-date", f"{END_DAY:%Y-%m-%d}",
+         "--out", str(files)]
+    )  # fmt: skip
+    assert code in (0, None)
+    db = f"sqlite:///{tmp / 'clinic.sqlite3'}"
+    with open_store(db) as store:
+        svc = Service(store, LOCAL_OPERATOR, face="test:setup")
+        svc.add_user("admin", role="admin", password=PASSWORD, must_change_password=False)
+        for name in sorted(set(CODES.values())):
+            svc.add_user(name, role="clinician", password=PASSWORD, must_change_password=False)
+    env = {
+        **os.environ,
+        "PAINDIARY_DB": db,
+        "PAINDIARY_DATA_DIR": str(tmp),
+        "PAINDIARY_SECRET_KEY": SECRET,
+    }
+    try:
+        with served_app(env, tmp / "streamlit.log") as url:
+            yield Clinic(url, files)
+    except AppNotServing as exc:
+        pytest.fail(str(exc))
+
+
+def _no_developer_message(page) -> None:
+    """No traceback, library parameter message or bare "Error:" box on the page."""
+    assert not page.locator('[data-testid="stException"]').count()
+    assert not page.get_by_text(DEVELOPER_TEXT).count()
+
+
+def _sign_in(page, username: str) -> None:
+    _heading(page, "🩺 Pain diary")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def _choose(page, scope, label: str, option: str) -> None:
+    box = scope.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
+    wanted = page.get_by_role("option", name=option, exact=True)
+    click_until(box, wanted, before_retry=lambda: page.keyboard.press("Escape"))
+    wanted.click()
+
+
+def _tab(page, name: str, shown) -> None:
+    click_until(page.get_by_role("tab").filter(has_text=name), shown)
+
+
+def _import(page, files: Path) -> None:
+    _tab(page, "Import CSV", page.locator('[data-testid="stFileUploader"]').first)
+    for table in ("patients", "diary", "sessions"):
+        uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text=f"{table}.csv")
+        uploader.locator('input[type="file"]').set_input_files(str(files / f"{table}.csv"))
+        uploader.get_by_text(f"{table}.csv").last.wait_for()
+    page.get_by_text("The files are valid. Preview of what the import will change").wait_for(
+        timeout=SLOW_MS
+    )
+    _no_developer_message(page)
+    _shot(page, "40_first_day_import_preview_desktop")
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_text("Imported: ").wait_for(timeout=SLOW_MS)
+    page.get_by_text("The 200 new patient(s) of the import").wait_for()
+    _no_developer_message(page)
+
+
+def _map_codes(page) -> None:
+    click_until(page.get_by_role("link", name="Admin"), page.get_by_role("heading", name="🛡️ Admin"))
+    _tab(page, "Assignments", page.get_by_text("Clinician codes of the data"))
+    form = page.locator('[data-testid="stForm"]').filter(has_text="Clinician account")
+    for code, account in CODES.items():
+        _choose(page, form, "Clinician code", code)
+        _choose(page, form, "Clinician account", account)
+        mapped = page.get_by_text(f"Mapped {code} to {account}")
+        click_until(form.get_by_role("button", name="Map"), mapped)
+        _no_developer_message(page)
+    _shot(page, "41_first_day_codes_mapped_desktop")
+
+
+def _sign_in_sheets(page, tmp_path: Path) -> Path:
+    click_until(page.get_by_role("link", name="Data"), page.get_by_role("heading", name="🗂️ Data"))
+    panel = page.get_by_text("0 without a clinician, 200 without an account")
+    _tab(page, "Import CSV", panel)
+    made = page.get_by_text("200 first sign-in link(s) made (200 new account(s))")
+    page.get_by_role("button", name="Create patient accounts and sign-in sheets").click()
+    made.wait_for(timeout=SLOW_MS)
+    _no_developer_message(page)
+    _shot(page, "42_first_day_sheets_made_desktop")
+    with page.expect_download(timeout=TIMEOUT_MS) as info:
+        page.get_by_role("button", name="Download the sign-in sheet (PDF)").click()
+    path = tmp_path / "sheets.pdf"
+    info.value.save_as(path)
+    return path
+
+
+def _first_sheet(path: Path, url: str) -> tuple[str, str]:
+    """The username and first sign-in link of the sheet's first page."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    assert len(reader.pages) == 200
+    text = reader.pages[0].extract_text()
+    link = re.search(re.escape(url) + r"/?\?invite=\S+", text)
+    assert link, text
+    username = re.search(r"\bp\d{3}\b", text)
+    assert username, text
+    return username.group(0), link.group(0)
+
+
+def _patient_signs_in(browser, link: str, username: str) -> None:  # noqa: F811
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(link, wait_until="commit")
+        _heading(page, "🩺 Welcome to your pain diary")
+        page.get_by_text(f"Your username is {username}").wait_for()
+        _no_developer_message(page)
+        page.get_by_label("Choose a password").fill("my own garden words")
+        page.get_by_label("The same password again").fill("my own garden words")
+        page.get_by_role("button", name="Save my password and sign in").click()
+        _heading(page, "📝 Log today")
+        page.get_by_text(f"Diary of patient {username.upper()}").wait_for()
+        _no_developer_message(page)
+        _shot(page, "43_first_day_patient_signed_in_phone")
+    finally:
+        context.close()
+
+
+def _record_a_session(page, url: str, pid: str, last_points: str) -> None:
+    page.goto(f"{url}/patient_chart?patient={pid}", wait_until="commit")
+    _heading(page, "🩺 Patient chart")
+    page.locator(".st-key-course-panel").wait_for()
+    click_until(
+        page.get_by_role("button", name="Record a session"),
+        page.get_by_role("heading", name="🗂️ Data"),
+    )
+    form = page.locator('[data-testid="stForm"]').filter(has_text="Pain before")
+    form.wait_for()
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Patient").first
+
+    def chosen() -> None:
+        assert box.locator("input").input_value() == pid
+
+    eventually(chosen)
+    page.get_by_role("button", name="Copy the last session").click()
+
+    def copied() -> None:  # the protocol of the last session in sessions.csv
+        assert form.get_by_label("Points").input_value() == last_points
+
+    eventually(copied)
+    form.get_by_label("Pain before (0-10)").fill("6")
+    form.get_by_label("Pain after (0-10)").fill("3")
+    saved = page.get_by_text(f"Session of {pid} on {dt.date.today():%d %b %Y} saved.")
+    click_until(form.get_by_role("button", name="Save session"), saved)
+    _no_developer_message(page)
+    _shot(page, "44_first_day_session_recorded_desktop")
+
+
+def _end_course(page, url: str, pid: str, day: dt.date, reason: str, label: str) -> None:
+    page.goto(f"{url}/patient_chart?patient={pid}", wait_until="commit")
+    _heading(page, "🩺 Patient chart")
+    panel = page.locator(".st-key-course-panel")
+    panel.get_by_text("Course of treatment:").wait_for()
+    form = panel.locator('[data-testid="stForm"]')
+    click_until(
+        panel.get_by_text("End the course").first,
+        form.get_by_role("group", name="Last day of the course"),
+    )
+    name = "Last day of the course"
+    form.get_by_role("spinbutton", name=f"day, {name}").click()
+    page.keyboard.type(f"{day:%d%m%Y}")  # the field moves from day to month to year
+
+    def dated() -> None:
+        for part, value in (("day", day.day), ("month", day.month), ("year", day.year)):
+            got = form.get_by_role("spinbutton", name=f"{part}, {name}").get_attribute(
+                "aria-valuenow"
+            )
+            assert got == str(value), (part, got)
+
+    eventually(dated)
+    _choose(page, form, "Reason", label)
+    done = page.get_by_text(f"The course of {pid} is now {course_text('ended', day, reason)}.")
+    click_until(form.get_by_role("button", name="End the course"), done)
+    _no_developer_message(page)
+
+
+def test_a_new_clinic_imports_onboards_signs_in_records_and_ends_courses(
+    clinic,
+    browser,  # noqa: F811
+    tmp_path,
+):
+    context = browser.new_context(**DESKTOP, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{clinic.url}/data_manager", wait_until="commit")
+        _sign_in(page, "admin")
+        _heading(page, "🗂️ Data")
+        _import(page, clinic.files)
+        _map_codes(page)
+        sheet = _sign_in_sheets(page, tmp_path)
+    finally:
+        context.close()
+    username, link = _first_sheet(sheet, clinic.url)
+    _patient_signs_in(browser, link, username)
+
+    patients = pd.read_csv(clinic.files / "patients.csv", dtype=str)
+    mine = patients[patients["clinician_id"].map(CODES) == "dr.north"]
+    sessions = pd.read_csv(clinic.files / "sessions.csv", dtype=str).sort_values("date")
+    treated = set(sessions["patient_id"])
+    ongoing = [p for p in mine.loc[mine["course_end"].isna(), "patient_id"] if p in treated]
+    last_points = sessions.loc[sessions["patient_id"] == ongoing[0], "points"].iloc[-1]
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{clinic.url}/patient_chart", wait_until="commit")
+        _sign_in(page, "dr.north")
+        _heading(page, "🩺 Patient chart")
+        _record_a_session(page, clinic.url, ongoing[0], last_points)
+        for pid, reason, label in (
+            (ongoing[1], "completed", "completed"),
+            (ongoing[2], "discharged", "discharged"),
+            (ongoing[3], "dropped_out", "dropped out"),
+        ):
+            _end_course(page, clinic.url, pid, END_DAY, reason, label)
+        _shot(page, "45_first_day_course_ended_desktop")
+    finally:
+        context.close()
