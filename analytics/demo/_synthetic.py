@@ -232,16 +232,11 @@ def generate_clinic(
     )
     patients, truth = _patients_and_truth(gen, p, plan, grid, ids)
     patients = _course_ends(patients, diary, sessions, end, worsens=p.cls == 2)
-    # drawn last, so every earlier draw (and the rest of the clinic) stays as it was
+    # drawn last (headache marks, then body regions): every earlier draw stays as it was
     diary["headache"] = headache_marks(gen, diary, patients)
-    # drawn after the headache marks, so those keep the values they had before the map
     diary["body_regions"] = body_regions(gen, grid.ri, p.cond, grid.pain)
-    return {
-        "patients": _canonical(patients, "patients"),
-        "diary": _canonical(diary, "diary"),
-        "sessions": _canonical(sessions, "sessions"),
-        "truth": truth,
-    }
+    tables = {"patients": patients, "diary": diary, "sessions": sessions}
+    return {**{k: _canonical(v, k) for k, v in tables.items()}, "truth": truth}
 
 
 @dataclass

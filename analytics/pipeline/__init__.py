@@ -16,7 +16,6 @@ from ._analyze import (
     analyze,
     cohort,
     group_tables,
-    outcome_summary,
     per_patient,
     with_comparison_columns,
     write_questionnaire_table,
@@ -43,7 +42,7 @@ from ._stored import (
     stored_settings,
     stored_tables,
 )
-from ._summary import PatientSummary, summarize_patient
+from ._summary import PatientSummary, outcome_summary, summarize_patient
 from ._upkeep import (
     StoredCohort,
     fill_missing_outcomes,

@@ -65,7 +65,6 @@ __all__ = [
     "group_tables",
     "with_comparison_columns",
     "per_patient",
-    "outcome_summary",
 ]
 
 #: Columns of ``patient_outcomes.csv`` in order (all documented in docs/analytics.md).
@@ -695,19 +694,3 @@ def analyze(
     patients, sessions = _canonical_inputs(patients, sessions, settings, "analyze")
     tables = per_patient(patients, diary, sessions, settings)
     return cohort(tables, patients, sessions, settings)
-
-
-def outcome_summary(patient_outcomes: pd.DataFrame, settings: AnalysisSettings) -> str:
-    """Say how many patients were evaluated and how many responded.
-
-    For example '40 with baseline and follow-up; 12 of 38 responders at 30% (32%)': the
-    end of the line ``paindiary analyze`` prints, whichever engine ran.
-    """
-    responder = patient_outcomes["responder"]
-    n_eval = int(responder.notna().sum())
-    n_resp = int(responder.fillna(False).astype(bool).sum())
-    rate = f" ({100 * n_resp / n_eval:.0f}%)" if n_eval else ""
-    return (
-        f"{int(patient_outcomes['change'].notna().sum())} with baseline and follow-up; "
-        f"{n_resp} of {n_eval} responders at {settings.responder_threshold:g}%{rate}"
-    )

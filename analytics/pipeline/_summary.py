@@ -32,7 +32,7 @@ from analytics.stats import (
     weekly_means,
 )
 
-__all__ = ["PatientSummary", "summarize_patient"]
+__all__ = ["PatientSummary", "outcome_summary", "summarize_patient"]
 
 
 @dataclass(frozen=True)
@@ -320,4 +320,20 @@ def summarize_patient(
         ),
         questionnaires=scores,
         composite=composite_responders(tables["patient_outcomes"], scores),
+    )
+
+
+def outcome_summary(patient_outcomes: pd.DataFrame, settings: AnalysisSettings) -> str:
+    """Say how many patients were evaluated and how many responded.
+
+    For example '40 with baseline and follow-up; 12 of 38 responders at 30% (32%)': the
+    end of the line ``paindiary analyze`` prints, whichever engine ran.
+    """
+    responder = patient_outcomes["responder"]
+    n_eval = int(responder.notna().sum())
+    n_resp = int(responder.fillna(False).astype(bool).sum())
+    rate = f" ({100 * n_resp / n_eval:.0f}%)" if n_eval else ""
+    return (
+        f"{int(patient_outcomes['change'].notna().sum())} with baseline and follow-up; "
+        f"{n_resp} of {n_eval} responders at {settings.responder_threshold:g}%{rate}"
     )

@@ -30,7 +30,7 @@ def test_log_today_prefills_marks_and_saves_body_regions(demo_db):
     assert at.pills(key="log.body_regions.left_lower").value == ["l_hip"]
     assert any(e.label.startswith("Where does it hurt today?") for e in at.expander)
     at.pills(key="log.body_regions.axial").set_value(["neck", "low_back"])
-    at.button[0].click().run()  # Save
+    at.button(key="FormSubmitter:log.form-Save").click().run()
     question = "\n".join(str(w.value) for w in at.warning)
     assert "**where it hurts** left hip or buttock, lower back → " in question
     at.button(key="log.replace").click().run()
@@ -71,7 +71,7 @@ def test_region_heatmap_rows_are_regions_and_columns_weeks():
 
 def test_patient_chart_shows_where_it_hurt_and_the_change(demo_db):
     at = open_page("views/clinic_overview.py", user="admin")
-    at.session_state["chart.patient"] = "P017"  # fibromyalgia, body map filled in
+    at.session_state["chart.patient"] = "P026"  # fibromyalgia, body map filled in
     at.switch_page("views/patient_chart.py").run()
     assert not at.exception, at.exception
     assert "Where it hurts" in [h.value for h in at.subheader]
@@ -85,6 +85,15 @@ def test_patient_chart_shows_where_it_hurt_and_the_change(demo_db):
 
 
 def test_my_progress_shows_where_it_hurt_from_the_summary(demo_db):
+    with open_store(demo_db) as store:  # the map filled in on every day of the diary
+        diary = store.diary("test:setup", "P002")
+        for i, (day, pain) in enumerate(zip(diary["date"], diary["pain"], strict=True)):
+            regions = "neck;low_back" if i % 3 else "neck;low_back;l_shoulder"
+            store.save_diary_entry(
+                "test:setup",
+                {"patient_id": "P002", "date": day.date(), "pain": pain, "body_regions": regions},
+                replace=True,
+            )
     at = open_page("views/my_progress.py", user="p002")  # waitlist, no sessions
     assert not at.exception, at.exception
     assert "Where it hurt" in [h.value for h in at.subheader]

@@ -22,7 +22,7 @@ def test_a_migraine_patient_sees_headache_days_and_is_asked_about_today(demo_db)
     assert any(p.label == "Headache today? (optional)" for p in log.get("button_group"))
     log.pills(key="log.pain").set_value(6)
     log.pills(key="log.headache").set_value("migraine")
-    log.button[0].click().run()
+    log.button(key="FormSubmitter:log.form-Save").click().run()
     assert not log.exception, log.exception
     with open_store(demo_db) as store:
         stored = store.get_diary_entry("test:check", "P004", dt.date.today())

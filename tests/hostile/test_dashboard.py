@@ -117,7 +117,7 @@ def test_data_page_shows_the_columns_it_did_not_load(empty_db_url):
             "diary.csv: unknown column(s) Mood (did you mean mood?), sleep quality (did you mean "
             "sleep_quality?) were not loaded (known columns: patient_id, date, pain, worst_pain, "
             "enjoyment_interference, activity_interference, sleep_quality, mood, stress, "
-            "analgesic_doses, opioid_mme, notes, medication, medication_dose, body_regions)"
+            "analgesic_doses, opioid_mme, notes, medication, medication_dose, headache, body_regions)"
         )
     ]
 
@@ -179,6 +179,6 @@ def test_a_60000_column_upload_is_refused_with_one_message(empty_db_url):
     assert not at.exception
     problems = at.dataframe[0].value
     assert problems["message"].tolist() == [
-        "the header has 60,000 columns; at most 1,000 are accepted (diary.csv has 15 known "
+        "the header has 60,000 columns; at most 1,000 are accepted (diary.csv has 16 known "
         "columns): check that this is the right file and that it is comma-separated"
     ]

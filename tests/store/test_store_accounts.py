@@ -66,7 +66,11 @@ def test_upgrading_a_0001_database_keeps_every_row_and_the_outcome_numbers(
         ds = store.dataset(ACTOR)
         for t in TABLES:
             # a database from before courses of treatment has no course ends, nor body regions
-            course = {"patients": ["course_end", "course_end_reason"], "diary": ["body_regions"]}
+            # nor headache kinds
+            course = {
+                "patients": ["course_end", "course_end_reason"],
+                "diary": ["body_regions", "headache"],
+            }
             course = course.get(t, [])
             assert getattr(ds, t)[course].isna().all().all()
             assert_frame_equal(

@@ -51,7 +51,10 @@ def test_upgrading_a_0002_database_keeps_every_diary_row(db_url: str, clinic: Da
         ds = store.dataset(ACTOR)
         for t in TABLES:
             # a database from before courses of treatment has no course ends, nor body regions
-            course = {"patients": ["course_end", "course_end_reason"], "diary": ["body_regions"]}
+            course = {
+                "patients": ["course_end", "course_end_reason"],
+                "diary": ["body_regions", "headache"],
+            }
             course = course.get(t, [])
             assert getattr(ds, t)[course].isna().all().all()
             assert_frame_equal(

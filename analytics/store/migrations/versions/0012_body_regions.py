@@ -28,7 +28,8 @@ def upgrade() -> None:
     # its rows' patients on SQLite (see 0009_course)
     op.execute(sa.text('ALTER TABLE diary ADD COLUMN "body_regions" TEXT'))
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(sa.text(f"COMMENT ON COLUMN diary.\"body_regions\" IS '{_COMMENT}'"))
+        quoted = _COMMENT.replace("'", "''")  # SQL string literal: a quote is doubled
+        op.execute(sa.text(f"COMMENT ON COLUMN diary.\"body_regions\" IS '{quoted}'"))
 
 
 def downgrade() -> None:
