@@ -63,12 +63,3 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         if main is not None:
             sys.modules["__main__"] = main
 
-
-#: Test files of a minute or more (a browser, a served app): collected first, so that each
-#: worker starts with one and the run does not end with one worker alone on a long file.
-_LONG_FIRST = ("tests/e2e/", "tests/hostile/test_server.py")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Put the long files first; the order inside every file stays as written."""
-    items.sort(key=lambda item: not item.nodeid.startswith(_LONG_FIRST))
