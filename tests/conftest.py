@@ -62,4 +62,3 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     finally:
         if main is not None:
             sys.modules["__main__"] = main
-
