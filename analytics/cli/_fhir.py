@@ -46,10 +46,12 @@ def add_parsers(sub: Any) -> None:
     """Add ``fhir`` and ``fhir-import`` to the subcommands."""
     p = sub.add_parser(
         "fhir",
-        help="export one patient's diary, medicines and sessions as a FHIR R4 bundle",
+        help="export one patient's diary, medicines, sessions and questionnaires as a FHIR R4 "
+        "bundle",
         description="Write a FHIR R4 Bundle: the Patient, an Observation per diary item (LOINC "
-        "where one exists), the PEG score, a MedicationStatement per named medicine (RxNorm) "
-        "and an acupuncture Procedure per session. --bundle transaction adds conditional-create "
+        "where one exists), the PEG score, a MedicationStatement per named medicine (RxNorm), "
+        "an acupuncture Procedure per session, and a Questionnaire per instrument answered "
+        "with a QuestionnaireResponse per answered questionnaire and its score Observations. --bundle transaction adds conditional-create "
         "requests a FHIR server files (sending it again creates nothing new). Notes only with "
         "--include-notes.",
     )
@@ -77,7 +79,8 @@ def add_parsers(sub: Any) -> None:
 
     p = sub.add_parser(
         "fhir-import",
-        help="import a FHIR bundle's diary items, medicines and sessions into a patient's diary",
+        help="import a FHIR bundle's diary items, medicines, sessions and questionnaire answers "
+        "into a patient's diary",
         description="Check the bundle with the FHIR R4 models and every record with the CSV "
         "import's rules, then write it in one transaction: all or nothing. Every record is "
         "filed under its own patient: a bundle naming another patient is refused unless --map "
@@ -111,6 +114,7 @@ def fhir_command(args: argparse.Namespace) -> int:
 def _fhir(args: argparse.Namespace) -> int:
     from analytics.io import bundle_json, patient_bundle
     from analytics.settings import fhir_patient_fields
+    from analytics.stats import score_questionnaires
 
     out = Path(args.out)
     check_output_file(out, overwrite=args.overwrite)
@@ -118,6 +122,11 @@ def _fhir(args: argparse.Namespace) -> int:
         settings = _fhir_settings(source.service, args)
         try:
             ds = source.patient(args.patient, purpose="FHIR export")
+            answers = (
+                source.service.questionnaire_answers(args.patient)
+                if source.service is not None
+                else ds.questionnaires
+            )
             bundle = patient_bundle(
                 ds.patients,
                 ds.diary,
@@ -127,6 +136,8 @@ def _fhir(args: argparse.Namespace) -> int:
                 bundle_type=args.bundle,
                 identifier_system=settings.fhir_identifier_system,
                 patient_fields=fhir_patient_fields(settings.fhir_patient_fields),
+                questionnaires=answers,
+                questionnaire_scores=score_questionnaires(answers),
             )
         except LookupError:
             return error(f"no patient {args.patient!r} in {source.name}; nothing was written.")
@@ -228,8 +239,10 @@ def _fhir_import(args: argparse.Namespace) -> int:
     if content.skipped:
         skipped = ", ".join(f"{n} {k}" for k, n in sorted(content.skipped.items()))
         print(f"Skipped entries: {skipped}.")
+    n_responses = len(set(content.questionnaire_entries))
     print(
-        f"Imported {len(ds.diary)} diary day(s) and {len(ds.sessions)} procedure(s) from "
+        f"Imported {len(ds.diary)} diary day(s), {len(ds.sessions)} procedure(s) and "
+        f"{n_responses} questionnaire response(s) from "
         f"{path.name} into {', '.join(targets)} in {name}: "
         f"{sum(report.inserted.values())} new, {sum(report.updated.values())} updated, "
         f"{sum(report.unchanged.values())} unchanged."
@@ -253,6 +266,7 @@ def _store_import(service: Any, ds: Any, stored: list[Any], *, update: bool, nam
         patients=ds.patients,
         diary=fill_from_stored(ds.diary, _concat([s.diary for s in stored]), "diary"),
         sessions=fill_from_stored(ds.sessions, _concat([s.sessions for s in stored]), "sessions"),
+        questionnaires=ds.questionnaires,
     )
     try:
         return service.import_dataset(ds, update=update)

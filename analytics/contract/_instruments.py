@@ -34,6 +34,7 @@ __all__ = [
 SCORE_RULES = ("sum", "mean")
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_VERSION_RE = re.compile(r"^\d+(\.\d+){0,2}$")
 _LOINC_RE = re.compile(r"^(LA)?\d{1,7}-\d$")
 
 
@@ -54,6 +55,7 @@ class Item:
     text: str
     options: tuple[AnswerOption, ...]
     loinc: str | None = None
+    count: bool = False
 
     @property
     def values(self) -> tuple[int, ...]:
@@ -110,6 +112,7 @@ class Instrument:
     items: tuple[Item, ...]
     scores: tuple[ScoreRule, ...]
     loinc: str | None = None
+    version: str = "1"
 
     def item(self, item_id: str) -> Item:
         """Return the item called ``item_id``."""
@@ -161,9 +164,30 @@ class _Problems:
             )
 
 
+def _count(raw: dict[str, Any], where: str, problems: _Problems) -> tuple[AnswerOption, ...]:
+    """Options of a count: every whole number from ``from`` to ``to``, labelled by itself."""
+    low, high = raw.get("from"), raw.get("to")
+    if (
+        not isinstance(low, int)
+        or not isinstance(high, int)
+        or isinstance(low, bool)
+        or isinstance(high, bool)
+        or not 0 <= low < high <= 366
+    ):
+        problems.add(
+            where,
+            'a count\'s \'options\' must be {"from": whole number, "to": whole number} with '
+            f"0 ≤ from < to ≤ 366. Got {raw!r}.",
+        )
+        return ()
+    return tuple(AnswerOption(n, str(n)) for n in range(low, high + 1))
+
+
 def _options(
     raw: Any, sets: dict[str, Any], where: str, problems: _Problems
 ) -> tuple[AnswerOption, ...]:
+    if isinstance(raw, dict):
+        return _count(raw, where, problems)
     if isinstance(raw, str):
         if raw not in sets:
             problems.add(where, f"the option set '{raw}' is not defined under 'option_sets'.")
@@ -202,9 +226,16 @@ def _items(data: dict[str, Any], problems: _Problems) -> tuple[Item, ...]:
         item_id = problems.text(entry, "id", where)
         if item_id and not _ID_RE.match(item_id):
             problems.add(where, f"'id' must be lower-case letters, digits and _. Got {item_id!r}.")
-        options = _options(entry.get("options"), sets, where, problems)
+        raw_options = entry.get("options")
+        options = _options(raw_options, sets, where, problems)
         items.append(
-            Item(item_id, problems.text(entry, "text", where), options, problems.code(entry, where))
+            Item(
+                item_id,
+                problems.text(entry, "text", where),
+                options,
+                problems.code(entry, where),
+                count=isinstance(raw_options, dict),
+            )
         )
     ids = [item.id for item in items]
     if len(set(ids)) != len(ids):
@@ -279,6 +310,16 @@ def _scores(
     return tuple(scores)
 
 
+def _version(data: dict[str, Any], problems: _Problems) -> str:
+    value = data.get("version", "1")
+    if not isinstance(value, str) or not _VERSION_RE.match(value):
+        problems.add(
+            "version", f"'version' must be text such as 1 or 1.2 (digits and dots). Got {value!r}."
+        )
+        return "1"
+    return value
+
+
 def load_instrument(path: str | Path) -> Instrument:
     """Read and check one instrument definition file.
 
@@ -344,6 +385,7 @@ def load_instrument(path: str | Path) -> Instrument:
         items=items,
         scores=scores,
         loinc=problems.code(data, "top level"),
+        version=_version(data, problems),
     )
 
 

@@ -56,6 +56,12 @@ from analytics.io._fhir_codes import (
     record_id,
     rxnorm_code,
 )
+from analytics.io._fhir_questionnaires import (
+    questionnaire_full_url,
+    questionnaire_resource,
+    response_resource,
+    score_observation,
+)
 
 if TYPE_CHECKING:  # fhir.resources is imported when a bundle is made
     from fhir.resources.R4B.bundle import Bundle
@@ -120,9 +126,15 @@ class _Writer:
     def url(self, *parts: str) -> str:
         return "urn:uuid:" + record_id(self.system, self.pid, *parts)
 
-    def add(self, resource: Any, *parts: str, identifier: dict[str, str] | None = None) -> str:
+    def add(
+        self,
+        resource: Any,
+        *parts: str,
+        identifier: dict[str, str] | None = None,
+        full_url: str | None = None,
+    ) -> str:
         """Add a validated resource under its stable id; return its fullUrl."""
-        full_url = self.url(*parts)
+        full_url = full_url or self.url(*parts)
         entry: dict[str, Any] = {"fullUrl": full_url, "resource": resource}
         if self.transaction:
             ident = identifier or {
@@ -153,8 +165,10 @@ def patient_bundle(
     identifier_system: str = PATIENT_ID_SYSTEM,
     patient_fields: tuple[str, ...] = ("sex", "birth_year"),
     now: dt.datetime | None = None,
+    questionnaires: pd.DataFrame | None = None,
+    questionnaire_scores: pd.DataFrame | None = None,
 ) -> Bundle:
-    """One patient's diary, medicines and sessions as a FHIR R4 ``Bundle``.
+    """One patient's diary, medicines, sessions and questionnaires as a FHIR R4 ``Bundle``.
 
     Parameters
     ----------
@@ -176,6 +190,13 @@ def patient_bundle(
         (``generalPractitioner.display``).
     now : datetime.datetime, optional
         The bundle's ``timestamp`` (UTC); default the clock.
+    questionnaires : pandas.DataFrame, optional
+        Canonical questionnaire answers (rows of other patients are ignored): a
+        ``Questionnaire`` per instrument answered and a ``QuestionnaireResponse``
+        per questionnaire answered on a day (:mod:`._fhir_questionnaires`).
+    questionnaire_scores : pandas.DataFrame, optional
+        Their scores, as :func:`analytics.stats.score_questionnaires` computes them:
+        an ``Observation`` per score, ``derivedFrom`` its response.
 
     Returns
     -------
@@ -202,7 +223,8 @@ def patient_bundle(
     p = patients[patients["patient_id"] == pid]
     d = diary[diary["patient_id"] == pid].sort_values("date")
     s = sessions[sessions["patient_id"] == pid].sort_values("date")
-    if not (len(p) or len(d) or len(s)):
+    q = _mine(questionnaires, pid)
+    if not (len(p) or len(d) or len(s) or len(q)):
         raise LookupError(f"no patient {pid!r} in the data")
     now = now if now is not None else dt.datetime.now(dt.UTC).replace(microsecond=0)
     w = _Writer(pid, identifier_system, bundle_type == "transaction")
@@ -215,8 +237,54 @@ def patient_bundle(
         proc = _procedure(row, w.subject, include_notes)
         proc["identifier"] = w.identifier("session", when)
         w.add(Procedure.model_validate(proc), "session", when)
+    _questionnaires(w, q, _mine(questionnaire_scores, pid))
     stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Bundle.model_validate({"type": bundle_type, "timestamp": stamp, "entry": w.entries})
+
+
+def _mine(frame: pd.DataFrame | None, pid: str) -> pd.DataFrame:
+    if frame is None:
+        return pd.DataFrame(columns=["patient_id", "date", "instrument"])
+    return frame[frame["patient_id"] == pid].sort_values(["date", "instrument"], kind="stable")
+
+
+def _questionnaires(w: _Writer, answers: pd.DataFrame, scores: pd.DataFrame) -> None:
+    """Add a Questionnaire per instrument answered, each response and its score Observations."""
+    from fhir.resources.R4B.observation import Observation
+    from fhir.resources.R4B.questionnaire import Questionnaire
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
+    from analytics.contract import INSTRUMENTS
+
+    if answers.empty:
+        return
+    for key in dict.fromkeys(answers["instrument"]):
+        instrument = INSTRUMENTS[key]
+        definition = questionnaire_resource(instrument)
+        w.add(
+            Questionnaire.model_validate(definition),
+            identifier=definition["identifier"][0],
+            full_url=questionnaire_full_url(instrument),
+        )
+    days = answers.assign(day=pd.to_datetime(answers["date"]).dt.strftime("%Y-%m-%d"))
+    scored = scores.assign(day=pd.to_datetime(scores["date"]).dt.strftime("%Y-%m-%d"))
+    for (day, key), group in days.groupby(["day", "instrument"], sort=True):
+        instrument = INSTRUMENTS[str(key)]
+        response = response_resource(instrument, group, str(day), w.subject)
+        response["identifier"] = w.identifier("questionnaire", str(key), str(day))[0]
+        url = w.add(
+            QuestionnaireResponse.model_validate(response), "questionnaire", str(key), str(day)
+        )
+        mine = scored[(scored["day"] == day) & (scored["instrument"] == key)]
+        for row in mine.itertuples(index=False):
+            parts = ("questionnaire-score", str(key), str(row.score), str(day))
+            obs = {
+                **_observation(w, str(day), "", "", "", ""),
+                "identifier": w.identifier(*parts),
+                **score_observation(instrument, str(row.score), row.value, row.band),
+                "derivedFrom": [{"reference": url}],
+            }
+            w.add(Observation.model_validate(obs), *parts)
 
 
 def _patient(ident: dict[str, str], p: pd.DataFrame, fields: tuple[str, ...]) -> dict[str, Any]:

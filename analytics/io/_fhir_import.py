@@ -38,10 +38,12 @@ from analytics.io._fhir_codes import (
     PATIENT_ID_SYSTEM,
     PEG_LOINC,
 )
+from analytics.io._fhir_questionnaires import SCORE_SYSTEM, answers_frame, response_answers
 from analytics.io._fhir_records import (
     Problems,
     codes_of,
     day_of,
+    fill_from_stored,
     is_acupuncture,
     medicine_columns,
     notes_of,
@@ -84,6 +86,13 @@ class BundleContent:
     item_entries : dict of (int, str) to int
         For a diary record's item (``(record, column)``): the entry index of its
         Observation.
+    questionnaires : list of dict
+        Answer records (date, instrument, item, answer) of the
+        QuestionnaireResponses, in bundle order.
+    questionnaire_entries : list of int
+        The entry index each answer came from.
+    questionnaire_subjects : list of str or None
+        The patient id each answer's response names.
     bundle_patient_ids : tuple of str
         paindiary ids found in the bundle's Patient identifiers.
     skipped : dict of str to int
@@ -98,6 +107,9 @@ class BundleContent:
     session_subjects: list[str | None] = field(default_factory=list)
     medication_entries: dict[int, int] = field(default_factory=dict)
     item_entries: dict[tuple[int, str], int] = field(default_factory=dict)
+    questionnaires: list[dict[str, Any]] = field(default_factory=list)
+    questionnaire_entries: list[int] = field(default_factory=list)
+    questionnaire_subjects: list[str | None] = field(default_factory=list)
     bundle_patient_ids: tuple[str, ...] = ()
     skipped: dict[str, int] = field(default_factory=dict)
 
@@ -161,6 +173,9 @@ def read_bundle(
         session_subjects=c.session_subjects,
         medication_entries=c.medication_entries,
         item_entries=c.item_entries,
+        questionnaires=c.questionnaires,
+        questionnaire_entries=c.questionnaire_entries,
+        questionnaire_subjects=c.questionnaire_subjects,
         bundle_patient_ids=tuple(dict.fromkeys(reader.ids)),
         skipped=c.skipped,
     )
@@ -237,6 +252,21 @@ def _valid_resource(entry: Any, where: str, problems: Problems) -> Mapping[str, 
     return res
 
 
+def _not_a_record(kind: str, res: Mapping[str, Any], codes: set[tuple[str, str]]) -> str | None:
+    """Return why a resource gives no record (its skip label), or None when it gives one."""
+    if kind == "Questionnaire":
+        return "Questionnaire (definition, paindiary has its own)"
+    if any(system == SCORE_SYSTEM for system, _ in codes):
+        return "Observation (questionnaire score, computed from its answers)"
+    wanted = (
+        kind in ("MedicationStatement", "QuestionnaireResponse")
+        or (kind == "Procedure" and is_acupuncture(res, codes))
+        or (kind == "Observation" and ((LOINC, PAIN_LOINC) in codes or (LOINC, PEG_LOINC) in codes))
+        or (kind == "Observation" and any(c in _ITEM_COLUMNS for c in codes))
+    )
+    return None if wanted else f"{kind} (not a diary item, medicine or acupuncture)"
+
+
 class _Reader:
     """The records of a bundle, collected entry by entry, each under its subject."""
 
@@ -305,17 +335,9 @@ class _Reader:
         if kind == "Patient":
             return
         codes = codes_of(res.get("code"))
-        wanted = (
-            kind == "MedicationStatement"
-            or (kind == "Procedure" and is_acupuncture(res, codes))
-            or (
-                kind == "Observation"
-                and ((LOINC, PAIN_LOINC) in codes or (LOINC, PEG_LOINC) in codes)
-            )
-            or (kind == "Observation" and any(c in _ITEM_COLUMNS for c in codes))
-        )
-        if not wanted:
-            self._skip(f"{kind} (not a diary item, medicine or acupuncture)")
+        skipped = _not_a_record(kind, res, codes)
+        if skipped is not None:
+            self._skip(skipped)
             return
         found, subject = self.subject(i, res)
         if not found:
@@ -329,6 +351,8 @@ class _Reader:
             self._item(i, res, subject, column)
         elif kind == "MedicationStatement":
             self._medicine(i, res, subject)
+        elif kind == "QuestionnaireResponse":
+            self._response(i, res, subject)
         else:
             session = session_record(res, f"entry[{i}]", self.problems)
             if session is not None:
@@ -403,6 +427,16 @@ class _Reader:
         columns = medicine_columns(res, f"entry[{i}]", self.problems)
         if columns is not None:
             self.medicines.append((i, subject, day, columns))
+
+    def _response(self, i: int, res: Mapping[str, Any], subject: str | None) -> None:
+        if res.get("status") not in ("completed", "amended"):
+            self._skip(f"QuestionnaireResponse ({res.get('status')})")
+            return
+        answers = response_answers(res, f"entry[{i}]", self.problems)
+        for record in answers or []:
+            self.content.questionnaires.append(record)
+            self.content.questionnaire_entries.append(i)
+            self.content.questionnaire_subjects.append(subject)
 
     def attach(self) -> None:
         """Add medicines and items to the pain record of their subject's day."""
@@ -523,8 +557,8 @@ def patient_assignment(
     mapping = dict(mapping or {})
     firsts: dict[str | None, int] = {}
     for subject, entry in zip(
-        [*content.diary_subjects, *content.session_subjects],
-        [*content.diary_entries, *content.session_entries],
+        [*content.diary_subjects, *content.session_subjects, *content.questionnaire_subjects],
+        [*content.diary_entries, *content.session_entries, *content.questionnaire_entries],
         strict=True,
     ):
         firsts.setdefault(subject, entry)
@@ -596,7 +630,9 @@ def bundle_dataset(
     -------
     (analytics.contract.Dataset, BundleContent)
         Empty ``patients``; ``diary`` and ``sessions`` validated with
-        :func:`analytics.io.validate_records`, each row under its own patient.
+        :func:`analytics.io.validate_records`, ``questionnaires`` (the answers of
+        the QuestionnaireResponses) with the rules of ``questionnaires.csv``, each
+        row under its own patient.
 
     Raises
     ------
@@ -638,42 +674,20 @@ def bundle_dataset(
                 content.medication_entries if diary else {},
                 content.item_entries if diary else {},
             ) from None
+    answers = answers_frame(
+        [
+            {"patient_id": owner[s], **r}
+            for r, s in zip(content.questionnaires, content.questionnaire_subjects, strict=True)
+        ],
+        content.questionnaire_entries,
+        patients=patients,
+        today=today,
+        file=file,
+    )
     ds = Dataset(
-        patients=empty_frame("patients"), diary=frames["diary"], sessions=frames["sessions"]
+        patients=empty_frame("patients"),
+        diary=frames["diary"],
+        sessions=frames["sessions"],
+        questionnaires=answers,
     )
     return ds, content
-
-
-def fill_from_stored(incoming: pd.DataFrame, stored: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Incoming rows whose missing cells take the stored row's values.
-
-    A bundle carries only some columns of a diary day (pain, maybe PEG items and
-    a note): an import must not blank the sleep score or the medication of a day
-    it does not mention. Rows not stored yet are returned unchanged.
-
-    Parameters
-    ----------
-    incoming, stored : pandas.DataFrame
-        Canonical frames of ``table`` ("diary" or "sessions").
-
-    Returns
-    -------
-    pandas.DataFrame
-        Canonical frame, rows in ``incoming``'s order.
-    """
-    from analytics.contract.schema import TABLES
-
-    if incoming.empty or stored.empty:
-        return incoming
-    key = list(TABLES[table].key)
-    columns = TABLES[table].column_names
-    left = incoming.set_index(key)
-    right = stored.set_index(key).reindex(left.index)
-    filled = left.copy()
-    for col in left.columns:
-        filled[col] = left[col].where(left[col].notna(), right[col])
-    out = filled.reset_index()[columns]
-    return out.astype(incoming.dtypes.to_dict())
-
-
-# --------------------------------------------------------------------------- commands

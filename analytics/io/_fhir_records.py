@@ -33,6 +33,7 @@ __all__ = [
     "medicine_columns",
     "is_acupuncture",
     "session_record",
+    "fill_from_stored",
 ]
 
 _EXTENSION_PREFIXES = (EXTENSION, LEGACY_EXTENSION)
@@ -231,3 +232,35 @@ def session_record(res: Mapping[str, Any], where: str, problems: Problems) -> di
         "practitioner": practitioners[0] if practitioners else None,
         "notes": notes_of(res),
     }
+
+
+def fill_from_stored(incoming: pd.DataFrame, stored: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Incoming rows whose missing cells take the stored row's values.
+
+    A bundle carries only some columns of a diary day (pain, maybe PEG items and
+    a note): an import must not blank the sleep score or the medication of a day
+    it does not mention. Rows not stored yet are returned unchanged.
+
+    Parameters
+    ----------
+    incoming, stored : pandas.DataFrame
+        Canonical frames of ``table`` ("diary" or "sessions").
+
+    Returns
+    -------
+    pandas.DataFrame
+        Canonical frame, rows in ``incoming``'s order.
+    """
+    from analytics.contract.schema import TABLES
+
+    if incoming.empty or stored.empty:
+        return incoming
+    key = list(TABLES[table].key)
+    columns = TABLES[table].column_names
+    left = incoming.set_index(key)
+    right = stored.set_index(key).reindex(left.index)
+    filled = left.copy()
+    for col in left.columns:
+        filled[col] = left[col].where(left[col].notna(), right[col])
+    out = filled.reset_index()[columns]
+    return out.astype(incoming.dtypes.to_dict())

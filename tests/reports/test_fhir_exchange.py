@@ -24,6 +24,7 @@ from analytics.errors import DataValidationError
 from analytics.io import bundle_dataset, bundle_json, patient_bundle
 from analytics.io._fhir_codes import RXNORM_INGREDIENTS
 from analytics.settings import AnalysisSettings
+from analytics.stats import score_questionnaires
 from analytics.store import open_store
 from tests.demo_clinic import copy_demo_clinic
 from tests.hostile.conftest import fingerprint
@@ -39,7 +40,8 @@ MEDICINES = [("oxycodone", 30.0), ("fentanyl_patch", 25.0), ("paracetamol", 1000
 
 @pytest.fixture(scope="module")
 def clinic(sample):
-    """Patient PID's first 30 diary days (three with a named medicine) and sessions."""
+    """Patient PID's first 30 diary days (three with a named medicine), sessions and
+    questionnaire answers."""
     from analytics.contract import medication_mme
 
     diary = sample.diary[sample.diary["patient_id"] == PID].sort_values("date").head(30).copy()
@@ -52,10 +54,24 @@ def clinic(sample):
 
 
 @pytest.fixture(scope="module")
-def transaction(clinic):
+def answers(sample):
+    """PID's questionnaire answers (PHQ-4, PSFS and PGIC at baseline and sessions 6, 12)."""
+    return sample.questionnaires[sample.questionnaires["patient_id"] == PID].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def transaction(clinic, answers):
     patients, diary, sessions = clinic
     bundle = patient_bundle(
-        patients, diary, sessions, PID, include_notes=True, bundle_type="transaction", now=NOW
+        patients,
+        diary,
+        sessions,
+        PID,
+        include_notes=True,
+        bundle_type="transaction",
+        now=NOW,
+        questionnaires=answers,
+        questionnaire_scores=score_questionnaires(answers),
     )
     return json.loads(bundle_json(bundle))
 
@@ -87,18 +103,27 @@ def test_transaction_bundle_passes_the_r4_schema_and_the_r4b_models(transaction)
         kind = res["resourceType"]
         v = by_kind.setdefault(kind, validator(kind))
         assert not list(v.iter_errors(res)), res
-    assert set(by_kind) == {"Patient", "Observation", "MedicationStatement", "Procedure"}
+    assert set(by_kind) == {
+        "Patient",
+        "Observation",
+        "MedicationStatement",
+        "Procedure",
+        "Questionnaire",
+        "QuestionnaireResponse",
+    }
     broken = {**transaction["entry"][1]["resource"], "status": "done"}
     assert list(by_kind["Observation"].iter_errors(broken))
 
 
-def test_every_entry_is_a_conditional_create_on_a_stable_identifier(clinic, transaction):
+def test_every_entry_is_a_conditional_create_on_a_stable_identifier(clinic, answers, transaction):
     urls = {e["fullUrl"] for e in transaction["entry"]}
     assert len(urls) == len(transaction["entry"])
     keys = []
+    definitions: list[dict] = []
     for entry in transaction["entry"]:
         res, request = entry["resource"], entry["request"]
-        ident = res["identifier"][0]
+        ident = res["identifier"]  # one Identifier in a QuestionnaireResponse, else a list
+        ident = ident if isinstance(ident, dict) else ident[0]
         assert request == {
             "method": "POST",
             "url": res["resourceType"],
@@ -109,11 +134,26 @@ def test_every_entry_is_a_conditional_create_on_a_stable_identifier(clinic, tran
             assert res["subject"]["reference"] in urls
         for ref in res.get("derivedFrom", []):
             assert ref["reference"] in urls
+        if res.get("questionnaire"):  # a response names its questionnaire's url|version
+            url, version = res["questionnaire"].split("|")
+            assert {"url": url, "version": version} in definitions
+        elif res["resourceType"] == "Questionnaire":
+            definitions.append({"url": res["url"], "version": res["version"]})
     assert len(set(keys)) == len(keys)
     # exported again (another day): the same identifiers, so a server creates nothing new
     patients, diary, sessions = clinic
     again = json.loads(
-        bundle_json(patient_bundle(patients, diary, sessions, PID, bundle_type="transaction"))
+        bundle_json(
+            patient_bundle(
+                patients,
+                diary,
+                sessions,
+                PID,
+                bundle_type="transaction",
+                questionnaires=answers,
+                questionnaire_scores=score_questionnaires(answers),
+            )
+        )
     )
     assert [e["request"]["ifNoneExist"] for e in again["entry"]] == keys
     collection = json.loads(bundle_json(patient_bundle(patients, diary, sessions, PID)))
@@ -177,11 +217,59 @@ def test_diary_items_medicines_and_sessions_carry_their_codes(clinic, transactio
     assert procedures[0]["performer"][0]["actor"]["display"] == first["practitioner"]
 
 
-def test_round_trip_gives_back_every_item_exactly(clinic, transaction):
+def test_questionnaires_travel_as_definitions_responses_and_scores(answers, transaction):
+    entries = transaction["entry"]
+    definitions = {
+        e["resource"]["url"]: e["resource"]
+        for e in entries
+        if e["resource"]["resourceType"] == "Questionnaire"
+    }
+    base = "https://paindiary.org/fhir/Questionnaire/"
+    assert set(definitions) == {base + i for i in answers["instrument"].unique()}
+    phq4 = {i["linkId"]: i for i in definitions[base + "phq4"]["item"]}
+    assert phq4["nervous"]["code"][0] == {
+        "system": "http://loinc.org",
+        "code": "69725-0",
+        "display": "Feeling nervous, anxious or on edge",
+    }
+    assert phq4["nervous"]["answerOption"][0]["valueCoding"]["code"] == "LA6568-5"
+    responses = [e for e in entries if e["resource"]["resourceType"] == "QuestionnaireResponse"]
+    assert len(responses) == len(answers.groupby(["date", "instrument"]))
+    # every score: an Observation derived from its response, its value by hand (pandas)
+    by_url = {e["fullUrl"]: e["resource"] for e in responses}
+    wide = answers.pivot_table(index=["date", "instrument"], columns="item", values="answer")
+    expected = {}
+    for (day, instrument), row in wide.iterrows():
+        when = day.strftime("%Y-%m-%d")
+        if instrument == "phq4":
+            expected[when, "phq4_total"] = row[["nervous", "worrying", "interest", "down"]].sum()
+            expected[when, "gad2"] = row["nervous"] + row["worrying"]
+            expected[when, "phq2"] = row["interest"] + row["down"]
+        elif instrument == "psfs":
+            expected[when, "psfs_mean"] = row[["activity_1", "activity_2", "activity_3"]].mean()
+        else:
+            expected[when, "pgic"] = row["pgic"]
+    scores = {}
+    for e in entries:
+        res = e["resource"]
+        coding = res.get("code", {}).get("coding", [{}])[0]
+        if coding.get("system") != "https://paindiary.org/fhir/CodeSystem/questionnaire-score":
+            continue
+        (ref,) = res["derivedFrom"]
+        assert by_url[ref["reference"]]["authored"] == res["effectiveDateTime"]
+        value = res.get("valueInteger", res.get("valueQuantity", {}).get("value"))
+        scores[res["effectiveDateTime"], coding["code"]] = value
+    assert scores == pytest.approx(expected)
+
+
+def test_round_trip_gives_back_every_item_exactly(clinic, answers, transaction):
     """Export → import of a demo patient: every diary column (PEG items on every day,
-    worst pain, sleep, mood, stress, doses, medicines, MME, notes) and every session."""
+    worst pain, sleep, mood, stress, doses, medicines, MME, notes), every session and
+    every questionnaire answer."""
     patients, diary, sessions = clinic
-    ds, _ = bundle_dataset(json.dumps(transaction), PID, patients=patients)
+    ds, content = bundle_dataset(json.dumps(transaction), PID, patients=patients)
+    pd.testing.assert_frame_equal(ds.questionnaires, answers)
+    assert content.skipped["Observation (questionnaire score, computed from its answers)"] > 0
     # the bundle does not carry body regions (their SNOMED CT body-structure codes are
     # not verified); an import keeps the stored ones (fill_from_stored)
     assert ds.diary["body_regions"].isna().all()
@@ -223,7 +311,7 @@ def _retarget(bundle: dict, old: str, new: str) -> dict:
     return json.loads(json.dumps(bundle).replace(f'"value": "{old}"', f'"value": "{new}"'))
 
 
-def test_a_bundle_of_another_patient_is_refused_unless_mapped(clinic, transaction):
+def test_a_bundle_of_another_patient_is_refused_unless_mapped(clinic, answers, transaction):
     patients, diary, _ = clinic
     other = _retarget(transaction, PID, "P999")
     with pytest.raises(DataValidationError) as info:
@@ -236,6 +324,19 @@ def test_a_bundle_of_another_patient_is_refused_unless_mapped(clinic, transactio
         json.dumps(other), "P001", patients=patients, mapping={"P999": "P001"}, file="b.json"
     )
     assert set(ds.diary["patient_id"]) == {"P001"} and len(ds.diary) == len(diary)
+    assert set(ds.questionnaires["patient_id"]) == {"P001"}
+    assert len(ds.questionnaires) == len(answers)
+    # a bundle of the other patient's questionnaire responses alone is refused too
+    only = {
+        **other,
+        "entry": [
+            e
+            for e in other["entry"]
+            if e["resource"]["resourceType"] in ("Patient", "QuestionnaireResponse")
+        ],
+    }
+    with pytest.raises(DataValidationError, match="names patient P999, not only P001"):
+        bundle_dataset(json.dumps(only), "P001", patients=patients, file="b.json")
 
 
 def test_two_patient_bundle_is_refused_and_changes_nothing_then_files_each_under_its_own(
@@ -244,35 +345,40 @@ def test_two_patient_bundle_is_refused_and_changes_nothing_then_files_each_under
     url = copy_demo_clinic(demo_clinic_kept_dates, tmp_path)
     db_file = Path(url.removeprefix("sqlite:///"))
     out = tmp_path / "one.json"
-    assert main(["fhir", "--patient", "P002", "--out", str(out), "--db", url]) == 0
+    assert main(["fhir", "--patient", "P006", "--out", str(out), "--db", url]) == 0
     one = json.loads(out.read_text())
     both = tmp_path / "two.json"
     both.write_text(json.dumps(_two_patient_bundle(one)))
-    data = ("patients", "diary", "sessions", "history")
+    data = ("patients", "diary", "sessions", "questionnaire_answers", "history")
     before = {t: v for t, v in fingerprint(db_file).items() if t in data}
     capsys.readouterr()
     assert main(["fhir-import", str(both), "--patient", "P001", "--db", url]) == 1
     err = capsys.readouterr().err
-    assert "holds the records of 2 patients (P002, P999), not only P001" in err
+    assert "holds the records of 2 patients (P006, P999), not only P001" in err
     assert "nothing was imported" in err
     assert {t: v for t, v in fingerprint(db_file).items() if t in data} == before
     # with a mapping for each other patient, every record goes under its own subject
-    args = ["fhir-import", str(both), "--patient", "P002", "--map", "P999=P003", "--db", url]
+    args = ["fhir-import", str(both), "--patient", "P006", "--map", "P999=P003", "--db", url]
     assert main([*args, "--update"]) == 0
+    assert "questionnaire response(s)" in capsys.readouterr().out
     with open_store(url) as store:
         p3 = store.diary("test", "P003").set_index("date")
-        p2 = store.diary("test", "P002").set_index("date")
-    assert p3.loc[p2.index, "pain"].tolist() == p2["pain"].tolist()
+        p6 = store.diary("test", "P006").set_index("date")
+        given = store.questionnaire_answers("test", patient_ids=["P006"])
+        filed = store.questionnaire_answers("test", patient_ids=["P003"])
+    assert p3.loc[p6.index, "pain"].tolist() == p6["pain"].tolist()
+    keys = ["date", "instrument", "item", "answer"]
+    assert len(given) and given[keys].merge(filed[keys]).shape[0] == len(given)
 
 
 def _two_patient_bundle(one: dict) -> dict:
-    """P002's bundle followed by the same records as patient P999's (own fullUrls)."""
+    """P006's bundle followed by the same records as patient P999's (own fullUrls)."""
     second = copy.deepcopy(one["entry"])
     urls = {e["fullUrl"]: e["fullUrl"][:-12] + "999999999999" for e in second}
     text = json.dumps(second)
     for old, new in urls.items():
         text = text.replace(old, new)
-    text = text.replace('"value": "P002"', '"value": "P999"')
+    text = text.replace('"value": "P006"', '"value": "P999"')
     return {**one, "entry": one["entry"] + json.loads(text)}
 
 
