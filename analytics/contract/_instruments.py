@@ -79,7 +79,9 @@ class ScoreRule:
     ``rule`` is ``"sum"`` or ``"mean"`` over ``items``, computed only when every
     item was answered. ``better`` says which direction is improvement. ``mid`` is the
     published minimal important difference of a change (score points);
-    ``responder_at_most`` marks a responder by the score's own value (PGIC 1-2).
+    ``responder_at_most`` marks a responder by the score's own value (PGIC 1-2);
+    ``responder_reduction_pct`` a responder by the reduction from baseline, as a
+    percentage of the baseline value (headache days: 50 %).
     ``baseline`` is False for scores that are themselves a change (PGIC), which have
     no change from baseline.
     """
@@ -94,13 +96,18 @@ class ScoreRule:
     mid_source: str | None = None
     responder_at_most: float | None = None
     responder_source: str | None = None
+    responder_reduction_pct: float | None = None
     baseline: bool = True
     loinc: str | None = None
 
 
 @dataclass(frozen=True)
 class Instrument:
-    """An outcome questionnaire: items, scores, source and licence."""
+    """An outcome questionnaire: items, scores, source and licence.
+
+    ``conditions`` limits the patients it is asked of to those conditions (the
+    ``condition`` codes of ``patients.csv``); empty = every patient.
+    """
 
     id: str
     name: str
@@ -113,6 +120,7 @@ class Instrument:
     scores: tuple[ScoreRule, ...]
     loinc: str | None = None
     version: str = "1"
+    conditions: tuple[str, ...] = ()
 
     def item(self, item_id: str) -> Item:
         """Return the item called ``item_id``."""
@@ -122,7 +130,12 @@ class Instrument:
         raise KeyError(item_id)
 
 
-_DOMAINS = ("physical functioning", "emotional functioning", "global impression of change")
+_DOMAINS = (
+    "physical functioning",
+    "emotional functioning",
+    "global impression of change",
+    "headache frequency",
+)
 _REQUIRED = ("id", "name", "short_name", "domain", "source", "licence", "intro", "items", "scores")
 
 
@@ -269,6 +282,26 @@ def _number(entry: dict[str, Any], key: str, where: str, problems: _Problems) ->
     return float(value)
 
 
+def _percent(entry: dict[str, Any], where: str, problems: _Problems) -> float | None:
+    value = _number(entry, "responder_reduction_pct", where, problems)
+    if value is not None and value > 100:
+        problems.add(where, f"'responder_reduction_pct' must be at most 100. Got {value!r}.")
+        return None
+    return value
+
+
+def _conditions(data: dict[str, Any], problems: _Problems) -> tuple[str, ...]:
+    raw = data.get("conditions", [])
+    if not isinstance(raw, list) or not all(isinstance(c, str) and _ID_RE.match(c) for c in raw):
+        problems.add(
+            "conditions",
+            "'conditions' must be a list of condition codes such as migraine (lower-case "
+            f"letters, digits and _). Got {raw!r}.",
+        )
+        return ()
+    return tuple(raw)
+
+
 def _scores(
     data: dict[str, Any], items: tuple[Item, ...], problems: _Problems
 ) -> tuple[ScoreRule, ...]:
@@ -303,6 +336,7 @@ def _scores(
                 mid_source=entry.get("mid_source"),
                 responder_at_most=_number(entry, "responder_at_most", where, problems),
                 responder_source=entry.get("responder_source"),
+                responder_reduction_pct=_percent(entry, where, problems),
                 baseline=bool(entry.get("baseline", True)),
                 loinc=problems.code(entry, where),
             )
@@ -373,6 +407,8 @@ def load_instrument(path: str | Path) -> Instrument:
     }
     if text["id"] and not _ID_RE.match(text["id"]):
         problems.add("id", f"'id' must be lower-case letters, digits and _. Got {text['id']!r}.")
+    version, conditions = _version(data, problems), _conditions(data, problems)
+    loinc = problems.code(data, "top level")
     problems.raise_if_any()
     return Instrument(
         id=text["id"],
@@ -384,8 +420,9 @@ def load_instrument(path: str | Path) -> Instrument:
         intro=text["intro"],
         items=items,
         scores=scores,
-        loinc=problems.code(data, "top level"),
-        version=_version(data, problems),
+        loinc=loinc,
+        version=version,
+        conditions=conditions,
     )
 
 

@@ -107,7 +107,9 @@ class QuestionnaireRecords(Door):
         """Return the questionnaires due for one patient now (audited "view").
 
         Due at baseline and after the session numbers of the clinic's settings
-        (``AnalysisSettings.questionnaire_sessions``), until answered.
+        (``AnalysisSettings.questionnaire_sessions``), until answered; an
+        instrument for some conditions only (headache days) only for patients with
+        one of them.
 
         Returns
         -------
@@ -117,10 +119,11 @@ class QuestionnaireRecords(Door):
         pid = str(patient_id)
         sessions = self.store.sessions(self.user.username, pid)
         answers = self.store.questionnaire_answers(self.user.username, patient_ids=[pid])
+        patient = self.store.patients(self.user.username, patient_ids=[pid])
         settings = self.analysis_settings()
         due = questionnaires_due(
             sessions, answers, at_sessions=settings.questionnaire_session_numbers, patient_ids=[pid],
-            today=today or dt.date.today(),
+            today=today or dt.date.today(), conditions=patient.set_index("patient_id")["condition"],
         )  # fmt: skip
         self._audit("view", pid, purpose="questionnaires due", due=len(due))
         return due

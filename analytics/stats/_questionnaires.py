@@ -59,6 +59,9 @@ def _score_facts(instruments: dict[str, Instrument]) -> pd.DataFrame:
             "responder_at_most": np.nan
             if score.responder_at_most is None
             else score.responder_at_most,
+            "reduction_pct": np.nan
+            if score.responder_reduction_pct is None
+            else score.responder_reduction_pct,
             "has_baseline": score.baseline,
         }
         for instrument in instruments.values()
@@ -155,8 +158,10 @@ def questionnaire_table(
         that positive = better, whichever way the score runs), and
         ``important_improvement`` (boolean, missing when not defined): the
         improvement reaches the instrument's published minimal important
-        difference, or — for a score that is itself a rating of change (PGIC) — the
-        value is a responder answer ("much" or "very much improved"). Scores that are
+        difference, or the published share of the baseline value (headache days:
+        at least 50 % fewer; missing when the baseline is 0), or — for a score that
+        is itself a rating of change (PGIC) — the value is a responder answer
+        ("much" or "very much improved"). Scores that are
         a rating of change have no baseline: their baseline and change columns are
         missing.
 
@@ -181,6 +186,9 @@ def questionnaire_table(
     important[by_mid] = table.loc[by_mid, "improvement"] >= table.loc[by_mid, "mid"] - 1e-9
     by_value = table["responder_at_most"].notna()
     important[by_value] = table.loc[by_value, "value"] <= table.loc[by_value, "responder_at_most"]
+    by_share = table["reduction_pct"].notna() & (table["baseline_value"] > 0)
+    wanted = table["reduction_pct"] / 100 * table["baseline_value"]
+    important[by_share] = table.loc[by_share, "improvement"] >= wanted[by_share] - 1e-9
     table["important_improvement"] = important
     return table[QUESTIONNAIRE_COLUMNS].reset_index(drop=True)
 
@@ -217,6 +225,7 @@ def questionnaires_due(
     patient_ids: list[str] | None = None,
     today: object = None,
     instruments: dict[str, Instrument] | None = None,
+    conditions: pd.Series | None = None,
 ) -> pd.DataFrame:
     """List the questionnaires each patient should answer now.
 
@@ -235,6 +244,11 @@ def questionnaires_due(
         Answers dated after it are ignored (default: all).
     instruments : dict, optional
         Default the shipped :data:`INSTRUMENTS`.
+    conditions : pandas.Series, optional
+        Each patient's condition code, indexed by patient id (the ``condition``
+        column of ``patients``). An instrument for some conditions only (headache
+        days: migraine, tension-type headache) is due only for patients with one of
+        them; without ``conditions`` it is due for nobody.
 
     Returns
     -------
@@ -266,6 +280,9 @@ def questionnaires_due(
             else pd.Series(dtype="datetime64[ns]")
         )
         mine = state.assign(last=last_answer.reindex(ids))
+        if instrument.conditions:
+            known = pd.Series(dtype="str") if conditions is None else conditions
+            mine = mine[known.reindex(ids).isin(instrument.conditions).to_numpy()]
         at_session = mine["session_number"].notna() & ~(mine["last"] >= mine["session_date"])
         base_due = any(score.baseline for score in instrument.scores)
         at_baseline = (mine["n_sessions"] < 2) & mine["last"].isna() & base_due & ~at_session

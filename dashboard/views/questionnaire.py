@@ -33,6 +33,16 @@ def ask(instrument: Instrument, time_point: str) -> None:
     with st.form(f"questionnaire.{instrument.id}", border=False):
         chosen = {}
         for item in instrument.items:
+            if item.count:  # a number of days: typed, not picked from 29 buttons
+                chosen[item.id] = st.number_input(
+                    item.text,
+                    min_value=min(item.values),
+                    max_value=max(item.values),
+                    value=None,
+                    step=1,
+                    key=f"questionnaire.{instrument.id}.{item.id}",
+                )
+                continue
             labels = {option.label: option.value for option in item.options}
             choice = st.radio(
                 item.text,

@@ -16,6 +16,7 @@ def test_shipped_instruments_cover_the_three_immpact_domains():
         "physical functioning",
         "emotional functioning",
         "global impression of change",
+        "headache frequency",
     }
     for instrument in INSTRUMENTS.values():
         assert instrument.licence and instrument.source
@@ -30,13 +31,32 @@ def test_phq4_carries_its_verified_loinc_codes():
     assert phq4.item("down").values == (0, 1, 2, 3)
 
 
+def test_headache_days_counts_days_in_four_weeks_for_headache_conditions_only():
+    days = INSTRUMENTS["headache_days"]
+    assert days.conditions == ("migraine", "tension_type_headache")
+    assert [item.count for item in days.items] == [True, True]
+    assert days.item("headache_days").values == tuple(range(29))  # 0-28 days
+    (score, _) = days.scores
+    assert score.responder_reduction_pct == 50  # IHS guidelines: >= 50 % fewer days
+    assert [(b.low, b.high) for b in score.bands] == [(0, 14), (15, 28)]  # ICHD-3: 15+ chronic
+    assert all(not i.conditions for k, i in INSTRUMENTS.items() if k != "headache_days")
+
+
 def test_a_broken_definition_names_each_problem(tmp_path):
     path = tmp_path / "bad.json"
     definition = json.loads(
         json.dumps({"id": "Bad Id", "name": "x", "short_name": "x", "domain": "mood"})
     )
     definition.update(
-        source="s", licence="l", intro="i", items=[{"id": "a", "text": "A", "options": "missing"}]
+        source="s",
+        licence="l",
+        intro="i",
+        version="one",
+        conditions="migraine",
+        items=[
+            {"id": "a", "text": "A", "options": "missing"},
+            {"id": "c", "text": "C", "options": {"from": 5, "to": 2}},
+        ],
     )
     definition["scores"] = [
         {"id": "s", "label": "S", "rule": "median", "items": ["b"], "better": "up"}
@@ -53,6 +73,9 @@ def test_a_broken_definition_names_each_problem(tmp_path):
         "'better' must be",
         "'items' must list item ids",
         "'id' must be lower-case",
+        "'version' must be text such as 1",
+        "'conditions' must be a list of condition codes",
+        "item 2: a count's 'options' must be",
     ):
         assert expected in message
 

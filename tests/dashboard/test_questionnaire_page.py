@@ -45,7 +45,23 @@ def test_answer_now_opens_the_questionnaire_page(demo_db):
 
 
 def test_a_patient_with_nothing_due_gets_a_clear_empty_state(demo_db):
-    log = open_page("views/log_today.py", user="p003")  # answered at session 6, has 9 sessions
+    log = open_page("views/log_today.py", user="p001")  # answered at session 6, has 8 sessions
     assert not any("questionnaire" in info.value for info in log.info)
-    at = open_page("views/questionnaire.py", user="p003")
+    at = open_page("views/questionnaire.py", user="p001")
     assert "No questionnaire is due today" in at.success[0].value
+
+
+def test_a_migraine_patient_types_the_headache_days(demo_db):
+    """P003 (migraine) answered PGIC, PHQ-4 and PSFS at session 6; headache days are due
+    too, asked as typed counts of days, not as 29 buttons."""
+    at = open_page("views/questionnaire.py", user="p003")
+    assert at.subheader[0].value == "Headache days in the last 4 weeks"
+    at.number_input(key="questionnaire.headache_days.headache_days").set_value(9)
+    at.number_input(key="questionnaire.headache_days.medication_days").set_value(4)
+    at.button(key="FormSubmitter:questionnaire.headache_days-Save my answers").click().run()
+    assert not at.exception
+    assert "your Headache days answers are saved" in at.success[0].value
+    with open_store(demo_db) as store:
+        answers = store.questionnaire_answers("test", patient_ids=["P003"])
+    mine = answers[answers["instrument"] == "headache_days"].set_index("item")["answer"]
+    assert mine.to_dict() == {"headache_days": 9, "medication_days": 4}

@@ -33,7 +33,9 @@ def test_each_wrong_answer_is_named_with_its_line():
         "PHQ-4 has no such item; its items are nervous, worrying, interest, down"
         in problems.loc[4, "message"]
     )
-    assert "instrument must be one of: pgic, phq4, psfs" in problems.loc[5, "message"]
+    assert (
+        "instrument must be one of: headache_days, pgic, phq4, psfs" in problems.loc[5, "message"]
+    )
     assert "in the future" in problems.loc[6, "message"]
 
 

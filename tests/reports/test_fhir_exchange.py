@@ -55,8 +55,21 @@ def clinic(sample):
 
 @pytest.fixture(scope="module")
 def answers(sample):
-    """PID's questionnaire answers (PHQ-4, PSFS and PGIC at baseline and sessions 6, 12)."""
-    return sample.questionnaires[sample.questionnaires["patient_id"] == PID].reset_index(drop=True)
+    """PID's questionnaire answers (PHQ-4, PSFS and PGIC at baseline and sessions 6, 12),
+    and headache days (counts, which travel as integers) on the first day."""
+    mine = sample.questionnaires[sample.questionnaires["patient_id"] == PID]
+    first = mine["date"].min()
+    days = pd.DataFrame(
+        {
+            "patient_id": PID,
+            "date": first,
+            "instrument": "headache_days",
+            "item": ["headache_days", "medication_days"],
+            "answer": pd.array([17, 0], dtype=mine["answer"].dtype),
+        }
+    )
+    together = pd.concat([mine, days], ignore_index=True)
+    return together.sort_values(["patient_id", "date", "instrument", "item"], ignore_index=True)
 
 
 @pytest.fixture(scope="module")
@@ -233,8 +246,12 @@ def test_questionnaires_travel_as_definitions_responses_and_scores(answers, tran
         "display": "Feeling nervous, anxious or on edge",
     }
     assert phq4["nervous"]["answerOption"][0]["valueCoding"]["code"] == "LA6568-5"
+    counted = definitions[base + "headache_days"]["item"][1]
+    assert counted["type"] == "integer" and "answerOption" not in counted
     responses = [e for e in entries if e["resource"]["resourceType"] == "QuestionnaireResponse"]
     assert len(responses) == len(answers.groupby(["date", "instrument"]))
+    (days,) = [r for r in responses if "headache_days" in r["resource"]["questionnaire"]]
+    assert days["resource"]["item"][0]["answer"] == [{"valueInteger": 17}]
     # every score: an Observation derived from its response, its value by hand (pandas)
     by_url = {e["fullUrl"]: e["resource"] for e in responses}
     wide = answers.pivot_table(index=["date", "instrument"], columns="item", values="answer")
@@ -247,6 +264,9 @@ def test_questionnaires_travel_as_definitions_responses_and_scores(answers, tran
             expected[when, "phq2"] = row["interest"] + row["down"]
         elif instrument == "psfs":
             expected[when, "psfs_mean"] = row[["activity_1", "activity_2", "activity_3"]].mean()
+        elif instrument == "headache_days":
+            expected[when, "headache_days"] = row["headache_days"]
+            expected[when, "medication_days"] = row["medication_days"]
         else:
             expected[when, "pgic"] = row["pgic"]
     scores = {}

@@ -132,6 +132,48 @@ def test_questionnaires_fall_due_at_baseline_and_after_sessions_6_and_12():
     assert set(at_twelve["time_point"]) == {"session 12"}  # session 6 superseded
 
 
+def test_headache_days_responder_is_half_the_baseline_days_ihs():
+    """IHS guidelines (Tfelt-Hansen 2000; Bendtsen 2010): a responder has at least 50 %
+    fewer headache days per 4 weeks than at baseline. By hand: 12 -> 6 is exactly 50 %
+    (responder), 12 -> 7 is 41.7 % (not); a baseline of 0 days has no share (missing);
+    16 days is in the chronic range (ICHD-3: 15 or more)."""
+    answers = pd.concat(
+        [
+            _answers("A", "2026-01-01", "headache_days", {"headache_days": 12, "medication_days": 8}),
+            _answers("A", "2026-02-01", "headache_days", {"headache_days": 6, "medication_days": 3}),
+            _answers("A", "2026-03-01", "headache_days", {"headache_days": 7, "medication_days": 3}),
+            _answers("B", "2026-01-01", "headache_days", {"headache_days": 0, "medication_days": 0}),
+            _answers("B", "2026-02-01", "headache_days", {"headache_days": 16, "medication_days": 2}),
+        ]
+    )  # fmt: skip
+    table = questionnaire_table(answers)
+    days = table[table["score"] == "headache_days"].set_index(["patient_id", "date"])
+    assert days["value"].tolist() == [12.0, 6.0, 7.0, 0.0, 16.0]
+    assert days["improvement"].tolist() == pytest.approx([0.0, 6.0, 5.0, 0.0, -16.0])
+    assert days["important_improvement"].tolist()[:3] == [False, True, False]
+    assert days["important_improvement"].isna().tolist()[3:] == [True, True]
+    assert days["band"].tolist()[-1] == "15 days or more (chronic range)"
+    medicine = table[table["score"] == "medication_days"]
+    assert medicine["important_improvement"].isna().all()  # no published rule: none claimed
+
+
+def test_headache_days_fall_due_only_for_headache_conditions():
+    from analytics.stats import questionnaires_due
+
+    sessions = pd.DataFrame({"patient_id": ["M", "T", "L"], "date": pd.Timestamp("2026-01-05")})
+    conditions = pd.Series(
+        {"M": "migraine", "T": "tension_type_headache", "L": "chronic_low_back_pain"}
+    )
+    answers = _answers("X", "2026-01-01", "pgic", {"pgic": 4})
+    due = questionnaires_due(sessions, answers, conditions=conditions)
+    headache = due[due["instrument"] == "headache_days"]
+    assert headache["patient_id"].tolist() == ["M", "T"]
+    assert (headache["time_point"] == "baseline").all()
+    assert set(due[due["patient_id"] == "L"]["instrument"]) == {"phq4", "psfs"}
+    # without the patients' conditions it is due for nobody
+    assert "headache_days" not in set(questionnaires_due(sessions, answers)["instrument"])
+
+
 def test_composite_responder_needs_pain_and_function_or_pgic():
     # IMMPACT (Dworkin 2008): two methods. Hand-worked truth table, Kleene logic for unknowns.
     from analytics.stats import composite_responders
