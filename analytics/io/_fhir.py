@@ -1,4 +1,4 @@
-"""HL7 FHIR R4 export of one patient's diary, medicines and sessions.
+"""HL7 FHIR R4 export of one patient's diary, medicines, sessions and questionnaires.
 
 :func:`patient_bundle` builds a ``Bundle`` with the ``fhir.resources.R4B``
 models, so every resource is validated as it is made:
@@ -16,7 +16,10 @@ models, so every resource is validated as it is made:
   the points as ``bodySite`` (text: the WHO point codes), the practitioner as
   ``performer``, adverse events as ``complication``, notes as ``note``; the
   details R4 has no element for (technique, frequency, needles, retention, pain
-  before and after, the local time of day) as extensions.
+  before and after, the local time of day) as extensions;
+* with ``questionnaires``: a ``Questionnaire`` per instrument answered, a
+  ``QuestionnaireResponse`` per answered questionnaire and an ``Observation`` per
+  score, ``derivedFrom`` its response (:mod:`._fhir_questionnaires`).
 
 Every resource carries a stable identifier (:data:`RECORD_ID_SYSTEM`), so a
 ``transaction`` bundle creates each resource only if none with that identifier
