@@ -300,6 +300,22 @@ def test_round_trip_gives_back_every_item_exactly(clinic, answers, transaction):
     assert diary["enjoyment_interference"].notna().sum() >= 20  # the items were there
 
 
+def test_a_response_the_definitions_do_not_hold_is_refused_in_words(clinic, transaction):
+    patients = clinic[0]
+    bundle = copy.deepcopy(transaction)
+    spots = [i for i, e in enumerate(bundle["entry"]) if "questionnaire" in e["resource"]]
+    first, second = (bundle["entry"][i]["resource"] for i in spots[:2])
+    first["item"][0]["answer"] = [{"valueCoding": {"system": "http://loinc.org", "code": "LA1-1"}}]
+    second["questionnaire"] = "https://paindiary.org/fhir/Questionnaire/sf36|1"
+    with pytest.raises(DataValidationError) as info:
+        bundle_dataset(json.dumps(bundle), PID, patients=patients, file="b.json")
+    problems = info.value.problems.set_index("column")["message"]
+    assert "is none of its options" in problems[f"entry[{spots[0]}].item[0].answer[0]"]
+    assert (
+        "answers no questionnaire paindiary knows" in problems[f"entry[{spots[1]}].questionnaire"]
+    )
+
+
 def test_identifier_system_and_shared_fields_are_the_clinics(clinic):
     patients, diary, sessions = clinic
     system = "urn:oid:2.16.840.1.113883.19.5"
