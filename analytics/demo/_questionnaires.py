@@ -5,6 +5,11 @@ baseline pain the Emax curve has removed by session k, ``f = emax·k / (k50 + k)
 (negative for the patients who worsen), drives how far the PSFS ability rises, how far
 the PHQ-4 items fall and which PGIC answer is given, each with noise. They come from a
 random stream of their own, so adding them leaves the other files byte-identical.
+
+Migraine and tension-type headache patients also answer the headache-days questions at
+the same time points; their counts are read from their own diary (days marked with a
+headache in the 28 days up to the answer, and of those the days with an analgesic, an
+opioid or a named medicine), so they take no random draws.
 """
 
 from __future__ import annotations
@@ -62,6 +67,30 @@ def _one_time_point(
     return rows
 
 
+#: Days a headache-days answer looks back over, the answer's own day included.
+_HEADACHE_WINDOW_DAYS = 28
+
+
+def _headache_rows(
+    pid: str, diary: pd.DataFrame, days: list[pd.Timestamp]
+) -> list[tuple[str, pd.Timestamp, str, str, int]]:
+    """Headache-days answers of one patient on ``days``, counted from their diary."""
+    marked = diary["headache"].notna() & diary["headache"].ne("none")
+    treated = (
+        diary["analgesic_doses"].fillna(0).gt(0)
+        | diary["opioid_mme"].fillna(0).gt(0)
+        | diary["medication"].notna()
+    )
+    rows = []
+    for day in days:
+        window = diary["date"].between(day - pd.Timedelta(days=_HEADACHE_WINDOW_DAYS - 1), day)
+        head = int((window & marked).sum())
+        medicine = int((window & marked & treated).sum())
+        rows.append((pid, day, "headache_days", "headache_days", head))
+        rows.append((pid, day, "headache_days", "medication_days", medicine))
+    return rows
+
+
 def demo_answers(clinic: dict[str, pd.DataFrame], *, seed: int) -> pd.DataFrame:
     """Simulate the questionnaire answers of a generated clinic.
 
@@ -77,11 +106,16 @@ def demo_answers(clinic: dict[str, pd.DataFrame], *, seed: int) -> pd.DataFrame:
     pandas.DataFrame
         The canonical ``questionnaires`` frame: PHQ-4 and PSFS the day before the
         first session, PHQ-4, PSFS and PGIC on the days of sessions 6 and 12, for
-        about :data:`ANSWERED_SHARE` of the patients with sessions.
+        about :data:`ANSWERED_SHARE` of the patients with sessions; migraine and
+        tension-type headache patients among them also answer the headache-days
+        questions on those days.
     """
     gen = np.random.default_rng([seed, _STREAM])
     sessions = clinic["sessions"].sort_values(["patient_id", "date"], kind="stable")
     truth = clinic["truth"].set_index("patient_id")
+    headache = INSTRUMENTS["headache_days"].conditions
+    conditions = clinic["patients"].set_index("patient_id")["condition"]
+    diaries = dict(tuple(clinic["diary"].groupby("patient_id", sort=False)))
     phq4 = [item.id for item in INSTRUMENTS["phq4"].items]
     psfs = [item.id for item in INSTRUMENTS["psfs"].items]
     rows: list[tuple[str, pd.Timestamp, str, str, int]] = []
@@ -92,15 +126,15 @@ def demo_answers(clinic: dict[str, pd.DataFrame], *, seed: int) -> pd.DataFrame:
         if not answers or pid not in truth.index:
             continue
         dates = days.dt.normalize().to_numpy()
-        rows += _one_time_point(
-            str(pid), pd.Timestamp(dates[0]) - pd.Timedelta(days=1), 0.0, start, gen, pgic=False
-        )
+        answered = [pd.Timestamp(dates[0]) - pd.Timedelta(days=1)]
+        rows += _one_time_point(str(pid), answered[0], 0.0, start, gen, pgic=False)
         for k in DEMO_TIME_POINTS:
             if len(dates) >= k:
                 share = _benefit(truth.loc[pid], k)
-                rows += _one_time_point(
-                    str(pid), pd.Timestamp(dates[k - 1]), share, start, gen, pgic=True
-                )
+                answered.append(pd.Timestamp(dates[k - 1]))
+                rows += _one_time_point(str(pid), answered[-1], share, start, gen, pgic=True)
+        if conditions.get(pid) in headache and pid in diaries:
+            rows += _headache_rows(str(pid), diaries[pid], answered)
     if not rows:
         return empty_answers()
     frame = pd.DataFrame(rows, columns=QUESTIONNAIRES.column_names)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from analytics.access import LOCAL_OPERATOR
+from analytics.service import Service
 from analytics.store import open_store
 
-from .conftest import open_page
+from .conftest import PASSWORD, open_page
 
 
 def test_due_questionnaires_are_announced_answered_and_stored(demo_db):
@@ -52,9 +56,21 @@ def test_a_patient_with_nothing_due_gets_a_clear_empty_state(demo_db):
 
 
 def test_a_migraine_patient_types_the_headache_days(demo_db):
-    """P003 (migraine) answered PGIC, PHQ-4 and PSFS at session 6; headache days are due
-    too, asked as typed counts of days, not as 29 buttons."""
-    at = open_page("views/questionnaire.py", user="p003")
+    """P042 (migraine, 13 sessions) has answered PGIC, PHQ-4 and PSFS today; headache days
+    are due too, asked as typed counts of days, not as 29 buttons."""
+    today = dt.date.today()
+    with open_store(demo_db) as store:
+        Service(store, LOCAL_OPERATOR, face="test:setup").add_user(
+            "p042", role="patient", password=PASSWORD, patient_id="P042",
+            must_change_password=False,
+        )  # fmt: skip
+        for instrument, answers in (
+            ("pgic", {"pgic": 3}),
+            ("phq4", {"nervous": 1, "worrying": 1, "interest": 0, "down": 0}),
+            ("psfs", {"activity_1": 5, "activity_2": 6, "activity_3": 4}),
+        ):
+            store.save_questionnaire("test", "P042", today, instrument, answers)
+    at = open_page("views/questionnaire.py", user="p042")
     assert at.subheader[0].value == "Headache days in the last 4 weeks"
     at.number_input(key="questionnaire.headache_days.headache_days").set_value(9)
     at.number_input(key="questionnaire.headache_days.medication_days").set_value(4)
@@ -62,6 +78,6 @@ def test_a_migraine_patient_types_the_headache_days(demo_db):
     assert not at.exception
     assert "your Headache days answers are saved" in at.success[0].value
     with open_store(demo_db) as store:
-        answers = store.questionnaire_answers("test", patient_ids=["P003"])
+        answers = store.questionnaire_answers("test", patient_ids=["P042"])
     mine = answers[answers["instrument"] == "headache_days"].set_index("item")["answer"]
     assert mine.to_dict() == {"headache_days": 9, "medication_days": 4}

@@ -27,3 +27,23 @@ def test_most_treated_patients_answer_at_baseline_and_sessions_6_and_12():
 def test_answers_are_deterministic_for_a_seed():
     clinic = generate_clinic(12, rng=3)
     pd.testing.assert_frame_equal(demo_answers(clinic, seed=3), demo_answers(clinic, seed=3))
+
+
+def test_headache_patients_count_their_headache_days_from_their_own_diary():
+    ds = load_dataset(project_root() / "sample_data")
+    answers = ds.questionnaires[ds.questionnaires["instrument"] == "headache_days"]
+    conditions = ds.patients.set_index("patient_id")["condition"]
+    assert set(conditions[answers["patient_id"].unique()]) <= {"migraine", "tension_type_headache"}
+    answered = set(ds.questionnaires["patient_id"])
+    headache = {p for p in answered if conditions[p] in ("migraine", "tension_type_headache")}
+    assert headache and set(answers["patient_id"]) == headache
+    # one answer counted by hand: the marked days among the 28 up to the answer's day
+    first = answers.iloc[0]
+    diary = ds.diary[ds.diary["patient_id"] == first["patient_id"]]
+    start = first["date"] - pd.Timedelta(days=27)
+    window = diary[(diary["date"] >= start) & (diary["date"] <= first["date"])]
+    marked = [h for h in window["headache"] if isinstance(h, str) and h != "none"]
+    mine = answers[
+        (answers["patient_id"] == first["patient_id"]) & (answers["date"] == first["date"])
+    ]
+    assert mine.set_index("item")["answer"]["headache_days"] == len(marked)
