@@ -28,6 +28,14 @@ from ._factors import (
     factor_effects_summary,
     interval_excludes_zero,
 )
+from ._flares import (
+    FLARE_COLUMNS,
+    FLARE_MIN_DAYS,
+    FLARE_PERIOD_DAYS,
+    RESCUE_HELPED,
+    daily_diary,
+    flare_table,
+)
 from ._groups import (
     GROUPINGS,
     MISSING_LABEL,
@@ -141,6 +149,12 @@ from ._trends import (
 )
 
 __all__ = [
+    "FLARE_COLUMNS",
+    "FLARE_MIN_DAYS",
+    "FLARE_PERIOD_DAYS",
+    "RESCUE_HELPED",
+    "daily_diary",
+    "flare_table",
     "ANSWER_COLUMNS",
     "QUESTIONNAIRE_COLUMNS",
     "SCORE_COLUMNS",
