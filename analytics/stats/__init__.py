@@ -32,9 +32,11 @@ from ._flares import (
     FLARE_COLUMNS,
     FLARE_MIN_DAYS,
     FLARE_PERIOD_DAYS,
+    RESCUE_ASK_AFTER,
     RESCUE_HELPED,
     daily_diary,
     flare_table,
+    rescue_questions_due,
 )
 from ._groups import (
     GROUPINGS,
@@ -155,6 +157,8 @@ __all__ = [
     "RESCUE_HELPED",
     "daily_diary",
     "flare_table",
+    "rescue_questions_due",
+    "RESCUE_ASK_AFTER",
     "ANSWER_COLUMNS",
     "QUESTIONNAIRE_COLUMNS",
     "SCORE_COLUMNS",

@@ -10,6 +10,8 @@ DataFrame; nothing is rounded.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -24,7 +26,12 @@ __all__ = [
     "RESCUE_HELPED",
     "daily_diary",
     "flare_table",
+    "rescue_questions_due",
+    "RESCUE_ASK_AFTER",
 ]
+
+#: How long after a rescue medicine "Did it help?" is asked.
+RESCUE_ASK_AFTER = pd.Timedelta(hours=2)
 
 #: Flares are counted per this many days (4 weeks), as headache days are.
 FLARE_PERIOD_DAYS = 28
@@ -241,3 +248,40 @@ def flare_table(
     out = out.reset_index()
     out["patient_id"] = out["patient_id"].astype("str")
     return out[FLARE_COLUMNS]
+
+
+def rescue_questions_due(entries: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
+    """Give the entries whose rescue medicine is due its "Did it help?" question.
+
+    Parameters
+    ----------
+    entries : pandas.DataFrame
+        Canonical entries. Never modified.
+    now : datetime.datetime
+        The patient's local time now.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The entries naming a rescue medicine with no answer yet, taken at least
+        :data:`RESCUE_ASK_AFTER` (two hours) before ``now``, oldest first, with the
+        columns of ``entries``.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"patient_id": ["P1"], "date": pd.to_datetime(["2026-03-01"]),
+    ...                   "time": ["14:30"], "rescue_medication": ["ibuprofen"],
+    ...                   "rescue_helped": [None]})
+    >>> len(rescue_questions_due(e, dt.datetime(2026, 3, 1, 16, 29)))
+    0
+    >>> len(rescue_questions_due(e, dt.datetime(2026, 3, 1, 16, 30)))
+    1
+    """
+    taken = entries["date"] + pd.to_timedelta(entries["time"].astype("str") + ":00")
+    due = (
+        entries["rescue_medication"].notna()
+        & entries["rescue_helped"].isna()
+        & (taken + RESCUE_ASK_AFTER <= pd.Timestamp(now))
+    )
+    order = taken[due.to_numpy()].sort_values(kind="stable").index
+    return entries.loc[order]
