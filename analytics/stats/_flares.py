@@ -127,6 +127,17 @@ def _window_flags(
     return np.asarray((day >= start) & (day <= end), dtype=bool)
 
 
+def _check_options(
+    baseline_days: int, followup_days: int, followup_at: int | None, min_days: int
+) -> None:
+    func = "flare_table"
+    check_int(baseline_days, "baseline_days", func, 1, 3650)
+    check_int(followup_days, "followup_days", func, 1, 3650)
+    check_int(min_days, "min_days", func, 1, min(baseline_days, followup_days))
+    if followup_at is not None:
+        check_int(followup_at, "followup_at", func, 1, 36500)
+
+
 def flare_table(
     daily: pd.DataFrame,
     entries: pd.DataFrame,
@@ -188,12 +199,7 @@ def flare_table(
     >>> flare_table(empty_frame("diary"), empty_entries(), index).shape
     (0, 13)
     """
-    func = "flare_table"
-    check_int(baseline_days, "baseline_days", func, 1, 3650)
-    check_int(followup_days, "followup_days", func, 1, 3650)
-    check_int(min_days, "min_days", func, 1, min(baseline_days, followup_days))
-    if followup_at is not None:
-        check_int(followup_at, "followup_at", func, 1, 36500)
+    _check_options(baseline_days, followup_days, followup_at, min_days)
     entries = entries if len(entries) else empty_entries()
     ids = pd.Index(entries["patient_id"].astype("str").unique(), dtype="str", name="patient_id")
     ids = ids.sort_values()

@@ -31,7 +31,10 @@ def test_each_problem_is_named_with_its_line_column_value_and_fix():
     problems = caught.value.problems
     assert set(problems["file"]) == {"entries.csv"}
     by_line = problems.groupby("line")["message"].apply(" | ".join)
-    assert by_line[3] == 'time is "9:05"; write the time of day as HH:MM on a 24-hour clock, e.g. 14:30'
+    assert (
+        by_line[3]
+        == 'time is "9:05"; write the time of day as HH:MM on a 24-hour clock, e.g. 14:30'
+    )
     assert "a duration is kept for flares only: write yes in flare" in by_line[4]
     assert "no rescue_medication is named; name the medicine taken" in by_line[5]
     assert "pain" in by_line[6] and "flare must be one of: yes, no" in by_line[6]

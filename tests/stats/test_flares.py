@@ -36,7 +36,9 @@ def _entries() -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[*names, "rescue_helped"])
     frame["patient_id"] = "P1"
     frame["date"] = pd.to_datetime(frame["date"])
-    return frame.assign(notes=None).astype(empty_entries().dtypes.to_dict())[empty_entries().columns]
+    return frame.assign(notes=None).astype(empty_entries().dtypes.to_dict())[
+        empty_entries().columns
+    ]
 
 
 def test_the_day_is_the_mean_of_its_entries_and_the_daily_log_its_worst_the_maximum():
