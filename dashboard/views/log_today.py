@@ -4,7 +4,9 @@ The form, its confirmation and the status below it are one fragment: a Save reru
 that part only. The day is chosen with "Today" / "Yesterday" or the date field, its weekday
 written beside it. The chosen day's stored entry opens prefilled, so re-logging one item keeps
 the others; items added to a logged day are saved at once, and saving over a stored value first
-says which items change (old → new). Below the form: the pain just before and after a recent
+says which items change (old → new). Above it, "Add an entry now" logs pain as it happens
+(a flare or attack, its duration, a rescue medicine), and two hours after a rescue medicine
+the page asks whether it helped. Below the form: the pain just before and after a recent
 session that has none (optional), where the patient stands today, and a daily reminder for
 their calendar.
 """
@@ -20,6 +22,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from dashboard import clock, data, navigation, session
 from dashboard.components import (
     entry_form,
+    entry_now,
     feedback,
     questionnaire_due,
     session_pain,
@@ -96,6 +99,13 @@ def diary_day() -> None:
         f"{status_card.adherence_summary(view.diary, today=today)}",
         help="Not you? Sign out in the side panel (» at the top left).",
     )
+
+    # ------------------------------------------------------------------ right now
+    # "Did it help?" once two hours have passed since a rescue medicine; an entry now
+    # (a flare, an attack) in one tap from the top of the page
+    now = clock.now()
+    entry_now.rescue_question(user, pid, now=now, purpose=PAGE)
+    entry_now.entry_now(user, pid, now=now, purpose=PAGE)
 
     # ------------------------------------------------------------------ the day and its entry
     # outside the form, so that choosing another day opens that day's stored entry
