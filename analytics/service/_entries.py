@@ -49,7 +49,7 @@ class EntryRecords(Door):
         """
         pid = str(patient_id)
         detail = {"table": "entries", "date": as_text(record.get("date")),
-                  "time": str(record.get("time")), "flare": record.get("flare") == "yes"}  # fmt: skip
+                  "time": str(record.get("time")), "flare": str(record.get("flare") or "no")}  # fmt: skip
         try:
             result = self.store.add_entry(
                 self.user.username, {**record, "patient_id": pid}, today=today

@@ -74,6 +74,8 @@ database matches this module.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from analytics.contract import ENTRIES, QUESTIONNAIRES, schema
@@ -159,7 +161,7 @@ def _checks(spec: schema.TableSpec) -> list[sa.CheckConstraint]:
     return out
 
 
-def _data_table(spec: schema.TableSpec, *extra: sa.Constraint) -> sa.Table:
+def _data_table(spec: schema.TableSpec, *extra: sa.Constraint | sa.Column[Any]) -> sa.Table:
     cols = [
         sa.Column(
             c.name,
