@@ -38,8 +38,9 @@ _ERRORS = (ConflictError, DataValidationError, NotFoundError, StoreError)
 #: Buttons and toggles of this part at least a fingertip tall.
 _CSS = f"""
 <style>
-.st-key-log-now-form button, [class*="st-key-rescue-"] button {{ min-height: {TOUCH_PX}px; }}
-.st-key-log-now-form [data-testid="stCheckbox"] label {{ min-height: {TOUCH_PX}px; align-items: center; }}
+.st-key-log-now button, .st-key-log-now summary,
+[class*="st-key-rescue-"] button {{ min-height: {TOUCH_PX}px; }}
+.st-key-log-now [data-testid="stCheckbox"] label {{ min-height: {TOUCH_PX}px; align-items: center; }}
 </style>
 """
 
@@ -140,37 +141,40 @@ def entry_now(user: User, patient_id: str, *, now: dt.datetime, purpose: str) ->
     """Draw "Add an entry now" and save what it is given (audited, kept in the history)."""
     show_confirmation(_KEY)
     st.html(PAIN_SCALE_CSS + _CSS)
-    with st.expander("➕ Add an entry now (a flare, an attack, pain right now)"):
-        with st.form("log-now-form", border=False, enter_to_submit=False):
-            with st.container(key="scale-row-log-now-pain"):
-                pain = st.pills(
-                    "Pain right now (0 = no pain, 10 = worst imaginable)",
-                    list(range(11)),
-                    key=f"{_KEY}.pain",
-                )
-            flare = st.checkbox("It is a flare or attack", key=f"{_KEY}.flare")
-            with st.container(horizontal=True, vertical_alignment="bottom"):
-                duration = st.number_input(
-                    "How long it lasted (optional)",
-                    min_value=0.0,
-                    max_value=10080.0,
-                    value=None,
-                    step=5.0,
-                    key=f"{_KEY}.duration",
-                )
-                unit = st.segmented_control(
-                    "Unit", ["minutes", "hours"], default="minutes", key=f"{_KEY}.unit"
-                )
-            medicine = st.selectbox(
-                "Medicine taken for it (optional)",
-                [*OTHER_MEDICINES, *OPIOIDS],
-                index=None,
-                accept_new_options=True,
-                placeholder="Choose or type a medicine",
-                key=f"{_KEY}.medicine",
+    with (
+        st.container(key="log-now"),
+        st.expander("➕ Add an entry now (a flare, an attack, pain right now)"),
+        st.form("log-now-form", border=False, enter_to_submit=False),
+    ):
+        with st.container(key="scale-row-log-now-pain"):
+            pain = st.pills(
+                "Pain right now (0 = no pain, 10 = worst imaginable)",
+                list(range(11)),
+                key=f"{_KEY}.pain",
             )
-            at = st.time_input("Time", value=now.time(), step=300, key=f"{_KEY}.time")
-            sent = st.form_submit_button("Save entry", type="primary", width="stretch")
+        flare = st.checkbox("It is a flare or attack", key=f"{_KEY}.flare")
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            duration = st.number_input(
+                "How long it lasted (optional)",
+                min_value=0.0,
+                max_value=10080.0,
+                value=None,
+                step=5.0,
+                key=f"{_KEY}.duration",
+            )
+            unit = st.segmented_control(
+                "Unit", ["minutes", "hours"], default="minutes", key=f"{_KEY}.unit"
+            )
+        medicine = st.selectbox(
+            "Medicine taken for it (optional)",
+            [*OTHER_MEDICINES, *OPIOIDS],
+            index=None,
+            accept_new_options=True,
+            placeholder="Choose or type a medicine",
+            key=f"{_KEY}.medicine",
+        )
+        at = st.time_input("Time", value=now.time(), step=300, key=f"{_KEY}.time")
+        sent = st.form_submit_button("Save entry", type="primary", width="stretch")
     if sent:
         _save(user, patient_id, now=now, purpose=purpose, pain=pain, flare=flare,
               duration=duration, unit=unit, medicine=medicine, at=at)  # fmt: skip
