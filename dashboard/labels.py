@@ -49,6 +49,7 @@ from analytics.presentation import (
 )
 
 __all__ = [
+    "RESCUE_ANSWER_LABELS",
     "DEMO_BANNER",
     "INVITE_WHILE_SIGNED_IN",
     "PATIENT_FILE_LABELS",
@@ -90,6 +91,9 @@ __all__ = [
     "change_words",
     "pain_change_words",
 ]
+
+#: The answers to "Did it help?" about a rescue medicine, in words (stored codes first).
+RESCUE_ANSWER_LABELS = {"yes": "Yes", "a_little": "A little", "no": "No"}
 
 #: Electroacupuncture frequency bands of ``analytics.contract.schema.FREQUENCY_BANDS``
 #: (DOMAIN.md section 1) and ``unknown`` for an EA session without a frequency.

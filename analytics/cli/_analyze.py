@@ -44,8 +44,9 @@ def add_parsers(sub: Any) -> None:
         "session_response_by_technique.csv, dose_response.csv, dose_response_summary.csv, "
         "emax_fit.csv, time_to_response.csv, kaplan_meier.csv, adverse_events.csv, cpra.csv, "
         "factor_effects.csv, factor_effects_summary.csv, nof1_effects.csv and "
-        "headache_summary.csv to OUT_DIR, and questionnaire_scores.csv when DATA_DIR has "
-        "questionnaires.csv "
+        "headache_summary.csv to OUT_DIR, questionnaire_scores.csv when DATA_DIR has "
+        "questionnaires.csv and flares.csv when it has entries.csv (entries during the day "
+        "count in the day's pain) "
         "(columns documented in docs/analytics.md). Every option below is a field of "
         "analytics.settings.AnalysisSettings; --as-of sets the date of the status columns.",
     )
@@ -147,7 +148,14 @@ def _pandas(args: argparse.Namespace, settings: AnalysisSettings) -> int:
     from analytics.cli._progress import ProgressBar
     from analytics.errors import DataValidationError, InsufficientDataError
     from analytics.io import read_dataset, write_rejects
-    from analytics.pipeline import cohort, per_patient, write_questionnaire_table
+    from analytics.pipeline import (
+        analysis_diary,
+        cohort,
+        flares,
+        per_patient,
+        write_flare_table,
+        write_questionnaire_table,
+    )
 
     out_dir = Path(args.out)
     with reported_warnings():
@@ -162,12 +170,16 @@ def _pandas(args: argparse.Namespace, settings: AnalysisSettings) -> int:
         rejects = write_rejects(ds.rejects, out_dir) if args.skip_invalid else []
         with reported_warnings(), ProgressBar("analysing") as bar:
             bar(0, 3)  # the steps of analyze(), reported one by one
-            tables = per_patient(ds.patients, ds.diary, ds.sessions, settings)
+            daily = analysis_diary(ds.diary, ds.entries)
+            tables = per_patient(ds.patients, daily, ds.sessions, settings)
             bar(1, 3)
             result = cohort(tables, ds.patients, ds.sessions, settings)
             bar(2, 3)
             paths = result.write_csv(out_dir)
             paths += [p for p in [write_questionnaire_table(ds.questionnaires, out_dir)] if p]
+            if len(ds.entries):
+                table = flares(daily, ds.entries, ds.patients, ds.sessions, settings)
+                paths += [p for p in [write_flare_table(table, out_dir)] if p]
             bar(3, 3)
     except (InsufficientDataError, OSError) as exc:
         return error(str(exc))
@@ -216,7 +228,7 @@ def _dask(args: argparse.Namespace, settings: AnalysisSettings) -> int:
     from analytics.cli._progress import ProgressBar
     from analytics.errors import DataValidationError, InsufficientDataError
     from analytics.io import write_rejects
-    from analytics.pipeline import analyze_distributed
+    from analytics.pipeline import analyze_distributed, write_flare_table
 
     out_dir = Path(args.out)
     try:
@@ -252,6 +264,7 @@ def _dask(args: argparse.Namespace, settings: AnalysisSettings) -> int:
         rejects = write_rejects(run.rejects, out_dir) if args.skip_invalid else []
         paths = run.result.write_csv(out_dir)
         paths += _questionnaire_table(Path(args.directory), out_dir)
+        paths += [p for p in [write_flare_table(run.flares, out_dir)] if p]
     except (DataValidationError, InsufficientDataError, OSError) as exc:
         return _output_failure(exc)
     for message in run.warnings:

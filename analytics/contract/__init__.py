@@ -2,7 +2,7 @@
 
 The schema of the three CSV files and its description in words, the dataset type, words for
 codes, body regions, medicines and their morphine equivalents, technique bands, the outcome
-questionnaires.
+questionnaires, entries logged during the day.
 """
 
 from __future__ import annotations
@@ -11,6 +11,15 @@ from ._answers import QUESTIONNAIRES, answer_problems, empty_answers
 from ._bands import frequency_band
 from ._dataset import Dataset, empty_frame
 from ._describe import COLUMN_TABLE_COLUMNS, CONDITIONALLY_REQUIRED, UNITS, column_table
+from ._entries import (
+    DURATION_MAX_MINUTES,
+    ENTRIES,
+    FLARE_MARKS,
+    RESCUE_ANSWERS,
+    empty_entries,
+    entry_problems,
+    is_flare,
+)
 from ._index import index_dates
 from ._instruments import (
     INSTRUMENTS,
@@ -37,6 +46,13 @@ from ._regions import BODY_AREAS, BODY_REGIONS, REGION_AREA
 from ._vocabulary import ADVERSE_EVENT_LABELS, CONDITION_LABELS, TECHNIQUE_LABELS
 
 __all__ = [
+    "ENTRIES",
+    "FLARE_MARKS",
+    "RESCUE_ANSWERS",
+    "DURATION_MAX_MINUTES",
+    "empty_entries",
+    "entry_problems",
+    "is_flare",
     "QUESTIONNAIRES",
     "answer_problems",
     "empty_answers",

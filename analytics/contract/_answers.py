@@ -25,6 +25,7 @@ QUESTIONNAIRES = TableSpec(
     name="questionnaires",
     file_name="questionnaires.csv",
     key=("patient_id", "date", "instrument", "item"),
+    row_word="answer",
     columns=(
         ColumnSpec("patient_id", "id", required=True, description="patient identifier"),
         ColumnSpec("date", "date", required=True, description="day the questionnaire was answered"),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.contract._answers import empty_answers
+from analytics.contract._entries import empty_entries
 from analytics.contract.schema import TABLES
 
 __all__ = ["Dataset", "empty_frame"]
@@ -39,6 +40,10 @@ class Dataset:
     questionnaires : pandas.DataFrame
         The answers of the optional ``questionnaires.csv`` (patient_id, date,
         instrument, item, answer); empty when the clinic has none.
+    entries : pandas.DataFrame
+        The entries of the optional ``entries.csv`` (patient_id, date, time, pain,
+        flare, duration_minutes, rescue_medication, rescue_helped, notes); empty when
+        the clinic has none.
     """
 
     patients: pd.DataFrame
@@ -47,6 +52,7 @@ class Dataset:
     rejects: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     questionnaires: pd.DataFrame = field(default_factory=empty_answers)
+    entries: pd.DataFrame = field(default_factory=empty_entries)
 
     @property
     def n_rejected(self) -> int:

@@ -160,6 +160,8 @@ class TableSpec:
     file_name: str
     columns: tuple[ColumnSpec, ...]
     key: tuple[str, ...] = field(default=())
+    #: What one row is, in the loaders' messages about repeated keys ("diary day").
+    row_word: str = "row"
 
     @property
     def column_names(self) -> list[str]:
@@ -227,6 +229,7 @@ DIARY = TableSpec(
     name="diary",
     file_name="diary.csv",
     key=("patient_id", "date"),
+    row_word="diary day",
     columns=(
         ColumnSpec("patient_id", "id", required=True, description="patient identifier"),
         ColumnSpec("date", "date", required=True, description="diary day, not after today"),
@@ -274,6 +277,7 @@ SESSIONS = TableSpec(
     name="sessions",
     file_name="sessions.csv",
     key=("patient_id", "date"),
+    row_word="session",
     columns=(
         ColumnSpec("patient_id", "id", required=True, description="patient identifier"),
         ColumnSpec("date", "datetime", required=True, description="session date or date-time"),

@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.checks import check_int
-from analytics.contract import Dataset, empty_answers
+from analytics.contract import Dataset, empty_answers, empty_entries
+from analytics.demo._entries import demo_entries
 from analytics.demo._questionnaires import demo_answers
 from analytics.demo._synthetic import generate_clinic
 from analytics.io import write_dataset
@@ -28,7 +29,8 @@ __all__ = ["write_clinic", "shift_dates", "freshen_demo", "main"]
 def write_clinic(clinic: dict[str, pd.DataFrame], directory: str | os.PathLike[str]) -> list[Path]:
     """Write a generated clinic as ``patients.csv``, ``diary.csv``, ``sessions.csv``, ``truth.csv``.
 
-    With a ``questionnaires`` frame (:func:`demo_answers`) also ``questionnaires.csv``.
+    With a ``questionnaires`` frame (:func:`demo_answers`) also ``questionnaires.csv``;
+    with an ``entries`` frame (:func:`analytics.demo.demo_entries`) also ``entries.csv``.
 
     The three contract files are written by :func:`analytics.io.write_dataset`
     (contract format, formula-injection neutralisation included); ``truth.csv`` is
@@ -49,12 +51,14 @@ def write_clinic(clinic: dict[str, pd.DataFrame], directory: str | os.PathLike[s
     base = Path(directory)
     base.mkdir(parents=True, exist_ok=True)
     answers = clinic.get("questionnaires")
+    entries = clinic.get("entries")
     write_dataset(
         Dataset(
             patients=clinic["patients"],
             diary=clinic["diary"],
             sessions=clinic["sessions"],
             questionnaires=empty_answers() if answers is None else answers,
+            entries=empty_entries() if entries is None else entries,
         ),
         base,
     )
@@ -62,6 +66,8 @@ def write_clinic(clinic: dict[str, pd.DataFrame], directory: str | os.PathLike[s
     names = ["patients.csv", "diary.csv", "sessions.csv", "truth.csv"]
     if answers is not None and len(answers):
         names.insert(3, "questionnaires.csv")
+    if entries is not None and len(entries):
+        names.insert(-1, "entries.csv")
     return [base / f for f in names]
 
 
@@ -88,7 +94,10 @@ def shift_dates(dataset: Dataset, days: int) -> Dataset:
     diary["date"] = diary["date"] + delta
     sessions = dataset.sessions.copy()
     sessions["date"] = sessions["date"] + delta
-    return dataclasses.replace(dataset, patients=patients, diary=diary, sessions=sessions)
+    entries = dataset.entries.assign(date=dataset.entries["date"] + delta)
+    return dataclasses.replace(
+        dataset, patients=patients, diary=diary, sessions=sessions, entries=entries
+    )
 
 
 def freshen_demo(dataset: Dataset, *, today: dt.date | None = None) -> tuple[Dataset, int]:
@@ -121,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m analytics.demo",
         description="Generate a deterministic demo clinic (patients.csv, diary.csv, sessions.csv, "
-        "questionnaires.csv and truth.csv) in OUT_DIR.",
+        "questionnaires.csv, entries.csv and truth.csv) in OUT_DIR.",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--patients", type=int, default=60, help="number of patients (default 60)")
@@ -143,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.exit(1, f"error: {exc}\n")
     clinic["questionnaires"] = demo_answers(clinic, seed=args.seed)
+    clinic["entries"] = demo_entries(clinic, seed=args.seed)
     for path in write_clinic(clinic, args.out):
         print(path)
     return 0

@@ -34,6 +34,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
+from analytics.contract import ENTRIES
 from analytics.contract.schema import TABLES
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "table_to_csv_bytes",
     "dataset_files",
     "table_files",
+    "optional_files",
     "write_files",
     "zip_files",
     "csv_file_bytes",
@@ -79,7 +81,7 @@ def format_table(frame: pd.DataFrame, table: str, *, neutralise: bool = True) ->
     session times ``YYYY-MM-DDTHH:MM`` (date only at midnight), missing values
     as empty cells.
     """
-    spec = TABLES[table]
+    spec = ENTRIES if table == ENTRIES.name else TABLES[table]
     out = {}
     for col in spec.columns:
         s = (
@@ -210,14 +212,26 @@ def dataset_files(dataset) -> dict[str, pd.DataFrame]:
 
     ``patients.csv``, ``diary.csv`` and ``sessions.csv`` in the contract's columns
     (:func:`format_table`, formula-like text neutralised), in that order, then the
-    optional ``questionnaires.csv`` when the dataset holds answers.
+    optional ``questionnaires.csv`` and ``entries.csv`` when the dataset holds their rows.
     """
     files = {TABLES[n].file_name: format_table(getattr(dataset, n), n) for n in _EXPORT_TABLES}
+    return files | optional_files(dataset)
+
+
+def optional_files(dataset) -> dict[str, pd.DataFrame]:
+    """Return the optional files a Dataset holds rows of: ``questionnaires.csv``, ``entries.csv``.
+
+    Each in its contract's columns, dates as ``YYYY-MM-DD``, formula-like text neutralised.
+    """
+    files: dict[str, pd.DataFrame] = {}
     answers = getattr(dataset, "questionnaires", None)
     if answers is not None and len(answers):
         files |= table_files(
             {"questionnaires": answers.assign(date=answers["date"].dt.strftime("%Y-%m-%d"))}
         )
+    entries = getattr(dataset, "entries", None)
+    if entries is not None and len(entries):
+        files[ENTRIES.file_name] = format_table(entries, ENTRIES.name)
     return files
 
 

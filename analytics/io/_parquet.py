@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.checks import check_choice
-from analytics.contract import QUESTIONNAIRES, Dataset, empty_frame
+from analytics.contract import ENTRIES, QUESTIONNAIRES, Dataset, empty_frame
 from analytics.contract.schema import TABLES
 from analytics.errors import PROBLEM_COLUMNS, DataQualityWarning, DataValidationError
 from analytics.io._loaders import REJECT_COLUMNS, raise_problems, today_and_now
@@ -173,15 +173,11 @@ def write_parquet_dataset(
         write_parquet(getattr(dataset, name), path, name)
         for name, path in zip(_TABLE_ORDER, targets, strict=True)
     ]
-    if len(dataset.questionnaires):
-        # the few answers stay a CSV file of the contract next to the Parquet files
-        from analytics.io._exports import table_files, write_files
+    # the optional files (answers, entries during the day) stay CSV files of the contract
+    # next to the Parquet files
+    from analytics.io._exports import optional_files, write_files
 
-        answers = dataset.questionnaires
-        cells = table_files(
-            {"questionnaires": answers.assign(date=answers["date"].dt.strftime("%Y-%m-%d"))}
-        )
-        written += write_files(cells, base)
+    written += write_files(optional_files(dataset), base)
     return written
 
 
@@ -677,13 +673,14 @@ def read_dataset(
         )
     if dataset_format(directory) == "parquet":
         ds = load_parquet_dataset(directory, on_error=on_error, today=today)
-        answers = Path(directory) / QUESTIONNAIRES.file_name
-        if not answers.exists():
-            return ds
-        from analytics.io._loaders import load_questionnaires
+        from analytics.io._loaders import load_entries, load_questionnaires
 
-        found = load_questionnaires(answers, patients=ds.patients, on_error=on_error, today=today)
-        return dataclasses.replace(ds, questionnaires=found)
+        found = {}
+        for spec, load in ((QUESTIONNAIRES, load_questionnaires), (ENTRIES, load_entries)):
+            path = Path(directory) / spec.file_name
+            if path.exists():
+                found[spec.name] = load(path, patients=ds.patients, on_error=on_error, today=today)
+        return dataclasses.replace(ds, **found)
     return load_dataset(
         directory,
         on_error=on_error,

@@ -29,6 +29,7 @@ from ._distributed import (
     partition_bounds,
     start_client,
 )
+from ._entries import FLARE_FILE, analysis_diary, flares, write_flare_table
 from ._stored import (
     AS_OF_COLUMNS,
     FINGERPRINT_VERSION,
@@ -58,6 +59,10 @@ __all__ = [
     "PATIENT_OUTCOME_COLUMNS",
     "OUTPUT_FILES",
     "QUESTIONNAIRE_FILE",
+    "FLARE_FILE",
+    "analysis_diary",
+    "flares",
+    "write_flare_table",
     "write_questionnaire_table",
     "PER_PATIENT_TABLES",
     "analyze",

@@ -59,6 +59,7 @@ __all__ = [
     "OUTPUT_FILES",
     "QUESTIONNAIRE_FILE",
     "write_questionnaire_table",
+    "csv_cells",
     "PER_PATIENT_TABLES",
     "analyze",
     "cohort",
@@ -244,7 +245,7 @@ class AnalysisResult:
         paths = []
         for name, file_name in OUTPUT_FILES.items():
             path = base / file_name
-            _csv_cells(tables[name]).to_csv(path, index=False, lineterminator="\n")
+            csv_cells(tables[name]).to_csv(path, index=False, lineterminator="\n")
             paths.append(path)
         return paths
 
@@ -273,7 +274,7 @@ def write_questionnaire_table(answers: pd.DataFrame, out_dir: str | Path) -> Pat
     if not len(answers):
         return None
     path = Path(out_dir) / QUESTIONNAIRE_FILE
-    _csv_cells(questionnaire_table(answers)).to_csv(path, index=False, lineterminator="\n")
+    csv_cells(questionnaire_table(answers)).to_csv(path, index=False, lineterminator="\n")
     return path
 
 
@@ -286,7 +287,8 @@ def _fit_frame(fit: EmaxFit | KaplanMeier | None, columns: dict[str, str]) -> pd
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
 
 
-def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
+def csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give an output table's cells as the CSV writes them: ISO dates, formulas neutralised."""
     out = frame.copy()
     for col in out.columns:
         s = out[col]

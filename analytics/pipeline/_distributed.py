@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.checks import check_choice, check_int
-from analytics.contract import empty_frame
+from analytics.contract import ENTRIES, empty_entries, empty_frame
 from analytics.errors import PROBLEM_COLUMNS, DataQualityWarning
 from analytics.io import PARQUET_FILES, Slice, dataset_format, load_tables
 from analytics.pipeline._analyze import (
@@ -46,6 +46,7 @@ from analytics.pipeline._analyze import (
     cohort,
     per_patient,
 )
+from analytics.pipeline._entries import analysis_diary, flares
 from analytics.settings import DEFAULT_SETTINGS, AnalysisSettings
 
 if TYPE_CHECKING:  # the dask engine is an optional dependency, imported when it runs
@@ -91,6 +92,9 @@ class DistributedRun:
     warnings : tuple of str
         The DataQualityWarning messages of the analysis, once each (a warning
         about several patients comes once per patient range).
+    flares : pandas.DataFrame
+        The flare table (:func:`analytics.pipeline.flares`) when the folder has
+        ``entries.csv``; empty otherwise.
     """
 
     result: AnalysisResult
@@ -100,6 +104,7 @@ class DistributedRun:
     rejects: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    flares: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def n_rejected(self) -> int:
@@ -179,16 +184,23 @@ class _PartResult:
     warnings: list[str] = field(default_factory=list)
 
 
+_Frames = tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame]
+
+
 def _run_part(
     source: str | None,
-    frames: tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None],
+    frames: _Frames,
     part: Slice,
     settings: AnalysisSettings,
     on_error: OnError,
     today: dt.date | None,
 ) -> _PartResult:
-    """One task: read and validate a patient range (Parquet) or take its rows (CSV); per_patient."""
-    patients, diary, sessions = frames
+    """One task: read and validate a patient range (Parquet) or take its rows (CSV); per_patient.
+
+    The range's entries during the day (always sent by this machine) fold into its diary
+    and give its rows of the flare table.
+    """
+    patients, diary, sessions, entries = frames
     problems = pd.DataFrame(columns=PROBLEM_COLUMNS)
     rejects: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
@@ -205,13 +217,16 @@ def _run_part(
         if loaded.fatal or (len(problems) and on_error == "raise"):
             return _PartResult({}, problems, rejects, 0, 0, notes, loaded.fatal)
         diary, sessions = loaded.frames["diary"], loaded.frames["sessions"]
-    diary = diary if diary is not None else empty_frame("diary")
+    logged = diary if diary is not None else empty_frame("diary")
+    diary = analysis_diary(logged, entries)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataQualityWarning)
         tables = per_patient(patients, diary, sessions, settings)
+        if len(entries):
+            tables = {**tables, "flares": flares(diary, entries, patients, sessions, settings)}
     said = [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
     n_sessions = 0 if sessions is None else len(sessions)
-    return _PartResult(tables, problems, rejects, len(diary), n_sessions, notes, False, said)
+    return _PartResult(tables, problems, rejects, len(logged), n_sessions, notes, False, said)
 
 
 # --------------------------------------------------------------------------- the cluster
@@ -390,6 +405,7 @@ class _Driver:
     notes: list[str]
     rejects: dict[str, pd.DataFrame]
     problems: list[pd.DataFrame]
+    entries: pd.DataFrame = field(default_factory=empty_entries)
 
 
 def _read_parquet_head(base: Path, on_error: OnError, today: dt.date | None) -> _Driver:
@@ -407,8 +423,9 @@ def _read_parquet_head(base: Path, on_error: OnError, today: dt.date | None) -> 
                 columns=PROBLEM_COLUMNS,
             )
         )
+    patients = head.frames["patients"] if (base / PARQUET_FILES["patients"]).exists() else None
     return _Driver(
-        patients=head.frames["patients"] if (base / PARQUET_FILES["patients"]).exists() else None,
+        patients=patients,
         diary=None,
         sessions=None,
         source=str(base),
@@ -416,7 +433,20 @@ def _read_parquet_head(base: Path, on_error: OnError, today: dt.date | None) -> 
         notes=list(head.notes),
         rejects=dict(head.rejects),
         problems=[head.problems] if len(head.problems) else [],
+        entries=_csv_entries(base, patients, on_error, today),
     )
+
+
+def _csv_entries(
+    base: Path, patients: pd.DataFrame | None, on_error: OnError, today: dt.date | None
+) -> pd.DataFrame:
+    """Read the folder's ``entries.csv`` (kept as CSV beside Parquet files), or none."""
+    from analytics.io import load_entries
+
+    path = base / ENTRIES.file_name
+    if not path.exists():
+        return empty_entries()
+    return load_entries(path, patients=patients, on_error=on_error, today=today)
 
 
 def _read_csv(base: Path, on_error: OnError, today: dt.date | None) -> _Driver:
@@ -435,6 +465,7 @@ def _read_csv(base: Path, on_error: OnError, today: dt.date | None) -> _Driver:
         notes=[str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)],
         rejects=dict(ds.rejects),
         problems=[],
+        entries=ds.entries,
     )
 
 
@@ -450,17 +481,15 @@ def _submit(
     futures = []
     for part in parts:
         p_part = _in_part(driver.patients, part) if driver.patients is not None else None
+        e_part = _in_part(driver.entries, part)
         if driver.source is not None:
-            frames: tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None] = (
-                p_part,
-                None,
-                None,
-            )
+            frames: _Frames = (p_part, None, None, e_part)
         else:
             frames = (
                 p_part,
                 _in_part(cast(pd.DataFrame, driver.diary), part),
                 _in_part(cast(pd.DataFrame, driver.sessions), part),
+                e_part,
             )
         [scattered] = client.scatter([frames])
         futures.append(
@@ -550,6 +579,9 @@ def _run(
         rejects=driver.rejects,
         notes=tuple(driver.notes),
         warnings=tuple(dict.fromkeys(said)),
+        flares=_concat(
+            [r.tables["flares"] for r in finished if "flares" in r.tables] or [pd.DataFrame()]
+        ),
     )
 
 

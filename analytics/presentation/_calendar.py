@@ -63,6 +63,7 @@ def month_grid(
     month: int,
     today: dt.date,
     changed: Iterable[object] = (),
+    flares: Iterable[object] = (),
 ) -> pd.DataFrame:
     """Lay out one month of a diary as weeks starting on Monday, with a status per day.
 
@@ -77,6 +78,8 @@ def month_grid(
         Today's date: days after it have not come yet.
     changed : iterable of dates or ISO date strings, optional
         The days changed after they were first logged.
+    flares : iterable of dates or ISO date strings, optional
+        The days with an entry marked as a flare or attack.
 
     Returns
     -------
@@ -96,6 +99,7 @@ def month_grid(
         - ``pain`` (float): the day's pain, 0-10 (the mean should a day hold several
           rows); NaN unless logged.
         - ``changed`` (bool): the day was changed after it was first logged.
+        - ``flare`` (bool): the patient logged a flare or attack that day.
         - ``is_today`` (bool): the day is today.
 
     Raises
@@ -127,6 +131,7 @@ def month_grid(
     status[dates > now] = "future"
     status[logged] = "logged"  # an entry dated after today (a clock set back) still shows
     changed_days = pd.to_datetime(pd.Series(list(changed), dtype=object)).dt.normalize()
+    flare_days = pd.to_datetime(pd.Series(list(flares), dtype=object)).dt.normalize()
     return pd.DataFrame(
         {
             "date": dates,
@@ -136,6 +141,7 @@ def month_grid(
             "status": status.to_numpy(),
             "pain": day_pain.where(logged).to_numpy(dtype=float),
             "changed": dates.isin(changed_days),
+            "flare": dates.isin(flare_days),
             "is_today": dates == now,
         }
     )

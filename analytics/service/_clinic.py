@@ -5,6 +5,7 @@ Imports and exports, stored-outcome refreshes, analysis settings and accounts.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,6 +15,7 @@ import pandas as pd
 
 from analytics import access
 from analytics.access import User
+from analytics.contract import ENTRIES
 from analytics.errors import DataValidationError, NotFoundError
 from analytics.service._account_checks import account_error, check_new_account
 from analytics.service._door import (
@@ -115,6 +117,12 @@ class ClinicAdmin(Door):
         else:
             ds = self.store.dataset(self.user.username)
         if not deidentify:
+            # the entries during the day go with the clinic's files (entries.csv); a
+            # de-identified export leaves them out (their times and notes are not
+            # de-identified)
+            ids = None if patient_id is None else [patient_id]
+            found = self.store.entries(self.user.username, patient_ids=ids)
+            ds = dataclasses.replace(ds, entries=found[ENTRIES.column_names])
             return ds, ds
         return ds, access.deidentify(ds, rng=rng)
 

@@ -38,6 +38,7 @@ from analytics.service._audit import AuditLog
 from analytics.service._clinic import ClinicAdmin
 from analytics.service._cohort import CohortViews
 from analytics.service._courses import CourseRecords
+from analytics.service._entries import EntryRecords
 from analytics.service._onboarding import Onboarding
 from analytics.service._patients import PatientRecords
 from analytics.service._questionnaires import QuestionnaireRecords
@@ -55,6 +56,7 @@ class Service(
     AuditLog,
     ShareLinks,
     QuestionnaireRecords,
+    EntryRecords,
 ):
     """Patient data as one user may see it, every access recorded.
 

@@ -28,6 +28,16 @@ from ._factors import (
     factor_effects_summary,
     interval_excludes_zero,
 )
+from ._flares import (
+    FLARE_COLUMNS,
+    FLARE_MIN_DAYS,
+    FLARE_PERIOD_DAYS,
+    RESCUE_ASK_AFTER,
+    RESCUE_HELPED,
+    daily_diary,
+    flare_table,
+    rescue_questions_due,
+)
 from ._groups import (
     GROUPINGS,
     MISSING_LABEL,
@@ -141,6 +151,14 @@ from ._trends import (
 )
 
 __all__ = [
+    "FLARE_COLUMNS",
+    "FLARE_MIN_DAYS",
+    "FLARE_PERIOD_DAYS",
+    "RESCUE_HELPED",
+    "daily_diary",
+    "flare_table",
+    "rescue_questions_due",
+    "RESCUE_ASK_AFTER",
     "ANSWER_COLUMNS",
     "QUESTIONNAIRE_COLUMNS",
     "SCORE_COLUMNS",

@@ -16,6 +16,7 @@ The class is assembled from one module per room:
 * :mod:`.access` — accounts, clinician assignments, sign-in sessions, share links;
 * :mod:`.onboarding` — clinician codes mapped to accounts, first sign-in links;
 * :mod:`.questionnaires` — the answers to the outcome questionnaires;
+* :mod:`.entries` — entries during the day: flares, rescue medicines and their answers;
 * :mod:`.outcomes` — the stored per-patient analysis tables;
 * :mod:`.snapshots` — the same tables kept together per scope, patched per patient.
 
@@ -49,6 +50,7 @@ from analytics.store._engine import (
     project_root,
     schema_head,
 )
+from analytics.store._entries import Entries
 from analytics.store._history import AUDIT_COLUMNS, HISTORY_COLUMNS
 from analytics.store._importing import Import
 from analytics.store._onboarding import (
@@ -87,7 +89,7 @@ __all__ = [
 ]
 
 
-class Store(Import, Courses, Access, Snapshots, Onboarding, Questionnaires):
+class Store(Import, Courses, Access, Snapshots, Onboarding, Questionnaires, Entries):
     """Access to one paindiary database. Create it with :func:`open_store`.
 
     Use as a context manager (``with open_store() as store: ...``) or call

@@ -15,6 +15,7 @@ from analytics.errors import ConflictError, DataValidationError
 from analytics.store import _models as models
 from analytics.store._courses import record_imported_course_ends
 from analytics.store._edits import Edits
+from analytics.store._entries import import_entries
 from analytics.store._onboarding import assign_by_code
 from analytics.store._questionnaires import import_answers
 from analytics.store._results import CONFLICT_COLUMNS, ImportReport
@@ -214,6 +215,7 @@ class Import(Edits):
                 return report
             self._write_rows(conn, actor, found, update=update, progress=progress)
             import_answers(conn, actor, dataset.questionnaires, update=update)
+            import_entries(conn, actor, dataset.entries, update=update)
             # courses the file ends (course_end): recorded as every change of a course is
             written = [found["patients"]["new"]]
             if update:

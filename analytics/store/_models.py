@@ -74,9 +74,11 @@ database matches this module.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
-from analytics.contract import QUESTIONNAIRES, schema
+from analytics.contract import ENTRIES, QUESTIONNAIRES, schema
 
 __all__ = [
     "metadata",
@@ -99,6 +101,7 @@ __all__ = [
     "outcome_snapshots",
     "DATA_TABLES",
     "questionnaire_answers",
+    "entries",
     "ROLES",
     "AUDIT_OUTCOMES",
 ]
@@ -158,7 +161,7 @@ def _checks(spec: schema.TableSpec) -> list[sa.CheckConstraint]:
     return out
 
 
-def _data_table(spec: schema.TableSpec, *extra: sa.Constraint) -> sa.Table:
+def _data_table(spec: schema.TableSpec, *extra: sa.Constraint | sa.Column[Any]) -> sa.Table:
     cols = [
         sa.Column(
             c.name,
@@ -189,6 +192,16 @@ questionnaire_answers = _data_table(
     sa.ForeignKeyConstraint(
         ["patient_id"], ["patients.patient_id"], name="fk_questionnaires_patient"
     ),
+)
+
+#: Entries during the day, one row per patient, day and minute (the contract's
+#: ``entries.csv``), with who answered "Did it help?" about the rescue medicine and when;
+#: their changes are kept in :data:`history`.
+entries = _data_table(
+    ENTRIES,
+    sa.Column("rescue_answered_by", sa.Text, comment="who answered whether the rescue helped"),
+    sa.Column("rescue_answered_at", sa.DateTime, comment="when that was answered (UTC)"),
+    sa.ForeignKeyConstraint(["patient_id"], ["patients.patient_id"], name="fk_entries_patient"),
 )
 
 #: Actions recorded in :data:`history`.

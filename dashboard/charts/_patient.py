@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analytics.contract import is_flare
 from analytics.presentation import MEDICATION_SERIES_LABELS, trailing_mean_label
 from dashboard.charts._style import (
     DATE_TITLE,
@@ -34,6 +35,7 @@ from dashboard.charts._style import (
     technique_color,
 )
 from dashboard.labels import (
+    RESCUE_ANSWER_LABELS,
     technique_label,
 )
 
@@ -175,6 +177,42 @@ def _add_sessions(fig: go.Figure, sessions: pd.DataFrame) -> None:
         )
 
 
+def _flare_hover(flares: pd.DataFrame) -> list[str]:
+    """Say each flare in words: its day and time, pain, duration and rescue medicine."""
+    texts = []
+    for row in flares.itertuples(index=False):
+        text = f"Flare or attack, {pd.Timestamp(row.date):%a %d %b %Y} at {row.time}"
+        text += f"<br>Pain: {fmt_number(row.pain)}/10"
+        if pd.notna(row.duration_minutes):
+            text += f"<br>Lasted {int(row.duration_minutes)} minutes"
+        if pd.notna(row.rescue_medication):
+            helped = RESCUE_ANSWER_LABELS.get(str(row.rescue_helped), "not answered yet")
+            text += f"<br>Took {label_text(row.rescue_medication)}; helped: {helped.lower()}"
+        texts.append(text)
+    return texts
+
+
+def _add_flares(fig: go.Figure, entries: pd.DataFrame) -> None:
+    """Draw each flare or attack as a star on the pain line, at its time of day."""
+    flares = entries[is_flare(entries).to_numpy()]
+    if flares.empty:
+        return
+    when = flares["date"] + pd.to_timedelta(flares["time"].astype("str") + ":00")
+    fig.add_trace(
+        go.Scatter(
+            x=when,
+            y=flares["pain"].astype("float64"),
+            mode="markers",
+            name="Flare or attack",
+            marker={"symbol": "star", "size": 12, "color": SERIES_COLORS["worst_pain"],
+                    "line": {"width": 1, "color": "#1A1A1A"}},
+            text=_flare_hover(flares),
+            hovertemplate="%{text}<extra></extra>",
+            cliponaxis=False,
+        )
+    )  # fmt: skip
+
+
 def _add_note(fig: go.Figure, note: str) -> None:
     """Write ``note`` above the plot, at its left."""
     fig.add_annotation(
@@ -203,6 +241,7 @@ def pain_trajectory(
     x_range: tuple[object, object] | None = None,
     its_names: tuple[str, str] = ("Trend before treatment", "Trend after start"),
     window_days: int = 7,
+    flares: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Draw daily pain, worst pain, the trailing mean, baseline, session markers and ITS fit.
 
@@ -240,6 +279,10 @@ def pain_trajectory(
     window_days : int, default 7
         Days of the trailing mean (``AnalysisSettings.trend_window_days``), named
         in the legend.
+    flares : pandas.DataFrame, optional
+        The patient's entries during the day (canonical ``entries``); those marked as
+        a flare or attack are drawn as stars on the pain line at their time of day,
+        with their duration and rescue medicine in the tooltip.
 
     Returns
     -------
@@ -257,6 +300,8 @@ def pain_trajectory(
         _add_its(fig, its_lines, its_names)
     if sessions is not None and len(sessions):
         _add_sessions(fig, sessions)
+    if flares is not None and len(flares):
+        _add_flares(fig, flares)
     apply_layout(fig, title=title, x_title=DATE_TITLE, y_title=PAIN_TITLE)
     pain_axis(fig)
     if lo is not None and hi is not None:

@@ -4,8 +4,8 @@ Each day of the month is a button in a row of seven (Monday first) that stays on
 390 px phone. A logged day is filled with the colour of its pain
 (:func:`analytics.presentation.pain_color`) inside a dark outline; a past day without an
 entry has a dashed outline and no fill; days not yet come (and days before the first entry)
-are faded and cannot be tapped. ✏️ marks a day changed after it was first logged, and a
-legend below says every colour and outline in words.
+are faded and cannot be tapped. ✏️ marks a day changed after it was first logged, ⚡ a day
+with a flare or attack, and a legend below says every colour, outline and mark in words.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 LEGEND = (
     f"Colour = the day's pain: {pain_legend()}. "
     "Dashed outline = no entry that day. Faded = not yet come, or before your first entry. "
-    "Underlined = today. ✏️ = changed after it was first logged. Tap a day to open it."
+    "Underlined = today. ✏️ = changed after it was first logged. ⚡ = a flare or attack. "
+    "Tap a day to open it."
 )
 
 #: Days that cannot be opened: nothing was or can yet be logged there.
@@ -65,6 +66,11 @@ def _cell_css(selector: str, cell: Any) -> str:
         rule += (
             f'{selector} button::after {{ content: "✏️"; position: absolute; top: 1px; '
             "right: 2px; font-size: 0.65rem; line-height: 1; }\n"
+        )
+    if cell.flare:
+        rule += (
+            f'{selector} button::before {{ content: "⚡"; position: absolute; bottom: 1px; '
+            "left: 2px; font-size: 0.65rem; line-height: 1; }\n"
         )
     return rule
 
@@ -158,6 +164,7 @@ def month_calendar(
     changed: Iterable[object],
     default: dt.date,
     key: str,
+    flares: Iterable[object] = (),
 ) -> dt.date:
     """Draw one month of the diary as a calendar; return the day opened.
 
@@ -174,6 +181,8 @@ def month_calendar(
     key : str
         Prefix of the widget keys and of the session-state entries (``{key}-day`` holds
         the tapped day, ``{key}-month`` the month shown).
+    flares : iterable of dates or ISO strings, optional
+        Days with a flare or attack (marked ⚡).
 
     Returns
     -------
@@ -186,7 +195,9 @@ def month_calendar(
     last = max(last, (opened.year, opened.month))
     shown = st.session_state.get(f"{key}-month", (opened.year, opened.month))
     shown = min(max(tuple(shown), first), last)
-    grid = month_grid(diary, year=shown[0], month=shown[1], today=today, changed=changed)
+    grid = month_grid(
+        diary, year=shown[0], month=shown[1], today=today, changed=changed, flares=flares
+    )
     # a calendar's width on a desk; a phone narrower than it gets the full width
     with st.container(key=f"{key}-grid", width=_WIDTH_PX):
         st.html(calendar_css(grid, key=key, opened=opened))

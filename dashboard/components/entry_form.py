@@ -29,6 +29,7 @@ from dashboard.components.status_card import describe_entry
 from dashboard.text import shown
 
 __all__ = [
+    "OTHER_MEDICINES",
     "ENTRY_FIELDS",
     "PAIN_SCALE_CSS",
     "TOUCH_PX",
@@ -76,7 +77,7 @@ _SCALE = list(range(11))
 
 
 #: Common pain medicines offered by name (any other name can be typed).
-_OTHER_MEDICINES = ("paracetamol", "ibuprofen", "naproxen", "diclofenac", "gabapentin")
+OTHER_MEDICINES = ("paracetamol", "ibuprofen", "naproxen", "diclofenac", "gabapentin")
 
 
 #: The smallest touch target, in px (WCAG 2.5.5 and Apple's Human Interface Guidelines: 44).
@@ -432,7 +433,7 @@ def _medicine_inputs(prefix: str) -> dict[str, Any]:
         step=1,
         key=f"{prefix}.analgesic_doses",
     )
-    names = [*OPIOIDS, *_OTHER_MEDICINES]
+    names = [*OPIOIDS, *OTHER_MEDICINES]
     current = st.session_state.get(f"{prefix}.medication")
     if current and current not in names:
         names.append(current)

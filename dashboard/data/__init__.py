@@ -90,6 +90,13 @@ from dashboard.data._courses import (
     set_course_state,
     triage_overview,
 )
+from dashboard.data._entries import (
+    add_entry,
+    answer_rescue,
+    entries,
+    flare_days,
+    rescue_questions,
+)
 from dashboard.data._onboarding import (
     accept_invite,
     assign_by_code,
@@ -120,6 +127,11 @@ from dashboard.data._writes import (
 )
 
 __all__ = [
+    "add_entry",
+    "answer_rescue",
+    "entries",
+    "flare_days",
+    "rescue_questions",
     "questionnaire_scores",
     "questionnaires_due",
     "save_questionnaire",

@@ -39,7 +39,12 @@ earliest = today - dt.timedelta(days=data.BACKFILL_DAYS)
 
 # ------------------------------------------------------------------ the month
 day = calendar.month_calendar(
-    diary, today=today, changed=changed, default=diary["date"].iat[0].date(), key="history-cal"
+    diary,
+    today=today,
+    changed=changed,
+    default=diary["date"].iat[0].date(),
+    key="history-cal",
+    flares=data.flare_days(user, pid, purpose=PAGE),
 )
 
 # ------------------------------------------------------------------ the day opened

@@ -4,9 +4,11 @@ The form, its confirmation and the status below it are one fragment: a Save reru
 that part only. The day is chosen with "Today" / "Yesterday" or the date field, its weekday
 written beside it. The chosen day's stored entry opens prefilled, so re-logging one item keeps
 the others; items added to a logged day are saved at once, and saving over a stored value first
-says which items change (old → new). Below the form: the pain just before and after a recent
-session that has none (optional), where the patient stands today, and a daily reminder for
-their calendar.
+says which items change (old → new). Right below it, "Add an entry now" logs pain as it
+happens (a flare or attack, its duration, a rescue medicine); two hours after a rescue
+medicine the top of the page asks whether it helped. Further below: the pain just before and
+after a recent session that has none (optional), where the patient stands today, and a daily
+reminder for their calendar.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from dashboard import clock, data, navigation, session
 from dashboard.components import (
     entry_form,
+    entry_now,
     feedback,
     questionnaire_due,
     session_pain,
@@ -97,6 +100,11 @@ def diary_day() -> None:
         help="Not you? Sign out in the side panel (» at the top left).",
     )
 
+    # ------------------------------------------------------------------ did it help?
+    # asked at the top once two hours have passed since a rescue medicine
+    now = clock.now()
+    entry_now.rescue_question(user, pid, now=now, purpose=PAGE)
+
     # ------------------------------------------------------------------ the day and its entry
     # outside the form, so that choosing another day opens that day's stored entry
     day = _day_field()
@@ -109,6 +117,10 @@ def diary_day() -> None:
         )
 
     entry_form.entry_editor(user, pid, day, stored, prefix="log", purpose=PAGE)
+
+    # ------------------------------------------------------------------ an entry now
+    # a flare, an attack or pain right now, with its time: right below the daily form
+    entry_now.entry_now(user, pid, now=now, purpose=PAGE)
 
     # ------------------------------------------------------------------ recent sessions
     # from the rows already read for this visit: no query of its own

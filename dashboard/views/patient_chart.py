@@ -257,6 +257,7 @@ trajectory = charts.pain_trajectory(
     title=f"Pain over time, {pid}",
     its_names=its_names,
     window_days=cfg.trend_window_days,
+    flares=data.entries(user, pid, purpose=PAGE),
 )
 wellbeing = charts.wellbeing_small_multiples(view.diary)
 medication = charts.medication_chart(view.diary)

@@ -19,7 +19,12 @@ def _rule(css: str, day: str) -> str:
 def test_each_day_is_drawn_by_its_status():
     diary = pd.DataFrame({"date": pd.to_datetime(["2026-11-03", "2026-11-05"]), "pain": [8.0, 0.0]})
     grid = month_grid(
-        diary, year=2026, month=11, today=dt.date(2026, 11, 9), changed=["2026-11-05"]
+        diary,
+        year=2026,
+        month=11,
+        today=dt.date(2026, 11, 9),
+        changed=["2026-11-05"],
+        flares=["2026-11-03"],
     )
     css = calendar_css(grid, key="cal", opened=dt.date(2026, 11, 3))
     severe, none = PAIN_BANDS[-1], PAIN_BANDS[0]
@@ -28,6 +33,8 @@ def test_each_day_is_drawn_by_its_status():
     assert "box-shadow" in _rule(css, "2026-11-03")  # the open day
     assert f"background-color: {none.fill}" in _rule(css, "2026-11-05")
     assert 'content: "✏️"' in _rule(css, "2026-11-05")
+    assert 'content: "⚡"' in _rule(css, "2026-11-03")  # a flare day
+    assert "⚡" not in _rule(css, "2026-11-05")
     assert "dashed" in _rule(css, "2026-11-04")  # a gap
     assert "dashed" in _rule(css, "2026-11-09") and "underline" in _rule(css, "2026-11-09")
     assert "transparent" in _rule(css, "2026-11-10")  # not yet come: no outline
@@ -38,5 +45,12 @@ def test_each_day_is_drawn_by_its_status():
 
 
 def test_the_legend_says_every_mark_in_words():
-    for words in ("dark red = 7–10, severe pain", "Dashed outline", "Faded", "Underlined", "✏️"):
+    for words in (
+        "dark red = 7–10, severe pain",
+        "Dashed outline",
+        "Faded",
+        "Underlined",
+        "✏️",
+        "⚡ = a flare",
+    ):
         assert words in LEGEND

@@ -125,6 +125,20 @@ def test_pain_trajectory_without_optional_layers():
     assert tuple(fig.layout.yaxis.range) == (0, 10)
 
 
+def test_flares_are_stars_on_the_pain_line_at_their_time_with_their_rescue_medicine():
+    entries = pd.DataFrame(
+        {"patient_id": "A", "date": pd.to_datetime(["2026-01-01", "2026-01-02"]),
+         "time": ["14:30", "08:00"], "pain": [8.0, 5.0], "flare": ["yes", "no"],
+         "duration_minutes": pd.array([90, None], dtype="Int64"),
+         "rescue_medication": ["ibuprofen", None], "rescue_helped": ["a_little", None]}
+    )  # fmt: skip
+    fig = charts.pain_trajectory(_diary([3, 4]), flares=entries)
+    stars = _trace(fig, "Flare or attack")
+    assert [pd.Timestamp(x) for x in stars.x] == [pd.Timestamp("2026-01-01 14:30")]
+    assert list(stars.y) == [8.0] and stars.marker.symbol == "star"
+    assert "Lasted 90 minutes" in stars.text[0] and "ibuprofen; helped: a little" in stars.text[0]
+
+
 def test_pain_trajectory_of_a_few_days_shows_a_week_of_day_ticks():
     # two diary days would otherwise get hourly ticks (00:00, 03:00, ...)
     fig = charts.pain_trajectory(_diary([3, 4], start="2026-03-10"))

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from dashboard.components.entry_form import describe_additions, entry_changes, needs_question
+from dashboard.components.entry_now import describe_entry_now, entry_record
 from dashboard.components.session_pain import open_sessions
 
 TODAY = dt.date(2026, 12, 6)
@@ -40,3 +41,16 @@ def test_additions_are_saved_at_once_and_a_changed_value_is_asked_about() -> Non
     assert needs_question(changed)
     cleared = entry_changes(stored, {"pain": 5.0, "notes": ""})
     assert needs_question(cleared)
+
+
+def test_an_entry_now_is_saved_in_minutes_and_says_when_it_will_ask() -> None:
+    record = entry_record(day=dt.date(2026, 12, 6), at=dt.time(14, 30), pain=8, flare=True,
+                          duration=1.5, unit="hours", medicine="ibuprofen")  # fmt: skip
+    assert record["duration_minutes"] == 90 and record["time"] == "14:30"
+    assert describe_entry_now(record) == (
+        "Saved: pain 8/10 at 14:30, a flare of 1 h 30 min, ibuprofen taken — we will ask at "
+        "16:30 whether it helped."
+    )
+    plain = entry_record(day=dt.date(2026, 12, 6), at=dt.time(9, 5), pain=4, flare=False,
+                         duration=None, unit="minutes", medicine=None)  # fmt: skip
+    assert describe_entry_now(plain) == "Saved: pain 4/10 at 09:05."

@@ -400,3 +400,46 @@ def test_log_today_offers_a_daily_reminder_file(demo_db):
     buttons = [b.proto for b in at.get("download_button")]
     assert [b.label for b in buttons] == ["Download the reminder (.ics)"]
     assert "every day at 07:30" in _texts(at.caption)
+
+
+# ------------------------------------------------------------------ entries during the day
+
+
+def test_a_flare_with_a_rescue_medicine_is_asked_about_two_hours_later_and_marked(
+    demo_db, monkeypatch
+):
+    today = dt.date.today()
+    monkeypatch.setattr(clock, "today", lambda: today)
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime.combine(today, dt.time(10, 0)))
+    at = open_page("views/log_today.py", user="p001")
+    assert not at.exception, at.exception
+    at.pills(key="log.now.pain").set_value(8)
+    at.checkbox(key="log.now.flare").check()
+    at.number_input(key="log.now.duration").set_value(90)
+    at.selectbox(key="log.now.medicine").select("ibuprofen")
+    at.button(key="FormSubmitter:log-now-form-Save entry").click().run()
+    assert not at.exception, at.exception
+    assert (
+        "Saved: pain 8/10 at 10:00, a flare of 1 h 30 min, ibuprofen taken — we will ask at 12:00"
+        in _texts(at.success)
+    )
+    # two hours later, the next visit asks whether it helped
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime.combine(today, dt.time(12, 0)))
+    at = open_page("views/log_today.py", user="p001")
+    at.button(key=f"rescue-{today.isoformat()}-1000-a_little").click().run()
+    assert not at.exception, at.exception
+    with open_store(demo_db) as store:
+        entry = store.entries("test:check", patient_ids=["P001"]).iloc[-1]
+    assert (entry["flare"], entry["duration_minutes"], entry["rescue_helped"]) == (
+        "yes",
+        90,
+        "a_little",
+    )
+    assert entry["rescue_answered_by"] == "p001"
+    # the History calendar marks the day
+    at = open_page("views/history.py", user="p001")
+    at.session_state["history-cal-day"] = today
+    at.session_state["history-cal-month"] = (today.year, today.month)
+    at.run()
+    assert not at.exception, at.exception
+    assert f'.st-key-history-cal-{today} button::before {{ content: "⚡"' in _calendar_css(at)

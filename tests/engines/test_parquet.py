@@ -77,10 +77,13 @@ def _problems(exc_info) -> pd.DataFrame:
 
 def test_sample_clinic_round_trips_exactly(tmp_path, sample):
     paths = write_parquet_dataset(sample, tmp_path)
-    # the sample's questionnaire answers stay a CSV file of the contract beside the Parquet files
-    assert [p.name for p in paths] == [PARQUET_FILES[t] for t in TABLES] + ["questionnaires.csv"]
+    # the sample's questionnaire answers and entries during the day stay CSV files of the
+    # contract beside the Parquet files
+    optional = ["questionnaires.csv", "entries.csv"]
+    assert [p.name for p in paths] == [PARQUET_FILES[t] for t in TABLES] + optional
     _assert_same(load_parquet_dataset(tmp_path), sample)
     pd.testing.assert_frame_equal(read_dataset(tmp_path).questionnaires, sample.questionnaires)
+    pd.testing.assert_frame_equal(read_dataset(tmp_path).entries, sample.entries)
 
 
 def test_text_that_looks_like_a_formula_or_starts_with_an_apostrophe_survives(tmp_path):
@@ -102,7 +105,7 @@ def test_write_refuses_existing_files_and_leaves_no_partial_file(tmp_path, sampl
     assert (tmp_path / "diary.parquet").read_bytes() == before
     write_parquet_dataset(sample, tmp_path, overwrite=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [*PARQUET_FILES.values(), "questionnaires.csv"]
+        [*PARQUET_FILES.values(), "questionnaires.csv", "entries.csv"]
     )
 
 

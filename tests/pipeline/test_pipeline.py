@@ -11,6 +11,7 @@ import pytest
 from analytics.cli import main
 from analytics.contract import empty_frame
 from analytics.pipeline import (
+    FLARE_FILE,
     OUTPUT_FILES,
     PATIENT_OUTCOME_COLUMNS,
     QUESTIONNAIRE_FILE,
@@ -18,6 +19,7 @@ from analytics.pipeline import (
     AnalysisSettings,
     analyze,
 )
+from analytics.stats import FLARE_COLUMNS
 from analytics.stats._groups import COMPARISON_COLUMNS, SUMMARY_COLUMNS
 from tests.frames import SAMPLE_DIR, daily_diary
 
@@ -110,8 +112,12 @@ def test_cli_end_to_end_on_sample(sample_run, capsys):
     code, out = sample_run
     assert code == 0
     written = sorted(p.name for p in out.iterdir())
-    # sample_data has questionnaires.csv: the questionnaire table is written beside the others
-    assert written == sorted([*OUTPUT_FILES.values(), QUESTIONNAIRE_FILE])
+    # sample_data has questionnaires.csv and entries.csv: the questionnaire and flare tables
+    # are written beside the others
+    assert written == sorted([*OUTPUT_FILES.values(), QUESTIONNAIRE_FILE, FLARE_FILE])
+    flares = pd.read_csv(out / FLARE_FILE)
+    assert list(flares.columns) == FLARE_COLUMNS and len(flares) > 10
+    assert flares["rescue_helped_rate"].between(0, 1).all()
     for name, columns in CONTRACT_FIRST_COLUMNS.items():
         assert list(pd.read_csv(out / name, nrows=0).columns) == columns, name
     for name in OUTPUT_FILES.values():

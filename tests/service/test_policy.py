@@ -95,6 +95,15 @@ def _answer_session_pain(service: Service, patient_id: str) -> Any:
     return service.answer_session_pain("2024-01-16T10:00", pain_after=3, patient_id=patient_id)
 
 
+def _answer_rescue(service: Service, patient_id: str) -> Any:
+    """Answer whether the rescue medicine of an entry of ``patient_id`` helped (no audit row)."""
+    entry = {"patient_id": patient_id, "date": "2024-01-16", "time": "10:00", "pain": 7,
+             "rescue_medication": "ibuprofen"}  # fmt: skip
+    if service.store.patient_exists(patient_id):
+        service.store.add_entry("test", entry)
+    return service.answer_rescue(patient_id, "2024-01-16", "10:00", "yes")
+
+
 PROBES: dict[str, Probe] = {
     "list_patients": Probe(lambda s, p: s.visible_patient_ids(), "nothing"),
     "read_settings": Probe(lambda s, p: s.analysis_settings(), "nothing"),
@@ -107,6 +116,10 @@ PROBES: dict[str, Probe] = {
     "answer_questionnaire": Probe(
         lambda s, p: s.save_questionnaire(p, "2024-01-20", "pgic", {"pgic": 2}), "patient"
     ),
+    "add_entry": Probe(
+        lambda s, p: s.add_entry(p, {"date": "2024-01-20", "time": "10:00", "pain": 6}), "patient"
+    ),
+    "answer_rescue": Probe(lambda s, p: _answer_rescue(s, p), "patient"),
     "record_session": Probe(
         lambda s, p: s.save_session({"patient_id": p, "date": "2024-01-17", "technique": "manual"}),
         "patient",

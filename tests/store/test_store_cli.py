@@ -73,7 +73,7 @@ def test_import_export_round_trip(
 
     assert main(["export", str(tmp_path / "out"), "--db", db_url]) == 0
     original, exported = load_dataset(clinic_dir), load_dataset(tmp_path / "out")
-    for t in ("patients", "diary", "sessions"):
+    for t in ("patients", "diary", "sessions", "entries"):
         assert_frame_equal(getattr(exported, t), getattr(original, t))
 
     pid = original.patients["patient_id"].iat[-1]

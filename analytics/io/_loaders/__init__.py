@@ -22,15 +22,18 @@ import numpy as np
 import pandas as pd
 
 from analytics.checks import check_choice
-from analytics.contract import Dataset, empty_answers, empty_frame
-from analytics.contract.schema import TABLES
+from analytics.contract import (
+    ENTRIES,
+    QUESTIONNAIRES,
+    Dataset,
+    empty_answers,
+    empty_entries,
+    empty_frame,
+)
+from analytics.contract.schema import TABLES, TableSpec
 from analytics.errors import PROBLEM_COLUMNS, DataQualityWarning, DataValidationError
 from analytics.io._loaders._cells import check_table
-from analytics.io._loaders._questionnaires import (
-    QuestionnaireLoad,
-    folder_questionnaires,
-    read_questionnaires,
-)
+from analytics.io._loaders._optional import OptionalLoad, folder_optional, read_optional
 from analytics.io._loaders._raw import RawTable, display_name, read_raw
 from analytics.io._loaders._read import DEFAULT_MAX_BYTES, OnError, Source
 
@@ -47,6 +50,7 @@ __all__ = [
     "load_sessions",
     "load_dataset",
     "load_questionnaires",
+    "load_entries",
     "validate_records",
     "restore_cell",
     "DEFAULT_MAX_BYTES",
@@ -334,13 +338,16 @@ def load_dataset(
     frames, problems, rejects, notes, any_fatal = _load_folder(
         base, on_error=on_error, today=today, max_bytes=max_bytes
     )
-    answers = _folder_answers(base, frames, on_error=on_error, today=today, max_bytes=max_bytes)
-    if answers is not None:
-        frames["questionnaires"], more, rejected, told, fatal = answers
-        problems = pd.concat([problems, more], ignore_index=True) if len(more) else problems
-        rejects.update({"questionnaires": rejected} if len(rejected) else {})
-        notes.extend(told)
-        any_fatal |= fatal
+    for spec in (QUESTIONNAIRES, ENTRIES):
+        loaded = _folder_optional(
+            base, spec, frames, on_error=on_error, today=today, max_bytes=max_bytes
+        )
+        if loaded is not None:
+            frames[spec.name], more, rejected, told, fatal = loaded
+            problems = pd.concat([problems, more], ignore_index=True) if len(more) else problems
+            rejects.update({spec.name: rejected} if len(rejected) else {})
+            notes.extend(told)
+            any_fatal |= fatal
     if len(problems) and (on_error == "raise" or any_fatal):
         raise_problems(problems)
     for w in notes:
@@ -355,22 +362,24 @@ def load_dataset(
         rejects=rejects,
         warnings=tuple(visible(w) for w in notes),
         questionnaires=frames.get("questionnaires", empty_answers()),
+        entries=frames.get("entries", empty_entries()),
     )
 
 
-def _folder_answers(
+def _folder_optional(
     base: Path,
+    spec: TableSpec,
     frames: dict[str, pd.DataFrame],
     *,
     on_error: OnError,
     today: dt.date | None,
     max_bytes: int,
-) -> QuestionnaireLoad | None:
-    """Read the optional ``questionnaires.csv`` of a folder, its patients checked when patients.csv loaded."""
+) -> OptionalLoad | None:
+    """Read an optional file of a folder, its patients checked when patients.csv loaded."""
     d, now = today_and_now(today)
     patients = frames["patients"] if (base / TABLES["patients"].file_name).exists() else None
-    return folder_questionnaires(
-        base, patients=patients, on_error=on_error, today=d, now=now, max_bytes=max_bytes
+    return folder_optional(
+        base, spec, patients=patients, on_error=on_error, today=d, now=now, max_bytes=max_bytes
     )
 
 
@@ -408,10 +417,63 @@ def load_questionnaires(
         >>> load_questionnaires(io.StringIO(text), today=datetime.date(2026, 3, 2))["answer"].tolist()
         [2]
     """
-    check_choice(on_error, "on_error", "load_questionnaires", ("raise", "skip"))
+    return _load_optional(
+        source, QUESTIONNAIRES, "load_questionnaires", patients, on_error, today, max_bytes, name
+    )
+
+
+def load_entries(
+    source: Source,
+    *,
+    patients: pd.DataFrame | None = None,
+    on_error: OnError = "raise",
+    today: dt.date | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    name: str | None = None,
+) -> pd.DataFrame:
+    r"""Load ``entries.csv`` (entries logged at any time of day; see docs/data-format.md).
+
+    Parameters are those of :func:`load_diary`. Besides the column rules, each time must
+    be HH:MM, a duration belongs to a flare and a rescue answer to a named medicine.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`analytics.contract.ENTRIES`, sorted by patient, date, time.
+
+    Raises
+    ------
+    DataValidationError
+        With a ``problems`` frame (file, line, column, value, message).
+
+    Examples
+    --------
+    >>> import io, datetime
+    >>> text = "patient_id,date,time,pain,flare\nP1,2026-03-01,14:30,7,yes\n"
+    >>> load_entries(io.StringIO(text), today=datetime.date(2026, 3, 2))["pain"].tolist()
+    [7.0]
+    """
+    return _load_optional(
+        source, ENTRIES, "load_entries", patients, on_error, today, max_bytes, name
+    )
+
+
+def _load_optional(
+    source: Source,
+    spec: TableSpec,
+    func: str,
+    patients: pd.DataFrame | None,
+    on_error: OnError,
+    today: dt.date | None,
+    max_bytes: int,
+    name: str | None,
+) -> pd.DataFrame:
+    """Load one optional file alone; warn of its rejected rows or raise its problems."""
+    check_choice(on_error, "on_error", func, ("raise", "skip"))
     d, now = today_and_now(today)
-    frame, problems, rejects, warns, fatal = read_questionnaires(
+    frame, problems, rejects, warns, fatal = read_optional(
         source,
+        spec,
         patients=patients,
         on_error=on_error,
         today=d,
@@ -425,7 +487,7 @@ def load_questionnaires(
         raise_problems(problems)
     if len(rejects):
         warnings.warn(
-            f"{len(rejects)} answer row(s) were rejected and not loaded",
+            f"{len(rejects)} {spec.row_word} row(s) were rejected and not loaded",
             DataQualityWarning,
             stacklevel=2,
         )

@@ -672,9 +672,7 @@ def check_table(
     if spec.name == "patients":
         chk.check_unique(("patient_id",), "patient")
     else:
-        chk.check_unique(
-            spec.key, {"diary": "diary day", "sessions": "session"}.get(spec.name, "answer")
-        )
+        chk.check_unique(spec.key, spec.row_word)
         chk.check_known_patients(known_patients)
 
     problems = chk.problems_frame()
