@@ -45,34 +45,20 @@ def encode_frame(frame: Any) -> bytes:
 _EOS = b"\xff\xff\xff\xff\x00\x00\x00\x00"
 
 
-def _prefix_key(table: Any) -> tuple[bytes, tuple[Any, ...]] | None:
-    """Key the messages a stream of ``table`` starts with: its schema and dictionaries.
-
-    None when they cannot be shared (a dictionary column in several chunks, which
-    the stream writer may emit again between its batches).
-    """
-    import pyarrow as pa
-
-    dictionaries: list[Any] = []
-    for column in table.columns:
-        if pa.types.is_dictionary(column.type):
-            if column.num_chunks != 1:
-                return None
-            dictionaries.append(tuple(column.chunk(0).dictionary.to_pylist()))
-    return table.schema.serialize().to_pybytes(), tuple(dictionaries)
-
-
 def encode_frames(frames: Sequence[Any]) -> list[bytes]:
     """Encode each of ``frames`` as :func:`encode_frame` does, byte for byte, faster.
 
     Frames of one schema (with the same dictionaries), such as the patients'
     slices of one table, share the stream's first messages: those are encoded
     once, and each frame adds only its record batches and the end-of-stream
-    marker.
+    marker. Frames of one schema are best given one after another.
     """
     import pyarrow as pa
 
     prefixes: dict[Any, bytes | None] = {}
+    schema: Any = None
+    schema_key = b""
+    dictionary_at: list[int] = []
     out: list[bytes] = []
     for frame in frames:
         table = (
@@ -80,12 +66,18 @@ def encode_frames(frames: Sequence[Any]) -> list[bytes]:
             if isinstance(frame, pa.Table)
             else pa.Table.from_pandas(frame, preserve_index=False)
         )
+        if schema is None or not table.schema.equals(schema, check_metadata=True):
+            schema = table.schema
+            schema_key = schema.serialize().to_pybytes()
+            dictionary_at = [i for i, f in enumerate(schema) if pa.types.is_dictionary(f.type)]
         batches = table.to_batches()
-        key = _prefix_key(table) if batches else None
-        if key is None:
+        columns = [table.column(i) for i in dictionary_at]
+        if not batches or any(c.num_chunks != 1 for c in columns):
+            # no batch to cut at, or dictionaries the writer may emit between batches
             out.append(encode_frame(table))
             continue
-        body = b"".join(batch.serialize().to_pybytes() for batch in batches)
+        key = (schema_key, tuple(tuple(c.chunk(0).dictionary.to_pylist()) for c in columns))
+        body = b"".join([batch.serialize().to_pybytes() for batch in batches])
         if key not in prefixes:
             whole = encode_frame(table)
             head = whole[: len(whole) - len(body) - len(_EOS)]
@@ -226,10 +218,14 @@ class Outcomes(Queries):
         check_actor(actor, "Store.write_outcomes")
         t = models.stored_outcomes
         now = utcnow() if updated_at is None else updated_at
-        keys = [(str(pid), name) for pid, frames in tables.items() for name in frames]
+        # table by table: consecutive frames of one schema share their encoding's start
+        keys = sorted(
+            ((pid, name) for pid, frames in tables.items() for name in frames),
+            key=lambda k: k[1],
+        )
         payloads = encode_frames([tables[pid][name] for pid, name in keys])
         rows = [
-            (pid, fingerprint, name, payload, hashlib.sha256(payload).hexdigest(), now)
+            (str(pid), fingerprint, name, payload, hashlib.sha256(payload).hexdigest(), now)
             for (pid, name), payload in zip(keys, payloads, strict=True)
         ]
         ids = sorted({str(p) for p in tables} | {str(p) for p in replace_ids})
