@@ -50,6 +50,7 @@ __all__ = [
     "stored_settings",
     "stored_tables",
     "split_by_patient",
+    "arrow_by_patient",
     "assemble",
     "needs_recompute",
     "apply_status_date",
@@ -232,13 +233,36 @@ def per_patient_tables(
     return tables
 
 
-def split_by_patient(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, Any]]:
+def arrow_by_patient(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """Convert every table with rows to Arrow once, its rows in ``patient_id`` order.
+
+    The sort is stable (each patient's rows keep their order); ``patient_id`` is
+    compared as text, code point by code point, as the store sorts.
+    """
+    import pyarrow as pa
+
+    out: dict[str, Any] = {}
+    for name, frame in tables.items():
+        if not len(frame):
+            continue
+        keys = frame["patient_id"].astype("str").to_numpy(dtype=object)
+        order = np.argsort(keys, kind="stable")
+        if (order != np.arange(len(keys))).any():
+            frame = frame.iloc[order]
+        out[name] = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    return out
+
+
+def split_by_patient(
+    tables: dict[str, pd.DataFrame], *, arrow: dict[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
     """Cut every table into ``{patient_id: {table: that patient's rows}}``.
 
     The patients are those of ``patient_outcomes``; a table without rows for a patient
     is left out for that patient.
 
-    Each table is converted to Arrow once and cut into zero-copy slices, one per
+    Each table is converted to Arrow once (:func:`arrow_by_patient`, or ``arrow``
+    when given: its result for ``tables``) and cut into zero-copy slices, one per
     patient (``pyarrow.Table``; rows in their original order), so every patient's
     slice carries the same schema and the store encodes it without pandas.
     """
@@ -246,14 +270,11 @@ def split_by_patient(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, Any
 
     ids = tables["patient_outcomes"]["patient_id"].astype("str")
     out: dict[str, dict[str, Any]] = {str(p): {} for p in ids}
-    for name, frame in tables.items():
-        if not len(frame):
-            continue
-        keys = frame["patient_id"].astype("str").to_numpy(dtype=object)
-        order = np.argsort(keys, kind="stable")
-        if (order != np.arange(len(keys))).any():
-            frame, keys = frame.iloc[order], keys[order]
-        table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    for name, table in (arrow_by_patient(tables) if arrow is None else arrow).items():
+        column = table.column("patient_id")
+        keys = (column if column.type == pa.string() else column.cast(pa.string())).to_numpy(
+            zero_copy_only=False
+        )
         cut = np.flatnonzero(keys[1:] != keys[:-1]) + 1
         starts = np.concatenate([[0], cut])
         ends = np.concatenate([cut, [len(keys)]])

@@ -16,6 +16,7 @@ date; see :mod:`analytics.pipeline` for why), keyed by
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,11 +25,13 @@ import numpy as np
 import pandas as pd
 
 from analytics.checks import check_int
+from analytics.errors import StoreError
 from analytics.settings import AnalysisSettings
 
 from ._analyze import per_patient
 from ._stored import (
     apply_status_date,
+    arrow_by_patient,
     assemble,
     needs_recompute,
     per_patient_tables,
@@ -50,6 +53,9 @@ __all__ = [
 ]
 
 Progress = Callable[[int, int], None]
+#: Patients of an import computed in one pass from its rows (bounds the memory of
+#: larger imports; a clinic of 10,000 patients x 365 days is one pass).
+FRESH_BATCH = 10_000
 
 
 def _rows_by_patient(dataset: Any) -> Callable[[Sequence[str]], Any]:
@@ -119,26 +125,70 @@ def store_outcomes(
         ``batch_size`` is not a positive int.
     """
     check_int(batch_size, "batch_size", "store_outcomes", 1)
-    fp = settings_fingerprint(settings)
     ids = sorted({str(p) for p in patient_ids})
+    _compute_and_store(
+        store, ids, settings, actor=actor, replace=replace, batch_size=batch_size,
+        progress=progress, rows=rows,
+    )  # fmt: skip
+    return len(ids)
+
+
+def _compute_and_store(
+    store: Store,
+    ids: Sequence[str],
+    settings: AnalysisSettings,
+    *,
+    actor: str,
+    replace: bool,
+    batch_size: int,
+    progress: Progress | None,
+    rows: Any = None,
+    updated_at: Any = None,
+    keep: dict[str, list[Any]] | None = None,
+) -> None:
+    """Compute and store ``ids`` (sorted, unique) in batches (see :func:`store_outcomes`).
+
+    With ``keep``, each batch's Arrow tables are appended to it by table name.
+    """
+    fp = settings_fingerprint(settings)
     done = 0
     if progress is not None:
         progress(0, len(ids))
     by_patient = None if rows is None else _rows_by_patient(rows)
     for start in range(0, len(ids), batch_size):
-        batch = ids[start : start + batch_size]
+        batch = list(ids[start : start + batch_size])
         if by_patient is None:
             ds = store.dataset(actor, patient_ids=batch)
         else:
             ds = by_patient(batch)
         tables = per_patient_tables(ds.patients, ds.diary, ds.sessions, settings)
+        arrow = arrow_by_patient(tables)
         store.write_outcomes(
-            actor, fp, split_by_patient(tables), replace_ids=batch if replace else ()
-        )
+            actor, fp, split_by_patient(tables, arrow=arrow),
+            replace_ids=batch if replace else (), updated_at=updated_at,
+        )  # fmt: skip
+        if keep is not None:
+            for name, table in arrow.items():
+                keep.setdefault(name, []).append(table)
         done += len(batch)
         if progress is not None:
             progress(done, len(ids))
-    return done
+
+
+def _keep_snapshot(
+    store: Store, settings: AnalysisSettings, kept: dict[str, list[Any]], updated_at: Any
+) -> None:
+    """Write the clinic's outcome snapshot from the tables an import computed."""
+    import pyarrow as pa
+
+    try:
+        tables = {name: pa.concat_tables(parts) for name, parts in kept.items()}
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return  # batches of other schemas: the first read builds the snapshot
+    try:
+        store.keep_snapshot(settings_fingerprint(settings), tables, updated_at=updated_at)
+    except StoreError:
+        return  # a cache: the first read builds it
 
 
 def refresh_after_write(
@@ -171,8 +221,10 @@ def refresh_after_write(
         The rows the write added (an import).
     new_ids : sequence of str, default ()
         Patients the write added, every row of theirs in ``new_rows``: they are
-        computed from those rows (1,000 at a time), the others read back from
-        the database.
+        computed from those rows in one pass (:data:`FRESH_BATCH` at most), the
+        others read back from the database. The clinic's outcome snapshot is
+        then written from the tables computed (:meth:`Store.keep_snapshot`), so
+        the first cohort read after an import reads it as it is.
     progress : callable, optional
         ``progress(patients_done, patients)`` over all of ``patient_ids``.
     """
@@ -188,18 +240,24 @@ def refresh_after_write(
             return None
         return lambda done, _n: progress(offset + done, total)
 
+    stamp = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    kept: dict[str, list[Any]] | None = {} if fresh else None
     try:
         if fresh:
-            store_outcomes(
+            _compute_and_store(
                 store, fresh, settings, actor=actor, replace=True, rows=new_rows,
-                batch_size=1000, progress=step(0),
+                batch_size=FRESH_BATCH, progress=step(0), updated_at=stamp, keep=kept,
             )  # fmt: skip
         if known:
-            store_outcomes(
-                store, known, settings, actor=actor, replace=True, progress=step(len(fresh))
-            )
+            _compute_and_store(
+                store, known, settings, actor=actor, replace=True, batch_size=500,
+                progress=step(len(fresh)), updated_at=stamp, keep=kept,
+            )  # fmt: skip
     except Exception:  # any failure: never serve stale rows, and keep the write
         store.forget_outcomes(actor, ids)
+        return
+    if kept:
+        _keep_snapshot(store, settings, kept, stamp)
 
 
 def refresh_stored_outcomes(

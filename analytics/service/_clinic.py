@@ -63,7 +63,8 @@ class ClinicAdmin(Door):
 
         The imported patients' stored outcomes are computed after the rows are
         written: patients new to the database from the imported rows themselves,
-        the others from the database. Audited "import" (also a dry run, with the
+        the others from the database; the clinic's outcome snapshot is then written
+        from them (see :func:`analytics.pipeline.refresh_after_write`). Audited "import" (also a dry run, with the
         counts it would write; a failure with outcome "failed").
 
         Parameters

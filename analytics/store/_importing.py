@@ -70,9 +70,13 @@ class Import(Edits):
                 except driver_error as exc:
                     raise sa.exc.DBAPIError.instance(sql, None, exc, driver_error) from exc
             elif self.dialect == "sqlite" and dbapi is not None:
-                marks = ", ".join("?" * len(spec.columns))
-                sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-                rows = list(zip(*_sqlite_values(spec, chunk), strict=True))
+                # columns without a value in any row are left to their default, NULL:
+                # SQLite binds each value of each row, so fewer columns bind faster
+                named, values = _sqlite_values(spec, chunk, models.DATA_TABLES[table])
+                marks = ", ".join("?" * len(named))
+                listed = ", ".join(f'"{c}"' for c in named)
+                sql = f"INSERT INTO {table} ({listed}) VALUES ({marks})"
+                rows = list(zip(*values, strict=True))
                 cursor = dbapi.cursor()
                 try:
                     cursor.executemany(sql, rows)
@@ -369,50 +373,80 @@ def _iso(values: pd.Series, unit: str) -> np.ndarray:
     return out
 
 
-def _sqlite_values(spec: TableSpec, frame: pd.DataFrame) -> list[list[Any]]:
-    """Column lists of the values SQLAlchemy binds on SQLite (dates as ISO text)."""
+def _sqlite_values(
+    spec: TableSpec, frame: pd.DataFrame, table: sa.Table
+) -> tuple[list[str], list[list[Any]]]:
+    """Columns and column lists of the values SQLAlchemy binds on SQLite (dates as ISO text).
+
+    A column NULL in every row is left out when the table gives it no default.
+    """
+    names: list[str] = []
     out: list[list[Any]] = []
     for col in spec.columns:
         s = frame[col.name]
+        missing = s.isna().to_numpy()
+        if missing.all() and len(s) and table.c[col.name].server_default is None:
+            continue
         if col.kind == "date":
-            out.append(_iso(s, "D").tolist())
+            values = _iso(s, "D")
         elif col.kind == "datetime":
-            out.append(_iso(s, "us").tolist())  # SQLAlchemy's DATETIME text, microseconds
+            values = _iso(s, "us")  # SQLAlchemy's DATETIME text, microseconds
         elif col.kind == "number":
-            values = s.astype("float64").astype(object)
-            out.append(values.where(s.notna(), None).tolist())
+            values = s.to_numpy(dtype="float64", na_value=np.nan)
+            if missing.any():
+                values = values.astype(object)
+                values[missing] = None
+        elif col.kind == "integer" and not missing.any():
+            values = s.to_numpy(dtype="int64")
         else:
-            out.append(s.astype(object).where(s.notna(), None).tolist())
-    return out
+            values = s.to_numpy(dtype=object, na_value=None)
+        names.append(col.name)
+        out.append(values.tolist())
+    return names, out
 
 
-#: Characters COPY's text format escapes with a backslash.
-_COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+#: Characters COPY's text format escapes with a backslash (the backslash first).
+_COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 
 
-def _copy_text(spec: TableSpec, frame: pd.DataFrame) -> str:
-    r"""Rows of ``frame`` in PostgreSQL's COPY text format (tab-separated, ``\N`` for NULL)."""
+def _copy_column(kind: str, s: pd.Series) -> Any:
+    r"""One column as COPY text cells (an Arrow string array; ``\N`` for NULL)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    line: pd.Series | None = None
-    for col in spec.columns:
-        s = frame[col.name].reset_index(drop=True)
-        missing = s.isna().to_numpy()
-        if col.kind in ("date", "datetime"):
-            text = pd.Series(_iso(s, "D" if col.kind == "date" else "us"), dtype="str")
-        elif col.kind == "number":
-            arr = pa.array(s.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
-            text = pd.Series(pc.cast(arr, pa.string()).to_pandas(), dtype="str")
-        elif col.kind == "integer":
-            text = s.astype("Int64").astype("str")
-        else:
-            text = s.astype("str")
-            for raw, escaped in _COPY_ESCAPES.items():
-                if text.str.contains(raw, regex=False).any():
-                    text = text.str.replace(raw, escaped, regex=False)
-        text = text.where(~missing, "\\N")
-        line = text if line is None else line.str.cat(text, sep="\t")
-    if line is None or not len(line):
-        return ""
-    return "\n".join(line.tolist()) + "\n"
+    missing = s.isna().to_numpy()
+    if kind in ("date", "datetime"):
+        text = pa.array(_iso(s, "D" if kind == "date" else "us"), pa.string())
+    elif kind == "number":
+        arr = pa.array(s.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
+        text = pc.cast(arr, pa.string())
+    elif kind == "integer":
+        text = pc.cast(pa.array(s.astype("Int64"), pa.int64()), pa.string())
+    else:
+        text = pa.array(s.astype(object).where(~s.isna(), None), pa.string())
+        for raw, escaped in _COPY_ESCAPES:
+            if pc.any(pc.match_substring(text, raw)).as_py():
+                text = pc.replace_substring(text, raw, escaped)
+    if missing.any():
+        text = pc.if_else(pa.array(missing), pa.scalar("\\N"), text)
+    return text
+
+
+def _copy_text(spec: TableSpec, frame: pd.DataFrame) -> bytes:
+    r"""Rows of ``frame`` in PostgreSQL's COPY text format (tab-separated, ``\N`` for NULL).
+
+    Built column by column in Arrow: the cells are joined into lines, and the
+    lines' bytes taken as they lie in the joined array's data buffer.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(frame):
+        return b""
+    cells = [_copy_column(col.kind, frame[col.name].reset_index(drop=True)) for col in spec.columns]
+    ends = pa.array(np.full(len(frame), ""), pa.string())
+    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, "\t"), ends, "\n")
+    lines = pa.concat_arrays([lines]) if lines.offset else lines
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1)
+    data = lines.buffers()[2]
+    return data.to_pybytes()[offsets[0] : offsets[-1]]

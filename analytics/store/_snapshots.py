@@ -229,6 +229,63 @@ class Snapshots(Outcomes):
         except Exception as exc:  # a cache: the rows are returned all the same
             _log.warning("The outcome snapshot of %s was not written: %s", scope, exc)
 
+    def keep_snapshot(
+        self, fingerprint: str, tables: dict[str, Any], *, updated_at: dt.datetime
+    ) -> bool:
+        """Write the clinic's snapshot from tables just computed and stored (an import).
+
+        ``tables`` holds, per table name, the rows of the patients whose stored rows
+        were written with ``updated_at`` (Arrow tables, ``patient_id`` order). The
+        snapshot becomes the clinic's current one when every patient changed since
+        the kept snapshot (or, without one, every patient of the clinic) is among
+        them with that stamp; the other patients' rows come from the kept snapshot.
+        Otherwise nothing is written and the next read builds it as usual.
+
+        Returns
+        -------
+        bool
+            Whether the snapshot was written.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        names = [name for name, table in tables.items() if table.num_rows]
+        if not names:
+            return False
+        stamps = self.outcome_stamps(fingerprint)
+        ours = _stamp(updated_at)
+        computed = (
+            set(_ids(tables["patient_outcomes"]).to_pylist())
+            if ("patient_outcomes" in tables)
+            else set()
+        )
+        members = self._snapshot_members(CLINIC_SCOPE, fingerprint, names)
+        changed = _changed_members(stamps, members, names)
+        whole = [n for n in names if n not in changed]
+        if whole and not stamps.keys() <= computed:
+            return False
+        patched = sorted({p for n in changed for p in changed[n]})
+        if any(p not in computed or stamps[p] != ours for p in patched) or any(
+            stamps.get(p) != ours for p in computed
+        ):
+            return False  # rows of another writer since, or a patient left out
+        old = self._snapshot_rows(CLINIC_SCOPE, fingerprint, list(changed)) if changed else {}
+        to_write: dict[str, tuple[dict[str, str], Any]] = {}
+        for name in names:
+            new = tables[name]
+            if name in changed:
+                if name not in old:
+                    return False
+                gone = pa.array(changed[name], pa.string())
+                kept = old[name].filter(pc.invert(pc.is_in(_ids(old[name]), gone)))
+                try:
+                    new = pa.concat_tables([kept, new.filter(pc.is_in(_ids(new), gone))])
+                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                    return False
+            to_write[name] = (stamps, _sorted_by_patient(new))
+        self._write_snapshots(CLINIC_SCOPE, fingerprint, to_write)
+        return True
+
     def forget_snapshots(self, actor: str) -> None:
         """Drop every outcome snapshot (they are rebuilt from the stored rows on the next read)."""
         check_actor(actor, "Store.forget_snapshots")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -33,7 +34,26 @@ def admin(store: Store, clinic: Dataset) -> Service:
     service = Service(store, LOCAL_OPERATOR, face="test")
     service.import_dataset(clinic)
     service.refresh_outcomes(SETTINGS)
+    store.forget_snapshots("test")  # the import's: these tests build it from stored rows
     return service
+
+
+def test_an_import_writes_the_snapshot_the_first_read_uses(
+    store: Store, clinic: Dataset, reads: list[tuple[str, Any]]
+) -> None:
+    admin = Service(store, LOCAL_OPERATOR, face="test")
+    first = clinic.patients["patient_id"].iloc[:3]
+    admin.import_dataset(
+        replace(
+            clinic,
+            **{t: getattr(clinic, t)[getattr(clinic, t)["patient_id"].isin(first)]
+               for t in ("patients", "diary", "sessions", "questionnaires")},
+        )
+    )  # fmt: skip
+    admin.import_dataset(clinic)  # the others, patched into the first import's snapshot
+    reads.clear()
+    _assert_equal_to_stored_rows(store)
+    assert reads == [("snapshot", sorted(NAMES))], "the import's snapshot, no stored row"
 
 
 @pytest.fixture

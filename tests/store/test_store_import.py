@@ -122,7 +122,9 @@ def test_formula_like_text_round_trips_through_csv(
 
 
 def test_text_is_stored_exactly(store: Store, clinic: Dataset) -> None:
-    odd = ["\rcr", "line\nbreak", "tab\tin", " spaces ", "ünïcødé — ≥", "'", "", "=1"]
+    # every character COPY's text format escapes, and quotes (PostgreSQL's COPY path)
+    odd = ["\rcr", "line\nbreak", "tab\tin", " spaces ", "ünïcødé — ≥", "'", "", "=1",
+           'a\tb\nc\\d "e" \\N', "\\"]  # fmt: skip
     diary = clinic.diary.iloc[: len(odd)].copy()
     diary["notes"] = pd.Series(odd, index=diary.index, dtype="str")
     store.import_dataset(ACTOR, replace(clinic, diary=diary))

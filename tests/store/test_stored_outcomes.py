@@ -218,7 +218,12 @@ def test_payloads_decode_alike_joined_or_one_by_one() -> None:
     import pyarrow as pa
 
     from analytics.pipeline import split_by_patient
-    from analytics.store._outcomes import decode_frame, decode_frames, encode_frame
+    from analytics.store._outcomes import (
+        decode_frame,
+        decode_frames,
+        encode_frame,
+        encode_frames,
+    )
 
     frame = pd.DataFrame(
         {
@@ -240,6 +245,11 @@ def test_payloads_decode_alike_joined_or_one_by_one() -> None:
     assert isinstance(
         split_by_patient({"patient_outcomes": frame})["P1"]["patient_outcomes"], pa.Table
     )
+    # encoded together (their first messages shared) byte for byte as one by one
+    coded = split_by_patient({"patient_outcomes": frame.assign(c=pd.Categorical(list("abcabc")))})
+    slices = [coded[p]["patient_outcomes"] for p in ("P1", "P2", "P3")]
+    p2 = frame[frame["patient_id"] == "P2"].reset_index(drop=True)
+    assert encode_frames([*slices, p2]) == [encode_frame(t) for t in slices] + [own]
 
 
 def _dataset_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
