@@ -48,6 +48,7 @@ from analytics.stats import (
     secondary_outcomes,
     session_response,
     session_response_by_technique,
+    shared_patient_codes,
     theil_sen_slopes,
     time_to_response,
 )
@@ -367,7 +368,17 @@ def per_patient(
     ['adverse_event_counts', 'dose_response']
     """
     patients, sessions = _canonical_inputs(patients, sessions, settings, "per_patient")
-    s = settings
+    with shared_patient_codes():
+        return _per_patient(patients, diary, sessions, settings)
+
+
+def _per_patient(
+    patients: pd.DataFrame,
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame,
+    s: AnalysisSettings,
+) -> dict[str, pd.DataFrame]:
+    """:func:`per_patient` on checked inputs, the patient codes shared by its stages."""
     outcomes = patient_outcomes(
         diary,
         patients,
