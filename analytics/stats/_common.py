@@ -29,6 +29,10 @@ _SHARED: ContextVar[dict[tuple[int, bool], tuple[Any, np.ndarray, Any]] | None] 
 )
 
 
+#: The dtype of a canonical text column (``astype("str")`` leaves it as it is).
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
 @contextmanager
 def shared_patient_codes() -> Iterator[None]:
     """Share the patient codes of each frame among the stages run inside the block.
@@ -64,7 +68,7 @@ def patient_codes(patient_id: pd.Series, *, sort: bool = False) -> tuple[np.ndar
     uniques : pandas.Index
         The patient ids as text, code ``i`` at position ``i``.
     """
-    text = patient_id.astype("str")
+    text = patient_id if patient_id.dtype == _TEXT else patient_id.astype("str")
     data = getattr(text.array, "_pa_array", None)
     shared = _SHARED.get()
     if shared is None or data is None:

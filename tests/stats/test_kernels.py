@@ -4,7 +4,8 @@ References: a brute-force sort of every pairwise slope (the values
 ``scipy.stats.theilslopes`` sorts) for the counting path of
 ``analytics.stats``; pandas' time-based rolling mean for the prefix-sum
 path of ``analytics.stats``; ``pandas.factorize`` for the shared patient codes;
-pandas' grouped shift, forward fill and ``any`` for the blank opioid days.
+pandas' grouped shift, forward fill and ``any`` for the blank opioid days; pandas'
+grouped count and latest date, sorted, for the predominant technique.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analytics.stats import _medications, _theil_sen, patient_codes, shared_patient_codes
+from analytics.contract import frequency_band
+from analytics.stats import (
+    _medications,
+    _theil_sen,
+    patient_codes,
+    predominant_technique,
+    shared_patient_codes,
+)
 from analytics.stats import _status as status
 
 
@@ -309,3 +317,40 @@ def test_blank_opioid_days_follow_the_grouped_pandas_reference():
         got = _medications._blank_days_filled(mme, key)
         np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def _technique_by_pandas(sessions):
+    frame = pd.DataFrame(
+        {
+            "patient_id": sessions["patient_id"].astype("str").to_numpy(),
+            "band": frequency_band(sessions["technique"], sessions["frequency_hz"]).to_numpy(),
+            "date": sessions["date"].to_numpy(),
+        }
+    )
+    counts = frame.groupby(["patient_id", "band"]).agg(n=("date", "size"), last=("date", "max"))
+    counts = counts.reset_index().sort_values(
+        ["patient_id", "n", "last"], ascending=[True, False, False], kind="mergesort"
+    )
+    top = counts.drop_duplicates("patient_id").set_index("patient_id")["band"]
+    return top.astype("str").rename("technique").sort_index()
+
+
+def test_predominant_technique_follows_the_grouped_pandas_reference():
+    rng = np.random.default_rng(5)
+    for _ in range(15):
+        n = int(rng.integers(1, 40))
+        sessions = pd.DataFrame(
+            {
+                "patient_id": pd.Series(rng.choice(["p10", "p2", "p1", None], n), dtype="str"),
+                "technique": pd.Series(
+                    rng.choice(["manual", "electro", "auricular", None], n), dtype="str"
+                ),
+                "frequency_hz": pd.Series(rng.choice(["2", "100", "2/100", None], n), dtype="str"),
+                "date": pd.to_datetime("2026-01-01")
+                + pd.to_timedelta(rng.choice([0, 7, 7, 14, -1], n), unit="D"),
+            }
+        )
+        sessions.loc[sessions["date"] < "2026-01-01", "date"] = pd.NaT
+        want = _technique_by_pandas(sessions)
+        got = predominant_technique(sessions)
+        pd.testing.assert_series_equal(got, want, check_exact=True, check_index_type=len(want) > 0)
