@@ -368,53 +368,44 @@ def per_patient(
     ['adverse_event_counts', 'dose_response']
     """
     patients, sessions = _canonical_inputs(patients, sessions, settings, "per_patient")
-    with shared_patient_codes():
-        return _per_patient(patients, diary, sessions, settings)
-
-
-def _per_patient(
-    patients: pd.DataFrame,
-    diary: pd.DataFrame,
-    sessions: pd.DataFrame,
-    s: AnalysisSettings,
-) -> dict[str, pd.DataFrame]:
-    """:func:`per_patient` on checked inputs, the patient codes shared by its stages."""
-    outcomes = patient_outcomes(
-        diary,
-        patients,
-        sessions,
-        responder_threshold=s.responder_threshold,
-        **s.window_kwargs(),
-    )
-    index = index_dates(patients, sessions)
-    baseline = outcomes.set_index("patient_id")["baseline_pain"].dropna()
-
-    table, ttr = _outcome_table(diary, sessions, patients, index, outcomes, baseline, s)
-    table = with_comparison_columns(table, patients, diary, sessions, s)
-    return {
-        "patient_outcomes": table,
-        "session_response": session_response(
+    s = settings
+    with shared_patient_codes():  # every stage reuses the first coding of a patient column
+        outcomes = patient_outcomes(
             diary,
+            patients,
             sessions,
-            window_days=s.session_window_days,
-            min_entries=s.session_min_entries,
-            relief_points=s.relief_points,
-        ),
-        "dose_response": dose_response(diary, sessions, baseline),
-        "time_to_response": ttr,
-        "adverse_event_counts": adverse_event_counts(sessions, patients=patients),
-        "factor_effects": factor_effects(
-            diary,
-            sessions,
-            min_days=s.factor_min_days,
-            poor_sleep_max=s.poor_sleep_max,
-            high_stress_min=s.high_stress_min,
-            low_mood_max=s.low_mood_max,
-        ),
-        "nof1_effects": nof1_effects(
-            diary, index, baseline_days=s.baseline_days, min_entries=s.min_entries
-        ),
-    }
+            responder_threshold=s.responder_threshold,
+            **s.window_kwargs(),
+        )
+        index = index_dates(patients, sessions)
+        baseline = outcomes.set_index("patient_id")["baseline_pain"].dropna()
+
+        table, ttr = _outcome_table(diary, sessions, patients, index, outcomes, baseline, s)
+        table = with_comparison_columns(table, patients, diary, sessions, s)
+        return {
+            "patient_outcomes": table,
+            "session_response": session_response(
+                diary,
+                sessions,
+                window_days=s.session_window_days,
+                min_entries=s.session_min_entries,
+                relief_points=s.relief_points,
+            ),
+            "dose_response": dose_response(diary, sessions, baseline),
+            "time_to_response": ttr,
+            "adverse_event_counts": adverse_event_counts(sessions, patients=patients),
+            "factor_effects": factor_effects(
+                diary,
+                sessions,
+                min_days=s.factor_min_days,
+                poor_sleep_max=s.poor_sleep_max,
+                high_stress_min=s.high_stress_min,
+                low_mood_max=s.low_mood_max,
+            ),
+            "nof1_effects": nof1_effects(
+                diary, index, baseline_days=s.baseline_days, min_entries=s.min_entries
+            ),
+        }
 
 
 def _outcome_table(
