@@ -48,6 +48,7 @@ from analytics.stats import (
     secondary_outcomes,
     session_response,
     session_response_by_technique,
+    shared_patient_codes,
     theil_sen_slopes,
     time_to_response,
 )
@@ -370,42 +371,43 @@ def per_patient(
     """
     patients, sessions = _canonical_inputs(patients, sessions, settings, "per_patient")
     s = settings
-    outcomes = patient_outcomes(
-        diary,
-        patients,
-        sessions,
-        responder_threshold=s.responder_threshold,
-        **s.window_kwargs(),
-    )
-    index = index_dates(patients, sessions)
-    baseline = outcomes.set_index("patient_id")["baseline_pain"].dropna()
+    with shared_patient_codes():  # every stage reuses the first coding of a patient column
+        outcomes = patient_outcomes(
+            diary,
+            patients,
+            sessions,
+            responder_threshold=s.responder_threshold,
+            **s.window_kwargs(),
+        )
+        index = index_dates(patients, sessions)
+        baseline = outcomes.set_index("patient_id")["baseline_pain"].dropna()
 
-    table, ttr = _outcome_table(diary, sessions, patients, index, outcomes, baseline, s)
-    table = with_comparison_columns(table, patients, diary, sessions, s)
-    return {
-        "patient_outcomes": table,
-        "session_response": session_response(
-            diary,
-            sessions,
-            window_days=s.session_window_days,
-            min_entries=s.session_min_entries,
-            relief_points=s.relief_points,
-        ),
-        "dose_response": dose_response(diary, sessions, baseline),
-        "time_to_response": ttr,
-        "adverse_event_counts": adverse_event_counts(sessions, patients=patients),
-        "factor_effects": factor_effects(
-            diary,
-            sessions,
-            min_days=s.factor_min_days,
-            poor_sleep_max=s.poor_sleep_max,
-            high_stress_min=s.high_stress_min,
-            low_mood_max=s.low_mood_max,
-        ),
-        "nof1_effects": nof1_effects(
-            diary, index, baseline_days=s.baseline_days, min_entries=s.min_entries
-        ),
-    }
+        table, ttr = _outcome_table(diary, sessions, patients, index, outcomes, baseline, s)
+        table = with_comparison_columns(table, patients, diary, sessions, s)
+        return {
+            "patient_outcomes": table,
+            "session_response": session_response(
+                diary,
+                sessions,
+                window_days=s.session_window_days,
+                min_entries=s.session_min_entries,
+                relief_points=s.relief_points,
+            ),
+            "dose_response": dose_response(diary, sessions, baseline),
+            "time_to_response": ttr,
+            "adverse_event_counts": adverse_event_counts(sessions, patients=patients),
+            "factor_effects": factor_effects(
+                diary,
+                sessions,
+                min_days=s.factor_min_days,
+                poor_sleep_max=s.poor_sleep_max,
+                high_stress_min=s.high_stress_min,
+                low_mood_max=s.low_mood_max,
+            ),
+            "nof1_effects": nof1_effects(
+                diary, index, baseline_days=s.baseline_days, min_entries=s.min_entries
+            ),
+        }
 
 
 def _outcome_table(

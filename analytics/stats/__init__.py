@@ -6,7 +6,7 @@ Every function takes canonical frames and returns a documented frame or a frozen
 from __future__ import annotations
 
 from ._adjusted import wald_risk_difference
-from ._common import FitWarnings, sort_by_patient_day
+from ._common import FitWarnings, patient_codes, shared_patient_codes, sort_by_patient_day
 from ._dose import (
     DOSE_COLUMNS,
     DOSE_SUMMARY_COLUMNS,
@@ -170,6 +170,8 @@ __all__ = [
     "DUE_COLUMNS",
     "score_questionnaires",
     "FitWarnings",
+    "patient_codes",
+    "shared_patient_codes",
     "sort_by_patient_day",
     "DOSE_COLUMNS",
     "DOSE_SUMMARY_COLUMNS",

@@ -8,13 +8,78 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
     "FitWarnings",
+    "patient_codes",
+    "shared_patient_codes",
     "sort_by_patient_day",
 ]
+
+#: Factorisations of patient columns kept while :func:`shared_patient_codes` is open,
+#: keyed by the identity of the column's immutable Arrow data (held here, so the
+#: identity cannot be reused while the entry lives).
+_SHARED: ContextVar[dict[tuple[int, bool], tuple[Any, np.ndarray, Any]] | None] = ContextVar(
+    "shared_patient_codes", default=None
+)
+
+
+#: The dtype of a canonical text column (``astype("str")`` leaves it as it is).
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+@contextmanager
+def shared_patient_codes() -> Iterator[None]:
+    """Share the patient codes of each frame among the stages run inside the block.
+
+    Every stage codes the patients of the diary (and of the sessions) as integers
+    for its grouped arithmetic; inside this block a column whose text is held in
+    Arrow's immutable arrays is coded once and the codes are reused by every
+    later stage that codes the same column. The results are exactly those of
+    coding it again; the codes are dropped when the block ends.
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def patient_codes(patient_id: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, Any]:
+    """``pandas.factorize(patient_id.astype("str"), sort=sort)``, once per column when shared.
+
+    Parameters
+    ----------
+    patient_id : pandas.Series
+        A ``patient_id`` column.
+    sort : bool, default False
+        Number the patients in sorted order instead of order of appearance.
+
+    Returns
+    -------
+    codes : numpy.ndarray
+        Integer code per row (-1 where the id is missing); a fresh array the
+        caller may change.
+    uniques : pandas.Index
+        The patient ids as text, code ``i`` at position ``i``.
+    """
+    text = patient_id if patient_id.dtype == _TEXT else patient_id.astype("str")
+    data = getattr(text.array, "_pa_array", None)
+    shared = _SHARED.get()
+    if shared is None or data is None:
+        codes, uniques = pd.factorize(text, sort=sort)
+        return codes, uniques
+    key = (id(data), sort)
+    entry = shared.get(key)
+    if entry is None or entry[0] is not data:
+        codes, uniques = pd.factorize(text, sort=sort)
+        entry = shared[key] = (data, codes, uniques)
+    return entry[1].copy(), entry[2]
 
 
 def sort_by_patient_day(frame: pd.DataFrame) -> pd.DataFrame:
@@ -34,7 +99,10 @@ def _in_patient_day_order(patient_id: pd.Series, date: pd.Series) -> bool:
         return True
     if patient_id.isna().any() or date.isna().any():
         return False
-    codes, uniques = pd.factorize(patient_id)
+    if isinstance(patient_id.dtype, pd.StringDtype):
+        codes, uniques = patient_codes(patient_id)
+    else:
+        codes, uniques = pd.factorize(patient_id)
     # codes number the patients by first appearance: each patient's rows form one
     # block iff the codes never go down; the blocks are sorted iff the uniques are
     if not (codes[1:] >= codes[:-1]).all():

@@ -23,7 +23,7 @@ from scipy import stats
 
 from analytics.checks import check_int, check_number
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import sort_by_patient_day
+from analytics.stats._common import patient_codes, sort_by_patient_day
 
 __all__ = [
     "FACTORS",
@@ -252,7 +252,7 @@ def factor_effects(
     )
     days = days[days["pain"].notna()].reset_index(drop=True)
     # rows are sorted by patient: codes in patient order, as a sorted unique would give
-    code, ids = pd.factorize(days["patient_id"], sort=True)
+    code, ids = patient_codes(days["patient_id"], sort=True)
     code = code.astype(np.int64)
     n_pat = len(ids)
     pain = days["pain"].to_numpy(dtype="float64")

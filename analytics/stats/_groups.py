@@ -17,7 +17,7 @@ from scipy import stats
 from analytics.checks import check_choice, check_int, check_number
 from analytics.contract import frequency_band
 from analytics.stats._adjusted import ancova, wald_risk_difference
-from analytics.stats._common import FitWarnings
+from analytics.stats._common import FitWarnings, patient_codes
 from analytics.stats._thresholds import at_least
 
 __all__ = [
@@ -123,19 +123,25 @@ def predominant_technique(sessions: pd.DataFrame) -> pd.Series:
         return pd.Series(
             dtype="str", name="technique", index=pd.Index([], dtype="str", name="patient_id")
         )
-    frame = pd.DataFrame(
-        {
-            "patient_id": sessions["patient_id"].astype("str").to_numpy(),
-            "band": frequency_band(sessions["technique"], sessions["frequency_hz"]).to_numpy(),
-            "date": sessions["date"].to_numpy(),
-        }
-    )
-    counts = frame.groupby(["patient_id", "band"]).agg(n=("date", "size"), last=("date", "max"))
-    counts = counts.reset_index().sort_values(
-        ["patient_id", "n", "last"], ascending=[True, False, False], kind="mergesort"
-    )
-    top = counts.drop_duplicates("patient_id").set_index("patient_id")["band"]
-    return top.astype("str").rename("technique").sort_index()
+    band = frequency_band(sessions["technique"], sessions["frequency_hz"])
+    keep = (sessions["patient_id"].notna() & band.notna()).to_numpy()
+    if not keep.any():
+        return predominant_technique(sessions.iloc[:0])
+    patient, ids = patient_codes(sessions["patient_id"][keep], sort=True)
+    label, bands = pd.factorize(band[keep], sort=True)
+    # every (patient, band) pair: its sessions and its latest date (NaT lowest)
+    pair = patient.astype("int64") * len(bands) + label
+    present, pair = np.unique(pair, return_inverse=True)
+    n = np.bincount(pair, minlength=len(present))
+    day = sessions["date"].to_numpy(dtype="datetime64[ns]")[keep].view("int64")
+    last = np.full(len(present), np.iinfo("int64").min, dtype="int64")
+    np.maximum.at(last, pair, day)
+    # per patient the most sessions, then the latest, then the first band in order
+    who, which = np.divmod(present, len(bands))
+    order = np.lexsort((which, -np.unique(last, return_inverse=True)[1], -n, who))
+    first = order[np.append(True, who[order][1:] != who[order][:-1])]
+    index = pd.Index(np.asarray(ids)[who[first]], dtype="str", name="patient_id")
+    return pd.Series(np.asarray(bands)[which[first]], index=index, dtype="str", name="technique")
 
 
 def wilson_interval(count, nobs, *, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:

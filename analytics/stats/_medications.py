@@ -24,6 +24,7 @@ import pandas as pd
 from analytics.checks import check_int, check_number
 from analytics.contract import DOSE_UNITS, MME_FACTORS, opioid_code
 from analytics.contract.schema import DATE_DTYPE
+from analytics.stats._common import patient_codes
 from analytics.stats._outcomes import all_patients, outcome_windows
 from analytics.stats._thresholds import at_least
 
@@ -115,6 +116,20 @@ def _opioid_codes(medication: pd.Series) -> pd.Series:
     return medication.map(table).astype("str")
 
 
+def _mme_factors(medication: pd.Series) -> np.ndarray:
+    """Return the MME factor of each day's named opioid (float64), NaN for any other day.
+
+    Each distinct name is read once by :func:`analytics.contract.opioid_code`.
+    """
+    named = medication.notna().to_numpy()
+    factors = np.full(len(medication), np.nan, dtype="float64")
+    if named.any():
+        codes, names = pd.factorize(medication[named])
+        known = [MME_FACTORS.get(opioid_code(name) or "", np.nan) for name in names]
+        factors[named] = np.array(known, dtype="float64")[codes]
+    return factors
+
+
 def opioid_mme_per_day(diary: pd.DataFrame) -> pd.Series:
     """Opioid dose of each diary day, morphine milligram equivalents per day.
 
@@ -161,22 +176,42 @@ def opioid_mme_per_day(diary: pd.DataFrame) -> pd.Series:
     [0.0, 20.0]
     """
     recorded = pd.to_numeric(diary["opioid_mme"]).astype("float64")
-    codes = _opioid_codes(diary["medication"])
-    factor = codes.map(dict(MME_FACTORS)).astype("float64")
+    factor = _mme_factors(diary["medication"])
     dose = pd.to_numeric(diary["medication_dose"]).astype("float64")
     mme = recorded.fillna(dose * factor)
     pid = diary["patient_id"].astype("str")
     # each patient's days in date order: the value before a blank day decides it
-    codes, _ = pd.factorize(pid)
-    order = np.lexsort((diary["date"].to_numpy(), codes))
-    by_day = mme.iloc[order]
-    key = codes[order]
-    before = by_day.groupby(key).shift(1)
-    before = before.groupby(key).ffill()
-    records = by_day.notna().groupby(key).transform("any").astype(bool)
-    none_before = before.isna() | (before == 0)
-    filled = by_day.where(by_day.notna() | ~records | ~none_before, 0.0)
-    return filled.reindex(diary.index).astype("float64").rename("opioid_mme")
+    codes, _ = patient_codes(pid)
+    day = diary["date"].to_numpy()
+    step = codes[1:] - codes[:-1]
+    if ((step > 0) | ((step == 0) & (day[1:] >= day[:-1]))).all():
+        order = np.arange(len(codes))  # already by patient and date, as the loaders give it
+    else:
+        order = np.lexsort((day, codes))
+    by_day = mme.to_numpy(dtype="float64")[order]
+    filled = np.empty(len(by_day), dtype="float64")
+    filled[order] = _blank_days_filled(by_day, codes[order])
+    return pd.Series(filled, index=diary.index, name="opioid_mme", dtype="float64")
+
+
+def _blank_days_filled(by_day: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Apply steps 3 and 4 of :func:`opioid_mme_per_day` to days sorted by patient and date."""
+    n = len(by_day)
+    if not n:
+        return by_day.copy()
+    position = np.arange(n)
+    start = np.flatnonzero(np.append(True, key[1:] != key[:-1]))
+    first = np.zeros(n, dtype=bool)
+    first[start] = True
+    group = np.cumsum(first) - 1
+    known = ~np.isnan(by_day)
+    # the latest known value strictly before each day, within the patient
+    latest = np.maximum.accumulate(np.where(known, position, -1))
+    before = np.append(-1, latest[:-1])
+    has_before = before >= start[group]
+    none_before = ~has_before | (by_day[np.where(has_before, before, 0)] == 0)
+    records = np.logical_or.reduceat(known, start)[group]
+    return np.where(known | ~records | ~none_before, by_day, 0.0)
 
 
 def reference_windows(

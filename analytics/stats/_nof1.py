@@ -20,7 +20,7 @@ from scipy import optimize, stats
 
 from analytics.checks import check_int
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import sort_by_patient_day
+from analytics.stats._common import patient_codes, sort_by_patient_day
 from analytics.stats._outcomes import outcome_windows, per_row
 
 __all__ = [
@@ -292,7 +292,7 @@ def nof1_effects(
     t0 = per_row(idx, d["patient_id"].astype("str"))
     phase = np.where(rows["in_baseline"], "A", np.where(d["date"] >= t0, "B", ""))
     # rows are sorted by patient: codes in patient order, as a sorted unique would give
-    code, ids = pd.factorize(d["patient_id"].astype("str"), sort=True)
+    code, ids = patient_codes(d["patient_id"], sort=True)
     code = code.astype("int64")
     n_pat = len(ids)
     pain = d["pain"].to_numpy(dtype="float64")

@@ -15,6 +15,7 @@ import pandas as pd
 from analytics.checks import check_int, check_number
 from analytics.contract import index_dates
 from analytics.contract.schema import DATE_DTYPE
+from analytics.stats._common import patient_codes
 from analytics.stats._groups import predominant_technique
 from analytics.stats._thresholds import EPS, at_least
 
@@ -95,7 +96,7 @@ def outcome_windows(
     win["baseline_start"] = win["index_date"] - baseline_days * _DAY
     win["baseline_end"] = win["index_date"] - _DAY
     # one factorisation of the diary's patients serves every lookup below
-    codes, uniques = pd.factorize(diary["patient_id"].astype("str"))
+    codes, uniques = patient_codes(diary["patient_id"])
     uniques = pd.Index(uniques, dtype="str")
     date = diary["date"].to_numpy()
     if followup_at is None:
@@ -132,7 +133,7 @@ def per_row(values: pd.Series, keys: pd.Series) -> pd.Series:
     empty; the result has the index of ``keys``.
     """
     # one lookup per distinct key, then spread over the rows by the key codes
-    codes, uniques = pd.factorize(keys.astype("str"))
+    codes, uniques = patient_codes(keys)
     distinct = values.reindex(pd.Index(uniques, dtype="str")).to_numpy()
     looked_up = pd.api.extensions.take(distinct, codes, allow_fill=True)
     return pd.Series(looked_up, index=keys.index, dtype=values.dtype)

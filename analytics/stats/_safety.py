@@ -184,18 +184,20 @@ def adverse_event_counts(
     events = adverse_events_long(s)
     events["patient_id"] = ids.to_numpy()[events["row"].to_numpy()]
     kinds = list(ADVERSE_EVENTS)
-    out = pd.DataFrame({"n_sessions": ids.value_counts().sort_index()})
-    out.index.name = "patient_id"
+    n_sessions = ids.value_counts().sort_index()
     # sessions with each event per patient: one count per (patient, event) cell
-    who = out.index.get_indexer(events["patient_id"])
+    who = n_sessions.index.get_indexer(events["patient_id"])
     what = pd.Index(kinds).get_indexer(events["event"])
     keep = (who >= 0) & (what >= 0)
-    wide = np.zeros((len(out), len(kinds)), dtype=np.int64)
+    wide = np.zeros((len(n_sessions), len(kinds)), dtype=np.int64)
     np.add.at(wide, (who[keep], what[keep]), 1)
-    for j, kind in enumerate(kinds):
-        out[f"n_{kind}"] = wide[:, j]
-    out["n_events"] = wide.sum(axis=1)
-    return out.reset_index()[list(COUNT_COLUMNS)].astype(COUNT_COLUMNS)
+    columns = {
+        "patient_id": pd.array(n_sessions.index, dtype="str"),
+        "n_sessions": n_sessions.to_numpy(dtype=np.int64),
+        **{f"n_{kind}": wide[:, j] for j, kind in enumerate(kinds)},
+        "n_events": wide.sum(axis=1),
+    }
+    return pd.DataFrame(columns, columns=list(COUNT_COLUMNS))
 
 
 def rates_from_counts(counts: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from analytics.checks import check_int
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import sort_by_patient_day
+from analytics.stats._common import patient_codes, sort_by_patient_day
 from analytics.stats._medications import opioid_mme_per_day
 from analytics.stats._outcomes import (
     all_patients,
@@ -63,7 +63,7 @@ def _patient_codes(pid: pd.Series) -> tuple[np.ndarray, Callable[[Any], Any]]:
     Returns the codes and the function that labels a grouped result (Series or
     DataFrame indexed by code) with the patient ids again.
     """
-    codes, uniques = pd.factorize(pid)
+    codes, uniques = patient_codes(pid)
     labels = pd.Index(uniques, dtype="str")
 
     def by_patient(result: Any) -> Any:
@@ -260,7 +260,7 @@ def data_quality(
 def _longest_gaps(pid: pd.Series, dates: pd.Series, ids: pd.Index) -> pd.Series:
     """Count the most consecutive days without an entry between each diary's first and last."""
     order = sort_by_patient_day(pd.DataFrame({"patient_id": pid.array, "date": dates.to_numpy()}))
-    o_codes, o_uniques = pd.factorize(order["patient_id"])
+    o_codes, o_uniques = patient_codes(order["patient_id"])
     gaps = order["date"].groupby(o_codes).diff().dt.days - 1
     longest = gaps.groupby(o_codes).max()
     longest = longest[longest.index.to_numpy() >= 0]

@@ -17,6 +17,7 @@ import pandas as pd
 from analytics.checks import check_int, check_number
 from analytics.contract import frequency_band
 from analytics.contract.schema import DATE_DTYPE
+from analytics.stats._common import patient_codes
 from analytics.stats._safety import adverse_events_long
 from analytics.stats._thresholds import at_most
 
@@ -114,7 +115,7 @@ class PatientDayKeys:
 
     def code(self, patient_id: pd.Series) -> np.ndarray:
         # look up each distinct patient once, then spread over the rows
-        codes, uniques = pd.factorize(patient_id.astype("str"))
+        codes, uniques = patient_codes(patient_id)
         found = np.append(self.patients.get_indexer(pd.Index(uniques, dtype="str")), -1)
         return found[codes].astype(np.int64)
 

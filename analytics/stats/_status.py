@@ -15,7 +15,7 @@ import pandas as pd
 
 from analytics.checks import check_int
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import sort_by_patient_day
+from analytics.stats._common import patient_codes, sort_by_patient_day
 from analytics.stats._outcomes import all_patients, per_row
 
 __all__ = [
@@ -89,7 +89,7 @@ def _last_valid_exact(
         return None
     if np.abs(pain).sum() >= 2.0**52 or np.signbit(pain[pain == 0]).any():
         return None  # sums could round, or pandas would keep a negative zero's sign
-    codes = pd.factorize(frame["patient_id"])[0].astype(np.int64)
+    codes = patient_codes(frame["patient_id"])[0].astype(np.int64)
     day = frame["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
     day = day - day.min()
     key = codes * (int(day.max()) + window_days + 1) + day

@@ -19,7 +19,7 @@ from scipy import stats
 from analytics.checks import check_choice, check_int
 from analytics.contract.schema import DATE_DTYPE
 from analytics.errors import InsufficientDataError
-from analytics.stats._common import FitWarnings, sort_by_patient_day
+from analytics.stats._common import FitWarnings, patient_codes, sort_by_patient_day
 from analytics.stats._outcomes import per_row
 
 __all__ = [
@@ -204,7 +204,7 @@ def theil_sen_slopes(
     min_entries = check_int(min_entries, "min_entries", func, 2, 3650)
     frame = _sorted(diary)
     # rows are sorted by patient: the codes number the patients in sorted order
-    codes, uniques = pd.factorize(frame["patient_id"])
+    codes, uniques = patient_codes(frame["patient_id"])
     ids = pd.Index(uniques, dtype="str", name="patient_id")
     m = len(ids)
     first = np.flatnonzero(np.append(True, codes[1:] != codes[:-1])) if len(codes) else codes
@@ -470,7 +470,7 @@ def interrupted_time_series(
     t_all = (frame["date"] - idx).dt.days.to_numpy(dtype="float64", na_value=np.nan)
     y_all = frame["pain"].to_numpy()
     log = FitWarnings("Interrupted time series")
-    codes = pd.factorize(frame["patient_id"])[0]  # rows are sorted by patient
+    codes = patient_codes(frame["patient_id"])[0]  # rows are sorted by patient
     new_patient = np.ones(len(codes), dtype=bool)
     new_patient[1:] = codes[1:] != codes[:-1]
     first = np.flatnonzero(new_patient)

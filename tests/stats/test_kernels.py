@@ -3,7 +3,9 @@
 References: a brute-force sort of every pairwise slope (the values
 ``scipy.stats.theilslopes`` sorts) for the counting path of
 ``analytics.stats``; pandas' time-based rolling mean for the prefix-sum
-path of ``analytics.stats``.
+path of ``analytics.stats``; ``pandas.factorize`` for the shared patient codes;
+pandas' grouped shift, forward fill and ``any`` for the blank opioid days; pandas'
+grouped count and latest date, sorted, for the predominant technique.
 """
 
 from __future__ import annotations
@@ -13,8 +15,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from analytics.contract import frequency_band
+from analytics.stats import (
+    _medications,
+    _theil_sen,
+    patient_codes,
+    predominant_technique,
+    shared_patient_codes,
+)
 from analytics.stats import _status as status
-from analytics.stats import _theil_sen
 
 
 def _brute_order_statistics(x, y, ranks):
@@ -275,3 +284,73 @@ def test_a_negative_zero_leaves_the_fast_paths():
     frame.loc[frame["pain"] == 0, "pain"] = -0.0
     assert (frame["pain"] == 0).any()
     assert status._last_valid_exact(frame, 7, 4) is None
+
+
+def test_shared_patient_codes_are_those_of_factorize_and_free_to_change():
+    ids = pd.Series(["b", "a", None, "b", "c", "a"], dtype="str")
+    mixed = pd.Series(["b", 1, None, "b"], dtype=object)
+    for sort in (False, True):
+        for column in (ids, mixed):
+            want_codes, want_uniques = pd.factorize(column.astype("str"), sort=sort)
+            for _ in range(2):
+                with shared_patient_codes():
+                    for _ in range(2):
+                        codes, uniques = patient_codes(column, sort=sort)
+                        np.testing.assert_array_equal(codes, want_codes)
+                        pd.testing.assert_index_equal(pd.Index(uniques), pd.Index(want_uniques))
+                        codes[:] = 7  # the caller's copy: the next call is unchanged
+            codes, _ = patient_codes(column, sort=sort)
+            np.testing.assert_array_equal(codes, want_codes)
+
+
+def test_blank_opioid_days_follow_the_grouped_pandas_reference():
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        n = int(rng.integers(1, 60))
+        key = np.sort(rng.integers(-1, 4, n))
+        mme = rng.choice([np.nan, np.nan, 0.0, -0.0, 15.0, 40.0], n)
+        by_day = pd.Series(mme)
+        before = by_day.groupby(key).shift(1).groupby(key).ffill()
+        records = by_day.notna().groupby(key).transform("any").astype(bool)
+        none_before = before.isna() | (before == 0)
+        want = by_day.where(by_day.notna() | ~records | ~none_before, 0.0).to_numpy()
+        got = _medications._blank_days_filled(mme, key)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def _technique_by_pandas(sessions):
+    frame = pd.DataFrame(
+        {
+            "patient_id": sessions["patient_id"].astype("str").to_numpy(),
+            "band": frequency_band(sessions["technique"], sessions["frequency_hz"]).to_numpy(),
+            "date": sessions["date"].to_numpy(),
+        }
+    )
+    counts = frame.groupby(["patient_id", "band"]).agg(n=("date", "size"), last=("date", "max"))
+    counts = counts.reset_index().sort_values(
+        ["patient_id", "n", "last"], ascending=[True, False, False], kind="mergesort"
+    )
+    top = counts.drop_duplicates("patient_id").set_index("patient_id")["band"]
+    return top.astype("str").rename("technique").sort_index()
+
+
+def test_predominant_technique_follows_the_grouped_pandas_reference():
+    rng = np.random.default_rng(5)
+    for _ in range(15):
+        n = int(rng.integers(1, 40))
+        sessions = pd.DataFrame(
+            {
+                "patient_id": pd.Series(rng.choice(["p10", "p2", "p1", None], n), dtype="str"),
+                "technique": pd.Series(
+                    rng.choice(["manual", "electro", "auricular", None], n), dtype="str"
+                ),
+                "frequency_hz": pd.Series(rng.choice(["2", "100", "2/100", None], n), dtype="str"),
+                "date": pd.to_datetime("2026-01-01")
+                + pd.to_timedelta(rng.choice([0, 7, 7, 14, -1], n), unit="D"),
+            }
+        )
+        sessions.loc[sessions["date"] < "2026-01-01", "date"] = pd.NaT
+        want = _technique_by_pandas(sessions)
+        got = predominant_technique(sessions)
+        pd.testing.assert_series_equal(got, want, check_exact=True, check_index_type=len(want) > 0)
