@@ -47,7 +47,7 @@ def test_an_import_writes_the_snapshot_the_first_read_uses(
         replace(
             clinic,
             **{t: getattr(clinic, t)[getattr(clinic, t)["patient_id"].isin(first)]
-               for t in ("patients", "diary", "sessions", "questionnaires")},
+               for t in ("patients", "diary", "sessions", "questionnaires", "entries")},
         )
     )  # fmt: skip
     admin.import_dataset(clinic)  # the others, patched into the first import's snapshot
