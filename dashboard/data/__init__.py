@@ -100,6 +100,9 @@ from dashboard.data._onboarding import (
     sign_in_sheet,
 )
 from dashboard.data._questionnaires import (
+    answers_version,
+    cohort_questionnaires_due,
+    questionnaire_answers,
     questionnaire_scores,
     questionnaires_due,
     save_questionnaire,
@@ -120,6 +123,9 @@ from dashboard.data._writes import (
 )
 
 __all__ = [
+    "answers_version",
+    "cohort_questionnaires_due",
+    "questionnaire_answers",
     "questionnaire_scores",
     "questionnaires_due",
     "save_questionnaire",
