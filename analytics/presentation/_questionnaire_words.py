@@ -38,7 +38,7 @@ QUESTIONNAIRE_PANEL_COLUMNS = [
     "score",
     "baseline",
     "latest",
-    "change",
+    "since_baseline",
     "meaningful",
 ]
 
@@ -128,14 +128,13 @@ def _meaningful(rule: Any, latest: pd.Series, later: bool) -> str:
     )
 
 
-def _change_cell(latest: pd.Series, rule: Any, later: bool) -> str:
+def _change_cell(latest: pd.Series, later: bool) -> str:
     if not later or is_missing(latest["change"]):
         return "—"
-    change, improvement = float(latest["change"]), float(latest["improvement"])
-    if abs(change) < 0.05:
-        return "0 (no change)"
-    word = "better" if improvement > 0 else "worse"
-    return f"{change:+.1f} ({word})".replace("-", "−")
+    improvement = float(latest["improvement"])
+    if abs(improvement) < 0.05:
+        return "no change"
+    return f"{'better' if improvement > 0 else 'worse'} by {_points(improvement)}"
 
 
 def questionnaire_panel(
@@ -161,8 +160,9 @@ def questionnaire_panel(
         The columns of :data:`QUESTIONNAIRE_PANEL_COLUMNS`, all text:
         ``questionnaire`` (short name), ``score`` (its label), ``baseline`` (value
         and date, "—" for a rating of change), ``latest`` (value, the answer's words
-        for a single-item score, date and session), ``change`` (latest − baseline
-        with "better"/"worse", whichever way the score runs), ``meaningful`` (whether
+        for a single-item score, date and session), ``since_baseline`` (the change
+        from baseline in words, "better by 2.3 points", whichever way the score
+        runs; "—" without a later answer), ``meaningful`` (whether
         the improvement reaches the instrument's published minimal important
         difference, or the answer is a responder answer), in words. Empty without
         answers.
@@ -197,7 +197,7 @@ def questionnaire_panel(
                     "latest": f"{value} ({_when(visit, latest['date'])})"
                     if later or not rule.baseline
                     else "—",
-                    "change": _change_cell(latest, rule, later),
+                    "since_baseline": _change_cell(latest, later),
                     "meaningful": _meaningful(rule, latest, later),
                 }
             )

@@ -23,15 +23,23 @@ def questionnaire_section(pdf: ReportPDF, data: PatientReportData) -> None:
         pdf.paragraph("No questionnaire answered up to the report's date.")
         return
     pdf.data_table(
-        ["Questionnaire", "Score", "Baseline", "Latest", "Change", "Meaningful change?"],
+        [
+            "Questionnaire",
+            "Score",
+            "Baseline",
+            "Latest",
+            "Change since baseline",
+            "Meaningful change?",
+        ],
         panel.to_numpy().tolist(),
-        widths=(10, 22, 14, 20, 11, 23),
-        align=("L", "L", "L", "L", "R", "L"),
+        widths=(13, 21, 13, 19, 13, 21),
+        align=("L", "L", "L", "L", "L", "L"),
         size=7.5,
     )
     pdf.paragraph(
-        "Baseline: the first answer of each score. Change: latest − baseline, with whether it "
-        "is better or worse (PHQ-4: lower is better; PSFS: higher is better). Meaningful: the "
+        "Baseline: the first answer of each score. Change: from baseline to the latest answer, "
+        "better or worse whichever way the score runs (PHQ-4: lower is better; PSFS: higher "
+        "is better). Meaningful: the "
         "improvement reaches the instrument's published minimal important difference (PSFS "
         "2 points, Stratford 1995); a global impression of change (PGIC) of much or very much "
         "improved is a responder answer (Farrar 2001).",

@@ -69,7 +69,7 @@ def clinician_panel(
             "score": st.column_config.TextColumn("Score"),
             "baseline": st.column_config.TextColumn("Baseline"),
             "latest": st.column_config.TextColumn("Latest"),
-            "change": st.column_config.TextColumn("Change"),
+            "since_baseline": st.column_config.TextColumn("Change since baseline"),
             "meaningful": st.column_config.TextColumn("Meaningful change?"),
         },
     )
