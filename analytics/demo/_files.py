@@ -66,7 +66,7 @@ def write_clinic(clinic: dict[str, pd.DataFrame], directory: str | os.PathLike[s
 
 
 def shift_dates(dataset: Dataset, days: int) -> Dataset:
-    """Move every date of a dataset by ``days`` (start dates, course ends, diary days, sessions).
+    """Move every date of a dataset by ``days`` (start dates, course ends, diary, sessions, answers).
 
     Everything relative — baselines, follow-up, session windows, weekdays when
     ``days`` is a multiple of 7 — is unchanged; the input is not modified.
@@ -88,7 +88,11 @@ def shift_dates(dataset: Dataset, days: int) -> Dataset:
     diary["date"] = diary["date"] + delta
     sessions = dataset.sessions.copy()
     sessions["date"] = sessions["date"] + delta
-    return dataclasses.replace(dataset, patients=patients, diary=diary, sessions=sessions)
+    answers = dataset.questionnaires.copy()
+    answers["date"] = answers["date"] + delta
+    return dataclasses.replace(
+        dataset, patients=patients, diary=diary, sessions=sessions, questionnaires=answers
+    )
 
 
 def freshen_demo(dataset: Dataset, *, today: dt.date | None = None) -> tuple[Dataset, int]:
