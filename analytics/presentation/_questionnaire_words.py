@@ -12,7 +12,7 @@ answer labels and minimal important differences from their definition files
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -141,6 +141,7 @@ def questionnaire_panel(
     table: pd.DataFrame,
     sessions: pd.DataFrame | None = None,
     *,
+    scores: Literal["all", "main"] = "all",
     instruments: Mapping[str, Instrument] | None = None,
 ) -> pd.DataFrame:
     """Return the clinician's questionnaire table: one row per score, baseline against latest.
@@ -151,6 +152,8 @@ def questionnaire_panel(
         :func:`analytics.stats.questionnaire_table` of one patient.
     sessions : pandas.DataFrame, optional
         The patient's sessions, to say after which session an answer was given.
+    scores : {"all", "main"}, default "all"
+        Every score, or only each instrument's main (first) score, for a compact view.
     instruments : mapping, optional
         Default the shipped :data:`analytics.contract.INSTRUMENTS`.
 
@@ -160,7 +163,7 @@ def questionnaire_panel(
         The columns of :data:`QUESTIONNAIRE_PANEL_COLUMNS`, all text:
         ``questionnaire`` (short name), ``score`` (its label), ``baseline`` (value
         and date, "—" for a rating of change), ``latest`` (value, the answer's words
-        for a single-item score, date and session), ``since_baseline`` (the change
+        for a single-item score or the score's band, date and session), ``since_baseline`` (the change
         from baseline in words, "better by 2.3 points", whichever way the score
         runs; "—" without a later answer), ``meaningful`` (whether
         the improvement reaches the instrument's published minimal important
@@ -174,34 +177,37 @@ def questionnaire_panel(
     visits = visit_numbers(ordered["date"], sessions)
     rows = []
     for instrument in instruments.values():
-        for rule in instrument.scores:
+        rules = instrument.scores if scores == "all" else instrument.scores[:1]
+        for rule in rules:
             mine = ordered[(ordered["instrument"] == instrument.id) & (ordered["score"] == rule.id)]
-            if mine.empty:
-                continue
-            latest = mine.iloc[-1]
-            visit = int(visits[mine.index[-1]])
-            later = rule.baseline and len(mine) > 1
-            words = _answer_label(instrument, rule.id, float(latest["value"]))
-            value = _number(float(latest["value"])) + (f" {words.lower()}" if words else "")
-            baseline = (
-                f"{_number(float(latest['baseline_value']))} "
-                f"({pd.Timestamp(latest['baseline_date']):%d %b %Y})"
-                if rule.baseline
-                else "—"
-            )
-            rows.append(
-                {
-                    "questionnaire": instrument.short_name,
-                    "score": rule.label,
-                    "baseline": baseline,
-                    "latest": f"{value} ({_when(visit, latest['date'])})"
-                    if later or not rule.baseline
-                    else "—",
-                    "since_baseline": _change_cell(latest, later),
-                    "meaningful": _meaningful(rule, latest, later),
-                }
-            )
+            if not mine.empty:
+                rows.append(_panel_row(instrument, rule, mine, int(visits[mine.index[-1]])))
     return pd.DataFrame(rows, columns=QUESTIONNAIRE_PANEL_COLUMNS)
+
+
+def _panel_row(instrument: Instrument, rule: Any, mine: pd.DataFrame, visit: int) -> dict[str, str]:
+    """One score's cells: its first answer against its latest."""
+    latest = mine.iloc[-1]
+    later = rule.baseline and len(mine) > 1
+    words = _answer_label(instrument, rule.id, float(latest["value"]))
+    band = None if is_missing(latest["band"]) or not rule.baseline else str(latest["band"])
+    value = ", ".join([_number(float(latest["value"]))] + [w.lower() for w in (words, band) if w])
+    baseline = (
+        f"{_number(float(latest['baseline_value']))} "
+        f"({pd.Timestamp(latest['baseline_date']):%d %b %Y})"
+        if rule.baseline
+        else "—"
+    )
+    return {
+        "questionnaire": instrument.short_name,
+        "score": rule.label,
+        "baseline": baseline,
+        "latest": f"{value} ({_when(visit, latest['date'])})"
+        if later or not rule.baseline
+        else "—",
+        "since_baseline": _change_cell(latest, later),
+        "meaningful": _meaningful(rule, latest, later),
+    }
 
 
 def _plain_name(instrument: Instrument) -> str:

@@ -22,7 +22,6 @@ from analytics.presentation import (
     questionnaire_sentences,
 )
 from dashboard import data
-from dashboard.components import table_download
 
 __all__ = ["clinician_panel", "patient_panel"]
 
@@ -54,24 +53,22 @@ def clinician_panel(
     due = data.questionnaires_due(user, patient_id, today=today, purpose=purpose)
     if not due.empty:
         st.info(f"**{due_text(due)}** — the patient sees it on Log today.", icon="📋")
-    panel = questionnaire_panel(summary.questionnaires, sessions)
+    panel = questionnaire_panel(summary.questionnaires, sessions, scores="main")
     if panel.empty:
         st.caption("No questionnaire answered yet.")
         return due
-    table_download.data_table(
-        panel,
-        what=f"questionnaire scores of {patient_id}",
-        patient_id=patient_id,
-        purpose=purpose,
-        key="chart.questionnaires",
-        column_config={
-            "questionnaire": st.column_config.TextColumn("Questionnaire"),
-            "score": st.column_config.TextColumn("Score"),
-            "baseline": st.column_config.TextColumn("Baseline"),
-            "latest": st.column_config.TextColumn("Latest"),
-            "since_baseline": st.column_config.TextColumn("Change since baseline"),
-            "meaningful": st.column_config.TextColumn("Meaningful change?"),
-        },
+    # one line per questionnaire rather than a table: it stays within a phone's width
+    for r in panel.itertuples(index=False):
+        change = (
+            f"{r.latest}" if r.baseline == "—" else f"{r.baseline} → {r.latest}: {r.since_baseline}"
+        )
+        st.markdown(f"- **{r.questionnaire}** {change}. Meaningful change: {r.meaningful}.")
+    st.caption(
+        "Each questionnaire's main score: "
+        + "; ".join(
+            f"{q}: {s}" for q, s in zip(panel["questionnaire"], panel["score"], strict=True)
+        )
+        + ". First answer → latest; the visit report (PDF) lists every score in a table."
     )
     composite = summary.composite
     if len(composite):

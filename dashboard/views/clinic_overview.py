@@ -212,7 +212,7 @@ columns = {
     ),
     "due": st.column_config.TextColumn(
         "Questionnaires",
-        width=110,
+        width=150,
         help="Outcome questionnaires due today (at baseline, then after the session numbers of "
         "the clinic's settings), until the patient answers them on Log today.",
     ),

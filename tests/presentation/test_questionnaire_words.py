@@ -74,7 +74,10 @@ def test_the_clinician_table_compares_the_latest_answer_with_the_first():
     assert phq["meaningful"] == "no published minimal important difference"
     pgic = panel.loc["Global impression of change"]
     assert pgic["baseline"] == "—" and pgic["since_baseline"] == "—"
-    assert pgic["latest"].startswith("2 much improved")
+    assert pgic["latest"].startswith("2, much improved (12 Feb 2026")
+    assert phq["latest"] == "4, mild (12 Feb 2026, after session 6)"
+    main = questionnaire_panel(questionnaire_table(ANSWERS), SESSIONS, scores="main")
+    assert main["questionnaire"].tolist() == ["PGIC", "PHQ-4", "PSFS"]
     assert pgic["meaningful"].startswith("yes: much or very much improved")
     assert questionnaire_panel(questionnaire_table(ANSWERS.iloc[:0])).empty
 
