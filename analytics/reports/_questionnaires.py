@@ -32,7 +32,7 @@ def questionnaire_section(pdf: ReportPDF, data: PatientReportData) -> None:
             "Meaningful change?",
         ],
         panel.to_numpy().tolist(),
-        widths=(13, 21, 13, 19, 13, 21),
+        widths=(15, 19, 13, 19, 13, 21),
         align=("L", "L", "L", "L", "L", "L"),
         size=7.5,
     )
