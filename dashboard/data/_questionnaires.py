@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from analytics.access import User
-from dashboard.data._access import forget_rows, service, user_key, visit_rows
+from dashboard.data._access import forget_rows, patient_view, service, user_key, visit_rows
 
 __all__ = [
     "questionnaires_due",
@@ -21,17 +21,13 @@ __all__ = [
 
 
 def questionnaire_answers(user: User, patient_id: str, *, purpose: str) -> pd.DataFrame:
-    """Return the patient's stored answers; one audited read per visit.
+    """Return the patient's stored answers, read with the visit's rows (no second audited read).
 
-    The canonical ``questionnaires`` frame, read through the service with the
-    user's scope (:meth:`analytics.service.Service.questionnaire_answers`); reruns
-    of the visit reuse it, a save forgets it.
+    The canonical ``questionnaires`` frame that :func:`dashboard.data.patient_view` reads
+    through the service in the same call and audit row as the diary and sessions; a
+    save forgets it.
     """
-    key = ("questionnaire answers", user_key(user), purpose, str(patient_id))
-    rows = visit_rows()
-    if key not in rows:
-        rows[key] = service(user, purpose).questionnaire_answers(str(patient_id))
-    answers: pd.DataFrame = rows[key]
+    answers: pd.DataFrame = patient_view(user, patient_id, purpose=purpose).data.questionnaires
     return answers
 
 
