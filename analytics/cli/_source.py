@@ -23,6 +23,8 @@ from analytics import access
 from analytics.cli._output import CommandError, print_problems, reported_warnings
 
 if TYPE_CHECKING:  # deferred at run time: 'paindiary --help' loads none of these
+    import pandas as pd
+
     from analytics.contract import Dataset
     from analytics.service import Service
     from analytics.settings import AnalysisSettings
@@ -276,6 +278,12 @@ class Source:
         if self.service is None:
             return self._folder()
         return self.service.patient_dataset(patient_id, purpose=purpose)
+
+    def questionnaires(self, patient_id: str) -> pd.DataFrame:
+        """Read one patient's questionnaire answers (a folder's whole questionnaires.csv with --data)."""
+        if self.service is None:
+            return self._folder().questionnaires
+        return self.service.questionnaire_answers(patient_id)
 
     def cohort(self, *, purpose: str, report: str | None = None) -> Dataset:
         """Read the rows of every patient the user may see.

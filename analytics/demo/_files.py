@@ -72,7 +72,7 @@ def write_clinic(clinic: dict[str, pd.DataFrame], directory: str | os.PathLike[s
 
 
 def shift_dates(dataset: Dataset, days: int) -> Dataset:
-    """Move every date of a dataset by ``days`` (start dates, course ends, diary days, sessions).
+    """Move every date of a dataset by ``days`` (start dates, course ends, diary, sessions, answers).
 
     Everything relative — baselines, follow-up, session windows, weekdays when
     ``days`` is a multiple of 7 — is unchanged; the input is not modified.
@@ -95,8 +95,15 @@ def shift_dates(dataset: Dataset, days: int) -> Dataset:
     sessions = dataset.sessions.copy()
     sessions["date"] = sessions["date"] + delta
     entries = dataset.entries.assign(date=dataset.entries["date"] + delta)
+    answers = dataset.questionnaires.copy()
+    answers["date"] = answers["date"] + delta
     return dataclasses.replace(
-        dataset, patients=patients, diary=diary, sessions=sessions, entries=entries
+        dataset,
+        patients=patients,
+        diary=diary,
+        sessions=sessions,
+        entries=entries,
+        questionnaires=answers,
     )
 
 

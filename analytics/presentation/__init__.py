@@ -122,6 +122,16 @@ from ._palette import (
     pain_legend,
     technique_color,
 )
+from ._questionnaire_words import (
+    NO_QUESTIONNAIRES_TEXT,
+    QUESTIONNAIRE_PANEL_COLUMNS,
+    composite_lines,
+    due_names,
+    due_text,
+    questionnaire_panel,
+    questionnaire_sentences,
+    visit_numbers,
+)
 from ._rounding import (
     NO_CHANGE_PCT,
     change_words,
@@ -272,4 +282,12 @@ __all__ = [
     "SIGNAL_LABELS",
     "course_text",
     "signals_text",
+    "NO_QUESTIONNAIRES_TEXT",
+    "QUESTIONNAIRE_PANEL_COLUMNS",
+    "composite_lines",
+    "due_names",
+    "due_text",
+    "questionnaire_panel",
+    "questionnaire_sentences",
+    "visit_numbers",
 ]

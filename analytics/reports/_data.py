@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.contract import frequency_band
+from analytics.contract import empty_answers, frequency_band
 from analytics.pipeline import (
     AnalysisResult,
     AnalysisSettings,
@@ -94,6 +94,10 @@ class Visit12:
         ``pct_change >= threshold``; None when it cannot be decided.
     reason : str
         Why it cannot be decided ("" when it can).
+    composite : dict or None
+        The row of :func:`analytics.stats.composite_responders`: pain responder after
+        the first 12 sessions and (function or global impression of change), the
+        questionnaires answered up to the report's date; None before the 12th session.
     """
 
     n_sessions: int
@@ -115,6 +119,7 @@ class Visit12:
     category: str | None = None
     demonstrated: bool | None = None
     reason: str = ""
+    composite: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,9 @@ class PatientReportData:
     include_notes : bool
     visit12 : Visit12 or None
         Only for the visit-12 variant.
+    questionnaires : pandas.DataFrame
+        :func:`analytics.stats.questionnaire_table` of the answers up to ``as_of``
+        (``PatientSummary.questionnaires``); empty without answers.
     """
 
     patient_id: str
@@ -198,6 +206,7 @@ class PatientReportData:
     medicine_rule: str
     include_notes: bool = False
     visit12: Visit12 | None = None
+    questionnaires: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -261,6 +270,7 @@ def visit12_evidence(
     diary: pd.DataFrame,
     sessions: pd.DataFrame,
     settings: AnalysisSettings,
+    questionnaires: pd.DataFrame | None = None,
 ) -> Visit12:
     """Improvement after the first :data:`VISIT_COUNT` sessions of one patient.
 
@@ -270,6 +280,9 @@ def visit12_evidence(
         Canonical rows of one patient.
     settings : AnalysisSettings
         Baseline window, minimum entries and responder threshold.
+    questionnaires : pandas.DataFrame, optional
+        The patient's canonical questionnaire answers (up to the report's date), for
+        the composite responder.
 
     Returns
     -------
@@ -283,7 +296,10 @@ def visit12_evidence(
     ``followup_days`` ending on the last diary day on or before the 12th session.
     Improvement is demonstrated when the % reduction reaches the responder
     threshold (Medicare NCD 30.3.3 asks for demonstrated improvement before
-    sessions 13 to 20, within 12 sessions in 90 days).
+    sessions 13 to 20, within 12 sessions in 90 days). The composite responder is
+    that summary's (:func:`analytics.stats.composite_responders`): the same pain
+    responder and a second method, function or the global impression of change
+    (IMMPACT, Dworkin 2008).
     """
     s = sessions.sort_values("date", kind="stable")
     n = len(s)
@@ -304,7 +320,11 @@ def visit12_evidence(
     first12 = s.iloc[:VISIT_COUNT]
     upto = diary[diary["date"] <= last.normalize()]
     pid = str(s["patient_id"].iloc[0])
-    row = summarize_patient(patients, upto, first12, settings, patient_id=pid).outcome_row() or {}
+    summary = summarize_patient(
+        patients, upto, first12, settings, patient_id=pid, questionnaires=questionnaires
+    )
+    row = summary.outcome_row() or {}
+    composite = summary.composite.iloc[0].to_dict() if len(summary.composite) else None
     pct = _num(row.get("pct_change"))
     reason = str(row.get("reason") or "")
     category = row.get("response_category")
@@ -328,6 +348,7 @@ def visit12_evidence(
         category=None if category is None or pd.isna(category) else str(category),
         demonstrated=None if pct is None else bool(pct >= settings.responder_threshold),
         reason="" if pct is not None else (reason or "no outcome"),
+        composite=composite,
     )
 
 
@@ -342,6 +363,7 @@ def patient_report_data(
     end: Any = None,
     include_notes: bool = False,
     visit_12: bool = False,
+    questionnaires: pd.DataFrame | None = None,
     today: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> PatientReportData:
@@ -363,6 +385,9 @@ def patient_report_data(
         Keep the free-text notes of diary days and sessions.
     visit_12 : bool, default False
         Add :func:`visit12_evidence`.
+    questionnaires : pandas.DataFrame, optional
+        Canonical questionnaire answers (read through the service); answers after
+        ``end`` are left out.
     today, now : optional
         The current date and time (UTC) for tests; default the clock.
 
@@ -382,11 +407,12 @@ def patient_report_data(
     start_day, as_of = _period(start, end, today if today is not None else now.date())
     pid = str(patient_id)
     p, d, s = _rows_up_to(patients, diary, sessions, pid, as_of)
+    answers = _answers_up_to(questionnaires, pid, as_of)
     # the status columns (days since the last entry, adherence and adverse events of
     # the last recent_days days) count back from the report's date, as the dashboard's
     # count back from today; the trial-style outcomes do not depend on it
     settings = replace(settings, as_of=as_of)
-    summary = summarize_patient(p, d, s, settings, patient_id=pid)
+    summary = summarize_patient(p, d, s, settings, patient_id=pid, questionnaires=answers)
     outcome = _outcome(summary)
     trend, shown, events = _listed(summary, s, start_day, include_notes=include_notes)
     first_day = start_day
@@ -419,8 +445,16 @@ def patient_report_data(
         medicine_notes=medicine_notes(summary.medicines, _first_row(summary.opioid_change)),
         medicine_rule=medicine_rule(settings.trend_window_days, MIN_MME_RISE),
         include_notes=include_notes,
-        visit12=visit12_evidence(p, d, s, settings) if visit_12 else None,
+        visit12=visit12_evidence(p, d, s, settings, answers) if visit_12 else None,
+        questionnaires=summary.questionnaires,
     )
+
+
+def _answers_up_to(answers: pd.DataFrame | None, pid: str, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Return the patient's questionnaire answers dated on or before the report's date."""
+    if answers is None:
+        return empty_answers()
+    return answers[(answers["patient_id"] == pid) & (answers["date"] <= as_of)]
 
 
 def _period(start: Any, end: Any, today: dt.date) -> tuple[pd.Timestamp | None, pd.Timestamp]:

@@ -43,6 +43,7 @@ from analytics.reports._pdf import (
     fmt_pct,
     fmt_span,
 )
+from analytics.reports._questionnaires import composite_block, questionnaire_section
 from analytics.stats import BENCHMARK_EVENTS_PER_100_SESSIONS
 
 __all__ = [
@@ -524,6 +525,7 @@ def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None)
         _share_block(pdf, share_url)
     if data.visit12 is not None:
         _visit12_block(pdf, data.visit12, data.condition)
+        composite_block(pdf, data.visit12, threshold=data.settings.responder_threshold)
         pdf.heading("Summary")
 
     _summary_section(pdf, data)
@@ -541,6 +543,7 @@ def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None)
 
     _sessions_section(pdf, data)
     _secondary_section(pdf, data)
+    questionnaire_section(pdf, data)
     _medicines_section(pdf, data)
     _events_section(pdf, data)
     pdf.heading("Data quality")

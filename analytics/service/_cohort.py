@@ -5,12 +5,14 @@ The patients in the user's reach together, selected in SQL, and their outcomes r
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
 from analytics.service._door import COHORT, Door, as_text, governed
+from analytics.service._questionnaires import due_in_scope
 
 __all__ = ["CohortViews"]
 
@@ -71,6 +73,42 @@ class CohortViews(Door):
             sessions=len(ds.sessions),
         )  # fmt: skip
         return ds
+
+    @governed("view_cohort", patient=COHORT)
+    def cohort_questionnaires_due(
+        self, *, purpose: str, today: dt.date | None = None
+    ) -> pd.DataFrame:
+        """Return the questionnaires due now for every visible patient (audited "view", "*").
+
+        The same rule as :meth:`questionnaires_due` (baseline, then the session
+        numbers of the clinic's settings, until answered), for the whole scope at
+        once: the sessions and answers are read with the scope in the SQL query,
+        then one grouped pass over every patient.
+
+        Parameters
+        ----------
+        purpose : str
+            Recorded in the audit log.
+        today : date, optional
+            Default today.
+
+        Returns
+        -------
+        pandas.DataFrame
+            As :func:`analytics.stats.questionnaires_due`.
+        """
+        scope = self._scope("view_cohort")
+        ids = self.store.patient_ids(self.user.username, **scope)
+        due = due_in_scope(
+            self.store, self.user.username, ids,
+            at_sessions=self.analysis_settings().questionnaire_session_numbers,
+            today=today or dt.date.today(), scope=scope,
+        )  # fmt: skip
+        self._audit(
+            "view", "*", purpose=purpose, questionnaires_due=len(due),
+            n_patients=int(due["patient_id"].nunique()),
+        )  # fmt: skip
+        return due
 
     @governed("list_patients")
     def outcomes_version(self, settings: Any = None) -> tuple[Any, ...]:

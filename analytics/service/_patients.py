@@ -5,6 +5,7 @@ One patient's rows, their diary and sessions written, and the files made of them
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -32,7 +33,9 @@ class PatientRecords(Door):
     # -- reads ---------------------------------------------------------------------
 
     @governed("view_patient", patient="patient_id")
-    def patient_dataset(self, patient_id: str, *, purpose: str) -> Any:
+    def patient_dataset(
+        self, patient_id: str, *, purpose: str, questionnaires: bool = False
+    ) -> Any:
         """Return one patient's rows, read with the user's scope in the query (audited "view").
 
         Parameters
@@ -40,11 +43,15 @@ class PatientRecords(Door):
         patient_id : str
         purpose : str
             Why the rows are read (e.g. the page), recorded in the audit log.
+        questionnaires : bool, default False
+            Also read the patient's questionnaire answers (same scope, same audit row:
+            a page showing them with the diary is one view).
 
         Returns
         -------
         analytics.contract.Dataset
-            The patient's ``patients``, ``diary`` and ``sessions`` frames.
+            The patient's ``patients``, ``diary`` and ``sessions`` frames, and with
+            ``questionnaires`` its ``questionnaires`` answers.
 
         Raises
         ------
@@ -56,12 +63,22 @@ class PatientRecords(Door):
             ``patient_id`` is not a non-empty str.
         """
         # the scope is applied in the query too, not only in the check
-        ds = self.store.patient_dataset(
-            self.user.username, patient_id, **self._scope("view_patient")
-        )
+        scope = self._scope("view_patient")
+        ds = self.store.patient_dataset(self.user.username, patient_id, **scope)
+        answers = None
+        if questionnaires:
+            ids = [patient_id] if "patient_ids" not in scope else [
+                p for p in scope["patient_ids"] if p == patient_id
+            ]  # fmt: skip
+            answers = self.store.questionnaire_answers(
+                self.user.username, patient_ids=ids,
+                clinician_user_id=scope.get("clinician_user_id"),
+            )  # fmt: skip
+            ds = dataclasses.replace(ds, questionnaires=answers)
         self._audit(
-            "view", patient_id, purpose=purpose, diary=len(ds.diary), sessions=len(ds.sessions)
-        )
+            "view", patient_id, purpose=purpose, diary=len(ds.diary), sessions=len(ds.sessions),
+            questionnaires=None if answers is None else len(answers),
+        )  # fmt: skip
         return ds
 
     @governed("view_patient", patient="patient_id")

@@ -11,9 +11,52 @@ import pandas as pd
 from analytics.service._door import FAILURES, Door, PatientArg, as_text, governed
 from analytics.stats import questionnaire_table, questionnaires_due
 
-__all__ = ["QuestionnaireRecords"]
+__all__ = ["QuestionnaireRecords", "due_in_scope"]
 
 _ANSWERING = PatientArg("patient_id", own_by_default=True)
+
+
+def due_in_scope(
+    store: Any,
+    actor: str,
+    patient_ids: list[str],
+    *,
+    at_sessions: tuple[int, ...],
+    today: dt.date,
+    scope: Mapping[str, Any],
+) -> pd.DataFrame:
+    """Return the questionnaires due now for the patients of a scope, in four queries.
+
+    The sessions, answers and conditions are read with ``scope`` in the SQL query (the keyword
+    arguments of :meth:`Door._scope`); the due rule is
+    :func:`analytics.stats.questionnaires_due`, one grouped pass over every patient,
+    so one patient and a clinic are answered by the same code.
+
+    Parameters
+    ----------
+    store : analytics.store.Store
+    actor : str
+        Who reads (recorded by the store).
+    patient_ids : list of str
+        The patients of the scope (a patient without sessions may be due at baseline).
+    at_sessions : tuple of int
+        ``AnalysisSettings.questionnaire_session_numbers``.
+    today : date
+    scope : mapping
+        ``clinician_user_id`` and/or ``patient_ids`` restricting the reads.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`analytics.stats.questionnaires_due`.
+    """
+    sessions = store.sessions(actor, **scope)
+    answers = store.questionnaire_answers(actor, **scope)
+    conditions = store.patients(actor, **scope).set_index("patient_id")["condition"]
+    return questionnaires_due(
+        sessions, answers, at_sessions=at_sessions, patient_ids=patient_ids, today=today,
+        conditions=conditions,
+    )  # fmt: skip
 
 
 class QuestionnaireRecords(Door):
@@ -117,13 +160,10 @@ class QuestionnaireRecords(Door):
             As :func:`analytics.stats.questionnaires_due`.
         """
         pid = str(patient_id)
-        sessions = self.store.sessions(self.user.username, pid)
-        answers = self.store.questionnaire_answers(self.user.username, patient_ids=[pid])
-        patient = self.store.patients(self.user.username, patient_ids=[pid])
-        settings = self.analysis_settings()
-        due = questionnaires_due(
-            sessions, answers, at_sessions=settings.questionnaire_session_numbers, patient_ids=[pid],
-            today=today or dt.date.today(), conditions=patient.set_index("patient_id")["condition"],
+        due = due_in_scope(
+            self.store, self.user.username, [pid],
+            at_sessions=self.analysis_settings().questionnaire_session_numbers,
+            today=today or dt.date.today(), scope={"patient_ids": [pid]},
         )  # fmt: skip
         self._audit("view", pid, purpose="questionnaires due", due=len(due))
         return due

@@ -110,11 +110,25 @@ class Queries(StoreBase):
         with self._reading("read the diary") as conn:
             return self._frame(conn, "diary", stmt)
 
-    def sessions(self, actor: str, patient_id: str | None = None) -> pd.DataFrame:
-        """Treatment sessions as the canonical ``sessions`` frame (one patient or all)."""
+    def sessions(
+        self,
+        actor: str,
+        patient_id: str | None = None,
+        *,
+        clinician_user_id: int | None = None,
+        patient_ids: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Treatment sessions as the canonical ``sessions`` frame (one patient or all).
+
+        ``clinician_user_id`` and ``patient_ids`` restrict the query as in
+        :meth:`patients` (in SQL).
+        """
         check_actor(actor, "Store.sessions")
+        stmt = self._scoped(
+            self._select("sessions", patient_id), "sessions", clinician_user_id, patient_ids
+        )
         with self._reading("read the sessions") as conn:
-            return self._frame(conn, "sessions", self._select("sessions", patient_id))
+            return self._frame(conn, "sessions", stmt)
 
     def _dataset(
         self,

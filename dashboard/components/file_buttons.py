@@ -19,11 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+
+from analytics.contract import empty_answers
 
 __all__ = [
     "PatientRows",
@@ -41,19 +43,31 @@ Recorder = Callable[..., None]
 
 @dataclass(frozen=True)
 class PatientRows:
-    """Canonical frames of one patient (``analytics.contract.schema``), as a report reads them."""
+    """Canonical frames of one patient (``analytics.contract.schema``), as a report reads them.
+
+    ``questionnaires``: the canonical answers (empty when none were read).
+    """
 
     patients: pd.DataFrame
     diary: pd.DataFrame
     sessions: pd.DataFrame
+    questionnaires: pd.DataFrame = field(default_factory=empty_answers)
 
 
-def patient_rows(data: Any) -> PatientRows:
-    """Return the canonical frames of a :class:`dashboard.data.ClinicData` or a ``Dataset``."""
+def patient_rows(data: Any, questionnaires: pd.DataFrame | None = None) -> PatientRows:
+    """Return the canonical frames of a :class:`dashboard.data.ClinicData` or a ``Dataset``.
+
+    ``questionnaires``: the patient's answers read through the service (default:
+    those of a ``Dataset``, else none).
+    """
     sessions = data.sessions
     if "technique_band" in sessions.columns:
         sessions = sessions.drop(columns="technique_band")
-    return PatientRows(data.patients, data.diary, sessions)
+    if questionnaires is None:
+        questionnaires = getattr(data, "questionnaires", None)
+    if questionnaires is None:
+        questionnaires = empty_answers()
+    return PatientRows(data.patients, data.diary, sessions, questionnaires)
 
 
 def visit_pdf(
@@ -79,6 +93,7 @@ def visit_pdf(
         settings=settings,
         include_notes=include_notes,
         visit_12=visit_12,
+        questionnaires=rows.questionnaires,
     )
     return patient_report_pdf(report, share_url=share_url)
 
@@ -206,7 +221,10 @@ def patient_files(
             help="Diary and session notes then appear in every file alike.",
         )
     stamp = dt.date.today().isoformat()
-    signature = (patient_id, notes, len(rows.diary), len(rows.sessions), str(settings), stamp)
+    signature = (
+        patient_id, notes, len(rows.diary), len(rows.sessions), len(rows.questionnaires),
+        str(settings), stamp,
+    )  # fmt: skip
     columns = st.columns(len(kinds))
     for column, kind in zip(columns, kinds, strict=True):
         label, suffix, mime = _KINDS[kind]
@@ -289,7 +307,7 @@ def patient_section(
     key = f"files.{purpose}.{patient_id}"
     st.divider()
     patient_files(
-        patient_rows(view.data),
+        patient_rows(view.data, data.questionnaire_answers(user, patient_id, purpose=purpose)),
         patient_id,
         settings=settings,
         record=record,

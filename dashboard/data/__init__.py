@@ -107,6 +107,9 @@ from dashboard.data._onboarding import (
     sign_in_sheet,
 )
 from dashboard.data._questionnaires import (
+    answers_version,
+    cohort_questionnaires_due,
+    questionnaire_answers,
     questionnaire_scores,
     questionnaires_due,
     save_questionnaire,
@@ -132,6 +135,9 @@ __all__ = [
     "entries",
     "flare_days",
     "rescue_questions",
+    "answers_version",
+    "cohort_questionnaires_due",
+    "questionnaire_answers",
     "questionnaire_scores",
     "questionnaires_due",
     "save_questionnaire",

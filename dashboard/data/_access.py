@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from analytics.access import User
-from analytics.contract import Dataset, frequency_band
+from analytics.contract import Dataset, empty_answers, frequency_band
 from analytics.service import Service
 from analytics.settings import AnalysisSettings
 from analytics.store import ImportReport, SaveResult, Store, default_url, open_store
@@ -99,26 +99,31 @@ class ClinicData:
     """The canonical frames one user may see (``analytics.contract.schema``).
 
     ``sessions`` has an extra ``technique_band`` column
-    (:func:`analytics.stats._common.frequency_band`) for colouring.
+    (:func:`analytics.stats._common.frequency_band`) for colouring; ``questionnaires``
+    holds one patient's answers when read with them (empty for a cohort).
     """
 
     patients: pd.DataFrame
     diary: pd.DataFrame
     sessions: pd.DataFrame
+    questionnaires: pd.DataFrame = field(default_factory=empty_answers)
 
     def fingerprint(self) -> tuple[int, ...]:
         """Return a cheap hash of the rows, part of the key of every cached analysis."""
+        frames = (self.patients, self.diary, self.sessions, self.questionnaires)
         return tuple(
             int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0
-            for frame in (self.patients, self.diary, self.sessions)
-        ) + (len(self.patients), len(self.diary), len(self.sessions))
+            for frame in frames
+        ) + tuple(len(frame) for frame in frames)
 
 
 def _with_band(ds: Dataset) -> ClinicData:
     sessions = ds.sessions.assign(
         technique_band=frequency_band(ds.sessions["technique"], ds.sessions["frequency_hz"])
     )
-    return ClinicData(patients=ds.patients, diary=ds.diary, sessions=sessions)
+    return ClinicData(
+        patients=ds.patients, diary=ds.diary, sessions=sessions, questionnaires=ds.questionnaires
+    )
 
 
 def patient_ids(user: User) -> list[str]:
@@ -158,7 +163,9 @@ def patient_view(user: User, patient_id: str, *, purpose: str) -> PatientView:
     key = ("patient", user_key(user), purpose, str(patient_id))
     rows = visit_rows()
     if key not in rows:
-        ds = service(user, purpose).patient_dataset(str(patient_id), purpose=purpose)
+        ds = service(user, purpose).patient_dataset(
+            str(patient_id), purpose=purpose, questionnaires=True
+        )
         rows[key] = _with_band(ds)
         rows[("version", *key)] = rows[key].fingerprint()
     data: ClinicData = rows[key]

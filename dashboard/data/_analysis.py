@@ -18,6 +18,7 @@ from dashboard.data._access import (
     user_key,
     visit_rows,
 )
+from dashboard.data._questionnaires import answers_version, questionnaire_answers
 from dashboard.frames import build_overview
 
 __all__ = [
@@ -45,11 +46,15 @@ def _patient_summary(
     patient_id: str,
     settings: Any,
     _data: ClinicData,
+    _answers: pd.DataFrame,
 ) -> Any:
     from analytics.pipeline import summarize_patient
 
     sessions = _data.sessions.drop(columns="technique_band")
-    return summarize_patient(_data.patients, _data.diary, sessions, settings, patient_id=patient_id)
+    return summarize_patient(
+        _data.patients, _data.diary, sessions, settings, patient_id=patient_id,
+        questionnaires=_answers,
+    )  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=32)
@@ -169,7 +174,8 @@ def patient_summary(user: Any, patient_id: str, settings: Any, *, purpose: str) 
     patient chart, My progress, the PDF reports and the FHIR export share: the
     outcome row, the diary with its trailing mean (``settings.trend_window_days``,
     ``settings.rolling_min_entries``), the interrupted time series, the factor
-    effects, the adverse events.
+    effects, the adverse events, the questionnaire scores and the composite
+    responder (the answers read through the service, :func:`questionnaire_answers`).
 
     Parameters
     ----------
@@ -187,12 +193,13 @@ def patient_summary(user: Any, patient_id: str, settings: Any, *, purpose: str) 
     analytics.pipeline.PatientSummary
     """
     data = patient_view(user, patient_id, purpose=purpose).data
-    version = patient_version(user, patient_id, purpose=purpose)
+    answers = questionnaire_answers(user, patient_id, purpose=purpose)
+    version = (*patient_version(user, patient_id, purpose=purpose), *answers_version(answers))
     # reruns of the visit reuse the summary itself; another visit finds it in the cache
     key = ("summary", user_key(user), str(patient_id), version, settings)
     rows = visit_rows()
     if key not in rows:
-        rows[key] = _patient_summary(user_key(user), version, patient_id, settings, data)
+        rows[key] = _patient_summary(user_key(user), version, patient_id, settings, data, answers)
     return rows[key]
 
 

@@ -8,9 +8,48 @@ from collections.abc import Mapping
 import pandas as pd
 
 from analytics.access import User
-from dashboard.data._access import service
+from dashboard.data._access import forget_rows, patient_view, service, user_key, visit_rows
 
-__all__ = ["questionnaires_due", "save_questionnaire", "questionnaire_scores"]
+__all__ = [
+    "questionnaires_due",
+    "save_questionnaire",
+    "questionnaire_scores",
+    "questionnaire_answers",
+    "answers_version",
+    "cohort_questionnaires_due",
+]
+
+
+def questionnaire_answers(user: User, patient_id: str, *, purpose: str) -> pd.DataFrame:
+    """Return the patient's stored answers, read with the visit's rows (no second audited read).
+
+    The canonical ``questionnaires`` frame that :func:`dashboard.data.patient_view` reads
+    through the service in the same call and audit row as the diary and sessions; a
+    save forgets it.
+    """
+    answers: pd.DataFrame = patient_view(user, patient_id, purpose=purpose).data.questionnaires
+    return answers
+
+
+def answers_version(answers: pd.DataFrame) -> tuple[int, int]:
+    """Return a cheap key of a frame of answers (a hash of its rows and their count)."""
+    if answers.empty:
+        return (0, 0)
+    return (int(pd.util.hash_pandas_object(answers, index=False).sum()), len(answers))
+
+
+def cohort_questionnaires_due(user: User, *, today: dt.date, purpose: str) -> pd.DataFrame:
+    """Return the questionnaires due today for every patient the user may see (one audited read per visit).
+
+    :meth:`analytics.service.Service.cohort_questionnaires_due`: the scope in the
+    SQL query, one grouped pass over the patients.
+    """
+    key = ("questionnaires due", user_key(user), purpose, today)
+    rows = visit_rows()
+    if key not in rows:
+        rows[key] = service(user, purpose).cohort_questionnaires_due(purpose=purpose, today=today)
+    due: pd.DataFrame = rows[key]
+    return due
 
 
 def questionnaires_due(
@@ -30,10 +69,15 @@ def save_questionnaire(
     today: dt.date,
     purpose: str,
 ) -> str:
-    """Save one filled-in questionnaire (audited edit); "created", "updated" or "unchanged"."""
-    return service(user, purpose).save_questionnaire(
+    """Save one filled-in questionnaire (audited edit); "created", "updated" or "unchanged".
+
+    The rows read in this visit are forgotten, so the next read sees the answers.
+    """
+    result = service(user, purpose).save_questionnaire(
         patient_id, day, instrument, answers, today=today
     )
+    forget_rows()
+    return result
 
 
 def questionnaire_scores(user: User, patient_id: str, *, purpose: str) -> pd.DataFrame:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics.presentation import SIGNAL_LABELS, course_text, signals_text, trailing_mean_label
+from analytics.presentation import (
+    SIGNAL_LABELS,
+    course_text,
+    due_names,
+    signals_text,
+    trailing_mean_label,
+)
 from dashboard import charts, clock, data, frames, labels, navigation, session
 from dashboard.components import settings_panel, table_download
 
@@ -176,10 +182,15 @@ def _mean_now(row: pd.Series) -> str:
     return f"{row['last_valid_mean']:.1f} ({_day(row['last_valid_mean_date'])})"
 
 
+# the questionnaires due today, by the rule Log today uses, for every patient at once
+due = due_names(data.cohort_questionnaires_due(user, today=clock.today(), purpose=PAGE))
 display = pd.DataFrame(
     {
         "patient_id": listed["patient_id"],
         "attention": listed.apply(_attention, axis=1) if len(listed) else [],
+        "due": listed["patient_id"]
+        .map(due)
+        .map(lambda t: f"{t} due" if isinstance(t, str) else ""),
         "course": listed.apply(_course, axis=1) if len(listed) else [],
         "response": listed.apply(_response, axis=1) if len(listed) else [],
         "note": listed.apply(_note, axis=1) if len(listed) else [],
@@ -198,6 +209,12 @@ columns = {
         "pain), pain rising over the treatment, an adverse event in the last 28 days, a large "
         "opioid rise — then gaps: probably ended (no session for weeks), not logging, low "
         "adherence, not enough baseline.",
+    ),
+    "due": st.column_config.TextColumn(
+        "Questionnaires",
+        width=150,
+        help="Outcome questionnaires due today (at baseline, then after the session numbers of "
+        "the clinic's settings), until the patient answers them on Log today.",
     ),
     "course": st.column_config.TextColumn(
         "Course",

@@ -14,7 +14,13 @@ import streamlit as st
 from analytics import presentation
 from analytics.stats import ASSOCIATION_NOTE
 from dashboard import charts, clock, data, labels, navigation
-from dashboard.components import feedback, file_buttons, region_panel, status_card
+from dashboard.components import (
+    feedback,
+    file_buttons,
+    questionnaire_panel,
+    region_panel,
+    status_card,
+)
 
 PAGE = "My progress"
 user = navigation.require_role("patient")
@@ -110,6 +116,9 @@ with st.container(border=True):
         if not untreated:
             base += ". About 30% less pain is a change most people notice"
         st.caption(f"{base}.")
+
+# ------------------------------------------------------------------ questionnaires
+questionnaire_panel.patient_panel(summary, view.sessions)
 
 # ------------------------------------------------------------------ headache days
 headache = presentation.headache_sentence(o, before=event if untreated else "treatment")

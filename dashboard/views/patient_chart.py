@@ -24,6 +24,7 @@ from dashboard.components import (
     course_panel,
     feedback,
     file_buttons,
+    questionnaire_panel,
     region_panel,
     settings_panel,
     table_download,
@@ -228,6 +229,11 @@ if outcome is not None:
     if headache := headache_line(outcome):
         st.markdown(headache)
     st.caption(settings_panel.settings_caption(as_of_today=True))
+
+# ------------------------------------------------------------------ outcome questionnaires
+questionnaire_panel.clinician_panel(
+    user, pid, summary, view.sessions, today=clock.today(), purpose=PAGE
+)
 
 # ------------------------------------------------------------------ trajectory
 trend = summary.diary

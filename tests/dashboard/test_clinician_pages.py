@@ -73,6 +73,7 @@ def test_overview_lists_patients_who_need_attention_first(demo_db, demo_today):
     at = _overview()
     table = at.dataframe[0].value
     assert len(table) == 60 - 44  # the 44 courses sample_data ends are not listed
+    assert table["due"].map(lambda t: t == "" or t.endswith(" due")).all()
     flagged = table["attention"] != ""
     assert flagged.iloc[0], table.head()
     # every flagged patient before every unflagged one
@@ -192,6 +193,10 @@ def test_patient_chart_reads_in_one_sign_convention_and_one_x_range(demo_db, dem
         "Tau-U (baseline trend corrected)",
     ]
     assert "not proof of cause" in captions
+    # the outcome questionnaires against baseline, and the responder by two methods
+    scores = [str(m.value) for m in at.markdown if "Meaningful change:" in str(m.value)]
+    assert [s.split("**")[1] for s in scores] == ["PGIC", "PHQ-4", "PSFS"]
+    assert any(str(m.value).startswith("**Responder by two methods (IMMPACT)") for m in at.markdown)
 
 
 def test_comparison_group_patient_is_not_told_trend_after_start(demo_db, demo_today):

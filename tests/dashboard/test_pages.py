@@ -130,6 +130,7 @@ def test_clinic_overview_lists_every_patient_with_flags_and_filters(demo_db, fix
     assert list(table.columns) == [
         "patient_id",
         "attention",
+        "due",
         "course",
         "response",
         "note",

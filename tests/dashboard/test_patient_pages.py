@@ -323,6 +323,11 @@ def test_my_progress_shows_factor_effects_as_associations(demo_db):
     assert sentences
     assert any("your pain was" in s and "points" in s for s in sentences)
     assert "not proof of cause" in _texts(at.caption)
+    # the questionnaires in plain words: no PGIC, PSFS or PHQ-4 for the patient
+    told = [s for s in sentences if s.startswith("- Your ")]
+    assert any(s.startswith("- Your function score") for s in told)
+    assert any("overall impression of change at visit" in s for s in told)
+    assert not any(word in " ".join(told) for word in ("PGIC", "PSFS", "PHQ"))
 
 
 # ------------------------------------------------------------------ named medications

@@ -480,3 +480,6 @@ def test_freshen_demo_moves_by_whole_weeks_before_today():
     back = shift_dates(moved, -21)
     pd.testing.assert_frame_equal(back.sessions, ds.sessions)
     pd.testing.assert_frame_equal(back.patients, ds.patients)
+    # the questionnaire answers move with the sessions they follow
+    assert (moved.questionnaires["date"] - ds.questionnaires["date"]).dt.days.eq(21).all()
+    pd.testing.assert_frame_equal(back.questionnaires, ds.questionnaires)

@@ -220,7 +220,8 @@ def test_visit12_evidence_matches_a_hand_calculation(sample):
 def test_visit12_report_states_the_verdict_with_its_evidence(sample):
     n = sample.sessions.groupby("patient_id").size()
     settings = AnalysisSettings()
-    for pid in n[n >= VISIT_COUNT].index:
+    answered = sorted(set(sample.questionnaires["patient_id"]))
+    for pid in n[n >= VISIT_COUNT].index.intersection(answered):
         p = sample.patients[sample.patients["patient_id"] == pid]
         v = visit12_evidence(
             p,
@@ -230,12 +231,25 @@ def test_visit12_report_states_the_verdict_with_its_evidence(sample):
         )
         if v.demonstrated:
             break
-    _, pdf = _report(sample, pid, visit_12=True)
+    _, pdf = _report(sample, pid, visit_12=True, questionnaires=sample.questionnaires)
     page1 = pdf_pages(pdf)[0]
     assert "Visit-12 improvement report" in page1
     assert "Improvement demonstrated: YES" in page1
     assert f"{num(v.baseline_pain)} {v.baseline_n}" in page1
     assert f"{num(v.followup_pain)} {v.followup_n}" in page1
+    # the composite responder, by hand: pain, and the latest PSFS mean at least 2 points
+    # above the first, or the latest PGIC "much" or "very much improved" (1-2)
+    mine = sample.questionnaires[sample.questionnaires["patient_id"] == pid]
+    psfs = mine[mine["instrument"] == "psfs"].groupby("date")["answer"].mean()
+    pgic = mine[mine["instrument"] == "pgic"].sort_values("date")["answer"]
+    function = len(psfs) > 1 and psfs.iloc[-1] - psfs.iloc[0] >= 2
+    impression = len(pgic) > 0 and pgic.iloc[-1] <= 2
+    text = " ".join(pdf_text(pdf).split())
+    verdict = "yes" if function or impression else "no"
+    assert f"Responder by two methods (IMMPACT): {verdict}." in text
+    assert "Method 1, pain: diary pain reduced by at least 30% — yes." in text
+    assert "Method 2, function or global impression:" in text
+    assert "Outcome questionnaires" in text and "Meaningful change?" in text
 
 
 def test_visit12_before_the_twelfth_session_cannot_be_assessed(sample):

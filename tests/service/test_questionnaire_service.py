@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from analytics.errors import AccessDeniedError, DataValidationError
@@ -51,3 +52,23 @@ def test_baseline_questionnaires_are_due_until_answered(store):  # noqa: F811
     assert sorted(due["instrument"]) == ["phq4", "psfs"]  # one session so far: baseline, no PGIC
     pat.save_questionnaire(None, "2024-01-09", "phq4", PHQ4, today=TODAY)
     assert pat.questionnaires_due(None, today=TODAY)["instrument"].tolist() == ["psfs"]
+
+
+def test_the_cohort_due_read_is_the_per_patient_rule_for_the_scope_at_once(store):  # noqa: F811
+    pat = _service(store, "pat")
+    pat.save_questionnaire(None, "2024-01-09", "phq4", PHQ4, today=TODAY)
+    ann = _service(store, "ann")
+    cohort = ann.cohort_questionnaires_due(purpose="overview", today=TODAY)
+    each = pd.concat([ann.questionnaires_due(pid, today=TODAY) for pid in ("P1", "P2")])
+    pd.testing.assert_frame_equal(cohort, each.reset_index(drop=True))
+    # P1 answered the PHQ-4; both have one session: the baseline PSFS (and P2's PHQ-4) due
+    assert cohort.groupby("patient_id")["instrument"].apply(list).to_dict() == {
+        "P1": ["psfs"],
+        "P2": ["phq4", "psfs"],
+    }
+    # ben's patients never enter ann's read; the read is one audited view of her cohort
+    assert set(_service(store, "ben").cohort_questionnaires_due(purpose="o", today=TODAY)[
+        "patient_id"]) == {"P3", "P4"}  # fmt: skip
+    log = store.audit_log("test")
+    views = log[(log["patient_id"] == "*") & log["detail"].fillna("").str.contains("overview")]
+    assert len(views) == 1 and "questionnaires_due" in views["detail"].iloc[0]

@@ -159,6 +159,10 @@ def test_accounts_assignments_sessions_and_settings(store: Store, clinic: Datase
     scoped = store.dataset(ACTOR, clinician_user_id=doc["id"])
     assert sorted(scoped.patients["patient_id"]) == sorted(ids[1:4])
     assert set(scoped.diary["patient_id"]) <= set(ids[1:4])
+    # the sessions alone, read with the same scope in SQL
+    sessions = store.sessions(ACTOR, clinician_user_id=doc["id"])
+    pd.testing.assert_frame_equal(sessions, scoped.sessions)
+    assert store.sessions(ACTOR, patient_ids=[]).empty
 
     users = store.users(ACTOR)
     assert list(users.columns) == USER_COLUMNS
