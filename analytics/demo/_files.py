@@ -11,7 +11,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -132,6 +132,31 @@ def freshen_demo(dataset: Dataset, *, today: dt.date | None = None) -> tuple[Dat
     return shift_dates(dataset, 7 * weeks), 7 * weeks
 
 
+#: Why a generated diary is at least 90 days long, said with a refused ``--days``.
+_DAYS_WHY = (
+    "a demo patient's diary holds a baseline, a course of treatment and a follow-up, "
+    "which take at least 90 days"
+)
+
+
+def _count(what: str, low: int, high: int, *, why: str = "") -> Callable[[str], int]:
+    """Return an argparse type: a whole number from ``low`` to ``high``, else a sentence."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            reason = f" ({why})" if why else ""
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not {what} from {low:,} to {high:,}{reason}"
+            )
+        return value
+
+    return parse
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m analytics.demo --seed N --patients N --out DIR [--end-date D] [--days N]``."""
     parser = argparse.ArgumentParser(
@@ -140,7 +165,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "questionnaires.csv, entries.csv and truth.csv) in OUT_DIR.",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--patients", type=int, default=60, help="number of patients (default 60)")
+    parser.add_argument(
+        "--patients",
+        type=_count("a number of patients", 1, 1_000_000),
+        default=60,
+        help="number of patients (default 60)",
+    )
     parser.add_argument("--out", metavar="OUT_DIR", required=True, help="output directory")
     parser.add_argument(
         "--end-date",
@@ -149,7 +179,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="latest diary day (default 2026-10-31)",
     )
     parser.add_argument(
-        "--days", type=int, default=None, help="diary length for every patient (default 90-200)"
+        "--days",
+        type=_count("a diary length in days", 90, 3650, why=_DAYS_WHY),
+        default=None,
+        help="diary length for every patient, 90 to 3650 days (default 90-200)",
     )
     args = parser.parse_args(argv)
     try:

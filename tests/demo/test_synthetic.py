@@ -483,3 +483,19 @@ def test_freshen_demo_moves_by_whole_weeks_before_today():
     # the questionnaire answers move with the sessions they follow
     assert (moved.questionnaires["date"] - ds.questionnaires["date"]).dt.days.eq(21).all()
     pd.testing.assert_frame_equal(back.questionnaires, ds.questionnaires)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--days", "60"], "'60' is not a diary length in days from 90 to 3,650 (a demo patient's"),
+        (["--patients", "0"], "'0' is not a number of patients from 1 to 1,000,000"),
+    ],
+)
+def test_out_of_range_arguments_are_refused_in_words(args, said, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([*args, "--out", str(tmp_path / "demo")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert said in err and "parameter" not in err
+    assert not (tmp_path / "demo").exists()

@@ -1,6 +1,7 @@
 """End-to-end History calendar on a 390×844 phone: a week stays one row of fingertip-sized
 days, a changed day carries its ✏️ mark, and a tap opens the day with its values; the list
-below keeps the ✏️ column in view. Screenshots go to ``test-artifacts/e2e/``."""
+below keeps the ✏️ column in view. A flare with a rescue medicine, added from Log today in a
+few taps, is marked ⚡ on the calendar. Screenshots go to ``test-artifacts/e2e/``."""
 
 from __future__ import annotations
 
@@ -93,6 +94,50 @@ def test_a_tapped_day_opens_on_a_phone_with_its_changed_mark(demo, browser):  # 
         eventually(lambda: _assert_header(header.inner_text(), "✏️"))
         _screens(page, "calendar_phone_2_day_opened", most=3)
         _no_exception(page)
+    finally:
+        context.close()
+
+
+def _assert_flare_mark(day) -> None:
+    assert day.evaluate("e => getComputedStyle(e, '::before').content") == '"⚡"'
+
+
+def test_a_flare_with_a_rescue_medicine_shows_on_the_calendar(demo, browser):  # noqa: F811
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    today = dt.date.today()
+    try:
+        page.goto(demo.url, wait_until="commit")
+        _sign_in(page, demo, demo.patient)
+        _heading(page, "📝 Log today")
+        opener = page.get_by_text("Add an entry now", exact=False)
+        scale = page.locator(".st-key-scale-row-log-now-pain")
+        click_until(opener, scale.get_by_role("radio", name="8", exact=True))
+        eight = scale.get_by_role("radio", name="8", exact=True)
+        assert eight.bounding_box()["height"] >= 44  # a fingertip
+        click_until(eight, scale.get_by_role("radio", name="8", exact=True, checked=True))
+        flare = page.get_by_text("It is a flare or attack", exact=True)
+        click_until(
+            flare, page.get_by_role("checkbox", name="It is a flare or attack", checked=True)
+        )
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Medicine taken for it")
+        click_until(box, page.get_by_role("option", name="ibuprofen", exact=True))
+        page.get_by_role("option", name="ibuprofen", exact=True).click()
+        save = page.get_by_role("button", name="Save entry", exact=True)
+        assert save.bounding_box()["height"] >= 44
+        click_until(save, page.get_by_text("ibuprofen taken — we will ask at"))
+        _screens(page, "flare_phone_1_saved", most=1)
+
+        page.goto(f"{demo.url}/history", wait_until="commit")
+        _heading(page, "🗓️ History")
+        shown = page.get_by_text(f"{today:%B %Y}", exact=True)
+        if not shown.count():
+            click_until(page.locator(".st-key-history-cal-next button"), shown)
+        day = page.locator(f".st-key-history-cal-{today.isoformat()} button")
+        day.wait_for()
+        eventually(lambda: _assert_flare_mark(day))
+        _screens(page, "flare_phone_2_calendar", most=1)
     finally:
         context.close()
 
