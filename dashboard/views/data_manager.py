@@ -98,7 +98,10 @@ def _copy_last_session(user: Any, patient_id: str) -> None:
     """Fill the protocol fields of the session form from the patient's last session."""
     sessions = data.patient_view(user, patient_id, purpose=PAGE).sessions
     if sessions.empty:
-        st.session_state["data.s.copy_note"] = f"{patient_id} has no session yet to copy."
+        st.session_state["data.s.copy_note"] = (
+            patient_id,
+            f"{patient_id} has no session yet to copy.",
+        )
         return
     last = sessions.sort_values("date", kind="stable").iloc[-1]
 
@@ -112,8 +115,9 @@ def _copy_last_session(user: Any, patient_id: str) -> None:
         value = last[column]
         st.session_state[_one_session_key(field)] = None if pd.isna(value) else int(value)
     st.session_state["data.s.copy_note"] = (
+        patient_id,
         f"Copied the protocol of {patient_id}'s session of {last['date']:%d %b %Y}; check it "
-        "and add today's pain and events."
+        "and add today's pain and events.",
     )
 
 
@@ -125,6 +129,7 @@ def _one_session_key(name: str) -> str:
 
 def _clear_session_form() -> None:
     st.session_state[_FORM_ROUND] = st.session_state.get(_FORM_ROUND, 0) + 1
+    st.session_state.pop("data.s.copy_note", None)
 
 
 def _problem_lines(problems: pd.DataFrame, limit: int = 20) -> str:
@@ -417,8 +422,9 @@ with tab_session:
             help="Fill technique, frequency, points, needles and retention from this patient's "
             "last session.",
         )
-        note = st.session_state.pop("data.s.copy_note", None)
-        if note:
+        # the note stays while the form is filled in for that patient, until it is saved
+        copied, note = st.session_state.get("data.s.copy_note", (None, ""))
+        if copied == pid:
             st.info(note, icon="📋")
         with st.form("data.session_form"):
             c2, c3 = st.columns(2)

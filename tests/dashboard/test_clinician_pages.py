@@ -375,3 +375,8 @@ def test_copy_the_last_session_fills_the_protocol_of_that_patient(demo_db):
         assert at.number_input(key=key).value == expected
     assert at.number_input(key="data.s.before").value is None  # today's pain is not copied
     assert any(f"session of {last['date']:%d %b %Y}" in i.value for i in at.info)
+    # the note stays while the form is filled in for that patient, not for another one
+    at.text_input(key="data.s.points").set_value("LI4, ST36").run()
+    assert any(f"session of {last['date']:%d %b %Y}" in i.value for i in at.info)
+    at.selectbox(key="data.s.patient").set_value("P001").run()
+    assert not any("Copied the protocol" in i.value for i in at.info)
