@@ -13,7 +13,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from analytics.access import User
 from analytics.contract import DOSE_UNITS, OPIOIDS, medication_mme, opioid_code
 from analytics.errors import ConflictError, DataValidationError, StoreError
-from analytics.presentation import region_words
+from analytics.presentation import HEADACHE_CHOICE_LABELS, region_words
 from dashboard import clock, data
 from dashboard.components import headache_day
 from dashboard.components.body_map import body_map_input
@@ -143,6 +143,8 @@ def _item_text(field: str, value: Any) -> str:
         return shown(value)
     if field == "body_regions":
         return region_words(value).lower()
+    if field == "headache":
+        return HEADACHE_CHOICE_LABELS.get(str(value), shown(value)).lower()
     return fmt(value, "g")
 
 

@@ -397,6 +397,12 @@ def test_entry_changes_lists_only_real_changes():
     ]
     assert describe_changes(changes) == "**sleep quality** 4/10 → cleared; **mood** added: 7/10"
     assert entry_changes(stored, dict(stored)) == []
+    # a headache day's kind in words, as the diary question asks it
+    kind = entry_changes({"headache": "headache"}, {"headache": "migraine"})
+    assert describe_changes(kind) == "**headache** headache → migraine"
+    assert describe_changes(entry_changes({}, {"headache": "none"})) == (
+        "**headache** added: no headache"
+    )
 
 
 def test_log_today_offers_a_daily_reminder_file(demo_db):
