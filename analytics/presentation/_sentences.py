@@ -533,6 +533,37 @@ def start_event(group: Any) -> str:
     return "your start date"
 
 
+def baseline_words(group: Any, *, treated: bool) -> str:
+    """Name a patient's baseline window for the clinician, without a verdict about treatment.
+
+    Parameters
+    ----------
+    group : str or None
+        The patient's group (``patients.group``).
+    treated : bool
+        Whether the patient has sessions.
+
+    Returns
+    -------
+    str
+        "before treatment" for a treated patient; for one without sessions "before
+        joining the waiting list" when the group names a waiting list, else "before
+        the start date".
+
+    Examples
+    --------
+    >>> baseline_words("acupuncture", treated=True), baseline_words("waitlist", treated=False)
+    ('before treatment', 'before joining the waiting list')
+    >>> baseline_words(None, treated=False)
+    'before the start date'
+    """
+    if treated:
+        return "before treatment"
+    if not is_missing(group) and "wait" in str(group).lower():
+        return "before joining the waiting list"
+    return "before the start date"
+
+
 def untreated_change_sentence(change: Any, pct: Any, group: Any) -> str:
     """Say how pain changed since a patient without sessions started, with no verdict.
 

@@ -26,7 +26,7 @@ REGION_PERIODS: dict[str, int | None] = {
 }
 
 
-def region_panel(summary: Any, *, key: str) -> None:
+def region_panel(summary: Any, *, key: str, before: str = "before treatment") -> None:
     """Show where a patient's pain was over a chosen period, and its change since baseline.
 
     Parameters
@@ -35,6 +35,8 @@ def region_panel(summary: Any, *, key: str) -> None:
         The patient's summary (``region_days``, ``region_weeks``, ``region_change``).
     key : str
         Prefix of the widgets' keys.
+    before : str, default "before treatment"
+        The baseline window in words (:func:`analytics.presentation.baseline_words`).
     """
     days: pd.DataFrame = summary.region_days
     if days.empty:
@@ -59,7 +61,7 @@ def region_panel(summary: Any, *, key: str) -> None:
         )
     change = summary.region_change
     row = None if change.empty else change.iloc[0].to_dict()
-    for line in region_change_lines(row, recent_days=summary.settings.followup_days):
+    for line in region_change_lines(row, recent_days=summary.settings.followup_days, before=before):
         st.markdown("- " + line)
 
 

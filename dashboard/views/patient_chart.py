@@ -8,6 +8,7 @@ import streamlit as st
 from analytics.errors import AccessDeniedError, NotFoundError
 from analytics.presentation import (
     NO_CHANGE_PCT,
+    baseline_words,
     change_words,
     headache_line,
     its_caption,
@@ -362,7 +363,13 @@ if not medicines.empty:
 
 # ------------------------------------------------------------------ body regions
 st.subheader("Where it hurts")
-region_panel.region_panel(summary, key="chart.regions")
+region_panel.region_panel(
+    summary,
+    key="chart.regions",
+    before=baseline_words(
+        None if outcome is None else outcome.get("group"), treated=not view.sessions.empty
+    ),
+)
 
 # ------------------------------------------------------------------ sessions
 st.subheader("Sessions")

@@ -11,6 +11,7 @@ from scipy import stats
 
 from analytics.pipeline import summarize_patient
 from analytics.presentation import (
+    baseline_words,
     describe_factor_effect,
     factor_findings,
     factor_label,
@@ -135,6 +136,10 @@ def test_untreated_sentence_has_no_verdict():
     assert better == "Your pain is down 1.3 points (25%) since your start date."
     for text in (worse, better):
         assert "improvement" not in text and "treatment" not in text
+    # the clinician's words for the same baseline window
+    assert baseline_words("waitlist", treated=False) == "before joining the waiting list"
+    assert baseline_words("usual_care", treated=False) == "before the start date"
+    assert baseline_words("waitlist", treated=True) == "before treatment"
 
 
 def test_a_hand_built_waitlist_patient_is_compared_since_joining():
