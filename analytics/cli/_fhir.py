@@ -50,7 +50,8 @@ def add_parsers(sub: Any) -> None:
         "bundle",
         description="Write a FHIR R4 Bundle: the Patient, an Observation per diary item (LOINC "
         "where one exists), the PEG score, a MedicationStatement per named medicine (RxNorm), "
-        "an acupuncture Procedure per session, and a Questionnaire per instrument answered "
+        "an acupuncture Procedure per session, an Observation per body region marked, of the "
+        "day's headache kind and per entry during the day, and a Questionnaire per instrument answered "
         "with a QuestionnaireResponse per answered questionnaire and its score Observations. --bundle transaction adds conditional-create "
         "requests a FHIR server files (sending it again creates nothing new). Notes only with "
         "--include-notes.",
@@ -127,6 +128,11 @@ def _fhir(args: argparse.Namespace) -> int:
                 if source.service is not None
                 else ds.questionnaires
             )
+            # the patient's read does not carry the entries during the day: with --db
+            # they are read through the service's own (audited) read of them
+            entries = (
+                source.service.entries(args.patient) if source.service is not None else ds.entries
+            )
             bundle = patient_bundle(
                 ds.patients,
                 ds.diary,
@@ -138,6 +144,7 @@ def _fhir(args: argparse.Namespace) -> int:
                 patient_fields=fhir_patient_fields(settings.fhir_patient_fields),
                 questionnaires=answers,
                 questionnaire_scores=score_questionnaires(answers),
+                entries=entries,
             )
         except LookupError:
             return error(f"no patient {args.patient!r} in {source.name}; nothing was written.")
@@ -241,7 +248,8 @@ def _fhir_import(args: argparse.Namespace) -> int:
         print(f"Skipped entries: {skipped}.")
     n_responses = len(set(content.questionnaire_entries))
     print(
-        f"Imported {len(ds.diary)} diary day(s), {len(ds.sessions)} procedure(s) and "
+        f"Imported {len(ds.diary)} diary day(s), {len(ds.sessions)} procedure(s), "
+        f"{len(ds.entries)} entry(ies) during the day and "
         f"{n_responses} questionnaire response(s) from "
         f"{path.name} into {', '.join(targets)} in {name}: "
         f"{sum(report.inserted.values())} new, {sum(report.updated.values())} updated, "
@@ -267,6 +275,7 @@ def _store_import(service: Any, ds: Any, stored: list[Any], *, update: bool, nam
         diary=fill_from_stored(ds.diary, _concat([s.diary for s in stored]), "diary"),
         sessions=fill_from_stored(ds.sessions, _concat([s.sessions for s in stored]), "sessions"),
         questionnaires=ds.questionnaires,
+        entries=ds.entries,
     )
     try:
         return service.import_dataset(ds, update=update)

@@ -10,6 +10,9 @@ models, so every resource is validated as it is made:
   (LOINC 91145-3, 91146-1), worst pain, sleep, mood, stress, analgesic doses and
   the daily MME (paindiary's code system), and the PEG score (LOINC 91147-9,
   ``derivedFrom`` its three items) on days with all three items;
+* one ``Observation`` per body region marked on a day (``bodySite``: SNOMED CT
+  where verified), one of the day's headache kind, and one per entry during the
+  day with ``entries`` (:mod:`._fhir_day`);
 * one ``MedicationStatement`` per day with a named medicine: RxNorm where the
   ingredient code is verified, the name as text, the day's dose;
 * one ``Procedure`` per session (SNOMED CT 44868003, US Core Procedure profile):
@@ -59,6 +62,7 @@ from analytics.io._fhir_codes import (
     record_id,
     rxnorm_code,
 )
+from analytics.io._fhir_day import entry_resource, headache_resource, region_resource
 from analytics.io._fhir_questionnaires import (
     questionnaire_full_url,
     questionnaire_resource,
@@ -170,6 +174,7 @@ def patient_bundle(
     now: dt.datetime | None = None,
     questionnaires: pd.DataFrame | None = None,
     questionnaire_scores: pd.DataFrame | None = None,
+    entries: pd.DataFrame | None = None,
 ) -> Bundle:
     """One patient's diary, medicines, sessions and questionnaires as a FHIR R4 ``Bundle``.
 
@@ -200,6 +205,9 @@ def patient_bundle(
     questionnaire_scores : pandas.DataFrame, optional
         Their scores, as :func:`analytics.stats.score_questionnaires` computes them:
         an ``Observation`` per score, ``derivedFrom`` its response.
+    entries : pandas.DataFrame, optional
+        Canonical entries during the day (rows of other patients are ignored): an
+        ``Observation`` per entry on its date and local time (:mod:`._fhir_day`).
 
     Returns
     -------
@@ -214,6 +222,7 @@ def patient_bundle(
         When ``bundle_type`` is not one of :data:`BUNDLE_TYPES`.
     """
     from fhir.resources.R4B.bundle import Bundle
+    from fhir.resources.R4B.observation import Observation
     from fhir.resources.R4B.patient import Patient
     from fhir.resources.R4B.procedure import Procedure
 
@@ -235,6 +244,14 @@ def patient_bundle(
     w.add(Patient.model_validate(_patient(ident, p, patient_fields)), "Patient", identifier=ident)
     for row in d.itertuples(index=False):
         _diary_day(w, row, include_notes)
+    if entries is not None:
+        mine = entries[entries["patient_id"] == pid].sort_values(["date", "time"], kind="stable")
+        for row in mine.itertuples(index=False):
+            day = pd.Timestamp(row.date).strftime("%Y-%m-%d")
+            parts = ("entry", day, str(row.time))
+            base = {**_observation(w, day, "", "", "", ""), "identifier": w.identifier(*parts)}
+            obs = entry_resource(base, row, include_notes=include_notes)
+            w.add(Observation.model_validate(obs), *parts)
     for row in s.itertuples(index=False):
         when = pd.Timestamp(row.date).isoformat()
         proc = _procedure(row, w.subject, include_notes)
@@ -332,6 +349,15 @@ def _diary_day(w: _Writer, row: Any, include_notes: bool) -> None:
             "derivedFrom": [{"reference": urls[c]} for c in PEG_ITEMS],
         }
         w.add(Observation.model_validate(peg), "peg", day)
+    regions = getattr(row, "body_regions", None)
+    for region in [] if _missing(regions) else [r for r in str(regions).split(";") if r]:
+        parts = ("body_region", region, day)
+        base = {**_observation(w, day, "", "", "", ""), "identifier": w.identifier(*parts)}
+        w.add(Observation.model_validate(region_resource(base, region)), *parts)
+    kind = getattr(row, "headache", None)
+    if not _missing(kind):
+        base = _observation(w, day, "headache", "", "", "")
+        w.add(Observation.model_validate(headache_resource(base, str(kind))), "headache", day)
     if not _missing(getattr(row, "medication", None)):
         statement = _medication_statement(w, row, day)
         w.add(MedicationStatement.model_validate(statement), "medication", day)

@@ -14,6 +14,19 @@ published source; everything else has a code in paindiary's own code system
   (cpicpgx/cpic-schema ``drug.sql``). Medicines whose code could not be checked
   travel as text only.
 * SNOMED CT 44868003 acupuncture (procedure).
+* SNOMED CT body structures of the body regions (:data:`REGION_SNOMED`), each
+  read in a published FHIR value set: the shoulder, upper arm, forearm, hip
+  region, thigh and lower leg of each side in IHE PCC mobile Paramedicine
+  Summary of Care, value set Physical.Finding.of.Extremities.TargetSite.VS
+  (github.com/IHE/PCC.PCS; the shoulders also in maxpurk/shoulder-on-fhir,
+  ValueSet shoulder-laterality); lower back 37822005 in acc-fhir-publisher/icp
+  (``input/fsh/vocabulary/bodysite.fsh``) and SNOMED International's editorial
+  guide; neck 45048000 in the Belgian eHealth body-site value set
+  (ehealth.fgov.be standards); abdomen 818983003 in the U.S. Department of
+  Veterans Affairs ConceptMap VF-VitalsSite (mhv-fhir-phr-mapping) and a value
+  set expanded against the SNOMED CT International edition 2024-10-01
+  (UPM-NTHC/PH-RoadSafetyIG). The jaws, upper back and chest have no code that
+  could be checked: they travel with paindiary's region code and their words.
 * US Core 6.1.0 profiles: Observation Screening Assessment (patient-reported
   diary items), Procedure. US Core has no MedicationStatement profile, and its
   Patient profile requires a name the diary does not hold, so neither is claimed.
@@ -37,7 +50,11 @@ __all__ = [
     "RECORD_ID_SYSTEM",
     "DIARY_ITEM_SYSTEM",
     "ADVERSE_EVENT_SYSTEM",
+    "BODY_REGION_SYSTEM",
+    "HEADACHE_SYSTEM",
+    "RESCUE_ANSWER_SYSTEM",
     "EXTENSION",
+    "ENTRY_TIME_EXTENSION",
     "LEGACY_EXTENSION",
     "LEGACY_PATIENT_ID_SYSTEM",
     "LEGACY_PEG_ITEM_SYSTEM",
@@ -53,6 +70,11 @@ __all__ = [
     "PEG_ITEMS",
     "SESSION_EXTENSIONS",
     "RXNORM_INGREDIENTS",
+    "REGION_SNOMED",
+    "REGION_DISPLAYS",
+    "HEADACHE_DISPLAYS",
+    "RESCUE_DISPLAYS",
+    "DAY_CODES",
     "rxnorm_code",
     "record_id",
 ]
@@ -73,6 +95,14 @@ RECORD_ID_SYSTEM = f"{PAINDIARY_FHIR}/record-id"
 DIARY_ITEM_SYSTEM = f"{PAINDIARY_FHIR}/CodeSystem/diary-item"
 #: paindiary's code system of needling adverse events.
 ADVERSE_EVENT_SYSTEM = f"{PAINDIARY_FHIR}/CodeSystem/adverse-event"
+#: paindiary's code system of the body regions (the widespread pain index's 19).
+BODY_REGION_SYSTEM = f"{PAINDIARY_FHIR}/CodeSystem/body-region"
+#: paindiary's code system of a day's headache kind: none, headache, migraine.
+HEADACHE_SYSTEM = f"{PAINDIARY_FHIR}/CodeSystem/headache-kind"
+#: paindiary's code system of the answers to "Did the rescue medicine help?".
+RESCUE_ANSWER_SYSTEM = f"{PAINDIARY_FHIR}/CodeSystem/rescue-answer"
+#: Extension of an entry's Observation: its local time of day (a FHIR ``time``).
+ENTRY_TIME_EXTENSION = f"{PAINDIARY_FHIR}/StructureDefinition/entry-local_time"
 #: Prefix of the Procedure extensions (R4 has no element for these session details).
 EXTENSION = f"{PAINDIARY_FHIR}/StructureDefinition/session-"
 
@@ -173,6 +203,78 @@ RXNORM_INGREDIENTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "tramadol": ("10689", "tramadol"),
         "diclofenac": ("3355", "diclofenac"),
     }
+)
+
+#: Codes (in :data:`DIARY_ITEM_SYSTEM`) of the day's body regions, its headache kind,
+#: an entry during the day and the entry's components, with their displays.
+DAY_CODES: Mapping[str, str] = MappingProxyType(
+    {
+        "body_region": "Body region where it hurt that day (widespread pain index region)",
+        "headache": "Headache that day (none, headache or migraine)",
+        "entry": "Pain entry logged during the day",
+        "flare": "The entry is a flare or attack",
+        "flare_duration": "How long the flare lasted",
+        "rescue_medication": "Rescue medicine taken for it",
+        "rescue_helped": "Did the rescue medicine help (asked two hours later)",
+    }
+)
+
+#: SNOMED CT body structure (code, display) of each region where one was verified
+#: (sources in the module notes); the others travel with paindiary's code only.
+REGION_SNOMED: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "l_shoulder": ("91775009", "Structure of left shoulder region"),
+        "r_shoulder": ("91774008", "Structure of right shoulder region"),
+        "l_upper_arm": ("368208006", "Left upper arm structure"),
+        "r_upper_arm": ("368209003", "Right upper arm structure"),
+        "l_lower_arm": ("66480008", "Structure of left forearm"),
+        "r_lower_arm": ("64262003", "Structure of right forearm"),
+        "l_hip": ("287679003", "Left hip region structure"),
+        "r_hip": ("287579007", "Right hip region structure"),
+        "l_upper_leg": ("61396006", "Structure of left thigh"),
+        "r_upper_leg": ("11207009", "Structure of right thigh"),
+        "l_lower_leg": ("48979004", "Structure of left lower leg"),
+        "r_lower_leg": ("32696007", "Structure of right lower leg"),
+        "neck": ("45048000", "Neck structure"),
+        "low_back": ("37822005", "Lower back structure"),
+        "abdomen": ("818983003", "Abdomen"),
+    }
+)
+
+#: The display of each region code of :data:`BODY_REGION_SYSTEM`: the region's name
+#: in the 2016 fibromyalgia criteria's widespread pain index (Wolfe et al. 2016).
+REGION_DISPLAYS: Mapping[str, str] = MappingProxyType(
+    {
+        "l_jaw": "Left jaw",
+        "l_shoulder": "Left shoulder girdle",
+        "l_upper_arm": "Left upper arm",
+        "l_lower_arm": "Left lower arm",
+        "r_jaw": "Right jaw",
+        "r_shoulder": "Right shoulder girdle",
+        "r_upper_arm": "Right upper arm",
+        "r_lower_arm": "Right lower arm",
+        "l_hip": "Left hip (buttock, trochanter)",
+        "l_upper_leg": "Left upper leg",
+        "l_lower_leg": "Left lower leg",
+        "r_hip": "Right hip (buttock, trochanter)",
+        "r_upper_leg": "Right upper leg",
+        "r_lower_leg": "Right lower leg",
+        "neck": "Neck",
+        "upper_back": "Upper back",
+        "low_back": "Lower back",
+        "chest": "Chest",
+        "abdomen": "Abdomen",
+    }
+)
+
+#: The display of each code of :data:`HEADACHE_SYSTEM`.
+HEADACHE_DISPLAYS: Mapping[str, str] = MappingProxyType(
+    {"none": "No headache", "headache": "Headache", "migraine": "Migraine"}
+)
+
+#: The display of each code of :data:`RESCUE_ANSWER_SYSTEM`.
+RESCUE_DISPLAYS: Mapping[str, str] = MappingProxyType(
+    {"yes": "Yes, it helped", "a_little": "It helped a little", "no": "It did not help"}
 )
 
 _NS = uuid.UUID("6f1c3b7e-3a52-4c7e-9d1e-70a1d5c0f001")

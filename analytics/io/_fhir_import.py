@@ -14,15 +14,16 @@ patients' records. Each diary item is an Observation of its own (LOINC where one
 exists, paindiary's code system otherwise, :data:`DIARY_ITEMS`); a
 ``MedicationStatement`` of a diary day gives that day's ``medication`` and
 ``medication_dose`` (and so, for a named opioid, its MME, computed as for a CSV
-file). :func:`fill_from_stored` keeps the columns of a stored day the bundle does
+file). A day's body-region and headache Observations give its ``body_regions``
+and ``headache``; entry Observations give the ``entries`` (:mod:`._fhir_day`).
+:func:`fill_from_stored` keeps the columns of a stored day the bundle does
 not carry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -38,16 +39,28 @@ from analytics.io._fhir_codes import (
     PATIENT_ID_SYSTEM,
     PEG_LOINC,
 )
+from analytics.io._fhir_day import (
+    DAY_CODE_PAIRS,
+    entries_frame,
+    entry_record,
+    headache_of,
+    region_of,
+)
 from analytics.io._fhir_questionnaires import SCORE_SYSTEM, answers_frame, response_answers
 from analytics.io._fhir_records import (
     Problems,
+    bundle_entries,
     codes_of,
+    creates,
     day_of,
+    entry_words,
     fill_from_stored,
     is_acupuncture,
     medicine_columns,
     notes_of,
+    relabel,
     session_record,
+    valid_resource,
     value_of,
 )
 
@@ -64,6 +77,8 @@ __all__ = [
 
 #: (system, code) of an item Observation -> its diary column (pain is read on its own).
 _ITEM_COLUMNS = {(i.system, i.code): c for c, i in DIARY_ITEMS.items() if c != "pain"}
+#: (system, code) of a body-region, headache or entry Observation -> its kind.
+_DAY_KINDS = {pair: kind for kind, pair in DAY_CODE_PAIRS.items()}
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,9 @@ class BundleContent:
         The entry index each answer came from.
     questionnaire_subjects : list of str or None
         The patient id each answer's response names.
+    entries, entry_entries, entry_subjects : list
+        Records of the entries during the day (without ``patient_id``), the entry
+        index and the patient id of each.
     bundle_patient_ids : tuple of str
         paindiary ids found in the bundle's Patient identifiers.
     skipped : dict of str to int
@@ -110,6 +128,9 @@ class BundleContent:
     questionnaires: list[dict[str, Any]] = field(default_factory=list)
     questionnaire_entries: list[int] = field(default_factory=list)
     questionnaire_subjects: list[str | None] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    entry_entries: list[int] = field(default_factory=list)
+    entry_subjects: list[str | None] = field(default_factory=list)
     bundle_patient_ids: tuple[str, ...] = ()
     skipped: dict[str, int] = field(default_factory=dict)
 
@@ -145,9 +166,9 @@ def read_bundle(
     """
     reader = _Reader(file, identifier_system)
     resources = []
-    for i, entry in enumerate(_entries(data, reader.problems)):
-        res = _valid_resource(entry, f"entry[{i}]", reader.problems)
-        if res is not None and _creates(entry, f"entry[{i}]", reader.problems):
+    for i, entry in enumerate(bundle_entries(data, reader.problems)):
+        res = valid_resource(entry, f"entry[{i}]", reader.problems)
+        if res is not None and creates(entry, f"entry[{i}]", reader.problems):
             resources.append((i, entry, res))
             if res["resourceType"] == "Patient":
                 reader.patient(i, entry, res)
@@ -176,80 +197,12 @@ def read_bundle(
         questionnaires=c.questionnaires,
         questionnaire_entries=c.questionnaire_entries,
         questionnaire_subjects=c.questionnaire_subjects,
+        entries=c.entries,
+        entry_entries=c.entry_entries,
+        entry_subjects=c.entry_subjects,
         bundle_patient_ids=tuple(dict.fromkeys(reader.ids)),
         skipped=c.skipped,
     )
-
-
-def _entries(data: Any, problems: Problems) -> list[Any]:
-    """Parse the bundle and return its entries; raise when it is no Bundle at all."""
-    if isinstance(data, bytes | str):
-        try:
-            data = json.loads(data)
-        except (UnicodeDecodeError, ValueError) as exc:
-            where = (
-                f"line {exc.lineno} column {exc.colno}"
-                if isinstance(exc, json.JSONDecodeError)
-                else ""
-            )
-            problems.add(where, f"not valid JSON: {getattr(exc, 'msg', exc)}")
-            problems.raise_if_any("nothing was imported.")
-    if not isinstance(data, Mapping) or data.get("resourceType") != "Bundle":
-        kind = data.get("resourceType") if isinstance(data, Mapping) else type(data).__name__
-        problems.add("resourceType", "the file must hold a FHIR Bundle", kind)
-        problems.raise_if_any("nothing was imported.")
-    entries = data.get("entry", [])
-    if not isinstance(entries, list):
-        problems.add("entry", "entry must be a list of bundle entries")
-        problems.raise_if_any("nothing was imported.")
-    return entries
-
-
-def _creates(entry: Mapping[str, Any], where: str, problems: Problems) -> bool:
-    """Tell whether an entry files its resource: no request, or a POST or PUT of it."""
-    request = entry.get("request")
-    if not isinstance(request, Mapping):
-        return True
-    method = str(request.get("method", "")).upper()
-    if method in ("POST", "PUT"):
-        return True
-    problems.add(
-        f"{where}.request.method",
-        f"the entry asks to {method or 'do nothing'}; an import only files resources "
-        "(POST or PUT): remove the entry or import its resource",
-        method,
-    )
-    return False
-
-
-def _valid_resource(entry: Any, where: str, problems: Problems) -> Mapping[str, Any] | None:
-    """Return the entry's resource when the FHIR R4 model accepts it; else note why, None."""
-    from fhir.resources.R4B import get_fhir_model_class
-    from pydantic import ValidationError
-
-    res = entry.get("resource") if isinstance(entry, Mapping) else None
-    if not isinstance(res, Mapping) or not isinstance(res.get("resourceType"), str):
-        problems.add(where, "the entry has no resource with a resourceType")
-        return None
-    kind = res["resourceType"]
-    try:
-        model = get_fhir_model_class(kind)
-    except (ValueError, KeyError):
-        problems.add(f"{where}.resourceType", f"{kind!r} is not a FHIR R4 resource type", kind)
-        return None
-    try:
-        model.model_validate(res)
-    except ValidationError as exc:
-        for err in exc.errors()[:5]:
-            path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(
-                ".[", "["
-            )
-            problems.add(f"{where}.{path}", f"{kind}: {err['msg']}", err.get("input"))
-        return None
-    except (TypeError, ValueError, KeyError) as exc:
-        problems.add(where, f"{kind}: {exc}")
-        return None
-    return res
 
 
 def _not_a_record(kind: str, res: Mapping[str, Any], codes: set[tuple[str, str]]) -> str | None:
@@ -262,7 +215,7 @@ def _not_a_record(kind: str, res: Mapping[str, Any], codes: set[tuple[str, str]]
         kind in ("MedicationStatement", "QuestionnaireResponse")
         or (kind == "Procedure" and is_acupuncture(res, codes))
         or (kind == "Observation" and ((LOINC, PAIN_LOINC) in codes or (LOINC, PEG_LOINC) in codes))
-        or (kind == "Observation" and any(c in _ITEM_COLUMNS for c in codes))
+        or (kind == "Observation" and any(c in _ITEM_COLUMNS or c in _DAY_KINDS for c in codes))
     )
     return None if wanted else f"{kind} (not a diary item, medicine or acupuncture)"
 
@@ -281,6 +234,8 @@ class _Reader:
         # (entry, subject, date, column, value) of the diary items other than pain
         self.items: list[tuple[int, str | None, str, str, Any]] = []
         self.medicines: list[tuple[int, str | None, str, dict[str, Any]]] = []
+        # (entry, subject, date, region) of the body-region Observations, in bundle order
+        self.regions: list[tuple[int, str | None, str, str]] = []
 
     def patient(self, i: int, entry: Mapping[str, Any], res: Mapping[str, Any]) -> None:
         """Note a Patient's paindiary id and the references that name it."""
@@ -342,13 +297,8 @@ class _Reader:
         found, subject = self.subject(i, res)
         if not found:
             return
-        if kind == "Observation" and (LOINC, PAIN_LOINC) in codes:
-            self._pain(i, res, subject)
-        elif kind == "Observation" and (LOINC, PEG_LOINC) in codes:
-            self._peg(i, res, subject)
-        elif kind == "Observation":
-            column = next(_ITEM_COLUMNS[c] for c in codes if c in _ITEM_COLUMNS)
-            self._item(i, res, subject, column)
+        if kind == "Observation":
+            self._observation(i, res, subject, codes)
         elif kind == "MedicationStatement":
             self._medicine(i, res, subject)
         elif kind == "QuestionnaireResponse":
@@ -359,6 +309,20 @@ class _Reader:
                 self.content.sessions.append(session)
                 self.content.session_entries.append(i)
                 self.content.session_subjects.append(subject)
+
+    def _observation(
+        self, i: int, res: Mapping[str, Any], subject: str | None, codes: set[tuple[str, str]]
+    ) -> None:
+        day_kind = next((_DAY_KINDS[c] for c in codes if c in _DAY_KINDS), None)
+        if day_kind is not None:
+            self._day(i, res, subject, day_kind)
+        elif (LOINC, PAIN_LOINC) in codes:
+            self._pain(i, res, subject)
+        elif (LOINC, PEG_LOINC) in codes:
+            self._peg(i, res, subject)
+        else:
+            column = next(_ITEM_COLUMNS[c] for c in codes if c in _ITEM_COLUMNS)
+            self._item(i, res, subject, column)
 
     def _skip(self, label: str) -> None:
         self.content.skipped[label] = self.content.skipped.get(label, 0) + 1
@@ -397,6 +361,26 @@ class _Reader:
             self.problems.add(f"entry[{i}]", f"the {column} Observation needs a value")
             return
         self.items.append((i, subject, day, column, value))
+
+    def _day(self, i: int, res: Mapping[str, Any], subject: str | None, kind: str) -> None:
+        """Read a body-region, headache or entry Observation."""
+        day = self._dated(i, res, f"the {kind} Observation")
+        if day is None:
+            return
+        if kind == "entry":
+            record = entry_record(res, f"entry[{i}]", self.problems)
+            if record is not None:
+                self.content.entries.append(record)
+                self.content.entry_entries.append(i)
+                self.content.entry_subjects.append(subject)
+        elif kind == "headache":
+            value = headache_of(res, f"entry[{i}]", self.problems)
+            if value is not None:
+                self.items.append((i, subject, day, "headache", value))
+        else:
+            region = region_of(res, f"entry[{i}]", self.problems)
+            if region is not None:
+                self.regions.append((i, subject, day, region))
 
     def _peg(self, i: int, res: Mapping[str, Any], subject: str | None) -> None:
         """Read the items of a PEG score written as components (earlier bundles)."""
@@ -471,6 +455,14 @@ class _Reader:
                 continue
             self.content.diary[record][column] = value
             self.content.item_entries[record, column] = i
+        for i, subject, day, region in self.regions:
+            record = self._record(i, subject, day, "the body_region Observation")
+            if record is not None:
+                marked = self.content.diary[record].get("body_regions")
+                self.content.diary[record]["body_regions"] = (
+                    f"{marked};{region}" if marked else region
+                )
+                self.content.item_entries.setdefault((record, "body_regions"), i)
 
     def _record(self, i: int, subject: str | None, day: str, what: str) -> int | None:
         record = self.by_day.get((subject, day))
@@ -481,44 +473,6 @@ class _Reader:
                 day,
             )
         return record
-
-
-#: Diary columns a MedicationStatement gives: their problems name its entry.
-_MEDICINE_COLUMNS = ("medication", "medication_dose", "opioid_mme")
-
-
-def _relabel(
-    exc: DataValidationError,
-    entries: list[int],
-    table: str,
-    medicines: Mapping[int, int],
-    items: Mapping[tuple[int, str], int],
-) -> DataValidationError:
-    problems = exc.problems.copy()
-    where = []
-    for line, col in zip(problems["line"], problems["column"], strict=True):
-        idx = entries[int(line) - 1] if 0 < int(line) <= len(entries) else None
-        if (int(line) - 1, col) in items:
-            idx = items[int(line) - 1, col]
-        elif col in _MEDICINE_COLUMNS and int(line) - 1 in medicines:
-            idx = medicines[int(line) - 1]
-        prefix = f"entry[{idx}]" if idx is not None else table
-        where.append(f"{prefix}.{col}" if col else prefix)
-    problems["column"] = where
-    problems["line"] = 0
-    return DataValidationError(str(exc), problems)
-
-
-def _entry_words(file: str, entries: list[int]) -> Callable[[list[int]], str]:
-    """Word records (1-based) as the bundle entries they came from: ``x.json entry[1] and entry[3]``."""
-
-    def words(records: list[int]) -> str:
-        named = [f"entry[{entries[r - 1]}]" for r in records]
-        return f"{file} " + (
-            ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else named[0]
-        )
-
-    return words
 
 
 def patient_assignment(
@@ -557,8 +511,18 @@ def patient_assignment(
     mapping = dict(mapping or {})
     firsts: dict[str | None, int] = {}
     for subject, entry in zip(
-        [*content.diary_subjects, *content.session_subjects, *content.questionnaire_subjects],
-        [*content.diary_entries, *content.session_entries, *content.questionnaire_entries],
+        [
+            *content.diary_subjects,
+            *content.session_subjects,
+            *content.questionnaire_subjects,
+            *content.entry_subjects,
+        ],
+        [
+            *content.diary_entries,
+            *content.session_entries,
+            *content.questionnaire_entries,
+            *content.entry_entries,
+        ],
         strict=True,
     ):
         firsts.setdefault(subject, entry)
@@ -663,11 +627,11 @@ def bundle_dataset(
                 patients=patients,
                 today=today,
                 file=file,
-                where=_entry_words(file, entries),
+                where=entry_words(file, entries),
             )
         except DataValidationError as exc:
             diary = table == "diary"
-            raise _relabel(
+            raise relabel(
                 exc,
                 entries,
                 table,
@@ -684,10 +648,21 @@ def bundle_dataset(
         today=today,
         file=file,
     )
+    entries = entries_frame(
+        [
+            {"patient_id": owner[s], **r}
+            for r, s in zip(content.entries, content.entry_subjects, strict=True)
+        ],
+        content.entry_entries,
+        patients=patients,
+        today=today,
+        file=file,
+    )
     ds = Dataset(
         patients=empty_frame("patients"),
         diary=frames["diary"],
         sessions=frames["sessions"],
         questionnaires=answers,
+        entries=entries,
     )
     return ds, content

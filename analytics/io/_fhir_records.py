@@ -7,7 +7,8 @@ the problem list every reader adds to.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -34,6 +35,12 @@ __all__ = [
     "is_acupuncture",
     "session_record",
     "fill_from_stored",
+    "MEDICINE_COLUMNS",
+    "relabel",
+    "entry_words",
+    "bundle_entries",
+    "creates",
+    "valid_resource",
 ]
 
 _EXTENSION_PREFIXES = (EXTENSION, LEGACY_EXTENSION)
@@ -264,3 +271,113 @@ def fill_from_stored(incoming: pd.DataFrame, stored: pd.DataFrame, table: str) -
         filled[col] = left[col].where(left[col].notna(), right[col])
     out = filled.reset_index()[columns]
     return out.astype(incoming.dtypes.to_dict())
+
+
+#: Diary columns a MedicationStatement gives: their problems name its entry.
+MEDICINE_COLUMNS = ("medication", "medication_dose", "opioid_mme")
+
+
+def relabel(
+    exc: DataValidationError,
+    entries: list[int],
+    table: str,
+    medicines: Mapping[int, int],
+    items: Mapping[tuple[int, str], int],
+) -> DataValidationError:
+    """Name each problem of a record check by the bundle entry its value came from."""
+    problems = exc.problems.copy()
+    where = []
+    for line, col in zip(problems["line"], problems["column"], strict=True):
+        idx = entries[int(line) - 1] if 0 < int(line) <= len(entries) else None
+        if (int(line) - 1, col) in items:
+            idx = items[int(line) - 1, col]
+        elif col in MEDICINE_COLUMNS and int(line) - 1 in medicines:
+            idx = medicines[int(line) - 1]
+        prefix = f"entry[{idx}]" if idx is not None else table
+        where.append(f"{prefix}.{col}" if col else prefix)
+    problems["column"] = where
+    problems["line"] = 0
+    return DataValidationError(str(exc), problems)
+
+
+def entry_words(file: str, entries: list[int]) -> Callable[[list[int]], str]:
+    """Word records (1-based) as the bundle entries they came from: ``x.json entry[1] and entry[3]``."""
+
+    def words(records: list[int]) -> str:
+        named = [f"entry[{entries[r - 1]}]" for r in records]
+        return f"{file} " + (
+            ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else named[0]
+        )
+
+    return words
+
+
+def bundle_entries(data: Any, problems: Problems) -> list[Any]:
+    """Parse the bundle and return its entries; raise when it is no Bundle at all."""
+    if isinstance(data, bytes | str):
+        try:
+            data = json.loads(data)
+        except (UnicodeDecodeError, ValueError) as exc:
+            where = (
+                f"line {exc.lineno} column {exc.colno}"
+                if isinstance(exc, json.JSONDecodeError)
+                else ""
+            )
+            problems.add(where, f"not valid JSON: {getattr(exc, 'msg', exc)}")
+            problems.raise_if_any("nothing was imported.")
+    if not isinstance(data, Mapping) or data.get("resourceType") != "Bundle":
+        kind = data.get("resourceType") if isinstance(data, Mapping) else type(data).__name__
+        problems.add("resourceType", "the file must hold a FHIR Bundle", kind)
+        problems.raise_if_any("nothing was imported.")
+    entries = data.get("entry", [])
+    if not isinstance(entries, list):
+        problems.add("entry", "entry must be a list of bundle entries")
+        problems.raise_if_any("nothing was imported.")
+    return entries
+
+
+def creates(entry: Mapping[str, Any], where: str, problems: Problems) -> bool:
+    """Tell whether an entry files its resource: no request, or a POST or PUT of it."""
+    request = entry.get("request")
+    if not isinstance(request, Mapping):
+        return True
+    method = str(request.get("method", "")).upper()
+    if method in ("POST", "PUT"):
+        return True
+    problems.add(
+        f"{where}.request.method",
+        f"the entry asks to {method or 'do nothing'}; an import only files resources "
+        "(POST or PUT): remove the entry or import its resource",
+        method,
+    )
+    return False
+
+
+def valid_resource(entry: Any, where: str, problems: Problems) -> Mapping[str, Any] | None:
+    """Return the entry's resource when the FHIR R4 model accepts it; else note why, None."""
+    from fhir.resources.R4B import get_fhir_model_class
+    from pydantic import ValidationError
+
+    res = entry.get("resource") if isinstance(entry, Mapping) else None
+    if not isinstance(res, Mapping) or not isinstance(res.get("resourceType"), str):
+        problems.add(where, "the entry has no resource with a resourceType")
+        return None
+    kind = res["resourceType"]
+    try:
+        model = get_fhir_model_class(kind)
+    except (ValueError, KeyError):
+        problems.add(f"{where}.resourceType", f"{kind!r} is not a FHIR R4 resource type", kind)
+        return None
+    try:
+        model.model_validate(res)
+    except ValidationError as exc:
+        for err in exc.errors()[:5]:
+            path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(
+                ".[", "["
+            )
+            problems.add(f"{where}.{path}", f"{kind}: {err['msg']}", err.get("input"))
+        return None
+    except (TypeError, ValueError, KeyError) as exc:
+        problems.add(where, f"{kind}: {exc}")
+        return None
+    return res
