@@ -287,11 +287,21 @@ def test_db_export_and_import_go_through_the_service_and_are_audited(
 
     url = copy_demo_clinic(demo_clinic_kept_dates, tmp_path)
     out = tmp_path / "b.json"
-    assert main(["fhir", "--patient", PID, "--out", str(out), "--db", url]) == 0
-    assert main(["fhir-import", str(out), "--patient", PID, "--db", url]) == 0  # all unchanged
+    pid = "P028"  # a migraine patient with body regions and entries during the day
+    assert main(["fhir", "--patient", pid, "--out", str(out), "--db", url]) == 0
+    assert main(["fhir-import", str(out), "--patient", pid, "--db", url]) == 0  # all unchanged
     with open_store(url) as store:
-        log = Service(store, LOCAL_OPERATOR, face="test").audit_log(limit=50)
+        service = Service(store, LOCAL_OPERATOR, face="test")
+        entries = service.entries(pid)
+        stored = service.patient_dataset(pid, purpose="test")
+        log = service.audit_log(limit=50)
+    # the entries during the day are read through the service's own read of them
+    codes = [e["resource"].get("code", {}).get("coding", [{}])[0].get("code") for e in
+             json.loads(out.read_text())["entry"]]  # fmt: skip
+    assert codes.count("entry") == len(entries) > 0
+    assert codes.count("headache") == stored.diary["headache"].notna().sum() > 0
     export = log[(log["face"] == "cli:fhir") & (log["action"] == "export")]
-    assert list(export["patient_id"]) == [PID]
+    assert list(export["patient_id"]) == [pid]
+    assert '"purpose": "entries"' in log[log["face"] == "cli:fhir"]["detail"].astype(str).str.cat()
     assert (log[log["face"] == "cli:fhir-import"]["action"] == "import").any()
     assert main(["fhir", "--patient", "NOPE", "--out", str(tmp_path / "x.json"), "--db", url]) == 1

@@ -31,7 +31,10 @@ from tests.hostile.conftest import fingerprint
 
 from .conftest import NOW
 
-PID = "P059"  # a demo patient with worst pain and PEG items on most days
+PID = "P059"  # a demo patient with worst pain, PEG items and body regions on most days
+#: A demo migraine patient whose headache kinds and entries during the day P059 is given,
+#: so one patient has every diary item.
+HEADACHE_PID = "P019"
 SCHEMA = Path(__file__).with_name("fhir.schema.json.gz")
 #: The days given a named medicine (the sample diary names none): an opioid with an
 #: MME factor, a patch (mcg/h), and a medicine without a verified RxNorm code.
@@ -40,14 +43,16 @@ MEDICINES = [("oxycodone", 30.0), ("fentanyl_patch", 25.0), ("paracetamol", 1000
 
 @pytest.fixture(scope="module")
 def clinic(sample):
-    """Patient PID's first 30 diary days (three with a named medicine), sessions and
-    questionnaire answers."""
+    """Patient PID's first 30 diary days (three with a named medicine, the headache kinds
+    of HEADACHE_PID's first 30 days), sessions and questionnaire answers."""
     from analytics.contract import medication_mme
 
     diary = sample.diary[sample.diary["patient_id"] == PID].sort_values("date").head(30).copy()
     for row, (name, dose) in zip(diary.index[[3, 10, 20]], MEDICINES, strict=True):
         diary.loc[row, ["medication", "medication_dose"]] = [name, dose]
         diary.loc[row, "opioid_mme"] = medication_mme(name, dose)
+    migraine = sample.diary[sample.diary["patient_id"] == HEADACHE_PID].sort_values("date")
+    diary["headache"] = migraine["headache"].head(30).to_numpy()
     diary = diary.reset_index(drop=True)
     sessions = sample.sessions[sample.sessions["patient_id"] == PID].reset_index(drop=True)
     return sample.patients, diary, sessions
@@ -73,7 +78,15 @@ def answers(sample):
 
 
 @pytest.fixture(scope="module")
-def transaction(clinic, answers):
+def day_entries(sample):
+    """HEADACHE_PID's entries during the day (flares, durations, rescue medicines and
+    their answers), as PID's."""
+    mine = sample.entries[sample.entries["patient_id"] == HEADACHE_PID]
+    return mine.assign(patient_id=PID).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def transaction(clinic, answers, day_entries):
     patients, diary, sessions = clinic
     bundle = patient_bundle(
         patients,
@@ -85,6 +98,7 @@ def transaction(clinic, answers):
         now=NOW,
         questionnaires=answers,
         questionnaire_scores=score_questionnaires(answers),
+        entries=day_entries,
     )
     return json.loads(bundle_json(bundle))
 
@@ -128,7 +142,9 @@ def test_transaction_bundle_passes_the_r4_schema_and_the_r4b_models(transaction)
     assert list(by_kind["Observation"].iter_errors(broken))
 
 
-def test_every_entry_is_a_conditional_create_on_a_stable_identifier(clinic, answers, transaction):
+def test_every_entry_is_a_conditional_create_on_a_stable_identifier(
+    clinic, answers, day_entries, transaction
+):
     urls = {e["fullUrl"] for e in transaction["entry"]}
     assert len(urls) == len(transaction["entry"])
     keys = []
@@ -165,6 +181,7 @@ def test_every_entry_is_a_conditional_create_on_a_stable_identifier(clinic, answ
                 bundle_type="transaction",
                 questionnaires=answers,
                 questionnaire_scores=score_questionnaires(answers),
+                entries=day_entries,
             )
         )
     )
@@ -230,6 +247,54 @@ def test_diary_items_medicines_and_sessions_carry_their_codes(clinic, transactio
     assert procedures[0]["performer"][0]["actor"]["display"] == first["practitioner"]
 
 
+def test_body_regions_headache_days_and_entries_are_observations(clinic, day_entries, transaction):
+    """One Observation per region marked (bodySite: SNOMED CT where verified, paindiary's
+    region code and the WPI's words always), one per headache kind, one per entry at its
+    date and local time with pain (LOINC 72514-3), flare, duration and rescue components."""
+    from analytics.contract import BODY_REGIONS
+    from analytics.io._fhir_codes import REGION_DISPLAYS, REGION_SNOMED
+
+    _, diary, _ = clinic
+    codes = _by_code(transaction)
+    regions = codes["body_region"]
+    marked = [r for cell in diary["body_regions"].dropna() for r in cell.split(";")]
+    assert len(regions) == len(marked)
+    sct, local = "http://snomed.info/sct", "https://paindiary.org/fhir/CodeSystem/body-region"
+    for res, region in zip(regions, marked, strict=True):
+        site = res["bodySite"]
+        assert site == res["valueCodeableConcept"]  # value-concept finds the region
+        assert site["text"] == REGION_DISPLAYS[region]
+        by_system = {c["system"]: c["code"] for c in site["coding"]}
+        assert by_system[local] == region
+        assert by_system.get(sct) == REGION_SNOMED.get(region, (None,))[0]
+    # the verified codes (sources in analytics/io/_fhir_codes.py); no code for the jaws,
+    # the upper back and the chest
+    assert REGION_SNOMED["l_shoulder"][0] == "91775009"
+    assert REGION_SNOMED["low_back"][0] == "37822005"
+    assert set(BODY_REGIONS) - set(REGION_SNOMED) == {"l_jaw", "r_jaw", "upper_back", "chest"}
+    kinds = [r["valueCodeableConcept"]["coding"][0]["code"] for r in codes["headache"]]
+    assert kinds == diary["headache"].dropna().tolist()
+    (migraine, *_) = [r for r in codes["headache"] if "Migraine" in str(r)]
+    assert migraine["valueCodeableConcept"]["text"] == "Migraine"
+    entries = codes["entry"]
+    assert len(entries) == len(day_entries)
+    first, res = day_entries.iloc[0], entries[0]
+    assert res["effectiveDateTime"] == first["date"].strftime("%Y-%m-%d")
+    assert res["extension"][0]["valueTime"] == first["time"] + ":00"
+    parts = {c["code"]["coding"][0]["code"]: c for c in res["component"]}
+    assert parts["72514-3"]["valueInteger"] == first["pain"]
+    flares = [e for e in entries if any(c.get("valueBoolean") for c in e["component"])]
+    assert len(flares) == (day_entries["flare"] == "yes").sum()
+    minutes = [
+        c["valueQuantity"]
+        for e in entries
+        for c in e["component"]
+        if c["code"]["coding"][0]["code"] == "flare_duration"
+    ]
+    assert [m["value"] for m in minutes] == day_entries["duration_minutes"].dropna().tolist()
+    assert {m["code"] for m in minutes} == {"min"}
+
+
 def test_questionnaires_travel_as_definitions_responses_and_scores(answers, transaction):
     entries = transaction["entry"]
     definitions = {
@@ -282,22 +347,25 @@ def test_questionnaires_travel_as_definitions_responses_and_scores(answers, tran
     assert scores == pytest.approx(expected)
 
 
-def test_round_trip_gives_back_every_item_exactly(clinic, answers, transaction):
+def test_round_trip_gives_back_every_item_exactly(clinic, answers, day_entries, transaction):
     """Export → import of a demo patient: every diary column (PEG items on every day,
-    worst pain, sleep, mood, stress, doses, medicines, MME, notes), every session and
-    every questionnaire answer."""
+    worst pain, sleep, mood, stress, doses, medicines, MME, notes, body regions in their
+    order, headache kind), every session, every entry during the day and every
+    questionnaire answer."""
     patients, diary, sessions = clinic
     ds, content = bundle_dataset(json.dumps(transaction), PID, patients=patients)
     pd.testing.assert_frame_equal(ds.questionnaires, answers)
     assert content.skipped["Observation (questionnaire score, computed from its answers)"] > 0
-    # the bundle does not carry body regions (their SNOMED CT body-structure codes are
-    # not verified); an import keeps the stored ones (fill_from_stored)
-    assert ds.diary["body_regions"].isna().all()
-    pd.testing.assert_frame_equal(
-        ds.diary.drop(columns="body_regions"), diary.drop(columns="body_regions")
-    )
+    pd.testing.assert_frame_equal(ds.diary, diary)
     pd.testing.assert_frame_equal(ds.sessions, sessions)
-    assert diary["enjoyment_interference"].notna().sum() >= 20  # the items were there
+    pd.testing.assert_frame_equal(ds.entries, day_entries)
+    # the items were there: PEG items, regions (several on a day), every headache kind,
+    # flares with durations, rescue medicines with each answer
+    assert diary["enjoyment_interference"].notna().sum() >= 20
+    assert diary["body_regions"].str.contains(";").sum() >= 5
+    assert set(diary["headache"]) == {"none", "headache", "migraine"}
+    assert day_entries["duration_minutes"].notna().sum() >= 5
+    assert set(day_entries["rescue_helped"].dropna()) == {"yes", "a_little", "no"}
 
 
 def test_a_response_the_definitions_do_not_hold_is_refused_in_words(clinic, transaction):
