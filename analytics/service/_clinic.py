@@ -37,7 +37,7 @@ _EXPORTED_PATIENT = PatientArg("patient_id", cohort=(None,))
 def _touched_patients(dataset: Any) -> list[str]:
     """Ids of the patients with rows in an imported dataset."""
     ids: set[str] = set()
-    for name in ("patients", "diary", "sessions"):
+    for name in ("patients", "diary", "sessions", "entries"):
         frame = getattr(dataset, name, None)
         if frame is not None and len(frame):
             ids.update(frame["patient_id"].astype("str").unique().tolist())
