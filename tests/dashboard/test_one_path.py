@@ -27,6 +27,7 @@ from analytics.service import Service
 from analytics.store import open_store, project_root
 from dashboard import clock
 from dashboard.components import settings_panel
+from dashboard.data import ClinicData
 from tests.dashboard.conftest import open_page
 
 PATIENT = "P003"
@@ -102,3 +103,15 @@ def test_chart_progress_and_pdf_draw_the_same_trailing_mean(demo_db, monkeypatch
     ):
         assert list(shown.index) == list(expected.index), name
         assert_allclose(shown.to_numpy(float), expected.to_numpy(float), rtol=1e-12, err_msg=name)
+
+
+def test_an_added_or_answered_entry_changes_the_version_of_the_patients_rows() -> None:
+    ds = load_dataset(project_root() / "sample_data")
+    mine = ds.entries[ds.entries["patient_id"] == PATIENT].reset_index(drop=True)
+    rows = [ds.patients, ds.diary, ds.sessions]
+    versions = {
+        ClinicData(*rows, entries=mine.iloc[:-1]).fingerprint(),
+        ClinicData(*rows, entries=mine).fingerprint(),  # an entry added
+        ClinicData(*rows, entries=mine.assign(rescue_helped="no")).fingerprint(),  # answered
+    }
+    assert len(versions) == 3
