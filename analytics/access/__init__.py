@@ -38,6 +38,7 @@ from ._auth import (
 )
 from ._deidentify import (
     DEID_DIARY_COLUMNS,
+    DEID_ENTRY_COLUMNS,
     DEID_PATIENT_COLUMNS,
     DEID_SESSION_COLUMNS,
     DeidentifiedDataset,
@@ -89,4 +90,5 @@ __all__ = [
     "DEID_PATIENT_COLUMNS",
     "DEID_DIARY_COLUMNS",
     "DEID_SESSION_COLUMNS",
+    "DEID_ENTRY_COLUMNS",
 ]

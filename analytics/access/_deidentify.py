@@ -9,6 +9,9 @@ What it does
   dropped. The index date is the patient's start date, else the first session's
   date, else the first diary day.
 * Free text is dropped: diary and session ``notes``, session ``practitioner``.
+* Entries during the day keep their day (relative, as above), pain, flare,
+  duration and the answer to "Did it help?"; their time of day, notes and the
+  rescue medicine's name are dropped (``rescue`` says whether one was taken).
 * Birth year is kept only when the person is younger than 90 in the export
   year; older people get ``birth_year`` missing and ``age_90_or_over`` True.
 * Clinician ids become random codes (``C`` + 6 hexadecimal digits).
@@ -27,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +44,7 @@ __all__ = [
     "DEID_PATIENT_COLUMNS",
     "DEID_DIARY_COLUMNS",
     "DEID_SESSION_COLUMNS",
+    "DEID_ENTRY_COLUMNS",
 ]
 
 #: Columns of the de-identified patients frame.
@@ -82,6 +86,32 @@ DEID_SESSION_COLUMNS = [
 ]
 
 
+#: Columns of the de-identified entries during the day.
+DEID_ENTRY_COLUMNS = [
+    "patient_code",
+    "day",
+    "pain",
+    "flare",
+    "duration_minutes",
+    "rescue",
+    "rescue_helped",
+]
+
+
+def _no_entries() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "patient_code": pd.Series(dtype="str"),
+            "day": pd.Series(dtype="int64"),
+            "pain": pd.Series(dtype="float64"),
+            "flare": pd.Series(dtype="str"),
+            "duration_minutes": pd.Series(dtype="Int64"),
+            "rescue": pd.Series(dtype="bool"),
+            "rescue_helped": pd.Series(dtype="str"),
+        }
+    )
+
+
 @dataclass(frozen=True)
 class DeidentifiedDataset:
     """A de-identified export: three frames, written as CSV by :meth:`write`.
@@ -99,11 +129,16 @@ class DeidentifiedDataset:
     sessions : pandas.DataFrame
         :data:`DEID_SESSION_COLUMNS`: ``patient_code``, ``day`` (int64) and the
         session columns without ``practitioner`` and ``notes``.
+    entries : pandas.DataFrame
+        :data:`DEID_ENTRY_COLUMNS`: ``patient_code``, ``day`` (int64), ``pain``,
+        ``flare``, ``duration_minutes``, ``rescue`` (bool: a rescue medicine was
+        taken) and ``rescue_helped``; no rows without entries during the day.
     """
 
     patients: pd.DataFrame
     diary: pd.DataFrame
     sessions: pd.DataFrame
+    entries: pd.DataFrame = field(default_factory=_no_entries)
 
     def write(
         self,
@@ -113,6 +148,8 @@ class DeidentifiedDataset:
     ) -> list[Path]:
         """Write ``patients.csv``, ``diary.csv`` and ``sessions.csv`` to ``directory``.
 
+        ``entries.csv`` too when there are entries during the day.
+
         The directory is created when missing; returns the paths written. Text
         cells are neutralised against formula injection and the files appear whole
         or not at all (:func:`analytics.io.write_tables`).
@@ -120,10 +157,14 @@ class DeidentifiedDataset:
         from analytics.io import write_tables
 
         return write_tables(
-            {name: getattr(self, name) for name in ("patients", "diary", "sessions")},
+            {name: getattr(self, name) for name in self.table_names()},
             directory,
             before_rename=before_rename,
         )
+
+    def table_names(self) -> tuple[str, ...]:
+        """Return the frames an export writes: the three files, and ``entries`` when it has rows."""
+        return ("patients", "diary", "sessions") + (("entries",) if len(self.entries) else ())
 
 
 def _codes(n: int, prefix: str, digits: int, rng: np.random.Generator) -> list[str]:
@@ -171,8 +212,14 @@ def deidentify(
     patients = dataset.patients
     diary = dataset.diary
     sessions = dataset.sessions
+    entries = dataset.entries
 
-    ids = pd.Index(patients["patient_id"]).union(diary["patient_id"]).union(sessions["patient_id"])
+    ids = (
+        pd.Index(patients["patient_id"])
+        .union(diary["patient_id"])
+        .union(sessions["patient_id"])
+        .union(entries["patient_id"])
+    )
     code = dict(zip(ids, _codes(len(ids), "R", 10, gen), strict=True))
     clinicians = pd.Index(patients["clinician_id"].dropna().unique())
     clinician_code = dict(zip(clinicians, _codes(len(clinicians), "C", 6, gen), strict=True))
@@ -181,6 +228,8 @@ def deidentify(
     if len(diary):
         first_day = diary.groupby("patient_id")["date"].min().dt.normalize()
         index = index.combine_first(first_day)
+    if len(entries):
+        index = index.combine_first(entries.groupby("patient_id")["date"].min().dt.normalize())
 
     def days(frame: pd.DataFrame) -> pd.Series:
         start = frame["patient_id"].map(index)
@@ -206,6 +255,20 @@ def deidentify(
     out_sessions = sessions.assign(
         patient_code=sessions["patient_id"].map(code).astype("str"), day=days(sessions)
     )[DEID_SESSION_COLUMNS]
+    out_entries = _no_entries()
+    if len(entries):
+        out_entries = pd.DataFrame(
+            {
+                "patient_code": entries["patient_id"].map(code).astype("str"),
+                "day": days(entries),
+                "pain": entries["pain"].astype("float64"),
+                "flare": entries["flare"],
+                "duration_minutes": entries["duration_minutes"].astype("Int64"),
+                "rescue": entries["rescue_medication"].notna().to_numpy(),
+                "rescue_helped": entries["rescue_helped"],
+            },
+            columns=DEID_ENTRY_COLUMNS,
+        ).sort_values(["patient_code", "day"], kind="stable", ignore_index=True)
     # Row order would leak the original id order (P001, P002, ...): sort by the random codes.
     return DeidentifiedDataset(
         patients=out_patients.sort_values("patient_code", kind="stable").reset_index(drop=True),
@@ -213,4 +276,5 @@ def deidentify(
         sessions=out_sessions.sort_values(["patient_code", "day"], kind="stable").reset_index(
             drop=True
         ),
+        entries=out_entries,
     )

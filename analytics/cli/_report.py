@@ -136,6 +136,7 @@ def _report(args: argparse.Namespace) -> int:
                     include_notes=args.include_notes,
                     visit_12=args.visit_12,
                     questionnaires=source.questionnaires(pid),
+                    entries=ds.entries,
                 )
             except LookupError:
                 return error(f"no patient {pid!r} in {source.name}; nothing was written.")

@@ -57,7 +57,9 @@ __all__ = [
 ]
 
 #: Bumped when the stored format or a per-patient computation changes meaning.
-FINGERPRINT_VERSION = 2  # 2: patient_outcomes gained sessions_in_baseline and its_pre_slope
+#: 2: patient_outcomes gained sessions_in_baseline and its_pre_slope; 3: the daily values
+#: fold in the entries during the day (:func:`analytics.pipeline.analysis_diary`).
+FINGERPRINT_VERSION = 3
 #: Settings that never shape a per-patient row (min_group_size shapes only the cohort
 #: tables: stored rows stay valid when it changes).
 _NOT_IN_FINGERPRINT = (
@@ -218,14 +220,19 @@ def per_patient_tables(
     diary: pd.DataFrame,
     sessions: pd.DataFrame | None,
     settings: AnalysisSettings,
+    entries: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """:func:`analytics.pipeline.per_patient` without a status date, plus :data:`STATUS_TABLES`.
 
-    Every table has a ``patient_id`` column; ``status_anchor`` has one row per
+    The diary is the daily values with the ``entries`` during the day folded in
+    (:func:`analytics.pipeline.analysis_diary`), as ``paindiary analyze`` computes
+    them. Every table has a ``patient_id`` column; ``status_anchor`` has one row per
     patient of ``patient_outcomes``.
     """
     from analytics.pipeline._analyze import per_patient
+    from analytics.pipeline._entries import analysis_diary
 
+    diary = analysis_diary(diary, entries)
     plain = stored_settings(settings)
     tables = dict(per_patient(patients, diary, sessions, plain))
     ids = pd.Index(tables["patient_outcomes"]["patient_id"].astype("str"))

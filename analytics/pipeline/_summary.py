@@ -13,12 +13,14 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.contract import empty_answers, empty_frame, index_dates
+from analytics.contract import empty_answers, empty_entries, empty_frame, index_dates
 from analytics.errors import InsufficientDataError
 from analytics.pipeline._analyze import per_patient
+from analytics.pipeline._entries import analysis_diary, flares
 from analytics.settings import DEFAULT_SETTINGS, AnalysisSettings
 from analytics.stats import (
     COMPOSITE_COLUMNS,
+    FLARE_COLUMNS,
     adverse_event_list,
     composite_responders,
     its_fit_lines,
@@ -115,6 +117,10 @@ class PatientSummary:
     composite : pandas.DataFrame
         :func:`analytics.stats.composite_responders`, one row: responder by pain and
         by function or global impression (IMMPACT's two methods).
+    flares : pandas.DataFrame
+        :func:`analytics.pipeline.flares`: one row (the columns of
+        :data:`analytics.stats.FLARE_COLUMNS`) when the patient logged entries during
+        the day, none otherwise.
     """
 
     patient_id: str
@@ -140,6 +146,7 @@ class PatientSummary:
         default_factory=lambda: questionnaire_table(empty_answers())
     )
     composite: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COMPOSITE_COLUMNS))
+    flares: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FLARE_COLUMNS))
 
     def to_frame(self) -> pd.DataFrame:
         """Return the one-row outcome table (a copy).
@@ -239,8 +246,13 @@ def summarize_patient(
     *,
     patient_id: str | None = None,
     questionnaires: pd.DataFrame | None = None,
+    entries: pd.DataFrame | None = None,
 ) -> PatientSummary:
     """Compute everything one patient's page, PDF and FHIR bundle need.
+
+    The diary every stage uses is the daily values with the patient's entries during
+    the day folded in (:func:`analytics.pipeline.analysis_diary`), as in
+    ``paindiary analyze``; without entries it is the diary as logged.
 
     Parameters
     ----------
@@ -255,6 +267,9 @@ def summarize_patient(
     questionnaires : pandas.DataFrame, optional
         Canonical questionnaire answers (``Dataset.questionnaires``); other
         patients' rows are dropped. Default: none.
+    entries : pandas.DataFrame, optional
+        Canonical entries during the day (``Dataset.entries``); other patients'
+        rows are dropped. Default: none.
 
     Returns
     -------
@@ -277,8 +292,9 @@ def summarize_patient(
     """
     patient_id = _one_patient_id(patients, diary, sessions, patient_id)
     p = _only(patients if patients is not None else empty_frame("patients"), patient_id)
-    d = _only(diary, patient_id)
     s = _only(sessions if sessions is not None else empty_frame("sessions"), patient_id)
+    e = _only(entries if entries is not None else empty_entries(), patient_id)
+    d = analysis_diary(_only(diary, patient_id), e)
     tables = per_patient(p, d, s, settings)
     scores = questionnaire_table(
         _only(questionnaires if questionnaires is not None else empty_answers(), patient_id)
@@ -320,6 +336,7 @@ def summarize_patient(
         ),
         questionnaires=scores,
         composite=composite_responders(tables["patient_outcomes"], scores),
+        flares=flares(d, e, p, s, settings) if len(e) else pd.DataFrame(columns=FLARE_COLUMNS),
     )
 
 

@@ -29,6 +29,7 @@ from analytics.errors import StoreError
 from analytics.settings import AnalysisSettings
 
 from ._analyze import per_patient
+from ._entries import analysis_diary
 from ._stored import (
     apply_status_date,
     arrow_by_patient,
@@ -65,7 +66,7 @@ def _rows_by_patient(dataset: Any) -> Callable[[Sequence[str]], Any]:
     """
     from analytics.contract import Dataset
 
-    frames = {name: getattr(dataset, name) for name in ("patients", "diary", "sessions")}
+    frames = {name: getattr(dataset, name) for name in ("patients", "diary", "sessions", "entries")}
     groups = {
         name: frame.groupby(frame["patient_id"].astype("str"), sort=False).indices
         for name, frame in frames.items()
@@ -161,7 +162,7 @@ def _compute_and_store(
             ds = store.dataset(actor, patient_ids=batch)
         else:
             ds = by_patient(batch)
-        tables = per_patient_tables(ds.patients, ds.diary, ds.sessions, settings)
+        tables = per_patient_tables(ds.patients, ds.diary, ds.sessions, settings, ds.entries)
         arrow = arrow_by_patient(tables)
         store.write_outcomes(
             actor, fp, split_by_patient(tables, arrow=arrow),
@@ -431,7 +432,8 @@ def stored_cohort(
         # were read in the scope, so reading exactly them (and, for a clinician, only
         # if still assigned) stays in it.
         ds = store.dataset(actor, patient_ids=late, clinician_user_id=clinician_user_id)
-        again = per_patient(ds.patients, ds.diary, ds.sessions, settings)["patient_outcomes"]
+        daily = analysis_diary(ds.diary, ds.entries)
+        again = per_patient(ds.patients, daily, ds.sessions, settings)["patient_outcomes"]
         keep = outcomes[~outcomes["patient_id"].astype("str").isin(late)]
         outcomes = (
             pd.concat([keep, again], ignore_index=True)

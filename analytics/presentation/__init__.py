@@ -58,6 +58,7 @@ from ._file_format import (
     template_files,
     templates_zip,
 )
+from ._flare_words import flare_duration_text, flare_line, flare_row, flare_sentences
 from ._group_tables import (
     COMPARISON_CELLS,
     COVARIATE_WORDS,
@@ -163,6 +164,10 @@ __all__ = [
     "HEADACHE_CHOICE_LABELS",
     "HEADACHE_QUESTION",
     "headache_line",
+    "flare_row",
+    "flare_duration_text",
+    "flare_sentences",
+    "flare_line",
     "headache_sentence",
     "HEADACHE_SUMMARY_HEADER",
     "headache_summary_rows",

@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.contract import empty_answers, frequency_band
+from analytics.contract import empty_answers, empty_entries, frequency_band
 from analytics.pipeline import (
     AnalysisResult,
     AnalysisSettings,
     PatientSummary,
+    analysis_diary,
     cohort,
     per_patient,
     summarize_patient,
@@ -181,6 +182,9 @@ class PatientReportData:
     questionnaires : pandas.DataFrame
         :func:`analytics.stats.questionnaire_table` of the answers up to ``as_of``
         (``PatientSummary.questionnaires``); empty without answers.
+    flares : pandas.DataFrame
+        ``PatientSummary.flares`` of the entries during the day up to ``as_of``: one
+        row, or none without entries.
     """
 
     patient_id: str
@@ -207,6 +211,7 @@ class PatientReportData:
     include_notes: bool = False
     visit12: Visit12 | None = None
     questionnaires: pd.DataFrame = field(default_factory=pd.DataFrame)
+    flares: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -364,6 +369,7 @@ def patient_report_data(
     include_notes: bool = False,
     visit_12: bool = False,
     questionnaires: pd.DataFrame | None = None,
+    entries: pd.DataFrame | None = None,
     today: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> PatientReportData:
@@ -388,6 +394,10 @@ def patient_report_data(
     questionnaires : pandas.DataFrame, optional
         Canonical questionnaire answers (read through the service); answers after
         ``end`` are left out.
+    entries : pandas.DataFrame, optional
+        Canonical entries during the day (``Dataset.entries``); entries after
+        ``end`` are left out. They fold into the daily values as in every other face
+        (:func:`analytics.pipeline.analysis_diary`) and give the flare table.
     today, now : optional
         The current date and time (UTC) for tests; default the clock.
 
@@ -412,7 +422,10 @@ def patient_report_data(
     # the last recent_days days) count back from the report's date, as the dashboard's
     # count back from today; the trial-style outcomes do not depend on it
     settings = replace(settings, as_of=as_of)
-    summary = summarize_patient(p, d, s, settings, patient_id=pid, questionnaires=answers)
+    e = _entries_up_to(entries, pid, as_of)
+    summary = summarize_patient(
+        p, d, s, settings, patient_id=pid, questionnaires=answers, entries=e
+    )
     outcome = _outcome(summary)
     trend, shown, events = _listed(summary, s, start_day, include_notes=include_notes)
     first_day = start_day
@@ -445,9 +458,19 @@ def patient_report_data(
         medicine_notes=medicine_notes(summary.medicines, _first_row(summary.opioid_change)),
         medicine_rule=medicine_rule(settings.trend_window_days, MIN_MME_RISE),
         include_notes=include_notes,
-        visit12=visit12_evidence(p, d, s, settings, answers) if visit_12 else None,
+        visit12=visit12_evidence(p, analysis_diary(d, e), s, settings, answers)
+        if visit_12
+        else None,
         questionnaires=summary.questionnaires,
+        flares=summary.flares,
     )
+
+
+def _entries_up_to(entries: pd.DataFrame | None, pid: str, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Return the patient's entries during the day dated on or before the report's date."""
+    if entries is None:
+        return empty_entries()
+    return entries[(entries["patient_id"] == pid) & (entries["date"] <= as_of)]
 
 
 def _answers_up_to(answers: pd.DataFrame | None, pid: str, as_of: pd.Timestamp) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from analytics.presentation import (
     change_words,
     condition_label,
     events_text,
+    flare_line,
     headache_line,
     is_missing,
     medicine_texts,
@@ -538,6 +539,13 @@ def patient_report_pdf(data: PatientReportData, *, share_url: str | None = None)
             f"{headache} Days per 4 weeks, scaled to the days logged in the 28 days before the "
             "start and the last 28 days; a 50% responder has at least half as many headache "
             "days (International Headache Society guidelines).",
+            size=8.5,
+        )
+    if flare := flare_line(data.flares):
+        pdf.heading("Flares and rescue medicine")
+        pdf.paragraph(
+            f"{flare} Flares per 4 weeks are scaled to the days logged in the baseline and "
+            "follow-up windows; the daily pain averages the day's entries with the daily log.",
             size=8.5,
         )
 

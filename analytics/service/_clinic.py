@@ -37,7 +37,7 @@ _EXPORTED_PATIENT = PatientArg("patient_id", cohort=(None,))
 def _touched_patients(dataset: Any) -> list[str]:
     """Ids of the patients with rows in an imported dataset."""
     ids: set[str] = set()
-    for name in ("patients", "diary", "sessions"):
+    for name in ("patients", "diary", "sessions", "entries"):
         frame = getattr(dataset, name, None)
         if frame is not None and len(frame):
             ids.update(frame["patient_id"].astype("str").unique().tolist())
@@ -119,8 +119,7 @@ class ClinicAdmin(Door):
             ds = self.store.dataset(self.user.username)
         if not deidentify:
             # the entries during the day go with the clinic's files (entries.csv); a
-            # de-identified export leaves them out (their times and notes are not
-            # de-identified)
+            # de-identified export carries them de-identified (days, codes, no times)
             ids = None if patient_id is None else [patient_id]
             found = self.store.entries(self.user.username, patient_ids=ids)
             ds = dataclasses.replace(ds, entries=found[ENTRIES.column_names])
@@ -140,7 +139,7 @@ class ClinicAdmin(Door):
 
         ds, out = self._exported(patient_id, deidentify, rng)
         if deidentify:
-            files = table_files({n: getattr(out, n) for n in ("patients", "diary", "sessions")})
+            files = table_files({n: getattr(out, n) for n in out.table_names()})
         else:
             files = dataset_files(out)
         return ds, out, files

@@ -59,6 +59,8 @@ class EntryRecords(Door):
                         error=type(exc).__name__, **detail)  # fmt: skip
             raise
         self._audit("edit", pid, call="add_entry", result=result, **detail)
+        if result != "unchanged":  # the day's pain folds the entry in: its outcomes change
+            self._refresh_after_write([pid])
         return result
 
     @governed("answer_rescue", patient=_OWN_BY_DEFAULT)

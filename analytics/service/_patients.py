@@ -50,8 +50,9 @@ class PatientRecords(Door):
         Returns
         -------
         analytics.contract.Dataset
-            The patient's ``patients``, ``diary`` and ``sessions`` frames, and with
-            ``questionnaires`` its ``questionnaires`` answers.
+            The patient's ``patients``, ``diary``, ``sessions`` and ``entries``
+            (during the day) frames, and with ``questionnaires`` its
+            ``questionnaires`` answers.
 
         Raises
         ------
@@ -77,7 +78,7 @@ class PatientRecords(Door):
             ds = dataclasses.replace(ds, questionnaires=answers)
         self._audit(
             "view", patient_id, purpose=purpose, diary=len(ds.diary), sessions=len(ds.sessions),
-            questionnaires=None if answers is None else len(answers),
+            entries=len(ds.entries), questionnaires=None if answers is None else len(answers),
         )  # fmt: skip
         return ds
 

@@ -17,10 +17,11 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from analytics.contract import ENTRIES, RESCUE_ANSWERS, empty_entries
+from analytics.contract import ENTRIES, RESCUE_ANSWERS
 from analytics.errors import DataValidationError, NotFoundError
 from analytics.store import _models as models
 from analytics.store._edits import Edits
+from analytics.store._queries import entries_frame, select_entries
 from analytics.store._values import (
     as_date,
     check_actor,
@@ -31,9 +32,6 @@ from analytics.store._values import (
 )
 
 __all__ = ["Entries", "import_entries", "check_entry"]
-
-#: Columns :meth:`Entries.entries` gives besides the contract's.
-ANSWER_COLUMNS = ["rescue_answered_by", "rescue_answered_at"]
 
 
 def check_entry(record: dict[str, Any], today: dt.date) -> dict[str, Any]:
@@ -207,27 +205,9 @@ class Entries(Edits):
             the "Did it help?" answer, sorted by patient, date and time.
         """
         check_actor(actor, "Store.entries")
-        t = models.entries
-        names = [*ENTRIES.column_names, *ANSWER_COLUMNS]
-        stmt = sa.select(*(t.c[c] for c in names))
-        if patient_ids is not None:
-            stmt = stmt.where(t.c.patient_id.in_(list(patient_ids)))
-        if clinician_user_id is not None:
-            cp = models.clinician_patients
-            stmt = stmt.where(
-                t.c.patient_id.in_(
-                    sa.select(cp.c.patient_id).where(cp.c.user_id == clinician_user_id)
-                )
-            )
+        stmt = select_entries(patient_ids=patient_ids, clinician_user_id=clinician_user_id)
         with self._reading("read the entries") as conn:
-            rows = conn.execute(stmt.order_by(*(t.c[c] for c in ENTRIES.key))).fetchall()
-        frame = pd.DataFrame([tuple(r) for r in rows], columns=names)
-        base = empty_entries()
-        out = frame[ENTRIES.column_names].astype(base.dtypes.to_dict())
-        out["date"] = pd.to_datetime(frame["date"]).astype(base["date"].dtype)
-        out["rescue_answered_by"] = frame["rescue_answered_by"].astype("str")
-        out["rescue_answered_at"] = pd.to_datetime(frame["rescue_answered_at"])
-        return out
+            return entries_frame(conn.execute(stmt).fetchall())
 
 
 def import_entries(conn: sa.Connection, actor: str, entries: pd.DataFrame, *, update: bool) -> int:

@@ -9,12 +9,16 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from analytics.contract import ENTRIES, empty_entries
 from analytics.contract.schema import TABLES
 from analytics.store import _models as models
 from analytics.store._engine import StoreBase
 from analytics.store._values import Table, as_date, canonical_frame, check_actor
 
-__all__ = ["Queries"]
+__all__ = ["Queries", "ANSWER_COLUMNS", "select_entries", "entries_frame"]
+
+#: Columns the entries read gives besides the contract's: who answered "Did it help?" and when.
+ANSWER_COLUMNS = ["rescue_answered_by", "rescue_answered_at"]
 
 
 class Queries(StoreBase):
@@ -147,6 +151,14 @@ class Queries(StoreBase):
                     self._select(table, patient_id), table, clinician_user_id, patient_ids
                 )
                 frames[table] = self._frame(conn, table, stmt)
+            found = conn.execute(
+                select_entries(
+                    patient_id=patient_id,
+                    patient_ids=patient_ids,
+                    clinician_user_id=clinician_user_id,
+                )
+            ).fetchall()
+        frames["entries"] = entries_frame(found)[ENTRIES.column_names]
         return Dataset(**frames)
 
     def dataset(
@@ -158,7 +170,8 @@ class Queries(StoreBase):
     ) -> Any:
         """Read the clinic as an :class:`analytics.contract.Dataset`, in one snapshot.
 
-        Scoped in SQL as in :meth:`patients` (default: every patient).
+        Scoped in SQL as in :meth:`patients` (default: every patient); with the
+        patients' entries during the day (``Dataset.entries``, the contract's columns).
         """
         check_actor(actor, "Store.dataset")
         return self._dataset(
@@ -175,6 +188,7 @@ class Queries(StoreBase):
     ) -> Any:
         """Read one patient's rows as an :class:`analytics.contract.Dataset` (one snapshot).
 
+        Its ``entries`` are the patient's entries during the day (the contract's columns).
         With a scope (as in :meth:`patients`) a patient outside it reads as empty.
         """
         check_actor(actor, "Store.patient_dataset")
@@ -211,3 +225,41 @@ class Queries(StoreBase):
         key = {"patient_id": patient_id, "date": as_date(date, "date", "Store.get_diary_entry")}
         with self._reading("read a diary entry") as conn:
             return self._get(conn, "diary", key, lock=False)
+
+
+def select_entries(
+    *,
+    patient_id: str | None = None,
+    patient_ids: Sequence[str] | None = None,
+    clinician_user_id: int | None = None,
+) -> sa.Select:
+    """Select the stored entries (contract columns, then who answered), scoped in SQL.
+
+    ``patient_id`` keeps one patient, ``patient_ids`` a list of them and
+    ``clinician_user_id`` that clinician's assigned patients; sorted by patient, date
+    and time. Read the rows with :func:`entries_frame`.
+    """
+    t = models.entries
+    stmt = sa.select(*(t.c[c] for c in (*ENTRIES.column_names, *ANSWER_COLUMNS)))
+    if patient_id is not None:
+        stmt = stmt.where(t.c.patient_id == patient_id)
+    if patient_ids is not None:
+        stmt = stmt.where(t.c.patient_id.in_(list(patient_ids)))
+    if clinician_user_id is not None:
+        cp = models.clinician_patients
+        stmt = stmt.where(
+            t.c.patient_id.in_(sa.select(cp.c.patient_id).where(cp.c.user_id == clinician_user_id))
+        )
+    return stmt.order_by(*(t.c[c] for c in ENTRIES.key))
+
+
+def entries_frame(rows: Sequence[Any]) -> pd.DataFrame:
+    """Turn rows of :func:`select_entries` into the frame :meth:`analytics.store.Store.entries` gives."""
+    names = [*ENTRIES.column_names, *ANSWER_COLUMNS]
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=names)
+    base = empty_entries()
+    out = frame[ENTRIES.column_names].astype(base.dtypes.to_dict())
+    out["date"] = pd.to_datetime(frame["date"]).astype(base["date"].dtype)
+    out["rescue_answered_by"] = frame["rescue_answered_by"].astype("str")
+    out["rescue_answered_at"] = pd.to_datetime(frame["rescue_answered_at"])
+    return out

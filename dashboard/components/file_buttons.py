@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics.contract import empty_answers
+from analytics.contract import empty_answers, empty_entries
 
 __all__ = [
     "PatientRows",
@@ -45,13 +45,15 @@ Recorder = Callable[..., None]
 class PatientRows:
     """Canonical frames of one patient (``analytics.contract.schema``), as a report reads them.
 
-    ``questionnaires``: the canonical answers (empty when none were read).
+    ``questionnaires``: the canonical answers (empty when none were read); ``entries``:
+    the entries during the day (empty when none were read).
     """
 
     patients: pd.DataFrame
     diary: pd.DataFrame
     sessions: pd.DataFrame
     questionnaires: pd.DataFrame = field(default_factory=empty_answers)
+    entries: pd.DataFrame = field(default_factory=empty_entries)
 
 
 def patient_rows(data: Any, questionnaires: pd.DataFrame | None = None) -> PatientRows:
@@ -67,7 +69,14 @@ def patient_rows(data: Any, questionnaires: pd.DataFrame | None = None) -> Patie
         questionnaires = getattr(data, "questionnaires", None)
     if questionnaires is None:
         questionnaires = empty_answers()
-    return PatientRows(data.patients, data.diary, sessions, questionnaires)
+    entries = getattr(data, "entries", None)
+    return PatientRows(
+        data.patients,
+        data.diary,
+        sessions,
+        questionnaires,
+        entries if entries is not None else empty_entries(),
+    )
 
 
 def visit_pdf(
@@ -94,6 +103,7 @@ def visit_pdf(
         include_notes=include_notes,
         visit_12=visit_12,
         questionnaires=rows.questionnaires,
+        entries=rows.entries,
     )
     return patient_report_pdf(report, share_url=share_url)
 

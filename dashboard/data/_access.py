@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.access import User
-from analytics.contract import Dataset, empty_answers, frequency_band
+from analytics.contract import Dataset, empty_answers, empty_entries, frequency_band
 from analytics.service import Service
 from analytics.settings import AnalysisSettings
 from analytics.store import ImportReport, SaveResult, Store, default_url, open_store
@@ -100,17 +100,23 @@ class ClinicData:
 
     ``sessions`` has an extra ``technique_band`` column
     (:func:`analytics.stats._common.frequency_band`) for colouring; ``questionnaires``
-    holds one patient's answers when read with them (empty for a cohort).
+    holds one patient's answers when read with them (empty for a cohort); ``entries``
+    the entries during the day (the contract's columns, with the answer to "Did it
+    help?").
     """
 
     patients: pd.DataFrame
     diary: pd.DataFrame
     sessions: pd.DataFrame
     questionnaires: pd.DataFrame = field(default_factory=empty_answers)
+    entries: pd.DataFrame = field(default_factory=empty_entries)
 
     def fingerprint(self) -> tuple[int, ...]:
-        """Return a cheap hash of the rows, part of the key of every cached analysis."""
-        frames = (self.patients, self.diary, self.sessions, self.questionnaires)
+        """Return a cheap hash of the rows, part of the key of every cached analysis.
+
+        An entry added or answered changes it, so a summary keyed on it is computed again.
+        """
+        frames = (self.patients, self.diary, self.sessions, self.questionnaires, self.entries)
         return tuple(
             int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0
             for frame in frames
@@ -122,7 +128,11 @@ def _with_band(ds: Dataset) -> ClinicData:
         technique_band=frequency_band(ds.sessions["technique"], ds.sessions["frequency_hz"])
     )
     return ClinicData(
-        patients=ds.patients, diary=ds.diary, sessions=sessions, questionnaires=ds.questionnaires
+        patients=ds.patients,
+        diary=ds.diary,
+        sessions=sessions,
+        questionnaires=ds.questionnaires,
+        entries=ds.entries,
     )
 
 

@@ -53,7 +53,7 @@ def _patient_summary(
     sessions = _data.sessions.drop(columns="technique_band")
     return summarize_patient(
         _data.patients, _data.diary, sessions, settings, patient_id=patient_id,
-        questionnaires=_answers,
+        questionnaires=_answers, entries=_data.entries,
     )  # fmt: skip
 
 

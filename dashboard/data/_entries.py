@@ -9,7 +9,7 @@ import pandas as pd
 
 from analytics.access import User
 from analytics.contract import is_flare
-from dashboard.data._access import service
+from dashboard.data._access import forget_rows, service
 
 __all__ = ["add_entry", "answer_rescue", "rescue_questions", "entries", "flare_days"]
 
@@ -17,15 +17,22 @@ __all__ = ["add_entry", "answer_rescue", "rescue_questions", "entries", "flare_d
 def add_entry(
     user: User, patient_id: str, record: dict[str, Any], *, today: dt.date, purpose: str
 ) -> str:
-    """Save one entry during the day (audited edit); "created", "updated" or "unchanged"."""
-    return service(user, purpose).add_entry(patient_id, record, today=today)
+    """Save one entry during the day (audited edit); "created", "updated" or "unchanged".
+
+    The rows read in this visit are forgotten, so the next read (and the patient's
+    summary, keyed on the rows) has the entry.
+    """
+    result = service(user, purpose).add_entry(patient_id, record, today=today)
+    forget_rows()
+    return result
 
 
 def answer_rescue(
     user: User, patient_id: str, day: dt.date, time: str, helped: str, *, purpose: str
 ) -> None:
-    """Save whether an entry's rescue medicine helped (audited edit)."""
+    """Save whether an entry's rescue medicine helped (audited edit); forget the visit's rows."""
     service(user, purpose).answer_rescue(patient_id, day, time, helped)
+    forget_rows()
 
 
 def rescue_questions(

@@ -327,9 +327,9 @@ if is_admin:
         deidentify = st.toggle(
             "De-identified (for research)",
             key="data.deidentify",
-            help="Random patient and clinician codes, the same in all three files; days from "
-            "the start of treatment instead of dates; no notes or practitioner names; birth "
-            "year only, with people aged 90 or over grouped.",
+            help="Random patient and clinician codes, the same in every file; days from "
+            "the start of treatment instead of dates; no notes, practitioner names or times "
+            "of day; birth year only, with people aged 90 or over grouped.",
         )
         # The button exists only while this tab is open: a download registered for a
         # hidden tab could be clicked with a file id the tab's own rerun has replaced.
@@ -348,8 +348,9 @@ if is_admin:
             if deidentify:
                 st.caption(
                     "De-identified: each patient has a random code (patient_code) that is the "
-                    "same in the three files; dates are days from the start of treatment (day); "
-                    "notes and practitioner names are left out; the birth year is given only "
+                    "same in every file (entries.csv too, with the entries during the day); dates "
+                    "are days from the start of treatment (day); notes, practitioner names, times "
+                    "of day and rescue medicine names are left out; the birth year is given only "
                     "for people under 90 (age_90_or_over marks the others). These files are for "
                     "research and cannot be imported again."
                 )

@@ -17,6 +17,7 @@ from dashboard import charts, clock, data, labels, navigation
 from dashboard.components import (
     feedback,
     file_buttons,
+    flare_panel,
     questionnaire_panel,
     region_panel,
     status_card,
@@ -124,6 +125,9 @@ questionnaire_panel.patient_panel(summary, view.sessions)
 headache = presentation.headache_sentence(o, before=event if untreated else "treatment")
 if headache:
     st.markdown(f"**{headache}**")
+
+# ------------------------------------------------------------------ flares and rescue medicine
+flare_panel.patient_lines(summary, before=event if untreated else "treatment")
 
 # ------------------------------------------------------------------ charts of the chosen period
 ranges = {"4 weeks": 28, "3 months": 91, "6 months": 182, "All": None}

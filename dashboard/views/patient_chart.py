@@ -25,6 +25,7 @@ from dashboard.components import (
     course_panel,
     feedback,
     file_buttons,
+    flare_panel,
     questionnaire_panel,
     region_panel,
     settings_panel,
@@ -264,7 +265,7 @@ trajectory = charts.pain_trajectory(
     title=f"Pain over time, {pid}",
     its_names=its_names,
     window_days=cfg.trend_window_days,
-    flares=data.entries(user, pid, purpose=PAGE),
+    flares=view.data.entries,
 )
 wellbeing = charts.wellbeing_small_multiples(view.diary)
 medication = charts.medication_chart(view.diary)
@@ -273,6 +274,7 @@ medication = charts.medication_chart(view.diary)
 last_day = max(pd.Timestamp(clock.today()), pd.Timestamp(view.diary["date"].max()))
 charts.same_x_range(trajectory, wellbeing, medication, x_range=(view.diary["date"].min(), last_day))
 st.plotly_chart(trajectory, key="chart.trajectory", config=charts.CHART_CONFIG)
+flare_panel.clinician_caption(summary)
 
 
 if its is None or outcome is None or pd.isna(outcome["its_level_change"]):

@@ -48,7 +48,9 @@ def page() -> None:
     from analytics.reports import patient_report_data
     from dashboard import charts, labels
 
-    report = patient_report_data(rows.patients, rows.diary, rows.sessions, pid, settings=settings)
+    report = patient_report_data(
+        rows.patients, rows.diary, rows.sessions, pid, settings=settings, entries=rows.entries
+    )
     st.title("🔗 Shared summary")
     st.markdown(
         f"**{shown(pid)}**"

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pandas as pd
 
 from analytics.access import (
     DEID_DIARY_COLUMNS,
+    DEID_ENTRY_COLUMNS,
     DEID_PATIENT_COLUMNS,
     DEID_SESSION_COLUMNS,
     deidentify,
 )
 from analytics.contract import Dataset
-from analytics.io import validate_records
+from analytics.io import load_entries, validate_records
 
 
 def _clinic() -> Dataset:
@@ -123,3 +125,29 @@ def test_write(tmp_path) -> None:  # type: ignore[no-untyped-def]
     paths = deidentify(_clinic(), rng=0).write(tmp_path / "out")
     assert [p.name for p in paths] == ["patients.csv", "diary.csv", "sessions.csv"]
     assert pd.read_csv(paths[1]).columns.tolist() == DEID_DIARY_COLUMNS
+
+
+def test_entries_during_the_day_keep_the_shifted_days_and_codes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    clinic = _clinic()
+    entries = load_entries(
+        io.StringIO(
+            "patient_id,date,time,pain,flare,duration_minutes,rescue_medication,rescue_helped,notes\n"
+            "A1,2024-03-09,10:15,8,yes,40,ibuprofen,yes,call Anna\n"
+            "B2,2024-03-06,21:40,3,,,,,\n"
+        ),
+        today=dt.date(2025, 6, 1),
+    )
+    out = deidentify(Dataset(clinic.patients, clinic.diary, clinic.sessions, entries=entries))
+    assert list(out.entries.columns) == DEID_ENTRY_COLUMNS
+    code = dict(zip(out.patients["condition"], out.patients["patient_code"], strict=True))
+    # by hand: A1 the day before its start date 2024-03-10; B2 the day after its first session
+    got = out.entries.set_index("patient_code")
+    assert got.loc[code["knee"], "day"] == -1 and got.loc[code["back"], "day"] == 1
+    assert bool(got.loc[code["knee"], "rescue"]) and not bool(got.loc[code["back"], "rescue"])
+    assert got.loc[code["knee"], "rescue_helped"] == "yes"
+    text = out.entries.to_string()
+    for secret in ("A1", "B2", "2024", "10:15", "21:40", "Anna", "ibuprofen"):
+        assert secret not in text, secret
+    paths = out.write(tmp_path / "out")
+    assert [p.name for p in paths][-1] == "entries.csv"
+    assert deidentify(clinic).table_names() == ("patients", "diary", "sessions")

@@ -9,7 +9,12 @@ import pytest
 
 from analytics.access import LOCAL_OPERATOR
 from analytics.cli import main
-from analytics.pipeline import PER_PATIENT_TABLES, per_patient, settings_fingerprint
+from analytics.pipeline import (
+    PER_PATIENT_TABLES,
+    analysis_diary,
+    per_patient,
+    settings_fingerprint,
+)
 from analytics.service import Service
 from analytics.store import open_store, project_root
 
@@ -47,7 +52,8 @@ def test_refresh_fills_in_missing_patients_then_recomputes_all(
         assert store.outcome_patient_ids(fp) == ids
         got = service.cohort_tables(settings, purpose="test")
         ds = store.dataset("test")
-        expected = per_patient(ds.patients, ds.diary, ds.sessions, settings)
+        daily = analysis_diary(ds.diary, ds.entries)  # the day's pain folds in its entries
+        expected = per_patient(ds.patients, daily, ds.sessions, settings)
         for name in PER_PATIENT_TABLES:
             pdt.assert_frame_equal(got[name], expected[name], obj=name)
         log = store.audit_log("test")

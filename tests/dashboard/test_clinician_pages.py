@@ -17,7 +17,7 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 
 from analytics.io import load_dataset
-from analytics.pipeline import analyze
+from analytics.pipeline import analysis_diary, analyze
 from analytics.presentation import p_value_text, too_few_text
 from analytics.settings import AnalysisSettings
 from analytics.store import open_store, project_root
@@ -137,7 +137,8 @@ def test_one_entry_after_a_long_gap_keeps_the_response(demo_db, monkeypatch):
         ],
         ignore_index=True,
     ).astype({"date": ds.diary["date"].dtype})
-    ref = analyze(ds.patients, diary, ds.sessions, AnalysisSettings(as_of=today)).patient_outcomes
+    daily = analysis_diary(diary, ds.entries)  # the day's pain folds in its entries
+    ref = analyze(ds.patients, daily, ds.sessions, AnalysisSettings(as_of=today)).patient_outcomes
     p003 = ref.set_index("patient_id").loc["P003"]
     assert np.isnan(p003["pct_change"])  # the strict outcome is lost ...
     pct = 100 * (p003["baseline_pain"] - p003["recent_followup_pain"]) / p003["baseline_pain"]
@@ -159,6 +160,12 @@ def test_one_entry_after_a_long_gap_keeps_the_response(demo_db, monkeypatch):
     assert metrics["At follow-up"] == f"{p003['recent_followup_pain']:.1f}"
     assert metrics["Days since last entry"] == "0"
     assert "the most recent valid follow-up" in _texts(at.caption)
+    # under the pain chart, P003's flares in a few words (sample_data/entries.csv: 9 flares
+    # in 21 entries, 3 in the 14 baseline days = 6.0 per 4 weeks, 6 of 8 rescues answered)
+    assert (
+        "Flares per 4 weeks: 6.0 before, — at follow-up. 9 flares in 21 entries. Median flare "
+        "7 h 20 min (9 with a duration). Rescue medicine helped 6 of 6 answered uses (8 taken)."
+    ) in _texts(at.caption)
 
 
 # ------------------------------------------------------------------ patient chart

@@ -21,7 +21,8 @@ from analytics.store import open_store
 
 from .conftest import open_page
 
-FILES = ["patients.csv", "diary.csv", "sessions.csv"]
+#: The de-identified files of the demo clinic (it has entries during the day).
+FILES = ["patients.csv", "diary.csv", "sessions.csv", "entries.csv"]
 #: A patient added to the demo (whose oldest person is under 90): 90 or over from 2020 on.
 OLD_PATIENT = "P900"
 
@@ -110,7 +111,7 @@ def test_the_downloaded_deidentified_zip_joins_on_its_codes(demo_db: str, tmp_pa
     t = _tables(members)
     codes = t["patients"]["patient_code"]
     assert (codes != "").all() and codes.is_unique
-    for name in ("diary", "sessions"):
+    for name in ("diary", "sessions", "entries"):
         frame = t[name]
         assert "patient_id" not in frame and "date" not in frame
         assert (frame["patient_code"] != "").all(), name
@@ -131,6 +132,6 @@ def test_the_downloaded_deidentified_zip_joins_on_its_codes(demo_db: str, tmp_pa
     # what the command line writes from the same database: the same files but for the codes
     assert main(["export", str(tmp_path / "cli"), "--db", demo_db, "--deidentify"]) == 0
     cli = _tables({name: (tmp_path / "cli" / name).read_bytes() for name in FILES})
-    for name in ("patients", "diary", "sessions"):
+    for name in ("patients", "diary", "sessions", "entries"):
         assert t[name].columns.tolist() == cli[name].columns.tolist(), name
         pd.testing.assert_frame_equal(_without_codes(t[name]), _without_codes(cli[name]))

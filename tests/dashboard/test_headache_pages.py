@@ -18,6 +18,9 @@ def test_a_migraine_patient_sees_headache_days_and_is_asked_about_today(demo_db)
         "**You had about 1 headache day in the last 4 weeks, 21 fewer than before treatment.**"
         in texts
     )
+    # and in plain words, the flares and rescue medicine of sample_data/entries.csv
+    assert "Lately you logged no flares; before treatment, about 2 flares per 4 weeks." in texts
+    assert "Your rescue medicine helped 10 of 10 times." in texts
     log = open_page("views/log_today.py", user="p004")
     assert any(p.label == "Headache today? (optional)" for p in log.get("button_group"))
     log.pills(key="log.pain").set_value(6)

@@ -3,7 +3,8 @@
 All three take it from ``analytics.pipeline.summarize_patient`` with the same
 settings; this runs them with settings away from the defaults (a 14-day window, at
 least 10 entries, a 21-day baseline) and compares each day's value with each other
-and with pandas' own time-based rolling mean of the raw diary rows.
+and with pandas' own time-based rolling mean of the daily values (the daily log with
+the day's entries folded in: P003 logs flares during the day).
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from numpy.testing import assert_allclose
 
 from analytics.access import LOCAL_OPERATOR
 from analytics.io import load_dataset
-from analytics.pipeline import AnalysisSettings
+from analytics.pipeline import AnalysisSettings, analysis_diary
 from analytics.reports import patient_report_data
 from analytics.reports._charts import pain_trajectory_figure
 from analytics.service import Service
 from analytics.store import open_store, project_root
 from dashboard import clock
 from dashboard.components import settings_panel
+from dashboard.data import ClinicData
 from tests.dashboard.conftest import open_page
 
 PATIENT = "P003"
@@ -53,8 +55,10 @@ def _plotted(at, name: str) -> pd.Series:
 
 @pytest.fixture(scope="module")
 def expected() -> pd.Series:
-    """pandas' trailing 14-day mean of the raw rows, with at least 10 entries."""
-    diary = load_dataset(project_root() / "sample_data").diary
+    """pandas' trailing 14-day mean of the daily values, with at least 10 entries."""
+    ds = load_dataset(project_root() / "sample_data")
+    diary = analysis_diary(ds.diary, ds.entries)
+    assert (ds.entries["patient_id"] == PATIENT).any()
     rows = diary[diary["patient_id"] == PATIENT].sort_values("date")
     pain = pd.Series(rows["pain"].astype(float).to_numpy(), index=rows["date"])
     return pain.rolling("14D", min_periods=10).mean().dropna()
@@ -83,7 +87,9 @@ def test_chart_progress_and_pdf_draw_the_same_trailing_mean(demo_db, monkeypatch
     progress = _plotted(at, LINE)
 
     ds = load_dataset(project_root() / "sample_data")
-    report = patient_report_data(ds.patients, ds.diary, ds.sessions, PATIENT, settings=SETTINGS)
+    report = patient_report_data(
+        ds.patients, ds.diary, ds.sessions, PATIENT, settings=SETTINGS, entries=ds.entries
+    )
     drawn = report.diary.set_index("date")["pain_rolling_mean"].dropna()
     figure = pain_trajectory_figure(report.diary, window_days=SETTINGS.trend_window_days)
     (line,) = [ln for ln in figure.axes[0].get_lines() if ln.get_label() == LINE]
@@ -97,3 +103,15 @@ def test_chart_progress_and_pdf_draw_the_same_trailing_mean(demo_db, monkeypatch
     ):
         assert list(shown.index) == list(expected.index), name
         assert_allclose(shown.to_numpy(float), expected.to_numpy(float), rtol=1e-12, err_msg=name)
+
+
+def test_an_added_or_answered_entry_changes_the_version_of_the_patients_rows() -> None:
+    ds = load_dataset(project_root() / "sample_data")
+    mine = ds.entries[ds.entries["patient_id"] == PATIENT].reset_index(drop=True)
+    rows = [ds.patients, ds.diary, ds.sessions]
+    versions = {
+        ClinicData(*rows, entries=mine.iloc[:-1]).fingerprint(),
+        ClinicData(*rows, entries=mine).fingerprint(),  # an entry added
+        ClinicData(*rows, entries=mine.assign(rescue_helped="no")).fingerprint(),  # answered
+    }
+    assert len(versions) == 3

@@ -12,7 +12,7 @@ import pytest
 from analytics.access import LOCAL_OPERATOR, user_from_record
 from analytics.errors import AccessDeniedError
 from analytics.io import load_dataset
-from analytics.pipeline import AnalysisSettings, analyze
+from analytics.pipeline import AnalysisSettings, analysis_diary, analyze
 from analytics.service import Service
 from analytics.store import open_store, project_root
 from dashboard.components import share_panel
@@ -104,7 +104,8 @@ def test_reruns_of_one_visit_are_recorded_once_and_a_revocation_stops_the_next_r
 def test_the_shared_numbers_are_the_patients_analysis(demo_db):
     # independent reference: analyze() of the sample clinic (the demo database's rows)
     ds = load_dataset(project_root() / "sample_data")
-    po = analyze(ds.patients, ds.diary, ds.sessions, AnalysisSettings()).patient_outcomes
+    daily = analysis_diary(ds.diary, ds.entries)  # P003 logs entries during the day
+    po = analyze(ds.patients, daily, ds.sessions, AnalysisSettings()).patient_outcomes
     row = po[po["patient_id"] == PID].iloc[0]
     at = _open_link(_create(demo_db))
     table = next(m.value for m in at.markdown if "Baseline pain" in m.value)

@@ -22,8 +22,10 @@ from analytics.pipeline import (
     PER_PATIENT_TABLES,
     AnalysisSettings,
     PatientSummary,
+    analysis_diary,
     analyze,
     cohort,
+    flares,
     per_patient,
     summarize_patient,
 )
@@ -198,3 +200,26 @@ def test_summarize_patient_needs_one_patient(sample_dataset):
     ds = sample_dataset
     with pytest.raises(ValueError, match="exactly one patient"):
         summarize_patient(ds.patients, ds.diary, ds.sessions)
+
+
+def test_summarize_patient_folds_in_the_entries_as_analyze_does(sample_dataset):
+    ds = sample_dataset
+    with_entries = set(ds.entries["patient_id"])
+    pid = "P003"
+    rows = [_part(f, {pid}) for f in (ds.patients, ds.diary, ds.sessions, ds.entries)]
+    summary = summarize_patient(*rows[:3], entries=rows[3])
+    daily = analysis_diary(rows[1], rows[3])
+    assert len(daily) > len(rows[1]) or not daily["pain"].equals(rows[1]["pain"])
+    expected = per_patient(rows[0], daily, rows[2], AnalysisSettings())["patient_outcomes"]
+    pd.testing.assert_frame_equal(summary.outcome, expected, check_exact=True)
+    pd.testing.assert_frame_equal(summary.flares, flares(daily, rows[3], rows[0], rows[2]))
+    assert summary.flares["n_flares"].iloc[0] > 0
+    # a patient without entries gets exactly the summary without them
+    alone = sorted(set(ds.patients["patient_id"]) - with_entries)[0]
+    plain = summarize_patient(ds.patients, ds.diary, ds.sessions, patient_id=alone)
+    folded = summarize_patient(
+        ds.patients, ds.diary, ds.sessions, patient_id=alone, entries=ds.entries
+    )
+    for name, table in plain.tables().items():
+        pd.testing.assert_frame_equal(folded.tables()[name], table, check_exact=True, obj=name)
+    assert folded.flares.empty

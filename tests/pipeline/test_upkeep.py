@@ -19,6 +19,7 @@ from analytics.contract import Dataset
 from analytics.errors import DataQualityWarning
 from analytics.io import load_dataset
 from analytics.pipeline import (
+    analysis_diary,
     fill_missing_outcomes,
     per_patient,
     refresh_after_write,
@@ -79,7 +80,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
 
 def _reference(store: Store, settings: AnalysisSettings, ids: list[str] | None = None):  # type: ignore[no-untyped-def]
     ds = store.dataset("test") if ids is None else store.dataset("test", patient_ids=ids)
-    return per_patient(ds.patients, ds.diary, ds.sessions, settings)
+    return per_patient(ds.patients, analysis_diary(ds.diary, ds.entries), ds.sessions, settings)
 
 
 def _assert_same_stored(got: dict[str, pd.DataFrame], expected: dict[str, pd.DataFrame]) -> None:

@@ -297,5 +297,14 @@ def test_a_migraine_patient_report_has_its_headache_days(sample, clinic_result):
         f"{num(row['followup_headache_days'])} at follow-up" in text
     )
     assert "a 50% responder" in text and "not a 50% responder" not in text
+    assert "Flares" not in text  # without entries during the day, nothing on flares
     _, other = _report(sample, "P001", end=REPORT_DATE)  # neuropathic pain
     assert "Headache days" not in pdf_text(other)
+    # with P004's entries (sample_data/entries.csv), the flare line the chart shows
+    data, flared = _report(sample, "P004", end=REPORT_DATE, entries=sample.entries)
+    assert data.flares["n_flares"].tolist() == [10]
+    assert (
+        "Flares and rescue medicine Flares per 4 weeks: 2.3 before, 0.0 at follow-up (2.3 "
+        "fewer). 10 flares in 15 entries. Median flare 5 h 10 min (10 with a duration). "
+        "Rescue medicine helped 10 of 10 answered uses (10 taken)."
+    ) in " ".join(pdf_text(flared).split())

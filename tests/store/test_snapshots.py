@@ -142,7 +142,7 @@ def test_the_snapshot_follows_deletions_sessions_and_a_full_refresh(
     # and the service's tables equal one pandas pass over the rows
     got = admin.cohort_tables(SETTINGS, purpose="test")
     ds = store.dataset("test")
-    expected = stored.per_patient_tables(ds.patients, ds.diary, ds.sessions, SETTINGS)
+    expected = stored.per_patient_tables(ds.patients, ds.diary, ds.sessions, SETTINGS, ds.entries)
     pdt.assert_frame_equal(got["session_response"], expected["session_response"])
 
 

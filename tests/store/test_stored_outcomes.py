@@ -15,7 +15,7 @@ import pytest
 import analytics.pipeline._analyze as pipeline
 from analytics.access import LOCAL_OPERATOR
 from analytics.contract import Dataset
-from analytics.pipeline import PER_PATIENT_TABLES, per_patient
+from analytics.pipeline import PER_PATIENT_TABLES, analysis_diary, per_patient
 from analytics.service import Service
 from analytics.settings import AnalysisSettings
 from analytics.store import Store
@@ -46,7 +46,7 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 def _reference(store: Store, settings: AnalysisSettings) -> dict[str, pd.DataFrame]:
     ds = store.dataset("test")
-    return per_patient(ds.patients, ds.diary, ds.sessions, settings)
+    return per_patient(ds.patients, analysis_diary(ds.diary, ds.entries), ds.sessions, settings)
 
 
 def test_stored_tables_equal_one_pandas_pass(store: Store, admin: Service) -> None:
@@ -189,7 +189,7 @@ def test_a_clinicians_cohort_covers_only_their_patients(store: Store, admin: Ser
     assert result.patient_outcomes["patient_id"].tolist() == mine
     assert set(result.session_response["patient_id"]) <= set(mine)
     ds = store.dataset("test", patient_ids=mine)
-    expected = per_patient(ds.patients, ds.diary, ds.sessions, SETTINGS)
+    expected = per_patient(ds.patients, analysis_diary(ds.diary, ds.entries), ds.sessions, SETTINGS)
     pdt.assert_frame_equal(result.patient_outcomes, expected["patient_outcomes"])
     version = doctor.outcomes_version(SETTINGS)
     assert version[2] == len(mine)
