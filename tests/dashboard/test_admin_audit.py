@@ -40,12 +40,12 @@ def test_one_overview_visit_writes_one_row(demo_db):
     at.run()  # a rerun of the same visit (a filter, a sort) reads nothing new
     at.run()
     new = _log(demo_db).iloc[before:]
-    # one row for the patients' outcomes and one for their courses of treatment; a rerun
-    # of the visit adds none
-    assert new[["username", "action", "patient_id"]].values.tolist() == [["dr.a", "view", "*"]] * 2
+    # one row each for the patients' outcomes, their courses of treatment and the
+    # questionnaires due; a rerun of the visit adds none
+    assert new[["username", "action", "patient_id"]].values.tolist() == [["dr.a", "view", "*"]] * 3
     assert {json.loads(d)["purpose"] for d in new["detail"]} == {"Clinic overview"}
     open_page("views/clinic_overview.py", user="dr.a")  # another visit: its rows again
-    assert len(_log(demo_db)) == before + 4
+    assert len(_log(demo_db)) == before + 6
 
 
 def test_an_import_preview_is_recorded_once(demo_db):

@@ -294,9 +294,10 @@ def test_the_other_clinician_does_not_see_the_patient(demo, browser):
 
 
 def _zip_tables(path: str) -> dict[str, pd.DataFrame]:
-    """The three CSV files of a downloaded zip, every cell as text."""
+    """The CSV files of a downloaded zip (the demo's entries during the day among them),
+    every cell as text."""
     with zipfile.ZipFile(path) as archive:
-        assert archive.namelist() == ["patients.csv", "diary.csv", "sessions.csv"]
+        assert archive.namelist() == ["patients.csv", "diary.csv", "sessions.csv", "entries.csv"]
         return {
             name.removesuffix(".csv"): pd.read_csv(
                 archive.open(name), dtype="str", keep_default_na=False
@@ -354,21 +355,21 @@ def test_an_admin_download_is_produced_and_recorded_on_click(demo, browser, tmp_
     finally:
         context.close()
 
-    # the three files join on one code per patient, carry days, never ids or dates
+    # the files join on one code per patient, carry days, never ids or dates
     codes = t["patients"]["patient_code"]
     assert (codes != "").all() and codes.is_unique
     assert len(t["patients"]) == len(plain["patients"])
-    for name in ("diary", "sessions"):
+    for name in ("diary", "sessions", "entries"):
         assert (t[name]["patient_code"] != "").all(), name
         joined = t[name].merge(t["patients"], on="patient_code", validate="many_to_one")
         assert len(joined) == len(t[name]) == len(plain[name]), name
         assert t[name]["day"].str.fullmatch(r"-?\d+").all(), name
-    text = t["patients"].to_csv() + t["diary"].to_csv() + t["sessions"].to_csv()
+    text = "".join(t[name].to_csv() for name in ("patients", "diary", "sessions", "entries"))
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
     assert not set(plain["patients"]["patient_id"]) & set(re.findall(r"P\d{3}", text))
     # what the command line writes from the same database, but for the random codes
     assert main(["export", str(tmp_path / "cli"), "--db", demo.db, "--deidentify"]) == 0
-    for name in ("patients", "diary", "sessions"):
+    for name in ("patients", "diary", "sessions", "entries"):
         cli = pd.read_csv(tmp_path / "cli" / f"{name}.csv", dtype="str", keep_default_na=False)
         assert t[name].columns.tolist() == cli.columns.tolist(), name
         pd.testing.assert_frame_equal(_without_codes(t[name]), _without_codes(cli))

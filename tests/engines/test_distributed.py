@@ -26,6 +26,7 @@ from analytics.io import (
 )
 from analytics.pipeline import (
     OUTPUT_FILES,
+    analysis_diary,
     analyze,
     analyze_distributed,
     check_memory,
@@ -78,7 +79,8 @@ def test_sample_clinic_in_4_partitions_equals_one_pandas_pass(client, sample):
     assert run.n_partitions == 4
     assert seen[-1] == (4, 4) and len(seen) == 4
     assert (run.n_diary, run.n_sessions) == (len(sample.diary), len(sample.sessions))
-    _assert_same_result(run.result, analyze(sample.patients, sample.diary, sample.sessions))
+    daily = analysis_diary(sample.diary, sample.entries)  # the day's entries folded in
+    _assert_same_result(run.result, analyze(sample.patients, daily, sample.sessions))
 
 
 @pytest.mark.slow  # a cluster of two worker processes
@@ -94,7 +96,8 @@ def test_written_files_are_byte_identical(client, sample, tmp_path):
     write_parquet_dataset(sample, tmp_path / "pq")
     run = analyze_distributed(tmp_path / "pq", client=client, partitions=3)
     run.result.write_csv(tmp_path / "dask")
-    analyze(sample.patients, sample.diary, sample.sessions).write_csv(tmp_path / "pandas")
+    daily = analysis_diary(sample.diary, sample.entries)
+    analyze(sample.patients, daily, sample.sessions).write_csv(tmp_path / "pandas")
     for file_name in OUTPUT_FILES.values():
         dask_bytes = (tmp_path / "dask" / file_name).read_bytes()
         assert dask_bytes == (tmp_path / "pandas" / file_name).read_bytes(), file_name

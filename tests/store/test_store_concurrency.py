@@ -187,6 +187,8 @@ def test_concurrent_imports_of_the_same_new_patients(db_url: str, clinic: Datase
             assert store_ids == sorted(clinic.patients["patient_id"])
             # the next round imports into a fresh set of tables
             with store.engine.begin() as conn:
-                for t in ("course_states", "questionnaires", "diary", "sessions", "patients"):
+                for t in (
+                    "course_states", "questionnaires", "entries", "diary", "sessions", "patients",
+                ):  # fmt: skip
                     conn.execute(sa.text(f"DELETE FROM {t}"))
     assert len(results) == 6
