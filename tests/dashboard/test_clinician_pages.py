@@ -223,7 +223,8 @@ def test_treatment_response_shows_holm_p_values_and_keeps_controls_out(demo_db, 
     at = open_page("views/treatment_response.py", user="admin")
     assert not at.exception, at.exception
     ds = load_dataset(project_root() / "sample_data")
-    result = analyze(ds.patients, ds.diary, ds.sessions, AnalysisSettings(as_of=DEMO_LAST_DAY))
+    daily = analysis_diary(ds.diary, ds.entries)  # the day's entries folded in, as stored
+    result = analyze(ds.patients, daily, ds.sessions, AnalysisSettings(as_of=DEMO_LAST_DAY))
     po = result.patient_outcomes
     n_treated = int((~po["control"]).sum())
     assert 0 < n_treated < len(po)

@@ -412,13 +412,6 @@ def test_cli_writes_a_clinic_that_loads(tmp_path, capsys):
     assert (_diary_span(dataset.diary)["n_days"] == 120).all()
 
 
-def test_cli_rejects_bad_values_with_exit_code_1(tmp_path, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(["--seed", "1", "--patients", "0", "--out", str(tmp_path)])
-    assert exc.value.code == 1
-    assert "n_patients" in capsys.readouterr().err
-
-
 # --------------------------------------------------------------------------- committed sample
 
 
