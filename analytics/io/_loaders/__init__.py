@@ -394,28 +394,26 @@ def load_questionnaires(
 ) -> pd.DataFrame:
     r"""Load ``questionnaires.csv`` (one answer a row; see docs/data-format.md).
 
-        Parameters are those of :func:`load_diary`. Besides the column rules, each answer
-        must be an option of its instrument's item (docs/questionnaires.md).
+    Parameters are those of :func:`load_diary`. Besides the column rules, each answer
+    must be an option of its instrument's item (docs/questionnaires.md).
 
     Returns
     -------
-        pandas.DataFrame
-            Columns ``patient_id``, ``date``, ``instrument``, ``item``, ``answer`` (Int64),
-            sorted by them.
+    pandas.DataFrame
+        Columns ``patient_id``, ``date``, ``instrument``, ``item``, ``answer`` (Int64),
+        sorted by them.
 
     Raises
     ------
-        DataValidationError
-            With a ``problems`` frame (file, line, column, value, message).
+    DataValidationError
+        With a ``problems`` frame (file, line, column, value, message).
 
     Examples
     --------
-        >>> import io, datetime
-        >>> text = "patient_id,date,instrument,item,answer
-    P1,2026-03-01,pgic,pgic,2
-    "
-        >>> load_questionnaires(io.StringIO(text), today=datetime.date(2026, 3, 2))["answer"].tolist()
-        [2]
+    >>> import io, datetime
+    >>> text = "patient_id,date,instrument,item,answer\nP1,2026-03-01,pgic,pgic,2\n"
+    >>> load_questionnaires(io.StringIO(text), today=datetime.date(2026, 3, 2))["answer"].tolist()
+    [2]
     """
     return _load_optional(
         source, QUESTIONNAIRES, "load_questionnaires", patients, on_error, today, max_bytes, name
