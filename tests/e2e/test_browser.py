@@ -450,9 +450,11 @@ def _screens(page, name: str, most: int = 4) -> None:
     height = page.viewport_size["height"]
     total = page.evaluate(f"document.querySelector('{_MAIN}').scrollHeight")
     for i in range(min(most, max(1, -(-total // height)))):
-        page.evaluate(f"document.querySelector('{_MAIN}').scrollTo(0, {i * (height - 80)})")
-        page.wait_for_function(  # the scroll has happened (or reached the bottom)
+        # scrolled (or at the bottom); scrolled again on each check, as a rerun may have
+        # changed the page's height since
+        page.wait_for_function(
             f"(() => {{ const m = document.querySelector('{_MAIN}'); const want = {i * (height - 80)};"
+            " m.scrollTo(0, want);"
             " return Math.abs(m.scrollTop - Math.min(want, m.scrollHeight - m.clientHeight)) < 2; })()"
         )
         page.screenshot(path=str(ARTIFACTS / f"{name}_{i + 1}.png"))

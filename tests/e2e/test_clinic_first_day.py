@@ -26,7 +26,7 @@ from analytics.presentation import course_text
 from analytics.service import Service
 from analytics.store import open_store
 from tests.app_server import AppNotServing, served_app
-from tests.waiting import TIMEOUT_MS, click_until, eventually
+from tests.waiting import ATTEMPT_MS, TIMEOUT_MS, click_until, eventually
 
 from .test_browser import (  # noqa: F401 - the module's browser fixture
     DESKTOP,
@@ -189,9 +189,19 @@ def _patient_signs_in(browser, link: str, username: str) -> None:  # noqa: F811
         context.close()
 
 
+def _open_chart(page, url: str, pid: str) -> None:
+    """Open ``pid``'s chart, opening it again if the page does not come (a navigation that
+    lands while the previous page is still running can be lost, like a click)."""
+
+    def opened() -> None:
+        page.goto(f"{url}/patient_chart?patient={pid}", wait_until="commit")
+        page.get_by_role("heading", name="🩺 Patient chart").first.wait_for(timeout=3 * ATTEMPT_MS)
+
+    eventually(opened)
+
+
 def _record_a_session(page, url: str, pid: str, last_points: str) -> None:
-    page.goto(f"{url}/patient_chart?patient={pid}", wait_until="commit")
-    _heading(page, "🩺 Patient chart")
+    _open_chart(page, url, pid)
     page.locator(".st-key-course-panel").wait_for()
     click_until(
         page.get_by_role("button", name="Record a session"),
@@ -220,8 +230,7 @@ def _record_a_session(page, url: str, pid: str, last_points: str) -> None:
 
 
 def _end_course(page, url: str, pid: str, day: dt.date, reason: str, label: str) -> None:
-    page.goto(f"{url}/patient_chart?patient={pid}", wait_until="commit")
-    _heading(page, "🩺 Patient chart")
+    _open_chart(page, url, pid)
     panel = page.locator(".st-key-course-panel")
     panel.get_by_text("Course of treatment:").wait_for()
     form = panel.locator('[data-testid="stForm"]')
