@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ from tests.demo_clinic import demo_clinic_kept_dates, demo_clinic_template
 
 __all__ = [
     "cheap_password_hashes",
+    "component_scan_once",
     "demo_clinic_kept_dates",
     "demo_clinic_template",
     "production_password_hashes",
@@ -39,6 +41,25 @@ def cheap_password_hashes() -> Iterator[None]:
     """
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_auth, "_hasher", cheap_hasher)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def component_scan_once() -> Iterator[None]:
+    """Scan the installed packages for Streamlit components once per test process.
+
+    Every AppTest scans the metadata of every installed distribution for component
+    manifests (half a second each time, a quarter of a page test); the installed packages
+    do not change while the tests run, so the first scan's answer serves them all.
+    """
+    from streamlit.components.v2 import manifest_scanner
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(
+            manifest_scanner,
+            "scan_component_manifests",
+            functools.cache(manifest_scanner.scan_component_manifests),
+        )
         yield
 
 

@@ -14,6 +14,7 @@ database (file path, or URL without password).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import random
 import time
@@ -225,12 +226,8 @@ def _migrate(engine: sa.Engine, *, upgrade: bool) -> None:
     """Upgrade to the newest schema (``upgrade``) or check the schema is the newest."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
 
-    cfg = alembic_config()
-    scripts = ScriptDirectory.from_config(cfg)
-    head = scripts.get_current_head()
-    known = {rev.revision for rev in scripts.walk_revisions()}
+    head, known = _revisions()
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             conn = conn.execution_options(sqlite_begin="IMMEDIATE" if upgrade else "DEFERRED")
@@ -257,15 +254,23 @@ def _migrate(engine: sa.Engine, *, upgrade: bool) -> None:
                     f"the code needs {head}; run 'paindiary init-demo --db URL' or open it with "
                     "create=True to migrate (back it up first, see docs/operations.md)"
                 )
+            cfg = alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
 
-def schema_head() -> str:
-    """Return the newest schema revision this version of paindiary knows."""
+@functools.cache
+def _revisions() -> tuple[str, frozenset[str]]:
+    """Return the newest schema revision and every known one, read from the files once."""
     from alembic.script import ScriptDirectory
 
-    return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return str(scripts.get_current_head()), frozenset(r.revision for r in scripts.walk_revisions())
+
+
+def schema_head() -> str:
+    """Return the newest schema revision this version of paindiary knows."""
+    return _revisions()[0]
 
 
 def new_revision(message: str) -> None:

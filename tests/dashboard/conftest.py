@@ -80,11 +80,15 @@ def signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file holding the demo clinic (sample_data/) and the test accounts."""
+    """A SQLite file holding the demo clinic (sample_data/), its stored outcomes and the test accounts."""
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     with open_store(f"sqlite:///{path}") as store:
         store.import_dataset("test:setup", load_dataset(project_root() / "sample_data"))
     add_accounts(f"sqlite:///{path}")
+    with open_store(f"sqlite:///{path}") as store:
+        # as an import through the service leaves it: the outcomes stored, so a page
+        # reads them rather than computing the clinic in every test
+        Service(store, user_from_record(store.user_record("admin")), face="test:setup").refresh_outcomes()
     return path
 
 
