@@ -88,7 +88,9 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with open_store(f"sqlite:///{path}") as store:
         # as an import through the service leaves it: the outcomes stored, so a page
         # reads them rather than computing the clinic in every test
-        Service(store, user_from_record(store.user_record("admin")), face="test:setup").refresh_outcomes()
+        Service(
+            store, user_from_record(store.user_record("admin")), face="test:setup"
+        ).refresh_outcomes()
     return path
 
 
