@@ -17,7 +17,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-__all__ = ["ATTEMPT_MS", "TIMEOUT_MS", "click_until", "eventually", "settled"]
+__all__ = ["ATTEMPT_MS", "TIMEOUT_MS", "click_until", "eventually", "session_kept", "settled"]
 
 T = TypeVar("T")
 
@@ -84,3 +84,19 @@ def settled(page: Page, *, timeout_ms: float = TIMEOUT_MS) -> None:
         "?.getAttribute('data-test-script-state') === 'notRunning'",
         timeout=timeout_ms,
     )
+
+
+def session_kept(page: Page, *, timeout_ms: float = TIMEOUT_MS) -> None:
+    """Wait until the browser keeps the session cookie a sign-in writes.
+
+    The cookie is written by a small component after the signed-in page is drawn; a
+    navigation (``goto``, a reload, a deep link) that comes before it opens the sign-in
+    form again. A test that navigates after signing in waits for it first.
+    """
+    from dashboard.session import COOKIE
+
+    def kept() -> None:
+        names = {c["name"] for c in page.context.cookies()}
+        assert COOKIE in names, f"no {COOKIE} cookie yet: {sorted(names)}"
+
+    eventually(kept, timeout_ms=timeout_ms)

@@ -26,7 +26,7 @@ import pytest
 from analytics.store import project_root
 from tests.app_server import AppNotServing, served_app
 from tests.demo_clinic import DEMO_SECRET_KEY, copy_demo_clinic
-from tests.waiting import TIMEOUT_MS, click_until, eventually, settled
+from tests.waiting import TIMEOUT_MS, click_until, eventually, session_kept, settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -149,6 +149,7 @@ def _sign_in(page, demo: Demo, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(demo.passwords[username])
     page.get_by_role("button", name="Sign in", exact=True).click()
+    session_kept(page)
 
 
 def _no_exception(page) -> None:

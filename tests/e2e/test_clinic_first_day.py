@@ -26,7 +26,7 @@ from analytics.presentation import course_text
 from analytics.service import Service
 from analytics.store import open_store
 from tests.app_server import AppNotServing, served_app
-from tests.waiting import ATTEMPT_MS, TIMEOUT_MS, click_until, eventually
+from tests.waiting import ATTEMPT_MS, TIMEOUT_MS, click_until, eventually, session_kept
 
 from .test_browser import (  # noqa: F401 - the module's browser fixture
     DESKTOP,
@@ -96,6 +96,7 @@ def _sign_in(page, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
+    session_kept(page)
 
 
 def _choose(page, scope, label: str, option: str) -> None:
