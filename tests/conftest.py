@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import sqlite3
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +19,7 @@ from tests.demo_clinic import demo_clinic_kept_dates, demo_clinic_template
 __all__ = [
     "cheap_password_hashes",
     "component_scan_once",
+    "new_sqlite_databases_from_a_template",
     "demo_clinic_kept_dates",
     "demo_clinic_template",
     "production_password_hashes",
@@ -61,6 +65,51 @@ def component_scan_once() -> Iterator[None]:
             functools.cache(manifest_scanner.scan_component_manifests),
         )
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def new_sqlite_databases_from_a_template(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Path]:
+    """Give a new SQLite database the schema by copying a migrated one, once per process.
+
+    Every migration runs on a new database (a fifth of a second; hundreds of tests make
+    one). The migrations are run once, for real, on a template; a new, empty database
+    then gets the template's pages (SQLite's backup) and the real check that its schema
+    is the newest. A database that already has tables, PostgreSQL, and a check without
+    upgrading go through the migrations as they are.
+    """
+    import sqlalchemy as sa
+
+    from analytics.store import _engine
+
+    real = _engine._migrate
+    template = tmp_path_factory.mktemp("schema") / "schema.sqlite3"
+    engine = sa.create_engine(f"sqlite:///{template}")
+    try:
+        real(engine, upgrade=True)
+    finally:
+        engine.dispose()
+
+    def migrate(engine: sa.Engine, *, upgrade: bool) -> None:
+        if upgrade and engine.dialect.name == "sqlite":
+            # a file that is not a database, or cannot be opened, gets the product's own
+            # error from the real migration below
+            with contextlib.suppress(sa.exc.DBAPIError, sqlite3.Error):
+                raw = engine.raw_connection()
+                try:
+                    target = raw.driver_connection
+                    assert isinstance(target, sqlite3.Connection)
+                    if not target.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall():
+                        with contextlib.closing(sqlite3.connect(template)) as source:
+                            source.backup(target)
+                finally:
+                    raw.close()
+        real(engine, upgrade=upgrade)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_engine, "_migrate", migrate)
+        yield template
 
 
 @pytest.fixture

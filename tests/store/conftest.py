@@ -41,18 +41,34 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-@pytest.fixture
-def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """URL of a fresh, empty database of the test's backend."""
+def _database(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, *, schema: bool
+) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'paindiary.sqlite3'}"
         return
     server: PgServer = request.getfixturevalue("pg_server")
-    url = server.create_database()
+    url = server.create_database(schema=schema)
     try:
         yield url
     finally:
         server.drop_database(url)
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh database of the test's backend, with the newest schema and no rows.
+
+    (A new SQLite file gets the schema when it is first opened.)
+    """
+    yield from _database(backend, request, tmp_path, schema=True)
+
+
+@pytest.fixture
+def empty_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh database of the test's backend without any table (a new file, or
+    a database a PostgreSQL admin just created): for tests of what happens to a new one."""
+    yield from _database(backend, request, tmp_path, schema=False)
 
 
 @pytest.fixture

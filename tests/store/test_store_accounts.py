@@ -35,8 +35,9 @@ def _engine_at_0001(url: str) -> sa.Engine:
 
 
 def test_upgrading_a_0001_database_keeps_every_row_and_the_outcome_numbers(
-    db_url: str, clinic: Dataset
+    empty_db_url: str, clinic: Dataset
 ) -> None:
+    db_url = empty_db_url
     engine = _engine_at_0001(db_url)
     legacy_audit = sa.Table("audit_log", sa.MetaData(), autoload_with=engine)
     assert "actor" in legacy_audit.c and "username" not in legacy_audit.c

@@ -15,6 +15,12 @@ from analytics.io import load_dataset
 from analytics.store import open_store, project_root
 
 
+@pytest.fixture
+def db_url(empty_db_url: str) -> str:
+    """A database without tables: init-demo makes a new database the demo clinic."""
+    return empty_db_url
+
+
 @pytest.fixture(autouse=True)
 def _own_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A key per test (passwords hash cheaply: tests/conftest.py)."""

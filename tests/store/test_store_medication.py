@@ -25,7 +25,10 @@ def _upgrade(conn: sa.Connection, revision: str) -> None:
     command.upgrade(cfg, revision)
 
 
-def test_upgrading_a_0002_database_keeps_every_diary_row(db_url: str, clinic: Dataset) -> None:
+def test_upgrading_a_0002_database_keeps_every_diary_row(
+    empty_db_url: str, clinic: Dataset
+) -> None:
+    db_url = empty_db_url
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:
         _upgrade(conn, "0002")
