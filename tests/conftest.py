@@ -17,6 +17,7 @@ from analytics.access import _auth
 from tests.demo_clinic import demo_clinic_kept_dates, demo_clinic_template
 
 __all__ = [
+    "SLOW_FOLDERS",
     "cheap_password_hashes",
     "component_scan_once",
     "new_sqlite_databases_from_a_template",
@@ -116,6 +117,18 @@ def new_sqlite_databases_from_a_template(
 def production_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hash passwords at the product's costs in this test."""
     monkeypatch.setattr(_auth, "_hasher", PRODUCTION_HASHER)
+
+
+#: Folders whose every test runs the whole app (an AppTest run or a server) or renders a
+#: document: marked ``slow``, so ``make test-fast`` leaves them out.
+SLOW_FOLDERS = frozenset({"dashboard", "e2e", "reports"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests of :data:`SLOW_FOLDERS` ``slow``."""
+    for item in items:
+        if item.path.parent.name in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -16,9 +16,11 @@ import pandas as pd
 import pytest
 from statsmodels.stats.multitest import multipletests
 
+from analytics.access import LOCAL_OPERATOR
 from analytics.io import load_dataset
 from analytics.pipeline import analysis_diary, analyze
 from analytics.presentation import p_value_text, too_few_text
+from analytics.service import Service
 from analytics.settings import AnalysisSettings
 from analytics.store import open_store, project_root
 from dashboard import charts, clock
@@ -125,8 +127,10 @@ def test_one_entry_after_a_long_gap_keeps_the_response(demo_db, monkeypatch):
     """P003 logs once 25 days after its last entry: the strict follow-up is too thin."""
     today = dt.date(2026, 11, 2)
     _fix_today(monkeypatch, today)
-    with open_store(demo_db) as store:
-        store.save_diary_entry("test:setup", {"patient_id": "P003", "date": today, "pain": 4.0})
+    with open_store(demo_db) as store:  # saved as the app saves it: the outcomes refreshed
+        Service(store, LOCAL_OPERATOR, face="test:setup").save_diary_entry(
+            {"patient_id": "P003", "date": today, "pain": 4.0}
+        )
 
     # the reference: the library's own most recent valid follow-up for P003
     ds = load_dataset(project_root() / "sample_data")
