@@ -3,14 +3,17 @@
 An administrator imports a clinic of 200 patients on the Data page (files made by
 ``analytics.demo``), maps its clinician codes to two clinician accounts on the Admin
 page, makes the new patients' accounts and downloads their sign-in sheets (a PDF read
-back with pypdf); one patient opens the first sign-in link of their sheet on a phone,
-chooses a password and lands on Log today; a clinician records a session from a
-patient's chart and ends three courses from the chart's course panel. No page shows a
-developer message at any step. Screenshots go to ``test-artifacts/e2e/``.
+back with pypdf); two patients open the sign-in links of their sheets, choose a password
+and land on Log today; a clinician records sessions from patients' charts and ends three
+courses from the chart's course panel. Codes are mapped, patients sign in, sessions are
+recorded and courses ended in a phone-sized and in a desktop window; the import preview
+is read in both; the sheets are made on a desktop and downloaded on a phone. No page
+shows a developer message at any step. Screenshots go to ``test-artifacts/e2e/``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -99,6 +102,21 @@ def _sign_in(page, username: str) -> None:
     session_kept(page)
 
 
+def _size_name(page) -> str:
+    return "phone" if page.viewport_size["width"] < 640 else "desktop"
+
+
+@contextlib.contextmanager
+def _phone_sized(page) -> Iterator[None]:
+    """The page in a phone-sized window (390 x 844) for a while, then at its size again."""
+    size = page.viewport_size
+    page.set_viewport_size(PHONE["viewport"])
+    try:
+        yield
+    finally:
+        page.set_viewport_size(size)
+
+
 def _choose(page, scope, label: str, option: str) -> None:
     box = scope.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
     wanted = page.get_by_role("option", name=option, exact=True)
@@ -121,6 +139,10 @@ def _import(page, files: Path) -> None:
     )
     _no_developer_message(page)
     _shot(page, "40_first_day_import_preview_desktop")
+    with _phone_sized(page):
+        page.get_by_role("button", name="Import", exact=True).wait_for()
+        _no_developer_message(page)
+        _shot(page, "40_first_day_import_preview_phone")
     page.get_by_role("button", name="Import", exact=True).click()
     page.get_by_text("Imported: ").wait_for(timeout=SLOW_MS)
     page.get_by_text("The 200 new patient(s) of the import").wait_for()
@@ -131,13 +153,22 @@ def _map_codes(page) -> None:
     click_until(page.get_by_role("link", name="Admin"), page.get_by_role("heading", name="🛡️ Admin"))
     _tab(page, "Assignments", page.get_by_text("Clinician codes of the data"))
     form = page.locator('[data-testid="stForm"]').filter(has_text="Clinician account")
-    for code, account in CODES.items():
+
+    def map_code(code: str, account: str) -> None:
         _choose(page, form, "Clinician code", code)
         _choose(page, form, "Clinician account", account)
         mapped = page.get_by_text(f"Mapped {code} to {account}")
         click_until(form.get_by_role("button", name="Map"), mapped)
         _no_developer_message(page)
+
+    codes = list(CODES.items())
+    for code, account in codes[:2]:
+        map_code(code, account)
     _shot(page, "41_first_day_codes_mapped_desktop")
+    with _phone_sized(page):
+        for code, account in codes[2:]:
+            map_code(code, account)
+        _shot(page, "41_first_day_codes_mapped_phone")
 
 
 def _sign_in_sheets(page, tmp_path: Path) -> Path:
@@ -149,20 +180,22 @@ def _sign_in_sheets(page, tmp_path: Path) -> Path:
     made.wait_for(timeout=SLOW_MS)
     _no_developer_message(page)
     _shot(page, "42_first_day_sheets_made_desktop")
-    with page.expect_download(timeout=TIMEOUT_MS) as info:
+    with _phone_sized(page), page.expect_download(timeout=TIMEOUT_MS) as info:
+        _no_developer_message(page)
+        _shot(page, "42_first_day_sheets_made_phone")
         page.get_by_role("button", name="Download the sign-in sheet (PDF)").click()
     path = tmp_path / "sheets.pdf"
     info.value.save_as(path)
     return path
 
 
-def _first_sheet(path: Path, url: str) -> tuple[str, str]:
-    """The username and first sign-in link of the sheet's first page."""
+def _sheet(path: Path, url: str, number: int) -> tuple[str, str]:
+    """The username and sign-in link of the sheet's page ``number`` (0 is the first)."""
     from pypdf import PdfReader
 
     reader = PdfReader(path)
     assert len(reader.pages) == 200
-    text = reader.pages[0].extract_text()
+    text = reader.pages[number].extract_text()
     link = re.search(re.escape(url) + r"/?\?invite=\S+", text)
     assert link, text
     username = re.search(r"\bp\d{3}\b", text)
@@ -170,8 +203,8 @@ def _first_sheet(path: Path, url: str) -> tuple[str, str]:
     return username.group(0), link.group(0)
 
 
-def _patient_signs_in(browser, link: str, username: str) -> None:  # noqa: F811
-    context = browser.new_context(**PHONE)
+def _patient_signs_in(browser, link: str, username: str, size: dict) -> None:  # noqa: F811
+    context = browser.new_context(**size)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     try:
@@ -185,7 +218,7 @@ def _patient_signs_in(browser, link: str, username: str) -> None:  # noqa: F811
         _heading(page, "📝 Log today")
         page.get_by_text(f"Diary of patient {username.upper()}").wait_for()
         _no_developer_message(page)
-        _shot(page, "43_first_day_patient_signed_in_phone")
+        _shot(page, f"43_first_day_patient_signed_in_{'phone' if size is PHONE else 'desktop'}")
     finally:
         context.close()
 
@@ -227,7 +260,7 @@ def _record_a_session(page, url: str, pid: str, last_points: str) -> None:
     saved = page.get_by_text(f"Session of {pid} on {dt.date.today():%d %b %Y} saved.")
     click_until(form.get_by_role("button", name="Save session"), saved)
     _no_developer_message(page)
-    _shot(page, "44_first_day_session_recorded_desktop")
+    _shot(page, f"44_first_day_session_recorded_{_size_name(page)}")
 
 
 def _end_course(page, url: str, pid: str, day: dt.date, reason: str, label: str) -> None:
@@ -274,29 +307,39 @@ def test_a_new_clinic_imports_onboards_signs_in_records_and_ends_courses(
         sheet = _sign_in_sheets(page, tmp_path)
     finally:
         context.close()
-    username, link = _first_sheet(sheet, clinic.url)
-    _patient_signs_in(browser, link, username)
+    for number, size in ((0, PHONE), (1, DESKTOP)):
+        username, link = _sheet(sheet, clinic.url, number)
+        _patient_signs_in(browser, link, username, size)
 
     patients = pd.read_csv(clinic.files / "patients.csv", dtype=str)
     mine = patients[patients["clinician_id"].map(CODES) == "dr.north"]
     sessions = pd.read_csv(clinic.files / "sessions.csv", dtype=str).sort_values("date")
     treated = set(sessions["patient_id"])
     ongoing = [p for p in mine.loc[mine["course_end"].isna(), "patient_id"] if p in treated]
-    last_points = sessions.loc[sessions["patient_id"] == ongoing[0], "points"].iloc[-1]
-    context = browser.new_context(**DESKTOP)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        page.goto(f"{clinic.url}/patient_chart", wait_until="commit")
-        _sign_in(page, "dr.north")
-        _heading(page, "🩺 Patient chart")
-        _record_a_session(page, clinic.url, ongoing[0], last_points)
-        for pid, reason, label in (
-            (ongoing[1], "completed", "completed"),
-            (ongoing[2], "discharged", "discharged"),
-            (ongoing[3], "dropped_out", "dropped out"),
-        ):
-            _end_course(page, clinic.url, pid, END_DAY, reason, label)
-        _shot(page, "45_first_day_course_ended_desktop")
-    finally:
-        context.close()
+
+    def last_points(pid: str) -> str:
+        return str(sessions.loc[sessions["patient_id"] == pid, "points"].iloc[-1])
+
+    # on a phone: a session and one course ended; on a desktop: a session and two courses
+    steps = {
+        "phone": (PHONE, ongoing[0], [(ongoing[1], "completed", "completed")]),
+        "desktop": (
+            DESKTOP,
+            ongoing[4],
+            [(ongoing[2], "discharged", "discharged"), (ongoing[3], "dropped_out", "dropped out")],
+        ),
+    }
+    for name, (size, recorded, ended) in steps.items():
+        context = browser.new_context(**size)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        try:
+            page.goto(f"{clinic.url}/patient_chart", wait_until="commit")
+            _sign_in(page, "dr.north")
+            _heading(page, "🩺 Patient chart")
+            _record_a_session(page, clinic.url, recorded, last_points(recorded))
+            for pid, reason, label in ended:
+                _end_course(page, clinic.url, pid, END_DAY, reason, label)
+            _shot(page, f"45_first_day_course_ended_{name}")
+        finally:
+            context.close()
