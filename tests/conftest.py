@@ -17,6 +17,7 @@ from analytics.access import _auth
 from tests.demo_clinic import demo_clinic_kept_dates, demo_clinic_template
 
 __all__ = [
+    "SLOW_FILES",
     "SLOW_FOLDERS",
     "cheap_password_hashes",
     "component_scan_once",
@@ -123,11 +124,32 @@ def production_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 #: document: marked ``slow``, so ``make test-fast`` leaves them out.
 SLOW_FOLDERS = frozenset({"dashboard", "e2e", "reports"})
 
+#: Files whose tests take a second or more each, and why: marked ``slow`` too.
+SLOW_FILES = {
+    "architecture/test_deferred_imports.py": "a fresh interpreter per test",
+    "engines/test_parquet.py": "whole-clinic conversions and analyses",
+    "cli/test_refresh.py": "stored outcomes of the whole clinic",
+    "engines/test_bulk_import.py": "large imports in chunks",
+    "hostile/test_dashboard.py": "runs the whole app (AppTest)",
+    "hostile/test_files.py": "whole-clinic imports and exports",
+    "hostile/test_no_traceback.py": "runs the whole app (AppTest)",
+    "hostile/test_page_refusal.py": "runs the whole app (AppTest)",
+    "hostile/test_store_faults.py": "whole-clinic imports and exports with faults",
+    "pipeline/test_paths.py": "every patient against the whole clinic",
+    "pipeline/test_upkeep.py": "stored outcomes of the whole clinic",
+    "service/test_export_zip.py": "whole-clinic exports",
+    "stats/test_edges.py": "whole awkward clinics",
+    "store/test_snapshots.py": "stored outcomes of the whole clinic",
+    "store/test_store_cli.py": "init-demo and whole-clinic imports",
+    "store/test_stored_outcomes.py": "stored outcomes against whole-clinic references",
+}
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the tests of :data:`SLOW_FOLDERS` ``slow``."""
+    """Mark the tests of :data:`SLOW_FOLDERS` and :data:`SLOW_FILES` ``slow``."""
     for item in items:
-        if item.path.parent.name in SLOW_FOLDERS:
+        where = f"{item.path.parent.name}/{item.path.name}"
+        if item.path.parent.name in SLOW_FOLDERS or where in SLOW_FILES:
             item.add_marker(pytest.mark.slow)
 
 
