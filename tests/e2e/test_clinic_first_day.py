@@ -203,12 +203,21 @@ def _sheet(path: Path, url: str, number: int) -> tuple[str, str]:
     return username.group(0), link.group(0)
 
 
-def _patient_signs_in(browser, link: str, username: str, size: dict) -> None:  # noqa: F811
-    context = browser.new_context(**size)
+@contextlib.contextmanager
+def _window(browser, size: dict, url: str, **options: object) -> Iterator[object]:  # noqa: F811
+    """A page of a new browser window of ``size`` that opened ``url``; closed afterwards."""
+    context = browser.new_context(**size, **options)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     try:
-        page.goto(link, wait_until="commit")
+        page.goto(url, wait_until="commit")
+        yield page
+    finally:
+        context.close()
+
+
+def _patient_signs_in(browser, link: str, username: str, size: dict) -> None:  # noqa: F811
+    with _window(browser, size, link) as page:
         _heading(page, "🩺 Welcome to your pain diary")
         page.get_by_text(f"Your username is {username}").wait_for()
         _no_developer_message(page)
@@ -218,9 +227,7 @@ def _patient_signs_in(browser, link: str, username: str, size: dict) -> None:  #
         _heading(page, "📝 Log today")
         page.get_by_text(f"Diary of patient {username.upper()}").wait_for()
         _no_developer_message(page)
-        _shot(page, f"43_first_day_patient_signed_in_{'phone' if size is PHONE else 'desktop'}")
-    finally:
-        context.close()
+        _shot(page, f"43_first_day_patient_signed_in_{_size_name(page)}")
 
 
 def _open_chart(page, url: str, pid: str) -> None:
@@ -295,18 +302,12 @@ def test_a_new_clinic_imports_onboards_signs_in_records_and_ends_courses(
     browser,  # noqa: F811
     tmp_path,
 ):
-    context = browser.new_context(**DESKTOP, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        page.goto(f"{clinic.url}/data_manager", wait_until="commit")
+    with _window(browser, DESKTOP, f"{clinic.url}/data_manager", accept_downloads=True) as page:
         _sign_in(page, "admin")
         _heading(page, "🗂️ Data")
         _import(page, clinic.files)
         _map_codes(page)
         sheet = _sign_in_sheets(page, tmp_path)
-    finally:
-        context.close()
     for number, size in ((0, PHONE), (1, DESKTOP)):
         username, link = _sheet(sheet, clinic.url, number)
         _patient_signs_in(browser, link, username, size)
@@ -330,16 +331,10 @@ def test_a_new_clinic_imports_onboards_signs_in_records_and_ends_courses(
         ),
     }
     for name, (size, recorded, ended) in steps.items():
-        context = browser.new_context(**size)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        try:
-            page.goto(f"{clinic.url}/patient_chart", wait_until="commit")
+        with _window(browser, size, f"{clinic.url}/patient_chart") as page:
             _sign_in(page, "dr.north")
             _heading(page, "🩺 Patient chart")
             _record_a_session(page, clinic.url, recorded, last_points(recorded))
             for pid, reason, label in ended:
                 _end_course(page, clinic.url, pid, END_DAY, reason, label)
             _shot(page, f"45_first_day_course_ended_{name}")
-        finally:
-            context.close()
