@@ -17,7 +17,6 @@ from analytics.access import _auth
 from tests.demo_clinic import demo_clinic_kept_dates, demo_clinic_template
 
 __all__ = [
-    "LONG_FOLDERS",
     "SLOW_FILES",
     "SLOW_FOLDERS",
     "cheap_password_hashes",
@@ -146,25 +145,12 @@ SLOW_FILES = {
 }
 
 
-#: Folders whose files take longest, longest first: their files are handed to the test
-#: processes first, so that the short files fill the end rather than one long file running
-#: alone while the other processes have nothing left.
-LONG_FOLDERS = ("e2e", "store", "dashboard")
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the tests of :data:`SLOW_FOLDERS` and :data:`SLOW_FILES` ``slow``; order the
-    files of :data:`LONG_FOLDERS` first (a file's tests keep their order)."""
+    """Mark the tests of :data:`SLOW_FOLDERS` and :data:`SLOW_FILES` ``slow``."""
     for item in items:
         where = f"{item.path.parent.name}/{item.path.name}"
         if item.path.parent.name in SLOW_FOLDERS or where in SLOW_FILES:
             item.add_marker(pytest.mark.slow)
-
-    def rank(item: pytest.Item) -> int:
-        folder = item.path.parent.name
-        return LONG_FOLDERS.index(folder) if folder in LONG_FOLDERS else len(LONG_FOLDERS)
-
-    items.sort(key=rank)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -50,7 +50,16 @@ def test_an_admin_downloads_the_denied_and_failed_rows(demo, browser):  # noqa: 
         toggle = page.get_by_text("Denied and failed only", exact=True)
         click_until(page.get_by_role("tab", name="📜 Audit log"), toggle)
         settled(page)
-        toggle.click()
+        box = page.locator('[data-testid="stCheckbox"]').filter(has_text="Denied and failed only")
+        outcome = page.locator('[data-testid="stSelectbox"]').filter(has_text="Outcome")
+
+        def filtered() -> None:  # the page redrawn with the filter on: "Outcome" greyed out
+            if not box.locator("input").is_checked():
+                toggle.click()  # again, if a rerun lost the click
+            assert outcome.locator("input").is_disabled()
+
+        assert not outcome.locator("input").is_disabled()  # the filter starts off
+        eventually(filtered)
         # the table draws on a canvas: its cells are in the page but not "visible"
         refused = page.get_by_text("Sign-in refused: no such account")
         eventually(lambda: _assert_equal(min(refused.count(), 1), 1))
