@@ -1,14 +1,16 @@
 """End-to-end: a new clinic's first day, in Chromium, from an empty database.
 
-An administrator imports a clinic of 200 patients on the Data page (files made by
-``analytics.demo``), maps its clinician codes to two clinician accounts on the Admin
-page, makes the new patients' accounts and downloads their sign-in sheets (a PDF read
-back with pypdf); two patients open the sign-in links of their sheets, choose a password
-and land on Log today; a clinician records sessions from patients' charts and ends three
-courses from the chart's course panel. Codes are mapped, patients sign in, sessions are
-recorded and courses ended in a phone-sized and in a desktop window; the import preview
-is read in both; the sheets are made on a desktop and downloaded on a phone. No page
-shows a developer message at any step. Screenshots go to ``test-artifacts/e2e/``.
+An administrator imports a clinic of 200 patients (files made by ``analytics.demo``) on
+the Data page in two halves, as a clinic moving its records over in batches would: the
+first half in a desktop window, where the clinic's clinician codes are then mapped to two
+clinician accounts on the Admin page; the second half in a phone-sized window, where the
+new patients are assigned by their (now mapped) codes. After each half the new patients'
+accounts are made and their sign-in sheets downloaded (a PDF read back with pypdf), in
+the window of that half. Two patients, one of each half, open the sign-in links of their
+sheets, choose a password and land on Log today; a clinician records sessions from
+patients' charts and ends three courses from the chart's course panel. Every step runs
+in a phone-sized and in a desktop window, and no page shows a developer message at any
+step. Screenshots go to ``test-artifacts/e2e/``.
 """
 
 from __future__ import annotations
@@ -45,7 +47,10 @@ SECRET = "clinic-first-day-" + "k" * 32
 PASSWORD = "staff room kettle"
 #: The clinic's clinician codes (analytics.demo) and the accounts they stand for.
 CODES = {"C01": "dr.north", "C02": "dr.north", "C03": "dr.south", "C04": "dr.south"}
-#: The longest wait: importing 200 patients and making their 200 sign-in pages.
+#: The clinic's size, imported in two halves.
+PATIENTS = 200
+HALF = PATIENTS // 2
+#: The longest wait: importing half the clinic and making its sign-in pages.
 SLOW_MS = 240_000
 DEVELOPER_TEXT = re.compile(r"Traceback|parameter of|^\s*Error:")
 END_DAY = dt.date.today() - dt.timedelta(days=3)
@@ -54,7 +59,25 @@ END_DAY = dt.date.today() - dt.timedelta(days=3)
 @dataclass(frozen=True)
 class Clinic:
     url: str
-    files: Path
+    files: Path  # the whole clinic
+    halves: tuple[Path, Path]  # its first and second 100 patients, with their days and sessions
+
+
+def _halves(files: Path) -> tuple[Path, Path]:
+    """Split the clinic's files into two folders of half its patients each."""
+    tables = {
+        t: pd.read_csv(files / f"{t}.csv", dtype=str, keep_default_na=False)
+        for t in ("patients", "diary", "sessions")
+    }
+    ids = tables["patients"]["patient_id"].tolist()
+    out = []
+    for name, part in (("first", ids[:HALF]), ("second", ids[HALF:])):
+        folder = files.parent / name
+        folder.mkdir()
+        for table, frame in tables.items():
+            frame[frame["patient_id"].isin(part)].to_csv(folder / f"{table}.csv", index=False)
+        out.append(folder)
+    return out[0], out[1]
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +88,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     tmp = tmp_path_factory.mktemp("first-day")
     files = tmp / "files"
     code = demo_main(
-        ["--patients", "200", "--days", "90", "--end-date", f"{END_DAY:%Y-%m-%d}",
+        ["--patients", str(PATIENTS), "--days", "90", "--end-date", f"{END_DAY:%Y-%m-%d}",
          "--out", str(files)]
     )  # fmt: skip
     assert code in (0, None)
@@ -83,7 +106,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     }
     try:
         with served_app(env, tmp / "streamlit.log") as url:
-            yield Clinic(url, files)
+            yield Clinic(url, files, _halves(files))
     except AppNotServing as exc:
         pytest.fail(str(exc))
 
@@ -129,6 +152,12 @@ def _tab(page, name: str, shown) -> None:
 
 
 def _import(page, files: Path) -> None:
+    """Upload the three files of ``files``, read the preview and import them.
+
+    The first half's preview is read in a phone-sized window too before it is imported on
+    the desktop; the second half is uploaded, previewed and imported on a phone.
+    """
+    size = _size_name(page)
     _tab(page, "Import CSV", page.locator('[data-testid="stFileUploader"]').first)
     for table in ("patients", "diary", "sessions"):
         uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text=f"{table}.csv")
@@ -138,14 +167,15 @@ def _import(page, files: Path) -> None:
         timeout=SLOW_MS
     )
     _no_developer_message(page)
-    _shot(page, "40_first_day_import_preview_desktop")
-    with _phone_sized(page):
-        page.get_by_role("button", name="Import", exact=True).wait_for()
-        _no_developer_message(page)
-        _shot(page, "40_first_day_import_preview_phone")
+    _shot(page, f"40_first_day_import_preview_{size}")
+    if size == "desktop":
+        with _phone_sized(page):
+            page.get_by_role("button", name="Import", exact=True).wait_for()
+            _no_developer_message(page)
+            _shot(page, "40_first_day_import_preview_desktop_file_on_a_phone")
     page.get_by_role("button", name="Import", exact=True).click()
     page.get_by_text("Imported: ").wait_for(timeout=SLOW_MS)
-    page.get_by_text("The 200 new patient(s) of the import").wait_for()
+    page.get_by_text(f"The {HALF} new patient(s) of the import").wait_for()
     _no_developer_message(page)
 
 
@@ -172,19 +202,22 @@ def _map_codes(page) -> None:
 
 
 def _sign_in_sheets(page, tmp_path: Path) -> Path:
-    click_until(page.get_by_role("link", name="Data"), page.get_by_role("heading", name="🗂️ Data"))
-    panel = page.get_by_text("0 without a clinician, 200 without an account")
+    """Make the accounts of the import's new patients and download their sign-in sheets.
+
+    Every new patient already has a clinician: the first half's codes were mapped after
+    its import, the second half was assigned by the mapped codes as it was imported.
+    """
+    size = _size_name(page)
+    panel = page.get_by_text(f"0 without a clinician, {HALF} without an account")
     _tab(page, "Import CSV", panel)
-    made = page.get_by_text("200 first sign-in link(s) made (200 new account(s))")
+    made = page.get_by_text(f"{HALF} first sign-in link(s) made ({HALF} new account(s))")
     page.get_by_role("button", name="Create patient accounts and sign-in sheets").click()
     made.wait_for(timeout=SLOW_MS)
     _no_developer_message(page)
-    _shot(page, "42_first_day_sheets_made_desktop")
-    with _phone_sized(page), page.expect_download(timeout=TIMEOUT_MS) as info:
-        _no_developer_message(page)
-        _shot(page, "42_first_day_sheets_made_phone")
+    _shot(page, f"42_first_day_sheets_made_{size}")
+    with page.expect_download(timeout=TIMEOUT_MS) as info:
         page.get_by_role("button", name="Download the sign-in sheet (PDF)").click()
-    path = tmp_path / "sheets.pdf"
+    path = tmp_path / f"sheets_{size}.pdf"
     info.value.save_as(path)
     return path
 
@@ -194,7 +227,7 @@ def _sheet(path: Path, url: str, number: int) -> tuple[str, str]:
     from pypdf import PdfReader
 
     reader = PdfReader(path)
-    assert len(reader.pages) == 200
+    assert len(reader.pages) == HALF
     text = reader.pages[number].extract_text()
     link = re.search(re.escape(url) + r"/?\?invite=\S+", text)
     assert link, text
@@ -302,14 +335,24 @@ def test_a_new_clinic_imports_onboards_signs_in_records_and_ends_courses(
     browser,  # noqa: F811
     tmp_path,
 ):
+    first, second = clinic.halves
     with _window(browser, DESKTOP, f"{clinic.url}/data_manager", accept_downloads=True) as page:
         _sign_in(page, "admin")
         _heading(page, "🗂️ Data")
-        _import(page, clinic.files)
+        _import(page, first)
         _map_codes(page)
-        sheet = _sign_in_sheets(page, tmp_path)
-    for number, size in ((0, PHONE), (1, DESKTOP)):
-        username, link = _sheet(sheet, clinic.url, number)
+        click_until(
+            page.get_by_role("link", name="Data"), page.get_by_role("heading", name="🗂️ Data")
+        )
+        sheets = {"desktop": _sign_in_sheets(page, tmp_path)}
+    with _window(browser, PHONE, f"{clinic.url}/data_manager", accept_downloads=True) as page:
+        _sign_in(page, "admin")
+        _heading(page, "🗂️ Data")
+        _import(page, second)
+        sheets["phone"] = _sign_in_sheets(page, tmp_path)
+    # a patient of each half signs in with the link of their sheet, in the other size
+    for made_on, size in (("desktop", PHONE), ("phone", DESKTOP)):
+        username, link = _sheet(sheets[made_on], clinic.url, 0)
         _patient_signs_in(browser, link, username, size)
 
     patients = pd.read_csv(clinic.files / "patients.csv", dtype=str)
