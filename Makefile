@@ -47,10 +47,19 @@ system-deps:
 
 # One test process per core (at most 4; a 2-core machine runs two). Each file's tests run
 # in one process, in order: some browser tests build on the state an earlier one left.
-PYTEST_WORKERS ?= -n auto --maxprocesses 4 --dist loadfile
+# Files are handed out in the collection's order, the longest first (tests/conftest.py).
+PYTEST_WORKERS ?= -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
-test: system-deps lint
-	$(BIN)/pytest $(PYTEST_WORKERS)
+# Every test, and lint alongside (the tests leave a core partly idle while they wait for
+# browsers and servers); lint's report is printed after the tests', and either failing
+# fails the target.
+test: system-deps $(VENV)/.dev-installed
+	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
+	$(BIN)/pytest $(PYTEST_WORKERS); tests=$$?; \
+	wait $$lint; linted=$$?; \
+	echo "--- make lint ---"; cat $(VENV)/lint.log; \
+	if [ $$linted -ne 0 ]; then echo "make lint failed (above)" >&2; fi; \
+	[ $$tests -eq 0 ] && [ $$linted -eq 0 ]
 
 # The quick loop while working: no lint, no test marked slow (browser, PostgreSQL, Dask,
 # several processes). `make test` still runs everything.

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import sqlite3
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -146,11 +147,28 @@ SLOW_FILES = {
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the tests of :data:`SLOW_FOLDERS` and :data:`SLOW_FILES` ``slow``."""
+    """Mark the tests of :data:`SLOW_FOLDERS` and :data:`SLOW_FILES` ``slow``; put the
+    longest files first.
+
+    The test processes take whole files in the order of the collection (``make test``
+    turns off pytest-xdist's own order, by number of tests, which hands out the browser
+    tests - one long test per file - last, so one process ran the longest test alone at
+    the end). The browser tests come first, then the other slow files, then the rest by
+    number of tests, so the short files fill the end. A file's tests keep their order.
+    """
+    tests_in: Counter[Path] = Counter()
+    kind: dict[Path, int] = {}
     for item in items:
         where = f"{item.path.parent.name}/{item.path.name}"
         if item.path.parent.name in SLOW_FOLDERS or where in SLOW_FILES:
             item.add_marker(pytest.mark.slow)
+        tests_in[item.path] += 1
+        this = (
+            0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2
+        )
+        kind[item.path] = min(kind.get(item.path, this), this)
+
+    items.sort(key=lambda item: (kind[item.path], -tests_in[item.path]))
 
 
 @pytest.hookimpl(wrapper=True)
