@@ -31,7 +31,14 @@ from analytics.presentation import course_text
 from analytics.service import Service
 from analytics.store import open_store
 from tests.app_server import AppNotServing, served_app
-from tests.waiting import ATTEMPT_MS, TIMEOUT_MS, click_until, eventually, session_kept
+from tests.waiting import (
+    ATTEMPT_MS,
+    TIMEOUT_MS,
+    click_until,
+    eventually,
+    session_kept,
+    settled,
+)
 
 from .test_browser import (  # noqa: F401 - the module's browser fixture
     DESKTOP,
@@ -47,6 +54,8 @@ SECRET = "clinic-first-day-" + "k" * 32
 PASSWORD = "staff room kettle"
 #: The clinic's clinician codes (analytics.demo) and the accounts they stand for.
 CODES = {"C01": "dr.north", "C02": "dr.north", "C03": "dr.south", "C04": "dr.south"}
+#: How long a click on a select box is given to open its list before it is clicked again.
+LIST_OPENS_MS = 3_000
 #: The clinic's size, imported in two halves.
 PATIENTS = 200
 HALF = PATIENTS // 2
@@ -141,14 +150,30 @@ def _phone_sized(page) -> Iterator[None]:
 
 
 def _choose(page, scope, label: str, option: str) -> None:
+    """Choose ``option`` in the select box ``label``, once the page has finished the rerun
+    of the last change (a rerun that ends while the list is open closes it).
+
+    A list opens at once or not at all (a phone-sized window sometimes drops the first
+    click of a box it scrolled to), so a click is given a few seconds, not a whole attempt.
+    """
     box = scope.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
     wanted = page.get_by_role("option", name=option, exact=True)
-    click_until(box, wanted, before_retry=lambda: page.keyboard.press("Escape"))
+    settled(page)
+    click_until(
+        box.locator("input"),
+        wanted,
+        attempt_ms=LIST_OPENS_MS,
+        before_retry=lambda: page.keyboard.press("Escape"),
+    )
     wanted.click()
 
 
 def _tab(page, name: str, shown) -> None:
-    click_until(page.get_by_role("tab").filter(has_text=name), shown)
+    """Open the tab ``name`` (clicked again if a rerun lost the click), then wait for what
+    it shows, which may take longer to draw than a click is given."""
+    tab = page.get_by_role("tab").filter(has_text=name)
+    click_until(tab, page.get_by_role("tab", selected=True).filter(has_text=name))
+    shown.first.wait_for(timeout=SLOW_MS)
 
 
 def _import(page, files: Path) -> None:
