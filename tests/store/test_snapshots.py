@@ -23,6 +23,7 @@ from analytics.service import Service
 from analytics.settings import AnalysisSettings
 from analytics.store import Store
 from analytics.store._snapshots import CLINIC_SCOPE, Snapshots, clinician_scope
+from tests.store.conftest import SQLITE_ONLY
 
 SETTINGS = AnalysisSettings(n_boot=50)
 FP = stored.settings_fingerprint(SETTINGS)
@@ -93,6 +94,7 @@ def _change_one_day(admin: Service, store: Store, pid: str) -> None:
     assert admin.save_diary_entry(entry, replace=True).action == "updated"
 
 
+@SQLITE_ONLY
 def test_a_snapshot_is_built_once_then_read_whole(
     store: Store, admin: Service, reads: list[tuple[str, Any]]
 ) -> None:
@@ -103,6 +105,7 @@ def test_a_snapshot_is_built_once_then_read_whole(
     assert reads == [("snapshot", sorted(NAMES))], "then the snapshot alone"
 
 
+@SQLITE_ONLY
 def test_a_save_patches_exactly_that_patient_into_the_snapshot(
     store: Store, admin: Service, reads: list[tuple[str, Any]]
 ) -> None:
@@ -173,6 +176,7 @@ def test_a_snapshot_holding_an_unassigned_patient_is_never_read(
     _assert_equal_to_stored_rows(store, doctor.user.user_id)
 
 
+@SQLITE_ONLY
 def test_a_patient_newly_assigned_is_patched_in(
     store: Store, admin: Service, reads: list[tuple[str, Any]]
 ) -> None:
@@ -203,6 +207,7 @@ def test_a_failed_snapshot_write_still_returns_the_rows(
     assert "the disk is full" in caplog.text
 
 
+@SQLITE_ONLY
 def test_snapshots_of_other_settings_are_dropped(store: Store, admin: Service) -> None:
     other = AnalysisSettings(n_boot=50, responder_threshold=50.0)
     admin.cohort_tables(SETTINGS, purpose="test")
@@ -219,6 +224,7 @@ def test_snapshots_of_other_settings_are_dropped(store: Store, admin: Service) -
     _assert_equal_to_stored_rows(store)
 
 
+@SQLITE_ONLY
 def test_a_scope_that_does_not_match_the_clinician_is_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="must be 'clinician:7'"):
         store.scope_outcomes(FP, NAMES, scope=CLINIC_SCOPE, clinician_user_id=7)
@@ -226,6 +232,7 @@ def test_a_scope_that_does_not_match_the_clinician_is_refused(store: Store) -> N
         store.scope_outcomes(FP, NAMES, scope=clinician_scope(7))
 
 
+@SQLITE_ONLY
 def test_the_service_refuses_unknown_table_names(admin: Service) -> None:
     with pytest.raises(ValueError, match="sequence of per-patient table names"):
         admin.cohort_tables(SETTINGS, purpose="test", tables=["diary"])
@@ -237,6 +244,7 @@ def test_the_service_refuses_unknown_table_names(admin: Service) -> None:
     pdt.assert_frame_equal(only["patient_outcomes"], full["patient_outcomes"])
 
 
+@SQLITE_ONLY
 def test_tables_patched_at_different_times_take_only_their_own_changes(
     store: Store, admin: Service
 ) -> None:

@@ -13,6 +13,7 @@ from analytics.access import _auth as auth
 from analytics.cli import main
 from analytics.io import load_dataset
 from analytics.store import open_store, project_root
+from tests.store.conftest import SQLITE_ONLY
 
 
 @pytest.fixture
@@ -125,6 +126,7 @@ def test_import_conflicts_then_update(
         )
 
 
+@SQLITE_ONLY
 def test_invalid_files_and_skip_invalid(
     db_url: str, clinic_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -163,6 +165,7 @@ def test_user_errors_are_messages_not_tracebacks(
     assert "not a directory" in capsys.readouterr().err
 
 
+@SQLITE_ONLY
 def test_init_demo_moves_the_demo_forward_by_whole_weeks(
     db_url: str, clinic_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -183,6 +186,7 @@ def test_init_demo_moves_the_demo_forward_by_whole_weeks(
     assert (starts == pd.Timedelta(days=days)).all()
 
 
+@SQLITE_ONLY
 def test_init_demo_keep_dates_imports_exactly(
     db_url: str, clinic_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -198,6 +202,7 @@ def test_init_demo_keep_dates_imports_exactly(
 # --------------------------------------------------------------------------- accounts and demo
 
 
+@SQLITE_ONLY
 def test_init_demo_creates_the_demo_accounts(
     db_url: str, clinic_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -232,6 +237,7 @@ def test_init_demo_creates_the_demo_accounts(
         assert len(s.audit_log("test")) == n_audit
 
 
+@SQLITE_ONLY
 def test_init_demo_follows_a_new_secret_key(
     db_url: str,
     clinic_dir: Path,
@@ -250,6 +256,7 @@ def test_init_demo_follows_a_new_secret_key(
         assert auth.authenticate(s, "admin", listed[0]["password"]).role == "admin"
 
 
+@SQLITE_ONLY
 def test_init_demo_refuses_a_clinic_database(
     db_url: str, clinic_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -263,6 +270,7 @@ def test_init_demo_refuses_a_clinic_database(
         assert s.get_setting("demo") is None
 
 
+@SQLITE_ONLY
 def test_importing_patients_into_the_demo_keeps_it_the_demo(
     db_url: str, clinic_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -286,6 +294,7 @@ def test_importing_patients_into_the_demo_keeps_it_the_demo(
         assert "real1" not in set(s.users("test")["username"])  # no demo account for REAL1
 
 
+@SQLITE_ONLY
 def test_user_commands(
     db_url: str,
     clinic_dir: Path,
@@ -337,6 +346,7 @@ def test_user_commands(
     assert info.value.code == 2
 
 
+@SQLITE_ONLY
 def test_audit_command(
     db_url: str,
     clinic_dir: Path,
@@ -372,6 +382,7 @@ def test_audit_command(
     assert "Access denied" in capsys.readouterr().err
 
 
+@SQLITE_ONLY
 def test_deidentified_export_command(
     db_url: str, clinic_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -19,6 +19,7 @@ from analytics.pipeline import PER_PATIENT_TABLES, analysis_diary, per_patient
 from analytics.service import Service
 from analytics.settings import AnalysisSettings
 from analytics.store import Store
+from tests.store.conftest import SQLITE_ONLY
 
 SETTINGS = AnalysisSettings(n_boot=50)
 
@@ -64,6 +65,7 @@ def test_stored_tables_equal_one_pandas_pass(store: Store, admin: Service) -> No
         pdt.assert_frame_equal(result.tables()[name], frame, obj=name)
 
 
+@SQLITE_ONLY
 def test_status_columns_equal_per_patient_on_several_dates(store: Store, admin: Service) -> None:
     last = store.dataset("test").diary["date"].max()
     dates = [last, last + pd.Timedelta(days=1), last + pd.Timedelta(days=10)]
@@ -75,6 +77,7 @@ def test_status_columns_equal_per_patient_on_several_dates(store: Store, admin: 
         pdt.assert_frame_equal(got, expected, obj=str(day.date()))
 
 
+@SQLITE_ONLY
 def test_a_new_status_date_computes_no_patient_again(admin: Service, spy: list[str]) -> None:
     admin.cohort_tables(SETTINGS, purpose="test")
     later = AnalysisSettings(n_boot=50, as_of="2099-01-01")
@@ -119,6 +122,7 @@ def test_a_diary_save_changes_exactly_that_patients_rows(
     assert row["last_valid_mean"] == expected.set_index("patient_id").loc[pid, "last_valid_mean"]
 
 
+@SQLITE_ONLY
 def test_a_deleted_day_and_a_session_edit_refresh_that_patient_only(
     store: Store, admin: Service, spy: list[str]
 ) -> None:
@@ -154,6 +158,7 @@ def test_a_deleted_day_and_a_session_edit_refresh_that_patient_only(
     pdt.assert_frame_equal(result.session_response, expected["session_response"])
 
 
+@SQLITE_ONLY
 def test_an_import_refreshes_exactly_the_patients_it_touched(
     store: Store, admin: Service, clinic: Dataset, spy: list[str]
 ) -> None:
@@ -195,6 +200,7 @@ def test_a_clinicians_cohort_covers_only_their_patients(store: Store, admin: Ser
     assert version[2] == len(mine)
 
 
+@SQLITE_ONLY
 def test_the_cohort_result_never_reads_diary_rows_once_stored(
     store: Store, admin: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -280,6 +286,7 @@ def _assert_same_frames(got: dict[str, pd.DataFrame], expected: dict[str, pd.Dat
         pdt.assert_frame_equal(got[name], frame, check_exact=True, obj=name)
 
 
+@SQLITE_ONLY
 def test_an_import_computes_new_patients_from_its_rows_as_a_refresh_would(
     store: Store, clinic: Dataset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -293,6 +300,7 @@ def test_an_import_computes_new_patients_from_its_rows_as_a_refresh_would(
     _assert_same_frames(_stored_frames(store), from_import)
 
 
+@SQLITE_ONLY
 def test_an_import_reads_back_only_the_patients_it_did_not_add(
     store: Store, clinic: Dataset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
