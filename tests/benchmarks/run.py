@@ -298,9 +298,9 @@ def write_report(results: list[dict], out: Path, *, repeat: int, elapsed: float)
     )
     if an_wall is not None:
         lines.append(
-            f"| whole `paindiary analyze` | ≤ 10 s, peak RSS ≤ 2 GB | {_fmt_s(an_wall)}, "
+            f"| whole `paindiary analyze` | ≤ 8 s, peak RSS ≤ 1.5 GB | {_fmt_s(an_wall)}, "
             f"{an_peak / 1024:.2f} GB (median of {len(an['wall_s'])}) | "
-            f"{_verdict(an_wall <= 10 and an_peak <= 2048)} |"
+            f"{_verdict(an_wall <= 8 and an_peak <= 1536)} |"
         )
     for db in ("sqlite", "postgresql"):
         pages = big["imports"].get(db, {}).get("pages")
@@ -341,11 +341,11 @@ def write_report(results: list[dict], out: Path, *, repeat: int, elapsed: float)
         if pages is not None:
             sv = pages["save_median_s"]
             lines.append(
-                f"| save a diary day, including that patient's refresh ({db}) | ≤ 200 ms | "
+                f"| save a diary day, including that patient's refresh ({db}) | ≤ 100 ms | "
                 f"{_fmt_s(sv)} (median of {len(pages['save_s'])} saves through the service) | "
-                f"{_verdict(sv <= 0.2)} |"
+                f"{_verdict(sv <= 0.1)} |"
             )
-    for db, target in (("sqlite", 30), ("postgresql", 15)):
+    for db, target in (("sqlite", 20), ("postgresql", 20)):
         imp = big["imports"].get(db, {})
         if "wall_s" in imp:
             lines.append(
