@@ -17,7 +17,16 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-__all__ = ["ATTEMPT_MS", "TIMEOUT_MS", "click_until", "eventually", "session_kept", "settled"]
+__all__ = [
+    "ATTEMPT_MS",
+    "LIST_OPENS_MS",
+    "TIMEOUT_MS",
+    "choose",
+    "click_until",
+    "eventually",
+    "session_kept",
+    "settled",
+]
 
 T = TypeVar("T")
 
@@ -26,6 +35,11 @@ TIMEOUT_MS = 60_000
 
 #: How long one click is given to show its effect before it is repeated.
 ATTEMPT_MS = 8_000
+
+#: How long a click on a select box is given to open its list before it is clicked again:
+#: a list opens at once or not at all (a window that had to scroll to the box sometimes
+#: drops the click).
+LIST_OPENS_MS = 3_000
 
 _POLL_S = 0.1
 
@@ -100,3 +114,32 @@ def session_kept(page: Page, *, timeout_ms: float = TIMEOUT_MS) -> None:
         assert COOKIE in names, f"no {COOKIE} cookie yet: {sorted(names)}"
 
     eventually(kept, timeout_ms=timeout_ms)
+
+
+def choose(page: Page, box: Locator, option: str, *, timeout_ms: float = TIMEOUT_MS) -> None:
+    """Choose ``option`` in the select box ``box`` and wait until the box shows it.
+
+    Once the page has finished its rerun, the box is clicked until its list shows the
+    option, the option is clicked, and the box must then show it; a rerun that closed the
+    list or lost the choice starts it again.
+    """
+    wanted = page.get_by_role("option", name=option, exact=True)
+
+    def chosen() -> None:  # the box's text without its label, and its input's value
+        label = box.locator('[data-testid="stWidgetLabel"]').first.inner_text()
+        shown = box.inner_text().replace(label, "", 1) + box.locator("input").first.input_value()
+        assert option in shown, (label, shown)
+
+    def attempt() -> None:
+        settled(page)
+        click_until(
+            box.locator("input").first,
+            wanted,
+            timeout_ms=ATTEMPT_MS,
+            attempt_ms=LIST_OPENS_MS,
+            before_retry=lambda: page.keyboard.press("Escape"),
+        )
+        wanted.first.click(timeout=ATTEMPT_MS)
+        eventually(chosen, timeout_ms=ATTEMPT_MS)
+
+    eventually(attempt, timeout_ms=timeout_ms)

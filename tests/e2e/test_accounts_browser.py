@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.waiting import click_until
+from tests.waiting import choose, click_until
 
 from .test_browser import (  # noqa: F401 - the module's server and browser fixtures
     DESKTOP,
@@ -27,9 +27,7 @@ GIVEN = "given at the front desk"
 
 
 def _choose(page, label: str, option: str) -> None:
-    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
-    click_until(box, page.get_by_role("option", name=option, exact=True))
-    page.get_by_role("option", name=option, exact=True).click()
+    choose(page, page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first, option)
 
 
 def test_an_admin_adds_a_clinician_who_then_chooses_a_password(demo, browser):  # noqa: F811

@@ -34,10 +34,10 @@ from tests.app_server import AppNotServing, served_app
 from tests.waiting import (
     ATTEMPT_MS,
     TIMEOUT_MS,
+    choose,
     click_until,
     eventually,
     session_kept,
-    settled,
 )
 
 from .test_browser import (  # noqa: F401 - the module's browser fixture
@@ -54,8 +54,6 @@ SECRET = "clinic-first-day-" + "k" * 32
 PASSWORD = "staff room kettle"
 #: The clinic's clinician codes (analytics.demo) and the accounts they stand for.
 CODES = {"C01": "dr.north", "C02": "dr.north", "C03": "dr.south", "C04": "dr.south"}
-#: How long a click on a select box is given to open its list before it is clicked again.
-LIST_OPENS_MS = 3_000
 #: The clinic's size, imported in two halves.
 PATIENTS = 200
 HALF = PATIENTS // 2
@@ -150,22 +148,7 @@ def _phone_sized(page) -> Iterator[None]:
 
 
 def _choose(page, scope, label: str, option: str) -> None:
-    """Choose ``option`` in the select box ``label``, once the page has finished the rerun
-    of the last change (a rerun that ends while the list is open closes it).
-
-    A list opens at once or not at all (a phone-sized window sometimes drops the first
-    click of a box it scrolled to), so a click is given a few seconds, not a whole attempt.
-    """
-    box = scope.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
-    wanted = page.get_by_role("option", name=option, exact=True)
-    settled(page)
-    click_until(
-        box.locator("input"),
-        wanted,
-        attempt_ms=LIST_OPENS_MS,
-        before_retry=lambda: page.keyboard.press("Escape"),
-    )
-    wanted.click()
+    choose(page, scope.locator('[data-testid="stSelectbox"]').filter(has_text=label).first, option)
 
 
 def _tab(page, name: str, shown) -> None:
