@@ -468,7 +468,27 @@ def write_report(results: list[dict], out: Path, *, repeat: int, elapsed: float)
         "per-value formatting is several times slower).",
         "",
     ]
-    out.write_text("\n".join(lines))
+    out.write_text("\n".join(lines) + _kept_sections(out, lines))
+
+
+#: Sections of the report that other benchmarks write (``make bench-pages``,
+#: ``make bench-registry``): kept as they are, in their order, after this one's.
+OTHER_SECTIONS = ("## Pages in the browser", "## Registry")
+
+
+def _kept_sections(out: Path, lines: list[str]) -> str:
+    """The sections of ``OTHER_SECTIONS`` in the report at ``out``, as they are there."""
+    if not out.exists():
+        return ""
+    text = out.read_text()
+    kept = []
+    for heading in OTHER_SECTIONS:
+        start = text.find("\n" + heading)
+        if start < 0 or any(line.startswith(heading) for line in lines):
+            continue
+        end = text.find("\n## ", start + 1)
+        kept.append(text[start + 1 : end if end >= 0 else len(text)].rstrip() + "\n")
+    return "".join("\n" + block for block in kept)
 
 
 _LOAD_START = ""
