@@ -472,8 +472,13 @@ def write_report(results: list[dict], out: Path, *, repeat: int, elapsed: float)
 
 
 #: Sections of the report that other benchmarks write (``make bench-pages``,
-#: ``make bench-registry``): kept as they are, in their order, after this one's.
-OTHER_SECTIONS = ("## Pages in the browser", "## Registry")
+#: ``make bench-registry``) or that compare code side by side: kept as they are, in this
+#: order, after this one's.
+OTHER_SECTIONS = (
+    "## Analysis work shared between stages",
+    "## Pages in the browser",
+    "## Registry",
+)
 
 
 def _kept_sections(out: Path, lines: list[str]) -> str:
