@@ -116,13 +116,23 @@ def session_kept(page: Page, *, timeout_ms: float = TIMEOUT_MS) -> None:
     eventually(kept, timeout_ms=timeout_ms)
 
 
-def choose(page: Page, box: Locator, option: str, *, timeout_ms: float = TIMEOUT_MS) -> None:
-    """Choose ``option`` in the select box ``box`` and wait until the box shows it.
+def choose(
+    page: Page,
+    label: str,
+    option: str,
+    *,
+    within: Locator | None = None,
+    timeout_ms: float = TIMEOUT_MS,
+) -> None:
+    """Choose ``option`` in the select box ``label`` (the first on the page, or ``within``
+    a part of it) and wait until the box shows it.
 
     Once the page has finished its rerun, the box is clicked until its list shows the
     option, the option is clicked, and the box must then show it; a rerun that closed the
     list or lost the choice starts it again.
     """
+    scope = page.locator("body") if within is None else within
+    box = scope.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
     wanted = page.get_by_role("option", name=option, exact=True)
 
     def chosen() -> None:  # the box's text without its label, and its input's value

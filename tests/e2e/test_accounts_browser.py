@@ -26,10 +26,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 GIVEN = "given at the front desk"
 
 
-def _choose(page, label: str, option: str) -> None:
-    choose(page, page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first, option)
-
-
 def test_an_admin_adds_a_clinician_who_then_chooses_a_password(demo, browser):  # noqa: F811
     context = browser.new_context(**DESKTOP)
     page = context.new_page()
@@ -41,7 +37,7 @@ def test_an_admin_adds_a_clinician_who_then_chooses_a_password(demo, browser):  
         page.get_by_role("heading", name="Add a user").wait_for()
         page.get_by_role("textbox", name="Username", exact=True).fill("new nurse")
         page.get_by_label("Name (optional)").fill("Nora Nurse")
-        _choose(page, "Role", "Clinician")
+        choose(page, "Role", "Clinician")
         page.get_by_role("textbox", name="Initial password").fill(GIVEN)
         message = page.get_by_text("'new nurse' has a space", exact=False)
         click_until(page.get_by_role("button", name="Add user"), message)

@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from tests.waiting import ATTEMPT_MS, click_until, eventually
+from tests.waiting import choose, click_until, eventually
 
 from .test_browser import (  # noqa: F401 - the module's server and browser fixtures
     PHONE,
@@ -121,20 +121,7 @@ def test_a_flare_with_a_rescue_medicine_shows_on_the_calendar(demo, browser):  #
         click_until(
             flare, page.get_by_role("checkbox", name="It is a flare or attack", checked=True)
         )
-        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Medicine taken for it")
-        option = page.get_by_role("option", name="ibuprofen", exact=True)
-
-        def choose_ibuprofen() -> None:
-            # a rerun of the page can close the list that the click opened, or lose the choice
-            click_until(box, option, before_retry=lambda: page.keyboard.press("Escape"))
-            option.click(timeout=ATTEMPT_MS)
-            eventually(chosen, timeout_ms=ATTEMPT_MS)
-
-        def chosen() -> None:
-            shown = box.inner_text() + " " + box.locator("input").first.input_value()
-            assert "ibuprofen" in shown, shown
-
-        eventually(choose_ibuprofen)
+        choose(page, "Medicine taken for it", "ibuprofen")
         save = page.get_by_role("button", name="Save entry", exact=True)
         assert save.bounding_box()["height"] >= 44
         click_until(save, page.get_by_text("ibuprofen taken — we will ask at"))

@@ -147,10 +147,6 @@ def _phone_sized(page) -> Iterator[None]:
         page.set_viewport_size(size)
 
 
-def _choose(page, scope, label: str, option: str) -> None:
-    choose(page, scope.locator('[data-testid="stSelectbox"]').filter(has_text=label).first, option)
-
-
 def _tab(page, name: str, shown) -> None:
     """Open the tab ``name`` (clicked again if a rerun lost the click), then wait for what
     it shows, which may take longer to draw than a click is given."""
@@ -193,8 +189,8 @@ def _map_codes(page) -> None:
     form = page.locator('[data-testid="stForm"]').filter(has_text="Clinician account")
 
     def map_code(code: str, account: str) -> None:
-        _choose(page, form, "Clinician code", code)
-        _choose(page, form, "Clinician account", account)
+        choose(page, "Clinician code", code, within=form)
+        choose(page, "Clinician account", account, within=form)
         mapped = page.get_by_text(f"Mapped {code} to {account}")
         click_until(form.get_by_role("button", name="Map"), mapped)
         _no_developer_message(page)
@@ -230,13 +226,13 @@ def _sign_in_sheets(page, tmp_path: Path) -> Path:
     return path
 
 
-def _sheet(path: Path, url: str, number: int) -> tuple[str, str]:
-    """The username and sign-in link of the sheet's page ``number`` (0 is the first)."""
+def _sheet(path: Path, url: str) -> tuple[str, str]:
+    """The username and sign-in link of the sheet's first page."""
     from pypdf import PdfReader
 
     reader = PdfReader(path)
     assert len(reader.pages) == HALF
-    text = reader.pages[number].extract_text()
+    text = reader.pages[0].extract_text()
     link = re.search(re.escape(url) + r"/?\?invite=\S+", text)
     assert link, text
     username = re.search(r"\bp\d{3}\b", text)
@@ -332,7 +328,7 @@ def _end_course(page, url: str, pid: str, day: dt.date, reason: str, label: str)
             assert got == str(value), (part, got)
 
     eventually(dated)
-    _choose(page, form, "Reason", label)
+    choose(page, "Reason", label, within=form)
     done = page.get_by_text(f"The course of {pid} is now {course_text('ended', day, reason)}.")
     click_until(form.get_by_role("button", name="End the course"), done)
     _no_developer_message(page)
@@ -360,7 +356,7 @@ def test_a_new_clinic_imports_onboards_signs_in_records_and_ends_courses(
         sheets["phone"] = _sign_in_sheets(page, tmp_path)
     # a patient of each half signs in with the link of their sheet, in the other size
     for made_on, size in (("desktop", PHONE), ("phone", DESKTOP)):
-        username, link = _sheet(sheets[made_on], clinic.url, 0)
+        username, link = _sheet(sheets[made_on], clinic.url)
         _patient_signs_in(browser, link, username, size)
 
     patients = pd.read_csv(clinic.files / "patients.csv", dtype=str)
