@@ -103,6 +103,9 @@ def add_parsers(sub: Any) -> None:
     _add_fhir_settings(p)
     add_db(p)
     p.add_argument("--update", action="store_true", help="overwrite differing stored values")
+    p.add_argument(
+        "--max-mb", type=float, default=200.0, help="refuse bundles larger than this (default 200)"
+    )
     add_identity(p)
     p.set_defaults(handler=fhir_import_command)
 
@@ -199,14 +202,19 @@ def fhir_import_command(args: argparse.Namespace) -> int:
 
 def _fhir_import(args: argparse.Namespace) -> int:
     from analytics.errors import DataValidationError
-    from analytics.io import bundle_dataset
+    from analytics.io import bundle_dataset, load_bundle
     from analytics.store import open_store
 
     path = Path(args.bundle)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return error(f"cannot read {path}: {exc.strerror or exc}")
+
+    def refused(exc: DataValidationError) -> int:
+        print_problems(exc.problems, limit=50)
+        return error(f"{len(exc.problems)} problem(s) in {path.name}; nothing was imported.")
+
+    try:  # the file first: nothing of the database is read for a bundle that is none
+        bundle = load_bundle(path, max_bytes=int(args.max_mb * 1024 * 1024))
+    except DataValidationError as exc:
+        return refused(exc)
     mapping = dict(args.map)
     with open_store(args.db, create=False) as store:
         service = open_service(args, store, "fhir-import")
@@ -225,7 +233,7 @@ def _fhir_import(args: argparse.Namespace) -> int:
         known = _concat([s.patients for s in stored])
         try:
             ds, content = bundle_dataset(
-                raw,
+                bundle,
                 args.patient,
                 patients=known,
                 file=path.name,
@@ -233,8 +241,7 @@ def _fhir_import(args: argparse.Namespace) -> int:
                 identifier_system=settings.fhir_identifier_system,
             )
         except DataValidationError as exc:
-            print_problems(exc.problems, limit=50)
-            return error(f"{len(exc.problems)} problem(s) in {path.name}; nothing was imported.")
+            return refused(exc)
         report = _store_import(service, ds, stored, update=args.update, name=name)
         if isinstance(report, int):
             return report

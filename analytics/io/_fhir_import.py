@@ -23,8 +23,10 @@ not carry.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
@@ -58,6 +60,7 @@ from analytics.io._fhir_records import (
     is_acupuncture,
     medicine_columns,
     notes_of,
+    parse_bundle,
     relabel,
     session_record,
     valid_resource,
@@ -69,6 +72,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BundleContent",
+    "load_bundle",
     "read_bundle",
     "bundle_dataset",
     "fill_from_stored",
@@ -135,21 +139,62 @@ class BundleContent:
     skipped: dict[str, int] = field(default_factory=dict)
 
 
+def load_bundle(
+    source: str | os.PathLike[str], *, file: str | None = None, max_bytes: int | None = None
+) -> Any:
+    """Read a bundle's file and parse its JSON, before anything else is read or checked.
+
+    The file is read as the CSV loaders read theirs: a regular file only (a pipe, a
+    device or a folder is refused by name, never waited on), at most ``max_bytes``
+    bytes; JSON nested over 100 levels deep is refused, as no FHIR bundle is.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        The bundle's file.
+    file : str, optional
+        Name used in problems; default: the file's name.
+    max_bytes : int, optional
+        Largest file read; default :data:`analytics.io.DEFAULT_MAX_BYTES`.
+
+    Returns
+    -------
+    object
+        The parsed JSON, for :func:`read_bundle` or :func:`bundle_dataset`.
+
+    Raises
+    ------
+    DataValidationError
+        The file cannot be read, is too large, is not JSON or nests too deep; one
+        problem says why.
+    """
+    path = Path(source)
+    return parse_bundle(path, Problems(file or path.name), max_bytes=max_bytes)
+
+
 def read_bundle(
-    data: Any, *, file: str = "bundle.json", identifier_system: str = PATIENT_ID_SYSTEM
+    data: Any,
+    *,
+    file: str = "bundle.json",
+    identifier_system: str = PATIENT_ID_SYSTEM,
+    max_bytes: int | None = None,
 ) -> BundleContent:
     """Check a FHIR R4 bundle and collect its diary and session records.
 
     Parameters
     ----------
-    data : str, bytes or dict
-        Bundle JSON text or the parsed object: a ``collection``, or a
-        ``transaction`` or ``batch`` whose entries create resources.
+    data : str, bytes, dict or os.PathLike
+        Bundle JSON text, the parsed object or the path of its file: a
+        ``collection``, or a ``transaction`` or ``batch`` whose entries create
+        resources. A file is read only when it is a regular file (never a pipe,
+        a device or a folder) of at most ``max_bytes`` bytes, as the CSV loaders read.
     file : str
         Name used in problems.
     identifier_system : str
         Identifier system of the patient id in the bundle's Patients (the
         ``fhir_identifier_system`` setting); paindiary's own systems are read too.
+    max_bytes : int, optional
+        Largest file read; default :data:`analytics.io.DEFAULT_MAX_BYTES`.
 
     Returns
     -------
@@ -158,7 +203,9 @@ def read_bundle(
     Raises
     ------
     DataValidationError
-        The text is not JSON, not a Bundle, or entries break the FHIR R4 model,
+        The file cannot be read (not a regular file, over ``max_bytes``), the text
+        is not JSON, nests lists and objects over 100 levels deep, is not a Bundle, or
+        entries break the FHIR R4 model,
         ask for anything but creating a resource, name a subject the bundle does
         not hold, or lack what an import needs (a date, a 0-10 value);
         ``problems`` name the entry (``column`` = ``entry[i].field``) and say
@@ -166,7 +213,7 @@ def read_bundle(
     """
     reader = _Reader(file, identifier_system)
     resources = []
-    for i, entry in enumerate(bundle_entries(data, reader.problems)):
+    for i, entry in enumerate(bundle_entries(data, reader.problems, max_bytes=max_bytes)):
         res = valid_resource(entry, f"entry[{i}]", reader.problems)
         if res is not None and creates(entry, f"entry[{i}]", reader.problems):
             resources.append((i, entry, res))
@@ -570,13 +617,14 @@ def bundle_dataset(
     today: dt.date | None = None,
     mapping: Mapping[str, str] | None = None,
     identifier_system: str = PATIENT_ID_SYSTEM,
+    max_bytes: int | None = None,
 ) -> tuple[Dataset, BundleContent]:
     """Read the bundle's diary items, medicines and Procedures as canonical frames.
 
     Parameters
     ----------
-    data : str, bytes or dict
-        The bundle (see :func:`read_bundle`).
+    data : str, bytes, dict or os.PathLike
+        The bundle or its file (see :func:`read_bundle`).
     patient_id : str
         The patient imported into; the bundle's records must be this patient's
         (or name no patient) unless ``mapping`` says whose they become.
@@ -589,6 +637,8 @@ def bundle_dataset(
     identifier_system : str
         Identifier system of the patient id (the ``fhir_identifier_system``
         setting).
+    max_bytes : int, optional
+        Largest file read (see :func:`read_bundle`).
 
     Returns
     -------
@@ -608,7 +658,7 @@ def bundle_dataset(
     from analytics.contract import Dataset, empty_frame
     from analytics.io._loaders import validate_records
 
-    content = read_bundle(data, file=file, identifier_system=identifier_system)
+    content = read_bundle(data, file=file, identifier_system=identifier_system, max_bytes=max_bytes)
     owner = patient_assignment(content, patient_id, mapping, file=file)
     frames = {}
     parts: tuple[

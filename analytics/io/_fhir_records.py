@@ -8,6 +8,7 @@ the problem list every reader adds to.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -39,6 +40,9 @@ __all__ = [
     "relabel",
     "entry_words",
     "bundle_entries",
+    "parse_bundle",
+    "MAX_BUNDLE_DEPTH",
+    "BUNDLE_FILE",
     "creates",
     "valid_resource",
 ]
@@ -312,11 +316,59 @@ def entry_words(file: str, entries: list[int]) -> Callable[[list[int]], str]:
     return words
 
 
-def bundle_entries(data: Any, problems: Problems) -> list[Any]:
-    """Parse the bundle and return its entries; raise when it is no Bundle at all."""
+#: Deepest nesting of lists and objects a bundle may have (paindiary's own are 9 levels
+#: deep). The JSON parser and the FHIR models recurse once per level: a bundle deeper than
+#: Python's recursion limit is refused as the parser stops, and one deeper than this before
+#: the models read it, each with one sentence rather than a ``RecursionError``.
+MAX_BUNDLE_DEPTH = 100
+
+#: What a bundle file is called in the sentences of a file that cannot be read.
+BUNDLE_FILE = "FHIR bundle (a JSON file)"
+
+
+def _too_deep(data: Any, limit: int) -> bool:
+    """Tell whether parsed JSON nests lists and objects deeper than ``limit`` (no recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, Mapping):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, Mapping | list))
+    return False
+
+
+def parse_bundle(data: Any, problems: Problems, *, max_bytes: int | None = None) -> Any:
+    """Return the parsed JSON of a bundle; raise (``problems``) when it cannot be read.
+
+    ``data`` is the parsed bundle, its JSON text or bytes, or the path of its file;
+    a file is read only when it is a regular file of at most ``max_bytes`` bytes
+    (the CSV loaders' checks: never a pipe, a device or a folder). JSON nested
+    deeper than :data:`MAX_BUNDLE_DEPTH` is refused.
+    """
+    if isinstance(data, os.PathLike):
+        from analytics.io._loaders import DEFAULT_MAX_BYTES, read_bytes
+
+        limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
+        data, error = read_bytes(data, problems.file, limit, what=BUNDLE_FILE)
+        if error is not None or data is None:
+            problems.add("", error or "cannot read the file")
+            problems.raise_if_any("nothing was imported.")
+    too_deep = (
+        f"the JSON is nested more than {MAX_BUNDLE_DEPTH} levels deep, which no FHIR bundle "
+        "is; check that the file is the bundle the clinic's system wrote"
+    )
     if isinstance(data, bytes | str):
         try:
             data = json.loads(data)
+        except RecursionError:  # the parser recurses once per level
+            problems.add("", too_deep)
+            problems.raise_if_any("nothing was imported.")
         except (UnicodeDecodeError, ValueError) as exc:
             where = (
                 f"line {exc.lineno} column {exc.colno}"
@@ -325,6 +377,15 @@ def bundle_entries(data: Any, problems: Problems) -> list[Any]:
             )
             problems.add(where, f"not valid JSON: {getattr(exc, 'msg', exc)}")
             problems.raise_if_any("nothing was imported.")
+    if _too_deep(data, MAX_BUNDLE_DEPTH):
+        problems.add("", too_deep)
+        problems.raise_if_any("nothing was imported.")
+    return data
+
+
+def bundle_entries(data: Any, problems: Problems, *, max_bytes: int | None = None) -> list[Any]:
+    """Parse the bundle (:func:`parse_bundle`) and return its entries; raise when it is no Bundle."""
+    data = parse_bundle(data, problems, max_bytes=max_bytes)
     if not isinstance(data, Mapping) or data.get("resourceType") != "Bundle":
         kind = data.get("resourceType") if isinstance(data, Mapping) else type(data).__name__
         problems.add("resourceType", "the file must hold a FHIR Bundle", kind)

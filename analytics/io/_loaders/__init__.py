@@ -35,7 +35,7 @@ from analytics.errors import PROBLEM_COLUMNS, DataQualityWarning, DataValidation
 from analytics.io._loaders._cells import check_table
 from analytics.io._loaders._optional import OptionalLoad, folder_optional, read_optional
 from analytics.io._loaders._raw import RawTable, display_name, read_raw
-from analytics.io._loaders._read import DEFAULT_MAX_BYTES, OnError, Source
+from analytics.io._loaders._read import DEFAULT_MAX_BYTES, OnError, Source, read_bytes
 
 # the two record splitters stay importable from here (tests compare their results)
 from analytics.io._loaders._read import csv_records as csv_records
@@ -54,6 +54,7 @@ __all__ = [
     "validate_records",
     "restore_cell",
     "DEFAULT_MAX_BYTES",
+    "read_bytes",
     "REJECT_COLUMNS",
     "EXTRA_CELLS",
     "raise_problems",

@@ -90,8 +90,13 @@ def _read_sized(fh: IO[bytes], size: int, max_bytes: int) -> bytes | None:
     return data + (rest if isinstance(rest, bytes) else rest.encode())
 
 
-def _read_path(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes | None, str | None]:
-    """Read a regular file (following a symbolic link), never a device, pipe or socket."""
+def _read_path(
+    path: str | os.PathLike[str], max_bytes: int, what: str = "CSV file"
+) -> tuple[bytes | None, str | None]:
+    """Read a regular file (following a symbolic link), never a device, pipe or socket.
+
+    ``what`` names the file the reader wants in the sentences ("give a CSV file saved on disk").
+    """
     link = f"a symbolic link to {os.readlink(path)}, " if os.path.islink(path) else ""
     try:
         mode = os.stat(path).st_mode
@@ -99,7 +104,7 @@ def _read_path(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes | No
         if link:
             return None, (
                 f"cannot read the file: it is {link}which does not exist; point the link at "
-                "the CSV file or replace it with the file itself"
+                f"the {what} or replace it with the file itself"
             )
         return None, "cannot read the file: No such file or directory"
     except OSError as exc:
@@ -107,7 +112,7 @@ def _read_path(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes | No
     if not stat.S_ISREG(mode):
         return None, (
             f"cannot read the file: it is {link}{_file_kind(mode)}, not a regular file; "
-            "give a CSV file saved on disk"
+            f"give a {what} saved on disk"
         )
     try:
         # O_NONBLOCK: should the path turn into a FIFO after the check, open does not wait
@@ -119,7 +124,7 @@ def _read_path(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes | No
         if not stat.S_ISREG(info.st_mode):
             return None, (
                 f"cannot read the file: it is {link}{_file_kind(info.st_mode)}, not a regular "
-                "file; give a CSV file saved on disk"
+                f"file; give a {what} saved on disk"
             )
         try:
             data = _read_sized(fh, info.st_size, max_bytes)
@@ -130,14 +135,20 @@ def _read_path(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes | No
     return (data.encode() if isinstance(data, str) else data), None
 
 
-def read_bytes(source: Source, name: str, max_bytes: int) -> tuple[bytes | str | None, str | None]:
-    """Read the whole source; the size limit is checked on the bytes actually read."""
+def read_bytes(
+    source: Source, name: str, max_bytes: int, *, what: str = "CSV file"
+) -> tuple[bytes | str | None, str | None]:
+    """Read the whole source; the size limit is checked on the bytes actually read.
+
+    Returns the bytes (or text, from a text stream) and None, or None and the sentence
+    saying why nothing was read; ``what`` names the file wanted ("CSV file").
+    """
     limit_msg = (
         f"file is larger than the limit of {max_bytes / 1024 / 1024:g} MB; split it into "
         "smaller files or raise the limit (max_bytes / --max-mb)"
     )
     if isinstance(source, (str, os.PathLike)):
-        data, error = _read_path(source, max_bytes)
+        data, error = _read_path(source, max_bytes, what)
         if error is not None:
             return None, error or limit_msg
         return data, None
