@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from analytics.access import LOCAL_OPERATOR
+from analytics.errors import AccessDeniedError
 from analytics.service import Service
 from analytics.store import open_store
 
@@ -80,3 +81,65 @@ def test_an_own_file_is_recorded_and_then_written(
     action = "report" if command == "report" else "export"
     assert (action, "ok", "P1") in _audit_rows(url)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".own")) == []
+
+
+@pytest.mark.parametrize("command", ["report", "fhir"])
+def test_the_record_is_written_while_the_file_is_not_there_yet(
+    patient_account: tuple[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    url, _ = patient_account
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / ("own.pdf" if command == "report" else "own.json")
+    method = "record_report" if command == "report" else "record_export"
+    real = getattr(Service, method)
+    seen: list[tuple[bool, list[str]]] = []
+
+    def watched(self: Service, *args: object, **kwargs: object) -> None:
+        # at the moment of the record: the file's bytes wait under a temporary name
+        seen.append((out.exists(), sorted(p.name for p in folder.iterdir())))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Service, method, watched)
+    code, stdout, err = run_cli(
+        command, "--patient", "P1", "--db", url, "--as", "p1", "--out", str(out)
+    )
+    assert code == 0, err
+    assert len(seen) == 1
+    existed, names = seen[0]
+    assert not existed
+    assert len(names) == 1 and names[0].startswith(".own") and names[0] != out.name
+    assert sorted(p.name for p in folder.iterdir()) == [out.name]
+
+
+@pytest.mark.parametrize("command", ["report", "fhir"])
+def test_a_record_that_fails_leaves_no_file(
+    patient_account: tuple[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    url, path = patient_account
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / ("own.pdf" if command == "report" else "own.json")
+    method = "record_report" if command == "report" else "record_export"
+
+    def refused(self: Service, *args: object, **kwargs: object) -> None:
+        raise AccessDeniedError("Access denied: the record could not be made.")
+
+    monkeypatch.setattr(Service, method, refused)
+    before = fingerprint(path)
+    code, stdout, err = run_cli(
+        command, "--patient", "P1", "--db", url, "--as", "p1", "--out", str(out)
+    )
+    assert (code, stdout) == (1, "")
+    assert err == "error: Access denied: the record could not be made. Nothing was written.\n"
+    assert list(folder.iterdir()) == []  # neither the file nor its temporary
+    after = fingerprint(path)
+    assert {t: v for t, v in after.items() if t != "audit_log"} == {
+        t: v for t, v in before.items() if t != "audit_log"
+    }
