@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # deferred at run time: 'paindiary --help' loads none of thes
 
 __all__ = [
     "new_password",
+    "typed_password",
     "patient_id",
     "check_output_file",
     "add_db",
@@ -118,11 +119,31 @@ def new_password(args: argparse.Namespace, username: str) -> str:
     if getattr(args, "password_stdin", False):
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = getpass.getpass(f"New password of {username}: ")
+        password = typed_password(f"New password of {username}: ", stdin_option=True)
         access.check_password(password, username=username)
-        if getpass.getpass("Repeat it: ") != password:
+        if typed_password("Repeat it: ", stdin_option=True) != password:
             raise ValueError("the two passwords differ; nothing was changed.")
     return access.check_password(password, username=username)
+
+
+def typed_password(prompt: str, *, stdin_option: bool) -> str:
+    """Return a password typed at the terminal (never echoed where the terminal allows).
+
+    Input that ends before a line is typed (no terminal, a closed pipe) is a
+    :class:`CommandError` saying what to do, never an ``EOFError`` traceback.
+    """
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        print(file=sys.stderr)  # the prompt's line ends here
+        how = (
+            "type it at a terminal, or give it on one line of standard input with --password-stdin"
+            if stdin_option
+            else "run the command at a terminal to type it"
+        )
+        raise CommandError(
+            f"no password was given (the input ended); nothing was done: {how}."
+        ) from None
 
 
 def patient_id(text: str) -> str:
@@ -149,7 +170,7 @@ def open_service(args: argparse.Namespace, store: Store, command: str) -> Servic
     name = getattr(args, "as_user", None)
     if not name:
         return Service(store, LOCAL_OPERATOR, face=face)
-    password = getpass.getpass(f"Password of {name}: ")
+    password = typed_password(f"Password of {name}: ", stdin_option=False)
     user = authenticate(store, name, password, face=face)
     return Service(store, user, face=face)
 

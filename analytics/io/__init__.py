@@ -32,13 +32,8 @@ from ._fhir import (
     bundle_json,
     patient_bundle,
 )
-from ._fhir_import import (
-    BundleContent,
-    bundle_dataset,
-    fill_from_stored,
-    load_bundle,
-    read_bundle,
-)
+from ._fhir_import import BundleContent, bundle_dataset, fill_from_stored, read_bundle
+from ._fhir_records import load_bundle
 from ._ics import ICS_FILE_NAME, ICS_MEDIA_TYPE, escape_text, fold_line, reminder_calendar
 from ._loaders import (
     DEFAULT_MAX_BYTES,

@@ -23,10 +23,8 @@ not carry.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
@@ -60,7 +58,6 @@ from analytics.io._fhir_records import (
     is_acupuncture,
     medicine_columns,
     notes_of,
-    parse_bundle,
     relabel,
     session_record,
     valid_resource,
@@ -72,7 +69,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BundleContent",
-    "load_bundle",
     "read_bundle",
     "bundle_dataset",
     "fill_from_stored",
@@ -137,39 +133,6 @@ class BundleContent:
     entry_subjects: list[str | None] = field(default_factory=list)
     bundle_patient_ids: tuple[str, ...] = ()
     skipped: dict[str, int] = field(default_factory=dict)
-
-
-def load_bundle(
-    source: str | os.PathLike[str], *, file: str | None = None, max_bytes: int | None = None
-) -> Any:
-    """Read a bundle's file and parse its JSON, before anything else is read or checked.
-
-    The file is read as the CSV loaders read theirs: a regular file only (a pipe, a
-    device or a folder is refused by name, never waited on), at most ``max_bytes``
-    bytes; JSON nested over 100 levels deep is refused, as no FHIR bundle is.
-
-    Parameters
-    ----------
-    source : str or os.PathLike
-        The bundle's file.
-    file : str, optional
-        Name used in problems; default: the file's name.
-    max_bytes : int, optional
-        Largest file read; default :data:`analytics.io.DEFAULT_MAX_BYTES`.
-
-    Returns
-    -------
-    object
-        The parsed JSON, for :func:`read_bundle` or :func:`bundle_dataset`.
-
-    Raises
-    ------
-    DataValidationError
-        The file cannot be read, is too large, is not JSON or nests too deep; one
-        problem says why.
-    """
-    path = Path(source)
-    return parse_bundle(path, Problems(file or path.name), max_bytes=max_bytes)
 
 
 def read_bundle(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -41,6 +42,7 @@ __all__ = [
     "entry_words",
     "bundle_entries",
     "parse_bundle",
+    "load_bundle",
     "MAX_BUNDLE_DEPTH",
     "BUNDLE_FILE",
     "creates",
@@ -381,6 +383,39 @@ def parse_bundle(data: Any, problems: Problems, *, max_bytes: int | None = None)
         problems.add("", too_deep)
         problems.raise_if_any("nothing was imported.")
     return data
+
+
+def load_bundle(
+    source: str | os.PathLike[str], *, file: str | None = None, max_bytes: int | None = None
+) -> Any:
+    """Read a bundle's file and parse its JSON, before anything else is read or checked.
+
+    The file is read as the CSV loaders read theirs: a regular file only (a pipe, a
+    device or a folder is refused by name, never waited on), at most ``max_bytes``
+    bytes; JSON nested over 100 levels deep is refused, as no FHIR bundle is.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        The bundle's file.
+    file : str, optional
+        Name used in problems; default: the file's name.
+    max_bytes : int, optional
+        Largest file read; default :data:`analytics.io.DEFAULT_MAX_BYTES`.
+
+    Returns
+    -------
+    object
+        The parsed JSON, for :func:`analytics.io.read_bundle` or :func:`analytics.io.bundle_dataset`.
+
+    Raises
+    ------
+    DataValidationError
+        The file cannot be read, is too large, is not JSON or nests too deep; one
+        problem says why.
+    """
+    path = Path(source)
+    return parse_bundle(path, Problems(file or path.name), max_bytes=max_bytes)
 
 
 def bundle_entries(data: Any, problems: Problems, *, max_bytes: int | None = None) -> list[Any]:

@@ -4,11 +4,15 @@ is not a regular file. Each is one sentence, exit code 1 or 2, and nothing writt
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.commands import run_paindiary
+
+from .conftest import fingerprint
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
@@ -64,3 +68,56 @@ def test_an_output_that_is_not_a_regular_file_is_refused_even_with_overwrite(
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     if out.is_symlink():
         assert out.resolve().read_text() == "keep me"
+
+
+STDIN = "give it on one line of standard input with --password-stdin"
+
+
+def _without_input(tmp_path: Path, args: list[str], url: str) -> subprocess.CompletedProcess[str]:
+    """``paindiary ARGS --db URL`` with no terminal (a new session) and an empty stdin."""
+    return subprocess.run(
+        [sys.executable, "-m", "analytics.cli", *args, "--db", url],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        start_new_session=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+
+
+def _ended(done: subprocess.CompletedProcess[str], how: str) -> None:
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines()[-1] == (
+        f"error: no password was given (the input ended); nothing was done: {how}."
+    )
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "command,how",
+    [
+        (["user", "add", "newadmin", "--role", "admin"], f"type it at a terminal, or {STDIN}"),
+        (["export", "OUT", "--as", "admin"], "run the command at a terminal to type it"),
+    ],
+    ids=["user-add", "sign-in"],
+)
+def test_a_password_prompt_whose_input_ends_is_one_sentence(
+    tmp_path: Path, db: tuple[str, Path], command: list[str], how: str
+) -> None:
+    url, db_file = db
+    args = [a.replace("OUT", str(tmp_path / "out")) for a in command]
+    before = fingerprint(db_file)
+    _ended(_without_input(tmp_path, args, url), how)
+    assert fingerprint(db_file) == before
+    assert not (tmp_path / "out").exists()
+
+
+def test_init_whose_password_input_ends_creates_no_database(tmp_path: Path) -> None:
+    db_file = tmp_path / "clinic.sqlite3"
+    _ended(
+        _without_input(tmp_path, ["init"], f"sqlite:///{db_file}"),
+        f"type it at a terminal, or {STDIN}",
+    )
+    assert not db_file.exists()
