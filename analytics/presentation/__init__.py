@@ -5,7 +5,15 @@ No streamlit, no plotly: the one home of what both faces print and draw.
 
 from __future__ import annotations
 
-from ._accounts import ACCOUNT_COLUMN_LABELS, ROLE_LABELS, account_table
+from ._accounts import (
+    ACCOUNT_COLUMN_LABELS,
+    ROLE_LABELS,
+    SHARE_LINK_COLUMN_LABELS,
+    account_table,
+    creator_label,
+    share_link_table,
+    share_link_words,
+)
 from ._audit_words import (
     AUDIT_ACTION_LABELS,
     AUDIT_COLUMN_LABELS,
@@ -194,6 +202,10 @@ __all__ = [
     "ACCOUNT_COLUMN_LABELS",
     "ROLE_LABELS",
     "account_table",
+    "SHARE_LINK_COLUMN_LABELS",
+    "creator_label",
+    "share_link_table",
+    "share_link_words",
     "AUDIT_ACTION_LABELS",
     "AUDIT_COLUMN_LABELS",
     "AUDIT_OUTCOME_LABELS",

@@ -181,6 +181,8 @@ POLICY: Final[Mapping[str, Rule]] = _by_action(
          "create a read-only share link to one patient"),
     Rule("revoke_share_link",      "share_revoke", OWN,     ASSIGNED,  ALL,   NO,
          "revoke a share link"),
+    Rule("review_share_links",     "view",         NO,      NO,        ALL,   NO,
+         "list the clinic's active share links with who made them (never their tokens)"),
     Rule("change_password",        "user_admin",   OWN,     OWN,       ALL,   NO,
          "set an account's password", subject="account",
          refusal=_OWN_PASSWORD, refusal_detail=("call", "username")),

@@ -175,6 +175,39 @@ class ShareLinks(Door):
         """
         return self.store.share_links(self.user.username, patient_id)
 
+    @governed("review_share_links")
+    def active_share_links(self) -> pd.DataFrame:
+        """Return every share link of the clinic that works now, by creator (admins; not audited).
+
+        A link works until it is revoked or expires. Like the audit log and the account
+        list, reading the list is not recorded (a refusal is); revoking a link from it is
+        (:meth:`revoke_share_link`, "share_revoke"). Tokens and their hashes never leave
+        the store.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per active link, sorted by creator, then newest first:
+
+            - ``link_id`` (int64): the link, as :meth:`revoke_share_link` takes it;
+            - ``patient_id`` (str): the patient the link shows;
+            - ``created_by`` (str): the username of its creator; ``local:<os user>``
+              is the operator of the machine (the command line);
+            - ``created_at``, ``expires_at`` (datetime64, UTC without a time zone):
+              when it was made and when it stops working.
+
+        Raises
+        ------
+        AccessDeniedError
+            The user is not an admin.
+        """
+        links = self.store.share_links(self.user.username, active_at=utcnow())
+        links = links.sort_values(
+            ["created_by", "created_at", "link_id"], ascending=[True, False, False], kind="stable"
+        )
+        columns = ["link_id", "patient_id", "created_by", "created_at", "expires_at"]
+        return links[columns].reset_index(drop=True)
+
     @classmethod
     def for_share_link(
         cls, store: Store, token: str, *, now: dt.datetime | None = None, record: bool = True

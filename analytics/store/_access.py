@@ -612,8 +612,19 @@ class Access(StoreBase):
 
         return self._write("revoke share links", work)
 
-    def share_links(self, actor: str, patient_id: str | None = None) -> pd.DataFrame:
-        """Share links (never their tokens), newest first; columns :data:`SHARE_LINK_COLUMNS`."""
+    def share_links(
+        self,
+        actor: str,
+        patient_id: str | None = None,
+        *,
+        active_at: dt.datetime | None = None,
+    ) -> pd.DataFrame:
+        """Share links (never their tokens), newest first; columns :data:`SHARE_LINK_COLUMNS`.
+
+        ``patient_id`` keeps one patient's links; ``active_at`` (naive UTC) keeps the
+        links that work at that moment: not revoked and expiring after it. Both filter
+        in the query.
+        """
         check_actor(actor, "Store.share_links")
         s = models.share_links
         stmt = sa.select(
@@ -621,6 +632,8 @@ class Access(StoreBase):
         ).order_by(s.c.id.desc())
         if patient_id is not None:
             stmt = stmt.where(s.c.patient_id == patient_id)
+        if active_at is not None:
+            stmt = stmt.where(s.c.revoked_at.is_(None), s.c.expires_at > active_at)
         with self._reading("read the share links") as conn:
             rows = conn.execute(stmt).all()
         frame = pd.DataFrame.from_records(rows, columns=SHARE_LINK_COLUMNS)

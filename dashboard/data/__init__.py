@@ -55,6 +55,7 @@ from dashboard.data._access import (
     service,
 )
 from dashboard.data._accounts import (
+    active_share_links,
     add_user,
     assign,
     assigned_patients,
@@ -203,6 +204,7 @@ __all__ = [
     "create_share_link",
     "revoke_share_link",
     "share_links",
+    "active_share_links",
     "share_service",
     "share_dataset",
 ]

@@ -36,6 +36,7 @@ __all__ = [
     "create_share_link",
     "revoke_share_link",
     "share_links",
+    "active_share_links",
     "share_service",
     "share_dataset",
 ]
@@ -191,6 +192,14 @@ def revoke_share_link(user: User, link_id: int, *, purpose: str) -> None:
 def share_links(user: User, patient_id: str, *, purpose: str) -> pd.DataFrame:
     """Return the share links of ``patient_id`` (never their tokens), newest first."""
     return service(user, purpose).share_links(str(patient_id))
+
+
+def active_share_links(user: User) -> pd.DataFrame:
+    """Return every share link of the clinic that works now, by creator (admins; no tokens).
+
+    The rows of :meth:`analytics.service.Service.active_share_links`.
+    """
+    return service(user, "Admin").active_share_links()
 
 
 def share_service(token: str, *, now: dt.datetime | None = None) -> Service:

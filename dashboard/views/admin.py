@@ -1,8 +1,8 @@
-"""Admin: accounts, sign-in sheets, assignments and clinician codes, the audit log.
+"""Admin: accounts, sign-in sheets, assignments and clinician codes, the audit log, share links.
 
 Accounts: add, enable, disable, unlock, reset a password; first sign-in links printed
 as sheets. Assignments: patients to clinicians, clinician codes of the data mapped to
-accounts.
+accounts. Share links: the clinic's active links by creator, each one revocable.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from analytics.presentation import (
     AUDIT_OUTCOME_LABELS,
     ROLE_LABELS,
     account_table,
+    creator_label,
 )
 from dashboard import data, navigation
-from dashboard.components import feedback, onboarding_panel
+from dashboard.components import feedback, onboarding_panel, share_link_review
 from dashboard.text import shown
 
 PAGE = "Admin"
@@ -103,8 +104,8 @@ feedback.show_flash("admin")
 
 #: The chosen tab is kept in the session (``key`` and ``on_change="rerun"``): the rerun
 #: after adding a user or mapping a clinician code shows the same tab again, not Users.
-ADMIN_TABS = ["👥 Users", "🔗 Assignments", "📜 Audit log"]
-tab_users, tab_assign, tab_audit = st.tabs(
+ADMIN_TABS = ["👥 Users", "🔗 Assignments", "📜 Audit log", "🔑 Share links"]
+tab_users, tab_assign, tab_audit, tab_links = st.tabs(
     ADMIN_TABS, key="admin.section", on_change="rerun", default=ADMIN_TABS[0]
 )
 
@@ -373,3 +374,22 @@ with tab_audit:
         on_click="ignore",
         disabled=rows.empty,
     )
+
+# ------------------------------------------------------------------ share links
+with tab_links:
+    links = data.active_share_links(user)
+    revoke = share_link_review.active_links_panel(links, key="admin.links")
+    if revoke is not None:
+        link = links.set_index("link_id").loc[revoke]
+        try:
+            data.revoke_share_link(user, revoke, purpose=PAGE)
+        except EXPECTED as exc:
+            feedback.show_error(exc)
+        else:
+            st.session_state.pop("admin.links.pick", None)
+            feedback.flash(
+                "admin",
+                f"Revoked the share link to {shown(link['patient_id'])} made by "
+                f"{shown(creator_label(link['created_by']))}: it no longer opens.",
+            )
+            st.rerun()

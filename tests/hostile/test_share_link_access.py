@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from analytics.access import LOCAL_OPERATOR, User, hash_password, user_from_record
-from analytics.errors import AuthenticationError
+from analytics.errors import AccessDeniedError, AuthenticationError
 from analytics.service import Service
 from analytics.store import Store, open_store
 
@@ -125,3 +125,44 @@ def test_disabling_revokes_every_link_the_account_made(clinic: tuple[Store, Path
         Service.for_share_link(store, token)
     [(patient, detail)] = _revocations(store)
     assert patient == "P1" and "creator disabled" in str(detail)
+
+
+def test_an_admin_revokes_another_creators_link_from_the_list(clinic: tuple[Store, Path]) -> None:
+    store, _ = clinic
+    token = _as(store, "ann").create_share_link("P2", days=7)
+    kept = _as(store, "pat").create_share_link("P1", days=7)
+    admin = Service(store, LOCAL_OPERATOR, face="test")
+    links = admin.active_share_links()
+    assert sorted(links["created_by"]) == ["ann", "pat"]
+    [link_id] = links.loc[links["created_by"] == "ann", "link_id"].tolist()
+    admin.revoke_share_link(link_id)
+    with pytest.raises(AuthenticationError) as err:
+        Service.for_share_link(store, token)
+    assert str(err.value) == REFUSED
+    assert Service.for_share_link(store, kept).read_only  # the other creator's link works
+    assert admin.active_share_links()["created_by"].tolist() == ["pat"]
+    [(patient, detail)] = _revocations(store)
+    assert patient == "P2" and f'"link_id": {link_id}' in str(detail)
+
+
+def test_a_clinicians_listing_is_refused_and_changes_nothing_but_the_log(
+    clinic: tuple[Store, Path],
+) -> None:
+    store, path = clinic
+    _as(store, "pat").create_share_link("P1", days=7)
+    n_rows = len(store.audit_log("test"))
+    before = fingerprint(path)
+    with pytest.raises(AccessDeniedError) as err:
+        _as(store, "ann").active_share_links()
+    assert str(err.value) == (
+        "Access denied: active_share_links is for admin accounts; ann is a clinician."
+    )
+    after = fingerprint(path)
+    assert {t: v for t, v in after.items() if t != "audit_log"} == {
+        t: v for t, v in before.items() if t != "audit_log"
+    }
+    assert after["audit_log"][0] == before["audit_log"][0] + 1
+    new = store.audit_log("test").iloc[n_rows:]
+    assert new[["username", "action", "outcome", "detail"]].values.tolist() == [
+        ["ann", "view", "denied", '{"call": "active_share_links"}']
+    ]

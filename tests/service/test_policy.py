@@ -139,6 +139,7 @@ PROBES: dict[str, Probe] = {
     "revoke_share_link": Probe(
         lambda s, p: s.revoke_share_link(_link_to(s.store, p)), "patient", unknown_patient=False
     ),
+    "review_share_links": Probe(lambda s, p: s.active_share_links(), "nothing"),
     "change_password": Probe(lambda s, a: s.set_password(a, PASSWORD + "!"), "account"),
     "record_page_refusal": Probe(lambda s, p: s.record_page_refusal("Admin"), "nothing"),
     "manage_accounts": Probe(lambda s, p: s.users(), "nothing"),

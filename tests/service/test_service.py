@@ -254,6 +254,7 @@ CALLS = [
     ),
     Call("invite_patients", lambda s: s.invite_patients(["P3"]), ADMIN, "user_admin"),
     Call("audit_log", lambda s: s.audit_log(limit=5), ADMIN, "view"),
+    Call("active_share_links", lambda s: s.active_share_links(), ADMIN, "view"),
     Call("audit_log_csv", lambda s: s.audit_log_csv(action="login"), ADMIN, "export"),
     Call(
         "record_export cohort",
