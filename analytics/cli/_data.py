@@ -218,6 +218,10 @@ def _export(args: argparse.Namespace) -> int:
     if target.exists() and not target.is_dir():
         error(f"{target} is a file, not a directory; nothing was exported.")
         return 1
+    above = next((p for p in target.parents if p.exists()), None)
+    if above is not None and not above.is_dir():  # checked before the audited read
+        error(f"{above} is a file, not a folder, so {target} cannot be made; nothing was exported.")
+        return 1
     existing = [
         target / TABLES[t].file_name for t in TABLES if (target / TABLES[t].file_name).exists()
     ]

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import io
+import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -80,10 +82,31 @@ def print_problems(
         print(f"... and {len(problems) - limit} more", file=out)
 
 
+#: The operating system's reasons, as sentences a person can act on.
+_OS_REASONS = {
+    errno.ENOTDIR: "a part of this path is a file, not a folder; choose a folder",
+    errno.ENOENT: "there is no such file or folder",
+    errno.EACCES: "this account may not write or read there; choose another place",
+    errno.EPERM: "this account may not write or read there; choose another place",
+    errno.ENOSPC: "the disk is full; free some space and try again",
+    errno.EROFS: "the disk is read-only; choose another place",
+    errno.EISDIR: "it is a folder, not a file",
+    errno.ENAMETOOLONG: "the name is too long; choose a shorter one",
+}
+
+
 def os_error_text(exc: OSError) -> str:
-    """``path: reason`` of a failed file operation, without Python's ``[Errno n]``."""
+    """``path: reason`` of a failed file operation, in words, without Python's ``[Errno n]``.
+
+    The operating system's own reasons become sentences (:data:`_OS_REASONS`); a
+    reason the product wrote itself is kept as it is.
+    """
+    if not exc.strerror:
+        return str(exc)
     where = f"{exc.filename}: " if exc.filename else ""
-    return f"{where}{exc.strerror or exc}"
+    raw = exc.errno is not None and exc.strerror == os.strerror(exc.errno)
+    reason = _OS_REASONS.get(exc.errno or 0, exc.strerror) if raw else exc.strerror
+    return f"{where}{reason}. Nothing more was done." if raw else f"{where}{reason}"
 
 
 @contextlib.contextmanager
@@ -146,7 +169,7 @@ def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
             f"{n} problem{'s' if n != 1 else ''}; nothing was written. Fix them "
             "(see 'paindiary validate') or use --skip-invalid."
         )
-    except (StoreError, FileNotFoundError, NotADirectoryError, ValueError) as exc:
+    except (StoreError, ValueError) as exc:
         return error(str(exc))
     except OSError as exc:  # e.g. a read-only folder, a full disk, a file where a folder should be
         return error(os_error_text(exc))

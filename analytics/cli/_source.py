@@ -252,6 +252,11 @@ def check_output_file(out: Path, *, overwrite: bool) -> None:
             f"{out} already exists; nothing was written. Pass --overwrite to replace it."
         )
     if not out.parent.is_dir():
+        if out.parent.exists():
+            raise CommandError(
+                f"{out.parent} is a file, not a folder, so {out.name} cannot be written in it; "
+                "nothing was written. Choose a folder for the file."
+            )
         raise CommandError(f"the folder {out.parent} does not exist; nothing was written.")
 
 

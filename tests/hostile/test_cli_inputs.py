@@ -121,3 +121,49 @@ def test_init_whose_password_input_ends_creates_no_database(tmp_path: Path) -> N
         f"type it at a terminal, or {STDIN}",
     )
     assert not db_file.exists()
+
+
+@pytest.mark.parametrize("command", ["report", "fhir"])
+def test_an_output_under_a_file_is_named_as_such(tmp_path: Path, command: str) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me")
+    out = a_file / "out.file"
+    r = run_paindiary(command, "--patient", "P001", "--out", str(out), "--data", str(SAMPLE))
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == (
+        f"error: {a_file} is a file, not a folder, so out.file cannot be written in it; "
+        "nothing was written. Choose a folder for the file.\n"
+    )
+    assert a_file.read_text() == "keep me"
+
+
+def test_an_export_under_a_file_says_so_in_a_sentence(tmp_path: Path, db: tuple[str, Path]) -> None:
+    url, db_file = db
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me")
+    before = fingerprint(db_file)
+    r = run_paindiary("export", str(a_file / "out"), "--db", url)
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == (
+        f"error: {a_file} is a file, not a folder, so {a_file / 'out'} cannot be made; nothing "
+        "was exported.\n"
+    )
+    assert a_file.read_text() == "keep me"
+    assert fingerprint(db_file) == before  # not even an export record
+
+
+def test_an_operating_system_error_is_a_sentence() -> None:
+    from analytics.cli._output import os_error_text
+
+    raw = NotADirectoryError(20, os.strerror(20), "notes.txt/out")
+    assert os_error_text(raw) == (
+        "notes.txt/out: a part of this path is a file, not a folder; choose a folder. "
+        "Nothing more was done."
+    )
+    full = OSError(28, os.strerror(28), "out/diary.csv")
+    assert os_error_text(full) == (
+        "out/diary.csv: the disk is full; free some space and try again. Nothing more was done."
+    )
+    # a reason the product wrote itself is kept as written
+    own = OSError(28, "No space left on device; nothing was written", "out/diary.csv")
+    assert os_error_text(own) == "out/diary.csv: No space left on device; nothing was written"
