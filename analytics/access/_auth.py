@@ -310,9 +310,12 @@ def authenticate(
     if early is not None:
         raise refuse(early[0], counted=early[1])
     with _GATE.turn(_audit_name(username)):
+        # made by a process's first sign-in whatever name it gives: were it made only for
+        # an unknown one, that first refusal would take twice as long as a known name's
+        dummy = _dummy_hash()
         record = store.user_record(username) if isinstance(username, str) else None
         if record is None:
-            verify_password(_dummy_hash(), given)
+            verify_password(dummy, given)
             raise refuse("unknown user")
         role = str(record["role"])
         ok = verify_password(record["password_hash"], given)  # also when locked: same timing

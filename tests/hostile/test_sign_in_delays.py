@@ -3,25 +3,34 @@
 An account's lock starts at 1 minute and doubles with each further lock in a day (at
 most 15); an address that keeps failing waits 2 s, 4 s, 8 s … between attempts and
 is refused before any password check meanwhile, without counting against the
-account. Each refusal is one "login_failed" row and changes nothing else.
+account. Each refusal is one "login_failed" row and changes nothing else; an
+administrator's unlock ends a lock early and keeps the password.
+
+The tests that sign in run on SQLite and on PostgreSQL (the account's count and lock
+are database writes; the address waits are kept in this process, but their refusals
+are audit rows too). Every refusal is checked word for word, and the database
+through :func:`~tests.hostile.conftest.database_fingerprint` and
+:func:`~tests.hostile.conftest.audit_trail`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
+from analytics.access import LOCAL_OPERATOR, source_address
 from analytics.access import _auth as auth
-from analytics.access import source_address
 from analytics.access._delays import address_delay, lock_minutes
 from analytics.errors import AuthenticationError
+from analytics.service import Service
 from analytics.store import Store, open_store
+from tests.store.conftest import backend, db_url, pg_server
 
-from .conftest import fingerprint
+from .conftest import audit_trail, changed_tables, database_fingerprint
+
+__all__ = ["backend", "db_url", "pg_server"]
 
 RIGHT = "correct horse battery"
 WRONG = "wrong horse battery"
@@ -41,16 +50,16 @@ class Clock:
 
 
 @pytest.fixture
-def clinic(tmp_path: Path) -> Iterator[tuple[Store, Path]]:
+def store(db_url: str) -> Iterator[Store]:
+    """A clinic of one patient account, ``pat``, on the test's backend; no address remembered."""
     auth._ADDRESSES.clear()
-    path = tmp_path / "clinic.sqlite3"
-    with open_store(f"sqlite:///{path}") as s:
+    with open_store(db_url) as s:
         s.save_patient("setup", {"patient_id": "P1", "condition": "neck pain"})
         s.add_user(
             "setup", username="pat", role="patient", patient_id="P1",
             password_hash=auth.hash_password(RIGHT),
         )  # fmt: skip
-        yield s, path
+        yield s
     auth._ADDRESSES.clear()
 
 
@@ -63,8 +72,22 @@ def _try(store: Store, password: str, clock: Clock, source: str | None = None) -
     return "signed in"
 
 
-def _last_reason(store: Store) -> str:
-    return str(json.loads(store.audit_log("test").iloc[-1]["detail"])["reason"])
+def _last_reason(store: Store) -> str | None:
+    return audit_trail(store)[-1].reason
+
+
+def _refused_and_nothing_changed(
+    store: Store, password: str, clock: Clock, source: str | None, reason: str
+) -> None:
+    """One refusal that changes nothing but one "login_failed" row with this reason."""
+    trail = audit_trail(store)
+    print_before = database_fingerprint(store)
+    assert _try(store, password, clock, source) == "refused"
+    assert database_fingerprint(store) == print_before
+    added = audit_trail(store)[len(trail) :]
+    assert [(e.username, e.action, e.outcome, e.reason) for e in added] == [
+        ("pat", "login_failed", "failed", reason)
+    ]
 
 
 def test_the_delays_double_up_to_fifteen_minutes() -> None:
@@ -74,41 +97,81 @@ def test_the_delays_double_up_to_fifteen_minutes() -> None:
 
 
 def test_an_account_lock_starts_at_a_minute_and_grows_with_each_further_lock(
-    clinic: tuple[Store, Path],
+    store: Store,
 ) -> None:
-    store, _ = clinic
     clock = Clock()
     for expected in (1, 2, 4):
+        trail = audit_trail(store)
         for _ in range(auth.MAX_FAILURES):
             assert _try(store, WRONG, clock) == "refused"
         record = store.user_record("pat")
-        assert record is not None
-        assert record["locked_until"] == clock.now + dt.timedelta(minutes=expected)
-        log = store.audit_log("test")
-        assert json.loads(log[log["action"] == "lockout"].iloc[-1]["detail"])["minutes"] == expected
-        clock.advance(minutes=expected, seconds=1)
+        assert record is not None and record["failed_count"] == 0
+        until = clock.now + dt.timedelta(minutes=expected)
+        assert record["locked_until"] == until
+        added = audit_trail(store)[len(trail) :]
+        assert [(e.action, e.outcome, e.reason) for e in added] == [
+            ("login_failed", "failed", f"wrong password ({n} in a row)") for n in range(1, 6)
+        ] + [("lockout", "ok", None)]
+        assert added[-1].detail == {"locked_until": until.isoformat(), "minutes": expected}
+        # the right password during the lock: refused, counted nowhere, nothing changed
+        clock.advance(minutes=expected, seconds=-1)
+        _refused_and_nothing_changed(
+            store, RIGHT, clock, None, f"locked until {until:%Y-%m-%d %H:%M} UTC"
+        )
+        clock.advance(seconds=2)
     assert _try(store, RIGHT, clock) == "signed in"  # the lock has passed: the owner signs in
+    record = store.user_record("pat")
+    assert record is not None and record["failed_count"] == 0 and record["locked_until"] is None
+
+
+def test_an_admin_unlock_ends_the_lock_and_keeps_the_password(store: Store) -> None:
+    clock = Clock()
+    account = store.user_record("pat")
+    assert account is not None
+    for _ in range(auth.MAX_FAILURES):
+        assert _try(store, WRONG, clock) == "refused"
+    _refused_and_nothing_changed(store, RIGHT, clock, None, "locked until 2026-03-02 09:01 UTC")
+    trail = audit_trail(store)
+    print_before = database_fingerprint(store)
+    Service(store, LOCAL_OPERATOR, face="test").unlock_user("pat")
+    assert changed_tables(print_before, database_fingerprint(store)) == {"users"}
+    unlocked = store.user_record("pat")
+    assert unlocked == {**account, "failed_count": 0, "locked_until": None}  # password kept
+    added = audit_trail(store)[len(trail) :]
+    assert [(e.username, e.action, e.outcome, e.detail) for e in added] == [
+        (
+            LOCAL_OPERATOR.username, "user_admin", "ok",
+            {"op": "unlock_user", "username": "pat", "failed_count": 0,
+             "locked_until": "2026-03-02T09:01:00"},
+        )
+    ]  # fmt: skip
+    # within the minute the lock would have lasted, the same password now signs in
+    assert _try(store, RIGHT, clock) == "signed in"
+    assert store.user_record("pat") == unlocked
+    last = audit_trail(store)[-1]
+    assert (last.username, last.action, last.outcome) == ("pat", "login", "ok")
 
 
 def test_an_address_that_keeps_failing_waits_and_is_refused_before_any_check(
-    clinic: tuple[Store, Path], monkeypatch: pytest.MonkeyPatch
+    store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store, path = clinic
     clock = Clock()
     checks: list[str] = []
     real: Callable[[str, str], bool] = auth.verify_password
-    monkeypatch.setattr(auth, "verify_password", lambda h, p: checks.append(p) or real(h, p))
+
+    def counted(password_hash: str, password: str) -> bool:
+        checks.append(password)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(auth, "verify_password", counted)
     for _ in range(3):
         assert _try(store, WRONG, clock, ATTACKER) == "refused"
     assert len(checks) == 3
-    before = fingerprint(path)
     # the fourth guess right away: refused before the password is checked, not counted
-    assert _try(store, RIGHT, clock, ATTACKER) == "refused"
+    _refused_and_nothing_changed(
+        store, RIGHT, clock, ATTACKER, "this address waits until 09:00:02 UTC"
+    )
     assert len(checks) == 3
-    assert _last_reason(store) == "this address waits until 09:00:02 UTC"
-    after = fingerprint(path)
-    assert {t for t in after if after[t] != before[t]} == {"audit_log"}
-    assert after["audit_log"][0] == before["audit_log"][0] + 1
     record = store.user_record("pat")
     assert record is not None and record["failed_count"] == 3 and record["locked_until"] is None
     # the owner at their own device is not held up by the guesses
@@ -116,9 +179,11 @@ def test_an_address_that_keeps_failing_waits_and_is_refused_before_any_check(
     # the address waits 2 s, then 4 s after its next failure
     clock.advance(seconds=2)
     assert _try(store, WRONG, clock, ATTACKER) == "refused"
+    assert _last_reason(store) == "wrong password (1 in a row)"
     clock.advance(seconds=3)
-    assert _try(store, WRONG, clock, ATTACKER) == "refused"
-    assert _last_reason(store) == "this address waits until 09:00:06 UTC"
+    _refused_and_nothing_changed(
+        store, WRONG, clock, ATTACKER, "this address waits until 09:00:06 UTC"
+    )
     clock.advance(seconds=1)
     assert _try(store, RIGHT, clock, ATTACKER) == "signed in"  # and a right password clears it
     assert auth._ADDRESSES.wait_until(ATTACKER, clock.now) is None
@@ -135,11 +200,11 @@ def test_the_forwarded_header_counts_only_when_configured() -> None:
 
 
 def test_a_look_alike_username_is_named_and_never_reads_as_another_in_the_log(
-    clinic: tuple[Store, Path],
+    store: Store,
 ) -> None:
-    store, path = clinic
     store.add_user("setup", username="admin", role="admin", password_hash=auth.hash_password(RIGHT))
-    before = fingerprint(path)
+    trail = audit_trail(store)
+    print_before = database_fingerprint(store)
     with pytest.raises(AuthenticationError) as refused:
         auth.authenticate(store, "\u0430dmin", RIGHT, face="test", clock=Clock())
     assert str(refused.value) == (
@@ -147,10 +212,11 @@ def test_a_look_alike_username_is_named_and_never_reads_as_another_in_the_log(
         "'a'): usernames are written with the letters a to z, digits, dots, dashes and "
         "underscores."
     )
-    after = fingerprint(path)
-    assert {t for t in after if after[t] != before[t]} == {"audit_log"}
-    row = store.audit_log("test").iloc[-1]
-    assert row["username"] == "\\u0430dmin" and row["action"] == "login_failed"
-    detail = json.loads(row["detail"])
-    assert detail["reason"] == "unknown user"
-    assert "U+0430 CYRILLIC SMALL LETTER A (looks like 'a')" in detail["look_alikes"]
+    assert database_fingerprint(store) == print_before
+    [row] = audit_trail(store)[len(trail) :]
+    assert (row.username, row.action, row.outcome) == ("\\u0430dmin", "login_failed", "failed")
+    assert row.detail == {
+        "reason": "unknown user",
+        "look_alikes": "The username holds U+0430 CYRILLIC SMALL LETTER A (looks like 'a'): "
+        "usernames are written with the letters a to z, digits, dots, dashes and underscores.",
+    }
