@@ -146,6 +146,11 @@ def _user(args: argparse.Namespace) -> int:
         service = open_service(args, store, f"user {args.user_command}")
         cmd = args.user_command
         if cmd == "add":
+            from analytics.service import username_problem
+
+            problem = username_problem(args.name)  # before the password is asked for
+            if problem is not None:
+                raise CommandError(f"{problem} Nothing was written.")
             password = new_password(args, args.name)
             new = service.add_user(
                 args.name, role=args.role, password=password, patient_id=args.patient,

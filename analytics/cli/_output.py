@@ -165,10 +165,10 @@ def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
             return error(str(exc))
         print_problems(exc.problems)
         n = len(exc.problems)
-        return error(
-            f"{n} problem{'s' if n != 1 else ''}; nothing was written. Fix them "
-            "(see 'paindiary validate') or use --skip-invalid."
-        )
+        files = exc.problems["file"].astype(str) if "file" in exc.problems else []
+        csv_rows = len(files) > 0 and all(f.endswith(".csv") for f in files)
+        advice = " Fix them (see 'paindiary validate') or use --skip-invalid." if csv_rows else ""
+        return error(f"{n} problem{'s' if n != 1 else ''}; nothing was written.{advice}")
     except (StoreError, ValueError) as exc:
         return error(str(exc))
     except OSError as exc:  # e.g. a read-only folder, a full disk, a file where a folder should be

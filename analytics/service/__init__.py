@@ -6,6 +6,7 @@ reads with the scope in the SQL query and records every access in the audit log.
 
 from __future__ import annotations
 
+from analytics.service._account_checks import username_problem
 from analytics.service._door import ANALYSIS_SETTINGS_KEY, Governance, governance_of, governed
 from analytics.service._onboarding import (
     APP_URL_VARIABLE,
@@ -27,6 +28,7 @@ from analytics.service._sharing import SHARE_DENIAL_WINDOW, SHARE_LINK_MAX_DAYS
 
 __all__ = [
     "Service",
+    "username_problem",
     "SHARE_LINK_MAX_DAYS",
     "SHARE_DENIAL_WINDOW",
     "ANALYSIS_SETTINGS_KEY",

@@ -167,3 +167,28 @@ def test_an_operating_system_error_is_a_sentence() -> None:
     # a reason the product wrote itself is kept as written
     own = OSError(28, "No space left on device; nothing was written", "out/diary.csv")
     assert os_error_text(own) == "out/diary.csv: No space left on device; nothing was written"
+
+
+@pytest.mark.parametrize(
+    "name,why",
+    [
+        ("bad name!", "'bad name!' has a space."),
+        (
+            "\u0430dmin",
+            "'\u0430dmin' has the letter '\u0430' (CYRILLIC SMALL LETTER A), which is not one of a to z.",
+        ),
+    ],
+    ids=["space", "look-alike"],
+)
+def test_a_username_out_of_the_safe_set_is_refused_before_the_password_is_asked(
+    tmp_path: Path, db: tuple[str, Path], name: str, why: str
+) -> None:
+    url, db_file = db
+    before = fingerprint(db_file)
+    done = _without_input(tmp_path, ["user", "add", name, "--role", "admin"], url)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        "error: Usernames have 1 to 64 letters, digits, dots, dashes or underscores (an e-mail "
+        f"address for single sign-on may also have one @); {why} Nothing was written.\n"
+    )  # no password prompt came first
+    assert fingerprint(db_file) == before
