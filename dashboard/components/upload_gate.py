@@ -9,6 +9,14 @@ answered ``403`` and nothing of it is kept. The router tells the gate, on every 
 the session belongs to (:func:`allow`); a session not yet seen, signed out, or of a role
 that may not import, may upload nothing.
 
+When a session ends, its files leave the server and the gate forgets it: Streamlit's own
+shutdown of the session (``Runtime.close_session``: ``AppSession.shutdown`` calls the
+store's ``remove_session_files``) goes through the gate. A tab that was closed is kept
+for a reconnect for ``server.disconnectedSessionTTL`` seconds and then dropped without
+that shutdown (Streamlit 1.67), so its files would stay for the life of the process: on
+every run, the gate releases the files of sessions that have not been connected for
+that long (:meth:`UploadGate.release_idle`).
+
 Streamlit reads a request's body (at most ``server.maxUploadSize``) before it can be
 refused; the proxy in front of the app limits what reaches it
 (docs/operations.md: ``client_max_body_size`` and a request rate for ``/_stcore/upload_file``).
@@ -17,6 +25,8 @@ refused; the proxy in front of the app limits what reaches it
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from analytics.service import POLICY
@@ -53,11 +63,14 @@ class UploadGate:
         and ``file_storage``)
     """
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._store = store
         self._add = store.add_file
+        self._remove = store.remove_session_files
+        self._clock = clock
         self._lock = threading.Lock()
         self._allowed: set[str] = set()
+        self._idle_since: dict[str, float] = {}
 
     def allow(self, session_id: str, allowed: bool) -> None:
         """Let ``session_id`` upload (or not); a session no longer allowed loses its files."""
@@ -68,7 +81,33 @@ class UploadGate:
             else:
                 self._allowed.discard(session_id)
         if was and not allowed:
-            self._store.remove_session_files(session_id)
+            self._remove(session_id)
+
+    def remove_session_files(self, session_id: str) -> None:
+        """Drop the files of a session that ended and forget it (it may upload nothing more)."""
+        with self._lock:
+            self._allowed.discard(session_id)
+            self._idle_since.pop(session_id, None)
+        self._remove(session_id)
+
+    def release_idle(self, connected: Callable[[str], bool], ttl: float) -> list[str]:
+        """End, for the gate, every session not ``connected`` for ``ttl`` seconds; return them.
+
+        Each such session's files are dropped and it is forgotten
+        (:meth:`remove_session_files`), as Streamlit does not when it drops a
+        disconnected session after ``server.disconnectedSessionTTL``.
+        """
+        now = self._clock()
+        ended = []
+        with self._lock:
+            for session_id in {*self._store.file_storage, *self._allowed}:
+                if connected(session_id):
+                    self._idle_since.pop(session_id, None)
+                elif now - self._idle_since.setdefault(session_id, now) >= ttl:
+                    ended.append(session_id)
+        for session_id in ended:
+            self.remove_session_files(session_id)
+        return ended
 
     def refusal(self, session_id: str, file: Any) -> str | None:
         """Return why ``file`` may not be kept for ``session_id`` (None: it may)."""
@@ -115,6 +154,7 @@ def install() -> UploadGate | None:
         if _GATE is None or _GATE._store is not store:
             _GATE = UploadGate(store)
             store.add_file = _GATE.add_file
+            store.remove_session_files = _GATE.remove_session_files
             # files kept before the first run of the app put the gate in place go too
             for session_id in list(store.file_storage):
                 store.remove_session_files(session_id)
@@ -126,3 +166,8 @@ def allow(session_id: str | None, role: str | None) -> None:
     gate = install()
     if gate is not None and session_id:
         gate.allow(session_id, may_upload(role))
+        from streamlit import config
+        from streamlit.runtime import Runtime
+
+        ttl = float(config.get_option("server.disconnectedSessionTTL"))
+        gate.release_idle(Runtime.instance().is_active_session, ttl)
