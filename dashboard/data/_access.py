@@ -94,6 +94,38 @@ def visit_rows() -> dict[tuple[Any, ...], Any]:
     return rows
 
 
+def _scope_now(user: User) -> frozenset[str]:
+    """Return the ids of the patients ``user`` may see as of this run (not audited).
+
+    Rows kept for a visit are shown again on every rerun, so before they are the
+    scope is asked for again: a patient unassigned (or deleted) since the read is no
+    longer shown at the next click. Asked once per run: the router signs the user in
+    on every run (:func:`dashboard.session.signed_in` reads the token and makes a new
+    :class:`~analytics.access.User`), so the answer is kept with that run's user.
+    """
+    rows = visit_rows()
+    held = rows.get(("scope", user_key(user)))
+    if held is None or held[0] is not user:
+        held = (user, frozenset(str(p) for p in service(user).visible_patient_ids()))
+        rows[("scope", user_key(user))] = held
+    ids: frozenset[str] = held[1]
+    return ids
+
+
+def _kept(user: User, key: tuple[Any, ...], patient_ids: Any) -> bool:
+    """Tell whether the visit holds ``key`` and its patients are all still in ``user``'s scope.
+
+    When they are not, the visit's rows are forgotten, so the read that follows goes
+    to the service, which refuses it and records the refusal.
+    """
+    if key not in visit_rows():
+        return False
+    if {str(p) for p in patient_ids} <= _scope_now(user):
+        return True
+    forget_rows()
+    return False
+
+
 @dataclass(frozen=True)
 class ClinicData:
     """The canonical frames one user may see (``analytics.contract.schema``).
@@ -149,10 +181,11 @@ def patients(user: User) -> pd.DataFrame:
 def cohort(user: User, *, purpose: str) -> ClinicData:
     """Rows of every patient ``user`` may see; one audited read per visit."""
     key = ("cohort", user_key(user), purpose)
-    rows = visit_rows()
-    if key not in rows:
-        rows[key] = _with_band(service(user, purpose).cohort_dataset(purpose=purpose))
-    return rows[key]
+    held = visit_rows().get(key)
+    if held is None or not _kept(user, key, held.patients["patient_id"]):
+        visit_rows()[key] = _with_band(service(user, purpose).cohort_dataset(purpose=purpose))
+    cohort_rows: ClinicData = visit_rows()[key]
+    return cohort_rows
 
 
 @dataclass(frozen=True)
@@ -168,17 +201,18 @@ class PatientView:
 def patient_view(user: User, patient_id: str, *, purpose: str) -> PatientView:
     """Return the rows of ``patient_id``; one audited read per visit.
 
-    Raises :class:`analytics.errors.AccessDeniedError` outside the user's scope.
+    Raises :class:`analytics.errors.AccessDeniedError` outside the user's scope, also
+    when the rows were read earlier in the visit and the patient has left the scope since.
     """
     key = ("patient", user_key(user), purpose, str(patient_id))
-    rows = visit_rows()
-    if key not in rows:
+    if not _kept(user, key, [patient_id]):
+        rows = visit_rows()
         ds = service(user, purpose).patient_dataset(
             str(patient_id), purpose=purpose, questionnaires=True
         )
         rows[key] = _with_band(ds)
         rows[("version", *key)] = rows[key].fingerprint()
-    data: ClinicData = rows[key]
+    data: ClinicData = visit_rows()[key]
     pats = data.patients[data.patients["patient_id"] == patient_id]
     return PatientView(
         patient=pats.iloc[0] if len(pats) else None,
@@ -218,9 +252,8 @@ def diary_history(user: User, patient_id: str, *, purpose: str) -> pd.DataFrame:
     when none), ``reason``.
     """
     key = ("history", user_key(user), purpose, str(patient_id))
-    rows = visit_rows()
-    if key not in rows:
+    if not _kept(user, key, [patient_id]):
         frame = service(user, purpose).history(str(patient_id))
-        rows[key] = frame[frame["table"] == "diary"].reset_index(drop=True)
-    history: pd.DataFrame = rows[key]
+        visit_rows()[key] = frame[frame["table"] == "diary"].reset_index(drop=True)
+    history: pd.DataFrame = visit_rows()[key]
     return history
