@@ -12,6 +12,10 @@
   49 MB file to ``/_stcore/upload_file`` at once, with a valid XSRF token pair (which
   anyone can make). Every PUT must be refused (403); the server's RSS is reported
   before (after one session has loaded the app), at its peak and 5 s after.
+
+The figures are checked against the bounds docs/security.md states (growth above the
+start, not absolute RSS, which differs between machines); a figure over its bound
+fails the run (exit status 1) with a message that names the bound and what it guards.
 """
 
 from __future__ import annotations
@@ -29,7 +33,24 @@ from pathlib import Path
 
 import psutil
 
+from analytics.access import CHECKS_IN_FLIGHT
+
 MB = 1024 * 1024
+
+#: Memory of one argon2id check (RFC 9106 low-memory profile), MB.
+CHECK_MB = 64
+#: docs/security.md: "The sign-ins stay near 4 × 64 MiB above the start whatever their
+#: number". One more check at once would add 64 MiB: the peak must stay below that.
+SIGN_IN_GROWTH_MB = (CHECKS_IN_FLIGHT + 1) * CHECK_MB
+#: The body of one upload of the run, MB.
+UPLOAD_MB = 49 * 1000 * 1000 / MB
+#: docs/security.md: refused uploads "leave nothing behind" (335 MB after, from 329 MB):
+#: less than one upload's body may remain (twenty kept bodies took +980 MB before the gate).
+UPLOAD_LEFT_MB = UPLOAD_MB
+#: docs/security.md: twenty refused uploads cost their bodies while they are read, 429 MB
+#: at the peak from 329 MB (+100 MB); twice that leaves room for a busy machine, and is
+#: far under the twenty bodies together (+935 MB).
+UPLOAD_PEAK_GROWTH_MB = 2 * (429 - 329)
 
 
 @contextmanager
@@ -143,8 +164,34 @@ def uploads(n: int = 20, size: int = 49 * 1000 * 1000) -> dict[str, float]:
     return {"before": before, "peak": peak(), "after": after, "refused": float(len(codes))}
 
 
+def over_bounds(s: dict[str, float], u: dict[str, float]) -> list[str]:
+    """Return a sentence for each figure over the bound docs/security.md states (none: all within)."""
+    problems = []
+    grown = s["peak"] - s["before"]
+    if grown >= SIGN_IN_GROWTH_MB:
+        problems.append(
+            f"40 concurrent sign-ins grew the process by {grown:.0f} MB at the peak, at least "
+            f"{SIGN_IN_GROWTH_MB} MB ({CHECKS_IN_FLIGHT + 1} password checks of {CHECK_MB} MB): "
+            f"more than CHECKS_IN_FLIGHT = {CHECKS_IN_FLIGHT} checks ran at once."
+        )
+    grown = u["peak"] - u["before"]
+    if grown >= UPLOAD_PEAK_GROWTH_MB:
+        problems.append(
+            f"20 refused uploads grew the server by {grown:.0f} MB at the peak, at least "
+            f"{UPLOAD_PEAK_GROWTH_MB} MB (twice the +100 MB docs/security.md measured): "
+            "refused bodies are held together or kept."
+        )
+    left = u["after"] - u["before"]
+    if left >= UPLOAD_LEFT_MB:
+        problems.append(
+            f"20 refused uploads left the server {left:.0f} MB larger 5 s later, at least one "
+            f"upload's body ({UPLOAD_LEFT_MB:.0f} MB): a refused upload was kept."
+        )
+    return problems
+
+
 def main() -> None:
-    """Measure both and print them as the table of docs/security.md."""
+    """Measure both, print them as the table of docs/security.md, and check the bounds."""
     s = sign_ins()
     u = uploads()
     print("| load | RSS before | RSS at peak | after |")
@@ -154,6 +201,15 @@ def main() -> None:
     print(f"| 20 anonymous 49 MB uploads (server; {u['refused']:.0f} refused with 403) "
           f"| {u['before']:.0f} MB | {u['peak']:.0f} MB | {u['after']:.0f} MB |")  # fmt: skip
     sys.stdout.flush()
+    problems = over_bounds(s, u)
+    if problems:
+        raise SystemExit("Over the bounds of docs/security.md:\n" + "\n".join(problems))
+    print(
+        f"Within the bounds of docs/security.md: sign-ins +{s['peak'] - s['before']:.0f} MB "
+        f"(< {SIGN_IN_GROWTH_MB}), uploads +{u['peak'] - u['before']:.0f} MB at the peak "
+        f"(< {UPLOAD_PEAK_GROWTH_MB}) and +{u['after'] - u['before']:.0f} MB after "
+        f"(< {UPLOAD_LEFT_MB:.0f})."
+    )
 
 
 if __name__ == "__main__":

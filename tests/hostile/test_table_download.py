@@ -13,16 +13,20 @@ import io
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 import streamlit as st
 
-from analytics.access import User, hash_password, user_from_record
+from analytics.access import LOCAL_OPERATOR, User, hash_password, user_from_record
+from analytics.cli import main as cli_main
 from analytics.errors import AccessDeniedError
+from analytics.io import _exports as export_writer
+from analytics.io import format_table
 from analytics.service import Service
 from analytics.store import Store, open_store
-from dashboard.components.table_download import file_name, shown_columns
+from dashboard.components.table_download import csv_producer, file_name, shown_columns
 
 from .conftest import fingerprint
 
@@ -126,3 +130,70 @@ def test_the_file_holds_the_columns_as_shown() -> None:
     assert file_name("Diary history of P003", today=pd.Timestamp("2026-01-02").date()) == (
         "paindiary-diary-history-of-p003-2026-01-02.csv"
     )
+
+
+# ------------------------------------------------- one writer for the CLI and the page
+
+#: Diary notes a spreadsheet would run, and how both files must hold them.
+HOSTILE_NOTES = {
+    '=HYPERLINK("http://evil.example","x")': '\'=HYPERLINK("http://evil.example","x")',
+    "+1 better": "'+1 better",
+    "-2 worse": "'-2 worse",
+    "@SUM(1+1)": "'@SUM(1+1)",
+    "\tTAB": "'\tTAB",
+    "\rCR": "'\rCR",
+    "plain": "plain",
+}
+
+
+def test_a_table_download_is_written_by_the_cli_export_s_own_functions(
+    clinic: tuple[Store, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, path = clinic
+    for day, note in enumerate(HOSTILE_NOTES, start=2):
+        store.save_diary_entry(
+            "setup", {"patient_id": "P1", "date": f"2024-01-{day:02d}", "pain": 5, "notes": note}
+        )
+    diary = store.patient_dataset("setup", "P1").diary
+    # the neutraliser and the CSV writer of analytics.io, watched where they are defined
+    phase, calls = [""], {"neutralise_cell": set(), "_to_csv": set()}
+    for name in calls:
+        real = getattr(export_writer, name)
+
+        def spy(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            calls[_name].add(phase[0])
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(export_writer, name, spy)
+    before = fingerprint(path)
+
+    phase[0] = "paindiary export"
+    out = tmp_path / "export"
+    assert cli_main(["export", str(out), "--db", f"sqlite:///{path}", "--patient", "P1"]) == 0
+    exported = (out / "diary.csv").read_bytes()
+    phase[0] = "table download"
+    # the page's table as the dashboard's download button makes it: the same cells,
+    # not yet neutralised, through the page's own producer and the service
+    shown = format_table(diary, "diary", neutralise=False)
+    produce = csv_producer(
+        shown, "diary of P1", patient_id="P1", purpose="Patient chart", service=_as(store, "ann")
+    )
+    downloaded = produce()
+
+    assert calls == {
+        "neutralise_cell": {"paindiary export", "table download"},
+        "_to_csv": {"paindiary export", "table download"},
+    }
+    assert downloaded == exported  # byte for byte
+    rows = list(csv.DictReader(io.StringIO(downloaded.decode("utf-8"), newline="")))
+    assert [r["notes"] for r in rows] == list(HOSTILE_NOTES.values())
+    after = fingerprint(path)
+    assert {t: v for t, v in after.items() if t != "audit_log"} == {
+        t: v for t, v in before.items() if t != "audit_log"
+    }
+    assert after["audit_log"][0] == before["audit_log"][0] + 2  # both recorded
+    recorded = _exports(store)[["username", "patient_id", "outcome"]].tail(2)
+    assert recorded.to_dict("records") == [
+        {"username": LOCAL_OPERATOR.username, "patient_id": "P1", "outcome": "ok"},
+        {"username": "ann", "patient_id": "P1", "outcome": "ok"},
+    ]
