@@ -24,12 +24,17 @@ from analytics.service._onboarding import (
 )
 from analytics.service._policy import ALL, ASSIGNED, NO, OWN, POLICY, POLICY_ROLES, Rule
 from analytics.service._service import Service
-from analytics.service._sharing import SHARE_DENIAL_WINDOW, SHARE_LINK_MAX_DAYS
+from analytics.service._sharing import (
+    SHARE_DENIAL_WINDOW,
+    SHARE_LINK_MAX_DAYS,
+    SHARE_LINK_REFUSED,
+)
 
 __all__ = [
     "Service",
     "username_problem",
     "SHARE_LINK_MAX_DAYS",
+    "SHARE_LINK_REFUSED",
     "SHARE_DENIAL_WINDOW",
     "ANALYSIS_SETTINGS_KEY",
     "POLICY",

@@ -17,6 +17,7 @@ from analytics.service._policy import ALL, ASSIGNED, OWN, POLICY
 from analytics.store import Store
 
 __all__ = [
+    "SHARE_LINK_REFUSED",
     "SHARE_LINK_MAX_DAYS",
     "SHARE_DENIAL_WINDOW",
     "ShareLinks",
@@ -25,6 +26,12 @@ __all__ = [
     "plausible_token",
 ]
 
+#: What anyone using a link that does not open is told, whatever the reason (unknown,
+#: expired, revoked, its creator without access): the reason is recorded, not shown.
+SHARE_LINK_REFUSED = (
+    "This share link is not valid: it may have expired or been revoked. "
+    "Ask the person who shared it for a new one."
+)
 #: Longest validity of a share link, days.
 SHARE_LINK_MAX_DAYS = 90
 #: Refused uses of one link for one reason within this time are one audit row with a count:
@@ -239,9 +246,7 @@ class ShareLinks(Door):
             Unknown, expired or revoked link (one message for all).
         """
         moment = now or utcnow()
-        refused = AuthenticationError(
-            "This share link is not valid: it may have expired or been revoked. Ask for a new one."
-        )
+        refused = AuthenticationError(SHARE_LINK_REFUSED)
         if not plausible_token(token):
             raise refused
         link = store.share_link(token_hash=token_hash(token))

@@ -9,6 +9,7 @@ import streamlit as st
 
 from analytics.errors import AuthenticationError
 from analytics.presentation import change_words
+from analytics.service import SHARE_LINK_REFUSED
 from dashboard import data
 from dashboard.components import feedback, file_buttons, table_download
 from dashboard.components.share_panel import fixed_now, share_url
@@ -17,15 +18,9 @@ from dashboard.text import shown
 __all__ = ["page"]
 
 
-_REFUSAL = (
-    "This share link is not valid: it may have expired or been revoked. "
-    "Ask the person who shared it for a new one."
-)
-
-
 def _refuse() -> None:
     st.title("🔗 Shared summary")
-    st.error(_REFUSAL, icon="⛔")
+    st.error(SHARE_LINK_REFUSED, icon="⛔")
     st.stop()
 
 

@@ -26,12 +26,12 @@ from ..dashboard.conftest import PASSWORD, new_app
 from .conftest import fingerprint
 
 #: What the service answers for an unknown, expired or revoked link.
-REFUSED = "This share link is not valid: it may have expired or been revoked. Ask for a new one."
-#: What the shared page shows for such a link.
-PAGE_REFUSED = (
+REFUSED = (
     "This share link is not valid: it may have expired or been revoked. "
     "Ask the person who shared it for a new one."
 )
+#: What the shared page shows for such a link: the service's own sentence.
+PAGE_REFUSED = REFUSED
 #: The tables a refused use may change: the audit row and its count.
 AUDIT = ("audit_log", "audit_repeats")
 

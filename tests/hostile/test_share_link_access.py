@@ -18,7 +18,10 @@ from analytics.store import Store, open_store
 
 from .conftest import fingerprint
 
-REFUSED = "This share link is not valid: it may have expired or been revoked. Ask for a new one."
+REFUSED = (
+    "This share link is not valid: it may have expired or been revoked. "
+    "Ask the person who shared it for a new one."
+)
 
 
 @pytest.fixture
