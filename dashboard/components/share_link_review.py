@@ -75,5 +75,23 @@ def active_links_panel(links: pd.DataFrame, *, key: str) -> int | None:
         placeholder="Choose a link",
         key=f"{key}.pick",
     )
-    pressed = c2.button("Revoke", key=f"{key}.revoke", icon="🚫", disabled=chosen is None)
-    return int(chosen) if pressed and chosen is not None else None
+    c2.button(
+        "Revoke",
+        key=f"{key}.revoke",
+        icon="🚫",
+        disabled=chosen is None,
+        on_click=_take_choice,
+        args=(key,),
+    )
+    taken = st.session_state.pop(f"{key}.taken", None)
+    return None if taken is None else int(taken)
+
+
+def _take_choice(key: str) -> None:
+    """Before the run a Revoke press starts: keep the chosen link, and empty the choice.
+
+    Emptied here, before the select box is drawn again, the box shows no link that is
+    gone (a widget's value cannot be changed once it is drawn in a run).
+    """
+    st.session_state[f"{key}.taken"] = st.session_state.get(f"{key}.pick")
+    st.session_state[f"{key}.pick"] = None

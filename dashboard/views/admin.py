@@ -379,14 +379,15 @@ with tab_audit:
 with tab_links:
     links = data.active_share_links(user)
     revoke = share_link_review.active_links_panel(links, key="admin.links")
-    if revoke is not None:
+    if revoke is not None and revoke not in set(links["link_id"].astype(int)):
+        st.info("That link stopped working meanwhile (expired or revoked).", icon="🔗")
+    elif revoke is not None:
         link = links.set_index("link_id").loc[revoke]
         try:
             data.revoke_share_link(user, revoke, purpose=PAGE)
         except EXPECTED as exc:
             feedback.show_error(exc)
         else:
-            st.session_state.pop("admin.links.pick", None)
             feedback.flash(
                 "admin",
                 f"Revoked the share link to {shown(link['patient_id'])} made by "

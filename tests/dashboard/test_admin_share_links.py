@@ -112,3 +112,16 @@ def test_the_tab_says_when_no_link_is_active(demo_db):
     assert EMPTY in [i.value for i in at.info]
     assert PICK not in [s.key for s in at.selectbox]
     assert REVOKE not in [b.key for b in at.button]
+
+
+def test_after_a_revoke_the_choice_is_empty_and_the_other_links_stay(demo_db):
+    _create(demo_db, "dr.a", "P003")
+    _create(demo_db, "dr.a", "P004")
+    first, second = _links(demo_db)["link_id"].tolist()
+    at = _tab()
+    at.selectbox(key=PICK).set_value(first).run()
+    at.button(key=REVOKE).click().run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key=PICK).value is None  # the revoked link is not shown as chosen
+    assert at.selectbox(key=PICK).options == [at.selectbox(key=PICK).format_func(second)]
+    assert at.button(key=REVOKE).disabled
