@@ -192,3 +192,22 @@ def test_a_username_out_of_the_safe_set_is_refused_before_the_password_is_asked(
         f"address for single sign-on may also have one @); {why} Nothing was written.\n"
     )  # no password prompt came first
     assert fingerprint(db_file) == before
+
+
+@pytest.mark.parametrize("command", ["report", "fhir"])
+def test_a_device_node_is_never_replaced(command: str) -> None:
+    before = os.stat("/dev/null")
+    r = run_paindiary(
+        command, "--patient", "P001", "--out", "/dev/null", "--data", str(SAMPLE), "--overwrite"
+    )
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == (
+        "error: /dev/null is not a regular file (it is a link, a folder, a device or a pipe); "
+        "nothing was written. Write to a new file name or to a regular file.\n"
+    )
+    after = os.stat("/dev/null")
+    assert (after.st_ino, after.st_rdev, after.st_mode) == (
+        before.st_ino,
+        before.st_rdev,
+        before.st_mode,
+    )
