@@ -77,7 +77,8 @@ def default_url() -> str:
     -------
     str
         ``$PAINDIARY_DB`` when set, else ``sqlite:///<data_dir>/paindiary.sqlite3``
-        (see :func:`data_dir`).
+        (see :func:`data_dir`). It may hold a password: show it only through
+        :func:`analytics.safe_text.mask_secrets` (as ``paindiary db url`` does).
     """
     env = os.environ.get("PAINDIARY_DB")
     if env:

@@ -17,17 +17,50 @@ from .conftest import fingerprint
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
 
+EMPTY_ID = "a patient id cannot be empty; give one such as P001"
+CONTROL_ID = "a patient id cannot contain control characters (a tab, a line break)"
+
+
 @pytest.mark.parametrize("command", ["report", "fhir"])
-@pytest.mark.parametrize("given", ["", "   ", "P0\t01"])
+@pytest.mark.parametrize("given,why", [("", EMPTY_ID), ("   ", EMPTY_ID), ("P0\t01", CONTROL_ID)])
 def test_an_empty_or_garbled_patient_id_is_a_usage_error(
-    tmp_path: Path, command: str, given: str
+    tmp_path: Path, command: str, given: str, why: str
 ) -> None:
     out = tmp_path / "out.file"
     r = run_paindiary(command, "--patient", given, "--out", str(out), "--data", str(SAMPLE))
-    assert r.returncode == 2 and r.stdout == ""
-    assert r.stderr.splitlines()[-1].startswith(f"paindiary {command}: error: argument --patient: ")
-    assert "a patient id cannot" in r.stderr and "Traceback" not in r.stderr
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr.splitlines()[-1] == f"paindiary {command}: error: argument --patient: {why}"
+    assert "Traceback" not in r.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("given,why", [("", EMPTY_ID), ("   ", EMPTY_ID), ("P0\t01", CONTROL_ID)])
+def test_fhir_import_into_an_empty_or_garbled_patient_id_is_a_usage_error(
+    tmp_path: Path, db: tuple[str, Path], given: str, why: str
+) -> None:
+    url, db_file = db
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text('{"resourceType": "Bundle", "type": "collection", "entry": []}')
+    before = fingerprint(db_file)
+    r = run_paindiary("fhir-import", str(bundle), "--patient", given, "--db", url)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr.splitlines()[-1] == f"paindiary fhir-import: error: argument --patient: {why}"
+    assert "Traceback" not in r.stderr
+    assert fingerprint(db_file) == before
+
+
+def test_the_database_url_is_printed_with_its_password_masked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PAINDIARY_DB", "postgresql+psycopg://ana:S3cretPW@db.clinic.lan/clinic")
+    r = run_paindiary("db", "url")
+    assert (r.returncode, r.stdout, r.stderr) == (
+        0,
+        "postgresql+psycopg://ana:***@db.clinic.lan/clinic\n",
+        "",
+    )
+    r = run_paindiary("db", "url", "--db", "postgresql://bo:pw%40x@db/c?sslpassword=k3y")
+    assert r.stdout == "postgresql://bo:***@db/c?sslpassword=***\n"
 
 
 def _pipe(tmp_path: Path) -> Path:
