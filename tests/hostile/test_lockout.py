@@ -331,6 +331,7 @@ def test_forty_anonymous_sign_ins_check_at_most_four_passwords_at_once(
     held = HeldChecks(auth.verify_password)
     monkeypatch.setattr(auth, "verify_password", held)
     names = [f"stranger{i}" for i in range(40)]
+    before, trail = database_fingerprint(store), audit_trail(store)
     with ThreadPoolExecutor(max_workers=40) as pool:
         futures = [pool.submit(attempt, store, name, WRONG) for name in names]
         wait_until(
@@ -340,3 +341,9 @@ def test_forty_anonymous_sign_ins_check_at_most_four_passwords_at_once(
         held.release()
         assert [f.result(WAIT) for f in futures] == ["refused"] * 40
     assert held.most == auth.CHECKS_IN_FLIGHT == 4
+    # nothing but forty "unknown user" rows: no account, lock or count came of them
+    assert database_fingerprint(store) == before
+    added = audit_trail(store)[len(trail) :]
+    assert sorted((a.username, a.action, a.outcome, a.reason) for a in added) == sorted(
+        (name, "login_failed", "failed", "unknown user") for name in names
+    )
