@@ -330,6 +330,35 @@ def _print_demo_accounts(store: Store) -> None:
         print(f"  {a['username']:<{width}}  {a['password']}  {who}")
 
 
+def _not_the_demo(store: Store, *, fresh: bool) -> str | None:
+    """Say why init-demo leaves this database alone, or None when it may make it the demo.
+
+    The demo goes only into a database init-demo creates (``fresh``) or created
+    before: marked ``demo`` = ``"true"``, or a demo older than the marker (its only
+    imports were init-demo's). A database ``paindiary init`` made (marked
+    ``"false"``) is a clinic's from its creation, however little it holds and
+    whatever its patients are called, so the demo's printed passwords never open it.
+    Nothing is written, as with ``paindiary init``'s refusals.
+    """
+    marker = store.get_setting("demo")
+    if fresh or marker == "true":
+        return None
+    if marker == "false":
+        return (
+            f"{store.name} is a clinic's database (made by 'paindiary init'), so nothing was "
+            "imported and no demo account was made; the demo needs a database of its own: "
+            "'paindiary init-demo --db URL' with a new file or an empty database, or unset "
+            "PAINDIARY_DB for the default one."
+        )
+    if marker is None and store.patient_ids(access.LOCAL_OPERATOR.username) and _legacy_demo(store):
+        return None
+    return (
+        f"{store.name} was not created by 'paindiary init-demo' (it is a clinic's "
+        "database); nothing was imported and no demo accounts were made. Use a new "
+        "file for the demo (e.g. unset PAINDIARY_DB) or 'paindiary import' for real data."
+    )
+
+
 def _init_demo(args: argparse.Namespace) -> int:
     from analytics.service import Service
     from analytics.store import database_is_empty
@@ -337,16 +366,15 @@ def _init_demo(args: argparse.Namespace) -> int:
     data = Path(args.data) if args.data else project_root() / "sample_data"
     fresh = database_is_empty(args.db)
     with open_store(args.db) as store:
-        service = Service(store, access.LOCAL_OPERATOR, face="cli:init-demo")
-        marker = store.get_setting("demo")  # "true"; "false" once real data were imported
-        stored = store.patient_ids(service.user.username)
-        if not (fresh or marker is not None or (stored and _legacy_demo(store))):
-            _refused(
-                f"{store.name} was not created by 'paindiary init-demo' (it is a clinic's "
-                "database); nothing was imported and no demo accounts were made. Use a new "
-                "file for the demo (e.g. unset PAINDIARY_DB) or 'paindiary import' for real data."
-            )
+        refusal = _not_the_demo(store, fresh=fresh)
+        if refusal is not None:
+            # exit 0: `PAINDIARY_DB=<clinic> make run` (and serve-clinic) then serves the
+            # clinic, untouched (docs/operations.md)
+            _refused(refusal)
             return 0
+        service = Service(store, access.LOCAL_OPERATOR, face="cli:init-demo")
+        marker = store.get_setting("demo")  # "true", or None in a demo older than the marker
+        stored = store.patient_ids(service.user.username)
         ds = _load(str(data), skip_invalid=False)
         demo_ids = sorted(ds.patients["patient_id"])
         foreign = sorted(set(stored) - set(demo_ids))
@@ -426,7 +454,8 @@ def init_demo_command(args: argparse.Namespace) -> int:
     """``paindiary init-demo [--db URL] [--data DIR]``: the demo clinic and its accounts, once.
 
     Imports only into a database it creates (or one it created before); a clinic's
-    database is left alone with a message.
+    database (one ``paindiary init`` made, or that holds anything but an earlier demo)
+    is left alone with a message: nothing is written.
     """
     return guarded(_init_demo, args)
 
