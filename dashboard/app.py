@@ -36,6 +36,9 @@ from dashboard.views import login as login_view
 from dashboard.views import shared as shared_view
 
 st.set_page_config(page_title="Pain diary", page_icon="🩺", layout="wide")
+# the first run of any kind (a share link's, one that stops early) puts the upload gate in
+# place and drops what was uploaded before it; no code of the app runs before that run
+upload_gate.install()
 
 if share_panel.is_share_request():
     # A share link opens its one read-only page, signed in or not: no menu, no other page.

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import streamlit.runtime.context as st_context
 
 from analytics.access import LOCAL_OPERATOR, source_address
 from analytics.access import _auth as auth
@@ -26,8 +29,10 @@ from analytics.access._delays import address_delay, lock_minutes
 from analytics.errors import AuthenticationError
 from analytics.service import Service
 from analytics.store import Store, open_store
+from dashboard import session
 from tests.store.conftest import backend, db_url, pg_server
 
+from ..dashboard.conftest import new_app, sign_in
 from .conftest import audit_trail, changed_tables, database_fingerprint
 
 __all__ = ["backend", "db_url", "pg_server"]
@@ -220,3 +225,81 @@ def test_a_look_alike_username_is_named_and_never_reads_as_another_in_the_log(
         "look_alikes": "The username holds U+0430 CYRILLIC SMALL LETTER A (looks like 'a'): "
         "usernames are written with the letters a to z, digits, dots, dashes and underscores.",
     }
+
+
+# ------------------------------------------------------------ through the sign-in page
+
+PROXY = "127.0.0.1"  # the reverse proxy on the app's machine
+
+
+@pytest.fixture
+def login_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The app's database (URL) with one clinician, ``dr.a``; the app's clock at T0."""
+    url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    with open_store(url) as s:
+        Service(s, LOCAL_OPERATOR, face="test:setup").add_user(
+            "dr.a", role="clinician", password=RIGHT, must_change_password=False
+        )
+    monkeypatch.setenv("PAINDIARY_DB", url)
+    monkeypatch.setenv("PAINDIARY_SECRET_KEY", "hostile-tests-" + "k" * 32)
+    monkeypatch.setattr(session, "_clock", Clock())
+    auth._ADDRESSES.clear()
+    yield url
+    auth._ADDRESSES.clear()
+
+
+def test_the_sign_in_page_makes_the_proxy_s_client_address_wait(
+    login_page: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The proxy names the client in the header the clinic configured; the client's own
+    # earlier entry (anything it likes) is not taken. AppTest has no WebSocket handshake:
+    # the one seam replaced is Streamlit's read of it, so the app's own reading of the
+    # address (dashboard.session._source, analytics.access.source_address) runs as served.
+    monkeypatch.setenv("PAINDIARY_FORWARDED_HEADER", "X-Forwarded-For")
+    handshake = SimpleNamespace(
+        headers=[("Host", "clinic"), ("X-Forwarded-For", f"198.51.100.7, {ATTACKER}")],
+        cookies={},
+        remote_ip=PROXY,
+    )
+    monkeypatch.setattr(st_context, "_get_client_context", lambda: handshake)
+    checks: list[str] = []
+    real: Callable[[str, str], bool] = auth.verify_password
+
+    def counted(password_hash: str, password: str) -> bool:
+        checks.append(password)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(auth, "verify_password", counted)
+
+    at = new_app().run()
+    for n in range(1, 4):  # three wrong passwords: the address may get them wrong at once
+        sign_in(at, "dr.a", WRONG)
+        assert not at.exception
+        assert [e.value for e in at.error] == [auth.SIGN_IN_REFUSED]
+        assert len(checks) == n
+    failed = [e for e in audit_trail(login_page) if e.action == "login_failed"]
+    assert [(e.username, e.detail) for e in failed] == [
+        ("dr.a", {"reason": f"wrong password ({n} in a row)", "address": ATTACKER})
+        for n in range(1, 4)
+    ]
+    assert auth._ADDRESSES.wait_until(ATTACKER, T0) == T0 + dt.timedelta(seconds=2)
+
+    # the right password at once: refused on the page before any password check
+    trail = audit_trail(login_page)
+    print_before = database_fingerprint(login_page)
+    sign_in(at, "dr.a", RIGHT)
+    assert not at.exception
+    assert [e.value for e in at.error] == [auth.SIGN_IN_REFUSED]
+    assert session._TOKEN not in at.session_state
+    assert len(checks) == 3
+    assert database_fingerprint(login_page) == print_before  # not counted against dr.a
+    added = audit_trail(login_page)[len(trail) :]
+    assert [(e.username, e.action, e.outcome, e.detail) for e in added] == [
+        (
+            "dr.a", "login_failed", "failed",
+            {"reason": "this address waits until 09:00:02 UTC", "address": ATTACKER},
+        )
+    ]  # fmt: skip
+    # the proxy itself and the client's own entry in the header never wait
+    assert auth._ADDRESSES.wait_until(PROXY, T0) is None
+    assert auth._ADDRESSES.wait_until("198.51.100.7", T0) is None

@@ -3,13 +3,15 @@
 Streamlit's toolbar download (unrecorded, formulas left as they were) is switched
 off in the app's config; a page's table goes through ``Service.table_csv``, which
 writes with the export's own writer and records the file before any byte leaves.
-A refused download writes one "denied" row and nothing else.
+A refused download writes one "denied" row and nothing else. The audit log's own
+download (the Admin page's) neutralises what an anonymous visitor typed as a username.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,17 +20,36 @@ from typing import Any
 import pandas as pd
 import pytest
 import streamlit as st
+from streamlit import config as st_config
+from streamlit.testing.v1 import AppTest
 
-from analytics.access import LOCAL_OPERATOR, User, hash_password, user_from_record
+from analytics.access import (
+    LOCAL_OPERATOR,
+    SIGN_IN_REFUSED,
+    User,
+    authenticate,
+    hash_password,
+    user_from_record,
+)
 from analytics.cli import main as cli_main
-from analytics.errors import AccessDeniedError
+from analytics.errors import AccessDeniedError, AuthenticationError
 from analytics.io import _exports as export_writer
-from analytics.io import format_table
+from analytics.io import format_table, restore_cell, write_tables
 from analytics.service import Service
 from analytics.store import Store, open_store
-from dashboard.components.table_download import csv_producer, file_name, shown_columns
+from dashboard import navigation
+from dashboard.components.table_download import (
+    DOWNLOAD_LABEL,
+    csv_producer,
+    file_name,
+    shown_columns,
+)
+from dashboard.data import audit_csv_callable
 
-from .conftest import fingerprint
+from ..dashboard.conftest import APP, USERS, demo_db, demo_template, new_app, signed_in_app
+from .conftest import audit_trail, fingerprint
+
+__all__ = ["demo_db", "demo_template"]
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANTED = pd.DataFrame(
@@ -197,3 +218,179 @@ def test_a_table_download_is_written_by_the_cli_export_s_own_functions(
         {"username": LOCAL_OPERATOR.username, "patient_id": "P1", "outcome": "ok"},
         {"username": "ann", "patient_id": "P1", "outcome": "ok"},
     ]
+
+
+# ------------------------------------- a username typed at the sign-in form, downloaded
+
+#: What an anonymous visitor types as a username: a spreadsheet would run it.
+PLANTED_NAME = '=HYPERLINK("http://evil","x")'
+
+
+def test_a_formula_typed_as_a_username_is_neutralised_in_the_admin_s_audit_download(
+    clinic: tuple[Store, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, path = clinic
+    url = f"sqlite:///{path}"
+    store.add_user(
+        "setup", username="root", role="admin", password_hash=hash_password("admin password 12")
+    )
+    trail = audit_trail(url)
+    with pytest.raises(AuthenticationError) as refused:
+        authenticate(store, PLANTED_NAME, "not the password", face="dashboard:login")
+    assert str(refused.value) == SIGN_IN_REFUSED
+    [planted] = audit_trail(url)[len(trail) :]
+    # the name is recorded as typed (printable ASCII is kept; no look-alike to name)
+    assert (planted.username, planted.action, planted.outcome, planted.detail) == (
+        PLANTED_NAME, "login_failed", "failed", {"reason": "unknown user"},
+    )  # fmt: skip
+
+    # the admin downloads the whole log through what the Admin page's button calls
+    monkeypatch.setenv("PAINDIARY_DB", url)
+    record = store.user_record("root")
+    assert record is not None
+    before = fingerprint(path)
+    trail = audit_trail(url)
+    downloaded = audit_csv_callable(user_from_record(record))()
+
+    rows = list(csv.DictReader(io.StringIO(downloaded.decode("utf-8"), newline="")))
+    [row] = [r for r in rows if r["action"] == "login_failed"]
+    assert row["username"] == "'" + PLANTED_NAME
+    assert not any(v.startswith("=") for r in rows for v in r.values())
+    # byte for byte what the CLI's CSV writer makes of the same cells: the cells as
+    # recorded (the neutralising quote taken off again), written by analytics.io
+    cells = pd.read_csv(io.BytesIO(downloaded), dtype="str", keep_default_na=False)
+    assert cells["username"].tolist().count(PLANTED_NAME) == 0
+    recorded = cells.apply(restore_cell)
+    assert recorded["username"].tolist().count(PLANTED_NAME) == 1
+    [written] = write_tables({"audit": recorded}, tmp_path / "cli")
+    assert written.read_bytes() == downloaded
+
+    # the download is recorded, once, and nothing else changed
+    after = fingerprint(path)
+    assert {t: v for t, v in after.items() if t != "audit_log"} == {
+        t: v for t, v in before.items() if t != "audit_log"
+    }
+    [export] = audit_trail(url)[len(trail) :]
+    assert (export.username, export.action, export.outcome) == ("root", "export", "ok")
+    assert export.detail["what"] == "audit log (CSV)"
+    assert export.detail["n_rows"] == len(rows)
+
+
+# ------------------------------------------------ every table of every page: its button
+
+#: The chart's patient (dr.a's first), given an active share link so that its table shows.
+CHART_PATIENT = "P001"
+
+#: Tables whose file is another button of the page: (page, first column) -> that key.
+OTHER_DOWNLOAD = {
+    # "Download these rows (CSV)": every matching row, not only the page of 50 shown;
+    # recorded and formula-safe (Service.audit_log_csv)
+    ("views/admin.py", "When (UTC)"): "admin.audit.download",
+}
+
+#: Tables shown without a download of their own (reported; each entry must still match a
+#: table without one, so an entry goes as soon as its table gains the button).
+NO_DOWNLOAD = {
+    ("views/patient_chart.py", "course"): "the course's changes (components/course_panel.py)",
+    ("views/patient_chart.py", "link_id"): "the patient's share links (components/share_panel.py)",
+    ("views/admin.py", "Username"): "the accounts (views/admin.py)",
+    ("views/admin.py", "Clinician code"): "clinician codes (components/onboarding_panel.py)",
+    ("views/admin.py", "Made by"): "the clinic's share links (components/share_link_review.py)",
+}
+
+
+@pytest.fixture
+def demo(demo_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The demo clinic (``$PAINDIARY_DB``) with an active share link of the chart's patient.
+
+    Returns the link's token.
+    """
+    monkeypatch.setenv("PAINDIARY_SECRET_KEY", "hostile-tests-" + "k" * 32)
+    with open_store(demo_db) as s:
+        record = s.user_record(USERS["clinician"])
+        assert record is not None
+        return str(
+            Service(s, user_from_record(record), face="test:setup").create_share_link(
+                CHART_PATIENT, days=7
+            )
+        )
+
+
+def _tables(at: AppTest) -> list[tuple[Any, Any]]:
+    """Every table of the page, with the element drawn right after it in its container.
+
+    A display table carries no key in Streamlit 1.67 (only a selectable one does), so a
+    table's button is found where ``data_table`` draws it: next, in the same container.
+    """
+    found: list[tuple[Any, Any]] = []
+
+    def walk(block: Any) -> None:
+        children = [block.children[i] for i in sorted(block.children)]
+        for i, node in enumerate(children):
+            if node.type == "dataframe":
+                found.append((node, children[i + 1] if i + 1 < len(children) else None))
+            elif getattr(node, "children", None) is not None:
+                walk(node)
+
+    walk(at._tree)
+    return found
+
+
+def _open(page: str, token: str) -> AppTest:
+    if page == "views/shared.py":  # the share link's page, nobody signed in
+        at = new_app()
+        at.query_params["token"] = token
+    else:
+        role = next(p for p in navigation.PAGES if p.script == page).roles[0]
+        at = signed_in_app(USERS[role])
+        at.session_state["chart.patient"] = CHART_PATIENT
+        at.switch_page(page)
+    return at.run()
+
+
+#: Pages that show tables of the demo clinic (the test below must find them there).
+SHOW_TABLES = {
+    "views/history.py", "views/clinic_overview.py", "views/patient_chart.py",
+    "views/treatment_response.py", "views/admin.py", "views/shared.py",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("page", [*(p.script for p in navigation.PAGES), "views/shared.py"])
+def test_every_table_of_a_page_has_its_recorded_download(demo: str, page: str) -> None:
+    at = _open(page, demo)
+    assert not at.exception
+    buttons = {b.key for b in at.download_button}
+    tables = _tables(at)
+    assert (page in SHOW_TABLES) == any(not t.value.empty for t, _ in tables)
+    seen = set()
+    for table, after in tables:
+        name = (page, str(table.value.columns[0]))
+        seen.add(name)
+        if table.value.empty:  # nothing to download: data_table draws no button
+            assert not (after is not None and after.type == "download_button")
+        elif name in NO_DOWNLOAD:
+            assert not (after is not None and after.type == "download_button"), name
+        elif name in OTHER_DOWNLOAD:
+            assert OTHER_DOWNLOAD[name] in buttons
+        else:
+            assert after is not None and after.type == "download_button", name
+            assert after.label == DOWNLOAD_LABEL and after.key.endswith(".csv")
+            if table.key is not None:  # a selectable table: the button is keyed for it
+                assert after.key == f"{table.key}.csv"
+    listed = {n for n in (*NO_DOWNLOAD, *OTHER_DOWNLOAD) if n[0] == page}
+    assert listed <= seen  # no entry outlives its table
+
+
+def test_the_served_app_turns_the_table_toolbar_download_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the config files Streamlit reads for `streamlit run dashboard/app.py`, in its order
+    # (later ones win), folded as it folds them; no environment variable overrides them
+    monkeypatch.setattr(st_config, "_main_script_path", APP)
+    client: dict[str, Any] = {}
+    for found in map(Path, st_config.get_config_files("config.toml")):
+        if found.is_file():
+            client.update(tomllib.loads(found.read_text("utf-8")).get("client", {}))
+    assert (client["disableDataExport"], client["toolbarMode"]) == (True, "minimal")
+    overrides = {"STREAMLIT_CLIENT_DISABLE_DATA_EXPORT", "STREAMLIT_CLIENT_TOOLBAR_MODE"}
+    assert not overrides & set(os.environ)
