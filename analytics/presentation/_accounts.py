@@ -1,4 +1,4 @@
-"""The words of the account list and of the clinic's active share links.
+"""The words of the account list, of the clinic's active share links and of a link that does not open.
 
 The account list is shared by the Admin page and ``paindiary user list``; the share
 links are the Admin page's.
@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
+    "SHARE_LINK_REFUSED",
     "ROLE_LABELS",
     "ACCOUNT_COLUMN_LABELS",
     "account_table",
@@ -19,6 +20,13 @@ __all__ = [
     "share_link_table",
     "share_link_words",
 ]
+
+#: What anyone using a share link that does not open is told, whatever the reason
+#: (unknown, expired, revoked, its creator without access): the reason is recorded, not shown.
+SHARE_LINK_REFUSED = (
+    "This share link is not valid: it may have expired or been revoked. "
+    "Ask the person who shared it for a new one."
+)
 
 #: The roles of an account, in words.
 ROLE_LABELS: dict[str, str] = {

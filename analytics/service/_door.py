@@ -4,7 +4,11 @@ The signed-in user, their reach, the audit log, and :func:`governed`, the one de
 (:data:`analytics.service.POLICY`) at the head of each public method.
 
 A governed call runs in this order, so that a refusal never depends on whether
-a patient exists and every refusal is recorded before it raises:
+a patient exists and every refusal is recorded before it raises. Before anything
+else, the service of a share link checks that its link still opens (not revoked,
+not expired as of now, its creator still may share the patient): a service built
+before the link died answers nothing more, with the link's own refusal
+(``Door._check_share_link``, done by :mod:`._sharing`). Then:
 
 0. an account whose password an administrator set may only change it
    (:data:`~analytics.service._policy.WHILE_PASSWORD_MUST_CHANGE`): any other call
@@ -338,6 +342,8 @@ class Door:
         self.face = face
         self.read_only = False
         self._audit_role: str = user.role
+        #: The link of a share-link service (set by ``Service.for_share_link``), else None.
+        self._share_link_id: int | None = None
 
     def __repr__(self) -> str:
         return f"Service(user={self.user.username!r}, role={self.user.role!r}, face={self.face!r})"
@@ -411,6 +417,14 @@ class Door:
         self._audit(rule.audit, patient_id, outcome="denied", **detail)
         return AccessDeniedError(message)
 
+    def _check_share_link(self) -> None:
+        """Refuse any call of a share-link service whose link no longer opens.
+
+        :class:`~analytics.service._sharing.ShareLinks` checks the link; a door without
+        that part cannot check it, so it refuses every call of a share link.
+        """
+        raise AccessDeniedError("Access denied: this service cannot check its share link.")
+
     def _own_password_change(self, governance: Governance, arguments: Mapping[str, Any]) -> bool:
         """Tell whether a call is one an account with a password to change may make: its own."""
         target = governance.target
@@ -425,6 +439,8 @@ class Door:
 
         The patient the call was checked for is put in ``arguments``.
         """
+        if self._audit_role == "share-link":
+            self._check_share_link()
         if self.user.must_change_password and not self._own_password_change(governance, arguments):
             message = password_change_refusal(self.user.username)
             raise self._refuse(POLICY[governance.action], call, arguments, None, message)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from analytics.access import User
 from analytics.errors import AuthenticationError
+from analytics.presentation import SHARE_LINK_REFUSED
 from analytics.service._door import Door, SharedPatient, governed, utcnow
 from analytics.service._policy import ALL, ASSIGNED, OWN, POLICY
 from analytics.store import Store
@@ -26,12 +27,6 @@ __all__ = [
     "plausible_token",
 ]
 
-#: What anyone using a link that does not open is told, whatever the reason (unknown,
-#: expired, revoked, its creator without access): the reason is recorded, not shown.
-SHARE_LINK_REFUSED = (
-    "This share link is not valid: it may have expired or been revoked. "
-    "Ask the person who shared it for a new one."
-)
 #: Longest validity of a share link, days.
 SHARE_LINK_MAX_DAYS = 90
 #: Refused uses of one link for one reason within this time are one audit row with a count:
@@ -92,6 +87,21 @@ def _creator_may_share(store: Store, link: Mapping[str, Any]) -> bool:
     if scope == OWN:
         return record["patient_id"] == patient_id
     return False
+
+
+def _refusal(store: Store, link: Mapping[str, Any], moment: dt.datetime) -> str | None:
+    """Return why ``link`` does not open at ``moment`` (the recorded reason), None when it does.
+
+    The link row says whether it is revoked or expired; only a link alive by its row
+    reads its creator's account (and, for a clinician, the assignment).
+    """
+    if link["revoked_at"] is not None:
+        return "revoked"
+    if link["expires_at"] <= moment:
+        return "expired"
+    if not _creator_may_share(store, link):
+        return "creator lost access"
+    return None
 
 
 def _check_days(arguments: Mapping[str, Any]) -> None:
@@ -223,7 +233,13 @@ class ShareLinks(Door):
 
         Every use is recorded ("share_use"), every view through it too, and every
         refusal (repeated refusals of the link for one reason within
-        :data:`SHARE_DENIAL_WINDOW` as one row with a ``count``). The service's column of the policy is "share-link".
+        :data:`SHARE_DENIAL_WINDOW` as one row with a ``count``). The service's column
+        of the policy is "share-link".
+
+        The link is checked here and again at the head of every governed call of the
+        service, as of that call (:meth:`_check_share_link`): a service kept from
+        before the link was revoked, expired or lost its creator's access refuses
+        everything with the same :class:`~analytics.errors.AuthenticationError`.
 
         Parameters
         ----------
@@ -231,7 +247,8 @@ class ShareLinks(Door):
         token : str
             The token of the link, as :meth:`create_share_link` returned it.
         now : datetime, optional
-            The time to check the expiry at (UTC); default: now.
+            The time to check the expiry at (UTC, naive); default: now. Only this
+            check: each later call of the service checks at the time of that call.
         record : bool, default True
             False checks the link again without another "share_use" row (a face
             re-checking the link on each rerun of a visit it has recorded).
@@ -243,7 +260,8 @@ class ShareLinks(Door):
         Raises
         ------
         AuthenticationError
-            Unknown, expired or revoked link (one message for all).
+            Unknown, expired or revoked link, or one whose creator may no longer share
+            its patient (one message for all).
         """
         moment = now or utcnow()
         refused = AuthenticationError(SHARE_LINK_REFUSED)
@@ -252,18 +270,40 @@ class ShareLinks(Door):
         link = store.share_link(token_hash=token_hash(token))
         if link is None:
             raise refused
+        reason = _refusal(store, link, moment)
+        if reason is not None:
+            _record_denial(store, link, reason)
+            raise refused
         face = f"share-link:{link['id']}"
-        name = face
-        if link["revoked_at"] is not None or link["expires_at"] <= moment:
-            _record_denial(store, link, "revoked" if link["revoked_at"] is not None else "expired")
-            raise refused
-        if not _creator_may_share(store, link):
-            _record_denial(store, link, "creator lost access")
-            raise refused
-        user = User(-int(link["id"]), name, "patient", str(link["patient_id"]), "share link")
+        user = User(-int(link["id"]), face, "patient", str(link["patient_id"]), "share link")
         service = cls(store, user, face=face)
         service.read_only = True
         service._audit_role = "share-link"
+        service._share_link_id = int(link["id"])
         if record:
             service._audit("share_use", str(link["patient_id"]), link_id=int(link["id"]))
         return service
+
+    def _check_share_link(self) -> None:
+        """Refuse a call of this share link's service unless the link still opens, as of now.
+
+        Run by :func:`~analytics.service._door.governed` before every governed call of
+        a service :meth:`for_share_link` built. One read of the link row by its id and,
+        while the row says it is alive, one of its creator's account (and, for a
+        clinician, the assignment). A refusal is recorded as :meth:`for_share_link`
+        records one ("share_use", denied, with the reason; repeats counted on one row).
+
+        Raises
+        ------
+        AuthenticationError
+            The link was revoked or deleted, has expired, or its creator may no longer
+            share its patient (:data:`SHARE_LINK_REFUSED`).
+        """
+        link_id = self._share_link_id
+        link = None if link_id is None else self.store.share_link(link_id=link_id)
+        if link is None:  # no link row (gone, or none was kept): nothing to record it on
+            raise AuthenticationError(SHARE_LINK_REFUSED)
+        reason = _refusal(self.store, link, utcnow())
+        if reason is not None:
+            _record_denial(self.store, link, reason)
+            raise AuthenticationError(SHARE_LINK_REFUSED)

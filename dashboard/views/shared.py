@@ -8,8 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.errors import AuthenticationError
-from analytics.presentation import change_words
-from analytics.service import SHARE_LINK_REFUSED
+from analytics.presentation import SHARE_LINK_REFUSED, change_words
 from dashboard import data
 from dashboard.components import feedback, file_buttons, table_download
 from dashboard.components.share_panel import fixed_now, share_url
@@ -25,16 +24,28 @@ def _refuse() -> None:
 
 
 def page() -> None:
-    """Show the read-only summary a share link opens (the only thing it opens)."""
+    """Show the read-only summary a share link opens (the only thing it opens).
+
+    The service checks the link when it is built (each run) and again at every call it
+    answers (a file recorded on a click, a table's download). A link that stopped
+    working during a run leaves none of the summary on the page, only the refusal.
+    """
     token = st.query_params.get("token")
     if not token:
         _refuse()
+    body = st.empty()
     try:
-        # the service compares with naive UTC times (as stored)
-        now = fixed_now()
-        svc = data.share_service(str(token), now=now)
+        with body.container():
+            _summary(str(token))
     except AuthenticationError:
+        body.empty()
         _refuse()
+
+
+def _summary(token: str) -> None:
+    """Draw the summary the link ``token`` opens; AuthenticationError when it does not (any more)."""
+    # the service compares with naive UTC times (as stored)
+    svc = data.share_service(token, now=fixed_now())
     pid = str(svc.user.patient_id)
     ds = data.share_dataset(svc, pid, purpose="shared summary")
     settings = svc.analysis_settings()
@@ -137,7 +148,7 @@ def page() -> None:
         record=record,
         key="shared.files",
         allow_notes=False,
-        share_url=share_url(str(token)),
+        share_url=share_url(token),
     )
     st.caption("Shared through paindiary. This page shows one patient's summary only.")
 

@@ -107,6 +107,33 @@ def test_twenty_uses_of_a_revoked_link_are_one_row_counted_twenty_times(
     assert _denials(store) == [("denied", "P1", 20, reason), ("denied", "P1", 1, reason)]
 
 
+def test_twenty_uses_of_an_expired_link_are_one_row_counted_twenty_times(
+    clinic: tuple[Store, Path],
+) -> None:
+    store, path = clinic
+    record = store.user_record("ann")
+    assert record is not None
+    ann = Service(store, user_from_record(record), face="test")
+    token = ann.create_share_link("P1", days=1)
+    link_id = int(ann.share_links("P1")["link_id"].iloc[0])
+    link = store.share_link(link_id=link_id)
+    assert link is not None
+    later = link["expires_at"] + dt.timedelta(minutes=1)  # the clock the service offers
+    Service.for_share_link(store, token, now=link["expires_at"] - dt.timedelta(minutes=1))
+    before = fingerprint(path)
+    for _ in range(20):
+        with pytest.raises(AuthenticationError) as refused:
+            Service.for_share_link(store, token, now=later)
+        assert str(refused.value) == REFUSED
+    after = fingerprint(path)
+    assert _others(after) == _others(before)
+    assert _rows(after) == (_rows(before)[0] + 1, _rows(before)[1] + 1)
+    assert _denials(store) == [
+        ("ok", "P1", 1, {"link_id": link_id}),  # the use while it still worked
+        ("denied", "P1", 20, {"reason": "expired", "link_id": link_id}),
+    ]
+
+
 def test_a_revoked_link_opened_in_new_tabs_shows_the_refusal_and_counts_on_one_row(
     clinic: tuple[Store, Path],
 ) -> None:
