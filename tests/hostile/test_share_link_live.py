@@ -14,14 +14,11 @@ import datetime as dt
 import io
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pandas as pd
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.media_file_storage import MediaFileStorageError
 from streamlit.testing.v1 import AppTest
 
@@ -30,6 +27,7 @@ from analytics.errors import AuthenticationError
 from analytics.service import SHARE_LINK_REFUSED, Service
 from analytics.store import Store, open_store
 from dashboard.components.table_download import DOWNLOAD_LABEL
+from tests.dashboard.test_export_zip import deferred_downloads, press
 
 from ..dashboard.conftest import new_app
 from .conftest import fingerprint
@@ -189,35 +187,6 @@ def test_a_link_that_expires_while_its_service_is_kept_is_refused_as_of_each_cal
 # --------------------------------------------------------------------------- the shared page
 
 
-@contextmanager
-def _deferred_downloads() -> Iterator[dict[str, MediaFileManager]]:
-    """Note the media manager of every deferred download a page registers.
-
-    Streamlit keeps a download button's data function under a file id and runs it when
-    the browser asks for that id (the click, without a run of the page); :func:`_press`
-    asks the same way (as ``tests/dashboard/test_export_zip.py`` does).
-    """
-    managers: dict[str, MediaFileManager] = {}
-    real = MediaFileManager.add_deferred
-
-    def add_deferred(self: MediaFileManager, *args: Any, **kwargs: Any) -> str:
-        file_id = real(self, *args, **kwargs)
-        managers[file_id] = self
-        return file_id
-
-    with mock.patch.object(MediaFileManager, "add_deferred", add_deferred):
-        yield managers
-
-
-def _press(button: Any, managers: dict[str, MediaFileManager]) -> bytes:
-    """The bytes a click on a deferred download button gets from the server."""
-    file_id = button.proto.deferred_file_id
-    assert file_id, "the table's file is made on the click"
-    manager = managers[file_id]
-    url = manager.execute_deferred(file_id)
-    return bytes(manager._storage.get_file(url.rsplit("/", 1)[-1]).content)
-
-
 def _open(token: str) -> AppTest:
     at = new_app()
     at.query_params["token"] = token
@@ -250,12 +219,12 @@ def test_the_shared_page_s_table_pdf_and_fhir_work_while_the_link_lives(
 ) -> None:
     store, _ = clinic
     token = _as(store, "ann").create_share_link("P1", days=7)
-    with _deferred_downloads() as managers:
+    with deferred_downloads() as managers:
         at = _open(token)
         assert "P1" in _page_text(at)
         button = at.download_button(key=CSV_KEY)
         assert button.proto.label == DOWNLOAD_LABEL
-        sessions = pd.read_csv(io.BytesIO(_press(button, managers)))
+        sessions = pd.read_csv(io.BytesIO(press(button, managers)))
         assert sessions["date"].tolist() == ["2024-01-03"] and len(sessions) == 1
         for kind in ("visit", "fhir"):
             at.button(key=f"shared.files.{kind}.prepare").click().run()
@@ -277,14 +246,14 @@ def test_an_open_shared_page_gives_nothing_once_its_link_is_revoked(
     store, path = clinic
     token = _as(store, "ann").create_share_link("P1", days=7)
     link_id = _link_id(store, "P1")
-    with _deferred_downloads() as managers:
+    with deferred_downloads() as managers:
         at = _open(token)
         button = at.download_button(key=CSV_KEY)
         store.revoke_share_link("setup", link_id, _utcnow())  # behind the open page's back
         before = fingerprint(path)
         # the click: Streamlit runs the button's producer (kept from the run before)
         with pytest.raises(MediaFileStorageError) as failed:
-            _press(button, managers)
+            press(button, managers)
         cause = failed.value.__cause__
         assert isinstance(cause, AuthenticationError) and str(cause) == SHARE_LINK_REFUSED
         if then == "the table's download":
