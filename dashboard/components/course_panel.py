@@ -20,7 +20,7 @@ from analytics.contract.schema import COURSE_END_REASONS
 from analytics.errors import AccessDeniedError, DataValidationError, NotFoundError
 from analytics.presentation import COURSE_END_REASON_LABELS, PROBABLY_ENDED, course_text
 from dashboard import clock, data
-from dashboard.components import feedback
+from dashboard.components import feedback, table_download
 
 __all__ = ["show", "weeks_without_session"]
 
@@ -118,7 +118,7 @@ def show(user: User, pid: str, settings: Any, sessions: pd.DataFrame, *, purpose
                 _end_form(user, pid, purpose)
         if len(history):
             with st.expander("Changes of the course"):
-                feedback.table(
+                table_download.data_table(
                     pd.DataFrame(
                         {
                             "course": [
@@ -134,7 +134,10 @@ def show(user: User, pid: str, settings: Any, sessions: pd.DataFrame, *, purpose
                             "set_at": history["set_at"],
                         }
                     ),
+                    what=f"course changes of {pid}",
+                    patient_id=pid,
                     key="course.history",
+                    purpose=purpose,
                     column_config={
                         "course": st.column_config.TextColumn("Course"),
                         "set_by": st.column_config.TextColumn("Set by"),

@@ -288,10 +288,10 @@ OTHER_DOWNLOAD = {
     ("views/admin.py", "When (UTC)"): "admin.audit.download",
 }
 
-#: Tables shown without a download of their own (reported; each entry must still match a
-#: table without one, so an entry goes as soon as its table gains the button).
+#: Tables of accounts and links, not of a patient's rows, shown without a download of their
+#: own (each entry must still match a table without one, so an entry goes as soon as its
+#: table gains the button).
 NO_DOWNLOAD = {
-    ("views/patient_chart.py", "course"): "the course's changes (components/course_panel.py)",
     ("views/patient_chart.py", "link_id"): "the patient's share links (components/share_panel.py)",
     ("views/admin.py", "Username"): "the accounts (views/admin.py)",
     ("views/admin.py", "Clinician code"): "clinician codes (components/onboarding_panel.py)",
