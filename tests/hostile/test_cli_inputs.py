@@ -3,6 +3,7 @@ is not a regular file. Each is one sentence, exit code 1 or 2, and nothing writt
 
 from __future__ import annotations
 
+import getpass
 import os
 import subprocess
 import sys
@@ -137,17 +138,28 @@ def _ended(done: subprocess.CompletedProcess[str], how: str) -> None:
     ids=["user-add", "sign-in"],
 )
 def test_a_password_prompt_whose_input_ends_is_one_sentence(
-    tmp_path: Path, db: tuple[str, Path], command: list[str], how: str
+    tmp_path: Path,
+    db: tuple[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+    how: str,
 ) -> None:
+    # what getpass does when the input ends (shown for real, in a process without a
+    # terminal, by the init test below)
+    def ended(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr(getpass, "getpass", ended)
     url, db_file = db
     args = [a.replace("OUT", str(tmp_path / "out")) for a in command]
     before = fingerprint(db_file)
-    _ended(_without_input(tmp_path, args, url), how)
+    _ended(run_paindiary(*args, "--db", url), how)
     assert fingerprint(db_file) == before
     assert not (tmp_path / "out").exists()
 
 
 def test_init_whose_password_input_ends_creates_no_database(tmp_path: Path) -> None:
+    # a real process without a terminal (a new session) and an empty standard input
     db_file = tmp_path / "clinic.sqlite3"
     _ended(
         _without_input(tmp_path, ["init"], f"sqlite:///{db_file}"),
@@ -214,11 +226,15 @@ def test_an_operating_system_error_is_a_sentence() -> None:
     ids=["space", "look-alike"],
 )
 def test_a_username_out_of_the_safe_set_is_refused_before_the_password_is_asked(
-    tmp_path: Path, db: tuple[str, Path], name: str, why: str
+    db: tuple[str, Path], monkeypatch: pytest.MonkeyPatch, name: str, why: str
 ) -> None:
+    def asked(prompt: str = "") -> str:
+        raise AssertionError(f"the password was asked for first: {prompt!r}")
+
+    monkeypatch.setattr(getpass, "getpass", asked)
     url, db_file = db
     before = fingerprint(db_file)
-    done = _without_input(tmp_path, ["user", "add", name, "--role", "admin"], url)
+    done = run_paindiary("user", "add", name, "--role", "admin", "--db", url)
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == (
         "error: Usernames have 1 to 64 letters, digits, dots, dashes or underscores (an e-mail "
