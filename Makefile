@@ -45,13 +45,10 @@ serve-clinic: demo
 system-deps:
 	@bash tests/system_deps.sh
 
-# One test process more than cores (at most 4; a 2-core machine runs three): while a browser
-# test waits for Chromium and the app's server, processes of their own, the extra one keeps
-# the cores busy (2 cores: 8 min 13 s against 8 min 39 s with two). Each file's tests run
+# One test process per core (at most 4; a 2-core machine runs two). Each file's tests run
 # in one process, in order: some browser tests build on the state an earlier one left.
 # Files are handed out in the collection's order, the longest first (tests/conftest.py).
-TEST_PROCESSES ?= $(shell $(PYTHON) -c 'import os; print(min(4, len(os.sched_getaffinity(0)) + 1))')
-PYTEST_WORKERS ?= -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder
+PYTEST_WORKERS ?= -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
 # Every test, and lint alongside (the tests leave a core partly idle while they wait for
 # browsers and servers); lint's report is printed after the tests', and either failing
