@@ -17,7 +17,10 @@ from analytics.access import authenticate, demo_password
 from analytics.errors import AuthenticationError
 from analytics.service import Service
 from analytics.store import open_store
+from dashboard.labels import DEMO_BANNER
+from dashboard.navigation import PAGES
 from tests.commands import run_paindiary
+from tests.dashboard.conftest import new_app, open_page
 from tests.demo_clinic import DEMO_SECRET_KEY, copy_demo_clinic
 
 from .conftest import audit_trail, fingerprint, run_cli, write_clinic
@@ -133,6 +136,18 @@ def test_rows_imported_into_the_demo_keep_it_the_demo(
     assert r.stdout.startswith(f"{tmp_path / 'demo.sqlite3'} already holds 61 patient(s);")
     with open_store(url) as store:
         assert "x900" not in set(store.users("test")["username"])  # no demo account for it
+    # in the app: the sign-in page still lists the demo's accounts, and every page of each
+    # role still says it is the demo
+    monkeypatch.setenv("PAINDIARY_DB", url)
+    at = new_app().run()
+    assert not at.exception
+    listed_on_page = set(at.dataframe[0].value["username"])
+    assert {"admin", "clinician-a", "p001"} <= listed_on_page
+    for spec in PAGES:
+        user = {"patient": "p001", "clinician": "clinician-a", "admin": "admin"}[spec.roles[0]]
+        page = open_page(spec.script, user=user)
+        assert not page.exception, (spec.script, page.exception)
+        assert [i.value for i in page.info if i.value == DEMO_BANNER] == [DEMO_BANNER], spec
 
 
 @pytest.mark.parametrize("patients", ["P001 and P002", "none"])
