@@ -26,8 +26,10 @@ $(VENV)/.dev-installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 demo: $(VENV)/.run-installed
 	$(BIN)/paindiary init-demo
 
+# python -m dashboard.serve is streamlit run dashboard/app.py with the upload gate in place
+# before the server accepts anything (dashboard/serve.py).
 run: demo
-	$(BIN)/streamlit run dashboard/app.py --server.headless true \
+	$(BIN)/python -m dashboard.serve --server.headless true \
 	  --browser.gatherUsageStats false --server.port $(PORT) --server.address localhost \
 	  --client.toolbarMode minimal
 
@@ -36,7 +38,7 @@ run: demo
 # name the phones use, e.g. make serve-clinic HOST=diary.clinic.lan
 serve-clinic: demo
 	@test -n "$(HOST)" || { echo "Name the host the phones use: make serve-clinic HOST=diary.clinic.lan" >&2; exit 2; }
-	$(BIN)/streamlit run dashboard/app.py --server.headless true \
+	$(BIN)/python -m dashboard.serve --server.headless true \
 	  --browser.gatherUsageStats false --server.port $(PORT) --server.address localhost \
 	  --client.toolbarMode minimal --server.allowedHosts localhost \
 	  --server.allowedHosts 127.0.0.1 --server.allowedHosts $(HOST)

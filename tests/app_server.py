@@ -1,4 +1,4 @@
-"""``streamlit run dashboard/app.py`` of this checkout, for the browser tests and benchmarks.
+"""The app of this checkout as ``make run`` starts it, for the browser tests and benchmarks.
 
 One way to start the app on a free port, wait until it answers, and stop it with
 its children: the end-to-end tests and the page benchmark share it.
@@ -61,9 +61,9 @@ def served_app(env: Mapping[str, str], log: Path, *, timeout: float = 90.0) -> I
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
-                str(Path(sys.executable).parent / "streamlit"),
-                "run",
-                "dashboard/app.py",
+                sys.executable,
+                "-m",
+                "dashboard.serve",  # streamlit run dashboard/app.py, the upload gate first
                 "--server.headless",
                 "true",
                 "--browser.gatherUsageStats",

@@ -39,6 +39,7 @@ __all__ = [
     "allow",
     "UploadGate",
     "install",
+    "gate_every_new_store",
 ]
 
 #: Files one browser session may keep uploaded at once (an import is three CSV files).
@@ -152,13 +153,42 @@ def install() -> UploadGate | None:
             Runtime.instance().uploaded_file_mgr
         )  # the in-memory store: add_file, file_storage
         if _GATE is None or _GATE._store is not store:
-            _GATE = UploadGate(store)
-            store.add_file = _GATE.add_file
-            store.remove_session_files = _GATE.remove_session_files
-            # files kept before the first run of the app put the gate in place go too
-            for session_id in list(store.file_storage):
-                store.remove_session_files(session_id)
+            _GATE = _gate(store)
         return _GATE
+
+
+def _gate(store: Any) -> UploadGate:
+    """Put a new gate in front of ``store``; files it kept before go (call under ``_INSTALL``)."""
+    gate = UploadGate(store)
+    store.add_file = gate.add_file
+    store.remove_session_files = gate.remove_session_files
+    # files kept before the gate was put in place go too
+    for session_id in list(store.file_storage):
+        store.remove_session_files(session_id)
+    return gate
+
+
+def gate_every_new_store() -> None:
+    """Gate each upload store Streamlit makes from now on, as it is made.
+
+    Called by the app's launcher (``python -m dashboard.serve``, what ``make run``
+    starts) before the server is built, so that the gate is in place before the
+    server accepts its first upload, not only from the first run of a page.
+    """
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+
+    made = MemoryUploadedFileManager.__init__
+    if getattr(made, "gated", False):
+        return
+
+    def gated_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        global _GATE
+        made(self, *args, **kwargs)
+        with _INSTALL:
+            _GATE = _gate(self)
+
+    gated_init.gated = True  # type: ignore[attr-defined]
+    MemoryUploadedFileManager.__init__ = gated_init  # type: ignore[method-assign]
 
 
 def allow(session_id: str | None, role: str | None) -> None:

@@ -297,18 +297,15 @@ def test_a_closed_tab_keeps_its_files_for_a_reconnect_only(
 # ------------------------------------------------------ before the first run of the app
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Under `streamlit run` no code of the app runs before its first script run: a "
-    "client that opens the WebSocket of a fresh server and never asks for a run can PUT files "
-    "that Streamlit keeps (each up to server.maxUploadSize) until the first run of the app "
-    "puts the gate in place and drops them. The proxy's body size and request rate for "
-    "/_stcore/upload_file bound it meanwhile (docs/operations.md).",
-    raises=pytest.fail.Exception,
-)
 def test_an_upload_before_any_run_of_the_app_is_kept_nowhere(
-    server_db: tuple[Path, str], runtime: Callable[..., None]
+    server_db: tuple[Path, str], runtime: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """What ``python -m dashboard.serve`` (``make run``) does before the server is built."""
+    monkeypatch.setattr(  # undone after the test: the class is shared by the other tests
+        MemoryUploadedFileManager, "__init__", MemoryUploadedFileManager.__init__
+    )
+    upload_gate.gate_every_new_store()
+
     async def scenario(served: _Served) -> None:
         served.connect(None)  # a fresh server; the client never asks for a run
         anon = served.opened[-1].id
@@ -319,6 +316,29 @@ def test_an_upload_before_any_run_of_the_app_is_kept_nowhere(
         assert anon not in store.file_storage
 
     runtime(scenario)
+
+
+def test_the_launcher_puts_the_gate_in_place_before_streamlit_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from streamlit.web import cli
+
+    from dashboard import serve
+
+    monkeypatch.setattr(MemoryUploadedFileManager, "__init__", MemoryUploadedFileManager.__init__)
+    started: list[list[str]] = []
+
+    def streamlit_main(*, args: list[str], prog_name: str, standalone_mode: bool) -> None:
+        store = MemoryUploadedFileManager("/_stcore/upload_file")  # as the server makes it
+        gate = upload_gate._GATE
+        assert gate is not None and gate._store is store  # gated as it was made
+        assert _refused_for(store, "any-session") == NOT_SIGNED_IN
+        started.append(args)
+
+    monkeypatch.setattr(upload_gate, "_GATE", None)
+    monkeypatch.setattr(cli, "main", streamlit_main)
+    assert serve.main(["--server.port", "8999"]) == 0
+    assert started == [["run", str(serve.APP), "--server.port", "8999"]]
 
 
 def test_the_first_run_of_any_kind_drops_earlier_uploads_and_gates_the_next(
@@ -333,7 +353,7 @@ def test_the_first_run_of_any_kind_drops_earlier_uploads_and_gates_the_next(
         assert isinstance(store, MemoryUploadedFileManager)
         served.connect(None)  # opens the WebSocket, never asks for a run
         anon = served.opened[-1].id
-        store.add_file(anon, _file("f1", 40))  # no run yet: no gate (the xfail above)
+        store.add_file(anon, _file("f1", 40))  # no run yet, started as streamlit run: no gate
         seen["before"] = fingerprint(db_file)
         # the app's first run is a share link's, which stops before the menu is built
         await served.open_tab(None, query_string="token=not-a-real-link")
