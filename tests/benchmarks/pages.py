@@ -104,7 +104,7 @@ def _accounts(db: str) -> tuple[str, str, str, dict[str, str]]:
 
 @contextlib.contextmanager
 def _served(folder: Path) -> Iterator[Clinic]:
-    """``streamlit run`` of this checkout on the demo clinic, stopped afterwards."""
+    """The app of this checkout as `make run` serves it, on the demo clinic, stopped afterwards."""
     env = {
         **os.environ,
         "PAINDIARY_SECRET_KEY": SECRET,
