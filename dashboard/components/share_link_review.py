@@ -22,26 +22,32 @@ __all__ = ["EMPTY", "active_links_panel"]
 EMPTY = "No active share links."
 
 
-def active_links_panel(links: pd.DataFrame, *, key: str) -> int | None:
+def active_links_panel(links: pd.DataFrame, *, key: str, explain: bool = True) -> int | None:
     """Show the active share links in words; return the one to revoke when Revoke is pressed.
+
+    The Admin page's list of the clinic's links and the patient chart's list of one
+    patient's links.
 
     Parameters
     ----------
     links : pandas.DataFrame
         As :meth:`analytics.service.Service.active_share_links` returns it (sorted by
-        creator).
+        creator), or one patient's active links.
     key : str
         The start of the widgets' keys.
+    explain : bool, default True
+        Say first what a share link is (a panel that says it already passes False).
 
     Returns
     -------
     int or None
         The ``link_id`` of the link chosen when Revoke was pressed in this run, else None.
     """
-    st.caption(
-        "Links that open one patient's read-only summary without signing in, until they "
-        "expire or are revoked. A revoked link stops working at its next use."
-    )
+    if explain:
+        st.caption(
+            "Links that open one patient's read-only summary without signing in, until they "
+            "expire or are revoked. A revoked link stops working at its next use."
+        )
     if links.empty:
         st.info(EMPTY, icon="🔗")
         return None

@@ -26,7 +26,7 @@ import streamlit as st
 from analytics.access import User
 from analytics.errors import AccessDeniedError, NotFoundError
 from dashboard import data, navigation
-from dashboard.components import feedback
+from dashboard.components import share_link_review
 from dashboard.text import shown
 
 __all__ = [
@@ -174,30 +174,11 @@ def share_panel(user: User, patient_id: str, *, purpose: str, key: str) -> None:
             st.caption("No active share links.")
             return
         st.markdown("**Active links**")
-        feedback.table(
-            links[["link_id", "created_by", "created_at", "expires_at"]],
-            column_config={
-                "link_id": st.column_config.NumberColumn("link"),
-                "created_by": st.column_config.TextColumn("created by"),
-                "created_at": st.column_config.DatetimeColumn(
-                    "created (UTC)", format="YYYY-MM-DD HH:mm"
-                ),
-                "expires_at": st.column_config.DatetimeColumn(
-                    "expires (UTC)", format="YYYY-MM-DD HH:mm"
-                ),
-            },
-        )
-        c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
-        chosen = c1.selectbox(
-            "Link to revoke", links["link_id"].tolist(), index=None, key=f"{key}.pick"
-        )
-        if c2.button("Revoke", key=f"{key}.revoke", icon="🚫", disabled=chosen is None) and (
-            chosen is not None
-        ):
+        revoke = share_link_review.active_links_panel(links, key=key, explain=False)
+        if revoke is not None:
             try:
-                data.revoke_share_link(user, int(chosen), purpose=purpose)
+                data.revoke_share_link(user, revoke, purpose=purpose)
             except (AccessDeniedError, NotFoundError) as exc:
                 st.error(f"Not revoked: {shown(exc)}", icon="⛔")
             else:
-                st.session_state.pop(f"{key}.pick", None)
                 st.rerun()

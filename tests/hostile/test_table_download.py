@@ -292,7 +292,7 @@ OTHER_DOWNLOAD = {
 #: own (each entry must still match a table without one, so an entry goes as soon as its
 #: table gains the button).
 NO_DOWNLOAD = {
-    ("views/patient_chart.py", "link_id"): "the patient's share links (components/share_panel.py)",
+    ("views/patient_chart.py", "Made by"): "the patient's share links (components/share_panel.py)",
     ("views/admin.py", "Username"): "the accounts (views/admin.py)",
     ("views/admin.py", "Clinician code"): "clinician codes (components/onboarding_panel.py)",
     ("views/admin.py", "Made by"): "the clinic's share links (components/share_link_review.py)",
