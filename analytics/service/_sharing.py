@@ -173,12 +173,15 @@ class ShareLinks(Door):
         self._audit("share_revoke", pid, link_id=int(link_id))
 
     @governed("view_share_links", patient="patient_id")
-    def share_links(self, patient_id: str) -> pd.DataFrame:
+    def share_links(self, patient_id: str, *, active_at: dt.datetime | None = None) -> pd.DataFrame:
         """Return the share links of one patient, never their tokens (not audited).
 
         Parameters
         ----------
         patient_id : str
+        active_at : datetime, optional
+            Only the links that work at this moment (naive UTC): not revoked, expiring
+            after it. Default: every link.
 
         Returns
         -------
@@ -190,7 +193,7 @@ class ShareLinks(Door):
         AccessDeniedError, NotFoundError, ValueError
             As :meth:`analytics.service.Service.patient_dataset`.
         """
-        return self.store.share_links(self.user.username, patient_id)
+        return self.store.share_links(self.user.username, patient_id, active_at=active_at)
 
     @governed("review_share_links")
     def active_share_links(self) -> pd.DataFrame:

@@ -20,7 +20,6 @@ import datetime as dt
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-import pandas as pd
 import streamlit as st
 
 from analytics.access import User
@@ -119,14 +118,6 @@ def qr_png(text: str) -> bytes:
     return make(text)
 
 
-def _active(links: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
-    if links.empty:
-        return links
-    expires = pd.to_datetime(links["expires_at"], utc=True)
-    revoked = pd.to_datetime(links["revoked_at"], utc=True)
-    return links[revoked.isna() & (expires > pd.Timestamp(now))].reset_index(drop=True)
-
-
 def _show_new_link(token: str, days: int) -> None:
     url = share_url(token)
     st.success(
@@ -169,7 +160,8 @@ def share_panel(user: User, patient_id: str, *, purpose: str, key: str) -> None:
                 st.error(f"No link was created: {shown(exc)}", icon="⛔")
             else:
                 _show_new_link(token, int(days))
-        links = _active(data.share_links(user, patient_id, purpose=purpose), now())
+        moment = now().astimezone(dt.UTC).replace(tzinfo=None)  # the store's naive UTC
+        links = data.share_links(user, patient_id, purpose=purpose, active_at=moment)
         if links.empty:
             st.caption("No active share links.")
             return

@@ -189,9 +189,14 @@ def revoke_share_link(user: User, link_id: int, *, purpose: str) -> None:
     service(user, purpose).revoke_share_link(int(link_id))
 
 
-def share_links(user: User, patient_id: str, *, purpose: str) -> pd.DataFrame:
-    """Return the share links of ``patient_id`` (never their tokens), newest first."""
-    return service(user, purpose).share_links(str(patient_id))
+def share_links(
+    user: User, patient_id: str, *, purpose: str, active_at: dt.datetime | None = None
+) -> pd.DataFrame:
+    """Return the share links of ``patient_id`` (never their tokens), newest first.
+
+    ``active_at`` (naive UTC) keeps the links that work at that moment.
+    """
+    return service(user, purpose).share_links(str(patient_id), active_at=active_at)
 
 
 def active_share_links(user: User) -> pd.DataFrame:
