@@ -179,21 +179,30 @@ def _import(page, files: Path) -> None:
             page.get_by_role("button", name="Import", exact=True).wait_for()
             _no_developer_message(page)
             _shot(page, "40_first_day_import_preview_desktop_file_on_a_phone")
-    importing = page.get_by_role("button", name="Import", exact=True)
-    done = page.get_by_text("Imported: ")
-    settled(page, timeout_ms=SLOW_MS)
-    for _ in range(3):  # a click lost in a rerun is made again, never one under way
-        importing.click(timeout=ATTEMPT_MS)
-        try:
-            done.wait_for(timeout=ATTEMPT_MS)
-            break
-        except PlaywrightTimeoutError:
-            settled(page, timeout_ms=SLOW_MS)  # an import under way finishes its run
-            if done.is_visible() or not importing.is_visible():
-                break
-    done.wait_for(timeout=SLOW_MS)
+    _start(
+        page, page.get_by_role("button", name="Import", exact=True), page.get_by_text("Imported: ")
+    )
     page.get_by_text(f"The {HALF} new patient(s) of the import").wait_for()
     _no_developer_message(page)
+
+
+def _start(page, button, done) -> None:
+    """Click ``button`` of a long piece of work until ``done`` shows.
+
+    A click lost in a rerun is made again; never while the work it started is under way
+    (the page settles first: the work runs in the script's run).
+    """
+    settled(page, timeout_ms=SLOW_MS)
+    for _ in range(3):
+        button.click(timeout=ATTEMPT_MS)
+        try:
+            done.wait_for(timeout=ATTEMPT_MS)
+            return
+        except PlaywrightTimeoutError:
+            settled(page, timeout_ms=SLOW_MS)
+            if done.is_visible() or not button.is_visible():
+                break
+    done.wait_for(timeout=SLOW_MS)
 
 
 def _map_codes(page) -> None:
@@ -228,8 +237,9 @@ def _sign_in_sheets(page, tmp_path: Path) -> Path:
     panel = page.get_by_text(f"0 without a clinician, {HALF} without an account")
     _tab(page, "Import CSV", panel)
     made = page.get_by_text(f"{HALF} first sign-in link(s) made ({HALF} new account(s))")
-    page.get_by_role("button", name="Create patient accounts and sign-in sheets").click()
-    made.wait_for(timeout=SLOW_MS)
+    _start(
+        page, page.get_by_role("button", name="Create patient accounts and sign-in sheets"), made
+    )
     _no_developer_message(page)
     _shot(page, f"42_first_day_sheets_made_{size}")
     with page.expect_download(timeout=TIMEOUT_MS) as info:
