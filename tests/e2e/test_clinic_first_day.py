@@ -326,7 +326,11 @@ def _record_a_session(page, url: str, pid: str, last_points: str) -> None:
             settled(page)
         assert points.input_value() == last_points
 
-    eventually(copied)
+    try:
+        eventually(copied)
+    except AssertionError:
+        _shot(page, f"failed_copy_last_session_{_size_name(page)}")
+        raise
     form.get_by_label("Pain before (0-10)").fill("6")
     form.get_by_label("Pain after (0-10)").fill("3")
     saved = page.get_by_text(f"Session of {pid} on {dt.date.today():%d %b %Y} saved.")
