@@ -31,6 +31,7 @@ from analytics.stats import (
     region_days,
     region_frequency,
     rolling_mean,
+    shared_patient_codes,
     weekly_means,
 )
 
@@ -291,6 +292,20 @@ def summarize_patient(
     [1]
     """
     patient_id = _one_patient_id(patients, diary, sessions, patient_id)
+    with shared_patient_codes():  # stages share the codes and the results they recompute
+        return _summary(patient_id, patients, diary, sessions, settings, questionnaires, entries)
+
+
+def _summary(
+    patient_id: str,
+    patients: pd.DataFrame | None,
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame | None,
+    settings: AnalysisSettings,
+    questionnaires: pd.DataFrame | None,
+    entries: pd.DataFrame | None,
+) -> PatientSummary:
+    """:func:`summarize_patient` of ``patient_id``, inside the block that shares results."""
     p = _only(patients if patients is not None else empty_frame("patients"), patient_id)
     s = _only(sessions if sessions is not None else empty_frame("sessions"), patient_id)
     e = _only(entries if entries is not None else empty_entries(), patient_id)

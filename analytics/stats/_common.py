@@ -6,20 +6,25 @@ Internal module; the public names are re-exported from :mod:`analytics`.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
     "FitWarnings",
+    "no_rows",
     "patient_codes",
     "shared_patient_codes",
+    "shared_result",
     "sort_by_patient_day",
 ]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 #: Factorisations of patient columns kept while :func:`shared_patient_codes` is open,
 #: keyed by the identity of the column's immutable Arrow data (held here, so the
@@ -43,11 +48,97 @@ def shared_patient_codes() -> Iterator[None]:
     later stage that codes the same column. The results are exactly those of
     coding it again; the codes are dropped when the block ends.
     """
+    if _SHARED.get() is not None:  # an enclosing block shares already
+        yield
+        return
     token = _SHARED.set({})
+    results = _RESULTS.set({})
     try:
         yield
     finally:
+        _RESULTS.reset(results)
         _SHARED.reset(token)
+
+
+#: Results of :func:`shared_result` functions kept while :func:`shared_patient_codes`
+#: is open, keyed by the function and the identity of its arguments (held in the
+#: entry, so no identity can be reused while the entry lives).
+_RESULTS: ContextVar[dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] | None] = ContextVar(
+    "shared_results", default=None
+)
+
+
+def _frozen(value: Any) -> Any:
+    """A copy of a result that the caller may change without changing the kept one."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=False)  # copy-on-write: a change copies the data first
+    if isinstance(value, tuple):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return value
+
+
+def shared_result(func: _F) -> _F:
+    """Compute ``func`` once per set of arguments inside :func:`shared_patient_codes`.
+
+    For a stage several other stages call on the same frames (a patient's
+    reference windows, day regions, MME per day, ...): inside the block a call
+    with the very objects of an earlier call (frames and series by identity,
+    other arguments by value) returns the earlier result; each caller gets its
+    own shallow copy, which copy-on-write keeps from changing the kept one.
+    Outside the block, and for arguments that cannot be keys, ``func`` runs as
+    always. The arguments are never modified by these stages, so the result is
+    exactly that of a new call.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kept = _RESULTS.get()
+        if kept is None:
+            return func(*args, **kwargs)
+        held = (*args, *kwargs.values())
+        try:
+            key = (
+                func,
+                tuple(_key(a) for a in args),
+                tuple((k, _key(v)) for k, v in sorted(kwargs.items())),
+            )
+            hash(key)
+        except TypeError:
+            return func(*args, **kwargs)
+        entry = kept.get(key)
+        if entry is None:
+            entry = kept[key] = (held, func(*args, **kwargs))
+        return _frozen(entry[1])
+
+    return wrapper  # type: ignore[return-value]
+
+
+#: Results without rows by function and the dtypes of the input (see :func:`no_rows`).
+_NO_ROWS: dict[tuple[Any, ...], pd.DataFrame] = {}
+
+
+def no_rows(func: Callable[..., Any], frame: pd.DataFrame, compute: Callable[[], Any]) -> Any:
+    """The result of ``func`` that has no rows whatever ``frame``'s rows, computed once.
+
+    For a stage whose result has no rows when nothing in ``frame`` applies (no
+    medicine named, no region marked): ``compute()`` runs it on the zero rows of a
+    frame of the same columns and dtypes, once per function and dtypes; each
+    caller gets its own copy. The result depends on nothing but those dtypes.
+    """
+    key = (func.__qualname__, tuple((str(c), str(t)) for c, t in frame.dtypes.items()))
+    result = _NO_ROWS.get(key)
+    if result is None:
+        result = _NO_ROWS[key] = compute()
+    return result.copy()
+
+
+def _key(value: Any) -> Any:
+    """Identity for frames, series and arrays, the value for anything else."""
+    if isinstance(value, pd.DataFrame | pd.Series | pd.Index | np.ndarray):
+        return ("id", id(value))
+    return value
 
 
 def patient_codes(patient_id: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, Any]:

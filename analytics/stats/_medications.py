@@ -24,7 +24,7 @@ import pandas as pd
 from analytics.checks import check_int, check_number
 from analytics.contract import DOSE_UNITS, MME_FACTORS, opioid_code
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import patient_codes
+from analytics.stats._common import no_rows, patient_codes, shared_result
 from analytics.stats._outcomes import all_patients, outcome_windows
 from analytics.stats._thresholds import at_least
 
@@ -130,6 +130,7 @@ def _mme_factors(medication: pd.Series) -> np.ndarray:
     return factors
 
 
+@shared_result
 def opioid_mme_per_day(diary: pd.DataFrame) -> pd.Series:
     """Opioid dose of each diary day, morphine milligram equivalents per day.
 
@@ -214,6 +215,7 @@ def _blank_days_filled(by_day: np.ndarray, key: np.ndarray) -> np.ndarray:
     return np.where(known | ~records | ~none_before, by_day, 0.0)
 
 
+@shared_result
 def reference_windows(
     diary: pd.DataFrame, index_dates: pd.Series | None, *, baseline_days: int
 ) -> pd.DataFrame:
@@ -242,6 +244,7 @@ def reference_windows(
     return out
 
 
+@shared_result
 def medicine_table(
     diary: pd.DataFrame,
     index_dates: pd.Series | None = None,
@@ -295,6 +298,8 @@ def medicine_table(
     [['tramadol', 2, 200.0, 20.0, 40.0]]
     """
     baseline_days = check_int(baseline_days, "baseline_days", "medicine_table", 1, 3650)
+    if len(diary) and diary["medication"].isna().all():  # no medicine named: no rows
+        return no_rows(medicine_table, diary, lambda: medicine_table(diary.iloc[:0]))
     names = medicine_names(diary["medication"])
     taken = names.notna()
     rows = pd.DataFrame(

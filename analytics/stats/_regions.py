@@ -26,6 +26,7 @@ import pandas as pd
 from analytics.checks import check_int
 from analytics.contract import BODY_REGIONS, REGION_AREA
 from analytics.contract.schema import DATE_DTYPE
+from analytics.stats._common import no_rows, shared_result
 from analytics.stats._medications import reference_windows
 from analytics.stats._outcomes import all_patients
 
@@ -102,11 +103,17 @@ def _long(diary: pd.DataFrame) -> pd.DataFrame:
     return out.drop_duplicates(ignore_index=True)
 
 
+def _marked(diary: pd.DataFrame) -> bool:
+    """Whether some day of ``diary`` may have a region marked (its ``body_regions`` is set)."""
+    return "body_regions" in diary.columns and bool(diary["body_regions"].notna().any())
+
+
 def _joined(codes: pd.Series) -> str:
     """Codes in the contract's order, joined by ';'."""
     return ";".join(sorted(codes, key=_ORDER.__getitem__))
 
 
+@shared_result
 def region_days(diary: pd.DataFrame) -> pd.DataFrame:
     """Compute the widespread pain index of every diary day with body regions marked.
 
@@ -141,6 +148,8 @@ def region_days(diary: pd.DataFrame) -> pd.DataFrame:
     >>> region_days(diary)[["wpi", "n_areas"]].values.tolist()
     [[3, 2]]
     """
+    if len(diary) and not _marked(diary):
+        return no_rows(region_days, diary, lambda: region_days(diary.iloc[:0]))
     marks = _long(diary)
     marks["area"] = marks["region"].map(REGION_AREA)
     g = marks.groupby(["patient_id", "date"], sort=True)
@@ -189,6 +198,8 @@ def region_frequency(
     """
     if bin_days is not None:
         bin_days = check_int(bin_days, "bin_days", "region_frequency", 1, 3650)
+    if len(diary) and not _marked(diary):
+        return no_rows(region_frequency, diary, lambda: region_frequency(diary.iloc[:0]))
     days = region_days(diary)
     if start is not None:
         days = days[days["date"] >= pd.Timestamp(start)]
@@ -301,6 +312,8 @@ def region_change(
     baseline_days = check_int(baseline_days, "baseline_days", func, 1, 3650)
     recent_days = check_int(recent_days, "recent_days", func, 1, 3650)
     min_days = check_int(min_days, "min_days", func, 1, 3650)
+    if len(diary) and not _marked(diary):
+        return no_rows(region_change, diary, lambda: region_change(diary.iloc[:0]))
     days = region_days(diary)
     ids = all_patients(days)
     pid = diary["patient_id"].astype("str")

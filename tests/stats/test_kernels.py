@@ -16,13 +16,20 @@ import pytest
 from scipy import stats
 
 from analytics.contract import frequency_band
+from analytics.contract import empty_frame
 from analytics.stats import (
     _medications,
     _theil_sen,
+    medicine_table,
+    opioid_mme_per_day,
     patient_codes,
     predominant_technique,
+    region_change,
+    region_days,
+    region_frequency,
     shared_patient_codes,
 )
+from analytics.stats._common import shared_result
 from analytics.stats import _status as status
 
 
@@ -301,6 +308,76 @@ def test_shared_patient_codes_are_those_of_factorize_and_free_to_change():
                         codes[:] = 7  # the caller's copy: the next call is unchanged
             codes, _ = patient_codes(column, sort=sort)
             np.testing.assert_array_equal(codes, want_codes)
+
+
+def test_shared_results_are_those_of_a_new_call_and_each_callers_own():
+    calls = []
+
+    @shared_result
+    def doubled(frame, *, factor):
+        calls.append(factor)
+        return frame.assign(x=frame["x"] * factor)
+
+    frame = pd.DataFrame({"x": [1.0, 2.0]})
+    other = frame.copy()  # equal, but another object: computed again
+    with shared_patient_codes():
+        first = doubled(frame, factor=2)
+        first.loc[0, "x"] = -1.0  # the caller's copy: the next caller is unchanged
+        first["y"] = 0
+        second = doubled(frame, factor=2)
+        doubled(frame, factor=3)
+        doubled(other, factor=2)
+        with shared_patient_codes():  # a nested block shares the enclosing one's results
+            doubled(frame, factor=2)
+    pd.testing.assert_frame_equal(second, pd.DataFrame({"x": [2.0, 4.0]}))
+    assert calls == [2, 3, 2]
+    doubled(frame, factor=2)  # outside a block: always a new call
+    doubled(frame, factor=2)
+    assert calls == [2, 3, 2, 2, 2]
+
+
+def _diary(medication=None, dose=None, regions=None):
+    d = empty_frame("diary")
+    days = pd.date_range("2026-01-01", periods=3)
+    for i, day in enumerate(days):
+        d.loc[i, ["patient_id", "date", "pain"]] = ["p1", day, 5]
+    if medication is not None:
+        d.loc[1, ["medication", "medication_dose"]] = [medication, dose]
+    if regions is not None:
+        d.loc[2, "body_regions"] = regions
+    return d
+
+
+def test_a_diary_without_medicines_gets_the_columns_and_dtypes_of_a_table_with_rows():
+    with_rows = medicine_table(_diary("tramadol", 100.0))
+    assert len(with_rows) == 1
+    for _ in range(2):  # the second from the kept result
+        without = medicine_table(_diary())
+        pd.testing.assert_frame_equal(without, with_rows.iloc[:0], check_index_type=False)
+        without["extra"] = 1  # the caller's own copy
+    assert medicine_table(_diary()).empty
+
+
+def test_a_diary_without_regions_gets_the_columns_and_dtypes_of_tables_with_rows():
+    marked = _diary(regions="low_back;neck")
+    for func in (region_days, region_frequency, region_change):
+        with_rows = func(marked)
+        assert len(with_rows)
+        for _ in range(2):
+            without = func(_diary())
+            pd.testing.assert_frame_equal(without, with_rows.iloc[:0], check_index_type=False)
+            without["extra"] = 1
+
+
+def test_shared_results_inside_a_block_equal_new_calls():
+    diary = _diary("tramadol", 100.0, "low_back;neck")
+    want = (medicine_table(diary), opioid_mme_per_day(diary), region_days(diary))
+    with shared_patient_codes():
+        for _ in range(2):
+            got = (medicine_table(diary), opioid_mme_per_day(diary), region_days(diary))
+            pd.testing.assert_frame_equal(got[0], want[0])
+            pd.testing.assert_series_equal(got[1], want[1])
+            pd.testing.assert_frame_equal(got[2], want[2])
 
 
 def test_blank_opioid_days_follow_the_grouped_pandas_reference():
