@@ -5,8 +5,8 @@ Internal module; the public names are re-exported from :mod:`analytics`.
 
 from __future__ import annotations
 
-import warnings
 import functools
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -69,7 +69,7 @@ _RESULTS: ContextVar[dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] | None] 
 
 
 def _frozen(value: Any) -> Any:
-    """A copy of a result that the caller may change without changing the kept one."""
+    """Return a copy of a result that the caller may change without changing the kept one."""
     if isinstance(value, pd.DataFrame | pd.Series):
         return value.copy(deep=False)  # copy-on-write: a change copies the data first
     if isinstance(value, tuple):
@@ -120,7 +120,7 @@ _NO_ROWS: dict[tuple[Any, ...], pd.DataFrame] = {}
 
 
 def no_rows(func: Callable[..., Any], frame: pd.DataFrame, compute: Callable[[], Any]) -> Any:
-    """The result of ``func`` that has no rows whatever ``frame``'s rows, computed once.
+    """Return the result of ``func`` that has no rows whatever ``frame``'s rows, computed once.
 
     For a stage whose result has no rows when nothing in ``frame`` applies (no
     medicine named, no region marked): ``compute()`` runs it on the zero rows of a

@@ -182,7 +182,7 @@ _NO_ANSWERS: dict[tuple[tuple[str, str], ...], pd.DataFrame] = {}
 
 
 def _no_answers_table(answers: pd.DataFrame) -> pd.DataFrame:
-    """The table of an empty ``answers`` with the shipped instruments, computed once per dtypes."""
+    """Return the table of an empty ``answers`` with the shipped instruments (kept per dtypes)."""
     key = tuple((str(c), str(t)) for c, t in answers.dtypes.items())
     table = _NO_ANSWERS.get(key)
     if table is None:

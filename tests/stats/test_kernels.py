@@ -15,8 +15,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analytics.contract import frequency_band
-from analytics.contract import empty_frame
+from analytics.contract import empty_frame, frequency_band
 from analytics.stats import (
     _medications,
     _theil_sen,
@@ -29,8 +28,8 @@ from analytics.stats import (
     region_frequency,
     shared_patient_codes,
 )
-from analytics.stats._common import shared_result
 from analytics.stats import _status as status
+from analytics.stats._common import shared_result
 
 
 def _brute_order_statistics(x, y, ranks):
