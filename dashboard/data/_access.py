@@ -26,6 +26,7 @@ __all__ = [
     "begin_run",
     "forget_rows",
     "visit_rows",
+    "kept_in_scope",
     "ClinicData",
     "patient_ids",
     "patients",
@@ -112,7 +113,7 @@ def _scope_now(user: User) -> frozenset[str]:
     return ids
 
 
-def _kept(user: User, key: tuple[Any, ...], patient_ids: Any) -> bool:
+def kept_in_scope(user: User, key: tuple[Any, ...], patient_ids: Any) -> bool:
     """Tell whether the visit holds ``key`` and its patients are all still in ``user``'s scope.
 
     When they are not, the visit's rows are forgotten, so the read that follows goes
@@ -182,7 +183,7 @@ def cohort(user: User, *, purpose: str) -> ClinicData:
     """Rows of every patient ``user`` may see; one audited read per visit."""
     key = ("cohort", user_key(user), purpose)
     held = visit_rows().get(key)
-    if held is None or not _kept(user, key, held.patients["patient_id"]):
+    if held is None or not kept_in_scope(user, key, held.patients["patient_id"]):
         visit_rows()[key] = _with_band(service(user, purpose).cohort_dataset(purpose=purpose))
     cohort_rows: ClinicData = visit_rows()[key]
     return cohort_rows
@@ -205,7 +206,7 @@ def patient_view(user: User, patient_id: str, *, purpose: str) -> PatientView:
     when the rows were read earlier in the visit and the patient has left the scope since.
     """
     key = ("patient", user_key(user), purpose, str(patient_id))
-    if not _kept(user, key, [patient_id]):
+    if not kept_in_scope(user, key, [patient_id]):
         rows = visit_rows()
         ds = service(user, purpose).patient_dataset(
             str(patient_id), purpose=purpose, questionnaires=True
@@ -252,7 +253,7 @@ def diary_history(user: User, patient_id: str, *, purpose: str) -> pd.DataFrame:
     when none), ``reason``.
     """
     key = ("history", user_key(user), purpose, str(patient_id))
-    if not _kept(user, key, [patient_id]):
+    if not kept_in_scope(user, key, [patient_id]):
         frame = service(user, purpose).history(str(patient_id))
         visit_rows()[key] = frame[frame["table"] == "diary"].reset_index(drop=True)
     history: pd.DataFrame = visit_rows()[key]

@@ -8,7 +8,14 @@ from collections.abc import Mapping
 import pandas as pd
 
 from analytics.access import User
-from dashboard.data._access import forget_rows, patient_view, service, user_key, visit_rows
+from dashboard.data._access import (
+    forget_rows,
+    kept_in_scope,
+    patient_view,
+    service,
+    user_key,
+    visit_rows,
+)
 
 __all__ = [
     "questionnaires_due",
@@ -55,8 +62,16 @@ def cohort_questionnaires_due(user: User, *, today: dt.date, purpose: str) -> pd
 def questionnaires_due(
     user: User, patient_id: str, *, today: dt.date, purpose: str
 ) -> pd.DataFrame:
-    """Return the questionnaires due for the patient today (audited view)."""
-    return service(user, purpose).questionnaires_due(patient_id, today=today)
+    """Return the questionnaires due for the patient today (one audited view per visit).
+
+    Reruns of the visit show the list read first, while the patient is still in the
+    user's scope; a save forgets it with the visit's other rows.
+    """
+    key = ("questionnaires due", user_key(user), purpose, str(patient_id), today)
+    if not kept_in_scope(user, key, [patient_id]):
+        visit_rows()[key] = service(user, purpose).questionnaires_due(patient_id, today=today)
+    due: pd.DataFrame = visit_rows()[key]
+    return due
 
 
 def save_questionnaire(

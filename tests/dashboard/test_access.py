@@ -486,3 +486,20 @@ def test_treatment_response_of_a_clinician_covers_their_patients(demo_db):
     assert f"of {len(DR_A)} patients have a baseline" in _texts(at.caption)
     at = open_page("views/treatment_response.py", user="admin")
     assert "of 60 patients have a baseline" in _texts(at.caption)
+
+
+def test_a_chart_visit_reads_the_questionnaires_due_once_and_asks_the_scope_again(demo_db):
+    at = open_page("views/patient_chart.py", user="dr.a")
+    at.run()  # reruns of the same visit show the list read first
+    at.run()
+    log = _audit(demo_db, username="dr.a")
+    due = log[(log["action"] == "view") & log.astype(str).sum(axis=1).str.contains("due")]
+    assert len(due) == 1
+    (pid,) = set(due["patient_id"])
+    with open_store(demo_db) as store:
+        svc = Service(store, LOCAL_OPERATOR, face="test:setup")
+        svc.unassign("dr.a", [pid])
+    at.run()  # the patient left dr.a's scope: the rerun is refused, not shown from the visit
+    assert not at.exception
+    refused = _audit(demo_db, username="dr.a", outcomes=["denied"])
+    assert pid in set(refused["patient_id"])
