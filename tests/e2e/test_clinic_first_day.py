@@ -128,6 +128,7 @@ def _no_developer_message(page) -> None:
 
 def _sign_in(page, username: str) -> None:
     _heading(page, "🩺 Pain diary")
+    settled(page)  # a form drawn again by a run still under way can lose what was typed
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
@@ -242,6 +243,7 @@ def _sign_in_sheets(page, tmp_path: Path) -> Path:
     )
     _no_developer_message(page)
     _shot(page, f"42_first_day_sheets_made_{size}")
+    settled(page)  # the button of a finished run: a click during a rerun can be lost
     with page.expect_download(timeout=TIMEOUT_MS) as info:
         page.get_by_role("button", name="Download the sign-in sheet (PDF)").click()
     path = tmp_path / f"sheets_{size}.pdf"
@@ -281,6 +283,7 @@ def _patient_signs_in(browser, link: str, username: str, size: dict) -> None:  #
         _heading(page, "🩺 Welcome to your pain diary")
         page.get_by_text(f"Your username is {username}").wait_for()
         _no_developer_message(page)
+        settled(page)
         page.get_by_label("Choose a password").fill("my own garden words")
         page.get_by_label("The same password again").fill("my own garden words")
         page.get_by_role("button", name="Save my password and sign in").click()
