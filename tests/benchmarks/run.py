@@ -476,6 +476,7 @@ def write_report(results: list[dict], out: Path, *, repeat: int, elapsed: float)
 #: order, after this one's.
 OTHER_SECTIONS = (
     "## Analysis work shared between stages",
+    "## One patient's summary",
     "## Pages in the browser",
     "## Registry",
 )
