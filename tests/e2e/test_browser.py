@@ -428,6 +428,10 @@ _HIT_TITLE = """(el) => {
 }"""
 
 
+def _assert_whole(text) -> None:
+    assert text.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the text is cut"
+
+
 def _assert_chart_titles_uncovered(page) -> None:
     titles = page.locator('[data-testid="stPlotlyChart"] .gtitle')
     assert titles.count() >= 1
@@ -493,7 +497,7 @@ def test_patient_pages_read_right_on_phone_and_desktop(demo, browser, size):
         page.goto(demo.url, wait_until="commit")
         _sign_in(page, demo, demo.patient)
         _heading(page, "📝 Log today")
-        _assert_page_uncovered(page, "📝 Log today")
+        eventually(lambda: _assert_page_uncovered(page, "📝 Log today"))
 
         # the 0-10 scale: every button at least 44 px tall (a fingertip); one row where eleven
         # 44 px buttons fit, else two clear rows 0-5 and 6-10; "10" whole and on screen
@@ -502,7 +506,7 @@ def test_patient_pages_read_right_on_phone_and_desktop(demo, browser, size):
         ten.wait_for()
         settled(page)
         eventually(lambda: _assert_scale_rows(scale, width))
-        assert ten.locator("p").evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+        eventually(lambda: _assert_whole(ten.locator("p")))
         # the chosen number stands out: dark fill, white text
         six = scale.get_by_role("radio", name="6", exact=True)
         click_until(six, scale.get_by_role("radio", name="6", exact=True, checked=True))
@@ -551,7 +555,7 @@ def test_patient_pages_read_right_on_phone_and_desktop(demo, browser, size):
         )
         page.locator('[data-testid="stDataFrame"]').first.wait_for()
         page.get_by_text("Kept history of this day").wait_for()
-        _assert_page_uncovered(page, "🗓️ History")
+        eventually(lambda: _assert_page_uncovered(page, "🗓️ History"))
         _screens(page, f"patient_{size}_3_history")
         _no_exception(page)
     finally:

@@ -68,11 +68,11 @@ def test_a_tapped_day_opens_on_a_phone_with_its_changed_mark(demo, browser):  # 
             )
         button = page.locator(f".st-key-history-cal-{day.isoformat()} button")
         button.wait_for()
-        _assert_page_uncovered(page, "🗓️ History")
+        eventually(lambda: _assert_page_uncovered(page, "🗓️ History"))
         # the day's week: seven days side by side, on screen, each a fingertip tall (once
         # the calendar's style has arrived with the page)
         eventually(lambda: _assert_one_row(button.evaluate(_WEEK_ROW), width))
-        assert button.evaluate("e => getComputedStyle(e, '::after').content") == '"✏️"'
+        eventually(lambda: _assert_pencil(button))
         _screens(page, "calendar_phone_1_month", most=2)
 
         opened = page.get_by_role("heading", name=f"{day:%A %d %B %Y} ✏️")
@@ -98,6 +98,15 @@ def test_a_tapped_day_opens_on_a_phone_with_its_changed_mark(demo, browser):  # 
         context.close()
 
 
+def _assert_pencil(button) -> None:
+    assert button.evaluate("e => getComputedStyle(e, '::after').content") == '"✏️"'
+
+
+def _assert_tall(element) -> None:
+    box = element.bounding_box()
+    assert box is not None and box["height"] >= 44, box  # a fingertip
+
+
 def _assert_flare_mark(day) -> None:
     assert day.evaluate("e => getComputedStyle(e, '::before').content") == '"⚡"'
 
@@ -115,7 +124,7 @@ def test_a_flare_with_a_rescue_medicine_shows_on_the_calendar(demo, browser):  #
         scale = page.locator(".st-key-scale-row-log-now-pain")
         click_until(opener, scale.get_by_role("radio", name="8", exact=True))
         eight = scale.get_by_role("radio", name="8", exact=True)
-        assert eight.bounding_box()["height"] >= 44  # a fingertip
+        eventually(lambda: _assert_tall(eight))  # once the page's style has arrived
         click_until(eight, scale.get_by_role("radio", name="8", exact=True, checked=True))
         flare = page.get_by_text("It is a flare or attack", exact=True)
         click_until(
@@ -123,7 +132,7 @@ def test_a_flare_with_a_rescue_medicine_shows_on_the_calendar(demo, browser):  #
         )
         choose(page, "Medicine taken for it", "ibuprofen")
         save = page.get_by_role("button", name="Save entry", exact=True)
-        assert save.bounding_box()["height"] >= 44
+        eventually(lambda: _assert_tall(save))
         click_until(save, page.get_by_text("ibuprofen taken — we will ask at"))
         _screens(page, "flare_phone_1_saved", most=1)
 
