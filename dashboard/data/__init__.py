@@ -52,6 +52,7 @@ from dashboard.data._access import (
     patient_version,
     patient_view,
     patients,
+    per_visit,
     service,
 )
 from dashboard.data._accounts import (
@@ -131,6 +132,7 @@ from dashboard.data._writes import (
 )
 
 __all__ = [
+    "per_visit",
     "add_entry",
     "answer_rescue",
     "entries",

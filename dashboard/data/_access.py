@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -27,6 +29,7 @@ __all__ = [
     "forget_rows",
     "visit_rows",
     "kept_in_scope",
+    "per_visit",
     "ClinicData",
     "patient_ids",
     "patients",
@@ -93,6 +96,44 @@ def visit_rows() -> dict[tuple[Any, ...], Any]:
     if rows is None:
         rows = st.session_state[_ROWS] = {}
     return rows
+
+
+T = TypeVar("T")
+
+
+def per_visit(build: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Return ``build(*args, **kwargs)``, built once per visit for the same arguments.
+
+    For what a page draws from the visit's rows (a patient's charts): a rerun of the
+    visit (a widget changed elsewhere on the page) shows what the first run built.
+    Frames, series and arrays are matched by identity, as the visit's rows are the
+    same objects from run to run (they are held with the result, so no identity is
+    reused); anything else by value. Forgotten with the visit's rows, e.g. after a
+    save. ``build`` must not change its arguments, and its result is shared by the
+    reruns: a caller must not change it.
+    """
+
+    def key(value: Any) -> Any:
+        if isinstance(value, pd.DataFrame | pd.Series | pd.Index | np.ndarray):
+            return ("id", id(value))
+        return value
+
+    try:
+        k = (
+            "per visit",
+            build.__module__,
+            build.__qualname__,
+            tuple(key(a) for a in args),
+            tuple((n, key(v)) for n, v in sorted(kwargs.items())),
+        )
+        hash(k)
+    except TypeError:
+        return build(*args, **kwargs)
+    rows = visit_rows()
+    if k not in rows:
+        rows[k] = ((args, kwargs), build(*args, **kwargs))
+    result: T = rows[k][1]
+    return result
 
 
 def _scope_now(user: User) -> frozenset[str]:

@@ -256,23 +256,56 @@ its_names = (
     if is_control
     else ("Trend before treatment", "Trend after start")
 )
-trajectory = charts.pain_trajectory(
+
+
+def _date_charts(
+    title: str,
+    trend: pd.DataFrame,
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame,
+    entries: pd.DataFrame,
+    its: pd.DataFrame | None,
+    baseline: tuple[pd.Timestamp, pd.Timestamp, float] | None,
+    its_names: tuple[str, str],
+    window_days: int,
+    last_day: pd.Timestamp,
+) -> tuple[object, object, object]:
+    """Build the pain trajectory, the sleep/mood/stress and the medication charts."""
+    diary = diary.reset_index(drop=True)
+    sessions = sessions.reset_index(drop=True)
+    trajectory = charts.pain_trajectory(
+        trend,
+        rolling=trend["pain_rolling_mean"],
+        sessions=sessions,
+        baseline=baseline,
+        its_lines=its,
+        title=title,
+        its_names=its_names,
+        window_days=window_days,
+        flares=entries,
+    )
+    wellbeing = charts.wellbeing_small_multiples(diary)
+    medication = charts.medication_chart(diary)
+    # the three date charts are read together: one x-range, from the first day to today,
+    # so the days since a patient stopped logging show as an empty stretch up to now
+    charts.same_x_range(trajectory, wellbeing, medication, x_range=(diary["date"].min(), last_day))
+    return trajectory, wellbeing, medication
+
+
+# a rerun of the visit (a widget changed further down) shows the charts the first run built
+trajectory, wellbeing, medication = data.per_visit(
+    _date_charts,
+    f"Pain over time, {pid}",
     trend,
-    rolling=trend["pain_rolling_mean"],
-    sessions=view.sessions,
-    baseline=baseline,
-    its_lines=its,
-    title=f"Pain over time, {pid}",
-    its_names=its_names,
-    window_days=cfg.trend_window_days,
-    flares=view.data.entries,
+    view.data.diary,  # the visit's rows themselves: the same objects from run to run
+    view.data.sessions,
+    view.data.entries,
+    its,
+    baseline,
+    its_names,
+    cfg.trend_window_days,
+    max(pd.Timestamp(clock.today()), pd.Timestamp(view.diary["date"].max())),
 )
-wellbeing = charts.wellbeing_small_multiples(view.diary)
-medication = charts.medication_chart(view.diary)
-# the three date charts are read together: one x-range, from the first day to today, so
-# the days since a patient stopped logging show as an empty stretch up to now
-last_day = max(pd.Timestamp(clock.today()), pd.Timestamp(view.diary["date"].max()))
-charts.same_x_range(trajectory, wellbeing, medication, x_range=(view.diary["date"].min(), last_day))
 st.plotly_chart(trajectory, key="chart.trajectory", config=charts.CHART_CONFIG)
 flare_panel.clinician_caption(summary)
 

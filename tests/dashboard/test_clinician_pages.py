@@ -210,6 +210,31 @@ def test_patient_chart_reads_in_one_sign_convention_and_one_x_range(demo_db, dem
     assert any(str(m.value).startswith("**Responder by two methods (IMMPACT)") for m in at.markdown)
 
 
+def test_a_rerun_of_the_chart_draws_the_date_charts_built_by_the_visits_first_run(
+    demo_db, demo_today, monkeypatch
+):
+    built = []
+    real = charts.pain_trajectory
+
+    def counted(*args, **kwargs):
+        built.append(kwargs["title"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(charts, "pain_trajectory", counted)
+    at = _chart("P001")
+    first = [c for c in _figures(at) if "period" in (c["layout"].get("meta") or {})]
+    at.run()  # a rerun of the visit, as when a widget further down changes
+    at.run()
+    again = [c for c in _figures(at) if "period" in (c["layout"].get("meta") or {})]
+    assert built == ["Pain over time, P001"]
+    assert again == first and len(first) == 3
+    at.session_state["chart.patient"] = "P002"  # another patient: his own charts
+    at.run()
+    assert built == ["Pain over time, P001", "Pain over time, P002"]
+    titles = [str(c["layout"].get("title", {}).get("text", "")) for c in _figures(at)]
+    assert any("P002" in t for t in titles) and not any("P001" in t for t in titles)
+
+
 def test_comparison_group_patient_is_not_told_trend_after_start(demo_db, demo_today):
     ds = load_dataset(project_root() / "sample_data")
     waitlist = sorted(ds.patients.loc[ds.patients["group"] == "waitlist", "patient_id"])
