@@ -292,6 +292,14 @@ def _date_charts(
     return trajectory, wellbeing, medication
 
 
+def _session_charts(sessions: pd.DataFrame, response: pd.DataFrame) -> tuple[object, object]:
+    """Build the pain before/after each session and the response to each session charts."""
+    return (
+        charts.session_before_after(sessions.reset_index(drop=True)),
+        charts.session_response_chart(response),
+    )
+
+
 # a rerun of the visit (a widget changed further down) shows the charts the first run built
 trajectory, wellbeing, medication = data.per_visit(
     _date_charts,
@@ -411,20 +419,14 @@ st.subheader("Sessions")
 if view.sessions.empty:
     st.info("No sessions recorded yet for this patient.")
 else:
-    response = summary.session_response
+    before_after, by_session = data.per_visit(
+        _session_charts, view.data.sessions, summary.session_response
+    )
     c1, c2 = st.columns(2)
     with c1:
-        st.plotly_chart(
-            charts.session_before_after(view.sessions),
-            key="chart.before_after",
-            config=charts.CHART_CONFIG,
-        )
+        st.plotly_chart(before_after, key="chart.before_after", config=charts.CHART_CONFIG)
     with c2:
-        st.plotly_chart(
-            charts.session_response_chart(response),
-            key="chart.session_response",
-            config=charts.CHART_CONFIG,
-        )
+        st.plotly_chart(by_session, key="chart.session_response", config=charts.CHART_CONFIG)
     st.caption(
         f"Bars: pain reduction, points (positive = better) — mean pain on the "
         f"{cfg.session_window_days} days before a session minus the {cfg.session_window_days} "

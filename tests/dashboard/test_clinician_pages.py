@@ -221,18 +221,28 @@ def test_a_rerun_of_the_chart_draws_the_date_charts_built_by_the_visits_first_ru
         return real(*args, **kwargs)
 
     monkeypatch.setattr(charts, "pain_trajectory", counted)
+    sessions_drawn = []
+    real_sessions = charts.session_before_after
+
+    def sessions_counted(sessions):
+        sessions_drawn.append(set(sessions["patient_id"]))
+        return real_sessions(sessions)
+
+    monkeypatch.setattr(charts, "session_before_after", sessions_counted)
     at = _chart("P001")
     first = [c for c in _figures(at) if "period" in (c["layout"].get("meta") or {})]
     at.run()  # a rerun of the visit, as when a widget further down changes
     at.run()
     again = [c for c in _figures(at) if "period" in (c["layout"].get("meta") or {})]
     assert built == ["Pain over time, P001"]
+    assert sessions_drawn == [{"P001"}]
     assert again == first and len(first) == 3
-    at.session_state["chart.patient"] = "P002"  # another patient: his own charts
+    at.session_state["chart.patient"] = "P007"  # another patient: their own charts
     at.run()
-    assert built == ["Pain over time, P001", "Pain over time, P002"]
+    assert built == ["Pain over time, P001", "Pain over time, P007"]
+    assert sessions_drawn == [{"P001"}, {"P007"}]
     titles = [str(c["layout"].get("title", {}).get("text", "")) for c in _figures(at)]
-    assert any("P002" in t for t in titles) and not any("P001" in t for t in titles)
+    assert any("P007" in t for t in titles) and not any("P001" in t for t in titles)
 
 
 def test_comparison_group_patient_is_not_told_trend_after_start(demo_db, demo_today):
