@@ -48,8 +48,10 @@ n_controls = int(outcomes["control"].astype(bool).sum())
 control_groups = sorted(outcomes.loc[outcomes["control"].astype(bool), "group"].dropna().unique())
 
 # ------------------------------------------------------------------ waterfall
+# charts of the visit's result are built once per visit (a rerun after a widget change
+# further down draws what the first run built)
 st.plotly_chart(
-    charts.waterfall(outcomes, threshold=cfg.responder_threshold),
+    data.per_visit(charts.waterfall, outcomes, threshold=cfg.responder_threshold),
     key="response.waterfall",
     config=charts.CHART_CONFIG,
 )
@@ -182,7 +184,7 @@ for tab, (by, summary) in zip(tabs, summaries.items(), strict=True):
 c1, c2 = st.columns(2)
 with c1:
     st.plotly_chart(
-        charts.cpra_chart(result.cpra, threshold=cfg.responder_threshold),
+        data.per_visit(charts.cpra_chart, result.cpra, threshold=cfg.responder_threshold),
         key="response.cpra",
         config=charts.CHART_CONFIG,
     )
@@ -257,7 +259,9 @@ with c2:
         st.info("No sessions yet: no adverse-event rate.")
     else:
         st.plotly_chart(
-            charts.adverse_event_chart(rates), key="response.safety", config=charts.CHART_CONFIG
+            data.per_visit(charts.adverse_event_chart, rates),
+            key="response.safety",
+            config=charts.CHART_CONFIG,
         )
 
 file_buttons.cohort_section(user, settings=cfg, purpose=PAGE)

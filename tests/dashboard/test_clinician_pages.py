@@ -258,6 +258,26 @@ def test_comparison_group_patient_is_not_told_trend_after_start(demo_db, demo_to
 # ------------------------------------------------------------------ treatment response
 
 
+def test_a_rerun_of_treatment_response_draws_the_charts_of_the_visits_result(
+    demo_db, demo_today, monkeypatch
+):
+    drawn = []
+    real = charts.waterfall
+
+    def counted(outcomes, **kwargs):
+        drawn.append(len(outcomes))
+        return real(outcomes, **kwargs)
+
+    monkeypatch.setattr(charts, "waterfall", counted)
+    at = open_page("views/treatment_response.py", user="admin")
+    first = _figures(at)
+    at.run()
+    at.run()
+    assert drawn == [60] and _figures(at) == first
+    at = open_page("views/treatment_response.py", user="dr.a")  # another visit, its own rows
+    assert drawn == [60, 30]
+
+
 def test_treatment_response_shows_holm_p_values_and_keeps_controls_out(demo_db, demo_today):
     at = open_page("views/treatment_response.py", user="admin")
     assert not at.exception, at.exception
