@@ -6,7 +6,13 @@ Every function takes canonical frames and returns a documented frame or a frozen
 from __future__ import annotations
 
 from ._adjusted import wald_risk_difference
-from ._common import FitWarnings, patient_codes, shared_patient_codes, sort_by_patient_day
+from ._common import (
+    FitWarnings,
+    call_key,
+    patient_codes,
+    shared_patient_codes,
+    sort_by_patient_day,
+)
 from ._dose import (
     DOSE_COLUMNS,
     DOSE_SUMMARY_COLUMNS,
@@ -172,6 +178,7 @@ __all__ = [
     "FitWarnings",
     "patient_codes",
     "shared_patient_codes",
+    "call_key",
     "sort_by_patient_day",
     "DOSE_COLUMNS",
     "DOSE_SUMMARY_COLUMNS",

@@ -17,6 +17,7 @@ import pandas as pd
 
 __all__ = [
     "FitWarnings",
+    "call_key",
     "no_rows",
     "patient_codes",
     "shared_patient_codes",
@@ -72,8 +73,6 @@ def _frozen(value: Any) -> Any:
     """Return a copy of a result that the caller may change without changing the kept one."""
     if isinstance(value, pd.DataFrame | pd.Series):
         return value.copy(deep=False)  # copy-on-write: a change copies the data first
-    if isinstance(value, tuple):
-        return tuple(_frozen(v) for v in value)
     if isinstance(value, np.ndarray):
         return value.copy()
     return value
@@ -95,21 +94,12 @@ def shared_result(func: _F) -> _F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         kept = _RESULTS.get()
-        if kept is None:
-            return func(*args, **kwargs)
-        held = (*args, *kwargs.values())
-        try:
-            key = (
-                func,
-                tuple(_key(a) for a in args),
-                tuple((k, _key(v)) for k, v in sorted(kwargs.items())),
-            )
-            hash(key)
-        except TypeError:
+        key = None if kept is None else call_key(func, args, kwargs)
+        if kept is None or key is None:
             return func(*args, **kwargs)
         entry = kept.get(key)
         if entry is None:
-            entry = kept[key] = (held, func(*args, **kwargs))
+            entry = kept[key] = ((*args, *kwargs.values()), func(*args, **kwargs))
         return _frozen(entry[1])
 
     return wrapper  # type: ignore[return-value]
@@ -134,11 +124,32 @@ def no_rows(func: Callable[..., Any], frame: pd.DataFrame, compute: Callable[[],
     return result.copy()
 
 
-def _key(value: Any) -> Any:
-    """Identity for frames, series and arrays, the value for anything else."""
-    if isinstance(value, pd.DataFrame | pd.Series | pd.Index | np.ndarray):
-        return ("id", id(value))
-    return value
+def call_key(
+    func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, ...] | None:
+    """Return a key of a call of ``func``: frames, series and arrays by identity.
+
+    Any other argument counts by value; None when one cannot be a key (unhashable).
+    Whoever keeps a result under the key holds the arguments too, so that no identity
+    in it is reused while the result is kept.
+    """
+
+    def part(value: Any) -> Any:
+        if isinstance(value, pd.DataFrame | pd.Series | pd.Index | np.ndarray):
+            return ("id", id(value))
+        return value
+
+    key = (
+        func.__module__,
+        func.__qualname__,
+        tuple(part(a) for a in args),
+        tuple((k, part(v)) for k, v in sorted(kwargs.items())),
+    )
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def patient_codes(patient_id: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, Any]:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract import INSTRUMENTS, Instrument
+from ._common import no_rows
 
 __all__ = [
     "ANSWER_COLUMNS",
@@ -170,24 +171,12 @@ def questionnaire_table(
     Baseline = the first answered date of that score for that patient, usually the
     questionnaire given before the first session.
     """
-    if instruments is None and not len(answers):
-        return _no_answers_table(answers).copy()
+    if instruments is None and not len(answers):  # a patient page without questionnaires
+        return no_rows(
+            questionnaire_table, answers, lambda: _questionnaire_table(answers, INSTRUMENTS)
+        )
     instruments = INSTRUMENTS if instruments is None else instruments
     return _questionnaire_table(answers, instruments)
-
-
-#: :func:`questionnaire_table` of no answers, by the dtypes of the answers' columns
-#: (a patient page without questionnaires asks for it at every run).
-_NO_ANSWERS: dict[tuple[tuple[str, str], ...], pd.DataFrame] = {}
-
-
-def _no_answers_table(answers: pd.DataFrame) -> pd.DataFrame:
-    """Return the table of an empty ``answers`` with the shipped instruments (kept per dtypes)."""
-    key = tuple((str(c), str(t)) for c, t in answers.dtypes.items())
-    table = _NO_ANSWERS.get(key)
-    if table is None:
-        table = _NO_ANSWERS[key] = _questionnaire_table(answers, INSTRUMENTS)
-    return table
 
 
 def _questionnaire_table(answers: pd.DataFrame, instruments: dict[str, Instrument]) -> pd.DataFrame:

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -14,6 +13,7 @@ from analytics.access import User
 from analytics.contract import Dataset, empty_answers, empty_entries, frequency_band
 from analytics.service import Service
 from analytics.settings import AnalysisSettings
+from analytics.stats import call_key
 from analytics.store import ImportReport, SaveResult, Store, default_url, open_store
 
 __all__ = [
@@ -112,23 +112,10 @@ def per_visit(build: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     save. ``build`` must not change its arguments, and its result is shared by the
     reruns: a caller must not change it.
     """
-
-    def key(value: Any) -> Any:
-        if isinstance(value, pd.DataFrame | pd.Series | pd.Index | np.ndarray):
-            return ("id", id(value))
-        return value
-
-    try:
-        k = (
-            "per visit",
-            build.__module__,
-            build.__qualname__,
-            tuple(key(a) for a in args),
-            tuple((n, key(v)) for n, v in sorted(kwargs.items())),
-        )
-        hash(k)
-    except TypeError:
+    call = call_key(build, args, kwargs)
+    if call is None:
         return build(*args, **kwargs)
+    k = ("per visit", *call)
     rows = visit_rows()
     if k not in rows:
         rows[k] = ((args, kwargs), build(*args, **kwargs))
