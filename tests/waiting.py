@@ -24,6 +24,7 @@ __all__ = [
     "choose",
     "click_until",
     "eventually",
+    "in_view",
     "session_kept",
     "settled",
 ]
@@ -116,6 +117,19 @@ def session_kept(page: Page, *, timeout_ms: float = TIMEOUT_MS) -> None:
     eventually(kept, timeout_ms=timeout_ms)
 
 
+def in_view(page: Page, target: Locator) -> None:
+    """Scroll ``target`` into view and let the page handle the scroll before going on.
+
+    A select box closes its list when the page scrolls: a click that has to scroll to the
+    box first opens the list, then the scroll closes it again (a lost click that costs
+    the wait for its effect). Scrolled beforehand, the click opens a list that stays.
+    """
+    target.first.scroll_into_view_if_needed()
+    page.evaluate(
+        "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
+
+
 def choose(
     page: Page,
     label: str,
@@ -142,6 +156,7 @@ def choose(
 
     def attempt() -> None:
         settled(page)
+        in_view(page, box)
         click_until(
             box.locator("input").first,
             wanted,

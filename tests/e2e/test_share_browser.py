@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.waiting import ATTEMPT_MS, click_until, eventually
+from tests.waiting import (
+    ATTEMPT_MS,
+    LIST_OPENS_MS,
+    click_until,
+    eventually,
+    in_view,
+    settled,
+)
 
 from .test_browser import (  # noqa: F401 - the module's server and browser fixtures
     DESKTOP,
@@ -96,9 +103,12 @@ def test_a_clinician_shares_a_patient_then_revokes_the_link(demo, browser):  # n
 
         def choose_a_link() -> None:
             # a rerun of the page can close the list that the click opened, or lose the choice
+            settled(page)
+            in_view(page, box)
             click_until(
                 box.locator("input"),
                 option,
+                attempt_ms=LIST_OPENS_MS,
                 before_retry=lambda: box.locator("input").press("Escape"),
             )
             option.click(timeout=ATTEMPT_MS)
