@@ -216,16 +216,23 @@ def pytest_configure(config: pytest.Config) -> None:
     collection per 700 allocations, the collector ran thousands of times per test file and
     about twenty full collections of a heap of some 350,000 objects (the imported
     libraries), a tenth of a page test's time. What a test checks does not depend on when
-    garbage is collected; servers and commands the tests start keep the defaults.
+    garbage is collected; servers and commands the tests start keep the defaults, and so
+    do the page benchmarks (``--benchmark-only``), which time the product as it runs.
     """
-    gc.set_threshold(GC_YOUNGEST_THRESHOLD, 20, 20)
+    if not _benchmarking(config):
+        gc.set_threshold(GC_YOUNGEST_THRESHOLD, 20, 20)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Leave what the collection imported (modules, the libraries' tables) out of every
     later collection: it lives as long as the process."""
-    gc.collect()
-    gc.freeze()
+    if not _benchmarking(session.config):
+        gc.collect()
+        gc.freeze()
+
+
+def _benchmarking(config: pytest.Config) -> bool:
+    return bool(config.getoption("benchmark_only", default=False))
 
 
 @pytest.hookimpl(wrapper=True)
