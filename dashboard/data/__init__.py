@@ -132,7 +132,6 @@ from dashboard.data._writes import (
 )
 
 __all__ = [
-    "per_visit",
     "add_entry",
     "answer_rescue",
     "entries",
@@ -157,6 +156,7 @@ __all__ = [
     "service",
     "begin_run",
     "forget_rows",
+    "per_visit",
     "ClinicData",
     "patient_ids",
     "patients",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -269,13 +270,28 @@ def test_a_rerun_of_treatment_response_draws_the_charts_of_the_visits_result(
         return real(outcomes, **kwargs)
 
     monkeypatch.setattr(charts, "waterfall", counted)
+    others = Counter()
+
+    def counting(name):
+        real_chart = getattr(charts, name)
+
+        def chart(*args, **kwargs):
+            others[name] += 1
+            return real_chart(*args, **kwargs)
+
+        return chart
+
+    for name in ("cpra_chart", "adverse_event_chart"):
+        monkeypatch.setattr(charts, name, counting(name))
     at = open_page("views/treatment_response.py", user="admin")
     first = _figures(at)
     at.run()
     at.run()
     assert drawn == [60] and _figures(at) == first
+    assert others == {"cpra_chart": 1, "adverse_event_chart": 1}
     at = open_page("views/treatment_response.py", user="dr.a")  # another visit, its own rows
     assert drawn == [60, 30]
+    assert others == {"cpra_chart": 2, "adverse_event_chart": 2}
 
 
 def test_treatment_response_shows_holm_p_values_and_keeps_controls_out(demo_db, demo_today):
