@@ -168,8 +168,17 @@ def _import(page, files: Path) -> None:
     _tab(page, "Import CSV", page.locator('[data-testid="stFileUploader"]').first)
     for table in ("patients", "diary", "sessions"):
         uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text=f"{table}.csv")
-        uploader.locator('input[type="file"]').set_input_files(str(files / f"{table}.csv"))
-        uploader.get_by_text(f"{table}.csv").last.wait_for()
+        # the uploaded file's chip, not the uploader's label (which shows the same name)
+        chip = uploader.locator('[data-testid="stFileChipName"]').filter(has_text=f"{table}.csv")
+
+        def uploaded(uploader=uploader, chip=chip, table=table) -> None:
+            if not chip.count():  # not yet, or the rerun of an earlier upload dropped it
+                settled(page)
+                uploader.locator('input[type="file"]').set_input_files(str(files / f"{table}.csv"))
+            chip.first.wait_for(timeout=ATTEMPT_MS)
+
+        eventually(uploaded)
+    settled(page, timeout_ms=SLOW_MS)  # the preview of all three files, not of the first two
     page.get_by_text("The files are valid. Preview of what the import will change").wait_for(
         timeout=SLOW_MS
     )
