@@ -178,7 +178,7 @@ class _Checker:
 
     def _check_distinct(self, spec: ColumnSpec) -> bool:
         name = spec.name
-        if self.n == 0:
+        if self.n < 2:  # nothing to share: checking the one row itself is cheaper
             return False
         codes: Codes | None
         if name in self.raw.cells:  # read by Arrow, already dictionary-encoded
