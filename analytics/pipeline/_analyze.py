@@ -456,33 +456,57 @@ def _outcome_table(
     days = reached["days_to_response"].where(reached["event"].astype(bool))
 
     table = outcomes.set_index("patient_id")
-    table = table.join(
-        slopes.set_index("patient_id")[["slope_per_week", "slope_ci_low", "slope_ci_high"]]
-    )
-    table = table.join(its.set_index("patient_id").drop(columns=["n_pre", "n_post", "lags"]))
-    table["days_to_response"] = days.astype("float64").reindex(table.index)
-    base = table["baseline_pain"]
-    table["ttr_reason"] = np.select(
-        [
-            table["index_date"].isna(),
-            table["n_diary_days"] == 0,
-            base.isna(),
-            base == 0,
-        ],
-        ["no_index", "no_diary", "insufficient_baseline", "zero_baseline"],
-        default="",
-    )
-    table["ttr_reason"] = table["ttr_reason"].astype("str")
-    table = table.join(secondary.set_index("patient_id"))
-    table = table.join(quality.set_index("patient_id").drop(columns=["n_diary_days"]))
-    table = table.join(status.set_index("patient_id"))
     headache = headache_days(diary, patients, index, followup_at=s.followup_at)
-    table = table.join(headache.set_index("patient_id"))
-    table = table.reset_index()
-    table["its_reason"] = table["its_reason"].fillna("no_diary").astype("str")
-    label = table["group"].astype("str").str.strip().str.lower()
-    table["control"] = (label.isin(s.control_labels) | (table["n_sessions"] == 0)).astype("bool")
-    return table[PATIENT_OUTCOME_COLUMNS], ttr
+    columns: dict[str, object] = {"patient_id": table.index}
+    columns.update((c, table[c].array) for c in table.columns)
+    for frame in (
+        slopes[["patient_id", "slope_per_week", "slope_ci_low", "slope_ci_high"]],
+        its.drop(columns=["n_pre", "n_post", "lags"]),
+    ):
+        columns.update(_joined(table, frame))
+    columns["days_to_response"] = days.astype("float64").reindex(table.index).array
+    base = table["baseline_pain"]
+    columns["ttr_reason"] = pd.array(
+        np.select(
+            [
+                table["index_date"].isna(),
+                table["n_diary_days"] == 0,
+                base.isna(),
+                base == 0,
+            ],
+            ["no_index", "no_diary", "insufficient_baseline", "zero_baseline"],
+            default="",
+        ),
+        dtype="str",
+    )
+    for frame in (
+        secondary,
+        quality.drop(columns=["n_diary_days"]),
+        status,
+        headache,
+    ):
+        columns.update(_joined(table, frame))
+    columns["its_reason"] = pd.Series(columns["its_reason"]).fillna("no_diary").astype("str").array
+    label = pd.Series(table["group"].array).astype("str").str.strip().str.lower()
+    columns["control"] = (
+        label.isin(s.control_labels).to_numpy() | (table["n_sessions"].to_numpy() == 0)
+    ).astype("bool")
+    out = pd.DataFrame({c: columns[c] for c in PATIENT_OUTCOME_COLUMNS})
+    out["patient_id"] = out["patient_id"].astype(table.index.dtype)
+    return out, ttr
+
+
+def _joined(table: pd.DataFrame, frame: pd.DataFrame) -> dict[str, object]:
+    """Left-join the columns of ``frame`` (with ``patient_id``) to ``table``'s patients.
+
+    A frame with exactly ``table``'s patients in its order (every per-patient table
+    is sorted by patient) is taken as it is; any other is joined.
+    """
+    keys = frame["patient_id"]
+    if len(keys) == len(table) and (keys.to_numpy() == table.index.to_numpy()).all():
+        return {c: frame[c].array for c in frame.columns if c != "patient_id"}
+    joined = table[[]].join(frame.set_index("patient_id"))
+    return {c: joined[c].array for c in joined.columns}
 
 
 def with_comparison_columns(
