@@ -152,18 +152,17 @@ def _status_tables(
 ) -> dict[str, pd.DataFrame]:
     from analytics.stats import adverse_events_long
 
-    pid = diary["patient_id"].astype("str")
-    frame = pd.DataFrame(
-        {
-            "patient_id": pid.to_numpy(),
-            "date": diary["date"].astype(DATE_DTYPE).dt.normalize().to_numpy(),
-            "pain": diary["pain"].astype("float64").to_numpy(),
-        }
-    ).sort_values(["patient_id", "date"], kind="mergesort", ignore_index=True)
-    last = frame.groupby("patient_id")["date"].max()
+    pid = diary["patient_id"].astype("str").to_numpy()
+    date = diary["date"].astype(DATE_DTYPE).dt.normalize().to_numpy()
+    pain = diary["pain"].astype("float64").to_numpy()
+    # rows by patient then day (stable), and each patient's run of rows
+    order, starts, ends, diary_ids = _runs(pid, date)
+    pid, date, pain = pid[order], date[order], pain[order]
+    last = date[ends - 1]
     span = max(settings.trend_window_days, settings.recent_days)
-    row_last = last.reindex(frame["patient_id"]).to_numpy()
-    tail = frame[frame["date"].to_numpy() > row_last - span * _DAY].reset_index(drop=True)
+    row_last = np.repeat(last, ends - starts)
+    keep = date > row_last - span * _DAY
+    tail = pd.DataFrame({"patient_id": pid[keep], "date": date[keep], "pain": pain[keep]})
 
     if sessions is not None and len(sessions):
         s = pd.DataFrame(
@@ -179,14 +178,18 @@ def _status_tables(
             sessions["adverse_events"].notna()
             & (sessions["adverse_events"].astype("str").str.strip() != "")
         ).to_numpy(bool)
+        s_pid = s["patient_id"].to_numpy()
+        s_day = s["day"].to_numpy()
+        s_order, s_starts, _s_ends, session_ids = _runs(s_pid, s_day)
         sess = pd.DataFrame(
             {
-                "patient_id": s["patient_id"],
-                "day": s["day"],
-                "n_events": n_events,
-                "has_ae": has_ae,
+                "patient_id": s_pid[s_order],
+                "day": s_day[s_order],
+                "n_events": n_events[s_order],
+                "has_ae": has_ae[s_order],
             }
-        ).sort_values(["patient_id", "day"], kind="mergesort", ignore_index=True)
+        )
+        first_session = _by_id(s_day[s_order][s_starts], session_ids, ids)
     else:
         sess = pd.DataFrame(
             {
@@ -196,16 +199,15 @@ def _status_tables(
                 "has_ae": pd.Series(dtype="bool"),
             }
         )
-    first = frame.groupby("patient_id")["date"].min().reindex(ids).astype(DATE_DTYPE)
-    first_session = sess.groupby("patient_id")["day"].min().reindex(ids).astype(DATE_DTYPE)
+        first_session = np.full(len(ids), np.datetime64("NaT"), dtype=DATE_DTYPE)
+    first = _by_id(date[starts], diary_ids, ids)
+    # the earlier of the first diary day and the first session, either when the other is missing
+    began = np.where(np.isnat(first) | (first_session < first), first_session, first)
     anchor = pd.DataFrame(
         {
             "patient_id": pd.Series(ids, dtype="str"),
-            "last_diary": last.reindex(ids).astype(DATE_DTYPE).to_numpy(),
-            "began": pd.concat([first, first_session], axis=1)
-            .min(axis=1)
-            .astype(DATE_DTYPE)
-            .to_numpy(),
+            "last_diary": _by_id(last, diary_ids, ids),
+            "began": began,
             "latest_7day_mean": _latest_means(diary, settings.min_entries)
             .reindex(ids)
             .astype("float64")
@@ -213,6 +215,30 @@ def _status_tables(
         }
     )
     return {"status_tail": tail, "status_sessions": sess, "status_anchor": anchor}
+
+
+def _runs(
+    pid: np.ndarray, day: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Stable order of rows by patient then day, each patient's run in it, and the patients.
+
+    Returns ``(order, starts, ends, patients)``: patient ``patients[i]`` has the rows
+    ``order[starts[i]:ends[i]]``; ``patients`` is sorted by code point.
+    """
+    codes, patients = pd.factorize(pid, sort=True)
+    order = np.lexsort((day, codes))
+    counts = np.bincount(codes, minlength=len(patients))
+    ends = np.cumsum(counts)
+    return order, ends - counts, ends, np.asarray(patients, dtype=object)
+
+
+def _by_id(values: np.ndarray, have: np.ndarray, ids: pd.Index) -> np.ndarray:
+    """``values`` (one per patient of ``have``) for each of ``ids``; NaT for the others."""
+    at = pd.Index(have, dtype="str").get_indexer(ids)
+    out = np.full(len(ids), np.datetime64("NaT"), dtype=DATE_DTYPE)
+    found = at >= 0
+    out[found] = values[at[found]]
+    return out
 
 
 def per_patient_tables(
