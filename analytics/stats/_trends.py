@@ -110,14 +110,49 @@ def rolling_mean(
         frame["pain_rolling_mean"] = pd.Series(dtype="float64")
         frame["n_in_window"] = pd.Series(dtype="int64")
         return frame
-    roll = (
-        frame.set_index("date").groupby("patient_id", sort=False)["pain"].rolling(f"{window_days}D")
-    )
-    mean = roll.mean().to_numpy()
-    count = roll.count().to_numpy().astype("int64")
+    exact = _window_sums_exact(frame, window_days)
+    if exact is not None:
+        total, count = exact
+        mean = total / count
+    else:
+        roll = frame.set_index("date").groupby("patient_id", sort=False)["pain"]
+        roll = roll.rolling(f"{window_days}D")
+        mean = roll.mean().to_numpy()
+        count = roll.count().to_numpy().astype("int64")
     frame["pain_rolling_mean"] = np.where(count >= min_entries, mean, np.nan)
     frame["n_in_window"] = count
     return frame
+
+
+def _window_sums_exact(
+    frame: pd.DataFrame, window_days: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Sum and count of pain in each row's trailing window, by prefix sums; None if inexact.
+
+    ``frame`` is sorted by patient and date. Whole-number pain (the NRS) on distinct
+    whole days sums exactly in any order, so ``sum / n`` is bit for bit pandas'
+    online rolling mean (whose compensated sums are then exact too); any other
+    input returns None and takes pandas' time-based rolling window.
+    """
+    pain = frame["pain"].to_numpy(dtype="float64")
+    if not (np.isfinite(pain).all() and (pain == np.floor(pain)).all()):
+        return None
+    if np.abs(pain).sum() >= 2.0**52 or np.signbit(pain[pain == 0]).any():
+        return None  # sums could round, or pandas would keep a negative zero's sign
+    stamp = frame["date"].to_numpy(dtype="datetime64[ns]")
+    whole = stamp.astype("datetime64[D]")
+    if (whole != stamp).any():
+        return None
+    codes = patient_codes(frame["patient_id"])[0].astype(np.int64)
+    day = whole.astype(np.int64)
+    day = day - day.min()
+    key = codes * (int(day.max()) + window_days + 1) + day
+    if len(key) > 1 and not (np.diff(key) > 0).all():
+        return None  # unsorted or a patient with two entries on one day
+    start = np.searchsorted(key, key - window_days, side="right")
+    stop = np.arange(1, len(key) + 1)
+    cum = np.concatenate([[0.0], np.cumsum(pain)])
+    return cum[stop] - cum[start], (stop - start).astype("int64")
 
 
 def weekly_means(diary: pd.DataFrame, *, index_dates: pd.Series | None = None) -> pd.DataFrame:

@@ -29,6 +29,7 @@ from analytics.stats import (
     shared_patient_codes,
 )
 from analytics.stats import _status as status
+from analytics.stats import _trends as trends
 from analytics.stats._common import shared_result
 
 
@@ -129,6 +130,47 @@ def test_last_valid_leaves_fractional_pain_and_repeated_days_to_pandas():
     frame = _frame(rng, whole=True)
     twice = pd.concat([frame, frame.iloc[[3]]]).sort_values(["patient_id", "date"], kind="stable")
     assert status._last_valid_exact(twice.reset_index(drop=True), 7, 4) is None
+
+
+def _pandas_rolling(frame: pd.DataFrame, window: int) -> tuple[np.ndarray, np.ndarray]:
+    roll = frame.set_index("date").groupby("patient_id", sort=False)["pain"]
+    roll = roll.rolling(f"{window}D")
+    return roll.mean().to_numpy(), roll.count().to_numpy().astype("int64")
+
+
+@pytest.mark.parametrize(("window", "min_entries"), [(7, 4), (14, 10), (1, 1), (30, 2)])
+def test_rolling_mean_by_prefix_sums_equals_pandas_rolling_bit_for_bit(window, min_entries):
+    from analytics.stats import rolling_mean
+
+    frame = _frame(np.random.default_rng(window + 100), whole=True)
+    assert trends._window_sums_exact(frame, window) is not None
+    got = rolling_mean(frame, window_days=window, min_entries=min_entries)
+    mean, count = _pandas_rolling(frame, window)
+    expected = np.where(count >= min_entries, mean, np.nan)
+    assert np.array_equal(got["n_in_window"].to_numpy(), count)
+    have = got["pain_rolling_mean"].to_numpy()
+    assert np.array_equal(np.isnan(have), np.isnan(expected))
+    assert (~np.isnan(expected)).sum() > 0
+    ok = ~np.isnan(expected)
+    assert (have[ok].view(np.int64) == expected[ok].view(np.int64)).all()
+
+
+def test_rolling_mean_leaves_fractional_missing_and_repeated_days_to_pandas():
+    from analytics.stats import rolling_mean
+
+    rng = np.random.default_rng(9)
+    fractional = _frame(rng, whole=False)
+    assert trends._window_sums_exact(fractional, 7) is None
+    got = rolling_mean(fractional, window_days=7, min_entries=1)
+    mean, _count = _pandas_rolling(fractional, 7)
+    assert np.array_equal(got["pain_rolling_mean"].to_numpy(), mean)
+    whole = _frame(rng, whole=True)
+    gaps = whole.assign(pain=whole["pain"].where(np.arange(len(whole)) % 5 != 0))
+    assert trends._window_sums_exact(gaps, 7) is None
+    twice = pd.concat([whole, whole.iloc[[3]]]).sort_values(["patient_id", "date"], kind="stable")
+    assert trends._window_sums_exact(twice.reset_index(drop=True), 7) is None
+    timed = whole.assign(date=whole["date"] + pd.Timedelta(hours=6))
+    assert trends._window_sums_exact(timed, 7) is None
 
 
 @pytest.mark.parametrize("whole", [True, False])
