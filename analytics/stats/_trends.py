@@ -183,6 +183,9 @@ def weekly_means(diary: pd.DataFrame, *, index_dates: pd.Series | None = None) -
     aligned = idx + pd.to_timedelta(week * 7, unit="D")
     frame["week_start"] = aligned.where(idx.notna(), monday).astype(DATE_DTYPE)
     frame["week"] = pd.array(week, dtype="Float64").astype("Int64")
+    exact = _weekly_exact(frame)
+    if exact is not None:
+        return exact
     out = (
         frame.groupby(["patient_id", "week_start"], sort=True)
         .agg(week=("week", "first"), mean_pain=("pain", "mean"), n_days=("pain", "count"))
@@ -192,6 +195,40 @@ def weekly_means(diary: pd.DataFrame, *, index_dates: pd.Series | None = None) -
     out["mean_pain"] = out["mean_pain"].astype("float64")
     out["week"] = out["week"].astype("Int64")
     return out
+
+
+def _weekly_exact(frame: pd.DataFrame) -> pd.DataFrame | None:
+    """:func:`weekly_means` of ``frame`` (sorted by patient and day) by runs; None if inexact.
+
+    Each patient's weeks are consecutive runs of its sorted days. Whole-number pain
+    sums exactly in any order, so ``sum / n`` over a run is bit for bit pandas'
+    grouped mean; other input (fractional or missing pain) returns None.
+    """
+    pain = frame["pain"].to_numpy(dtype="float64")
+    if not len(pain) or not (np.isfinite(pain).all() and (pain == np.floor(pain)).all()):
+        return None
+    if np.abs(pain).sum() >= 2.0**52 or np.signbit(pain[pain == 0]).any():
+        return None
+    codes = patient_codes(frame["patient_id"])[0]
+    start = frame["week_start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    if (
+        len(codes) > 1
+        and not ((np.diff(codes) > 0) | ((np.diff(codes) == 0) & (np.diff(start) >= 0))).all()
+    ):
+        return None  # not in patient and week order
+    first = np.flatnonzero(
+        np.concatenate([[True], (codes[1:] != codes[:-1]) | (start[1:] != start[:-1])])
+    )
+    n = np.diff(np.append(first, len(pain)))
+    return pd.DataFrame(
+        {
+            "patient_id": frame["patient_id"].array[first],
+            "week_start": frame["week_start"].to_numpy()[first],
+            "week": frame["week"].array[first],
+            "mean_pain": np.add.reduceat(pain, first) / n,
+            "n_days": n.astype("int64"),
+        }
+    )
 
 
 def theil_sen_slopes(

@@ -173,6 +173,34 @@ def test_rolling_mean_leaves_fractional_missing_and_repeated_days_to_pandas():
     assert trends._window_sums_exact(timed, 7) is None
 
 
+@pytest.mark.parametrize("with_index", [True, False])
+def test_weekly_means_by_runs_equal_pandas_grouped_mean_bit_for_bit(with_index, monkeypatch):
+    from analytics.stats import weekly_means
+
+    frame = _frame(np.random.default_rng(21), whole=True)
+    index = None
+    if with_index:
+        first = frame.groupby("patient_id")["date"].min()
+        index = (first + pd.Timedelta(days=10)).iloc[::2]  # some patients without one
+    fast = weekly_means(frame, index_dates=index)
+    monkeypatch.setattr(trends, "_weekly_exact", lambda _frame: None)
+    slow = weekly_means(frame, index_dates=index)
+    assert len(slow) > 20
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    a, b = fast["mean_pain"].to_numpy(), slow["mean_pain"].to_numpy()
+    assert (a.view(np.int64) == b.view(np.int64)).all()
+
+
+def test_weekly_means_leave_fractional_and_missing_pain_to_pandas():
+    rng = np.random.default_rng(22)
+    fractional = _frame(rng, whole=False).assign(week_start=lambda f: f["date"], week=0)
+    assert trends._weekly_exact(fractional) is None
+    whole = _frame(rng, whole=True).assign(week_start=lambda f: f["date"], week=0)
+    assert trends._weekly_exact(whole) is not None
+    gaps = whole.assign(pain=whole["pain"].where(np.arange(len(whole)) % 4 != 0))
+    assert trends._weekly_exact(gaps) is None
+
+
 @pytest.mark.parametrize("whole", [True, False])
 def test_nap_pair_counts_by_histogram_equal_binary_search_and_brute_force(whole):
     from analytics.stats import _nof1 as nof1
