@@ -57,14 +57,15 @@ def canonical_frame(spec: TableSpec, rows: Iterable[Iterable[Any]]) -> pd.DataFr
     records = [tuple(r) for r in rows]
     if not records:
         return empty_frame(spec.name)
-    data = {}
+    data: dict[str, Any] = {}
     for col, values in zip(spec.columns, zip(*records, strict=True), strict=True):
-        s = pd.Series(values, dtype=object)
+        cells = np.array(values, dtype=object)
         if col.kind in ("date", "datetime"):
-            data[col.name] = pd.to_datetime(s).astype(DATE_DTYPE)
+            data[col.name] = pd.to_datetime(cells).astype(DATE_DTYPE).to_numpy()
         else:
-            data[col.name] = s.astype(col.dtype)
-    frame = pd.DataFrame(data)
+            # arrays, not Series: the frame is built without aligning indexes
+            data[col.name] = pd.array(cells, dtype=col.dtype)
+    frame = pd.DataFrame(data, copy=False)
     return frame.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
 
 
