@@ -20,6 +20,8 @@ enters no result (it is neither "no pain" nor a WPI of 0). Definitions are in
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -77,40 +79,61 @@ PAINFUL_SHARE = 0.5
 
 _DAY = pd.Timedelta(days=1)
 _ORDER = {code: i for i, code in enumerate(BODY_REGIONS)}
+_AREAS = sorted(set(REGION_AREA.values()))
+#: Bit ``i`` of a region mask is the region ``BODY_REGIONS[i]``.
+_BITS = np.arange(len(BODY_REGIONS), dtype=np.int64)
+_AREA_BIT = np.array([1 << _AREAS.index(REGION_AREA[code]) for code in BODY_REGIONS], np.int64)
 
 
-def _long(diary: pd.DataFrame) -> pd.DataFrame:
-    """One row per (patient, day, region marked): ``patient_id``, ``date``, ``region``."""
-    if "body_regions" not in diary.columns:
-        return pd.DataFrame(
-            {
-                "patient_id": pd.Series(dtype="str"),
-                "date": pd.Series(dtype=DATE_DTYPE),
-                "region": pd.Series(dtype="str"),
-            }
-        )
-    text = diary["body_regions"].astype("str").where(diary["body_regions"].notna())
-    items = text.str.split(";").explode().dropna().astype("str").str.strip()
-    items = items[items != ""]
-    rows = items.index.to_numpy()
-    out = pd.DataFrame(
-        {
-            "patient_id": diary["patient_id"].astype("str").to_numpy()[rows],
-            "date": diary["date"].astype(DATE_DTYPE).to_numpy()[rows],
-            "region": items.astype("str").to_numpy(),
-        }
-    )
-    return out.drop_duplicates(ignore_index=True)
+def _mask_of(text: str) -> int:
+    """Return the regions a ``body_regions`` cell lists as a mask (unknown code: KeyError)."""
+    mask = 0
+    for item in text.split(";"):
+        item = item.strip()
+        if item:
+            mask |= 1 << _ORDER[item]
+    return mask
+
+
+def _masks(cells: pd.Series) -> np.ndarray:
+    """Return the region mask of every cell (0 if missing or empty), each distinct text once."""
+    codes, uniques = pd.factorize(cells)
+    table = np.array([_mask_of(str(text)) for text in uniques] + [0], dtype=np.int64)
+    return table[codes]
+
+
+def _starts(*keys: np.ndarray) -> np.ndarray:
+    """Where a run of equal keys begins (rows sorted by the keys)."""
+    change = np.zeros(len(keys[0]), dtype=bool)
+    change[:1] = True
+    for key in keys:
+        change[1:] |= key[1:] != key[:-1]
+    return change
+
+
+def _bits(masks: np.ndarray) -> np.ndarray:
+    """One column per region: 1 where the mask has it."""
+    return (masks[:, None] >> _BITS) & 1
+
+
+def _count(masks: np.ndarray) -> np.ndarray:
+    return _bits(masks).sum(axis=1)
+
+
+def _texts_of(masks: np.ndarray, present: np.ndarray | None = None) -> Any:
+    """Masks as ';'-joined codes in the contract's order; missing where not ``present``."""
+    uniques, codes = np.unique(masks, return_inverse=True)
+    names = np.array(BODY_REGIONS, dtype=object)
+    words = [";".join(names[_bits(np.array([m]))[0] == 1]) for m in uniques.tolist()]
+    text = np.array(words, dtype=object)[codes.reshape(-1)] if len(masks) else np.array([], object)
+    if present is not None:
+        text = np.where(present, text, np.array(None, dtype=object))
+    return pd.array(text, dtype="str")
 
 
 def _marked(diary: pd.DataFrame) -> bool:
     """Whether some day of ``diary`` may have a region marked (its ``body_regions`` is set)."""
     return "body_regions" in diary.columns and bool(diary["body_regions"].notna().any())
-
-
-def _joined(codes: pd.Series) -> str:
-    """Codes in the contract's order, joined by ';'."""
-    return ";".join(sorted(codes, key=_ORDER.__getitem__))
 
 
 @shared_result
@@ -150,21 +173,30 @@ def region_days(diary: pd.DataFrame) -> pd.DataFrame:
     """
     if len(diary) and not _marked(diary):
         return no_rows(region_days, diary, lambda: region_days(diary.iloc[:0]))
-    marks = _long(diary)
-    marks["area"] = marks["region"].map(REGION_AREA)
-    g = marks.groupby(["patient_id", "date"], sort=True)
-    out = pd.DataFrame(
+    if "body_regions" in diary.columns:
+        masks = _masks(diary["body_regions"])
+    else:
+        masks = np.zeros(len(diary), dtype=np.int64)
+    keep = np.flatnonzero(masks)
+    pid = diary["patient_id"].astype("str").to_numpy()[keep]
+    date = diary["date"].astype(DATE_DTYPE).to_numpy()[keep]
+    masks = masks[keep]
+    # days by patient then date; a day listed twice marks what either row marks
+    codes = pd.factorize(pid, sort=True)[0]
+    order = np.lexsort((date, codes))
+    codes, date, pid, masks = codes[order], date[order], pid[order], masks[order]
+    first = np.flatnonzero(_starts(codes, date))
+    day_masks = np.bitwise_or.reduceat(masks, first) if len(first) else masks
+    bits = _bits(day_masks)
+    return pd.DataFrame(
         {
-            "regions": g["region"].agg(_joined),
-            "wpi": g["region"].size(),
-            "n_areas": g["area"].nunique(),
+            "patient_id": pd.array(pid[first], dtype="str"),
+            "date": date[first],
+            "regions": _texts_of(day_masks),
+            "wpi": bits.sum(axis=1).astype("int64"),
+            "n_areas": _count(np.bitwise_or.reduce(bits * _AREA_BIT, axis=1)).astype("int64"),
         }
-    ).reset_index()
-    out["patient_id"] = out["patient_id"].astype("str")
-    out["date"] = out["date"].astype(DATE_DTYPE)
-    out["regions"] = out["regions"].astype("str")
-    out[["wpi", "n_areas"]] = out[["wpi", "n_areas"]].astype("int64")
-    return out[list(REGION_DAY_COLUMNS)]
+    )
 
 
 def region_frequency(
@@ -201,52 +233,79 @@ def region_frequency(
     if len(diary) and not _marked(diary):
         return no_rows(region_frequency, diary, lambda: region_frequency(diary.iloc[:0]))
     days = region_days(diary)
+    date = days["date"].to_numpy()
+    inside = np.ones(len(days), dtype=bool)
     if start is not None:
-        days = days[days["date"] >= pd.Timestamp(start)]
+        inside &= date >= pd.Timestamp(start).to_datetime64()
     if end is not None:
-        days = days[days["date"] <= pd.Timestamp(end)]
-    first = days.groupby("patient_id")["date"].transform("min")
-    origin = first if start is None else pd.Series(pd.Timestamp(start), index=days.index)
+        inside &= date <= pd.Timestamp(end).to_datetime64()
+    pid = days["patient_id"].array[inside]
+    date = date[inside]
+    masks = _masks(days["regions"])[inside]
+    # the days are sorted by patient and date: each patient is a run
+    codes = pd.factorize(np.asarray(pid, dtype=object))[0]
+    runs = np.flatnonzero(_starts(codes))
+    ends = np.append(runs[1:], len(date)) if len(runs) else runs
+    length = ends - runs
+    first = np.repeat(date[runs], length)
+    last = np.repeat(date[ends - 1], length)
+    origin = first if start is None else np.full(len(date), pd.Timestamp(start).to_datetime64())
     origin = origin.astype(DATE_DTYPE)
-    last = days.groupby("patient_id")["date"].transform("max")
     if bin_days is None:
         period_start = origin
-        period_end = last if end is None else pd.Series(pd.Timestamp(end), index=days.index)
+        period_end = last if end is None else np.full(len(date), pd.Timestamp(end).to_datetime64())
     else:
-        k = (days["date"] - origin) // pd.Timedelta(days=bin_days)
-        period_start = origin + k * pd.Timedelta(days=bin_days)
-        period_end = period_start + (bin_days - 1) * _DAY
-    days = days.assign(period_start=period_start.astype(DATE_DTYPE), period_end=period_end)
-    keys = ["patient_id", "period_start", "period_end"]
-    logged = days.groupby(keys, sort=True).size().rename("n_days_logged").reset_index()
-    marks = days.assign(region=days["regions"].str.split(";")).explode("region")
-    marked = marks.groupby([*keys, "region"]).size().rename("n_days_marked")
-    grid = logged.loc[logged.index.repeat(len(BODY_REGIONS))].reset_index(drop=True)
-    grid["region"] = np.tile(np.array(BODY_REGIONS, dtype=object), len(logged))
-    grid = grid.join(marked, on=[*keys, "region"])
-    grid["n_days_marked"] = grid["n_days_marked"].fillna(0).astype("int64")
-    grid["n_days_logged"] = grid["n_days_logged"].astype("int64")
-    grid["share_marked"] = (grid["n_days_marked"] / grid["n_days_logged"]).astype("float64")
-    grid["region"] = grid["region"].astype("str")
-    grid["period_end"] = grid["period_end"].astype(DATE_DTYPE)
-    return grid[list(REGION_FREQUENCY_COLUMNS)]
+        width = np.timedelta64(bin_days, "D").astype("timedelta64[ns]")
+        period_start = origin + ((date - origin) // width) * width
+        period_end = period_start + (bin_days - 1) * np.timedelta64(1, "D")
+    period_end = np.asarray(period_end).astype(DATE_DTYPE)
+    # each (patient, period) is a run of days too, in sorted order
+    group = np.flatnonzero(_starts(codes, period_start, period_end))
+    logged = np.diff(np.append(group, len(date))).astype("int64")
+    n_regions = len(BODY_REGIONS)
+    if len(group):
+        marked = np.add.reduceat(_bits(masks), group, axis=0).reshape(-1).astype("int64")
+    else:
+        marked = np.zeros(0, dtype="int64")
+    n_logged = np.repeat(logged, n_regions)
+    return pd.DataFrame(
+        {
+            "patient_id": pd.array(
+                np.repeat(np.asarray(pid, dtype=object)[group], n_regions), dtype="str"
+            ),
+            "period_start": np.repeat(period_start[group], n_regions).astype(DATE_DTYPE),
+            "period_end": np.repeat(period_end[group], n_regions),
+            "region": pd.array(
+                np.tile(np.array(BODY_REGIONS, dtype=object), len(group)), dtype="str"
+            ),
+            "n_days_logged": n_logged,
+            "n_days_marked": marked,
+            "share_marked": (marked / n_logged).astype("float64"),
+        }
+    )
 
 
-def _window(days: pd.DataFrame, start: pd.Series, end: pd.Series) -> pd.DataFrame:
-    """Per patient: days with regions inside its window, their mean WPI, the painful regions."""
-    row_start = start.reindex(days["patient_id"]).to_numpy()
-    row_end = end.reindex(days["patient_id"]).to_numpy()
-    inside = days[(days["date"].to_numpy() >= row_start) & (days["date"].to_numpy() <= row_end)]
-    g = inside.groupby("patient_id")
-    out = pd.DataFrame({"n_days": g.size(), "wpi": g["wpi"].mean()}).reindex(start.index)
-    marks = inside.assign(region=inside["regions"].str.split(";")).explode("region")
-    counts = marks.groupby(["patient_id", "region"]).size()
-    share = counts / g.size().reindex(counts.index.get_level_values(0)).to_numpy()
-    painful = share[share >= PAINFUL_SHARE].reset_index()
-    sets = painful.groupby("patient_id")["region"].agg(frozenset)
-    out["regions"] = sets.reindex(start.index)
-    out["n_days"] = out["n_days"].fillna(0).astype("int64")
-    return out
+def _window(
+    days: pd.DataFrame, at: np.ndarray, masks: np.ndarray, start: pd.Series, end: pd.Series
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per patient of ``start``'s index: days with regions in the window, mean WPI, painful mask.
+
+    ``at`` is each day's patient position in that index, ``masks`` its region mask.
+    """
+    date = days["date"].to_numpy()
+    inside = (date >= start.to_numpy()[at]) & (date <= end.to_numpy()[at])
+    n_patients = len(start)
+    where = at[inside]
+    n = np.bincount(where, minlength=n_patients)
+    wpi_sum = np.bincount(where, weights=days["wpi"].to_numpy()[inside], minlength=n_patients)
+    wpi = np.full(n_patients, np.nan)
+    np.divide(wpi_sum, n, out=wpi, where=n > 0)
+    counts = np.zeros((n_patients, len(BODY_REGIONS)), dtype=np.int64)
+    np.add.at(counts, where, _bits(masks[inside]))
+    share = np.zeros(counts.shape)
+    np.divide(counts, n[:, None], out=share, where=n[:, None] > 0)
+    painful = (share >= PAINFUL_SHARE) & (counts > 0)
+    return n.astype("int64"), wpi, (painful.astype(np.int64) << _BITS).sum(axis=1)
 
 
 def region_change(
@@ -320,35 +379,27 @@ def region_change(
     out = reference_windows(diary, index_dates, baseline_days=baseline_days).reindex(ids)
     out["recent_end"] = diary["date"].astype(DATE_DTYPE).groupby(pid).max().reindex(ids)
     out["recent_start"] = out["recent_end"] - (recent_days - 1) * _DAY
+    at = ids.get_indexer(days["patient_id"])
+    masks = _masks(days["regions"])
     sets = {}
     for name, start, end in (
         ("reference", out["reference_start"], out["reference_end"]),
         ("recent", out["recent_start"], out["recent_end"]),
     ):
-        w = _window(days, start, end)
-        enough = w["n_days"] >= min_days
-        out[f"n_{name}_days"] = w["n_days"]
-        out[f"{name}_wpi"] = w["wpi"].where(enough).astype("float64")
-        empty = pd.Series([frozenset()] * len(ids), index=ids, dtype=object)
-        sets[name] = w["regions"].where(w["regions"].notna(), empty).where(enough)
-        out[f"{name}_regions"] = _texts(sets[name])
-    apart = out["recent_start"] > out["reference_end"]
-    valid = apart & out["reference_wpi"].notna() & out["recent_wpi"].notna()
-    out["wpi_change"] = (out["recent_wpi"] - out["reference_wpi"]).where(valid).astype("float64")
-    n_ref = sets["reference"].map(len, na_action="ignore")
-    n_rec = sets["recent"].map(len, na_action="ignore")
-    out["n_regions_change"] = (n_rec - n_ref).where(valid).astype("float64")
-    pairs = list(zip(sets["reference"], sets["recent"], valid, strict=True))
-    added = [b - a if ok else None for a, b, ok in pairs]
-    gone = [a - b if ok else None for a, b, ok in pairs]
-    out["regions_added"] = _texts(pd.Series(added, index=ids, dtype=object))
-    out["regions_gone"] = _texts(pd.Series(gone, index=ids, dtype=object))
+        n, wpi, painful = _window(days, at, masks, start, end)
+        enough = n >= min_days
+        out[f"n_{name}_days"] = n
+        out[f"{name}_wpi"] = np.where(enough, wpi, np.nan)
+        sets[name] = (painful, enough)
+        out[f"{name}_regions"] = _texts_of(painful, enough)
+    apart = (out["recent_start"] > out["reference_end"]).to_numpy()
+    (ref, ref_ok), (rec, rec_ok) = sets["reference"], sets["recent"]
+    valid = apart & ref_ok & rec_ok
+    out["wpi_change"] = np.where(valid, out["recent_wpi"] - out["reference_wpi"], np.nan)
+    n_change = (_count(rec) - _count(ref)).astype("float64")
+    out["n_regions_change"] = np.where(valid, n_change, np.nan)
+    out["regions_added"] = _texts_of(rec & ~ref, valid)
+    out["regions_gone"] = _texts_of(ref & ~rec, valid)
     out = out.reset_index()
     out["patient_id"] = out["patient_id"].astype("str")
     return out[list(REGION_CHANGE_COLUMNS)]
-
-
-def _texts(sets: pd.Series) -> pd.Series:
-    """Region sets as ';'-joined codes in the contract's order; missing stays missing."""
-    text = sets.map(_joined, na_action="ignore")
-    return text.astype("str").where(sets.notna())

@@ -84,6 +84,27 @@ def test_painful_regions_baseline_against_recent() -> None:
     assert np.isnan(few["wpi_change"]) and pd.isna(few["regions_added"])
 
 
+def test_rows_in_any_order_and_any_index_give_the_same_regions() -> None:
+    diary = _diary()
+    # a listed region repeated or padded with spaces counts once; a day listed twice
+    # (a frame that is not canonical) marks what either row marks
+    diary.loc[1, "body_regions"] = " low_back ; ;low_back"
+    twice = diary.iloc[[0]].assign(body_regions="neck")
+    mixed = pd.concat([diary, twice]).iloc[::-1]
+    mixed.index = [10 * i + 7 for i in range(len(mixed))]  # labels that are no positions
+    index = pd.Series(pd.to_datetime(["2026-01-05"]), index=pd.Index(["a"], name="patient_id"))
+    days = region_days(mixed)
+    assert days["regions"].tolist()[:2] == ["l_hip;neck;low_back", "low_back"]
+    assert days["wpi"].tolist() == [3, 1, 2, 1, 4]
+    plain = pd.concat([diary, twice]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        region_frequency(mixed, bin_days=7), region_frequency(plain, bin_days=7)
+    )
+    pd.testing.assert_frame_equal(
+        region_change(mixed, index, min_days=2), region_change(plain, index, min_days=2)
+    )
+
+
 def test_the_patient_summary_carries_the_regions() -> None:
     summary = summarize_patient(None, _diary(), None, patient_id="a")
     assert summary.region_days["wpi"].sum() == 10
