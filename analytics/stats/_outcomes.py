@@ -53,14 +53,15 @@ def _patients(*frames: pd.DataFrame | None) -> tuple[pd.Index, list[np.ndarray]]
 
     One array per frame (empty for a frame that is None or empty): the position in
     the Index of each row's patient, -1 where the id is missing. Each column is
-    coded once (:func:`analytics.stats._common.patient_codes`); only the few
-    distinct ids are sorted.
+    coded once (:func:`analytics.stats._common.patient_codes`); only the distinct
+    ids of the frames are sorted and numbered again.
     """
     coded = [patient_codes(f["patient_id"]) if f is not None and len(f) else None for f in frames]
-    names = [np.asarray(c[1], dtype=object) for c in coded if c is not None]
-    ids, at = np.unique(
-        np.concatenate(names) if names else np.array([], dtype=object), return_inverse=True
-    )
+    names = [pd.Index(c[1]) for c in coded if c is not None]
+    if not names:
+        none = np.array([], dtype=np.intp)
+        return pd.Index([], dtype="str", name="patient_id"), [none for _ in frames]
+    at, ids = pd.factorize(names[0].append(names[1:]), sort=True)
     rows: list[np.ndarray] = []
     start = 0
     for c in coded:
