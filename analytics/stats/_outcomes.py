@@ -225,8 +225,10 @@ def per_row(values: pd.Series, keys: pd.Series) -> pd.Series:
     """
     # one lookup per distinct key, then spread over the rows by the key codes
     codes, uniques = patient_codes(keys)
-    distinct = values.reindex(pd.Index(uniques, dtype="str")).to_numpy()
-    looked_up = pd.api.extensions.take(distinct, codes, allow_fill=True)
+    if not values.index.is_unique:
+        raise ValueError("cannot reindex on an axis with duplicate labels")
+    at = np.append(values.index.get_indexer(uniques), -1)[codes]
+    looked_up = pd.api.extensions.take(values.to_numpy(), at, allow_fill=True)
     return pd.Series(looked_up, index=keys.index, dtype=values.dtype)
 
 
