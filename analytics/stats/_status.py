@@ -9,14 +9,14 @@ do not change with D.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from analytics.checks import check_int
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import patient_codes, sort_by_patient_day
+from analytics.stats._common import patient_codes
 from analytics.stats._outcomes import all_patients
 
 __all__ = [
@@ -52,10 +52,8 @@ def _last_valid(
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Latest trailing-window mean with >= min_entries per patient: (mean, n, date).
 
-    ``frame`` is sorted by patient and date. Whole-number pain on distinct days (the
-    NRS) takes the prefix-sum path: sums of whole numbers are exact in any order,
-    so ``sum / n`` is bit for bit pandas' online rolling mean; any other input is
-    handed to pandas' time-based rolling window.
+    The frame form of :func:`_valid_windows` (``frame`` sorted by patient and date,
+    results indexed by ``patient_id``), so that its two paths can be compared.
     """
     if not len(frame):
         empty = pd.Series(dtype="float64")
@@ -63,50 +61,94 @@ def _last_valid(
     fast = _last_valid_exact(frame, window_days, min_entries)
     if fast is not None:
         return fast
-    roll = (
-        frame.set_index("date").groupby("patient_id", sort=False)["pain"].rolling(f"{window_days}D")
-    )
-    res = pd.DataFrame(
-        {
-            "patient_id": frame["patient_id"].array,
-            "date": frame["date"].to_numpy(),
-            "mean": roll.mean().to_numpy(),
-            "n": roll.count().to_numpy(),
-        }
-    )
-    valid = res[res["n"] >= min_entries]
-    last = valid.groupby("patient_id", sort=False).tail(1).set_index("patient_id")
-    return last["mean"], last["n"], last["date"]
+    codes, day, pain = _frame_arrays(frame)
+    return _as_series(frame, *_windows_rolling(codes, day, pain, window_days, min_entries))
 
 
 def _last_valid_exact(
     frame: pd.DataFrame, window_days: int, min_entries: int
 ) -> tuple[pd.Series, pd.Series, pd.Series] | None:
     """:func:`_last_valid` by prefix sums, or None when the input needs pandas' path."""
-    pain = frame["pain"].to_numpy(dtype="float64")
-    if not (np.isfinite(pain).all() and (pain == np.floor(pain)).all()):
-        return None
-    if np.abs(pain).sum() >= 2.0**52 or np.signbit(pain[pain == 0]).any():
-        return None  # sums could round, or pandas would keep a negative zero's sign
+    found = _windows_exact(*_frame_arrays(frame), window_days, min_entries)
+    return None if found is None else _as_series(frame, *found)
+
+
+def _frame_arrays(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Patient codes, day and pain of a frame of :func:`_last_valid`."""
     codes = patient_codes(frame["patient_id"])[0].astype(np.int64)
-    day = frame["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
-    day = day - day.min()
-    key = codes * (int(day.max()) + window_days + 1) + day
+    return codes, frame["date"].to_numpy(dtype=DATE_DTYPE), frame["pain"].to_numpy(dtype="float64")
+
+
+def _as_series(
+    frame: pd.DataFrame, last: np.ndarray, mean: np.ndarray, n: np.ndarray
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Results of :func:`_valid_windows` as series indexed by the patients of ``frame``."""
+    ids = pd.Index(frame["patient_id"].array[last], name="patient_id")
+    return (
+        pd.Series(mean, index=ids, name="mean"),
+        pd.Series(n, index=ids, name="n"),
+        pd.Series(frame["date"].to_numpy()[last], index=ids, name="date"),
+    )
+
+
+def _valid_windows(
+    codes: np.ndarray, day: np.ndarray, pain: np.ndarray, window_days: int, min_entries: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Latest trailing-window mean with >= min_entries per patient: (row, mean, n).
+
+    Rows are sorted by patient (``codes``) and ``day``; ``row`` is each patient's
+    latest row whose ``window_days``-day window (ending on that row's day) holds at
+    least ``min_entries`` pain ratings, ``mean`` that window's mean pain and ``n``
+    (float) its ratings. Whole-number pain on distinct days (the NRS) takes the
+    prefix-sum path: sums of whole numbers are exact in any order, so ``sum / n``
+    is bit for bit pandas' online rolling mean; any other input is handed to
+    pandas' time-based rolling window.
+    """
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+    found = _windows_exact(codes, day, pain, window_days, min_entries)
+    if found is None:
+        found = _windows_rolling(codes, day, pain, window_days, min_entries)
+    return found
+
+
+def _windows_exact(
+    codes: np.ndarray, day: np.ndarray, pain: np.ndarray, window_days: int, min_entries: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`_valid_windows` by prefix sums, or None when the input needs pandas' path."""
+    if not _whole(pain):
+        return None  # sums could round, or pandas would keep a negative zero's sign
+    days = day.astype("datetime64[D]").astype(np.int64)
+    days = days - days.min()
+    key = codes * (int(days.max()) + window_days + 1) + days
     if len(key) > 1 and not (np.diff(key) > 0).all():
         return None  # unsorted or a patient with two entries on one day
     start = np.searchsorted(key, key - window_days, side="right")
     stop = np.arange(1, len(key) + 1)
     n = stop - start
     valid = np.flatnonzero(n >= min_entries)
-    last = valid[np.append(codes[valid][1:] != codes[valid][:-1], True)] if len(valid) else valid
+    last = _last_of_each(codes, valid)
     cum = np.concatenate([[0.0], np.cumsum(pain)])
-    ids = pd.Index(frame["patient_id"].array[last], name="patient_id")
     mean = (cum[stop[last]] - cum[start[last]]) / n[last]
-    return (
-        pd.Series(mean, index=ids, name="mean"),
-        pd.Series(n[last].astype("float64"), index=ids, name="n"),
-        pd.Series(frame["date"].to_numpy()[last], index=ids, name="date"),
-    )
+    return last, mean, n[last].astype("float64")
+
+
+def _windows_rolling(
+    codes: np.ndarray, day: np.ndarray, pain: np.ndarray, window_days: int, min_entries: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_valid_windows` by pandas' time-based rolling window of each patient."""
+    series = pd.Series(pain, index=pd.DatetimeIndex(day, name="date"), name="pain")
+    roll = series.groupby(codes, sort=False).rolling(f"{window_days}D")
+    mean, n = roll.mean().to_numpy(), roll.count().to_numpy()
+    last = _last_of_each(codes, np.flatnonzero(n >= min_entries))
+    return last, mean[last], n[last]
+
+
+def _last_of_each(codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Pick the last of ``rows`` (ascending positions) of each patient code."""
+    if not len(rows):
+        return rows
+    return rows[np.append(codes[rows][1:] != codes[rows][:-1], True)]
 
 
 def patient_status(
@@ -218,11 +260,11 @@ def patient_status(
     # both are midnights: whole days
     since = np.where(no_entry, np.timedelta64(0, "ns"), end - last_entry) // _DAY
     mean_cur, n_cur = _current_mean(upto, end, n_ids, window_days, min_entries)
-    mean_last, _, date_last = _last_valid_by_patient(upto, ids, window_days, min_entries)
+    mean_last, _, date_last = _last_valid_by_patient(upto, n_ids, window_days, min_entries)
     t0 = idx.reindex(ids).to_numpy()
     # the most recent valid follow-up window, never starting before the index date
     post = _Rows.subset(upto, upto.day >= t0[upto.pos])
-    fu_mean, fu_n, fu_end = _last_valid_by_patient(post, ids, followup_days, followup_min_entries)
+    fu_mean, fu_n, fu_end = _last_valid_by_patient(post, n_ids, followup_days, followup_min_entries)
     start = fu_end - (followup_days - 1) * _DAY
     start = np.where(np.isnat(fu_end), np.datetime64("NaT", "ns"), np.where(start >= t0, start, t0))
     columns = {
@@ -254,38 +296,44 @@ class _Rows(NamedTuple):
     """Diary rows sorted by patient and day, as arrays.
 
     ``pos`` is the patient's position in the sorted patient index, ``day`` the day
-    (midnight, datetime64[ns]), ``pain`` float64 and ``text`` the patient id.
+    (midnight, datetime64[ns]) and ``pain`` float64.
     """
 
     pos: np.ndarray
     day: np.ndarray
     pain: np.ndarray
-    text: Any
 
     @staticmethod
     def subset(rows: _Rows, keep: np.ndarray) -> _Rows:
         """Keep the rows where ``keep`` is True, in their order."""
         at = np.flatnonzero(keep)
-        return _Rows(rows.pos[at], rows.day[at], rows.pain[at], rows.text.take(at))
+        return _Rows(rows.pos[at], rows.day[at], rows.pain[at])
 
 
 def _pain_days(diary: pd.DataFrame, ids: pd.Index) -> _Rows:
     """Take the diary's patient, day (midnight) and pain, sorted by patient and day.
 
-    Rows without a patient id belong to no patient and are left out.
+    The order is that of :func:`sort_by_patient_day` (stable): ``ids`` is sorted,
+    so patient positions sort as the ids do, and a missing day comes last. Rows
+    without a patient id belong to no patient and are left out.
     """
-    text = diary["patient_id"].astype("str")
+    text = diary["patient_id"]
+    pos = _positions(text if text.dtype == "str" else text.astype("str"), ids)
     dates = diary["date"]
     if dates.dtype != DATE_DTYPE:
         dates = dates.astype(DATE_DTYPE)
     day = dates.to_numpy().astype("datetime64[D]").astype(DATE_DTYPE)
     pain = diary["pain"]
     pain = (pain if pain.dtype == np.float64 else pain.astype("float64")).to_numpy()
-    order = pd.DataFrame({"patient_id": text.array, "date": day, "row": np.arange(len(day))})
-    at = sort_by_patient_day(order)["row"].to_numpy()
-    pos = _positions(text, ids)[at]
-    at = at[pos >= 0]
-    return _Rows(pos[pos >= 0], day[at], pain[at], text.array.take(at))
+    # a missing day sorts last, as in pandas
+    key = np.where(np.isnat(day), np.iinfo(np.int64).max, day.view(np.int64))
+    same = pos[1:] == pos[:-1]
+    if (pos[1:] >= pos[:-1]).all() and (key[1:][same] >= key[:-1][same]).all():
+        at = np.arange(len(pos))  # already in order, as the loaders and the store return it
+    else:
+        at = np.lexsort((key, pos))  # stable: rows of one patient and day keep their order
+    at = at[pos[at] >= 0]
+    return _Rows(pos[at], day[at], pain[at])
 
 
 def _positions(text: pd.Series, ids: pd.Index) -> np.ndarray:
@@ -360,17 +408,14 @@ def _whole(pain: np.ndarray) -> bool:
 
 
 def _last_valid_by_patient(
-    rows: _Rows, ids: pd.Index, window_days: int, min_entries: int
+    rows: _Rows, n_ids: int, window_days: int, min_entries: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_last_valid` of the rows as arrays over ``ids``: NaN, NaN and NaT without one."""
-    frame = pd.DataFrame({"patient_id": rows.text, "date": rows.day, "pain": rows.pain})
-    mean, n, date = _last_valid(frame, window_days, min_entries)
-    at = ids.get_indexer(mean.index)
-    out_mean, out_n = np.full(len(ids), np.nan), np.full(len(ids), np.nan)
-    out_date = np.full(len(ids), _NAT)
-    out_mean[at] = mean.to_numpy(dtype="float64")
-    out_n[at] = n.to_numpy(dtype="float64")
-    out_date[at] = date.to_numpy(dtype=DATE_DTYPE)
+    """:func:`_valid_windows` of the rows by patient position: NaN, NaN and NaT without one."""
+    last, mean, n = _valid_windows(rows.pos, rows.day, rows.pain, window_days, min_entries)
+    at = rows.pos[last]
+    out_mean, out_n = np.full(n_ids, np.nan), np.full(n_ids, np.nan)
+    out_date = np.full(n_ids, _NAT)
+    out_mean[at], out_n[at], out_date[at] = mean, n, rows.day[last]
     return out_mean, out_n, out_date
 
 
