@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from pandas.api.indexers import BaseIndexer
 
 from analytics.checks import check_int
 from analytics.contract.schema import DATE_DTYPE
@@ -102,7 +103,7 @@ def _valid_windows(
     (float) its ratings. Whole-number pain on distinct days (the NRS) takes the
     prefix-sum path: sums of whole numbers are exact in any order, so ``sum / n``
     is bit for bit pandas' online rolling mean; any other input is handed to
-    pandas' time-based rolling window.
+    pandas' rolling mean over the same windows.
     """
     if not len(codes):
         return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
@@ -118,13 +119,9 @@ def _windows_exact(
     """:func:`_valid_windows` by prefix sums, or None when the input needs pandas' path."""
     if not _whole(pain):
         return None  # sums could round, or pandas would keep a negative zero's sign
-    days = day.astype("datetime64[D]").astype(np.int64)
-    days = days - days.min()
-    key = codes * (int(days.max()) + window_days + 1) + days
+    key, start, stop = _window_bounds(codes, day, window_days)
     if len(key) > 1 and not (np.diff(key) > 0).all():
         return None  # unsorted or a patient with two entries on one day
-    start = np.searchsorted(key, key - window_days, side="right")
-    stop = np.arange(1, len(key) + 1)
     n = stop - start
     valid = np.flatnonzero(n >= min_entries)
     last = _last_of_each(codes, valid)
@@ -136,12 +133,53 @@ def _windows_exact(
 def _windows_rolling(
     codes: np.ndarray, day: np.ndarray, pain: np.ndarray, window_days: int, min_entries: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_valid_windows` by pandas' time-based rolling window of each patient."""
-    series = pd.Series(pain, index=pd.DatetimeIndex(day, name="date"), name="pain")
-    roll = series.groupby(codes, sort=False).rolling(f"{window_days}D")
-    mean, n = roll.mean().to_numpy(), roll.count().to_numpy()
+    """:func:`_valid_windows` by pandas' rolling mean over the windows of every patient.
+
+    The windows are those of a time-based ``f"{window_days}D"`` window of each
+    patient (each row's window ends on that row), given to pandas as bounds: its
+    online mean runs over all the rows at once and starts afresh at each patient,
+    as a grouped rolling window does. Missing pain is not counted.
+    """
+    _, start, stop = _window_bounds(codes, day, window_days)
+    rated = np.concatenate([[0], np.cumsum(~np.isnan(pain))])
+    n = rated[stop] - rated[start]
+    roll = pd.Series(pain).rolling(_Bounds(start, stop), min_periods=1)
     last = _last_of_each(codes, np.flatnonzero(n >= min_entries))
-    return last, mean[last], n[last]
+    return last, roll.mean().to_numpy()[last], n[last].astype("float64")
+
+
+def _window_bounds(
+    codes: np.ndarray, day: np.ndarray, window_days: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's window ``(day - window_days, day]`` of its patient: (key, start, stop).
+
+    ``key`` orders the rows by patient and day (no window reaches the patient
+    before); the window of row ``i`` is rows ``start[i]:stop[i]`` (``stop = i + 1``).
+    """
+    days = day.astype("datetime64[D]").astype(np.int64)
+    days = days - days.min()
+    key = codes * (int(days.max()) + window_days + 1) + days
+    start = np.searchsorted(key, key - window_days, side="right")
+    return key, start, np.arange(1, len(key) + 1)
+
+
+class _Bounds(BaseIndexer):
+    """Window bounds computed beforehand, for pandas' rolling functions."""
+
+    def __init__(self, start: np.ndarray, stop: np.ndarray) -> None:
+        super().__init__()
+        self.start, self.stop = start.astype(np.int64), stop.astype(np.int64)
+
+    def get_window_bounds(
+        self,
+        num_values: int = 0,
+        min_periods: int | None = None,
+        center: bool | None = None,
+        closed: str | None = None,
+        step: int | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the bounds given at construction."""
+        return self.start, self.stop
 
 
 def _last_of_each(codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
