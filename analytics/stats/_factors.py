@@ -84,7 +84,8 @@ FACTOR_SUMMARY_COLUMNS: dict[str, str] = {
     "n_higher": "int64",
 }
 
-_DAY = pd.Timedelta(days=1)
+#: The dtype ``astype("str")`` gives (a column of it is left as it is).
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def factor_days(
@@ -162,7 +163,9 @@ def _factor_arrays(
         }
     )
     rows = sort_by_patient_day(order)["row"].to_numpy()
-    text = diary["patient_id"].astype("str")
+    text = diary["patient_id"]
+    if text.dtype != _TEXT:
+        text = text.astype("str")
     day = _days(diary["date"])
     pain = _numbers(diary["pain"], coerce=False)
 
@@ -400,7 +403,7 @@ def _effect_table(
     factor_text = pd.array(factors, dtype="str")
     reason_text = pd.array(["", "no_variation", "too_few_days"], dtype="str")
     columns = {
-        "patient_id": pd.array(ids.repeat(per_patient), dtype="str"),
+        "patient_id": ids.repeat(per_patient).array,  # the text of patient_codes
         "factor": factor_text.take(np.tile(np.repeat(np.arange(len(factors)), len(LAGS)), n_pat)),
         "lag": np.tile(np.asarray(LAGS, dtype="int64"), n_pat * len(factors)),
         "n_with": n1,

@@ -355,8 +355,7 @@ def _pain_days(diary: pd.DataFrame, ids: pd.Index) -> _Rows:
     so patient positions sort as the ids do, and a missing day comes last. Rows
     without a patient id belong to no patient and are left out.
     """
-    text = diary["patient_id"]
-    pos = _positions(text if text.dtype == "str" else text.astype("str"), ids)
+    pos = _positions(diary["patient_id"], ids)
     dates = diary["date"]
     if dates.dtype != DATE_DTYPE:
         dates = dates.astype(DATE_DTYPE)
@@ -374,9 +373,9 @@ def _pain_days(diary: pd.DataFrame, ids: pd.Index) -> _Rows:
     return _Rows(pos[at], day[at], pain[at])
 
 
-def _positions(text: pd.Series, ids: pd.Index) -> np.ndarray:
-    """Position of each row's patient in ``ids``; -1 without a patient id."""
-    codes, uniques = patient_codes(text)
+def _positions(patient_id: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Position of each row's patient (as text) in ``ids``; -1 without a patient id."""
+    codes, uniques = patient_codes(patient_id)
     return np.append(ids.get_indexer(uniques), -1)[codes]
 
 
