@@ -292,7 +292,7 @@ def patient_status(
     s_pos, s_day = _session_days(sessions, ids)
     end = _status_dates(rows, s_pos, s_day, n_ids, as_of)
     # the diary up to D: entries after D are ignored
-    upto = _Rows.subset(rows, rows.day <= end[rows.pos])
+    upto = rows.subset(rows.day <= end[rows.pos])
     last_entry = _group_max(upto.pos, upto.day, n_ids)
     no_entry = np.isnat(last_entry)
     # both are midnights: whole days
@@ -301,7 +301,7 @@ def patient_status(
     mean_last, _, date_last = _last_valid_by_patient(upto, n_ids, window_days, min_entries)
     t0 = idx.reindex(ids).to_numpy()
     # the most recent valid follow-up window, never starting before the index date
-    post = _Rows.subset(upto, upto.day >= t0[upto.pos])
+    post = upto.subset(upto.day >= t0[upto.pos])
     fu_mean, fu_n, fu_end = _last_valid_by_patient(post, n_ids, followup_days, followup_min_entries)
     start = fu_end - (followup_days - 1) * _DAY
     start = np.where(np.isnat(fu_end), np.datetime64("NaT", "ns"), np.where(start >= t0, start, t0))
@@ -341,11 +341,10 @@ class _Rows(NamedTuple):
     day: np.ndarray
     pain: np.ndarray
 
-    @staticmethod
-    def subset(rows: _Rows, keep: np.ndarray) -> _Rows:
+    def subset(self, keep: np.ndarray) -> _Rows:
         """Keep the rows where ``keep`` is True, in their order."""
         at = np.flatnonzero(keep)
-        return _Rows(rows.pos[at], rows.day[at], rows.pain[at])
+        return _Rows(self.pos[at], self.day[at], self.pain[at])
 
 
 def _pain_days(diary: pd.DataFrame, ids: pd.Index) -> _Rows:
@@ -467,12 +466,14 @@ def _recent_adverse_events(
     """Count the adverse events of the sessions in ``[D − recent_days + 1, D]``."""
     from analytics.stats._safety import adverse_events_long
 
+    if sessions is None or not len(s_pos):
+        return np.zeros(n_ids, dtype="int64")
+    listing = sessions["adverse_events"]
     s_end = np.append(end, _NAT)[s_pos]  # NaT for a session without a patient id
     recent = np.flatnonzero((s_day <= s_end) & (s_day > s_end - recent_days * _DAY))
-    if sessions is not None and len(recent):
-        text = sessions["adverse_events"].array.take(recent)
-        listed = ~pd.isna(text)  # a session without a listing has no event
-        recent, text = recent[listed], text[listed]
+    text = listing.array.take(recent)
+    listed = ~pd.isna(text)  # a session without a listing has no event
+    recent, text = recent[listed], text[listed]
     if not len(recent):
         return np.zeros(n_ids, dtype="int64")
     events = adverse_events_long(pd.DataFrame({"adverse_events": text}))
