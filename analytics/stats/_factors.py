@@ -23,7 +23,7 @@ from scipy import stats
 
 from analytics.checks import check_int, check_number
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import patient_codes, sort_by_patient_day
+from analytics.stats._common import _in_patient_day_order, patient_codes, sort_by_patient_day
 
 __all__ = [
     "FACTORS",
@@ -155,14 +155,11 @@ def _factor_arrays(
     read += ["analgesic_doses", "opioid_mme"]
     if any(column not in diary.columns for column in read):
         diary[read]  # raises the KeyError that names the missing columns
-    order = pd.DataFrame(
-        {
-            "patient_id": diary["patient_id"].array,
-            "date": diary["date"].array,
-            "row": np.arange(len(diary)),
-        }
-    )
-    rows = sort_by_patient_day(order)["row"].to_numpy()
+    rows = np.arange(len(diary))
+    if not _in_patient_day_order(diary["patient_id"], diary["date"]):
+        # the positions in the order of sort_by_patient_day
+        order = {"patient_id": diary["patient_id"].array, "date": diary["date"].array, "row": rows}
+        rows = sort_by_patient_day(pd.DataFrame(order))["row"].to_numpy()
     text = diary["patient_id"]
     if text.dtype != _TEXT:
         text = text.astype("str")
@@ -354,9 +351,11 @@ def _side_sums(
     src = np.flatnonzero(nxt)  # row t whose next row is day t + 1 of the same patient
     shape = (n_pat, len(factors), len(LAGS))
     stats_ = {k: np.zeros(shape) for k in ("n1", "s1", "q1", "n0", "s0", "q0")}
-    # per lag, the patient code and centred pain of the rows whose pain is compared
+    # per lag, the patient code and centred pain (and its square) of the rows whose
+    # pain is compared
     target_code = {0: code, 1: code[src + 1]}
     target_x = {0: centred, 1: centred[src + 1]}
+    target_x2 = {lag: x**2 for lag, x in target_x.items()}
     for fi, factor in enumerate(factors):
         on_all, known_all = flags[factor]
         for li, lag in enumerate(LAGS):
@@ -365,11 +364,11 @@ def _side_sums(
             # one bin per (patient, side): each bin sums its rows in row order,
             # exactly as a bincount over that side's rows alone
             cell = (target_code[lag] * 2 + on)[keep]
-            x = target_x[lag][keep]
             n_cells = 2 * n_pat
             counts = np.bincount(cell, minlength=n_cells).reshape(n_pat, 2)
-            sums = np.bincount(cell, x, minlength=n_cells).reshape(n_pat, 2)
-            squares = np.bincount(cell, x**2, minlength=n_cells).reshape(n_pat, 2)
+            sums = np.bincount(cell, target_x[lag][keep], minlength=n_cells).reshape(n_pat, 2)
+            squares = np.bincount(cell, target_x2[lag][keep], minlength=n_cells)
+            squares = squares.reshape(n_pat, 2)
             for side, col in (("1", 1), ("0", 0)):
                 stats_["n" + side][:, fi, li] = counts[:, col]
                 stats_["s" + side][:, fi, li] = sums[:, col]
