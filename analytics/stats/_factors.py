@@ -23,7 +23,7 @@ from scipy import stats
 
 from analytics.checks import check_int, check_number
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import patient_codes, sort_by_patient_day
+from analytics.stats._common import _in_patient_day_order, patient_codes, sort_by_patient_day
 
 __all__ = [
     "FACTORS",
@@ -84,7 +84,8 @@ FACTOR_SUMMARY_COLUMNS: dict[str, str] = {
     "n_higher": "int64",
 }
 
-_DAY = pd.Timedelta(days=1)
+#: The dtype ``astype("str")`` gives (a column of it is left as it is).
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def factor_days(
@@ -121,42 +122,105 @@ def factor_days(
         - ``session_day_before``: a session on the previous calendar day (never
           missing: sessions are a complete record).
     """
+    rows, pid, day, pain, flags = _factor_arrays(
+        diary,
+        sessions,
+        poor_sleep_max=poor_sleep_max,
+        high_stress_min=high_stress_min,
+        low_mood_max=low_mood_max,
+    )
+    out: dict[str, Any] = {"patient_id": pid.take(rows), "date": day[rows], "pain": pain[rows]}
+    for factor, (on, known) in flags.items():
+        out[factor] = pd.arrays.BooleanArray(on[rows], ~known[rows])
+    return pd.DataFrame(out)
+
+
+def _factor_arrays(
+    diary: pd.DataFrame,
+    sessions: pd.DataFrame | None,
+    *,
+    poor_sleep_max: float,
+    high_stress_min: float,
+    low_mood_max: float,
+) -> tuple[np.ndarray, Any, np.ndarray, np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Return the columns of :func:`factor_days` as arrays in the diary's own row order.
+
+    Returns ``(rows, patient_id, date, pain, flags)``: ``rows`` are the positions
+    that sort the diary by patient and day (stable, as :func:`sort_by_patient_day`);
+    ``patient_id`` is the text array, ``date`` the day (midnight, datetime64[ns]),
+    ``pain`` float64, and ``flags`` maps each factor of :data:`FACTORS` to
+    ``(on, known)`` boolean arrays (``on`` is False where the factor is unknown).
+    """
     read = ["patient_id", "date", "pain", "sleep_quality", "stress", "mood"]
     read += ["analgesic_doses", "opioid_mme"]
-    d = sort_by_patient_day(diary[read])
-    out = pd.DataFrame(
-        {
-            "patient_id": d["patient_id"].astype("str"),
-            "date": d["date"].astype(DATE_DTYPE).dt.normalize(),
-            "pain": d["pain"].astype("float64"),
-        }
-    )
+    if any(column not in diary.columns for column in read):
+        diary[read]  # raises the KeyError that names the missing columns
+    rows = np.arange(len(diary))
+    if not _in_patient_day_order(diary["patient_id"], diary["date"]):
+        # the positions in the order of sort_by_patient_day
+        order = {"patient_id": diary["patient_id"].array, "date": diary["date"].array, "row": rows}
+        rows = sort_by_patient_day(pd.DataFrame(order))["row"].to_numpy()
+    text = diary["patient_id"]
+    if text.dtype != _TEXT:
+        text = text.astype("str")
+    day = _days(diary["date"])
+    pain = _numbers(diary["pain"], coerce=False)
 
-    def cut(values: pd.Series, test) -> pd.Series:
-        v = pd.to_numeric(values, errors="coerce").astype("float64")
-        return pd.Series(test(v), dtype="boolean").where(v.notna(), pd.NA)
+    sleep = _numbers(diary["sleep_quality"])
+    stress = _numbers(diary["stress"])
+    mood = _numbers(diary["mood"])
+    doses = _numbers(diary["analgesic_doses"])
+    mme = _numbers(diary["opioid_mme"])
+    flags = {
+        # a comparison with NaN is False: "on" is False where the item is missing
+        "poor_sleep": (sleep <= poor_sleep_max, ~np.isnan(sleep)),
+        "high_stress": (stress >= high_stress_min, ~np.isnan(stress)),
+        "low_mood": (mood <= low_mood_max, ~np.isnan(mood)),
+        "analgesic": ((doses > 0) | (mme > 0), ~(np.isnan(doses) & np.isnan(mme))),
+        "session_day_before": (_session_day_before(text, day, sessions), np.ones(len(day), bool)),
+    }
+    return rows, text.array, day, pain, flags
 
-    out["poor_sleep"] = cut(d["sleep_quality"], lambda v: v <= poor_sleep_max)
-    out["high_stress"] = cut(d["stress"], lambda v: v >= high_stress_min)
-    out["low_mood"] = cut(d["mood"], lambda v: v <= low_mood_max)
-    doses = pd.to_numeric(d["analgesic_doses"], errors="coerce").astype("float64")
-    mme = pd.to_numeric(d["opioid_mme"], errors="coerce").astype("float64")
-    took = (doses > 0) | (mme > 0)
-    known = doses.notna() | mme.notna()
-    out["analgesic"] = pd.Series(took, dtype="boolean").where(known, pd.NA)
-    if sessions is not None and len(sessions):
-        s_days = pd.DataFrame(
-            {
-                "patient_id": sessions["patient_id"].astype("str").to_numpy(),
-                "date": sessions["date"].astype(DATE_DTYPE).dt.normalize().to_numpy() + _DAY,
-            }
-        ).drop_duplicates()
-        key = pd.MultiIndex.from_frame(out[["patient_id", "date"]])
-        hit = key.isin(pd.MultiIndex.from_frame(s_days))
-    else:
-        hit = np.zeros(len(out), dtype=bool)
-    out["session_day_before"] = pd.Series(hit, dtype="boolean")
-    return out
+
+def _days(dates: pd.Series) -> np.ndarray:
+    """``dates.astype(DATE_DTYPE).dt.normalize()`` as a datetime64[ns] array."""
+    if dates.dtype != DATE_DTYPE:
+        dates = dates.astype(DATE_DTYPE)
+    return dates.to_numpy().astype("datetime64[D]").astype(DATE_DTYPE)
+
+
+def _numbers(values: pd.Series, *, coerce: bool = True) -> np.ndarray:
+    """Return the values as float64: ``pd.to_numeric(values, errors="coerce")`` when ``coerce``."""
+    if values.dtype == np.float64:
+        return values.to_numpy()
+    if coerce:
+        values = pd.to_numeric(values, errors="coerce")
+    return values.astype("float64").to_numpy()
+
+
+def _session_day_before(
+    text: pd.Series, day: np.ndarray, sessions: pd.DataFrame | None
+) -> np.ndarray:
+    """Whether each diary row's patient had a session on the previous calendar day."""
+    if sessions is None or not len(sessions):
+        return np.zeros(len(day), dtype=bool)
+    codes, uniques = patient_codes(text)
+    s_codes, s_uniques = patient_codes(sessions["patient_id"])
+    # a session's patient as a diary code: -1 for a missing id (as in the diary),
+    # -2 for a patient without a diary
+    known = pd.Index(uniques).get_indexer(s_uniques)
+    s_codes = np.append(np.where(known < 0, -2, known), -1)[s_codes]
+    d_key = _patient_day_key(codes, day)
+    s_key = np.unique(_patient_day_key(s_codes, _days(sessions["date"]) + np.timedelta64(1, "D")))
+    at = np.minimum(np.searchsorted(s_key, d_key), len(s_key) - 1)
+    return s_key[at] == d_key
+
+
+def _patient_day_key(codes: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """One integer per (patient code, day); a missing day (NaT) is a day of its own."""
+    days = day.astype("datetime64[D]").astype(np.int64)
+    days = np.where(np.isnat(day), 2**20, days)  # valid datetime64[ns] days are within ±2**17
+    return (codes.astype(np.int64) + 2) * 2**22 + (days + 2**21)
 
 
 def _welch(
@@ -243,61 +307,68 @@ def factor_effects(
         ("low_mood_max", low_mood_max),
     ):
         check_number(value, name, func, 0.0, 10.0)
-    days = factor_days(
+    rows, pid, day, pain, flags = _factor_arrays(
         diary,
         sessions,
         poor_sleep_max=poor_sleep_max,
         high_stress_min=high_stress_min,
         low_mood_max=low_mood_max,
     )
-    days = days[days["pain"].notna()].reset_index(drop=True)
+    rows = rows[~np.isnan(pain[rows])]  # the days with a pain rating, by patient and day
     # rows are sorted by patient: codes in patient order, as a sorted unique would give
-    code, ids = patient_codes(days["patient_id"], sort=True)
+    code, ids = patient_codes(pd.Series(pid.take(rows)), sort=True)
     code = code.astype(np.int64)
     n_pat = len(ids)
-    pain = days["pain"].to_numpy(dtype="float64")
+    pain = pain[rows]
     # centre each patient's pain on its mean so that the sums of squares below keep
     # their precision (variance from sums, one bincount per factor and lag)
     count = np.bincount(code, minlength=n_pat)
     centre = np.bincount(code, weights=pain, minlength=n_pat) / np.maximum(count, 1)
-    sums = _side_sums(days, code, pain - centre[code], n_pat)
+    flags = {factor: (on[rows], known[rows]) for factor, (on, known) in flags.items()}
+    sums = _side_sums(day[rows], flags, code, pain - centre[code], n_pat)
     return _effect_table(ids, centre, sums, min_days)
 
 
 def _side_sums(
-    days: pd.DataFrame, code: np.ndarray, centred: np.ndarray, n_pat: int
+    date: np.ndarray,
+    flags: dict[str, tuple[np.ndarray, np.ndarray]],
+    code: np.ndarray,
+    centred: np.ndarray,
+    n_pat: int,
 ) -> dict[str, np.ndarray]:
     """Count, sum and sum of squares of the centred pain on days with and without each factor.
 
-    Arrays of shape (patient, factor, lag) under ``n1``, ``s1``, ``q1`` (days with
-    the factor) and ``n0``, ``s0``, ``q0`` (days without). At lag 1 the factor of
-    day t is paired with the pain of day t + 1 when both are diary days.
+    ``date``, ``flags`` (``(on, known)`` per factor), ``code`` and ``centred`` are
+    the rows of the days with pain, sorted by patient and day. Arrays of shape
+    (patient, factor, lag) under ``n1``, ``s1``, ``q1`` (days with the factor) and
+    ``n0``, ``s0``, ``q0`` (days without). At lag 1 the factor of day t is paired
+    with the pain of day t + 1 when both are diary days.
     """
     factors = list(FACTORS)
-    day = days["date"].to_numpy(dtype="datetime64[D]").astype("int64")
-    nxt = np.zeros(len(days), dtype=bool)
+    day = date.astype("datetime64[D]").astype("int64")
+    nxt = np.zeros(len(day), dtype=bool)
     nxt[:-1] = (code[1:] == code[:-1]) & (day[1:] == day[:-1] + 1)
     src = np.flatnonzero(nxt)  # row t whose next row is day t + 1 of the same patient
     shape = (n_pat, len(factors), len(LAGS))
     stats_ = {k: np.zeros(shape) for k in ("n1", "s1", "q1", "n0", "s0", "q0")}
-    # per lag, the patient code and centred pain of the rows whose pain is compared
+    # per lag, the patient code and centred pain (and its square) of the rows whose
+    # pain is compared
     target_code = {0: code, 1: code[src + 1]}
     target_x = {0: centred, 1: centred[src + 1]}
+    target_x2 = {lag: x**2 for lag, x in target_x.items()}
     for fi, factor in enumerate(factors):
-        flag = days[factor]
-        on_all = flag.fillna(False).to_numpy(dtype=bool)
-        known_all = flag.notna().to_numpy()
+        on_all, known_all = flags[factor]
         for li, lag in enumerate(LAGS):
             keep = known_all if lag == 0 else known_all[src]
             on = on_all if lag == 0 else on_all[src]
             # one bin per (patient, side): each bin sums its rows in row order,
             # exactly as a bincount over that side's rows alone
             cell = (target_code[lag] * 2 + on)[keep]
-            x = target_x[lag][keep]
             n_cells = 2 * n_pat
             counts = np.bincount(cell, minlength=n_cells).reshape(n_pat, 2)
-            sums = np.bincount(cell, x, minlength=n_cells).reshape(n_pat, 2)
-            squares = np.bincount(cell, x**2, minlength=n_cells).reshape(n_pat, 2)
+            sums = np.bincount(cell, target_x[lag][keep], minlength=n_cells).reshape(n_pat, 2)
+            squares = np.bincount(cell, target_x2[lag][keep], minlength=n_cells)
+            squares = squares.reshape(n_pat, 2)
             for side, col in (("1", 1), ("0", 0)):
                 stats_["n" + side][:, fi, li] = counts[:, col]
                 stats_["s" + side][:, fi, li] = sums[:, col]
@@ -327,24 +398,25 @@ def _effect_table(
     low, high, df, p = _welch(n1, m1, v1, n2, m2, v2)
     diff = m1 - m2
     flat = enough & ~np.isfinite(df)
-    out = pd.DataFrame(
-        {
-            "patient_id": ids.repeat(len(factors) * len(LAGS)),
-            "factor": np.tile(np.repeat(factors, len(LAGS)), n_pat),
-            "lag": np.tile(np.asarray(LAGS), n_pat * len(factors)),
-            "n_with": n1,
-            "n_without": n2,
-            "mean_with": np.where(enough, m1, np.nan),
-            "mean_without": np.where(enough, m2, np.nan),
-            "difference": np.where(enough, diff, np.nan),
-            "ci_low": np.where(enough, low, np.nan),
-            "ci_high": np.where(enough, high, np.nan),
-            "df": np.where(enough, df, np.nan),
-            "p_value": np.where(enough, p, np.nan),
-            "reason": np.where(~enough, "too_few_days", np.where(flat, "no_variation", "")),
-        }
-    )
-    return out[list(FACTOR_EFFECT_COLUMNS)].astype(FACTOR_EFFECT_COLUMNS)
+    per_patient = len(factors) * len(LAGS)
+    factor_text = pd.array(factors, dtype="str")
+    reason_text = pd.array(["", "no_variation", "too_few_days"], dtype="str")
+    columns = {
+        "patient_id": ids.repeat(per_patient).array,  # the text of patient_codes
+        "factor": factor_text.take(np.tile(np.repeat(np.arange(len(factors)), len(LAGS)), n_pat)),
+        "lag": np.tile(np.asarray(LAGS, dtype="int64"), n_pat * len(factors)),
+        "n_with": n1,
+        "n_without": n2,
+        "mean_with": np.where(enough, m1, np.nan),
+        "mean_without": np.where(enough, m2, np.nan),
+        "difference": np.where(enough, diff, np.nan),
+        "ci_low": np.where(enough, low, np.nan),
+        "ci_high": np.where(enough, high, np.nan),
+        "df": np.where(enough, df, np.nan),
+        "p_value": np.where(enough, p, np.nan),
+        "reason": reason_text.take(np.where(~enough, 2, np.where(flat, 1, 0))),
+    }
+    return pd.DataFrame(columns)
 
 
 def factor_effects_summary(effects: pd.DataFrame) -> pd.DataFrame:

@@ -15,7 +15,14 @@ import pandas as pd
 
 from analytics.checks import check_int
 from analytics.stats._groups import TOO_FEW_PATIENTS, newcombe_interval, wilson_interval
-from analytics.stats._outcomes import all_patients, outcome_windows, per_row
+from analytics.stats._outcomes import (
+    _TEXT,
+    _days,
+    _patients,
+    _per_patient,
+    _rows_of,
+    _windows,
+)
 
 __all__ = [
     "HEADACHE_CONDITIONS",
@@ -76,24 +83,27 @@ HEADACHE_SUMMARY_COLUMNS = [
 def _day_kinds(diary: pd.DataFrame, condition_row: np.ndarray) -> tuple[np.ndarray, ...]:
     """Per diary row: headache day, migraine day, marked (a ``headache`` value given)."""
     if "headache" in diary.columns:
-        mark = diary["headache"].astype("str")
+        mark = diary["headache"]
+        kind = (mark if mark.dtype == _TEXT else mark.astype("str")).to_numpy(dtype=object)
     else:
-        mark = pd.Series(np.nan, index=diary.index, dtype="str")
-    marked = mark.notna().to_numpy()
-    kind = mark.fillna("").to_numpy(dtype=object)
+        kind = np.full(len(diary), np.nan, dtype=object)
+    marked = pd.notna(kind)
     pain = diary["pain"].to_numpy(dtype="float64")
     from_pain = ~marked & condition_row & (pain >= 1)
-    headache = np.isin(kind, ("headache", "migraine")) | from_pain
     migraine = kind == "migraine"
+    headache = (kind == "headache") | migraine | from_pain
     return headache, migraine, marked
 
 
-def _has_condition(patients: pd.DataFrame | None, ids: pd.Index) -> pd.Series:
-    """Per patient of ``ids``: True for a condition of :data:`HEADACHE_CONDITIONS`."""
-    conditions = pd.Series(dtype="str")
-    if patients is not None and len(patients):
-        conditions = patients.set_index(patients["patient_id"].astype("str"))["condition"]
-    return conditions.astype("str").isin(HEADACHE_CONDITIONS).reindex(ids, fill_value=False)
+def _has_condition(patients: pd.DataFrame | None, rows: np.ndarray) -> np.ndarray:
+    """Per patient (its row of ``patients`` or -1): a condition of :data:`HEADACHE_CONDITIONS`."""
+    if patients is None or not len(patients):
+        return np.zeros(len(rows), dtype=bool)
+    condition = patients["condition"]
+    if condition.dtype != _TEXT:
+        condition = condition.astype("str")
+    headache = np.isin(condition.to_numpy(dtype=object), HEADACHE_CONDITIONS)
+    return np.append(headache, False)[rows]
 
 
 def headache_days(
@@ -162,56 +172,50 @@ def headache_days(
     check_int(min_days, "min_days", func, 1, HEADACHE_PERIOD_DAYS)
     if followup_at is not None:
         check_int(followup_at, "followup_at", func, 1, 36500)
-    ids = all_patients(diary, patients)
-    has_condition = _has_condition(patients, ids)
-    pid = diary["patient_id"].astype("str")
-    condition_row = per_row(has_condition.astype("bool"), pid).fillna(False).to_numpy(dtype=bool)
+    ids, (at, in_patients) = _patients(diary, patients)
+    n = len(ids)
+    has_condition = _has_condition(patients, _rows_of(in_patients, n))
+    condition_row = np.append(has_condition, False)[at]
     headache, migraine, marked = _day_kinds(diary, condition_row)
 
     days = HEADACHE_PERIOD_DAYS
-    _, rows = outcome_windows(
-        diary, index, baseline_days=days, followup_days=days, followup_at=followup_at
+    _, in_base, in_fu = _windows(
+        _days(diary["date"]), at, _per_patient(index, ids), days, days, followup_at
     )
-    counts = pd.DataFrame(
-        {
-            "marks_headache": headache & marked,
-            "marked": marked,
-            **{
-                f"{stage}_{what}": rows[f"in_{stage}"].to_numpy() & flag
-                for stage in ("baseline", "followup")
-                for what, flag in (
-                    ("n", np.ones(len(diary), dtype=bool)),
-                    ("headache", headache),
-                    ("migraine", migraine),
-                )
-            },
-        }
+    known = at >= 0
+
+    def count(rows: np.ndarray) -> np.ndarray:
+        return np.bincount(at[rows & known], minlength=n)
+
+    keep = has_condition | (count(headache & marked) > 0)
+    marks = keep & (count(marked) > 0)
+    out: dict[str, object] = {"patient_id": ids.array, "headache_patient": keep}
+    per_4w: dict[str, np.ndarray] = {}
+    for stage, inside in (("baseline", in_base), ("followup", in_fu)):
+        n_days = count(inside)
+        valid = keep & (n_days >= min_days)
+        with np.errstate(divide="ignore"):
+            scale = days / np.where(n_days > 0, n_days.astype("float64"), np.nan)
+        per_4w[f"{stage}_headache_days"] = np.where(valid, count(inside & headache) * scale, np.nan)
+        per_4w[f"{stage}_migraine_days"] = np.where(
+            valid & marks, count(inside & migraine) * scale, np.nan
+        )
+        # the entries of a patient left out are missing (1 underneath, as pandas fills)
+        out[f"{stage}_headache_n"] = pd.arrays.IntegerArray(np.where(keep, n_days, 1), ~keep)
+    base = per_4w["baseline_headache_days"]
+    change = base - per_4w["followup_headache_days"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = 100 * change / np.where(base > 0, base, np.nan)
+    out.update(per_4w)
+    out["change_headache_days"] = change
+    out["pct_change_headache_days"] = pct
+    out["headache_responder_50"] = pd.arrays.BooleanArray(
+        pct >= HEADACHE_RESPONSE_PCT, np.isnan(pct)
     )
-    sums = counts.groupby(pid.to_numpy()).sum().reindex(ids, fill_value=0)
-    out = pd.DataFrame(index=ids)
-    out["headache_patient"] = (has_condition | (sums["marks_headache"] > 0)).astype("bool")
-    keep = out["headache_patient"].to_numpy()
-    marks = keep & (sums["marked"] > 0).to_numpy()
-    for stage in ("baseline", "followup"):
-        n = sums[f"{stage}_n"].astype("float64")
-        valid = keep & (n >= min_days).to_numpy()
-        per_4w = days / n.where(n > 0)
-        out[f"{stage}_headache_days"] = (sums[f"{stage}_headache"] * per_4w).where(valid)
-        out[f"{stage}_headache_n"] = sums[f"{stage}_n"].astype("int64").where(keep)
-        out[f"{stage}_migraine_days"] = (sums[f"{stage}_migraine"] * per_4w).where(valid & marks)
-    out["change_headache_days"] = out["baseline_headache_days"] - out["followup_headache_days"]
-    base = out["baseline_headache_days"]
-    out["pct_change_headache_days"] = 100 * out["change_headache_days"] / base.where(base > 0)
-    pct = out["pct_change_headache_days"]
-    out["headache_responder_50"] = (
-        (pct >= HEADACHE_RESPONSE_PCT).astype("boolean").where(pct.notna(), pd.NA)
+    out["change_migraine_days"] = (
+        per_4w["baseline_migraine_days"] - per_4w["followup_migraine_days"]
     )
-    out["change_migraine_days"] = out["baseline_migraine_days"] - out["followup_migraine_days"]
-    out["baseline_headache_n"] = out["baseline_headache_n"].astype("Int64")
-    out["followup_headache_n"] = out["followup_headache_n"].astype("Int64")
-    out = out.reset_index()
-    out["patient_id"] = out["patient_id"].astype("str")
-    return out[HEADACHE_COLUMNS]
+    return pd.DataFrame({name: out[name] for name in HEADACHE_COLUMNS})
 
 
 def headache_summary(

@@ -36,14 +36,123 @@ RESPONSE_CATEGORIES = ("none", "minimal", "moderate", "substantial")
 REASONS = ("no_index", "insufficient_baseline", "insufficient_followup", "zero_baseline")
 
 _DAY = pd.Timedelta(days=1)
+_NAT = np.datetime64("NaT", "ns")
+#: The dtype of a canonical text column (``astype("str")`` leaves it as it is).
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+#: Columns of the ``windows`` frame of :func:`outcome_windows` in order.
+_WINDOW_COLUMNS = ("index_date", "baseline_start", "baseline_end", "followup_start", "followup_end")
 
 
 def all_patients(*frames: pd.DataFrame | None) -> pd.Index:
-    ids: list[pd.Series] = [f["patient_id"] for f in frames if f is not None and len(f)]
-    if not ids:
-        return pd.Index([], dtype="str", name="patient_id")
-    out = pd.Index(pd.concat(ids, ignore_index=True).unique(), name="patient_id")
-    return out.astype("str").sort_values()
+    """Return the patients of ``frames`` (None or empty ones skipped): a sorted ``str`` Index."""
+    return _patients(*frames)[0]
+
+
+def _patients(*frames: pd.DataFrame | None) -> tuple[pd.Index, list[np.ndarray]]:
+    """Return the patients of ``frames`` as :func:`all_patients` and each row's position.
+
+    One array per frame (empty for a frame that is None or empty): the position in
+    the Index of each row's patient, -1 where the id is missing. Each column is
+    coded once (:func:`analytics.stats._common.patient_codes`); only the distinct
+    ids of the frames are sorted and numbered again.
+    """
+    coded = [patient_codes(f["patient_id"]) if f is not None and len(f) else None for f in frames]
+    names = [pd.Index(c[1]) for c in coded if c is not None]
+    if not names:
+        none = np.array([], dtype=np.intp)
+        return pd.Index([], dtype="str", name="patient_id"), [none for _ in frames]
+    at, ids = pd.factorize(names[0].append(names[1:]), sort=True)
+    rows: list[np.ndarray] = []
+    start = 0
+    for c in coded:
+        if c is None:
+            rows.append(np.array([], dtype=np.intp))
+            continue
+        codes, uniques = c
+        found = at[start : start + len(uniques)]
+        start += len(uniques)
+        # a missing id (code -1) takes the -1 appended last
+        rows.append(np.append(found, -1)[codes])
+    return pd.Index(ids, dtype="str", name="patient_id"), rows
+
+
+def _positions(keys: pd.Index, wanted: pd.Index) -> np.ndarray:
+    """Position in ``keys`` (as text) of each of ``wanted``, -1 when absent.
+
+    What ``Series.reindex`` looks up, with its error when ``keys`` repeat a label.
+    """
+    if keys.dtype != _TEXT:
+        keys = keys.astype("str")
+    if not keys.is_unique:
+        raise ValueError("cannot reindex on an axis with duplicate labels")
+    return keys.get_indexer(wanted)
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    """``values`` as a ``datetime64[ns]`` array (converted only when it is not one)."""
+    if values.dtype != DATE_DTYPE:
+        values = values.astype(DATE_DTYPE)
+    return values.to_numpy()
+
+
+def _shift(day: np.ndarray, days: int) -> np.ndarray:
+    """``day`` moved by ``days`` calendar days; NaT stays NaT.
+
+    Beyond the calendar of ``datetime64[ns]`` pandas' arithmetic raises its
+    OverflowError where numpy's would wrap around.
+    """
+    out = day + np.timedelta64(days, "D")
+    wrapped = (out < day) if days > 0 else (out > day)
+    if wrapped.any():
+        return (pd.Series(day) + days * _DAY).to_numpy()  # raises pandas' OverflowError
+    return out
+
+
+def _windows(
+    day: np.ndarray,
+    at: np.ndarray,
+    index_day: np.ndarray,
+    baseline_days: int,
+    followup_days: int,
+    followup_at: int | None,
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Compute the windows of :func:`outcome_windows` on arrays.
+
+    ``day`` is the date of each diary row, ``at`` the position of its patient in
+    ``index_day`` (-1 for none), ``index_day`` the index date per patient (NaT when
+    unknown). Returns the bounds per patient (the columns of ``windows``) and the
+    booleans ``in_baseline``, ``in_followup`` per row.
+    """
+    bounds = {
+        "index_date": index_day,
+        "baseline_start": _shift(index_day, -baseline_days),
+        "baseline_end": _shift(index_day, -1),
+    }
+    if followup_at is None:
+        # the latest diary day on or after the index date (NaT lowest: none is NaT)
+        after = day >= np.append(index_day, _NAT)[at]
+        last = np.full(len(index_day), _NAT).view("int64")
+        np.maximum.at(last, at[after], day.view("int64")[after])
+        end = last.view(DATE_DTYPE)
+        start = _shift(end, -(followup_days - 1))
+    else:
+        end = _shift(index_day, followup_at - 1)
+        start = _shift(index_day, followup_at - followup_days)
+    # the follow-up never reaches back before the index date
+    start = np.where(start >= index_day, start, index_day)
+    bounds["followup_start"] = np.where(np.isnat(end), _NAT, start)
+    bounds["followup_end"] = end
+
+    def inside(first: str, last: str) -> np.ndarray:
+        low = np.append(bounds[first], _NAT)[at]
+        high = np.append(bounds[last], _NAT)[at]
+        return (day >= low) & (day <= high)
+
+    return (
+        bounds,
+        inside("baseline_start", "baseline_end"),
+        inside("followup_start", "followup_end"),
+    )
 
 
 def check_windows(func: str, baseline_days, followup_days, followup_at, min_entries) -> None:
@@ -89,39 +198,21 @@ def outcome_windows(
         Aligned with ``diary`` (same index): booleans ``in_baseline`` and
         ``in_followup``.
     """
-    idx = index.astype(DATE_DTYPE)
-    idx.index = idx.index.astype("str")
-    win = pd.DataFrame({"index_date": idx})
-    win.index.name = "patient_id"
-    win["baseline_start"] = win["index_date"] - baseline_days * _DAY
-    win["baseline_end"] = win["index_date"] - _DAY
+    keys = index.index if index.index.dtype == _TEXT else index.index.astype("str")
     # one factorisation of the diary's patients serves every lookup below
     codes, uniques = patient_codes(diary["patient_id"])
-    uniques = pd.Index(uniques, dtype="str")
-    date = diary["date"].to_numpy()
-    if followup_at is None:
-        row_index = idx.reindex(uniques).to_numpy()[codes]
-        day = diary["date"].astype(DATE_DTYPE).to_numpy()
-        after = np.where(day >= row_index, day, np.datetime64("NaT", "ns"))
-        last = pd.Series(after).groupby(codes).max()
-        last.index = uniques[last.index]
-        win["followup_end"] = last.reindex(win.index).astype(DATE_DTYPE)
-        start = win["followup_end"] - (followup_days - 1) * _DAY
-    else:
-        win["followup_end"] = win["index_date"] + (followup_at - 1) * _DAY
-        start = win["index_date"] + (followup_at - followup_days) * _DAY
-    # the follow-up never reaches back before the index date
-    win["followup_start"] = start.where(start >= win["index_date"], win["index_date"])
-    win["followup_start"] = win["followup_start"].where(win["followup_end"].notna())
-    win = win[["index_date", "baseline_start", "baseline_end", "followup_start", "followup_end"]]
-
-    bounds = win.reindex(uniques)
-
-    def spread(column: str) -> np.ndarray:
-        return bounds[column].to_numpy()[codes]
-
-    in_base = (date >= spread("baseline_start")) & (date <= spread("baseline_end"))
-    in_fu = (date >= spread("followup_start")) & (date <= spread("followup_end"))
+    at = np.append(_positions(keys, uniques), -1)[codes]
+    bounds, in_base, in_fu = _windows(
+        _days(diary["date"]),
+        at,
+        _days(index),
+        baseline_days,
+        followup_days,
+        followup_at,
+    )
+    win = pd.DataFrame(
+        {name: bounds[name] for name in _WINDOW_COLUMNS}, index=keys.rename("patient_id")
+    )
     rows = pd.DataFrame({"in_baseline": in_base, "in_followup": in_fu}, index=diary.index)
     return win, rows
 
@@ -134,20 +225,79 @@ def per_row(values: pd.Series, keys: pd.Series) -> pd.Series:
     """
     # one lookup per distinct key, then spread over the rows by the key codes
     codes, uniques = patient_codes(keys)
-    distinct = values.reindex(pd.Index(uniques, dtype="str")).to_numpy()
-    looked_up = pd.api.extensions.take(distinct, codes, allow_fill=True)
+    if not values.index.is_unique:
+        raise ValueError("cannot reindex on an axis with duplicate labels")
+    at = np.append(values.index.get_indexer(uniques), -1)[codes]
+    looked_up = pd.api.extensions.take(values.to_numpy(), at, allow_fill=True)
     return pd.Series(looked_up, index=keys.index, dtype=values.dtype)
 
 
-def _window_mean(
-    values: pd.Series, mask: pd.Series, patient_id: pd.Series, min_entries: int, patients: pd.Index
-) -> tuple[pd.Series, pd.Series]:
-    """Mean and number of non-missing ``values`` per patient inside ``mask``."""
-    v = values.where(mask)
-    grouped = v.groupby(patient_id.astype("str"))
-    n = grouped.count().reindex(patients, fill_value=0).astype("int64")
-    mean = grouped.mean().reindex(patients).astype("float64")
-    return mean.where(n >= min_entries), n
+def _group_mean(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """Mean of ``values`` (NaN skipped) per group ``0 .. n-1`` (-1: no group); NaN when none.
+
+    The same float as ``pandas.Series(values).groupby(group).mean()`` to the last
+    bit, by pandas' own two ways of summing: when the groups come in sorted runs
+    and no value is NaN, ``numpy.add.reduceat`` over the runs; otherwise each
+    group's values added in row order with Kahan's compensation (a compensation
+    made NaN by an infinite value reset to 0). Each sum is divided by the number
+    of values.
+    """
+    mean = np.full(n, np.nan)
+    known = group >= 0
+    dropped = int((~known).sum())
+    # pandas' test: missing groups (-1) first, then the groups in sorted runs
+    runs = bool((group[1:] >= group[:-1]).all())
+    if runs and dropped < len(group) and not np.isnan(values).any():
+        group, values = group[dropped:], values[dropped:]
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        sizes = np.diff(starts, append=len(group)).astype("float64")
+        mean[group[starts]] = np.add.reduceat(values, starts) / sizes
+        return mean
+    keep = known & ~np.isnan(values)
+    values, group = values[keep], group[keep]
+    count = np.bincount(group, minlength=n)
+    # groups with the most values first: at step k the groups still adding are a prefix
+    by_size = np.argsort(-count, kind="stable")
+    size_rank = np.empty(n, dtype=np.intp)
+    size_rank[by_size] = np.arange(n)
+    # rank of each value inside its group, in row order
+    in_group = np.argsort(group, kind="stable")
+    rank = np.empty(len(group), dtype=np.intp)
+    rank[in_group] = np.arange(len(group)) - (np.cumsum(count) - count)[group[in_group]]
+    ordered = values[np.argsort(rank * max(n, 1) + size_rank[group], kind="stable")]
+    total = np.zeros(n)
+    compensation = np.zeros(n)
+    start = 0
+    with np.errstate(invalid="ignore"):
+        for m in np.bincount(rank).tolist():
+            s, c = total[:m], compensation[:m]
+            y = ordered[start : start + m] - c
+            t = s + y
+            c[:] = (t - s) - y
+            c[np.isnan(c)] = 0.0
+            s[:] = t
+            start += m
+    sizes = count[by_size]
+    added = sizes > 0
+    mean[by_size[added]] = total[added] / sizes[added]
+    return mean
+
+
+def _joined_names(flags: list[np.ndarray], names: list[str], n: int) -> np.ndarray:
+    """Per row the names whose flag is True joined with ``";"`` (``""`` when none), as objects.
+
+    Rows are numbered by their combination of flags; each distinct combination is
+    joined once, so the loops run over the flags and the combinations, never over
+    rows.
+    """
+    combination = np.zeros(n, dtype=np.intp)
+    for flag in flags:
+        combination = np.unique(combination * 2 + flag, return_inverse=True)[1]
+    present, first = np.unique(combination, return_index=True)
+    texts = np.empty(len(present), dtype=object)
+    for i, row in enumerate(first.tolist()):
+        texts[i] = ";".join(name for name, flag in zip(names, flags, strict=True) if flag[row])
+    return texts[combination]
 
 
 def join_flags(flags: pd.DataFrame) -> pd.Series:
@@ -155,11 +305,14 @@ def join_flags(flags: pd.DataFrame) -> pd.Series:
 
     The loop runs over the few flag columns, never over patients.
     """
-    joined = pd.Series("", index=flags.index, dtype="str")
+    columns = []
     for name in flags.columns:
-        flag = flags[name].fillna(False).astype(bool)
-        joined = joined.where(~flag, joined.where(joined == "", joined + ";") + str(name))
-    return joined.astype("str")
+        flag = flags[name]
+        if flag.dtype != bool:
+            flag = flag.fillna(False).astype(bool)
+        columns.append(flag.to_numpy())
+    joined = _joined_names(columns, [str(name) for name in flags.columns], len(flags))
+    return pd.Series(pd.array(joined, dtype="str"), index=flags.index)
 
 
 def response_category(pct_change: pd.Series) -> pd.Series:
@@ -190,15 +343,22 @@ def response_category(pct_change: pd.Series) -> pd.Series:
     ['none', 'minimal', 'minimal', 'moderate', 'substantial', nan]
     """
     values = pd.to_numeric(pd.Series(pct_change), errors="coerce").astype("float64")
-    cat = pd.cut(
-        values,
-        # left-closed bins moved down by EPS: exactly 10/30/50 % (up to float error) is in
-        bins=[-np.inf, 10.0 - EPS, 30.0 - EPS, 50.0 - EPS, np.inf],
-        right=False,
-        labels=list(RESPONSE_CATEGORIES),
-    )
-    dtype = pd.CategoricalDtype(list(RESPONSE_CATEGORIES), ordered=True)
-    return pd.Series(cat, index=values.index, name="response_category").astype(dtype)
+    return pd.Series(_categories(values.to_numpy()), index=values.index, name="response_category")
+
+
+#: Left-closed bins of :func:`response_category`, moved down by EPS: exactly 10/30/50 %
+#: (up to float error) is in.
+_BINS = np.array([-np.inf, 10.0 - EPS, 30.0 - EPS, 50.0 - EPS, np.inf])
+_CATEGORY = pd.CategoricalDtype(list(RESPONSE_CATEGORIES), ordered=True)
+
+
+def _categories(values: np.ndarray) -> pd.Categorical:
+    """IMMPACT category of each % reduction, as ``pd.cut(values, _BINS, right=False)``."""
+    # the bin of a value is the number of edges at or below it, less one; NaN and +inf
+    # are past the last edge and have none
+    codes = np.searchsorted(_BINS, values, side="right") - 1
+    codes[codes == len(_BINS) - 1] = -1
+    return pd.Categorical.from_codes(codes, dtype=_CATEGORY)
 
 
 def cpra_curve(pct_change: pd.Series, *, cutoffs: Iterable[float] = range(0, 101)) -> pd.DataFrame:
@@ -344,110 +504,148 @@ def patient_outcomes(
     check_windows(func, baseline_days, followup_days, followup_at, min_entries)
     threshold = check_number(responder_threshold, "responder_threshold", func, 0.0, 100.0)
 
-    ids = all_patients(diary, patients, sessions)
-    out = pd.DataFrame(index=ids)
-    n_sess = _add_patient_info(out, patients, sessions)
+    ids, (at, in_patients, in_sessions) = _patients(diary, patients, sessions)
+    n = len(ids)
+    out: dict[str, object] = {"patient_id": ids.array}
+    out.update(_patient_info(ids, patients, in_patients, sessions))
     index = index_dates(patients, sessions)
-    index.index = index.index.astype("str")
-    out["index_date"] = index.reindex(ids).astype(DATE_DTYPE)
-    pid = diary["patient_id"].astype("str")
-    by_patient = diary["date"].groupby(pid)
-    out["n_diary_days"] = by_patient.size().reindex(ids, fill_value=0).astype("int64")
-    out["first_date"] = by_patient.min().reindex(ids).astype(DATE_DTYPE)
-    out["last_date"] = by_patient.max().reindex(ids).astype(DATE_DTYPE)
-    out["n_sessions"] = n_sess.reindex(ids, fill_value=0).astype("int64")
-    win, rows = outcome_windows(
-        diary,
-        index,
-        baseline_days=baseline_days,
-        followup_days=followup_days,
-        followup_at=followup_at,
-    )
-    _add_window_means(out, diary, pid, win, rows, min_entries)
-    out["sessions_in_baseline"] = _sessions_in_baseline(sessions, out)
-    _add_change(out, threshold)
-    out = out.reset_index()
-    out["patient_id"] = out["patient_id"].astype("str")
+    index_day = _per_patient(index, ids)
+    out["index_date"] = index_day
+    day = _days(diary["date"])
+    known = at >= 0
+    out["n_diary_days"] = np.bincount(at[known], minlength=n)
+    out["first_date"], out["last_date"] = _first_last(day, at, known, n)
+    out["n_sessions"] = np.bincount(in_sessions[in_sessions >= 0], minlength=n)
+    bounds, in_base, in_fu = _windows(day, at, index_day, baseline_days, followup_days, followup_at)
+    out["baseline_start"] = bounds["baseline_start"]
+    out["baseline_end"] = bounds["baseline_end"]
+    means = _window_means(diary, at, in_base, in_fu, n, min_entries)
+    out.update(means)
+    out["followup_start"] = bounds["followup_start"]
+    out["followup_end"] = bounds["followup_end"]
+    out["sessions_in_baseline"] = _sessions_in_baseline(sessions, in_sessions, bounds, n)
+    no_index = np.isnat(index_day)
+    out.update(_change(means["baseline_pain"], means["followup_pain"], no_index, threshold))
+    return pd.DataFrame(out)
+
+
+def _per_patient(values: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Dates indexed by patient_id (``values``) per patient of ``ids``, NaT when absent."""
+    return np.append(_days(values), _NAT)[_positions(values.index, ids)]
+
+
+def _text(values: pd.Series, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``values`` at ``rows`` (missing at -1) as ``str``, as ``reindex`` then ``astype("str")``."""
+    taken = pd.Series(values.array.take(rows, allow_fill=True))
+    return (taken if taken.dtype == _TEXT else taken.astype("str")).array
+
+
+def _patient_info(
+    ids: pd.Index,
+    patients: pd.DataFrame | None,
+    in_patients: np.ndarray,
+    sessions: pd.DataFrame | None,
+) -> dict[str, object]:
+    """Group, condition and technique per patient of ``ids``."""
+    n = len(ids)
+    info: dict[str, object] = {}
+    if patients is not None and len(patients):
+        row = _rows_of(in_patients, n)
+        info["group"] = _text(patients["group"], row)
+        info["condition"] = _text(patients["condition"], row)
+    else:
+        info["group"] = info["condition"] = pd.array(np.full(n, np.nan, dtype=object), dtype="str")
+    if sessions is not None and len(sessions):
+        tech = predominant_technique(sessions)
+        taken = tech.array.take(_positions(tech.index, ids), allow_fill=True)
+        info["technique"] = _text(pd.Series(taken).fillna("none"), np.arange(n))
+    else:
+        info["technique"] = pd.array(np.full(n, "none", dtype=object), dtype="str")
+    return info
+
+
+def _rows_of(at: np.ndarray, n: int) -> np.ndarray:
+    """Give the row of each of ``n`` patients in a frame whose rows are at ``at`` (-1: none).
+
+    As ``frame.set_index(...).reindex(ids)`` looks them up, with its error when a
+    patient has more than one row.
+    """
+    known = at >= 0
+    if np.bincount(at[known], minlength=n).max(initial=0) > 1 or (~known).sum() > 1:
+        raise ValueError("cannot reindex on an axis with duplicate labels")
+    row = np.full(n, -1, dtype=np.intp)
+    row[at[known]] = np.flatnonzero(known)
+    return row
+
+
+def _first_last(
+    day: np.ndarray, at: np.ndarray, known: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """First and last diary day per patient (NaT when none)."""
+    dated = known & ~np.isnat(day)
+    rows, values = at[dated], day.view("int64")[dated]
+    first = np.full(n, np.iinfo("int64").max)
+    np.minimum.at(first, rows, values)
+    last = np.full(n, _NAT).view("int64")
+    np.maximum.at(last, rows, values)
+    first[first == np.iinfo("int64").max] = _NAT.view("int64")
+    return first.view(DATE_DTYPE), last.view(DATE_DTYPE)
+
+
+def _window_means(
+    diary: pd.DataFrame,
+    at: np.ndarray,
+    in_base: np.ndarray,
+    in_fu: np.ndarray,
+    n: int,
+    min_entries: int,
+) -> dict[str, np.ndarray]:
+    """Mean pain and entries per patient in the baseline and the follow-up window."""
+    pain = diary["pain"]
+    pain = (pain if pain.dtype == "float64" else pain.astype("float64")).to_numpy()
+    out = {}
+    for stage, inside in (("baseline", in_base), ("followup", in_fu)):
+        values = np.where(inside, pain, np.nan)
+        entered = at >= 0
+        entered &= ~np.isnan(values)
+        count = np.bincount(at[entered], minlength=n)
+        mean = _group_mean(values, at, n)
+        out[f"{stage}_pain"] = np.where(count >= min_entries, mean, np.nan)
+        out[f"{stage}_n"] = count
     return out
 
 
-def _add_patient_info(
-    out: pd.DataFrame, patients: pd.DataFrame | None, sessions: pd.DataFrame | None
-) -> pd.Series:
-    """Add group, condition and technique to ``out``; return the sessions per patient."""
-    ids = out.index
-    if patients is not None and len(patients):
-        info = patients.set_index(patients["patient_id"].astype("str"))
-        out["group"] = info["group"].reindex(ids).astype("str")
-        out["condition"] = info["condition"].reindex(ids).astype("str")
-    else:
-        out["group"] = pd.Series(np.nan, index=ids, dtype="str")
-        out["condition"] = pd.Series(np.nan, index=ids, dtype="str")
-    if sessions is not None and len(sessions):
-        tech = predominant_technique(sessions)
-        tech.index = tech.index.astype("str")
-        out["technique"] = tech.reindex(ids).fillna("none").astype("str")
-        return sessions.groupby(sessions["patient_id"].astype("str")).size()
-    out["technique"] = pd.Series("none", index=ids, dtype="str")
-    return pd.Series(dtype="int64")
-
-
-def _add_window_means(
-    out: pd.DataFrame,
-    diary: pd.DataFrame,
-    pid: pd.Series,
-    win: pd.DataFrame,
-    rows: pd.DataFrame,
-    min_entries: int,
-) -> None:
-    """Add the baseline and follow-up windows of :func:`outcome_windows` and their means."""
-    ids = out.index
-    pain = diary["pain"].astype("float64")
-    out["baseline_start"] = win["baseline_start"].reindex(ids).astype(DATE_DTYPE)
-    out["baseline_end"] = win["baseline_end"].reindex(ids).astype(DATE_DTYPE)
-    out["baseline_pain"], out["baseline_n"] = _window_mean(
-        pain, rows["in_baseline"], pid, min_entries, ids
-    )
-    out["followup_pain"], out["followup_n"] = _window_mean(
-        pain, rows["in_followup"], pid, min_entries, ids
-    )
-    out["followup_start"] = win["followup_start"].reindex(ids).astype(DATE_DTYPE)
-    out["followup_end"] = win["followup_end"].reindex(ids).astype(DATE_DTYPE)
-
-
-def _sessions_in_baseline(sessions: pd.DataFrame | None, out: pd.DataFrame) -> pd.Series:
+def _sessions_in_baseline(
+    sessions: pd.DataFrame | None, at: np.ndarray, bounds: dict[str, np.ndarray], n: int
+) -> np.ndarray:
     """Count each patient's sessions dated inside the baseline window (0 when none)."""
-    ids = out.index
     if sessions is None or not len(sessions):
-        return pd.Series(0, index=ids, dtype="int64")
-    s_pid = sessions["patient_id"].astype("str")
-    day = sessions["date"].astype(DATE_DTYPE).dt.normalize()
-    start = per_row(out["baseline_start"], s_pid)
-    end = per_row(out["baseline_end"], s_pid)
+        return np.zeros(n, dtype="int64")
+    day = _days(sessions["date"]).astype("datetime64[D]").astype(DATE_DTYPE)
+    start = np.append(bounds["baseline_start"], _NAT)[at]
+    end = np.append(bounds["baseline_end"], _NAT)[at]
     inside = (day >= start) & (day <= end)
-    return inside.groupby(s_pid).sum().reindex(ids, fill_value=0).astype("int64")
+    return np.bincount(at[inside], minlength=n)
 
 
-def _add_change(out: pd.DataFrame, threshold: float) -> None:
-    """Add the change, the % change, the response columns and the reasons."""
-    base = out["baseline_pain"]
-    change = base - out["followup_pain"]
-    out["change"] = change
+def _change(
+    base: np.ndarray, fu: np.ndarray, no_index: np.ndarray, threshold: float
+) -> dict[str, object]:
+    """Compute the change, the % change, the response columns and the reasons."""
+    change = base - fu
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["pct_change"] = (100.0 * change / base).where(base != 0)
-    pct = out["pct_change"]
-    out["response_category"] = response_category(pct)
-    out["responder"] = at_least(pct, threshold).astype("boolean").where(pct.notna(), pd.NA)
-    out["responder_2pt"] = at_least(change, 2.0).astype("boolean").where(change.notna(), pd.NA)
-
-    no_index = out["index_date"].isna()
-    parts = pd.DataFrame(
-        {
-            "insufficient_baseline": base.isna(),
-            "insufficient_followup": out["followup_pain"].isna(),
-            "zero_baseline": base == 0,
-        },
-        index=out.index,
+        pct = np.where(base != 0, 100.0 * change / base, np.nan)
+    insufficient_baseline = np.isnan(base)
+    reason = _joined_names(
+        [insufficient_baseline, np.isnan(fu), base == 0],
+        list(REASONS[1:]),
+        len(base),
     )
-    joined = join_flags(parts)
-    out["reason"] = joined.where(~no_index, "no_index").astype("str")
+    return {
+        "change": change,
+        "pct_change": pct,
+        "response_category": _categories(pct),
+        "responder": pd.arrays.BooleanArray(at_least(pct, threshold), np.isnan(pct)),
+        "responder_2pt": pd.arrays.BooleanArray(at_least(change, 2.0), np.isnan(change)),
+        "reason": pd.array(np.where(no_index, "no_index", reason), dtype="str"),
+    }

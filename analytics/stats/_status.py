@@ -9,14 +9,16 @@ do not change with D.
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from pandas.api.indexers import BaseIndexer
 
 from analytics.checks import check_int
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import patient_codes, sort_by_patient_day
-from analytics.stats._outcomes import all_patients, per_row
+from analytics.stats._common import patient_codes
+from analytics.stats._outcomes import all_patients
 
 __all__ = [
     "STATUS_COLUMNS",
@@ -26,8 +28,6 @@ __all__ = [
     "OPIOID_RISE_MME",
     "course_triage",
 ]
-
-_DAY = pd.Timedelta(days=1)
 
 #: Columns of :func:`patient_status` with their dtypes.
 STATUS_COLUMNS: dict[str, str] = {
@@ -53,10 +53,8 @@ def _last_valid(
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Latest trailing-window mean with >= min_entries per patient: (mean, n, date).
 
-    ``frame`` is sorted by patient and date. Whole-number pain on distinct days (the
-    NRS) takes the prefix-sum path: sums of whole numbers are exact in any order,
-    so ``sum / n`` is bit for bit pandas' online rolling mean; any other input is
-    handed to pandas' time-based rolling window.
+    The frame form of :func:`_valid_windows` (``frame`` sorted by patient and date,
+    results indexed by ``patient_id``), so that its two paths can be compared.
     """
     if not len(frame):
         empty = pd.Series(dtype="float64")
@@ -64,50 +62,131 @@ def _last_valid(
     fast = _last_valid_exact(frame, window_days, min_entries)
     if fast is not None:
         return fast
-    roll = (
-        frame.set_index("date").groupby("patient_id", sort=False)["pain"].rolling(f"{window_days}D")
-    )
-    res = pd.DataFrame(
-        {
-            "patient_id": frame["patient_id"].array,
-            "date": frame["date"].to_numpy(),
-            "mean": roll.mean().to_numpy(),
-            "n": roll.count().to_numpy(),
-        }
-    )
-    valid = res[res["n"] >= min_entries]
-    last = valid.groupby("patient_id", sort=False).tail(1).set_index("patient_id")
-    return last["mean"], last["n"], last["date"]
+    codes, day, pain = _frame_arrays(frame)
+    return _as_series(frame, *_windows_rolling(codes, day, pain, window_days, min_entries))
 
 
 def _last_valid_exact(
     frame: pd.DataFrame, window_days: int, min_entries: int
 ) -> tuple[pd.Series, pd.Series, pd.Series] | None:
     """:func:`_last_valid` by prefix sums, or None when the input needs pandas' path."""
-    pain = frame["pain"].to_numpy(dtype="float64")
-    if not (np.isfinite(pain).all() and (pain == np.floor(pain)).all()):
-        return None
-    if np.abs(pain).sum() >= 2.0**52 or np.signbit(pain[pain == 0]).any():
-        return None  # sums could round, or pandas would keep a negative zero's sign
+    found = _windows_exact(*_frame_arrays(frame), window_days, min_entries)
+    return None if found is None else _as_series(frame, *found)
+
+
+def _frame_arrays(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Patient codes, day and pain of a frame of :func:`_last_valid`."""
     codes = patient_codes(frame["patient_id"])[0].astype(np.int64)
-    day = frame["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
-    day = day - day.min()
-    key = codes * (int(day.max()) + window_days + 1) + day
-    if len(key) > 1 and not (np.diff(key) > 0).all():
-        return None  # unsorted or a patient with two entries on one day
-    start = np.searchsorted(key, key - window_days, side="right")
-    stop = np.arange(1, len(key) + 1)
-    n = stop - start
-    valid = np.flatnonzero(n >= min_entries)
-    last = valid[np.append(codes[valid][1:] != codes[valid][:-1], True)] if len(valid) else valid
-    cum = np.concatenate([[0.0], np.cumsum(pain)])
+    return codes, frame["date"].to_numpy(dtype=DATE_DTYPE), frame["pain"].to_numpy(dtype="float64")
+
+
+def _as_series(
+    frame: pd.DataFrame, last: np.ndarray, mean: np.ndarray, n: np.ndarray
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Results of :func:`_valid_windows` as series indexed by the patients of ``frame``."""
     ids = pd.Index(frame["patient_id"].array[last], name="patient_id")
-    mean = (cum[stop[last]] - cum[start[last]]) / n[last]
     return (
         pd.Series(mean, index=ids, name="mean"),
-        pd.Series(n[last].astype("float64"), index=ids, name="n"),
+        pd.Series(n, index=ids, name="n"),
         pd.Series(frame["date"].to_numpy()[last], index=ids, name="date"),
     )
+
+
+def _valid_windows(
+    codes: np.ndarray, day: np.ndarray, pain: np.ndarray, window_days: int, min_entries: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Latest trailing-window mean with >= min_entries per patient: (row, mean, n).
+
+    Rows are sorted by patient (``codes``) and ``day``; ``row`` is each patient's
+    latest row whose ``window_days``-day window (ending on that row's day) holds at
+    least ``min_entries`` pain ratings, ``mean`` that window's mean pain and ``n``
+    (float) its ratings. Whole-number pain on distinct days (the NRS) takes the
+    prefix-sum path: sums of whole numbers are exact in any order, so ``sum / n``
+    is bit for bit pandas' online rolling mean; any other input is handed to
+    pandas' rolling mean over the same windows.
+    """
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+    found = _windows_exact(codes, day, pain, window_days, min_entries)
+    if found is None:
+        found = _windows_rolling(codes, day, pain, window_days, min_entries)
+    return found
+
+
+def _windows_exact(
+    codes: np.ndarray, day: np.ndarray, pain: np.ndarray, window_days: int, min_entries: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`_valid_windows` by prefix sums, or None when the input needs pandas' path."""
+    if not _whole(pain):
+        return None  # sums could round, or pandas would keep a negative zero's sign
+    key, start, stop = _window_bounds(codes, day, window_days)
+    if len(key) > 1 and not (np.diff(key) > 0).all():
+        return None  # unsorted or a patient with two entries on one day
+    n = stop - start
+    valid = np.flatnonzero(n >= min_entries)
+    last = _last_of_each(codes, valid)
+    cum = np.concatenate([[0.0], np.cumsum(pain)])
+    mean = (cum[stop[last]] - cum[start[last]]) / n[last]
+    return last, mean, n[last].astype("float64")
+
+
+def _windows_rolling(
+    codes: np.ndarray, day: np.ndarray, pain: np.ndarray, window_days: int, min_entries: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_valid_windows` by pandas' rolling mean over the windows of every patient.
+
+    The windows are those of a time-based ``f"{window_days}D"`` window of each
+    patient (each row's window ends on that row), given to pandas as bounds: its
+    online mean runs over all the rows at once and starts afresh at each patient,
+    as a grouped rolling window does. Missing pain is not counted.
+    """
+    _, start, stop = _window_bounds(codes, day, window_days)
+    rated = np.concatenate([[0], np.cumsum(~np.isnan(pain))])
+    n = rated[stop] - rated[start]
+    roll = pd.Series(pain).rolling(_Bounds(start, stop), min_periods=1)
+    last = _last_of_each(codes, np.flatnonzero(n >= min_entries))
+    return last, roll.mean().to_numpy()[last], n[last].astype("float64")
+
+
+def _window_bounds(
+    codes: np.ndarray, day: np.ndarray, window_days: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's window ``(day - window_days, day]`` of its patient: (key, start, stop).
+
+    ``key`` orders the rows by patient and day (no window reaches the patient
+    before); the window of row ``i`` is rows ``start[i]:stop[i]`` (``stop = i + 1``).
+    """
+    days = day.astype("datetime64[D]").astype(np.int64)
+    days = days - days.min()
+    key = codes * (int(days.max()) + window_days + 1) + days
+    start = np.searchsorted(key, key - window_days, side="right")
+    return key, start, np.arange(1, len(key) + 1)
+
+
+class _Bounds(BaseIndexer):
+    """Window bounds computed beforehand, for pandas' rolling functions."""
+
+    def __init__(self, start: np.ndarray, stop: np.ndarray) -> None:
+        super().__init__()
+        self.start, self.stop = start.astype(np.int64), stop.astype(np.int64)
+
+    def get_window_bounds(
+        self,
+        num_values: int = 0,
+        min_periods: int | None = None,
+        center: bool | None = None,
+        closed: str | None = None,
+        step: int | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the bounds given at construction."""
+        return self.start, self.stop
+
+
+def _last_of_each(codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Pick the last of ``rows`` (ascending positions) of each patient code."""
+    if not len(rows):
+        return rows
+    return rows[np.append(codes[rows][1:] != codes[rows][:-1], True)]
 
 
 def patient_status(
@@ -208,140 +287,198 @@ def patient_status(
     idx = index_dates.astype(DATE_DTYPE)
     idx.index = idx.index.astype("str")
     ids = all_patients(diary, patients, sessions, pd.DataFrame({"patient_id": idx.index}))
-    frame = _pain_days(diary)
-    s_pid, s_day = _session_days(sessions)
-    end = _status_dates(frame, s_pid, s_day, ids, as_of)
+    n_ids = len(ids)
+    rows = _pain_days(diary, ids)
+    s_pos, s_day = _session_days(sessions, ids)
+    end = _status_dates(rows, s_pos, s_day, n_ids, as_of)
     # the diary up to D: entries after D are ignored
-    upto = frame[frame["date"].to_numpy() <= per_row(end, frame["patient_id"]).to_numpy()]
-    upto = upto.reset_index(drop=True)
-    out = pd.DataFrame(index=ids)
-    out["status_date"] = end
-    _add_logging(out, upto, end, not_logging_days)
-    _add_current_means(out, upto, end, window_days, min_entries)
-    out["n_recent_adverse_events"] = _recent_adverse_events(
-        sessions, s_pid, s_day, end, recent_days
-    )
-    _add_recent_followup(out, upto, idx, followup_days, followup_min_entries)
-    out = out.reset_index(names="patient_id")
-    return out[list(STATUS_COLUMNS)].astype(STATUS_COLUMNS)
+    upto = rows.subset(rows.day <= end[rows.pos])
+    last_entry = _group_max(upto.pos, upto.day, n_ids)
+    no_entry = np.isnat(last_entry)
+    # both are midnights: whole days
+    since = np.where(no_entry, np.timedelta64(0, "ns"), end - last_entry) // _DAY
+    mean_cur, n_cur = _current_mean(upto, end, n_ids, window_days, min_entries)
+    mean_last, _, date_last = _last_valid_by_patient(upto, n_ids, window_days, min_entries)
+    t0 = idx.reindex(ids).to_numpy()
+    # the most recent valid follow-up window, never starting before the index date
+    post = upto.subset(upto.day >= t0[upto.pos])
+    fu_mean, fu_n, fu_end = _last_valid_by_patient(post, n_ids, followup_days, followup_min_entries)
+    start = fu_end - (followup_days - 1) * _DAY
+    start = np.where(np.isnat(fu_end), np.datetime64("NaT", "ns"), np.where(start >= t0, start, t0))
+    columns = {
+        "patient_id": ids.array,
+        "status_date": end,
+        "last_entry_date": last_entry,
+        "days_since_last_entry": pd.arrays.IntegerArray(np.where(no_entry, 0, since), no_entry),
+        "not_logging": no_entry | (since >= not_logging_days),
+        "current_mean": mean_cur,
+        "current_n": n_cur,
+        "last_valid_mean": mean_last,
+        "last_valid_mean_date": date_last,
+        "n_recent_adverse_events": _recent_adverse_events(
+            sessions, s_pos, s_day, end, n_ids, recent_days
+        ),
+        "recent_followup_pain": fu_mean,
+        "recent_followup_n": np.where(np.isnan(fu_n), 0, fu_n).astype("int64"),
+        "recent_followup_start": start,
+        "recent_followup_end": fu_end,
+    }
+    return pd.DataFrame(columns)
 
 
-def _pain_days(diary: pd.DataFrame) -> pd.DataFrame:
-    """Keep the diary's patient, day (midnight) and pain, sorted by patient and day."""
-    pid = diary["patient_id"].astype("str")
-    dates = diary["date"].astype(DATE_DTYPE).dt.normalize()
-    return sort_by_patient_day(
-        pd.DataFrame(
-            {
-                "patient_id": pid.array,
-                "date": dates.to_numpy(),
-                "pain": diary["pain"].astype("float64").to_numpy(),
-            }
-        )
-    )
+_DAY = np.timedelta64(1, "D")
+_NAT = np.datetime64("NaT", "ns")
 
 
-def _session_days(sessions: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
-    """Take each session's patient and day (midnight); empty without sessions."""
-    if sessions is not None and len(sessions):
-        s_pid = sessions["patient_id"].astype("str")
-        s_day = sessions["date"].astype(DATE_DTYPE).dt.normalize()
+class _Rows(NamedTuple):
+    """Diary rows sorted by patient and day, as arrays.
+
+    ``pos`` is the patient's position in the sorted patient index, ``day`` the day
+    (midnight, datetime64[ns]) and ``pain`` float64.
+    """
+
+    pos: np.ndarray
+    day: np.ndarray
+    pain: np.ndarray
+
+    def subset(self, keep: np.ndarray) -> _Rows:
+        """Keep the rows where ``keep`` is True, in their order."""
+        at = np.flatnonzero(keep)
+        return _Rows(self.pos[at], self.day[at], self.pain[at])
+
+
+def _pain_days(diary: pd.DataFrame, ids: pd.Index) -> _Rows:
+    """Take the diary's patient, day (midnight) and pain, sorted by patient and day.
+
+    The order is that of :func:`sort_by_patient_day` (stable): ``ids`` is sorted,
+    so patient positions sort as the ids do, and a missing day comes last. Rows
+    without a patient id belong to no patient and are left out.
+    """
+    pos = _positions(diary["patient_id"], ids)
+    dates = diary["date"]
+    if dates.dtype != DATE_DTYPE:
+        dates = dates.astype(DATE_DTYPE)
+    day = dates.to_numpy().astype("datetime64[D]").astype(DATE_DTYPE)
+    pain = diary["pain"]
+    pain = (pain if pain.dtype == np.float64 else pain.astype("float64")).to_numpy()
+    # a missing day sorts last, as in pandas
+    key = np.where(np.isnat(day), np.iinfo(np.int64).max, day.view(np.int64))
+    same = pos[1:] == pos[:-1]
+    if (pos[1:] >= pos[:-1]).all() and (key[1:][same] >= key[:-1][same]).all():
+        at = np.arange(len(pos))  # already in order, as the loaders and the store return it
     else:
-        s_pid = pd.Series(dtype="str")
-        s_day = pd.Series(dtype=DATE_DTYPE)
-    return s_pid, s_day
+        at = np.lexsort((key, pos))  # stable: rows of one patient and day keep their order
+    at = at[pos[at] >= 0]
+    return _Rows(pos[at], day[at], pain[at])
+
+
+def _positions(patient_id: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Position of each row's patient (as text) in ``ids``; -1 without a patient id."""
+    codes, uniques = patient_codes(patient_id)
+    return np.append(ids.get_indexer(uniques), -1)[codes]
+
+
+def _session_days(sessions: pd.DataFrame | None, ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Take each session's patient (position in ``ids``) and day (midnight); empty without."""
+    if sessions is None or not len(sessions):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=DATE_DTYPE)
+    dates = sessions["date"]
+    if dates.dtype != DATE_DTYPE:
+        dates = dates.astype(DATE_DTYPE)
+    day = dates.to_numpy().astype("datetime64[D]").astype(DATE_DTYPE)
+    return _positions(sessions["patient_id"], ids), day
+
+
+def _group_max(pos: np.ndarray, day: np.ndarray, n_ids: int) -> np.ndarray:
+    """Latest day per patient position (NaT without one)."""
+    out = np.full(n_ids, np.iinfo(np.int64).min)  # NaT is the smallest int64
+    keep = pos >= 0
+    np.maximum.at(out, pos[keep], day[keep].view(np.int64))
+    return out.view(DATE_DTYPE)
 
 
 def _status_dates(
-    frame: pd.DataFrame,
-    s_pid: pd.Series,
-    s_day: pd.Series,
-    ids: pd.Index,
+    rows: _Rows,
+    s_pos: np.ndarray,
+    s_day: np.ndarray,
+    n_ids: int,
     as_of: str | dt.date | None,
-) -> pd.Series:
+) -> np.ndarray:
     """Find D per patient: ``as_of``, else the last diary day (last session day without)."""
     if as_of is None:
-        last_diary = frame.groupby("patient_id")["date"].max()
-        last_session = s_day.groupby(s_pid).max()
-        end = last_diary.reindex(ids).fillna(last_session.reindex(ids))
+        last_diary = _group_max(rows.pos, rows.day, n_ids)
+        last_session = _group_max(s_pos, s_day, n_ids)
+        return np.where(np.isnat(last_diary), last_session, last_diary)
+    day = pd.Series(pd.Timestamp(as_of).normalize(), index=range(n_ids))
+    return day.astype(DATE_DTYPE).to_numpy()
+
+
+def _current_mean(
+    upto: _Rows, end: np.ndarray, n_ids: int, window_days: int, min_entries: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean pain and entries of the trailing window ending on D, per patient position.
+
+    The mean is NaN with fewer than ``min_entries`` entries (missing pain does not
+    count). Whole-number pain sums exactly in any order, so ``sum / n`` equals
+    pandas' group mean bit for bit; any other pain is averaged by pandas, over the
+    same rows in the same order.
+    """
+    recent = upto.day > end[upto.pos] - window_days * _DAY
+    pos, pain = upto.pos[recent], upto.pain[recent]
+    n = np.bincount(pos[~np.isnan(pain)], minlength=n_ids)
+    if _whole(pain):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.bincount(pos, weights=pain, minlength=n_ids) / n
     else:
-        end = pd.Series(pd.Timestamp(as_of).normalize(), index=ids)
-    return end.astype(DATE_DTYPE)
+        mean = np.full(n_ids, np.nan)
+        means = pd.Series(pain).groupby(pos).mean()
+        mean[means.index.to_numpy()] = means.to_numpy()
+    return np.where(n >= min_entries, mean, np.nan), n.astype("int64")
 
 
-def _add_logging(
-    out: pd.DataFrame, upto: pd.DataFrame, end: pd.Series, not_logging_days: int
-) -> None:
-    """Add the last entry on or before D, the days since, and whether the patient stopped."""
-    last_entry = upto.groupby("patient_id")["date"].max().reindex(out.index).astype(DATE_DTYPE)
-    out["last_entry_date"] = last_entry
-    since = (end - last_entry).dt.days
-    out["days_since_last_entry"] = pd.array(since, dtype="Int64")
-    out["not_logging"] = (since.isna() | (since >= not_logging_days)).to_numpy(bool)
+def _whole(pain: np.ndarray) -> bool:
+    """Whether ``pain`` sums exactly in any order: finite whole numbers, no negative zero."""
+    if not (np.isfinite(pain).all() and (pain == np.floor(pain)).all()):
+        return False
+    return not (np.abs(pain).sum() >= 2.0**52 or np.signbit(pain[pain == 0]).any())
 
 
-def _add_current_means(
-    out: pd.DataFrame, upto: pd.DataFrame, end: pd.Series, window_days: int, min_entries: int
-) -> None:
-    """Add the trailing mean ending on D, and the latest valid one on or before D."""
-    ids = out.index
-    u_end = per_row(end, upto["patient_id"]).to_numpy()
-    in_window = upto["date"].to_numpy() > u_end - window_days * _DAY
-    recent = upto[in_window]
-    n_cur = recent.groupby("patient_id")["pain"].count().reindex(ids, fill_value=0)
-    mean_cur = recent.groupby("patient_id")["pain"].mean().reindex(ids)
-    out["current_mean"] = mean_cur.where(n_cur >= min_entries).astype("float64")
-    out["current_n"] = n_cur.astype("int64")
-    mean_last, _, date_last = _last_valid(upto, window_days, min_entries)
-    out["last_valid_mean"] = mean_last.reindex(ids).astype("float64")
-    out["last_valid_mean_date"] = date_last.reindex(ids).astype(DATE_DTYPE)
+def _last_valid_by_patient(
+    rows: _Rows, n_ids: int, window_days: int, min_entries: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_valid_windows` of the rows by patient position: NaN, NaN and NaT without one."""
+    last, mean, n = _valid_windows(rows.pos, rows.day, rows.pain, window_days, min_entries)
+    at = rows.pos[last]
+    out_mean, out_n = np.full(n_ids, np.nan), np.full(n_ids, np.nan)
+    out_date = np.full(n_ids, _NAT)
+    out_mean[at], out_n[at], out_date[at] = mean, n, rows.day[last]
+    return out_mean, out_n, out_date
 
 
 def _recent_adverse_events(
     sessions: pd.DataFrame | None,
-    s_pid: pd.Series,
-    s_day: pd.Series,
-    end: pd.Series,
+    s_pos: np.ndarray,
+    s_day: np.ndarray,
+    end: np.ndarray,
+    n_ids: int,
     recent_days: int,
-) -> pd.Series:
+) -> np.ndarray:
     """Count the adverse events of the sessions in ``[D − recent_days + 1, D]``."""
     from analytics.stats._safety import adverse_events_long
 
-    if sessions is not None and len(s_pid):
-        s_sorted = pd.DataFrame({"patient_id": s_pid.to_numpy(), "day": s_day.to_numpy()})
-        s_sorted["adverse_events"] = sessions["adverse_events"].to_numpy()
-        s_end = per_row(end, s_sorted["patient_id"]).to_numpy()
-        day = s_sorted["day"].to_numpy()
-        s_sorted = s_sorted[(day <= s_end) & (day > s_end - recent_days * _DAY)].reset_index(
-            drop=True
-        )
-        events = adverse_events_long(s_sorted)
-        who = s_sorted["patient_id"].to_numpy()[events["row"].to_numpy()]
-        n_ae = pd.Series(who).value_counts()
-    else:
-        n_ae = pd.Series(dtype="int64")
-    return n_ae.reindex(end.index, fill_value=0).astype("int64")
-
-
-def _add_recent_followup(
-    out: pd.DataFrame,
-    upto: pd.DataFrame,
-    idx: pd.Series,
-    followup_days: int,
-    followup_min_entries: int,
-) -> None:
-    """Add the most recent valid follow-up window, never starting before the index date."""
-    ids = out.index
-    row_index = per_row(idx, upto["patient_id"]).to_numpy()
-    post = upto[upto["date"].to_numpy() >= row_index].reset_index(drop=True)
-    fu_mean, fu_n, fu_end = _last_valid(post, followup_days, followup_min_entries)
-    out["recent_followup_pain"] = fu_mean.reindex(ids).astype("float64")
-    out["recent_followup_n"] = fu_n.reindex(ids).fillna(0).astype("int64")
-    fu_end = fu_end.reindex(ids).astype(DATE_DTYPE)
-    start = fu_end - (followup_days - 1) * _DAY
-    t0 = idx.reindex(ids)
-    out["recent_followup_start"] = start.where(start >= t0, t0).where(fu_end.notna())
-    out["recent_followup_end"] = fu_end
+    if sessions is None or not len(s_pos):
+        return np.zeros(n_ids, dtype="int64")
+    listing = sessions["adverse_events"]
+    s_end = np.append(end, _NAT)[s_pos]  # NaT for a session without a patient id
+    recent = np.flatnonzero((s_day <= s_end) & (s_day > s_end - recent_days * _DAY))
+    text = listing.array.take(recent)
+    listed = ~pd.isna(text)  # a session without a listing has no event
+    recent, text = recent[listed], text[listed]
+    if not len(recent):
+        return np.zeros(n_ids, dtype="int64")
+    events = adverse_events_long(pd.DataFrame({"adverse_events": text}))
+    who = s_pos[recent][events["row"].to_numpy()]
+    return np.bincount(who, minlength=n_ids).astype("int64")
 
 
 #: Signals of the patient's pain and safety, most urgent first: they come before any gap.
