@@ -372,14 +372,15 @@ def per_patient(
     patients, sessions = _canonical_inputs(patients, sessions, settings, "per_patient")
     s = settings
     with shared_patient_codes():  # every stage reuses the first coding of a patient column
+        index = index_dates(patients, sessions)
         outcomes = patient_outcomes(
             diary,
             patients,
             sessions,
             responder_threshold=s.responder_threshold,
+            index=index,
             **s.window_kwargs(),
         )
-        index = index_dates(patients, sessions)
         baseline = outcomes.set_index("patient_id")["baseline_pain"].dropna()
 
         table, ttr = _outcome_table(diary, sessions, patients, index, outcomes, baseline, s)

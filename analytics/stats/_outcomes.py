@@ -419,6 +419,7 @@ def patient_outcomes(
     followup_at: int | None = None,
     min_entries: int = 4,
     responder_threshold: float = 30.0,
+    index: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Baseline, follow-up, change and response per patient.
 
@@ -442,6 +443,9 @@ def patient_outcomes(
         Fewest diary entries that make a window's mean valid.
     responder_threshold : float, default 30.0
         % reduction that makes a responder (0-100).
+    index : pandas.Series, optional
+        ``analytics.contract.index_dates(patients, sessions)`` when the caller has
+        it already; default: computed from ``patients`` and ``sessions``.
 
     Returns
     -------
@@ -508,7 +512,8 @@ def patient_outcomes(
     n = len(ids)
     out: dict[str, object] = {"patient_id": ids.array}
     out.update(_patient_info(ids, patients, in_patients, sessions))
-    index = index_dates(patients, sessions)
+    if index is None:
+        index = index_dates(patients, sessions)
     index_day = _per_patient(index, ids)
     out["index_date"] = index_day
     day = _days(diary["date"])
