@@ -143,14 +143,19 @@ class PatientDayKeys:
         self.day0 = (min(int(d.min()) for d in nonempty) if nonempty else 0) - _MARGIN
 
     def code(self, patient_id: pd.Series) -> np.ndarray:
+        """Code of the patient of each row of ``patient_id`` (int64)."""
         # look up each distinct patient once, then spread over the rows
         codes, uniques = patient_codes(patient_id)
-        wanted = np.asarray(uniques, dtype=object)
-        pos = np.searchsorted(self.patients, wanted).astype(np.int64)
+        return np.append(self.code_of(np.asarray(uniques, dtype=object)), -1)[codes]
+
+    def code_of(self, ids: np.ndarray) -> np.ndarray:
+        """Code of each patient id of ``ids`` (text, int64; -1 when not one of the frames')."""
+        pos = np.searchsorted(self.patients, ids).astype(np.int64)
+        if not len(pos):
+            return pos
         at = np.minimum(pos, max(len(self.patients) - 1, 0))
-        known = (pos < len(self.patients)) & (self.patients[at] == wanted) if len(pos) else pos >= 0
-        found = np.append(np.where(known, pos, -1), -1)
-        return found[codes]
+        known = (pos < len(self.patients)) & (self.patients[at] == ids)
+        return np.where(known, pos, -1)
 
     def key(self, code: np.ndarray, day: np.ndarray) -> np.ndarray:
         return code * _STRIDE + (np.asarray(day, dtype=np.int64) - self.day0)
