@@ -473,9 +473,12 @@ def _relief_run(
         return np.zeros(len(u_key), dtype=np.int64)
     start = np.r_[True, pos[1:] != pos[:-1]]
     idx = np.arange(len(pos))
-    rank = idx - np.maximum.accumulate(np.where(start, idx, 0))
+    first = np.maximum.accumulate(np.where(start, idx, 0))  # first entry of the group
+    rank = idx - first
     good = at_most(y, threshold[pos])  # NaN threshold -> False
-    all_good = pd.Series(good).groupby(pos).cummin().to_numpy()
+    # every entry of the group so far is good: no bad one from its first to here
+    bad_so_far = np.cumsum(~good)
+    all_good = bad_so_far - (bad_so_far[first] - ~good[first]) == 0
     in_run = all_good & (day - u_day[pos] == rank + 1)
     return np.bincount(pos[in_run], minlength=len(u_key)).astype(np.int64)
 
