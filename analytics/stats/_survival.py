@@ -35,6 +35,9 @@ __all__ = [
     "cadence_min_entries",
 ]
 
+#: The dtype of a canonical text column (``astype("str")`` leaves it as it is).
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
 #: Columns of :func:`time_to_response` with their dtypes.
 TIME_TO_RESPONSE_COLUMNS: dict[str, str] = {
     "patient_id": "str",
@@ -145,13 +148,14 @@ def time_to_response(
     b_ids, b_at = _first_listed(baseline.index, ~np.isnan(b_values))
     positive = b_values[b_at] > 0
     b_ids, b_at = b_ids[positive], b_at[positive]
-    t0_ids, t0_at = _first_listed(index_dates.index, index_dates.notna().to_numpy())
+    t0_dates = index_dates.to_numpy(dtype=DATE_DTYPE)
+    t0_ids, t0_at = _first_listed(index_dates.index, ~np.isnat(t0_dates))
     diary_ids = np.asarray(patient_codes(diary["patient_id"])[1], dtype=object)
     # sorted code point by code point, as pandas sorts text
     ids = np.intersect1d(np.intersect1d(b_ids, t0_ids), diary_ids)
     if len(ids) == 0:
         return empty_table(TIME_TO_RESPONSE_COLUMNS)
-    day0 = day_numbers(index_dates.iloc[t0_at[np.searchsorted(t0_ids, ids)]])
+    day0 = t0_dates[t0_at[np.searchsorted(t0_ids, ids)]].astype("datetime64[D]").astype(np.int64)
     base = b_values[b_at[np.searchsorted(b_ids, ids)]]
     diary_day = day_numbers(diary["date"])
     keys = PatientDayKeys([diary["patient_id"]], [day0, diary_day])
@@ -192,7 +196,7 @@ def _first_listed(index: pd.Index, valid: np.ndarray) -> tuple[np.ndarray, np.nd
     A label listed twice counts at its first valid entry.
     """
     at = np.flatnonzero(valid)
-    labels = np.asarray(index[at].astype("str"), dtype=object)
+    labels = np.asarray(index if index.dtype == _TEXT else index.astype("str"), dtype=object)[at]
     ids, first = np.unique(labels, return_index=True)
     return ids, at[first]
 
