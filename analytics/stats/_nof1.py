@@ -287,12 +287,16 @@ def nof1_effects(
     baseline_days = check_int(baseline_days, "baseline_days", func, 1, 3650)
     min_entries = check_int(min_entries, "min_entries", func, 1, 3650)
     pain = diary["pain"].to_numpy(dtype="float64", na_value=np.nan)
-    all_codes, all_ids = patient_codes(diary["patient_id"], sort=True)
-    # the rows with a pain and a patient, the patients numbered among those with such rows
+    all_codes, all_ids = patient_codes(diary["patient_id"])
+    # the rows with a pain and a patient; the patients with such rows numbered in the
+    # order of their ids (sorted code point by code point, as pandas sorts text)
     keep = ~np.isnan(pain) & (all_codes >= 0)
-    listed = np.bincount(all_codes[keep], minlength=len(all_ids)) > 0
-    code = (np.cumsum(listed) - 1)[all_codes[keep]].astype("int64")
-    ids = all_ids[listed]
+    labels = np.asarray(all_ids, dtype=object)
+    listed = np.bincount(all_codes[keep], minlength=len(labels)) > 0
+    ids = np.sort(labels[listed])
+    number = np.full(len(labels), -1, dtype="int64")
+    number[listed] = np.searchsorted(ids, labels[listed])
+    code = number[all_codes[keep]]
     n_pat = len(ids)
     date = diary["date"].to_numpy(dtype="datetime64[ns]")[keep]
     pain = pain[keep]
@@ -348,7 +352,7 @@ def nof1_effects(
     nan = np.full(n_pat, np.nan)
     return pd.DataFrame(
         {
-            "patient_id": ids.array,
+            "patient_id": pd.array(ids, dtype="str"),
             "n_baseline": m,
             "n_treatment": n,
             "nap": np.where(ok, est, nan),
@@ -368,7 +372,7 @@ def nof1_effects(
     )
 
 
-def _index_dates_of(index_dates: pd.Series, ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+def _index_dates_of(index_dates: pd.Series, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Index date of each patient of ``ids`` (``datetime64[ns]``, NaT when none), and whether set.
 
     ``index_dates`` is indexed by patient id (compared as text).

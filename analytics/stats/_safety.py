@@ -222,7 +222,7 @@ def adverse_event_counts(
     :func:`rates_from_counts` of the concatenated rows of any partition of the
     patients equals :func:`adverse_event_rates` of all of them.
     """
-    code, ids = patient_codes(sessions["patient_id"], sort=True)
+    code, ids = patient_codes(sessions["patient_id"])
     if patients is not None:
         # the sessions of the listed patients only (a missing id is never counted)
         code = np.append(np.where(ids.isin(patients["patient_id"]), np.arange(len(ids)), -1), -1)[
@@ -231,16 +231,19 @@ def adverse_event_counts(
     text = sessions["adverse_events"]
     row, kind = event_rows(text if text.dtype == _TEXT else text.astype("str"))
     n_kinds = len(ADVERSE_EVENTS)
-    counted = code >= 0
-    n_sessions = np.bincount(code[counted], minlength=len(ids))
+    n_sessions = np.bincount(code[code >= 0], minlength=len(ids))
     # sessions with each event per patient: one count per (patient, event) cell
     who = code[row]
     cell = who[who >= 0] * n_kinds + kind[who >= 0]
     wide = np.bincount(cell, minlength=len(ids) * n_kinds).reshape(len(ids), n_kinds)
-    present = n_sessions > 0
+    # the patients with sessions, in the order of their ids (sorted code point by code
+    # point, as pandas sorts text)
+    labels = np.asarray(ids, dtype=object)
+    present = np.flatnonzero(n_sessions > 0)
+    present = present[np.argsort(labels[present])]
     wide = wide[present]
     columns = {
-        "patient_id": ids[present].array,
+        "patient_id": pd.array(labels[present], dtype="str"),
         "n_sessions": n_sessions[present],
         **{f"n_{kind}": wide[:, j] for j, kind in enumerate(ADVERSE_EVENTS)},
         "n_events": wide.sum(axis=1),
