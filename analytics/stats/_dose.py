@@ -17,7 +17,16 @@ from scipy import optimize, stats
 from analytics.checks import check_int
 from analytics.contract.schema import DATE_DTYPE
 from analytics.errors import InsufficientDataError
-from analytics.stats._session_response import empty_table, prepare_sessions, to_dates, window_mean
+from analytics.stats._common import patient_codes
+from analytics.stats._session_response import (
+    empty_table,
+    prepare_sessions,
+    session_numbers,
+    taken,
+    text_array,
+    to_dates,
+    window_mean,
+)
 
 __all__ = [
     "DOSE_COLUMNS",
@@ -111,25 +120,24 @@ def dose_response(diary: pd.DataFrame, sessions: pd.DataFrame, baseline: pd.Seri
     """
     if len(sessions) == 0:
         return empty_table(DOSE_COLUMNS)
-    s, start, code, pain = prepare_sessions(diary, sessions)
+    order, start, code, pain = prepare_sessions(diary, sessions)
     has_next = np.append(code[1:] == code[:-1], False)
     last_diary = pain.last_day(code)
     has_diary = last_diary > -(1 << 62)
     end = np.where(has_next, np.append(start[1:], 0) - 1, last_diary)
     total, n_days = pain.window(code, start, end)
     mean_pain = window_mean(total, n_days, 1)
-    b = baseline.astype("float64")
-    b = b[~b.index.duplicated()].reindex(s["patient_id"].astype("str")).to_numpy()
+    b = taken(_baseline_of_sessions(baseline, sessions["patient_id"]), order)
     change = b - mean_pain
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.where(b != 0, 100.0 * change / b, np.nan)
-    end_date = pd.Series(to_dates(np.where(has_next | has_diary, end, 0))).where(
-        has_next | has_diary
-    )
-    out = pd.DataFrame(
+    dated = has_next | has_diary
+    end_date = to_dates(np.where(dated, end, 0))
+    end_date[~dated] = np.datetime64("NaT")
+    return pd.DataFrame(
         {
-            "patient_id": s["patient_id"].astype("str"),
-            "session_number": s.groupby("patient_id", sort=False).cumcount().to_numpy() + 1,
+            "patient_id": taken(text_array(sessions["patient_id"]), order),
+            "session_number": session_numbers(code),
             "start_date": to_dates(start),
             "end_date": end_date,
             "mean_pain": mean_pain,
@@ -138,7 +146,22 @@ def dose_response(diary: pd.DataFrame, sessions: pd.DataFrame, baseline: pd.Seri
             "pct_change_from_baseline": pct,
         }
     )
-    return out.astype(DOSE_COLUMNS)
+
+
+def _baseline_of_sessions(baseline: pd.Series, patient_id: pd.Series) -> np.ndarray:
+    """Baseline of each session's patient (float64; NaN when not in ``baseline``).
+
+    The first value counts when a patient is listed twice.
+    """
+    where = baseline.index
+    values = baseline.to_numpy(dtype="float64", na_value=np.nan)
+    if not where.is_unique:
+        first = ~where.duplicated()
+        where, values = where[first], values[first]
+    codes, uniques = patient_codes(patient_id)
+    pos = where.get_indexer(uniques)
+    found = np.append(values, np.nan)[pos]  # position -1: the NaN appended
+    return np.append(found, np.nan)[codes]
 
 
 def dose_response_summary(per_patient: pd.DataFrame, *, min_patients: int = 3) -> pd.DataFrame:

@@ -20,8 +20,7 @@ from scipy import optimize, stats
 
 from analytics.checks import check_int
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import patient_codes, sort_by_patient_day
-from analytics.stats._outcomes import outcome_windows, per_row
+from analytics.stats._common import patient_codes
 
 __all__ = [
     "NOF1_COLUMNS",
@@ -51,6 +50,9 @@ NOF1_COLUMNS: dict[str, str] = {
 }
 
 _Z = float(stats.norm.ppf(0.975))
+
+#: The dtype of a canonical text column (``astype("str")`` leaves it as it is).
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def _pair_scores(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -284,22 +286,30 @@ def nof1_effects(
     func = "nof1_effects"
     baseline_days = check_int(baseline_days, "baseline_days", func, 1, 3650)
     min_entries = check_int(min_entries, "min_entries", func, 1, 3650)
-    d = diary.loc[diary["pain"].notna(), ["patient_id", "date", "pain"]]
-    d = sort_by_patient_day(d)
-    idx = index_dates.astype(DATE_DTYPE)
-    idx.index = idx.index.astype("str")
-    win, rows = outcome_windows(d, idx, baseline_days=baseline_days, followup_days=1)
-    t0 = per_row(idx, d["patient_id"].astype("str"))
-    phase = np.where(rows["in_baseline"], "A", np.where(d["date"] >= t0, "B", ""))
-    # rows are sorted by patient: codes in patient order, as a sorted unique would give
-    code, ids = patient_codes(d["patient_id"], sort=True)
-    code = code.astype("int64")
+    pain = diary["pain"].to_numpy(dtype="float64", na_value=np.nan)
+    all_codes, all_ids = patient_codes(diary["patient_id"])
+    # the rows with a pain and a patient; the patients with such rows numbered in the
+    # order of their ids (sorted code point by code point, as pandas sorts text)
+    keep = ~np.isnan(pain) & (all_codes >= 0)
+    labels = np.asarray(all_ids, dtype=object)
+    listed = np.bincount(all_codes[keep], minlength=len(labels)) > 0
+    ids = np.sort(labels[listed])
+    number = np.full(len(labels), -1, dtype="int64")
+    number[listed] = np.searchsorted(ids, labels[listed])
+    code = number[all_codes[keep]]
     n_pat = len(ids)
-    pain = d["pain"].to_numpy(dtype="float64")
-    in_a, in_b = phase == "A", phase == "B"
+    date = diary["date"].to_numpy(dtype="datetime64[ns]")[keep]
+    pain = pain[keep]
+    # in (patient, date) order (a stable sort, skipped when in order): the trend needs it
+    order = np.lexsort((date.view("int64"), np.isnat(date), code))
+    if not (order == np.arange(len(order))).all():
+        code, date, pain = code[order], date[order], pain[order]
+    t0_of, has_index = _index_dates_of(index_dates, ids)
+    t0 = t0_of[code]
+    in_a = (date >= t0 - np.timedelta64(baseline_days, "D")) & (date <= t0 - np.timedelta64(1, "D"))
+    in_b = ~in_a & (date >= t0)
     m = np.bincount(code[in_a], minlength=n_pat).astype("int64")
     n = np.bincount(code[in_b], minlength=n_pat).astype("int64")
-    has_index = pd.Index(ids).isin(idx.dropna().index)
     reason = np.select(
         [~has_index, m < min_entries, n < min_entries],
         ["no_index", "insufficient_baseline", "insufficient_treatment"],
@@ -340,9 +350,9 @@ def nof1_effects(
         tau_u_est = (s_between - s_trend) / pairs
         p_tau = 2 * stats.norm.sf(np.abs(s_between - s_trend) / sd)
     nan = np.full(n_pat, np.nan)
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "patient_id": ids,
+            "patient_id": pd.array(ids, dtype="str"),
             "n_baseline": m,
             "n_treatment": n,
             "nap": np.where(ok, est, nan),
@@ -357,10 +367,25 @@ def nof1_effects(
             "tau_u_ci_low": np.where(ok, tau_u_est - _Z * sd / pairs, nan),
             "tau_u_ci_high": np.where(ok, tau_u_est + _Z * sd / pairs, nan),
             "tau_u_p_value": np.where(ok, p_tau, nan),
-            "reason": reason,
+            "reason": pd.array(reason, dtype="str"),
         }
     )
-    return out[list(NOF1_COLUMNS)].astype(NOF1_COLUMNS)
+
+
+def _index_dates_of(index_dates: pd.Series, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index date of each patient of ``ids`` (``datetime64[ns]``, NaT when none), and whether set.
+
+    ``index_dates`` is indexed by patient id (compared as text).
+    """
+    where = index_dates.index
+    if where.dtype != _TEXT:
+        where = where.astype("str")
+    dates = index_dates.to_numpy(dtype=DATE_DTYPE)
+    if not where.is_unique:  # as a reindex of it, this raises
+        pd.Series(dates, index=where).reindex(ids)
+    pos = where.get_indexer(ids)
+    t0 = np.append(dates, np.datetime64("NaT", "ns"))[pos]  # position -1: the NaT appended
+    return t0, ~np.isnat(t0)
 
 
 def _newcombe_method5(
@@ -380,25 +405,27 @@ def _newcombe_method5(
     hh = np.where(good, h, 1.0)
     mm = np.where(good, mn, 1.0)
 
-    def score(theta: np.ndarray) -> np.ndarray:
-        bracket = 1 / hh + (1 - theta) / (2 - theta) + theta / (1 + theta)
-        return (e - theta) ** 2 - z2 * hh * theta * (1 - theta) / mm * bracket
+    # both roots at once: the lower one (in [0, NAP]) then the upper one (in [NAP, 1])
+    k = len(e)
+    e2, inv_h, zh, mm2 = (np.concatenate([x, x]) for x in (e, 1 / hh, z2 * hh, mm))
 
-    bounds = []
-    for lo0, hi0 in ((np.zeros_like(e), e), (e, np.ones_like(e))):
-        lo, hi = lo0.copy(), hi0.copy()
-        lower_side = hi0 is e
-        for _ in range(60):
-            mid = (lo + hi) / 2
-            positive = score(mid) > 0
-            # below NAP the root separates positive (left) from negative (right)
-            if lower_side:
-                lo, hi = np.where(positive, mid, lo), np.where(positive, hi, mid)
-            else:
-                lo, hi = np.where(positive, lo, mid), np.where(positive, mid, hi)
-        bounds.append((lo + hi) / 2)
-    low = np.where(score(np.zeros_like(e)) <= 0, 0.0, bounds[0])
-    high = np.where(score(np.ones_like(e)) <= 0, 1.0, bounds[1])
+    def score(theta: np.ndarray) -> np.ndarray:
+        bracket = inv_h + (1 - theta) / (2 - theta) + theta / (1 + theta)
+        return (e2 - theta) ** 2 - zh * theta * (1 - theta) / mm2 * bracket
+
+    lo = np.concatenate([np.zeros_like(e), e])
+    hi = np.concatenate([e, np.ones_like(e)])
+    lower_side = np.arange(2 * k) < k
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        # below NAP the root separates positive (left) from negative (right); above,
+        # negative (left) from positive (right)
+        move_lo = (score(mid) > 0) == lower_side
+        lo, hi = np.where(move_lo, mid, lo), np.where(move_lo, hi, mid)
+    roots = (lo + hi) / 2
+    at_ends = score(np.concatenate([np.zeros_like(e), np.ones_like(e)])) <= 0
+    low = np.where(at_ends[:k], 0.0, roots[:k])
+    high = np.where(at_ends[k:], 1.0, roots[k:])
     low = np.where(e <= 0, 0.0, low)
     high = np.where(e >= 1, 1.0, high)
     return np.where(good, low, np.nan), np.where(good, high, np.nan)

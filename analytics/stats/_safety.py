@@ -7,10 +7,15 @@ per 100 treatments and at least one adverse event in 9.31% of patients.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics.contract.schema import ADVERSE_EVENTS, DATE_DTYPE
+from analytics.stats._common import patient_codes
 
 __all__ = [
     "BENCHMARK_EVENTS_PER_100_SESSIONS",
@@ -24,6 +29,7 @@ __all__ = [
     "rates_from_counts",
     "adverse_event_list",
     "adverse_events_long",
+    "event_rows",
 ]
 
 #: Adverse events per 100 treatments (Bäumler 2021).
@@ -70,6 +76,49 @@ COUNT_COLUMNS: dict[str, str] = {
 }
 
 
+#: The dtype of a canonical text column (``astype("str")`` leaves it as it is).
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+#: Position of each event type of ``schema.ADVERSE_EVENTS``.
+_KIND = {kind: j for j, kind in enumerate(ADVERSE_EVENTS)}
+
+
+def event_rows(text: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Row and event type of each distinct event word of ``text``, in row then listing order.
+
+    ``text`` holds the ``adverse_events`` of the sessions as text (missing where
+    none). Returns the 0-based row of each event (int64) and the position of its
+    type in ``schema.ADVERSE_EVENTS`` (int64): the words are split at ``;``,
+    stripped of white space and lower-cased (as pandas' string methods do, with
+    Arrow), empty words dropped, words outside the list counted as ``"other"``,
+    and a word listed twice in one row counted once.
+    """
+    values = np.asarray(text, dtype=object)
+    listed = np.flatnonzero(~pd.isna(values))
+    rows: list[int] = []
+    words: list[str] = []
+    for i in listed.tolist():
+        for word in values[i].split(";"):
+            rows.append(i)
+            words.append(word)
+    if not words:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    cleaned = pc.utf8_lower(pc.utf8_trim_whitespace(pa.array(words, type=pa.string())))
+    other = _KIND["other"]
+    seen: set[tuple[int, int]] = set()
+    out_row: list[int] = []
+    out_kind: list[int] = []
+    for i, word in zip(rows, cleaned.to_pylist(), strict=True):
+        if word == "":
+            continue
+        pair = (i, _KIND.get(word, other))
+        if pair not in seen:
+            seen.add(pair)
+            out_row.append(pair[0])
+            out_kind.append(pair[1])
+    return np.array(out_row, dtype=np.int64), np.array(out_kind, dtype=np.int64)
+
+
 def adverse_events_long(sorted_sessions: pd.DataFrame) -> pd.DataFrame:
     """One row per (session row, distinct event word), in session then listing order.
 
@@ -77,13 +126,10 @@ def adverse_events_long(sorted_sessions: pd.DataFrame) -> pd.DataFrame:
     stripped, lower-cased word, words outside ``schema.ADVERSE_EVENTS`` mapped to
     ``"other"``. An event listed twice in one session counts once.
     """
-    text = sorted_sessions["adverse_events"].astype("str").reset_index(drop=True)
-    words = text.str.split(";").explode()
-    words = words[words.notna()].astype("str").str.strip().str.lower()
-    words = words[words != ""]
-    words = words.where(words.isin(ADVERSE_EVENTS), "other")
-    out = pd.DataFrame({"row": words.index.to_numpy(dtype=np.int64), "event": words.to_numpy()})
-    return out.drop_duplicates(ignore_index=True).astype({"row": "int64", "event": "str"})
+    text = sorted_sessions["adverse_events"]
+    row, kind = event_rows(text if text.dtype == _TEXT else text.astype("str"))
+    event = pd.array(np.array(ADVERSE_EVENTS, dtype=object)[kind], dtype="str")
+    return pd.DataFrame({"row": row, "event": event})
 
 
 def adverse_event_rates(
@@ -176,25 +222,30 @@ def adverse_event_counts(
     :func:`rates_from_counts` of the concatenated rows of any partition of the
     patients equals :func:`adverse_event_rates` of all of them.
     """
-    s = sessions[["patient_id", "adverse_events"]]
+    code, ids = patient_codes(sessions["patient_id"])
     if patients is not None:
-        s = s[s["patient_id"].isin(patients["patient_id"])]
-    s = s.reset_index(drop=True)
-    ids = s["patient_id"].astype("str")
-    events = adverse_events_long(s)
-    events["patient_id"] = ids.to_numpy()[events["row"].to_numpy()]
-    kinds = list(ADVERSE_EVENTS)
-    n_sessions = ids.value_counts().sort_index()
+        # the sessions of the listed patients only (a missing id is never counted)
+        code = np.append(np.where(ids.isin(patients["patient_id"]), np.arange(len(ids)), -1), -1)[
+            code
+        ]
+    text = sessions["adverse_events"]
+    row, kind = event_rows(text if text.dtype == _TEXT else text.astype("str"))
+    n_kinds = len(ADVERSE_EVENTS)
+    n_sessions = np.bincount(code[code >= 0], minlength=len(ids))
     # sessions with each event per patient: one count per (patient, event) cell
-    who = n_sessions.index.get_indexer(events["patient_id"])
-    what = pd.Index(kinds).get_indexer(events["event"])
-    keep = (who >= 0) & (what >= 0)
-    wide = np.zeros((len(n_sessions), len(kinds)), dtype=np.int64)
-    np.add.at(wide, (who[keep], what[keep]), 1)
+    who = code[row]
+    cell = who[who >= 0] * n_kinds + kind[who >= 0]
+    wide = np.bincount(cell, minlength=len(ids) * n_kinds).reshape(len(ids), n_kinds)
+    # the patients with sessions, in the order of their ids (sorted code point by code
+    # point, as pandas sorts text)
+    labels = np.asarray(ids, dtype=object)
+    present = np.flatnonzero(n_sessions > 0)
+    present = present[np.argsort(labels[present])]
+    wide = wide[present]
     columns = {
-        "patient_id": pd.array(n_sessions.index, dtype="str"),
-        "n_sessions": n_sessions.to_numpy(dtype=np.int64),
-        **{f"n_{kind}": wide[:, j] for j, kind in enumerate(kinds)},
+        "patient_id": pd.array(labels[present], dtype="str"),
+        "n_sessions": n_sessions[present],
+        **{f"n_{kind}": wide[:, j] for j, kind in enumerate(ADVERSE_EVENTS)},
         "n_events": wide.sum(axis=1),
     }
     return pd.DataFrame(columns, columns=list(COUNT_COLUMNS))

@@ -11,6 +11,8 @@ Python loop per patient or per day.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -18,7 +20,7 @@ from analytics.checks import check_int, check_number
 from analytics.contract import frequency_band
 from analytics.contract.schema import DATE_DTYPE
 from analytics.stats._common import patient_codes
-from analytics.stats._safety import adverse_events_long
+from analytics.stats._safety import event_rows
 from analytics.stats._thresholds import at_most
 
 __all__ = [
@@ -94,6 +96,20 @@ def empty_table(columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
 
 
+#: The dtype of a canonical text column (``astype("str")`` leaves it as it is).
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def text_array(values: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """Return the values of ``values.astype("str")``, not converting a column that is text."""
+    return (values if values.dtype == _TEXT else values.astype("str")).array
+
+
+def taken(values: Any, order: np.ndarray | None) -> Any:
+    """``values`` in ``order`` (an array or extension array); as they are when ``order`` is None."""
+    return values if order is None else values.take(order)
+
+
 def day_numbers(values: pd.Series) -> np.ndarray:
     """Calendar day (days since 1970-01-01, int64) of each date or date-time."""
     return values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
@@ -104,20 +120,42 @@ def to_dates(days: np.ndarray) -> np.ndarray:
     return np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype(DATE_DTYPE)
 
 
+def run_numbers(code: np.ndarray) -> np.ndarray:
+    """1-based position of each row within its run of equal ``code`` (int64)."""
+    idx = np.arange(len(code), dtype=np.int64)
+    start = np.ones(len(code), dtype=bool)
+    start[1:] = code[1:] != code[:-1]
+    return idx - np.maximum.accumulate(np.where(start, idx, 0)) + 1
+
+
 class PatientDayKeys:
-    """Integer keys ordering (patient, day) pairs of several frames consistently."""
+    """Integer keys ordering (patient, day) pairs of several frames consistently.
+
+    A patient's code is the position of its id (as text) among the sorted ids of
+    all the frames; a missing id has code -1.
+    """
 
     def __init__(self, patient_ids: list[pd.Series], days: list[np.ndarray]) -> None:
-        ids = pd.concat(patient_ids, ignore_index=True) if patient_ids else pd.Series(dtype="str")
-        self.patients = pd.Index(pd.unique(ids.astype("str"))).sort_values()
+        found = [np.asarray(patient_codes(p)[1], dtype=object) for p in patient_ids]
+        ids = np.concatenate(found) if found else np.empty(0, dtype=object)
+        self.patients = np.unique(ids)  # sorted code point by code point, as pandas sorts text
         nonempty = [d for d in days if len(d)]
         self.day0 = (min(int(d.min()) for d in nonempty) if nonempty else 0) - _MARGIN
 
     def code(self, patient_id: pd.Series) -> np.ndarray:
+        """Code of the patient of each row of ``patient_id`` (int64)."""
         # look up each distinct patient once, then spread over the rows
         codes, uniques = patient_codes(patient_id)
-        found = np.append(self.patients.get_indexer(pd.Index(uniques, dtype="str")), -1)
-        return found[codes].astype(np.int64)
+        return np.append(self.code_of(np.asarray(uniques, dtype=object)), -1)[codes]
+
+    def code_of(self, ids: np.ndarray) -> np.ndarray:
+        """Code of each patient id of ``ids`` (text, int64; -1 when not one of the frames')."""
+        pos = np.searchsorted(self.patients, ids).astype(np.int64)
+        if not len(pos):
+            return pos
+        at = np.minimum(pos, max(len(self.patients) - 1, 0))
+        known = (pos < len(self.patients)) & (self.patients[at] == ids)
+        return np.where(known, pos, -1)
 
     def key(self, code: np.ndarray, day: np.ndarray) -> np.ndarray:
         return code * _STRIDE + (np.asarray(day, dtype=np.int64) - self.day0)
@@ -126,17 +164,24 @@ class PatientDayKeys:
 class PainIndex:
     """Diary pain sorted by (patient, day) with cumulative sums for window means."""
 
-    def __init__(self, diary: pd.DataFrame, keys: PatientDayKeys) -> None:
-        d = diary.loc[diary["pain"].notna(), ["patient_id", "date", "pain"]]
-        code = keys.code(d["patient_id"])
-        day = day_numbers(d["date"])
+    def __init__(
+        self, diary: pd.DataFrame, keys: PatientDayKeys, day: np.ndarray | None = None
+    ) -> None:
+        """Index the rows of ``diary`` with a pain; ``day`` is ``day_numbers(diary["date"])``."""
+        pain = diary["pain"].to_numpy(dtype="float64", na_value=np.nan)
+        keep = ~np.isnan(pain)
+        code = keys.code(diary["patient_id"])[keep]
+        day = (day_numbers(diary["date"]) if day is None else day)[keep]
+        pain = pain[keep]
         k = keys.key(code, day)
-        order = np.argsort(k, kind="stable")
+        if len(k) > 1 and not (k[1:] >= k[:-1]).all():  # a stable sort, skipped when in order
+            order = np.argsort(k, kind="stable")
+            k, code, day, pain = k[order], code[order], day[order], pain[order]
         self.keys_obj = keys
-        self.key = k[order]
-        self.code = code[order]
-        self.day = day[order]
-        self.pain = d["pain"].to_numpy(dtype="float64")[order]
+        self.key = k
+        self.code = code
+        self.day = day
+        self.pain = pain
         self.cum = np.concatenate([[0.0], np.cumsum(self.pain)])
 
     def window(
@@ -164,19 +209,38 @@ def window_mean(total: np.ndarray, n: np.ndarray, min_entries: int | np.ndarray)
         return np.where(n >= min_entries, total / np.maximum(n, 1), np.nan)
 
 
-def _sorted_sessions(sessions: pd.DataFrame) -> pd.DataFrame:
-    """Sessions sorted by patient and date-time (a stable sort; the input is not touched)."""
-    return sessions.sort_values(["patient_id", "date"], kind="stable").reset_index(drop=True)
+def _session_order(code: np.ndarray, date: pd.Series) -> np.ndarray | None:
+    """Stable order of the sessions by patient then date-time, missing values last.
+
+    ``code`` numbers the patients in sorted order (-1 when missing). None when
+    the sessions are in that order already.
+    """
+    when = date.to_numpy(dtype="datetime64[ns]")
+    missing = np.isnat(when)
+    patient = np.where(code < 0, np.iinfo(np.int64).max, code)
+    order = np.lexsort((when.view(np.int64), missing, patient))
+    if (order == np.arange(len(order))).all():
+        return None
+    return order
 
 
 def prepare_sessions(
     diary: pd.DataFrame, sessions: pd.DataFrame
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, PainIndex]:
-    """Sorted sessions, their calendar days and patient codes, and the diary's pain index."""
-    s = _sorted_sessions(sessions)
-    day = day_numbers(s["date"])
-    keys = PatientDayKeys([s["patient_id"], diary["patient_id"]], [day, day_numbers(diary["date"])])
-    return s, day, keys.code(s["patient_id"]), PainIndex(diary, keys)
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, PainIndex]:
+    """Order the sessions by patient and date-time; their days, patient codes; the pain index.
+
+    Returns the stable order of the sessions by patient and date-time (None when
+    they are in that order), the calendar day and patient code of each session in
+    that order, and the diary's pain index.
+    """
+    day = day_numbers(sessions["date"])
+    diary_day = day_numbers(diary["date"])
+    keys = PatientDayKeys([sessions["patient_id"], diary["patient_id"]], [day, diary_day])
+    code = keys.code(sessions["patient_id"])
+    order = _session_order(code, sessions["date"])
+    if order is not None:
+        day, code = day[order], code[order]
+    return order, day, code, PainIndex(diary, keys, diary_day)
 
 
 # --------------------------------------------------------------------------------------
@@ -287,34 +351,54 @@ def session_response(
     if len(sessions) == 0:
         return empty_table(RESPONSE_COLUMNS)
 
-    s, s_day, s_code, pain = prepare_sessions(diary, sessions)
+    order, s_day, s_code, pain = prepare_sessions(diary, sessions)
     windows = _windows_and_relief(pain, s_code, s_day, window_days, min_entries, relief_points)
-    events = adverse_events_long(s)
-    n_events = np.bincount(events["row"].to_numpy(), minlength=len(s)).astype(np.int64)
-    out = pd.DataFrame(
+    event_text = taken(text_array(sessions["adverse_events"]), order)
+    n_events = np.bincount(event_rows(event_text)[0], minlength=len(s_code)).astype(np.int64)
+    return pd.DataFrame(
         {
-            **_as_recorded(s, s_day),
+            **_as_recorded(sessions, order, s_code, s_day),
             **windows,
             "n_adverse_events": n_events,
-            "adverse_events": s["adverse_events"].astype("str"),
+            "adverse_events": event_text,
         }
     )
-    return out.astype(RESPONSE_COLUMNS)
 
 
-def _as_recorded(s: pd.DataFrame, s_day: np.ndarray) -> dict[str, pd.Series | np.ndarray]:
-    """Take the columns of :func:`session_response` that describe the sessions as recorded."""
+def _as_recorded(
+    sessions: pd.DataFrame, order: np.ndarray | None, s_code: np.ndarray, s_day: np.ndarray
+) -> dict[str, object]:
+    """Take the columns of :func:`session_response` that describe the sessions as recorded.
+
+    ``order`` is the order of the sessions (:func:`prepare_sessions`); ``s_code``
+    and ``s_day`` are their patient codes and days in that order.
+    """
+    before = taken(sessions["pain_before"].to_numpy(dtype="float64", na_value=np.nan), order)
+    after = taken(sessions["pain_after"].to_numpy(dtype="float64", na_value=np.nan), order)
+    band = frequency_band(sessions["technique"], sessions["frequency_hz"])
     return {
-        "patient_id": s["patient_id"].astype("str"),
+        "patient_id": taken(text_array(sessions["patient_id"]), order),
         "session_date": to_dates(s_day),
-        "session_number": s.groupby("patient_id", sort=False).cumcount().to_numpy() + 1,
-        "technique": s["technique"].astype("str"),
-        "frequency_hz": s["frequency_hz"].astype("str"),
-        "technique_band": frequency_band(s["technique"], s["frequency_hz"]),
-        "pain_before": s["pain_before"].astype("float64"),
-        "pain_after": s["pain_after"].astype("float64"),
-        "immediate_change": (s["pain_before"] - s["pain_after"]).astype("float64"),
+        "session_number": session_numbers(s_code),
+        "technique": taken(text_array(sessions["technique"]), order),
+        "frequency_hz": taken(text_array(sessions["frequency_hz"]), order),
+        "technique_band": taken(text_array(band), order),
+        "pain_before": before,
+        "pain_after": after,
+        "immediate_change": before - after,
     }
+
+
+def session_numbers(s_code: np.ndarray) -> np.ndarray:
+    """1-based order of each session within its patient (int64), the sessions in order.
+
+    Sessions without a patient have none: as ``groupby(...).cumcount()`` leaves
+    them, and the int64 column cannot hold that.
+    """
+    if (s_code < 0).any():
+        number = pd.Series(s_code).groupby(np.where(s_code < 0, np.nan, s_code)).cumcount() + 1
+        return number.astype("int64").to_numpy()  # raises, as for a missing number
+    return run_numbers(s_code)
 
 
 def _windows_and_relief(
@@ -324,7 +408,7 @@ def _windows_and_relief(
     window_days: int,
     min_entries: int,
     relief_points: float,
-) -> dict[str, np.ndarray]:
+) -> dict[str, object]:
     """Compute each session's pre and post windows and its relief run, per session day.
 
     The windows and relief belong to a distinct (patient, session day): sessions on
@@ -361,7 +445,7 @@ def _windows_and_relief(
         "short_term_change": (pre_mean - post_mean)[pick],
         "relief_days": np.where(has_relief, relief, np.nan)[pick],
         "relief_censored": (reason != "")[pick],
-        "relief_censor_reason": reason[pick],
+        "relief_censor_reason": pd.array(reason[pick], dtype="str"),
     }
 
 
@@ -389,9 +473,12 @@ def _relief_run(
         return np.zeros(len(u_key), dtype=np.int64)
     start = np.r_[True, pos[1:] != pos[:-1]]
     idx = np.arange(len(pos))
-    rank = idx - np.maximum.accumulate(np.where(start, idx, 0))
+    first = np.maximum.accumulate(np.where(start, idx, 0))  # first entry of the group
+    rank = idx - first
     good = at_most(y, threshold[pos])  # NaN threshold -> False
-    all_good = pd.Series(good).groupby(pos).cummin().to_numpy()
+    # every entry of the group so far is good: no bad one from its first to here
+    bad_so_far = np.cumsum(~good)
+    all_good = bad_so_far - (bad_so_far[first] - ~good[first]) == 0
     in_run = all_good & (day - u_day[pos] == rank + 1)
     return np.bincount(pos[in_run], minlength=len(u_key)).astype(np.int64)
 

@@ -15,6 +15,7 @@ from scipy import stats
 
 from analytics.checks import check_int, check_number
 from analytics.contract.schema import DATE_DTYPE
+from analytics.stats._common import patient_codes
 from analytics.stats._session_response import (
     PainIndex,
     PatientDayKeys,
@@ -33,6 +34,9 @@ __all__ = [
     "kaplan_meier",
     "cadence_min_entries",
 ]
+
+#: The dtype of a canonical text column (``astype("str")`` leaves it as it is).
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 #: Columns of :func:`time_to_response` with their dtypes.
 TIME_TO_RESPONSE_COLUMNS: dict[str, str] = {
@@ -138,44 +142,63 @@ def time_to_response(
     window_days = check_int(window_days, "window_days", func, 1, 365)
     min_entries = check_int(min_entries, "min_entries", func, 1, window_days)
 
-    b = baseline.astype("float64").dropna()
-    b = b[~b.index.duplicated()]
     # % change is undefined at B = 0: such a patient would "respond" on the first
     # day the mean is 0, so they are left out (patient_outcomes says why)
-    b = b[b > 0]
-    t0 = index_dates.dropna()
-    t0 = t0[~t0.index.duplicated()]
-    ids = pd.Index(b.index.astype("str")).intersection(pd.Index(t0.index.astype("str")))
-    ids = ids.intersection(pd.Index(pd.unique(diary["patient_id"].astype("str")))).sort_values()
+    b_values = _floats(baseline)
+    b_ids, b_at = _first_listed(baseline.index, ~np.isnan(b_values))
+    positive = b_values[b_at] > 0
+    b_ids, b_at = b_ids[positive], b_at[positive]
+    t0_dates = index_dates.to_numpy(dtype=DATE_DTYPE)
+    t0_ids, t0_at = _first_listed(index_dates.index, ~np.isnat(t0_dates))
+    diary_ids = np.asarray(patient_codes(diary["patient_id"])[1], dtype=object)
+    # sorted code point by code point, as pandas sorts text
+    ids = np.intersect1d(np.intersect1d(b_ids, t0_ids), diary_ids)
     if len(ids) == 0:
         return empty_table(TIME_TO_RESPONSE_COLUMNS)
-    pid = pd.Series(ids, dtype="str")
-    day0 = day_numbers(pd.Series(t0.set_axis(t0.index.astype("str")).reindex(ids).to_numpy()))
-    base = b.set_axis(b.index.astype("str")).reindex(ids).to_numpy()
-    keys = PatientDayKeys([pid, diary["patient_id"]], [day0, day_numbers(diary["date"])])
-    code = keys.code(pid)
-    pain = PainIndex(diary, keys)
+    day0 = t0_dates[t0_at[np.searchsorted(t0_ids, ids)]].astype("datetime64[D]").astype(np.int64)
+    base = b_values[b_at[np.searchsorted(b_ids, ids)]]
+    diary_day = day_numbers(diary["date"])
+    keys = PatientDayKeys([diary["patient_id"]], [day0, diary_day])
+    code = keys.code_of(ids)
+    pain = PainIndex(diary, keys, diary_day)
     last = pain.last_day(code)
 
-    cadence = _logging_cadence(diary, ids, day0)
+    cadence = _logging_cadence(keys.code(diary["patient_id"]), diary_day, code, day0)
     needed = cadence_min_entries(cadence, window_days=window_days, min_entries=min_entries)
     response = _response_days(
         pain, code, day0, last, fraction * base, hold_days, window_days, needed
     )
     event = response >= 0
     days = np.where(event, response - day0, np.maximum(last - day0, 0))
-    out = pd.DataFrame(
+    response_date = to_dates(np.where(event, response, 0))
+    response_date[~event] = np.datetime64("NaT")
+    return pd.DataFrame(
         {
-            "patient_id": pid,
+            "patient_id": pd.array(ids, dtype="str"),
             "index_date": to_dates(day0),
             "baseline": base,
             "days_to_response": days,
             "event": event,
-            "response_date": pd.Series(to_dates(np.where(event, response, 0))).where(event),
+            "response_date": response_date,
             "last_day": to_dates(last),
         }
     )
-    return out.astype(TIME_TO_RESPONSE_COLUMNS)
+
+
+def _floats(values: pd.Series) -> np.ndarray:
+    """``values.astype("float64")`` as an array."""
+    return values.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _first_listed(index: pd.Index, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct labels (as text) of the ``valid`` entries, and each one's first position.
+
+    A label listed twice counts at its first valid entry.
+    """
+    at = np.flatnonzero(valid)
+    labels = np.asarray(index if index.dtype == _TEXT else index.astype("str"), dtype=object)[at]
+    ids, first = np.unique(labels, return_index=True)
+    return ids, at[first]
 
 
 def _response_days(
@@ -215,21 +238,36 @@ def _response_days(
     return response
 
 
-def _logging_cadence(diary: pd.DataFrame, ids: pd.Index, day0: np.ndarray) -> np.ndarray:
-    """Give each patient's median days between consecutive entries from t0 on (1 with < 2)."""
-    pos = pd.Index(ids).get_indexer(diary["patient_id"].astype("str"))
-    day = day_numbers(diary["date"])
+def _logging_cadence(
+    row_code: np.ndarray, day: np.ndarray, code: np.ndarray, day0: np.ndarray
+) -> np.ndarray:
+    """Give each patient's median days between consecutive entries from t0 on (1 with < 2).
+
+    ``row_code`` and ``day`` are the patient code and day of every diary row;
+    ``code`` and ``day0`` those of the patients and their index days.
+    """
+    pos = np.full(int(max(row_code.max(initial=-1), code.max(initial=-1))) + 2, -1)
+    pos[code] = np.arange(len(code))
+    pos = pos[row_code]  # the patient's position in ``code``; -1 when not one of them
     keep = pos >= 0
     pos, day = pos[keep], day[keep]
     after = day >= day0[pos]
-    frame = pd.DataFrame({"pos": pos[after], "day": day[after]}).sort_values(
-        ["pos", "day"], kind="mergesort"
-    )
-    gaps = frame["day"].diff().where(frame["pos"].eq(frame["pos"].shift()))
-    median = gaps.groupby(frame["pos"]).median()
-    out = np.ones(len(ids))
-    found = median.dropna()
-    out[found.index.to_numpy()] = found.to_numpy()
+    pos, day = pos[after], day[after]
+    order = np.lexsort((day, pos))
+    pos, day = pos[order], day[order]
+    # the gaps of each patient, sorted; the median is the middle one or the mean of two
+    same = pos[1:] == pos[:-1]
+    gap_pos = pos[1:][same]
+    gap = (day[1:] - day[:-1])[same].astype("float64")
+    order = np.lexsort((gap, gap_pos))
+    gap_pos, gap = gap_pos[order], gap[order]
+    count = np.bincount(gap_pos, minlength=len(code))
+    start = np.cumsum(count) - count
+    out = np.ones(len(code))
+    has = count > 0
+    lo = (start + (count - 1) // 2)[has]
+    hi = (start + count // 2)[has]
+    out[has] = (gap[lo] + gap[hi]) / 2
     return out
 
 
