@@ -21,6 +21,7 @@ from scipy import optimize, stats
 from analytics.checks import check_int
 from analytics.contract.schema import DATE_DTYPE
 from analytics.stats._common import patient_codes
+from analytics.stats._outcomes import outcome_windows
 
 __all__ = [
     "NOF1_COLUMNS",
@@ -300,13 +301,17 @@ def nof1_effects(
     n_pat = len(ids)
     date = diary["date"].to_numpy(dtype="datetime64[ns]")[keep]
     pain = pain[keep]
+    # phase A is the baseline window of the pain outcome
+    idx = index_dates.astype(DATE_DTYPE)
+    idx.index = idx.index.astype("str")
+    _win, rows = outcome_windows(diary, idx, baseline_days=baseline_days, followup_days=1)
+    in_a = rows["in_baseline"].to_numpy(dtype=bool)[keep]
     # in (patient, date) order (a stable sort, skipped when in order): the trend needs it
     order = np.lexsort((date.view("int64"), np.isnat(date), code))
     if not (order == np.arange(len(order))).all():
-        code, date, pain = code[order], date[order], pain[order]
+        code, date, pain, in_a = code[order], date[order], pain[order], in_a[order]
     t0_of, has_index = _index_dates_of(index_dates, ids)
     t0 = t0_of[code]
-    in_a = (date >= t0 - np.timedelta64(baseline_days, "D")) & (date <= t0 - np.timedelta64(1, "D"))
     in_b = ~in_a & (date >= t0)
     m = np.bincount(code[in_a], minlength=n_pat).astype("int64")
     n = np.bincount(code[in_b], minlength=n_pat).astype("int64")
