@@ -3,7 +3,8 @@
 References: a brute-force sort of every pairwise slope (the values
 ``scipy.stats.theilslopes`` sorts) for the counting path of
 ``analytics.stats``; pandas' time-based rolling mean for the prefix-sum
-path of ``analytics.stats``; ``pandas.factorize`` for the shared patient codes;
+paths of ``analytics.stats`` (the latest valid window, every day's trailing mean);
+pandas' grouped mean for the weekly means by runs; ``pandas.factorize`` for the shared patient codes;
 pandas' grouped shift, forward fill and ``any`` for the blank opioid days; pandas'
 grouped count and latest date, sorted, for the predominant technique.
 """
