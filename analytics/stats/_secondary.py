@@ -46,6 +46,13 @@ FLAGS = ("worsening", "low_adherence", "recent_adverse_event", "insufficient_bas
 _DAY_NS = 86_400 * 10**9
 #: NaT in the int64 view of ``datetime64[ns]``.
 _NAT = np.iinfo(np.int64).min
+#: The dtype of a canonical text column, which ``astype("str")`` leaves as it is.
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """Return ``column.astype("str")``, without the copy when it is text already."""
+    return column if column.dtype == _TEXT else column.astype("str")
 
 
 def _floats(column: pd.Series, *, numeric: bool = False) -> np.ndarray:
@@ -88,7 +95,7 @@ def _measures(diary: pd.DataFrame) -> np.ndarray:
 def _patient_codes(pid: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Code ``pid`` as integers (-1 without a patient) and name the patient of each code."""
     codes, uniques = patient_codes(pid)
-    return codes, pd.Index(uniques, dtype="str")
+    return codes, pd.Index(uniques).astype("str", copy=False)
 
 
 def _positions(labels: pd.Index, ids: pd.Index) -> np.ndarray:
@@ -166,8 +173,12 @@ def secondary_outcomes(
     np.copyto(windowed[:, :n_measures], values, where=rows["in_baseline"].to_numpy()[:, None])
     np.copyto(windowed[:, n_measures:], values, where=rows["in_followup"].to_numpy()[:, None])
     codes, labels = _patient_codes(diary["patient_id"])
-    # the mean of pandas' grouped arithmetic (compensated sums) for every patient code
-    grouped = pd.DataFrame(windowed).groupby(codes).mean()
+    # the grouped mean of pandas for every patient code, each column a block of its
+    # own (copy=False keeps them apart): pandas picks a column's summation by its
+    # block (compensated sums, or plain ones on sorted codes when the column has
+    # no missing value), so one block per measure and window keeps every last bit
+    blocks = {j: windowed[:, j] for j in range(windowed.shape[1])}
+    grouped = pd.DataFrame(blocks, copy=False).groupby(codes).mean()
     means = grouped.to_numpy()[grouped.index.to_numpy() >= 0]  # rows without a patient: dropped
     enough = _recorded_days(windowed, codes, len(labels)) >= min_entries
     means = np.where(enough, means, np.nan)
@@ -303,8 +314,8 @@ def data_quality(
     rate = np.divide(n_recent, n_window, out=np.zeros(n_ids), where=positive)
     adherence_28d = np.where(has_end, rate, np.nan)
 
-    o_at = _positions(pd.Index(outcomes["patient_id"].astype("str")), ids)
-    baseline_sufficient = _take(outcomes["baseline_pain"].notna().to_numpy(bool), o_at, False)
+    o_at = _positions(pd.Index(_text(outcomes["patient_id"])), ids)
+    baseline_sufficient = _take(pd.notna(outcomes["baseline_pain"].array), o_at, False)
     change = _take(_floats(outcomes["change"], numeric=True), o_at, np.nan)
     pct = _take(_floats(outcomes["pct_change"], numeric=True), o_at, np.nan)
     if sessions is not None and has_sessions:
@@ -313,8 +324,9 @@ def data_quality(
         )
     else:
         recent_ae = np.zeros(n_ids, dtype=bool)
-    reason = outcomes["reason"].astype("str").fillna("")
-    insufficient = reason.str.contains("insufficient_baseline", regex=False).to_numpy(bool)
+    # a missing reason reads False, as the empty text it stands for
+    reason = _text(outcomes["reason"]).str.contains("insufficient_baseline", regex=False)
+    insufficient = reason.to_numpy(bool)
     flags = {
         "worsening": at_most(change, -2.0) | at_most(pct, -30.0),
         "low_adherence": adherence_28d < 0.5,
@@ -383,7 +395,7 @@ def _recent_adverse_event(
     ``end`` (-1 without a session), ``window`` the window's length in nanoseconds.
     """
     events = sessions["adverse_events"]
-    has_ae = events.notna().to_numpy() & (events.astype("str").str.strip() != "").to_numpy(bool)
+    has_ae = pd.notna(events.array) & (_text(events).str.strip() != "").to_numpy(bool)
     s_end = _scatter(end, positions, size, _NAT)[codes]
     in_window = (s_end != _NAT) & (day != _NAT) & (day <= s_end) & (day > s_end - window)
     hit = np.bincount(codes[has_ae & in_window], minlength=size) > 0
