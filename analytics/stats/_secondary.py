@@ -200,11 +200,13 @@ def _recorded_days(values: np.ndarray, codes: np.ndarray, size: int) -> np.ndarr
     starts = np.flatnonzero(np.diff(key, prepend=-2))  # runs of one code (-1: no patient)
     run = key[starts]
     counts = np.zeros((size, values.shape[1]), dtype=np.intp)
+    if not len(starts):
+        return counts
+    kept = run >= 0
     recorded = ~np.isnan(values)
-    for j in range(values.shape[1]):
+    for j in range(values.shape[1]):  # column by column: each is contiguous
         column = recorded[:, j] if order is None else recorded[order, j]
-        if len(starts):
-            counts[run[run >= 0], j] = np.add.reduceat(column, starts, dtype=np.intp)[run >= 0]
+        counts[run[kept], j] = np.add.reduceat(column, starts, dtype=np.intp)[kept]
     return counts
 
 
@@ -276,10 +278,10 @@ def data_quality(
     span = np.where(kept, (last - first) // _DAY_NS + 1, 0)
     adherence = np.divide(n_diary_days, span, out=np.full(n_ids, np.nan), where=kept)
 
-    has_sessions = sessions is not None and len(sessions) > 0
-    if sessions is not None and has_sessions:
-        s_codes, s_labels = _patient_codes(sessions["patient_id"])
-        s_day = _ns(sessions["date"])
+    treated = sessions if sessions is not None and len(sessions) else None
+    if treated is not None:
+        s_codes, s_labels = _patient_codes(treated["patient_id"])
+        s_day = _ns(treated["date"])
         s_day = np.where(s_day != _NAT, s_day - s_day % _DAY_NS, _NAT)  # the calendar day
         s_at = _positions(s_labels, ids)
         s_runs = _DayRuns(s_codes, s_day, len(s_labels))
@@ -318,10 +320,8 @@ def data_quality(
     baseline_sufficient = _take(pd.notna(outcomes["baseline_pain"].array), o_at, False)
     change = _take(_floats(outcomes["change"], numeric=True), o_at, np.nan)
     pct = _take(_floats(outcomes["pct_change"], numeric=True), o_at, np.nan)
-    if sessions is not None and has_sessions:
-        recent_ae = _recent_adverse_event(
-            sessions, s_codes, len(s_labels), s_day, s_at, end, window
-        )
+    if treated is not None:
+        recent_ae = _recent_adverse_event(treated, s_codes, len(s_labels), s_day, s_at, end, window)
     else:
         recent_ae = np.zeros(n_ids, dtype=bool)
     # a missing reason reads False, as the empty text it stands for
