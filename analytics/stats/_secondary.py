@@ -3,27 +3,28 @@
 Secondary outcomes use exactly the baseline and follow-up windows of the pain
 outcome (:func:`analytics.stats.outcome_windows`). Definitions in
 ``docs/analytics.md``.
+
+Both tables are computed on numpy arrays: the patients of each frame are coded
+once, per-patient results are gathered by code and looked up for the patients
+of the table, and the table is built once at the end.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analytics.checks import check_int
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import patient_codes, sort_by_patient_day
+from analytics.stats._common import patient_codes
 from analytics.stats._medications import opioid_mme_per_day
 from analytics.stats._outcomes import (
     all_patients,
     check_windows,
     join_flags,
     outcome_windows,
-    per_row,
 )
 from analytics.stats._thresholds import at_most
 
@@ -41,36 +42,79 @@ SECONDARY_MEASURES = (
 #: Flags of :func:`data_quality`, in the order they are joined in ``flags``.
 FLAGS = ("worsening", "low_adherence", "recent_adverse_event", "insufficient_baseline")
 
-_DAY = pd.Timedelta(days=1)
+#: A day in nanoseconds, the unit of the int64 view of ``datetime64[ns]``.
+_DAY_NS = 86_400 * 10**9
+#: NaT in the int64 view of ``datetime64[ns]``.
+_NAT = np.iinfo(np.int64).min
+#: The dtype of a canonical text column, which ``astype("str")`` leaves as it is.
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
-def _measures(diary: pd.DataFrame) -> pd.DataFrame:
-    peg_items = diary[["pain", "enjoyment_interference", "activity_interference"]].astype("float64")
-    values = pd.DataFrame(index=diary.index)
+def _text(column: pd.Series) -> pd.Series:
+    """Return ``column.astype("str")``, without the copy when it is text already."""
+    return column if column.dtype == _TEXT else column.astype("str")
+
+
+def _floats(column: pd.Series, *, numeric: bool = False) -> np.ndarray:
+    """Return ``column`` as float64 values (missing as NaN), first read as numbers if ``numeric``."""
+    if column.dtype == "float64":
+        return column.to_numpy()
+    if isinstance(column.array, pd.arrays.IntegerArray | pd.arrays.FloatingArray):
+        # numbers with missing values (Int64): what astype("float64") returns
+        return column.array.to_numpy(dtype="float64", na_value=np.nan)
+    if numeric:
+        column = pd.to_numeric(column)
+    return column.astype("float64").to_numpy()
+
+
+def _ns(column: pd.Series) -> np.ndarray:
+    """Return a date column as int64 nanoseconds of ``datetime64[ns]`` (NaT as :data:`_NAT`)."""
+    if column.dtype != DATE_DTYPE:
+        column = column.astype(DATE_DTYPE)
+    return column.to_numpy().view("int64")
+
+
+def _measures(diary: pd.DataFrame) -> np.ndarray:
+    """Return the day's value of each of :data:`SECONDARY_MEASURES`: float64, one column each."""
+    values = np.empty((len(diary), len(SECONDARY_MEASURES)), dtype="float64", order="F")
+    pain, enjoyment, activity = (
+        _floats(diary[c]) for c in ("pain", "enjoyment_interference", "activity_interference")
+    )
     # PEG only on days where all three items were answered
-    values["peg"] = peg_items.mean(axis=1).where(peg_items.notna().all(axis=1))
-    for col in SECONDARY_MEASURES[1:-1]:
-        values[col] = pd.to_numeric(diary[col]).astype("float64")
+    answered = ~(np.isnan(pain) | np.isnan(enjoyment) | np.isnan(activity))
+    # summed left to right from +0, as DataFrame.mean(axis=1) sums a row (so -0 days read +0)
+    values[:, 0] = np.where(answered, (0.0 + pain + enjoyment + activity) / 3, np.nan)
+    for j, col in enumerate(SECONDARY_MEASURES[1:-1], start=1):
+        values[:, j] = _floats(diary[col], numeric=True)
     # the day's MME: recorded, else from a named opioid's dose; a blank day of a
     # patient who records opioid doses is a day without one (0), not a missing day
-    values["opioid_mme"] = opioid_mme_per_day(diary)
+    values[:, -1] = opioid_mme_per_day(diary).to_numpy()
     return values
 
 
-def _patient_codes(pid: pd.Series) -> tuple[np.ndarray, Callable[[Any], Any]]:
-    """Code ``pid`` as integers for grouping.
-
-    Returns the codes and the function that labels a grouped result (Series or
-    DataFrame indexed by code) with the patient ids again.
-    """
+def _patient_codes(pid: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Code ``pid`` as integers (-1 without a patient) and name the patient of each code."""
     codes, uniques = patient_codes(pid)
-    labels = pd.Index(uniques, dtype="str")
+    return codes, pd.Index(uniques).astype("str", copy=False)
 
-    def by_patient(result: Any) -> Any:
-        result = result[result.index.to_numpy() >= 0]  # rows without a patient: dropped
-        return result.set_axis(labels[result.index.to_numpy()])
 
-    return codes, by_patient
+def _positions(labels: pd.Index, ids: pd.Index) -> np.ndarray:
+    """Position in ``labels`` of each of ``ids`` (-1 where absent), as ``reindex`` finds it."""
+    _, positions = labels.reindex(ids)
+    return np.arange(len(ids)) if positions is None else positions
+
+
+def _take(values: np.ndarray, positions: np.ndarray, fill: object) -> np.ndarray:
+    """``values`` at ``positions``, ``fill`` where the position is -1."""
+    return np.append(values, np.array([fill], dtype=values.dtype))[positions]
+
+
+def _scatter(values: np.ndarray, positions: np.ndarray, size: int, fill: object) -> np.ndarray:
+    """Invert :func:`_take`: an array of ``size + 1`` (``fill`` where nothing lands, and at -1)."""
+    out = np.full(size + 1, fill, dtype=values.dtype)
+    found = positions >= 0
+    out[positions[found]] = values[found]
+    return out
 
 
 def secondary_outcomes(
@@ -123,19 +167,47 @@ def secondary_outcomes(
         followup_at=followup_at,
     )
     values = _measures(diary)
-    codes, by_patient = _patient_codes(diary["patient_id"].astype("str"))
-    base = values.where(rows["in_baseline"], np.nan).groupby(codes)
-    fu = values.where(rows["in_followup"], np.nan).groupby(codes)
-    b_mean = by_patient(base.mean().where(base.count() >= min_entries)).reindex(ids)
-    f_mean = by_patient(fu.mean().where(fu.count() >= min_entries)).reindex(ids)
-    out = pd.DataFrame(index=ids)
-    for m in SECONDARY_MEASURES:
-        out[f"baseline_{m}"] = b_mean[m].astype("float64")
-        out[f"followup_{m}"] = f_mean[m].astype("float64")
-        out[f"change_{m}"] = (out[f"baseline_{m}"] - out[f"followup_{m}"]).astype("float64")
-    out = out.reset_index()
-    out["patient_id"] = out["patient_id"].astype("str")
-    return out
+    n_measures = values.shape[1]
+    # the baseline values, then the follow-up values: NaN outside the window
+    windowed = np.full((len(diary), 2 * n_measures), np.nan, order="F")
+    np.copyto(windowed[:, :n_measures], values, where=rows["in_baseline"].to_numpy()[:, None])
+    np.copyto(windowed[:, n_measures:], values, where=rows["in_followup"].to_numpy()[:, None])
+    codes, labels = _patient_codes(diary["patient_id"])
+    # the grouped mean of pandas for every patient code, each column a block of its
+    # own (copy=False keeps them apart): pandas picks a column's summation by its
+    # block (compensated sums, or plain ones on sorted codes when the column has
+    # no missing value), so one block per measure and window keeps every last bit
+    blocks = {j: windowed[:, j] for j in range(windowed.shape[1])}
+    grouped = pd.DataFrame(blocks, copy=False).groupby(codes).mean()
+    means = grouped.to_numpy()[grouped.index.to_numpy() >= 0]  # rows without a patient: dropped
+    enough = _recorded_days(windowed, codes, len(labels)) >= min_entries
+    means = np.where(enough, means, np.nan)
+    at = _positions(labels, ids)
+    by_patient = np.append(means, np.full((1, 2 * n_measures), np.nan), axis=0)[at]
+    columns: dict[str, object] = {"patient_id": ids.array}
+    for j, m in enumerate(SECONDARY_MEASURES):
+        baseline, followup = by_patient[:, j], by_patient[:, n_measures + j]
+        columns[f"baseline_{m}"] = baseline
+        columns[f"followup_{m}"] = followup
+        columns[f"change_{m}"] = baseline - followup
+    return pd.DataFrame(columns)
+
+
+def _recorded_days(values: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """Count the non-missing ``values`` of each column per patient code (``size`` codes)."""
+    order = None if (codes[1:] >= codes[:-1]).all() else np.argsort(codes, kind="stable")
+    key = codes if order is None else codes[order]
+    starts = np.flatnonzero(np.diff(key, prepend=-2))  # runs of one code (-1: no patient)
+    run = key[starts]
+    counts = np.zeros((size, values.shape[1]), dtype=np.intp)
+    if not len(starts):
+        return counts
+    kept = run >= 0
+    recorded = ~np.isnan(values)
+    for j in range(values.shape[1]):  # column by column: each is contiguous
+        column = recorded[:, j] if order is None else recorded[order, j]
+        counts[run[kept], j] = np.add.reduceat(column, starts, dtype=np.intp)[kept]
+    return counts
 
 
 def data_quality(
@@ -194,87 +266,137 @@ def data_quality(
     window_days = check_int(window_days, "window_days", "data_quality", 1, 3650)
     end_fixed = None if as_of is None else pd.Timestamp(as_of).normalize()
     ids = all_patients(diary, sessions, outcomes)
-    pid = diary["patient_id"].astype("str")
-    dates = diary["date"].astype(DATE_DTYPE)
-    # group the diary rows by integer codes (one factorisation), labelled by patient
-    codes, by_patient = _patient_codes(pid)
-    g = dates.groupby(codes)
-    out = pd.DataFrame(index=ids)
-    first, last = by_patient(g.min()).reindex(ids), by_patient(g.max()).reindex(ids)
-    out["n_diary_days"] = by_patient(g.size()).reindex(ids, fill_value=0).astype("int64")
-    span = (last - first).dt.days + 1
-    out["adherence"] = (out["n_diary_days"] / span).astype("float64")
+    n_ids = len(ids)
+    # the diary's patients coded once; every date below is int64 nanoseconds
+    codes, labels = _patient_codes(diary["patient_id"])
+    day = _ns(diary["date"])
+    at = _positions(labels, ids)
+    runs = _DayRuns(codes, day, len(labels))
+    n_diary_days = _take(np.bincount(codes[codes >= 0], minlength=len(labels)), at, 0)
+    first, last = _take(runs.first, at, _NAT), _take(runs.last, at, _NAT)
+    kept = first != _NAT
+    span = np.where(kept, (last - first) // _DAY_NS + 1, 0)
+    adherence = np.divide(n_diary_days, span, out=np.full(n_ids, np.nan), where=kept)
 
-    if sessions is not None and len(sessions):
-        s_pid = sessions["patient_id"].astype("str")
-        s_day = sessions["date"].astype(DATE_DTYPE).dt.normalize()
-        last_session = s_day.groupby(s_pid).max().reindex(ids)
-        first_session = s_day.groupby(s_pid).min().reindex(ids)
+    treated = sessions if sessions is not None and len(sessions) else None
+    if treated is not None:
+        s_codes, s_labels = _patient_codes(treated["patient_id"])
+        s_day = _ns(treated["date"])
+        s_day = np.where(s_day != _NAT, s_day - s_day % _DAY_NS, _NAT)  # the calendar day
+        s_at = _positions(s_labels, ids)
+        s_runs = _DayRuns(s_codes, s_day, len(s_labels))
+        first_session, last_session = (
+            _take(s_runs.first, s_at, _NAT),
+            _take(s_runs.last, s_at, _NAT),
+        )
     else:
-        s_pid = pd.Series(dtype="str")
-        s_day = pd.Series(dtype=DATE_DTYPE)
-        last_session = pd.Series(pd.NaT, index=ids, dtype=DATE_DTYPE)
-        first_session = last_session
-    end = (
-        pd.Series(end_fixed, index=ids, dtype=DATE_DTYPE)
-        if end_fixed is not None
-        else last.fillna(last_session)
-    )
-    row_end = per_row(end, pid)
-    recent = (dates <= row_end) & (dates > row_end - window_days * _DAY)
-    n_recent = by_patient(recent.groupby(codes).sum()).reindex(ids, fill_value=0)
+        first_session = last_session = np.full(n_ids, _NAT, dtype="int64")
+    if end_fixed is not None:
+        end = pd.Series(end_fixed, index=ids, dtype=DATE_DTYPE).to_numpy().view("int64")
+    else:
+        end = np.where(last != _NAT, last, last_session)
+    has_end = end != _NAT
+    window = window_days * _DAY_NS
+    row_end = _scatter(end, at, len(labels), _NAT)[codes]
+    recent = (row_end != _NAT) & (day != _NAT) & (day <= row_end) & (day > row_end - window)
+    n_recent = _take(np.bincount(codes[recent], minlength=len(labels)), at, 0)
     # days of the window the patient was already keeping a diary or being treated:
     # a diary started 10 days ago and kept daily is 10/10, not 10/28
-    began = pd.concat([first, first_session], axis=1).min(axis=1).astype(DATE_DTYPE)
-    first_day = end - (window_days - 1) * _DAY
-    window_start = first_day.where(first_day >= began, began)
-    n_window = ((end - window_start).dt.days + 1).astype("float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = (n_recent / n_window.where(n_window > 0)).astype("float64")
-    out["adherence_28d"] = rate.where(n_window > 0, 0.0).where(end.notna())
+    began = np.where(
+        first == _NAT,
+        first_session,
+        np.where(first_session == _NAT, first, np.minimum(first, first_session)),
+    )
+    first_day = end - (window - _DAY_NS)
+    later = has_end & (began != _NAT) & (first_day >= began)
+    window_start = np.where(later, first_day, began)
+    counted = has_end & (window_start != _NAT)
+    n_window = np.where(counted, (end - window_start) // _DAY_NS + 1, 0)
+    positive = counted & (n_window > 0)
+    rate = np.divide(n_recent, n_window, out=np.zeros(n_ids), where=positive)
+    adherence_28d = np.where(has_end, rate, np.nan)
 
-    out["longest_gap_days"] = _longest_gaps(pid, dates, ids)
-
-    o = outcomes.set_index(outcomes["patient_id"].astype("str")).reindex(ids)
-    out["baseline_sufficient"] = o["baseline_pain"].notna().to_numpy(bool)
-    change = pd.to_numeric(o["change"]).astype("float64")
-    pct = pd.to_numeric(o["pct_change"]).astype("float64")
-    out["flag_worsening"] = (at_most(change, -2.0) | at_most(pct, -30.0)).to_numpy(bool)
-    out["flag_low_adherence"] = (out["adherence_28d"] < 0.5).to_numpy(bool)
-    if sessions is not None and len(s_pid):
-        ae = _recent_adverse_event(sessions, s_pid, s_day, end, window_days)
-        out["flag_recent_adverse_event"] = ae.to_numpy(bool)
+    o_at = _positions(pd.Index(_text(outcomes["patient_id"])), ids)
+    baseline_sufficient = _take(pd.notna(outcomes["baseline_pain"].array), o_at, False)
+    change = _take(_floats(outcomes["change"], numeric=True), o_at, np.nan)
+    pct = _take(_floats(outcomes["pct_change"], numeric=True), o_at, np.nan)
+    if treated is not None:
+        recent_ae = _recent_adverse_event(treated, s_codes, len(s_labels), s_day, s_at, end, window)
     else:
-        out["flag_recent_adverse_event"] = False
-    reason = o["reason"].astype("str").fillna("")
-    out["flag_insufficient_baseline"] = reason.str.contains(
-        "insufficient_baseline", regex=False
-    ).to_numpy(bool)
-    flags = out[[f"flag_{name}" for name in FLAGS]]
-    out["flags"] = join_flags(flags.set_axis(list(FLAGS), axis=1))
-    out = out.reset_index()
-    out["patient_id"] = out["patient_id"].astype("str")
-    return out
+        recent_ae = np.zeros(n_ids, dtype=bool)
+    # a missing reason reads False, as the empty text it stands for
+    reason = _text(outcomes["reason"]).str.contains("insufficient_baseline", regex=False)
+    insufficient = reason.to_numpy(bool)
+    flags = {
+        "worsening": at_most(change, -2.0) | at_most(pct, -30.0),
+        "low_adherence": adherence_28d < 0.5,
+        "recent_adverse_event": recent_ae,
+        "insufficient_baseline": _take(insufficient, o_at, False),
+    }
+    joined = join_flags(pd.DataFrame(np.column_stack(list(flags.values())), columns=list(FLAGS)))
+    return pd.DataFrame(
+        {
+            "patient_id": ids.array,
+            "n_diary_days": n_diary_days.astype("int64", copy=False),
+            "adherence": adherence,
+            "adherence_28d": adherence_28d,
+            "longest_gap_days": _take(runs.longest_gap, at, 0),
+            "baseline_sufficient": baseline_sufficient,
+            **{f"flag_{name}": flag for name, flag in flags.items()},
+            "flags": joined.array,
+        }
+    )
 
 
-def _longest_gaps(pid: pd.Series, dates: pd.Series, ids: pd.Index) -> pd.Series:
-    """Count the most consecutive days without an entry between each diary's first and last."""
-    order = sort_by_patient_day(pd.DataFrame({"patient_id": pid.array, "date": dates.to_numpy()}))
-    o_codes, o_uniques = patient_codes(order["patient_id"])
-    gaps = order["date"].groupby(o_codes).diff().dt.days - 1
-    longest = gaps.groupby(o_codes).max()
-    longest = longest[longest.index.to_numpy() >= 0]
-    longest.index = pd.Index(o_uniques, dtype="str")[longest.index.to_numpy()]
-    return longest.reindex(ids).fillna(0).clip(lower=0).astype("int64")
+class _DayRuns:
+    """First and last date, and longest gap, of each patient code's rows that have a date.
+
+    ``codes`` (-1 without a patient) and ``day`` (int64 nanoseconds, NaT as
+    :data:`_NAT`) are aligned; the results are indexed by code (``size`` codes):
+    ``first`` and ``last`` (NaT without a dated row) and ``longest_gap`` (most
+    calendar days without a row between two consecutive dated rows, 0 with fewer
+    than two).
+    """
+
+    def __init__(self, codes: np.ndarray, day: np.ndarray, size: int) -> None:
+        dated = (codes >= 0) & (day != _NAT)
+        key, day = codes[dated], day[dated]
+        step = key[1:] - key[:-1]
+        if not ((step > 0) | ((step == 0) & (day[1:] >= day[:-1]))).all():
+            order = np.lexsort((day, key))  # rows not by patient and date: sorted
+            key, day = key[order], day[order]
+        starts = np.flatnonzero(np.diff(key, prepend=-1))
+        ends = np.flatnonzero(np.diff(key, append=-1))
+        run = key[starts]
+        self.first = np.full(size, _NAT, dtype="int64")
+        self.last = np.full(size, _NAT, dtype="int64")
+        self.first[run], self.last[run] = day[starts], day[ends]
+        # days without a row between consecutive rows of a patient; 0 across patients
+        gaps = np.where(key[1:] == key[:-1], (day[1:] - day[:-1]) // _DAY_NS - 1, 0)
+        self.longest_gap = np.zeros(size, dtype="int64")
+        if len(starts):
+            longest = np.maximum.reduceat(np.append(gaps, 0), starts)
+            self.longest_gap[run] = np.maximum(longest, 0)
 
 
 def _recent_adverse_event(
-    sessions: pd.DataFrame, s_pid: pd.Series, s_day: pd.Series, end: pd.Series, window_days: int
-) -> pd.Series:
-    """Tell per patient whether a session of the window ending on ``end`` had an adverse event."""
-    has_ae = sessions["adverse_events"].notna() & (
-        sessions["adverse_events"].astype("str").str.strip() != ""
-    )
-    s_end = per_row(end, s_pid)
-    in_window = (s_day <= s_end) & (s_day > s_end - window_days * _DAY)
-    return (has_ae & in_window).groupby(s_pid).any().reindex(end.index, fill_value=False)
+    sessions: pd.DataFrame,
+    codes: np.ndarray,
+    size: int,
+    day: np.ndarray,
+    positions: np.ndarray,
+    end: np.ndarray,
+    window: int,
+) -> np.ndarray:
+    """Tell per patient whether a session of the window ending on ``end`` had an adverse event.
+
+    ``codes`` (``size`` codes) and ``day`` (calendar day, int64 ns) are the
+    sessions' patient codes and dates, ``positions`` the code of each patient of
+    ``end`` (-1 without a session), ``window`` the window's length in nanoseconds.
+    """
+    events = sessions["adverse_events"]
+    has_ae = pd.notna(events.array) & (_text(events).str.strip() != "").to_numpy(bool)
+    s_end = _scatter(end, positions, size, _NAT)[codes]
+    in_window = (s_end != _NAT) & (day != _NAT) & (day <= s_end) & (day > s_end - window)
+    hit = np.bincount(codes[has_ae & in_window], minlength=size) > 0
+    return _take(hit, positions, False)
