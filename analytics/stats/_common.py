@@ -36,7 +36,8 @@ _SHARED: ContextVar[dict[tuple[int, bool], tuple[Any, np.ndarray, Any]] | None] 
 
 
 #: The dtype of a canonical text column (``astype("str")`` leaves it as it is).
-_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+#: The dtype of text columns as the loaders and the store give them (pandas' ``str``).
+TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 @contextmanager
@@ -170,7 +171,7 @@ def patient_codes(patient_id: pd.Series, *, sort: bool = False) -> tuple[np.ndar
     uniques : pandas.Index
         The patient ids as text, code ``i`` at position ``i``.
     """
-    text = patient_id if patient_id.dtype == _TEXT else patient_id.astype("str")
+    text = patient_id if patient_id.dtype == TEXT_DTYPE else patient_id.astype("str")
     data = getattr(text.array, "_pa_array", None)
     shared = _SHARED.get()
     if shared is None or data is None:
@@ -191,12 +192,12 @@ def sort_by_patient_day(frame: pd.DataFrame) -> pd.DataFrame:
     a frame already in that order (as the loaders and the store return a diary)
     skips the sort: one factorisation of ``patient_id`` shows it.
     """
-    if _in_patient_day_order(frame["patient_id"], frame["date"]):
+    if in_patient_day_order(frame["patient_id"], frame["date"]):
         return frame.reset_index(drop=True)
     return frame.sort_values(["patient_id", "date"], kind="mergesort").reset_index(drop=True)
 
 
-def _in_patient_day_order(patient_id: pd.Series, date: pd.Series) -> bool:
+def in_patient_day_order(patient_id: pd.Series, date: pd.Series) -> bool:
     if len(patient_id) < 2:
         return True
     if patient_id.isna().any() or date.isna().any():

@@ -23,7 +23,12 @@ from scipy import stats
 
 from analytics.checks import check_int, check_number
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import _in_patient_day_order, patient_codes, sort_by_patient_day
+from analytics.stats._common import (
+    TEXT_DTYPE,
+    in_patient_day_order,
+    patient_codes,
+    sort_by_patient_day,
+)
 
 __all__ = [
     "FACTORS",
@@ -85,7 +90,6 @@ FACTOR_SUMMARY_COLUMNS: dict[str, str] = {
 }
 
 #: The dtype ``astype("str")`` gives (a column of it is left as it is).
-_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def factor_days(
@@ -156,12 +160,12 @@ def _factor_arrays(
     if any(column not in diary.columns for column in read):
         diary[read]  # raises the KeyError that names the missing columns
     rows = np.arange(len(diary))
-    if not _in_patient_day_order(diary["patient_id"], diary["date"]):
+    if not in_patient_day_order(diary["patient_id"], diary["date"]):
         # the positions in the order of sort_by_patient_day
         order = {"patient_id": diary["patient_id"].array, "date": diary["date"].array, "row": rows}
         rows = sort_by_patient_day(pd.DataFrame(order))["row"].to_numpy()
     text = diary["patient_id"]
-    if text.dtype != _TEXT:
+    if text.dtype != TEXT_DTYPE:
         text = text.astype("str")
     day = _days(diary["date"])
     pain = _numbers(diary["pain"], coerce=False)

@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 
 from analytics.checks import check_int
+from analytics.stats._common import TEXT_DTYPE
 from analytics.stats._groups import TOO_FEW_PATIENTS, newcombe_interval, wilson_interval
 from analytics.stats._outcomes import (
-    _TEXT,
-    _days,
-    _patients,
-    _per_patient,
-    _rows_of,
-    _windows,
+    as_days,
+    dates_by_patient,
+    patient_positions,
+    patient_rows,
+    window_rows,
 )
 
 __all__ = [
@@ -84,7 +84,7 @@ def _day_kinds(diary: pd.DataFrame, condition_row: np.ndarray) -> tuple[np.ndarr
     """Per diary row: headache day, migraine day, marked (a ``headache`` value given)."""
     if "headache" in diary.columns:
         mark = diary["headache"]
-        kind = (mark if mark.dtype == _TEXT else mark.astype("str")).to_numpy(dtype=object)
+        kind = (mark if mark.dtype == TEXT_DTYPE else mark.astype("str")).to_numpy(dtype=object)
     else:
         kind = np.full(len(diary), np.nan, dtype=object)
     marked = pd.notna(kind)
@@ -100,7 +100,7 @@ def _has_condition(patients: pd.DataFrame | None, rows: np.ndarray) -> np.ndarra
     if patients is None or not len(patients):
         return np.zeros(len(rows), dtype=bool)
     condition = patients["condition"]
-    if condition.dtype != _TEXT:
+    if condition.dtype != TEXT_DTYPE:
         condition = condition.astype("str")
     headache = np.isin(condition.to_numpy(dtype=object), HEADACHE_CONDITIONS)
     return np.append(headache, False)[rows]
@@ -172,15 +172,15 @@ def headache_days(
     check_int(min_days, "min_days", func, 1, HEADACHE_PERIOD_DAYS)
     if followup_at is not None:
         check_int(followup_at, "followup_at", func, 1, 36500)
-    ids, (at, in_patients) = _patients(diary, patients)
+    ids, (at, in_patients) = patient_positions(diary, patients)
     n = len(ids)
-    has_condition = _has_condition(patients, _rows_of(in_patients, n))
+    has_condition = _has_condition(patients, patient_rows(in_patients, n))
     condition_row = np.append(has_condition, False)[at]
     headache, migraine, marked = _day_kinds(diary, condition_row)
 
     days = HEADACHE_PERIOD_DAYS
-    _, in_base, in_fu = _windows(
-        _days(diary["date"]), at, _per_patient(index, ids), days, days, followup_at
+    _, in_base, in_fu = window_rows(
+        as_days(diary["date"]), at, dates_by_patient(index, ids), days, days, followup_at
     )
     known = at >= 0
 

@@ -20,7 +20,7 @@ from scipy import optimize, stats
 
 from analytics.checks import check_int
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import patient_codes
+from analytics.stats._common import TEXT_DTYPE, patient_codes
 from analytics.stats._outcomes import outcome_windows
 
 __all__ = [
@@ -53,7 +53,6 @@ NOF1_COLUMNS: dict[str, str] = {
 _Z = float(stats.norm.ppf(0.975))
 
 #: The dtype of a canonical text column (``astype("str")`` leaves it as it is).
-_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def _pair_scores(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -341,15 +340,7 @@ def nof1_effects(
         se = np.sqrt(np.where(var >= 0, var, np.nan))
         s_between = np.bincount(code[in_a], below - worse, minlength=n_pat)
     low, high = _newcombe_method5(est, m, n, ok)
-    # baseline trend: all pairs i < j of the A days of one patient, in date order
-    a_code, a_pain = code[in_a], pain[in_a]
-    first = np.searchsorted(a_code, np.arange(n_pat), side="left")
-    pos = np.arange(len(a_code)) - first[a_code]
-    later = m[a_code] - pos - 1  # A days after each one
-    i_idx = np.repeat(np.arange(len(a_code)), later)
-    offset = np.arange(len(i_idx)) - np.repeat(np.cumsum(later) - later, later)
-    j_idx = i_idx + 1 + offset
-    s_trend = np.bincount(a_code[i_idx], np.sign(a_pain[i_idx] - a_pain[j_idx]), minlength=n_pat)
+    s_trend = _baseline_trend(code[in_a], pain[in_a], m, n_pat)
     sd = np.sqrt(m * n * (m + n + 1) / 3 + m * (m - 1) * (2 * m + 5) / 18)
     with np.errstate(divide="ignore", invalid="ignore"):
         tau_u_est = (s_between - s_trend) / pairs
@@ -377,13 +368,26 @@ def nof1_effects(
     )
 
 
+def _baseline_trend(
+    a_code: np.ndarray, a_pain: np.ndarray, m: np.ndarray, n_pat: int
+) -> np.ndarray:
+    """Kendall S of each patient's A days: all pairs i < j, in date order (rows sorted)."""
+    first = np.searchsorted(a_code, np.arange(n_pat), side="left")
+    pos = np.arange(len(a_code)) - first[a_code]
+    later = m[a_code] - pos - 1  # A days after each one
+    i_idx = np.repeat(np.arange(len(a_code)), later)
+    offset = np.arange(len(i_idx)) - np.repeat(np.cumsum(later) - later, later)
+    j_idx = i_idx + 1 + offset
+    return np.bincount(a_code[i_idx], np.sign(a_pain[i_idx] - a_pain[j_idx]), minlength=n_pat)
+
+
 def _index_dates_of(index_dates: pd.Series, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Index date of each patient of ``ids`` (``datetime64[ns]``, NaT when none), and whether set.
 
     ``index_dates`` is indexed by patient id (compared as text).
     """
     where = index_dates.index
-    if where.dtype != _TEXT:
+    if where.dtype != TEXT_DTYPE:
         where = where.astype("str")
     dates = index_dates.to_numpy(dtype=DATE_DTYPE)
     if not where.is_unique:  # as a reindex of it, this raises

@@ -15,7 +15,7 @@ import pandas as pd
 from analytics.checks import check_int, check_number
 from analytics.contract import index_dates
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import patient_codes
+from analytics.stats._common import TEXT_DTYPE, patient_codes
 from analytics.stats._groups import predominant_technique
 from analytics.stats._thresholds import EPS, at_least
 
@@ -38,17 +38,16 @@ REASONS = ("no_index", "insufficient_baseline", "insufficient_followup", "zero_b
 _DAY = pd.Timedelta(days=1)
 _NAT = np.datetime64("NaT", "ns")
 #: The dtype of a canonical text column (``astype("str")`` leaves it as it is).
-_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 #: Columns of the ``windows`` frame of :func:`outcome_windows` in order.
 _WINDOW_COLUMNS = ("index_date", "baseline_start", "baseline_end", "followup_start", "followup_end")
 
 
 def all_patients(*frames: pd.DataFrame | None) -> pd.Index:
     """Return the patients of ``frames`` (None or empty ones skipped): a sorted ``str`` Index."""
-    return _patients(*frames)[0]
+    return patient_positions(*frames)[0]
 
 
-def _patients(*frames: pd.DataFrame | None) -> tuple[pd.Index, list[np.ndarray]]:
+def patient_positions(*frames: pd.DataFrame | None) -> tuple[pd.Index, list[np.ndarray]]:
     """Return the patients of ``frames`` as :func:`all_patients` and each row's position.
 
     One array per frame (empty for a frame that is None or empty): the position in
@@ -81,14 +80,14 @@ def _positions(keys: pd.Index, wanted: pd.Index) -> np.ndarray:
 
     What ``Series.reindex`` looks up, with its error when ``keys`` repeat a label.
     """
-    if keys.dtype != _TEXT:
+    if keys.dtype != TEXT_DTYPE:
         keys = keys.astype("str")
     if not keys.is_unique:
         raise ValueError("cannot reindex on an axis with duplicate labels")
     return keys.get_indexer(wanted)
 
 
-def _days(values: pd.Series) -> np.ndarray:
+def as_days(values: pd.Series) -> np.ndarray:
     """``values`` as a ``datetime64[ns]`` array (converted only when it is not one)."""
     if values.dtype != DATE_DTYPE:
         values = values.astype(DATE_DTYPE)
@@ -108,7 +107,7 @@ def _shift(day: np.ndarray, days: int) -> np.ndarray:
     return out
 
 
-def _windows(
+def window_rows(
     day: np.ndarray,
     at: np.ndarray,
     index_day: np.ndarray,
@@ -198,14 +197,14 @@ def outcome_windows(
         Aligned with ``diary`` (same index): booleans ``in_baseline`` and
         ``in_followup``.
     """
-    keys = index.index if index.index.dtype == _TEXT else index.index.astype("str")
+    keys = index.index if index.index.dtype == TEXT_DTYPE else index.index.astype("str")
     # one factorisation of the diary's patients serves every lookup below
     codes, uniques = patient_codes(diary["patient_id"])
     at = np.append(_positions(keys, uniques), -1)[codes]
-    bounds, in_base, in_fu = _windows(
-        _days(diary["date"]),
+    bounds, in_base, in_fu = window_rows(
+        as_days(diary["date"]),
         at,
-        _days(index),
+        as_days(index),
         baseline_days,
         followup_days,
         followup_at,
@@ -508,41 +507,49 @@ def patient_outcomes(
     check_windows(func, baseline_days, followup_days, followup_at, min_entries)
     threshold = check_number(responder_threshold, "responder_threshold", func, 0.0, 100.0)
 
-    ids, (at, in_patients, in_sessions) = _patients(diary, patients, sessions)
+    ids, (at, in_patients, in_sessions) = patient_positions(diary, patients, sessions)
     n = len(ids)
     out: dict[str, object] = {"patient_id": ids.array}
     out.update(_patient_info(ids, patients, in_patients, sessions))
-    if index is None:
-        index = index_dates(patients, sessions)
-    index_day = _per_patient(index, ids)
+    index = index_dates(patients, sessions) if index is None else index
+    index_day = dates_by_patient(index, ids)
     out["index_date"] = index_day
-    day = _days(diary["date"])
-    known = at >= 0
-    out["n_diary_days"] = np.bincount(at[known], minlength=n)
-    out["first_date"], out["last_date"] = _first_last(day, at, known, n)
+    day = as_days(diary["date"])
+    out.update(_diary_days(day, at, n))
     out["n_sessions"] = np.bincount(in_sessions[in_sessions >= 0], minlength=n)
-    bounds, in_base, in_fu = _windows(day, at, index_day, baseline_days, followup_days, followup_at)
-    out["baseline_start"] = bounds["baseline_start"]
-    out["baseline_end"] = bounds["baseline_end"]
+    bounds, in_base, in_fu = window_rows(
+        day, at, index_day, baseline_days, followup_days, followup_at
+    )
+    out.update((k, bounds[k]) for k in ("baseline_start", "baseline_end"))
     means = _window_means(diary, at, in_base, in_fu, n, min_entries)
     out.update(means)
-    out["followup_start"] = bounds["followup_start"]
-    out["followup_end"] = bounds["followup_end"]
+    out.update((k, bounds[k]) for k in ("followup_start", "followup_end"))
     out["sessions_in_baseline"] = _sessions_in_baseline(sessions, in_sessions, bounds, n)
     no_index = np.isnat(index_day)
     out.update(_change(means["baseline_pain"], means["followup_pain"], no_index, threshold))
     return pd.DataFrame(out)
 
 
-def _per_patient(values: pd.Series, ids: pd.Index) -> np.ndarray:
+def _diary_days(day: np.ndarray, at: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """Diary entries and first and last diary day of each of ``n`` patients."""
+    known = at >= 0
+    first, last = _first_last(day, at, known, n)
+    return {
+        "n_diary_days": np.bincount(at[known], minlength=n),
+        "first_date": first,
+        "last_date": last,
+    }
+
+
+def dates_by_patient(values: pd.Series, ids: pd.Index) -> np.ndarray:
     """Dates indexed by patient_id (``values``) per patient of ``ids``, NaT when absent."""
-    return np.append(_days(values), _NAT)[_positions(values.index, ids)]
+    return np.append(as_days(values), _NAT)[_positions(values.index, ids)]
 
 
 def _text(values: pd.Series, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """``values`` at ``rows`` (missing at -1) as ``str``, as ``reindex`` then ``astype("str")``."""
     taken = pd.Series(values.array.take(rows, allow_fill=True))
-    return (taken if taken.dtype == _TEXT else taken.astype("str")).array
+    return (taken if taken.dtype == TEXT_DTYPE else taken.astype("str")).array
 
 
 def _patient_info(
@@ -555,7 +562,7 @@ def _patient_info(
     n = len(ids)
     info: dict[str, object] = {}
     if patients is not None and len(patients):
-        row = _rows_of(in_patients, n)
+        row = patient_rows(in_patients, n)
         info["group"] = _text(patients["group"], row)
         info["condition"] = _text(patients["condition"], row)
     else:
@@ -569,7 +576,7 @@ def _patient_info(
     return info
 
 
-def _rows_of(at: np.ndarray, n: int) -> np.ndarray:
+def patient_rows(at: np.ndarray, n: int) -> np.ndarray:
     """Give the row of each of ``n`` patients in a frame whose rows are at ``at`` (-1: none).
 
     As ``frame.set_index(...).reindex(ids)`` looks them up, with its error when a
@@ -626,7 +633,7 @@ def _sessions_in_baseline(
     """Count each patient's sessions dated inside the baseline window (0 when none)."""
     if sessions is None or not len(sessions):
         return np.zeros(n, dtype="int64")
-    day = _days(sessions["date"]).astype("datetime64[D]").astype(DATE_DTYPE)
+    day = as_days(sessions["date"]).astype("datetime64[D]").astype(DATE_DTYPE)
     start = np.append(bounds["baseline_start"], _NAT)[at]
     end = np.append(bounds["baseline_end"], _NAT)[at]
     inside = (day >= start) & (day <= end)

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.contract.schema import ADVERSE_EVENTS, DATE_DTYPE
-from analytics.stats._common import patient_codes
+from analytics.stats._common import TEXT_DTYPE, patient_codes
 
 __all__ = [
     "BENCHMARK_EVENTS_PER_100_SESSIONS",
@@ -77,7 +77,6 @@ COUNT_COLUMNS: dict[str, str] = {
 
 
 #: The dtype of a canonical text column (``astype("str")`` leaves it as it is).
-_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 #: Position of each event type of ``schema.ADVERSE_EVENTS``.
 _KIND = {kind: j for j, kind in enumerate(ADVERSE_EVENTS)}
@@ -127,7 +126,7 @@ def adverse_events_long(sorted_sessions: pd.DataFrame) -> pd.DataFrame:
     ``"other"``. An event listed twice in one session counts once.
     """
     text = sorted_sessions["adverse_events"]
-    row, kind = event_rows(text if text.dtype == _TEXT else text.astype("str"))
+    row, kind = event_rows(text if text.dtype == TEXT_DTYPE else text.astype("str"))
     event = pd.array(np.array(ADVERSE_EVENTS, dtype=object)[kind], dtype="str")
     return pd.DataFrame({"row": row, "event": event})
 
@@ -229,7 +228,7 @@ def adverse_event_counts(
             code
         ]
     text = sessions["adverse_events"]
-    row, kind = event_rows(text if text.dtype == _TEXT else text.astype("str"))
+    row, kind = event_rows(text if text.dtype == TEXT_DTYPE else text.astype("str"))
     n_kinds = len(ADVERSE_EVENTS)
     n_sessions = np.bincount(code[code >= 0], minlength=len(ids))
     # sessions with each event per patient: one count per (patient, event) cell

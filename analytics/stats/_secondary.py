@@ -18,7 +18,7 @@ import pandas as pd
 
 from analytics.checks import check_int
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import patient_codes
+from analytics.stats._common import TEXT_DTYPE, patient_codes
 from analytics.stats._medications import opioid_mme_per_day
 from analytics.stats._outcomes import (
     all_patients,
@@ -47,12 +47,11 @@ _DAY_NS = 86_400 * 10**9
 #: NaT in the int64 view of ``datetime64[ns]``.
 _NAT = np.iinfo(np.int64).min
 #: The dtype of a canonical text column, which ``astype("str")`` leaves as it is.
-_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def _text(column: pd.Series) -> pd.Series:
     """Return ``column.astype("str")``, without the copy when it is text already."""
-    return column if column.dtype == _TEXT else column.astype("str")
+    return column if column.dtype == TEXT_DTYPE else column.astype("str")
 
 
 def _floats(column: pd.Series, *, numeric: bool = False) -> np.ndarray:
@@ -285,36 +284,18 @@ def data_quality(
         s_day = np.where(s_day != _NAT, s_day - s_day % _DAY_NS, _NAT)  # the calendar day
         s_at = _positions(s_labels, ids)
         s_runs = _DayRuns(s_codes, s_day, len(s_labels))
-        first_session, last_session = (
-            _take(s_runs.first, s_at, _NAT),
-            _take(s_runs.last, s_at, _NAT),
-        )
+        first_session = _take(s_runs.first, s_at, _NAT)
+        last_session = _take(s_runs.last, s_at, _NAT)
     else:
         first_session = last_session = np.full(n_ids, _NAT, dtype="int64")
     if end_fixed is not None:
         end = pd.Series(end_fixed, index=ids, dtype=DATE_DTYPE).to_numpy().view("int64")
     else:
         end = np.where(last != _NAT, last, last_session)
-    has_end = end != _NAT
     window = window_days * _DAY_NS
-    row_end = _scatter(end, at, len(labels), _NAT)[codes]
-    recent = (row_end != _NAT) & (day != _NAT) & (day <= row_end) & (day > row_end - window)
-    n_recent = _take(np.bincount(codes[recent], minlength=len(labels)), at, 0)
-    # days of the window the patient was already keeping a diary or being treated:
-    # a diary started 10 days ago and kept daily is 10/10, not 10/28
-    began = np.where(
-        first == _NAT,
-        first_session,
-        np.where(first_session == _NAT, first, np.minimum(first, first_session)),
-    )
-    first_day = end - (window - _DAY_NS)
-    later = has_end & (began != _NAT) & (first_day >= began)
-    window_start = np.where(later, first_day, began)
-    counted = has_end & (window_start != _NAT)
-    n_window = np.where(counted, (end - window_start) // _DAY_NS + 1, 0)
-    positive = counted & (n_window > 0)
-    rate = np.divide(n_recent, n_window, out=np.zeros(n_ids), where=positive)
-    adherence_28d = np.where(has_end, rate, np.nan)
+    began = np.where(first == _NAT, first_session, np.minimum(first, first_session))
+    began = np.where(first_session == _NAT, first, began)
+    adherence_28d = _recent_adherence(codes, day, at, len(labels), end, began, window)
 
     o_at = _positions(pd.Index(_text(outcomes["patient_id"])), ids)
     baseline_sufficient = _take(pd.notna(outcomes["baseline_pain"].array), o_at, False)
@@ -346,6 +327,35 @@ def data_quality(
             "flags": joined.array,
         }
     )
+
+
+def _recent_adherence(
+    codes: np.ndarray,
+    day: np.ndarray,
+    at: np.ndarray,
+    n_labels: int,
+    end: np.ndarray,
+    began: np.ndarray,
+    window: int,
+) -> np.ndarray:
+    """Share of the days of each patient's window ending on ``end`` with a diary entry.
+
+    Only the days of the window the patient was already keeping a diary or being
+    treated (from ``began``) count: a diary started 10 days ago and kept daily is
+    10/10, not 10/28. NaN without an end. Dates are int64 nanoseconds.
+    """
+    has_end = end != _NAT
+    row_end = _scatter(end, at, n_labels, _NAT)[codes]
+    recent = (row_end != _NAT) & (day != _NAT) & (day <= row_end) & (day > row_end - window)
+    n_recent = _take(np.bincount(codes[recent], minlength=n_labels), at, 0)
+    first_day = end - (window - _DAY_NS)
+    later = has_end & (began != _NAT) & (first_day >= began)
+    window_start = np.where(later, first_day, began)
+    counted = has_end & (window_start != _NAT)
+    n_window = np.where(counted, (end - window_start) // _DAY_NS + 1, 0)
+    positive = counted & (n_window > 0)
+    rate = np.divide(n_recent, n_window, out=np.zeros(len(end)), where=positive)
+    return np.where(has_end, rate, np.nan)
 
 
 class _DayRuns:

@@ -19,7 +19,7 @@ import pandas as pd
 from analytics.checks import check_int, check_number
 from analytics.contract import frequency_band
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import patient_codes
+from analytics.stats._common import TEXT_DTYPE, patient_codes
 from analytics.stats._safety import event_rows
 from analytics.stats._thresholds import at_most
 
@@ -97,12 +97,11 @@ def empty_table(columns: dict[str, str]) -> pd.DataFrame:
 
 
 #: The dtype of a canonical text column (``astype("str")`` leaves it as it is).
-_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def text_array(values: pd.Series) -> pd.api.extensions.ExtensionArray:
     """Return the values of ``values.astype("str")``, not converting a column that is text."""
-    return (values if values.dtype == _TEXT else values.astype("str")).array
+    return (values if values.dtype == TEXT_DTYPE else values.astype("str")).array
 
 
 def taken(values: Any, order: np.ndarray | None) -> Any:

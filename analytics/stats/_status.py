@@ -19,6 +19,7 @@ from analytics.checks import check_int
 from analytics.contract.schema import DATE_DTYPE
 from analytics.stats._common import patient_codes
 from analytics.stats._outcomes import all_patients
+from analytics.stats._runs import exact_sums, window_bounds
 
 __all__ = [
     "STATUS_COLUMNS",
@@ -117,9 +118,9 @@ def _windows_exact(
     codes: np.ndarray, day: np.ndarray, pain: np.ndarray, window_days: int, min_entries: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """:func:`_valid_windows` by prefix sums, or None when the input needs pandas' path."""
-    if not _whole(pain):
+    if not exact_sums(pain):
         return None  # sums could round, or pandas would keep a negative zero's sign
-    key, start, stop = _window_bounds(codes, day, window_days)
+    key, start, stop = window_bounds(codes, day, window_days)
     if len(key) > 1 and not (np.diff(key) > 0).all():
         return None  # unsorted or a patient with two entries on one day
     n = stop - start
@@ -140,27 +141,12 @@ def _windows_rolling(
     online mean runs over all the rows at once and starts afresh at each patient,
     as a grouped rolling window does. Missing pain is not counted.
     """
-    _, start, stop = _window_bounds(codes, day, window_days)
+    _, start, stop = window_bounds(codes, day, window_days)
     rated = np.concatenate([[0], np.cumsum(~np.isnan(pain))])
     n = rated[stop] - rated[start]
     roll = pd.Series(pain).rolling(_Bounds(start, stop), min_periods=1)
     last = _last_of_each(codes, np.flatnonzero(n >= min_entries))
     return last, roll.mean().to_numpy()[last], n[last].astype("float64")
-
-
-def _window_bounds(
-    codes: np.ndarray, day: np.ndarray, window_days: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each row's window ``(day - window_days, day]`` of its patient: (key, start, stop).
-
-    ``key`` orders the rows by patient and day (no window reaches the patient
-    before); the window of row ``i`` is rows ``start[i]:stop[i]`` (``stop = i + 1``).
-    """
-    days = day.astype("datetime64[D]").astype(np.int64)
-    days = days - days.min()
-    key = codes * (int(days.max()) + window_days + 1) + days
-    start = np.searchsorted(key, key - window_days, side="right")
-    return key, start, np.arange(1, len(key) + 1)
 
 
 class _Bounds(BaseIndexer):
@@ -293,37 +279,53 @@ def patient_status(
     end = _status_dates(rows, s_pos, s_day, n_ids, as_of)
     # the diary up to D: entries after D are ignored
     upto = rows.subset(rows.day <= end[rows.pos])
-    last_entry = _group_max(upto.pos, upto.day, n_ids)
-    no_entry = np.isnat(last_entry)
-    # both are midnights: whole days
-    since = np.where(no_entry, np.timedelta64(0, "ns"), end - last_entry) // _DAY
     mean_cur, n_cur = _current_mean(upto, end, n_ids, window_days, min_entries)
     mean_last, _, date_last = _last_valid_by_patient(upto, n_ids, window_days, min_entries)
     t0 = idx.reindex(ids).to_numpy()
-    # the most recent valid follow-up window, never starting before the index date
-    post = upto.subset(upto.day >= t0[upto.pos])
-    fu_mean, fu_n, fu_end = _last_valid_by_patient(post, n_ids, followup_days, followup_min_entries)
-    start = fu_end - (followup_days - 1) * _DAY
-    start = np.where(np.isnat(fu_end), np.datetime64("NaT", "ns"), np.where(start >= t0, start, t0))
+    events = _recent_adverse_events(sessions, s_pos, s_day, end, n_ids, recent_days)
     columns = {
         "patient_id": ids.array,
         "status_date": end,
-        "last_entry_date": last_entry,
-        "days_since_last_entry": pd.arrays.IntegerArray(np.where(no_entry, 0, since), no_entry),
-        "not_logging": no_entry | (since >= not_logging_days),
+        **_last_entries(upto, end, n_ids, not_logging_days),
         "current_mean": mean_cur,
         "current_n": n_cur,
         "last_valid_mean": mean_last,
         "last_valid_mean_date": date_last,
-        "n_recent_adverse_events": _recent_adverse_events(
-            sessions, s_pos, s_day, end, n_ids, recent_days
-        ),
+        "n_recent_adverse_events": events,
+        **_recent_followup(upto, t0, n_ids, followup_days, followup_min_entries),
+    }
+    return pd.DataFrame(columns)
+
+
+def _last_entries(
+    upto: _Rows, end: np.ndarray, n_ids: int, not_logging_days: int
+) -> dict[str, object]:
+    """Each patient's last diary entry up to D, the days since, and whether logging stopped."""
+    last_entry = _group_max(upto.pos, upto.day, n_ids)
+    no_entry = np.isnat(last_entry)
+    # both are midnights: whole days
+    since = np.where(no_entry, np.timedelta64(0, "ns"), end - last_entry) // _DAY
+    return {
+        "last_entry_date": last_entry,
+        "days_since_last_entry": pd.arrays.IntegerArray(np.where(no_entry, 0, since), no_entry),
+        "not_logging": no_entry | (since >= not_logging_days),
+    }
+
+
+def _recent_followup(
+    upto: _Rows, t0: np.ndarray, n_ids: int, followup_days: int, min_entries: int
+) -> dict[str, np.ndarray]:
+    """Find the most recent valid follow-up window of each patient, never before its t0."""
+    post = upto.subset(upto.day >= t0[upto.pos])
+    fu_mean, fu_n, fu_end = _last_valid_by_patient(post, n_ids, followup_days, min_entries)
+    start = fu_end - (followup_days - 1) * _DAY
+    start = np.where(np.isnat(fu_end), np.datetime64("NaT", "ns"), np.where(start >= t0, start, t0))
+    return {
         "recent_followup_pain": fu_mean,
         "recent_followup_n": np.where(np.isnan(fu_n), 0, fu_n).astype("int64"),
         "recent_followup_start": start,
         "recent_followup_end": fu_end,
     }
-    return pd.DataFrame(columns)
 
 
 _DAY = np.timedelta64(1, "D")
@@ -426,7 +428,7 @@ def _current_mean(
     recent = upto.day > end[upto.pos] - window_days * _DAY
     pos, pain = upto.pos[recent], upto.pain[recent]
     n = np.bincount(pos[~np.isnan(pain)], minlength=n_ids)
-    if _whole(pain):
+    if exact_sums(pain):
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = np.bincount(pos, weights=pain, minlength=n_ids) / n
     else:
@@ -434,13 +436,6 @@ def _current_mean(
         means = pd.Series(pain).groupby(pos).mean()
         mean[means.index.to_numpy()] = means.to_numpy()
     return np.where(n >= min_entries, mean, np.nan), n.astype("int64")
-
-
-def _whole(pain: np.ndarray) -> bool:
-    """Whether ``pain`` sums exactly in any order: finite whole numbers, no negative zero."""
-    if not (np.isfinite(pain).all() and (pain == np.floor(pain)).all()):
-        return False
-    return not (np.abs(pain).sum() >= 2.0**52 or np.signbit(pain[pain == 0]).any())
 
 
 def _last_valid_by_patient(

@@ -15,7 +15,7 @@ from scipy import stats
 
 from analytics.checks import check_int, check_number
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import patient_codes
+from analytics.stats._common import TEXT_DTYPE, patient_codes
 from analytics.stats._session_response import (
     PainIndex,
     PatientDayKeys,
@@ -36,7 +36,6 @@ __all__ = [
 ]
 
 #: The dtype of a canonical text column (``astype("str")`` leaves it as it is).
-_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 #: Columns of :func:`time_to_response` with their dtypes.
 TIME_TO_RESPONSE_COLUMNS: dict[str, str] = {
@@ -142,21 +141,9 @@ def time_to_response(
     window_days = check_int(window_days, "window_days", func, 1, 365)
     min_entries = check_int(min_entries, "min_entries", func, 1, window_days)
 
-    # % change is undefined at B = 0: such a patient would "respond" on the first
-    # day the mean is 0, so they are left out (patient_outcomes says why)
-    b_values = _floats(baseline)
-    b_ids, b_at = _first_listed(baseline.index, ~np.isnan(b_values))
-    positive = b_values[b_at] > 0
-    b_ids, b_at = b_ids[positive], b_at[positive]
-    t0_dates = index_dates.to_numpy(dtype=DATE_DTYPE)
-    t0_ids, t0_at = _first_listed(index_dates.index, ~np.isnat(t0_dates))
-    diary_ids = np.asarray(patient_codes(diary["patient_id"])[1], dtype=object)
-    # sorted code point by code point, as pandas sorts text
-    ids = np.intersect1d(np.intersect1d(b_ids, t0_ids), diary_ids)
+    ids, day0, base = _evaluable(diary, index_dates, baseline)
     if len(ids) == 0:
         return empty_table(TIME_TO_RESPONSE_COLUMNS)
-    day0 = t0_dates[t0_at[np.searchsorted(t0_ids, ids)]].astype("datetime64[D]").astype(np.int64)
-    base = b_values[b_at[np.searchsorted(b_ids, ids)]]
     diary_day = day_numbers(diary["date"])
     keys = PatientDayKeys([diary["patient_id"]], [day0, diary_day])
     code = keys.code_of(ids)
@@ -185,6 +172,27 @@ def time_to_response(
     )
 
 
+def _evaluable(
+    diary: pd.DataFrame, index_dates: pd.Series, baseline: pd.Series
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Find the patients with a diary, an index date and a positive baseline: ids, t0, B.
+
+    % change is undefined at B = 0: such a patient would "respond" on the first day
+    the mean is 0, so they are left out (patient_outcomes says why). The ids are
+    sorted code point by code point, as pandas sorts text; t0 is in days.
+    """
+    b_values = _floats(baseline)
+    b_ids, b_at = _first_listed(baseline.index, ~np.isnan(b_values))
+    positive = b_values[b_at] > 0
+    b_ids, b_at = b_ids[positive], b_at[positive]
+    t0_dates = index_dates.to_numpy(dtype=DATE_DTYPE)
+    t0_ids, t0_at = _first_listed(index_dates.index, ~np.isnat(t0_dates))
+    diary_ids = np.asarray(patient_codes(diary["patient_id"])[1], dtype=object)
+    ids = np.intersect1d(np.intersect1d(b_ids, t0_ids), diary_ids)
+    day0 = t0_dates[t0_at[np.searchsorted(t0_ids, ids)]].astype("datetime64[D]").astype(np.int64)
+    return ids, day0, b_values[b_at[np.searchsorted(b_ids, ids)]]
+
+
 def _floats(values: pd.Series) -> np.ndarray:
     """``values.astype("float64")`` as an array."""
     return values.to_numpy(dtype="float64", na_value=np.nan)
@@ -196,7 +204,9 @@ def _first_listed(index: pd.Index, valid: np.ndarray) -> tuple[np.ndarray, np.nd
     A label listed twice counts at its first valid entry.
     """
     at = np.flatnonzero(valid)
-    labels = np.asarray(index if index.dtype == _TEXT else index.astype("str"), dtype=object)[at]
+    labels = np.asarray(index if index.dtype == TEXT_DTYPE else index.astype("str"), dtype=object)[
+        at
+    ]
     ids, first = np.unique(labels, return_index=True)
     return ids, at[first]
 

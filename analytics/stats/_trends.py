@@ -21,6 +21,7 @@ from analytics.contract.schema import DATE_DTYPE
 from analytics.errors import InsufficientDataError
 from analytics.stats._common import FitWarnings, patient_codes, sort_by_patient_day
 from analytics.stats._outcomes import per_row
+from analytics.stats._runs import weekly_means_exact, window_sums_exact
 
 __all__ = [
     "rolling_mean",
@@ -110,7 +111,7 @@ def rolling_mean(
         frame["pain_rolling_mean"] = pd.Series(dtype="float64")
         frame["n_in_window"] = pd.Series(dtype="int64")
         return frame
-    exact = _window_sums_exact(frame, window_days)
+    exact = window_sums_exact(frame, window_days)
     if exact is not None:
         total, count = exact
         mean = total / count
@@ -122,37 +123,6 @@ def rolling_mean(
     frame["pain_rolling_mean"] = np.where(count >= min_entries, mean, np.nan)
     frame["n_in_window"] = count
     return frame
-
-
-def _window_sums_exact(
-    frame: pd.DataFrame, window_days: int
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Sum and count of pain in each row's trailing window, by prefix sums; None if inexact.
-
-    ``frame`` is sorted by patient and date. Whole-number pain (the NRS) on distinct
-    whole days sums exactly in any order, so ``sum / n`` is bit for bit pandas'
-    online rolling mean (whose compensated sums are then exact too); any other
-    input returns None and takes pandas' time-based rolling window.
-    """
-    pain = frame["pain"].to_numpy(dtype="float64")
-    if not (np.isfinite(pain).all() and (pain == np.floor(pain)).all()):
-        return None
-    if np.abs(pain).sum() >= 2.0**52 or np.signbit(pain[pain == 0]).any():
-        return None  # sums could round, or pandas would keep a negative zero's sign
-    stamp = frame["date"].to_numpy(dtype="datetime64[ns]")
-    whole = stamp.astype("datetime64[D]")
-    if (whole != stamp).any():
-        return None
-    codes = patient_codes(frame["patient_id"])[0].astype(np.int64)
-    day = whole.astype(np.int64)
-    day = day - day.min()
-    key = codes * (int(day.max()) + window_days + 1) + day
-    if len(key) > 1 and not (np.diff(key) > 0).all():
-        return None  # unsorted or a patient with two entries on one day
-    start = np.searchsorted(key, key - window_days, side="right")
-    stop = np.arange(1, len(key) + 1)
-    cum = np.concatenate([[0.0], np.cumsum(pain)])
-    return cum[stop] - cum[start], (stop - start).astype("int64")
 
 
 def weekly_means(diary: pd.DataFrame, *, index_dates: pd.Series | None = None) -> pd.DataFrame:
@@ -183,7 +153,7 @@ def weekly_means(diary: pd.DataFrame, *, index_dates: pd.Series | None = None) -
     aligned = idx + pd.to_timedelta(week * 7, unit="D")
     frame["week_start"] = aligned.where(idx.notna(), monday).astype(DATE_DTYPE)
     frame["week"] = pd.array(week, dtype="Float64").astype("Int64")
-    exact = _weekly_exact(frame)
+    exact = weekly_means_exact(frame)
     if exact is not None:
         return exact
     out = (
@@ -195,40 +165,6 @@ def weekly_means(diary: pd.DataFrame, *, index_dates: pd.Series | None = None) -
     out["mean_pain"] = out["mean_pain"].astype("float64")
     out["week"] = out["week"].astype("Int64")
     return out
-
-
-def _weekly_exact(frame: pd.DataFrame) -> pd.DataFrame | None:
-    """:func:`weekly_means` of ``frame`` (sorted by patient and day) by runs; None if inexact.
-
-    Each patient's weeks are consecutive runs of its sorted days. Whole-number pain
-    sums exactly in any order, so ``sum / n`` over a run is bit for bit pandas'
-    grouped mean; other input (fractional or missing pain) returns None.
-    """
-    pain = frame["pain"].to_numpy(dtype="float64")
-    if not len(pain) or not (np.isfinite(pain).all() and (pain == np.floor(pain)).all()):
-        return None
-    if np.abs(pain).sum() >= 2.0**52 or np.signbit(pain[pain == 0]).any():
-        return None
-    codes = patient_codes(frame["patient_id"])[0]
-    start = frame["week_start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    if (
-        len(codes) > 1
-        and not ((np.diff(codes) > 0) | ((np.diff(codes) == 0) & (np.diff(start) >= 0))).all()
-    ):
-        return None  # not in patient and week order
-    first = np.flatnonzero(
-        np.concatenate([[True], (codes[1:] != codes[:-1]) | (start[1:] != start[:-1])])
-    )
-    n = np.diff(np.append(first, len(pain)))
-    return pd.DataFrame(
-        {
-            "patient_id": frame["patient_id"].array[first],
-            "week_start": frame["week_start"].to_numpy()[first],
-            "week": frame["week"].array[first],
-            "mean_pain": np.add.reduceat(pain, first) / n,
-            "n_days": n.astype("int64"),
-        }
-    )
 
 
 def theil_sen_slopes(

@@ -29,6 +29,7 @@ from analytics.stats import (
     region_frequency,
     shared_patient_codes,
 )
+from analytics.stats import _runs as runs
 from analytics.stats import _status as status
 from analytics.stats import _trends as trends
 from analytics.stats._common import shared_result
@@ -144,7 +145,7 @@ def test_rolling_mean_by_prefix_sums_equals_pandas_rolling_bit_for_bit(window, m
     from analytics.stats import rolling_mean
 
     frame = _frame(np.random.default_rng(window + 100), whole=True)
-    assert trends._window_sums_exact(frame, window) is not None
+    assert runs.window_sums_exact(frame, window) is not None
     got = rolling_mean(frame, window_days=window, min_entries=min_entries)
     mean, count = _pandas_rolling(frame, window)
     expected = np.where(count >= min_entries, mean, np.nan)
@@ -161,17 +162,17 @@ def test_rolling_mean_leaves_fractional_missing_and_repeated_days_to_pandas():
 
     rng = np.random.default_rng(9)
     fractional = _frame(rng, whole=False)
-    assert trends._window_sums_exact(fractional, 7) is None
+    assert runs.window_sums_exact(fractional, 7) is None
     got = rolling_mean(fractional, window_days=7, min_entries=1)
     mean, _count = _pandas_rolling(fractional, 7)
     assert np.array_equal(got["pain_rolling_mean"].to_numpy(), mean)
     whole = _frame(rng, whole=True)
     gaps = whole.assign(pain=whole["pain"].where(np.arange(len(whole)) % 5 != 0))
-    assert trends._window_sums_exact(gaps, 7) is None
+    assert runs.window_sums_exact(gaps, 7) is None
     twice = pd.concat([whole, whole.iloc[[3]]]).sort_values(["patient_id", "date"], kind="stable")
-    assert trends._window_sums_exact(twice.reset_index(drop=True), 7) is None
+    assert runs.window_sums_exact(twice.reset_index(drop=True), 7) is None
     timed = whole.assign(date=whole["date"] + pd.Timedelta(hours=6))
-    assert trends._window_sums_exact(timed, 7) is None
+    assert runs.window_sums_exact(timed, 7) is None
 
 
 @pytest.mark.parametrize("with_index", [True, False])
@@ -184,7 +185,7 @@ def test_weekly_means_by_runs_equal_pandas_grouped_mean_bit_for_bit(with_index, 
         first = frame.groupby("patient_id")["date"].min()
         index = (first + pd.Timedelta(days=10)).iloc[::2]  # some patients without one
     fast = weekly_means(frame, index_dates=index)
-    monkeypatch.setattr(trends, "_weekly_exact", lambda _frame: None)
+    monkeypatch.setattr(trends, "weekly_means_exact", lambda _frame: None)
     slow = weekly_means(frame, index_dates=index)
     assert len(slow) > 20
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
@@ -195,11 +196,11 @@ def test_weekly_means_by_runs_equal_pandas_grouped_mean_bit_for_bit(with_index, 
 def test_weekly_means_leave_fractional_and_missing_pain_to_pandas():
     rng = np.random.default_rng(22)
     fractional = _frame(rng, whole=False).assign(week_start=lambda f: f["date"], week=0)
-    assert trends._weekly_exact(fractional) is None
+    assert runs.weekly_means_exact(fractional) is None
     whole = _frame(rng, whole=True).assign(week_start=lambda f: f["date"], week=0)
-    assert trends._weekly_exact(whole) is not None
+    assert runs.weekly_means_exact(whole) is not None
     gaps = whole.assign(pain=whole["pain"].where(np.arange(len(whole)) % 4 != 0))
-    assert trends._weekly_exact(gaps) is None
+    assert runs.weekly_means_exact(gaps) is None
 
 
 @pytest.mark.parametrize("whole", [True, False])
