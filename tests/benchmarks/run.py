@@ -477,6 +477,7 @@ def write_report(results: list[dict], out: Path, *, repeat: int, elapsed: float)
 OTHER_SECTIONS = (
     "## Analysis work shared between stages",
     "## One patient's summary",
+    "## One patient's tables on arrays",
     "## Pages in the browser",
     "## Registry",
 )
