@@ -20,8 +20,8 @@ from scipy import optimize, stats
 
 from analytics.checks import check_int
 from analytics.contract.schema import DATE_DTYPE
-from analytics.stats._common import TEXT_DTYPE, patient_codes
-from analytics.stats._outcomes import outcome_windows
+from analytics.stats._common import patient_codes
+from analytics.stats._outcomes import dates_by_patient, outcome_windows
 
 __all__ = [
     "NOF1_COLUMNS",
@@ -309,7 +309,8 @@ def nof1_effects(
     order = np.lexsort((date.view("int64"), np.isnat(date), code))
     if not (order == np.arange(len(order))).all():
         code, date, pain, in_a = code[order], date[order], pain[order], in_a[order]
-    t0_of, has_index = _index_dates_of(index_dates, ids)
+    t0_of = dates_by_patient(index_dates, pd.Index(ids, dtype="str"))
+    has_index = ~np.isnat(t0_of)
     t0 = t0_of[code]
     in_b = ~in_a & (date >= t0)
     m = np.bincount(code[in_a], minlength=n_pat).astype("int64")
@@ -379,22 +380,6 @@ def _baseline_trend(
     offset = np.arange(len(i_idx)) - np.repeat(np.cumsum(later) - later, later)
     j_idx = i_idx + 1 + offset
     return np.bincount(a_code[i_idx], np.sign(a_pain[i_idx] - a_pain[j_idx]), minlength=n_pat)
-
-
-def _index_dates_of(index_dates: pd.Series, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index date of each patient of ``ids`` (``datetime64[ns]``, NaT when none), and whether set.
-
-    ``index_dates`` is indexed by patient id (compared as text).
-    """
-    where = index_dates.index
-    if where.dtype != TEXT_DTYPE:
-        where = where.astype("str")
-    dates = index_dates.to_numpy(dtype=DATE_DTYPE)
-    if not where.is_unique:  # as a reindex of it, this raises
-        pd.Series(dates, index=where).reindex(ids)
-    pos = where.get_indexer(ids)
-    t0 = np.append(dates, np.datetime64("NaT", "ns"))[pos]  # position -1: the NaT appended
-    return t0, ~np.isnat(t0)
 
 
 def _newcombe_method5(
