@@ -49,50 +49,6 @@ STATUS_COLUMNS: dict[str, str] = {
 }
 
 
-def _last_valid(
-    frame: pd.DataFrame, window_days: int, min_entries: int
-) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Latest trailing-window mean with >= min_entries per patient: (mean, n, date).
-
-    The frame form of :func:`_valid_windows` (``frame`` sorted by patient and date,
-    results indexed by ``patient_id``), so that its two paths can be compared.
-    """
-    if not len(frame):
-        empty = pd.Series(dtype="float64")
-        return empty, empty, pd.Series(dtype=DATE_DTYPE)
-    fast = _last_valid_exact(frame, window_days, min_entries)
-    if fast is not None:
-        return fast
-    codes, day, pain = _frame_arrays(frame)
-    return _as_series(frame, *_windows_rolling(codes, day, pain, window_days, min_entries))
-
-
-def _last_valid_exact(
-    frame: pd.DataFrame, window_days: int, min_entries: int
-) -> tuple[pd.Series, pd.Series, pd.Series] | None:
-    """:func:`_last_valid` by prefix sums, or None when the input needs pandas' path."""
-    found = _windows_exact(*_frame_arrays(frame), window_days, min_entries)
-    return None if found is None else _as_series(frame, *found)
-
-
-def _frame_arrays(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Patient codes, day and pain of a frame of :func:`_last_valid`."""
-    codes = patient_codes(frame["patient_id"])[0].astype(np.int64)
-    return codes, frame["date"].to_numpy(dtype=DATE_DTYPE), frame["pain"].to_numpy(dtype="float64")
-
-
-def _as_series(
-    frame: pd.DataFrame, last: np.ndarray, mean: np.ndarray, n: np.ndarray
-) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Results of :func:`_valid_windows` as series indexed by the patients of ``frame``."""
-    ids = pd.Index(frame["patient_id"].array[last], name="patient_id")
-    return (
-        pd.Series(mean, index=ids, name="mean"),
-        pd.Series(n, index=ids, name="n"),
-        pd.Series(frame["date"].to_numpy()[last], index=ids, name="date"),
-    )
-
-
 def _valid_windows(
     codes: np.ndarray, day: np.ndarray, pain: np.ndarray, window_days: int, min_entries: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -114,24 +114,51 @@ def _frame(rng, whole: bool, n_patients: int = 30) -> pd.DataFrame:
     return out
 
 
+def _arrays(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    codes = pd.factorize(frame["patient_id"])[0].astype(np.int64)
+    return codes, frame["date"].to_numpy(), frame["pain"].to_numpy(dtype="float64")
+
+
+def _reference_last_valid(frame: pd.DataFrame, window: int, min_entries: int):
+    """Each patient's latest window with enough ratings, by pandas' time-based rolling."""
+    mean, count = _pandas_rolling(frame, window)
+    rows = np.flatnonzero(count >= min_entries)
+    last = rows[
+        np.append(
+            frame["patient_id"].to_numpy()[rows][1:] != frame["patient_id"].to_numpy()[rows][:-1],
+            True,
+        )
+    ]
+    return last, mean[last], count[last].astype("float64")
+
+
+def _assert_same_windows(got, expected) -> None:
+    assert len(expected[0]) > 0
+    for a, b in zip(got, expected, strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a.view(np.int64), b.view(np.int64))
+
+
 @pytest.mark.parametrize(("window", "min_entries"), [(7, 4), (14, 4), (3, 1)])
-def test_last_valid_by_prefix_sums_equals_pandas_rolling(window, min_entries, monkeypatch):
+def test_latest_valid_window_by_prefix_sums_equals_pandas_rolling(window, min_entries):
     frame = _frame(np.random.default_rng(window), whole=True)
-    fast = status._last_valid_exact(frame, window, min_entries)
-    assert fast is not None
-    monkeypatch.setattr(status, "_last_valid_exact", lambda *args: None)
-    slow = status._last_valid(frame, window, min_entries)
-    assert len(slow[0]) > 0
-    for a, b in zip(fast, slow, strict=True):
-        pd.testing.assert_series_equal(a, b, check_exact=True, check_names=False)
+    found = status._windows_exact(*_arrays(frame), window, min_entries)
+    assert found is not None
+    _assert_same_windows(found, _reference_last_valid(frame, window, min_entries))
 
 
-def test_last_valid_leaves_fractional_pain_and_repeated_days_to_pandas():
+@pytest.mark.parametrize("whole", [True, False])
+def test_latest_valid_window_by_precomputed_bounds_equals_pandas_rolling(whole):
+    frame = _frame(np.random.default_rng(31), whole=whole)
+    found = status._windows_rolling(*_arrays(frame), 7, 4)
+    _assert_same_windows(found, _reference_last_valid(frame, 7, 4))
+
+
+def test_latest_valid_window_leaves_fractional_pain_and_repeated_days_to_pandas():
     rng = np.random.default_rng(5)
-    assert status._last_valid_exact(_frame(rng, whole=False), 7, 4) is None
+    assert status._windows_exact(*_arrays(_frame(rng, whole=False)), 7, 4) is None
     frame = _frame(rng, whole=True)
     twice = pd.concat([frame, frame.iloc[[3]]]).sort_values(["patient_id", "date"], kind="stable")
-    assert status._last_valid_exact(twice.reset_index(drop=True), 7, 4) is None
+    assert status._windows_exact(*_arrays(twice.reset_index(drop=True)), 7, 4) is None
 
 
 def _pandas_rolling(frame: pd.DataFrame, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -361,7 +388,7 @@ def test_a_negative_zero_leaves_the_fast_paths():
     frame = _frame(np.random.default_rng(2), whole=True)
     frame.loc[frame["pain"] == 0, "pain"] = -0.0
     assert (frame["pain"] == 0).any()
-    assert status._last_valid_exact(frame, 7, 4) is None
+    assert status._windows_exact(*_arrays(frame), 7, 4) is None
 
 
 def test_shared_patient_codes_are_those_of_factorize_and_free_to_change():
